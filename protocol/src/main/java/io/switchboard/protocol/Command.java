@@ -1,0 +1,113 @@
+package io.switchboard.protocol;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * A command from a client (PROTOCOL.md section 3), as decoded by {@link JsonCodec#decodeCommand}.
+ * Every command may carry an {@code id} (a JSON string or number of at most 64 characters) that
+ * every reply echoes; it is {@code null} when absent. {@code content} is a string or {@code null};
+ * {@code data} is any JSON value or {@code null}.
+ */
+public sealed interface Command {
+
+    /** The correlation id, or {@code null}. */
+    JsonNode id();
+
+    /** The canonical wire name of the command type. */
+    String type();
+
+    record Ping(JsonNode id) implements Command {
+        public static final String TYPE = "ping";
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+
+    record Echo(JsonNode id, String content, JsonNode data) implements Command {
+        public static final String TYPE = "echo";
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+
+    /** Position in a room's history: the last offset a client saw, in the epoch it saw it. */
+    record Since(long offset, String epoch) {
+    }
+
+    record JoinRoom(JsonNode id, String room, Since since) implements Command {
+        public static final String TYPE = "join_room";
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+
+    record LeaveRoom(JsonNode id, String room) implements Command {
+        public static final String TYPE = "leave_room";
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+
+    record RoomMessage(JsonNode id, String room, String content, JsonNode data, boolean echo) implements Command {
+        public static final String TYPE = "room_message";
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+
+    record PrivateMessage(JsonNode id, String to, String content, JsonNode data) implements Command {
+        public static final String TYPE = "private_message";
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+
+    record Broadcast(JsonNode id, String content, JsonNode data) implements Command {
+        public static final String TYPE = "broadcast";
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+
+    record Presence(JsonNode id, String room) implements Command {
+        public static final String TYPE = "presence";
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+
+    /** {@code since} is an offset ({@code null}: the whole retained history); {@code limit} may be null. */
+    record History(JsonNode id, String room, Long since, Integer limit) implements Command {
+        public static final String TYPE = "history";
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+
+    record Refresh(JsonNode id, String token) implements Command {
+        public static final String TYPE = "refresh";
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+}

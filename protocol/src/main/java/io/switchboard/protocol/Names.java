@@ -1,0 +1,27 @@
+package io.switchboard.protocol;
+
+import java.util.regex.Pattern;
+
+/** Syntax rules for names on the wire (PROTOCOL.md sections 1 to 3). */
+public final class Names {
+    /** Room names: {@code [A-Za-z0-9_.:@/-]{1,128}}. */
+    public static final int MAX_ROOM_LENGTH = 128;
+    /** User ids: {@code [A-Za-z0-9_.:@-]{1,64}}. */
+    public static final int MAX_USER_ID_LENGTH = 64;
+    /** Command ids: a string or number of at most 64 characters. */
+    public static final int MAX_COMMAND_ID_LENGTH = 64;
+
+    private static final Pattern ROOM = Pattern.compile("[A-Za-z0-9_.:@/-]{1,128}");
+    private static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9_.:@-]{1,64}");
+
+    private Names() {
+    }
+
+    public static boolean isValidRoom(String room) {
+        return room != null && room.length() <= MAX_ROOM_LENGTH && ROOM.matcher(room).matches();
+    }
+
+    public static boolean isValidUserId(String userId) {
+        return userId != null && userId.length() <= MAX_USER_ID_LENGTH && USER_ID.matcher(userId).matches();
+    }
+}
