@@ -1,0 +1,47 @@
+package io.switchboard.core.config;
+
+import java.time.Duration;
+
+/** Validation helpers for config records; each failure names the key, the value and the rule. */
+final class Check {
+    private Check() {
+    }
+
+    static void notNull(String key, Object value) {
+        if (value == null) {
+            throw new ConfigException(key + " is required");
+        }
+    }
+
+    static void notBlank(String key, String value) {
+        notNull(key, value);
+        if (value.isBlank()) {
+            throw new ConfigException(key + " must not be empty");
+        }
+    }
+
+    static void range(String key, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new ConfigException(key, value, "must be between " + min + " and " + max);
+        }
+    }
+
+    static void positive(String key, Duration value) {
+        notNull(key, value);
+        if (value.isNegative() || value.isZero()) {
+            throw new ConfigException(key, format(value), "must be positive");
+        }
+    }
+
+    /** Formats a duration the way config files write it: {@code 70s}, {@code 250ms}, {@code 5m}. */
+    static String format(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 60_000 == 0 && ms >= 60_000) {
+            return (ms / 60_000) + "m";
+        }
+        if (ms % 1000 == 0) {
+            return (ms / 1000) + "s";
+        }
+        return ms + "ms";
+    }
+}

@@ -1,0 +1,248 @@
+package io.switchboard.core.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The whole server configuration: immutable, validated at construction. Values come from the
+ * defaults below, overridden by a YAML file, then environment variables, then command-line flags
+ * (see {@code docs/configuration.md}); every key is listed there with its default.
+ *
+ * <p>A validation failure throws {@link ConfigException} naming the key, the value and the rule.
+ */
+public record SwitchboardConfig(
+        Server server,
+        WebSocket websocket,
+        Hub hub,
+        History history,
+        Shutdown shutdown,
+        Api api,
+        Redis redis,
+        Monitoring monitoring,
+        Security security) {
+
+    public SwitchboardConfig {
+        Objects.requireNonNull(server, "server");
+        Objects.requireNonNull(websocket, "websocket");
+        Objects.requireNonNull(hub, "hub");
+        Objects.requireNonNull(history, "history");
+        Objects.requireNonNull(shutdown, "shutdown");
+        Objects.requireNonNull(api, "api");
+        Objects.requireNonNull(redis, "redis");
+        Objects.requireNonNull(monitoring, "monitoring");
+        Objects.requireNonNull(security, "security");
+    }
+
+    /** The documented defaults: what {@code switchboard serve} runs with when nothing is configured. */
+    public static SwitchboardConfig defaults() {
+        return new SwitchboardConfig(Server.defaults(), WebSocket.defaults(), Hub.defaults(), History.defaults(),
+                Shutdown.defaults(), Api.defaults(), Redis.defaults(), Monitoring.defaults(), Security.defaults());
+    }
+
+    /**
+     * Network listener.
+     *
+     * @param host address to bind ({@code 0.0.0.0} for all interfaces)
+     * @param port TCP port, 0 picks a free one
+     * @param ioThreads event loops serving connections; 0 means one per available processor
+     * @param nodeId this node's name in {@code welcome} and connection ids; empty means generated
+     * @param readTimeout deadline for a complete HTTP request (API calls) once its first byte arrived
+     * @param idleTimeout an HTTP keep-alive connection idle this long is closed (WebSockets excluded)
+     * @param maxRequestBytes largest HTTP request body the API accepts
+     */
+    public record Server(String host, int port, int ioThreads, String nodeId, Duration readTimeout,
+                         Duration idleTimeout, int maxRequestBytes) {
+        public Server {
+            Check.notBlank("server.host", host);
+            Check.range("server.port", port, 0, 65535);
+            Check.range("server.ioThreads", ioThreads, 0, 1024);
+            Check.notNull("server.nodeId", nodeId);
+            if (!nodeId.isEmpty() && !nodeId.matches("[A-Za-z0-9_.-]{1,32}")) {
+                throw new ConfigException("server.nodeId", nodeId, "must match [A-Za-z0-9_.-]{1,32}");
+            }
+            Check.positive("server.readTimeout", readTimeout);
+            Check.positive("server.idleTimeout", idleTimeout);
+            Check.range("server.maxRequestBytes", maxRequestBytes, 1024, 16 * 1024 * 1024);
+        }
+
+        public static Server defaults() {
+            return new Server("0.0.0.0", 8080, 0, "", Duration.ofSeconds(15), Duration.ofSeconds(60), 1024 * 1024);
+        }
+    }
+
+    /**
+     * WebSocket endpoint, heartbeats and per-connection limits.
+     *
+     * @param path upgrade path
+     * @param maxConnections global cap; upgrades beyond it get 503
+     * @param readBufferBytes socket receive buffer (SO_RCVBUF); 0 keeps the OS default
+     * @param writeBufferBytes socket send buffer (SO_SNDBUF); 0 keeps the OS default
+     * @param handshakeTimeout deadline from accept to completed upgrade
+     * @param pingInterval how often the server pings; must be shorter than pongTimeout
+     * @param pongTimeout a connection silent this long (not even a pong) is closed with 1001
+     * @param writeWait a connection whose writes stay pending this long is closed with 4008
+     * @param maxFrameBytes largest single frame payload; larger closes with 1009
+     * @param maxMessageBytes largest message after joining fragments; larger closes with 1009
+     * @param maxQueuedBytes outbound bytes queued for one connection before it is closed with 4008
+     * @param maxRoomsPerConnection joins beyond this answer {@code too_many_rooms}
+     * @param maxInvalidMessages invalid commands tolerated per connection before close 1008
+     * @param enableCompression negotiate permessage-deflate
+     */
+    public record WebSocket(String path, int maxConnections, int readBufferBytes, int writeBufferBytes,
+                            Duration handshakeTimeout, Duration pingInterval, Duration pongTimeout,
+                            Duration writeWait, int maxFrameBytes, int maxMessageBytes, int maxQueuedBytes,
+                            int maxRoomsPerConnection, int maxInvalidMessages, boolean enableCompression) {
+        public WebSocket {
+            Check.notNull("websocket.path", path);
+            if (!path.matches("/[A-Za-z0-9_./-]*")) {
+                throw new ConfigException("websocket.path", path, "must start with / and use [A-Za-z0-9_./-]");
+            }
+            Check.range("websocket.maxConnections", maxConnections, 1, 10_000_000);
+            Check.range("websocket.readBufferBytes", readBufferBytes, 0, 64 * 1024 * 1024);
+            Check.range("websocket.writeBufferBytes", writeBufferBytes, 0, 64 * 1024 * 1024);
+            Check.positive("websocket.handshakeTimeout", handshakeTimeout);
+            Check.positive("websocket.pingInterval", pingInterval);
+            Check.positive("websocket.pongTimeout", pongTimeout);
+            Check.positive("websocket.writeWait", writeWait);
+            if (pingInterval.compareTo(pongTimeout) >= 0) {
+                throw new ConfigException("websocket.pingInterval (" + Check.format(pingInterval)
+                        + ") must be shorter than websocket.pongTimeout (" + Check.format(pongTimeout) + ")");
+            }
+            Check.range("websocket.maxFrameBytes", maxFrameBytes, 125, 64 * 1024 * 1024);
+            Check.range("websocket.maxMessageBytes", maxMessageBytes, 125, 64 * 1024 * 1024);
+            if (maxFrameBytes > maxMessageBytes) {
+                throw new ConfigException("websocket.maxFrameBytes (" + maxFrameBytes
+                        + ") must not exceed websocket.maxMessageBytes (" + maxMessageBytes + ")");
+            }
+            Check.range("websocket.maxQueuedBytes", maxQueuedBytes, 1024, 1024 * 1024 * 1024);
+            Check.range("websocket.maxRoomsPerConnection", maxRoomsPerConnection, 1, 100_000);
+            Check.range("websocket.maxInvalidMessages", maxInvalidMessages, 1, 1_000_000);
+        }
+
+        public static WebSocket defaults() {
+            return new WebSocket("/ws", 100_000, 0, 0, Duration.ofSeconds(10), Duration.ofSeconds(25),
+                    Duration.ofSeconds(60), Duration.ofSeconds(10), 65536, 65536, 1024 * 1024, 100, 10, false);
+        }
+    }
+
+    /**
+     * Hub behaviour.
+     *
+     * @param notifyGlobalPresence send {@code user_joined}/{@code user_left} to every connection (O(N) per connect)
+     * @param maxRoomMembers joins beyond this answer {@code room_full}
+     * @param maxPendingFanouts delivery tasks queued per event loop before publishes answer {@code unavailable}
+     */
+    public record Hub(boolean notifyGlobalPresence, int maxRoomMembers, int maxPendingFanouts) {
+        public Hub {
+            Check.range("hub.maxRoomMembers", maxRoomMembers, 1, 10_000_000);
+            Check.range("hub.maxPendingFanouts", maxPendingFanouts, 16, 10_000_000);
+        }
+
+        public static Hub defaults() {
+            return new Hub(false, 1_000_000, 65536);
+        }
+    }
+
+    /**
+     * In-memory room history backing offsets and recovery.
+     *
+     * @param size messages kept per room
+     * @param ttl messages older than this are dropped
+     */
+    public record History(int size, Duration ttl) {
+        public History {
+            Check.range("history.size", size, 0, 1_000_000);
+            Check.positive("history.ttl", ttl);
+        }
+
+        public static History defaults() {
+            return new History(100, Duration.ofMinutes(5));
+        }
+    }
+
+    /**
+     * Graceful shutdown.
+     *
+     * @param drainTimeout window over which connections get {@code server_shutdown} and close 1012
+     */
+    public record Shutdown(Duration drainTimeout) {
+        public Shutdown {
+            Check.notNull("shutdown.drainTimeout", drainTimeout);
+            if (drainTimeout.isNegative()) {
+                throw new ConfigException("shutdown.drainTimeout", Check.format(drainTimeout), "must not be negative");
+            }
+        }
+
+        public static Shutdown defaults() {
+            return new Shutdown(Duration.ofSeconds(10));
+        }
+    }
+
+    /**
+     * Backend HTTP API.
+     *
+     * @param keys accepted API keys; empty means every API call answers 401
+     */
+    public record Api(List<String> keys) {
+        public Api {
+            Check.notNull("api.keys", keys);
+            keys = List.copyOf(keys);
+            for (String key : keys) {
+                if (key.length() < 16) {
+                    throw new ConfigException("api.keys", "(" + key.length() + " characters)",
+                            "every key must have at least 16 characters");
+                }
+            }
+        }
+
+        public static Api defaults() {
+            return new Api(List.of());
+        }
+    }
+
+    /** Redis connection for scale-out. Read and validated; not used by the single-node server yet. */
+    public record Redis(String host, int port, String password, int db) {
+        public Redis {
+            Check.notBlank("redis.host", host);
+            Check.range("redis.port", port, 1, 65535);
+            Check.notNull("redis.password", password);
+            Check.range("redis.db", db, 0, 15);
+        }
+
+        public static Redis defaults() {
+            return new Redis("127.0.0.1", 6379, "", 0);
+        }
+    }
+
+    /** Metrics endpoint. Read and validated; {@code /metrics} is not served yet. */
+    public record Monitoring(boolean enabled, int port, String metricsPath) {
+        public Monitoring {
+            Check.range("monitoring.port", port, 0, 65535);
+            Check.notNull("monitoring.metricsPath", metricsPath);
+            if (!metricsPath.startsWith("/")) {
+                throw new ConfigException("monitoring.metricsPath", metricsPath, "must start with /");
+            }
+        }
+
+        public static Monitoring defaults() {
+            return new Monitoring(true, 0, "/metrics");
+        }
+    }
+
+    /** Authentication, origins and rate limits. Read and validated; not enforced yet. */
+    public record Security(boolean requireAuth, String jwtSecret, List<String> allowedOrigins, int rateLimitRps,
+                           int rateLimitBurst) {
+        public Security {
+            Check.notNull("security.jwtSecret", jwtSecret);
+            Check.notNull("security.allowedOrigins", allowedOrigins);
+            allowedOrigins = List.copyOf(allowedOrigins);
+            Check.range("security.rateLimitRps", rateLimitRps, 1, 1_000_000);
+            Check.range("security.rateLimitBurst", rateLimitBurst, 1, 1_000_000);
+        }
+
+        public static Security defaults() {
+            return new Security(false, "", List.of(), 100, 200);
+        }
+    }
+}
