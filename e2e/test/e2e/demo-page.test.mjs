@@ -1,0 +1,208 @@
+// End-to-end: the demo page served by the real server, in headless Chromium, two or more pages.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { JAR, ServerProcess, freePort } from '../../lib/server.mjs';
+import { CuttableProxy } from '../../lib/proxy.mjs';
+import { launch, missingBrowser, screenshot } from '../../lib/browser.mjs';
+
+const skip = missingBrowser() ?? (existsSync(JAR) ? false : `${JAR} not built (./mvnw -q -pl cli -am package -DskipTests)`);
+const TIMEOUT = 20000;
+
+/** Opens the page at `baseUrl`, signs in as `name` with first room `room`, waits until joined. */
+async function signIn(browser, baseUrl, name, room, viewport = { width: 1280, height: 800 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  page.on('pageerror', (err) => { page.errors = [...(page.errors ?? []), err]; });
+  await page.goto(`${baseUrl}/`);
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('First room').fill(room);
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await expectStatus(page, /^Connected/);
+  await member(page, name).waitFor();
+  return page;
+}
+
+async function expectStatus(page, re) {
+  await page.locator('#status-text').filter({ hasText: re }).waitFor({ timeout: TIMEOUT });
+}
+
+const member = (page, user) => page.locator(`#member-list [data-user="${user}"]`);
+const messages = (page) => page.locator('#log [data-testid="message"]');
+const systemLine = (page, text) => page.locator('#log [data-testid="system-line"]', { hasText: text });
+
+async function say(page, text) {
+  await page.getByRole('textbox', { name: /^Message [#@]/ }).fill(text);
+  await page.keyboard.press('Enter');
+  // Sent once the server acknowledged it ("sending…" gone).
+  await page.locator('#log .msg.own', { hasText: text }).filter({ hasNot: page.locator('.msg-state') }).waitFor();
+}
+
+async function offsetsOf(page) {
+  return page.locator('#log [data-testid="message"]').evaluateAll((els) => els.map((e) => Number(e.dataset.offset)));
+}
+
+function assertNoPageErrors(...pages) {
+  for (const p of pages) assert.deepEqual((p.errors ?? []).map(String), []);
+}
+
+describe('demo page in headless Chromium', { skip, timeout: 180000 }, () => {
+  let server;
+  let browser;
+
+  before(async () => {
+    server = await new ServerProcess(await freePort()).start();
+    browser = await launch();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('two pages chat in a room', async () => {
+    const alice = await signIn(browser, server.httpUrl, 'alice', 'lobby');
+    const bob = await signIn(browser, server.httpUrl, 'bob', 'lobby');
+    await say(alice, 'Hello Bob!');
+    await messages(bob).filter({ hasText: 'Hello Bob!' }).waitFor();
+    await say(bob, 'Hi Alice, loud and clear.');
+    await messages(alice).filter({ hasText: 'Hi Alice, loud and clear.' }).waitFor();
+    assert.equal(await messages(bob).filter({ hasText: 'Hello Bob!' }).getAttribute('data-from'), 'alice');
+    const [a, b] = [await offsetsOf(alice), await offsetsOf(bob)];
+    assert.deepEqual(a, b, 'both pages show the same room offsets');
+    // Stats panel polls GET /stats.
+    await alice.locator('#stats-age', { hasText: 'live' }).waitFor();
+    await alice.waitForTimeout(2200);
+    await screenshot(alice, 'chat-alice');
+    await screenshot(bob, 'chat-bob');
+    assertNoPageErrors(alice, bob);
+    await alice.context().close();
+    await bob.context().close();
+  });
+
+  test('presence: members come and go, private messages reach the other page', async () => {
+    const carol = await signIn(browser, server.httpUrl, 'carol', 'presence-room');
+    const dave = await signIn(browser, server.httpUrl, 'dave', 'presence-room');
+    await member(carol, 'dave').waitFor();
+    await systemLine(carol, 'dave joined').waitFor();
+    assert.equal(await carol.locator('#member-count').textContent(), '2');
+
+    // Private message from the member list.
+    await member(carol, 'dave').getByRole('button').click();
+    await carol.getByRole('textbox', { name: 'Message @dave' }).fill('just between us');
+    await carol.keyboard.press('Enter');
+    await dave.locator('#dm-list button', { hasText: '@ carol' }).waitFor();
+    await dave.locator('#dm-list button', { hasText: '@ carol' }).click();
+    await messages(dave).filter({ hasText: 'just between us' }).waitFor();
+    await screenshot(dave, 'private-message-dave');
+
+    // Dave leaves the room: carol sees him go.
+    await carol.locator('#room-list button', { hasText: '# presence-room' }).click();
+    await dave.locator('#room-list button', { hasText: '# presence-room' }).click();
+    await dave.getByRole('button', { name: 'Leave room' }).click();
+    await systemLine(carol, 'dave left').waitFor();
+    await member(carol, 'dave').waitFor({ state: 'detached' });
+    assert.equal(await carol.locator('#member-count').textContent(), '1');
+    await screenshot(carol, 'presence-carol');
+    assertNoPageErrors(carol, dave);
+    await carol.context().close();
+    await dave.context().close();
+  });
+
+  test('a dropped connection reconnects and recovers the missed messages in order, once', async () => {
+    const proxy = await new CuttableProxy(server.port).listen();
+    try {
+      const erin = await signIn(browser, proxy.httpUrl, 'erin', 'recovery-room');
+      const frank = await signIn(browser, server.httpUrl, 'frank', 'recovery-room');
+      await member(erin, 'frank').waitFor();
+      await say(frank, 'before the cut');
+      await messages(erin).filter({ hasText: 'before the cut' }).waitFor();
+
+      proxy.cut();
+      await expectStatus(erin, /^Reconnecting/);
+      await systemLine(frank, 'erin left').waitFor();
+      for (const text of ['missed one', 'missed two', 'missed three']) await say(frank, text);
+      await expectStatus(erin, /^Reconnecting in/);
+      await screenshot(erin, 'reconnecting-erin');
+
+      proxy.restore();
+      const retry = erin.getByRole('button', { name: 'Retry now' });
+      if (await retry.isVisible()) await retry.click().catch(() => { /* it may have started meanwhile */ });
+      await expectStatus(erin, /^Connected/);
+      await systemLine(erin, 'recovered 3 missed messages').waitFor();
+      const texts = await messages(erin).locator('.msg-text').allTextContents();
+      assert.deepEqual(texts, ['before the cut', 'missed one', 'missed two', 'missed three']);
+      const offsets = await offsetsOf(erin);
+      assert.deepEqual(offsets, [...offsets].sort((x, y) => x - y), 'in order');
+      assert.equal(new Set(offsets).size, offsets.length, 'no duplicates');
+
+      // Live traffic continues after recovery, both ways.
+      await say(frank, 'after the cut');
+      await messages(erin).filter({ hasText: 'after the cut' }).waitFor();
+      await say(erin, 'back again');
+      await messages(frank).filter({ hasText: 'back again' }).waitFor();
+      assert.equal(await messages(erin).filter({ hasText: 'after the cut' }).count(), 1);
+      await screenshot(erin, 'recovered-erin');
+      assertNoPageErrors(erin, frank);
+      await erin.context().close();
+      await frank.context().close();
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('after a server restart the pages reconnect, see recovered:false and resync', async () => {
+    const gina = await signIn(browser, server.httpUrl, 'gina', 'restart-room');
+    const hank = await signIn(browser, server.httpUrl, 'hank', 'restart-room');
+    await say(gina, 'before the restart');
+    await messages(hank).filter({ hasText: 'before the restart' }).waitFor();
+    const epochBefore = await gina.evaluate(() => window.switchboardDemo.client.cursor('restart-room').epoch);
+    const recoveries = gina.evaluate(() => new Promise((resolve) => {
+      const off = window.switchboardDemo.client.on('recovery', (r) => { off(); resolve(r); });
+    }));
+
+    await server.stop();
+    await expectStatus(gina, /^Reconnecting/);
+    await screenshot(gina, 'server-down-gina');
+    await server.start();
+
+    for (const p of [gina, hank]) {
+      const retry = p.getByRole('button', { name: 'Retry now' });
+      if (await retry.isVisible()) await retry.click().catch(() => {});
+    }
+    await expectStatus(gina, /^Connected/);
+    await expectStatus(hank, /^Connected/);
+    const r = await recoveries;
+    assert.equal(r.recovered, false, 'a restarted in-memory server has a new epoch: nothing to replay');
+    assert.notEqual(r.epoch, epochBefore);
+    await systemLine(gina, 'history of this room was reset').waitFor();
+    await member(gina, 'hank').waitFor();
+
+    // The old messages stay on screen; new ones flow with the new epoch's offsets.
+    await say(hank, 'after the restart');
+    await messages(gina).filter({ hasText: 'after the restart' }).waitFor();
+    assert.equal(await messages(gina).filter({ hasText: 'before the restart' }).count(), 1);
+    await screenshot(gina, 'after-restart-gina');
+    assertNoPageErrors(gina, hank);
+    await gina.context().close();
+    await hank.context().close();
+  });
+
+  test('the page works on a narrow screen and by keyboard alone', async () => {
+    const page = await signIn(browser, server.httpUrl, 'ivy', 'mobile-room', { width: 390, height: 844 });
+    await page.getByRole('textbox', { name: 'Room to join' }).fill('second-room');
+    await page.getByRole('textbox', { name: 'Room to join' }).press('Enter');
+    await page.locator('#conv-title', { hasText: '# second-room' }).waitFor();
+    await page.locator('#conv-sub', { hasText: 'epoch' }).waitFor();
+    await page.getByRole('textbox', { name: 'Message #second-room' }).focus();
+    await page.keyboard.type('typed without a mouse');
+    await page.keyboard.press('Enter');
+    await messages(page).filter({ hasText: 'typed without a mouse' }).waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `no horizontal scrolling on a phone (overflow ${overflow}px)`);
+    await screenshot(page, 'mobile-ivy');
+    assertNoPageErrors(page);
+    await page.context().close();
+  });
+});
