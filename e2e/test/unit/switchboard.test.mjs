@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SwitchboardClient, backoffDelay, retryPolicy, RoomCursor, SwitchboardError }
   from '../../../server/src/main/resources/io/switchboard/server/web/switchboard.js';
-import { FakeClock, fakeWebSocket, tick } from './fakes.mjs';
+import { FakeClock, fakeWebSocket, tick } from '../../lib/fakes.mjs';
 
 function newClient(opts = {}) {
   const clock = new FakeClock();
