@@ -104,6 +104,8 @@ function wire(client) {
     const c = conversation('room', f.room);
     c.joined = true;
     c.members = new Map((f.members ?? []).map((m) => [m.connId, m.userId]));
+    const w = app.client?.welcome;
+    if (w && !c.members.has(w.connId)) c.members.set(w.connId, w.userId);
     for (const m of f.members ?? []) rememberUser(m.userId);
     renderLists();
     if (c.key === app.active) { renderMembers(); renderHeader(); }
