@@ -336,6 +336,7 @@ function renderMembers() {
   const c = app.convs.get(app.active);
   const aside = document.querySelector('.members');
   aside.hidden = !c || c.kind !== 'room';
+  $('workspace').classList.toggle('no-members', aside.hidden);
   if (!c || c.kind !== 'room') return;
   const byUser = new Map();
   for (const userId of c.members.values()) byUser.set(userId, (byUser.get(userId) ?? 0) + 1);

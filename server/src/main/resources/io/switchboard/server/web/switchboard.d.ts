@@ -27,6 +27,8 @@ export interface SwitchboardOptions {
   /** Reconnect after unexpected closes. Default true. */
   reconnect?: boolean;
   backoff?: BackoffOptions;
+  /** Reconnect at once when the browser fires `online`. Default true. */
+  reconnectWhenOnline?: boolean;
   /** How long a command waits for its reply. Default 10000. */
   requestTimeoutMs?: number;
   /** JSON `ping` interval; the smaller of this and the server's `pingIntervalMs` is used. Default 20000. */

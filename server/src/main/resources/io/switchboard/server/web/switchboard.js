@@ -149,14 +149,20 @@ export class SwitchboardClient {
     this._pingTimer = null;
     this._pongTimer = null;
     this._shutdownHintMs = null;
-    this._refreshing = false;
+    this._onOnline = () => this.reconnectNow();
+    if (options.reconnectWhenOnline !== false) globalThis.addEventListener?.('online', this._onOnline);
   }
 
   // ---- lifecycle -------------------------------------------------------------------------------
 
   /** Opens the connection; resolves with the `welcome` frame of the first successful connection. */
   connect() {
-    if (this.state === 'closed') this.state = 'idle';
+    if (this.state === 'closed') {
+      this.state = 'idle';
+      this.attempt = 0;
+      this.lastClose = null;
+      if (this.options.reconnectWhenOnline !== false) globalThis.addEventListener?.('online', this._onOnline);
+    }
     if (this.state === 'idle') this._open();
     return this.welcome
       ? Promise.resolve(this.welcome)
@@ -181,10 +187,11 @@ export class SwitchboardClient {
     this._failPending('closed', 'connection closed by the client');
     for (const entry of this._rooms.values()) this._rejectWaiters(entry, 'closed', 'connection closed by the client');
     this.welcome = null;
+    globalThis.removeEventListener?.('online', this._onOnline);
     this._setState('closed', { closeCode: code, closeReason: reason });
   }
 
-  /** Skips the remaining wait of a scheduled reconnect and tries now. */
+  /** Skips the remaining wait of a scheduled reconnect and tries now (also done when the browser goes back online). */
   reconnectNow() {
     if (this.state !== 'reconnecting') return;
     this._clearRetry();
