@@ -61,7 +61,29 @@ describe('demo page in headless Chromium', { skip, timeout: 180000 }, () => {
     await server?.stop();
   });
 
+  test('the server serves the page and its files with their content types', async () => {
+    const expect = {
+      '/': /^text\/html/, '/index.html': /^text\/html/, '/switchboard.js': /^(text|application)\/javascript/,
+      '/app.js': /^(text|application)\/javascript/, '/style.css': /^text\/css/, '/favicon.svg': /^image\/svg\+xml/,
+      '/switchboard.d.ts': /./,
+    };
+    for (const [file, type] of Object.entries(expect)) {
+      const res = await fetch(server.httpUrl + file);
+      assert.equal(res.status, 200, file);
+      assert.match(res.headers.get('content-type') ?? '', type, file);
+      await res.arrayBuffer();
+    }
+    const missing = await fetch(`${server.httpUrl}/no-such-file.js`);
+    assert.equal(missing.status, 404);
+  });
+
   test('two pages chat in a room', async () => {
+    const first = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
+    await first.goto(`${server.httpUrl}/`);
+    await first.getByLabel('Your name').waitFor();
+    await screenshot(first, 'sign-in');
+    await first.context().close();
+
     const alice = await signIn(browser, server.httpUrl, 'alice', 'lobby');
     const bob = await signIn(browser, server.httpUrl, 'bob', 'lobby');
     await say(alice, 'Hello Bob!');
