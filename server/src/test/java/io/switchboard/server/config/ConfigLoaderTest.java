@@ -130,6 +130,13 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theExampleFileInTheRepositoryLoadsToTheDefaults() {
+        Path example = TestFiles.repositoryRoot().resolve(ConfigDocs.EXAMPLE_PATH);
+
+        assertThat(ConfigLoader.load(example, Map.of(), Map.of())).isEqualTo(SwitchboardConfig.defaults());
+    }
+
+    @Test
     void dottedKeysInTheFileMeanTheSameAsNestedOnes() {
         SwitchboardConfig config = ConfigLoader.load(yaml("""
                 websocket.pingInterval: 5s
