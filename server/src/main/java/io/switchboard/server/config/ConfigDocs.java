@@ -61,8 +61,9 @@ public final class ConfigDocs {
                 4. command-line flags: `--set key=value` (repeatable) and shortcuts such as `--port 9000`
                    for `--set server.port=9000`.
 
-                Every value in every layer is checked, even one a later layer overrides. Unknown keys are
-                errors, not ignored, so a typo cannot silently leave a default in place.
+                Every value in every layer must be well formed for its type (a duration, a size, ...), even one
+                a later layer overrides; ranges and rules between keys apply to the merged result. Unknown keys
+                are errors, not ignored, so a typo cannot silently leave a default in place.
 
                 ## The YAML file
 

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * One configuration key: a component of a {@link SwitchboardConfig} section record.
+ * One configuration key: a component of a {@link SwitchboardConfig} section record. Immutable.
  *
  * @param section the section, a component of {@link SwitchboardConfig} ({@code websocket})
  * @param name the component of the section record ({@code pingInterval})

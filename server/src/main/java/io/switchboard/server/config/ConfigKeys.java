@@ -115,6 +115,7 @@ public final class ConfigKeys {
 
     private static final List<Section> SECTIONS = readSections();
     private static final Map<String, ConfigKey> BY_KEY = index(ConfigKey::key);
+    private static final List<ConfigKey> ALL = List.copyOf(BY_KEY.values());
     private static final Map<String, ConfigKey> BY_ENV = index(ConfigKey::envVar);
 
     private ConfigKeys() {
@@ -127,7 +128,7 @@ public final class ConfigKeys {
 
     /** Every key, section by section, in record order. */
     public static List<ConfigKey> all() {
-        return List.copyOf(BY_KEY.values());
+        return ALL;
     }
 
     /** The key spelled exactly {@code websocket.pingInterval}. */

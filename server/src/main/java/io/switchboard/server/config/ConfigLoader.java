@@ -27,11 +27,12 @@ import java.util.stream.Collectors;
  * before it key by key: the defaults of {@link SwitchboardConfig#defaults()}, a YAML file,
  * {@code SWITCHBOARD_*} environment variables, and command-line overrides.
  *
- * <p>Every value given in any layer is parsed, even one a later layer overrides: a broken file
- * fails the start rather than waiting for the day the override is removed. Unknown keys fail
- * too, naming where they came from. Failures are {@link ConfigException}s naming the key, the
- * value (secrets show as {@code (hidden)}) and the rule; the records then check ranges and
- * cross-field rules themselves. {@code docs/configuration.md} is the user-facing description.
+ * <p>Every value given in any layer is parsed, even one a later layer overrides: a malformed
+ * file value fails the start rather than waiting for the day the override is removed. Unknown
+ * keys fail too, naming where they came from. Failures are {@link ConfigException}s naming the
+ * key, the value (secrets show as {@code (hidden)}) and the rule. Ranges and cross-field rules
+ * are the records' own, checked once on the merged values. {@code docs/configuration.md} is the
+ * user-facing description.
  *
  * <p>Thread-safe: stateless.
  */

@@ -7,6 +7,7 @@ import io.switchboard.core.config.Check;
 import io.switchboard.core.config.ConfigException;
 import io.switchboard.core.config.SwitchboardConfig;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -119,7 +120,7 @@ class ValueTypesTest {
 
     @Test
     void everyDefaultWrittenAsConfigTextParsesBackToTheDefault() {
-        Map<String, String> allDefaults = new java.util.HashMap<>();
+        Map<String, String> allDefaults = new HashMap<>();
         for (ConfigKey key : ConfigKeys.all()) {
             allDefaults.put(key.key(), key.defaultValue());
         }
