@@ -95,7 +95,9 @@ describe('demo page in headless Chromium', { skip, timeout: 180000 }, () => {
     assert.deepEqual(a, b, 'both pages show the same room offsets');
     // Stats panel polls GET /stats.
     await alice.locator('#stats-age', { hasText: 'live' }).waitFor();
-    await alice.waitForTimeout(2200);
+    await alice.locator('#stat-connectionsActive', { hasText: /^2$/ }).waitFor();
+    await alice.locator('#stat-rooms', { hasText: /^1$/ }).waitFor();
+    await alice.locator('#stat-messagesReceived', { hasText: /^[1-9]/ }).waitFor();
     await screenshot(alice, 'chat-alice');
     await screenshot(bob, 'chat-bob');
     assertNoPageErrors(alice, bob);
@@ -205,6 +207,7 @@ describe('demo page in headless Chromium', { skip, timeout: 180000 }, () => {
     await say(hank, 'after the restart');
     await messages(gina).filter({ hasText: 'after the restart' }).waitFor();
     assert.equal(await messages(gina).filter({ hasText: 'before the restart' }).count(), 1);
+    await gina.locator('#stat-connectionsActive', { hasText: /^2$/ }).waitFor();
     await screenshot(gina, 'after-restart-gina');
     assertNoPageErrors(gina, hank);
     await gina.context().close();

@@ -92,6 +92,7 @@ function signOut() {
 function wire(client) {
   client.on('state', setStatus);
   client.on('welcome', (w) => {
+    app.pollStats?.();
     app.me = w.userId;
     $('whoami-name').textContent = w.userId;
     $('whoami-name').title = `connection ${w.connId} on node ${w.server?.node ?? '?'}`;
@@ -425,6 +426,7 @@ function startStats() {
     }
   };
   poll();
+  app.pollStats = poll;
   app.statsTimer = setInterval(poll, STATS_INTERVAL_MS);
 }
 
