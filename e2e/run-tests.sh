@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
-export SWITCHBOARD_JAR="${SWITCHBOARD_JAR:-$(cd .. && pwd)/cli/target/switchboard.jar}"
+export E2E_SERVER_JAR="${E2E_SERVER_JAR:-$(cd .. && pwd)/cli/target/switchboard.jar}"
 
 missing=()
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
@@ -20,8 +20,8 @@ fi
 if [ ! -x "$CHROMIUM_PATH" ]; then
   missing+=("Chromium at $CHROMIUM_PATH (run e2e/install-deps.sh, i.e. apt-get install -y chromium)")
 fi
-if [ ! -f "$SWITCHBOARD_JAR" ]; then
-  missing+=("the server jar $SWITCHBOARD_JAR (./mvnw -q -pl cli -am package -DskipTests)")
+if [ ! -f "$E2E_SERVER_JAR" ]; then
+  missing+=("the server jar $E2E_SERVER_JAR (./mvnw -q -pl cli -am package -DskipTests)")
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then

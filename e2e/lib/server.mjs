@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(HERE, '..', '..');
 export const ARTIFACTS = path.resolve(HERE, '..', 'artifacts');
-export const JAR = process.env.SWITCHBOARD_JAR ?? path.join(REPO, 'cli', 'target', 'switchboard.jar');
+export const JAR = process.env.E2E_SERVER_JAR ?? path.join(REPO, 'cli', 'target', 'switchboard.jar');
 
 /** A free TCP port on 127.0.0.1 (closed again; the server binds it next). */
 export function freePort() {
@@ -45,9 +45,11 @@ export class ServerProcess {
     mkdirSync(ARTIFACTS, { recursive: true });
     const logPath = path.join(ARTIFACTS, `server-${process.pid}-${++runs}.log`);
     const log = createWriteStream(logPath);
-    const extra = (process.env.SWITCHBOARD_SERVE_ARGS ?? '').split(/\s+/).filter(Boolean);
-    const args = ['-Xmx256m', '-jar', JAR, 'serve', '--port', String(this.port), ...extra];
-    this.proc = spawn(process.env.JAVA ?? 'java', args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const extra = (process.env.E2E_SERVE_ARGS ?? '').split(/\s+/).filter(Boolean);
+    const args = ['-Xmx256m', '-jar', JAR, 'serve', '--host', '127.0.0.1', '--port', String(this.port), ...extra];
+    // The server reads every SWITCHBOARD_* variable as configuration: pass none of ours by accident.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('E2E_')));
+    this.proc = spawn(process.env.JAVA ?? 'java', args, { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stdout.pipe(log);
     this.proc.stderr.pipe(log);
     this.exited = new Promise((resolve) => this.proc.once('exit', (code, signal) => resolve({ code, signal })));
