@@ -25,7 +25,7 @@ async function signIn(browser, baseUrl, name, room, viewport = { width: 1280, he
 }
 
 async function expectStatus(page, re) {
-  await page.locator('#status-text').filter({ hasText: re }).waitFor({ timeout: TIMEOUT });
+  await page.locator('#status .status-text').filter({ hasText: re }).waitFor({ timeout: TIMEOUT });
 }
 
 const member = (page, user) => page.locator(`#member-list [data-user="${user}"]`);

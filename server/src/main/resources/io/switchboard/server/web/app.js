@@ -100,6 +100,7 @@ function wire(client) {
   client.on('close', () => {
     for (const c of app.convs.values()) { c.joined = false; c.replayed = 0; }
     renderHeader();
+    renderMembers();
   });
   client.on('room_joined', (f) => {
     const c = conversation('room', f.room);
@@ -343,6 +344,9 @@ function renderMembers() {
   for (const userId of c.members.values()) byUser.set(userId, (byUser.get(userId) ?? 0) + 1);
   const users = [...byUser.keys()].sort((a, b) => (a === app.me ? -1 : b === app.me ? 1 : a.localeCompare(b)));
   $('member-count').textContent = String(users.length);
+  // Until the room is (re)joined the list is the last one known: say so.
+  $('member-list').classList.toggle('stale', !c.joined);
+  $('members-hint').textContent = c.joined ? 'Select a member to message them privately.' : 'Last known members; reconnecting…';
   $('member-list').replaceChildren(...users.map((u) => {
     const avatar = el('span', { class: 'avatar avatar-sm', 'aria-hidden': 'true' });
     paintAvatar(avatar, u);
@@ -373,42 +377,49 @@ function setStatus(s) {
   clearInterval(app.countdownTimer);
   app.countdownTimer = null;
   retry.hidden = true;
-  const composerEnabled = s.state === 'connected';
-  document.querySelector('#composer button').disabled = !composerEnabled;
+  document.querySelector('#composer button').disabled = s.state !== 'connected';
   const why = s.closeCode ? ` (${CLOSE_TEXT[s.closeCode] ?? `code ${s.closeCode}`})` : '';
+  // The countdown ticks in an aria-hidden span so the live region announces state changes, not every tick.
+  let text = s.state;
+  let detail = '';
+  let countdown = '';
   switch (s.state) {
-    case 'idle': setStatusText('Not connected'); break;
-    case 'connecting': setStatusText('Connecting…'); break;
-    case 'connected': setStatusText('Connected'); break;
-    case 'reconnecting': {
-      const attempt = ` · attempt ${Math.max(1, s.attempt)}`;
+    case 'idle': text = 'Not connected'; break;
+    case 'connecting': text = 'Connecting…'; break;
+    case 'connected': text = 'Connected'; break;
+    case 'reconnecting':
+      detail = `${why} · attempt ${Math.max(1, s.attempt)}`;
       if (s.retryAt && !s.connecting) {
+        text = 'Reconnecting';
         retry.hidden = false;
         retry.textContent = 'Retry now';
-        const tickDown = () => {
+        const tick = () => {
           const left = Math.max(0, (app.client?.retryAt ?? s.retryAt) - Date.now());
-          setStatusText(`Reconnecting in ${(left / 1000).toFixed(left < 10000 ? 1 : 0)} s${why}${attempt}`);
+          setText('status-countdown', ` in ${(left / 1000).toFixed(left < 10000 ? 1 : 0)} s`);
         };
-        tickDown();
-        app.countdownTimer = setInterval(tickDown, 100);
+        tick();
+        app.countdownTimer = setInterval(tick, 100);
       } else {
-        setStatusText(`Reconnecting…${why}${attempt}`);
+        text = 'Reconnecting…';
       }
       break;
-    }
     case 'closed':
-      setStatusText(`Offline${why}`);
+      text = 'Offline';
+      detail = why;
       if (app.client) {
         retry.hidden = false;
         retry.textContent = 'Reconnect';
       }
       break;
-    default: setStatusText(s.state);
+    default:
   }
+  setText('status-text', text);
+  setText('status-detail', detail);
+  if (!app.countdownTimer) setText('status-countdown', countdown);
 }
 
-function setStatusText(text) {
-  const node = $('status-text');
+function setText(id, text) {
+  const node = $(id);
   if (node.textContent !== text) node.textContent = text;
 }
 
@@ -423,6 +434,7 @@ function startStats() {
       showStats(await res.json());
     } catch {
       $('stats-age').textContent = '· unreachable';
+      $('stats').classList.add('stale');
     }
   };
   poll();
@@ -442,6 +454,7 @@ function showStats(s) {
     $(`stat-${k}`).textContent = fmt(s[k]);
   }
   $('stats-age').textContent = '· live';
+  $('stats').classList.remove('stale');
   app.spark.push(Number(s.messagesPerSecond) || 0);
   if (app.spark.length > SPARK_POINTS) app.spark.shift();
   const max = Math.max(1, ...app.spark);
