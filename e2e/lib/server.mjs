@@ -32,8 +32,10 @@ let runs = 0;
  * SIGTERM (graceful shutdown: server_shutdown + close 1012) and waits for the exit.
  */
 export class ServerProcess {
-  constructor(port) {
+  /** `env`: extra environment for the server, e.g. `{SWITCHBOARD_API_KEYS: '…'}`. */
+  constructor(port, env = {}) {
     this.port = port;
+    this.extraEnv = env;
     this.proc = null;
     this.exited = null;
   }
@@ -48,7 +50,7 @@ export class ServerProcess {
     const extra = (process.env.E2E_SERVE_ARGS ?? '').split(/\s+/).filter(Boolean);
     const args = ['-Xmx256m', '-jar', JAR, 'serve', '--host', '127.0.0.1', '--port', String(this.port), ...extra];
     // The server reads every SWITCHBOARD_* variable as configuration: pass none of ours by accident.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('E2E_')));
+    const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('E2E_'))), ...this.extraEnv };
     this.proc = spawn(process.env.JAVA ?? 'java', args, { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stdout.pipe(log);
     this.proc.stderr.pipe(log);

@@ -8,6 +8,7 @@ import { launch, missingBrowser, screenshot } from '../../lib/browser.mjs';
 
 const skip = missingBrowser() ?? (existsSync(JAR) ? false : `${JAR} not built (./mvnw -q -pl cli -am package -DskipTests)`);
 const TIMEOUT = 20000;
+const API_KEY = 'e2e-api-key-0123456789';
 
 /** Opens the page at `baseUrl`, signs in as `name` with first room `room`, waits until joined. */
 async function signIn(browser, baseUrl, name, room, viewport = { width: 1280, height: 800 }) {
@@ -24,8 +25,8 @@ async function signIn(browser, baseUrl, name, room, viewport = { width: 1280, he
   return page;
 }
 
-async function expectStatus(page, re) {
-  await page.locator('#status .status-text').filter({ hasText: re }).waitFor({ timeout: TIMEOUT });
+async function expectStatus(page, re, timeout = TIMEOUT) {
+  await page.locator('#status .status-text').filter({ hasText: re }).waitFor({ timeout });
 }
 
 const member = (page, user) => page.locator(`#member-list [data-user="${user}"]`);
@@ -52,7 +53,7 @@ describe('demo page in headless Chromium', { skip, timeout: 180000 }, () => {
   let browser;
 
   before(async () => {
-    server = await new ServerProcess(await freePort()).start();
+    server = await new ServerProcess(await freePort(), { SWITCHBOARD_API_KEYS: API_KEY }).start();
     browser = await launch();
   });
 
@@ -174,6 +175,42 @@ describe('demo page in headless Chromium', { skip, timeout: 180000 }, () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  const disconnect = (userId, code) => fetch(`${server.httpUrl}/api/disconnect`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+    body: JSON.stringify({ userId, code }),
+  }).then(async (res) => assert.equal(res.status, 200, await res.text()));
+
+  // TODO until the server stops answering the client's close reply with a second close frame:
+  // Chromium then reports every server-initiated close as 1006, so 4003 looks like a network drop.
+  test('close 4003 (kicked): the page goes offline and stays there until asked to reconnect', {
+    todo: 'server bug: a second close frame after the close handshake makes browsers see 1006 instead of 4003',
+  }, async () => {
+    const kim = await signIn(browser, server.httpUrl, 'kim', 'kick-room');
+    try {
+      await disconnect('kim', 4003);
+      await expectStatus(kim, /^Offline \(forbidden\)/, 8000);
+      await kim.waitForTimeout(2000);
+      assert.equal(await kim.evaluate(() => window.switchboardDemo.client.state), 'closed');
+      await screenshot(kim, 'kicked-kim');
+      await kim.getByRole('button', { name: 'Reconnect' }).click();
+      await expectStatus(kim, /^Connected/);
+      await systemLine(kim, 'nothing was missed').waitFor();
+      assertNoPageErrors(kim);
+    } finally {
+      await kim.context().close();
+    }
+  });
+
+  test('close 1013 (overloaded): the page reconnects by itself and rejoins', async () => {
+    const lou = await signIn(browser, server.httpUrl, 'lou', 'busy-room');
+    await disconnect('lou', 1013);
+    await expectStatus(lou, /^Reconnecting/);
+    await expectStatus(lou, /^Connected/);
+    await systemLine(lou, 'nothing was missed').waitFor();
+    assertNoPageErrors(lou);
+    await lou.context().close();
   });
 
   test('after a server restart the pages reconnect, see recovered:false and resync', async () => {
