@@ -29,6 +29,18 @@ async function expectStatus(page, re, timeout = TIMEOUT) {
   await page.locator('#status .status-text').filter({ hasText: re }).waitFor({ timeout });
 }
 
+/** Waits for "Connected", pressing "Retry now" whenever the page is counting down to its next attempt. */
+async function reconnected(page) {
+  const deadline = Date.now() + 30000;
+  const retry = page.getByRole('button', { name: 'Retry now' });
+  while (Date.now() < deadline) {
+    if (/^Connected/.test(await page.locator('#status .status-text').textContent())) return;
+    if (await retry.isVisible()) await retry.click({ timeout: 1000 }).catch(() => { /* the attempt started meanwhile */ });
+    await page.waitForTimeout(250);
+  }
+  await expectStatus(page, /^Connected/, 1);
+}
+
 const member = (page, user) => page.locator(`#member-list [data-user="${user}"]`);
 const messages = (page) => page.locator('#log [data-testid="message"]');
 const systemLine = (page, text) => page.locator('#log [data-testid="system-line"]', { hasText: text });
@@ -152,9 +164,7 @@ describe('demo page in headless Chromium', { skip, timeout: 180000 }, () => {
       await screenshot(erin, 'reconnecting-erin');
 
       proxy.restore();
-      const retry = erin.getByRole('button', { name: 'Retry now' });
-      if (await retry.isVisible()) await retry.click().catch(() => { /* it may have started meanwhile */ });
-      await expectStatus(erin, /^Connected/);
+      await reconnected(erin);
       await systemLine(erin, 'recovered 3 missed messages').waitFor();
       const texts = await messages(erin).locator('.msg-text').allTextContents();
       assert.deepEqual(texts, ['before the cut', 'missed one', 'missed two', 'missed three']);
@@ -228,12 +238,7 @@ describe('demo page in headless Chromium', { skip, timeout: 180000 }, () => {
     await screenshot(gina, 'server-down-gina');
     await server.start();
 
-    for (const p of [gina, hank]) {
-      const retry = p.getByRole('button', { name: 'Retry now' });
-      if (await retry.isVisible()) await retry.click().catch(() => {});
-    }
-    await expectStatus(gina, /^Connected/);
-    await expectStatus(hank, /^Connected/);
+    await Promise.all([reconnected(gina), reconnected(hank)]);
     const r = await recoveries;
     assert.equal(r.recovered, false, 'a restarted in-memory server has a new epoch: nothing to replay');
     assert.notEqual(r.epoch, epochBefore);

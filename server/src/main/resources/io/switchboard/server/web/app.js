@@ -346,7 +346,8 @@ function renderMembers() {
   $('member-count').textContent = String(users.length);
   // Until the room is (re)joined the list is the last one known: say so.
   $('member-list').classList.toggle('stale', !c.joined);
-  $('members-hint').textContent = c.joined ? 'Select a member to message them privately.' : 'Last known members; reconnecting…';
+  $('members-hint').textContent = c.joined ? 'Select a member to message them privately.'
+    : c.members.size ? 'Last known members; reconnecting…' : 'Joining…';
   $('member-list').replaceChildren(...users.map((u) => {
     const avatar = el('span', { class: 'avatar avatar-sm', 'aria-hidden': 'true' });
     paintAvatar(avatar, u);
