@@ -235,3 +235,18 @@ test('close() is final and rejects pending commands', async () => {
   assert.equal(env.sockets.length, 1);
   assert.equal(env.sockets[0].closedWith.code, 1000);
 });
+
+test('a connection that closes right after its welcome keeps backing off; a stable one resets the backoff', async () => {
+  const env = await connected({ stableAfterMs: 5000 });
+  const delays = () => env.events.filter(([e, p]) => e === 'state' && p.retryInMs !== undefined).map(([, p]) => p.retryInMs);
+  // Accepted, then closed at once, three times: the ceiling doubles each time (random 0.5).
+  for (let i = 0; i < 3; i++) {
+    env.sockets.at(-1).serverClose(1013);
+    env.clock.advance(10000);
+    env.sockets.at(-1).welcome();
+  }
+  assert.deepEqual(delays(), [250, 500, 1000]);
+  env.clock.advance(5000); // stable now
+  env.sockets.at(-1).serverClose(1013);
+  assert.equal(delays().at(-1), 250);
+});

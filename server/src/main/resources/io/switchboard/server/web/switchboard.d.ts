@@ -31,6 +31,8 @@ export interface SwitchboardOptions {
   reconnectWhenOnline?: boolean;
   /** How long a command waits for its reply. Default 10000. */
   requestTimeoutMs?: number;
+  /** A connection that stays up this long resets the backoff to its first step. Default 5000. */
+  stableAfterMs?: number;
   /** JSON `ping` interval; the smaller of this and the server's `pingIntervalMs` is used. Default 20000. */
   heartbeatIntervalMs?: number;
   /** Silence after a `ping` that counts as a dead connection. Default 10000. */
@@ -86,7 +88,7 @@ export interface ServerShutdown { type: 'server_shutdown'; content: string; reco
 
 export interface StateChange {
   state: ConnectionState;
-  /** Reconnect attempts since the last successful connection. */
+  /** Reconnect attempts since the last stable connection (see `stableAfterMs`). */
   attempt: number;
   closeCode?: number;
   closeReason?: string;

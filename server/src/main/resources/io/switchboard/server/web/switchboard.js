@@ -107,6 +107,7 @@ const DEFAULTS = {
   reconnect: true,
   backoff: { initialMs: 500, maxMs: 30000 },
   requestTimeoutMs: 10000,
+  stableAfterMs: 5000,
   heartbeatIntervalMs: 20000,
   heartbeatTimeoutMs: 10000,
   WebSocket: undefined,
@@ -134,7 +135,7 @@ export class SwitchboardClient {
     this.state = 'idle';
     /** The `welcome` frame of the current connection, or null. */
     this.welcome = null;
-    /** Attempts since the last successful connection. */
+    /** Reconnect attempts since the last stable connection (up for `stableAfterMs`). */
     this.attempt = 0;
     /** When the next reconnect attempt starts (epoch millis), while `reconnecting`. */
     this.retryAt = null;
@@ -146,6 +147,7 @@ export class SwitchboardClient {
     this._pending = new Map(); // id -> {resolve, reject, timer, type}
     this._rooms = new Map(); // room -> {cursor: RoomCursor|null, waiters: [{resolve, reject}], joined: bool}
     this._retryTimer = null;
+    this._stableTimer = null;
     this._pingTimer = null;
     this._pongTimer = null;
     this._shutdownHintMs = null;
@@ -177,6 +179,7 @@ export class SwitchboardClient {
   /** Closes for good (code 1000); no reconnect. Pending commands reject with `closed`. */
   close(code = 1000, reason = 'client closed') {
     this._clearRetry();
+    this._clearStable();
     this._stopHeartbeat();
     const ws = this._ws;
     this._ws = null;
@@ -370,8 +373,12 @@ export class SwitchboardClient {
     switch (frame.type) {
       case 'welcome':
         this.welcome = frame;
-        this.attempt = 0;
         this.retryAt = null;
+        // Reset the backoff only once the connection has proved stable: a server that accepts and
+        // then closes at once (overloaded, rate limiting) must not be hammered at the shortest delay.
+        this._clearStable();
+        this._stableTimer = this.options.setTimeout(() => { this._stableTimer = null; this.attempt = 0; },
+          this.options.stableAfterMs);
         this._shutdownHintMs = null;
         this._startHeartbeat(frame.server?.pingIntervalMs);
         this._setState('connected');
@@ -443,6 +450,7 @@ export class SwitchboardClient {
     if (ws) detach(ws);
     this._ws = null;
     this.welcome = null;
+    this._clearStable();
     this._stopHeartbeat();
     this._failPending('disconnected', `connection closed (${code})`);
     for (const entry of this._rooms.values()) { entry.joined = false; entry.sending = false; }
@@ -499,6 +507,11 @@ export class SwitchboardClient {
       this.retryAt = null;
       this._open();
     }, delay);
+  }
+
+  _clearStable() {
+    if (this._stableTimer !== null) this.options.clearTimeout(this._stableTimer);
+    this._stableTimer = null;
   }
 
   _clearRetry() {
