@@ -58,7 +58,9 @@ function wsUrl() {
 }
 
 function signIn(name, firstRoom) {
-  const client = new SwitchboardClient(wsUrl(), { userId: name });
+  // With auth enabled the server takes the user id from the token (?token=… on this page's URL).
+  const token = new URLSearchParams(location.search).get('token') ?? undefined;
+  const client = new SwitchboardClient(wsUrl(), { userId: name, token });
   app.client = client;
   app.me = name;
   wire(client);
