@@ -192,15 +192,11 @@ describe('demo page in headless Chromium', { skip, timeout: 180000 }, () => {
     body: JSON.stringify({ userId, code }),
   }).then(async (res) => assert.equal(res.status, 200, await res.text()));
 
-  // TODO until the server stops answering the client's close reply with a second close frame:
-  // Chromium then reports every server-initiated close as 1006, so 4003 looks like a network drop.
-  test('close 4003 (kicked): the page goes offline and stays there until asked to reconnect', {
-    todo: 'server bug: a second close frame after the close handshake makes browsers see 1006 instead of 4003',
-  }, async () => {
+  test('close 4003 (kicked): the page goes offline and stays there until asked to reconnect', async () => {
     const kim = await signIn(browser, server.httpUrl, 'kim', 'kick-room');
     try {
       await disconnect('kim', 4003);
-      await expectStatus(kim, /^Offline \(forbidden\)/, 8000);
+      await expectStatus(kim, /^Offline \(forbidden\)/);
       await kim.waitForTimeout(2000);
       assert.equal(await kim.evaluate(() => window.switchboardDemo.client.state), 'closed');
       await screenshot(kim, 'kicked-kim');
@@ -229,6 +225,9 @@ describe('demo page in headless Chromium', { skip, timeout: 180000 }, () => {
     await say(gina, 'before the restart');
     await messages(hank).filter({ hasText: 'before the restart' }).waitFor();
     const epochBefore = await gina.evaluate(() => window.switchboardDemo.client.cursor('restart-room').epoch);
+    const closes = gina.evaluate(() => new Promise((resolve) => {
+      const off = window.switchboardDemo.client.on('close', (c) => { off(); resolve(c); });
+    }));
     const recoveries = gina.evaluate(() => new Promise((resolve) => {
       const off = window.switchboardDemo.client.on('recovery', (r) => { off(); resolve(r); });
     }));
@@ -239,6 +238,9 @@ describe('demo page in headless Chromium', { skip, timeout: 180000 }, () => {
     await server.start();
 
     await Promise.all([reconnected(gina), reconnected(hank)]);
+    const closed = await closes;
+    assert.equal(closed.code, 1012, 'a graceful shutdown closes with 1012 (service restart)');
+    assert.ok(closed.retryInMs >= 1000, `reconnectAfterMs of server_shutdown honoured (${closed.retryInMs} ms)`);
     const r = await recoveries;
     assert.equal(r.recovered, false, 'a restarted in-memory server has a new epoch: nothing to replay');
     assert.notEqual(r.epoch, epochBefore);

@@ -92,7 +92,10 @@ function signOut() {
 // ---- client events ---------------------------------------------------------------------------
 
 function wire(client) {
-  client.on('state', setStatus);
+  client.on('state', (s) => {
+    setStatus(s);
+    if (s.state === 'closed') { renderHeader(); renderMembers(); }
+  });
   client.on('welcome', (w) => {
     app.pollStats?.();
     app.me = w.userId;
@@ -325,7 +328,8 @@ function renderHeader() {
   let sub = '';
   if (c?.kind === 'room') {
     const cur = app.client?.cursor(c.name);
-    sub = c.joined ? `Room · epoch ${cur?.epoch ?? '?'} · offset ${cur?.highest ?? 0}` : 'Room · joining…';
+    const offline = app.client?.state === 'closed';
+    sub = c.joined ? `Room · epoch ${cur?.epoch ?? '?'} · offset ${cur?.highest ?? 0}` : offline ? 'Room · offline' : 'Room · joining…';
   } else if (c) {
     sub = 'Private conversation';
   }
@@ -349,7 +353,8 @@ function renderMembers() {
   // Until the room is (re)joined the list is the last one known: say so.
   $('member-list').classList.toggle('stale', !c.joined);
   $('members-hint').textContent = c.joined ? 'Select a member to message them privately.'
-    : c.members.size ? 'Last known members; reconnecting…' : 'Joining…';
+    : app.client?.state === 'closed' ? 'Last known members; offline.'
+      : c.members.size ? 'Last known members; reconnecting…' : 'Joining…';
   $('member-list').replaceChildren(...users.map((u) => {
     const avatar = el('span', { class: 'avatar avatar-sm', 'aria-hidden': 'true' });
     paintAvatar(avatar, u);
