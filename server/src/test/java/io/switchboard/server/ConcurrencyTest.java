@@ -104,7 +104,7 @@ class ConcurrencyTest {
             ackedByRoom.add(new HashMap<>());
         }
         List<List<String>> streams = new ArrayList<>();
-        // Generous: with paranoid leak detection every retained duplicate records a stack trace.
+        // Generous: on a shared, loaded machine delivery to 200 JDK clients can trail publishing by many seconds.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(RECEIVE_SECONDS);
         for (int i = 0; i < CLIENTS; i++) {
             WsClient c = clients.get(i);
