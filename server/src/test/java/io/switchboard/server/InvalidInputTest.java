@@ -170,4 +170,15 @@ class InvalidInputTest {
             assertThat(good.next("ack").path("offset").asLong()).isEqualTo(1);
         }
     }
+
+    @Test
+    void anIdLongerThan64CharactersIsInvalidFieldWithoutAnId() {
+        try (WsClient c = WsClient.welcomed(port, "alice")) {
+            JsonNode e = errorFor(c, "{\"type\":\"ping\",\"id\":\"" + "i".repeat(65) + "\"}", "invalid_field",
+                    "id must be a string or number of at most 64 characters");
+            assertThat(e.has("id")).isFalse();
+            c.send("{\"type\":\"ping\",\"id\":\"" + "i".repeat(64) + "\"}");
+            assertThat(c.next("pong").path("id").asText()).hasSize(64);
+        }
+    }
 }

@@ -352,4 +352,82 @@ class ProtocolTest {
             assertThat(a.next("user_left_room").path("userId").asText()).isEqualTo("bob");
         }
     }
+
+    @Test
+    void theLastMemberLeavingRemovesTheRoomButItsHistoryAndOffsetsRemain() {
+        try (WsClient a = WsClient.welcomed(port, "alice"); WsClient b = WsClient.welcomed(port, "bob")) {
+            String epoch = join(a, "r").path("epoch").asText();
+            a.send("{\"type\":\"room_message\",\"room\":\"r\",\"content\":\"one\",\"id\":1}");
+            a.next("ack");
+            a.send("{\"type\":\"leave_room\",\"room\":\"r\"}");
+            a.next("room_left");
+            assertThat(server.hub().rooms()).isEmpty();
+            b.send("{\"type\":\"presence\",\"room\":\"r\"}");
+            assertThat(b.next("presence").path("count").asInt()).isZero();
+
+            JsonNode again = join(b, "r");
+            assertThat(again.path("members")).hasSize(1);
+            assertThat(again.path("offset").asLong()).isEqualTo(1);
+            assertThat(again.path("epoch").asText()).isEqualTo(epoch);
+            b.send("{\"type\":\"room_message\",\"room\":\"r\",\"content\":\"two\",\"id\":2}");
+            assertThat(b.next("ack").path("offset").asLong()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aMemberThatDisconnectsLeavesItsRoomsAndTheOthersAreTold() {
+        try (WsClient a = WsClient.welcomed(port, "alice")) {
+            join(a, "r");
+            try (WsClient b = WsClient.welcomed(port, "bob")) {
+                join(b, "r");
+                a.next("user_joined_room");
+            }
+            JsonNode left = a.next("user_left_room");
+            assertThat(left.path("userId").asText()).isEqualTo("bob");
+            assertThat(left.path("room").asText()).isEqualTo("r");
+            a.send("{\"type\":\"presence\",\"room\":\"r\"}");
+            assertThat(a.next("presence").path("members").findValuesAsText("userId")).containsExactly("alice");
+        }
+    }
+
+    @Test
+    void joiningARoomAlreadyJoinedAnswersRoomJoinedAgainWithoutNotifyingTheOthers() {
+        try (WsClient a = WsClient.welcomed(port, "alice"); WsClient b = WsClient.welcomed(port, "bob")) {
+            join(a, "r");
+            join(b, "r");
+            a.next("user_joined_room");
+            assertThat(join(b, "r").path("members")).hasSize(2);
+            a.assertNoMessage(200);
+        }
+    }
+
+    @Test
+    void globalPresenceNoticesGoToEveryConnectionWhenEnabled() {
+        SwitchboardConfig.Hub d = SwitchboardConfig.Hub.defaults();
+        restart(TestServers.with(new SwitchboardConfig.Hub(true, d.maxRoomMembers(), d.maxPendingFanouts())));
+        try (WsClient a = WsClient.welcomed(port, "alice")) {
+            String bobConn;
+            try (WsClient b = WsClient.connect(port, "bob")) {
+                bobConn = b.next("welcome").path("connId").asText();
+                JsonNode joined = a.next("user_joined");
+                assertThat(joined.path("userId").asText()).isEqualTo("bob");
+                assertThat(joined.path("connId").asText()).isEqualTo(bobConn);
+                b.assertNoMessage(200);
+            }
+            JsonNode left = a.next("user_left");
+            assertThat(left.path("userId").asText()).isEqualTo("bob");
+            assertThat(left.path("connId").asText()).isEqualTo(bobConn);
+        }
+    }
+
+    @Test
+    void globalPresenceNoticesAreOffByDefault() {
+        try (WsClient a = WsClient.welcomed(port, "alice")) {
+            try (WsClient b = WsClient.welcomed(port, "bob")) {
+                b.send("{\"type\":\"ping\"}");
+                b.next("pong");
+            }
+            a.assertNoMessage(300);
+        }
+    }
 }
