@@ -224,6 +224,24 @@ class HttpApiTest {
     }
 
     @Test
+    void aDisconnectedUserLeavesItsRoomsAtOnceEvenIfItsClientNeverAnswersTheClose() throws Exception {
+        try (WsClient alice = WsClient.welcomed(port, "alice"); RawWebSocket bob = RawWebSocket.connect(port, "/ws?id=bob")) {
+            bob.readText();
+            join(alice, "r");
+            bob.sendText("{\"type\":\"join_room\",\"room\":\"r\"}");
+            alice.next("user_joined_room");
+            long t0 = System.nanoTime();
+            assertThat(json(api("POST", "/api/disconnect", "{\"userId\":\"bob\"}")).path("disconnected").asInt())
+                    .isEqualTo(1);
+            assertThat(alice.next("user_left_room").path("userId").asText()).isEqualTo("bob");
+            assertThat((System.nanoTime() - t0) / 1_000_000).as("ms until bob left the room")
+                    .isLessThan(WebSocketSessionHandler.CLOSE_LINGER_MILLIS);
+            assertThat(server.hub().members("r").stream().map(m -> m.userId())).containsExactly("alice");
+            assertThat(bob.readUntilClose().closeCode()).isEqualTo(4003);
+        }
+    }
+
+    @Test
     void disconnectUsesTheGivenCode() throws Exception {
         try (WsClient b = WsClient.welcomed(port, "bob")) {
             api("POST", "/api/disconnect", "{\"userId\":\"bob\",\"code\":4008}");
