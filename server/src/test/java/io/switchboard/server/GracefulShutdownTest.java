@@ -100,7 +100,7 @@ class GracefulShutdownTest {
 
             long tookMillis = shutdown.get(DRAIN.toMillis() + WebSocketSessionHandler.CLOSE_LINGER_MILLIS + 5000,
                     TimeUnit.MILLISECONDS);
-            assertThat(tookMillis).isLessThan(DRAIN.toMillis() + WebSocketSessionHandler.CLOSE_LINGER_MILLIS + 2000);
+            assertThat(tookMillis).isLessThan(DRAIN.toMillis() + WebSocketSessionHandler.CLOSE_LINGER_MILLIS + 3000);
         } finally {
             clients.forEach(WsClient::close);
         }
