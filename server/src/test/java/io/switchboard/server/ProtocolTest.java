@@ -412,7 +412,11 @@ class ProtocolTest {
                 JsonNode joined = a.next("user_joined");
                 assertThat(joined.path("userId").asText()).isEqualTo("bob");
                 assertThat(joined.path("connId").asText()).isEqualTo(bobConn);
-                b.assertNoMessage(200);
+                b.send("{\"type\":\"ping\"}");
+                for (JsonNode m = b.next(); !m.path("type").asText().equals("pong"); m = b.next()) {
+                    assertThat(m.path("connId").asText()).as("the newcomer is not told about itself: %s", m)
+                            .isNotEqualTo(bobConn);
+                }
             }
             JsonNode left = a.next("user_left");
             assertThat(left.path("userId").asText()).isEqualTo("bob");
