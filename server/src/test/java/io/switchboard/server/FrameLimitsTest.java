@@ -125,5 +125,4 @@ class FrameLimitsTest {
             assertThat(pong.payload()).containsExactly(1, 2, 3);
         }
     }
-
 }

@@ -6,7 +6,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -139,11 +138,6 @@ final class RawWebSocket implements AutoCloseable {
         }
     }
 
-    /** How long {@link #readFrame} waits before failing. */
-    void readTimeoutMillis(int millis) throws IOException {
-        socket.setSoTimeout(millis);
-    }
-
     // ---------------------------------------------------------------- writing
 
     void sendText(String text) throws IOException {
@@ -233,10 +227,6 @@ final class RawWebSocket implements AutoCloseable {
         } catch (IOException e) {
             return true; // connection reset
         }
-    }
-
-    InputStream input() {
-        return in;
     }
 
     @Override
