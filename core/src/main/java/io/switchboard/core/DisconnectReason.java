@@ -7,6 +7,7 @@ public enum DisconnectReason {
     SLOW_CONSUMER("slow_consumer"),
     RATE_LIMITED("rate_limited"),
     POLICY("policy"),
+    KICKED("kicked"),
     SERVER_SHUTDOWN("server_shutdown"),
     ERROR("error");
 

@@ -171,7 +171,16 @@ public final class Hub {
         int n = 0;
         for (Connection c : set) {
             n++;
-            c.session().close(code, reason);
+            // Through close(), on the connection's shard: it leaves its rooms now, not when the peer answers.
+            try {
+                c.shard().executor().execute(() -> {
+                    if (!c.removed) {
+                        close(c, code, reason, DisconnectReason.KICKED);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                c.session().close(code, reason);
+            }
         }
         return n;
     }

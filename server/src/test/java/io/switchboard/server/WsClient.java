@@ -31,6 +31,8 @@ final class WsClient implements AutoCloseable {
     final BlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
     final BlockingQueue<byte[]> binaries = new LinkedBlockingQueue<>();
     final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
+    /** The reason text of the server's close frame; empty when the connection failed without one. */
+    final CompletableFuture<String> closeReason = new CompletableFuture<>();
     private final AtomicBoolean autoRead;
     final WebSocket ws;
     private StringBuilder text = new StringBuilder();
@@ -95,12 +97,14 @@ final class WsClient implements AutoCloseable {
 
         @Override
         public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            closeReason.complete(reason);
             closeCode.complete(statusCode);
             return null;
         }
 
         @Override
         public void onError(WebSocket webSocket, Throwable error) {
+            closeReason.complete("");
             closeCode.complete(1006);
         }
 
