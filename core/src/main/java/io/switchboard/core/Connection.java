@@ -16,6 +16,8 @@ public final class Connection {
     private final Session session;
     private final Shard shard;
     private final long connectedAtMillis;
+    /** Registration order on this node, increasing; orders connections against node-wide notices. */
+    private final long sequence;
 
     /** Rooms joined, by name. Shard thread only. */
     final Map<String, Membership> rooms = new HashMap<>();
@@ -32,7 +34,9 @@ public final class Connection {
     /** When the last protocol ping went out. Shard thread only. */
     long lastPingNanos;
 
-    Connection(String connId, String userId, Session session, Shard shard, long connectedAtMillis, long nowNanos) {
+    Connection(String connId, String userId, Session session, Shard shard, long connectedAtMillis, long nowNanos,
+               long sequence) {
+        this.sequence = sequence;
         this.connId = connId;
         this.userId = userId;
         this.session = session;
@@ -56,6 +60,10 @@ public final class Connection {
 
     public Shard shard() {
         return shard;
+    }
+
+    public long sequence() {
+        return sequence;
     }
 
     public long connectedAtMillis() {

@@ -93,8 +93,10 @@ public final class Hub {
 
     /** Registers a new connection and sends its {@code welcome}. Shard thread. */
     public Connection register(Session session, String userId, Shard shard) {
-        String connId = "c-" + nodeId + "-" + Long.toString(connSequence.incrementAndGet(), 36);
-        Connection c = new Connection(connId, userId, session, shard, time.currentTimeMillis(), time.nanoTime());
+        long sequence = connSequence.incrementAndGet();
+        String connId = "c-" + nodeId + "-" + Long.toString(sequence, 36);
+        Connection c = new Connection(connId, userId, session, shard, time.currentTimeMillis(), time.nanoTime(),
+                sequence);
         connections.put(connId, c);
         users.compute(userId, (k, set) -> {
             Set<Connection> s = set != null ? set : ConcurrentHashMap.newKeySet();
@@ -105,7 +107,8 @@ public final class Hub {
         stats.connectionsTotal.increment();
         send(c, new ServerMessage.Welcome(connId, userId, ServerMessage.Welcome.GREETING, serverInfo));
         if (config.hub().notifyGlobalPresence()) {
-            broadcastFrame(codec.encode(new ServerMessage.UserJoined(userId, connId)), c);
+            // Only to those connected before: a later connection would hear of someone who was already there.
+            broadcastFrame(codec.encode(new ServerMessage.UserJoined(userId, connId)), c, sequence - 1);
         }
         log.debug("connected {} user={} from {}", connId, userId, session.remoteAddress());
         return c;
@@ -131,7 +134,7 @@ public final class Hub {
         connections.remove(c.connId());
         c.shard().remove(c);
         if (config.hub().notifyGlobalPresence()) {
-            broadcastFrame(codec.encode(new ServerMessage.UserLeft(c.userId(), c.connId())), c);
+            broadcastFrame(codec.encode(new ServerMessage.UserLeft(c.userId(), c.connId())), c, connSequence.get());
         }
         log.debug("disconnected {} user={} reason={}", c.connId(), c.userId(), reason.label());
     }
@@ -426,14 +429,15 @@ public final class Hub {
             }
         }
         broadcastFrame(codec.encode(new ServerMessage.Broadcast(fromUser, fromConn, content, data,
-                time.currentTimeMillis())), exclude);
+                time.currentTimeMillis())), exclude, connSequence.get());
     }
 
-    private void broadcastFrame(byte[] json, Connection exclude) {
+    /** Sends to every connection registered up to {@code registeredThrough}, except {@code exclude}. */
+    private void broadcastFrame(byte[] json, Connection exclude, long registeredThrough) {
         OutboundFrame frame = frames.text(json);
         try {
             for (Shard s : shards.values()) {
-                submit(s, frame, () -> stats.messagesSent.add(s.deliverToAll(frame, exclude)));
+                submit(s, frame, () -> stats.messagesSent.add(s.deliverToAll(frame, exclude, registeredThrough)));
             }
         } finally {
             frame.release();

@@ -102,13 +102,16 @@ public final class Shard {
         dirty.clear();
     }
 
-    /** Writes a frame to every connection on this shard except {@code exclude}. Shard thread. */
-    int deliverToAll(OutboundFrame frame, Connection exclude) {
+    /**
+     * Writes a frame to every connection on this shard registered up to {@code registeredThrough}
+     * (a {@link Connection#sequence()}), except {@code exclude}. Shard thread.
+     */
+    int deliverToAll(OutboundFrame frame, Connection exclude, long registeredThrough) {
         int delivered = 0;
         // Iterate a snapshot: a slow-consumer close during the loop removes from the list.
         Connection[] snapshot = connections.toArray(new Connection[0]);
         for (Connection c : snapshot) {
-            if (c != exclude && deliver(c, frame)) {
+            if (c != exclude && c.sequence() <= registeredThrough && deliver(c, frame)) {
                 delivered++;
             }
         }

@@ -99,7 +99,7 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx,
                                               io.netty.handler.codec.http.websocketx.WebSocketFrame oversized) {
-            session.close(CloseCode.MESSAGE_TOO_BIG, "message too big");
+            session.closeForViolation(CloseCode.MESSAGE_TOO_BIG, "message too big");
         }
     }
 }

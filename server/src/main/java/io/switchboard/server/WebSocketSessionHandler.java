@@ -157,7 +157,7 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
     private void onBinary(ChannelHandlerContext ctx, ByteBuf in) {
         hub.stats().received();
         if (!in.isReadable()) {
-            close(CloseCode.UNSUPPORTED_DATA, "empty binary frame");
+            closeForViolation(CloseCode.UNSUPPORTED_DATA, "empty binary frame");
             return;
         }
         byte op = in.getByte(in.readerIndex());
@@ -178,19 +178,19 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
                 sendBinary(ctx.alloc().buffer(1).writeByte(BinaryOp.CONTROL_ACK));
             }
             case BinaryOp.ROOM_PUBLISH -> relay(ctx, in);
-            default -> close(CloseCode.UNSUPPORTED_DATA, "unknown binary op");
+            default -> closeForViolation(CloseCode.UNSUPPORTED_DATA, "unknown binary op");
         }
     }
 
     /** The payload of an op + 3-byte length frame, or null after closing with 1003 when the length lies. */
     private ByteBuf lengthPrefixedPayload(ByteBuf in) {
         if (in.readableBytes() < BinaryOp.LENGTH_PREFIXED_HEADER) {
-            close(CloseCode.UNSUPPORTED_DATA, "binary frame too short");
+            closeForViolation(CloseCode.UNSUPPORTED_DATA, "binary frame too short");
             return null;
         }
         int length = in.getUnsignedMedium(in.readerIndex() + 1);
         if (length != in.readableBytes() - BinaryOp.LENGTH_PREFIXED_HEADER) {
-            close(CloseCode.UNSUPPORTED_DATA, "binary length does not match the frame");
+            closeForViolation(CloseCode.UNSUPPORTED_DATA, "binary length does not match the frame");
             return null;
         }
         return in.slice(in.readerIndex() + BinaryOp.LENGTH_PREFIXED_HEADER, length);
@@ -199,12 +199,12 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
     private void relay(ChannelHandlerContext ctx, ByteBuf in) {
         int start = in.readerIndex();
         if (in.readableBytes() < 2) {
-            close(CloseCode.UNSUPPORTED_DATA, "binary frame too short");
+            closeForViolation(CloseCode.UNSUPPORTED_DATA, "binary frame too short");
             return;
         }
         int nameLength = in.getUnsignedByte(start + 1);
         if (nameLength == 0 || in.readableBytes() < 2 + nameLength) {
-            close(CloseCode.UNSUPPORTED_DATA, "binary room name length does not match the frame");
+            closeForViolation(CloseCode.UNSUPPORTED_DATA, "binary room name length does not match the frame");
             return;
         }
         String room = in.toString(start + 2, nameLength, StandardCharsets.UTF_8);
@@ -220,6 +220,18 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
             hub.send(connection, new ServerMessage.Error(null, e.code(), e.getMessage()));
         } finally {
             frame.release();
+        }
+    }
+
+    /**
+     * Closes for a peer's protocol violation and takes the connection out of its rooms at once, not
+     * when the peer answers the close (or the linger cuts it).
+     */
+    void closeForViolation(CloseCode code, String reason) {
+        if (connection != null) {
+            hub.close(connection, code, reason, DisconnectReason.POLICY);
+        } else {
+            close(code, reason);
         }
     }
 

@@ -412,10 +412,8 @@ class ProtocolTest {
                 assertThat(joined.path("userId").asText()).isEqualTo("bob");
                 assertThat(joined.path("connId").asText()).isEqualTo(bobConn);
                 b.send("{\"type\":\"ping\"}");
-                for (JsonNode m = b.next(); !m.path("type").asText().equals("pong"); m = b.next()) {
-                    assertThat(m.path("connId").asText()).as("the newcomer is not told about itself: %s", m)
-                            .isNotEqualTo(bobConn);
-                }
+                // Neither about itself nor about alice, who was there before it connected.
+                b.next("pong");
             }
             JsonNode left = a.next("user_left");
             assertThat(left.path("userId").asText()).isEqualTo("bob");
