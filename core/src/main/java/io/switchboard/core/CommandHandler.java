@@ -1,0 +1,108 @@
+package io.switchboard.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.protocol.CloseCode;
+import io.switchboard.protocol.Command;
+import io.switchboard.protocol.ErrorCode;
+import io.switchboard.protocol.ProtocolException;
+import io.switchboard.protocol.ServerMessage;
+import io.switchboard.protocol.ServerMessage.RoomMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Executes client commands (PROTOCOL.md section 3) against the hub and answers them. Stateless and
+ * thread-safe; each call runs on the connection's shard thread and never throws: bad input becomes an
+ * error reply, and {@code websocket.maxInvalidMessages} invalid commands in a row close with 1008.
+ */
+public final class CommandHandler {
+    private static final Logger log = LoggerFactory.getLogger(CommandHandler.class);
+
+    private final Hub hub;
+
+    public CommandHandler(Hub hub) {
+        this.hub = hub;
+    }
+
+    /** Decodes and executes one text frame's payload. */
+    public void handleText(Connection c, byte[] utf8, int offset, int length) {
+        hub.stats().received();
+        Command command;
+        try {
+            command = hub.codec().decodeCommand(utf8, offset, length);
+        } catch (ProtocolException e) {
+            invalid(c, e.toReply());
+            return;
+        }
+        c.invalidStreak = 0;
+        handle(c, command);
+    }
+
+    /** Executes one decoded command. */
+    public void handle(Connection c, Command command) {
+        JsonNode id = command.id();
+        try {
+            ServerMessage reply = execute(c, command);
+            if (reply != null) {
+                hub.send(c, reply);
+            }
+        } catch (HubException e) {
+            hub.send(c, new ServerMessage.Error(id, e.code(), e.getMessage()));
+        } catch (RuntimeException e) {
+            log.error("command {} from {} failed", command.type(), c.connId(), e);
+            hub.send(c, new ServerMessage.Error(id, ErrorCode.INTERNAL, "internal error"));
+        }
+    }
+
+    /** Answers an invalid command and closes the connection once it keeps sending them. */
+    public void invalid(Connection c, ServerMessage.Error error) {
+        hub.send(c, error);
+        int max = hub.config().websocket().maxInvalidMessages();
+        if (++c.invalidStreak >= max) {
+            hub.close(c, CloseCode.POLICY_VIOLATION, "too many invalid messages", DisconnectReason.POLICY);
+        }
+    }
+
+    private ServerMessage execute(Connection c, Command command) throws HubException {
+        JsonNode id = command.id();
+        if (command instanceof Command.Ping) {
+            return new ServerMessage.Pong(id);
+        } else if (command instanceof Command.Echo echo) {
+            return new ServerMessage.EchoReply(id, echo.content(), echo.data());
+        } else if (command instanceof Command.JoinRoom join) {
+            return join(c, join);
+        } else if (command instanceof Command.LeaveRoom leave) {
+            hub.leave(c, leave.room());
+            return new ServerMessage.RoomLeft(id, leave.room());
+        } else if (command instanceof Command.RoomMessage m) {
+            long offset = hub.publish(c, m.room(), m.content(), m.data(), m.echo());
+            return id == null ? null : new ServerMessage.Ack(id, offset);
+        } else if (command instanceof Command.PrivateMessage pm) {
+            hub.sendPrivate(c.userId(), c.connId(), pm.to(), pm.content(), pm.data());
+            return id == null ? null : new ServerMessage.Ack(id, null);
+        } else if (command instanceof Command.Broadcast b) {
+            hub.broadcast(c.userId(), c.connId(), b.content(), b.data(), c);
+            return id == null ? null : new ServerMessage.Ack(id, null);
+        } else if (command instanceof Command.Presence p) {
+            var members = hub.members(p.room());
+            return new ServerMessage.Presence(id, p.room(), members, members.size());
+        } else if (command instanceof Command.History h) {
+            var page = hub.history(h.room(), h.since(), h.limit());
+            return new ServerMessage.History(id, h.room(), page.epoch(), page.messages());
+        } else if (command instanceof Command.Refresh) {
+            throw new HubException(ErrorCode.INVALID_FIELD,
+                    "token refresh needs authentication, which is off on this server");
+        }
+        throw new IllegalStateException("unhandled command " + command.type());
+    }
+
+    /** Replays missed messages first, then answers {@code room_joined}, all before any newer delivery. */
+    private ServerMessage join(Connection c, Command.JoinRoom join) throws HubException {
+        Hub.JoinResult r = hub.join(c, join.room(), join.since());
+        for (RoomMessage m : r.replay()) {
+            hub.send(c, m);
+        }
+        return new ServerMessage.RoomJoined(join.id(), r.room(), r.members(), r.position().offset(),
+                r.position().epoch(), r.recovered());
+    }
+}

@@ -1,0 +1,87 @@
+package io.switchboard.core;
+
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The hub's record of one connection: identity, the rooms it joined, activity times. Confined to its
+ * {@link #shard()}'s thread except for the final identity fields and {@link #lastActivityNanos()},
+ * which other threads may read for diagnostics.
+ */
+public final class Connection {
+    private final String connId;
+    private final String userId;
+    private final Session session;
+    private final Shard shard;
+    private final long connectedAtMillis;
+
+    /** Rooms joined, by name. Shard thread only. */
+    final Map<String, Membership> rooms = new HashMap<>();
+    /** Position in {@link Shard}'s connection list, for O(1) removal. Shard thread only. */
+    int shardIndex = -1;
+    /** Set while the connection waits in its shard's flush batch. Shard thread only. */
+    boolean dirty;
+    /** Consecutive invalid commands; reset by a valid one. Shard thread only. */
+    int invalidStreak;
+    /** Set once {@link Hub#disconnect} ran. Shard thread only. */
+    boolean removed;
+    /** When the peer last sent anything. Written by the shard thread, read racily by others. */
+    private volatile long lastActivityNanos;
+    /** When the last protocol ping went out. Shard thread only. */
+    long lastPingNanos;
+
+    Connection(String connId, String userId, Session session, Shard shard, long connectedAtMillis, long nowNanos) {
+        this.connId = connId;
+        this.userId = userId;
+        this.session = session;
+        this.shard = shard;
+        this.connectedAtMillis = connectedAtMillis;
+        this.lastActivityNanos = nowNanos;
+        this.lastPingNanos = nowNanos;
+    }
+
+    public String connId() {
+        return connId;
+    }
+
+    public String userId() {
+        return userId;
+    }
+
+    public Session session() {
+        return session;
+    }
+
+    public Shard shard() {
+        return shard;
+    }
+
+    public long connectedAtMillis() {
+        return connectedAtMillis;
+    }
+
+    public long lastActivityNanos() {
+        return lastActivityNanos;
+    }
+
+    /** Records inbound traffic (any frame, including pongs). Shard thread. */
+    public void touch(long nowNanos) {
+        lastActivityNanos = nowNanos;
+    }
+
+    /** Names of the rooms joined. Shard thread. */
+    public Set<String> rooms() {
+        return Collections.unmodifiableSet(rooms.keySet());
+    }
+
+    public boolean isMember(String room) {
+        return rooms.containsKey(room);
+    }
+
+    @Override
+    public String toString() {
+        return connId + "(" + userId + ")";
+    }
+}

@@ -1,0 +1,23 @@
+package io.switchboard.core;
+
+/** Why a connection ended, for logs and metrics. */
+public enum DisconnectReason {
+    CLIENT_CLOSE("client_close"),
+    HEARTBEAT_TIMEOUT("heartbeat_timeout"),
+    SLOW_CONSUMER("slow_consumer"),
+    RATE_LIMITED("rate_limited"),
+    POLICY("policy"),
+    SERVER_SHUTDOWN("server_shutdown"),
+    ERROR("error");
+
+    private final String label;
+
+    DisconnectReason(String label) {
+        this.label = label;
+    }
+
+    /** The label used in logs and metrics. */
+    public String label() {
+        return label;
+    }
+}

@@ -1,0 +1,19 @@
+package io.switchboard.core;
+
+import io.switchboard.protocol.ErrorCode;
+
+/** A command the hub refuses; answered with an error reply, the connection stays open. */
+public final class HubException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    private final ErrorCode code;
+
+    public HubException(ErrorCode code, String message) {
+        super(message, null, false, false);
+        this.code = code;
+    }
+
+    public ErrorCode code() {
+        return code;
+    }
+}

@@ -1,0 +1,43 @@
+package io.switchboard.core;
+
+import io.switchboard.protocol.CloseCode;
+
+/**
+ * The transport side of one connection, implemented by the server (a Netty channel). Methods marked
+ * "shard thread" are called only on the executor of the connection's {@link Shard}; the others are
+ * thread-safe.
+ */
+public interface Session {
+    /** Remote address as {@code ip:port}. */
+    String remoteAddress();
+
+    /**
+     * Queues a frame without flushing. Shard thread. The session takes its own reference if it keeps
+     * the frame. When queuing would exceed the connection's outbound cap the session starts closing
+     * it as a slow consumer and returns false.
+     *
+     * @return true when the frame was queued and the session needs a flush
+     */
+    boolean write(OutboundFrame frame);
+
+    /** Flushes queued frames. Shard thread. */
+    void flush();
+
+    /** Sends one text message (UTF-8 JSON) and flushes. Thread-safe; ordered with other sends from the same thread. */
+    void sendText(byte[] utf8);
+
+    /** Sends a protocol-level ping. Shard thread. */
+    void ping();
+
+    /**
+     * Since when ({@link TimeSource#nanoTime()}) the outbound queue has been above its high-water mark,
+     * or 0 when it is not. Shard thread.
+     */
+    long backloggedSinceNanos();
+
+    /**
+     * Closes the connection with the given code, after frames already queued. Idempotent; thread-safe.
+     * The transport calls {@link Hub#disconnect} once the connection is gone.
+     */
+    void close(CloseCode code, String reason);
+}

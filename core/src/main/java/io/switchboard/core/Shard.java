@@ -1,0 +1,165 @@
+package io.switchboard.core;
+
+import io.switchboard.protocol.CloseCode;
+import java.util.ArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One executor's share of the hub: the connections that live on it, its flush batch and its bound on
+ * queued delivery tasks. Confined to the executor's thread except {@link #tryReserve}, {@link #execute}
+ * and {@link #connectionCount()}, which are thread-safe.
+ *
+ * <p>Flush coalescing: a delivery writes without flushing and marks the connection dirty; the first
+ * dirty connection schedules one flush task behind the deliveries already queued, so a burst of messages
+ * to one socket leaves in one syscall instead of one per frame.
+ */
+public final class Shard {
+    private final Executor executor;
+    private final int maxPending;
+    private final Hub hub;
+    /** Delivery tasks queued and not yet run; bounded by {@link #maxPending}. */
+    private final AtomicInteger pending = new AtomicInteger();
+    /** Connections on this shard, for broadcasts and heartbeats. Shard thread only. */
+    private final ArrayList<Connection> connections = new ArrayList<>();
+    /** Connections written since the last flush. Shard thread only. */
+    private final ArrayList<Connection> dirty = new ArrayList<>();
+    private final Runnable flushTask = this::flushDirty;
+    /** Mirrors {@code connections.size()} for other threads. */
+    private volatile int connectionCount;
+
+    Shard(Executor executor, int maxPending, Hub hub) {
+        this.executor = executor;
+        this.maxPending = maxPending;
+        this.hub = hub;
+    }
+
+    public Executor executor() {
+        return executor;
+    }
+
+    public int connectionCount() {
+        return connectionCount;
+    }
+
+    /** Delivery tasks waiting on this shard. */
+    public int pendingTasks() {
+        return pending.get();
+    }
+
+    /** Whether another delivery task fits under the bound. Thread-safe; a soft check before publishing. */
+    boolean hasCapacity() {
+        return pending.get() < maxPending;
+    }
+
+    /** Reserves a slot for a delivery task; false when the shard is at its bound. Thread-safe. */
+    boolean tryReserve() {
+        if (pending.incrementAndGet() > maxPending) {
+            pending.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    /** Runs a delivery task that holds a reserved slot, releasing the slot when done. Thread-safe. */
+    void execute(Runnable delivery) {
+        try {
+            executor.execute(() -> {
+                pending.decrementAndGet();
+                delivery.run();
+            });
+        } catch (RejectedExecutionException e) {
+            // The executor is shutting down: nothing on it will run again.
+            pending.decrementAndGet();
+            throw e;
+        }
+    }
+
+    /** Writes a frame to a connection of this shard and puts it in the flush batch. Shard thread. */
+    boolean deliver(Connection c, OutboundFrame frame) {
+        if (c.removed || !c.session().write(frame)) {
+            return false;
+        }
+        if (!c.dirty) {
+            c.dirty = true;
+            if (dirty.isEmpty()) {
+                executor.execute(flushTask);
+            }
+            dirty.add(c);
+        }
+        return true;
+    }
+
+    private void flushDirty() {
+        for (int i = 0; i < dirty.size(); i++) {
+            Connection c = dirty.get(i);
+            c.dirty = false;
+            if (!c.removed) {
+                c.session().flush();
+            }
+        }
+        dirty.clear();
+    }
+
+    /** Writes a frame to every connection on this shard except {@code exclude}. Shard thread. */
+    int deliverToAll(OutboundFrame frame, Connection exclude) {
+        int delivered = 0;
+        // Iterate a snapshot: a slow-consumer close during the loop removes from the list.
+        Connection[] snapshot = connections.toArray(new Connection[0]);
+        for (Connection c : snapshot) {
+            if (c != exclude && deliver(c, frame)) {
+                delivered++;
+            }
+        }
+        return delivered;
+    }
+
+    void add(Connection c) {
+        c.shardIndex = connections.size();
+        connections.add(c);
+        connectionCount = connections.size();
+    }
+
+    void remove(Connection c) {
+        int i = c.shardIndex;
+        if (i < 0) {
+            return;
+        }
+        Connection last = connections.remove(connections.size() - 1);
+        if (last != c) {
+            connections.set(i, last);
+            last.shardIndex = i;
+        }
+        c.shardIndex = -1;
+        connectionCount = connections.size();
+    }
+
+    /**
+     * Heartbeat and write-wait sweep; the server runs it periodically on the shard's thread. Pings every
+     * connection whose last ping is {@code pingInterval} old, closes with 1001 those silent for
+     * {@code pongTimeout}, and with 4008 those whose writes stayed backlogged for {@code writeWait}.
+     */
+    public void tick() {
+        long now = hub.time().nanoTime();
+        long pingInterval = hub.config().websocket().pingInterval().toNanos();
+        long pongTimeout = hub.config().websocket().pongTimeout().toNanos();
+        long writeWait = hub.config().websocket().writeWait().toNanos();
+        // Backwards: a close removes the current element by swapping in the last, already visited one.
+        for (int i = connections.size() - 1; i >= 0; i--) {
+            if (i >= connections.size()) {
+                continue;
+            }
+            Connection c = connections.get(i);
+            long backlogged = c.session().backloggedSinceNanos();
+            if (now - c.lastActivityNanos() > pongTimeout) {
+                hub.close(c, CloseCode.GOING_AWAY, "heartbeat timeout", DisconnectReason.HEARTBEAT_TIMEOUT);
+            } else if (backlogged != 0 && now - backlogged > writeWait) {
+                hub.close(c, CloseCode.SLOW_CONSUMER, "write wait exceeded", DisconnectReason.SLOW_CONSUMER);
+            } else if (now - c.lastPingNanos >= pingInterval) {
+                c.lastPingNanos = now;
+                c.session().ping();
+            }
+        }
+    }
+}

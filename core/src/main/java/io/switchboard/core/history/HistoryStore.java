@@ -1,0 +1,56 @@
+package io.switchboard.core.history;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.protocol.ServerMessage.RoomMessage;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * Recent messages of each room and the offsets that number them (PROTOCOL.md section 3).
+ *
+ * <p>Offsets start at 1 and grow by exactly 1 per appended message; the epoch names the lineage of a
+ * room's offsets and changes whenever the history behind them is lost. The hub calls every method for
+ * one room under that room's monitor, so implementations never see concurrent calls for the same room;
+ * calls for different rooms may be concurrent. Implementations are thread-safe.
+ */
+public interface HistoryStore {
+
+    /** Where a room's history stands: the last assigned offset (0 before the first) and its epoch. */
+    record Position(long offset, String epoch) {
+    }
+
+    /**
+     * The outcome of a recovery request.
+     *
+     * @param recovered true when {@code messages} holds every message after the requested offset
+     * @param messages the missed messages in offset order; empty when not recovered
+     * @param position the room's position the messages lead up to
+     */
+    record Recovery(boolean recovered, List<RoomMessage> messages, Position position) {
+    }
+
+    /** A page of history. */
+    record Page(String epoch, List<RoomMessage> messages) {
+    }
+
+    /** Assigns the next offset to a message, keeps it, and returns it as members will receive it. */
+    RoomMessage append(String room, String from, String connId, String content, JsonNode data, long timestampMillis);
+
+    Position position(String room);
+
+    /** Every retained message after {@code offset} in {@code epoch}, or {@code recovered=false}. */
+    Recovery recover(String room, long offset, String epoch);
+
+    /**
+     * Retained messages: with {@code afterOffset}, the first {@code limit} after it; without, the last
+     * {@code limit}.
+     */
+    Page read(String room, Long afterOffset, int limit);
+
+    /**
+     * Lets the store forget rooms that {@code inUse} says nobody holds and whose retention ran out.
+     * Called periodically; stores that expire on their own ignore it.
+     */
+    default void sweep(Predicate<String> inUse) {
+    }
+}

@@ -1,0 +1,161 @@
+package io.switchboard.core.history;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.core.TimeSource;
+import io.switchboard.protocol.ServerMessage.RoomMessage;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+
+/**
+ * History kept in this process: per room a ring of the last {@code size} messages, each dropped once
+ * older than {@code ttl}. Thread-safe; per-room state is guarded by the room's entry monitor.
+ *
+ * <p>Nothing survives a restart, so every room history gets a fresh random epoch when it is created:
+ * after a restart, or after an idle room's history was swept, clients that ask to recover get
+ * {@code recovered:false} instead of offsets that silently restarted.
+ */
+public final class MemoryHistoryStore implements HistoryStore {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final int size;
+    private final long ttlMillis;
+    private final TimeSource time;
+    private final ConcurrentHashMap<String, RoomHistory> rooms = new ConcurrentHashMap<>();
+
+    public MemoryHistoryStore(int size, Duration ttl, TimeSource time) {
+        this.size = size;
+        this.ttlMillis = ttl.toMillis();
+        this.time = time;
+    }
+
+    @Override
+    public RoomMessage append(String room, String from, String connId, String content, JsonNode data, long ts) {
+        RoomHistory h = rooms.computeIfAbsent(room, r -> new RoomHistory(size));
+        synchronized (h) {
+            RoomMessage m = new RoomMessage(room, from, connId, content, data, h.lastOffset + 1, ts);
+            h.lastOffset = m.offset();
+            h.lastAppendMillis = time.currentTimeMillis();
+            h.add(m);
+            return m;
+        }
+    }
+
+    @Override
+    public Position position(String room) {
+        RoomHistory h = rooms.computeIfAbsent(room, r -> new RoomHistory(size));
+        synchronized (h) {
+            return new Position(h.lastOffset, h.epoch);
+        }
+    }
+
+    @Override
+    public Recovery recover(String room, long offset, String epoch) {
+        RoomHistory h = rooms.computeIfAbsent(room, r -> new RoomHistory(size));
+        synchronized (h) {
+            Position position = new Position(h.lastOffset, h.epoch);
+            if (!h.epoch.equals(epoch) || offset > h.lastOffset) {
+                return new Recovery(false, List.of(), position);
+            }
+            if (offset == h.lastOffset) {
+                return new Recovery(true, List.of(), position);
+            }
+            List<RoomMessage> live = h.retained(time.currentTimeMillis() - ttlMillis);
+            if (live.isEmpty() || live.get(0).offset() > offset + 1) {
+                return new Recovery(false, List.of(), position);
+            }
+            int from = (int) (offset + 1 - live.get(0).offset());
+            return new Recovery(true, List.copyOf(live.subList(from, live.size())), position);
+        }
+    }
+
+    @Override
+    public Page read(String room, Long afterOffset, int limit) {
+        RoomHistory h = rooms.computeIfAbsent(room, r -> new RoomHistory(size));
+        synchronized (h) {
+            List<RoomMessage> live = h.retained(time.currentTimeMillis() - ttlMillis);
+            List<RoomMessage> page;
+            if (afterOffset == null) {
+                page = live.subList(Math.max(0, live.size() - limit), live.size());
+            } else {
+                int start = 0;
+                while (start < live.size() && live.get(start).offset() <= afterOffset) {
+                    start++;
+                }
+                page = live.subList(start, Math.min(live.size(), start + limit));
+            }
+            return new Page(h.epoch, List.copyOf(page));
+        }
+    }
+
+    /** Forgets rooms whose newest message expired and nobody holds; their next use starts a new epoch. */
+    @Override
+    public void sweep(Predicate<String> inUse) {
+        long cutoff = time.currentTimeMillis() - ttlMillis;
+        rooms.forEach((room, h) -> {
+            synchronized (h) {
+                if (h.lastAppendMillis < cutoff && !inUse.test(room)) {
+                    rooms.remove(room, h);
+                }
+            }
+        });
+    }
+
+    /** Rooms with history state, for tests and stats. */
+    public int roomCount() {
+        return rooms.size();
+    }
+
+    private static String newEpoch() {
+        return Long.toString(RANDOM.nextLong() & Long.MAX_VALUE, 36);
+    }
+
+    /** One room's ring; guarded by its own monitor. */
+    private static final class RoomHistory {
+        final String epoch = newEpoch();
+        final RoomMessage[] ring;
+        /** Index of the oldest retained message in {@link #ring}. */
+        int head;
+        int count;
+        long lastOffset;
+        long lastAppendMillis;
+
+        RoomHistory(int size) {
+            this.ring = new RoomMessage[size];
+        }
+
+        void add(RoomMessage m) {
+            if (ring.length == 0) {
+                return;
+            }
+            if (count < ring.length) {
+                ring[(head + count) % ring.length] = m;
+                count++;
+            } else {
+                ring[head] = m;
+                head = (head + 1) % ring.length;
+            }
+        }
+
+        /** Retained messages newer than {@code cutoffMillis}, oldest first; drops the expired ones. */
+        List<RoomMessage> retained(long cutoffMillis) {
+            while (count > 0 && ring[head].ts() < cutoffMillis) {
+                ring[head] = null;
+                head = (head + 1) % ring.length;
+                count--;
+            }
+            if (count == 0) {
+                return Collections.emptyList();
+            }
+            List<RoomMessage> out = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                out.add(ring[(head + i) % ring.length]);
+            }
+            return out;
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package io.switchboard.server;
+
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.util.List;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes complete HTTP requests: the WebSocket path to the upgrade, {@code /health}, {@code /ready},
+ * {@code /stats}, {@code /api/*}, and the browser files. Shared by every channel; stateless.
+ */
+@ChannelHandler.Sharable
+final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final Logger log = LoggerFactory.getLogger(HttpRouter.class);
+
+    private final String wsPath;
+    private final HealthEndpoint health;
+    private final ApiHandler api;
+    private final StaticFiles files;
+    private final Function<FullHttpRequest, Admission> admission;
+
+    /** Whether an upgrade may proceed: the user id to use, or the status and text to refuse with. */
+    record Admission(String userId, HttpResponseStatus refusal, String reason) {
+        static Admission accept(String userId) {
+            return new Admission(userId, null, null);
+        }
+
+        static Admission refuse(HttpResponseStatus status, String reason) {
+            return new Admission(null, status, reason);
+        }
+    }
+
+    /** Installs the WebSocket stages behind the router for an admitted upgrade. */
+    interface Upgrader {
+        void install(ChannelPipeline pipeline, String userId);
+    }
+
+    private final Upgrader upgrader;
+
+    HttpRouter(String wsPath, HealthEndpoint health, ApiHandler api, StaticFiles files,
+               Function<FullHttpRequest, Admission> admission, Upgrader upgrader) {
+        this.wsPath = wsPath;
+        this.health = health;
+        this.api = api;
+        this.files = files;
+        this.admission = admission;
+        this.upgrader = upgrader;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        if (!req.decoderResult().isSuccess()) {
+            HttpResponses.textAndClose(ctx, HttpResponseStatus.BAD_REQUEST, "malformed HTTP request");
+            return;
+        }
+        String path = new QueryStringDecoder(req.uri()).path();
+        if (path.equals(wsPath)) {
+            upgrade(ctx, req);
+            return;
+        }
+        HttpDeadlineHandler deadline = ctx.pipeline().get(HttpDeadlineHandler.class);
+        if (deadline != null) {
+            deadline.requestComplete();
+        }
+        boolean get = req.method().equals(HttpMethod.GET) || req.method().equals(HttpMethod.HEAD);
+        if (path.startsWith("/api/")) {
+            api.handle(ctx, req, path);
+        } else if (get && path.equals("/health")) {
+            health.health(ctx, req.retain());
+        } else if (get && path.equals("/ready")) {
+            health.ready(ctx, req);
+        } else if (get && path.equals("/stats")) {
+            health.stats(ctx, req);
+        } else if (!get || !files.serve(ctx, req, path)) {
+            HttpResponses.text(ctx, req, HttpResponseStatus.NOT_FOUND, "not found");
+        }
+    }
+
+    private void upgrade(ChannelHandlerContext ctx, FullHttpRequest req) {
+        if (!req.method().equals(HttpMethod.GET)
+                || !req.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
+            HttpResponses.textAndClose(ctx, HttpResponseStatus.BAD_REQUEST,
+                    "expected a WebSocket upgrade (GET with Upgrade: websocket)");
+            return;
+        }
+        Admission a = admission.apply(req);
+        if (a.refusal() != null) {
+            log.info("refused upgrade from {}: {}", ctx.channel().remoteAddress(), a.reason());
+            HttpResponses.textAndClose(ctx, a.refusal(), a.reason());
+            return;
+        }
+        upgrader.install(ctx.pipeline(), a.userId());
+        ctx.fireChannelRead(req.retain());
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("HTTP connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+
+    /** Query parameter helper for admission checks. */
+    static String queryParam(FullHttpRequest req, String name) {
+        List<String> values = new QueryStringDecoder(req.uri()).parameters().get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+}

@@ -1,0 +1,314 @@
+package io.switchboard.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.switchboard.core.Connection;
+import io.switchboard.core.DisconnectReason;
+import io.switchboard.core.Hub;
+import io.switchboard.core.SlidingRate;
+import io.switchboard.core.TimeSource;
+import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.history.MemoryHistoryStore;
+import io.switchboard.protocol.CloseCode;
+import io.switchboard.protocol.JsonCodec;
+import io.switchboard.protocol.Names;
+import io.switchboard.protocol.ServerMessage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Switchboard node: the composition root that wires the hub, its in-memory stores and the Netty
+ * transport, and runs graceful shutdown. Thread-safe.
+ *
+ * <p>Lifecycle: {@link #start} binds and returns once listening; {@link #shutdown} drains (readiness
+ * 503, new upgrades 503, every connection gets {@code server_shutdown} then close 1012, spread over
+ * the drain window) and stops; {@link #close} stops at once.
+ */
+public final class SwitchboardServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SwitchboardServer.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    /** How often idle room histories are swept. */
+    private static final long HISTORY_SWEEP_SECONDS = 30;
+    /** Stats rate window: one sample a second, ten seconds. */
+    private static final int RATE_WINDOW_SECONDS = 10;
+
+    private final SwitchboardConfig config;
+    private final Transport transport;
+    private final MultiThreadIoEventLoopGroup boss;
+    private final MultiThreadIoEventLoopGroup workers;
+    private final Hub hub;
+    private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final AtomicInteger webSockets = new AtomicInteger();
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private final AtomicBoolean stopped = new AtomicBoolean();
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private final SlidingRate messageRate = new SlidingRate(RATE_WINDOW_SECONDS);
+    private volatile boolean started;
+    private Channel serverChannel;
+
+    private SwitchboardServer(SwitchboardConfig config) {
+        this.config = config;
+        this.transport = Transport.best();
+        int threads = config.server().ioThreads() > 0 ? config.server().ioThreads()
+                : Runtime.getRuntime().availableProcessors();
+        this.boss = transport.newGroup(1, "switchboard-accept");
+        this.workers = transport.newGroup(threads, "switchboard-io");
+        String nodeId = config.server().nodeId().isEmpty() ? randomNodeId() : config.server().nodeId();
+        JsonCodec codec = new JsonCodec();
+        MemoryHistoryStore history = new MemoryHistoryStore(config.history().size(), config.history().ttl(),
+                TimeSource.SYSTEM);
+        this.hub = new Hub(config, history, PreEncodedFrame.factory(PooledByteBufAllocator.DEFAULT), codec,
+                TimeSource.SYSTEM, nodeId, version());
+    }
+
+    /**
+     * Starts a node and returns once it listens.
+     *
+     * @throws StartException when the port cannot be bound, with a message fit for a user
+     */
+    public static SwitchboardServer start(SwitchboardConfig config) {
+        SwitchboardServer server = new SwitchboardServer(config);
+        try {
+            server.bind();
+        } catch (RuntimeException | Error e) {
+            server.stopNow();
+            throw e;
+        }
+        return server;
+    }
+
+    private void bind() {
+        HealthEndpoint health = new HealthEndpoint(hub, workers, version(), () -> started, draining::get,
+                messageRate);
+        ApiHandler api = new ApiHandler(hub, config.api().keys());
+        StaticFiles files = new StaticFiles();
+        ServerInitializer initializer = new ServerInitializer(config, hub,
+                upgrader -> new HttpRouter(config.websocket().path(), health, api, files, this::admit, upgrader),
+                webSockets::decrementAndGet);
+        int high = Math.min(256 * 1024, config.websocket().maxQueuedBytes() / 2);
+        ServerBootstrap b = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(high / 2, high))
+                .childHandler(new io.netty.channel.ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        channels.add(ch);
+                        ch.pipeline().addLast(initializer);
+                    }
+                });
+        if (config.websocket().readBufferBytes() > 0) {
+            b.childOption(ChannelOption.SO_RCVBUF, config.websocket().readBufferBytes());
+        }
+        if (config.websocket().writeBufferBytes() > 0) {
+            b.childOption(ChannelOption.SO_SNDBUF, config.websocket().writeBufferBytes());
+        }
+        try {
+            serverChannel = b.bind(config.server().host(), config.server().port()).sync().channel();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartException("interrupted while binding", e);
+        } catch (Exception e) {
+            throw bindFailure(e);
+        }
+        scheduleMaintenance();
+        started = true;
+        log.info("Switchboard {} listening on {}:{} (transport {}, {} event loops, WebSocket path {}, node {})",
+                version(), config.server().host(), port(), transport.label(), workers.executorCount(),
+                config.websocket().path(), hub.nodeId());
+    }
+
+    private StartException bindFailure(Exception e) {
+        String where = config.server().host() + ":" + config.server().port();
+        String message = String.valueOf(e.getMessage());
+        if (e instanceof BindException || message.contains("Address already in use")) {
+            return new StartException("port " + config.server().port() + " is already in use (" + where
+                    + "); stop the other process or choose another with --port / server.port", e);
+        }
+        if (message.contains("Cannot assign requested address")) {
+            return new StartException("cannot listen on " + where + ": the address is not on this machine", e);
+        }
+        if (message.contains("Permission denied")) {
+            return new StartException("no permission to listen on " + where, e);
+        }
+        return new StartException("cannot listen on " + where + ": " + message, e);
+    }
+
+    /** Per-loop heartbeat ticks, the stats sampler and the history sweep. */
+    private void scheduleMaintenance() {
+        SwitchboardConfig.WebSocket ws = config.websocket();
+        long tickNanos = Math.min(ws.pingInterval().toNanos(), ws.writeWait().toNanos()) / 5;
+        tickNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(TimeUnit.SECONDS.toNanos(1), tickNanos));
+        for (var executor : workers) {
+            EventLoop loop = (EventLoop) executor;
+            var shard = hub.shard(loop);
+            loop.scheduleAtFixedRate(shard::tick, tickNanos, tickNanos, TimeUnit.NANOSECONDS);
+        }
+        EventLoop first = workers.next();
+        first.scheduleAtFixedRate(() -> messageRate.sample(System.nanoTime(),
+                        hub.stats().messagesSent() + hub.stats().messagesReceived()),
+                0, 1, TimeUnit.SECONDS);
+        first.scheduleAtFixedRate(hub::sweepHistory, HISTORY_SWEEP_SECONDS, HISTORY_SWEEP_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** Upgrade admission: refuse while draining or full; take the user id from {@code ?id=}. */
+    private HttpRouter.Admission admit(FullHttpRequest req) {
+        if (draining.get()) {
+            return HttpRouter.Admission.refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, "server is draining");
+        }
+        String id = HttpRouter.queryParam(req, "id");
+        if (id != null && !Names.isValidUserId(id)) {
+            return HttpRouter.Admission.refuse(HttpResponseStatus.BAD_REQUEST, "id must match [A-Za-z0-9_.:@-]{1,64}");
+        }
+        if (webSockets.incrementAndGet() > config.websocket().maxConnections()) {
+            webSockets.decrementAndGet();
+            return HttpRouter.Admission.refuse(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "server is full (websocket.maxConnections)");
+        }
+        return HttpRouter.Admission.accept(id != null ? id : "anon-" + Long.toString(
+                ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36));
+    }
+
+    /** The bound port (useful with port 0). */
+    public int port() {
+        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    public Hub hub() {
+        return hub;
+    }
+
+    /** {@code epoll} or {@code nio}. */
+    public String transport() {
+        return transport.label();
+    }
+
+    public boolean isDraining() {
+        return draining.get();
+    }
+
+    /**
+     * Drains and stops: readiness and health turn 503 at once, new upgrades get 503, every connection
+     * gets {@code server_shutdown} with a jittered {@code reconnectAfterMs} and close 1012, spread over
+     * {@code drain}; connections still open after it (plus the close linger) are cut. Blocks until done.
+     */
+    public void shutdown(Duration drain) {
+        if (!draining.compareAndSet(false, true)) {
+            awaitTermination();
+            return;
+        }
+        List<Connection> open = new ArrayList<>(hub.connections());
+        log.info("draining {} connections over {} ms", open.size(), drain.toMillis());
+        long drainNanos = drain.toNanos();
+        for (int i = 0; i < open.size(); i++) {
+            Connection c = open.get(i);
+            long delay = open.size() <= 1 ? 0 : drainNanos * i / open.size();
+            long reconnectAfter = 1000 + ThreadLocalRandom.current().nextLong(Math.max(1, drain.toMillis()) + 1);
+            ((EventLoop) c.shard().executor()).schedule(() -> {
+                if (c.session() != null) {
+                    hub.send(c, new ServerMessage.ServerShutdown(ServerMessage.ServerShutdown.NOTICE, reconnectAfter));
+                    hub.close(c, CloseCode.SERVICE_RESTART, "server restart", DisconnectReason.SERVER_SHUTDOWN);
+                }
+            }, delay, TimeUnit.NANOSECONDS);
+        }
+        long deadline = System.nanoTime() + drainNanos
+                + TimeUnit.MILLISECONDS.toNanos(WebSocketSessionHandler.CLOSE_LINGER_MILLIS + 500);
+        while (webSockets.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (webSockets.get() > 0) {
+            log.info("drain window over; closing {} connections hard", webSockets.get());
+        }
+        stopNow();
+    }
+
+    /** Stops at once: connections are cut without a close handshake. */
+    @Override
+    public void close() {
+        draining.set(true);
+        stopNow();
+    }
+
+    private void stopNow() {
+        if (!stopped.compareAndSet(false, true)) {
+            awaitTermination();
+            return;
+        }
+        try {
+            if (serverChannel != null) {
+                serverChannel.close().syncUninterruptibly();
+            }
+            channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            boss.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+            workers.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+            log.info("Switchboard stopped");
+        } finally {
+            terminated.countDown();
+        }
+    }
+
+    /** Blocks until the server stopped. */
+    public void awaitTermination() {
+        try {
+            terminated.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String randomNodeId() {
+        return Long.toString(RANDOM.nextLong() & 0xFFFFFFL, 36);
+    }
+
+    /** The project version, from the build. */
+    public static String version() {
+        try (InputStream in = SwitchboardServer.class.getResourceAsStream("version.txt")) {
+            return in == null ? "dev" : new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            return "dev";
+        }
+    }
+
+    /** The server could not start; the message says why in words fit for a user. */
+    public static final class StartException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        StartException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

@@ -1,0 +1,317 @@
+package io.switchboard.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.switchboard.core.CommandHandler;
+import io.switchboard.core.Connection;
+import io.switchboard.core.DisconnectReason;
+import io.switchboard.core.Hub;
+import io.switchboard.core.HubException;
+import io.switchboard.core.OutboundFrame;
+import io.switchboard.core.Session;
+import io.switchboard.core.Shard;
+import io.switchboard.protocol.BinaryOp;
+import io.switchboard.protocol.CloseCode;
+import io.switchboard.protocol.ErrorCode;
+import io.switchboard.protocol.Names;
+import io.switchboard.protocol.ServerMessage;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One WebSocket connection after the upgrade: feeds its frames to the hub and is the hub's
+ * {@link Session} for it. Confined to the channel's event loop, except the methods {@link Session}
+ * marks thread-safe.
+ */
+final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter implements Session {
+    private static final Logger log = LoggerFactory.getLogger(WebSocketSessionHandler.class);
+    /** How long a closing connection may take to drain its close frame before the socket is cut. */
+    static final long CLOSE_LINGER_MILLIS = 2000;
+
+    private final Hub hub;
+    private final CommandHandler commands;
+    private final String userId;
+    private final int maxQueuedBytes;
+    private final Runnable onClosed;
+    private Channel channel;
+    private Connection connection;
+    /** Set once a close frame was queued; nothing else is written after it. Event loop only. */
+    private boolean closing;
+    /** When the outbound buffer went above its high-water mark, 0 while below. Event loop only. */
+    private long backloggedSince;
+    private String remoteAddress = "?";
+
+    WebSocketSessionHandler(Hub hub, CommandHandler commands, String userId, int maxQueuedBytes, Runnable onClosed) {
+        this.hub = hub;
+        this.commands = commands;
+        this.userId = userId;
+        this.maxQueuedBytes = maxQueuedBytes;
+        this.onClosed = onClosed;
+    }
+
+    Connection connection() {
+        return connection;
+    }
+
+    /**
+     * A stage for in front of the protocol handler that records every inbound frame, pings included,
+     * as activity for the heartbeat timeout.
+     */
+    ChannelInboundHandlerAdapter activityTracker() {
+        return new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (connection != null && msg instanceof WebSocketFrame) {
+                    connection.touch(hub.time().nanoTime());
+                }
+                ctx.fireChannelRead(msg);
+            }
+        };
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+            channel = ctx.channel();
+            ctx.pipeline().remove(HttpDeadlineHandler.class);
+            ctx.pipeline().remove(HttpRouter.class);
+            if (channel.remoteAddress() instanceof InetSocketAddress a) {
+                remoteAddress = a.getAddress().getHostAddress() + ":" + a.getPort();
+            }
+            Shard shard = hub.shard(ctx.channel().eventLoop());
+            connection = hub.register(this, userId, shard);
+        } else {
+            super.userEventTriggered(ctx, evt);
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof WebSocketFrame frame)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        try {
+            if (connection == null || closing) {
+                return;
+            }
+            if (frame instanceof TextWebSocketFrame) {
+                onText(frame.content());
+            } else if (frame instanceof BinaryWebSocketFrame) {
+                onBinary(ctx, frame.content());
+            }
+            // Pong frames only count as activity; pings are answered by the protocol handler.
+        } catch (RuntimeException e) {
+            // Never let a bad message escape to the event loop: answer and keep the connection.
+            log.error("frame from {} failed", connection, e);
+            hub.send(connection, new ServerMessage.Error(null, ErrorCode.INTERNAL, "internal error"));
+        } finally {
+            ReferenceCountUtil.release(frame);
+        }
+    }
+
+    private void onText(ByteBuf content) {
+        if (content.hasArray()) {
+            commands.handleText(connection, content.array(), content.arrayOffset() + content.readerIndex(),
+                    content.readableBytes());
+        } else {
+            byte[] bytes = ByteBufUtil.getBytes(content);
+            commands.handleText(connection, bytes, 0, bytes.length);
+        }
+    }
+
+    /** PROTOCOL.md section 7: echo {@code 0x01}, control {@code 0x02}, room publish {@code 0x10}; else 1003. */
+    private void onBinary(ChannelHandlerContext ctx, ByteBuf in) {
+        hub.stats().received();
+        if (!in.isReadable()) {
+            close(CloseCode.UNSUPPORTED_DATA, "empty binary frame");
+            return;
+        }
+        byte op = in.getByte(in.readerIndex());
+        switch (op) {
+            case BinaryOp.ECHO -> {
+                ByteBuf payload = lengthPrefixedPayload(in);
+                if (payload == null) {
+                    return;
+                }
+                ByteBuf reply = ctx.alloc().buffer(BinaryOp.LENGTH_PREFIXED_HEADER + payload.readableBytes());
+                reply.writeByte(BinaryOp.ECHO_REPLY).writeMedium(payload.readableBytes()).writeBytes(payload);
+                sendBinary(reply);
+            }
+            case BinaryOp.CONTROL -> {
+                if (lengthPrefixedPayload(in) == null) {
+                    return;
+                }
+                sendBinary(ctx.alloc().buffer(1).writeByte(BinaryOp.CONTROL_ACK));
+            }
+            case BinaryOp.ROOM_PUBLISH -> relay(ctx, in);
+            default -> close(CloseCode.UNSUPPORTED_DATA, "unknown binary op");
+        }
+    }
+
+    /** The payload of an op + 3-byte length frame, or null after closing with 1003 when the length lies. */
+    private ByteBuf lengthPrefixedPayload(ByteBuf in) {
+        if (in.readableBytes() < BinaryOp.LENGTH_PREFIXED_HEADER) {
+            close(CloseCode.UNSUPPORTED_DATA, "binary frame too short");
+            return null;
+        }
+        int length = in.getUnsignedMedium(in.readerIndex() + 1);
+        if (length != in.readableBytes() - BinaryOp.LENGTH_PREFIXED_HEADER) {
+            close(CloseCode.UNSUPPORTED_DATA, "binary length does not match the frame");
+            return null;
+        }
+        return in.slice(in.readerIndex() + BinaryOp.LENGTH_PREFIXED_HEADER, length);
+    }
+
+    private void relay(ChannelHandlerContext ctx, ByteBuf in) {
+        int start = in.readerIndex();
+        if (in.readableBytes() < 2) {
+            close(CloseCode.UNSUPPORTED_DATA, "binary frame too short");
+            return;
+        }
+        int nameLength = in.getUnsignedByte(start + 1);
+        if (nameLength == 0 || in.readableBytes() < 2 + nameLength) {
+            close(CloseCode.UNSUPPORTED_DATA, "binary room name length does not match the frame");
+            return;
+        }
+        String room = in.toString(start + 2, nameLength, StandardCharsets.UTF_8);
+        if (!Names.isValidRoom(room)) {
+            hub.send(connection, new ServerMessage.Error(null, ErrorCode.INVALID_FIELD,
+                    "room must match [A-Za-z0-9_.:@/-]{1,128}"));
+            return;
+        }
+        PreEncodedFrame frame = PreEncodedFrame.binary(ctx.alloc(), in);
+        try {
+            hub.relay(connection, room, frame);
+        } catch (HubException e) {
+            hub.send(connection, new ServerMessage.Error(null, e.code(), e.getMessage()));
+        } finally {
+            frame.release();
+        }
+    }
+
+    private void sendBinary(ByteBuf payload) {
+        channel.writeAndFlush(new BinaryWebSocketFrame(payload), channel.voidPromise());
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        backloggedSince = ctx.channel().isWritable() ? 0 : Math.max(1, hub.time().nanoTime());
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (connection != null) {
+            hub.disconnect(connection, DisconnectReason.CLIENT_CLOSE);
+        }
+        onClosed.run();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("connection {} failed: {}", connection, cause.toString());
+        if (connection != null) {
+            hub.disconnect(connection, DisconnectReason.ERROR);
+        }
+        ctx.close();
+    }
+
+    // ---------------------------------------------------------------- Session
+
+    @Override
+    public String remoteAddress() {
+        return remoteAddress;
+    }
+
+    @Override
+    public boolean write(OutboundFrame frame) {
+        if (closing) {
+            return false;
+        }
+        PreEncodedFrame f = (PreEncodedFrame) frame;
+        ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+        if (out == null) {
+            return false;
+        }
+        if (out.totalPendingWriteBytes() + f.wireSize() > maxQueuedBytes) {
+            hub.close(connection, CloseCode.SLOW_CONSUMER, "send queue overflowed", DisconnectReason.SLOW_CONSUMER);
+            return false;
+        }
+        channel.write(f.retainedDuplicate(), channel.voidPromise());
+        return true;
+    }
+
+    @Override
+    public void flush() {
+        channel.flush();
+    }
+
+    @Override
+    public void sendText(byte[] utf8) {
+        if (channel.eventLoop().inEventLoop()) {
+            writeTextNow(utf8);
+        } else {
+            channel.eventLoop().execute(() -> writeTextNow(utf8));
+        }
+    }
+
+    private void writeTextNow(byte[] utf8) {
+        if (closing || !channel.isActive()) {
+            return;
+        }
+        ByteBuf buf = channel.alloc().buffer(utf8.length).writeBytes(utf8);
+        channel.writeAndFlush(new TextWebSocketFrame(buf), channel.voidPromise());
+    }
+
+    @Override
+    public void ping() {
+        if (!closing && channel.isActive()) {
+            channel.writeAndFlush(new PingWebSocketFrame(), channel.voidPromise());
+        }
+    }
+
+    @Override
+    public long backloggedSinceNanos() {
+        return backloggedSince;
+    }
+
+    @Override
+    public void close(CloseCode code, String reason) {
+        if (channel.eventLoop().inEventLoop()) {
+            closeNow(code, reason);
+        } else {
+            channel.eventLoop().execute(() -> closeNow(code, reason));
+        }
+    }
+
+    /** Queues the close frame after pending data and cuts the socket if the peer has not closed in time. */
+    private void closeNow(CloseCode code, String reason) {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        if (!channel.isActive()) {
+            return;
+        }
+        channel.writeAndFlush(new CloseWebSocketFrame(code.code(), reason));
+        channel.eventLoop().schedule(() -> {
+            channel.close();
+        }, CLOSE_LINGER_MILLIS, TimeUnit.MILLISECONDS);
+    }
+}
