@@ -63,6 +63,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--duration", defaultValue = "10s", description = "How long to send: 500ms, 10s, 2m (max 1h). Default ${DEFAULT-VALUE}.")
     private String duration;
 
+    @Option(names = "--warmup", defaultValue = "0s", description = "Send this long before measuring (JIT, pools); not counted. Default ${DEFAULT-VALUE}.")
+    private String warmup;
+
     @Option(names = "--json", description = "Print the result as JSON on stdout.")
     private boolean json;
 
@@ -120,6 +123,7 @@ final class BenchCommand implements Callable<Integer> {
             throw usage("--size must be between 1 and 16777216 bytes, got " + size);
         }
         Duration d = parseDuration(duration);
+        Duration w = warmup.strip().matches("0+(ms|s|m|h)?") ? Duration.ZERO : parseDuration(warmup);
         checkTarget(uri.getHost());
         List<InetAddress> sources = new ArrayList<>();
         for (String a : localAddresses) {
@@ -133,7 +137,7 @@ final class BenchCommand implements Callable<Integer> {
                 throw usage("--local-addresses: cannot resolve " + a);
             }
         }
-        return new BenchOptions(scenario, uri, connections, rooms, publishers, rate, size, d, sources, !noProgress);
+        return new BenchOptions(scenario, uri, connections, rooms, publishers, rate, size, d, w, sources, !noProgress);
     }
 
     /** Load tests stay on this machine unless the operator says otherwise. */

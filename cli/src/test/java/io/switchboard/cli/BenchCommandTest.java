@@ -70,11 +70,12 @@ class BenchCommandTest {
     @Test
     void echoDeliversEveryMessageAtTheFixedRate() throws Exception {
         Result result = run("bench", "echo", "--url", url(), "--connections", "4", "--rate", "400", "--size", "200",
-                "--duration", "3s", "--json", "--no-progress");
+                "--warmup", "1s", "--duration", "3s", "--json", "--no-progress");
         assertThat(result.code()).isZero();
         JsonNode r = result.json();
         assertSane(r, "echo");
-        assertThat(r.path("sent").asLong()).isBetween(1100L, 1201L); // 400/s for 3 s, fixed rate
+        assertThat(r.path("sent").asLong()).isBetween(1150L, 1201L); // 400/s for 3 s, fixed rate; warmup not counted
+        assertThat(r.path("warmupSeconds").asDouble()).isEqualTo(1.0);
         assertThat(r.path("expected").asLong()).isEqualTo(r.path("sent").asLong());
     }
 

@@ -16,12 +16,14 @@ import java.util.List;
  * @param publishers fanout: publishing connections
  * @param rate messages per second over all senders (churn: cycles per second), fixed-rate
  * @param sizeBytes approximate size of each sent frame
- * @param duration how long to send; the run also waits briefly for in-flight deliveries
+ * @param duration how long to send and measure; the run also waits briefly for in-flight deliveries
+ * @param warmup how long to send before measuring (JIT, pools, TCP windows); excluded from every count
  * @param localAddresses source addresses used round-robin; empty: chosen by the OS
  * @param progress print the live progress line on stderr
  */
 public record BenchOptions(String scenario, URI url, int connections, int rooms, int publishers, int rate,
-                           int sizeBytes, Duration duration, List<InetAddress> localAddresses, boolean progress) {
+                           int sizeBytes, Duration duration, Duration warmup, List<InetAddress> localAddresses,
+                           boolean progress) {
     public BenchOptions {
         localAddresses = List.copyOf(localAddresses);
     }

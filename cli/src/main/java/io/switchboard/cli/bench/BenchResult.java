@@ -23,6 +23,7 @@ public record BenchResult(Map<String, Object> fields) {
         f.put("rate", o.rate());
         f.put("sizeBytes", o.sizeBytes());
         f.put("durationSeconds", round(seconds));
+        f.put("warmupSeconds", round(o.warmup().toMillis() / 1000.0));
         f.put("sent", sent);
         f.put("expected", expected);
         f.put("delivered", delivered);

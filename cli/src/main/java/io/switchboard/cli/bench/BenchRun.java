@@ -49,6 +49,8 @@ final class BenchRun implements AutoCloseable {
     private Thread progress;
     private volatile boolean progressRunning;
     final long startNanos = System.nanoTime();
+    /** Messages intended before this instant belong to the warmup: sent, but never counted or recorded. */
+    volatile long measureFromNanos = Long.MIN_VALUE;
 
     BenchRun(BenchOptions options, PrintStream err) {
         this.options = options;
@@ -120,6 +122,11 @@ final class BenchRun implements AutoCloseable {
 
     // ---------------------------------------------------------------- measurement
 
+    /** Whether something intended at this instant is measured (not warmup). */
+    boolean counts(long intendedNanos) {
+        return intendedNanos >= measureFromNanos;
+    }
+
     /** Records the latency of something that was due (intended) at {@code intendedNanos}. */
     void record(long intendedNanos) {
         long latency = System.nanoTime() - intendedNanos;
@@ -132,10 +139,8 @@ final class BenchRun implements AutoCloseable {
      * each late message keeps its intended time: the delay it suffered is part of its latency
      * (the coordinated-omission correction of wrk2 and HdrHistogram's documentation).
      */
-    void paced(int ratePerSecond, Duration duration, Sender send) {
+    void paced(int ratePerSecond, long start, long end, Sender send) {
         long intervalNanos = Math.max(1, 1_000_000_000L / Math.max(1, ratePerSecond));
-        long start = System.nanoTime();
-        long end = start + duration.toNanos();
         long seq = 0;
         while (true) {
             long now = System.nanoTime();
@@ -179,8 +184,8 @@ final class BenchRun implements AutoCloseable {
                 if (options.progress()) {
                     long secs = Duration.ofNanos(System.nanoTime() - startNanos).toSeconds();
                     String line = String.format(Locale.ROOT,
-                            "[%3ds] conns %d  sent %d  delivered %d  errors %d  last 1s: p50 %.0f us  p99 %.0f us  max %.0f us",
-                            secs, connectionsAlive.getAsLong(), sent.sum(), delivered.sum(), errors.sum(),
+                            "[%3ds]%s conns %d  sent %d  delivered %d  errors %d  last 1s: p50 %.0f us  p99 %.0f us  max %.0f us",
+                            secs, System.nanoTime() < measureFromNanos ? " (warmup)" : "", connectionsAlive.getAsLong(), sent.sum(), delivered.sum(), errors.sum(),
                             last.getValueAtPercentile(50) / 1000.0, last.getValueAtPercentile(99) / 1000.0,
                             last.getMaxValue() / 1000.0);
                     err.print(System.console() != null ? "\r" + line + "   " : line + System.lineSeparator());

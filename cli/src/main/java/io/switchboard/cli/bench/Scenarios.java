@@ -103,7 +103,7 @@ public final class Scenarios {
             public void onServerMessage(JsonNode m) {
                 if ("echo".equals(m.path("type").asText())) {
                     JsonNode t = m.path("data").path("t");
-                    if (t.isIntegralNumber()) {
+                    if (t.isIntegralNumber() && run.counts(t.asLong())) {
                         run.record(t.asLong());
                         run.delivered.increment();
                     }
@@ -127,19 +127,25 @@ public final class Scenarios {
         measuring.on = true;
         run.startProgress(run::alive);
         long start = System.nanoTime();
-        run.paced(o.rate(), o.duration(), (seq, due) -> {
+        run.measureFromNanos = start + o.warmup().toNanos();
+        run.paced(o.rate(), start, run.measureFromNanos + o.duration().toNanos(), (seq, due) -> {
             SwitchboardClient c = conns.get((int) (seq % conns.size()));
-            run.sent.increment();
-            run.expected.increment();
+            boolean counted = run.counts(due);
+            if (counted) {
+                run.sent.increment();
+                run.expected.increment();
+            }
             c.sendText("{\"type\":\"echo\",\"data\":{\"t\":" + due + ",\"p\":\"" + pad + "\"}}")
                     .whenComplete((v, e) -> {
                         if (e != null) {
                             run.errors.increment();
-                            run.expected.decrement();
+                            if (counted) {
+                                run.expected.decrement();
+                            }
                         }
                     });
         });
-        double seconds = (System.nanoTime() - start) / 1e9;
+        double seconds = (System.nanoTime() - run.measureFromNanos) / 1e9;
         run.drain(DRAIN);
         measuring.on = false;
         Histogram h = run.finish();
@@ -163,7 +169,7 @@ public final class Scenarios {
             @Override
             public void onRoomMessage(RoomMessage m) {
                 JsonNode t = m.data() == null ? null : m.data().get("t");
-                if (t != null && t.isIntegralNumber()) {
+                if (t != null && t.isIntegralNumber() && run.counts(t.asLong())) {
                     run.record(t.asLong());
                     run.delivered.increment();
                 }
@@ -198,12 +204,16 @@ public final class Scenarios {
         measuring.on = true;
         run.startProgress(run::alive);
         long start = System.nanoTime();
-        run.paced(o.rate(), o.duration(), (seq, due) -> {
+        run.measureFromNanos = start + o.warmup().toNanos();
+        run.paced(o.rate(), start, run.measureFromNanos + o.duration().toNanos(), (seq, due) -> {
             int p = (int) (seq % pubs.size());
             int r = p % rooms;
-            int audience = subscribersIn.get(r);
-            run.sent.increment();
-            run.expected.add(audience);
+            boolean counted = run.counts(due);
+            int audience = counted ? subscribersIn.get(r) : 0;
+            if (counted) {
+                run.sent.increment();
+                run.expected.add(audience);
+            }
             pubs.get(p).sendText(templates[r] + due + ",\"p\":\"" + pad + "\"}}").whenComplete((v, e) -> {
                 if (e != null) {
                     run.errors.increment();
@@ -211,7 +221,7 @@ public final class Scenarios {
                 }
             });
         });
-        double seconds = (System.nanoTime() - start) / 1e9;
+        double seconds = (System.nanoTime() - run.measureFromNanos) / 1e9;
         run.drain(DRAIN);
         measuring.on = false;
         Histogram h = run.finish();
@@ -325,18 +335,24 @@ public final class Scenarios {
         };
         run.startProgress(() -> concurrency - slots.availablePermits());
         long start = System.nanoTime();
-        run.paced(o.rate(), o.duration(), (seq, due) -> {
+        run.measureFromNanos = start + o.warmup().toNanos();
+        run.paced(o.rate(), start, run.measureFromNanos + o.duration().toNanos(), (seq, due) -> {
             // All slots busy: wait, keeping the intended start, so the wait counts in the latency.
             slots.acquireUninterruptibly();
-            run.sent.increment();
-            run.expected.increment();
+            boolean counted = run.counts(due);
+            if (counted) {
+                run.sent.increment();
+                run.expected.increment();
+            }
             SwitchboardClient c = run.client(base);
             c.connect()
                     .thenCompose(w -> c.join("bench-churn-" + id + "-" + (seq % rooms)))
                     .whenComplete((joined, e) -> {
                         if (e == null) {
-                            run.record(due);
-                            run.delivered.increment();
+                            if (counted) {
+                                run.record(due);
+                                run.delivered.increment();
+                            }
                         } else {
                             run.errors.increment();
                         }
@@ -346,7 +362,7 @@ public final class Scenarios {
                         });
                     });
         });
-        double seconds = (System.nanoTime() - start) / 1e9;
+        double seconds = (System.nanoTime() - run.measureFromNanos) / 1e9;
         slots.tryAcquire(concurrency, DRAIN.toMillis(), TimeUnit.MILLISECONDS);
         Histogram h = run.finish();
         Map<String, Object> extra = new LinkedHashMap<>();
