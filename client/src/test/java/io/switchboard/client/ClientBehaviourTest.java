@@ -136,6 +136,24 @@ class ClientBehaviourTest {
     }
 
     @Test
+    void tokenExpiry4001ReconnectsAtOnceWithAFreshTokenFromTheSupplier() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger issued = new java.util.concurrent.atomic.AtomicInteger();
+        connect(config().tokenSupplier(() -> "token-" + issued.incrementAndGet()).build());
+        server.closeAll(4001, "token expired");
+        Disconnect d = events.next(Disconnect.class, WAIT);
+        assertThat(d.code()).isEqualTo(4001);
+        assertThat(d.delay()).isEqualTo(Duration.ZERO);
+        events.next(RecordingListener.Connected.class, c -> c.reconnect(), WAIT);
+        assertThat(server.authorizations).containsExactly("Bearer token-1", "Bearer token-2");
+        // A second expiry right away: the supplier's tokens are stale, so this time back off.
+        server.closeAll(4001, "token expired");
+        Disconnect again = events.next(Disconnect.class, WAIT);
+        assertThat(again.reconnecting()).isTrue();
+        events.next(RecordingListener.Connected.class, c -> c.reconnect(), WAIT);
+        assertThat(server.authorizations).hasSize(3);
+    }
+
+    @Test
     void waitsTheShutdownHintAfter1012() throws Exception {
         connect(config().build());
         server.connections.forEach(ch -> send(ch, message("server_shutdown").put("content", "Server is shutting down")

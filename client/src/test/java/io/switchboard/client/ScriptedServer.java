@@ -44,6 +44,8 @@ final class ScriptedServer implements AutoCloseable {
     final BlockingQueue<JsonNode> received = new LinkedBlockingQueue<>();
     final List<Channel> connections = new CopyOnWriteArrayList<>();
     final AtomicInteger upgrades = new AtomicInteger();
+    /** The Authorization header of each upgrade, in order ("" when absent). */
+    final List<String> authorizations = new CopyOnWriteArrayList<>();
     private final AtomicInteger offset = new AtomicInteger();
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel server;
@@ -119,7 +121,9 @@ final class ScriptedServer implements AutoCloseable {
     private final class Handler extends SimpleChannelInboundHandler<WebSocketFrame> {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-            if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+            if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete hs) {
+                String auth = hs.requestHeaders().get("Authorization");
+                authorizations.add(auth == null ? "" : auth);
                 connections.add(ctx.channel());
                 upgrades.incrementAndGet();
                 send(ctx.channel(), message("welcome").put("connId", "c-" + upgrades.get()).put("userId", "u")

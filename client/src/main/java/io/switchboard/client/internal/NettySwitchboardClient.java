@@ -76,6 +76,8 @@ public final class NettySwitchboardClient implements SwitchboardClient {
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(3);
     /** After sending our close frame, how long to wait for the server's before dropping the socket. */
     private static final long CLOSE_HANDSHAKE_MILLIS = 2000;
+    /** Two token expiries (4001) closer than this: the supplier's token is stale, back off. */
+    private static final long TOKEN_REFRESH_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private final ClientConfig config;
     private final ClientListener listener;
@@ -106,12 +108,19 @@ public final class NettySwitchboardClient implements SwitchboardClient {
     private int attempt;
     /** reconnectAfterMs of the last server_shutdown on the current connection, or -1. */
     private long shutdownHintMillis = -1;
+    /** When the last reconnect without backoff after 4001 happened (nanoTime), or 0. */
+    private long lastImmediateRefreshNanos;
     private ScheduledFuture<?> reconnectTimer;
     private ScheduledFuture<?> pingTimer;
     private long nextId;
     private final Map<String, RoomState> rooms = new LinkedHashMap<>();
     private final Map<String, Pending<?>> pending = new HashMap<>();
     private final ArrayDeque<Outbound> queue = new ArrayDeque<>();
+    /** Set by {@link #beginClose} or {@link #terminate}: nothing reconnects any more. */
+    private boolean closing;
+    /** Close code and reason that ended the client, for ClientClosedException; read from any thread. */
+    private volatile int terminalCode = 1000;
+    private volatile String terminalReason = "client closed";
 
     public NettySwitchboardClient(ClientConfig config, ClientListener listener) {
         this.config = config;
@@ -180,13 +189,16 @@ public final class NettySwitchboardClient implements SwitchboardClient {
         loop.execute(() -> {
             RoomState rs = rooms.remove(room);
             roomNames.remove(room);
+            if (rs != null) {
+                for (CompletableFuture<RoomJoined> w : rs.waiters) {
+                    fail(w, new ConnectionLostException("left " + room + " before the join completed"));
+                }
+                rs.waiters.clear();
+            }
             if (rs == null || !sessionOpen) {
                 // Not joined, or the connection is down: there is nothing on the server to leave.
                 complete(result, null);
                 return;
-            }
-            for (CompletableFuture<RoomJoined> w : rs.waiters) {
-                fail(w, new ConnectionLostException("left " + room + " before the join completed"));
             }
             ObjectNode cmd = command("leave_room").put("room", room);
             Pending<Void> p = register(cmd, "leave_room", n -> null, result);
@@ -537,7 +549,7 @@ public final class NettySwitchboardClient implements SwitchboardClient {
         }
         Duration delay = switch (retry) {
             case AFTER_HINT -> shutdownHintMillis >= 0 ? Duration.ofMillis(shutdownHintMillis) : backoff.delay(attempt);
-            case REFRESH_TOKEN -> attempt == 0 ? Duration.ZERO : backoff.delay(attempt);
+            case REFRESH_TOKEN -> refreshNow() ? Duration.ZERO : backoff.delay(attempt);
             default -> backoff.delay(attempt);
         };
         attempt++;
@@ -546,6 +558,20 @@ public final class NettySwitchboardClient implements SwitchboardClient {
         dispatch(() -> listener.onDisconnected(d));
         setState(ConnectionState.RECONNECTING);
         reconnectTimer = loop.schedule(this::attemptConnect, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * After 4001 the first reconnect is immediate (a fresh token is all it takes); a second 4001
+     * within {@link #TOKEN_REFRESH_WINDOW_NANOS} means the supplier hands out stale tokens, so back off
+     * instead of looping.
+     */
+    private boolean refreshNow() {
+        long now = System.nanoTime();
+        boolean first = lastImmediateRefreshNanos == 0 || now - lastImmediateRefreshNanos > TOKEN_REFRESH_WINDOW_NANOS;
+        if (first) {
+            lastImmediateRefreshNanos = now;
+        }
+        return first;
     }
 
     /** The close-code table, plus the HTTP statuses of a rejected upgrade and 1006 for a lost connection. */
@@ -576,10 +602,6 @@ public final class NettySwitchboardClient implements SwitchboardClient {
         }
     }
 
-    /** Set by {@link #beginClose}: the application closed; nothing reconnects any more. */
-    private boolean closing;
-    private int terminalCode = 1000;
-    private String terminalReason = "client closed";
 
     private void beginClose() {
         if (closing || state == ConnectionState.CLOSED) {
