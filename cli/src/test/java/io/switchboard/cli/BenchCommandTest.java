@@ -80,6 +80,14 @@ class BenchCommandTest {
     }
 
     @Test
+    void localAddressesSpreadConnectionsOverSeveralLoopbackSources() throws Exception {
+        Result result = run("bench", "echo", "--url", url(), "--connections", "4", "--rate", "100",
+                "--local-addresses", "127.0.0.2,127.0.0.3", "--duration", "1s", "--json", "--no-progress");
+        assertThat(result.code()).isZero();
+        assertSane(result.json(), "echo");
+    }
+
+    @Test
     void fanoutExpectsEveryPublishTimesTheSubscribersOfItsRoom() throws Exception {
         Result result = run("bench", "fanout", "--url", url(), "--connections", "6", "--rooms", "2",
                 "--publishers", "2", "--rate", "200", "--duration", "3s", "--json", "--no-progress");

@@ -174,6 +174,29 @@ class ConnectCommandTest {
     }
 
     @Test
+    void ctrlCSendsANormalCloseFrame() throws Exception {
+        try (CloseRecordingServer peer = new CloseRecordingServer()) {
+            launch("connect", peer.url());
+            expectLine("* connected as alice");
+            new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start().waitFor(5, TimeUnit.SECONDS);
+            assertThat(peer.closeCodes.poll(10, TimeUnit.SECONDS)).isEqualTo(1000);
+            assertThat(process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
+    void quitSendsANormalCloseFrameAndExitsZero() throws Exception {
+        try (CloseRecordingServer peer = new CloseRecordingServer()) {
+            launch("connect", peer.url());
+            expectLine("* connected as alice");
+            type("/quit");
+            assertThat(peer.closeCodes.poll(10, TimeUnit.SECONDS)).isEqualTo(1000);
+            assertThat(process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(process.exitValue()).isZero();
+        }
+    }
+
+    @Test
     void anUnreachableServerIsReportedWithExitCode1() throws Exception {
         int port = server.port();
         server.close();

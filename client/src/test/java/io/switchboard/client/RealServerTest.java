@@ -102,6 +102,23 @@ class RealServerTest {
     }
 
     @Test
+    void binaryEchoFramesRoundTrip() throws Exception {
+        server = SwitchboardServer.start(config(0));
+        java.util.concurrent.BlockingQueue<byte[]> frames = new java.util.concurrent.LinkedBlockingQueue<>();
+        SwitchboardClient c = SwitchboardClient.create(ClientConfig.builder(url(server.port(), "bin")).build(),
+                new ClientListener() {
+                    @Override
+                    public void onBinary(byte[] frame) {
+                        frames.add(frame);
+                    }
+                });
+        resources.add(c);
+        c.connect().get(10, TimeUnit.SECONDS);
+        c.sendBinary(new byte[] {0x01, 0, 0, 3, 'a', 'b', 'c'}).get(5, TimeUnit.SECONDS);
+        assertThat(frames.poll(10, TimeUnit.SECONDS)).containsExactly(0x02, 0, 0, 3, 'a', 'b', 'c');
+    }
+
+    @Test
     void roomMessagesPrivateMessagesAndBroadcastsReachTheListener() throws Exception {
         server = SwitchboardServer.start(config(0));
         RecordingListener aliceEvents = new RecordingListener();
