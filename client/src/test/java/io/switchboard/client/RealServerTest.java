@@ -102,6 +102,29 @@ class RealServerTest {
     }
 
     @Test
+    void blockingReceiverHandsOutMessagesAndTimesOut() throws Exception {
+        server = SwitchboardServer.start(config(0));
+        SwitchboardClient reader = client(url(server.port(), "reader"), new RecordingListener());
+        SwitchboardClient writer = client(url(server.port(), "writer"), new RecordingListener());
+        BlockingReceiver inbox = new BlockingReceiver(2);
+        reader.join("inbox", inbox).get(5, TimeUnit.SECONDS);
+        writer.join("inbox").get(5, TimeUnit.SECONDS);
+        for (int i = 1; i <= 3; i++) {
+            writer.publish("inbox", "m" + i).get(5, TimeUnit.SECONDS);
+        }
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (inbox.dropped() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(inbox.dropped()).isEqualTo(1); // capacity 2, nobody reading: the third is dropped
+        assertThat(inbox.receive(Duration.ofSeconds(5)).content()).isEqualTo("m1");
+        assertThat(inbox.receive(Duration.ofSeconds(5)).content()).isEqualTo("m2");
+        assertThatThrownBy(() -> inbox.receive(Duration.ofMillis(200)))
+                .isInstanceOf(java.util.concurrent.TimeoutException.class)
+                .hasMessage("no room message within 200 ms");
+    }
+
+    @Test
     void binaryEchoFramesRoundTrip() throws Exception {
         server = SwitchboardServer.start(config(0));
         java.util.concurrent.BlockingQueue<byte[]> frames = new java.util.concurrent.LinkedBlockingQueue<>();
