@@ -57,7 +57,10 @@ public interface SwitchboardClient extends AutoCloseable {
 
     /**
      * Joins a room with its own listener ({@code null}: the client's listener). Joining a room
-     * already joined replaces its listener and completes with a fresh {@code room_joined}.
+     * already joined replaces its listener and completes with a fresh {@code room_joined}. A join
+     * made while disconnected, or cut off by a dropped connection, completes with the rejoin on the
+     * next connection; it fails when the server refuses it, after {@link ClientConfig#ackTimeout()}
+     * on a connection that does not answer, or when the client closes.
      */
     CompletableFuture<RoomJoined> join(String room, RoomListener listener);
 

@@ -10,7 +10,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -76,14 +75,13 @@ public final class NettySwitchboardClient implements SwitchboardClient {
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(3);
     /** After sending our close frame, how long to wait for the server's before dropping the socket. */
     private static final long CLOSE_HANDSHAKE_MILLIS = 2000;
-    /** Two token expiries (4001) closer than this: the supplier's token is stale, back off. */
-    private static final long TOKEN_REFRESH_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(30);
+
 
     private final ClientConfig config;
     private final ClientListener listener;
     private final EventLoop loop;
     private final Executor callbacks;
-    private final Backoff backoff;
+    private final ReconnectPolicy reconnectPolicy;
     /** Commands accepted but not yet written; bounds {@link #queue} across threads (reserved by callers). */
     private final AtomicInteger queued = new AtomicInteger();
     private final CompletableFuture<Welcome> connectFuture = new CompletableFuture<>();
@@ -108,14 +106,12 @@ public final class NettySwitchboardClient implements SwitchboardClient {
     private int attempt;
     /** reconnectAfterMs of the last server_shutdown on the current connection, or -1. */
     private long shutdownHintMillis = -1;
-    /** When the last reconnect without backoff after 4001 happened (nanoTime), or 0. */
-    private long lastImmediateRefreshNanos;
     private ScheduledFuture<?> reconnectTimer;
     private ScheduledFuture<?> pingTimer;
     private long nextId;
     private final Map<String, RoomState> rooms = new LinkedHashMap<>();
-    private final Map<String, Pending<?>> pending = new HashMap<>();
-    private final ArrayDeque<Outbound> queue = new ArrayDeque<>();
+    private final Map<String, PendingRequest<?>> pending = new HashMap<>();
+    private final ArrayDeque<QueuedFrame> queue = new ArrayDeque<>();
     /** Set by {@link #beginClose} or {@link #terminate}: nothing reconnects any more. */
     private boolean closing;
     /** Close code and reason that ended the client, for ClientClosedException; read from any thread. */
@@ -128,7 +124,8 @@ public final class NettySwitchboardClient implements SwitchboardClient {
         this.loop = Transport.SHARED.group.next();
         Executor base = config.callbackExecutor() == null ? Transport.SHARED.callbackPool : config.callbackExecutor();
         this.callbacks = new SerialExecutor(base);
-        this.backoff = new Backoff(config.initialBackoff(), config.maxBackoff(), config.random());
+        this.reconnectPolicy = new ReconnectPolicy(
+                new Backoff(config.initialBackoff(), config.maxBackoff(), config.random()), System::nanoTime);
     }
 
     // ------------------------------------------------------------------ public API (any thread)
@@ -190,10 +187,7 @@ public final class NettySwitchboardClient implements SwitchboardClient {
             RoomState rs = rooms.remove(room);
             roomNames.remove(room);
             if (rs != null) {
-                for (CompletableFuture<RoomJoined> w : rs.waiters) {
-                    fail(w, new ConnectionLostException("left " + room + " before the join completed"));
-                }
-                rs.waiters.clear();
+                failWaiters(rs, new ConnectionLostException("left " + room + " before the join completed"));
             }
             if (rs == null || !sessionOpen) {
                 // Not joined, or the connection is down: there is nothing on the server to leave.
@@ -201,7 +195,7 @@ public final class NettySwitchboardClient implements SwitchboardClient {
                 return;
             }
             ObjectNode cmd = command("leave_room").put("room", room);
-            Pending<Void> p = register(cmd, "leave_room", n -> null, result);
+            PendingRequest<Void> p = register(cmd, "leave_room", n -> null, result);
             writeNow(cmd, p);
         });
         return result;
@@ -322,8 +316,8 @@ public final class NettySwitchboardClient implements SwitchboardClient {
                 fail(result, closedException());
                 return;
             }
-            Pending<T> p = register(cmd, cmd.get("type").asText(), decode, result);
-            queue.add(new Outbound(cmd.toString(), null, p, null));
+            PendingRequest<T> p = register(cmd, cmd.get("type").asText(), decode, result);
+            queue.add(new QueuedFrame(cmd.toString(), null, p, null));
             drain();
         });
         return result;
@@ -340,40 +334,41 @@ public final class NettySwitchboardClient implements SwitchboardClient {
                 fail(written, closedException());
                 return;
             }
-            queue.add(new Outbound(text, binary, null, written));
+            queue.add(new QueuedFrame(text, binary, null, written));
             drain();
         });
         return written;
     }
 
     /** Gives the command an id, remembers it until its reply, and starts its timeout. */
-    private <T> Pending<T> register(ObjectNode cmd, String type, Function<JsonNode, T> decode,
+    private <T> PendingRequest<T> register(ObjectNode cmd, String type, Function<JsonNode, T> decode,
                                     CompletableFuture<T> future) {
         String id = "c" + (++nextId);
         cmd.put("id", id);
-        Pending<T> p = new Pending<>(id, type, decode, future);
+        PendingRequest<T> p = new PendingRequest<>(id, type, decode, future, callbacks);
         pending.put(id, p);
         p.timeout = loop.schedule(() -> timedOut(p), config.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
         return p;
     }
 
-    private void timedOut(Pending<?> p) {
+    private void timedOut(PendingRequest<?> p) {
         if (pending.remove(p.id) != p) {
             return;
         }
-        p.fail(new AckTimeoutException("no reply to " + p.type + " within " + config.ackTimeout().toMillis() + " ms"));
-        if (p.room != null) {
-            RoomState rs = rooms.get(p.room);
-            if (rs != null && rs.pendingJoin == p) {
-                rs.pendingJoin = null;
-                if (!rs.confirmed) {
-                    // A first join that was never answered: the application saw it fail, so forget the room.
-                    rooms.remove(p.room);
-                    roomNames.remove(p.room);
-                } else if (channel != null) {
-                    // A rejoin that goes unanswered means the connection is not working: start over.
-                    channel.close();
-                }
+        AckTimeoutException timeout = new AckTimeoutException("no reply to " + p.type + " within "
+                + config.ackTimeout().toMillis() + " ms");
+        p.fail(timeout);
+        RoomState rs = p.room == null ? null : rooms.get(p.room);
+        if (rs != null && rs.pendingJoin == p) {
+            rs.pendingJoin = null;
+            failWaiters(rs, timeout);
+            if (!rs.confirmed) {
+                // A first join that was never answered: the application saw it fail, so forget the room.
+                rooms.remove(p.room);
+                roomNames.remove(p.room);
+            } else if (channel != null) {
+                // A rejoin that goes unanswered means the connection is not working: start over.
+                channel.close();
             }
         }
     }
@@ -384,18 +379,18 @@ public final class NettySwitchboardClient implements SwitchboardClient {
             return;
         }
         boolean wrote = false;
-        Outbound o;
+        QueuedFrame o;
         while (channel.isWritable() && (o = queue.poll()) != null) {
             queued.decrementAndGet();
-            if (o.pending != null && o.pending.finished) {
+            if (o.pending() != null && o.pending().finished) {
                 continue; // timed out while waiting in the queue: never send what the caller gave up on
             }
             ChannelFuture f = channel.write(o.frame());
-            if (o.pending != null) {
-                o.pending.sent = true;
+            if (o.pending() != null) {
+                o.pending().sent = true;
             }
-            if (o.written != null) {
-                CompletableFuture<Void> written = o.written;
+            if (o.written() != null) {
+                CompletableFuture<Void> written = o.written();
                 f.addListener(r -> {
                     if (r.isSuccess()) {
                         complete(written, null);
@@ -411,34 +406,31 @@ public final class NettySwitchboardClient implements SwitchboardClient {
         }
     }
 
-    private void writeNow(ObjectNode cmd, Pending<?> p) {
+    private void writeNow(ObjectNode cmd, PendingRequest<?> p) {
         p.sent = true;
         channel.writeAndFlush(new TextWebSocketFrame(cmd.toString()));
     }
 
+    /**
+     * Sends a join (with since when the room was joined before). The application's futures wait in
+     * {@link RoomState#waiters} until a room_joined, a refusal, a timeout or the final close; a
+     * dropped connection does not fail them, the rejoin on the next connection answers them.
+     */
     private void sendJoin(RoomState rs) {
         ObjectNode cmd = command("join_room").put("room", rs.name);
-        if (rs.epoch != null) {
-            cmd.putObject("since").put("offset", rs.lastOffset).put("epoch", rs.epoch);
-        }
-        CompletableFuture<RoomJoined> reply = new CompletableFuture<>();
-        List<CompletableFuture<RoomJoined>> waiters = new ArrayList<>(rs.waiters);
-        rs.waiters.clear();
-        reply.whenComplete((joined, error) -> {
-            // Runs on the callback executor, where reply completes.
-            for (CompletableFuture<RoomJoined> w : waiters) {
-                if (error != null) {
-                    w.completeExceptionally(error);
-                } else {
-                    w.complete(joined);
-                }
-            }
-        });
-        Pending<RoomJoined> p = register(cmd, "join_room", n -> Decode.roomJoined(n), reply);
+        rs.writeSince(cmd);
+        PendingRequest<RoomJoined> p = register(cmd, "join_room", Decode::roomJoined, new CompletableFuture<>());
         p.room = rs.name;
         rs.pendingJoin = p;
         p.sent = true;
         channel.write(new TextWebSocketFrame(cmd.toString()));
+    }
+
+    private void failWaiters(RoomState rs, Throwable error) {
+        for (CompletableFuture<RoomJoined> w : rs.waiters) {
+            fail(w, error);
+        }
+        rs.waiters.clear();
     }
 
     // ------------------------------------------------------------------ connection lifecycle (loop)
@@ -540,62 +532,30 @@ public final class NettySwitchboardClient implements SwitchboardClient {
             finishClose();
             return;
         }
-        CloseCode.Retry retry = retryFor(code, fromCloseFrame);
-        if (!everConnected || !config.reconnect() || retry == CloseCode.Retry.NEVER) {
+        Duration delay = everConnected && config.reconnect()
+                ? reconnectPolicy.delay(code, fromCloseFrame, attempt, shutdownHintMillis) : null;
+        shutdownHintMillis = -1;
+        if (delay == null) {
             Disconnect d = new Disconnect(code, reason, false, Duration.ZERO);
             dispatch(() -> listener.onDisconnected(d));
             terminate(code, reason);
             return;
         }
-        Duration delay = switch (retry) {
-            case AFTER_HINT -> shutdownHintMillis >= 0 ? Duration.ofMillis(shutdownHintMillis) : backoff.delay(attempt);
-            case REFRESH_TOKEN -> refreshNow() ? Duration.ZERO : backoff.delay(attempt);
-            default -> backoff.delay(attempt);
-        };
         attempt++;
-        shutdownHintMillis = -1;
         Disconnect d = new Disconnect(code, reason, true, delay);
         dispatch(() -> listener.onDisconnected(d));
         setState(ConnectionState.RECONNECTING);
         reconnectTimer = loop.schedule(this::attemptConnect, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /**
-     * After 4001 the first reconnect is immediate (a fresh token is all it takes); a second 4001
-     * within {@link #TOKEN_REFRESH_WINDOW_NANOS} means the supplier hands out stale tokens, so back off
-     * instead of looping.
-     */
-    private boolean refreshNow() {
-        long now = System.nanoTime();
-        boolean first = lastImmediateRefreshNanos == 0 || now - lastImmediateRefreshNanos > TOKEN_REFRESH_WINDOW_NANOS;
-        if (first) {
-            lastImmediateRefreshNanos = now;
-        }
-        return first;
-    }
-
-    /** The close-code table, plus the HTTP statuses of a rejected upgrade and 1006 for a lost connection. */
-    private static CloseCode.Retry retryFor(int code, boolean fromCloseFrame) {
-        if (fromCloseFrame) {
-            CloseCode known = CloseCode.of(code);
-            // Unknown codes: the table cannot say it is hopeless, so back off and try again.
-            return known == null ? CloseCode.Retry.BACKOFF : known.retry();
-        }
-        if (code >= 100 && code < 600) {
-            // Upgrade rejected (PROTOCOL.md section 1): 429 and 5xx are load, the rest will not change.
-            return code == 429 || code >= 500 ? CloseCode.Retry.BACKOFF : CloseCode.Retry.NEVER;
-        }
-        return CloseCode.Retry.BACKOFF;
-    }
-
     private void failSentRequests(String reason) {
-        List<Pending<?>> lost = new ArrayList<>();
-        for (Pending<?> p : pending.values()) {
+        List<PendingRequest<?>> lost = new ArrayList<>();
+        for (PendingRequest<?> p : pending.values()) {
             if (p.sent) {
-                lost.add(p);
+                lost.add(p); // joins too: their waiters stay with the room for the rejoin
             }
         }
-        for (Pending<?> p : lost) {
+        for (PendingRequest<?> p : lost) {
             pending.remove(p.id);
             p.fail(new ConnectionLostException("connection lost before the reply to " + p.type + " (" + reason
                     + "); the server may or may not have applied it"));
@@ -641,25 +601,21 @@ public final class NettySwitchboardClient implements SwitchboardClient {
         channel = null;
         setState(ConnectionState.CLOSED);
         ClientClosedException closed = closedException();
-        for (Pending<?> p : new ArrayList<>(pending.values())) {
-            p.timeout.cancel(false);
+        for (PendingRequest<?> p : new ArrayList<>(pending.values())) {
             p.fail(closed);
         }
         pending.clear();
-        Outbound o;
+        QueuedFrame o;
         while ((o = queue.poll()) != null) {
             queued.decrementAndGet();
-            if (o.pending != null) {
-                o.pending.fail(closed);
-            } else if (o.written != null) {
-                fail(o.written, closed);
+            if (o.pending() != null) {
+                o.pending().fail(closed);
+            } else if (o.written() != null) {
+                fail(o.written(), closed);
             }
         }
         for (RoomState rs : rooms.values()) {
-            for (CompletableFuture<RoomJoined> w : rs.waiters) {
-                fail(w, closed);
-            }
-            rs.waiters.clear();
+            failWaiters(rs, closed);
         }
         if (!connectFuture.isDone()) {
             callbacks.execute(() -> connectFuture.completeExceptionally(
@@ -729,40 +685,26 @@ public final class NettySwitchboardClient implements SwitchboardClient {
     private void onRoomMessage(JsonNode m) {
         var msg = Decode.roomMessage(m);
         RoomState rs = rooms.get(msg.room());
-        if (rs == null) {
-            return; // left, or never joined: not ours to deliver
+        // Not ours (left, or never joined), or already delivered before the reconnect.
+        if (rs != null && rs.accept(msg.offset())) {
+            RoomListener l = rs.listener;
+            dispatch(() -> l.onRoomMessage(msg));
         }
-        if (rs.epoch != null && msg.offset() <= rs.lastOffset) {
-            return; // already delivered before the reconnect (replay overlap)
-        }
-        rs.lastOffset = Math.max(rs.lastOffset, msg.offset());
-        RoomListener l = rs.listener;
-        dispatch(() -> l.onRoomMessage(msg));
     }
 
     private void onRoomJoined(JsonNode m) {
         RoomJoined joined = Decode.roomJoined(m);
         RoomState rs = rooms.get(joined.room());
-        boolean recoveryFailed = false;
         if (rs != null) {
-            if (joined.recovered() == null) {
-                rs.lastOffset = Math.max(rs.lastOffset, joined.offset());
-            } else if (!joined.recovered()) {
-                rs.lastOffset = joined.offset(); // a new epoch: offsets start over from here
-                recoveryFailed = true;
-            } else if (rs.lastOffset < joined.offset()) {
-                // recovered:true but the replay stopped short of the room's offset: messages are missing.
-                rs.lastOffset = joined.offset();
-                recoveryFailed = true;
+            boolean recoveryFailed = rs.joined(joined);
+            for (CompletableFuture<RoomJoined> w : rs.waiters) {
+                complete(w, joined);
             }
-            rs.epoch = joined.epoch();
-            rs.confirmed = true;
-            rs.pendingJoin = null;
+            rs.waiters.clear();
             RoomListener l = rs.listener;
-            boolean failed = recoveryFailed;
             dispatch(() -> {
                 l.onJoined(joined);
-                if (failed) {
+                if (recoveryFailed) {
                     l.onRecoveryFailed(joined);
                 }
             });
@@ -791,24 +733,23 @@ public final class NettySwitchboardClient implements SwitchboardClient {
         String code = m.path("code").asText("");
         String text = m.path("error").asText("");
         String id = m.hasNonNull("id") ? m.get("id").asText() : null;
-        Pending<?> p = id == null ? null : pending.remove(id);
+        PendingRequest<?> p = id == null ? null : pending.remove(id);
         if (p == null) {
             ServerError e = new ServerError(code, text, id);
             dispatch(() -> listener.onError(e));
             return;
         }
-        p.timeout.cancel(false);
-        p.fail(new ServerErrorException(code, text));
-        if (p.room != null) {
-            RoomState rs = rooms.get(p.room);
-            if (rs != null && rs.pendingJoin == p) {
-                // The server refused the (re)join: the room is not ours any more.
-                rooms.remove(p.room);
-                roomNames.remove(p.room);
-                if (rs.confirmed) {
-                    ServerError e = new ServerError(code, "rejoin of " + p.room + " refused: " + text, id);
-                    dispatch(() -> listener.onError(e));
-                }
+        ServerErrorException refused = new ServerErrorException(code, text);
+        p.fail(refused);
+        RoomState rs = p.room == null ? null : rooms.get(p.room);
+        if (rs != null && rs.pendingJoin == p) {
+            // The server refused the (re)join: the room is not ours any more.
+            rooms.remove(p.room);
+            roomNames.remove(p.room);
+            failWaiters(rs, refused);
+            if (rs.confirmed) {
+                ServerError e = new ServerError(code, "rejoin of " + p.room + " refused: " + text, id);
+                dispatch(() -> listener.onError(e));
             }
         }
     }
@@ -819,9 +760,8 @@ public final class NettySwitchboardClient implements SwitchboardClient {
         if (id == null || id.isNull()) {
             return;
         }
-        Pending<?> p = pending.remove(id.asText());
+        PendingRequest<?> p = pending.remove(id.asText());
         if (p != null) {
-            p.timeout.cancel(false);
             p.succeed(m);
         }
     }
@@ -842,73 +782,5 @@ public final class NettySwitchboardClient implements SwitchboardClient {
 
     private void fail(CompletableFuture<?> f, Throwable error) {
         callbacks.execute(() -> f.completeExceptionally(error));
-    }
-
-    // ------------------------------------------------------------------ state holders (loop)
-
-    /** One room this client is in or joining. Confined to the loop. */
-    private static final class RoomState {
-        final String name;
-        RoomListener listener;
-        /** Epoch of the last room_joined; null until the first one (no since on the first join). */
-        String epoch;
-        /** Highest offset delivered to the application (or the room's offset at join); -1 before any. */
-        long lastOffset = -1;
-        /** True once the server confirmed a join of this room. */
-        boolean confirmed;
-        /** The join or rejoin waiting for its room_joined. */
-        Pending<?> pendingJoin;
-        /** Application futures waiting for the next room_joined. */
-        final List<CompletableFuture<RoomJoined>> waiters = new ArrayList<>();
-
-        RoomState(String name) {
-            this.name = name;
-        }
-    }
-
-    /** A request waiting for its reply. Confined to the loop, except the future. */
-    private final class Pending<T> {
-        final String id;
-        final String type;
-        final Function<JsonNode, T> decode;
-        final CompletableFuture<T> future;
-        ScheduledFuture<?> timeout;
-        /** Written to a channel: a disconnect now means "unknown outcome". */
-        boolean sent;
-        /** Completed one way or the other; a queued command in this state is not sent. */
-        boolean finished;
-        /** The room of a join, else null. */
-        String room;
-
-        Pending(String id, String type, Function<JsonNode, T> decode, CompletableFuture<T> future) {
-            this.id = id;
-            this.type = type;
-            this.decode = decode;
-            this.future = future;
-        }
-
-        void succeed(JsonNode reply) {
-            finished = true;
-            T value;
-            try {
-                value = decode.apply(reply);
-            } catch (RuntimeException e) {
-                fail(new ServerErrorException("invalid_reply", "could not read the reply to " + type + ": " + e));
-                return;
-            }
-            complete(future, value);
-        }
-
-        void fail(Throwable error) {
-            finished = true;
-            NettySwitchboardClient.this.fail(future, error);
-        }
-    }
-
-    /** A frame waiting in the send queue. */
-    private record Outbound(String text, byte[] binary, Pending<?> pending, CompletableFuture<Void> written) {
-        Object frame() {
-            return text != null ? new TextWebSocketFrame(text) : new BinaryWebSocketFrame(Unpooled.wrappedBuffer(binary));
-        }
     }
 }
