@@ -1,13 +1,108 @@
 package io.switchboard.cli;
 
+import io.switchboard.core.config.ConfigException;
+import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.server.SwitchboardServer;
+import io.switchboard.server.config.ConfigLoader;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code switchboard serve}: runs the server until SIGTERM/SIGINT. */
-@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the Switchboard server.")
+/**
+ * {@code switchboard serve}: runs one node until SIGTERM or SIGINT, then drains (server_shutdown and
+ * close 1012 to every client over {@code shutdown.drainTimeout}) and exits 0. A second signal during
+ * the drain stops at once.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Run a Switchboard node: WebSocket endpoint, health, stats and the backend API on one port.",
+            "",
+            "Configuration precedence: built-in defaults < --config file < SWITCHBOARD_* environment "
+                + "variables < flags. Every key is listed in docs/configuration.md.",
+            ""},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:stopped by SIGTERM/SIGINT after draining",
+            "1:could not start (port in use, address not available)",
+            "2:invalid configuration or flags"})
 final class ServeCommand implements Callable<Integer> {
+    static final int EXIT_START_FAILED = 1;
+    static final int EXIT_BAD_CONFIG = 2;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--host", paramLabel = "ADDRESS",
+            description = "Address to listen on (server.host; default 0.0.0.0, all interfaces).")
+    private String host;
+
+    @Option(names = "--port", paramLabel = "PORT",
+            description = "TCP port to listen on (server.port; default 8080; 0 picks a free port).")
+    private String port;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "YAML configuration file; see switchboard.example.yaml for every key.")
+    private Path configFile;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "Set any configuration key, e.g. --set websocket.pingInterval=20s (repeatable).")
+    private List<String> settings = List.of();
+
     @Override
     public Integer call() {
-        throw new UnsupportedOperationException("serve is being built");
+        PrintWriter err = spec.commandLine().getErr();
+        SwitchboardConfig config;
+        try {
+            config = ConfigLoader.load(configFile, System.getenv(), overrides());
+        } catch (ConfigException e) {
+            err.println("switchboard: " + e.getMessage());
+            err.flush();
+            return EXIT_BAD_CONFIG;
+        }
+        SwitchboardServer server;
+        try {
+            server = SwitchboardServer.start(config);
+        } catch (SwitchboardServer.StartException e) {
+            err.println("switchboard: " + e.getMessage());
+            err.flush();
+            return EXIT_START_FAILED;
+        }
+        AtomicBoolean signalled = new AtomicBoolean();
+        Runnable onSignal = () -> {
+            if (signalled.compareAndSet(false, true)) {
+                server.shutdown(config.shutdown().drainTimeout());
+            } else {
+                server.close();
+            }
+        };
+        Signals.onTerminate(onSignal);
+        server.awaitTermination();
+        return 0;
+    }
+
+    private Map<String, String> overrides() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String s : settings) {
+            int eq = s.indexOf('=');
+            if (eq <= 0) {
+                throw new ConfigException("--set " + s + " must have the form key=value");
+            }
+            out.put(s.substring(0, eq).trim(), s.substring(eq + 1));
+        }
+        if (host != null) {
+            out.put("server.host", host);
+        }
+        if (port != null) {
+            out.put("server.port", port);
+        }
+        return out;
     }
 }

@@ -61,7 +61,7 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         WebSocketServerProtocolConfig protocol = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(ws.path())
                 .checkStartsWith(true)
-                .handleCloseFrames(true)
+                .handleCloseFrames(false) // the session answers closes: exactly one close frame each way
                 .dropPongFrames(false)
                 .handshakeTimeoutMillis(ws.handshakeTimeout().toMillis())
                 .forceCloseTimeoutMillis(WebSocketSessionHandler.CLOSE_LINGER_MILLIS)

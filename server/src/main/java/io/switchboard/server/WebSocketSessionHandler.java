@@ -106,6 +106,10 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
             return;
         }
         try {
+            if (frame instanceof CloseWebSocketFrame close) {
+                onClose(ctx, close);
+                return;
+            }
             if (connection == null || closing) {
                 return;
             }
@@ -122,6 +126,21 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
         } finally {
             ReferenceCountUtil.release(frame);
         }
+    }
+
+    /**
+     * RFC 6455 section 5.5.1: answer a peer's close with one close frame, unless ours already went out, in
+     * which case the closing handshake is complete and only the TCP connection remains to be closed.
+     */
+    private void onClose(ChannelHandlerContext ctx, CloseWebSocketFrame close) {
+        if (closing) {
+            ctx.channel().close();
+            return;
+        }
+        closing = true;
+        int status = close.statusCode();
+        CloseWebSocketFrame reply = status < 0 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(status, "");
+        ctx.channel().writeAndFlush(reply).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
     }
 
     private void onText(ByteBuf content) {

@@ -2,8 +2,11 @@ package io.switchboard.core.config;
 
 import java.time.Duration;
 
-/** Validation helpers for config records; each failure names the key, the value and the rule. */
-final class Check {
+/**
+ * Validation helpers for config records; each failure names the key, the value and the rule.
+ * {@link #format(Duration)} is public so the config loader prints durations the same way.
+ */
+public final class Check {
     private Check() {
     }
 
@@ -33,10 +36,20 @@ final class Check {
         }
     }
 
-    /** Formats a duration the way config files write it: {@code 70s}, {@code 250ms}, {@code 5m}. */
-    static String format(Duration d) {
+    /**
+     * Formats a duration the way config files write it: {@code 70s}, {@code 250ms}, {@code 5m},
+     * {@code 2h}, {@code 3d}: the largest unit that divides it exactly and counts at least two of
+     * it, so {@code 60s} stays {@code 60s} (as the protocol documents it) and {@code 120s} is {@code 2m}.
+     */
+    public static String format(Duration d) {
         long ms = d.toMillis();
-        if (ms % 60_000 == 0 && ms >= 60_000) {
+        if (ms % 86_400_000 == 0 && ms >= 2 * 86_400_000) {
+            return (ms / 86_400_000) + "d";
+        }
+        if (ms % 3_600_000 == 0 && ms >= 2 * 3_600_000) {
+            return (ms / 3_600_000) + "h";
+        }
+        if (ms % 60_000 == 0 && ms >= 2 * 60_000) {
             return (ms / 60_000) + "m";
         }
         if (ms % 1000 == 0) {

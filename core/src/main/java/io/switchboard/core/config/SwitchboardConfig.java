@@ -22,6 +22,9 @@ public record SwitchboardConfig(
         Monitoring monitoring,
         Security security) {
 
+    /** Shown instead of a secret (API keys, passwords, JWT secret) in messages and {@code toString}. */
+    public static final String HIDDEN = "hidden";
+
     public SwitchboardConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(websocket, "websocket");
@@ -190,10 +193,16 @@ public record SwitchboardConfig(
             keys = List.copyOf(keys);
             for (String key : keys) {
                 if (key.length() < 16) {
-                    throw new ConfigException("api.keys", "(" + key.length() + " characters)",
-                            "every key must have at least 16 characters");
+                    throw new ConfigException("api.keys", HIDDEN,
+                            "must each have at least 16 characters (one has " + key.length() + ")");
                 }
             }
+        }
+
+        /** Hides the keys: a config printed in a log must not leak them. */
+        @Override
+        public String toString() {
+            return "Api[keys=(" + HIDDEN + ")]";
         }
 
         public static Api defaults() {
@@ -201,7 +210,14 @@ public record SwitchboardConfig(
         }
     }
 
-    /** Redis connection for scale-out. Read and validated; not used by the single-node server yet. */
+    /**
+     * Redis connection for scale-out. Read and validated; not used by the single-node server yet.
+     *
+     * @param host Redis server host
+     * @param port Redis server port
+     * @param password Redis password; empty means no AUTH
+     * @param db Redis database index
+     */
     public record Redis(String host, int port, String password, int db) {
         public Redis {
             Check.notBlank("redis.host", host);
@@ -210,12 +226,24 @@ public record SwitchboardConfig(
             Check.range("redis.db", db, 0, 15);
         }
 
+        /** Hides the password: a config printed in a log must not leak it. */
+        @Override
+        public String toString() {
+            return "Redis[host=" + host + ", port=" + port + ", password=(" + HIDDEN + "), db=" + db + "]";
+        }
+
         public static Redis defaults() {
             return new Redis("127.0.0.1", 6379, "", 0);
         }
     }
 
-    /** Metrics endpoint. Read and validated; {@code /metrics} is not served yet. */
+    /**
+     * Metrics endpoint. Read and validated; {@code /metrics} is not served yet.
+     *
+     * @param enabled serve Prometheus metrics
+     * @param port separate port for metrics; 0 means the server port
+     * @param metricsPath path of the Prometheus endpoint
+     */
     public record Monitoring(boolean enabled, int port, String metricsPath) {
         public Monitoring {
             Check.range("monitoring.port", port, 0, 65535);
@@ -230,7 +258,15 @@ public record SwitchboardConfig(
         }
     }
 
-    /** Authentication, origins and rate limits. Read and validated; not enforced yet. */
+    /**
+     * Authentication, origins and rate limits. Read and validated; not enforced yet.
+     *
+     * @param requireAuth reject WebSocket upgrades without a valid token
+     * @param jwtSecret HMAC secret that verifies client JWTs
+     * @param allowedOrigins Origin headers accepted on upgrade; empty means any
+     * @param rateLimitRps commands per second allowed per connection
+     * @param rateLimitBurst commands allowed in a burst above the rate
+     */
     public record Security(boolean requireAuth, String jwtSecret, List<String> allowedOrigins, int rateLimitRps,
                            int rateLimitBurst) {
         public Security {
@@ -239,6 +275,13 @@ public record SwitchboardConfig(
             allowedOrigins = List.copyOf(allowedOrigins);
             Check.range("security.rateLimitRps", rateLimitRps, 1, 1_000_000);
             Check.range("security.rateLimitBurst", rateLimitBurst, 1, 1_000_000);
+        }
+
+        /** Hides the JWT secret: a config printed in a log must not leak it. */
+        @Override
+        public String toString() {
+            return "Security[requireAuth=" + requireAuth + ", jwtSecret=(" + HIDDEN + "), allowedOrigins="
+                    + allowedOrigins + ", rateLimitRps=" + rateLimitRps + ", rateLimitBurst=" + rateLimitBurst + "]";
         }
 
         public static Security defaults() {

@@ -1,0 +1,258 @@
+package io.switchboard.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The benchmark harness: runs each workload against Switchboard and against the naive ChannelGroup
+ * baseline, the server pinned to CPU 0 and {@code switchboard bench} to CPU 1 with {@code taskset},
+ * repeats each run, and writes medians, spread, ratios to the baseline and a chart. A run whose load
+ * generator kept its CPU more than 80% busy is flagged invalid: it measured the client, not the server.
+ *
+ * <p>Usage (after {@code ./mvnw -q package -DskipTests}): {@code benchmarks/run [--smoke] [--repeats N]
+ * [--duration 10s] [--out DIR] [--only fanout|echo|idle]}.
+ */
+public final class Harness {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** A load generator busier than this measured itself. */
+    static final double CLIENT_BOUND_BUSY = 0.80;
+    private static final long CLOCK_TICKS_PER_SECOND = 100;
+
+    /** One load shape with the bench arguments that produce it. */
+    record Workload(String name, String scenario, int connections, int rooms, int publishers, int rate, int size,
+                    boolean chart) {
+        List<String> benchArgs(String url, String duration) {
+            return List.of(scenario, "--url", url, "--connections", String.valueOf(connections), "--rooms",
+                    String.valueOf(rooms), "--publishers", String.valueOf(publishers), "--rate", String.valueOf(rate),
+                    "--size", String.valueOf(size), "--duration", duration, "--json", "--no-progress");
+        }
+    }
+
+    /** The servers under test. */
+    enum Target { SWITCHBOARD, NAIVE }
+
+    private final Path root;
+    private final Path out;
+    private final int repeats;
+    private final String duration;
+    private final boolean pin;
+    private final List<Workload> workloads;
+
+    Harness(Path root, Path out, int repeats, String duration, List<Workload> workloads) {
+        this.root = root;
+        this.out = out;
+        this.repeats = repeats;
+        this.duration = duration;
+        this.workloads = workloads;
+        this.pin = Runtime.getRuntime().availableProcessors() >= 2 && onPath("taskset");
+    }
+
+    static List<Workload> fullSuite() {
+        List<Workload> w = new ArrayList<>();
+        for (int rate : new int[] {100, 250, 500, 1000, 2000}) {
+            w.add(new Workload("fanout-1k@" + rate, "fanout", 1000, 1, 1, rate, 100, true));
+        }
+        w.add(new Workload("fanout-10k@100", "fanout", 10_000, 1, 1, 100, 100, false));
+        w.add(new Workload("echo-1", "echo", 1, 1, 1, 5_000, 100, false));
+        w.add(new Workload("echo-100", "echo", 100, 1, 1, 150_000, 100, false));
+        return w;
+    }
+
+    static List<Workload> smokeSuite() {
+        return List.of(new Workload("fanout-50@50", "fanout", 50, 1, 1, 50, 100, true),
+                new Workload("echo-1", "echo", 1, 1, 1, 200, 100, false));
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean smoke = false;
+        int repeats = 3;
+        String duration = null;
+        Path out = null;
+        String only = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--smoke" -> smoke = true;
+                case "--repeats" -> repeats = Integer.parseInt(args[++i]);
+                case "--duration" -> duration = args[++i];
+                case "--out" -> out = Path.of(args[++i]);
+                case "--only" -> only = args[++i];
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]
+                        + " (use --smoke, --repeats N, --duration 10s, --out DIR, --only PREFIX)");
+            }
+        }
+        Path root = Path.of(System.getProperty("switchboard.root", ".")).toAbsolutePath().normalize();
+        List<Workload> suite = new ArrayList<>(smoke ? smokeSuite() : fullSuite());
+        if (only != null) {
+            String prefix = only;
+            suite.removeIf(w -> !w.name().startsWith(prefix));
+        }
+        if (out == null) {
+            out = root.resolve("benchmarks/results/"
+                    + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        }
+        int exit = new Harness(root, out, smoke ? 1 : repeats, duration != null ? duration : smoke ? "2s" : "10s", suite)
+                .run();
+        System.exit(exit);
+    }
+
+    /** Runs everything and writes the reports; returns 0 when every run produced a result. */
+    int run() throws Exception {
+        Files.createDirectories(out);
+        requireFile(root.resolve("cli/target/switchboard.jar"));
+        requireFile(root.resolve("bench/target/benchmarks.jar"));
+        log("results go to " + out + (pin ? " (server on CPU 0, load generator on CPU 1)"
+                : " (taskset or a second CPU missing: runs are NOT pinned)"));
+        Map<String, Map<Target, List<JsonNode>>> results = new LinkedHashMap<>();
+        int failures = 0;
+        int total = workloads.size() * Target.values().length * repeats;
+        int done = 0;
+        for (Workload w : workloads) {
+            for (Target t : Target.values()) {
+                for (int r = 1; r <= repeats; r++) {
+                    done++;
+                    log(String.format(Locale.ROOT, "[%d/%d] %s on %s, run %d", done, total, w.name(),
+                            t.name().toLowerCase(Locale.ROOT), r));
+                    JsonNode result = runOnce(w, t);
+                    if (result == null) {
+                        failures++;
+                        continue;
+                    }
+                    results.computeIfAbsent(w.name(), k -> new LinkedHashMap<>())
+                            .computeIfAbsent(t, k -> new ArrayList<>()).add(result);
+                }
+            }
+        }
+        Files.writeString(out.resolve("results.json"), JSON.writeValueAsString(results));
+        Files.writeString(out.resolve("results.md"), Report.markdown(results, repeats, pin, duration));
+        Files.writeString(out.resolve("fanout-rate.svg"), Report.chart(workloads, results));
+        log("wrote " + out.resolve("results.md"));
+        return failures == 0 ? 0 : 1;
+    }
+
+    /** Starts the server, runs the bench once, stops the server; null when the run failed. */
+    private JsonNode runOnce(Workload w, Target target) throws Exception {
+        int port = freePort();
+        Process server = startServer(target, port);
+        try {
+            awaitListening(port, server);
+            long[] cpuBefore = ProcStat.cpuTimes();
+            long serverBefore = ProcStat.processTicks(server.pid());
+            long t0 = System.nanoTime();
+            List<String> cmd = new ArrayList<>(pinned(1));
+            cmd.addAll(List.of(java(), "-Xms512m", "-Xmx2g", "-jar", root.resolve("cli/target/switchboard.jar").toString(),
+                    "bench"));
+            cmd.addAll(w.benchArgs("ws://127.0.0.1:" + port + "/ws", duration));
+            Process bench = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            byte[] stdout = bench.getInputStream().readAllBytes();
+            if (!bench.waitFor(10, TimeUnit.MINUTES) || bench.exitValue() != 0) {
+                log("  bench failed (exit " + (bench.isAlive() ? "timeout" : bench.exitValue()) + ")");
+                bench.destroyForcibly();
+                return null;
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            long serverTicks = ProcStat.processTicks(server.pid()) - serverBefore;
+            double[] busy = ProcStat.busyFractions(cpuBefore, ProcStat.cpuTimes());
+            JsonNode parsed = JSON.readTree(new String(stdout, StandardCharsets.UTF_8));
+            var result = (com.fasterxml.jackson.databind.node.ObjectNode) parsed;
+            double serverCpuSeconds = serverTicks / (double) CLOCK_TICKS_PER_SECOND;
+            long delivered = parsed.path("delivered").asLong();
+            result.put("serverCpuSeconds", serverCpuSeconds);
+            result.put("wallSeconds", seconds);
+            result.put("serverCpuMicrosPerDelivery", delivered > 0 ? serverCpuSeconds * 1e6 / delivered : 0);
+            if (busy.length >= 2 && pin) {
+                result.put("cpu0Busy", busy[0]);
+                result.put("cpu1Busy", busy[1]);
+                result.put("clientBound", busy[1] > CLIENT_BOUND_BUSY);
+            }
+            log(String.format(Locale.ROOT, "  delivered %d (%.0f/s), p99 %d us, server CPU %.2f us/delivery%s",
+                    delivered, parsed.path("deliveredPerSecond").asDouble(),
+                    parsed.path("latencyMicros").path("p99").asLong(), result.path("serverCpuMicrosPerDelivery").asDouble(),
+                    result.path("clientBound").asBoolean() ? "  [client-bound: invalid]" : ""));
+            return result;
+        } finally {
+            server.destroy();
+            if (!server.waitFor(20, TimeUnit.SECONDS)) {
+                server.destroyForcibly();
+            }
+        }
+    }
+
+    private Process startServer(Target target, int port) throws IOException {
+        List<String> cmd = new ArrayList<>(pinned(0));
+        cmd.add(java());
+        cmd.addAll(List.of("-Xms1g", "-Xmx1g"));
+        if (target == Target.SWITCHBOARD) {
+            cmd.addAll(List.of("-jar", root.resolve("cli/target/switchboard.jar").toString(), "serve",
+                    "--host", "127.0.0.1", "--port", String.valueOf(port), "--set", "server.ioThreads=1",
+                    "--set", "shutdown.drainTimeout=0s"));
+        } else {
+            cmd.addAll(List.of("-cp", root.resolve("bench/target/benchmarks.jar").toString(),
+                    NaiveBroadcastServer.class.getName(), String.valueOf(port), "1"));
+        }
+        Path log = out.resolve("server-" + target.name().toLowerCase(Locale.ROOT) + ".log");
+        return new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    }
+
+    private List<String> pinned(int cpu) {
+        return pin ? List.of("taskset", "-c", String.valueOf(cpu)) : List.of();
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static void awaitListening(int port, Process server) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            if (!server.isAlive()) {
+                throw new IllegalStateException("server exited with " + server.exitValue());
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException notYet) {
+                Thread.sleep(50);
+            }
+        }
+        throw new IllegalStateException("server did not listen on " + port);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static boolean onPath(String tool) {
+        return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
+                .anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
+    }
+
+    private static void requireFile(Path p) {
+        if (!Files.isRegularFile(p)) {
+            throw new IllegalStateException(p + " is missing: build first with ./mvnw -q package -DskipTests");
+        }
+    }
+
+    private static void log(String s) {
+        System.err.println("harness: " + s);
+    }
+}

@@ -1,0 +1,147 @@
+package io.switchboard.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.ChannelMatchers;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The same-stack baseline of the benchmark harness: a Netty 4.2 WebSocket server written the way the
+ * examples write one. A room is a {@link ChannelGroup}; a publish encodes once and calls
+ * {@code group.writeAndFlush}, which writes and flushes each member separately (one syscall per frame).
+ * It speaks just enough of protocol v1 for {@code switchboard bench}: welcome, join_room, room_message
+ * with offsets and acks, ping, echo. Not a product: no limits, no history, no recovery.
+ *
+ * <p>Usage: {@code java -cp bench/target/benchmarks.jar io.switchboard.bench.NaiveBroadcastServer PORT [THREADS]}
+ */
+public final class NaiveBroadcastServer {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Map<String, ChannelGroup> rooms = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> offsets = new ConcurrentHashMap<>();
+    private final AtomicLong connections = new AtomicLong();
+
+    public static void main(String[] args) throws Exception {
+        int port = args.length > 0 ? Integer.parseInt(args[0]) : 8090;
+        int threads = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+        new NaiveBroadcastServer().run(port, threads);
+    }
+
+    private void run(int port, int threads) throws InterruptedException {
+        boolean epoll = Epoll.isAvailable();
+        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(threads,
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        try {
+            Channel ch = new ServerBootstrap().group(group)
+                    .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_BACKLOG, 4096)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel c) {
+                            c.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536),
+                                    new WebSocketServerProtocolHandler("/ws", null, false, 65536, false, true),
+                                    new Handler());
+                        }
+                    })
+                    .bind("127.0.0.1", port).sync().channel();
+            System.out.println("naive ChannelGroup server listening on 127.0.0.1:" + port + " ("
+                    + (epoll ? "epoll" : "nio") + ", " + threads + " event loops)");
+            ch.closeFuture().sync();
+        } finally {
+            group.shutdownGracefully();
+        }
+    }
+
+    private final class Handler extends SimpleChannelInboundHandler<TextWebSocketFrame> {
+        private String userId = "anon";
+        private String connId;
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete hc) {
+                String uri = hc.requestUri();
+                int i = uri.indexOf("id=");
+                if (i >= 0) {
+                    int end = uri.indexOf('&', i);
+                    userId = uri.substring(i + 3, end < 0 ? uri.length() : end);
+                }
+                connId = "c-naive-" + connections.incrementAndGet();
+                ObjectNode w = JSON.createObjectNode().put("type", "welcome").put("connId", connId)
+                        .put("userId", userId).put("content", "Connected to WebSocket server");
+                ctx.writeAndFlush(new TextWebSocketFrame(w.toString()));
+            } else {
+                super.userEventTriggered(ctx, evt);
+            }
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, TextWebSocketFrame frame) throws Exception {
+            JsonNode cmd = JSON.readTree(frame.text());
+            String type = cmd.path("type").asText();
+            String room = cmd.path("room").asText();
+            ObjectNode reply = JSON.createObjectNode();
+            switch (type) {
+                case "join_room" -> {
+                    rooms.computeIfAbsent(room, r -> new DefaultChannelGroup(GlobalEventExecutor.INSTANCE))
+                            .add(ctx.channel());
+                    long offset = offsets.computeIfAbsent(room, r -> new AtomicLong()).get();
+                    reply.put("type", "room_joined").put("room", room).putArray("members");
+                    reply.put("offset", offset).put("epoch", "naive");
+                }
+                case "room_message" -> {
+                    long offset = offsets.computeIfAbsent(room, r -> new AtomicLong()).incrementAndGet();
+                    ObjectNode m = JSON.createObjectNode().put("type", "room_message").put("room", room)
+                            .put("from", userId).put("connId", connId);
+                    m.set("content", cmd.get("content"));
+                    m.set("data", cmd.get("data"));
+                    m.put("offset", offset).put("ts", System.currentTimeMillis());
+                    ChannelGroup members = rooms.get(room);
+                    if (members != null) {
+                        String text = m.toString();
+                        boolean echo = cmd.path("echo").asBoolean(false);
+                        members.writeAndFlush(new TextWebSocketFrame(text),
+                                echo ? ChannelMatchers.all() : ChannelMatchers.isNot(ctx.channel()));
+                    }
+                    if (!cmd.has("id")) {
+                        return;
+                    }
+                    reply.put("type", "ack").put("offset", offset);
+                }
+                case "ping" -> reply.put("type", "pong");
+                case "echo" -> {
+                    reply.put("type", "echo");
+                    reply.set("content", cmd.get("content"));
+                    reply.set("data", cmd.get("data"));
+                }
+                default -> reply.put("type", "error").put("code", "unknown_type").put("error", "unsupported");
+            }
+            if (cmd.has("id")) {
+                reply.set("id", cmd.get("id"));
+            }
+            ctx.writeAndFlush(new TextWebSocketFrame(reply.toString()));
+        }
+    }
+}

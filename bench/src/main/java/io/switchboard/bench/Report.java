@@ -1,0 +1,131 @@
+package io.switchboard.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+
+/** The harness's tables (Markdown) and chart (SVG), from the raw bench results. */
+final class Report {
+    private Report() {
+    }
+
+    static double median(List<JsonNode> runs, ToDoubleFunction<JsonNode> f) {
+        double[] v = runs.stream().mapToDouble(f).sorted().toArray();
+        if (v.length == 0) {
+            return Double.NaN;
+        }
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    private static double min(List<JsonNode> runs, ToDoubleFunction<JsonNode> f) {
+        return runs.stream().mapToDouble(f).min().orElse(Double.NaN);
+    }
+
+    private static double max(List<JsonNode> runs, ToDoubleFunction<JsonNode> f) {
+        return runs.stream().mapToDouble(f).max().orElse(Double.NaN);
+    }
+
+    static String markdown(Map<String, Map<Harness.Target, List<JsonNode>>> results, int repeats, boolean pinned,
+                           String duration) {
+        StringBuilder md = new StringBuilder();
+        md.append("# Benchmark results\n\n");
+        md.append(String.format(Locale.ROOT, "%d run(s) per cell, %s each, %s. Medians, with min–max in brackets. "
+                        + "`client-bound` counts runs whose load generator CPU was over %.0f%% busy (invalid).\n\n",
+                repeats, duration, pinned ? "server pinned to CPU 0 and load generator to CPU 1"
+                        : "NOT pinned (taskset or a second CPU missing)", Harness.CLIENT_BOUND_BUSY * 100));
+        md.append("| workload | server | delivered/s | ratio to naive | p50 µs | p99 µs | server CPU µs/delivery "
+                + "| load-gen CPU | errors | client-bound |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        for (var e : results.entrySet()) {
+            double naive = median(e.getValue().getOrDefault(Harness.Target.NAIVE, List.of()),
+                    r -> r.path("deliveredPerSecond").asDouble());
+            for (var t : e.getValue().entrySet()) {
+                List<JsonNode> runs = t.getValue();
+                ToDoubleFunction<JsonNode> rate = r -> r.path("deliveredPerSecond").asDouble();
+                double med = median(runs, rate);
+                md.append(String.format(Locale.ROOT, "| %s | %s | %,.0f [%,.0f–%,.0f] | %s | %,.0f | %,.0f | %.2f | %s | %,.0f | %d/%d |\n",
+                        e.getKey(), t.getKey().name().toLowerCase(Locale.ROOT), med, min(runs, rate), max(runs, rate),
+                        t.getKey() == Harness.Target.NAIVE || !(naive > 0) ? "" : String.format(Locale.ROOT, "%.2f×", med / naive),
+                        median(runs, r -> r.path("latencyMicros").path("p50").asDouble()),
+                        median(runs, r -> r.path("latencyMicros").path("p99").asDouble()),
+                        median(runs, r -> r.path("serverCpuMicrosPerDelivery").asDouble()),
+                        runs.get(0).has("cpu1Busy") ? String.format(Locale.ROOT, "%.0f%%",
+                                100 * median(runs, r -> r.path("cpu1Busy").asDouble())) : "n/a",
+                        median(runs, r -> r.path("errors").asDouble()),
+                        runs.stream().filter(r -> r.path("clientBound").asBoolean()).count(), runs.size()));
+            }
+        }
+        md.append("\nChart: `fanout-rate.svg` (delivered messages per second against the publish rate).\n");
+        return md.toString();
+    }
+
+    /** Delivered msg/s (median) against offered publish rate, one line per server. */
+    static String chart(List<Harness.Workload> workloads, Map<String, Map<Harness.Target, List<JsonNode>>> results) {
+        List<Harness.Workload> points = new ArrayList<>(workloads.stream().filter(Harness.Workload::chart).toList());
+        points.sort(Comparator.comparingInt(Harness.Workload::rate));
+        int w = 640;
+        int h = 400;
+        int left = 80;
+        int bottom = 50;
+        double maxX = points.stream().mapToDouble(Harness.Workload::rate).max().orElse(1);
+        double maxY = 1;
+        for (var p : points) {
+            for (var runs : results.getOrDefault(p.name(), Map.of()).values()) {
+                maxY = Math.max(maxY, median(runs, r -> r.path("deliveredPerSecond").asDouble()));
+            }
+        }
+        StringBuilder svg = new StringBuilder();
+        svg.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+                + "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n", w, h));
+        svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"20\" font-size=\"14\">Fan-out: delivered msg/s vs publish rate"
+                + "%s</text>\n", left, points.isEmpty() ? "" : " (" + points.get(0).connections() + " subscribers, 1 room)"));
+        int plotW = w - left - 20;
+        int plotH = h - bottom - 40;
+        svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n",
+                left, 40 + plotH, left + plotW, 40 + plotH));
+        svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"40\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n",
+                left, left, 40 + plotH));
+        for (int i = 0; i <= 4; i++) {
+            double y = maxY * i / 4;
+            int py = 40 + plotH - (int) (plotH * i / 4.0);
+            svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%,.0f</text>\n",
+                    left - 6, py + 4, y));
+        }
+        for (var p : points) {
+            int px = left + (int) (plotW * p.rate() / maxX);
+            svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%d</text>\n",
+                    px, 40 + plotH + 16, p.rate()));
+        }
+        svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">publish rate (msg/s)</text>\n",
+                left + plotW / 2, h - 10));
+        String[] colors = {"#1f77b4", "#d62728"};
+        int series = 0;
+        for (Harness.Target t : Harness.Target.values()) {
+            StringBuilder path = new StringBuilder();
+            for (var p : points) {
+                List<JsonNode> runs = results.getOrDefault(p.name(), Map.of()).get(t);
+                if (runs == null || runs.isEmpty()) {
+                    continue;
+                }
+                double y = median(runs, r -> r.path("deliveredPerSecond").asDouble());
+                int px = left + (int) (plotW * p.rate() / maxX);
+                int py = 40 + plotH - (int) (plotH * y / maxY);
+                path.append(path.length() == 0 ? "M" : " L").append(px).append(' ').append(py);
+                svg.append(String.format(Locale.ROOT, "<circle cx=\"%d\" cy=\"%d\" r=\"3\" fill=\"%s\"/>\n",
+                        px, py, colors[series]));
+            }
+            svg.append(String.format(Locale.ROOT, "<path d=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>\n",
+                    path, colors[series]));
+            svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>\n", left + 10,
+                    60 + 16 * series, colors[series], t == Harness.Target.SWITCHBOARD ? "Switchboard"
+                            : "naive Netty ChannelGroup"));
+            series++;
+        }
+        svg.append("</svg>\n");
+        return svg.toString();
+    }
+}

@@ -1,0 +1,186 @@
+package io.switchboard.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code switchboard serve} as an operator runs it: a separate process, signals, exit codes. */
+class ServeProcessTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private final List<Process> processes = new ArrayList<>();
+    /** Output goes to a file: {@code Process.destroy()} (SIGTERM) closes the pipes. */
+    private final java.util.Map<Process, Path> logs = new java.util.HashMap<>();
+
+    @AfterEach
+    void killLeftovers() {
+        processes.forEach(Process::destroyForcibly);
+    }
+
+    private Process serve(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.switchboard.cli.Main", "serve"));
+        cmd.addAll(List.of(args));
+        Path log = Files.createTempFile("serve", ".log");
+        log.toFile().deleteOnExit();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        processes.add(p);
+        logs.put(p, log);
+        return p;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private String output(Process p) throws Exception {
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("process ended").isTrue();
+        return Files.readString(logs.get(p), StandardCharsets.UTF_8);
+    }
+
+    private static void awaitReady(int port) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/ready")).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // still starting
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("server not ready on port " + port);
+    }
+
+    /** Records text messages and the close code. */
+    private static final class Recorder implements WebSocket.Listener {
+        final BlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
+        final CompletableFuture<Integer> closed = new CompletableFuture<>();
+
+        @Override
+        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            try {
+                messages.add(JSON.readTree(data.toString()));
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+            ws.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+            closed.complete(statusCode);
+            return null;
+        }
+    }
+
+    @Test
+    void sigtermDrainsEveryClientWith1012AndExitsZero() throws Exception {
+        int port = freePort();
+        Process p = serve("--port", String.valueOf(port), "--host", "127.0.0.1", "--set", "shutdown.drainTimeout=1s");
+        awaitReady(port);
+        List<Recorder> clients = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            Recorder r = new Recorder();
+            HTTP.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws?id=u" + i), r).join();
+            assertThat(r.messages.poll(5, TimeUnit.SECONDS).path("type").asText()).isEqualTo("welcome");
+            clients.add(r);
+        }
+
+        p.destroy(); // SIGTERM
+
+        for (Recorder r : clients) {
+            JsonNode notice = r.messages.poll(10, TimeUnit.SECONDS);
+            assertThat(notice).isNotNull();
+            assertThat(notice.path("type").asText()).isEqualTo("server_shutdown");
+            assertThat(notice.path("content").asText()).isEqualTo("Server is shutting down");
+            assertThat(notice.path("reconnectAfterMs").asLong()).isPositive();
+            assertThat(r.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1012);
+        }
+        String out = output(p);
+        assertThat(p.exitValue()).as(out).isZero();
+        assertThat(out).contains("draining 5 connections").contains("Switchboard stopped");
+    }
+
+    @Test
+    void startupLogSaysWhereItListensAndWhichTransport() throws Exception {
+        int port = freePort();
+        Process p = serve("--port", String.valueOf(port), "--host", "127.0.0.1");
+        awaitReady(port);
+        p.destroy();
+        String out = output(p);
+        assertThat(out).containsPattern("listening on 127\\.0\\.0\\.1:" + port + " \\(transport (epoll|nio), ");
+        assertThat(p.exitValue()).isZero();
+    }
+
+    @Test
+    void aPortInUseIsReportedInOneLineWithExitCode1() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Process p = serve("--port", String.valueOf(taken.getLocalPort()), "--host", "127.0.0.1");
+            String out = output(p);
+            assertThat(p.exitValue()).isEqualTo(1);
+            assertThat(out).contains("switchboard: port " + taken.getLocalPort() + " is already in use")
+                    .doesNotContain("Exception").doesNotContain("\tat ");
+        }
+    }
+
+    @Test
+    void anInvalidConfigurationNamesKeyValueAndRuleWithExitCode2() throws Exception {
+        Process p = serve("--set", "websocket.pingInterval=70s");
+        String out = output(p);
+        assertThat(p.exitValue()).isEqualTo(2);
+        assertThat(out.strip()).isEqualTo(
+                "switchboard: websocket.pingInterval (70s) must be shorter than websocket.pongTimeout (60s)");
+    }
+
+    @Test
+    void anUnreadableConfigFileIsReportedWithoutAStackTrace(@TempDir Path dir) throws Exception {
+        Path missing = dir.resolve("nope.yaml");
+        Process p = serve("--config", missing.toString());
+        String out = output(p);
+        assertThat(p.exitValue()).isEqualTo(2);
+        assertThat(out).startsWith("switchboard: cannot read config file " + missing).doesNotContain("\tat ");
+        Path bad = Files.writeString(dir.resolve("bad.yaml"), "server: [unclosed");
+        Process q = serve("--config", bad.toString());
+        String out2 = output(q);
+        assertThat(q.exitValue()).isEqualTo(2);
+        assertThat(out2).startsWith("switchboard: cannot read config file " + bad).doesNotContain("\tat ");
+    }
+
+    @Test
+    void helpExplainsEveryFlag() throws Exception {
+        java.io.StringWriter sw = new java.io.StringWriter();
+        picocli.CommandLine cl = new picocli.CommandLine(new Main());
+        cl.setOut(new java.io.PrintWriter(sw));
+        assertThat(cl.execute("serve", "--help")).isZero();
+        assertThat(sw.toString()).contains("--host=ADDRESS", "--port=PORT", "--config=FILE", "--set=KEY=VALUE",
+                "docs/configuration.md", "Exit codes");
+    }
+}

@@ -1,0 +1,323 @@
+package io.switchboard.core;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.core.Fakes.CountingFrames;
+import io.switchboard.core.Fakes.ManualExecutor;
+import io.switchboard.core.Fakes.ManualTime;
+import io.switchboard.core.Fakes.RecordingSession;
+import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.history.MemoryHistoryStore;
+import io.switchboard.protocol.CloseCode;
+import io.switchboard.protocol.Command.Since;
+import io.switchboard.protocol.ErrorCode;
+import io.switchboard.protocol.JsonCodec;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The hub's routing, ordering and recovery rules with the interleavings chosen by the test. */
+class HubTest {
+    private final ManualTime time = new ManualTime();
+    private final CountingFrames frames = new CountingFrames();
+    private final ManualExecutor loop1 = new ManualExecutor();
+    private final ManualExecutor loop2 = new ManualExecutor();
+    private Hub hub = newHub(SwitchboardConfig.defaults());
+    private CommandHandler commands = new CommandHandler(hub);
+
+    private Hub newHub(SwitchboardConfig config) {
+        return new Hub(config, new MemoryHistoryStore(config.history().size(), config.history().ttl(), time), frames,
+                new JsonCodec(), time, "n1", "test");
+    }
+
+    private void reconfigure(SwitchboardConfig config) {
+        hub = newHub(config);
+        commands = new CommandHandler(hub);
+    }
+
+    private record Peer(Connection c, RecordingSession s, ManualExecutor loop) {
+    }
+
+    private Peer connect(String user, ManualExecutor loop) {
+        RecordingSession s = new RecordingSession();
+        Connection c = hub.register(s, user, hub.shard(loop));
+        return new Peer(c, s, loop);
+    }
+
+    private void command(Peer p, String json) {
+        byte[] b = json.getBytes(UTF_8);
+        commands.handleText(p.c(), b, 0, b.length);
+    }
+
+    private void runLoops() {
+        while (!loop1.tasks.isEmpty() || !loop2.tasks.isEmpty()) {
+            loop1.runAll();
+            loop2.runAll();
+        }
+    }
+
+    private static List<Long> offsets(RecordingSession s) {
+        return s.ofType("room_message").stream().map(m -> m.path("offset").asLong()).toList();
+    }
+
+    @AfterEach
+    void everyFrameIsReleased() {
+        runLoops();
+        assertThat(frames.live.get()).as("frames still referenced").isZero();
+    }
+
+    @Test
+    void aPublishQueuesOneTaskPerShardNotPerMember() throws Exception {
+        Peer sender = connect("s", loop1);
+        Peer[] members = new Peer[10];
+        for (int i = 0; i < members.length; i++) {
+            members[i] = connect("u" + i, i % 2 == 0 ? loop1 : loop2);
+            hub.join(members[i].c(), "r", null);
+        }
+        hub.join(sender.c(), "r", null);
+        runLoops();
+
+        hub.publish(sender.c(), "r", "hello", null, false);
+        assertThat(loop1.tasks).hasSize(1);
+        assertThat(loop2.tasks).hasSize(1);
+        runLoops();
+        for (Peer m : members) {
+            assertThat(offsets(m.s())).containsExactly(1L);
+            assertThat(m.s().unflushed).isEmpty();
+        }
+        assertThat(offsets(sender.s())).isEmpty();
+    }
+
+    @Test
+    void aBurstToOneSocketIsFlushedOnce() throws Exception {
+        Peer a = connect("a", loop1);
+        Peer b = connect("b", loop1);
+        hub.join(a.c(), "r", null);
+        hub.join(b.c(), "r", null);
+        runLoops();
+        int before = b.s().flushes;
+        for (int i = 0; i < 50; i++) {
+            hub.publish(a.c(), "r", "m" + i, null, false);
+        }
+        runLoops();
+        assertThat(offsets(b.s())).hasSize(50);
+        assertThat(b.s().flushes - before).isEqualTo(1);
+    }
+
+    @Test
+    void aJoinWithSinceReplaysWhatWasMissedAndSkipsDeliveriesStillQueued() throws Exception {
+        Peer a = connect("a", loop1);
+        hub.join(a.c(), "r", null);
+        Peer b = connect("b", loop2);
+        hub.join(b.c(), "r", null);
+        Peer stays = connect("stays", loop2); // keeps a member list on b's loop, so deliveries queue there
+        hub.join(stays.c(), "r", null);
+        runLoops();
+        for (int i = 0; i < 3; i++) {
+            hub.publish(a.c(), "r", "m" + i, null, true);
+        }
+        runLoops();
+        String epoch = hub.roomInfo("r").epoch();
+        hub.leave(b.c(), "r");
+        hub.publish(a.c(), "r", "m3", null, true);
+        hub.publish(a.c(), "r", "m4", null, true);
+        runLoops();
+        // A delivery of offset 6 is queued on b's loop, then b rejoins from offset 3 before it runs.
+        hub.publish(a.c(), "r", "m5", null, true);
+        assertThat(loop2.tasks).isNotEmpty();
+        Hub.JoinResult r = hub.join(b.c(), "r", new Since(3, epoch));
+        assertThat(r.recovered()).isTrue();
+        assertThat(r.replay()).extracting(m -> m.offset()).containsExactly(4L, 5L, 6L);
+        runLoops();
+        hub.publish(a.c(), "r", "m6", null, true);
+        runLoops();
+        assertThat(offsets(b.s())).containsExactly(1L, 2L, 3L, 7L);
+        assertThat(offsets(stays.s())).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L);
+    }
+
+    @Test
+    void recoveryFromAnotherEpochOrBeyondTheHistoryIsRefused() throws Exception {
+        reconfigure(config(new SwitchboardConfig.History(2, Duration.ofMinutes(5))));
+        Peer a = connect("a", loop1);
+        hub.join(a.c(), "r", null);
+        for (int i = 0; i < 5; i++) {
+            hub.publish(a.c(), "r", "m" + i, null, false);
+        }
+        String epoch = hub.roomInfo("r").epoch();
+        Peer b = connect("b", loop2);
+        assertThat(hub.join(b.c(), "r", new Since(1, epoch)).recovered()).isFalse();
+        hub.leave(b.c(), "r");
+        assertThat(hub.join(b.c(), "r", new Since(3, "other")).recovered()).isFalse();
+        hub.leave(b.c(), "r");
+        Hub.JoinResult ok = hub.join(b.c(), "r", new Since(3, epoch));
+        assertThat(ok.recovered()).isTrue();
+        assertThat(ok.replay()).extracting(m -> m.offset()).containsExactly(4L, 5L);
+    }
+
+    @Test
+    void expiredHistoryCannotBeRecovered() throws Exception {
+        reconfigure(config(new SwitchboardConfig.History(100, Duration.ofSeconds(10))));
+        Peer a = connect("a", loop1);
+        hub.join(a.c(), "r", null);
+        hub.publish(a.c(), "r", "old", null, false);
+        String epoch = hub.roomInfo("r").epoch();
+        time.advanceMillis(11_000);
+        hub.publish(a.c(), "r", "new", null, false);
+        Peer b = connect("b", loop2);
+        assertThat(hub.join(b.c(), "r", new Since(0, epoch)).recovered()).isFalse();
+        hub.leave(b.c(), "r");
+        assertThat(hub.join(b.c(), "r", new Since(1, epoch)).recovered()).isTrue();
+    }
+
+    @Test
+    void theLastMemberOutRemovesTheRoomButNotItsOffsets() throws Exception {
+        Peer a = connect("a", loop1);
+        hub.join(a.c(), "r", null);
+        hub.publish(a.c(), "r", "x", null, false);
+        hub.leave(a.c(), "r");
+        assertThat(hub.rooms()).isEmpty();
+        assertThat(hub.join(a.c(), "r", null).position().offset()).isEqualTo(1);
+    }
+
+    @Test
+    void disconnectLeavesEveryRoomAndTellsTheOthers() throws Exception {
+        Peer a = connect("a", loop1);
+        Peer b = connect("b", loop2);
+        hub.join(a.c(), "r1", null);
+        hub.join(a.c(), "r2", null);
+        hub.join(b.c(), "r1", null);
+        runLoops();
+        hub.disconnect(b.c(), DisconnectReason.CLIENT_CLOSE);
+        runLoops();
+        assertThat(a.s().ofType("user_left_room")).hasSize(1);
+        assertThat(hub.members("r1")).extracting(m -> m.userId()).containsExactly("a");
+        assertThat(hub.connectionCount()).isEqualTo(1);
+        hub.disconnect(b.c(), DisconnectReason.CLIENT_CLOSE);
+        assertThat(hub.connectionCount()).isEqualTo(1);
+    }
+
+    @Test
+    void privateMessagesReachEveryConnectionOfTheUser() throws Exception {
+        Peer a = connect("a", loop1);
+        Peer b1 = connect("bob", loop1);
+        Peer b2 = connect("bob", loop2);
+        assertThat(hub.sendPrivate("a", a.c().connId(), "bob", "psst", null)).isEqualTo(2);
+        runLoops();
+        assertThat(b1.s().ofType("private_message")).hasSize(1);
+        assertThat(b2.s().ofType("private_message")).hasSize(1);
+        assertThatThrownBy(() -> hub.sendPrivate("a", null, "nobody", "x", null))
+                .isInstanceOfSatisfying(HubException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.USER_NOT_FOUND));
+    }
+
+    @Test
+    void publishesFailFastWhenAShardQueueIsAtItsBound() throws Exception {
+        SwitchboardConfig d = SwitchboardConfig.defaults();
+        reconfigure(new SwitchboardConfig(d.server(), d.websocket(), new SwitchboardConfig.Hub(false, 100, 16),
+                d.history(), d.shutdown(), d.api(), d.redis(), d.monitoring(), d.security()));
+        Peer a = connect("a", loop1);
+        Peer b = connect("b", loop2);
+        hub.join(a.c(), "r", null);
+        hub.join(b.c(), "r", null);
+        loop2.runAll();
+        loop1.runAll();
+        int accepted = 0;
+        for (int i = 0; i < 40; i++) {
+            try {
+                hub.publish(a.c(), "r", "m", null, false);
+                accepted++;
+            } catch (HubException e) {
+                assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE);
+            }
+        }
+        assertThat(accepted).isEqualTo(16);
+        runLoops();
+        assertThat(offsets(b.s())).hasSize(16);
+    }
+
+    @Test
+    void aConnectionThatKeepsSendingGarbageIsClosedWith1008() {
+        Peer a = connect("a", loop1);
+        for (int i = 0; i < 10; i++) {
+            command(a, "not json");
+        }
+        assertThat(a.s().ofType("error")).hasSize(10);
+        assertThat(a.s().closedWith).isEqualTo(CloseCode.POLICY_VIOLATION);
+    }
+
+    @Test
+    void aValidCommandResetsTheInvalidStreak() {
+        Peer a = connect("a", loop1);
+        for (int i = 0; i < 30; i++) {
+            command(a, i % 5 == 4 ? "{\"type\":\"ping\"}" : "{}");
+        }
+        assertThat(a.s().closedWith).isNull();
+    }
+
+    @Test
+    void heartbeatPingsIdleConnectionsAndClosesSilentOnes() {
+        Peer a = connect("a", loop1);
+        Shard shard = hub.shard(loop1);
+        time.advanceMillis(25_000);
+        shard.tick();
+        assertThat(a.s().pings).isEqualTo(1);
+        time.advanceMillis(36_000);
+        shard.tick();
+        assertThat(a.s().closedWith).isEqualTo(CloseCode.GOING_AWAY);
+        assertThat(hub.connectionCount()).isZero();
+    }
+
+    @Test
+    void aConnectionBackloggedLongerThanWriteWaitIsASlowConsumer() {
+        Peer a = connect("a", loop1);
+        a.c().touch(time.nanoTime());
+        a.s().backloggedSince = time.nanoTime();
+        time.advanceMillis(10_001);
+        a.c().touch(time.nanoTime());
+        hub.shard(loop1).tick();
+        assertThat(a.s().closedWith).isEqualTo(CloseCode.SLOW_CONSUMER);
+    }
+
+    @Test
+    void joinAnswersTooManyRoomsAtTheLimit() throws Exception {
+        Peer a = connect("a", loop1);
+        int max = SwitchboardConfig.defaults().websocket().maxRoomsPerConnection();
+        for (int i = 0; i < max; i++) {
+            hub.join(a.c(), "r" + i, null);
+        }
+        assertThatThrownBy(() -> hub.join(a.c(), "one-more", null))
+                .isInstanceOfSatisfying(HubException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.TOO_MANY_ROOMS);
+                    assertThat(e.getMessage()).isEqualTo("already in 100 rooms, the maximum");
+                });
+    }
+
+    @Test
+    void globalPresenceNoticesAreOffByDefaultAndSentWhenEnabled() {
+        Peer a = connect("a", loop1);
+        connect("b", loop2);
+        runLoops();
+        assertThat(a.s().ofType("user_joined")).isEmpty();
+        SwitchboardConfig d = SwitchboardConfig.defaults();
+        reconfigure(new SwitchboardConfig(d.server(), d.websocket(), new SwitchboardConfig.Hub(true, 100, 1000),
+                d.history(), d.shutdown(), d.api(), d.redis(), d.monitoring(), d.security()));
+        Peer c = connect("c", loop1);
+        Peer e = connect("e", loop2);
+        runLoops();
+        JsonNode notice = c.s().ofType("user_joined").get(0);
+        assertThat(notice.path("userId").asText()).isEqualTo("e");
+        hub.disconnect(e.c(), DisconnectReason.CLIENT_CLOSE);
+        runLoops();
+        assertThat(c.s().ofType("user_left")).hasSize(1);
+    }
+
+    private static SwitchboardConfig config(SwitchboardConfig.History history) {
+        SwitchboardConfig d = SwitchboardConfig.defaults();
+        return new SwitchboardConfig(d.server(), d.websocket(), d.hub(), history, d.shutdown(), d.api(), d.redis(),
+                d.monitoring(), d.security());
+    }
+}

@@ -1,0 +1,278 @@
+package io.switchboard.server.config;
+
+import io.switchboard.core.config.ConfigException;
+import io.switchboard.core.config.SwitchboardConfig;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The table of configuration keys, derived from the records themselves: the sections are the
+ * components of {@link SwitchboardConfig}, the keys the components of each section record, the
+ * types those components' Java types, the defaults the values of {@link SwitchboardConfig#defaults()}.
+ * Adding a component to a record adds the key, its environment variable and its docs row; only
+ * its description has to be written here (a test holds it equal to the record's {@code @param}).
+ *
+ * <p>Thread-safe: immutable after class initialisation.
+ */
+public final class ConfigKeys {
+
+    /**
+     * {@code SWITCHBOARD_*} variables that name no key but are not typos: launchers read them.
+     * Every other unknown {@code SWITCHBOARD_*} variable fails the start.
+     */
+    public static final Set<String> ENV_ALLOW_LIST = Set.of("SWITCHBOARD_HOME", "SWITCHBOARD_OPTS",
+            "SWITCHBOARD_JAVA_OPTS");
+
+    /** Keys whose values are never shown. */
+    private static final Set<String> SECRETS = Set.of("api.keys", "redis.password", "security.jwtSecret");
+
+    /** Sections the server reads and validates but does not act on yet. */
+    private static final Set<String> NOT_USED_YET = Set.of("redis", "monitoring", "security");
+
+    /** First sentence of each section record's javadoc. */
+    private static final Map<String, String> SECTION_DESCRIPTIONS = Map.of(
+            "server", "Network listener.",
+            "websocket", "WebSocket endpoint, heartbeats and per-connection limits.",
+            "hub", "Hub behaviour.",
+            "history", "In-memory room history backing offsets and recovery.",
+            "shutdown", "Graceful shutdown.",
+            "api", "Backend HTTP API.",
+            "redis", "Redis connection for scale-out.",
+            "monitoring", "Metrics endpoint.",
+            "security", "Authentication, origins and rate limits.");
+
+    /** The records' {@code @param} texts, {@code {@code x}} written as {@code `x`}. */
+    private static final Map<String, String> DESCRIPTIONS = Map.ofEntries(
+            Map.entry("server.host", "address to bind (`0.0.0.0` for all interfaces)"),
+            Map.entry("server.port", "TCP port, 0 picks a free one"),
+            Map.entry("server.ioThreads", "event loops serving connections; 0 means one per available processor"),
+            Map.entry("server.nodeId", "this node's name in `welcome` and connection ids; empty means generated"),
+            Map.entry("server.readTimeout",
+                    "deadline for a complete HTTP request (API calls) once its first byte arrived"),
+            Map.entry("server.idleTimeout",
+                    "an HTTP keep-alive connection idle this long is closed (WebSockets excluded)"),
+            Map.entry("server.maxRequestBytes", "largest HTTP request body the API accepts"),
+            Map.entry("websocket.path", "upgrade path"),
+            Map.entry("websocket.maxConnections", "global cap; upgrades beyond it get 503"),
+            Map.entry("websocket.readBufferBytes", "socket receive buffer (SO_RCVBUF); 0 keeps the OS default"),
+            Map.entry("websocket.writeBufferBytes", "socket send buffer (SO_SNDBUF); 0 keeps the OS default"),
+            Map.entry("websocket.handshakeTimeout", "deadline from accept to completed upgrade"),
+            Map.entry("websocket.pingInterval", "how often the server pings; must be shorter than pongTimeout"),
+            Map.entry("websocket.pongTimeout", "a connection silent this long (not even a pong) is closed with 1001"),
+            Map.entry("websocket.writeWait", "a connection whose writes stay pending this long is closed with 4008"),
+            Map.entry("websocket.maxFrameBytes", "largest single frame payload; larger closes with 1009"),
+            Map.entry("websocket.maxMessageBytes", "largest message after joining fragments; larger closes with 1009"),
+            Map.entry("websocket.maxQueuedBytes",
+                    "outbound bytes queued for one connection before it is closed with 4008"),
+            Map.entry("websocket.maxRoomsPerConnection", "joins beyond this answer `too_many_rooms`"),
+            Map.entry("websocket.maxInvalidMessages",
+                    "invalid commands tolerated per connection before close 1008"),
+            Map.entry("websocket.enableCompression", "negotiate permessage-deflate"),
+            Map.entry("hub.notifyGlobalPresence",
+                    "send `user_joined`/`user_left` to every connection (O(N) per connect)"),
+            Map.entry("hub.maxRoomMembers", "joins beyond this answer `room_full`"),
+            Map.entry("hub.maxPendingFanouts",
+                    "delivery tasks queued per event loop before publishes answer `unavailable`"),
+            Map.entry("history.size", "messages kept per room"),
+            Map.entry("history.ttl", "messages older than this are dropped"),
+            Map.entry("shutdown.drainTimeout", "window over which connections get `server_shutdown` and close 1012"),
+            Map.entry("api.keys", "accepted API keys; empty means every API call answers 401"),
+            Map.entry("redis.host", "Redis server host"),
+            Map.entry("redis.port", "Redis server port"),
+            Map.entry("redis.password", "Redis password; empty means no AUTH"),
+            Map.entry("redis.db", "Redis database index"),
+            Map.entry("monitoring.enabled", "serve Prometheus metrics"),
+            Map.entry("monitoring.port", "separate port for metrics; 0 means the server port"),
+            Map.entry("monitoring.metricsPath", "path of the Prometheus endpoint"),
+            Map.entry("security.requireAuth", "reject WebSocket upgrades without a valid token"),
+            Map.entry("security.jwtSecret", "HMAC secret that verifies client JWTs"),
+            Map.entry("security.allowedOrigins", "Origin headers accepted on upgrade; empty means any"),
+            Map.entry("security.rateLimitRps", "commands per second allowed per connection"),
+            Map.entry("security.rateLimitBurst", "commands allowed in a burst above the rate"));
+
+    /**
+     * One section: a component of {@link SwitchboardConfig} and its record.
+     *
+     * @param name the component name, the first part of its keys ({@code websocket})
+     * @param description what the section configures
+     * @param usedByServer false for sections that are accepted and validated but not acted on yet
+     * @param keys the section's keys in record order
+     */
+    public record Section(String name, String description, boolean usedByServer, List<ConfigKey> keys) {
+    }
+
+    private static final List<Section> SECTIONS = readSections();
+    private static final Map<String, ConfigKey> BY_KEY = index(ConfigKey::key);
+    private static final List<ConfigKey> ALL = List.copyOf(BY_KEY.values());
+    private static final Map<String, ConfigKey> BY_ENV = index(ConfigKey::envVar);
+
+    private ConfigKeys() {
+    }
+
+    /** The sections in record order. */
+    public static List<Section> sections() {
+        return SECTIONS;
+    }
+
+    /** Every key, section by section, in record order. */
+    public static List<ConfigKey> all() {
+        return ALL;
+    }
+
+    /** The key spelled exactly {@code websocket.pingInterval}. */
+    public static Optional<ConfigKey> find(String key) {
+        return Optional.ofNullable(BY_KEY.get(key));
+    }
+
+    /** The key whose environment variable is exactly {@code name}. */
+    public static Optional<ConfigKey> findByEnv(String name) {
+        return Optional.ofNullable(BY_ENV.get(name));
+    }
+
+    /** {@code " (did you mean websocket.pingInterval?)"}, or empty when no key is close. */
+    static String didYouMean(String unknown, Function<ConfigKey, String> spelling) {
+        return suggest(unknown, all(), spelling).map(s -> " (did you mean " + s + "?)").orElse("");
+    }
+
+    /**
+     * The spelling of the key a typo most likely meant: the nearest by edit distance if within a
+     * few edits, otherwise the only key with the same name in another section
+     * ({@code server.pingInterval} → {@code websocket.pingInterval}).
+     */
+    static Optional<String> suggest(String unknown, Collection<ConfigKey> keys, Function<ConfigKey, String> spelling) {
+        String lower = unknown.toLowerCase(Locale.ROOT);
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (ConfigKey key : keys) {
+            int d = editDistance(lower, spelling.apply(key).toLowerCase(Locale.ROOT));
+            if (d < bestDistance) {
+                best = spelling.apply(key);
+                bestDistance = d;
+            }
+        }
+        if (best != null && bestDistance <= Math.max(2, unknown.length() / 6)) {
+            return Optional.of(best);
+        }
+        List<String> sameName = new ArrayList<>();
+        for (ConfigKey key : keys) {
+            // The spelling after the section: ".pinginterval" or "_ping_interval".
+            String spelled = spelling.apply(key).toLowerCase(Locale.ROOT);
+            String afterSection = spelled.substring(spelled.indexOf(key.section()) + key.section().length());
+            if (lower.endsWith(afterSection)) {
+                sameName.add(spelling.apply(key));
+            }
+        }
+        return sameName.size() == 1 ? Optional.of(sameName.get(0)) : Optional.empty();
+    }
+
+    /** Levenshtein distance. */
+    private static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitute = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitute, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
+    }
+
+    /**
+     * Builds the config from parsed values by key, taking the default for every key not given.
+     * A record's own validation failure propagates as its {@link ConfigException}.
+     */
+    static SwitchboardConfig build(Map<String, Object> values) {
+        SwitchboardConfig defaults = SwitchboardConfig.defaults();
+        RecordComponent[] sections = SwitchboardConfig.class.getRecordComponents();
+        Object[] built = new Object[sections.length];
+        for (int s = 0; s < sections.length; s++) {
+            Record sectionDefaults = (Record) get(sections[s], defaults);
+            RecordComponent[] components = sections[s].getType().getRecordComponents();
+            Object[] args = new Object[components.length];
+            for (int c = 0; c < components.length; c++) {
+                String key = sections[s].getName() + "." + components[c].getName();
+                args[c] = values.containsKey(key) ? values.get(key) : get(components[c], sectionDefaults);
+            }
+            built[s] = construct(sections[s].getType(), args);
+        }
+        return (SwitchboardConfig) construct(SwitchboardConfig.class, built);
+    }
+
+    private static List<Section> readSections() {
+        SwitchboardConfig defaults = SwitchboardConfig.defaults();
+        List<Section> sections = new ArrayList<>();
+        for (RecordComponent section : SwitchboardConfig.class.getRecordComponents()) {
+            Record sectionDefaults = (Record) get(section, defaults);
+            List<ConfigKey> keys = new ArrayList<>();
+            for (RecordComponent component : section.getType().getRecordComponents()) {
+                String key = section.getName() + "." + component.getName();
+                ValueType type = ValueType.of(key, component.getGenericType());
+                String description = DESCRIPTIONS.get(key);
+                if (description == null) {
+                    throw new IllegalStateException("config key " + key + " has no description in ConfigKeys");
+                }
+                keys.add(new ConfigKey(section.getName(), component.getName(), type,
+                        type.format(get(component, sectionDefaults)), description, SECRETS.contains(key)));
+            }
+            sections.add(new Section(section.getName(), SECTION_DESCRIPTIONS.get(section.getName()),
+                    !NOT_USED_YET.contains(section.getName()), List.copyOf(keys)));
+        }
+        return List.copyOf(sections);
+    }
+
+    private static Map<String, ConfigKey> index(Function<ConfigKey, String> spelling) {
+        Map<String, ConfigKey> index = new LinkedHashMap<>();
+        for (Section section : SECTIONS) {
+            for (ConfigKey key : section.keys()) {
+                if (index.put(spelling.apply(key), key) != null) {
+                    throw new IllegalStateException("two config keys are spelled " + spelling.apply(key));
+                }
+            }
+        }
+        return Collections.unmodifiableMap(index);
+    }
+
+    private static Object get(RecordComponent component, Object record) {
+        try {
+            return component.getAccessor().invoke(record);
+        } catch (IllegalAccessException | InvocationTargetException e) {
+            throw new IllegalStateException("cannot read config component " + component.getName(), e);
+        }
+    }
+
+    private static Object construct(Class<?> recordType, Object[] args) {
+        Class<?>[] types = Arrays.stream(recordType.getRecordComponents())
+                .map(RecordComponent::getType).toArray(Class<?>[]::new);
+        try {
+            Constructor<?> canonical = recordType.getDeclaredConstructor(types);
+            return canonical.newInstance(args);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw new IllegalStateException("cannot build " + recordType.getSimpleName(), e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot build " + recordType.getSimpleName(), e);
+        }
+    }
+}

@@ -1,0 +1,401 @@
+package io.switchboard.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.switchboard.core.config.ConfigException;
+import io.switchboard.core.config.SwitchboardConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Sources, precedence, unknown keys, file errors and secrets. Value syntax is in {@link ValueTypesTest}. */
+class ConfigLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void nothingConfiguredGivesTheDocumentedDefaults() {
+        assertThat(ConfigLoader.load(null, Map.of(), Map.of())).isEqualTo(SwitchboardConfig.defaults());
+    }
+
+    @Test
+    void fileOverridesDefaultsKeyByKey() {
+        SwitchboardConfig config = ConfigLoader.load(yaml("server:\n  port: 9000\n"), Map.of(), Map.of());
+
+        assertThat(config.server().port()).isEqualTo(9000);
+        assertThat(config.server().host()).isEqualTo("0.0.0.0");
+        assertThat(config.websocket()).isEqualTo(SwitchboardConfig.WebSocket.defaults());
+    }
+
+    @Test
+    void envOverridesFileAndFlagsOverrideEnv() {
+        Path file = yaml("""
+                server:
+                  port: 9000
+                websocket:
+                  pingInterval: 20s
+                history:
+                  ttl: 1h
+                """);
+        Map<String, String> env = Map.of(
+                "SWITCHBOARD_SERVER_PORT", "9001",
+                "SWITCHBOARD_WEBSOCKET_PING_INTERVAL", "21s");
+        Map<String, String> flags = Map.of("server.port", "9002");
+
+        SwitchboardConfig config = ConfigLoader.load(file, env, flags);
+
+        assertThat(config.server().port()).isEqualTo(9002);
+        assertThat(config.websocket().pingInterval()).isEqualTo(Duration.ofSeconds(21));
+        assertThat(config.history().ttl()).isEqualTo(Duration.ofHours(1));
+    }
+
+    @Test
+    void aFullFileLoadsToTheExpectedValues() {
+        Path file = yaml("""
+                server:
+                  host: 127.0.0.1
+                  port: 9000
+                  ioThreads: 4
+                  nodeId: node-a
+                  readTimeout: 20s
+                  idleTimeout: 2m
+                  maxRequestBytes: 2MiB
+                websocket:
+                  path: /socket
+                  maxConnections: 5000
+                  readBufferBytes: 128KiB
+                  writeBufferBytes: 262144
+                  handshakeTimeout: 5s
+                  pingInterval: 20s
+                  pongTimeout: PT45S
+                  writeWait: 1500ms
+                  maxFrameBytes: 16KiB
+                  maxMessageBytes: 1MiB
+                  maxQueuedBytes: 4MiB
+                  maxRoomsPerConnection: 50
+                  maxInvalidMessages: 3
+                  enableCompression: true
+                hub:
+                  notifyGlobalPresence: true
+                  maxRoomMembers: 10000
+                  maxPendingFanouts: 1024
+                history:
+                  size: 500
+                  ttl: 1h
+                shutdown.drainTimeout: 2d
+                api:
+                  keys:
+                    - backend-key-0123456789
+                    - other-key-abcdefghij
+                redis:
+                  host: redis.internal
+                  port: 6380
+                  password: redis-secret
+                  db: 2
+                monitoring:
+                  enabled: false
+                  port: 9100
+                  metricsPath: /prom
+                security:
+                  requireAuth: true
+                  jwtSecret: jwt-secret-value
+                  allowedOrigins: https://a.example, https://b.example
+                  rateLimitRps: 50
+                  rateLimitBurst: 75
+                """);
+
+        SwitchboardConfig config = ConfigLoader.load(file, Map.of(), Map.of());
+
+        assertThat(config).isEqualTo(new SwitchboardConfig(
+                new SwitchboardConfig.Server("127.0.0.1", 9000, 4, "node-a", Duration.ofSeconds(20),
+                        Duration.ofMinutes(2), 2 * 1024 * 1024),
+                new SwitchboardConfig.WebSocket("/socket", 5000, 128 * 1024, 262144, Duration.ofSeconds(5),
+                        Duration.ofSeconds(20), Duration.ofSeconds(45), Duration.ofMillis(1500), 16 * 1024,
+                        1024 * 1024, 4 * 1024 * 1024, 50, 3, true),
+                new SwitchboardConfig.Hub(true, 10000, 1024),
+                new SwitchboardConfig.History(500, Duration.ofHours(1)),
+                new SwitchboardConfig.Shutdown(Duration.ofDays(2)),
+                new SwitchboardConfig.Api(List.of("backend-key-0123456789", "other-key-abcdefghij")),
+                new SwitchboardConfig.Redis("redis.internal", 6380, "redis-secret", 2),
+                new SwitchboardConfig.Monitoring(false, 9100, "/prom"),
+                new SwitchboardConfig.Security(true, "jwt-secret-value", List.of("https://a.example",
+                        "https://b.example"), 50, 75)));
+    }
+
+    @Test
+    void theExampleFileInTheRepositoryLoadsToTheDefaults() {
+        Path example = TestFiles.repositoryRoot().resolve(ConfigDocs.EXAMPLE_PATH);
+
+        assertThat(ConfigLoader.load(example, Map.of(), Map.of())).isEqualTo(SwitchboardConfig.defaults());
+    }
+
+    @Test
+    void dottedKeysInTheFileMeanTheSameAsNestedOnes() {
+        SwitchboardConfig config = ConfigLoader.load(yaml("""
+                websocket.pingInterval: 5s
+                websocket:
+                  pongTimeout: 15s
+                """), Map.of(), Map.of());
+
+        assertThat(config.websocket().pingInterval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.websocket().pongTimeout()).isEqualTo(Duration.ofSeconds(15));
+    }
+
+    @Test
+    void settingOneKeyTwiceInAFileIsAnError() {
+        Path file = yaml("history.ttl: 5m\nhistory:\n  ttl: 6m\n");
+
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), Map.of()))
+                .isExactlyInstanceOf(ConfigException.class)
+                .hasMessage("history.ttl is set twice in config file " + file);
+    }
+
+    @Test
+    void repeatingAKeyInOneYamlMappingIsAnError() {
+        Path file = yaml("server:\n  port: 1\n  port: 2\n");
+
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), Map.of()))
+                .hasMessage("cannot read config file " + file + ": Duplicate field 'port' (line 3, column 7)");
+    }
+
+    @Test
+    void anEmptyFileSetsNothing() {
+        assertThat(ConfigLoader.load(yaml(""), Map.of(), Map.of())).isEqualTo(SwitchboardConfig.defaults());
+        assertThat(ConfigLoader.load(yaml("# only a comment\n"), Map.of(), Map.of()))
+                .isEqualTo(SwitchboardConfig.defaults());
+    }
+
+    @Test
+    void anEmptyYamlValueIsTheEmptyString() {
+        SwitchboardConfig config = ConfigLoader.load(yaml("server:\n  nodeId:\nredis:\n  password: ~\n"),
+                Map.of(), Map.of("server.nodeId", ""));
+
+        assertThat(config.server().nodeId()).isEmpty();
+        assertThat(config.redis().password()).isEmpty();
+    }
+
+    @Test
+    void yamlScalarsAreReadAsWrittenNotAsYaml11Types() {
+        SwitchboardConfig config = ConfigLoader.load(yaml("server:\n  nodeId: no\n"), Map.of(), Map.of());
+
+        assertThat(config.server().nodeId()).isEqualTo("no");
+        assertThatThrownBy(() -> ConfigLoader.load(yaml("websocket:\n  enableCompression: yes\n"), Map.of(), Map.of()))
+                .hasMessage("websocket.enableCompression (yes) must be true or false");
+    }
+
+    @Test
+    void yamlAliasesAreRejectedRatherThanMisread() {
+        Path file = yaml("server:\n  port: &p 9000\nredis:\n  port: *p\n");
+
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), Map.of()))
+                .hasMessage("cannot read config file " + file + ": YAML aliases are not supported (line 4, column 9)");
+    }
+
+    @Test
+    void variablesWithoutTheSwitchboardPrefixAreIgnored() {
+        Map<String, String> env = Map.of("PATH", "/usr/bin", "HOME", "/root", "switchboard_server_port", "1",
+                "SWITCHBOARDSERVER_PORT", "2");
+
+        assertThat(ConfigLoader.load(null, env, Map.of())).isEqualTo(SwitchboardConfig.defaults());
+    }
+
+    @Test
+    void launcherVariablesOnTheAllowListAreIgnored() {
+        Map<String, String> env = Map.of("SWITCHBOARD_HOME", "/opt/switchboard", "SWITCHBOARD_OPTS", "--port 1",
+                "SWITCHBOARD_JAVA_OPTS", "-Xmx1g");
+
+        assertThat(ConfigLoader.load(null, env, Map.of())).isEqualTo(SwitchboardConfig.defaults());
+    }
+
+    @Test
+    void everyKeyHasAnUpperSnakeEnvironmentVariable() {
+        Map<String, String> env = Map.of(
+                "SWITCHBOARD_HUB_NOTIFY_GLOBAL_PRESENCE", "true",
+                "SWITCHBOARD_SERVER_IO_THREADS", "2",
+                "SWITCHBOARD_WEBSOCKET_MAX_ROOMS_PER_CONNECTION", "7",
+                "SWITCHBOARD_SECURITY_RATE_LIMIT_RPS", "9");
+
+        SwitchboardConfig config = ConfigLoader.load(null, env, Map.of());
+
+        assertThat(config.hub().notifyGlobalPresence()).isTrue();
+        assertThat(config.server().ioThreads()).isEqualTo(2);
+        assertThat(config.websocket().maxRoomsPerConnection()).isEqualTo(7);
+        assertThat(config.security().rateLimitRps()).isEqualTo(9);
+    }
+
+    @Test
+    void apiKeysComeFromACommaSeparatedEnvironmentVariable() {
+        SwitchboardConfig config = ConfigLoader.load(null,
+                Map.of("SWITCHBOARD_API_KEYS", "backend-key-0123456789, other-key-abcdefghij,"), Map.of());
+
+        assertThat(config.api().keys()).containsExactly("backend-key-0123456789", "other-key-abcdefghij");
+    }
+
+    @Test
+    void unknownKeyInTheFileNamesTheFileAndTheNearestKey() {
+        Path file = yaml("websocket:\n  pingIntervall: 25s\n");
+
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), Map.of()))
+                .isExactlyInstanceOf(ConfigException.class)
+                .hasMessage("unknown configuration key websocket.pingIntervall in config file " + file
+                        + " (did you mean websocket.pingInterval?)");
+    }
+
+    @Test
+    void unknownSectionInTheFileSuggestsTheSection() {
+        Path file = yaml("servr:\n  port: 9000\n");
+
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), Map.of()))
+                .hasMessage("unknown configuration key servr.port in config file " + file
+                        + " (did you mean server.port?)");
+    }
+
+    @Test
+    void unknownSwitchboardVariableNamesTheVariableAndTheNearestOne() {
+        Map<String, String> env = Map.of("SWITCHBOARD_WEBSOCKET_PING_INTERVALL", "25s");
+
+        assertThatThrownBy(() -> ConfigLoader.load(null, env, Map.of()))
+                .isExactlyInstanceOf(ConfigException.class)
+                .hasMessage("unknown configuration key in environment variable SWITCHBOARD_WEBSOCKET_PING_INTERVALL"
+                        + " (did you mean SWITCHBOARD_WEBSOCKET_PING_INTERVAL?)");
+    }
+
+    @Test
+    void unknownFlagNamesTheCommandLineAndTheNearestKey() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("websocket.pingIntervall", "25s")))
+                .isExactlyInstanceOf(ConfigException.class)
+                .hasMessage("unknown configuration key websocket.pingIntervall on the command line"
+                        + " (did you mean websocket.pingInterval?)");
+    }
+
+    @Test
+    void aKeyInTheWrongSectionSuggestsTheSectionThatHasIt() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("server.pingInterval", "25s")))
+                .hasMessage("unknown configuration key server.pingInterval on the command line"
+                        + " (did you mean websocket.pingInterval?)");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SWITCHBOARD_SERVER_PING_INTERVAL", "25s"), Map.of()))
+                .hasMessage("unknown configuration key in environment variable SWITCHBOARD_SERVER_PING_INTERVAL"
+                        + " (did you mean SWITCHBOARD_WEBSOCKET_PING_INTERVAL?)");
+    }
+
+    @Test
+    void anUnknownKeyFarFromEveryKeySuggestsNothing() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("cluster.seeds", "a,b")))
+                .hasMessage("unknown configuration key cluster.seeds on the command line");
+    }
+
+    @Test
+    void aSectionWrittenAsAValueIsAnError() {
+        Path file = yaml("server: 8080\n");
+
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), Map.of()))
+                .hasMessage("configuration section server in config file " + file
+                        + " must be a mapping of keys such as server.host");
+    }
+
+    @Test
+    void aFileThatIsNotAMappingIsAnError() {
+        Path file = yaml("- server\n- port\n");
+
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), Map.of()))
+                .hasMessage("cannot read config file " + file
+                        + ": the top level must be a mapping of sections such as server:");
+    }
+
+    @Test
+    void aMissingFileIsAnErrorNamingIt() {
+        Path missing = dir.resolve("missing.yaml");
+
+        assertThatThrownBy(() -> ConfigLoader.load(missing, Map.of(), Map.of()))
+                .isExactlyInstanceOf(ConfigException.class)
+                .hasMessage("cannot read config file " + missing + ": no such file");
+    }
+
+    @Test
+    void aDirectoryIsNotAReadableFile() {
+        assertThatThrownBy(() -> ConfigLoader.load(dir, Map.of(), Map.of()))
+                .hasMessage("cannot read config file " + dir + ": Is a directory");
+    }
+
+    @Test
+    void invalidYamlNamesTheFileTheProblemAndThePosition() {
+        Path file = yaml("server:\n  port: 8080\n   host: x\n");
+
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), Map.of()))
+                .isExactlyInstanceOf(ConfigException.class)
+                .hasMessage("cannot read config file " + file
+                        + ": mapping values are not allowed here (line 3, column 8)");
+    }
+
+    @Test
+    void invalidYamlNeverQuotesTheLineItFailedOn() {
+        Path file = yaml("security:\n  jwtSecret: \"s3cret-jwt-value\n");
+
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), Map.of()))
+                .hasMessage("cannot read config file " + file
+                        + ": while scanning a quoted scalar: found unexpected end of stream (line 2, column 12)");
+    }
+
+    @Test
+    void secretsAreHiddenInValueErrors() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SWITCHBOARD_API_KEYS", "short"), Map.of()))
+                .hasMessage("api.keys (hidden) must each have at least 16 characters (one has 5)");
+        assertThatThrownBy(() -> ConfigLoader.load(yaml("redis:\n  password: [hunter2]\n"), Map.of(), Map.of()))
+                .hasMessage("redis.password (hidden) must be a single value, not a list");
+        assertThatThrownBy(() -> ConfigLoader.load(yaml("api:\n  keys:\n    k: backend-key-0123456789\n"),
+                Map.of(), Map.of()))
+                .hasMessage("api.keys (hidden) must be a list");
+    }
+
+    @Test
+    void secretsAreHiddenWhenTheConfigIsPrinted() {
+        SwitchboardConfig config = ConfigLoader.load(null, Map.of(), Map.of(
+                "api.keys", "backend-key-0123456789",
+                "redis.password", "redis-secret",
+                "security.jwtSecret", "jwt-secret-value"));
+
+        assertThat(config.toString())
+                .doesNotContain("backend-key-0123456789", "redis-secret", "jwt-secret-value")
+                .contains("Api[keys=(hidden)]", "password=(hidden)", "jwtSecret=(hidden)");
+    }
+
+    @Test
+    void crossFieldRulesOfTheRecordsPropagate() {
+        Path file = yaml("websocket:\n  pingInterval: 70s\n");
+
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of(), Map.of()))
+                .isExactlyInstanceOf(ConfigException.class)
+                .hasMessage("websocket.pingInterval (70s) must be shorter than websocket.pongTimeout (60s)");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("websocket.maxFrameBytes", "128KiB")))
+                .hasMessage("websocket.maxFrameBytes (131072) must not exceed websocket.maxMessageBytes (65536)");
+    }
+
+    @Test
+    void aBadValueFailsEvenWhenALaterSourceOverridesIt() {
+        Path file = yaml("server:\n  port: eighty\n");
+
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of("SWITCHBOARD_SERVER_PORT", "80"), Map.of()))
+                .hasMessage("server.port (eighty) must be a whole number");
+    }
+
+    @Test
+    void rangeRulesOfTheRecordsPropagate() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SWITCHBOARD_SERVER_PORT", "70000"), Map.of()))
+                .hasMessage("server.port (70000) must be between 0 and 65535");
+    }
+
+    private Path yaml(String text) {
+        try {
+            return Files.writeString(Files.createTempFile(dir, "switchboard", ".yaml"), text);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
