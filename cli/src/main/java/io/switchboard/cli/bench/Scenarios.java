@@ -239,7 +239,6 @@ public final class Scenarios {
         Map<String, Object> before = health(o.url());
         Measuring measuring = new Measuring();
         ClientListener base = errorCounter(run, measuring);
-        long start = System.nanoTime();
         run.startProgress(run::alive);
         List<SwitchboardClient> conns = run.openAll(o.connections(), i -> base, true);
         run.sent.add(o.connections());
@@ -253,6 +252,8 @@ public final class Scenarios {
             awaitQuietly(joins);
         }
         measuring.on = true;
+        // The hold starts once every connection is open: --duration is time spent idle, not connecting.
+        long start = System.nanoTime();
         long end = start + o.duration().toNanos();
         Map<String, Object> after = null;
         boolean sampled = false;
