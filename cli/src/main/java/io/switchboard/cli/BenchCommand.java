@@ -27,6 +27,8 @@ import picocli.CommandLine.Spec;
  * sending, latency from the intended send time (coordinated omission corrected) in an
  * HdrHistogram, a live progress line on stderr, results on stdout ({@code --json} for machines).
  * Refuses targets that are not loopback unless {@code --allow-remote}.
+ *
+ * <p>Runs on the calling thread; see {@link Scenarios} for the threads of a run.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Load-test a Switchboard server (or any server speaking protocol v1).",

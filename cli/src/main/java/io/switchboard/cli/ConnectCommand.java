@@ -35,6 +35,9 @@ import picocli.CommandLine.Parameters;
  * <p>Screen format, one line each: {@code < json} a message from the server, {@code * text} a
  * connection event, {@code ! text} a local error. Exits 0 on {@code /quit}, end of input or
  * Ctrl+C (each sends a close frame 1000), 1 when the connection cannot be made or ends for good.
+ *
+ * <p>Threading: one input thread reads and sends typed lines; the client's callback thread prints
+ * what arrives; {@link #print} serializes the two on the screen.
  */
 @Command(name = "connect", mixinStandardHelpOptions = true,
         description = {"Interactive WebSocket client for a Switchboard server.",

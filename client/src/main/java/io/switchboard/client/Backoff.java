@@ -10,8 +10,7 @@ import java.util.Random;
  * server over the whole window instead of stampeding it at the same instants (AWS Architecture
  * Blog, "Exponential Backoff And Jitter").
  *
- * <p>Not thread-safe when the {@link Random} is shared without care; each client uses its own from
- * the event loop that owns it.
+ * <p>Thread-safe (as {@link Random} is); a client calls it from its event loop only.
  */
 public final class Backoff {
     private final long initialMillis;

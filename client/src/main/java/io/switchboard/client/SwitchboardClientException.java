@@ -3,6 +3,8 @@ package io.switchboard.client;
 /**
  * Base of the failures a {@link SwitchboardClient} reports through its futures. Subclasses name
  * the cause; {@link ServerErrorException} carries the server's error code.
+ *
+ * <p>Immutable, like all exceptions here.
  */
 public class SwitchboardClientException extends RuntimeException {
     private static final long serialVersionUID = 1L;
