@@ -28,7 +28,6 @@ import io.switchboard.client.SwitchboardClient;
 import io.switchboard.client.SwitchboardClientException.AckTimeoutException;
 import io.switchboard.client.SwitchboardClientException.ClientClosedException;
 import io.switchboard.client.SwitchboardClientException.ConnectionLostException;
-import io.switchboard.client.SwitchboardClientException.SendQueueFullException;
 import io.switchboard.client.SwitchboardClientException.ServerErrorException;
 import io.switchboard.client.Welcome;
 import io.switchboard.protocol.CloseCode;
@@ -36,7 +35,6 @@ import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.Names;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -47,7 +45,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -82,8 +79,8 @@ public final class NettySwitchboardClient implements SwitchboardClient {
     private final EventLoop loop;
     private final Executor callbacks;
     private final ReconnectPolicy reconnectPolicy;
-    /** Commands accepted but not yet written; bounds {@link #queue} across threads (reserved by callers). */
-    private final AtomicInteger queued = new AtomicInteger();
+    /** Frames accepted but not yet written; bounded, reserved by callers on their own thread. */
+    private final SendQueue queue;
     private final CompletableFuture<Welcome> connectFuture = new CompletableFuture<>();
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
     /** Mirror of {@link #rooms}' keys for {@link #rooms()} from any thread. */
@@ -111,7 +108,6 @@ public final class NettySwitchboardClient implements SwitchboardClient {
     private long nextId;
     private final Map<String, RoomState> rooms = new LinkedHashMap<>();
     private final Map<String, PendingRequest<?>> pending = new HashMap<>();
-    private final ArrayDeque<QueuedFrame> queue = new ArrayDeque<>();
     /** Set by {@link #beginClose} or {@link #terminate}: nothing reconnects any more. */
     private boolean closing;
     /** Close code and reason that ended the client, for ClientClosedException; read from any thread. */
@@ -124,6 +120,7 @@ public final class NettySwitchboardClient implements SwitchboardClient {
         this.loop = Transport.SHARED.group.next();
         Executor base = config.callbackExecutor() == null ? Transport.SHARED.callbackPool : config.callbackExecutor();
         this.callbacks = new SerialExecutor(base);
+        this.queue = new SendQueue(config.maxQueuedCommands(), callbacks);
         this.reconnectPolicy = new ReconnectPolicy(
                 new Backoff(config.initialBackoff(), config.maxBackoff(), config.random()), System::nanoTime);
     }
@@ -297,12 +294,7 @@ public final class NettySwitchboardClient implements SwitchboardClient {
             future.completeExceptionally(closedException());
             return false;
         }
-        if (queued.incrementAndGet() > config.maxQueuedCommands()) {
-            queued.decrementAndGet();
-            future.completeExceptionally(new SendQueueFullException(config.maxQueuedCommands()));
-            return false;
-        }
-        return true;
+        return queue.reserve(future);
     }
 
     private <T> CompletableFuture<T> request(ObjectNode cmd, Function<JsonNode, T> decode) {
@@ -312,7 +304,7 @@ public final class NettySwitchboardClient implements SwitchboardClient {
         }
         loop.execute(() -> {
             if (state == ConnectionState.CLOSED) {
-                queued.decrementAndGet();
+                queue.release();
                 fail(result, closedException());
                 return;
             }
@@ -330,7 +322,7 @@ public final class NettySwitchboardClient implements SwitchboardClient {
         }
         loop.execute(() -> {
             if (state == ConnectionState.CLOSED) {
-                queued.decrementAndGet();
+                queue.release();
                 fail(written, closedException());
                 return;
             }
@@ -375,33 +367,7 @@ public final class NettySwitchboardClient implements SwitchboardClient {
 
     /** Writes queued commands while the session is open and the socket writable; one flush at the end. */
     private void drain() {
-        if (!sessionOpen || channel == null) {
-            return;
-        }
-        boolean wrote = false;
-        QueuedFrame o;
-        while (channel.isWritable() && (o = queue.poll()) != null) {
-            queued.decrementAndGet();
-            if (o.pending() != null && o.pending().finished) {
-                continue; // timed out while waiting in the queue: never send what the caller gave up on
-            }
-            ChannelFuture f = channel.write(o.frame());
-            if (o.pending() != null) {
-                o.pending().sent = true;
-            }
-            if (o.written() != null) {
-                CompletableFuture<Void> written = o.written();
-                f.addListener(r -> {
-                    if (r.isSuccess()) {
-                        complete(written, null);
-                    } else {
-                        fail(written, new ConnectionLostException("write failed: " + r.cause()));
-                    }
-                });
-            }
-            wrote = true;
-        }
-        if (wrote) {
+        if (sessionOpen && channel != null && queue.writeTo(channel)) {
             channel.flush();
         }
     }
@@ -605,15 +571,7 @@ public final class NettySwitchboardClient implements SwitchboardClient {
             p.fail(closed);
         }
         pending.clear();
-        QueuedFrame o;
-        while ((o = queue.poll()) != null) {
-            queued.decrementAndGet();
-            if (o.pending() != null) {
-                o.pending().fail(closed);
-            } else if (o.written() != null) {
-                fail(o.written(), closed);
-            }
-        }
+        queue.failAll(closed);
         for (RoomState rs : rooms.values()) {
             failWaiters(rs, closed);
         }
