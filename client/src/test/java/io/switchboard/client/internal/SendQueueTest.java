@@ -54,7 +54,8 @@ class SendQueueTest {
         queue.reserve(gaveUp.future);
         queue.add(new QueuedFrame("{\"type\":\"room_message\"}", null, gaveUp, null));
         assertThat(queue.writeTo(ch)).isFalse();
-        assertThat((Object) ch.readOutbound()).isNull();
+        Object nothing = ch.readOutbound();
+        assertThat(nothing).isNull();
         assertFalse(ch.finish());
     }
 }
