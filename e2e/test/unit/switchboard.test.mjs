@@ -1,0 +1,252 @@
+// Unit tests of switchboard.js against a fake WebSocket and a fake clock: no server, no browser.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SwitchboardClient, backoffDelay, retryPolicy, RoomCursor, SwitchboardError }
+  from '../../../server/src/main/resources/io/switchboard/server/web/switchboard.js';
+import { FakeClock, fakeWebSocket, tick } from '../../lib/fakes.mjs';
+
+function newClient(opts = {}) {
+  const clock = new FakeClock();
+  const { FakeSocket, sockets } = fakeWebSocket();
+  const client = new SwitchboardClient('ws://localhost:1/ws', {
+    userId: 'alice', WebSocket: FakeSocket, random: () => 0.5,
+    setTimeout: clock.setTimeout, clearTimeout: clock.clearTimeout, now: clock.now, ...opts,
+  });
+  const events = [];
+  for (const e of ['state', 'room_message', 'recovery', 'close', 'error', 'room_joined']) {
+    client.on(e, (p) => events.push([e, p]));
+  }
+  return { client, clock, sockets, events };
+}
+
+async function connected(opts) {
+  const env = newClient(opts);
+  const p = env.client.connect();
+  env.sockets[0].welcome();
+  await p;
+  return env;
+}
+
+async function joinRoom(env, room, { offset = 0, epoch = 'e1', socket = env.sockets.at(-1) } = {}) {
+  const p = env.client.join(room);
+  const cmd = socket.lastSent('join_room');
+  socket.receive({ type: 'room_joined', id: cmd.id, room, members: [], offset, epoch });
+  return p;
+}
+
+test('backoff is full jitter below a doubling ceiling capped at maxMs', () => {
+  const opts = { initialMs: 100, maxMs: 1000 };
+  assert.equal(backoffDelay(0, opts, () => 0.999), 99);
+  assert.equal(backoffDelay(1, opts, () => 0.999), 199);
+  assert.equal(backoffDelay(3, opts, () => 0.5), 400);
+  assert.equal(backoffDelay(10, opts, () => 0.999), 999);
+  assert.equal(backoffDelay(500, opts, () => 0.999), 999);
+  assert.equal(backoffDelay(5, opts, () => 0), 0);
+});
+
+test('close codes map to the retry table of protocol section 6', () => {
+  for (const c of [1000, 1002, 1003, 1007, 1008, 1009, 4003]) assert.equal(retryPolicy(c), 'never', String(c));
+  for (const c of [1001, 1006, 1011, 1013, 4008, 4029, 4999]) assert.equal(retryPolicy(c), 'backoff', String(c));
+  assert.equal(retryPolicy(1012), 'hint');
+  assert.equal(retryPolicy(4001), 'refresh');
+});
+
+test('room cursor drops duplicates and advances its mark over contiguous offsets only', () => {
+  const c = new RoomCursor('e1', 3);
+  assert.equal(c.accept(3), false);
+  assert.equal(c.accept(5), true);
+  assert.equal(c.mark, 3);
+  assert.equal(c.accept(5), false);
+  assert.equal(c.accept(4), true);
+  assert.equal(c.mark, 5);
+  assert.equal(c.highest, 5);
+});
+
+test('connect sends the user id and resolves with the welcome frame', async () => {
+  const { client, sockets } = newClient();
+  const p = client.connect();
+  assert.equal(client.state, 'connecting');
+  assert.match(sockets[0].url, /\?id=alice$/);
+  sockets[0].welcome();
+  const w = await p;
+  assert.equal(w.userId, 'alice');
+  assert.equal(client.state, 'connected');
+});
+
+test('commands are correlated by id and server errors reject with their code', async () => {
+  const { client, sockets } = await connected();
+  const s = sockets[0];
+  const a = client.presence('lobby');
+  const b = client.publish('nowhere', 'hi');
+  const [pres, pub] = [s.sent.at(-2), s.sent.at(-1)];
+  assert.notEqual(pres.id, pub.id);
+  s.receive({ type: 'error', code: 'not_in_room', error: 'join the room first', id: pub.id });
+  s.receive({ type: 'presence', room: 'lobby', members: [], count: 0, id: pres.id });
+  assert.equal((await a).count, 0);
+  await assert.rejects(b, (e) => e instanceof SwitchboardError && e.code === 'not_in_room');
+});
+
+test('a command without a reply times out', async () => {
+  const { client, clock } = await connected({ requestTimeoutMs: 1000 });
+  const p = client.echo('x');
+  clock.advance(1000);
+  await assert.rejects(p, (e) => e.code === 'timeout');
+});
+
+test('room messages are delivered in order and at most once per offset', async () => {
+  const env = await connected();
+  await joinRoom(env, 'lobby', { offset: 2 });
+  const s = env.sockets[0];
+  for (const o of [2, 3, 3, 4, 1]) s.receive({ type: 'room_message', room: 'lobby', from: 'bob', connId: 'c-b', content: `m${o}`, offset: o, ts: 0 });
+  const got = env.events.filter(([e]) => e === 'room_message').map(([, m]) => m.offset);
+  assert.deepEqual(got, [3, 4]);
+});
+
+test('an unexpected close reconnects after a jittered backoff and rejoins with since', async () => {
+  const env = await connected();
+  await joinRoom(env, 'lobby', { offset: 7 });
+  env.sockets[0].receive({ type: 'room_message', room: 'lobby', from: 'bob', connId: 'c-b', content: 'm8', offset: 8, ts: 0 });
+  env.sockets[0].serverClose(1006);
+  assert.equal(env.client.state, 'reconnecting');
+  const st = env.events.filter(([e]) => e === 'state').at(-1)[1];
+  assert.equal(st.retryInMs, 250); // random 0.5 * initialMs 500 * 2^0
+  env.clock.advance(249);
+  assert.equal(env.sockets.length, 1);
+  env.clock.advance(1);
+  assert.equal(env.sockets.length, 2);
+  const s2 = env.sockets[1];
+  s2.welcome();
+  const join = s2.lastSent('join_room');
+  assert.deepEqual(join.since, { offset: 8, epoch: 'e1' });
+  // Replay 8 (a duplicate) and 9, then the reply.
+  for (const o of [8, 9]) s2.receive({ type: 'room_message', room: 'lobby', from: 'bob', connId: 'c-b', content: `m${o}`, offset: o, ts: 0 });
+  s2.receive({ type: 'room_joined', id: join.id, room: 'lobby', members: [], offset: 9, epoch: 'e1', recovered: true });
+  const got = env.events.filter(([e]) => e === 'room_message').map(([, m]) => m.offset);
+  assert.deepEqual(got, [8, 9]);
+  const rec = env.events.find(([e]) => e === 'recovery')[1];
+  assert.equal(rec.recovered, true);
+});
+
+test('a new epoch on rejoin emits recovered:false and restarts the cursor', async () => {
+  const env = await connected();
+  await joinRoom(env, 'lobby', { offset: 40 });
+  env.sockets[0].serverClose(1001);
+  env.clock.advance(1000);
+  const s2 = env.sockets[1];
+  s2.welcome();
+  const join = s2.lastSent('join_room');
+  s2.receive({ type: 'room_joined', id: join.id, room: 'lobby', members: [], offset: 0, epoch: 'e2', recovered: false });
+  const rec = env.events.find(([e]) => e === 'recovery')[1];
+  assert.deepEqual([rec.recovered, rec.epoch, rec.previous], [false, 'e2', { epoch: 'e1', offset: 40 }]);
+  s2.receive({ type: 'room_message', room: 'lobby', from: 'bob', connId: 'c-b', content: 'fresh', offset: 1, ts: 0 });
+  assert.equal(env.events.filter(([e]) => e === 'room_message').length, 1);
+});
+
+test('own acknowledged publishes move the cursor so a rejoin does not replay them', async () => {
+  const env = await connected();
+  await joinRoom(env, 'lobby', { offset: 0 });
+  const s = env.sockets[0];
+  const p = env.client.publish('lobby', 'mine');
+  s.receive({ type: 'ack', offset: 1, id: s.lastSent('room_message').id });
+  assert.equal((await p).offset, 1);
+  assert.equal(env.client.cursor('lobby').mark, 1);
+});
+
+for (const code of [1000, 1002, 1003, 1007, 1008, 1009, 4003]) {
+  test(`close ${code} does not reconnect`, async () => {
+    const env = await connected();
+    env.sockets[0].serverClose(code);
+    env.clock.advance(120000);
+    assert.equal(env.sockets.length, 1);
+    assert.equal(env.client.state, 'closed');
+  });
+}
+
+test('close 1012 waits reconnectAfterMs of server_shutdown, then backs off', async () => {
+  const env = await connected();
+  env.sockets[0].receive({ type: 'server_shutdown', content: 'Server is shutting down', reconnectAfterMs: 3000 });
+  env.sockets[0].serverClose(1012);
+  env.clock.advance(2999);
+  assert.equal(env.sockets.length, 1);
+  env.clock.advance(1);
+  assert.equal(env.sockets.length, 2);
+  env.sockets[1].serverClose(1006); // still down: now backoff, attempt 1 → 0.5 * 1000
+  env.clock.advance(499);
+  assert.equal(env.sockets.length, 2);
+  env.clock.advance(1);
+  assert.equal(env.sockets.length, 3);
+});
+
+test('close 4001 calls refreshToken and reconnects with the new token', async () => {
+  const env = await connected({ token: 'old', refreshToken: async () => 'new' });
+  env.sockets[0].serverClose(4001, 'token expired');
+  await tick();
+  env.clock.advance(1000);
+  assert.equal(env.sockets.length, 2);
+  assert.match(env.sockets[1].url, /token=new/);
+});
+
+test('close 4001 without a refresh hook is final', async () => {
+  const env = await connected({ token: 'old' });
+  env.sockets[0].serverClose(4001);
+  env.clock.advance(60000);
+  assert.equal(env.client.state, 'closed');
+  assert.equal(env.sockets.length, 1);
+});
+
+test('pending commands reject with disconnected when the connection drops', async () => {
+  const env = await connected();
+  const p = env.client.echo('x');
+  env.sockets[0].serverClose(1006);
+  await assert.rejects(p, (e) => e.code === 'disconnected');
+});
+
+test('the JSON ping heartbeat drops a silent connection and reconnects', async () => {
+  const env = await connected({ heartbeatIntervalMs: 1000, heartbeatTimeoutMs: 500 });
+  const s = env.sockets[0];
+  env.clock.advance(1000);
+  assert.equal(s.lastSent('ping')?.type, 'ping');
+  s.receive({ type: 'pong' });
+  env.clock.advance(1000); // second ping, never answered
+  env.clock.advance(500);
+  assert.equal(env.client.state, 'reconnecting');
+  assert.equal(s.closedWith.code, 4000);
+});
+
+test('join while reconnecting resolves once the next connection has joined', async () => {
+  const env = await connected();
+  env.sockets[0].serverClose(1006);
+  const p = env.client.join('later');
+  env.clock.advance(1000);
+  env.sockets[1].welcome();
+  const join = env.sockets[1].lastSent('join_room');
+  assert.equal(join.room, 'later');
+  assert.equal(join.since, undefined);
+  env.sockets[1].receive({ type: 'room_joined', id: join.id, room: 'later', members: [], offset: 0, epoch: 'e1' });
+  assert.equal((await p).room, 'later');
+});
+
+test('close() is final and rejects pending commands', async () => {
+  const env = await connected();
+  const p = env.client.echo('x');
+  env.client.close();
+  await assert.rejects(p, (e) => e.code === 'closed');
+  env.clock.advance(60000);
+  assert.equal(env.sockets.length, 1);
+  assert.equal(env.sockets[0].closedWith.code, 1000);
+});
+
+test('a connection that closes right after its welcome keeps backing off; a stable one resets the backoff', async () => {
+  const env = await connected({ stableAfterMs: 5000 });
+  const delays = () => env.events.filter(([e, p]) => e === 'state' && p.retryInMs !== undefined).map(([, p]) => p.retryInMs);
+  // Accepted, then closed at once, three times: the ceiling doubles each time (random 0.5).
+  for (let i = 0; i < 3; i++) {
+    env.sockets.at(-1).serverClose(1013);
+    env.clock.advance(10000);
+    env.sockets.at(-1).welcome();
+  }
+  assert.deepEqual(delays(), [250, 500, 1000]);
+  env.clock.advance(5000); // stable now
+  env.sockets.at(-1).serverClose(1013);
+  assert.equal(delays().at(-1), 250);
+});
