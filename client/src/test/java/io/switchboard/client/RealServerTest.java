@@ -125,6 +125,22 @@ class RealServerTest {
     }
 
     @Test
+    void aRejectedUpgradeFailsConnectWithTheHttpStatusAndIsNotRetried() throws Exception {
+        server = SwitchboardServer.start(config(0));
+        RecordingListener events = new RecordingListener();
+        SwitchboardClient c = SwitchboardClient.create(ClientConfig.builder(
+                "ws://127.0.0.1:" + server.port() + "/not-the-endpoint").build(), events);
+        resources.add(c);
+        assertThatThrownBy(() -> c.connect().get(10, TimeUnit.SECONDS))
+                .cause().isInstanceOf(SwitchboardClientException.ClientClosedException.class)
+                .satisfies(e -> assertThat(((SwitchboardClientException.ClientClosedException) e).closeCode())
+                        .isBetween(400, 499))
+                .hasMessageContaining("upgrade rejected");
+        Disconnect d = events.next(Disconnect.class, WAIT);
+        assertThat(d.reconnecting()).isFalse();
+    }
+
+    @Test
     void binaryEchoFramesRoundTrip() throws Exception {
         server = SwitchboardServer.start(config(0));
         java.util.concurrent.BlockingQueue<byte[]> frames = new java.util.concurrent.LinkedBlockingQueue<>();
