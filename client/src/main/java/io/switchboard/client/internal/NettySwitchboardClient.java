@@ -76,6 +76,8 @@ public final class NettySwitchboardClient implements SwitchboardClient {
 
     private final ClientConfig config;
     private final ClientListener listener;
+    /** Whether the listener overrides onServerMessage: if not, no per-message task is queued for it. */
+    private final boolean tapsServerMessages;
     private final EventLoop loop;
     private final Executor callbacks;
     private final ReconnectPolicy reconnectPolicy;
@@ -117,12 +119,21 @@ public final class NettySwitchboardClient implements SwitchboardClient {
     public NettySwitchboardClient(ClientConfig config, ClientListener listener) {
         this.config = config;
         this.listener = listener == null ? ClientListener.NONE : listener;
+        this.tapsServerMessages = overrides(this.listener, "onServerMessage", JsonNode.class);
         this.loop = Transport.SHARED.group.next();
         Executor base = config.callbackExecutor() == null ? Transport.SHARED.callbackPool : config.callbackExecutor();
         this.callbacks = new SerialExecutor(base);
         this.queue = new SendQueue(config.maxQueuedCommands(), callbacks);
         this.reconnectPolicy = new ReconnectPolicy(
                 new Backoff(config.initialBackoff(), config.maxBackoff(), config.random()), System::nanoTime);
+    }
+
+    private static boolean overrides(ClientListener listener, String method, Class<?>... parameters) {
+        try {
+            return listener.getClass().getMethod(method, parameters).getDeclaringClass() != ClientListener.class;
+        } catch (NoSuchMethodException e) {
+            return true;
+        }
     }
 
     // ------------------------------------------------------------------ public API (any thread)
@@ -589,7 +600,9 @@ public final class NettySwitchboardClient implements SwitchboardClient {
     // ------------------------------------------------------------------ inbound (loop)
 
     void onText(JsonNode m) {
-        dispatch(() -> listener.onServerMessage(m));
+        if (tapsServerMessages) {
+            dispatch(() -> listener.onServerMessage(m));
+        }
         String type = m.path("type").asText("");
         switch (type) {
             case "welcome" -> onWelcome(m);
