@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         description = "Real-time WebSocket messaging server.",
-        subcommands = {ServeCommand.class})
+        subcommands = {ServeCommand.class, ConnectCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

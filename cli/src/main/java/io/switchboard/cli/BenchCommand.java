@@ -1,0 +1,197 @@
+package io.switchboard.cli;
+
+import io.switchboard.cli.bench.BenchOptions;
+import io.switchboard.cli.bench.BenchResult;
+import io.switchboard.cli.bench.Scenarios;
+import io.switchboard.protocol.JsonCodec;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code switchboard bench}: a load generator honest enough to publish numbers with. Fixed-rate
+ * sending, latency from the intended send time (coordinated omission corrected) in an
+ * HdrHistogram, a live progress line on stderr, results on stdout ({@code --json} for machines).
+ * Refuses targets that are not loopback unless {@code --allow-remote}.
+ *
+ * <p>Runs on the calling thread; see {@link Scenarios} for the threads of a run.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Load-test a Switchboard server (or any server speaking protocol v1).",
+                "echo: N connections send echo commands; fanout: N subscribers in R rooms, P publishers;",
+                "idle: hold N connections and report server memory (/health); churn: connect/join/close cycles."})
+final class BenchCommand implements Callable<Integer> {
+    private static final Duration MAX_DURATION = Duration.ofHours(1);
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)?");
+
+    @Spec
+    private CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "SCENARIO", description = "echo | fanout | idle | churn")
+    private String scenario;
+
+    @Option(names = "--url", defaultValue = "ws://127.0.0.1:8080/ws", description = "WebSocket endpoint (default: ${DEFAULT-VALUE}).")
+    private String url;
+
+    @Option(names = "--connections", defaultValue = "10", description = "Connections (fanout: subscribers; churn: cycles in flight). Default ${DEFAULT-VALUE}.")
+    private int connections;
+
+    @Option(names = "--rooms", defaultValue = "1", description = "Rooms (fanout, idle, churn). Default ${DEFAULT-VALUE}.")
+    private int rooms;
+
+    @Option(names = "--publishers", defaultValue = "1", description = "Publishing connections (fanout). Default ${DEFAULT-VALUE}.")
+    private int publishers;
+
+    @Option(names = "--rate", defaultValue = "1000", description = "Messages (churn: cycles) per second, all senders together. Default ${DEFAULT-VALUE}.")
+    private int rate;
+
+    @Option(names = "--size", defaultValue = "100", description = "Approximate frame size in bytes. Default ${DEFAULT-VALUE}.")
+    private int size;
+
+    @Option(names = "--duration", defaultValue = "10s", description = "How long to send: 500ms, 10s, 2m (max 1h). Default ${DEFAULT-VALUE}.")
+    private String duration;
+
+    @Option(names = "--warmup", defaultValue = "0s", description = "Send this long before measuring (JIT, pools); not counted. Default ${DEFAULT-VALUE}.")
+    private String warmup;
+
+    @Option(names = "--json", description = "Print the result as JSON on stdout.")
+    private boolean json;
+
+    @Option(names = "--local-addresses", split = ",", paramLabel = "ADDR",
+            description = "Source addresses used round-robin (e.g. 127.0.0.2,127.0.0.3) for more connections than one address has ports.")
+    private List<String> localAddresses = new ArrayList<>();
+
+    @Option(names = "--allow-remote", description = "Allow a target that is not a loopback address (only load servers you own).")
+    private boolean allowRemote;
+
+    @Option(names = "--no-progress", description = "Do not print the live progress line.")
+    private boolean noProgress;
+
+    @Override
+    public Integer call() throws Exception {
+        ClientLogging.warningsOnly();
+        BenchOptions options = options();
+        BenchResult result;
+        try {
+            result = Scenarios.run(options, System.err);
+        } catch (IllegalStateException e) {
+            System.err.println("bench: " + e.getMessage());
+            return 1;
+        }
+        if (json) {
+            System.out.println(new String(new JsonCodec().encodeValue(result.fields()), java.nio.charset.StandardCharsets.UTF_8));
+        } else {
+            System.out.print(result.summary());
+        }
+        System.out.flush();
+        return 0;
+    }
+
+    private BenchOptions options() {
+        if (!List.of("echo", "fanout", "idle", "churn").contains(scenario)) {
+            throw usage("scenario must be echo, fanout, idle or churn, got '" + scenario + "'");
+        }
+        URI uri;
+        try {
+            uri = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            throw usage("--url is not a URL: " + url);
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("ws") && !scheme.equals("wss") || uri.getHost() == null) {
+            throw usage("--url must be ws://HOST[:PORT]/PATH or wss://..., got " + url);
+        }
+        requirePositive("--connections", connections);
+        requirePositive("--rate", rate);
+        requirePositive("--publishers", publishers);
+        if (rooms < 0 || (scenario.equals("fanout") && rooms < 1)) {
+            throw usage("--rooms must be " + (scenario.equals("fanout") ? "at least 1" : "0 or more") + ", got " + rooms);
+        }
+        if (size < 1 || size > 16 * 1024 * 1024) {
+            throw usage("--size must be between 1 and 16777216 bytes, got " + size);
+        }
+        Duration d = parseDuration(duration);
+        Duration w = warmup.strip().matches("0+(ms|s|m|h)?") ? Duration.ZERO : parseDuration(warmup);
+        checkTarget(uri.getHost());
+        List<InetAddress> sources = new ArrayList<>();
+        for (String a : localAddresses) {
+            try {
+                InetAddress address = InetAddress.getByName(a.strip());
+                if (!allowRemote && !address.isLoopbackAddress()) {
+                    throw usage("--local-addresses: " + a + " is not a loopback address (use --allow-remote for remote runs)");
+                }
+                sources.add(address);
+            } catch (UnknownHostException e) {
+                throw usage("--local-addresses: cannot resolve " + a);
+            }
+        }
+        return new BenchOptions(scenario, uri, connections, rooms, publishers, rate, size, d, w, sources, !noProgress);
+    }
+
+    /** Load tests stay on this machine unless the operator says otherwise. */
+    private void checkTarget(String host) {
+        if (allowRemote) {
+            return;
+        }
+        InetAddress[] addresses;
+        try {
+            addresses = InetAddress.getAllByName(host);
+        } catch (UnknownHostException e) {
+            throw usage("cannot resolve " + host);
+        }
+        for (InetAddress a : addresses) {
+            if (!a.isLoopbackAddress()) {
+                throw usage("refusing to load " + host + " (" + a.getHostAddress()
+                        + "): not a loopback address; pass --allow-remote to load a server you own");
+            }
+        }
+    }
+
+    static Duration parseDuration(String text) {
+        Matcher m = DURATION.matcher(text.strip());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("--duration must look like 500ms, 10s, 2m or 1h, got '" + text + "'");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        Duration d = switch (unit) {
+            case "ms" -> Duration.ofMillis(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofSeconds(n);
+        };
+        if (d.isZero() || d.compareTo(MAX_DURATION) > 0) {
+            throw new IllegalArgumentException("--duration must be more than 0 and at most 1h, got '" + text + "'");
+        }
+        return d;
+    }
+
+    private void requirePositive(String name, int value) {
+        if (value < 1) {
+            throw usage(name + " must be at least 1, got " + value);
+        }
+    }
+
+    private ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
+    @Override
+    public String toString() {
+        return "bench " + scenario + " " + Arrays.asList(url, connections, rooms, publishers, rate, size, duration);
+    }
+}

@@ -1,0 +1,76 @@
+package io.switchboard.cli.bench;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The outcome of a run, in the shape the {@code --json} output promises: {@code scenario, sent,
+ * expected, delivered, errors, deliveredPerSecond, latencyMicros{p50,p90,p99,p999,max}} plus the
+ * run's parameters and scenario-specific extras. Immutable once built.
+ */
+public record BenchResult(Map<String, Object> fields) {
+
+    static BenchResult of(BenchOptions o, long sent, long expected, long delivered, long errors, double seconds,
+                          Histogram latencyNanos, Map<String, Object> extra) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("scenario", o.scenario());
+        f.put("url", o.url().toString());
+        f.put("connections", o.connections());
+        f.put("rooms", o.rooms());
+        f.put("publishers", o.publishers());
+        f.put("rate", o.rate());
+        f.put("sizeBytes", o.sizeBytes());
+        f.put("durationSeconds", round(seconds));
+        f.put("warmupSeconds", round(o.warmup().toMillis() / 1000.0));
+        f.put("sent", sent);
+        f.put("expected", expected);
+        f.put("delivered", delivered);
+        f.put("errors", errors);
+        f.put("deliveredPerSecond", round(seconds > 0 ? delivered / seconds : 0));
+        Map<String, Object> latency = new LinkedHashMap<>();
+        latency.put("count", latencyNanos.getTotalCount());
+        latency.put("p50", micros(latencyNanos, 50));
+        latency.put("p90", micros(latencyNanos, 90));
+        latency.put("p99", micros(latencyNanos, 99));
+        latency.put("p999", micros(latencyNanos, 99.9));
+        latency.put("max", round(latencyNanos.getMaxValue() / 1000.0));
+        latency.put("mean", round(latencyNanos.getMean() / 1000.0));
+        f.put("latencyMicros", latency);
+        f.put("latencyMeasuredFrom", "intended send time (fixed-rate schedule), corrects coordinated omission");
+        f.putAll(extra);
+        return new BenchResult(Collections.unmodifiableMap(f));
+    }
+
+    private static double micros(Histogram h, double percentile) {
+        return round(h.getValueAtPercentile(percentile) / 1000.0);
+    }
+
+    static double round(double v) {
+        return Math.round(v * 10.0) / 10.0;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> latency() {
+        return (Map<String, Object>) fields.get("latencyMicros");
+    }
+
+    /** The human-readable summary printed without {@code --json}. */
+    public String summary() {
+        Map<String, Object> l = latency();
+        return String.format(java.util.Locale.ROOT,
+                "scenario     %s%n"
+                        + "url          %s%n"
+                        + "duration     %s s%n"
+                        + "sent         %s%n"
+                        + "expected     %s%n"
+                        + "delivered    %s (%s msg/s)%n"
+                        + "errors       %s%n"
+                        + "latency us   p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  (n=%s, from intended send time)%n",
+                fields.get("scenario"), fields.get("url"), fields.get("durationSeconds"), fields.get("sent"),
+                fields.get("expected"), fields.get("delivered"), fields.get("deliveredPerSecond"), fields.get("errors"),
+                l.get("p50"), l.get("p90"), l.get("p99"), l.get("p999"), l.get("max"), l.get("count"))
+                + (fields.containsKey("server") ? "server       " + fields.get("server") + String.format("%n") : "");
+    }
+}

@@ -1,0 +1,254 @@
+package io.switchboard.cli.bench;
+
+import io.switchboard.client.ClientConfig;
+import io.switchboard.client.ClientListener;
+import io.switchboard.client.SwitchboardClient;
+import java.io.PrintStream;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntFunction;
+import java.util.function.LongSupplier;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * What every scenario shares: connections (bounded connect concurrency, source addresses
+ * round-robin), counters, the latency recorder, the fixed-rate pacer and the progress line.
+ *
+ * <p>Thread-safe: counters and the recorder are written from event loops (bench callbacks run
+ * inline on them to keep thread hops out of the measurement), read by the progress thread.
+ */
+final class BenchRun implements AutoCloseable {
+    /** Connection attempts in flight at once: a burst of thousands of SYNs only measures the backlog. */
+    private static final int CONNECT_CONCURRENCY = 256;
+
+    final BenchOptions options;
+    final LongAdder sent = new LongAdder();
+    final LongAdder expected = new LongAdder();
+    final LongAdder delivered = new LongAdder();
+    final LongAdder errors = new LongAdder();
+    /** Latencies in nanoseconds; the progress thread is its only reader. */
+    private final Recorder recorder = new Recorder(3);
+    /** Everything recorded so far, filled from the recorder's intervals. Guarded by this. */
+    private final Histogram total = new Histogram(3);
+    private Histogram interval;
+    private final List<SwitchboardClient> clients = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicInteger nextAddress = new AtomicInteger();
+    private final AtomicInteger nextUser = new AtomicInteger();
+    private final PrintStream err;
+    private Thread progress;
+    private volatile boolean progressRunning;
+    final long startNanos = System.nanoTime();
+    /** Messages intended before this instant belong to the warmup: sent, but never counted or recorded. */
+    volatile long measureFromNanos = Long.MIN_VALUE;
+
+    BenchRun(BenchOptions options, PrintStream err) {
+        this.options = options;
+        this.err = err;
+    }
+
+    // ---------------------------------------------------------------- connections
+
+    /** A client configured for load: no reconnect (a drop is an error), callbacks inline, deep queue. */
+    SwitchboardClient client(ClientListener listener) {
+        ClientConfig.Builder b = ClientConfig.builder(withUser(options.url(), "bench-" + nextUser.incrementAndGet()))
+                .reconnect(false)
+                .callbackExecutor(Runnable::run)
+                .maxQueuedCommands(1 << 16)
+                .ackTimeout(Duration.ofSeconds(30))
+                .connectTimeout(Duration.ofSeconds(30));
+        if (!options.localAddresses().isEmpty()) {
+            int i = Math.floorMod(nextAddress.getAndIncrement(), options.localAddresses().size());
+            b.localAddress(options.localAddresses().get(i));
+        }
+        SwitchboardClient c = SwitchboardClient.create(b.build(), listener);
+        clients.add(c);
+        return c;
+    }
+
+    /** Adds {@code id=USER} unless the URL names one (several connections may share a user). */
+    static URI withUser(URI url, String user) {
+        String q = url.getRawQuery();
+        if (q != null && (q.startsWith("id=") || q.contains("&id="))) {
+            return url;
+        }
+        String s = url.toString();
+        return URI.create(s + (q == null ? "?" : "&") + "id=" + user);
+    }
+
+    /**
+     * Opens {@code n} connections, at most {@link #CONNECT_CONCURRENCY} at a time; failures count
+     * as errors. Returns the connected ones, in index order, and records connect latency when asked.
+     */
+    List<SwitchboardClient> openAll(int n, IntFunction<ClientListener> listeners, boolean recordConnectLatency)
+            throws InterruptedException {
+        Semaphore inFlight = new Semaphore(CONNECT_CONCURRENCY);
+        List<CompletableFuture<SwitchboardClient>> all = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            inFlight.acquire();
+            SwitchboardClient c = client(listeners.apply(i));
+            long start = System.nanoTime();
+            all.add(c.connect().handle((w, error) -> {
+                inFlight.release();
+                if (error != null) {
+                    errors.increment();
+                    return null;
+                }
+                if (recordConnectLatency) {
+                    record(start);
+                }
+                return c;
+            }));
+        }
+        List<SwitchboardClient> open = new ArrayList<>();
+        for (CompletableFuture<SwitchboardClient> f : all) {
+            SwitchboardClient c = f.join();
+            if (c != null) {
+                open.add(c);
+            }
+        }
+        return open;
+    }
+
+    // ---------------------------------------------------------------- measurement
+
+    /** Whether something intended at this instant is measured (not warmup). */
+    boolean counts(long intendedNanos) {
+        return intendedNanos >= measureFromNanos;
+    }
+
+    /** Records the latency of something that was due (intended) at {@code intendedNanos}. */
+    void record(long intendedNanos) {
+        long latency = System.nanoTime() - intendedNanos;
+        recorder.recordValue(Math.max(1, latency));
+    }
+
+    /**
+     * Calls {@code send} with consecutive sequence numbers and their intended times at a fixed
+     * rate until the duration ends. When the sender falls behind it catches up in a burst, and
+     * each late message keeps its intended time: the delay it suffered is part of its latency
+     * (the coordinated-omission correction of wrk2 and HdrHistogram's documentation).
+     */
+    void paced(int ratePerSecond, long start, long end, Sender send) {
+        long intervalNanos = Math.max(1, 1_000_000_000L / Math.max(1, ratePerSecond));
+        long seq = 0;
+        while (true) {
+            long now = System.nanoTime();
+            if (now >= end) {
+                return;
+            }
+            long due = start + seq * intervalNanos;
+            if (due > now) {
+                LockSupport.parkNanos(Math.min(due - now, 1_000_000));
+                continue;
+            }
+            send.send(seq, due);
+            seq++;
+        }
+    }
+
+    /** One send of the pacer. */
+    interface Sender {
+        void send(long seq, long intendedNanos);
+    }
+
+    /** Waits until {@code delivered >= expected} or the timeout; deliveries still in flight when sending stops. */
+    void drain(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (delivered.sum() < expected.sum() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+    }
+
+    /** Starts the once-a-second progress line (stderr) with a scenario-specific tail. */
+    void startProgress(LongSupplier connectionsAlive) {
+        progressRunning = true;
+        progress = new Thread(() -> {
+            while (progressRunning) {
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                Histogram last = takeInterval();
+                if (options.progress()) {
+                    long secs = Duration.ofNanos(System.nanoTime() - startNanos).toSeconds();
+                    String line = String.format(Locale.ROOT,
+                            "[%3ds]%s conns %d  sent %d  delivered %d  errors %d  last 1s: p50 %.0f us  p99 %.0f us  max %.0f us",
+                            secs, System.nanoTime() < measureFromNanos ? " (warmup)" : "", connectionsAlive.getAsLong(), sent.sum(), delivered.sum(), errors.sum(),
+                            last.getValueAtPercentile(50) / 1000.0, last.getValueAtPercentile(99) / 1000.0,
+                            last.getMaxValue() / 1000.0);
+                    err.print(System.console() != null ? "\r" + line + "   " : line + System.lineSeparator());
+                    err.flush();
+                }
+            }
+        }, "bench-progress");
+        progress.setDaemon(true);
+        progress.start();
+    }
+
+    private synchronized Histogram takeInterval() {
+        interval = recorder.getIntervalHistogram(interval);
+        total.add(interval);
+        return interval;
+    }
+
+    /** Stops the progress line and returns every latency recorded. */
+    Histogram finish() throws InterruptedException {
+        progressRunning = false;
+        if (progress != null) {
+            progress.interrupt();
+            progress.join(2000);
+            if (options.progress() && System.console() != null) {
+                err.println();
+            }
+        }
+        takeInterval();
+        synchronized (this) {
+            return total.copy();
+        }
+    }
+
+    /** Drops a closed client from the run's list (churn makes many). */
+    void forget(SwitchboardClient c) {
+        clients.remove(c);
+    }
+
+    long alive() {
+        long n = 0;
+        synchronized (clients) {
+            for (SwitchboardClient c : clients) {
+                if (c.state() == io.switchboard.client.ConnectionState.CONNECTED) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public void close() {
+        List<CompletableFuture<Void>> closing = new ArrayList<>();
+        synchronized (clients) {
+            for (SwitchboardClient c : clients) {
+                closing.add(c.closeAsync());
+            }
+            clients.clear();
+        }
+        try {
+            CompletableFuture.allOf(closing.toArray(new CompletableFuture<?>[0])).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // best effort: the JVM exits next
+        }
+    }
+}

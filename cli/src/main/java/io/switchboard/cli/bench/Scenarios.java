@@ -1,0 +1,390 @@
+package io.switchboard.cli.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.client.ClientListener;
+import io.switchboard.client.Disconnect;
+import io.switchboard.client.RoomJoined;
+import io.switchboard.client.RoomListener;
+import io.switchboard.client.RoomMessage;
+import io.switchboard.client.ServerError;
+import io.switchboard.client.SwitchboardClient;
+import io.switchboard.protocol.JsonCodec;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The four load shapes of {@code switchboard bench}. Each uses only what PROTOCOL.md guarantees
+ * ({@code echo}, {@code join_room}, {@code room_message}, {@code GET /health}), so any conforming
+ * server can be measured and results stay comparable over time.
+ *
+ * <p>Latency is carried in the payload: {@code data.t} is the sender's intended send time
+ * ({@link System#nanoTime()}, same process as the receiver), so a receive subtracts it directly.
+ *
+ * <p>Threading: each scenario runs on the calling thread; receive callbacks run on the client
+ * event loops and touch only {@link BenchRun}'s thread-safe counters and recorder.
+ */
+public final class Scenarios {
+    private static final ObjectMapper JSON = new JsonCodec().mapper();
+    /** How long to wait, after sending stops, for deliveries still in flight. */
+    private static final Duration DRAIN = Duration.ofSeconds(5);
+    /** Upper bound of a 19-digit nanoTime in the payload template: padding is sized against it. */
+    private static final String T_PLACEHOLDER = "1234567890123456789";
+
+    private Scenarios() {
+    }
+
+    /** Runs the scenario named in the options. */
+    public static BenchResult run(BenchOptions options, java.io.PrintStream err) throws Exception {
+        try (BenchRun run = new BenchRun(options, err)) {
+            return switch (options.scenario()) {
+                case "echo" -> echo(run);
+                case "fanout" -> fanout(run);
+                case "idle" -> idle(run);
+                case "churn" -> churn(run);
+                default -> throw new IllegalArgumentException("unknown scenario " + options.scenario());
+            };
+        }
+    }
+
+    /** Counts server errors and unexpected disconnects while measuring. */
+    private static ClientListener errorCounter(BenchRun run, Measuring measuring) {
+        return new ClientListener() {
+            @Override
+            public void onError(ServerError error) {
+                run.errors.increment();
+            }
+
+            @Override
+            public void onDisconnected(Disconnect disconnect) {
+                if (measuring.on) {
+                    run.errors.increment();
+                }
+            }
+        };
+    }
+
+    /** Whether drops count as errors: only between setup and teardown. */
+    private static final class Measuring {
+        volatile boolean on;
+    }
+
+    private static String padding(int sizeBytes, String template) {
+        int n = Math.max(0, sizeBytes - template.length());
+        return "x".repeat(n);
+    }
+
+    private static String runId() {
+        return Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
+    }
+
+    // ------------------------------------------------------------------ echo
+
+    static BenchResult echo(BenchRun run) throws Exception {
+        BenchOptions o = run.options;
+        String pad = padding(o.sizeBytes(), "{\"type\":\"echo\",\"data\":{\"t\":" + T_PLACEHOLDER + ",\"p\":\"\"}}");
+        Measuring measuring = new Measuring();
+        ClientListener listener = new ClientListener() {
+            @Override
+            public void onServerMessage(JsonNode m) {
+                if ("echo".equals(m.path("type").asText())) {
+                    JsonNode t = m.path("data").path("t");
+                    if (t.isIntegralNumber() && run.counts(t.asLong())) {
+                        run.record(t.asLong());
+                        run.delivered.increment();
+                    }
+                }
+            }
+
+            @Override
+            public void onError(ServerError error) {
+                run.errors.increment();
+            }
+
+            @Override
+            public void onDisconnected(Disconnect disconnect) {
+                if (measuring.on) {
+                    run.errors.increment();
+                }
+            }
+        };
+        List<SwitchboardClient> conns = run.openAll(o.connections(), i -> listener, false);
+        requireSome(conns, o);
+        measuring.on = true;
+        run.startProgress(run::alive);
+        long start = System.nanoTime();
+        run.measureFromNanos = start + o.warmup().toNanos();
+        run.paced(o.rate(), start, run.measureFromNanos + o.duration().toNanos(), (seq, due) -> {
+            SwitchboardClient c = conns.get((int) (seq % conns.size()));
+            boolean counted = run.counts(due);
+            if (counted) {
+                run.sent.increment();
+                run.expected.increment();
+            }
+            c.sendText("{\"type\":\"echo\",\"data\":{\"t\":" + due + ",\"p\":\"" + pad + "\"}}")
+                    .whenComplete((v, e) -> {
+                        if (e != null) {
+                            run.errors.increment();
+                            if (counted) {
+                                run.expected.decrement();
+                            }
+                        }
+                    });
+        });
+        double seconds = (System.nanoTime() - run.measureFromNanos) / 1e9;
+        run.drain(DRAIN);
+        measuring.on = false;
+        Histogram h = run.finish();
+        return BenchResult.of(o, run.sent.sum(), run.expected.sum(), run.delivered.sum(), run.errors.sum(), seconds, h,
+                Map.of());
+    }
+
+    // ------------------------------------------------------------------ fanout
+
+    static BenchResult fanout(BenchRun run) throws Exception {
+        BenchOptions o = run.options;
+        int rooms = Math.max(1, o.rooms());
+        String id = runId();
+        String[] roomNames = new String[rooms];
+        for (int r = 0; r < rooms; r++) {
+            roomNames[r] = "bench-" + id + "-" + r;
+        }
+        Measuring measuring = new Measuring();
+        ClientListener base = errorCounter(run, measuring);
+        RoomListener subscriber = new RoomListener() {
+            @Override
+            public void onRoomMessage(RoomMessage m) {
+                JsonNode t = m.data() == null ? null : m.data().get("t");
+                if (t != null && t.isIntegralNumber() && run.counts(t.asLong())) {
+                    run.record(t.asLong());
+                    run.delivered.increment();
+                }
+            }
+        };
+        RoomListener publisherSide = new RoomListener() {
+        };
+        AtomicIntegerArray subscribersIn = new AtomicIntegerArray(rooms);
+        List<SwitchboardClient> subs = run.openAll(o.connections(), i -> base, false);
+        List<CompletableFuture<RoomJoined>> joins = new ArrayList<>();
+        for (int i = 0; i < subs.size(); i++) {
+            int r = i % rooms;
+            joins.add(subs.get(i).join(roomNames[r], subscriber).whenComplete((j, e) -> {
+                if (e == null) {
+                    subscribersIn.incrementAndGet(r);
+                } else {
+                    run.errors.increment();
+                }
+            }));
+        }
+        List<SwitchboardClient> pubs = run.openAll(Math.max(1, o.publishers()), i -> base, false);
+        requireSome(pubs, o);
+        for (int p = 0; p < pubs.size(); p++) {
+            joins.add(pubs.get(p).join(roomNames[p % rooms], publisherSide));
+        }
+        awaitQuietly(joins);
+        String[] templates = new String[rooms];
+        for (int r = 0; r < rooms; r++) {
+            templates[r] = "{\"type\":\"room_message\",\"room\":\"" + roomNames[r] + "\",\"data\":{\"t\":";
+        }
+        String pad = padding(o.sizeBytes(), templates[0] + T_PLACEHOLDER + ",\"p\":\"\"}}");
+        measuring.on = true;
+        run.startProgress(run::alive);
+        long start = System.nanoTime();
+        run.measureFromNanos = start + o.warmup().toNanos();
+        run.paced(o.rate(), start, run.measureFromNanos + o.duration().toNanos(), (seq, due) -> {
+            int p = (int) (seq % pubs.size());
+            int r = p % rooms;
+            boolean counted = run.counts(due);
+            int audience = counted ? subscribersIn.get(r) : 0;
+            if (counted) {
+                run.sent.increment();
+                run.expected.add(audience);
+            }
+            pubs.get(p).sendText(templates[r] + due + ",\"p\":\"" + pad + "\"}}").whenComplete((v, e) -> {
+                if (e != null) {
+                    run.errors.increment();
+                    run.expected.add(-audience);
+                }
+            });
+        });
+        double seconds = (System.nanoTime() - run.measureFromNanos) / 1e9;
+        run.drain(DRAIN);
+        measuring.on = false;
+        Histogram h = run.finish();
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("subscribers", subs.size());
+        extra.put("publishersConnected", pubs.size());
+        return BenchResult.of(o, run.sent.sum(), run.expected.sum(), run.delivered.sum(), run.errors.sum(), seconds, h,
+                extra);
+    }
+
+    // ------------------------------------------------------------------ idle
+
+    static BenchResult idle(BenchRun run) throws Exception {
+        BenchOptions o = run.options;
+        Map<String, Object> before = health(o.url());
+        Measuring measuring = new Measuring();
+        ClientListener base = errorCounter(run, measuring);
+        run.startProgress(run::alive);
+        List<SwitchboardClient> conns = run.openAll(o.connections(), i -> base, true);
+        run.sent.add(o.connections());
+        run.expected.add(o.connections());
+        if (o.rooms() > 0) {
+            List<CompletableFuture<RoomJoined>> joins = new ArrayList<>();
+            String id = runId();
+            for (int i = 0; i < conns.size(); i++) {
+                joins.add(conns.get(i).join("bench-idle-" + id + "-" + (i % o.rooms())));
+            }
+            awaitQuietly(joins);
+        }
+        measuring.on = true;
+        // The hold starts once every connection is open: --duration is time spent idle, not connecting.
+        long start = System.nanoTime();
+        long end = start + o.duration().toNanos();
+        Map<String, Object> after = null;
+        boolean sampled = false;
+        while (System.nanoTime() < end) {
+            Thread.sleep(Math.max(1, Math.min(200, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()))));
+            // Sample the server once the connections settled, halfway through the hold.
+            if (!sampled && System.nanoTime() > start + o.duration().toNanos() / 2) {
+                after = health(o.url());
+                sampled = true;
+            }
+        }
+        if (after == null) {
+            after = health(o.url());
+        }
+        long alive = run.alive();
+        run.delivered.add(alive);
+        measuring.on = false;
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Histogram h = run.finish();
+        Map<String, Object> server = new LinkedHashMap<>();
+        server.put("before", before);
+        server.put("during", after);
+        Object heapPerConnection = perConnection(before, after, alive);
+        if (heapPerConnection != null) {
+            server.put("memoryPerConnectionBytes", heapPerConnection);
+        }
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("connectionsHeld", alive);
+        extra.put("server", server);
+        extra.put("latencyMeasuredFrom", "connect start to welcome (connection setup latency)");
+        return BenchResult.of(o, run.sent.sum(), run.expected.sum(), run.delivered.sum(), run.errors.sum(), seconds, h,
+                extra);
+    }
+
+    private static Object perConnection(Map<String, Object> before, Map<String, Object> after, long connections) {
+        if (connections <= 0 || !(before.get("heapUsedBytes") instanceof Long hb) || !(after.get("heapUsedBytes") instanceof Long ha)) {
+            return null;
+        }
+        long db = before.get("directUsedBytes") instanceof Long d ? d : 0;
+        long da = after.get("directUsedBytes") instanceof Long d ? d : 0;
+        return ((ha + da) - (hb + db)) / connections;
+    }
+
+    /** Server memory from {@code GET /health} (PROTOCOL.md section 8), or the error that prevented it. */
+    static Map<String, Object> health(URI wsUrl) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        String scheme = wsUrl.getScheme().toLowerCase(Locale.ROOT).equals("wss") ? "https" : "http";
+        URI health = URI.create(scheme + "://" + wsUrl.getRawAuthority() + "/health");
+        try {
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            JsonNode body = JSON.readTree(r.body());
+            JsonNode system = body.path("system");
+            out.put("status", body.path("status").asText(String.valueOf(r.statusCode())));
+            for (String field : List.of("heapUsedBytes", "heapMaxBytes", "directUsedBytes", "connections", "threads")) {
+                if (system.hasNonNull(field)) {
+                    out.put(field, system.get(field).asLong());
+                }
+            }
+        } catch (Exception e) {
+            out.put("error", "GET " + health + " failed: " + e);
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ churn
+
+    static BenchResult churn(BenchRun run) throws Exception {
+        BenchOptions o = run.options;
+        int rooms = Math.max(1, o.rooms());
+        String id = runId();
+        int concurrency = Math.max(1, o.connections());
+        Semaphore slots = new Semaphore(concurrency);
+        ClientListener base = new ClientListener() {
+            @Override
+            public void onError(ServerError error) {
+                run.errors.increment();
+            }
+        };
+        run.startProgress(() -> concurrency - slots.availablePermits());
+        long start = System.nanoTime();
+        run.measureFromNanos = start + o.warmup().toNanos();
+        run.paced(o.rate(), start, run.measureFromNanos + o.duration().toNanos(), (seq, due) -> {
+            // All slots busy: wait, keeping the intended start, so the wait counts in the latency.
+            slots.acquireUninterruptibly();
+            boolean counted = run.counts(due);
+            if (counted) {
+                run.sent.increment();
+                run.expected.increment();
+            }
+            SwitchboardClient c = run.client(base);
+            c.connect()
+                    .thenCompose(w -> c.join("bench-churn-" + id + "-" + (seq % rooms)))
+                    .whenComplete((joined, e) -> {
+                        if (e == null) {
+                            if (counted) {
+                                run.record(due);
+                                run.delivered.increment();
+                            }
+                        } else {
+                            run.errors.increment();
+                        }
+                        c.closeAsync().whenComplete((v, e2) -> {
+                            run.forget(c);
+                            slots.release();
+                        });
+                    });
+        });
+        double seconds = (System.nanoTime() - run.measureFromNanos) / 1e9;
+        slots.tryAcquire(concurrency, DRAIN.toMillis(), TimeUnit.MILLISECONDS);
+        Histogram h = run.finish();
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("latencyMeasuredFrom", "intended cycle start to room_joined (connect + upgrade + welcome + join)");
+        return BenchResult.of(o, run.sent.sum(), run.expected.sum(), run.delivered.sum(), run.errors.sum(), seconds, h,
+                extra);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static void requireSome(List<SwitchboardClient> conns, BenchOptions o) {
+        if (conns.isEmpty()) {
+            throw new IllegalStateException("no connection to " + o.url() + " could be opened");
+        }
+    }
+
+    private static void awaitQuietly(List<? extends CompletableFuture<?>> futures) {
+        try {
+            CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // counted as errors by the individual futures
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package io.switchboard.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.protocol.JsonCodec;
+import io.switchboard.server.SwitchboardServer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** {@code switchboard bench} for a few seconds against the real server: sane, parseable numbers. */
+class BenchCommandTest {
+    private static SwitchboardServer server;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static String url() {
+        return "ws://127.0.0.1:" + server.port() + "/ws";
+    }
+
+    /** Runs the command line in this JVM; returns exit code and stdout. */
+    private static Result run(String... args) throws Exception {
+        PrintStream original = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = Main.run(args);
+        } finally {
+            System.setOut(original);
+        }
+        return new Result(code, captured.toString(StandardCharsets.UTF_8));
+    }
+
+    record Result(int code, String out) {
+        JsonNode json() throws Exception {
+            return new JsonCodec().mapper().readTree(out);
+        }
+    }
+
+    private static void assertSane(JsonNode r, String scenario) {
+        assertThat(r.path("scenario").asText()).isEqualTo(scenario);
+        assertThat(r.path("errors").asLong()).isZero();
+        assertThat(r.path("sent").asLong()).isPositive();
+        // Delivered equals expected, within 1% for the tail still in flight when the drain window closed.
+        assertThat((double) r.path("delivered").asLong()).isCloseTo(r.path("expected").asLong(),
+                org.assertj.core.data.Percentage.withPercentage(1));
+        JsonNode l = r.path("latencyMicros");
+        for (String p : new String[] {"p50", "p90", "p99", "p999", "max"}) {
+            assertThat(l.path(p).asDouble()).as(p).isPositive();
+        }
+        assertThat(l.path("p50").asDouble()).isLessThanOrEqualTo(l.path("p99").asDouble());
+        assertThat(r.path("deliveredPerSecond").asDouble()).isPositive();
+    }
+
+    @Test
+    void echoDeliversEveryMessageAtTheFixedRate() throws Exception {
+        Result result = run("bench", "echo", "--url", url(), "--connections", "4", "--rate", "400", "--size", "200",
+                "--warmup", "1s", "--duration", "3s", "--json", "--no-progress");
+        assertThat(result.code()).isZero();
+        JsonNode r = result.json();
+        assertSane(r, "echo");
+        assertThat(r.path("sent").asLong()).isBetween(1150L, 1201L); // 400/s for 3 s, fixed rate; warmup not counted
+        assertThat(r.path("warmupSeconds").asDouble()).isEqualTo(1.0);
+        assertThat(r.path("expected").asLong()).isEqualTo(r.path("sent").asLong());
+    }
+
+    @Test
+    void localAddressesSpreadConnectionsOverSeveralLoopbackSources() throws Exception {
+        Result result = run("bench", "echo", "--url", url(), "--connections", "4", "--rate", "100",
+                "--local-addresses", "127.0.0.2,127.0.0.3", "--duration", "1s", "--json", "--no-progress");
+        assertThat(result.code()).isZero();
+        assertSane(result.json(), "echo");
+    }
+
+    @Test
+    void fanoutExpectsEveryPublishTimesTheSubscribersOfItsRoom() throws Exception {
+        Result result = run("bench", "fanout", "--url", url(), "--connections", "6", "--rooms", "2",
+                "--publishers", "2", "--rate", "200", "--duration", "3s", "--json", "--no-progress");
+        assertThat(result.code()).isZero();
+        JsonNode r = result.json();
+        assertSane(r, "fanout");
+        assertThat(r.path("expected").asLong()).isEqualTo(3 * r.path("sent").asLong());
+    }
+
+    @Test
+    void idleHoldsTheConnectionsAndReportsServerMemory() throws Exception {
+        Result result = run("bench", "idle", "--url", url(), "--connections", "50", "--duration", "2s", "--json",
+                "--no-progress");
+        assertThat(result.code()).isZero();
+        JsonNode r = result.json();
+        assertThat(r.path("delivered").asLong()).isEqualTo(50);
+        assertThat(r.path("errors").asLong()).isZero();
+        assertThat(r.path("latencyMicros").path("p50").asDouble()).isPositive();
+        assertThat(r.path("server").path("during").path("heapUsedBytes").asLong()).isPositive();
+        assertThat(r.path("server").path("during").path("connections").asLong()).isGreaterThanOrEqualTo(50);
+    }
+
+    @Test
+    void churnCompletesConnectJoinCloseCycles() throws Exception {
+        Result result = run("bench", "churn", "--url", url(), "--connections", "4", "--rate", "20", "--duration", "2s",
+                "--json", "--no-progress");
+        assertThat(result.code()).isZero();
+        JsonNode r = result.json();
+        assertSane(r, "churn");
+        assertThat(r.path("sent").asLong()).isBetween(35L, 41L);
+    }
+
+    @Test
+    void refusesANonLoopbackTargetWithoutAllowRemote() throws Exception {
+        PrintStream originalErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        Result result;
+        try {
+            result = run("bench", "echo", "--url", "ws://10.11.12.13:8080/ws", "--duration", "1s");
+        } finally {
+            System.setErr(originalErr);
+        }
+        assertThat(result.code()).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains(
+                "refusing to load 10.11.12.13 (10.11.12.13): not a loopback address; pass --allow-remote to load a server you own");
+    }
+
+    @Test
+    void durationsAreBoundedAndReadable() {
+        assertThat(BenchCommand.parseDuration("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(BenchCommand.parseDuration("10s")).isEqualTo(Duration.ofSeconds(10));
+        assertThat(BenchCommand.parseDuration("2m")).isEqualTo(Duration.ofMinutes(2));
+        assertThatThrownBy(() -> BenchCommand.parseDuration("2h"))
+                .hasMessage("--duration must be more than 0 and at most 1h, got '2h'");
+        assertThatThrownBy(() -> BenchCommand.parseDuration("soon"))
+                .hasMessage("--duration must look like 500ms, 10s, 2m or 1h, got 'soon'");
+    }
+
+    @Test
+    void humanOutputSummarisesTheRun() throws Exception {
+        Result result = run("bench", "echo", "--url", url(), "--connections", "2", "--rate", "100", "--duration", "1s",
+                "--no-progress");
+        assertThat(result.code()).isZero();
+        assertThat(result.out()).contains("scenario     echo").contains("latency us   p50 ");
+    }
+}

@@ -1,0 +1,22 @@
+package io.switchboard.cli;
+
+import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.server.SwitchboardServer;
+import java.time.Duration;
+import java.util.List;
+
+/** A real server on a free loopback port for the CLI's tests. */
+final class TestServer {
+    private TestServer() {
+    }
+
+    static SwitchboardServer start() {
+        SwitchboardConfig d = SwitchboardConfig.defaults();
+        return SwitchboardServer.start(new SwitchboardConfig(
+                new SwitchboardConfig.Server("127.0.0.1", 0, 1, "cli", Duration.ofSeconds(5), Duration.ofSeconds(30),
+                        1024 * 1024),
+                d.websocket(), d.hub(), d.history(), new SwitchboardConfig.Shutdown(Duration.ofSeconds(1)),
+                new SwitchboardConfig.Api(List.of("cli-test-api-key-0123456789")), d.redis(), d.monitoring(),
+                d.security()));
+    }
+}
