@@ -6,6 +6,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
@@ -62,6 +63,9 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
                 .websocketPath(ws.path())
                 .checkStartsWith(true)
                 .handleCloseFrames(false) // the session answers closes: exactly one close frame each way
+                // A close without a close frame of ours (server stop, deadline) says 1001 "going away", which
+                // tells clients to reconnect; Netty's default, 1000, would tell them to stay away.
+                .sendCloseFrame(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE)
                 .dropPongFrames(false)
                 .handshakeTimeoutMillis(ws.handshakeTimeout().toMillis())
                 .forceCloseTimeoutMillis(WebSocketSessionHandler.CLOSE_LINGER_MILLIS)
