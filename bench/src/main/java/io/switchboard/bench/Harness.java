@@ -52,14 +52,16 @@ public final class Harness {
     private final Path out;
     private final int repeats;
     private final String duration;
+    private final String warmup;
     private final boolean pin;
     private final List<Workload> workloads;
 
-    Harness(Path root, Path out, int repeats, String duration, List<Workload> workloads) {
+    Harness(Path root, Path out, int repeats, String duration, String warmup, List<Workload> workloads) {
         this.root = root;
         this.out = out;
         this.repeats = repeats;
         this.duration = duration;
+        this.warmup = warmup;
         this.workloads = workloads;
         this.pin = Runtime.getRuntime().availableProcessors() >= 2 && onPath("taskset");
     }
@@ -107,8 +109,8 @@ public final class Harness {
             out = root.resolve("benchmarks/results/"
                     + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
-        int exit = new Harness(root, out, smoke ? 1 : repeats, duration != null ? duration : smoke ? "2s" : "10s", suite)
-                .run();
+        int exit = new Harness(root, out, smoke ? 1 : repeats, duration != null ? duration : smoke ? "2s" : "10s",
+                smoke ? "1s" : "5s", suite).run();
         System.exit(exit);
     }
 
@@ -152,24 +154,21 @@ public final class Harness {
         Process server = startServer(target, port);
         try {
             awaitListening(port, server);
+            // A discarded warm-up run first, so JIT compilation and start-up stay out of the server CPU count.
+            if (bench(w, port, warmup) == null) {
+                log("  warm-up run failed");
+                return null;
+            }
             long[] cpuBefore = ProcStat.cpuTimes();
             long serverBefore = ProcStat.processTicks(server.pid());
             long t0 = System.nanoTime();
-            List<String> cmd = new ArrayList<>(pinned(1));
-            cmd.addAll(List.of(java(), "-Xms512m", "-Xmx2g", "-jar", root.resolve("cli/target/switchboard.jar").toString(),
-                    "bench"));
-            cmd.addAll(w.benchArgs("ws://127.0.0.1:" + port + "/ws", duration));
-            Process bench = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            byte[] stdout = bench.getInputStream().readAllBytes();
-            if (!bench.waitFor(10, TimeUnit.MINUTES) || bench.exitValue() != 0) {
-                log("  bench failed (exit " + (bench.isAlive() ? "timeout" : bench.exitValue()) + ")");
-                bench.destroyForcibly();
+            JsonNode parsed = bench(w, port, duration);
+            if (parsed == null) {
                 return null;
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             long serverTicks = ProcStat.processTicks(server.pid()) - serverBefore;
             double[] busy = ProcStat.busyFractions(cpuBefore, ProcStat.cpuTimes());
-            JsonNode parsed = JSON.readTree(new String(stdout, StandardCharsets.UTF_8));
             var result = (com.fasterxml.jackson.databind.node.ObjectNode) parsed;
             double serverCpuSeconds = serverTicks / (double) CLOCK_TICKS_PER_SECOND;
             long delivered = parsed.path("delivered").asLong();
@@ -192,6 +191,22 @@ public final class Harness {
                 server.destroyForcibly();
             }
         }
+    }
+
+    /** Runs {@code switchboard bench} pinned to CPU 1; its JSON result, or null when it failed. */
+    private JsonNode bench(Workload w, int port, String length) throws Exception {
+        List<String> cmd = new ArrayList<>(pinned(1));
+        cmd.addAll(List.of(java(), "-Xms512m", "-Xmx2g", "-jar", root.resolve("cli/target/switchboard.jar").toString(),
+                "bench"));
+        cmd.addAll(w.benchArgs("ws://127.0.0.1:" + port + "/ws", length));
+        Process bench = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        byte[] stdout = bench.getInputStream().readAllBytes();
+        if (!bench.waitFor(10, TimeUnit.MINUTES) || bench.exitValue() != 0) {
+            log("  bench failed (exit " + (bench.isAlive() ? "timeout" : bench.exitValue()) + ")");
+            bench.destroyForcibly();
+            return null;
+        }
+        return JSON.readTree(new String(stdout, StandardCharsets.UTF_8));
     }
 
     private Process startServer(Target target, int port) throws IOException {

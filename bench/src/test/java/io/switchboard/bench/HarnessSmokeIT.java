@@ -1,0 +1,34 @@
+package io.switchboard.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The harness end to end in smoke mode: both servers, the bench, the reports. */
+class HarnessSmokeIT {
+
+    @Test
+    void smokeRunMeasuresBothServersAndWritesTheReports(@TempDir Path out) throws Exception {
+        Path root = Path.of(System.getProperty("switchboard.root", "..")).toAbsolutePath().normalize();
+        Harness harness = new Harness(root, out, 1, "2s", "1s", Harness.smokeSuite());
+        assertThat(harness.run()).as("every run produced a result").isZero();
+
+        JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        for (String workload : new String[] {"fanout-50@50", "echo-1"}) {
+            for (String target : new String[] {"SWITCHBOARD", "NAIVE"}) {
+                JsonNode run = results.path(workload).path(target).path(0);
+                assertThat(run.path("delivered").asLong()).as("%s on %s delivered", workload, target).isPositive();
+                assertThat(run.path("delivered").asLong()).isEqualTo(run.path("expected").asLong());
+                assertThat(run.path("latencyMicros").path("p50").asDouble()).isPositive();
+            }
+        }
+        assertThat(Files.readString(out.resolve("results.md"))).contains("| fanout-50@50 | switchboard |",
+                "| fanout-50@50 | naive |");
+        assertThat(Files.readString(out.resolve("fanout-rate.svg"))).startsWith("<svg").contains("Switchboard");
+    }
+}
