@@ -16,6 +16,8 @@ public final class Connection {
     private final Session session;
     private final Shard shard;
     private final long connectedAtMillis;
+    /** {@link TimeSource#nanoTime()} at registration, for the connection's duration. */
+    private final long connectedAtNanos;
 
     /** Rooms joined, by name. Shard thread only. */
     final Map<String, Membership> rooms = new HashMap<>();
@@ -38,6 +40,7 @@ public final class Connection {
         this.session = session;
         this.shard = shard;
         this.connectedAtMillis = connectedAtMillis;
+        this.connectedAtNanos = nowNanos;
         this.lastActivityNanos = nowNanos;
         this.lastPingNanos = nowNanos;
     }
@@ -60,6 +63,10 @@ public final class Connection {
 
     public long connectedAtMillis() {
         return connectedAtMillis;
+    }
+
+    public long connectedAtNanos() {
+        return connectedAtNanos;
     }
 
     public long lastActivityNanos() {

@@ -99,6 +99,7 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx,
                                               io.netty.handler.codec.http.websocketx.WebSocketFrame oversized) {
+            session.metricsTransportError("message_too_big");
             session.close(CloseCode.MESSAGE_TOO_BIG, "message too big");
         }
     }

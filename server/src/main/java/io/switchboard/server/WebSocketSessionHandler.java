@@ -21,6 +21,7 @@ import io.switchboard.core.HubException;
 import io.switchboard.core.OutboundFrame;
 import io.switchboard.core.Session;
 import io.switchboard.core.Shard;
+import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.protocol.BinaryOp;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.ErrorCode;
@@ -65,6 +66,16 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
 
     Connection connection() {
         return connection;
+    }
+
+    /** Counts a transport error of this connection. */
+    void metricsTransportError(String type) {
+        hub.metrics().transportError(type);
+    }
+
+    /** The channel once the handshake completed, else null. */
+    Channel channel() {
+        return channel;
     }
 
     /**
@@ -136,8 +147,16 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
 
     /** PROTOCOL.md section 7: echo {@code 0x01}, control {@code 0x02}, room publish {@code 0x10}; else 1003. */
     private void onBinary(ChannelHandlerContext ctx, ByteBuf in) {
+        long start = hub.time().nanoTime();
         hub.stats().received();
+        hub.metrics().messageReceived(HubMetrics.FrameType.BINARY, in.readableBytes());
+        onBinaryOp(ctx, in);
+        hub.metrics().commandProcessed(connection, "binary", start, hub.time().nanoTime(), null);
+    }
+
+    private void onBinaryOp(ChannelHandlerContext ctx, ByteBuf in) {
         if (!in.isReadable()) {
+            hub.metrics().transportError("bad_binary");
             close(CloseCode.UNSUPPORTED_DATA, "empty binary frame");
             return;
         }
@@ -159,18 +178,23 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
                 sendBinary(ctx.alloc().buffer(1).writeByte(BinaryOp.CONTROL_ACK));
             }
             case BinaryOp.ROOM_PUBLISH -> relay(ctx, in);
-            default -> close(CloseCode.UNSUPPORTED_DATA, "unknown binary op");
+            default -> {
+                hub.metrics().transportError("bad_binary");
+                close(CloseCode.UNSUPPORTED_DATA, "unknown binary op");
+            }
         }
     }
 
     /** The payload of an op + 3-byte length frame, or null after closing with 1003 when the length lies. */
     private ByteBuf lengthPrefixedPayload(ByteBuf in) {
         if (in.readableBytes() < BinaryOp.LENGTH_PREFIXED_HEADER) {
+            hub.metrics().transportError("bad_binary");
             close(CloseCode.UNSUPPORTED_DATA, "binary frame too short");
             return null;
         }
         int length = in.getUnsignedMedium(in.readerIndex() + 1);
         if (length != in.readableBytes() - BinaryOp.LENGTH_PREFIXED_HEADER) {
+            hub.metrics().transportError("bad_binary");
             close(CloseCode.UNSUPPORTED_DATA, "binary length does not match the frame");
             return null;
         }
@@ -205,6 +229,7 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
     }
 
     private void sendBinary(ByteBuf payload) {
+        hub.metrics().messagesSent(HubMetrics.FrameType.BINARY, 1, payload.readableBytes());
         channel.writeAndFlush(new BinaryWebSocketFrame(payload), channel.voidPromise());
     }
 
@@ -226,6 +251,7 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.debug("connection {} failed: {}", connection, cause.toString());
+        hub.metrics().transportError("exception");
         if (connection != null) {
             hub.disconnect(connection, DisconnectReason.ERROR);
         }
