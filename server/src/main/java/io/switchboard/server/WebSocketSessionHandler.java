@@ -55,6 +55,8 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
     /** When the outbound buffer went above its high-water mark, 0 while below. Event loop only. */
     private long backloggedSince;
     private String remoteAddress = "?";
+    /** Set once the peer sent a close frame: a reset after it still counts as a client close. Event loop only. */
+    private boolean peerSentClose;
 
     WebSocketSessionHandler(Hub hub, CommandHandler commands, String userId, int maxQueuedBytes, Runnable onClosed) {
         this.hub = hub;
@@ -88,6 +90,7 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                 if (connection != null && msg instanceof WebSocketFrame) {
                     connection.touch(hub.time().nanoTime());
+                    peerSentClose |= msg instanceof CloseWebSocketFrame;
                 }
                 ctx.fireChannelRead(msg);
             }
@@ -251,9 +254,11 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.debug("connection {} failed: {}", connection, cause.toString());
-        hub.metrics().transportError("exception");
+        if (!peerSentClose) {
+            hub.metrics().transportError("exception");
+        }
         if (connection != null) {
-            hub.disconnect(connection, DisconnectReason.ERROR);
+            hub.disconnect(connection, peerSentClose ? DisconnectReason.CLIENT_CLOSE : DisconnectReason.ERROR);
         }
         ctx.close();
     }

@@ -149,8 +149,11 @@ class MetricsTest {
         });
         slow.close();
 
-        a.close();
-        b.close();
+        for (WsClient c : new WsClient[] {a, b}) {
+            c.ws.sendClose(1000, "bye").join();
+            assertThat(c.awaitClose()).isEqualTo(1000);
+            c.close();
+        }
         eventually(port, s -> {
             assertThat(s.value("websocket_active_connections")).isZero();
             assertThat(s.value("websocket_connection_duration_seconds_count", "disconnect_reason", "client_close"))
