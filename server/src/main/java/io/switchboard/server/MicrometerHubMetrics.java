@@ -44,7 +44,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Every meter of every label combination is created in the constructor and kept in arrays indexed
  * by enum ordinal or in maps keyed by constant strings: recording is an adder increment or a histogram
- * bucket increment, with no lookup by tag, no allocation and no lock. Gauges are read at scrape time.
+ * bucket increment, with no lookup by tag, no allocation and no lock. The per-message histograms are
+ * {@link BucketHistograms}, several times cheaper per record than Micrometer's. Gauges are read at
+ * scrape time.
  */
 final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
     /** Label value of {@code reason} on accepted connections (Prometheus wants one label set per name). */
@@ -59,10 +61,11 @@ final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
     static final String COMPONENT_TRANSPORT = "transport";
     private static final String OTHER = "other";
 
-    private static final double[] SIZE_BUCKETS = {64, 128, 256, 512, 1024, 4096, 16384, 65536, 262144, 1048576};
-    private static final Duration[] PROCESSING_BUCKETS = {micros(10), micros(25), micros(50), micros(100),
-        micros(250), micros(500), millis(1), micros(2500), millis(5), millis(10), millis(25), millis(50),
-        millis(100), millis(250), millis(1000)};
+    private static final long[] SIZE_BUCKETS = {64, 128, 256, 512, 1024, 4096, 16384, 65536, 262144, 1048576};
+    /** Nanoseconds: 10 µs to 1 s. */
+    private static final long[] PROCESSING_BUCKETS = {10_000, 25_000, 50_000, 100_000, 250_000, 500_000,
+        1_000_000, 2_500_000, 5_000_000, 10_000_000, 25_000_000, 50_000_000, 100_000_000, 250_000_000,
+        1_000_000_000};
     private static final Duration[] CONNECTION_BUCKETS = {Duration.ofSeconds(1), Duration.ofSeconds(10),
         Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMinutes(15),
         Duration.ofHours(1), Duration.ofHours(4), Duration.ofHours(12), Duration.ofHours(24)};
@@ -78,10 +81,19 @@ final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
     private final Counter slowConsumerCloses;
     private final Counter[] inbound = new Counter[FrameType.values().length];
     private final Counter[] outbound = new Counter[FrameType.values().length];
-    private final DistributionSummary[] inboundSize = new DistributionSummary[FrameType.values().length];
-    private final DistributionSummary[] outboundSize = new DistributionSummary[FrameType.values().length];
-    private final Map<String, Timer> processing = new HashMap<>();
-    private final Timer otherProcessing;
+    /** The per-message histograms; see {@link BucketHistograms} for why they are not Micrometer's. */
+    private final BucketHistograms histograms = new BucketHistograms();
+    private final BucketHistograms.Family sizeFamily = histograms.family("websocket_message_size_bytes",
+            "Payload size of WebSocket data messages; outbound: one sample per message and event loop, not per "
+                    + "recipient", SIZE_BUCKETS, 1);
+    private final BucketHistograms.Family processingFamily = histograms.family(
+            "websocket_message_processing_duration_seconds",
+            "Time from an inbound message to its reply being queued, by command type", PROCESSING_BUCKETS, 1e9);
+    private final BucketHistograms.Histogram[] inboundSize = new BucketHistograms.Histogram[FrameType.values().length];
+    private final BucketHistograms.Histogram[] outboundSize =
+            new BucketHistograms.Histogram[FrameType.values().length];
+    private final Map<String, BucketHistograms.Histogram> processing = new HashMap<>();
+    private final BucketHistograms.Histogram otherProcessing;
     private final Map<String, Counter> protocolErrors = new HashMap<>();
     private final Map<String, Counter> commandErrors = new HashMap<>();
     private final Map<String, Counter> transportErrors = new HashMap<>();
@@ -109,16 +121,17 @@ final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
         for (FrameType t : FrameType.values()) {
             inbound[t.ordinal()] = messages("inbound", t);
             outbound[t.ordinal()] = messages("outbound", t);
-            inboundSize[t.ordinal()] = sizes("inbound", t);
-            outboundSize[t.ordinal()] = sizes("outbound", t);
+            inboundSize[t.ordinal()] = histograms.series(sizeFamily, "direction", "inbound", "type", t.label());
+            outboundSize[t.ordinal()] = histograms.series(sizeFamily, "direction", "outbound", "type", t.label());
         }
         for (Class<?> type : Command.class.getPermittedSubclasses()) {
             String name = commandType(type);
-            processing.put(name, processingTimer(name));
+            processing.put(name, histograms.series(processingFamily, "message_type", name));
         }
-        processing.put(INVALID_COMMAND, processingTimer(INVALID_COMMAND));
-        processing.put("binary", processingTimer("binary"));
-        otherProcessing = processingTimer(OTHER);
+        processing.put(INVALID_COMMAND, histograms.series(processingFamily, "message_type", INVALID_COMMAND));
+        processing.put("binary", histograms.series(processingFamily, "message_type", "binary"));
+        otherProcessing = histograms.series(processingFamily, "message_type", OTHER);
+        registry.getPrometheusRegistry().register(histograms);
         for (ErrorCode code : ErrorCode.values()) {
             protocolErrors.put(code.wireName(), error(code.wireName(), COMPONENT_PROTOCOL));
             commandErrors.put(code.wireName(), error(code.wireName(), COMPONENT_COMMAND));
@@ -212,8 +225,8 @@ final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
 
     @Override
     public void commandProcessed(Connection c, String type, long startNanos, long endNanos, String error) {
-        Timer t = processing.get(type);
-        (t != null ? t : otherProcessing).record(endNanos - startNanos, TimeUnit.NANOSECONDS);
+        BucketHistograms.Histogram h = processing.get(type);
+        (h != null ? h : otherProcessing).record(endNanos - startNanos);
     }
 
     @Override
@@ -280,20 +293,6 @@ final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
                 .tag("direction", direction).tag("type", type.label()).register(registry);
     }
 
-    private DistributionSummary sizes(String direction, FrameType type) {
-        return DistributionSummary.builder("websocket.message.size").baseUnit("bytes")
-                .description("Payload size of WebSocket data messages; outbound: one sample per message and "
-                        + "event loop, not per recipient")
-                .tag("direction", direction).tag("type", type.label()).serviceLevelObjectives(SIZE_BUCKETS)
-                .register(registry);
-    }
-
-    private Timer processingTimer(String type) {
-        return Timer.builder("websocket.message.processing.duration")
-                .description("Time from an inbound message to its reply being queued, by command type")
-                .tag("message_type", type).serviceLevelObjectives(PROCESSING_BUCKETS).register(registry);
-    }
-
     private Counter error(String type, String component) {
         return Counter.builder("websocket.errors").description("Errors answered or seen, by type and where")
                 .tag("error_type", type).tag("component", component).register(registry);
@@ -330,11 +329,4 @@ final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
         return total.get();
     }
 
-    private static Duration micros(long n) {
-        return Duration.ofNanos(n * 1000);
-    }
-
-    private static Duration millis(long n) {
-        return Duration.ofMillis(n);
-    }
 }
