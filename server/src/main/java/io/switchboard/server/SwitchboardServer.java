@@ -177,7 +177,7 @@ public final class SwitchboardServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new StartException("interrupted while binding the monitoring port", e);
         } catch (Exception e) {
-            throw bindFailure(e, port);
+            throw bindFailure(e, port, "monitoring.port");
         }
         log.info("monitoring (metrics {}, /health, /ready) on {}:{}", config.monitoring().metricsPath(),
                 config.server().host(), monitoringPort());
@@ -189,15 +189,15 @@ public final class SwitchboardServer implements AutoCloseable {
     }
 
     private StartException bindFailure(Exception e) {
-        return bindFailure(e, config.server().port());
+        return bindFailure(e, config.server().port(), "--port / server.port");
     }
 
-    private StartException bindFailure(Exception e, int port) {
+    private StartException bindFailure(Exception e, int port, String setting) {
         String where = config.server().host() + ":" + port;
         String message = String.valueOf(e.getMessage());
         if (e instanceof BindException || message.contains("Address already in use")) {
             return new StartException("port " + port + " is already in use (" + where
-                    + "); stop the other process or choose another with --port / server.port", e);
+                    + "); stop the other process or choose another with " + setting, e);
         }
         if (message.contains("Cannot assign requested address")) {
             return new StartException("cannot listen on " + where + ": the address is not on this machine", e);

@@ -33,7 +33,7 @@ public final class ConfigKeys {
      * Every other unknown {@code SWITCHBOARD_*} variable fails the start.
      */
     public static final Set<String> ENV_ALLOW_LIST = Set.of("SWITCHBOARD_HOME", "SWITCHBOARD_OPTS",
-            "SWITCHBOARD_JAVA_OPTS");
+            "SWITCHBOARD_JAVA_OPTS", "SWITCHBOARD_LOG_LEVEL");
 
     /** Keys whose values are never shown. */
     private static final Set<String> SECRETS = Set.of("api.keys", "redis.password", "security.jwtSecret");
