@@ -126,7 +126,8 @@ class JsonLogsTest {
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 System.getProperty("java.class.path"), "io.switchboard.cli.Main", "serve", "--log-format", "json",
                 "--host", "127.0.0.1", "--port", String.valueOf(port), "--set", "shutdown.drainTimeout=1s")
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                // Logs go to stdout; stderr is the JVM's own (JDK 24+ warns there about native access).
+                .redirectError(ProcessBuilder.Redirect.DISCARD).redirectOutput(log.toFile()).start();
         processes.add(p);
         awaitReady(port);
         var refused = HTTP.newWebSocketBuilder().buildAsync(
