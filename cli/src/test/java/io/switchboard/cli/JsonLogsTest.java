@@ -98,6 +98,15 @@ class JsonLogsTest {
     }
 
     @Test
+    void theTextFormatRedactsTokensToo() {
+        LoggerContext context = new LoggerContext();
+        ch.qos.logback.classic.spi.LoggingEvent event = new ch.qos.logback.classic.spi.LoggingEvent(
+                "fqcn", context.getLogger("x"), ch.qos.logback.classic.Level.INFO,
+                "upgrade {}", null, new Object[] {"/ws?token=abc.def.ghi&id=alice"});
+        assertThat(new RedactedMessageConverter().convert(event)).isEqualTo("upgrade /ws?token=REDACTED&id=alice");
+    }
+
+    @Test
     void eachLogFormatConfiguresTheConsoleWithItsEncoder() throws Exception {
         for (LogFormat format : LogFormat.values()) {
             LoggerContext context = new LoggerContext();
