@@ -52,6 +52,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "YAML configuration file; see switchboard.example.yaml for every key.")
     private Path configFile;
 
+    @Option(names = "--log-format", paramLabel = "FORMAT",
+            description = "Log output: text (default, human-readable) or json (one JSON object per line: "
+                + "ts, level, logger, thread, msg, and fields such as connId, userId, remote).")
+    private LogFormat logFormat = LogFormat.text;
+
     @Option(names = "--set", paramLabel = "KEY=VALUE",
             description = "Set any configuration key, e.g. --set websocket.pingInterval=20s (repeatable).")
     private List<String> settings = List.of();
@@ -59,6 +64,9 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
+        if (logFormat != LogFormat.text) {
+            logFormat.apply();
+        }
         SwitchboardConfig config;
         try {
             config = ConfigLoader.load(configFile, System.getenv(), overrides());

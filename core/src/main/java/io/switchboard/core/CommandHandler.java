@@ -1,6 +1,7 @@
 package io.switchboard.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.Command;
 import io.switchboard.protocol.ErrorCode;
@@ -26,36 +27,52 @@ public final class CommandHandler {
 
     /** Decodes and executes one text frame's payload. */
     public void handleText(Connection c, byte[] utf8, int offset, int length) {
+        long start = hub.time().nanoTime();
+        HubMetrics metrics = hub.metrics();
         hub.stats().received();
+        metrics.messageReceived(HubMetrics.FrameType.TEXT, length);
         Command command;
         try {
             command = hub.codec().decodeCommand(utf8, offset, length);
         } catch (ProtocolException e) {
-            invalid(c, e.toReply());
+            ServerMessage.Error reply = e.toReply();
+            invalid(c, reply);
+            metrics.commandProcessed(c, HubMetrics.INVALID_COMMAND, start, hub.time().nanoTime(), reply.code());
             return;
         }
         c.invalidStreak = 0;
-        handle(c, command);
+        String error = execute(c, command, command.id());
+        metrics.commandProcessed(c, command.type(), start, hub.time().nanoTime(), error);
     }
 
     /** Executes one decoded command. */
     public void handle(Connection c, Command command) {
-        JsonNode id = command.id();
+        execute(c, command, command.id());
+    }
+
+    /** Executes a command and sends its reply; returns the wire name of the error the client got, or null. */
+    private String execute(Connection c, Command command, JsonNode id) {
         try {
             ServerMessage reply = execute(c, command);
             if (reply != null) {
                 hub.send(c, reply);
             }
+            return null;
         } catch (HubException e) {
+            hub.metrics().commandFailed(e.code().wireName());
             hub.send(c, new ServerMessage.Error(id, e.code(), e.getMessage()));
+            return e.code().wireName();
         } catch (RuntimeException e) {
             log.error("command {} from {} failed", command.type(), c.connId(), e);
+            hub.metrics().commandFailed(ErrorCode.INTERNAL.wireName());
             hub.send(c, new ServerMessage.Error(id, ErrorCode.INTERNAL, "internal error"));
+            return ErrorCode.INTERNAL.wireName();
         }
     }
 
     /** Answers an invalid command and closes the connection once it keeps sending them. */
     public void invalid(Connection c, ServerMessage.Error error) {
+        hub.metrics().decodeFailed(error.code());
         hub.send(c, error);
         int max = hub.config().websocket().maxInvalidMessages();
         if (++c.invalidStreak >= max) {

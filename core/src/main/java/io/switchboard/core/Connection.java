@@ -18,6 +18,8 @@ public final class Connection {
     private final long connectedAtMillis;
     /** Registration order on this node, increasing; orders connections against node-wide notices. */
     private final long sequence;
+    /** {@link TimeSource#nanoTime()} at registration, for the connection's duration. */
+    private final long connectedAtNanos;
 
     /** Rooms joined, by name. Shard thread only. */
     final Map<String, Membership> rooms = new HashMap<>();
@@ -42,6 +44,7 @@ public final class Connection {
         this.session = session;
         this.shard = shard;
         this.connectedAtMillis = connectedAtMillis;
+        this.connectedAtNanos = nowNanos;
         this.lastActivityNanos = nowNanos;
         this.lastPingNanos = nowNanos;
     }
@@ -68,6 +71,10 @@ public final class Connection {
 
     public long connectedAtMillis() {
         return connectedAtMillis;
+    }
+
+    public long connectedAtNanos() {
+        return connectedAtNanos;
     }
 
     public long lastActivityNanos() {

@@ -3,6 +3,7 @@ package io.switchboard.core;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.history.HistoryStore;
+import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.Command.Since;
 import io.switchboard.protocol.ErrorCode;
@@ -46,6 +47,7 @@ public final class Hub {
     private final String nodeId;
     private final ServerMessage.ServerInfo serverInfo;
     private final HubStats stats = new HubStats();
+    private final HubMetrics metrics;
     private final AtomicLong connSequence = new AtomicLong();
     private final ConcurrentHashMap<Executor, Shard> shards = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Connection> connections = new ConcurrentHashMap<>();
@@ -54,6 +56,12 @@ public final class Hub {
 
     public Hub(SwitchboardConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
                String nodeId, String version) {
+        this(config, history, frames, codec, time, nodeId, version, HubMetrics.NOOP);
+    }
+
+    public Hub(SwitchboardConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
+               String nodeId, String version, HubMetrics metrics) {
+        this.metrics = metrics;
         this.config = config;
         this.history = history;
         this.frames = frames;
@@ -78,6 +86,11 @@ public final class Hub {
 
     public HubStats stats() {
         return stats;
+    }
+
+    /** Where the hub reports its work; {@link HubMetrics#NOOP} when metrics are off. */
+    public HubMetrics metrics() {
+        return metrics;
     }
 
     public String nodeId() {
@@ -105,12 +118,15 @@ public final class Hub {
         });
         shard.add(c);
         stats.connectionsTotal.increment();
+        metrics.connectionOpened();
         send(c, new ServerMessage.Welcome(connId, userId, ServerMessage.Welcome.GREETING, serverInfo));
         if (config.hub().notifyGlobalPresence()) {
             // Only to those connected before: a later connection would hear of someone who was already there.
             broadcastFrame(codec.encode(new ServerMessage.UserJoined(userId, connId)), c, sequence - 1);
         }
-        log.debug("connected {} user={} from {}", connId, userId, session.remoteAddress());
+        log.atDebug().addKeyValue("connId", connId).addKeyValue("userId", userId)
+                .addKeyValue("remote", session.remoteAddress())
+                .log("connected {} user={} from {}", connId, userId, session.remoteAddress());
         return c;
     }
 
@@ -123,6 +139,7 @@ public final class Hub {
             return;
         }
         c.removed = true;
+        metrics.connectionClosed(reason, time.nanoTime() - c.connectedAtNanos());
         for (Membership m : c.rooms.values()) {
             removeMembership(m);
         }
@@ -136,21 +153,27 @@ public final class Hub {
         if (config.hub().notifyGlobalPresence()) {
             broadcastFrame(codec.encode(new ServerMessage.UserLeft(c.userId(), c.connId())), c, connSequence.get());
         }
-        log.debug("disconnected {} user={} reason={}", c.connId(), c.userId(), reason.label());
+        log.atDebug().addKeyValue("connId", c.connId()).addKeyValue("userId", c.userId())
+                .addKeyValue("reason", reason.label())
+                .log("disconnected {} user={} reason={}", c.connId(), c.userId(), reason.label());
     }
 
     /** Closes a connection with a code and removes it at once. Shard thread. */
     public void close(Connection c, CloseCode code, String reason, DisconnectReason why) {
-        log.info("closing {} user={} from {}: {} {}", c.connId(), c.userId(), c.session().remoteAddress(),
-                code.code(), reason);
+        log.atInfo().addKeyValue("connId", c.connId()).addKeyValue("userId", c.userId())
+                .addKeyValue("remote", c.session().remoteAddress()).addKeyValue("closeCode", code.code())
+                .log("closing {} user={} from {}: {} {}", c.connId(), c.userId(), c.session().remoteAddress(),
+                        code.code(), reason);
         c.session().close(code, reason);
         disconnect(c, why);
     }
 
     /** Sends one message to one connection. Thread-safe. */
     public void send(Connection c, ServerMessage message) {
-        c.session().sendText(codec.encode(message));
+        byte[] json = codec.encode(message);
+        c.session().sendText(json);
         stats.messagesSent.increment();
+        metrics.messagesSent(HubMetrics.FrameType.TEXT, 1, json.length);
     }
 
     public Connection connection(String connId) {
@@ -226,6 +249,7 @@ public final class Hub {
                 room.shardMembers(c.shard()).add(m);
                 room.members.put(c.connId(), c);
                 c.rooms.put(roomName, m);
+                metrics.roomJoined(room.members.size());
                 fanOutLocked(room, codec.encode(new ServerMessage.UserJoinedRoom(roomName, c.userId(), c.connId())),
                         c, UNNUMBERED);
                 return new JoinResult(roomName, membersOf(room), position,
@@ -341,12 +365,21 @@ public final class Hub {
             }
         }
         stats.messagesSent.add(delivered);
+        recordSent(frame, delivered);
+    }
+
+    private void recordSent(OutboundFrame frame, int delivered) {
+        if (delivered > 0) {
+            metrics.messagesSent(frame.binary() ? HubMetrics.FrameType.BINARY : HubMetrics.FrameType.TEXT, delivered,
+                    frame.size());
+        }
     }
 
     /** Queues a delivery on a shard holding a reference to the frame until it ran. Thread-safe. */
     private void submit(Shard shard, OutboundFrame frame, Runnable delivery) {
         if (!shard.tryReserve()) {
             stats.deliveriesDropped.increment();
+            metrics.deliveryDropped();
             return;
         }
         frame.retain();
@@ -411,6 +444,7 @@ public final class Hub {
                 submit(c.shard(), frame, () -> {
                     if (c.shard().deliver(c, frame)) {
                         stats.messagesSent.increment();
+                        recordSent(frame, 1);
                     }
                 });
             }
@@ -437,7 +471,11 @@ public final class Hub {
         OutboundFrame frame = frames.text(json);
         try {
             for (Shard s : shards.values()) {
-                submit(s, frame, () -> stats.messagesSent.add(s.deliverToAll(frame, exclude, registeredThrough)));
+                submit(s, frame, () -> {
+                    int delivered = s.deliverToAll(frame, exclude, registeredThrough);
+                    stats.messagesSent.add(delivered);
+                    recordSent(frame, delivered);
+                });
             }
         } finally {
             frame.release();

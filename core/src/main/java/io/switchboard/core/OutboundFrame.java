@@ -9,6 +9,11 @@ public interface OutboundFrame {
     /** Payload size in bytes, used for accounting and limits. */
     int size();
 
+    /** Whether this is a binary frame (a relayed binary publish) rather than a text frame. */
+    default boolean binary() {
+        return false;
+    }
+
     OutboundFrame retain();
 
     void release();

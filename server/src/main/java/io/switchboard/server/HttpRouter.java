@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.opentelemetry.api.trace.Span;
 import java.util.List;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -30,13 +31,30 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final Function<FullHttpRequest, Admission> admission;
 
     /** Whether an upgrade may proceed: the user id to use, or the status and text to refuse with. */
-    record Admission(String userId, HttpResponseStatus refusal, String reason) {
+    record Admission(String userId, HttpResponseStatus refusal, String reason, String metricReason) {
         static Admission accept(String userId) {
-            return new Admission(userId, null, null);
+            return new Admission(userId, null, null, null);
         }
 
+        /** A refusal whose metrics {@code reason} label follows from the status (403 origin, 401 auth, ...). */
         static Admission refuse(HttpResponseStatus status, String reason) {
-            return new Admission(null, status, reason);
+            return new Admission(null, status, reason, labelOf(status));
+        }
+
+        /** A refusal with an explicit {@code reason} label: origin, auth, limit, draining, full, bad_request. */
+        static Admission refuse(HttpResponseStatus status, String reason, String metricReason) {
+            return new Admission(null, status, reason, metricReason);
+        }
+
+        private static String labelOf(HttpResponseStatus status) {
+            return switch (status.code()) {
+                case 401 -> "auth";
+                case 403 -> "origin";
+                case 429 -> "limit";
+                case 503 -> "full";
+                case 400 -> "bad_request";
+                default -> "other";
+            };
         }
     }
 
@@ -46,9 +64,16 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private final Upgrader upgrader;
+    private final Observability observability;
 
     HttpRouter(String wsPath, HealthEndpoint health, ApiHandler api, StaticFiles files,
                Function<FullHttpRequest, Admission> admission, Upgrader upgrader) {
+        this(wsPath, health, api, files, admission, upgrader, null);
+    }
+
+    HttpRouter(String wsPath, HealthEndpoint health, ApiHandler api, StaticFiles files,
+               Function<FullHttpRequest, Admission> admission, Upgrader upgrader, Observability observability) {
+        this.observability = observability;
         this.wsPath = wsPath;
         this.health = health;
         this.api = api;
@@ -81,6 +106,8 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             health.ready(ctx, req);
         } else if (get && path.equals("/stats")) {
             health.stats(ctx, req);
+        } else if (get && observability != null && observability.metricsOnMainPort(path)) {
+            observability.scrape(ctx, req);
         } else if (!get || !files.serve(ctx, req, path)) {
             HttpResponses.text(ctx, req, HttpResponseStatus.NOT_FOUND, "not found");
         }
@@ -93,14 +120,23 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     "expected a WebSocket upgrade (GET with Upgrade: websocket)");
             return;
         }
+        Span span = observability == null ? null : observability.upgradeStarted(ctx, req);
         Admission a = admission.apply(req);
         if (a.refusal() != null) {
-            log.info("refused upgrade from {}: {}", ctx.channel().remoteAddress(), a.reason());
+            log.atInfo().addKeyValue("remote", ctx.channel().remoteAddress())
+                    .addKeyValue("uri", LogRedaction.uri(req.uri())).addKeyValue("reason", a.metricReason())
+                    .log("refused upgrade from {}: {}", ctx.channel().remoteAddress(), a.reason());
+            if (observability != null) {
+                observability.upgradeRefused(span, a.metricReason(), a.reason());
+            }
             HttpResponses.textAndClose(ctx, a.refusal(), a.reason());
             return;
         }
         upgrader.install(ctx.pipeline(), a.userId());
         ctx.fireChannelRead(req.retain());
+        if (observability != null) {
+            observability.upgradeAdmitted(span, a.userId());
+        }
     }
 
     @Override

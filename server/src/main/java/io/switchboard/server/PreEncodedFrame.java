@@ -21,10 +21,12 @@ final class PreEncodedFrame implements OutboundFrame {
 
     private final ByteBuf frame;
     private final int payloadSize;
+    private final boolean binary;
 
-    private PreEncodedFrame(ByteBuf frame, int payloadSize) {
+    private PreEncodedFrame(ByteBuf frame, int payloadSize, boolean binary) {
         this.frame = frame;
         this.payloadSize = payloadSize;
+        this.binary = binary;
     }
 
     /** The factory the hub uses for text frames. */
@@ -36,7 +38,7 @@ final class PreEncodedFrame implements OutboundFrame {
         ByteBuf buf = alloc.directBuffer(headerSize(utf8.length) + utf8.length);
         writeHeader(buf, OPCODE_TEXT, utf8.length);
         buf.writeBytes(utf8);
-        return new PreEncodedFrame(buf, utf8.length);
+        return new PreEncodedFrame(buf, utf8.length, false);
     }
 
     /** A binary frame with a copy of {@code payload}'s readable bytes; {@code payload} is not released. */
@@ -45,7 +47,7 @@ final class PreEncodedFrame implements OutboundFrame {
         ByteBuf buf = alloc.directBuffer(headerSize(length) + length);
         writeHeader(buf, OPCODE_BINARY, length);
         buf.writeBytes(payload, payload.readerIndex(), length);
-        return new PreEncodedFrame(buf, length);
+        return new PreEncodedFrame(buf, length, true);
     }
 
     private static int headerSize(int length) {
@@ -79,6 +81,11 @@ final class PreEncodedFrame implements OutboundFrame {
     @Override
     public int size() {
         return payloadSize;
+    }
+
+    @Override
+    public boolean binary() {
+        return binary;
     }
 
     @Override

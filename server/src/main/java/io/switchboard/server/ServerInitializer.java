@@ -103,6 +103,7 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx,
                                               io.netty.handler.codec.http.websocketx.WebSocketFrame oversized) {
+            session.metricsTransportError("message_too_big");
             session.closeForViolation(CloseCode.MESSAGE_TOO_BIG, "message too big");
         }
     }

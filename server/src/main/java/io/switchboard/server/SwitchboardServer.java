@@ -69,9 +69,14 @@ public final class SwitchboardServer implements AutoCloseable {
     private final SlidingRate messageRate = new SlidingRate(RATE_WINDOW_SECONDS);
     private volatile boolean started;
     private Channel serverChannel;
+    private final Instrumentation instrumentation;
+    private final Observability observability;
+    private Channel monitoringChannel;
 
-    private SwitchboardServer(SwitchboardConfig config) {
+    private SwitchboardServer(SwitchboardConfig config, Instrumentation instrumentation) {
         this.config = config;
+        this.instrumentation = instrumentation;
+        this.observability = new Observability(config, instrumentation);
         this.transport = Transport.best();
         int threads = config.server().ioThreads() > 0 ? config.server().ioThreads()
                 : Runtime.getRuntime().availableProcessors();
@@ -82,7 +87,7 @@ public final class SwitchboardServer implements AutoCloseable {
         MemoryHistoryStore history = new MemoryHistoryStore(config.history().size(), config.history().ttl(),
                 TimeSource.SYSTEM);
         this.hub = new Hub(config, history, PreEncodedFrame.factory(PooledByteBufAllocator.DEFAULT), codec,
-                TimeSource.SYSTEM, nodeId, version());
+                TimeSource.SYSTEM, nodeId, version(), observability.hubMetrics());
     }
 
     /**
@@ -91,7 +96,16 @@ public final class SwitchboardServer implements AutoCloseable {
      * @throws StartException when the port cannot be bound, with a message fit for a user
      */
     public static SwitchboardServer start(SwitchboardConfig config) {
-        SwitchboardServer server = new SwitchboardServer(config);
+        return start(config, Instrumentation.defaults());
+    }
+
+    /**
+     * Starts a node observed with extra health checks or a given OpenTelemetry, and returns once it listens.
+     *
+     * @throws StartException when a port cannot be bound, with a message fit for a user
+     */
+    public static SwitchboardServer start(SwitchboardConfig config, Instrumentation instrumentation) {
+        SwitchboardServer server = new SwitchboardServer(config, instrumentation);
         try {
             server.bind();
         } catch (RuntimeException | Error e) {
@@ -104,10 +118,12 @@ public final class SwitchboardServer implements AutoCloseable {
     private void bind() {
         HealthEndpoint health = new HealthEndpoint(hub, workers, version(), () -> started, draining::get,
                 messageRate);
+        instrumentation.healthChecks().forEach((name, check) -> health.register(name, check::run));
         ApiHandler api = new ApiHandler(hub, config.api().keys());
         StaticFiles files = new StaticFiles();
         ServerInitializer initializer = new ServerInitializer(config, hub,
-                upgrader -> new HttpRouter(config.websocket().path(), health, api, files, this::admit, upgrader),
+                upgrader -> new HttpRouter(config.websocket().path(), health, api, files, this::admit, upgrader,
+                        observability),
                 webSockets::decrementAndGet);
         int high = Math.min(256 * 1024, config.websocket().maxQueuedBytes() / 2);
         ServerBootstrap b = new ServerBootstrap()
@@ -138,6 +154,8 @@ public final class SwitchboardServer implements AutoCloseable {
         } catch (Exception e) {
             throw bindFailure(e);
         }
+        observability.bindServer(hub, workers, channels);
+        bindMonitoring(health);
         scheduleMaintenance();
         started = true;
         log.info("Switchboard {} listening on {}:{} (transport {}, {} event loops, WebSocket path {}, node {})",
@@ -145,12 +163,41 @@ public final class SwitchboardServer implements AutoCloseable {
                 config.websocket().path(), hub.nodeId());
     }
 
+    /** The separate monitoring listener when {@code monitoring.port} is set. */
+    private void bindMonitoring(HealthEndpoint health) {
+        int port = config.monitoring().port();
+        if (port == 0) {
+            return;
+        }
+        try {
+            monitoringChannel = MonitoringServer.bind(boss, workers, transport, config.server().host(), port,
+                    observability, health);
+            channels.add(monitoringChannel);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartException("interrupted while binding the monitoring port", e);
+        } catch (Exception e) {
+            throw bindFailure(e, port, "monitoring.port");
+        }
+        log.info("monitoring (metrics {}, /health, /ready) on {}:{}", config.monitoring().metricsPath(),
+                config.server().host(), monitoringPort());
+    }
+
+    /** The bound monitoring port, or 0 when metrics share the server port. */
+    public int monitoringPort() {
+        return monitoringChannel == null ? 0 : ((InetSocketAddress) monitoringChannel.localAddress()).getPort();
+    }
+
     private StartException bindFailure(Exception e) {
-        String where = config.server().host() + ":" + config.server().port();
+        return bindFailure(e, config.server().port(), "--port / server.port");
+    }
+
+    private StartException bindFailure(Exception e, int port, String setting) {
+        String where = config.server().host() + ":" + port;
         String message = String.valueOf(e.getMessage());
         if (e instanceof BindException || message.contains("Address already in use")) {
-            return new StartException("port " + config.server().port() + " is already in use (" + where
-                    + "); stop the other process or choose another with --port / server.port", e);
+            return new StartException("port " + port + " is already in use (" + where
+                    + "); stop the other process or choose another with " + setting, e);
         }
         if (message.contains("Cannot assign requested address")) {
             return new StartException("cannot listen on " + where + ": the address is not on this machine", e);
@@ -181,16 +228,18 @@ public final class SwitchboardServer implements AutoCloseable {
     /** Upgrade admission: refuse while draining or full; take the user id from {@code ?id=}. */
     private HttpRouter.Admission admit(FullHttpRequest req) {
         if (draining.get()) {
-            return HttpRouter.Admission.refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, "server is draining");
+            return HttpRouter.Admission.refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, "server is draining",
+                    "draining");
         }
         String id = HttpRouter.queryParam(req, "id");
         if (id != null && !Names.isValidUserId(id)) {
-            return HttpRouter.Admission.refuse(HttpResponseStatus.BAD_REQUEST, "id must match [A-Za-z0-9_.:@-]{1,64}");
+            return HttpRouter.Admission.refuse(HttpResponseStatus.BAD_REQUEST, "id must match [A-Za-z0-9_.:@-]{1,64}",
+                    "bad_request");
         }
         if (webSockets.incrementAndGet() > config.websocket().maxConnections()) {
             webSockets.decrementAndGet();
             return HttpRouter.Admission.refuse(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    "server is full (websocket.maxConnections)");
+                    "server is full (websocket.maxConnections)", "full");
         }
         return HttpRouter.Admission.accept(id != null ? id : "anon-" + Long.toString(
                 ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36));
@@ -275,6 +324,7 @@ public final class SwitchboardServer implements AutoCloseable {
             workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
             boss.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
             workers.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+            observability.close();
             log.info("Switchboard stopped");
         } finally {
             terminated.countDown();

@@ -21,6 +21,7 @@ import io.switchboard.core.HubException;
 import io.switchboard.core.OutboundFrame;
 import io.switchboard.core.Session;
 import io.switchboard.core.Shard;
+import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.protocol.BinaryOp;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.ErrorCode;
@@ -54,6 +55,8 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
     /** When the outbound buffer went above its high-water mark, 0 while below. Event loop only. */
     private long backloggedSince;
     private String remoteAddress = "?";
+    /** Set once the peer sent a close frame: a reset after it still counts as a client close. Event loop only. */
+    private boolean peerSentClose;
 
     WebSocketSessionHandler(Hub hub, CommandHandler commands, String userId, int maxQueuedBytes, Runnable onClosed) {
         this.hub = hub;
@@ -67,6 +70,16 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
         return connection;
     }
 
+    /** Counts a transport error of this connection. */
+    void metricsTransportError(String type) {
+        hub.metrics().transportError(type);
+    }
+
+    /** The channel once the handshake completed, else null. */
+    Channel channel() {
+        return channel;
+    }
+
     /**
      * A stage for in front of the protocol handler that records every inbound frame, pings included,
      * as activity for the heartbeat timeout.
@@ -77,6 +90,7 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                 if (connection != null && msg instanceof WebSocketFrame) {
                     connection.touch(hub.time().nanoTime());
+                    peerSentClose |= msg instanceof CloseWebSocketFrame;
                 }
                 ctx.fireChannelRead(msg);
             }
@@ -155,8 +169,16 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
 
     /** PROTOCOL.md section 7: echo {@code 0x01}, control {@code 0x02}, room publish {@code 0x10}; else 1003. */
     private void onBinary(ChannelHandlerContext ctx, ByteBuf in) {
+        long start = hub.time().nanoTime();
         hub.stats().received();
+        hub.metrics().messageReceived(HubMetrics.FrameType.BINARY, in.readableBytes());
+        onBinaryOp(ctx, in);
+        hub.metrics().commandProcessed(connection, "binary", start, hub.time().nanoTime(), null);
+    }
+
+    private void onBinaryOp(ChannelHandlerContext ctx, ByteBuf in) {
         if (!in.isReadable()) {
+            hub.metrics().transportError("bad_binary");
             closeForViolation(CloseCode.UNSUPPORTED_DATA, "empty binary frame");
             return;
         }
@@ -178,18 +200,23 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
                 sendBinary(ctx.alloc().buffer(1).writeByte(BinaryOp.CONTROL_ACK));
             }
             case BinaryOp.ROOM_PUBLISH -> relay(ctx, in);
-            default -> closeForViolation(CloseCode.UNSUPPORTED_DATA, "unknown binary op");
+            default -> {
+                hub.metrics().transportError("bad_binary");
+                closeForViolation(CloseCode.UNSUPPORTED_DATA, "unknown binary op");
+            }
         }
     }
 
     /** The payload of an op + 3-byte length frame, or null after closing with 1003 when the length lies. */
     private ByteBuf lengthPrefixedPayload(ByteBuf in) {
         if (in.readableBytes() < BinaryOp.LENGTH_PREFIXED_HEADER) {
+            hub.metrics().transportError("bad_binary");
             closeForViolation(CloseCode.UNSUPPORTED_DATA, "binary frame too short");
             return null;
         }
         int length = in.getUnsignedMedium(in.readerIndex() + 1);
         if (length != in.readableBytes() - BinaryOp.LENGTH_PREFIXED_HEADER) {
+            hub.metrics().transportError("bad_binary");
             closeForViolation(CloseCode.UNSUPPORTED_DATA, "binary length does not match the frame");
             return null;
         }
@@ -236,6 +263,7 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
     }
 
     private void sendBinary(ByteBuf payload) {
+        hub.metrics().messagesSent(HubMetrics.FrameType.BINARY, 1, payload.readableBytes());
         channel.writeAndFlush(new BinaryWebSocketFrame(payload), channel.voidPromise());
     }
 
@@ -257,8 +285,11 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.debug("connection {} failed: {}", connection, cause.toString());
+        if (!peerSentClose) {
+            hub.metrics().transportError("exception");
+        }
         if (connection != null) {
-            hub.disconnect(connection, DisconnectReason.ERROR);
+            hub.disconnect(connection, peerSentClose ? DisconnectReason.CLIENT_CLOSE : DisconnectReason.ERROR);
         }
         ctx.close();
     }

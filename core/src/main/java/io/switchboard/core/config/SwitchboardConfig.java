@@ -20,7 +20,8 @@ public record SwitchboardConfig(
         Api api,
         Redis redis,
         Monitoring monitoring,
-        Security security) {
+        Security security,
+        Tracing tracing) {
 
     /** Shown instead of a secret (API keys, passwords, JWT secret) in messages and {@code toString}. */
     public static final String HIDDEN = "hidden";
@@ -35,12 +36,20 @@ public record SwitchboardConfig(
         Objects.requireNonNull(redis, "redis");
         Objects.requireNonNull(monitoring, "monitoring");
         Objects.requireNonNull(security, "security");
+        Objects.requireNonNull(tracing, "tracing");
+    }
+
+    /** A configuration with tracing at its defaults (off), for callers written before tracing existed. */
+    public SwitchboardConfig(Server server, WebSocket websocket, Hub hub, History history, Shutdown shutdown, Api api,
+                             Redis redis, Monitoring monitoring, Security security) {
+        this(server, websocket, hub, history, shutdown, api, redis, monitoring, security, Tracing.defaults());
     }
 
     /** The documented defaults: what {@code switchboard serve} runs with when nothing is configured. */
     public static SwitchboardConfig defaults() {
         return new SwitchboardConfig(Server.defaults(), WebSocket.defaults(), Hub.defaults(), History.defaults(),
-                Shutdown.defaults(), Api.defaults(), Redis.defaults(), Monitoring.defaults(), Security.defaults());
+                Shutdown.defaults(), Api.defaults(), Redis.defaults(), Monitoring.defaults(), Security.defaults(),
+                Tracing.defaults());
     }
 
     /**
@@ -238,10 +247,11 @@ public record SwitchboardConfig(
     }
 
     /**
-     * Metrics endpoint. Read and validated; {@code /metrics} is not served yet.
+     * Metrics endpoint.
      *
-     * @param enabled serve Prometheus metrics
-     * @param port separate port for metrics; 0 means the server port
+     * @param enabled record metrics and serve them in the Prometheus text format; false records nothing
+     * @param port separate port for metrics, health and readiness (loopback-only setups, scrapers on
+     *     another network); 0 means the server port
      * @param metricsPath path of the Prometheus endpoint
      */
     public record Monitoring(boolean enabled, int port, String metricsPath) {
@@ -286,6 +296,34 @@ public record SwitchboardConfig(
 
         public static Security defaults() {
             return new Security(false, "", List.of(), 100, 200);
+        }
+    }
+
+    /**
+     * OpenTelemetry tracing.
+     *
+     * @param endpoint OTLP/HTTP traces endpoint (e.g. {@code http://collector:4318/v1/traces}); empty turns
+     *     tracing off, at no cost
+     * @param serviceName the {@code service.name} resource attribute of exported spans
+     * @param samplePercent share of new traces recorded (upgrades without a sampled parent)
+     */
+    public record Tracing(String endpoint, String serviceName, int samplePercent) {
+        public Tracing {
+            Check.notNull("tracing.endpoint", endpoint);
+            if (!endpoint.isEmpty() && !endpoint.matches("https?://.+")) {
+                throw new ConfigException("tracing.endpoint", endpoint, "must be an http:// or https:// URL");
+            }
+            Check.notBlank("tracing.serviceName", serviceName);
+            Check.range("tracing.samplePercent", samplePercent, 0, 100);
+        }
+
+        /** Whether spans are recorded and exported. */
+        public boolean enabled() {
+            return !endpoint.isEmpty();
+        }
+
+        public static Tracing defaults() {
+            return new Tracing("", "switchboard", 100);
         }
     }
 }

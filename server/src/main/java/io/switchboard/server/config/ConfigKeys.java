@@ -39,7 +39,7 @@ public final class ConfigKeys {
     private static final Set<String> SECRETS = Set.of("api.keys", "redis.password", "security.jwtSecret");
 
     /** Sections the server reads and validates but does not act on yet. */
-    private static final Set<String> NOT_USED_YET = Set.of("redis", "monitoring", "security");
+    private static final Set<String> NOT_USED_YET = Set.of("redis", "security");
 
     /** First sentence of each section record's javadoc. */
     private static final Map<String, String> SECTION_DESCRIPTIONS = Map.of(
@@ -51,7 +51,8 @@ public final class ConfigKeys {
             "api", "Backend HTTP API.",
             "redis", "Redis connection for scale-out.",
             "monitoring", "Metrics endpoint.",
-            "security", "Authentication, origins and rate limits.");
+            "security", "Authentication, origins and rate limits.",
+            "tracing", "OpenTelemetry tracing.");
 
     /** The records' {@code @param} texts, {@code {@code x}} written as {@code `x`}. */
     private static final Map<String, String> DESCRIPTIONS = Map.ofEntries(
@@ -93,14 +94,20 @@ public final class ConfigKeys {
             Map.entry("redis.port", "Redis server port"),
             Map.entry("redis.password", "Redis password; empty means no AUTH"),
             Map.entry("redis.db", "Redis database index"),
-            Map.entry("monitoring.enabled", "serve Prometheus metrics"),
-            Map.entry("monitoring.port", "separate port for metrics; 0 means the server port"),
+            Map.entry("monitoring.enabled",
+                    "record metrics and serve them in the Prometheus text format; false records nothing"),
+            Map.entry("monitoring.port", "separate port for metrics, health and readiness (loopback-only setups, "
+                    + "scrapers on another network); 0 means the server port"),
             Map.entry("monitoring.metricsPath", "path of the Prometheus endpoint"),
             Map.entry("security.requireAuth", "reject WebSocket upgrades without a valid token"),
             Map.entry("security.jwtSecret", "HMAC secret that verifies client JWTs"),
             Map.entry("security.allowedOrigins", "Origin headers accepted on upgrade; empty means any"),
             Map.entry("security.rateLimitRps", "commands per second allowed per connection"),
-            Map.entry("security.rateLimitBurst", "commands allowed in a burst above the rate"));
+            Map.entry("security.rateLimitBurst", "commands allowed in a burst above the rate"),
+            Map.entry("tracing.endpoint", "OTLP/HTTP traces endpoint (e.g. `http://collector:4318/v1/traces`); "
+                    + "empty turns tracing off, at no cost"),
+            Map.entry("tracing.serviceName", "the `service.name` resource attribute of exported spans"),
+            Map.entry("tracing.samplePercent", "share of new traces recorded (upgrades without a sampled parent)"));
 
     /**
      * One section: a component of {@link SwitchboardConfig} and its record.

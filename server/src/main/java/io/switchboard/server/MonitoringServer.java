@@ -1,0 +1,75 @@
+package io.switchboard.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.QueryStringDecoder;
+
+/**
+ * The listener on {@code monitoring.port}: the metrics path, {@code /health} and {@code /ready}, nothing
+ * else (no WebSocket, no API), so it can be exposed to scrapers and probes on another network than
+ * clients. Shares the server's event loops.
+ */
+final class MonitoringServer {
+    private MonitoringServer() {
+    }
+
+    static Channel bind(EventLoopGroup boss, EventLoopGroup workers, Transport transport, String host, int port,
+                        Observability observability, HealthEndpoint health) throws InterruptedException {
+        Router router = new Router(observability, health);
+        return new ServerBootstrap().group(boss, workers).channel(transport.serverChannel())
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast("http", new HttpServerCodec(ServerInitializer.MAX_INITIAL_LINE_BYTES,
+                                ServerInitializer.MAX_HEADER_BYTES, 8192));
+                        ch.pipeline().addLast("aggregator", new HttpObjectAggregator(64 * 1024));
+                        ch.pipeline().addLast("router", router);
+                    }
+                })
+                .bind(host, port).sync().channel();
+    }
+
+    /** Routes monitoring requests. Shared by every channel; stateless. */
+    @ChannelHandler.Sharable
+    private static final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
+        private final Observability observability;
+        private final HealthEndpoint health;
+
+        Router(Observability observability, HealthEndpoint health) {
+            this.observability = observability;
+            this.health = health;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            String path = new QueryStringDecoder(req.uri()).path();
+            boolean get = req.method().equals(HttpMethod.GET) || req.method().equals(HttpMethod.HEAD);
+            if (!req.decoderResult().isSuccess()) {
+                HttpResponses.textAndClose(ctx, HttpResponseStatus.BAD_REQUEST, "malformed HTTP request");
+            } else if (get && observability.metricsPath(path)) {
+                observability.scrape(ctx, req);
+            } else if (get && path.equals("/health")) {
+                health.health(ctx, req.retain());
+            } else if (get && path.equals("/ready")) {
+                health.ready(ctx, req);
+            } else {
+                HttpResponses.text(ctx, req, HttpResponseStatus.NOT_FOUND, "not found");
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,210 @@
+package io.switchboard.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.switchboard.core.config.SwitchboardConfig;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code GET /metrics} after a scripted session over real sockets: every series of issue 4 moves by
+ * exactly what the session did.
+ */
+class MetricsTest {
+    /** A small outbound cap, so a consumer that stops reading overflows it after a few messages. */
+    private static final int MAX_QUEUED = 16 * 1024;
+    private SwitchboardServer server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private static SwitchboardConfig config(SwitchboardConfig.Monitoring monitoring) {
+        SwitchboardConfig c = TestServers.with(TestServers.ws(Duration.ofSeconds(25), Duration.ofSeconds(60),
+                Duration.ofSeconds(10), 65536, 65536, MAX_QUEUED, 100, 10, 1000));
+        SwitchboardConfig.WebSocket ws = c.websocket();
+        // A small server send buffer makes the outbound queue fill sooner.
+        ws = new SwitchboardConfig.WebSocket(ws.path(), ws.maxConnections(), ws.readBufferBytes(), 4096,
+                ws.handshakeTimeout(), ws.pingInterval(), ws.pongTimeout(), ws.writeWait(), ws.maxFrameBytes(),
+                ws.maxMessageBytes(), ws.maxQueuedBytes(), ws.maxRoomsPerConnection(), ws.maxInvalidMessages(),
+                ws.enableCompression());
+        return new SwitchboardConfig(c.server(), ws, c.hub(), c.history(), c.shutdown(), c.api(), c.redis(),
+                monitoring, c.security());
+    }
+
+    /** Retries the assertions on fresh scrapes for a while: the event loops record just after they reply. */
+    private static Scrape eventually(int port, Consumer<Scrape> assertions) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        AtomicReference<AssertionError> last = new AtomicReference<>();
+        while (System.nanoTime() < deadline) {
+            Scrape s = Scrape.of(port, "/metrics");
+            try {
+                assertions.accept(s);
+                return s;
+            } catch (AssertionError e) {
+                last.set(e);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+        throw last.get();
+    }
+
+    @Test
+    void aScriptedSessionMovesEverySeriesByWhatItDid() {
+        server = SwitchboardServer.start(config(SwitchboardConfig.Monitoring.defaults()));
+        int port = server.port();
+        Scrape fresh = Scrape.of(port, "/metrics");
+        assertThat(fresh.value("websocket_active_connections")).isZero();
+        assertThat(fresh.value("websocket_connections_total", "status", "rejected")).isZero();
+        assertThat(fresh.value("websocket_connections_total", "status", "rejected", "reason", "origin")).isZero();
+
+        WsClient a = WsClient.welcomed(port, "alice");
+        WsClient b = WsClient.welcomed(port, "bob");
+        a.send("{\"type\":\"join_room\",\"room\":\"r\",\"id\":1}");
+        a.next("room_joined");
+        b.send("{\"type\":\"join_room\",\"room\":\"r\",\"id\":1}");
+        b.next("room_joined");
+        a.next("user_joined_room");
+        a.send("{\"type\":\"room_message\",\"room\":\"r\",\"content\":\"hello\",\"id\":2}");
+        a.next("ack");
+        assertThat(b.next("room_message").path("content").asText()).isEqualTo("hello");
+        a.send("not json");
+        assertThat(a.next("error").path("code").asText()).isEqualTo("invalid_json");
+        a.send("{\"type\":\"leave_room\",\"room\":\"nope\",\"id\":3}");
+        assertThat(a.next("error").path("code").asText()).isEqualTo("not_in_room");
+        a.sendBinary(new byte[] {0x01, 0, 0, 2, 'h', 'i'});
+        assertThat(a.nextBinary()).hasSize(6);
+        assertThatThrownBy(() -> WsClient.connect(port, "bad!id")).isNotNull();
+
+        eventually(port, s -> {
+            assertThat(s.value("websocket_active_connections")).isEqualTo(2);
+            assertThat(s.value("websocket_connections_total", "status", "accepted")).isEqualTo(2);
+            assertThat(s.value("websocket_connections_total", "status", "rejected", "reason", "bad_request"))
+                    .isEqualTo(1);
+            // join, join, publish, "not json", leave
+            assertThat(s.value("websocket_messages_total", "direction", "inbound", "type", "text")).isEqualTo(5);
+            assertThat(s.value("websocket_messages_total", "direction", "inbound", "type", "binary")).isEqualTo(1);
+            // 2 welcomes, 2 room_joined, user_joined_room, ack, room_message, 2 errors
+            assertThat(s.value("websocket_messages_total", "direction", "outbound", "type", "text")).isEqualTo(9);
+            assertThat(s.value("websocket_messages_total", "direction", "outbound", "type", "binary")).isEqualTo(1);
+            assertThat(s.value("websocket_message_size_bytes_count", "direction", "inbound", "type", "text"))
+                    .isEqualTo(5);
+            assertThat(s.value("websocket_message_size_bytes_sum", "direction", "inbound", "type", "binary"))
+                    .isEqualTo(6);
+            assertThat(s.value("websocket_message_size_bytes_count", "direction", "outbound", "type", "text"))
+                    .isEqualTo(9);
+            assertThat(s.value("websocket_message_processing_duration_seconds_count", "message_type", "join_room"))
+                    .isEqualTo(2);
+            assertThat(s.value("websocket_message_processing_duration_seconds_count",
+                    "message_type", "room_message")).isEqualTo(1);
+            assertThat(s.value("websocket_message_processing_duration_seconds_count", "message_type", "invalid"))
+                    .isEqualTo(1);
+            assertThat(s.value("websocket_message_processing_duration_seconds_count", "message_type", "leave_room"))
+                    .isEqualTo(1);
+            assertThat(s.value("websocket_message_processing_duration_seconds_count", "message_type", "binary"))
+                    .isEqualTo(1);
+            assertThat(s.value("websocket_errors_total", "error_type", "invalid_json", "component", "protocol"))
+                    .isEqualTo(1);
+            assertThat(s.value("websocket_errors_total", "error_type", "not_in_room", "component", "command"))
+                    .isEqualTo(1);
+            assertThat(s.value("websocket_errors_total")).isEqualTo(2);
+            assertThat(s.value("websocket_rooms_total")).isEqualTo(1);
+            assertThat(s.value("websocket_clients_per_room_count")).isEqualTo(2);
+            assertThat(s.value("websocket_clients_per_room_sum")).isEqualTo(1 + 2);
+            assertThat(s.value("websocket_connection_duration_seconds_count")).isZero();
+        });
+
+        // A member that stops reading overflows its outbound cap and is closed as a slow consumer (bob leaves
+        // first: only the slow member receives the flood).
+        b.send("{\"type\":\"leave_room\",\"room\":\"r\",\"id\":4}");
+        b.next("room_left");
+        WsClient slow = WsClient.connectNotReading(port, "slow");
+        slow.send("{\"type\":\"join_room\",\"room\":\"r\"}");
+        eventually(port, s -> assertThat(s.value("websocket_clients_per_room_count")).isEqualTo(3));
+        String big = "x".repeat(8_000);
+        for (int i = 0; i < 4000 && !slow.closeCode.isDone(); i++) {
+            a.send("{\"type\":\"room_message\",\"room\":\"r\",\"content\":\"" + big + "\"}");
+            if (i % 20 == 19 && closedAsSlow(port)) {
+                break;
+            }
+        }
+        eventually(port, s -> {
+            assertThat(s.value("websocket_slow_consumer_closes_total")).isEqualTo(1);
+            assertThat(s.value("websocket_connection_duration_seconds_count", "disconnect_reason", "slow_consumer"))
+                    .isEqualTo(1);
+            assertThat(s.value("websocket_connections_total", "status", "accepted")).isEqualTo(3);
+        });
+        slow.close();
+
+        for (WsClient c : new WsClient[] {a, b}) {
+            c.ws.sendClose(1000, "bye").join();
+            assertThat(c.awaitClose()).isEqualTo(1000);
+            c.close();
+        }
+        eventually(port, s -> {
+            assertThat(s.value("websocket_active_connections")).isZero();
+            assertThat(s.value("websocket_connection_duration_seconds_count", "disconnect_reason", "client_close"))
+                    .isEqualTo(2);
+            assertThat(s.value("websocket_connection_duration_seconds_count")).isEqualTo(3);
+            assertThat(s.value("websocket_rooms_total")).isZero();
+        });
+    }
+
+    private static boolean closedAsSlow(int port) {
+        return Scrape.of(port, "/metrics").value("websocket_slow_consumer_closes_total") >= 1;
+    }
+
+    @Test
+    void theScrapeCarriesMemoryFanOutJvmAndEventLoopSeries() {
+        server = SwitchboardServer.start(config(SwitchboardConfig.Monitoring.defaults()));
+        Scrape s = Scrape.of(server.port(), "/metrics");
+        assertThat(s.value("websocket_memory_usage_bytes", "component", "heap")).isPositive();
+        assertThat(s.value("websocket_memory_usage_bytes", "component", "netty_direct")).isNotNegative();
+        assertThat(s.value("websocket_memory_usage_bytes", "component", "queued_outbound")).isZero();
+        assertThat(s.value("websocket_fanout_pending_tasks")).isZero();
+        assertThat(s.value("websocket_fanout_dropped_total")).isZero();
+        assertThat(s.has("jvm_memory_used_bytes")).isTrue();
+        assertThat(s.has("jvm_threads_live_threads")).isTrue();
+        assertThat(s.has("netty_eventexecutor_tasks_pending")).isTrue();
+        assertThat(s.has("netty_allocator_memory_used")).isTrue();
+    }
+
+    @Test
+    void aSeparateMonitoringPortServesMetricsHealthAndReadinessAndTheMainPortDoesNot() throws IOException {
+        int monitoringPort;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            monitoringPort = probe.getLocalPort();
+        }
+        server = SwitchboardServer.start(config(new SwitchboardConfig.Monitoring(true, monitoringPort, "/prom")));
+        assertThat(server.monitoringPort()).isEqualTo(monitoringPort);
+        assertThat(Scrape.of(monitoringPort, "/prom").value("websocket_active_connections")).isZero();
+        assertThat(Scrape.get(monitoringPort, "/health").statusCode()).isEqualTo(200);
+        assertThat(Scrape.get(monitoringPort, "/ready").statusCode()).isEqualTo(200);
+        assertThat(Scrape.get(monitoringPort, "/ws").statusCode()).isEqualTo(404);
+        assertThat(Scrape.get(server.port(), "/prom").statusCode()).isEqualTo(404);
+        assertThat(Scrape.get(server.port(), "/metrics").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void monitoringDisabledServesNoMetrics() {
+        server = SwitchboardServer.start(config(new SwitchboardConfig.Monitoring(false, 0, "/metrics")));
+        assertThat(Scrape.get(server.port(), "/metrics").statusCode()).isEqualTo(404);
+        try (WsClient c = WsClient.welcomed(server.port(), "alice")) {
+            c.send("{\"type\":\"ping\"}");
+            c.next("pong");
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package io.switchboard.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.switchboard.core.config.SwitchboardConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Spans for upgrades (parented by the request's {@code traceparent}) and for each inbound command. */
+class TracingTest {
+    private static final String TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+    private static final String PARENT_SPAN_ID = "00f067aa0ba902b7";
+
+    private final InMemorySpanExporter spans = InMemorySpanExporter.create();
+    private SdkTracerProvider provider;
+    private SwitchboardServer server;
+
+    @BeforeEach
+    void start() {
+        provider = SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build();
+        OpenTelemetrySdk otel = OpenTelemetrySdk.builder().setTracerProvider(provider).build();
+        server = SwitchboardServer.start(TestServers.config(), Instrumentation.defaults().withOpenTelemetry(otel));
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+        provider.close();
+    }
+
+    /** A raw JDK WebSocket that sends extra upgrade headers and collects text messages. */
+    private static WebSocket connect(int port, String query, LinkedBlockingQueue<String> received, String... headers) {
+        WebSocket.Builder b = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return b.buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws" + query), new WebSocket.Listener() {
+            private final StringBuilder text = new StringBuilder();
+
+            @Override
+            public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+                text.append(data);
+                if (last) {
+                    received.add(text.toString());
+                    text.setLength(0);
+                }
+                ws.request(1);
+                return null;
+            }
+        }).join();
+    }
+
+    private SpanData awaitSpan(String name) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < deadline) {
+            for (SpanData s : spans.getFinishedSpanItems()) {
+                if (s.getName().equals(name)) {
+                    return s;
+                }
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no span " + name + " in " + spans.getFinishedSpanItems());
+    }
+
+    private static String next(LinkedBlockingQueue<String> q) throws InterruptedException {
+        String m = q.poll(5, TimeUnit.SECONDS);
+        assertThat(m).as("a message").isNotNull();
+        return m;
+    }
+
+    @Test
+    void theUpgradeSpanContinuesTheTraceOfTheTraceparentHeader() throws Exception {
+        LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
+        WebSocket ws = connect(server.port(), "?id=alice&token=secret-token-value", received,
+                "traceparent", "00-" + TRACE_ID + "-" + PARENT_SPAN_ID + "-01");
+        assertThat(next(received)).contains("\"welcome\"");
+
+        SpanData upgrade = awaitSpan(Tracing.UPGRADE_SPAN_NAME);
+        assertThat(upgrade.getTraceId()).isEqualTo(TRACE_ID);
+        assertThat(upgrade.getParentSpanId()).isEqualTo(PARENT_SPAN_ID);
+        assertThat(upgrade.getKind()).isEqualTo(SpanKind.SERVER);
+        assertThat(upgrade.getAttributes().asMap().toString()).doesNotContain("secret-token-value");
+
+        ws.sendText("{\"type\":\"ping\",\"id\":1}", true).join();
+        assertThat(next(received)).contains("\"pong\"");
+        SpanData ping = awaitSpan("websocket.process_ping");
+        assertThat(ping.getTraceId()).isEqualTo(TRACE_ID);
+        assertThat(ping.getParentSpanId()).isEqualTo(upgrade.getSpanId());
+        assertThat(ping.getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
+
+        ws.sendText("{\"type\":\"leave_room\",\"room\":\"nope\"}", true).join();
+        assertThat(next(received)).contains("not_in_room");
+        SpanData leave = awaitSpan("websocket.process_leave_room");
+        assertThat(leave.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+        ws.abort();
+    }
+
+    @Test
+    void anUpgradeWithoutTraceparentStartsANewTraceAndARefusalIsAnErrorSpan() throws Exception {
+        LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
+        WebSocket ws = connect(server.port(), "?id=bob", received);
+        assertThat(next(received)).contains("\"welcome\"");
+        SpanData upgrade = awaitSpan(Tracing.UPGRADE_SPAN_NAME);
+        assertThat(upgrade.getParentSpanContext().isValid()).isFalse();
+        ws.abort();
+
+        spans.reset();
+        CompletableFuture<WebSocket> refused = HttpClient.newHttpClient().newWebSocketBuilder()
+                .buildAsync(URI.create("ws://127.0.0.1:" + server.port() + "/ws?id=bad!id"),
+                        new WebSocket.Listener() { });
+        assertThat(refused).failsWithin(Duration.ofSeconds(5));
+        SpanData refusal = awaitSpan(Tracing.UPGRADE_SPAN_NAME);
+        assertThat(refusal.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+    }
+
+    @Test
+    void withoutAnEndpointOrAnInjectedOpenTelemetryThereIsNoTracing() {
+        Observability off = new Observability(SwitchboardConfig.defaults(), Instrumentation.defaults());
+        try {
+            assertThat(off.tracingEnabled()).isFalse();
+            assertThat(off.hubMetrics()).isInstanceOf(MicrometerHubMetrics.class);
+        } finally {
+            off.close();
+        }
+        SwitchboardConfig.Tracing on = new SwitchboardConfig.Tracing("http://127.0.0.1:4318/v1/traces", "sb", 100);
+        Tracing tracing = Tracing.create(on, null);
+        assertThat(tracing).isNotNull();
+        tracing.close();
+        assertThat(Tracing.create(SwitchboardConfig.Tracing.defaults(), null)).isNull();
+    }
+}
