@@ -1,5 +1,6 @@
 package io.switchboard.server;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
@@ -10,8 +11,11 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.switchboard.core.auth.Grants;
 import java.util.List;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,12 +31,12 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final HealthEndpoint health;
     private final ApiHandler api;
     private final StaticFiles files;
-    private final Function<FullHttpRequest, Admission> admission;
+    private final BiFunction<Channel, FullHttpRequest, Admission> admission;
 
-    /** Whether an upgrade may proceed: the user id to use, or the status and text to refuse with. */
-    record Admission(String userId, HttpResponseStatus refusal, String reason) {
-        static Admission accept(String userId) {
-            return new Admission(userId, null, null);
+    /** Whether an upgrade may proceed: the connection's grants, or the status and text to refuse with. */
+    record Admission(Grants grants, HttpResponseStatus refusal, String reason) {
+        static Admission accept(Grants grants) {
+            return new Admission(grants, null, null);
         }
 
         static Admission refuse(HttpResponseStatus status, String reason) {
@@ -42,13 +46,13 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     /** Installs the WebSocket stages behind the router for an admitted upgrade. */
     interface Upgrader {
-        void install(ChannelPipeline pipeline, String userId);
+        void install(ChannelPipeline pipeline, Grants grants);
     }
 
     private final Upgrader upgrader;
 
     HttpRouter(String wsPath, HealthEndpoint health, ApiHandler api, StaticFiles files,
-               Function<FullHttpRequest, Admission> admission, Upgrader upgrader) {
+               BiFunction<Channel, FullHttpRequest, Admission> admission, Upgrader upgrader) {
         this.wsPath = wsPath;
         this.health = health;
         this.api = api;
@@ -60,7 +64,19 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
         if (!req.decoderResult().isSuccess()) {
-            HttpResponses.textAndClose(ctx, HttpResponseStatus.BAD_REQUEST, "malformed HTTP request");
+            Throwable cause = req.decoderResult().cause();
+            if (cause instanceof TooLongHttpHeaderException) {
+                log.info("refused request from {}: headers larger than security.maxHeaderBytes",
+                        ctx.channel().remoteAddress());
+                HttpResponses.textAndClose(ctx, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                        "request headers too large");
+            } else if (cause instanceof TooLongHttpLineException) {
+                log.info("refused request from {}: request line larger than security.maxHeaderBytes",
+                        ctx.channel().remoteAddress());
+                HttpResponses.textAndClose(ctx, HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long");
+            } else {
+                HttpResponses.textAndClose(ctx, HttpResponseStatus.BAD_REQUEST, "malformed HTTP request");
+            }
             return;
         }
         String path = new QueryStringDecoder(req.uri()).path();
@@ -93,13 +109,13 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     "expected a WebSocket upgrade (GET with Upgrade: websocket)");
             return;
         }
-        Admission a = admission.apply(req);
+        Admission a = admission.apply(ctx.channel(), req);
         if (a.refusal() != null) {
             log.info("refused upgrade from {}: {}", ctx.channel().remoteAddress(), a.reason());
             HttpResponses.textAndClose(ctx, a.refusal(), a.reason());
             return;
         }
-        upgrader.install(ctx.pipeline(), a.userId());
+        upgrader.install(ctx.pipeline(), a.grants());
         ctx.fireChannelRead(req.retain());
     }
 

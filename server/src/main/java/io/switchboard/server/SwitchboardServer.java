@@ -17,8 +17,10 @@ import io.switchboard.core.DisconnectReason;
 import io.switchboard.core.Hub;
 import io.switchboard.core.SlidingRate;
 import io.switchboard.core.TimeSource;
+import io.switchboard.core.auth.TokenVerifier;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.history.MemoryHistoryStore;
+import io.switchboard.core.limit.SecurityCounters;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.Names;
@@ -67,6 +69,9 @@ public final class SwitchboardServer implements AutoCloseable {
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final SlidingRate messageRate = new SlidingRate(RATE_WINDOW_SECONDS);
+    /** Refusals of every security limit; the metrics SPI reads {@link SecurityCounters#snapshot()}. */
+    private final SecurityCounters securityCounters = new SecurityCounters();
+    private TokenVerifier tokens;
     private volatile boolean started;
     private Channel serverChannel;
 
@@ -106,9 +111,18 @@ public final class SwitchboardServer implements AutoCloseable {
                 messageRate);
         ApiHandler api = new ApiHandler(hub, config.api().keys());
         StaticFiles files = new StaticFiles();
+        io.netty.handler.ssl.SslContext tls;
+        try {
+            tokens = config.security().requireAuth() ? TokenVerifier.create(config.security()) : null;
+            tls = TlsContexts.server(config.security());
+        } catch (IOException e) {
+            throw new StartException(e.getMessage(), e);
+        }
+        UpgradeGuard guard = new UpgradeGuard(config, tokens, webSockets, draining::get, securityCounters,
+                TimeSource.SYSTEM);
         ServerInitializer initializer = new ServerInitializer(config, hub,
-                upgrader -> new HttpRouter(config.websocket().path(), health, api, files, this::admit, upgrader),
-                webSockets::decrementAndGet);
+                upgrader -> new HttpRouter(config.websocket().path(), health, api, files, guard::admit, upgrader),
+                webSockets::decrementAndGet, tokens, tls, securityCounters);
         int high = Math.min(256 * 1024, config.websocket().maxQueuedBytes() / 2);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
@@ -143,6 +157,21 @@ public final class SwitchboardServer implements AutoCloseable {
         log.info("Switchboard {} listening on {}:{} (transport {}, {} event loops, WebSocket path {}, node {})",
                 version(), config.server().host(), port(), transport.label(), workers.executorCount(),
                 config.websocket().path(), hub.nodeId());
+        logSecurity();
+    }
+
+    /** One line with every security setting in force, so an operator sees the door as configured. */
+    private void logSecurity() {
+        SwitchboardConfig.Security s = config.security();
+        log.info("security: tls={} auth={}{} origins={} rooms={} rate={}/s burst={} closeAfter={} violations"
+                        + " perIp={} perUser={} handshakesPerIpPerSecond={} maxConnections={} maxHeaderBytes={}"
+                        + " handshakeTimeout={}ms maxFrameBytes={} maxMessageBytes={} compression={}",
+                s.enableTls(), s.requireAuth(), s.requireAuth() ? " " + s.jwtAlgorithms() : "",
+                s.allowedOrigins().isEmpty() ? "same-host" : s.allowedOrigins(), s.allowedRooms(), s.rateLimitRps(),
+                s.rateLimitBurst(), s.maxRateLimitViolations(), s.maxConnectionsPerIp(), s.maxConnectionsPerUser(),
+                s.maxHandshakesPerIpPerSecond(), config.websocket().maxConnections(), s.maxHeaderBytes(),
+                config.websocket().handshakeTimeout().toMillis(), config.websocket().maxFrameBytes(),
+                config.websocket().maxMessageBytes(), config.websocket().enableCompression());
     }
 
     private StartException bindFailure(Exception e) {
@@ -178,24 +207,6 @@ public final class SwitchboardServer implements AutoCloseable {
         first.scheduleAtFixedRate(hub::sweepHistory, HISTORY_SWEEP_SECONDS, HISTORY_SWEEP_SECONDS, TimeUnit.SECONDS);
     }
 
-    /** Upgrade admission: refuse while draining or full; take the user id from {@code ?id=}. */
-    private HttpRouter.Admission admit(FullHttpRequest req) {
-        if (draining.get()) {
-            return HttpRouter.Admission.refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, "server is draining");
-        }
-        String id = HttpRouter.queryParam(req, "id");
-        if (id != null && !Names.isValidUserId(id)) {
-            return HttpRouter.Admission.refuse(HttpResponseStatus.BAD_REQUEST, "id must match [A-Za-z0-9_.:@-]{1,64}");
-        }
-        if (webSockets.incrementAndGet() > config.websocket().maxConnections()) {
-            webSockets.decrementAndGet();
-            return HttpRouter.Admission.refuse(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    "server is full (websocket.maxConnections)");
-        }
-        return HttpRouter.Admission.accept(id != null ? id : "anon-" + Long.toString(
-                ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36));
-    }
-
     /** The bound port (useful with port 0). */
     public int port() {
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();
@@ -203,6 +214,11 @@ public final class SwitchboardServer implements AutoCloseable {
 
     public Hub hub() {
         return hub;
+    }
+
+    /** Refusal counts of every security limit, for metrics. */
+    public SecurityCounters securityCounters() {
+        return securityCounters;
     }
 
     /** {@code epoll} or {@code nio}. */
@@ -275,6 +291,9 @@ public final class SwitchboardServer implements AutoCloseable {
             workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
             boss.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
             workers.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+            if (tokens != null) {
+                tokens.close();
+            }
             log.info("Switchboard stopped");
         } finally {
             terminated.countDown();

@@ -27,7 +27,7 @@ class ConfigKeysTest {
             }
         }
 
-        assertThat(ConfigKeys.all()).extracting(ConfigKey::key).containsExactlyElementsOf(expected).hasSize(40);
+        assertThat(ConfigKeys.all()).extracting(ConfigKey::key).containsExactlyElementsOf(expected).hasSize(57);
     }
 
     @Test
@@ -57,9 +57,9 @@ class ConfigKeysTest {
     }
 
     @Test
-    void onlyRedisMonitoringAndSecurityAreNotUsedByTheServerYet() {
+    void onlyRedisAndMonitoringAreNotUsedByTheServerYet() {
         assertThat(ConfigKeys.sections()).filteredOn(s -> !s.usedByServer()).extracting(ConfigKeys.Section::name)
-                .containsExactly("redis", "monitoring", "security");
+                .containsExactly("redis", "monitoring");
     }
 
     @Test
