@@ -93,7 +93,7 @@ public final class OriginPolicy {
         }
         Parsed o = parse(origin);
         if (o == null) {
-            return "malformed Origin header";
+            return "origin not allowed: malformed Origin header";
         }
         if (allowed.isEmpty() && !allowNull) {
             boolean schemeOk = tls ? o.scheme.equals("https") : true;
