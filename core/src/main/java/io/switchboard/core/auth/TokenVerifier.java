@@ -2,8 +2,7 @@ package io.switchboard.core.auth;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
+import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.source.ImmutableSecret;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.BadJOSEException;
@@ -21,6 +20,7 @@ import java.nio.file.Path;
 import java.text.ParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +43,8 @@ import java.util.Set;
 public final class TokenVerifier implements AutoCloseable {
     /** Longest token accepted; real tokens are well under 2 KiB. */
     public static final int MAX_TOKEN_CHARS = 8192;
+    /** Deepest nesting of arrays and objects in the header or claims; real claims nest two or three levels. */
+    public static final int MAX_JSON_DEPTH = 16;
 
     private final DefaultJWTProcessor<SecurityContext> processor;
     private final RoomPatterns defaultRooms;
@@ -70,7 +72,9 @@ public final class TokenVerifier implements AutoCloseable {
         if (SwitchboardConfig.Security.HMAC_ALGORITHMS.containsAll(s.jwtAlgorithms())) {
             keys = new ImmutableSecret<>(s.jwtSecret().getBytes(StandardCharsets.UTF_8));
         } else if (!s.jwtPublicKeyFile().isBlank()) {
-            keys = new ImmutableJWKSet<>(new JWKSet(PemKeys.publicJwk(Path.of(s.jwtPublicKeyFile()))));
+            // One configured key: a token's kid cannot select another, so it is not matched against.
+            List<JWK> key = List.of(PemKeys.publicJwk(Path.of(s.jwtPublicKeyFile())));
+            keys = (selector, context) -> key;
         } else {
             jwks = new JwksCache(URI.create(s.jwksUrl()), s.jwksRefreshInterval());
             jwks.start();
@@ -98,18 +102,57 @@ public final class TokenVerifier implements AutoCloseable {
         if (token.length() > MAX_TOKEN_CHARS) {
             throw new TokenException("token longer than " + MAX_TOKEN_CHARS + " characters");
         }
+        checkNesting(token);
         JWTClaimsSet claims;
         try {
             claims = processor.process(token, null);
         } catch (ParseException e) {
             throw new TokenException("malformed token");
         } catch (BadJOSEException | JOSEException e) {
-            throw new TokenException(String.valueOf(e.getMessage()));
+            String message = String.valueOf(e.getMessage());
+            throw new TokenException(message.startsWith("Unsecured") ? "unsigned tokens (alg none) are refused"
+                    : message);
         } catch (RuntimeException | StackOverflowError e) {
             // A parser failing on hostile input must cost one refusal, not the event loop.
             throw new TokenException("malformed token");
         }
         return grants(claims);
+    }
+
+    /**
+     * Refuses a header or claims set nested deeper than {@link #MAX_JSON_DEPTH} before any JSON parser sees
+     * it: recursive parsers turn deep nesting into stack exhaustion (CVE-2025-53864 in Nimbus before 10.0.2).
+     */
+    private static void checkNesting(String token) throws TokenException {
+        String[] parts = token.split("\\.", 4);
+        for (int i = 0; i < Math.min(2, parts.length); i++) {
+            byte[] json;
+            try {
+                json = Base64.getUrlDecoder().decode(parts[i]);
+            } catch (IllegalArgumentException e) {
+                throw new TokenException("malformed token");
+            }
+            int depth = 0;
+            boolean inString = false;
+            for (int j = 0; j < json.length; j++) {
+                byte b = json[j];
+                if (inString) {
+                    if (b == '\\') {
+                        j++;
+                    } else if (b == '"') {
+                        inString = false;
+                    }
+                } else if (b == '"') {
+                    inString = true;
+                } else if (b == '{' || b == '[') {
+                    if (++depth > MAX_JSON_DEPTH) {
+                        throw new TokenException("token JSON nested deeper than " + MAX_JSON_DEPTH);
+                    }
+                } else if (b == '}' || b == ']') {
+                    depth--;
+                }
+            }
+        }
     }
 
     private Grants grants(JWTClaimsSet claims) throws TokenException {
