@@ -46,6 +46,8 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
     private int violations;
     /** True while the continuation frames of a dropped message are still arriving. */
     private boolean droppingFragments;
+    /** Set once this stage closed the connection: everything after is dropped silently. */
+    private boolean closed;
 
     InboundLimitHandler(Hub hub, SwitchboardConfig.Security s, Supplier<Connection> connection,
                         SecurityCounters counters) {
@@ -62,6 +64,10 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof WebSocketFrame frame) || msg instanceof CloseWebSocketFrame) {
             ctx.fireChannelRead(msg);
+            return;
+        }
+        if (closed) {
+            frame.release();
             return;
         }
         if (frame instanceof ContinuationWebSocketFrame) {
@@ -104,7 +110,7 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
             counters.rateLimitCloses.increment();
             log.info("closing {} from {}: {} messages refused by the rate limit in a row", c,
                     c.session().remoteAddress(), violations);
-            violations = Integer.MIN_VALUE;
+            closed = true;
             hub.close(c, CloseCode.RATE_LIMITED, "rate limit exceeded", DisconnectReason.RATE_LIMITED);
         } else if (!control && violations > 0) {
             if (violations == 1) {

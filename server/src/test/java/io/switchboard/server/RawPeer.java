@@ -61,8 +61,16 @@ final class RawPeer implements AutoCloseable {
 
     /** Connects from {@code sourceIp} (any 127.x.y.z works on Linux loopback). */
     static RawPeer open(String sourceIp, int port) {
+        return open(sourceIp, port, 0);
+    }
+
+    /** Connects with a small receive buffer (set before connecting, so the window is small too), or 0 for the default. */
+    static RawPeer open(String sourceIp, int port, int receiveBufferBytes) {
         try {
             Socket s = new Socket();
+            if (receiveBufferBytes > 0) {
+                s.setReceiveBufferSize(receiveBufferBytes);
+            }
             s.bind(new InetSocketAddress(sourceIp, 0));
             s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
             s.setSoTimeout(5000);
