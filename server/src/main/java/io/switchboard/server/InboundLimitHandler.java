@@ -5,7 +5,10 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.switchboard.core.Connection;
 import io.switchboard.core.DisconnectReason;
@@ -49,8 +52,12 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
     /** Set once this stage closed the connection: everything after is dropped silently. */
     private boolean closed;
 
+    /** The decoder settings, for the stricter decoder swapped in once the handshake completed. */
+    private final WebSocketDecoderConfig decoderConfig;
+
     InboundLimitHandler(Hub hub, SwitchboardConfig.Security s, Supplier<Connection> connection,
-                        SecurityCounters counters) {
+                        SecurityCounters counters, WebSocketDecoderConfig decoderConfig) {
+        this.decoderConfig = decoderConfig;
         this.hub = hub;
         this.connection = connection;
         this.counters = counters;
@@ -58,6 +65,22 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
         this.maxViolations = s.maxRateLimitViolations();
         this.limitText = "rate limit exceeded: " + s.rateLimitRps() + " messages per second, bursts of "
                 + s.rateLimitBurst();
+    }
+
+    /**
+     * Swaps Netty's frame decoder for {@link CloseFrameCheckingDecoder} as soon as the handshake completed:
+     * the 101 response has just been written, and a client must not send frames before it read it
+     * (RFC 6455 section 4.1), so the decoder holds no bytes yet.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete
+                && ctx.pipeline().get(WebSocket13FrameDecoder.class) != null
+                && !(ctx.pipeline().get(WebSocket13FrameDecoder.class) instanceof CloseFrameCheckingDecoder)) {
+            ctx.pipeline().replace(WebSocket13FrameDecoder.class, "wsdecoder",
+                    new CloseFrameCheckingDecoder(decoderConfig));
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     @Override
@@ -98,6 +121,29 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
         }
         ReferenceCountUtil.release(frame);
         refuse(control);
+    }
+
+    /**
+     * The inflater stops at {@code websocket.maxMessageBytes} (a decompression bomb) by throwing: answer
+     * with 1009 (RFC 6455 section 7.4.1) instead of the bare close the exception would otherwise cause.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof io.netty.handler.codec.compression.DecompressionException) {
+                Connection c = connection.get();
+                if (c != null && !closed) {
+                    closed = true;
+                    log.info("closing {} from {}: message inflates beyond websocket.maxMessageBytes", c,
+                            c.session().remoteAddress());
+                    hub.close(c, CloseCode.MESSAGE_TOO_BIG, "message too big", DisconnectReason.POLICY);
+                } else {
+                    ctx.close();
+                }
+                return;
+            }
+        }
+        super.exceptionCaught(ctx, cause);
     }
 
     private void refuse(boolean control) {

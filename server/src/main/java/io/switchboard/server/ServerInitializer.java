@@ -78,6 +78,12 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
 
     private void installWebSocket(ChannelPipeline p, Grants grants) {
         SwitchboardConfig.WebSocket ws = config.websocket();
+        WebSocketDecoderConfig decoder = WebSocketDecoderConfig.newBuilder()
+                .maxFramePayloadLength(ws.maxFrameBytes())
+                .allowExtensions(ws.enableCompression())
+                .closeOnProtocolViolation(true)
+                .withUTF8Validator(true)
+                .build();
         WebSocketServerProtocolConfig protocol = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(ws.path())
                 .checkStartsWith(true)
@@ -85,12 +91,7 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
                 .dropPongFrames(false)
                 .handshakeTimeoutMillis(ws.handshakeTimeout().toMillis())
                 .forceCloseTimeoutMillis(WebSocketSessionHandler.CLOSE_LINGER_MILLIS)
-                .decoderConfig(WebSocketDecoderConfig.newBuilder()
-                        .maxFramePayloadLength(ws.maxFrameBytes())
-                        .allowExtensions(ws.enableCompression())
-                        .closeOnProtocolViolation(true)
-                        .withUTF8Validator(true)
-                        .build())
+                .decoderConfig(decoder)
                 .build();
         WebSocketSessionHandler session = new WebSocketSessionHandler(hub, commands, grants, ws.maxQueuedBytes(),
                 onWebSocketClosed, config.security().jwtClockSkew().toMillis(), counters);
@@ -107,7 +108,7 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         p.addBefore("wsProtocol", "wsActivity", session.activityTracker());
         // Also before the protocol handler, so pings and pongs take tokens and a ping flood is not answered.
         p.addBefore("wsProtocol", "wsLimit", new InboundLimitHandler(hub, config.security(), session::connection,
-                counters));
+                counters, decoder));
     }
 
     /** Joins fragments up to {@code websocket.maxMessageBytes}; beyond it closes with 1009 (RFC 6455 section 7.4.1). */
