@@ -29,8 +29,6 @@ public final class SecurityCounters {
     public final LongAdder pingsDropped = new LongAdder();
     /** Connections closed with 4001 because their token expired. */
     public final LongAdder tokenExpiredCloses = new LongAdder();
-    /** Join, read or publish commands answered {@code forbidden}. */
-    public final LongAdder forbidden = new LongAdder();
 
     /** Every counter by a stable snake_case name, in declaration order. */
     public Map<String, Long> snapshot() {
@@ -45,7 +43,6 @@ public final class SecurityCounters {
         m.put("rate_limit_closes", rateLimitCloses.sum());
         m.put("pings_dropped", pingsDropped.sum());
         m.put("token_expired_closes", tokenExpiredCloses.sum());
-        m.put("forbidden", forbidden.sum());
         return m;
     }
 }
