@@ -78,21 +78,8 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
 
     private void installWebSocket(ChannelPipeline p, Grants grants) {
         SwitchboardConfig.WebSocket ws = config.websocket();
-        WebSocketDecoderConfig decoder = WebSocketDecoderConfig.newBuilder()
-                .maxFramePayloadLength(ws.maxFrameBytes())
-                .allowExtensions(ws.enableCompression())
-                .closeOnProtocolViolation(true)
-                .withUTF8Validator(true)
-                .build();
-        WebSocketServerProtocolConfig protocol = WebSocketServerProtocolConfig.newBuilder()
-                .websocketPath(ws.path())
-                .checkStartsWith(true)
-                .handleCloseFrames(true)
-                .dropPongFrames(false)
-                .handshakeTimeoutMillis(ws.handshakeTimeout().toMillis())
-                .forceCloseTimeoutMillis(WebSocketSessionHandler.CLOSE_LINGER_MILLIS)
-                .decoderConfig(decoder)
-                .build();
+        WebSocketDecoderConfig decoder = decoderConfig(ws);
+        WebSocketServerProtocolConfig protocol = protocolConfig(ws, decoder);
         WebSocketSessionHandler session = new WebSocketSessionHandler(hub, commands, grants, ws.maxQueuedBytes(),
                 onWebSocketClosed, config.security().jwtClockSkew().toMillis(), counters);
         if (ws.enableCompression()) {
@@ -109,6 +96,29 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         // Also before the protocol handler, so pings and pongs take tokens and a ping flood is not answered.
         p.addBefore("wsProtocol", "wsLimit", new InboundLimitHandler(hub, config.security(), session::connection,
                 counters, decoder));
+    }
+
+    /** Frame decoding limits: RFC 6455 framing, UTF-8 validated, masked frames, compression only when enabled. */
+    static WebSocketDecoderConfig decoderConfig(SwitchboardConfig.WebSocket ws) {
+        return WebSocketDecoderConfig.newBuilder()
+                .maxFramePayloadLength(ws.maxFrameBytes())
+                .allowExtensions(ws.enableCompression())
+                .closeOnProtocolViolation(true)
+                .withUTF8Validator(true)
+                .build();
+    }
+
+    /** The protocol handler's settings: the upgrade path, close handling and handshake deadline. */
+    static WebSocketServerProtocolConfig protocolConfig(SwitchboardConfig.WebSocket ws, WebSocketDecoderConfig decoder) {
+        return WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath(ws.path())
+                .checkStartsWith(true)
+                .handleCloseFrames(true)
+                .dropPongFrames(false)
+                .handshakeTimeoutMillis(ws.handshakeTimeout().toMillis())
+                .forceCloseTimeoutMillis(WebSocketSessionHandler.CLOSE_LINGER_MILLIS)
+                .decoderConfig(decoder)
+                .build();
     }
 
     /** Joins fragments up to {@code websocket.maxMessageBytes}; beyond it closes with 1009 (RFC 6455 section 7.4.1). */
