@@ -16,7 +16,7 @@ import java.nio.charset.StandardCharsets;
  * Netty's frame decoder, answering an invalid close frame with the close code RFC 6455 prescribes.
  * Netty fails such a connection without a close frame of its own (the peer has already sent one),
  * and the protocol handler then closes with 1000; this stage sends 1002 for a bad status code or a
- * one-byte body (section 7.4.1, 5.5.1) and 1007 for a reason that is not UTF-8 (section 8.1) first.
+ * one-byte body (section 7.4.1, 5.5.1) and 1007 for a reason that is not UTF-8 (section 8.1) instead.
  * Confined to the channel's event loop.
  */
 final class CloseFrameCheckingDecoder extends WebSocket13FrameDecoder {
@@ -39,7 +39,9 @@ final class CloseFrameCheckingDecoder extends WebSocket13FrameDecoder {
         if (answer == null) {
             return;
         }
-        ctx.writeAndFlush(new CloseWebSocketFrame(answer));
+        // Through the whole pipeline, so the protocol handler records that a close frame went out and does
+        // not add its own 1000 when the decoder closes the channel (Autobahn reads the last close frame).
+        ctx.channel().writeAndFlush(new CloseWebSocketFrame(answer));
         throw new CorruptedWebSocketFrameException(answer, "invalid close frame");
     }
 

@@ -93,6 +93,14 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
             frame.release();
             return;
         }
+        if (frame.rsv() != 0) {
+            // RFC 6455 section 5.2: a reserved bit no negotiated extension defines fails the connection. With
+            // websocket.enableCompression the decoder lets RSV bits through for permessage-deflate, whose own
+            // decoder (earlier in the pipeline) clears RSV1; anything still set here was never negotiated.
+            frame.release();
+            failProtocol(ctx, "reserved bits set without an extension");
+            return;
+        }
         if (frame instanceof ContinuationWebSocketFrame) {
             if (droppingFragments) {
                 droppingFragments = !frame.isFinalFragment();
@@ -144,6 +152,18 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
             }
         }
         super.exceptionCaught(ctx, cause);
+    }
+
+    private void failProtocol(ChannelHandlerContext ctx, String why) {
+        closed = true;
+        Connection c = connection.get();
+        if (c != null) {
+            log.info("closing {} from {}: {}", c, c.session().remoteAddress(), why);
+            hub.close(c, CloseCode.PROTOCOL_ERROR, why, DisconnectReason.POLICY);
+        } else {
+            ctx.channel().writeAndFlush(new CloseWebSocketFrame(CloseCode.PROTOCOL_ERROR.code(), why))
+                    .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+        }
     }
 
     private void refuse(boolean control) {

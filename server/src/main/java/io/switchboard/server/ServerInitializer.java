@@ -114,6 +114,10 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
                 .websocketPath(ws.path())
                 .checkStartsWith(true)
                 .handleCloseFrames(true)
+                // No automatic "1000 Bye" when the channel is closed: every deliberate close writes its own
+                // frame first (session, decoder), and a second close frame after the decoder's 1002 would
+                // override it for the peer (Autobahn 7.x). A hard stop then ends in a TCP close (1006).
+                .sendCloseFrame(null)
                 .dropPongFrames(false)
                 .handshakeTimeoutMillis(ws.handshakeTimeout().toMillis())
                 .forceCloseTimeoutMillis(WebSocketSessionHandler.CLOSE_LINGER_MILLIS)

@@ -95,6 +95,12 @@ class FrameAttackTest {
         byte[] unmasked = {(byte) 0x81, 0x02, 'h', 'i'};
         assertThat(closeCodeAfter(unmasked)).as("unmasked client frame").isEqualTo(1002);
         assertThat(closeCodeAfter(RawPeer.frame(true, 0, 0x3, bytes(1)))).as("reserved opcode").isEqualTo(1002);
+        for (int rsv = 1; rsv <= 7; rsv++) {
+            assertThat(closeCodeAfter(RawPeer.frame(true, rsv, RawPeer.TEXT, "{}".getBytes(StandardCharsets.UTF_8))))
+                    .as("RSV %d without an extension (compression enabled, not negotiated)", rsv).isEqualTo(1002);
+        }
+        assertThat(closeCodeAfter(RawPeer.frame(true, 4, RawPeer.PING, bytes(1)))).as("RSV on a ping")
+                .isEqualTo(1002);
         assertThat(closeCodeAfter(RawPeer.frame(true, 0, RawPeer.CONTINUATION, bytes(1))))
                 .as("continuation without a start").isEqualTo(1002);
         assertThat(closeCodeAfter(RawPeer.frame(false, 0, RawPeer.TEXT, bytes(1)),
