@@ -85,7 +85,7 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof WebSocketFrame frame) || msg instanceof CloseWebSocketFrame) {
+        if (!(msg instanceof WebSocketFrame frame)) {
             ctx.fireChannelRead(msg);
             return;
         }
@@ -99,6 +99,10 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
             // decoder (earlier in the pipeline) clears RSV1; anything still set here was never negotiated.
             frame.release();
             failProtocol(ctx, "reserved bits set without an extension");
+            return;
+        }
+        if (frame instanceof CloseWebSocketFrame) {
+            ctx.fireChannelRead(frame);
             return;
         }
         if (frame instanceof ContinuationWebSocketFrame) {

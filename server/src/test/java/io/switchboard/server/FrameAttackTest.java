@@ -101,6 +101,8 @@ class FrameAttackTest {
         }
         assertThat(closeCodeAfter(RawPeer.frame(true, 4, RawPeer.PING, bytes(1)))).as("RSV on a ping")
                 .isEqualTo(1002);
+        assertThat(closeCodeAfter(RawPeer.frame(true, 7, RawPeer.CLOSE, new byte[] {0x03, (byte) 0xE8})))
+                .as("RSV on a close").isEqualTo(1002);
         assertThat(closeCodeAfter(RawPeer.frame(true, 0, RawPeer.CONTINUATION, bytes(1))))
                 .as("continuation without a start").isEqualTo(1002);
         assertThat(closeCodeAfter(RawPeer.frame(false, 0, RawPeer.TEXT, bytes(1)),
