@@ -155,6 +155,11 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
+        if (cause instanceof io.netty.handler.codec.CorruptedFrameException
+                || cause instanceof io.netty.handler.codec.TooLongFrameException) {
+            // The frame decoder already answered (1002, 1007 or 1009, websocket.maxFrameBytes) and closes.
+            log.info("closing {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
+        }
         super.exceptionCaught(ctx, cause);
     }
 

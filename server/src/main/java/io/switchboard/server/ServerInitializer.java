@@ -137,6 +137,8 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx,
                                               io.netty.handler.codec.http.websocketx.WebSocketFrame oversized) {
+            org.slf4j.LoggerFactory.getLogger(ServerInitializer.class).info(
+                    "closing {}: message larger than websocket.maxMessageBytes", ctx.channel().remoteAddress());
             session.close(CloseCode.MESSAGE_TOO_BIG, "message too big");
         }
     }
