@@ -1,6 +1,9 @@
 package io.switchboard.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.core.auth.Grants;
+import io.switchboard.core.auth.TokenException;
+import io.switchboard.core.auth.TokenVerifier;
 import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.Command;
@@ -20,9 +23,17 @@ public final class CommandHandler {
     private static final Logger log = LoggerFactory.getLogger(CommandHandler.class);
 
     private final Hub hub;
+    /** Verifies {@code refresh} tokens; null when authentication is off. */
+    private final TokenVerifier tokens;
 
     public CommandHandler(Hub hub) {
+        this(hub, null);
+    }
+
+    /** With a token verifier, {@code refresh} replaces the connection's grants; without, it is refused. */
+    public CommandHandler(Hub hub, TokenVerifier tokens) {
         this.hub = hub;
+        this.tokens = tokens;
     }
 
     /** Decodes and executes one text frame's payload. */
@@ -87,11 +98,13 @@ public final class CommandHandler {
         } else if (command instanceof Command.Echo echo) {
             return new ServerMessage.EchoReply(id, echo.content(), echo.data());
         } else if (command instanceof Command.JoinRoom join) {
+            mayRead(c, join.room());
             return join(c, join);
         } else if (command instanceof Command.LeaveRoom leave) {
             hub.leave(c, leave.room());
             return new ServerMessage.RoomLeft(id, leave.room());
         } else if (command instanceof Command.RoomMessage m) {
+            mayPublish(c, m.room());
             long offset = hub.publish(c, m.room(), m.content(), m.data(), m.echo());
             return id == null ? null : new ServerMessage.Ack(id, offset);
         } else if (command instanceof Command.PrivateMessage pm) {
@@ -101,16 +114,50 @@ public final class CommandHandler {
             hub.broadcast(c.userId(), c.connId(), b.content(), b.data(), c);
             return id == null ? null : new ServerMessage.Ack(id, null);
         } else if (command instanceof Command.Presence p) {
+            mayRead(c, p.room());
             var members = hub.members(p.room());
             return new ServerMessage.Presence(id, p.room(), members, members.size());
         } else if (command instanceof Command.History h) {
+            mayRead(c, h.room());
             var page = hub.history(h.room(), h.since(), h.limit());
             return new ServerMessage.History(id, h.room(), page.epoch(), page.messages());
-        } else if (command instanceof Command.Refresh) {
+        } else if (command instanceof Command.Refresh r) {
+            return refresh(c, r);
+        }
+        throw new IllegalStateException("unhandled command " + command.type());
+    }
+
+    /** Joining, presence and history need the room in the connection's {@code rooms} grant. */
+    private static void mayRead(Connection c, String room) throws HubException {
+        if (room != null && !c.grants().mayRead(room)) {
+            throw new HubException(ErrorCode.FORBIDDEN, "not allowed in room " + room);
+        }
+    }
+
+    /** Publishing needs the room in the connection's {@code publish} grant (membership is checked by the hub). */
+    public static void mayPublish(Connection c, String room) throws HubException {
+        if (room != null && !c.grants().mayPublish(room)) {
+            throw new HubException(ErrorCode.FORBIDDEN, "not allowed to publish to room " + room);
+        }
+    }
+
+    /** Replaces the connection's grants with a new token's, for the same user; pushes the expiry back. */
+    private ServerMessage refresh(Connection c, Command.Refresh r) throws HubException {
+        if (tokens == null) {
             throw new HubException(ErrorCode.INVALID_FIELD,
                     "token refresh needs authentication, which is off on this server");
         }
-        throw new IllegalStateException("unhandled command " + command.type());
+        Grants grants;
+        try {
+            grants = tokens.verify(r.token());
+        } catch (TokenException e) {
+            throw new HubException(ErrorCode.FORBIDDEN, "token refused: " + e.getMessage());
+        }
+        if (!grants.userId().equals(c.userId())) {
+            throw new HubException(ErrorCode.FORBIDDEN, "token is for another user");
+        }
+        c.grants(grants);
+        return new ServerMessage.Refreshed(r.id(), grants.expiresAtMillis());
     }
 
     /** Replays missed messages first, then answers {@code room_joined}, all before any newer delivery. */

@@ -1,5 +1,7 @@
 package io.switchboard.core;
 
+import io.switchboard.core.auth.Grants;
+import io.switchboard.core.auth.RoomPatterns;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
@@ -35,6 +37,8 @@ public final class Connection {
     private volatile long lastActivityNanos;
     /** When the last protocol ping went out. Shard thread only. */
     long lastPingNanos;
+    /** What the connection may do; the transport sets it after registering, {@code refresh} replaces it. */
+    private volatile Grants grants;
 
     Connection(String connId, String userId, Session session, Shard shard, long connectedAtMillis, long nowNanos,
                long sequence) {
@@ -47,6 +51,7 @@ public final class Connection {
         this.connectedAtNanos = nowNanos;
         this.lastActivityNanos = nowNanos;
         this.lastPingNanos = nowNanos;
+        this.grants = Grants.withoutToken(userId, RoomPatterns.ANY);
     }
 
     public String connId() {
@@ -89,6 +94,16 @@ public final class Connection {
     /** Names of the rooms joined. Shard thread. */
     public Set<String> rooms() {
         return Collections.unmodifiableSet(rooms.keySet());
+    }
+
+    /** What the connection may do (rooms, publish, expiry). */
+    public Grants grants() {
+        return grants;
+    }
+
+    /** Replaces the grants: at the handshake, and when a {@code refresh} brought a new token. Shard thread. */
+    public void grants(Grants grants) {
+        this.grants = grants;
     }
 
     public boolean isMember(String room) {

@@ -6,6 +6,7 @@ public enum DisconnectReason {
     HEARTBEAT_TIMEOUT("heartbeat_timeout"),
     SLOW_CONSUMER("slow_consumer"),
     RATE_LIMITED("rate_limited"),
+    TOKEN_EXPIRED("token_expired"),
     POLICY("policy"),
     KICKED("kicked"),
     SERVER_SHUTDOWN("server_shutdown"),

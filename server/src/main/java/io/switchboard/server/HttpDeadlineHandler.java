@@ -61,8 +61,14 @@ final class HttpDeadlineHandler extends ChannelDuplexHandler {
 
     private void arm(long nanos, String why) {
         cancel();
+        boolean firstRequest = why.contains("websocket.handshakeTimeout");
         timer = ctx.executor().schedule(() -> {
-            log.debug("closing {}: {}", ctx.channel().remoteAddress(), why);
+            // The handshake deadline is a security limit (slowloris): logged at info like every other one.
+            if (firstRequest) {
+                log.info("closing {}: {}", ctx.channel().remoteAddress(), why);
+            } else {
+                log.debug("closing {}: {}", ctx.channel().remoteAddress(), why);
+            }
             ctx.close();
         }, nanos, TimeUnit.NANOSECONDS);
     }

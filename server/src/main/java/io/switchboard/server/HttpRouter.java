@@ -1,5 +1,6 @@
 package io.switchboard.server;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
@@ -11,8 +12,11 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.opentelemetry.api.trace.Span;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.switchboard.core.auth.Grants;
 import java.util.List;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,12 +32,15 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final HealthEndpoint health;
     private final ApiHandler api;
     private final StaticFiles files;
-    private final Function<FullHttpRequest, Admission> admission;
+    private final BiFunction<Channel, FullHttpRequest, Admission> admission;
 
-    /** Whether an upgrade may proceed: the user id to use, or the status and text to refuse with. */
-    record Admission(String userId, HttpResponseStatus refusal, String reason, String metricReason) {
-        static Admission accept(String userId) {
-            return new Admission(userId, null, null, null);
+    /**
+     * Whether an upgrade may proceed: the connection's grants, or the status and text to refuse with and the
+     * {@code reason} label of the rejection metric.
+     */
+    record Admission(Grants grants, HttpResponseStatus refusal, String reason, String metricReason) {
+        static Admission accept(Grants grants) {
+            return new Admission(grants, null, null, null);
         }
 
         /** A refusal whose metrics {@code reason} label follows from the status (403 origin, 401 auth, ...). */
@@ -60,19 +67,20 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     /** Installs the WebSocket stages behind the router for an admitted upgrade. */
     interface Upgrader {
-        void install(ChannelPipeline pipeline, String userId);
+        void install(ChannelPipeline pipeline, Grants grants);
     }
 
     private final Upgrader upgrader;
     private final Observability observability;
 
     HttpRouter(String wsPath, HealthEndpoint health, ApiHandler api, StaticFiles files,
-               Function<FullHttpRequest, Admission> admission, Upgrader upgrader) {
+               BiFunction<Channel, FullHttpRequest, Admission> admission, Upgrader upgrader) {
         this(wsPath, health, api, files, admission, upgrader, null);
     }
 
     HttpRouter(String wsPath, HealthEndpoint health, ApiHandler api, StaticFiles files,
-               Function<FullHttpRequest, Admission> admission, Upgrader upgrader, Observability observability) {
+               BiFunction<Channel, FullHttpRequest, Admission> admission, Upgrader upgrader,
+               Observability observability) {
         this.observability = observability;
         this.wsPath = wsPath;
         this.health = health;
@@ -85,7 +93,19 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
         if (!req.decoderResult().isSuccess()) {
-            HttpResponses.textAndClose(ctx, HttpResponseStatus.BAD_REQUEST, "malformed HTTP request");
+            Throwable cause = req.decoderResult().cause();
+            if (cause instanceof TooLongHttpHeaderException) {
+                log.info("refused request from {}: headers larger than security.maxHeaderBytes",
+                        ctx.channel().remoteAddress());
+                HttpResponses.textAndClose(ctx, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                        "request headers too large");
+            } else if (cause instanceof TooLongHttpLineException) {
+                log.info("refused request from {}: request line larger than security.maxHeaderBytes",
+                        ctx.channel().remoteAddress());
+                HttpResponses.textAndClose(ctx, HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long");
+            } else {
+                HttpResponses.textAndClose(ctx, HttpResponseStatus.BAD_REQUEST, "malformed HTTP request");
+            }
             return;
         }
         String path = new QueryStringDecoder(req.uri()).path();
@@ -121,7 +141,7 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         Span span = observability == null ? null : observability.upgradeStarted(ctx, req);
-        Admission a = admission.apply(req);
+        Admission a = admission.apply(ctx.channel(), req);
         if (a.refusal() != null) {
             log.atInfo().addKeyValue("remote", ctx.channel().remoteAddress())
                     .addKeyValue("uri", LogRedaction.uri(req.uri())).addKeyValue("reason", a.metricReason())
@@ -132,10 +152,10 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             HttpResponses.textAndClose(ctx, a.refusal(), a.reason());
             return;
         }
-        upgrader.install(ctx.pipeline(), a.userId());
+        upgrader.install(ctx.pipeline(), a.grants());
         ctx.fireChannelRead(req.retain());
         if (observability != null) {
-            observability.upgradeAdmitted(span, a.userId());
+            observability.upgradeAdmitted(span, a.grants().userId());
         }
     }
 

@@ -23,6 +23,10 @@ final class MonitoringServer {
     private MonitoringServer() {
     }
 
+    /** Scrapers send short requests: small fixed limits (RFC 7230 leaves them to the server). */
+    private static final int MAX_INITIAL_LINE_BYTES = 4096;
+    private static final int MAX_HEADER_BYTES = 8192;
+
     static Channel bind(EventLoopGroup boss, EventLoopGroup workers, Transport transport, String host, int port,
                         Observability observability, HealthEndpoint health) throws InterruptedException {
         Router router = new Router(observability, health);
@@ -30,8 +34,8 @@ final class MonitoringServer {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast("http", new HttpServerCodec(ServerInitializer.MAX_INITIAL_LINE_BYTES,
-                                ServerInitializer.MAX_HEADER_BYTES, 8192));
+                        ch.pipeline().addLast("http", new HttpServerCodec(MAX_INITIAL_LINE_BYTES,
+                                MAX_HEADER_BYTES, 8192));
                         ch.pipeline().addLast("aggregator", new HttpObjectAggregator(64 * 1024));
                         ch.pipeline().addLast("router", router);
                     }

@@ -6,40 +6,52 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketServerCompressionHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.switchboard.core.CommandHandler;
 import io.switchboard.core.Hub;
+import io.switchboard.core.auth.Grants;
+import io.switchboard.core.auth.TokenVerifier;
 import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.limit.SecurityCounters;
 import io.switchboard.protocol.CloseCode;
 
 /**
  * Every connection's pipeline, assembled in one place. Until the upgrade:
- * {@code deadline → http → aggregator → router}. The router installs the WebSocket stages for an
- * admitted upgrade: {@code [compression] → wsProtocol → wsActivity → wsAggregator → session}; once
- * the handshake completes the HTTP-only stages are removed.
+ * {@code [tls] → deadline → http → aggregator → router}. The router installs the WebSocket stages for an
+ * admitted upgrade: {@code [compression] → wsActivity → wsLimit → wsProtocol → wsAggregator → session};
+ * once the handshake completes the HTTP-only stages are removed.
  */
 final class ServerInitializer extends ChannelInitializer<SocketChannel> {
-    /** RFC 7230 leaves the limits to us; these match common servers and keep header floods small. */
-    static final int MAX_INITIAL_LINE_BYTES = 4096;
-    static final int MAX_HEADER_BYTES = 8192;
+    /** Largest chunk of a request body the HTTP decoder hands on at once. */
+    static final int MAX_CHUNK_BYTES = 8192;
 
     private final SwitchboardConfig config;
     private final Hub hub;
     private final CommandHandler commands;
     private final HttpRouter router;
     private final Runnable onWebSocketClosed;
+    private final SslContext tls;
+    private final SecurityCounters counters;
 
-    ServerInitializer(SwitchboardConfig config, Hub hub, HttpRouterFactory routerFactory, Runnable onWebSocketClosed) {
+    /**
+     * @param tokens verifies {@code refresh} tokens; null when authentication is off
+     * @param tls the TLS context; null serves plain TCP
+     */
+    ServerInitializer(SwitchboardConfig config, Hub hub, HttpRouterFactory routerFactory, Runnable onWebSocketClosed,
+                      TokenVerifier tokens, SslContext tls, SecurityCounters counters) {
         this.config = config;
         this.hub = hub;
-        this.commands = new CommandHandler(hub);
+        this.commands = new CommandHandler(hub, tokens);
         this.router = routerFactory.create(this::installWebSocket);
         this.onWebSocketClosed = onWebSocketClosed;
+        this.tls = tls;
+        this.counters = counters;
     }
 
     /** Builds the shared router once the initializer can hand it the upgrade installer. */
@@ -50,34 +62,26 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         ChannelPipeline p = ch.pipeline();
+        if (tls != null) {
+            SslHandler ssl = tls.newHandler(ch.alloc());
+            ssl.setHandshakeTimeoutMillis(config.websocket().handshakeTimeout().toMillis());
+            p.addLast("tls", ssl);
+        }
         p.addLast("deadline", new HttpDeadlineHandler(config.websocket().handshakeTimeout().toNanos(),
                 config.server().readTimeout().toNanos(), config.server().idleTimeout().toNanos()));
-        p.addLast("http", new HttpServerCodec(MAX_INITIAL_LINE_BYTES, MAX_HEADER_BYTES, 8192));
+        // RFC 9110 leaves the limits to us: security.maxHeaderBytes bounds the request line and the header block.
+        int maxHeader = config.security().maxHeaderBytes();
+        p.addLast("http", new HttpServerCodec(maxHeader, maxHeader, MAX_CHUNK_BYTES));
         p.addLast("aggregator", new HttpObjectAggregator(config.server().maxRequestBytes()));
         p.addLast("router", router);
     }
 
-    private void installWebSocket(ChannelPipeline p, String userId) {
+    private void installWebSocket(ChannelPipeline p, Grants grants) {
         SwitchboardConfig.WebSocket ws = config.websocket();
-        WebSocketServerProtocolConfig protocol = WebSocketServerProtocolConfig.newBuilder()
-                .websocketPath(ws.path())
-                .checkStartsWith(true)
-                .handleCloseFrames(false) // the session answers closes: exactly one close frame each way
-                // A close without a close frame of ours (server stop, deadline) says 1001 "going away", which
-                // tells clients to reconnect; Netty's default, 1000, would tell them to stay away.
-                .sendCloseFrame(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE)
-                .dropPongFrames(false)
-                .handshakeTimeoutMillis(ws.handshakeTimeout().toMillis())
-                .forceCloseTimeoutMillis(WebSocketSessionHandler.CLOSE_LINGER_MILLIS)
-                .decoderConfig(WebSocketDecoderConfig.newBuilder()
-                        .maxFramePayloadLength(ws.maxFrameBytes())
-                        .allowExtensions(ws.enableCompression())
-                        .closeOnProtocolViolation(true)
-                        .withUTF8Validator(true)
-                        .build())
-                .build();
-        WebSocketSessionHandler session = new WebSocketSessionHandler(hub, commands, userId, ws.maxQueuedBytes(),
-                onWebSocketClosed);
+        WebSocketDecoderConfig decoder = decoderConfig(ws);
+        WebSocketServerProtocolConfig protocol = protocolConfig(ws, decoder);
+        WebSocketSessionHandler session = new WebSocketSessionHandler(hub, commands, grants, ws.maxQueuedBytes(),
+                onWebSocketClosed, config.security().jwtClockSkew().toMillis(), counters);
         if (ws.enableCompression()) {
             // The inflater stops at the message cap, so a small compressed frame cannot expand without bound.
             p.addAfter("router", "wsCompression", new WebSocketServerCompressionHandler(ws.maxMessageBytes()));
@@ -89,6 +93,36 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         p.addAfter("wsAggregator", "session", session);
         // Before the protocol handler, which answers and swallows client pings: they count as activity too.
         p.addBefore("wsProtocol", "wsActivity", session.activityTracker());
+        // Also before the protocol handler, so pings and pongs take tokens and a ping flood is not answered.
+        p.addBefore("wsProtocol", "wsLimit", new InboundLimitHandler(hub, config.security(), session::connection,
+                counters, decoder));
+    }
+
+    /** Frame decoding limits: RFC 6455 framing, UTF-8 validated, masked frames, compression only when enabled. */
+    static WebSocketDecoderConfig decoderConfig(SwitchboardConfig.WebSocket ws) {
+        return WebSocketDecoderConfig.newBuilder()
+                .maxFramePayloadLength(ws.maxFrameBytes())
+                .allowExtensions(ws.enableCompression())
+                .closeOnProtocolViolation(true)
+                .withUTF8Validator(true)
+                .build();
+    }
+
+    /** The protocol handler's settings: the upgrade path, close handling and handshake deadline. */
+    static WebSocketServerProtocolConfig protocolConfig(SwitchboardConfig.WebSocket ws, WebSocketDecoderConfig decoder) {
+        return WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath(ws.path())
+                .checkStartsWith(true)
+                .handleCloseFrames(false) // the session answers closes: exactly one close frame each way
+                // No automatic "1000 Bye" when the channel is closed: every deliberate close writes its own
+                // frame first (session, decoder, server stop with 1001), and a second close frame after the
+                // decoder's 1002 would override it for the peer (Autobahn 7.x).
+                .sendCloseFrame(null)
+                .dropPongFrames(false)
+                .handshakeTimeoutMillis(ws.handshakeTimeout().toMillis())
+                .forceCloseTimeoutMillis(WebSocketSessionHandler.CLOSE_LINGER_MILLIS)
+                .decoderConfig(decoder)
+                .build();
     }
 
     /** Joins fragments up to {@code websocket.maxMessageBytes}; beyond it closes with 1009 (RFC 6455 section 7.4.1). */
@@ -104,6 +138,8 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         protected void handleOversizedMessage(ChannelHandlerContext ctx,
                                               io.netty.handler.codec.http.websocketx.WebSocketFrame oversized) {
             session.metricsTransportError("message_too_big");
+            org.slf4j.LoggerFactory.getLogger(ServerInitializer.class).info(
+                    "closing {}: message larger than websocket.maxMessageBytes", ctx.channel().remoteAddress());
             session.closeForViolation(CloseCode.MESSAGE_TOO_BIG, "message too big");
         }
     }

@@ -17,8 +17,10 @@ import io.switchboard.core.DisconnectReason;
 import io.switchboard.core.Hub;
 import io.switchboard.core.SlidingRate;
 import io.switchboard.core.TimeSource;
+import io.switchboard.core.auth.TokenVerifier;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.history.MemoryHistoryStore;
+import io.switchboard.core.limit.SecurityCounters;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.Names;
@@ -67,6 +69,9 @@ public final class SwitchboardServer implements AutoCloseable {
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final SlidingRate messageRate = new SlidingRate(RATE_WINDOW_SECONDS);
+    /** Refusals of every security limit; the metrics SPI reads {@link SecurityCounters#snapshot()}. */
+    private final SecurityCounters securityCounters = new SecurityCounters();
+    private TokenVerifier tokens;
     private volatile boolean started;
     private Channel serverChannel;
     private final Instrumentation instrumentation;
@@ -121,10 +126,19 @@ public final class SwitchboardServer implements AutoCloseable {
         instrumentation.healthChecks().forEach((name, check) -> health.register(name, check::run));
         ApiHandler api = new ApiHandler(hub, config.api().keys());
         StaticFiles files = new StaticFiles();
+        io.netty.handler.ssl.SslContext tls;
+        try {
+            tokens = config.security().requireAuth() ? TokenVerifier.create(config.security()) : null;
+            tls = TlsContexts.server(config.security());
+        } catch (IOException e) {
+            throw new StartException(e.getMessage(), e);
+        }
+        UpgradeGuard guard = new UpgradeGuard(config, tokens, webSockets, draining::get, securityCounters,
+                TimeSource.SYSTEM);
         ServerInitializer initializer = new ServerInitializer(config, hub,
-                upgrader -> new HttpRouter(config.websocket().path(), health, api, files, this::admit, upgrader,
+                upgrader -> new HttpRouter(config.websocket().path(), health, api, files, guard::admit, upgrader,
                         observability),
-                webSockets::decrementAndGet);
+                webSockets::decrementAndGet, tokens, tls, securityCounters);
         int high = Math.min(256 * 1024, config.websocket().maxQueuedBytes() / 2);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
@@ -161,6 +175,21 @@ public final class SwitchboardServer implements AutoCloseable {
         log.info("Switchboard {} listening on {}:{} (transport {}, {} event loops, WebSocket path {}, node {})",
                 version(), config.server().host(), port(), transport.label(), workers.executorCount(),
                 config.websocket().path(), hub.nodeId());
+        logSecurity();
+    }
+
+    /** One line with every security setting in force, so an operator sees the door as configured. */
+    private void logSecurity() {
+        SwitchboardConfig.Security s = config.security();
+        log.info("security: tls={} auth={}{} origins={} rooms={} rate={}/s burst={} closeAfter={} violations"
+                        + " perIp={} perUser={} handshakesPerIpPerSecond={} maxConnections={} maxHeaderBytes={}"
+                        + " handshakeTimeout={}ms maxFrameBytes={} maxMessageBytes={} compression={}",
+                s.enableTls(), s.requireAuth(), s.requireAuth() ? " " + s.jwtAlgorithms() : "",
+                s.allowedOrigins().isEmpty() ? "same-host" : s.allowedOrigins(), s.allowedRooms(), s.rateLimitRps(),
+                s.rateLimitBurst(), s.maxRateLimitViolations(), s.maxConnectionsPerIp(), s.maxConnectionsPerUser(),
+                s.maxHandshakesPerIpPerSecond(), config.websocket().maxConnections(), s.maxHeaderBytes(),
+                config.websocket().handshakeTimeout().toMillis(), config.websocket().maxFrameBytes(),
+                config.websocket().maxMessageBytes(), config.websocket().enableCompression());
     }
 
     /** The separate monitoring listener when {@code monitoring.port} is set. */
@@ -225,26 +254,6 @@ public final class SwitchboardServer implements AutoCloseable {
         first.scheduleAtFixedRate(hub::sweepHistory, HISTORY_SWEEP_SECONDS, HISTORY_SWEEP_SECONDS, TimeUnit.SECONDS);
     }
 
-    /** Upgrade admission: refuse while draining or full; take the user id from {@code ?id=}. */
-    private HttpRouter.Admission admit(FullHttpRequest req) {
-        if (draining.get()) {
-            return HttpRouter.Admission.refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, "server is draining",
-                    "draining");
-        }
-        String id = HttpRouter.queryParam(req, "id");
-        if (id != null && !Names.isValidUserId(id)) {
-            return HttpRouter.Admission.refuse(HttpResponseStatus.BAD_REQUEST, "id must match [A-Za-z0-9_.:@-]{1,64}",
-                    "bad_request");
-        }
-        if (webSockets.incrementAndGet() > config.websocket().maxConnections()) {
-            webSockets.decrementAndGet();
-            return HttpRouter.Admission.refuse(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    "server is full (websocket.maxConnections)", "full");
-        }
-        return HttpRouter.Admission.accept(id != null ? id : "anon-" + Long.toString(
-                ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36));
-    }
-
     /** The bound port (useful with port 0). */
     public int port() {
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();
@@ -252,6 +261,11 @@ public final class SwitchboardServer implements AutoCloseable {
 
     public Hub hub() {
         return hub;
+    }
+
+    /** Refusal counts of every security limit, for metrics. */
+    public SecurityCounters securityCounters() {
+        return securityCounters;
     }
 
     /** {@code epoll} or {@code nio}. */
@@ -319,12 +333,19 @@ public final class SwitchboardServer implements AutoCloseable {
             if (serverChannel != null) {
                 serverChannel.close().syncUninterruptibly();
             }
+            // 1001 before the cut: "going away" tells clients to reconnect (Netty sends no frame of its own).
+            for (Connection c : hub.connections()) {
+                c.session().close(CloseCode.GOING_AWAY, "server stopping");
+            }
             channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
             boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
             boss.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
             workers.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
             observability.close();
+            if (tokens != null) {
+                tokens.close();
+            }
             log.info("Switchboard stopped");
         } finally {
             terminated.countDown();

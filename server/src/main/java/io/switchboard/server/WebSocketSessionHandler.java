@@ -21,6 +21,8 @@ import io.switchboard.core.HubException;
 import io.switchboard.core.OutboundFrame;
 import io.switchboard.core.Session;
 import io.switchboard.core.Shard;
+import io.switchboard.core.auth.Grants;
+import io.switchboard.core.limit.SecurityCounters;
 import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.protocol.BinaryOp;
 import io.switchboard.protocol.CloseCode;
@@ -45,9 +47,12 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
 
     private final Hub hub;
     private final CommandHandler commands;
-    private final String userId;
+    private final Grants grants;
     private final int maxQueuedBytes;
     private final Runnable onClosed;
+    /** Grace after a token's {@code exp} before close 4001, the same skew the handshake tolerates. */
+    private final long expiryGraceMillis;
+    private final SecurityCounters counters;
     private Channel channel;
     private Connection connection;
     /** Set once a close frame was queued; nothing else is written after it. Event loop only. */
@@ -58,12 +63,15 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
     /** Set once the peer sent a close frame: a reset after it still counts as a client close. Event loop only. */
     private boolean peerSentClose;
 
-    WebSocketSessionHandler(Hub hub, CommandHandler commands, String userId, int maxQueuedBytes, Runnable onClosed) {
+    WebSocketSessionHandler(Hub hub, CommandHandler commands, Grants grants, int maxQueuedBytes, Runnable onClosed,
+                            long expiryGraceMillis, SecurityCounters counters) {
         this.hub = hub;
         this.commands = commands;
-        this.userId = userId;
+        this.grants = grants;
         this.maxQueuedBytes = maxQueuedBytes;
         this.onClosed = onClosed;
+        this.expiryGraceMillis = expiryGraceMillis;
+        this.counters = counters;
     }
 
     Connection connection() {
@@ -107,10 +115,32 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
                 remoteAddress = a.getAddress().getHostAddress() + ":" + a.getPort();
             }
             Shard shard = hub.shard(ctx.channel().eventLoop());
-            connection = hub.register(this, userId, shard);
+            connection = hub.register(this, grants.userId(), shard);
+            connection.grants(grants);
+            scheduleExpiryCheck(ctx);
         } else {
             super.userEventTriggered(ctx, evt);
         }
+    }
+
+    /**
+     * Closes with 4001 once the token expired (plus the clock skew), unless a {@code refresh} replaced the
+     * grants with later ones meanwhile: then checks again at the new expiry.
+     */
+    private void scheduleExpiryCheck(ChannelHandlerContext ctx) {
+        Grants current = connection.grants();
+        if (!current.expires() || closing) {
+            return;
+        }
+        long delay = Math.max(0, current.expiresAtMillis() + expiryGraceMillis - hub.time().currentTimeMillis());
+        ctx.executor().schedule(() -> {
+            if (connection.grants().expiresAtMillis() != current.expiresAtMillis()) {
+                scheduleExpiryCheck(ctx);
+            } else if (!closing && channel.isActive()) {
+                counters.tokenExpiredCloses.increment();
+                hub.close(connection, CloseCode.TOKEN_EXPIRED, "token expired", DisconnectReason.TOKEN_EXPIRED);
+            }
+        }, delay, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -238,6 +268,12 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
         if (!Names.isValidRoom(room)) {
             hub.send(connection, new ServerMessage.Error(null, ErrorCode.INVALID_FIELD,
                     "room must match [A-Za-z0-9_.:@/-]{1,128}"));
+            return;
+        }
+        try {
+            CommandHandler.mayPublish(connection, room);
+        } catch (HubException e) {
+            hub.send(connection, new ServerMessage.Error(null, e.code(), e.getMessage()));
             return;
         }
         PreEncodedFrame frame = PreEncodedFrame.binary(ctx.alloc(), in);

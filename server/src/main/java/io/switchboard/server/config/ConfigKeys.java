@@ -39,7 +39,7 @@ public final class ConfigKeys {
     private static final Set<String> SECRETS = Set.of("api.keys", "redis.password", "security.jwtSecret");
 
     /** Sections the server reads and validates but does not act on yet. */
-    private static final Set<String> NOT_USED_YET = Set.of("redis", "security");
+    private static final Set<String> NOT_USED_YET = Set.of("redis");
 
     /** First sentence of each section record's javadoc. */
     private static final Map<String, String> SECTION_DESCRIPTIONS = Map.of(
@@ -51,7 +51,7 @@ public final class ConfigKeys {
             "api", "Backend HTTP API.",
             "redis", "Redis connection for scale-out.",
             "monitoring", "Metrics endpoint.",
-            "security", "Authentication, origins and rate limits.",
+            "security", "Authentication, origins, TLS and abuse limits.",
             "tracing", "OpenTelemetry tracing.");
 
     /** The records' {@code @param} texts, {@code {@code x}} written as {@code `x`}. */
@@ -99,11 +99,43 @@ public final class ConfigKeys {
             Map.entry("monitoring.port", "separate port for metrics, health and readiness (loopback-only setups, "
                     + "scrapers on another network); 0 means the server port"),
             Map.entry("monitoring.metricsPath", "path of the Prometheus endpoint"),
-            Map.entry("security.requireAuth", "reject WebSocket upgrades without a valid token"),
-            Map.entry("security.jwtSecret", "HMAC secret that verifies client JWTs"),
-            Map.entry("security.allowedOrigins", "Origin headers accepted on upgrade; empty means any"),
-            Map.entry("security.rateLimitRps", "commands per second allowed per connection"),
-            Map.entry("security.rateLimitBurst", "commands allowed in a burst above the rate"),
+            Map.entry("security.requireAuth",
+                    "reject WebSocket upgrades without a valid JWT; the user id is then the token's `sub`"),
+            Map.entry("security.jwtSecret", "HMAC secret that verifies HS256/HS384/HS512 tokens; at least 32 bytes"),
+            Map.entry("security.jwtPublicKeyFile",
+                    "PEM file with the RSA or EC public key that verifies RS*, PS* or ES* tokens"),
+            Map.entry("security.jwksUrl",
+                    "JWKS URL whose keys verify RS*, PS* or ES* tokens; fetched off the event loops"),
+            Map.entry("security.jwksRefreshInterval",
+                    "how often the JWKS is refetched; a token with an unknown `kid` triggers at most one extra fetch"
+                    + " per interval"),
+            Map.entry("security.jwtAlgorithms",
+                    "the only JWS algorithms accepted; HMAC and public-key algorithms cannot be mixed"),
+            Map.entry("security.jwtIssuer", "required `iss` claim; empty means not checked"),
+            Map.entry("security.jwtAudience", "required `aud` value; empty means not checked"),
+            Map.entry("security.jwtClockSkew", "tolerance when checking `exp` and `nbf`"),
+            Map.entry("security.tokenCookie",
+                    "cookie that may carry the JWT (besides `Authorization: Bearer` and `?token=`)"),
+            Map.entry("security.allowedOrigins",
+                    "Origin headers accepted on upgrade: exact origins, `https://*.example.com` patterns or `*`;"
+                    + " empty means same host only"),
+            Map.entry("security.allowedRooms",
+                    "rooms anyone may join, read and publish to when a token has no `rooms` claim: exact names,"
+                    + " `prefix*` or `*`"),
+            Map.entry("security.rateLimitRps",
+                    "inbound messages (control frames included) per second allowed per connection"),
+            Map.entry("security.rateLimitBurst", "inbound messages allowed in a burst above the rate"),
+            Map.entry("security.maxRateLimitViolations",
+                    "messages refused with `rate_limited` in a row before close 4029"),
+            Map.entry("security.maxConnectionsPerIp", "WebSocket connections from one IP address; 0 means no limit"),
+            Map.entry("security.maxConnectionsPerUser", "WebSocket connections of one user id; 0 means no limit"),
+            Map.entry("security.maxHandshakesPerIpPerSecond",
+                    "upgrade attempts per second from one IP address, beyond it 429; 0 means no limit"),
+            Map.entry("security.maxHeaderBytes",
+                    "largest HTTP request line and header block; larger requests get 414 or 431"),
+            Map.entry("security.enableTls", "serve TLS (`wss://`, `https://`) with certFile and keyFile"),
+            Map.entry("security.certFile", "PEM certificate chain for TLS"),
+            Map.entry("security.keyFile", "PEM private key (PKCS#8) for TLS"),
             Map.entry("tracing.endpoint", "OTLP/HTTP traces endpoint (e.g. `http://collector:4318/v1/traces`); "
                     + "empty turns tracing off, at no cost"),
             Map.entry("tracing.serviceName", "the `service.name` resource attribute of exported spans"),

@@ -105,7 +105,7 @@ class ConfigLoaderTest {
                   metricsPath: /prom
                 security:
                   requireAuth: true
-                  jwtSecret: jwt-secret-value
+                  jwtSecret: jwt-secret-value-of-at-least-32-bytes
                   allowedOrigins: https://a.example, https://b.example
                   rateLimitRps: 50
                   rateLimitBurst: 75
@@ -125,8 +125,10 @@ class ConfigLoaderTest {
                 new SwitchboardConfig.Api(List.of("backend-key-0123456789", "other-key-abcdefghij")),
                 new SwitchboardConfig.Redis("redis.internal", 6380, "redis-secret", 2),
                 new SwitchboardConfig.Monitoring(false, 9100, "/prom"),
-                new SwitchboardConfig.Security(true, "jwt-secret-value", List.of("https://a.example",
-                        "https://b.example"), 50, 75)));
+                new SwitchboardConfig.Security(true, "jwt-secret-value-of-at-least-32-bytes", "", "",
+                        Duration.ofMinutes(5), List.of("HS256"), "", "", Duration.ofSeconds(30), "switchboard_token",
+                        List.of("https://a.example", "https://b.example"), List.of("*"), 50, 75, 20, 1000, 100, 50,
+                        8192, false, "", "")));
     }
 
     @Test

@@ -1,0 +1,197 @@
+package io.switchboard.server;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.switchboard.core.Connection;
+import io.switchboard.core.DisconnectReason;
+import io.switchboard.core.Hub;
+import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.limit.SecurityCounters;
+import io.switchboard.core.limit.TokenBucket;
+import io.switchboard.protocol.CloseCode;
+import io.switchboard.protocol.ErrorCode;
+import io.switchboard.protocol.ServerMessage;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The per-connection inbound token bucket ({@code security.rateLimitRps}, {@code rateLimitBurst}), in
+ * front of the WebSocket protocol handler so that control frames pay too. Every message (its first
+ * frame) and every ping and pong takes a token. Without one:
+ * <ul>
+ *   <li>a text or binary message is dropped with all its fragments and answered {@code rate_limited};</li>
+ *   <li>a ping or pong is dropped unanswered.</li>
+ * </ul>
+ * {@code security.maxRateLimitViolations} refusals in a row close the connection with 4029. A ping
+ * that arrives while the outbound buffer is above its high-water mark is dropped too (RFC 6455
+ * section 5.5.3 lets a pong answer only the latest ping), so a client that floods pings and never
+ * reads cannot grow the buffer. Confined to the channel's event loop.
+ */
+final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(InboundLimitHandler.class);
+
+    private final Hub hub;
+    private final Supplier<Connection> connection;
+    private final SecurityCounters counters;
+    private final TokenBucket bucket;
+    private final int maxViolations;
+    private final String limitText;
+    /** Refusals since the last admitted message. */
+    private int violations;
+    /** True while the continuation frames of a dropped message are still arriving. */
+    private boolean droppingFragments;
+    /** Set once this stage closed the connection: everything after is dropped silently. */
+    private boolean closed;
+
+    /** The decoder settings, for the stricter decoder swapped in once the handshake completed. */
+    private final WebSocketDecoderConfig decoderConfig;
+
+    InboundLimitHandler(Hub hub, SwitchboardConfig.Security s, Supplier<Connection> connection,
+                        SecurityCounters counters, WebSocketDecoderConfig decoderConfig) {
+        this.decoderConfig = decoderConfig;
+        this.hub = hub;
+        this.connection = connection;
+        this.counters = counters;
+        this.bucket = new TokenBucket(s.rateLimitRps(), s.rateLimitBurst(), hub.time().nanoTime());
+        this.maxViolations = s.maxRateLimitViolations();
+        this.limitText = "rate limit exceeded: " + s.rateLimitRps() + " messages per second, bursts of "
+                + s.rateLimitBurst();
+    }
+
+    /**
+     * Swaps Netty's frame decoder for {@link CloseFrameCheckingDecoder} as soon as the handshake completed:
+     * the 101 response has just been written, and a client must not send frames before it read it
+     * (RFC 6455 section 4.1), so the decoder holds no bytes yet.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete
+                && ctx.pipeline().get(WebSocket13FrameDecoder.class) != null
+                && !(ctx.pipeline().get(WebSocket13FrameDecoder.class) instanceof CloseFrameCheckingDecoder)) {
+            ctx.pipeline().replace(WebSocket13FrameDecoder.class, "wsdecoder",
+                    new CloseFrameCheckingDecoder(decoderConfig));
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof WebSocketFrame frame)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        if (closed) {
+            frame.release();
+            return;
+        }
+        if (frame.rsv() != 0) {
+            // RFC 6455 section 5.2: a reserved bit no negotiated extension defines fails the connection. With
+            // websocket.enableCompression the decoder lets RSV bits through for permessage-deflate, whose own
+            // decoder (earlier in the pipeline) clears RSV1; anything still set here was never negotiated.
+            frame.release();
+            failProtocol(ctx, "reserved bits set without an extension");
+            return;
+        }
+        if (frame instanceof CloseWebSocketFrame) {
+            ctx.fireChannelRead(frame);
+            return;
+        }
+        if (frame instanceof ContinuationWebSocketFrame) {
+            if (droppingFragments) {
+                droppingFragments = !frame.isFinalFragment();
+                frame.release();
+            } else {
+                ctx.fireChannelRead(frame);
+            }
+            return;
+        }
+        boolean control = frame instanceof PingWebSocketFrame
+                || frame instanceof io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+        if (bucket.tryTake(hub.time().nanoTime())) {
+            if (!control) {
+                violations = 0;
+            }
+            if (frame instanceof PingWebSocketFrame && !ctx.channel().isWritable()) {
+                counters.pingsDropped.increment();
+                frame.release();
+                return;
+            }
+            ctx.fireChannelRead(frame);
+            return;
+        }
+        if (!control) {
+            droppingFragments = !frame.isFinalFragment();
+        }
+        ReferenceCountUtil.release(frame);
+        refuse(control);
+    }
+
+    /**
+     * The inflater stops at {@code websocket.maxMessageBytes} (a decompression bomb) by throwing: answer
+     * with 1009 (RFC 6455 section 7.4.1) instead of the bare close the exception would otherwise cause.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof io.netty.handler.codec.compression.DecompressionException) {
+                Connection c = connection.get();
+                if (c != null && !closed) {
+                    closed = true;
+                    log.info("closing {} from {}: message inflates beyond websocket.maxMessageBytes", c,
+                            c.session().remoteAddress());
+                    hub.close(c, CloseCode.MESSAGE_TOO_BIG, "message too big", DisconnectReason.POLICY);
+                } else {
+                    ctx.close();
+                }
+                return;
+            }
+        }
+        if (cause instanceof io.netty.handler.codec.CorruptedFrameException
+                || cause instanceof io.netty.handler.codec.TooLongFrameException) {
+            // The frame decoder already answered (1002, 1007 or 1009, websocket.maxFrameBytes) and closes.
+            log.info("closing {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
+        }
+        super.exceptionCaught(ctx, cause);
+    }
+
+    private void failProtocol(ChannelHandlerContext ctx, String why) {
+        closed = true;
+        Connection c = connection.get();
+        if (c != null) {
+            log.info("closing {} from {}: {}", c, c.session().remoteAddress(), why);
+            hub.close(c, CloseCode.PROTOCOL_ERROR, why, DisconnectReason.POLICY);
+        } else {
+            ctx.channel().writeAndFlush(new CloseWebSocketFrame(CloseCode.PROTOCOL_ERROR.code(), why))
+                    .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private void refuse(boolean control) {
+        counters.messagesRateLimited.increment();
+        Connection c = connection.get();
+        if (c == null) {
+            return;
+        }
+        if (++violations >= maxViolations) {
+            counters.rateLimitCloses.increment();
+            log.info("closing {} from {}: {} messages refused by the rate limit in a row", c,
+                    c.session().remoteAddress(), violations);
+            closed = true;
+            hub.close(c, CloseCode.RATE_LIMITED, "rate limit exceeded", DisconnectReason.RATE_LIMITED);
+        } else if (!control && violations > 0) {
+            if (violations == 1) {
+                log.info("rate limiting {} from {}: {}", c, c.session().remoteAddress(), limitText);
+            }
+            hub.send(c, new ServerMessage.Error(null, ErrorCode.RATE_LIMITED, limitText));
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package io.switchboard.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketServerCompressionHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.switchboard.core.Hub;
+import io.switchboard.core.TimeSource;
+import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.history.MemoryHistoryStore;
+import io.switchboard.core.limit.SecurityCounters;
+import io.switchboard.protocol.JsonCodec;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The echo endpoint the Autobahn|Testsuite fuzzing client runs against ({@code -Pautobahn}, see
+ * docs/conformance.md). Its WebSocket stages are the production ones, in the production order and
+ * built by the same code: handshake deadline, HTTP codec with the header limit, permessage-deflate
+ * with the inflation cap, the protocol handler and decoder settings of {@link ServerInitializer},
+ * {@link InboundLimitHandler} (which swaps in {@link CloseFrameCheckingDecoder}), the message
+ * aggregator; only the JSON session at the end is replaced by an echo. Limits are raised to what the
+ * suite sends (16 MiB messages, thousands of messages a second), as an operator would configure them.
+ */
+public final class AutobahnEchoServer {
+    static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+    private AutobahnEchoServer() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int port = Integer.parseInt(args[0]);
+        SwitchboardConfig.WebSocket ws = new SwitchboardConfig.WebSocket("/", 10_000, 0, 0, Duration.ofSeconds(10),
+                Duration.ofSeconds(25), Duration.ofSeconds(60), Duration.ofSeconds(10), MAX_MESSAGE_BYTES,
+                MAX_MESSAGE_BYTES, 1024 * 1024 * 1024, 100, 10, true);
+        SecureServers s = new SecureServers();
+        s.rateLimitRps = 1_000_000;
+        s.rateLimitBurst = 1_000_000;
+        s.websocket = ws;
+        s.allowedOrigins = List.of("*");
+        SwitchboardConfig config = s.config();
+        Hub hub = new Hub(config, new MemoryHistoryStore(10, Duration.ofMinutes(1), TimeSource.SYSTEM),
+                PreEncodedFrame.factory(PooledByteBufAllocator.DEFAULT), new JsonCodec(), TimeSource.SYSTEM, "ab", "ab");
+        SecurityCounters counters = new SecurityCounters();
+        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(2,
+                new DefaultThreadFactory("autobahn", true), NioIoHandler.newFactory());
+        Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        install(ch.pipeline(), config, hub, counters);
+                    }
+                }).bind(host(), port).sync().channel();
+        server.closeFuture().sync();
+    }
+
+    /** The address the plugin connects to: the local host's, like its own lookup. */
+    private static String host() {
+        try {
+            return InetAddress.getLocalHost().getHostAddress();
+        } catch (UnknownHostException e) {
+            return "127.0.0.1";
+        }
+    }
+
+    static void install(ChannelPipeline p, SwitchboardConfig config, Hub hub, SecurityCounters counters) {
+        SwitchboardConfig.WebSocket ws = config.websocket();
+        int maxHeader = config.security().maxHeaderBytes();
+        p.addLast("deadline", new HttpDeadlineHandler(ws.handshakeTimeout().toNanos(),
+                config.server().readTimeout().toNanos(), config.server().idleTimeout().toNanos()));
+        p.addLast("http", new HttpServerCodec(maxHeader, maxHeader, ServerInitializer.MAX_CHUNK_BYTES));
+        p.addLast("aggregator", new HttpObjectAggregator(config.server().maxRequestBytes()));
+        p.addLast("wsCompression", new WebSocketServerCompressionHandler(ws.maxMessageBytes()));
+        WebSocketDecoderConfig decoder = ServerInitializer.decoderConfig(ws);
+        p.addLast("wsProtocol", new WebSocketServerProtocolHandler(ServerInitializer.protocolConfig(ws, decoder)));
+        p.addBefore("wsProtocol", "wsLimit", new InboundLimitHandler(hub, config.security(), () -> null, counters,
+                decoder));
+        p.addLast("wsAggregator", new WebSocketFrameAggregator(ws.maxMessageBytes()) {
+            @Override
+            protected void handleOversizedMessage(ChannelHandlerContext ctx, WebSocketFrame oversized) {
+                ctx.writeAndFlush(new CloseWebSocketFrame(1009, "message too big"));
+            }
+        });
+        p.addLast("echo", new Echo());
+    }
+
+    /** Echoes text and binary messages; pongs are ignored; pings are answered by the protocol handler. */
+    private static final class Echo extends io.netty.channel.ChannelInboundHandlerAdapter {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+                ctx.pipeline().remove(HttpDeadlineHandler.class);
+            }
+            super.userEventTriggered(ctx, evt);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame) {
+                ctx.writeAndFlush(msg);
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}
