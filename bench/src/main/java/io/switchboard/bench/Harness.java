@@ -216,7 +216,11 @@ public final class Harness {
         if (target == Target.SWITCHBOARD) {
             cmd.addAll(List.of("-jar", root.resolve("cli/target/switchboard.jar").toString(), "serve",
                     "--host", "127.0.0.1", "--port", String.valueOf(port), "--set", "server.ioThreads=1",
-                    "--set", "shutdown.drainTimeout=0s"));
+                    "--set", "shutdown.drainTimeout=0s",
+                    // A load test from one address: the abuse limits would measure themselves.
+                    "--set", "security.rateLimitRps=1000000", "--set", "security.rateLimitBurst=1000000",
+                    "--set", "security.maxConnectionsPerIp=0", "--set", "security.maxConnectionsPerUser=0",
+                    "--set", "security.maxHandshakesPerIpPerSecond=0"));
         } else {
             cmd.addAll(List.of("-cp", root.resolve("bench/target/benchmarks.jar").toString(),
                     NaiveBroadcastServer.class.getName(), String.valueOf(port), "1"));

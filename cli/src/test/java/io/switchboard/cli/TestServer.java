@@ -17,6 +17,6 @@ final class TestServer {
                         1024 * 1024),
                 d.websocket(), d.hub(), d.history(), new SwitchboardConfig.Shutdown(Duration.ofSeconds(1)),
                 new SwitchboardConfig.Api(List.of("cli-test-api-key-0123456789")), d.redis(), d.monitoring(),
-                d.security()));
+                d.security().withLimits(1_000_000, 1_000_000, 0, 0, 0)));
     }
 }

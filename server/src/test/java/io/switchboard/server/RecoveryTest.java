@@ -92,7 +92,8 @@ class RecoveryTest {
 
     @Test
     void recoveryUnderConcurrentPublishingYieldsEveryOffsetExactlyOnceAndInOrder() throws Exception {
-        start(SwitchboardConfig.History.defaults());
+        // A window that holds everything the unthrottled publisher can send here, so the join must recover.
+        start(new SwitchboardConfig.History(1_000_000, java.time.Duration.ofMinutes(5)));
         try (WsClient alice = WsClient.welcomed(port, "alice"); WsClient bob = WsClient.welcomed(port, "bob")) {
             String epoch = join(alice, "r").path("epoch").asText();
             for (int i = 1; i <= 10; i++) {

@@ -419,6 +419,18 @@ public record SwitchboardConfig(
                     Duration.ofSeconds(30), "switchboard_token", List.of(), List.of("*"), 100, 200, 20, 1000, 100,
                     50, 8192, false, "", "");
         }
+
+        /**
+         * These settings with other abuse limits, e.g. for a load test from one address; 0 turns a
+         * per-IP, per-user or handshake limit off.
+         */
+        public Security withLimits(int rateLimitRps, int rateLimitBurst, int maxConnectionsPerIp,
+                                   int maxConnectionsPerUser, int maxHandshakesPerIpPerSecond) {
+            return new Security(requireAuth, jwtSecret, jwtPublicKeyFile, jwksUrl, jwksRefreshInterval, jwtAlgorithms,
+                    jwtIssuer, jwtAudience, jwtClockSkew, tokenCookie, allowedOrigins, allowedRooms, rateLimitRps,
+                    rateLimitBurst, maxRateLimitViolations, maxConnectionsPerIp, maxConnectionsPerUser,
+                    maxHandshakesPerIpPerSecond, maxHeaderBytes, enableTls, certFile, keyFile);
+        }
     }
 
     /**
