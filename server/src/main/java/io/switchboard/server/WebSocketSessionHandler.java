@@ -54,6 +54,12 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
     private final long expiryGraceMillis;
     private final SecurityCounters counters;
     private Channel channel;
+    /**
+     * Where pre-encoded frames enter the pipeline: the WebSocket frame encoder's context, so a fan-out
+     * write starts just below it and skips every stage above (aggregator, protocol handler, encoder),
+     * which have nothing to do with a finished frame buffer. Event loop only.
+     */
+    private ChannelHandlerContext frameOut;
     private Connection connection;
     /** Set once a close frame was queued; nothing else is written after it. Event loop only. */
     private boolean closing;
@@ -109,6 +115,7 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
             channel = ctx.channel();
+            frameOut = ctx.pipeline().context("wsencoder");
             ctx.pipeline().remove(HttpDeadlineHandler.class);
             ctx.pipeline().remove(HttpRouter.class);
             if (channel.remoteAddress() instanceof InetSocketAddress a) {
@@ -351,13 +358,21 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
             hub.close(connection, CloseCode.SLOW_CONSUMER, "send queue overflowed", DisconnectReason.SLOW_CONSUMER);
             return false;
         }
-        channel.write(f.retainedDuplicate(), channel.voidPromise());
+        if (frameOut != null) {
+            frameOut.write(f.retainedDuplicate(), frameOut.voidPromise());
+        } else {
+            channel.write(f.retainedDuplicate(), channel.voidPromise());
+        }
         return true;
     }
 
     @Override
     public void flush() {
-        channel.flush();
+        if (frameOut != null) {
+            frameOut.flush();
+        } else {
+            channel.flush();
+        }
     }
 
     @Override
