@@ -184,7 +184,7 @@ final class HealthEndpoint {
         body.put("messagesSent", hub.stats().messagesSent());
         body.put("messagesReceived", hub.stats().messagesReceived());
         body.put("messagesPerSecond", Math.round(messageRate.perSecond() * 10) / 10.0);
-        body.put("rooms", hub.rooms().size());
+        body.put("rooms", hub.roomCount());
         HttpResponses.json(ctx, req, HttpResponseStatus.OK, hub.codec().encodeValue(body));
     }
 }

@@ -105,11 +105,6 @@ public final class MemoryHistoryStore implements HistoryStore {
         });
     }
 
-    /** Rooms with history state, for tests and stats. */
-    public int roomCount() {
-        return rooms.size();
-    }
-
     private static String newEpoch() {
         return Long.toString(RANDOM.nextLong() & Long.MAX_VALUE, 36);
     }
