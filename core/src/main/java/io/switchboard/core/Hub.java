@@ -222,7 +222,7 @@ public final class Hub {
         Membership existing = c.rooms.get(roomName);
         if (existing != null) {
             synchronized (existing.room) {
-                return new JoinResult(roomName, membersOf(existing.room), history.position(roomName), null, List.of());
+                return new JoinResult(roomName, membersOf(existing.room), now(history.position(roomName)), null, List.of());
             }
         }
         int maxRooms = config.websocket().maxRoomsPerConnection();
@@ -239,8 +239,8 @@ public final class Hub {
                     throw new HubException(ErrorCode.ROOM_FULL, "room " + roomName + " is full");
                 }
                 HistoryStore.Recovery recovery = since == null ? null
-                        : history.recover(roomName, since.offset(), since.epoch());
-                HistoryStore.Position position = recovery != null ? recovery.position() : history.position(roomName);
+                        : now(history.recover(roomName, since.offset(), since.epoch()));
+                HistoryStore.Position position = recovery != null ? recovery.position() : now(history.position(roomName));
                 Membership m = new Membership(c, room, position.offset());
                 room.shardMembers(c.shard()).add(m);
                 room.members.put(c.connId(), c);
@@ -317,7 +317,7 @@ public final class Hub {
     private long publishLocked(Room room, String fromUser, String fromConn, String content, JsonNode data,
                                Connection exclude) throws HubException {
         requireCapacity(room);
-        RoomMessage message = history.append(room.name, fromUser, fromConn, content, data, time.currentTimeMillis());
+        RoomMessage message = now(history.append(room.name, fromUser, fromConn, content, data, time.currentTimeMillis()));
         fanOutLocked(room, codec.encode(message), exclude, message.offset());
         return message.offset();
     }
@@ -507,7 +507,7 @@ public final class Hub {
     /** A room's members and history position; members are empty for a room nobody joined. Thread-safe. */
     public RoomInfo roomInfo(String roomName) {
         return withRoomUnchecked(roomName, room -> {
-            HistoryStore.Position p = history.position(roomName);
+            HistoryStore.Position p = now(history.position(roomName));
             return new RoomInfo(roomName, membersOf(room), p.offset(), p.epoch());
         });
     }
@@ -548,11 +548,15 @@ public final class Hub {
     public HistoryStore.Page history(String roomName, Long afterOffset, Integer limit) {
         int cap = Math.max(1, config.history().size());
         int n = limit == null ? cap : Math.min(limit, cap);
-        return withRoomUnchecked(roomName, room -> history.read(roomName, afterOffset, n));
+        return withRoomUnchecked(roomName, room -> now(history.read(roomName, afterOffset, n)));
     }
 
     /** Lets the history store forget idle rooms nobody holds. Thread-safe; called periodically. */
     public void sweepHistory() {
         history.sweep(rooms::containsKey);
+    }
+
+    private static <T> T now(java.util.concurrent.CompletionStage<T> stage) {
+        return stage.toCompletableFuture().join();
     }
 }

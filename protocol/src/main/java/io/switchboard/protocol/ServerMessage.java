@@ -17,8 +17,15 @@ public sealed interface ServerMessage {
     @JsonProperty("type")
     String type();
 
-    /** A member of a room, as listed in joins and presence replies. */
-    record Member(String userId, String connId) {
+    /**
+     * A member of a room, as listed in joins and presence replies; {@code info} is the presence
+     * metadata of the member's token ({@code info} claim), left out when there is none.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Member(String userId, String connId, JsonNode info) {
+        public Member(String userId, String connId) {
+            this(userId, connId, null);
+        }
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

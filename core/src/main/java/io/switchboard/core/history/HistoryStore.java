@@ -3,17 +3,22 @@ package io.switchboard.core.history;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.protocol.ServerMessage.RoomMessage;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Predicate;
 
 /**
  * Recent messages of each room and the offsets that number them (PROTOCOL.md section 3).
  *
- * <p>Offsets start at 1 and grow by exactly 1 per appended message; the epoch names the lineage of a
- * room's offsets and changes whenever the history behind them is lost. The hub calls every method for
- * one room under that room's monitor, so implementations never see concurrent calls for the same room;
- * calls for different rooms may be concurrent. Implementations are thread-safe.
+ * <p>Offsets start at 1 and grow by exactly 1 per appended message, cluster-wide when the store is
+ * shared by several nodes; the epoch names the lineage of a room's offsets and changes whenever the
+ * history behind them is lost (a restart of an in-memory store, a Redis that lost its data).
+ *
+ * <p>Implementations are thread-safe and atomic per call: appends to one room from several threads or
+ * nodes get distinct, gap-free offsets. Every operation is asynchronous; an in-memory store completes
+ * before returning, which the hub relies on to keep a single node's publishes in offset order without
+ * any reordering.
  */
-public interface HistoryStore {
+public interface HistoryStore extends AutoCloseable {
 
     /** Where a room's history stands: the last assigned offset (0 before the first) and its epoch. */
     record Position(long offset, String epoch) {
@@ -34,23 +39,30 @@ public interface HistoryStore {
     }
 
     /** Assigns the next offset to a message, keeps it, and returns it as members will receive it. */
-    RoomMessage append(String room, String from, String connId, String content, JsonNode data, long timestampMillis);
+    CompletionStage<RoomMessage> append(String room, String from, String connId, String content, JsonNode data,
+                                        long timestampMillis);
 
-    Position position(String room);
+    /** The room's last offset and epoch; a room never written to is at offset 0 of a new epoch. */
+    CompletionStage<Position> position(String room);
 
     /** Every retained message after {@code offset} in {@code epoch}, or {@code recovered=false}. */
-    Recovery recover(String room, long offset, String epoch);
+    CompletionStage<Recovery> recover(String room, long offset, String epoch);
 
     /**
      * Retained messages: with {@code afterOffset}, the first {@code limit} after it; without, the last
      * {@code limit}.
      */
-    Page read(String room, Long afterOffset, int limit);
+    CompletionStage<Page> read(String room, Long afterOffset, int limit);
 
     /**
      * Lets the store forget rooms that {@code inUse} says nobody holds and whose retention ran out.
      * Called periodically; stores that expire on their own ignore it.
      */
     default void sweep(Predicate<String> inUse) {
+    }
+
+    /** Releases connections. Idempotent. */
+    @Override
+    default void close() {
     }
 }

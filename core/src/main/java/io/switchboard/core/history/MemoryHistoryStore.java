@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
@@ -34,27 +36,32 @@ public final class MemoryHistoryStore implements HistoryStore {
     }
 
     @Override
-    public RoomMessage append(String room, String from, String connId, String content, JsonNode data, long ts) {
+    public CompletionStage<RoomMessage> append(String room, String from, String connId, String content,
+                                               JsonNode data, long ts) {
         RoomHistory h = rooms.computeIfAbsent(room, r -> new RoomHistory(size));
         synchronized (h) {
             RoomMessage m = new RoomMessage(room, from, connId, content, data, h.lastOffset + 1, ts);
             h.lastOffset = m.offset();
             h.lastAppendMillis = time.currentTimeMillis();
             h.add(m);
-            return m;
+            return CompletableFuture.completedFuture(m);
         }
     }
 
     @Override
-    public Position position(String room) {
+    public CompletionStage<Position> position(String room) {
         RoomHistory h = rooms.computeIfAbsent(room, r -> new RoomHistory(size));
         synchronized (h) {
-            return new Position(h.lastOffset, h.epoch);
+            return CompletableFuture.completedFuture(new Position(h.lastOffset, h.epoch));
         }
     }
 
     @Override
-    public Recovery recover(String room, long offset, String epoch) {
+    public CompletionStage<Recovery> recover(String room, long offset, String epoch) {
+        return CompletableFuture.completedFuture(recoverNow(room, offset, epoch));
+    }
+
+    private Recovery recoverNow(String room, long offset, String epoch) {
         RoomHistory h = rooms.computeIfAbsent(room, r -> new RoomHistory(size));
         synchronized (h) {
             Position position = new Position(h.lastOffset, h.epoch);
@@ -74,7 +81,7 @@ public final class MemoryHistoryStore implements HistoryStore {
     }
 
     @Override
-    public Page read(String room, Long afterOffset, int limit) {
+    public CompletionStage<Page> read(String room, Long afterOffset, int limit) {
         RoomHistory h = rooms.computeIfAbsent(room, r -> new RoomHistory(size));
         synchronized (h) {
             List<RoomMessage> live = h.retained(time.currentTimeMillis() - ttlMillis);
@@ -88,7 +95,7 @@ public final class MemoryHistoryStore implements HistoryStore {
                 }
                 page = live.subList(start, Math.min(live.size(), start + limit));
             }
-            return new Page(h.epoch, List.copyOf(page));
+            return CompletableFuture.completedFuture(new Page(h.epoch, List.copyOf(page)));
         }
     }
 
