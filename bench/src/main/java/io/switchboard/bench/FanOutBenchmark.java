@@ -113,17 +113,30 @@ public class FanOutBenchmark {
         Executor inline = Runnable::run;
         var shard = hub.shard(inline);
         publisher = hub.register(new CountingSession(), "publisher", shard);
-        hub.join(publisher, "room", null);
+        join(publisher);
         for (int i = 0; i < MEMBERS; i++) {
-            Connection c = hub.register(new CountingSession(), "u" + i, shard);
-            hub.join(c, "room", null);
+            join(hub.register(new CountingSession(), "u" + i, shard));
         }
+    }
+
+    /** Joins "room"; the in-memory stores answer before join returns. */
+    private void join(Connection c) throws HubException {
+        hub.join(c, "room", null, new Hub.JoinCallback() {
+            @Override
+            public void joined(Hub.JoinResult result) {
+            }
+
+            @Override
+            public void failed(HubException e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     @Benchmark
     @OperationsPerInvocation(MEMBERS)
     public long publishToRoomPerDelivery() throws HubException {
         return hub.publish(publisher, "room", "0123456789012345678901234567890123456789012345678901234567890123456789",
-                null, false);
+                null, false).toCompletableFuture().join();
     }
 }

@@ -11,6 +11,9 @@ import io.switchboard.protocol.ErrorCode;
 import io.switchboard.protocol.ProtocolException;
 import io.switchboard.protocol.ServerMessage;
 import io.switchboard.protocol.ServerMessage.RoomMessage;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,24 +64,41 @@ public final class CommandHandler {
         execute(c, command, command.id());
     }
 
-    /** Executes a command and sends its reply; returns the wire name of the error the client got, or null. */
+    /**
+     * Executes a command and sends its reply; returns the wire name of the error the client got, or null
+     * (also when the reply is still on its way from a remote store).
+     */
     private String execute(Connection c, Command command, JsonNode id) {
         try {
-            ServerMessage reply = execute(c, command);
-            if (reply != null) {
-                hub.send(c, reply);
+            Object reply = execute(c, command);
+            if (reply instanceof ServerMessage m) {
+                hub.send(c, m);
+            } else if (reply instanceof CompletionStage<?> pending) {
+                pending.whenComplete((m, e) -> {
+                    if (e == null) {
+                        if (m != null) {
+                            hub.send(c, (ServerMessage) m);
+                        }
+                    } else {
+                        fail(c, command, id, Hub.unavailable(command.type(), e));
+                    }
+                });
             }
             return null;
         } catch (HubException e) {
-            hub.metrics().commandFailed(e.code().wireName());
-            hub.send(c, new ServerMessage.Error(id, e.code(), e.getMessage()));
-            return e.code().wireName();
+            return fail(c, command, id, e);
         } catch (RuntimeException e) {
             log.error("command {} from {} failed", command.type(), c.connId(), e);
             hub.metrics().commandFailed(ErrorCode.INTERNAL.wireName());
             hub.send(c, new ServerMessage.Error(id, ErrorCode.INTERNAL, "internal error"));
             return ErrorCode.INTERNAL.wireName();
         }
+    }
+
+    private String fail(Connection c, Command command, JsonNode id, HubException e) {
+        hub.metrics().commandFailed(e.code().wireName());
+        hub.send(c, new ServerMessage.Error(id, e.code(), e.getMessage()));
+        return e.code().wireName();
     }
 
     /** Answers an invalid command and closes the connection once it keeps sending them. */
@@ -91,7 +111,8 @@ public final class CommandHandler {
         }
     }
 
-    private ServerMessage execute(Connection c, Command command) throws HubException {
+    /** The reply: a message, null for none, or a stage that completes with one (or null). */
+    private Object execute(Connection c, Command command) throws HubException {
         JsonNode id = command.id();
         if (command instanceof Command.Ping) {
             return new ServerMessage.Pong(id);
@@ -99,28 +120,29 @@ public final class CommandHandler {
             return new ServerMessage.EchoReply(id, echo.content(), echo.data());
         } else if (command instanceof Command.JoinRoom join) {
             mayRead(c, join.room());
-            return join(c, join);
+            join(c, join);
+            return null;
         } else if (command instanceof Command.LeaveRoom leave) {
             hub.leave(c, leave.room());
             return new ServerMessage.RoomLeft(id, leave.room());
         } else if (command instanceof Command.RoomMessage m) {
             mayPublish(c, m.room());
-            long offset = hub.publish(c, m.room(), m.content(), m.data(), m.echo());
-            return id == null ? null : new ServerMessage.Ack(id, offset);
+            return reply(hub.publish(c, m.room(), m.content(), m.data(), m.echo()),
+                    offset -> id == null ? null : new ServerMessage.Ack(id, offset));
         } else if (command instanceof Command.PrivateMessage pm) {
-            hub.sendPrivate(c.userId(), c.connId(), pm.to(), pm.content(), pm.data());
-            return id == null ? null : new ServerMessage.Ack(id, null);
+            return reply(hub.sendPrivate(c.userId(), c.connId(), pm.to(), pm.content(), pm.data()),
+                    n -> id == null ? null : new ServerMessage.Ack(id, null));
         } else if (command instanceof Command.Broadcast b) {
-            hub.broadcast(c.userId(), c.connId(), b.content(), b.data(), c);
-            return id == null ? null : new ServerMessage.Ack(id, null);
+            return reply(hub.broadcast(c.userId(), c.connId(), b.content(), b.data(), c),
+                    v -> id == null ? null : new ServerMessage.Ack(id, null));
         } else if (command instanceof Command.Presence p) {
             mayRead(c, p.room());
-            var members = hub.members(p.room());
-            return new ServerMessage.Presence(id, p.room(), members, members.size());
+            return reply(hub.members(p.room()),
+                    members -> new ServerMessage.Presence(id, p.room(), members, members.size()));
         } else if (command instanceof Command.History h) {
             mayRead(c, h.room());
-            var page = hub.history(h.room(), h.since(), h.limit());
-            return new ServerMessage.History(id, h.room(), page.epoch(), page.messages());
+            return reply(hub.history(h.room(), h.since(), h.limit()),
+                    page -> new ServerMessage.History(id, h.room(), page.epoch(), page.messages()));
         } else if (command instanceof Command.Refresh r) {
             return refresh(c, r);
         }
@@ -160,13 +182,34 @@ public final class CommandHandler {
         return new ServerMessage.Refreshed(r.id(), grants.expiresAtMillis());
     }
 
-    /** Replays missed messages first, then answers {@code room_joined}, all before any newer delivery. */
-    private ServerMessage join(Connection c, Command.JoinRoom join) throws HubException {
-        Hub.JoinResult r = hub.join(c, join.room(), join.since());
-        for (RoomMessage m : r.replay()) {
-            hub.send(c, m);
+    /**
+     * The reply once {@code stage} completed: built at once when it already has (in-memory stores), so
+     * that a single node answers in the same task as before; otherwise a stage of the reply.
+     */
+    private static <T> Object reply(CompletionStage<T> stage, Function<T, ServerMessage> build) {
+        CompletableFuture<T> f = stage.toCompletableFuture();
+        if (f.isDone() && !f.isCompletedExceptionally()) {
+            return build.apply(f.join());
         }
-        return new ServerMessage.RoomJoined(join.id(), r.room(), r.members(), r.position().offset(),
-                r.position().epoch(), r.recovered());
+        return f.thenApply(build);
+    }
+
+    /** Replays missed messages first, then answers {@code room_joined}, all before any newer delivery. */
+    private void join(Connection c, Command.JoinRoom join) throws HubException {
+        hub.join(c, join.room(), join.since(), new Hub.JoinCallback() {
+            @Override
+            public void joined(Hub.JoinResult r) {
+                for (RoomMessage m : r.replay()) {
+                    hub.send(c, m);
+                }
+                hub.send(c, new ServerMessage.RoomJoined(join.id(), r.room(), r.members(), r.position().offset(),
+                        r.position().epoch(), r.recovered()));
+            }
+
+            @Override
+            public void failed(HubException e) {
+                fail(c, join, join.id(), e);
+            }
+        });
     }
 }

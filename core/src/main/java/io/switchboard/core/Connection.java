@@ -25,6 +25,8 @@ public final class Connection {
 
     /** Rooms joined, by name. Shard thread only. */
     final Map<String, Membership> rooms = new HashMap<>();
+    /** Joins under way (counted against the room limit). Shard thread only. */
+    int joining;
     /** Position in {@link Shard}'s connection list, for O(1) removal. Shard thread only. */
     int shardIndex = -1;
     /** Set while the connection waits in its shard's flush batch. Shard thread only. */

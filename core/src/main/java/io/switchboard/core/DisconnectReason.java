@@ -10,6 +10,8 @@ public enum DisconnectReason {
     POLICY("policy"),
     KICKED("kicked"),
     SERVER_SHUTDOWN("server_shutdown"),
+    /** The room's history was lost or skipped offsets this node cannot fill: the client must resync. */
+    RESYNC("resync"),
     ERROR("error");
 
     private final String label;

@@ -1,8 +1,16 @@
 package io.switchboard.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.core.cluster.Broker;
+import io.switchboard.core.cluster.ClusterGuard;
+import io.switchboard.core.cluster.Envelope;
+import io.switchboard.core.cluster.MemoryBroker;
+import io.switchboard.core.cluster.MemoryPresenceStore;
+import io.switchboard.core.cluster.PresenceStore;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.history.HistoryStore;
+import io.switchboard.core.history.HistoryStore.Appended;
+import io.switchboard.core.history.HistoryStore.Position;
 import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.Command.Since;
@@ -14,13 +22,23 @@ import io.switchboard.protocol.ServerMessage.RoomMessage;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +49,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every message is encoded once and framed once whatever the number of recipients: the frame is
  * handed to one task per shard, which writes it to that shard's members.
+ *
+ * <p>Scale-out: history, presence and the {@link Broker} are behind SPIs. A room message is appended
+ * to history (which numbers it), delivered to this node's members through the room's sequencer, and
+ * published to the other nodes, whose sequencers deliver it in offset order. With the in-memory
+ * implementations every step completes before it returns, so a single node behaves exactly as if it
+ * called them directly.
  */
 public final class Hub {
     private static final Logger log = LoggerFactory.getLogger(Hub.class);
@@ -38,13 +62,39 @@ public final class Hub {
             Comparator.comparing(Member::userId).thenComparing(Member::connId);
     /** Offset of frames outside a room's numbered history (notices, binary relays). */
     private static final long UNNUMBERED = -1;
+    /** Messages a room parks while it waits for a missing offset; beyond, history fills the gap. */
+    private static final int MAX_PARKED = 10_000;
+    /** Times a join re-reads a recovery that fell behind this node's deliveries. */
+    private static final int MAX_JOIN_ATTEMPTS = 3;
+    static final String BROADCAST_CHANNEL = "all";
+
+    /** The stores and broker a hub works with, and the guards in front of the remote ones. */
+    public record Backends(HistoryStore history, Broker broker, PresenceStore presence, ClusterGuard brokerGuard,
+                           ClusterGuard storeGuard) {
+        /** Everything in this process: today's single node. */
+        public static Backends memory(HistoryStore history) {
+            return new Backends(history, new MemoryBroker(), new MemoryPresenceStore(), null, null);
+        }
+    }
+
+    /** Receives the outcome of a join on the connection's shard thread. */
+    public interface JoinCallback {
+        void joined(JoinResult result);
+
+        void failed(HubException error);
+    }
 
     private final SwitchboardConfig config;
     private final HistoryStore history;
+    private final Broker broker;
+    private final PresenceStore presence;
+    private final ClusterGuard brokerGuard;
+    private final ClusterGuard storeGuard;
     private final FrameFactory frames;
     private final JsonCodec codec;
     private final TimeSource time;
     private final String nodeId;
+    private final String nodeChannel;
     private final ServerMessage.ServerInfo serverInfo;
     private final HubStats stats = new HubStats();
     private final HubMetrics metrics;
@@ -53,6 +103,8 @@ public final class Hub {
     private final ConcurrentHashMap<String, Connection> connections = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Set<Connection>> users = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
+    /** Gap checks; created on first use, so a single node never starts the thread. */
+    private volatile ScheduledExecutorService scheduler;
 
     public Hub(SwitchboardConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
                String nodeId, String version) {
@@ -61,15 +113,54 @@ public final class Hub {
 
     public Hub(SwitchboardConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
                String nodeId, String version, HubMetrics metrics) {
+        this(config, Backends.memory(history), frames, codec, time, nodeId, version, metrics);
+    }
+
+    public Hub(SwitchboardConfig config, Backends backends, FrameFactory frames, JsonCodec codec, TimeSource time,
+               String nodeId, String version, HubMetrics metrics) {
         this.metrics = metrics;
         this.config = config;
-        this.history = history;
+        this.history = backends.history();
+        this.broker = backends.broker();
+        this.presence = backends.presence();
+        this.brokerGuard = backends.brokerGuard();
+        this.storeGuard = backends.storeGuard();
         this.frames = frames;
         this.codec = codec;
         this.time = time;
         this.nodeId = nodeId;
+        this.nodeChannel = "node." + nodeId;
         this.serverInfo = new ServerMessage.ServerInfo(version, nodeId,
                 config.websocket().pingInterval().toMillis(), config.websocket().maxMessageBytes());
+    }
+
+    /**
+     * Connects to the broker and subscribes to the broadcast channel and this node's own channel;
+     * completes when messages from other nodes flow. Immediate with the in-memory broker.
+     */
+    public CompletionStage<Void> start() {
+        return broker.start(new Inbound())
+                .thenCompose(v -> broker.subscribe(BROADCAST_CHANNEL))
+                .thenCompose(v -> broker.subscribe(nodeChannel));
+    }
+
+    /** Stops the gap checks and closes the broker and stores. Idempotent. */
+    public void close() {
+        ScheduledExecutorService s = scheduler;
+        if (s != null) {
+            s.shutdownNow();
+        }
+        closeQuietly(broker);
+        closeQuietly(presence);
+        closeQuietly(history);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            log.warn("closing {} failed", c, e);
+        }
     }
 
     public SwitchboardConfig config() {
@@ -97,6 +188,20 @@ public final class Hub {
         return nodeId;
     }
 
+    public Broker broker() {
+        return broker;
+    }
+
+    /** The guard in front of the broker; null when the broker is in memory. */
+    public ClusterGuard brokerGuard() {
+        return brokerGuard;
+    }
+
+    /** The guard in front of the history and presence stores; null when they are in memory. */
+    public ClusterGuard storeGuard() {
+        return storeGuard;
+    }
+
     /** The shard of an executor, created on first use. */
     public Shard shard(Executor executor) {
         return shards.computeIfAbsent(executor, e -> new Shard(e, config.hub().maxPendingFanouts(), this));
@@ -119,6 +224,7 @@ public final class Hub {
         shard.add(c);
         stats.connectionsTotal.increment();
         metrics.connectionOpened();
+        quietly("presence connect", storeCall(() -> presence.connect(userId, connId, nodeId)));
         send(c, new ServerMessage.Welcome(connId, userId, ServerMessage.Welcome.GREETING, serverInfo));
         if (config.hub().notifyGlobalPresence()) {
             // Only to those connected before: a later connection would hear of someone who was already there.
@@ -150,6 +256,7 @@ public final class Hub {
         });
         connections.remove(c.connId());
         c.shard().remove(c);
+        quietly("presence disconnect", storeCall(() -> presence.disconnect(c.userId(), c.connId())));
         if (config.hub().notifyGlobalPresence()) {
             broadcastFrame(codec.encode(new ServerMessage.UserLeft(c.userId(), c.connId())), c, connSequence.get());
         }
@@ -168,6 +275,19 @@ public final class Hub {
         disconnect(c, why);
     }
 
+    /** Closes a connection on its own shard; usable from any thread. */
+    private void closeOnShard(Connection c, CloseCode code, String reason, DisconnectReason why) {
+        try {
+            c.shard().executor().execute(() -> {
+                if (!c.removed) {
+                    close(c, code, reason, why);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            c.session().close(code, reason);
+        }
+    }
+
     /** Sends one message to one connection. Thread-safe. */
     public void send(Connection c, ServerMessage message) {
         byte[] json = codec.encode(message);
@@ -184,8 +304,19 @@ public final class Hub {
         return connections.size();
     }
 
-    /** Closes every connection of a user; returns how many. Thread-safe. */
+    /**
+     * Closes every connection of a user on this node, and asks the other nodes to do the same; returns
+     * how many this node closed. Thread-safe.
+     */
     public int disconnectUser(String userId, CloseCode code, String reason) {
+        if (broker.reachesOtherNodes()) {
+            quietly("kick", brokerCall(() -> broker.publish(BROADCAST_CHANNEL,
+                    Envelope.kick(nodeId, userId, code.code()).encode())));
+        }
+        return disconnectLocalUser(userId, code, reason);
+    }
+
+    private int disconnectLocalUser(String userId, CloseCode code, String reason) {
         Set<Connection> set = users.get(userId);
         if (set == null) {
             return 0;
@@ -194,43 +325,62 @@ public final class Hub {
         for (Connection c : set) {
             n++;
             // Through close(), on the connection's shard: it leaves its rooms now, not when the peer answers.
-            try {
-                c.shard().executor().execute(() -> {
-                    if (!c.removed) {
-                        close(c, code, reason, DisconnectReason.KICKED);
-                    }
-                });
-            } catch (RejectedExecutionException e) {
-                c.session().close(code, reason);
-            }
+            closeOnShard(c, code, reason, DisconnectReason.KICKED);
         }
         return n;
     }
 
-    // ---------------------------------------------------------------- rooms
+    // ---------------------------------------------------------------- rooms: joining and leaving
 
     /** The outcome of a join: who is in the room, where its history stands, and what to replay first. */
-    public record JoinResult(String room, List<Member> members, HistoryStore.Position position, Boolean recovered,
+    public record JoinResult(String room, List<Member> members, Position position, Boolean recovered,
                              List<RoomMessage> replay) {
+    }
+
+    /** What a join reads before it attaches the member: its recovery (or position) and the members. */
+    private record JoinRead(HistoryStore.Recovery recovery, List<Member> members) {
     }
 
     /**
      * Joins a room, creating it. With {@code since}, the result carries the messages to replay before
-     * anything newer: deliveries of older offsets still queued skip this member. Shard thread.
+     * anything newer: deliveries of older offsets still queued skip this member. The callback runs on the
+     * connection's shard, before any delivery to the new member; with in-memory stores, before this
+     * method returns. Shard thread.
+     *
+     * @throws HubException when the join is refused at once (too many rooms, room full)
      */
-    public JoinResult join(Connection c, String roomName, Since since) throws HubException {
+    public void join(Connection c, String roomName, Since since, JoinCallback callback) throws HubException {
         Membership existing = c.rooms.get(roomName);
         if (existing != null) {
-            synchronized (existing.room) {
-                return new JoinResult(roomName, membersOf(existing.room), now(history.position(roomName)), null, List.of());
-            }
+            CompletableFuture<List<Member>> members = storeCall(() -> presence.members(roomName));
+            onShard(c, members, () -> {
+                Room room = existing.room;
+                Position position;
+                synchronized (room) {
+                    position = new Position(room.lastDelivered, room.epoch);
+                }
+                if (members.isCompletedExceptionally()) {
+                    callback.failed(hubError(members));
+                } else {
+                    callback.joined(new JoinResult(roomName, members.join(), position, null, List.of()));
+                }
+            });
+            return;
         }
         int maxRooms = config.websocket().maxRoomsPerConnection();
-        if (c.rooms.size() >= maxRooms) {
+        if (c.rooms.size() + c.joining >= maxRooms) {
             throw new HubException(ErrorCode.TOO_MANY_ROOMS, "already in " + maxRooms + " rooms, the maximum");
         }
+        Room room = claimRoom(roomName);
+        c.joining++;
+        readForJoin(c, room, since, callback, 1);
+    }
+
+    /** The room, created and subscribed if new, with one more join holding it. */
+    private Room claimRoom(String roomName) throws HubException {
         while (true) {
             Room room = rooms.computeIfAbsent(roomName, Room::new);
+            boolean created;
             synchronized (room) {
                 if (room.removed) {
                     continue;
@@ -238,21 +388,113 @@ public final class Hub {
                 if (room.members.size() >= config.hub().maxRoomMembers()) {
                     throw new HubException(ErrorCode.ROOM_FULL, "room " + roomName + " is full");
                 }
-                HistoryStore.Recovery recovery = since == null ? null
-                        : now(history.recover(roomName, since.offset(), since.epoch()));
-                HistoryStore.Position position = recovery != null ? recovery.position() : now(history.position(roomName));
-                Membership m = new Membership(c, room, position.offset());
-                room.shardMembers(c.shard()).add(m);
-                room.members.put(c.connId(), c);
-                c.rooms.put(roomName, m);
-                metrics.roomJoined(room.members.size());
-                fanOutLocked(room, codec.encode(new ServerMessage.UserJoinedRoom(roomName, c.userId(), c.connId())),
-                        c, UNNUMBERED);
-                return new JoinResult(roomName, membersOf(room), position,
-                        recovery == null ? null : recovery.recovered(),
-                        recovery == null ? List.of() : recovery.messages());
+                room.joining++;
+                created = room.subscribed == null;
+                if (created) {
+                    room.subscribed = brokerCall(() -> broker.subscribe(roomChannel(roomName)));
+                }
+            }
+            return room;
+        }
+    }
+
+    private void readForJoin(Connection c, Room room, Since since, JoinCallback callback, int attempt) {
+        JsonNode info = presenceInfo(c);
+        CompletableFuture<JoinRead> read = room.subscribed
+                .thenCompose(v -> storeCall(() -> presence.join(room.name, nodeId, c.userId(), c.connId(), info)))
+                .thenCompose(v -> storeCall(() -> since == null
+                        ? history.position(room.name).thenApply(p -> new HistoryStore.Recovery(false, List.of(), p))
+                        : history.recover(room.name, since.offset(), since.epoch())))
+                .thenCompose(recovery -> storeCall(() -> presence.members(room.name))
+                        .thenApply(members -> new JoinRead(recovery, members)));
+        onShard(c, read, () -> attach(c, room, since, read, callback, attempt));
+    }
+
+    /** Second half of a join, on the connection's shard: makes the member and answers. */
+    private void attach(Connection c, Room room, Since since, CompletableFuture<JoinRead> read, JoinCallback callback,
+                        int attempt) {
+        c.joining--;
+        synchronized (room) {
+            room.joining--;
+        }
+        if (read.isCompletedExceptionally() || c.removed || c.rooms.containsKey(room.name)) {
+            if (!c.rooms.containsKey(room.name)) {
+                quietly("presence leave", storeCall(() -> presence.leave(room.name, c.connId())));
+            }
+            releaseIfUnused(room);
+            if (read.isCompletedExceptionally()) {
+                callback.failed(hubError(read));
+            } else if (!c.removed) {
+                callback.joined(new JoinResult(room.name, read.join().members(),
+                        new Position(room.lastDelivered, room.epoch), null, List.of()));
+            }
+            return;
+        }
+        JoinRead r = read.join();
+        HistoryStore.Recovery recovery = r.recovery();
+        synchronized (room) {
+            if (room.members.size() >= config.hub().maxRoomMembers()) {
+                quietly("presence leave", storeCall(() -> presence.leave(room.name, c.connId())));
+                releaseIfUnusedLocked(room);
+                callback.failed(new HubException(ErrorCode.ROOM_FULL, "room " + room.name + " is full"));
+                return;
+            }
+            Position stored = recovery.position();
+            if (!room.initialized) {
+                initialize(room, stored);
+            } else if (!stored.epoch().equals(room.epoch) && !stored.epoch().equals(room.previousEpoch)) {
+                resync(room, stored.epoch(), stored.offset(), "its history was lost");
+            }
+            Boolean recovered = null;
+            List<RoomMessage> replay = List.of();
+            long through = room.lastDelivered;
+            if (since != null) {
+                boolean sameLineage = recovery.recovered() && stored.epoch().equals(room.epoch);
+                if (sameLineage && stored.offset() < room.lastDelivered && attempt < MAX_JOIN_ATTEMPTS) {
+                    // This node delivered past what the recovery read: read again, so that nothing falls between.
+                    room.joining++;
+                    c.joining++;
+                    readForJoin(c, room, since, callback, attempt + 1);
+                    return;
+                }
+                recovered = sameLineage && stored.offset() >= room.lastDelivered;
+                if (recovered) {
+                    replay = upTo(recovery.messages(), room.lastDelivered);
+                    through = Math.max(room.lastDelivered, since.offset());
+                }
+            }
+            Membership m = new Membership(c, room, through);
+            room.shardMembers(c.shard()).add(m);
+            room.members.put(c.connId(), c);
+            c.rooms.put(room.name, m);
+            metrics.roomJoined(room.members.size());
+            byte[] notice = codec.encode(new ServerMessage.UserJoinedRoom(room.name, c.userId(), c.connId()));
+            fanOutLocked(room, notice, c, UNNUMBERED);
+            publishNotice(room.name, notice);
+            callback.joined(new JoinResult(room.name, withSelf(r.members(), c), new Position(through, room.epoch),
+                    recovered, replay));
+        }
+    }
+
+    private static List<RoomMessage> upTo(List<RoomMessage> messages, long last) {
+        int n = messages.size();
+        while (n > 0 && messages.get(n - 1).offset() > last) {
+            n--;
+        }
+        return n == messages.size() ? messages : messages.subList(0, n);
+    }
+
+    /** The members as presence listed them, plus the joiner when a store was slow to show it. */
+    private List<Member> withSelf(List<Member> members, Connection c) {
+        for (Member m : members) {
+            if (m.connId().equals(c.connId())) {
+                return members;
             }
         }
+        List<Member> out = new ArrayList<>(members);
+        out.add(new Member(c.userId(), c.connId(), presenceInfo(c)));
+        out.sort(MEMBER_ORDER);
+        return out;
     }
 
     /** Leaves a room; the last member out removes it. Shard thread. */
@@ -267,39 +509,288 @@ public final class Hub {
     private void removeMembership(Membership m) {
         Room room = m.room;
         Connection c = m.connection;
+        quietly("presence leave", storeCall(() -> presence.leave(room.name, c.connId())));
         synchronized (room) {
             Room.ShardMembers sm = room.shardMembers(c.shard());
             sm.remove(m);
             room.dropIfEmpty(sm);
             room.members.remove(c.connId());
-            if (room.members.isEmpty()) {
-                room.removed = true;
-                rooms.remove(room.name, room);
+            byte[] notice = codec.encode(new ServerMessage.UserLeftRoom(room.name, c.userId(), c.connId()));
+            if (!room.members.isEmpty()) {
+                fanOutLocked(room, notice, null, UNNUMBERED);
+            }
+            publishNotice(room.name, notice);
+            releaseIfUnusedLocked(room);
+        }
+    }
+
+    private void releaseIfUnused(Room room) {
+        synchronized (room) {
+            releaseIfUnusedLocked(room);
+        }
+    }
+
+    /** Removes a room nobody on this node holds any more, and stops receiving it. Caller holds the monitor. */
+    private void releaseIfUnusedLocked(Room room) {
+        if (room.removed || !room.members.isEmpty() || room.joining > 0) {
+            return;
+        }
+        room.removed = true;
+        rooms.remove(room.name, room);
+        quietly("unsubscribe", brokerCall(() -> broker.unsubscribe(roomChannel(room.name))));
+    }
+
+    // ---------------------------------------------------------------- rooms: the sequencer
+
+    /** First join on this node: the room's deliveries continue from the position the join read. */
+    private void initialize(Room room, Position position) {
+        room.initialized = true;
+        room.epoch = position.epoch();
+        room.lastDelivered = position.offset();
+        drainParked(room);
+    }
+
+    /**
+     * A numbered message for a room with members on this node, from this node or another, in any order:
+     * delivered when its turn comes, parked when earlier offsets are missing, dropped when it is a
+     * duplicate. Thread-safe.
+     */
+    private void sequence(Room room, String epoch, long offset, byte[] json, String exclude) {
+        synchronized (room) {
+            if (room.removed) {
+                return;
+            }
+            if (!room.initialized) {
+                park(room, offset, new Room.Parked(epoch, json, exclude));
+                return;
+            }
+            if (!epoch.equals(room.epoch)) {
+                if (epoch.equals(room.previousEpoch)) {
+                    return;
+                }
+                resync(room, epoch, offset - 1, "its history was lost");
+            }
+            long next = room.lastDelivered + 1;
+            if (offset < next) {
+                return;
+            }
+            if (offset > next) {
+                park(room, offset, new Room.Parked(epoch, json, exclude));
+                scheduleGapCheck(room, config.cluster().gapTimeout().toNanos());
+                return;
+            }
+            deliverNumbered(room, offset, json, exclude);
+            drainParked(room);
+        }
+    }
+
+    private void park(Room room, long offset, Room.Parked message) {
+        if (room.parked.size() >= MAX_PARKED) {
+            // History has it: the gap check reads everything after lastDelivered anyway.
+            room.catchUp = true;
+            scheduleGapCheck(room, 0);
+            return;
+        }
+        room.parked.put(offset, message);
+    }
+
+    private void deliverNumbered(Room room, long offset, byte[] json, String exclude) {
+        room.lastDelivered = offset;
+        Connection skip = exclude == null ? null : connections.get(exclude);
+        fanOutLocked(room, json, skip, offset);
+    }
+
+    /** Delivers parked messages whose turn came; drops those already delivered. Caller holds the monitor. */
+    private void drainParked(Room room) {
+        while (!room.parked.isEmpty()) {
+            Map.Entry<Long, Room.Parked> first = room.parked.firstEntry();
+            long offset = first.getKey();
+            Room.Parked p = first.getValue();
+            if (!p.epoch().equals(room.epoch) || offset <= room.lastDelivered) {
+                room.parked.pollFirstEntry();
+            } else if (offset == room.lastDelivered + 1) {
+                room.parked.pollFirstEntry();
+                deliverNumbered(room, offset, p.json(), p.exclude());
             } else {
-                fanOutLocked(room, codec.encode(new ServerMessage.UserLeftRoom(room.name, c.userId(), c.connId())),
-                        null, UNNUMBERED);
+                return;
             }
         }
     }
 
+    private void scheduleGapCheck(Room room, long delayNanos) {
+        if (room.gapCheckPending) {
+            return;
+        }
+        room.gapCheckPending = true;
+        try {
+            scheduler().schedule(() -> fillGap(room), delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            room.gapCheckPending = false; // the hub is closing
+        }
+    }
+
+    /** Reads from history what this node missed of a room, and delivers it in order. */
+    private void fillGap(Room room) {
+        long after;
+        int limit = Math.max(1, config.history().size());
+        synchronized (room) {
+            room.gapCheckPending = false;
+            if (room.removed || !room.initialized || (room.parked.isEmpty() && !room.catchUp)) {
+                return;
+            }
+            room.catchUp = false;
+            after = room.lastDelivered;
+        }
+        CompletableFuture<HistoryStore.Page> page = storeCall(() -> history.read(room.name, after, limit));
+        page.whenComplete((p, e) -> {
+            synchronized (room) {
+                if (e != null) {
+                    log.atWarn().addKeyValue("room", room.name)
+                            .log("reading the history of room {} to fill a gap failed, retrying: {}", room.name,
+                                    rootCause(e).toString());
+                    room.catchUp = true;
+                    scheduleGapCheck(room, config.cluster().timeout().toNanos());
+                    return;
+                }
+                applyHistory(room, p, limit);
+            }
+        });
+    }
+
+    private void applyHistory(Room room, HistoryStore.Page page, int limit) {
+        if (room.removed) {
+            return;
+        }
+        if (!page.epoch().equals(room.epoch)) {
+            long last = page.messages().isEmpty() ? 0 : page.messages().get(page.messages().size() - 1).offset();
+            resync(room, page.epoch(), last, "its history was lost");
+            return;
+        }
+        for (RoomMessage m : page.messages()) {
+            long next = room.lastDelivered + 1;
+            if (m.offset() < next) {
+                continue;
+            }
+            if (m.offset() > next) {
+                resync(room, room.epoch, m.offset() - 1, "offsets " + next + ".." + (m.offset() - 1)
+                        + " are no longer in history");
+            }
+            Room.Parked p = room.parked.remove(m.offset());
+            deliverNumbered(room, m.offset(), p != null ? p.json() : codec.encode(m), p != null ? p.exclude() : null);
+        }
+        drainParked(room);
+        if (page.messages().size() >= limit) {
+            room.catchUp = true;
+            scheduleGapCheck(room, 0);
+        } else if (!room.parked.isEmpty()) {
+            long missing = room.lastDelivered + 1;
+            long firstParked = room.parked.firstKey();
+            resync(room, room.epoch, firstParked - 1, "offsets " + missing + ".." + (firstParked - 1)
+                    + " are no longer in history");
+            drainParked(room);
+        }
+    }
+
     /**
-     * Publishes a client's message to a room it joined; returns its offset. The sender does not receive
-     * it unless {@code echo}. Shard thread.
+     * This node cannot deliver a contiguous sequence of the room any more (its history was lost, or
+     * offsets were trimmed before this node could read them): the room continues from {@code lastOffset}
+     * of {@code epoch}, and its members here are closed with 1012 so that they rejoin with {@code since}
+     * and learn {@code recovered:false} instead of silently missing messages. Caller holds the monitor.
      */
-    public long publish(Connection from, String roomName, String content, JsonNode data, boolean echo)
-            throws HubException {
+    private void resync(Room room, String epoch, long lastOffset, String why) {
+        log.atWarn().addKeyValue("room", room.name).addKeyValue("members", room.members.size())
+                .log("room {} cannot be delivered in order on this node: {}; closing its {} members here so "
+                        + "that they recover", room.name, why, room.members.size());
+        if (!epoch.equals(room.epoch)) {
+            room.previousEpoch = room.epoch;
+            room.epoch = epoch;
+        }
+        room.lastDelivered = lastOffset;
+        room.parked.headMap(lastOffset, true).clear();
+        for (Connection c : room.members.values()) {
+            closeOnShard(c, CloseCode.SERVICE_RESTART, "room " + room.name + " must be recovered",
+                    DisconnectReason.RESYNC);
+        }
+    }
+
+    private ScheduledExecutorService scheduler() {
+        ScheduledExecutorService s = scheduler;
+        if (s == null) {
+            synchronized (this) {
+                s = scheduler;
+                if (s == null) {
+                    s = Executors.newSingleThreadScheduledExecutor(r -> {
+                        Thread t = new Thread(r, "switchboard-gap-check");
+                        t.setDaemon(true);
+                        return t;
+                    });
+                    scheduler = s;
+                }
+            }
+        }
+        return s;
+    }
+
+    // ---------------------------------------------------------------- rooms: publishing
+
+    /**
+     * Publishes a client's message to a room it joined; completes with its offset. The sender does not
+     * receive it unless {@code echo}. With in-memory stores, completes before returning. Shard thread.
+     */
+    public CompletionStage<Long> publish(Connection from, String roomName, String content, JsonNode data,
+                                         boolean echo) throws HubException {
         Membership m = from.rooms.get(roomName);
         if (m == null) {
             throw notInRoom(roomName);
         }
-        synchronized (m.room) {
-            return publishLocked(m.room, from.userId(), from.connId(), content, data, echo ? null : from);
-        }
+        return publish(roomName, m.room, from.userId(), from.connId(), content, data, echo ? null : from.connId());
     }
 
-    /** Publishes a message from the backend API to a room, joined or not; returns its offset. Thread-safe. */
-    public long publish(String roomName, String from, String content, JsonNode data) throws HubException {
-        return withRoom(roomName, room -> publishLocked(room, from, null, content, data, null));
+    /** Publishes a message from the backend API to a room, joined or not; completes with its offset. Thread-safe. */
+    public CompletionStage<Long> publish(String roomName, String from, String content, JsonNode data)
+            throws HubException {
+        return publish(roomName, rooms.get(roomName), from, null, content, data, null);
+    }
+
+    private CompletionStage<Long> publish(String roomName, Room local, String fromUser, String fromConn,
+                                          String content, JsonNode data, String exclude) throws HubException {
+        long ts = time.currentTimeMillis();
+        CompletableFuture<Appended> appended;
+        if (local != null) {
+            synchronized (local) {
+                requireCapacity(local);
+                appended = storeCallOrThrow(() -> history.append(roomName, fromUser, fromConn, content, data, ts));
+                if (appended.isDone() && !appended.isCompletedExceptionally()) {
+                    // In-memory history: numbered and delivered under one monitor, in offset order.
+                    return CompletableFuture.completedFuture(delivered(roomName, appended.join(), exclude));
+                }
+            }
+        } else {
+            appended = storeCallOrThrow(() -> history.append(roomName, fromUser, fromConn, content, data, ts));
+        }
+        return appended.handle((a, e) -> {
+            if (e != null) {
+                throw new CompletionException(unavailable("publishing to room " + roomName, e));
+            }
+            return delivered(roomName, a, exclude);
+        });
+    }
+
+    /** Delivers an appended message here and sends it to the other nodes; returns its offset. */
+    private long delivered(String roomName, Appended a, String exclude) {
+        RoomMessage message = a.message();
+        byte[] json = codec.encode(message);
+        Room room = rooms.get(roomName);
+        if (room != null) {
+            sequence(room, a.epoch(), message.offset(), json, exclude);
+        }
+        if (broker.reachesOtherNodes()) {
+            Envelope envelope = Envelope.roomMessage(nodeId, roomName, a.epoch(), message.offset(), exclude, json);
+            // Already in history: a node that misses this publication reads it from there.
+            quietly("publish to room " + roomName,
+                    brokerCall(() -> broker.publish(roomChannel(roomName), envelope.encode())));
+        }
+        return message.offset();
     }
 
     /** Relays a transport frame (binary publish) unchanged to the other members of a room. Shard thread. */
@@ -314,12 +805,11 @@ public final class Hub {
         }
     }
 
-    private long publishLocked(Room room, String fromUser, String fromConn, String content, JsonNode data,
-                               Connection exclude) throws HubException {
-        requireCapacity(room);
-        RoomMessage message = now(history.append(room.name, fromUser, fromConn, content, data, time.currentTimeMillis()));
-        fanOutLocked(room, codec.encode(message), exclude, message.offset());
-        return message.offset();
+    private void publishNotice(String roomName, byte[] json) {
+        if (broker.reachesOtherNodes()) {
+            quietly("room notice", brokerCall(() -> broker.publish(roomChannel(roomName),
+                    Envelope.roomNotice(nodeId, roomName, json).encode())));
+        }
     }
 
     private static void requireCapacity(Room room) throws HubException {
@@ -392,46 +882,64 @@ public final class Hub {
         }
     }
 
-    /** Runs {@code action} under the monitor of a room that exists meanwhile; removes it again if empty. */
-    private <T> T withRoom(String roomName, RoomAction<T> action) throws HubException {
-        while (true) {
-            Room room = rooms.computeIfAbsent(roomName, Room::new);
-            synchronized (room) {
-                if (room.removed) {
-                    continue;
-                }
-                try {
-                    return action.apply(room);
-                } finally {
-                    if (room.members.isEmpty()) {
-                        room.removed = true;
-                        rooms.remove(roomName, room);
-                    }
-                }
-            }
-        }
-    }
-
-    @FunctionalInterface
-    private interface RoomAction<T> {
-        T apply(Room room) throws HubException;
-    }
-
     private static HubException notInRoom(String room) {
         return new HubException(ErrorCode.NOT_IN_ROOM, "not in room " + room);
     }
 
+    static String roomChannel(String room) {
+        return "room." + room;
+    }
+
     // ---------------------------------------------------------------- private, broadcast
 
-    /** Sends a private message to every connection of {@code to}; returns how many. Thread-safe. */
-    public int sendPrivate(String fromUser, String fromConn, String to, String content, JsonNode data)
-            throws HubException {
-        Set<Connection> targets = users.get(to);
-        if (targets == null || targets.isEmpty()) {
-            throw new HubException(ErrorCode.USER_NOT_FOUND, "user " + to + " is not connected");
-        }
+    /**
+     * Sends a private message to every connection of {@code to} in the cluster; completes with how many.
+     * Fails with {@code user_not_found} when the user has none. Thread-safe.
+     */
+    public CompletionStage<Integer> sendPrivate(String fromUser, String fromConn, String to, String content,
+                                                JsonNode data) throws HubException {
         byte[] json = codec.encode(new ServerMessage.PrivateMessage(fromUser, fromConn, content, data,
                 time.currentTimeMillis()));
+        if (!broker.reachesOtherNodes()) {
+            int n = deliverPrivate(to, json);
+            if (n == 0) {
+                throw userNotFound(to);
+            }
+            return CompletableFuture.completedFuture(n);
+        }
+        return storeCallOrThrow(() -> presence.connections(to)).thenApply(conns -> {
+            Set<String> nodes = new HashSet<>();
+            for (PresenceStore.UserConnection uc : conns) {
+                if (!uc.nodeId().equals(nodeId)) {
+                    nodes.add(uc.nodeId());
+                }
+            }
+            int local = deliverPrivate(to, json);
+            if (nodes.isEmpty() && local == 0) {
+                throw new CompletionException(userNotFound(to));
+            }
+            byte[] envelope = Envelope.privateMessage(nodeId, to, json).encode();
+            for (String node : nodes) {
+                quietly("private message", brokerCall(() -> broker.publish("node." + node, envelope)));
+            }
+            int remote = 0;
+            for (PresenceStore.UserConnection uc : conns) {
+                remote += uc.nodeId().equals(nodeId) ? 0 : 1;
+            }
+            return local + remote;
+        });
+    }
+
+    private static HubException userNotFound(String user) {
+        return new HubException(ErrorCode.USER_NOT_FOUND, "user " + user + " is not connected");
+    }
+
+    /** Delivers a private message to the user's connections on this node; returns how many. */
+    private int deliverPrivate(String to, byte[] json) {
+        Set<Connection> targets = users.get(to);
+        if (targets == null || targets.isEmpty()) {
+            return 0;
+        }
         OutboundFrame frame = frames.text(json);
         int n = 0;
         try {
@@ -450,16 +958,24 @@ public final class Hub {
         return n;
     }
 
-    /** Sends to every connection except {@code exclude} (may be null). Thread-safe. */
-    public void broadcast(String fromUser, String fromConn, String content, JsonNode data, Connection exclude)
-            throws HubException {
+    /** Sends to every connection in the cluster except {@code exclude} (may be null). Thread-safe. */
+    public CompletionStage<Void> broadcast(String fromUser, String fromConn, String content, JsonNode data,
+                                           Connection exclude) throws HubException {
         for (Shard s : shards.values()) {
             if (!s.hasCapacity()) {
                 throw new HubException(ErrorCode.UNAVAILABLE, "server overloaded, retry later");
             }
         }
-        broadcastFrame(codec.encode(new ServerMessage.Broadcast(fromUser, fromConn, content, data,
-                time.currentTimeMillis())), exclude, connSequence.get());
+        byte[] json = codec.encode(new ServerMessage.Broadcast(fromUser, fromConn, content, data,
+                time.currentTimeMillis()));
+        CompletableFuture<Void> remote = broker.reachesOtherNodes()
+                ? brokerCallOrThrow(() -> broker.publish(BROADCAST_CHANNEL,
+                        Envelope.broadcast(nodeId, exclude == null ? null : exclude.connId(), json).encode()))
+                : CompletableFuture.completedFuture(null);
+        broadcastFrame(json, exclude, connSequence.get());
+        return remote.exceptionally(e -> {
+            throw new CompletionException(unavailable("broadcasting to other nodes", e));
+        });
     }
 
     /** Sends to every connection registered up to {@code registeredThrough}, except {@code exclude}. */
@@ -483,44 +999,118 @@ public final class Hub {
         shards.values().forEach(action);
     }
 
-    // ---------------------------------------------------------------- queries
+    // ---------------------------------------------------------------- from other nodes
 
-    /** Members of a room, sorted; empty when the room does not exist. Thread-safe. */
-    public List<Member> members(String roomName) {
-        Room room = rooms.get(roomName);
-        return room == null ? List.of() : membersOf(room);
+    /** What the broker delivers: other nodes' messages for this node's rooms and users. */
+    private final class Inbound implements Broker.Listener {
+        @Override
+        public void onMessage(String channel, byte[] payload) {
+            try {
+                Envelope e = Envelope.decode(payload);
+                if (e.origin().equals(nodeId)) {
+                    return;
+                }
+                switch (e.kind()) {
+                    case ROOM_MESSAGE -> {
+                        Room room = rooms.get(e.target());
+                        if (room != null) {
+                            sequence(room, e.epoch(), e.offset(), e.json(), e.excludeOrNull());
+                        }
+                    }
+                    case ROOM_NOTICE -> {
+                        Room room = rooms.get(e.target());
+                        if (room != null) {
+                            synchronized (room) {
+                                if (!room.removed) {
+                                    fanOutLocked(room, e.json(), null, UNNUMBERED);
+                                }
+                            }
+                        }
+                    }
+                    case PRIVATE -> deliverPrivate(e.target(), e.json());
+                    case BROADCAST -> broadcastFrame(e.json(), null, connSequence.get());
+                    case KICK -> {
+                        CloseCode code = CloseCode.of(e.code());
+                        disconnectLocalUser(e.target(), code != null ? code : CloseCode.FORBIDDEN,
+                                "disconnected by the server");
+                    }
+                    default -> log.warn("dropped a broker message of kind {} on {}", e.kind(), channel);
+                }
+            } catch (RuntimeException ex) {
+                log.warn("dropped a broker message on {} that could not be handled", channel, ex);
+            }
+        }
+
+        @Override
+        public void onReconnected() {
+            log.atInfo().addKeyValue("broker", broker.describe())
+                    .log("broker {} is back; reading what {} rooms missed from history", broker.describe(),
+                            rooms.size());
+            for (Room room : rooms.values()) {
+                synchronized (room) {
+                    room.catchUp = true;
+                    scheduleGapCheck(room, 0);
+                }
+            }
+        }
     }
 
-    private static List<Member> membersOf(Room room) {
+    // ---------------------------------------------------------------- presence and queries
+
+    /** The members of a room on every node, sorted. Thread-safe. */
+    public CompletionStage<List<Member>> members(String roomName) throws HubException {
+        return storeCallOrThrow(() -> presence.members(roomName));
+    }
+
+    /** The members of a room that live on this node, sorted; empty when none do. Thread-safe. */
+    public List<Member> localMembers(String roomName) {
+        Room room = rooms.get(roomName);
+        if (room == null) {
+            return List.of();
+        }
         List<Member> out = new ArrayList<>(room.members.size());
         for (Connection c : room.members.values()) {
-            out.add(new Member(c.userId(), c.connId()));
+            out.add(new Member(c.userId(), c.connId(), presenceInfo(c)));
         }
         out.sort(MEMBER_ORDER);
         return out;
+    }
+
+    /**
+     * Re-asserts this node's connections and memberships in the presence store, pushing their expiry
+     * forward. The server calls it every third of {@code cluster.presenceTtl}. Thread-safe.
+     */
+    public CompletionStage<Void> refreshPresence() {
+        List<PresenceStore.RoomMember> members = new ArrayList<>();
+        for (Room room : rooms.values()) {
+            for (Connection c : room.members.values()) {
+                members.add(new PresenceStore.RoomMember(room.name, c.userId(), c.connId(), presenceInfo(c)));
+            }
+        }
+        List<PresenceStore.UserConnection> conns = new ArrayList<>(connections.size());
+        for (Connection c : connections.values()) {
+            conns.add(new PresenceStore.UserConnection(c.userId(), c.connId(), nodeId));
+        }
+        return storeCall(() -> presence.refresh(nodeId, members, conns));
+    }
+
+    private JsonNode presenceInfo(Connection c) {
+        Map<String, Object> info = c.grants().info();
+        return info.isEmpty() ? null : codec.mapper().valueToTree(info);
     }
 
     /** A room as the backend API shows it. */
     public record RoomInfo(String room, List<Member> members, long offset, String epoch) {
     }
 
-    /** A room's members and history position; members are empty for a room nobody joined. Thread-safe. */
-    public RoomInfo roomInfo(String roomName) {
-        return withRoomUnchecked(roomName, room -> {
-            HistoryStore.Position p = now(history.position(roomName));
-            return new RoomInfo(roomName, membersOf(room), p.offset(), p.epoch());
-        });
+    /** A room's members in the cluster and its history position. Thread-safe. */
+    public CompletionStage<RoomInfo> roomInfo(String roomName) throws HubException {
+        CompletableFuture<List<Member>> members = storeCallOrThrow(() -> presence.members(roomName));
+        return members.thenCompose(ms -> storeCall(() -> history.position(roomName))
+                .thenApply(p -> new RoomInfo(roomName, ms, p.offset(), p.epoch())));
     }
 
-    private <T> T withRoomUnchecked(String roomName, Function<Room, T> fn) {
-        try {
-            return withRoom(roomName, fn::apply);
-        } catch (HubException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Names and member counts of the current rooms, sorted by name. Thread-safe. */
+    /** Names and member counts of the rooms with members on this node, sorted by name. Thread-safe. */
     public List<RoomSummary> rooms() {
         List<RoomSummary> out = new ArrayList<>();
         rooms.forEach((name, room) -> {
@@ -536,19 +1126,17 @@ public final class Hub {
     public record RoomSummary(String room, int members) {
     }
 
-    /**
-     * Rooms that exist now. A room nobody joined exists only for the instant a backend publish or a
-     * history read holds it, so this is the count of joined rooms for every practical purpose.
-     */
+    /** Rooms with members (or a join under way) on this node. */
     public int roomCount() {
         return rooms.size();
     }
 
     /** A page of a room's history; {@code limit} is capped at {@code history.size}. Thread-safe. */
-    public HistoryStore.Page history(String roomName, Long afterOffset, Integer limit) {
+    public CompletionStage<HistoryStore.Page> history(String roomName, Long afterOffset, Integer limit)
+            throws HubException {
         int cap = Math.max(1, config.history().size());
         int n = limit == null ? cap : Math.min(limit, cap);
-        return withRoomUnchecked(roomName, room -> now(history.read(roomName, afterOffset, n)));
+        return storeCallOrThrow(() -> history.read(roomName, afterOffset, n));
     }
 
     /** Lets the history store forget idle rooms nobody holds. Thread-safe; called periodically. */
@@ -556,7 +1144,93 @@ public final class Hub {
         history.sweep(rooms::containsKey);
     }
 
-    private static <T> T now(java.util.concurrent.CompletionStage<T> stage) {
-        return stage.toCompletableFuture().join();
+    // ---------------------------------------------------------------- calls to the backends
+
+    private <T> CompletableFuture<T> storeCall(Supplier<? extends CompletionStage<T>> call) {
+        return guarded(storeGuard, call);
+    }
+
+    private <T> CompletableFuture<T> brokerCall(Supplier<? extends CompletionStage<T>> call) {
+        return guarded(brokerGuard, call);
+    }
+
+    private <T> CompletableFuture<T> storeCallOrThrow(Supplier<? extends CompletionStage<T>> call)
+            throws HubException {
+        return storeGuard == null ? call.get().toCompletableFuture() : storeGuard.call(call);
+    }
+
+    private <T> CompletableFuture<T> brokerCallOrThrow(Supplier<? extends CompletionStage<T>> call)
+            throws HubException {
+        return brokerGuard == null ? call.get().toCompletableFuture() : brokerGuard.call(call);
+    }
+
+    /** A guarded call whose refusal is a failed future rather than an exception. */
+    private static <T> CompletableFuture<T> guarded(ClusterGuard guard, Supplier<? extends CompletionStage<T>> call) {
+        try {
+            return guard == null ? call.get().toCompletableFuture() : guard.call(call);
+        } catch (HubException e) {
+            return CompletableFuture.failedFuture(e);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Logs the failure of a call nobody waits for. */
+    private static void quietly(String what, CompletableFuture<?> call) {
+        if (call.isDone() && !call.isCompletedExceptionally()) {
+            return;
+        }
+        call.whenComplete((v, e) -> {
+            if (e != null) {
+                log.debug("{} failed: {}", what, rootCause(e).toString());
+            }
+        });
+    }
+
+    /**
+     * Runs {@code task} once {@code f} completed: at once when it already has (the caller is on the shard),
+     * otherwise on the connection's shard.
+     */
+    private static void onShard(Connection c, CompletableFuture<?> f, Runnable task) {
+        if (f.isDone()) {
+            task.run();
+            return;
+        }
+        f.whenComplete((v, e) -> {
+            try {
+                c.shard().executor().execute(task);
+            } catch (RejectedExecutionException rejected) {
+                log.debug("{} is gone; dropped the end of its join", c.connId());
+            }
+        });
+    }
+
+    /** The error a failed call means for a client: its own {@link HubException}, or {@code unavailable}. */
+    private static HubException hubError(CompletableFuture<?> failed) {
+        try {
+            failed.join();
+            throw new IllegalStateException("not failed");
+        } catch (CompletionException e) {
+            return unavailable("the cluster backend", e);
+        }
+    }
+
+    /** Maps a failure to what a client gets: a HubException as is, anything else as {@code unavailable}. */
+    public static HubException unavailable(String what, Throwable error) {
+        Throwable cause = rootCause(error);
+        if (cause instanceof HubException h) {
+            return h;
+        }
+        String why = cause instanceof TimeoutException ? "timed out" : "failed";
+        log.atDebug().log("{} {}: {}", what, why, cause.toString());
+        return new HubException(ErrorCode.UNAVAILABLE, what + " " + why + ", retry later");
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
     }
 }

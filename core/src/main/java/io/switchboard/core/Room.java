@@ -1,10 +1,18 @@
 package io.switchboard.core;
 
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A room: created on its first join, removed when its last member leaves. Its monitor guards
- * {@link #shards} and {@link #removed} and orders its publishes (see the package documentation).
+ * A room with members on this node: created on its first local join, removed when its last local
+ * member leaves. Its monitor guards every mutable field and orders its deliveries (see the package
+ * documentation).
+ *
+ * <p>It is also the room's sequencer on this node: {@link #lastDelivered} is the offset up to which the
+ * room's messages were fanned out here, in {@link #epoch}. A message that arrives ahead of its turn
+ * (offsets from other nodes may interleave) is parked until the gap closes, or until the hub reads the
+ * missing offsets from history.
  */
 final class Room {
     private static final ShardMembers[] NO_SHARDS = new ShardMembers[0];
@@ -16,6 +24,25 @@ final class Room {
     ShardMembers[] shards = NO_SHARDS;
     /** Set under the monitor when the room left the hub's map; a joiner that sees it retries. */
     boolean removed;
+    /** Joins under way that hold the room (it is not removed while one is). */
+    int joining;
+    /** Completes once the broker delivers this room's channel to this node. */
+    CompletableFuture<Void> subscribed;
+
+    /** False until the first join read the room's position; messages meanwhile are parked. */
+    boolean initialized;
+    /** The lineage of {@link #lastDelivered}. */
+    String epoch;
+    /** The lineage before the last history loss, whose late messages are ignored. */
+    String previousEpoch;
+    /** Offsets up to this one have been fanned out on this node. */
+    long lastDelivered;
+    /** Messages that arrived ahead of their turn, by offset. Bounded by the hub. */
+    final TreeMap<Long, Parked> parked = new TreeMap<>();
+    /** A gap check is scheduled. */
+    boolean gapCheckPending;
+    /** The next gap check reads history even with nothing parked (after a broker outage). */
+    boolean catchUp;
 
     Room(String name) {
         this.name = name;
@@ -48,6 +75,10 @@ final class Room {
             }
         }
         shards = next;
+    }
+
+    /** A message waiting for the offsets before it. */
+    record Parked(String epoch, byte[] json, String exclude) {
     }
 
     /** The members of one room that live on one shard. {@link #members} is confined to that shard's thread. */

@@ -53,6 +53,39 @@ class HubTest {
         commands.handleText(p.c(), b, 0, b.length);
     }
 
+    /** Joins through the callback, which the in-memory stores run before {@code join} returns. */
+    private Hub.JoinResult join(Connection c, String room, Since since) throws HubException {
+        Hub.JoinResult[] result = new Hub.JoinResult[1];
+        HubException[] error = new HubException[1];
+        hub.join(c, room, since, new Hub.JoinCallback() {
+            @Override
+            public void joined(Hub.JoinResult r) {
+                result[0] = r;
+            }
+
+            @Override
+            public void failed(HubException e) {
+                error[0] = e;
+            }
+        });
+        if (error[0] != null) {
+            throw error[0];
+        }
+        assertThat(result[0]).as("join answered before returning").isNotNull();
+        return result[0];
+    }
+
+    private long publish(Connection c, String room, String content, JsonNode data, boolean echo)
+            throws HubException {
+        var stage = hub.publish(c, room, content, data, echo).toCompletableFuture();
+        assertThat(stage).as("published before returning").isDone();
+        return stage.join();
+    }
+
+    private static <T> T now(java.util.concurrent.CompletionStage<T> stage) {
+        return stage.toCompletableFuture().join();
+    }
+
     private void runLoops() {
         while (!loop1.tasks.isEmpty() || !loop2.tasks.isEmpty()) {
             loop1.runAll();
@@ -76,12 +109,12 @@ class HubTest {
         Peer[] members = new Peer[10];
         for (int i = 0; i < members.length; i++) {
             members[i] = connect("u" + i, i % 2 == 0 ? loop1 : loop2);
-            hub.join(members[i].c(), "r", null);
+            join(members[i].c(), "r", null);
         }
-        hub.join(sender.c(), "r", null);
+        join(sender.c(), "r", null);
         runLoops();
 
-        hub.publish(sender.c(), "r", "hello", null, false);
+        publish(sender.c(), "r", "hello", null, false);
         assertThat(loop1.tasks).hasSize(1);
         assertThat(loop2.tasks).hasSize(1);
         runLoops();
@@ -96,12 +129,12 @@ class HubTest {
     void aBurstToOneSocketIsFlushedOnce() throws Exception {
         Peer a = connect("a", loop1);
         Peer b = connect("b", loop1);
-        hub.join(a.c(), "r", null);
-        hub.join(b.c(), "r", null);
+        join(a.c(), "r", null);
+        join(b.c(), "r", null);
         runLoops();
         int before = b.s().flushes;
         for (int i = 0; i < 50; i++) {
-            hub.publish(a.c(), "r", "m" + i, null, false);
+            publish(a.c(), "r", "m" + i, null, false);
         }
         runLoops();
         assertThat(offsets(b.s())).hasSize(50);
@@ -111,29 +144,29 @@ class HubTest {
     @Test
     void aJoinWithSinceReplaysWhatWasMissedAndSkipsDeliveriesStillQueued() throws Exception {
         Peer a = connect("a", loop1);
-        hub.join(a.c(), "r", null);
+        join(a.c(), "r", null);
         Peer b = connect("b", loop2);
-        hub.join(b.c(), "r", null);
+        join(b.c(), "r", null);
         Peer stays = connect("stays", loop2); // keeps a member list on b's loop, so deliveries queue there
-        hub.join(stays.c(), "r", null);
+        join(stays.c(), "r", null);
         runLoops();
         for (int i = 0; i < 3; i++) {
-            hub.publish(a.c(), "r", "m" + i, null, true);
+            publish(a.c(), "r", "m" + i, null, true);
         }
         runLoops();
-        String epoch = hub.roomInfo("r").epoch();
+        String epoch = now(hub.roomInfo("r")).epoch();
         hub.leave(b.c(), "r");
-        hub.publish(a.c(), "r", "m3", null, true);
-        hub.publish(a.c(), "r", "m4", null, true);
+        publish(a.c(), "r", "m3", null, true);
+        publish(a.c(), "r", "m4", null, true);
         runLoops();
         // A delivery of offset 6 is queued on b's loop, then b rejoins from offset 3 before it runs.
-        hub.publish(a.c(), "r", "m5", null, true);
+        publish(a.c(), "r", "m5", null, true);
         assertThat(loop2.tasks).isNotEmpty();
-        Hub.JoinResult r = hub.join(b.c(), "r", new Since(3, epoch));
+        Hub.JoinResult r = join(b.c(), "r", new Since(3, epoch));
         assertThat(r.recovered()).isTrue();
         assertThat(r.replay()).extracting(m -> m.offset()).containsExactly(4L, 5L, 6L);
         runLoops();
-        hub.publish(a.c(), "r", "m6", null, true);
+        publish(a.c(), "r", "m6", null, true);
         runLoops();
         assertThat(offsets(b.s())).containsExactly(1L, 2L, 3L, 7L);
         assertThat(offsets(stays.s())).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L);
@@ -143,17 +176,17 @@ class HubTest {
     void recoveryFromAnotherEpochOrBeyondTheHistoryIsRefused() throws Exception {
         reconfigure(config(new SwitchboardConfig.History(2, Duration.ofMinutes(5))));
         Peer a = connect("a", loop1);
-        hub.join(a.c(), "r", null);
+        join(a.c(), "r", null);
         for (int i = 0; i < 5; i++) {
-            hub.publish(a.c(), "r", "m" + i, null, false);
+            publish(a.c(), "r", "m" + i, null, false);
         }
-        String epoch = hub.roomInfo("r").epoch();
+        String epoch = now(hub.roomInfo("r")).epoch();
         Peer b = connect("b", loop2);
-        assertThat(hub.join(b.c(), "r", new Since(1, epoch)).recovered()).isFalse();
+        assertThat(join(b.c(), "r", new Since(1, epoch)).recovered()).isFalse();
         hub.leave(b.c(), "r");
-        assertThat(hub.join(b.c(), "r", new Since(3, "other")).recovered()).isFalse();
+        assertThat(join(b.c(), "r", new Since(3, "other")).recovered()).isFalse();
         hub.leave(b.c(), "r");
-        Hub.JoinResult ok = hub.join(b.c(), "r", new Since(3, epoch));
+        Hub.JoinResult ok = join(b.c(), "r", new Since(3, epoch));
         assertThat(ok.recovered()).isTrue();
         assertThat(ok.replay()).extracting(m -> m.offset()).containsExactly(4L, 5L);
     }
@@ -162,39 +195,39 @@ class HubTest {
     void expiredHistoryCannotBeRecovered() throws Exception {
         reconfigure(config(new SwitchboardConfig.History(100, Duration.ofSeconds(10))));
         Peer a = connect("a", loop1);
-        hub.join(a.c(), "r", null);
-        hub.publish(a.c(), "r", "old", null, false);
-        String epoch = hub.roomInfo("r").epoch();
+        join(a.c(), "r", null);
+        publish(a.c(), "r", "old", null, false);
+        String epoch = now(hub.roomInfo("r")).epoch();
         time.advanceMillis(11_000);
-        hub.publish(a.c(), "r", "new", null, false);
+        publish(a.c(), "r", "new", null, false);
         Peer b = connect("b", loop2);
-        assertThat(hub.join(b.c(), "r", new Since(0, epoch)).recovered()).isFalse();
+        assertThat(join(b.c(), "r", new Since(0, epoch)).recovered()).isFalse();
         hub.leave(b.c(), "r");
-        assertThat(hub.join(b.c(), "r", new Since(1, epoch)).recovered()).isTrue();
+        assertThat(join(b.c(), "r", new Since(1, epoch)).recovered()).isTrue();
     }
 
     @Test
     void theLastMemberOutRemovesTheRoomButNotItsOffsets() throws Exception {
         Peer a = connect("a", loop1);
-        hub.join(a.c(), "r", null);
-        hub.publish(a.c(), "r", "x", null, false);
+        join(a.c(), "r", null);
+        publish(a.c(), "r", "x", null, false);
         hub.leave(a.c(), "r");
         assertThat(hub.rooms()).isEmpty();
-        assertThat(hub.join(a.c(), "r", null).position().offset()).isEqualTo(1);
+        assertThat(join(a.c(), "r", null).position().offset()).isEqualTo(1);
     }
 
     @Test
     void disconnectLeavesEveryRoomAndTellsTheOthers() throws Exception {
         Peer a = connect("a", loop1);
         Peer b = connect("b", loop2);
-        hub.join(a.c(), "r1", null);
-        hub.join(a.c(), "r2", null);
-        hub.join(b.c(), "r1", null);
+        join(a.c(), "r1", null);
+        join(a.c(), "r2", null);
+        join(b.c(), "r1", null);
         runLoops();
         hub.disconnect(b.c(), DisconnectReason.CLIENT_CLOSE);
         runLoops();
         assertThat(a.s().ofType("user_left_room")).hasSize(1);
-        assertThat(hub.members("r1")).extracting(m -> m.userId()).containsExactly("a");
+        assertThat(now(hub.members("r1"))).extracting(m -> m.userId()).containsExactly("a");
         assertThat(hub.connectionCount()).isEqualTo(1);
         hub.disconnect(b.c(), DisconnectReason.CLIENT_CLOSE);
         assertThat(hub.connectionCount()).isEqualTo(1);
@@ -205,7 +238,7 @@ class HubTest {
         Peer a = connect("a", loop1);
         Peer b1 = connect("bob", loop1);
         Peer b2 = connect("bob", loop2);
-        assertThat(hub.sendPrivate("a", a.c().connId(), "bob", "psst", null)).isEqualTo(2);
+        assertThat(now(hub.sendPrivate("a", a.c().connId(), "bob", "psst", null))).isEqualTo(2);
         runLoops();
         assertThat(b1.s().ofType("private_message")).hasSize(1);
         assertThat(b2.s().ofType("private_message")).hasSize(1);
@@ -221,14 +254,14 @@ class HubTest {
                 d.history(), d.shutdown(), d.api(), d.redis(), d.monitoring(), d.security()));
         Peer a = connect("a", loop1);
         Peer b = connect("b", loop2);
-        hub.join(a.c(), "r", null);
-        hub.join(b.c(), "r", null);
+        join(a.c(), "r", null);
+        join(b.c(), "r", null);
         loop2.runAll();
         loop1.runAll();
         int accepted = 0;
         for (int i = 0; i < 40; i++) {
             try {
-                hub.publish(a.c(), "r", "m", null, false);
+                publish(a.c(), "r", "m", null, false);
                 accepted++;
             } catch (HubException e) {
                 assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE);
@@ -287,9 +320,9 @@ class HubTest {
         Peer a = connect("a", loop1);
         int max = SwitchboardConfig.defaults().websocket().maxRoomsPerConnection();
         for (int i = 0; i < max; i++) {
-            hub.join(a.c(), "r" + i, null);
+            join(a.c(), "r" + i, null);
         }
-        assertThatThrownBy(() -> hub.join(a.c(), "one-more", null))
+        assertThatThrownBy(() -> join(a.c(), "one-more", null))
                 .isInstanceOfSatisfying(HubException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.TOO_MANY_ROOMS);
                     assertThat(e.getMessage()).isEqualTo("already in 100 rooms, the maximum");

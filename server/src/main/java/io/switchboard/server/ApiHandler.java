@@ -17,6 +17,7 @@ import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.Set;
 
 /**
@@ -49,16 +50,38 @@ final class ApiHandler {
     }
 
     void handle(ChannelHandlerContext ctx, FullHttpRequest req, String path) {
+        Object body;
         try {
             authorize(req);
-            Object body = route(req, path);
-            HttpResponses.json(ctx, req, HttpResponseStatus.OK, hub.codec().encodeValue(body));
+            body = route(req, path);
         } catch (ApiError e) {
-            Map<String, String> error = new LinkedHashMap<>();
-            error.put("error", e.code);
-            error.put("message", e.getMessage());
-            HttpResponses.json(ctx, req, e.status, hub.codec().encodeValue(error));
+            answerError(ctx, req, e);
+            return;
         }
+        if (!(body instanceof CompletionStage<?> pending)) {
+            HttpResponses.json(ctx, req, HttpResponseStatus.OK, hub.codec().encodeValue(body));
+            return;
+        }
+        // A call to a remote store: answer when it completes, on the connection's own loop.
+        boolean keepAlive = io.netty.handler.codec.http.HttpUtil.isKeepAlive(req);
+        io.netty.handler.codec.http.HttpVersion version = req.protocolVersion();
+        pending.whenComplete((value, error) -> ctx.executor().execute(() -> {
+            FullHttpRequest stub = new io.netty.handler.codec.http.DefaultFullHttpRequest(version, req.method(),
+                    req.uri(), io.netty.buffer.Unpooled.EMPTY_BUFFER);
+            io.netty.handler.codec.http.HttpUtil.setKeepAlive(stub, keepAlive);
+            if (error == null) {
+                HttpResponses.json(ctx, stub, HttpResponseStatus.OK, hub.codec().encodeValue(value));
+            } else {
+                answerError(ctx, stub, fromHub(io.switchboard.core.Hub.unavailable(path, error)));
+            }
+        }));
+    }
+
+    private void answerError(ChannelHandlerContext ctx, FullHttpRequest req, ApiError e) {
+        Map<String, String> error = new LinkedHashMap<>();
+        error.put("error", e.code);
+        error.put("message", e.getMessage());
+        HttpResponses.json(ctx, req, e.status, hub.codec().encodeValue(error));
     }
 
     private void authorize(FullHttpRequest req) throws ApiError {
@@ -107,7 +130,11 @@ final class ApiHandler {
                     if (!Names.isValidRoom(room)) {
                         throw badField("room must match [A-Za-z0-9_.:@/-]{1,128}");
                     }
-                    return hub.roomInfo(room);
+                    try {
+                        return hub.roomInfo(room);
+                    } catch (HubException e) {
+                        throw fromHub(e);
+                    }
                 }
                 throw new ApiError(HttpResponseStatus.NOT_FOUND, "not_found", "no such endpoint: " + path);
         }
@@ -116,8 +143,8 @@ final class ApiHandler {
     private Object publish(JsonNode body) throws ApiError {
         String room = room(body);
         try {
-            long offset = hub.publish(room, "server", content(body), body.get("data"));
-            return Map.of("offset", offset);
+            return hub.publish(room, "server", content(body), body.get("data"))
+                    .thenApply(offset -> Map.of("offset", offset));
         } catch (HubException e) {
             throw fromHub(e);
         }
@@ -125,8 +152,8 @@ final class ApiHandler {
 
     private Object broadcast(JsonNode body) throws ApiError {
         try {
-            hub.broadcast("server", null, content(body), body.get("data"), null);
-            return Map.of("ok", true);
+            return hub.broadcast("server", null, content(body), body.get("data"), null)
+                    .thenApply(v -> Map.of("ok", true));
         } catch (HubException e) {
             throw fromHub(e);
         }
@@ -138,7 +165,8 @@ final class ApiHandler {
             throw badField("to must match [A-Za-z0-9_.:@-]{1,64}");
         }
         try {
-            return Map.of("delivered", hub.sendPrivate("server", null, to.textValue(), content(body), body.get("data")));
+            return hub.sendPrivate("server", null, to.textValue(), content(body), body.get("data"))
+                    .thenApply(n -> Map.of("delivered", n));
         } catch (HubException e) {
             throw fromHub(e);
         }

@@ -19,7 +19,6 @@ import io.switchboard.core.SlidingRate;
 import io.switchboard.core.TimeSource;
 import io.switchboard.core.auth.TokenVerifier;
 import io.switchboard.core.config.SwitchboardConfig;
-import io.switchboard.core.history.MemoryHistoryStore;
 import io.switchboard.core.limit.SecurityCounters;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.JsonCodec;
@@ -89,10 +88,8 @@ public final class SwitchboardServer implements AutoCloseable {
         this.workers = transport.newGroup(threads, "switchboard-io");
         String nodeId = config.server().nodeId().isEmpty() ? randomNodeId() : config.server().nodeId();
         JsonCodec codec = new JsonCodec();
-        MemoryHistoryStore history = new MemoryHistoryStore(config.history().size(), config.history().ttl(),
-                TimeSource.SYSTEM);
-        this.hub = new Hub(config, history, PreEncodedFrame.factory(PooledByteBufAllocator.DEFAULT), codec,
-                TimeSource.SYSTEM, nodeId, version(), observability.hubMetrics());
+        this.hub = new Hub(config, ClusterBackends.create(config), PreEncodedFrame.factory(PooledByteBufAllocator.DEFAULT),
+                codec, TimeSource.SYSTEM, nodeId, version(), observability.hubMetrics());
     }
 
     /**
@@ -121,8 +118,12 @@ public final class SwitchboardServer implements AutoCloseable {
     }
 
     private void bind() {
-        HealthEndpoint health = new HealthEndpoint(hub, workers, version(), () -> started, draining::get,
-                messageRate);
+        startCluster();
+        HealthEndpoint health = new HealthEndpoint(hub, workers, version(),
+                () -> started && hub.broker().isConnected(), draining::get, messageRate);
+        if (config.cluster().distributed() || hub.storeGuard() != null) {
+            health.register("broker", this::clusterHealthy);
+        }
         instrumentation.healthChecks().forEach((name, check) -> health.register(name, check::run));
         ApiHandler api = new ApiHandler(hub, config.api().keys());
         StaticFiles files = new StaticFiles();
@@ -237,7 +238,42 @@ public final class SwitchboardServer implements AutoCloseable {
         return new StartException("cannot listen on " + where + ": " + message, e);
     }
 
-    /** Per-loop heartbeat ticks, the stats sampler and the history sweep. */
+    /**
+     * Connects the broker. A broker that is not reachable yet does not stop the node: it serves its own
+     * clients, reports the broker check failing and {@code /ready} 503, and joins the cluster once the
+     * broker answers.
+     */
+    private void startCluster() {
+        long waitMillis = Math.max(2000, config.cluster().timeout().toMillis() * 5);
+        try {
+            hub.start().toCompletableFuture().get(waitMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            log.warn("broker {} not reachable after {} ms; serving this node's clients and retrying",
+                    hub.broker().describe(), waitMillis);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new StartException("cannot start the broker " + hub.broker().describe() + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartException("interrupted while connecting the broker", e);
+        }
+    }
+
+    /** Healthy while the broker is connected and no circuit breaker fails calls fast. */
+    private java.util.concurrent.CompletableFuture<Void> clusterHealthy() {
+        String problem = null;
+        if (!hub.broker().isConnected()) {
+            problem = "broker " + hub.broker().describe() + " is not connected";
+        } else if (hub.brokerGuard() != null && hub.brokerGuard().isOpen()) {
+            problem = "circuit breaker of " + hub.brokerGuard().name() + " is open";
+        } else if (hub.storeGuard() != null && hub.storeGuard().isOpen()) {
+            problem = "circuit breaker of " + hub.storeGuard().name() + " is open";
+        }
+        return problem == null ? java.util.concurrent.CompletableFuture.completedFuture(null)
+                : java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException(problem));
+    }
+
+    /** Per-loop heartbeat ticks, the stats sampler, the history sweep and the presence refresh. */
     private void scheduleMaintenance() {
         SwitchboardConfig.WebSocket ws = config.websocket();
         long tickNanos = Math.min(ws.pingInterval().toNanos(), ws.writeWait().toNanos()) / 5;
@@ -252,6 +288,14 @@ public final class SwitchboardServer implements AutoCloseable {
                         hub.stats().messagesSent() + hub.stats().messagesReceived()),
                 0, 1, TimeUnit.SECONDS);
         first.scheduleAtFixedRate(hub::sweepHistory, HISTORY_SWEEP_SECONDS, HISTORY_SWEEP_SECONDS, TimeUnit.SECONDS);
+        if (!config.cluster().presenceStore().equals("memory")) {
+            long refreshMillis = Math.max(100, config.cluster().presenceTtl().toMillis() / 3);
+            first.scheduleAtFixedRate(() -> hub.refreshPresence().whenComplete((v, e) -> {
+                if (e != null) {
+                    log.warn("refreshing presence failed: {}", e.toString());
+                }
+            }), refreshMillis, refreshMillis, TimeUnit.MILLISECONDS);
+        }
     }
 
     /** The bound port (useful with port 0). */
@@ -343,6 +387,7 @@ public final class SwitchboardServer implements AutoCloseable {
             boss.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
             workers.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
             observability.close();
+            hub.close();
             if (tokens != null) {
                 tokens.close();
             }

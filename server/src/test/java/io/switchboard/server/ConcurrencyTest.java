@@ -66,7 +66,7 @@ class ConcurrencyTest {
         for (int r = 0; r < ROOMS; r++) {
             String room = "room" + r;
             Await.until("all members in " + room, 10_000,
-                    () -> server.hub().members(room).size() == MEMBERS_PER_ROOM);
+                    () -> server.hub().localMembers(room).size() == MEMBERS_PER_ROOM);
         }
 
         // Every client publishes MESSAGES_EACH messages, all clients at once, from a few threads.
@@ -113,7 +113,7 @@ class ConcurrencyTest {
             while (stream.size() < PER_ROOM || acks < MESSAGES_EACH) {
                 JsonNode m = c.messages.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 assertThat(m).as("u%d (%s) after %d messages and %d acks; room offset %d, dropped %d, sent %d", i,
-                        room(i), stream.size(), acks, server.hub().roomInfo(room(i)).offset(),
+                        room(i), stream.size(), acks, server.hub().roomInfo(room(i)).toCompletableFuture().join().offset(),
                         server.hub().stats().deliveriesDropped(), server.hub().stats().messagesSent())
                         .isNotNull();
                 switch (m.path("type").asText()) {

@@ -236,7 +236,7 @@ class HttpApiTest {
             assertThat(alice.next("user_left_room").path("userId").asText()).isEqualTo("bob");
             assertThat((System.nanoTime() - t0) / 1_000_000).as("ms until bob left the room")
                     .isLessThan(WebSocketSessionHandler.CLOSE_LINGER_MILLIS);
-            assertThat(server.hub().members("r").stream().map(m -> m.userId())).containsExactly("alice");
+            assertThat(server.hub().localMembers("r").stream().map(m -> m.userId())).containsExactly("alice");
             assertThat(bob.readUntilClose().closeCode()).isEqualTo(4003);
         }
     }

@@ -46,6 +46,14 @@ public interface Broker extends AutoCloseable {
     /** True while the broker is reachable as far as this node knows. */
     boolean isConnected();
 
+    /**
+     * Whether a publication can reach another node. False lets a single node skip encoding what nobody
+     * would receive; implementations over a network return true.
+     */
+    default boolean reachesOtherNodes() {
+        return true;
+    }
+
     /** A short name for logs and health checks, e.g. {@code redis 127.0.0.1:6379}. */
     String describe();
 

@@ -70,6 +70,11 @@ public final class MemoryBroker implements Broker {
     }
 
     @Override
+    public boolean reachesOtherNodes() {
+        return bus.brokers.size() > 1;
+    }
+
+    @Override
     public boolean isConnected() {
         return true;
     }

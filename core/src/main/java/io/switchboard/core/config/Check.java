@@ -23,6 +23,13 @@ public final class Check {
         }
     }
 
+    static void oneOf(String key, String value, java.util.List<String> allowed) {
+        notNull(key, value);
+        if (!allowed.contains(value)) {
+            throw new ConfigException(key, value, "must be one of " + String.join(", ", allowed));
+        }
+    }
+
     static void range(String key, long value, long min, long max) {
         if (value < min || value > max) {
             throw new ConfigException(key, value, "must be between " + min + " and " + max);

@@ -21,7 +21,9 @@ public record SwitchboardConfig(
         Redis redis,
         Monitoring monitoring,
         Security security,
-        Tracing tracing) {
+        Tracing tracing,
+        Cluster cluster,
+        Nats nats) {
 
     /** Shown instead of a secret (API keys, passwords, JWT secret) in messages and {@code toString}. */
     public static final String HIDDEN = "hidden";
@@ -37,6 +39,21 @@ public record SwitchboardConfig(
         Objects.requireNonNull(monitoring, "monitoring");
         Objects.requireNonNull(security, "security");
         Objects.requireNonNull(tracing, "tracing");
+        Objects.requireNonNull(cluster, "cluster");
+        Objects.requireNonNull(nats, "nats");
+    }
+
+    /** A single-node configuration (memory broker), for callers written before scale-out existed. */
+    public SwitchboardConfig(Server server, WebSocket websocket, Hub hub, History history, Shutdown shutdown, Api api,
+                             Redis redis, Monitoring monitoring, Security security, Tracing tracing) {
+        this(server, websocket, hub, history, shutdown, api, redis, monitoring, security, tracing, Cluster.defaults(),
+                Nats.defaults());
+    }
+
+    /** This configuration with other scale-out settings. */
+    public SwitchboardConfig withCluster(Cluster cluster, Redis redis, Nats nats) {
+        return new SwitchboardConfig(server, websocket, hub, history, shutdown, api, redis, monitoring, security,
+                tracing, cluster, nats);
     }
 
     /** A configuration with tracing at its defaults (off), for callers written before tracing existed. */
@@ -49,7 +66,7 @@ public record SwitchboardConfig(
     public static SwitchboardConfig defaults() {
         return new SwitchboardConfig(Server.defaults(), WebSocket.defaults(), Hub.defaults(), History.defaults(),
                 Shutdown.defaults(), Api.defaults(), Redis.defaults(), Monitoring.defaults(), Security.defaults(),
-                Tracing.defaults());
+                Tracing.defaults(), Cluster.defaults(), Nats.defaults());
     }
 
     /**
@@ -157,7 +174,7 @@ public record SwitchboardConfig(
     }
 
     /**
-     * In-memory room history backing offsets and recovery.
+     * Room history backing offsets and recovery.
      *
      * @param size messages kept per room
      * @param ttl messages older than this are dropped
@@ -220,7 +237,7 @@ public record SwitchboardConfig(
     }
 
     /**
-     * Redis connection for scale-out. Read and validated; not used by the single-node server yet.
+     * Redis connection for scale-out.
      *
      * @param host Redis server host
      * @param port Redis server port
@@ -243,6 +260,97 @@ public record SwitchboardConfig(
 
         public static Redis defaults() {
             return new Redis("127.0.0.1", 6379, "", 0);
+        }
+    }
+
+    /**
+     * Scale-out: how the nodes of a cluster exchange messages and share history and presence.
+     *
+     * @param broker how nodes exchange messages: {@code memory} (a single node), {@code redis} or {@code nats}
+     * @param history where room history and offsets live: {@code memory}, {@code redis}, or {@code auto}
+     *     (redis with a redis or nats broker, memory otherwise)
+     * @param presence where presence lives: {@code memory}, {@code redis}, or {@code auto} (as for history)
+     * @param timeout deadline of each call to Redis or NATS
+     * @param maxPending calls to Redis or NATS in flight at once; beyond, publishes answer {@code unavailable}
+     * @param breakerOpenDuration how long the circuit breaker fails calls fast before it probes again
+     * @param gapTimeout how long a node waits for a missing offset before reading it from history
+     * @param presenceTtl a node's presence entries expire this long after its last refresh
+     */
+    public record Cluster(String broker, String history, String presence, Duration timeout, int maxPending,
+                          Duration breakerOpenDuration, Duration gapTimeout, Duration presenceTtl) {
+        private static final List<String> BROKERS = List.of("memory", "redis", "nats");
+        private static final List<String> STORES = List.of("auto", "memory", "redis");
+
+        public Cluster {
+            Check.oneOf("cluster.broker", broker, BROKERS);
+            Check.oneOf("cluster.history", history, STORES);
+            Check.oneOf("cluster.presence", presence, STORES);
+            Check.positive("cluster.timeout", timeout);
+            Check.range("cluster.maxPending", maxPending, 1, 10_000_000);
+            Check.positive("cluster.breakerOpenDuration", breakerOpenDuration);
+            Check.positive("cluster.gapTimeout", gapTimeout);
+            Check.positive("cluster.presenceTtl", presenceTtl);
+            if (!broker.equals("memory")) {
+                // Offsets must be shared by every node; a per-node store would number the same room twice.
+                if (history.equals("memory")) {
+                    throw new ConfigException("cluster.history", history,
+                            "must be redis (or auto) when cluster.broker is " + broker
+                                    + ": every node must share the offsets");
+                }
+                if (presence.equals("memory")) {
+                    throw new ConfigException("cluster.presence", presence,
+                            "must be redis (or auto) when cluster.broker is " + broker
+                                    + ": every node must see every member");
+                }
+            }
+        }
+
+        /** Whether several nodes share the work (any broker but memory). */
+        public boolean distributed() {
+            return !broker.equals("memory");
+        }
+
+        /** The history store in use: {@code memory} or {@code redis}. */
+        public String historyStore() {
+            return resolve(history);
+        }
+
+        /** The presence store in use: {@code memory} or {@code redis}. */
+        public String presenceStore() {
+            return resolve(presence);
+        }
+
+        private String resolve(String store) {
+            return store.equals("auto") ? (distributed() ? "redis" : "memory") : store;
+        }
+
+        public static Cluster defaults() {
+            return new Cluster("memory", "auto", "auto", Duration.ofSeconds(1), 10_000, Duration.ofSeconds(5),
+                    Duration.ofMillis(200), Duration.ofSeconds(30));
+        }
+    }
+
+    /**
+     * NATS connection for scale-out.
+     *
+     * @param servers NATS server URLs ({@code nats://host:port} or {@code tls://host:port})
+     */
+    public record Nats(List<String> servers) {
+        public Nats {
+            Check.notNull("nats.servers", servers);
+            servers = List.copyOf(servers);
+            if (servers.isEmpty()) {
+                throw new ConfigException("nats.servers", "[]", "must name at least one server");
+            }
+            for (String url : servers) {
+                if (!url.matches("(nats|tls)://[^\\s/]+(:\\d{1,5})?/?")) {
+                    throw new ConfigException("nats.servers", url, "must be nats://host:port or tls://host:port");
+                }
+            }
+        }
+
+        public static Nats defaults() {
+            return new Nats(List.of("nats://127.0.0.1:4222"));
         }
     }
 

@@ -34,12 +34,16 @@ public interface HistoryStore extends AutoCloseable {
     record Recovery(boolean recovered, List<RoomMessage> messages, Position position) {
     }
 
+    /** An appended message as members will receive it, and the epoch its offset belongs to. */
+    record Appended(RoomMessage message, String epoch) {
+    }
+
     /** A page of history. */
     record Page(String epoch, List<RoomMessage> messages) {
     }
 
-    /** Assigns the next offset to a message, keeps it, and returns it as members will receive it. */
-    CompletionStage<RoomMessage> append(String room, String from, String connId, String content, JsonNode data,
+    /** Assigns the next offset to a message, keeps it, and returns it with the epoch of that offset. */
+    CompletionStage<Appended> append(String room, String from, String connId, String content, JsonNode data,
                                         long timestampMillis);
 
     /** The room's last offset and epoch; a room never written to is at offset 0 of a new epoch. */

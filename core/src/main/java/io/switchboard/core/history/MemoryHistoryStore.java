@@ -36,7 +36,7 @@ public final class MemoryHistoryStore implements HistoryStore {
     }
 
     @Override
-    public CompletionStage<RoomMessage> append(String room, String from, String connId, String content,
+    public CompletionStage<Appended> append(String room, String from, String connId, String content,
                                                JsonNode data, long ts) {
         RoomHistory h = rooms.computeIfAbsent(room, r -> new RoomHistory(size));
         synchronized (h) {
@@ -44,7 +44,7 @@ public final class MemoryHistoryStore implements HistoryStore {
             h.lastOffset = m.offset();
             h.lastAppendMillis = time.currentTimeMillis();
             h.add(m);
-            return CompletableFuture.completedFuture(m);
+            return CompletableFuture.completedFuture(new Appended(m, h.epoch));
         }
     }
 

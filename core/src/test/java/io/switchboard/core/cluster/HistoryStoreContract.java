@@ -47,7 +47,9 @@ public abstract class HistoryStoreContract {
         assertThat(empty.offset()).isZero();
         assertThat(empty.epoch()).isNotBlank();
         for (int i = 1; i <= 5; i++) {
-            RoomMessage m = get(h.append(room, "alice", "c-1", "m" + i, null, 1000L + i));
+            HistoryStore.Appended a = get(h.append(room, "alice", "c-1", "m" + i, null, System.currentTimeMillis()));
+            RoomMessage m = a.message();
+            assertThat(a.epoch()).isEqualTo(empty.epoch());
             assertThat(m.offset()).isEqualTo(i);
             assertThat(m.room()).isEqualTo(room);
         }
@@ -61,8 +63,8 @@ public abstract class HistoryStoreContract {
         HistoryStore h = store(10, Duration.ofMinutes(5));
         JsonNode data = JSON.readTree("{\"n\":[1,2.5,\"x\",{\"deep\":true}],\"s\":\"\\u00e9\\u2603\",\"z\":null}");
         long ts = System.currentTimeMillis();
-        RoomMessage sent = get(h.append(room, "bob", "c-b-2", "héllo \"quoted\" \n", data, ts));
-        RoomMessage bare = get(h.append(room, "bob", null, null, null, ts + 1));
+        RoomMessage sent = get(h.append(room, "bob", "c-b-2", "héllo \"quoted\" \n", data, ts)).message();
+        RoomMessage bare = get(h.append(room, "bob", null, null, null, ts + 1)).message();
         Page page = get(h.read(room, null, 10));
         assertThat(page.messages()).containsExactly(sent, bare);
         assertThat(page.messages().get(0).data()).isEqualTo(data);
@@ -136,7 +138,7 @@ public abstract class HistoryStoreContract {
     void keepsRoomsApart() throws Exception {
         HistoryStore h = store(100, Duration.ofMinutes(5));
         get(h.append(room, "a", "c", "x", null, System.currentTimeMillis()));
-        RoomMessage other = get(h.append(room + "-b", "a", "c", "y", null, System.currentTimeMillis()));
+        RoomMessage other = get(h.append(room + "-b", "a", "c", "y", null, System.currentTimeMillis())).message();
         assertThat(other.offset()).isEqualTo(1);
         assertThat(get(h.position(room)).offset()).isEqualTo(1);
     }
@@ -156,7 +158,7 @@ public abstract class HistoryStoreContract {
                 all.add(CompletableFuture.runAsync(() -> {
                     for (int i = 0; i < perThread; i++) {
                         offsets.add(h.append(room, "u" + thread, "c" + thread, "m", null, System.currentTimeMillis())
-                                .toCompletableFuture().join().offset());
+                                .toCompletableFuture().join().message().offset());
                     }
                 }, pool));
             }

@@ -39,20 +39,22 @@ public final class ConfigKeys {
     private static final Set<String> SECRETS = Set.of("api.keys", "redis.password", "security.jwtSecret");
 
     /** Sections the server reads and validates but does not act on yet. */
-    private static final Set<String> NOT_USED_YET = Set.of("redis");
+    private static final Set<String> NOT_USED_YET = Set.of();
 
     /** First sentence of each section record's javadoc. */
-    private static final Map<String, String> SECTION_DESCRIPTIONS = Map.of(
-            "server", "Network listener.",
-            "websocket", "WebSocket endpoint, heartbeats and per-connection limits.",
-            "hub", "Hub behaviour.",
-            "history", "In-memory room history backing offsets and recovery.",
-            "shutdown", "Graceful shutdown.",
-            "api", "Backend HTTP API.",
-            "redis", "Redis connection for scale-out.",
-            "monitoring", "Metrics endpoint.",
-            "security", "Authentication, origins, TLS and abuse limits.",
-            "tracing", "OpenTelemetry tracing.");
+    private static final Map<String, String> SECTION_DESCRIPTIONS = Map.ofEntries(
+            Map.entry("server", "Network listener."),
+            Map.entry("websocket", "WebSocket endpoint, heartbeats and per-connection limits."),
+            Map.entry("hub", "Hub behaviour."),
+            Map.entry("history", "Room history backing offsets and recovery."),
+            Map.entry("shutdown", "Graceful shutdown."),
+            Map.entry("api", "Backend HTTP API."),
+            Map.entry("redis", "Redis connection for scale-out."),
+            Map.entry("monitoring", "Metrics endpoint."),
+            Map.entry("security", "Authentication, origins, TLS and abuse limits."),
+            Map.entry("tracing", "OpenTelemetry tracing."),
+            Map.entry("cluster", "Scale-out: how the nodes of a cluster exchange messages and share history and presence."),
+            Map.entry("nats", "NATS connection for scale-out."));
 
     /** The records' {@code @param} texts, {@code {@code x}} written as {@code `x`}. */
     private static final Map<String, String> DESCRIPTIONS = Map.ofEntries(
@@ -94,6 +96,19 @@ public final class ConfigKeys {
             Map.entry("redis.port", "Redis server port"),
             Map.entry("redis.password", "Redis password; empty means no AUTH"),
             Map.entry("redis.db", "Redis database index"),
+            Map.entry("cluster.broker",
+                    "how nodes exchange messages: `memory` (a single node), `redis` or `nats`"),
+            Map.entry("cluster.history", "where room history and offsets live: `memory`, `redis`, or `auto` "
+                    + "(redis with a redis or nats broker, memory otherwise)"),
+            Map.entry("cluster.presence", "where presence lives: `memory`, `redis`, or `auto` (as for history)"),
+            Map.entry("cluster.timeout", "deadline of each call to Redis or NATS"),
+            Map.entry("cluster.maxPending",
+                    "calls to Redis or NATS in flight at once; beyond, publishes answer `unavailable`"),
+            Map.entry("cluster.breakerOpenDuration",
+                    "how long the circuit breaker fails calls fast before it probes again"),
+            Map.entry("cluster.gapTimeout", "how long a node waits for a missing offset before reading it from history"),
+            Map.entry("cluster.presenceTtl", "a node's presence entries expire this long after its last refresh"),
+            Map.entry("nats.servers", "NATS server URLs (`nats://host:port` or `tls://host:port`)"),
             Map.entry("monitoring.enabled",
                     "record metrics and serve them in the Prometheus text format; false records nothing"),
             Map.entry("monitoring.port", "separate port for metrics, health and readiness (loopback-only setups, "

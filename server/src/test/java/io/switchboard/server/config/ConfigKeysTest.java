@@ -27,7 +27,7 @@ class ConfigKeysTest {
             }
         }
 
-        assertThat(ConfigKeys.all()).extracting(ConfigKey::key).containsExactlyElementsOf(expected).hasSize(60);
+        assertThat(ConfigKeys.all()).extracting(ConfigKey::key).containsExactlyElementsOf(expected).hasSize(69);
     }
 
     @Test
@@ -57,9 +57,9 @@ class ConfigKeysTest {
     }
 
     @Test
-    void onlyRedisIsNotUsedByTheServerYet() {
+    void everySectionIsUsedByTheServer() {
         assertThat(ConfigKeys.sections()).filteredOn(s -> !s.usedByServer()).extracting(ConfigKeys.Section::name)
-                .containsExactly("redis");
+                .isEmpty();
     }
 
     @Test
