@@ -77,7 +77,7 @@ public final class SwitchboardServer implements AutoCloseable {
     private final Observability observability;
     private Channel monitoringChannel;
 
-    private SwitchboardServer(SwitchboardConfig config, Instrumentation instrumentation) {
+    private SwitchboardServer(SwitchboardConfig config, Instrumentation instrumentation, Hub.Backends backends) {
         this.config = config;
         this.instrumentation = instrumentation;
         this.observability = new Observability(config, instrumentation);
@@ -88,7 +88,8 @@ public final class SwitchboardServer implements AutoCloseable {
         this.workers = transport.newGroup(threads, "switchboard-io");
         String nodeId = config.server().nodeId().isEmpty() ? randomNodeId() : config.server().nodeId();
         JsonCodec codec = new JsonCodec();
-        this.hub = new Hub(config, ClusterBackends.create(config), PreEncodedFrame.factory(PooledByteBufAllocator.DEFAULT),
+        this.hub = new Hub(config, backends != null ? backends : ClusterBackends.create(config),
+                PreEncodedFrame.factory(PooledByteBufAllocator.DEFAULT),
                 codec, TimeSource.SYSTEM, nodeId, version(), observability.hubMetrics());
     }
 
@@ -107,7 +108,19 @@ public final class SwitchboardServer implements AutoCloseable {
      * @throws StartException when a port cannot be bound, with a message fit for a user
      */
     public static SwitchboardServer start(SwitchboardConfig config, Instrumentation instrumentation) {
-        SwitchboardServer server = new SwitchboardServer(config, instrumentation);
+        return start(config, instrumentation, null);
+    }
+
+    /**
+     * Starts a node over the given broker and stores instead of those {@code cluster.*} names: several
+     * nodes of one process (tests, embedding) share a {@link io.switchboard.core.cluster.MemoryBroker.Bus}
+     * and stores this way.
+     *
+     * @throws StartException when a port cannot be bound, with a message fit for a user
+     */
+    public static SwitchboardServer start(SwitchboardConfig config, Instrumentation instrumentation,
+                                          Hub.Backends backends) {
+        SwitchboardServer server = new SwitchboardServer(config, instrumentation, backends);
         try {
             server.bind();
         } catch (RuntimeException | Error e) {

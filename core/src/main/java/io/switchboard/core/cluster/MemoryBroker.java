@@ -9,8 +9,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The broker of a single node, and of several nodes inside one process when they share a {@link Bus}.
- * Delivery is synchronous, on the publisher's thread; a node never receives its own publications. A
- * node alone on its bus (the embedded default) publishes into nothing at the cost of one map lookup.
+ * Each receiving node gets its messages on its own delivery thread (started on first delivery), in
+ * publish order, through a queue of at most {@link #MAX_QUEUED} messages; beyond, messages are dropped
+ * as a network broker would drop them for a node that cannot keep up. A node never receives its own
+ * publications. A node alone on its bus (the embedded default) publishes into nothing at the cost of a
+ * loop over one element, and never starts a thread.
  */
 public final class MemoryBroker implements Broker {
 
@@ -24,9 +27,14 @@ public final class MemoryBroker implements Broker {
         }
     }
 
+    /** Messages waiting for one receiving node's delivery thread. */
+    static final int MAX_QUEUED = 100_000;
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MemoryBroker.class);
+
     private final Bus bus;
     private final Set<String> channels = ConcurrentHashMap.newKeySet();
     private volatile Listener listener;
+    private volatile java.util.concurrent.ThreadPoolExecutor delivery;
 
     /** A broker alone on its own bus: today's single node. */
     public MemoryBroker() {
@@ -60,10 +68,7 @@ public final class MemoryBroker implements Broker {
     public CompletionStage<Void> publish(String channel, byte[] payload) {
         for (MemoryBroker other : bus.brokers) {
             if (other != this && other.channels.contains(channel)) {
-                Listener l = other.listener;
-                if (l != null) {
-                    l.onMessage(channel, payload);
-                }
+                other.deliver(channel, payload);
             }
         }
         return CompletableFuture.completedFuture(null);
@@ -84,9 +89,46 @@ public final class MemoryBroker implements Broker {
         return "memory";
     }
 
+    private void deliver(String channel, byte[] payload) {
+        Listener l = listener;
+        if (l == null) {
+            return;
+        }
+        try {
+            deliveryThread().execute(() -> l.onMessage(channel, payload));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            log.warn("dropped a message on {}: the receiving node is closed or {} messages behind", channel,
+                    MAX_QUEUED);
+        }
+    }
+
+    private java.util.concurrent.ThreadPoolExecutor deliveryThread() {
+        java.util.concurrent.ThreadPoolExecutor d = delivery;
+        if (d == null) {
+            synchronized (this) {
+                d = delivery;
+                if (d == null) {
+                    d = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, java.util.concurrent.TimeUnit.SECONDS,
+                            new java.util.concurrent.LinkedBlockingQueue<>(MAX_QUEUED), r -> {
+                                Thread t = new Thread(r, "switchboard-memory-broker");
+                                t.setDaemon(true);
+                                return t;
+                            });
+                    delivery = d;
+                }
+            }
+        }
+        return d;
+    }
+
     @Override
     public void close() {
         bus.brokers.remove(this);
         channels.clear();
+        synchronized (this) {
+            if (delivery != null) {
+                delivery.shutdownNow();
+            }
+        }
     }
 }
