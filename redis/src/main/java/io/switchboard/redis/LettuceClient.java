@@ -1,0 +1,106 @@
+package io.switchboard.redis;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.netty.util.concurrent.EventExecutorGroup;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Lettuce client with threads of its own, set up to fail fast: commands issued while disconnected
+ * are rejected instead of queued, at most {@value #REQUEST_QUEUE_SIZE} commands wait for replies per
+ * connection, and every command times out after {@link RedisSettings#timeout()}. Lost connections are
+ * re-established by Lettuce with {@link Backoff}. Thread-safe.
+ */
+final class LettuceClient {
+    private static final Logger log = LoggerFactory.getLogger(LettuceClient.class);
+
+    /**
+     * Commands in flight per connection before new ones are rejected: about 10 ms of a busy node's
+     * traffic, far more than a healthy Redis ever has outstanding, and a bound on what a hung Redis can
+     * pile up in this process (overflow policy: the command fails at once).
+     */
+    static final int REQUEST_QUEUE_SIZE = 10_000;
+
+    /** How long close waits for the client's connections and threads to end. */
+    private static final Duration SHUTDOWN = Duration.ofSeconds(2);
+
+    private final ClientResources resources;
+    private final RedisClient client;
+    private final RedisURI uri;
+    /** Makes {@link #close()} idempotent. */
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    LettuceClient(RedisSettings settings) {
+        // Two I/O threads at most: a store uses one connection, the broker two.
+        this.resources = DefaultClientResources.builder()
+                .ioThreadPoolSize(2)
+                .computationThreadPoolSize(2)
+                .reconnectDelay(Backoff.DELAY)
+                .build();
+        RedisURI.Builder builder = RedisURI.builder()
+                .withHost(settings.host())
+                .withPort(settings.port())
+                .withDatabase(settings.db())
+                .withTimeout(settings.timeout());
+        if (settings.password() != null) {
+            builder.withAuthentication("default", settings.password());
+        }
+        this.uri = builder.build();
+        this.client = RedisClient.create(resources, uri);
+        client.setOptions(options(settings));
+    }
+
+    static ClientOptions options(RedisSettings settings) {
+        return ClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .requestQueueSize(REQUEST_QUEUE_SIZE)
+                .timeoutOptions(TimeoutOptions.enabled(settings.timeout()))
+                .socketOptions(SocketOptions.builder().connectTimeout(settings.timeout()).keepAlive(true).build())
+                .build();
+    }
+
+    RedisClient client() {
+        return client;
+    }
+
+    RedisURI uri() {
+        return uri;
+    }
+
+    /** Lettuce's computation threads; runs our retries and probes. */
+    EventExecutorGroup executor() {
+        return resources.eventExecutorGroup();
+    }
+
+    /** Closes every connection and stops the threads. Blocks up to a few seconds; never call it on them. */
+    void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            client.shutdown(Duration.ZERO, SHUTDOWN);
+        } catch (RuntimeException e) {
+            log.warn("Redis client {} did not shut down cleanly", uri.getHost(), e);
+        }
+        try {
+            resources.shutdown(0, SHUTDOWN.toMillis(), TimeUnit.MILLISECONDS)
+                    .get(SHUTDOWN.toMillis() * 2, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("Redis client threads did not stop within {}", SHUTDOWN, e);
+        }
+    }
+}

@@ -1,0 +1,278 @@
+package io.switchboard.redis;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.switchboard.core.cluster.PresenceStore;
+import io.switchboard.protocol.ServerMessage.Member;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+
+/**
+ * Presence shared by the nodes of a cluster, kept in Redis with a TTL per entry. Thread-safe; every
+ * call is asynchronous and each key pair is changed atomically by a Lua script.
+ *
+ * <p>Keys, each pair in one Cluster slot (hash tag {@code {room}} or {@code {user}}):
+ * <ul>
+ *   <li>{@code <prefix>presence:room:{room}:exp}, a sorted set connId → expiry (Redis time, ms), and
+ *       {@code <prefix>presence:room:{room}:members}, a hash connId → {@code {"userId","node","info"}};
+ *   <li>{@code <prefix>presence:user:{user}:exp}, a sorted set connId → expiry, and
+ *       {@code <prefix>presence:user:{user}:nodes}, a hash connId → node id.
+ * </ul>
+ *
+ * <p>Every write sets an entry's expiry to Redis's now + {@code ttl}; reads first drop the entries whose
+ * expiry passed, so a node that stops refreshing (it died, or lost Redis) disappears from presence within
+ * {@code ttl}. The keys themselves expire {@code ttl} after their last write, so a cluster that is gone
+ * entirely leaves nothing behind. {@link #refresh} re-asserts a node's entries in one script call per
+ * room and per user (in chunks of {@value #REFRESH_CHUNK}), all sent without waiting for each other's
+ * replies.
+ *
+ * <p>Before the first connection is made, calls wait for it up to {@link RedisSettings#timeout()};
+ * afterwards they fail fast while Redis is unreachable.
+ */
+public final class RedisPresenceStore implements PresenceStore {
+    private static final Comparator<Member> MEMBER_ORDER =
+            Comparator.comparing(Member::userId).thenComparing(Member::connId);
+
+    /** Entries per script call in a refresh: keeps one call well under a millisecond of Redis time. */
+    static final int REFRESH_CHUNK = 500;
+
+    private static final String NOW = """
+            local time = redis.call('TIME')
+            local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+            """;
+
+    /**
+     * KEYS: expiry set, hash. ARGV: ttl ms, then field, value pairs. Sets each entry and its expiry, and
+     * extends (never shortens) the keys' own expiry to cover it.
+     */
+    private static final RedisScript UPSERT = new RedisScript("presence-upsert", NOW + """
+            local ttl = tonumber(ARGV[1])
+            local expiry = string.format('%d', now + ttl)
+            for i = 2, #ARGV, 2 do
+              redis.call('ZADD', KEYS[1], expiry, ARGV[i])
+              redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+            end
+            for _, key in ipairs(KEYS) do
+              local left = redis.call('PTTL', key)
+              if left < ttl then redis.call('PEXPIRE', key, ttl) end
+            end
+            return 1
+            """);
+
+    /** KEYS: expiry set, hash. ARGV: field. */
+    private static final RedisScript REMOVE = new RedisScript("presence-remove", """
+            redis.call('ZREM', KEYS[1], ARGV[1])
+            redis.call('HDEL', KEYS[2], ARGV[1])
+            return 1
+            """);
+
+    /** KEYS: expiry set, hash. Drops expired entries, returns the rest as field, value pairs. */
+    private static final RedisScript LIST = new RedisScript("presence-list", NOW + """
+            local before = '(' .. string.format('%d', now)
+            local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', before)
+            for i = 1, #expired, 1000 do
+              redis.call('HDEL', KEYS[2], unpack(expired, i, math.min(i + 999, #expired)))
+            end
+            if #expired > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', before) end
+            return redis.call('HGETALL', KEYS[2])
+            """);
+
+    private static final List<RedisScript> SCRIPTS = List.of(UPSERT, REMOVE, LIST);
+
+    private final RedisSettings settings;
+    private final Duration ttl;
+    private final LettuceClient lettuce;
+    private final Connector<StatefulRedisConnection<String, String>> connector;
+    private final ObjectMapper json = JsonMapper.builder().build();
+
+    /**
+     * Starts connecting in the background; never blocks or fails for an unreachable Redis.
+     *
+     * @param ttl how long an entry lives without a refresh; nodes must refresh well within it (at
+     *     least 1 ms)
+     */
+    public RedisPresenceStore(RedisSettings settings, Duration ttl) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.ttl = Objects.requireNonNull(ttl, "ttl");
+        if (ttl.toMillis() < 1) {
+            throw new IllegalArgumentException("ttl must be at least 1 ms, was " + ttl);
+        }
+        this.lettuce = new LettuceClient(settings);
+        this.connector = new Connector<>("presence " + settings.address(), lettuce, settings.timeout(),
+                this::connect, StatefulRedisConnection::closeAsync);
+        connector.start();
+    }
+
+    private CompletionStage<StatefulRedisConnection<String, String>> connect() {
+        return lettuce.client().connectAsync(StringCodec.UTF8, lettuce.uri()).toCompletableFuture()
+                .thenCompose(c -> CompletableFuture.allOf(
+                                SCRIPTS.stream().map(s -> s.load(c.async())).toArray(CompletableFuture[]::new))
+                        .handle((v, e) -> {
+                            if (e != null) {
+                                c.closeAsync();
+                                throw new IllegalStateException("cannot load the presence scripts", e);
+                            }
+                            return c;
+                        }));
+    }
+
+    @Override
+    public CompletionStage<Void> join(String room, String nodeId, String userId, String connId, JsonNode info) {
+        String member;
+        try {
+            member = encodeMember(nodeId, userId, info);
+        } catch (JsonProcessingException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return call(redis -> upsert(redis, roomKeys(room), List.of(connId, member)));
+    }
+
+    @Override
+    public CompletionStage<Void> leave(String room, String connId) {
+        return call(redis -> REMOVE.<Long>run(redis, ScriptOutputType.INTEGER, roomKeys(room), connId)
+                .thenApply(r -> null));
+    }
+
+    @Override
+    public CompletionStage<List<Member>> members(String room) {
+        return call(redis -> LIST.<List<Object>>run(redis, ScriptOutputType.MULTI, roomKeys(room))
+                .thenApply(r -> {
+                    List<Member> out = new ArrayList<>(r.size() / 2);
+                    for (int i = 0; i + 1 < r.size(); i += 2) {
+                        out.add(decodeMember((String) r.get(i), (String) r.get(i + 1)));
+                    }
+                    out.sort(MEMBER_ORDER);
+                    return out;
+                }));
+    }
+
+    @Override
+    public CompletionStage<Void> connect(String userId, String connId, String nodeId) {
+        return call(redis -> upsert(redis, userKeys(userId), List.of(connId, nodeId)));
+    }
+
+    @Override
+    public CompletionStage<Void> disconnect(String userId, String connId) {
+        return call(redis -> REMOVE.<Long>run(redis, ScriptOutputType.INTEGER, userKeys(userId), connId)
+                .thenApply(r -> null));
+    }
+
+    @Override
+    public CompletionStage<List<UserConnection>> connections(String userId) {
+        return call(redis -> LIST.<List<Object>>run(redis, ScriptOutputType.MULTI, userKeys(userId))
+                .thenApply(r -> {
+                    List<UserConnection> out = new ArrayList<>(r.size() / 2);
+                    for (int i = 0; i + 1 < r.size(); i += 2) {
+                        out.add(new UserConnection(userId, (String) r.get(i), (String) r.get(i + 1)));
+                    }
+                    out.sort(Comparator.comparing(UserConnection::connId));
+                    return out;
+                }));
+    }
+
+    @Override
+    public CompletionStage<Void> refresh(String nodeId, Collection<RoomMember> members,
+                                         Collection<UserConnection> users) {
+        Map<String, List<String>> byRoom = new LinkedHashMap<>();
+        try {
+            for (RoomMember m : members) {
+                List<String> pairs = byRoom.computeIfAbsent(m.room(), r -> new ArrayList<>());
+                pairs.add(m.connId());
+                pairs.add(encodeMember(nodeId, m.userId(), m.info()));
+            }
+        } catch (JsonProcessingException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        Map<String, List<String>> byUser = new LinkedHashMap<>();
+        for (UserConnection u : users) {
+            List<String> pairs = byUser.computeIfAbsent(u.userId(), k -> new ArrayList<>());
+            pairs.add(u.connId());
+            pairs.add(u.nodeId());
+        }
+        return call(redis -> {
+            // Issued back to back on one connection: Lettuce pipelines them, one round trip in all.
+            List<CompletableFuture<Void>> all = new ArrayList<>();
+            byRoom.forEach((room, pairs) -> chunks(pairs).forEach(c -> all.add(upsert(redis, roomKeys(room), c))));
+            byUser.forEach((user, pairs) -> chunks(pairs).forEach(c -> all.add(upsert(redis, userKeys(user), c))));
+            return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+        });
+    }
+
+    /** Closes the connection; calls in flight fail. Idempotent; do not call it from a completion callback. */
+    @Override
+    public void close() {
+        connector.close();
+        lettuce.close();
+    }
+
+    @Override
+    public String toString() {
+        return "RedisPresenceStore[" + settings.address() + ", ttl=" + ttl + "]";
+    }
+
+    private CompletableFuture<Void> upsert(RedisAsyncCommands<String, String> redis, String[] keys, List<String> pairs) {
+        String[] args = new String[pairs.size() + 1];
+        args[0] = Long.toString(ttl.toMillis());
+        for (int i = 0; i < pairs.size(); i++) {
+            args[i + 1] = pairs.get(i);
+        }
+        return UPSERT.<Long>run(redis, ScriptOutputType.INTEGER, keys, args).thenApply(r -> null);
+    }
+
+    private static List<List<String>> chunks(List<String> pairs) {
+        List<List<String>> out = new ArrayList<>();
+        for (int i = 0; i < pairs.size(); i += 2 * REFRESH_CHUNK) {
+            out.add(pairs.subList(i, Math.min(pairs.size(), i + 2 * REFRESH_CHUNK)));
+        }
+        return out;
+    }
+
+    private <T> CompletionStage<T> call(Function<RedisAsyncCommands<String, String>, CompletableFuture<T>> op) {
+        return connector.await().thenCompose(c -> op.apply(c.async()));
+    }
+
+    private String[] roomKeys(String room) {
+        String base = settings.keyPrefix() + "presence:room:{" + room + "}:";
+        return new String[] {base + "exp", base + "members"};
+    }
+
+    private String[] userKeys(String userId) {
+        String base = settings.keyPrefix() + "presence:user:{" + userId + "}:";
+        return new String[] {base + "exp", base + "nodes"};
+    }
+
+    private String encodeMember(String nodeId, String userId, JsonNode info) throws JsonProcessingException {
+        ObjectNode m = json.createObjectNode();
+        m.put("userId", userId);
+        m.put("node", nodeId);
+        if (info != null) {
+            m.set("info", info);
+        }
+        return json.writeValueAsString(m);
+    }
+
+    private Member decodeMember(String connId, String value) {
+        try {
+            JsonNode m = json.readTree(value);
+            return new Member(m.path("userId").asText(), connId, m.get("info"));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("unreadable presence entry " + connId, e);
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package io.switchboard.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lettuce.core.RedisCommandTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The broker against a Redis that dies, freezes, or is not there yet: one redis-server per test. */
+class RedisBrokerFaultTest {
+    private static final Duration TIMEOUT = Duration.ofMillis(500);
+    private static final Duration WAIT = Duration.ofSeconds(15);
+
+    private RedisServerProcess redis;
+    private final List<RedisBroker> brokers = new ArrayList<>();
+
+    @AfterEach
+    void cleanUp() {
+        brokers.forEach(RedisBroker::close);
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @Test
+    void restoresSubscriptionsAndReportsTheReconnectAfterRedisIsKilledAndRestarted() throws Exception {
+        redis = RedisServerProcess.start(false);
+        RecordingListener inA = new RecordingListener();
+        RecordingListener inB = new RecordingListener();
+        RedisBroker a = started(inA);
+        RedisBroker b = started(inB);
+        Await.get(b.subscribe("room.x"), WAIT);
+        Await.get(a.publish("room.x", bytes("before")), WAIT);
+        assertThat(inB.next(WAIT)).isEqualTo("room.x=before");
+
+        redis.kill9();
+        Await.until(WAIT, "both brokers notice the lost connection", () -> !a.isConnected() && !b.isConnected());
+        long t0 = System.nanoTime();
+        CompletableFuture<Void> lost = a.publish("room.x", bytes("lost")).toCompletableFuture();
+        assertThatThrownBy(() -> lost.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
+                .as("a publish without a connection fails at once instead of queueing")
+                .isInstanceOf(ExecutionException.class);
+        assertThat(elapsedMillis(t0)).isLessThan(TIMEOUT.toMillis());
+        assertThat(inB.reconnects).hasValue(0);
+
+        redis.restart();
+        Await.until(WAIT, "b reports the reconnect", () -> inB.reconnects.get() >= 1);
+        Await.succeeds(WAIT, "a publishes again", () -> a.publish("room.x", bytes("after")));
+        assertThat(inB.next(WAIT)).as("the subscription from before the crash is live again").isEqualTo("room.x=after");
+        Await.until(WAIT, "both report connected", () -> a.isConnected() && b.isConnected());
+    }
+
+    @Test
+    void failsCommandsWithinTwiceTheTimeoutWhileRedisIsFrozenAndRecoversWhenItThaws() throws Exception {
+        redis = RedisServerProcess.start(false);
+        RecordingListener inB = new RecordingListener();
+        RedisBroker a = started(new RecordingListener());
+        RedisBroker b = started(inB);
+        Await.get(b.subscribe("room.y"), WAIT);
+
+        redis.stop();
+        try {
+            long t0 = System.nanoTime();
+            CompletableFuture<Void> frozen = a.publish("room.y", bytes("frozen")).toCompletableFuture();
+            assertThatThrownBy(() -> frozen.get(2 * TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .hasCauseInstanceOf(RedisCommandTimeoutException.class);
+            assertThat(elapsedMillis(t0)).isLessThan(2 * TIMEOUT.toMillis());
+            assertThat(a.isConnected()).as("a broker whose command timed out reports itself down").isFalse();
+        } finally {
+            redis.cont();
+        }
+        Await.until(WAIT, "the probe finds Redis answering again", a::isConnected);
+        // The timed-out PUBLISH was still on the wire and may be delivered after all: skip it.
+        Await.get(a.publish("room.y", bytes("thawed")), WAIT);
+        inB.awaitMessage("room.y=thawed", WAIT);
+        assertThat(inB.reconnects).as("the sockets never closed").hasValue(0);
+    }
+
+    @Test
+    void startCompletesOnceRedisComesUp() throws Exception {
+        redis = RedisServerProcess.create(false);
+        RecordingListener inB = new RecordingListener();
+        RedisBroker b = new RedisBroker(redis.settings(TIMEOUT));
+        brokers.add(b);
+        CompletableFuture<Void> started = b.start(inB).toCompletableFuture();
+        CompletableFuture<Void> early = b.subscribe("room.z").toCompletableFuture();
+        assertThatThrownBy(() -> started.get(3 * TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
+                .isInstanceOf(TimeoutException.class);
+        assertThat(b.isConnected()).isFalse();
+        assertThat(early).as("a subscribe before the first connection waits for it, up to the timeout")
+                .isCompletedExceptionally();
+
+        redis.restart();
+        Await.get(started, WAIT);
+        assertThat(b.isConnected()).isTrue();
+        RedisBroker a = started(new RecordingListener());
+        Await.get(a.publish("room.z", bytes("held")), WAIT);
+        assertThat(inB.next(WAIT)).as("the channel subscribed before Redis was up").isEqualTo("room.z=held");
+        assertThat(inB.reconnects).hasValue(0);
+    }
+
+    @Test
+    void closeBeforeRedisIsReachableEndsTheRetries() throws Exception {
+        redis = RedisServerProcess.create(false);
+        RedisBroker b = new RedisBroker(redis.settings(TIMEOUT));
+        CompletableFuture<Void> started = b.start(new RecordingListener()).toCompletableFuture();
+        b.close();
+        assertThatThrownBy(() -> started.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
+        b.close();
+    }
+
+    private RedisBroker started(RecordingListener listener) throws Exception {
+        RedisBroker broker = new RedisBroker(redis.settings(TIMEOUT));
+        brokers.add(broker);
+        Await.get(broker.start(listener), WAIT);
+        return broker;
+    }
+
+    private static long elapsedMillis(long t0) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

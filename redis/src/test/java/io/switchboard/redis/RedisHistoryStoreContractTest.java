@@ -1,0 +1,40 @@
+package io.switchboard.redis;
+
+import io.switchboard.core.cluster.HistoryStoreContract;
+import io.switchboard.core.history.HistoryStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+
+class RedisHistoryStoreContractTest extends HistoryStoreContract {
+    private static RedisServerProcess redis;
+    private final List<HistoryStore> stores = new ArrayList<>();
+
+    @BeforeAll
+    static void startRedis() throws Exception {
+        redis = RedisServerProcess.start(false);
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    /** A new client per call: two calls are two nodes sharing one Redis. */
+    @Override
+    protected HistoryStore store(int size, Duration ttl) {
+        HistoryStore store = new RedisHistoryStore(redis.settings(Duration.ofSeconds(5)), size, ttl);
+        stores.add(store);
+        return store;
+    }
+
+    @AfterEach
+    void closeStores() {
+        stores.forEach(HistoryStore::close);
+    }
+}

@@ -1,0 +1,40 @@
+package io.switchboard.redis;
+
+import io.switchboard.core.cluster.PresenceStore;
+import io.switchboard.core.cluster.PresenceStoreContract;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+
+class RedisPresenceStoreContractTest extends PresenceStoreContract {
+    private static RedisServerProcess redis;
+    private final List<PresenceStore> stores = new ArrayList<>();
+
+    @BeforeAll
+    static void startRedis() throws Exception {
+        redis = RedisServerProcess.start(false);
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    /** A new client per call: two calls are two nodes sharing one Redis. */
+    @Override
+    protected PresenceStore store() {
+        PresenceStore store = new RedisPresenceStore(redis.settings(Duration.ofSeconds(5)), Duration.ofMinutes(1));
+        stores.add(store);
+        return store;
+    }
+
+    @AfterEach
+    void closeStores() {
+        stores.forEach(PresenceStore::close);
+    }
+}

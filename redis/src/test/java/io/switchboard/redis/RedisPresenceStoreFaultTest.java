@@ -1,0 +1,130 @@
+package io.switchboard.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchboard.core.cluster.PresenceStore.RoomMember;
+import io.switchboard.core.cluster.PresenceStore.UserConnection;
+import io.switchboard.protocol.ServerMessage.Member;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Presence expiry: nodes that stop refreshing vanish, refreshed ones stay, dead clusters leave no keys. */
+class RedisPresenceStoreFaultTest {
+    private static final Duration TTL = Duration.ofSeconds(1);
+    private static final Duration WAIT = Duration.ofSeconds(15);
+
+    private static RedisServerProcess redis;
+    private final List<RedisPresenceStore> stores = new ArrayList<>();
+
+    @BeforeAll
+    static void startRedis() throws Exception {
+        redis = RedisServerProcess.start(false);
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @AfterEach
+    void closeStores() {
+        stores.forEach(RedisPresenceStore::close);
+    }
+
+    @Test
+    void entriesOfANodeThatStopsRefreshingDisappearAfterTheTtlWhileRefreshedOnesStay() throws Exception {
+        RedisPresenceStore nodeA = store(TTL);
+        RedisPresenceStore nodeB = store(TTL);
+        String room = "expiry:room";
+        long t0 = System.nanoTime();
+        Await.get(nodeA.join(room, "na", "ann", "c-a", null), WAIT);
+        Await.get(nodeA.connect("ann", "c-a", "na"), WAIT);
+        Await.get(nodeB.join(room, "nb", "bob", "c-b", null), WAIT);
+        Await.get(nodeB.connect("bob", "c-b", "nb"), WAIT);
+        assertThat(Await.get(nodeB.members(room), WAIT)).extracting(Member::connId).containsExactly("c-a", "c-b");
+
+        // Node B refreshes every 250 ms; node A has died and never does.
+        List<String> seen;
+        do {
+            Thread.sleep(250);
+            Await.get(nodeB.refresh("nb", List.of(new RoomMember(room, "bob", "c-b", null)),
+                    List.of(new UserConnection("bob", "c-b", "nb"))), WAIT);
+            seen = Await.get(nodeB.members(room), WAIT).stream().map(Member::connId).toList();
+            assertThat(seen).as("a refreshed entry stays").contains("c-b");
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("A expires within the ttl and some").isLessThan(WAIT);
+        } while (seen.contains("c-a"));
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("A lived out its ttl").isGreaterThanOrEqualTo(TTL);
+
+        assertThat(Await.get(nodeB.connections("ann"), WAIT)).isEmpty();
+        assertThat(Await.get(nodeB.connections("bob"), WAIT)).containsExactly(new UserConnection("bob", "c-b", "nb"));
+        Thread.sleep(TTL.toMillis() / 2);
+        assertThat(Await.get(nodeA.members(room), WAIT)).extracting(Member::connId).containsExactly("c-b");
+    }
+
+    @Test
+    void aClusterThatIsGoneEntirelyLeavesNoKeysBehind() throws Exception {
+        RedisPresenceStore node = store(Duration.ofMillis(500));
+        Await.get(node.join("gone:room", "n", "zed", "c-z", null), WAIT);
+        Await.get(node.connect("zed", "c-z", "n"), WAIT);
+        List<String> keys = List.of("test:presence:room:{gone:room}:exp", "test:presence:room:{gone:room}:members",
+                "test:presence:user:{zed}:exp", "test:presence:user:{zed}:nodes");
+        for (String key : keys) {
+            assertThat(redis.call("EXISTS", key)).as(key).isEqualTo(":1");
+        }
+        Await.until(WAIT, "every key expires", () -> keys.stream().allMatch(k -> exists(k).equals(":0")));
+    }
+
+    @Test
+    void refreshOfThousandsOfEntriesTakesOneScriptCallPerRoomAndPerUser() throws Exception {
+        RedisPresenceStore node = store(Duration.ofMinutes(1));
+        List<RoomMember> members = new ArrayList<>();
+        List<UserConnection> connections = new ArrayList<>();
+        int rooms = 20;
+        int users = 500;
+        for (int i = 0; i < 5000; i++) {
+            String user = "bulk-u" + (i % users);
+            members.add(new RoomMember("bulk:room" + (i % rooms), user, "c-" + i, null));
+            connections.add(new UserConnection(user, "c-" + i, "n1"));
+        }
+        Await.get(node.members("bulk:warm-up"), WAIT);
+        assertThat(redis.call("CONFIG", "RESETSTAT")).isEqualTo("+OK");
+
+        long t0 = System.nanoTime();
+        Await.get(node.refresh("n1", members, connections), WAIT);
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+
+        assertThat(evalshaCalls()).isEqualTo(rooms + users);
+        assertThat(took).as("10,000 entries, pipelined").isLessThan(Duration.ofSeconds(5));
+        assertThat(Await.get(node.members("bulk:room7"), WAIT)).hasSize(5000 / rooms);
+        assertThat(Await.get(node.connections("bulk-u42"), WAIT)).hasSize(5000 / users);
+    }
+
+    private RedisPresenceStore store(Duration ttl) throws Exception {
+        RedisPresenceStore store = new RedisPresenceStore(redis.settings(Duration.ofSeconds(5)), ttl);
+        stores.add(store);
+        return store;
+    }
+
+    private static String exists(String key) {
+        try {
+            return redis.call("EXISTS", key);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static long evalshaCalls() throws Exception {
+        Matcher m = Pattern.compile("cmdstat_evalsha:calls=(\\d+)").matcher(redis.call("INFO", "commandstats"));
+        assertThat(m.find()).as("EVALSHA in INFO commandstats").isTrue();
+        return Long.parseLong(m.group(1));
+    }
+}
