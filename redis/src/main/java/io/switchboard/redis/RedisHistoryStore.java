@@ -192,7 +192,7 @@ public final class RedisHistoryStore implements HistoryStore {
     }
 
     @Override
-    public CompletionStage<RoomMessage> append(String room, String from, String connId, String content,
+    public CompletionStage<Appended> append(String room, String from, String connId, String content,
                                                JsonNode data, long timestampMillis) {
         String message;
         try {
@@ -202,7 +202,8 @@ public final class RedisHistoryStore implements HistoryStore {
         }
         return call(redis -> APPEND.<List<Object>>run(redis, ScriptOutputType.MULTI, keys(room),
                         ttlArg(), newEpoch(), Integer.toString(size), message)
-                .thenApply(r -> new RoomMessage(room, from, connId, content, data, (Long) r.get(1), timestampMillis)));
+                .thenApply(r -> new Appended(new RoomMessage(room, from, connId, content, data, (Long) r.get(1),
+                        timestampMillis), (String) r.get(0))));
     }
 
     @Override

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lettuce.core.RedisCommandTimeoutException;
+import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.history.HistoryStore.Position;
 import io.switchboard.core.history.HistoryStore.Recovery;
 import io.switchboard.protocol.ServerMessage.RoomMessage;
@@ -45,7 +46,7 @@ class RedisHistoryStoreFaultTest {
 
         Position after = Await.succeeds(WAIT, "the store reconnects", () -> h.position(ROOM));
         assertThat(after).isEqualTo(before);
-        assertThat(Await.get(h.append(ROOM, "u", "c", "m4", null, System.currentTimeMillis()), WAIT).offset())
+        assertThat(Await.get(h.append(ROOM, "u", "c", "m4", null, System.currentTimeMillis()), WAIT).message().offset())
                 .isEqualTo(4);
         Recovery r = Await.get(h.recover(ROOM, 1, before.epoch()), WAIT);
         assertThat(r.recovered()).isTrue();
@@ -79,7 +80,7 @@ class RedisHistoryStoreFaultTest {
         redis.stop();
         try {
             long t0 = System.nanoTime();
-            CompletableFuture<RoomMessage> frozen =
+            CompletableFuture<HistoryStore.Appended> frozen =
                     h.append(ROOM, "u", "c", "frozen", null, System.currentTimeMillis()).toCompletableFuture();
             assertThatThrownBy(() -> frozen.get(2 * TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
                     .isInstanceOf(ExecutionException.class)
@@ -90,7 +91,8 @@ class RedisHistoryStoreFaultTest {
         }
         // The timed-out append was on the wire and Redis ran it after all: offsets stay gap-free, the
         // outcome of that one call is unknown to its caller.
-        RoomMessage next = Await.get(h.append(ROOM, "u", "c", "thawed", null, System.currentTimeMillis()), WAIT);
+        RoomMessage next = Await.get(h.append(ROOM, "u", "c", "thawed", null, System.currentTimeMillis()), WAIT)
+                .message();
         assertThat(next.offset()).isEqualTo(3);
     }
 
@@ -113,7 +115,7 @@ class RedisHistoryStoreFaultTest {
         });
         redis.restart();
         assertThat(Await.succeeds(WAIT, "appends work again",
-                () -> h.append(ROOM, "u", "c", "back", null, System.currentTimeMillis())).offset()).isEqualTo(3);
+                () -> h.append(ROOM, "u", "c", "back", null, System.currentTimeMillis())).message().offset()).isEqualTo(3);
     }
 
     @Test
