@@ -632,6 +632,7 @@ public final class Hub {
     /** Reads from history what this node missed of a room, and delivers it in order. */
     private void fillGap(Room room) {
         long after;
+        long parkedBeforeRead;
         int limit = Math.max(1, config.history().size());
         synchronized (room) {
             room.gapCheckPending = false;
@@ -640,6 +641,8 @@ public final class Hub {
             }
             room.catchUp = false;
             after = room.lastDelivered;
+            // Appended before it was published, so before this read: history must hold everything up to it.
+            parkedBeforeRead = room.parked.isEmpty() ? 0 : room.parked.firstKey();
         }
         CompletableFuture<HistoryStore.Page> page = storeCall(() -> history.read(room.name, after, limit));
         page.whenComplete((p, e) -> {
@@ -652,12 +655,12 @@ public final class Hub {
                     scheduleGapCheck(room, config.cluster().timeout().toNanos());
                     return;
                 }
-                applyHistory(room, p, limit);
+                applyHistory(room, p, limit, parkedBeforeRead);
             }
         });
     }
 
-    private void applyHistory(Room room, HistoryStore.Page page, int limit) {
+    private void applyHistory(Room room, HistoryStore.Page page, int limit, long parkedBeforeRead) {
         if (room.removed) {
             return;
         }
@@ -682,12 +685,14 @@ public final class Hub {
         if (page.messages().size() >= limit) {
             room.catchUp = true;
             scheduleGapCheck(room, 0);
-        } else if (!room.parked.isEmpty()) {
+        } else if (parkedBeforeRead > room.lastDelivered + 1) {
             long missing = room.lastDelivered + 1;
-            long firstParked = room.parked.firstKey();
-            resync(room, room.epoch, firstParked - 1, "offsets " + missing + ".." + (firstParked - 1)
+            resync(room, room.epoch, parkedBeforeRead - 1, "offsets " + missing + ".." + (parkedBeforeRead - 1)
                     + " are no longer in history");
             drainParked(room);
+        } else if (!room.parked.isEmpty()) {
+            // Parked while the read was under way: their predecessors may still be on their way too.
+            scheduleGapCheck(room, config.cluster().gapTimeout().toNanos());
         }
     }
 

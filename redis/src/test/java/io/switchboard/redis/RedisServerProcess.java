@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Assumptions;
  * process and deletes the directory; a JVM shutdown hook does the same if a test forgets. Not
  * thread-safe: one test thread drives it.
  */
-final class RedisServerProcess implements AutoCloseable {
+public final class RedisServerProcess implements AutoCloseable {
     static final String MISSING = "install redis-server (apt-get install redis-server) to run the Redis tests";
     private static final Duration READY = Duration.ofSeconds(10);
 
@@ -46,7 +46,7 @@ final class RedisServerProcess implements AutoCloseable {
     }
 
     /** A started server with the append-only file on or off. */
-    static RedisServerProcess start(boolean appendOnly) throws Exception {
+    public static RedisServerProcess start(boolean appendOnly) throws Exception {
         RedisServerProcess redis = create(appendOnly);
         try {
             redis.restart();
@@ -58,13 +58,13 @@ final class RedisServerProcess implements AutoCloseable {
     }
 
     /** A server with a port and directory of its own, not started: {@link #restart()} starts it. */
-    static RedisServerProcess create(boolean appendOnly) throws IOException {
+    public static RedisServerProcess create(boolean appendOnly) throws IOException {
         requireRedisServer();
         return new RedisServerProcess(freePort(), appendOnly, Files.createTempDirectory("switchboard-redis-"));
     }
 
     /** Skips the calling test class when redis-server is missing, or fails it on CI. */
-    static void requireRedisServer() {
+    public static void requireRedisServer() {
         if (onPath("redis-server")) {
             return;
         }
@@ -74,22 +74,24 @@ final class RedisServerProcess implements AutoCloseable {
         Assumptions.abort(MISSING);
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
     /** Settings pointing at this server, with a prefix unique to the caller's test class. */
-    RedisSettings settings(Duration timeout) {
+    public RedisSettings settings(Duration timeout) {
         return new RedisSettings("127.0.0.1", port, null, 0, timeout, "test:");
     }
 
     /** (Re)starts the server on its port and directory and waits until it answers PING. */
-    void restart() throws Exception {
+    public void restart() throws Exception {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("redis-server is still running");
         }
         List<String> command = List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", appendOnly ? "yes" : "no", "--dir", dir.toString(),
+                "--save", "", "--appendonly", appendOnly ? "yes" : "no",
+                // Every write on disk before the reply: kill -9 loses nothing that was acknowledged.
+                "--appendfsync", "always", "--dir", dir.toString(),
                 "--daemonize", "no");
         File logFile = dir.resolve("redis.log").toFile();
         process = new ProcessBuilder(command).redirectErrorStream(true)
@@ -107,7 +109,7 @@ final class RedisServerProcess implements AutoCloseable {
     }
 
     /** SIGKILL: no shutdown, no final write; waits until the process is gone. */
-    void kill9() throws InterruptedException {
+    public void kill9() throws InterruptedException {
         if (process != null) {
             process.destroyForcibly();
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
@@ -117,12 +119,12 @@ final class RedisServerProcess implements AutoCloseable {
     }
 
     /** SIGSTOP: the server keeps its sockets open and stops answering. */
-    void stop() throws Exception {
+    public void stop() throws Exception {
         signal("STOP");
     }
 
     /** SIGCONT: the server carries on where it stopped. */
-    void cont() throws Exception {
+    public void cont() throws Exception {
         signal("CONT");
     }
 
@@ -130,7 +132,7 @@ final class RedisServerProcess implements AutoCloseable {
      * Sends one command over a fresh connection and returns the reply: a bulk string's content, or the
      * first line of any other reply (":1", "+OK", "-ERR ...", "*3").
      */
-    String call(String... args) throws IOException {
+    public String call(String... args) throws IOException {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
             s.setSoTimeout(2000);

@@ -10,6 +10,10 @@ import io.switchboard.core.cluster.PresenceStore;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.history.MemoryHistoryStore;
+import io.switchboard.redis.RedisBroker;
+import io.switchboard.redis.RedisHistoryStore;
+import io.switchboard.redis.RedisPresenceStore;
+import io.switchboard.redis.RedisSettings;
 
 /**
  * Builds the broker, history and presence a node runs with from {@code cluster.*}: the only place that
@@ -22,14 +26,28 @@ final class ClusterBackends {
 
     static Hub.Backends create(SwitchboardConfig config) {
         SwitchboardConfig.Cluster cluster = config.cluster();
-        HistoryStore history = new MemoryHistoryStore(config.history().size(), config.history().ttl(),
-                TimeSource.SYSTEM);
-        PresenceStore presence = new MemoryPresenceStore();
-        Broker broker = new MemoryBroker();
+        RedisSettings redis = redisSettings(config);
+        HistoryStore history = cluster.historyStore().equals("redis")
+                ? new RedisHistoryStore(redis, config.history().size(), config.history().ttl())
+                : new MemoryHistoryStore(config.history().size(), config.history().ttl(), TimeSource.SYSTEM);
+        PresenceStore presence = cluster.presenceStore().equals("redis")
+                ? new RedisPresenceStore(redis, cluster.presenceTtl())
+                : new MemoryPresenceStore();
+        Broker broker = switch (cluster.broker()) {
+            case "redis" -> new RedisBroker(redis);
+            case "nats" -> throw new IllegalStateException("the NATS broker is not built yet");
+            default -> new MemoryBroker();
+        };
         ClusterGuard brokerGuard = cluster.distributed() ? guard("broker " + broker.describe(), cluster) : null;
         ClusterGuard storeGuard = cluster.historyStore().equals("memory") && cluster.presenceStore().equals("memory")
                 ? null : guard("history and presence store", cluster);
         return new Hub.Backends(history, broker, presence, brokerGuard, storeGuard);
+    }
+
+    private static RedisSettings redisSettings(SwitchboardConfig config) {
+        SwitchboardConfig.Redis r = config.redis();
+        return new RedisSettings(r.host(), r.port(), r.password().isEmpty() ? null : r.password(), r.db(),
+                config.cluster().timeout(), "switchboard:");
     }
 
     private static ClusterGuard guard(String name, SwitchboardConfig.Cluster cluster) {

@@ -1,0 +1,45 @@
+package io.switchboard.server;
+
+import io.switchboard.core.config.SwitchboardConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Server nodes of one cluster on loopback, each on a free port, started and stopped by a test. */
+final class ClusterNodes implements AutoCloseable {
+    private final List<SwitchboardServer> nodes = new ArrayList<>();
+
+    /** A node's configuration: the test defaults, a large history, and the given broker settings. */
+    static SwitchboardConfig config(String nodeId, SwitchboardConfig.Cluster cluster, int redisPort,
+                                    List<String> natsServers) {
+        SwitchboardConfig base = TestServers.config();
+        SwitchboardConfig.Server s = base.server();
+        SwitchboardConfig c = new SwitchboardConfig(new SwitchboardConfig.Server(s.host(), 0, 2, nodeId,
+                s.readTimeout(), s.idleTimeout(), s.maxRequestBytes()), base.websocket(), base.hub(),
+                new SwitchboardConfig.History(10_000, Duration.ofMinutes(5)), base.shutdown(), base.api(),
+                base.redis(), base.monitoring(), base.security());
+        return c.withCluster(cluster, new SwitchboardConfig.Redis("127.0.0.1", redisPort, "", 0),
+                new SwitchboardConfig.Nats(natsServers.isEmpty() ? List.of("nats://127.0.0.1:4222") : natsServers));
+    }
+
+    /** Cluster settings for tests: short deadlines and breaker windows so that faults show quickly. */
+    static SwitchboardConfig.Cluster cluster(String broker, int maxPending, Duration timeout) {
+        return new SwitchboardConfig.Cluster(broker, "auto", "auto", timeout, maxPending,
+                Duration.ofSeconds(1), Duration.ofMillis(200), Duration.ofSeconds(3));
+    }
+
+    SwitchboardServer start(SwitchboardConfig config) {
+        SwitchboardServer node = SwitchboardServer.start(config);
+        nodes.add(node);
+        return node;
+    }
+
+    SwitchboardServer get(int i) {
+        return nodes.get(i);
+    }
+
+    @Override
+    public void close() {
+        nodes.forEach(SwitchboardServer::close);
+    }
+}
