@@ -1,0 +1,111 @@
+package io.switchboard.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.redis.RedisServerProcess;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A node dies with 500 subscribers on it while another node keeps publishing: they reconnect to the
+ * surviving node, rejoin with {@code since}, and end up with every offset exactly once, in order.
+ */
+class NodeLossTest {
+    private RedisServerProcess redis;
+    private ClusterNodes nodes;
+    private final List<WsClient> clients = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        clients.forEach(WsClient::close);
+        if (nodes != null) {
+            nodes.close();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    private WsClient client(int port, String user) {
+        WsClient c = WsClient.welcomed(port, user);
+        clients.add(c);
+        return c;
+    }
+
+    @Test
+    void subscribersOfALostNodeRecoverEverythingOnAnother() throws Exception {
+        redis = RedisServerProcess.start(false);
+        nodes = new ClusterNodes();
+        int doomed = nodes.start(ClusterNodes.config("doomed", ClusterNodes.cluster("redis", 10_000,
+                Duration.ofSeconds(2)), redis.port(), List.of())).port();
+        int survivor = nodes.start(ClusterNodes.config("survivor", ClusterNodes.cluster("redis", 10_000,
+                Duration.ofSeconds(2)), redis.port(), List.of())).port();
+        String room = "loss";
+        int n = 500;
+        List<WsClient> subscribers = new ArrayList<>();
+        List<Offsets> received = new ArrayList<>();
+        String epoch = null;
+        for (int i = 0; i < n; i++) {
+            WsClient c = client(doomed, "s" + i);
+            c.send("{\"type\":\"join_room\",\"room\":\"" + room + "\",\"id\":\"j\"}");
+            epoch = c.nextOfType("room_joined").path("epoch").asText();
+            subscribers.add(c);
+            received.add(new Offsets());
+        }
+        WsClient publisher = client(survivor, "publisher");
+        publisher.send("{\"type\":\"join_room\",\"room\":\"" + room + "\",\"id\":\"j\"}");
+        publisher.nextOfType("room_joined");
+
+        Thread publishing = new Thread(() -> {
+            for (int i = 0; i < 400 && !Thread.currentThread().isInterrupted(); i++) {
+                publisher.send("{\"type\":\"room_message\",\"room\":\"" + room + "\",\"content\":\"m" + i + "\"}");
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "publisher");
+        publishing.start();
+        Thread.sleep(1000);
+        nodes.get(0).close();
+
+        List<WsClient> moved = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            WsClient old = subscribers.get(i);
+            assertThat(old.closeCode.get(10, TimeUnit.SECONDS)).as("the dying node says going away").isEqualTo(1001);
+            Offsets o = received.get(i).drain(old);
+            WsClient again = client(survivor, "s" + i);
+            again.send("{\"type\":\"join_room\",\"room\":\"" + room + "\",\"id\":\"rj\",\"since\":{\"offset\":"
+                    + o.lastOffset() + ",\"epoch\":\"" + epoch + "\"}}");
+            moved.add(again);
+        }
+        publishing.join(30_000);
+        long total = awaitQuietPosition(room);
+        assertThat(total).isEqualTo(400);
+        for (int i = 0; i < n; i++) {
+            Offsets o = received.get(i).awaitOffset(moved.get(i), total, 30_000);
+            JsonNode rejoined = o.others.stream().filter(m -> m.path("type").asText().equals("room_joined"))
+                    .findFirst().orElseThrow();
+            assertThat(rejoined.path("recovered").asBoolean()).as("s%d recovered", i).isTrue();
+            o.assertContiguous(1, total);
+        }
+    }
+
+    private long awaitQuietPosition(String room) throws Exception {
+        long last = -1;
+        while (true) {
+            Thread.sleep(500);
+            long now = nodes.get(1).hub().roomInfo(room).toCompletableFuture().join().offset();
+            if (now == last) {
+                return now;
+            }
+            last = now;
+        }
+    }
+}

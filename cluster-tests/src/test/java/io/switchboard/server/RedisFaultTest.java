@@ -1,0 +1,168 @@
+package io.switchboard.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.redis.RedisServerProcess;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Redis failures under load, with the servers' own redis-server process: kill -9 and restart, SIGSTOP
+ * and SIGCONT. After recovery every subscriber holds the contiguous offset sequence.
+ */
+class RedisFaultTest {
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private RedisServerProcess redis;
+    private ClusterNodes nodes;
+    private final List<WsClient> clients = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        clients.forEach(WsClient::close);
+        if (nodes != null) {
+            nodes.close();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    private int startNode(String id, int maxPending) {
+        return nodes.start(ClusterNodes.config(id, ClusterNodes.cluster("redis", maxPending, Duration.ofMillis(500)),
+                redis.port(), List.of())).port();
+    }
+
+    private WsClient subscriber(int port, String user, String room) {
+        WsClient c = WsClient.welcomed(port, user);
+        clients.add(c);
+        c.send("{\"type\":\"join_room\",\"room\":\"" + room + "\",\"id\":\"j\"}");
+        c.nextOfType("room_joined");
+        return c;
+    }
+
+    /** The room's history position once it stopped moving. */
+    private long awaitQuietPosition(String room) throws Exception {
+        long last = -1;
+        while (true) {
+            Thread.sleep(500);
+            long now = nodes.get(0).hub().roomInfo(room).toCompletableFuture().join().offset();
+            if (now == last) {
+                return now;
+            }
+            last = now;
+        }
+    }
+
+    @Test
+    void killingRedisUnderLoadLosesNothingOnceItIsBack() throws Exception {
+        redis = RedisServerProcess.start(true);
+        nodes = new ClusterNodes();
+        int[] ports = {startNode("n1", 10_000), startNode("n2", 10_000)};
+        String room = "load";
+        List<WsClient> subscribers = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            subscribers.add(subscriber(ports[i % 2], "s" + i, room));
+        }
+        WsClient publisher = subscriber(ports[0], "publisher", room);
+        long start = System.nanoTime();
+        boolean killed = false;
+        boolean restarted = false;
+        int sent = 0;
+        int rate = 500;
+        long durationNanos = TimeUnit.SECONDS.toNanos(6);
+        while (System.nanoTime() - start < durationNanos) {
+            long elapsed = System.nanoTime() - start;
+            if (!killed && elapsed > TimeUnit.MILLISECONDS.toNanos(1500)) {
+                redis.kill9();
+                killed = true;
+            }
+            if (killed && !restarted && elapsed > TimeUnit.MILLISECONDS.toNanos(3500)) {
+                redis.restart();
+                restarted = true;
+            }
+            while (sent < elapsed * rate / TimeUnit.SECONDS.toNanos(1)) {
+                publisher.send("{\"type\":\"room_message\",\"room\":\"" + room + "\",\"content\":\"m" + sent + "\"}");
+                sent++;
+            }
+            Thread.sleep(2);
+        }
+        long total = awaitQuietPosition(room);
+        assertThat(total).as("publishes before the kill and after the restart went through").isGreaterThan(1000);
+        List<JsonNode> publisherErrors = new Offsets().drain(publisher).others;
+        assertThat(publisherErrors).as("publishes during the outage were refused")
+                .anySatisfy(m -> assertThat(m.path("code").asText()).isEqualTo("unavailable"));
+        for (WsClient s : subscribers) {
+            Offsets got = new Offsets().awaitOffset(s, total, 30_000);
+            got.assertContiguous(1, total);
+        }
+    }
+
+    @Test
+    void aStalledRedisFailsPublishesFastBoundsWhatIsPendingAndHealthRecovers() throws Exception {
+        redis = RedisServerProcess.start(false);
+        nodes = new ClusterNodes();
+        int maxPending = 50;
+        int port = startNode("n1", maxPending);
+        WsClient publisher = subscriber(port, "publisher", "stall");
+        publisher.send("{\"type\":\"room_message\",\"room\":\"stall\",\"content\":\"before\",\"id\":0}");
+        assertThat(publisher.nextOfType("ack").path("offset").asLong()).isEqualTo(1);
+        assertThat(health(port).statusCode()).isEqualTo(200);
+
+        redis.stop();
+        try {
+            int maxSeenPending = 0;
+            for (int i = 1; i <= 300; i++) {
+                publisher.send("{\"type\":\"room_message\",\"room\":\"stall\",\"content\":\"x\",\"id\":" + i + "}");
+                maxSeenPending = Math.max(maxSeenPending, nodes.get(0).hub().storeGuard().pending());
+            }
+            assertThat(maxSeenPending).as("calls in flight stay under cluster.maxPending").isLessThanOrEqualTo(maxPending);
+            int refused = 0;
+            for (int i = 1; i <= 300; i++) {
+                JsonNode reply = publisher.next();
+                assertThat(reply.path("type").asText()).isEqualTo("error");
+                assertThat(reply.path("code").asText()).isEqualTo("unavailable");
+                refused++;
+            }
+            assertThat(refused).isEqualTo(300);
+            // The breaker is open now: a publish is refused at once instead of waiting for the deadline.
+            long t0 = System.nanoTime();
+            publisher.send("{\"type\":\"room_message\",\"room\":\"stall\",\"content\":\"x\",\"id\":\"fast\"}");
+            assertThat(publisher.next().path("code").asText()).isEqualTo("unavailable");
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).as("refused fast").isLessThan(400);
+            HttpResponse<String> sick = health(port);
+            assertThat(sick.statusCode()).isEqualTo(503);
+            assertThat(WsClient.JSON.readTree(sick.body()).path("checks").path("broker").path("status").asText())
+                    .isEqualTo("fail");
+        } finally {
+            redis.cont();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (health(port).statusCode() != 200) {
+            assertThat(System.nanoTime()).as("health recovers within 15 s").isLessThan(deadline);
+            Thread.sleep(200);
+        }
+        long offset = -1;
+        while (offset < 0) {
+            assertThat(System.nanoTime()).as("publishes work again within 15 s").isLessThan(deadline);
+            publisher.send("{\"type\":\"room_message\",\"room\":\"stall\",\"content\":\"after\",\"id\":\"after\"}");
+            JsonNode reply = publisher.next();
+            offset = reply.path("type").asText().equals("ack") ? reply.path("offset").asLong() : -1;
+            Thread.sleep(100);
+        }
+        assertThat(offset).isGreaterThan(1);
+    }
+
+    private static HttpResponse<String> health(int port) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
