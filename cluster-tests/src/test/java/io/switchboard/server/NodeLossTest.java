@@ -80,20 +80,43 @@ class NodeLossTest {
             WsClient old = subscribers.get(i);
             assertThat(old.closeCode.get(10, TimeUnit.SECONDS)).as("the dying node says going away").isEqualTo(1001);
             Offsets o = received.get(i).drain(old);
-            WsClient again = client(survivor, "s" + i);
-            again.send("{\"type\":\"join_room\",\"room\":\"" + room + "\",\"id\":\"rj\",\"since\":{\"offset\":"
-                    + o.lastOffset() + ",\"epoch\":\"" + epoch + "\"}}");
-            moved.add(again);
+            moved.add(client(survivor, "s" + i));
+        }
+        for (int i = 0; i < n; i++) {
+            rejoin(moved.get(i), received.get(i), room, epoch);
         }
         publishing.join(30_000);
         long total = awaitQuietPosition(room);
         assertThat(total).isEqualTo(400);
         for (int i = 0; i < n; i++) {
             Offsets o = received.get(i).awaitOffset(moved.get(i), total, 30_000);
-            JsonNode rejoined = o.others.stream().filter(m -> m.path("type").asText().equals("room_joined"))
-                    .findFirst().orElseThrow();
-            assertThat(rejoined.path("recovered").asBoolean()).as("s%d recovered", i).isTrue();
             o.assertContiguous(1, total);
+        }
+    }
+
+    /**
+     * Joins with {@code since} as a client library would: an {@code unavailable} answer (the survivor's
+     * breaker may open for a moment while 500 clients arrive at once on a 2-core machine) is retried.
+     */
+    private static void rejoin(WsClient c, Offsets o, String room, String epoch) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            c.send("{\"type\":\"join_room\",\"room\":\"" + room + "\",\"id\":\"rj\",\"since\":{\"offset\":"
+                    + o.lastOffset() + ",\"epoch\":\"" + epoch + "\"}}");
+            while (true) {
+                JsonNode m = c.messages.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                assertThat(m).as("an answer to the rejoin").isNotNull();
+                if (!m.path("id").asText().equals("rj")) {
+                    o.take(m);
+                } else if (m.path("type").asText().equals("room_joined")) {
+                    assertThat(m.path("recovered").asBoolean()).as("recovered").isTrue();
+                    return;
+                } else {
+                    assertThat(m.path("code").asText()).isEqualTo("unavailable");
+                    Thread.sleep(200);
+                    break;
+                }
+            }
         }
     }
 
@@ -101,7 +124,12 @@ class NodeLossTest {
         long last = -1;
         while (true) {
             Thread.sleep(500);
-            long now = nodes.get(1).hub().roomInfo(room).toCompletableFuture().join().offset();
+            long now;
+            try {
+                now = nodes.get(1).hub().roomInfo(room).toCompletableFuture().join().offset();
+            } catch (Exception e) {
+                continue; // the breaker is open for a moment; ask again
+            }
             if (now == last) {
                 return now;
             }
