@@ -10,6 +10,8 @@ import io.switchboard.core.cluster.PresenceStore;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.history.MemoryHistoryStore;
+import io.switchboard.nats.NatsBroker;
+import io.switchboard.nats.NatsSettings;
 import io.switchboard.redis.RedisBroker;
 import io.switchboard.redis.RedisHistoryStore;
 import io.switchboard.redis.RedisPresenceStore;
@@ -35,7 +37,8 @@ final class ClusterBackends {
                 : new MemoryPresenceStore();
         Broker broker = switch (cluster.broker()) {
             case "redis" -> new RedisBroker(redis);
-            case "nats" -> throw new IllegalStateException("the NATS broker is not built yet");
+            case "nats" -> new NatsBroker(NatsSettings.defaults(config.nats().servers().toArray(String[]::new))
+                    .withTimeout(cluster.timeout()));
             default -> new MemoryBroker();
         };
         ClusterGuard brokerGuard = cluster.distributed() ? guard("broker " + broker.describe(), cluster) : null;
