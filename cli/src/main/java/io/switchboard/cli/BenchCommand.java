@@ -47,6 +47,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--url", defaultValue = "ws://127.0.0.1:8080/ws", description = "WebSocket endpoint (default: ${DEFAULT-VALUE}).")
     private String url;
 
+    @Option(names = "--publish-url", description = "fanout: publishers connect here instead of --url, e.g. "
+            + "another node of a cluster to measure cross-node delivery.")
+    private String publishUrl;
+
     @Option(names = "--connections", defaultValue = "10", description = "Connections (fanout: subscribers; churn: cycles in flight). Default ${DEFAULT-VALUE}.")
     private int connections;
 
@@ -101,20 +105,25 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    private URI parseUrl(String option, String value) {
+        URI uri;
+        try {
+            uri = URI.create(value);
+        } catch (IllegalArgumentException e) {
+            throw usage(option + " is not a URL: " + value);
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("ws") && !scheme.equals("wss") || uri.getHost() == null) {
+            throw usage(option + " must be ws://HOST[:PORT]/PATH or wss://..., got " + value);
+        }
+        return uri;
+    }
+
     private BenchOptions options() {
         if (!List.of("echo", "fanout", "idle", "churn").contains(scenario)) {
             throw usage("scenario must be echo, fanout, idle or churn, got '" + scenario + "'");
         }
-        URI uri;
-        try {
-            uri = URI.create(url);
-        } catch (IllegalArgumentException e) {
-            throw usage("--url is not a URL: " + url);
-        }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("ws") && !scheme.equals("wss") || uri.getHost() == null) {
-            throw usage("--url must be ws://HOST[:PORT]/PATH or wss://..., got " + url);
-        }
+        URI uri = parseUrl("--url", url);
         requirePositive("--connections", connections);
         requirePositive("--rate", rate);
         requirePositive("--publishers", publishers);
@@ -139,7 +148,12 @@ final class BenchCommand implements Callable<Integer> {
                 throw usage("--local-addresses: cannot resolve " + a);
             }
         }
-        return new BenchOptions(scenario, uri, connections, rooms, publishers, rate, size, d, w, sources, !noProgress);
+        URI publishUri = publishUrl == null ? null : parseUrl("--publish-url", publishUrl);
+        if (publishUri != null) {
+            checkTarget(publishUri.getHost());
+        }
+        return new BenchOptions(scenario, uri, connections, rooms, publishers, rate, size, d, w, sources, !noProgress,
+                publishUri);
     }
 
     /** Load tests stay on this machine unless the operator says otherwise. */

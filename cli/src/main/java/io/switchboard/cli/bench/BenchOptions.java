@@ -20,11 +20,21 @@ import java.util.List;
  * @param warmup how long to send before measuring (JIT, pools, TCP windows); excluded from every count
  * @param localAddresses source addresses used round-robin; empty: chosen by the OS
  * @param progress print the live progress line on stderr
+ * @param publishUrl where fanout publishers connect (another node of a cluster); null: {@code url}
  */
 public record BenchOptions(String scenario, URI url, int connections, int rooms, int publishers, int rate,
                            int sizeBytes, Duration duration, Duration warmup, List<InetAddress> localAddresses,
-                           boolean progress) {
+                           boolean progress, URI publishUrl) {
     public BenchOptions {
         localAddresses = List.copyOf(localAddresses);
+        publishUrl = publishUrl == null ? url : publishUrl;
+    }
+
+    /** Options whose publishers connect where the subscribers do. */
+    public BenchOptions(String scenario, URI url, int connections, int rooms, int publishers, int rate,
+                        int sizeBytes, Duration duration, Duration warmup, List<InetAddress> localAddresses,
+                        boolean progress) {
+        this(scenario, url, connections, rooms, publishers, rate, sizeBytes, duration, warmup, localAddresses,
+                progress, null);
     }
 }

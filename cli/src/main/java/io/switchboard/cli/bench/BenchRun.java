@@ -61,7 +61,11 @@ final class BenchRun implements AutoCloseable {
 
     /** A client configured for load: no reconnect (a drop is an error), callbacks inline, deep queue. */
     SwitchboardClient client(ClientListener listener) {
-        ClientConfig.Builder b = ClientConfig.builder(withUser(options.url(), "bench-" + nextUser.incrementAndGet()))
+        return client(listener, options.url());
+    }
+
+    private SwitchboardClient client(ClientListener listener, URI url) {
+        ClientConfig.Builder b = ClientConfig.builder(withUser(url, "bench-" + nextUser.incrementAndGet()))
                 .reconnect(false)
                 .callbackExecutor(Runnable::run)
                 .maxQueuedCommands(1 << 16)
@@ -92,11 +96,17 @@ final class BenchRun implements AutoCloseable {
      */
     List<SwitchboardClient> openAll(int n, IntFunction<ClientListener> listeners, boolean recordConnectLatency)
             throws InterruptedException {
+        return openAll(n, listeners, recordConnectLatency, options.url());
+    }
+
+    /** Opens {@code n} connections to {@code url}; see {@link #openAll(int, IntFunction, boolean)}. */
+    List<SwitchboardClient> openAll(int n, IntFunction<ClientListener> listeners, boolean recordConnectLatency,
+                                    URI url) throws InterruptedException {
         Semaphore inFlight = new Semaphore(CONNECT_CONCURRENCY);
         List<CompletableFuture<SwitchboardClient>> all = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             inFlight.acquire();
-            SwitchboardClient c = client(listeners.apply(i));
+            SwitchboardClient c = client(listeners.apply(i), url);
             long start = System.nanoTime();
             all.add(c.connect().handle((w, error) -> {
                 inFlight.release();

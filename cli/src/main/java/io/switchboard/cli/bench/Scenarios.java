@@ -190,7 +190,7 @@ public final class Scenarios {
                 }
             }));
         }
-        List<SwitchboardClient> pubs = run.openAll(Math.max(1, o.publishers()), i -> base, false);
+        List<SwitchboardClient> pubs = run.openAll(Math.max(1, o.publishers()), i -> base, false, o.publishUrl());
         requireSome(pubs, o);
         for (int p = 0; p < pubs.size(); p++) {
             joins.add(pubs.get(p).join(roomNames[p % rooms], publisherSide));
