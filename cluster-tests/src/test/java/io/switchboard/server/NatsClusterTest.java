@@ -10,19 +10,25 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * NATS as the broker, history and presence on Redis (each its own process): rooms across nodes, and a
  * NATS kill -9 under load after which every subscriber holds the contiguous offset sequence.
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class NatsClusterTest {
     private RedisServerProcess redis;
     private NatsServerProcess nats;
     private ClusterNodes nodes;
     private final List<WsClient> clients = new ArrayList<>();
+    private final List<AutoCloseable> closing = new ArrayList<>();
 
     @AfterEach
-    void stop() {
+    void stop() throws Exception {
+        for (AutoCloseable c : closing) {
+            c.close();
+        }
         clients.forEach(WsClient::close);
         if (nodes != null) {
             nodes.close();
@@ -55,10 +61,12 @@ class NatsClusterTest {
         nodes = new ClusterNodes();
         int[] ports = {startNode("n1"), startNode("n2")};
         String room = "nats-load";
-        List<WsClient> subscribers = new ArrayList<>();
+        Subscribers subscribers = new Subscribers();
+        closing.add(subscribers);
         for (int i = 0; i < 200; i++) {
             subscribers.add(subscriber(ports[i % 2], "s" + i, room));
         }
+        subscribers.startDraining();
         WsClient publisher = subscriber(ports[0], "publisher", room);
         long start = System.nanoTime();
         boolean killed = false;
@@ -82,10 +90,8 @@ class NatsClusterTest {
             Thread.sleep(2);
         }
         long total = awaitQuietPosition(room);
-        assertThat(total).as("publishes went through").isGreaterThan(1000);
-        for (WsClient s : subscribers) {
-            new Offsets().awaitOffset(s, total, 30_000).assertContiguous(1, total);
-        }
+        assertThat(total).as("publishes went through").isGreaterThan(300);
+        subscribers.assertEveryoneHolds(total, 60_000);
     }
 
     private long awaitQuietPosition(String room) throws Exception {

@@ -10,11 +10,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * A node dies with 500 subscribers on it while another node keeps publishing: they reconnect to the
  * surviving node, rejoin with {@code since}, and end up with every offset exactly once, in order.
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class NodeLossTest {
     private RedisServerProcess redis;
     private ClusterNodes nodes;
@@ -50,13 +52,24 @@ class NodeLossTest {
         List<WsClient> subscribers = new ArrayList<>();
         List<Offsets> received = new ArrayList<>();
         String epoch = null;
+        List<java.util.concurrent.Callable<WsClient>> connects = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            WsClient c = client(doomed, "s" + i);
-            c.send("{\"type\":\"join_room\",\"room\":\"" + room + "\",\"id\":\"j\"}");
-            epoch = c.nextOfType("room_joined").path("epoch").asText();
+            String user = "s" + i;
+            connects.add(() -> {
+                WsClient c = WsClient.welcomed(doomed, user);
+                c.send("{\"type\":\"join_room\",\"room\":\"" + room + "\",\"id\":\"j\"}");
+                c.nextOfType("room_joined");
+                return c;
+            });
+        }
+        for (WsClient c : inParallel(connects)) {
+            clients.add(c);
             subscribers.add(c);
             received.add(new Offsets());
         }
+        WsClient probe = client(doomed, "probe");
+        probe.send("{\"type\":\"join_room\",\"room\":\"" + room + "\",\"id\":\"j\"}");
+        epoch = probe.nextOfType("room_joined").path("epoch").asText();
         WsClient publisher = client(survivor, "publisher");
         publisher.send("{\"type\":\"join_room\",\"room\":\"" + room + "\",\"id\":\"j\"}");
         publisher.nextOfType("room_joined");
@@ -75,16 +88,23 @@ class NodeLossTest {
         Thread.sleep(1000);
         nodes.get(0).close();
 
-        List<WsClient> moved = new ArrayList<>();
+        List<java.util.concurrent.Callable<WsClient>> moves = new ArrayList<>();
+        String lineage = epoch;
         for (int i = 0; i < n; i++) {
             WsClient old = subscribers.get(i);
-            assertThat(old.closeCode.get(10, TimeUnit.SECONDS)).as("the dying node says going away").isEqualTo(1001);
-            Offsets o = received.get(i).drain(old);
-            moved.add(client(survivor, "s" + i));
+            Offsets o = received.get(i);
+            String user = "s" + i;
+            moves.add(() -> {
+                assertThat(old.closeCode.get(10, TimeUnit.SECONDS)).as("the dying node says going away")
+                        .isEqualTo(1001);
+                o.drain(old);
+                WsClient again = WsClient.welcomed(survivor, user);
+                rejoin(again, o, room, lineage);
+                return again;
+            });
         }
-        for (int i = 0; i < n; i++) {
-            rejoin(moved.get(i), received.get(i), room, epoch);
-        }
+        List<WsClient> moved = inParallel(moves);
+        clients.addAll(moved);
         publishing.join(30_000);
         long total = awaitQuietPosition(room);
         assertThat(total).isEqualTo(400);
@@ -117,6 +137,20 @@ class NodeLossTest {
                     break;
                 }
             }
+        }
+    }
+
+    /** Runs the tasks on 16 threads, as 500 independent clients would, and returns their results in order. */
+    private static <T> List<T> inParallel(List<java.util.concurrent.Callable<T>> tasks) throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+        try {
+            List<T> out = new ArrayList<>();
+            for (java.util.concurrent.Future<T> f : pool.invokeAll(tasks)) {
+                out.add(f.get());
+            }
+            return out;
+        } finally {
+            pool.shutdownNow();
         }
     }
 

@@ -13,12 +13,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Two and three nodes over one real redis-server (started by the test on a free port): room members
  * spread over the nodes get every message exactly once in offset order; private messages and presence
  * work across nodes.
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class RedisClusterTest {
     private static RedisServerProcess redis;
     private ClusterNodes nodes;

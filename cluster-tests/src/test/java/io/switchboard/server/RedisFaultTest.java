@@ -14,19 +14,25 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Redis failures under load, with the servers' own redis-server process: kill -9 and restart, SIGSTOP
  * and SIGCONT. After recovery every subscriber holds the contiguous offset sequence.
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class RedisFaultTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private RedisServerProcess redis;
     private ClusterNodes nodes;
     private final List<WsClient> clients = new ArrayList<>();
+    private final List<AutoCloseable> closing = new ArrayList<>();
 
     @AfterEach
-    void stop() {
+    void stop() throws Exception {
+        for (AutoCloseable c : closing) {
+            c.close();
+        }
         clients.forEach(WsClient::close);
         if (nodes != null) {
             nodes.close();
@@ -73,10 +79,12 @@ class RedisFaultTest {
         nodes = new ClusterNodes();
         int[] ports = {startNode("n1", 10_000), startNode("n2", 10_000)};
         String room = "load";
-        List<WsClient> subscribers = new ArrayList<>();
+        Subscribers subscribers = new Subscribers();
+        closing.add(subscribers);
         for (int i = 0; i < 200; i++) {
             subscribers.add(subscriber(ports[i % 2], "s" + i, room));
         }
+        subscribers.startDraining();
         WsClient publisher = subscriber(ports[0], "publisher", room);
         long start = System.nanoTime();
         boolean killed = false;
@@ -101,14 +109,11 @@ class RedisFaultTest {
             Thread.sleep(2);
         }
         long total = awaitQuietPosition(room);
-        assertThat(total).as("publishes before the kill and after the restart went through").isGreaterThan(1000);
+        assertThat(total).as("publishes before the kill and after the restart went through").isGreaterThan(300);
         List<JsonNode> publisherErrors = new Offsets().drain(publisher).others;
         assertThat(publisherErrors).as("publishes during the outage were refused")
                 .anySatisfy(m -> assertThat(m.path("code").asText()).isEqualTo("unavailable"));
-        for (WsClient s : subscribers) {
-            Offsets got = new Offsets().awaitOffset(s, total, 30_000);
-            got.assertContiguous(1, total);
-        }
+        subscribers.assertEveryoneHolds(total, 60_000);
     }
 
     @Test

@@ -202,6 +202,9 @@ public final class CommandHandler {
                 for (RoomMessage m : r.replay()) {
                     hub.send(c, m);
                 }
+                for (byte[] json : r.replayFrames()) {
+                    hub.sendEncoded(c, json);
+                }
                 hub.send(c, new ServerMessage.RoomJoined(join.id(), r.room(), r.members(), r.position().offset(),
                         r.position().epoch(), r.recovered()));
             }

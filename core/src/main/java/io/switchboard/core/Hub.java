@@ -66,6 +66,8 @@ public final class Hub {
     private static final int MAX_PARKED = 10_000;
     /** Times a join re-reads a recovery that fell behind this node's deliveries. */
     private static final int MAX_JOIN_ATTEMPTS = 3;
+    /** Deliveries a room keeps while recovering joins read history (see {@link Room#recent}). */
+    private static final int MAX_RECENT = 10_000;
     static final String BROADCAST_CHANNEL = "all";
 
     /** The stores and broker a hub works with, and the guards in front of the remote ones. */
@@ -288,12 +290,16 @@ public final class Hub {
         }
     }
 
-    /** Sends one message to one connection. Thread-safe. */
-    public void send(Connection c, ServerMessage message) {
-        byte[] json = codec.encode(message);
+    /** Sends an already encoded message (a replay) to one connection. Thread-safe. */
+    public void sendEncoded(Connection c, byte[] json) {
         c.session().sendText(json);
         stats.messagesSent.increment();
         metrics.messagesSent(HubMetrics.FrameType.TEXT, 1, json.length);
+    }
+
+    /** Sends one message to one connection. Thread-safe. */
+    public void send(Connection c, ServerMessage message) {
+        sendEncoded(c, codec.encode(message));
     }
 
     public Collection<Connection> connections() {
@@ -334,7 +340,11 @@ public final class Hub {
 
     /** The outcome of a join: who is in the room, where its history stands, and what to replay first. */
     public record JoinResult(String room, List<Member> members, Position position, Boolean recovered,
-                             List<RoomMessage> replay) {
+                             List<RoomMessage> replay, List<byte[]> replayFrames) {
+        public JoinResult(String room, List<Member> members, Position position, Boolean recovered,
+                          List<RoomMessage> replay) {
+            this(room, members, position, recovered, replay, List.of());
+        }
     }
 
     /** What a join reads before it attaches the member: its recovery (or position) and the members. */
@@ -372,6 +382,11 @@ public final class Hub {
             throw new HubException(ErrorCode.TOO_MANY_ROOMS, "already in " + maxRooms + " rooms, the maximum");
         }
         Room room = claimRoom(roomName);
+        if (since != null) {
+            synchronized (room) {
+                room.recoveringJoins++;
+            }
+        }
         c.joining++;
         readForJoin(c, room, since, callback, 1);
     }
@@ -416,6 +431,9 @@ public final class Hub {
         c.joining--;
         synchronized (room) {
             room.joining--;
+            if (since != null && --room.recoveringJoins == 0) {
+                room.recent.clear();
+            }
         }
         if (read.isCompletedExceptionally() || c.removed || c.rooms.containsKey(room.name)) {
             if (!c.rooms.containsKey(room.name)) {
@@ -447,19 +465,23 @@ public final class Hub {
             }
             Boolean recovered = null;
             List<RoomMessage> replay = List.of();
+            List<byte[]> replayFrames = List.of();
             long through = room.lastDelivered;
             if (since != null) {
                 boolean sameLineage = recovery.recovered() && stored.epoch().equals(room.epoch);
-                if (sameLineage && stored.offset() < room.lastDelivered && attempt < MAX_JOIN_ATTEMPTS) {
-                    // This node delivered past what the recovery read: read again, so that nothing falls between.
+                List<byte[]> tail = sameLineage ? deliveredAfter(room, stored.offset()) : null;
+                if (sameLineage && tail == null && attempt < MAX_JOIN_ATTEMPTS) {
+                    // This node delivered past what the recovery read and no longer holds the difference.
                     room.joining++;
+                    room.recoveringJoins++;
                     c.joining++;
                     readForJoin(c, room, since, callback, attempt + 1);
                     return;
                 }
-                recovered = sameLineage && stored.offset() >= room.lastDelivered;
+                recovered = tail != null;
                 if (recovered) {
                     replay = upTo(recovery.messages(), room.lastDelivered);
+                    replayFrames = tail;
                     through = Math.max(room.lastDelivered, since.offset());
                 }
             }
@@ -472,8 +494,22 @@ public final class Hub {
             fanOutLocked(room, notice, c, UNNUMBERED);
             publishNotice(room.name, notice);
             callback.joined(new JoinResult(room.name, withSelf(r.members(), c), new Position(through, room.epoch),
-                    recovered, replay));
+                    recovered, replay, replayFrames));
         }
+    }
+
+    /**
+     * What this node delivered after {@code offset}, up to its last delivery: empty when the read is
+     * current, null when the room no longer holds all of it. Caller holds the monitor.
+     */
+    private static List<byte[]> deliveredAfter(Room room, long offset) {
+        if (offset >= room.lastDelivered) {
+            return List.of();
+        }
+        if (room.recent.isEmpty() || room.recent.firstKey() > offset + 1) {
+            return null;
+        }
+        return new ArrayList<>(room.recent.subMap(offset, false, room.lastDelivered, true).values());
     }
 
     private static List<RoomMessage> upTo(List<RoomMessage> messages, long last) {
@@ -596,6 +632,12 @@ public final class Hub {
 
     private void deliverNumbered(Room room, long offset, byte[] json, String exclude) {
         room.lastDelivered = offset;
+        if (room.recoveringJoins > 0) {
+            room.recent.put(offset, json);
+            if (room.recent.size() > MAX_RECENT) {
+                room.recent.pollFirstEntry();
+            }
+        }
         Connection skip = exclude == null ? null : connections.get(exclude);
         fanOutLocked(room, json, skip, offset);
     }

@@ -39,6 +39,13 @@ final class Room {
     long lastDelivered;
     /** Messages that arrived ahead of their turn, by offset. Bounded by the hub. */
     final TreeMap<Long, Parked> parked = new TreeMap<>();
+    /** Joins with {@code since} under way; while there are any, deliveries are kept in {@link #recent}. */
+    int recoveringJoins;
+    /**
+     * JSON of the messages delivered here while a recovering join read history, by offset: what it read
+     * may end before what this node delivered meanwhile, and this fills the difference. Bounded by the hub.
+     */
+    final TreeMap<Long, byte[]> recent = new TreeMap<>();
     /** A gap check is scheduled. */
     boolean gapCheckPending;
     /** The next gap check reads history even with nothing parked (after a broker outage). */
