@@ -107,6 +107,11 @@ class RedisClusterTest {
             for (WsClient c : members) {
                 new Offsets().awaitOffset(c, total, 20_000).assertContiguous(1, total);
             }
+            String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("http://127.0.0.1:" + ports[0] + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).as("broker publish latency recorded")
+                    .containsPattern("websocket_broker_publish_duration_seconds_count\\{outcome=\"ok\"\\} [1-9]");
         } finally {
             pool.shutdownNow();
             members.forEach(WsClient::close);

@@ -834,8 +834,11 @@ public final class Hub {
         if (broker.reachesOtherNodes()) {
             Envelope envelope = Envelope.roomMessage(nodeId, roomName, a.epoch(), message.offset(), exclude, json);
             // Already in history: a node that misses this publication reads it from there.
-            quietly("publish to room " + roomName,
-                    brokerCall(() -> broker.publish(roomChannel(roomName), envelope.encode())));
+            long start = time.nanoTime();
+            CompletableFuture<Void> published = brokerCall(() -> broker.publish(roomChannel(roomName),
+                    envelope.encode()));
+            published.whenComplete((v, e) -> metrics.brokerPublished(time.nanoTime() - start, e == null));
+            quietly("publish to room " + roomName, published);
         }
         return message.offset();
     }

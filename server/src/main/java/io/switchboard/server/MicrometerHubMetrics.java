@@ -94,6 +94,12 @@ final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
             new BucketHistograms.Histogram[FrameType.values().length];
     private final Map<String, BucketHistograms.Histogram> processing = new HashMap<>();
     private final BucketHistograms.Histogram otherProcessing;
+    private final BucketHistograms.Family brokerFamily = histograms.family(
+            "websocket_broker_publish_duration_seconds",
+            "Time for the broker (Redis, NATS) to accept a room message published to the other nodes, by outcome",
+            PROCESSING_BUCKETS, 1e9);
+    private final BucketHistograms.Histogram brokerOk = histograms.series(brokerFamily, "outcome", "ok");
+    private final BucketHistograms.Histogram brokerFailed = histograms.series(brokerFamily, "outcome", "error");
     private final Map<String, Counter> protocolErrors = new HashMap<>();
     private final Map<String, Counter> commandErrors = new HashMap<>();
     private final Map<String, Counter> transportErrors = new HashMap<>();
@@ -227,6 +233,11 @@ final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
     public void commandProcessed(Connection c, String type, long startNanos, long endNanos, String error) {
         BucketHistograms.Histogram h = processing.get(type);
         (h != null ? h : otherProcessing).record(endNanos - startNanos);
+    }
+
+    @Override
+    public void brokerPublished(long nanos, boolean ok) {
+        (ok ? brokerOk : brokerFailed).record(nanos);
     }
 
     @Override

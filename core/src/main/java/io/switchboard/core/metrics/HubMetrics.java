@@ -75,6 +75,13 @@ public interface HubMetrics {
     default void transportError(String type) {
     }
 
+    /**
+     * A publication to the other nodes completed after {@code nanos}: accepted by the broker, or failed
+     * ({@code ok} false). Broker or timer thread.
+     */
+    default void brokerPublished(long nanos, boolean ok) {
+    }
+
     /** Records nothing. */
     HubMetrics NOOP = new HubMetrics() {
         @Override
