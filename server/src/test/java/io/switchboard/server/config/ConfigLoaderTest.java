@@ -35,6 +35,27 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aClusteredBrokerTakesRedisHistoryAndPresenceByDefaultAndRefusesMemoryOnes() {
+        SwitchboardConfig redis = ConfigLoader.load(null, Map.of("SWITCHBOARD_CLUSTER_BROKER", "redis"), Map.of());
+        assertThat(redis.cluster().distributed()).isTrue();
+        assertThat(redis.cluster().historyStore()).isEqualTo("redis");
+        assertThat(redis.cluster().presenceStore()).isEqualTo("redis");
+        SwitchboardConfig single = ConfigLoader.load(null, Map.of(), Map.of());
+        assertThat(single.cluster().historyStore()).isEqualTo("memory");
+
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(),
+                Map.of("cluster.broker", "nats", "cluster.history", "memory")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("cluster.history (memory) must be redis (or auto) when cluster.broker is nats");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("cluster.broker", "kafka")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("cluster.broker (kafka) must be one of memory, redis, nats");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("nats.servers", "http://x:4222")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("nats.servers (http://x:4222) must be nats://host:port or tls://host:port");
+    }
+
+    @Test
     void envOverridesFileAndFlagsOverrideEnv() {
         Path file = yaml("""
                 server:
