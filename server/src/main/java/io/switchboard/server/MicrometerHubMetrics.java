@@ -48,7 +48,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link BucketHistograms}, several times cheaper per record than Micrometer's. Gauges are read at
  * scrape time.
  */
-final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
+public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
     /** Label value of {@code reason} on accepted connections (Prometheus wants one label set per name). */
     static final String NO_REASON = "none";
     /** Reasons an upgrade is refused; anything else is counted as {@code other}. */
@@ -106,7 +106,8 @@ final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
     private final DistributionSummary clientsPerRoom;
     private final Counter deliveriesDropped;
 
-    MicrometerHubMetrics() {
+    /** A registry of its own with every series created; {@link #close} releases it. */
+    public MicrometerHubMetrics() {
         keepGaugeNamesEndingInTotal();
         accepted = Counter.builder("websocket.connections").description("WebSocket upgrades accepted or rejected")
                 .tag("status", "accepted").tag("reason", NO_REASON).register(registry);
