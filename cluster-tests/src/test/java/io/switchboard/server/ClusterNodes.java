@@ -38,6 +38,27 @@ final class ClusterNodes implements AutoCloseable {
         return nodes.get(i);
     }
 
+    /**
+     * The room's history position, read through node {@code i}, once it stopped moving for half a second.
+     * A read refused while a breaker is still open after an outage is simply asked again.
+     */
+    long awaitQuietPosition(int i, String room) throws InterruptedException {
+        long last = -1;
+        while (true) {
+            Thread.sleep(500);
+            long now;
+            try {
+                now = nodes.get(i).hub().roomInfo(room).toCompletableFuture().join().offset();
+            } catch (Exception e) {
+                continue;
+            }
+            if (now == last) {
+                return now;
+            }
+            last = now;
+        }
+    }
+
     @Override
     public void close() {
         nodes.forEach(SwitchboardServer::close);

@@ -68,46 +68,10 @@ class NatsClusterTest {
         }
         subscribers.startDraining();
         WsClient publisher = subscriber(ports[0], "publisher", room);
-        long start = System.nanoTime();
-        boolean killed = false;
-        boolean restarted = false;
-        int sent = 0;
-        int rate = 500;
-        while (System.nanoTime() - start < TimeUnit.SECONDS.toNanos(6)) {
-            long elapsed = System.nanoTime() - start;
-            if (!killed && elapsed > TimeUnit.MILLISECONDS.toNanos(1500)) {
-                nats.kill9();
-                killed = true;
-            }
-            if (killed && !restarted && elapsed > TimeUnit.MILLISECONDS.toNanos(3500)) {
-                nats.restart();
-                restarted = true;
-            }
-            while (sent < elapsed * rate / TimeUnit.SECONDS.toNanos(1)) {
-                publisher.send("{\"type\":\"room_message\",\"room\":\"" + room + "\",\"content\":\"m" + sent + "\"}");
-                sent++;
-            }
-            Thread.sleep(2);
-        }
-        long total = awaitQuietPosition(room);
+        LoadWithOutage.run(publisher, room, 500, 6, nats::kill9, nats::restart);
+        long total = nodes.awaitQuietPosition(0, room);
         assertThat(total).as("publishes went through").isGreaterThan(300);
         subscribers.assertEveryoneHolds(total, 60_000);
     }
 
-    private long awaitQuietPosition(String room) throws Exception {
-        long last = -1;
-        while (true) {
-            Thread.sleep(1000);
-            long now;
-            try {
-                now = nodes.get(0).hub().roomInfo(room).toCompletableFuture().join().offset();
-            } catch (Exception e) {
-                continue;
-            }
-            if (now == last) {
-                return now;
-            }
-            last = now;
-        }
-    }
 }

@@ -106,7 +106,7 @@ class NodeLossTest {
         List<WsClient> moved = inParallel(moves);
         clients.addAll(moved);
         publishing.join(30_000);
-        long total = awaitQuietPosition(room);
+        long total = nodes.awaitQuietPosition(1, room);
         assertThat(total).isEqualTo(400);
         for (int i = 0; i < n; i++) {
             Offsets o = received.get(i).awaitOffset(moved.get(i), total, 30_000);
@@ -154,20 +154,4 @@ class NodeLossTest {
         }
     }
 
-    private long awaitQuietPosition(String room) throws Exception {
-        long last = -1;
-        while (true) {
-            Thread.sleep(500);
-            long now;
-            try {
-                now = nodes.get(1).hub().roomInfo(room).toCompletableFuture().join().offset();
-            } catch (Exception e) {
-                continue; // the breaker is open for a moment; ask again
-            }
-            if (now == last) {
-                return now;
-            }
-            last = now;
-        }
-    }
 }

@@ -55,18 +55,6 @@ class RedisClusterTest {
         return ports;
     }
 
-    /** The room's history position once it stopped moving. */
-    private long awaitQuietPosition(String room) throws Exception {
-        long last = -1;
-        while (true) {
-            Thread.sleep(500);
-            long now = nodes.get(0).hub().roomInfo(room).toCompletableFuture().join().offset();
-            if (now == last) {
-                return now;
-            }
-            last = now;
-        }
-    }
 
     private static JsonNode join(WsClient c, String room) {
         c.send("{\"type\":\"join_room\",\"room\":\"" + room + "\",\"id\":\"j\"}");
@@ -102,7 +90,7 @@ class RedisClusterTest {
             }
             // Publishes the breaker refused (a loaded machine) got no offset; the room's position says how
             // many did. Every member must hold exactly those, in order.
-            long total = awaitQuietPosition(room);
+            long total = nodes.awaitQuietPosition(0, room);
             assertThat(total).as("most publishes went through").isGreaterThan(perPublisher);
             for (WsClient c : members) {
                 new Offsets().awaitOffset(c, total, 20_000).assertContiguous(1, total);

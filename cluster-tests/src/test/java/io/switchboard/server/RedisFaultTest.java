@@ -55,23 +55,6 @@ class RedisFaultTest {
         return c;
     }
 
-    /** The room's history position once it stopped moving. */
-    private long awaitQuietPosition(String room) throws Exception {
-        long last = -1;
-        while (true) {
-            Thread.sleep(500);
-            long now;
-            try {
-                now = nodes.get(0).hub().roomInfo(room).toCompletableFuture().join().offset();
-            } catch (Exception e) {
-                continue; // the breaker is still open for a moment after the restart; ask again
-            }
-            if (now == last) {
-                return now;
-            }
-            last = now;
-        }
-    }
 
     @Test
     void killingRedisUnderLoadLosesNothingOnceItIsBack() throws Exception {
@@ -86,29 +69,8 @@ class RedisFaultTest {
         }
         subscribers.startDraining();
         WsClient publisher = subscriber(ports[0], "publisher", room);
-        long start = System.nanoTime();
-        boolean killed = false;
-        boolean restarted = false;
-        int sent = 0;
-        int rate = 500;
-        long durationNanos = TimeUnit.SECONDS.toNanos(6);
-        while (System.nanoTime() - start < durationNanos) {
-            long elapsed = System.nanoTime() - start;
-            if (!killed && elapsed > TimeUnit.MILLISECONDS.toNanos(1500)) {
-                redis.kill9();
-                killed = true;
-            }
-            if (killed && !restarted && elapsed > TimeUnit.MILLISECONDS.toNanos(3500)) {
-                redis.restart();
-                restarted = true;
-            }
-            while (sent < elapsed * rate / TimeUnit.SECONDS.toNanos(1)) {
-                publisher.send("{\"type\":\"room_message\",\"room\":\"" + room + "\",\"content\":\"m" + sent + "\"}");
-                sent++;
-            }
-            Thread.sleep(2);
-        }
-        long total = awaitQuietPosition(room);
+        LoadWithOutage.run(publisher, room, 500, 6, redis::kill9, redis::restart);
+        long total = nodes.awaitQuietPosition(0, room);
         assertThat(total).as("publishes before the kill and after the restart went through").isGreaterThan(300);
         List<JsonNode> publisherErrors = new Offsets().drain(publisher).others;
         assertThat(publisherErrors).as("publishes during the outage were refused")
