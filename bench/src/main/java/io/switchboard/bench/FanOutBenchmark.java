@@ -45,7 +45,8 @@ public class FanOutBenchmark {
     private Connection publisher;
 
     /** A frame that only counts references, like the server's pre-encoded buffer without the buffer. */
-    private static final class Frame implements OutboundFrame {
+    /** A frame without a buffer behind it; shared with {@link MetricsOverheadBenchmark}. */
+    static final class Frame implements OutboundFrame {
         private final int size;
 
         Frame(int size) {
@@ -68,7 +69,8 @@ public class FanOutBenchmark {
     }
 
     /** A session that accepts every write, as a socket with room in its buffer does. */
-    private static final class CountingSession implements Session {
+    /** A session that only counts; shared with {@link MetricsOverheadBenchmark}. */
+    static final class CountingSession implements Session {
         long writes;
 
         @Override

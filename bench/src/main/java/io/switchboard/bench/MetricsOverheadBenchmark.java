@@ -4,14 +4,11 @@ import io.switchboard.core.CommandHandler;
 import io.switchboard.core.Connection;
 import io.switchboard.core.FrameFactory;
 import io.switchboard.core.Hub;
-import io.switchboard.core.OutboundFrame;
-import io.switchboard.core.Session;
 import io.switchboard.core.Shard;
 import io.switchboard.core.TimeSource;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.history.MemoryHistoryStore;
 import io.switchboard.core.metrics.HubMetrics;
-import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.JsonCodec;
 import io.switchboard.server.MicrometerHubMetrics;
 import java.nio.charset.StandardCharsets;
@@ -58,67 +55,6 @@ public class MetricsOverheadBenchmark {
     private final byte[] message = ("{\"type\":\"room_message\",\"room\":\"r\",\"content\":\"" + "x".repeat(100) + "\"}")
             .getBytes(StandardCharsets.UTF_8);
 
-    /** A session that counts what it is given. */
-    static final class CountingSession implements Session {
-        long bytes;
-
-        @Override
-        public String remoteAddress() {
-            return "127.0.0.1:1";
-        }
-
-        @Override
-        public boolean write(OutboundFrame frame) {
-            bytes += frame.size();
-            return true;
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void sendText(byte[] utf8) {
-            bytes += utf8.length;
-        }
-
-        @Override
-        public void ping() {
-        }
-
-        @Override
-        public long backloggedSinceNanos() {
-            return 0;
-        }
-
-        @Override
-        public void close(CloseCode code, String reason) {
-        }
-    }
-
-    /** A frame without a buffer behind it. */
-    static final class Frame implements OutboundFrame {
-        private final int size;
-
-        Frame(int size) {
-            this.size = size;
-        }
-
-        @Override
-        public int size() {
-            return size;
-        }
-
-        @Override
-        public OutboundFrame retain() {
-            return this;
-        }
-
-        @Override
-        public void release() {
-        }
-    }
-
     @Setup(Level.Trial)
     public void setUp() {
         SwitchboardConfig config = SwitchboardConfig.defaults();
@@ -127,14 +63,14 @@ public class MetricsOverheadBenchmark {
             micrometer = new MicrometerHubMetrics();
             recording = micrometer;
         }
-        FrameFactory frames = utf8 -> new Frame(utf8.length);
+        FrameFactory frames = utf8 -> new FanOutBenchmark.Frame(utf8.length);
         Hub hub = new Hub(config, new MemoryHistoryStore(100, config.history().ttl(), TimeSource.SYSTEM), frames,
                 new JsonCodec(), TimeSource.SYSTEM, "bench", "bench", recording);
         Shard shard = hub.shard(Runnable::run);
         commands = new CommandHandler(hub);
         byte[] join = "{\"type\":\"join_room\",\"room\":\"r\"}".getBytes(StandardCharsets.UTF_8);
         for (int i = 0; i < members; i++) {
-            Connection c = hub.register(new CountingSession(), "u" + i, shard);
+            Connection c = hub.register(new FanOutBenchmark.CountingSession(), "u" + i, shard);
             commands.handleText(c, join, 0, join.length);
             if (i == 0) {
                 publisher = c;
