@@ -38,14 +38,23 @@ final class WsClient implements AutoCloseable {
     private StringBuilder text = new StringBuilder();
     private ByteBuffer binary = ByteBuffer.allocate(0);
 
-    private WsClient(URI uri, boolean autoRead) {
+    /** {@code headers} are extra upgrade request headers as name, value pairs. */
+    private WsClient(URI uri, boolean autoRead, String... headers) {
         this.autoRead = new AtomicBoolean(autoRead);
-        this.ws = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
-                .buildAsync(uri, new Listener()).join();
+        WebSocket.Builder builder = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
+        for (int i = 0; i < headers.length; i += 2) {
+            builder.header(headers[i], headers[i + 1]);
+        }
+        this.ws = builder.buildAsync(uri, new Listener()).join();
     }
 
     static WsClient connect(int port, String user) {
         return new WsClient(URI.create("ws://127.0.0.1:" + port + "/ws" + (user == null ? "" : "?id=" + user)), true);
+    }
+
+    /** Connects with extra upgrade request headers, given as name, value pairs (e.g. a {@code traceparent}). */
+    static WsClient connectWithHeaders(int port, String user, String... headers) {
+        return new WsClient(URI.create("ws://127.0.0.1:" + port + "/ws?id=" + user), true, headers);
     }
 
     static WsClient connectNotReading(int port, String user) {
