@@ -7,7 +7,8 @@ import io.switchboard.core.OutboundFrame;
 
 /**
  * A complete server-to-client WebSocket frame (header and payload) in one buffer, built once per
- * message and written to every recipient as a retained duplicate. Server frames are never masked
+ * message and written to every recipient: copied into the recipient's cork buffer when small, as a
+ * retained duplicate when large (see {@link WebSocketSessionHandler#write}). Server frames are never masked
  * (RFC 6455 section 5.1), so the bytes are the same for every connection; the frame encoder passes a
  * plain {@link ByteBuf} through untouched. Thread-safe (reference counting is atomic).
  *
@@ -69,6 +70,11 @@ final class PreEncodedFrame implements OutboundFrame {
     }
 
     /** A new reference to the frame bytes with independent indexes, for one recipient. */
+    /** Appends the whole frame to {@code out}, which grows as needed. */
+    void copyTo(ByteBuf out) {
+        out.writeBytes(frame, frame.readerIndex(), frame.readableBytes());
+    }
+
     ByteBuf retainedDuplicate() {
         return frame.retainedDuplicate();
     }
