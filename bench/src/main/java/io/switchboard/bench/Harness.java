@@ -110,7 +110,7 @@ public final class Harness {
                     + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
         int exit = new Harness(root, out, smoke ? 1 : repeats, duration != null ? duration : smoke ? "2s" : "10s",
-                smoke ? "1s" : "5s", suite).run();
+                smoke ? "1s" : "10s", suite).run();
         System.exit(exit);
     }
 
@@ -159,21 +159,29 @@ public final class Harness {
                 log("  warm-up run failed");
                 return null;
             }
-            long[] cpuBefore = ProcStat.cpuTimes();
-            long serverBefore = ProcStat.processTicks(server.pid());
             long t0 = System.nanoTime();
-            JsonNode parsed = bench(w, port, duration);
+            CpuSampler sampler = new CpuSampler(server.pid());
+            JsonNode parsed;
+            try {
+                parsed = bench(w, port, duration);
+            } finally {
+                sampler.stop();
+            }
             if (parsed == null) {
                 return null;
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
-            long serverTicks = ProcStat.processTicks(server.pid()) - serverBefore;
-            double[] busy = ProcStat.busyFractions(cpuBefore, ProcStat.cpuTimes());
+            // CPU over the measured window only: connecting, joining and warmup are not the server's fan-out cost.
+            CpuSampler.Sample from = sampler.at(parsed.path("measuredFromEpochMillis").asLong(0));
+            CpuSampler.Sample to = sampler.at(parsed.path("measuredToEpochMillis").asLong(Long.MAX_VALUE));
+            long serverTicks = to.serverTicks() - from.serverTicks();
+            double[] busy = ProcStat.busyFractions(from.cpuTimes(), to.cpuTimes());
             var result = (com.fasterxml.jackson.databind.node.ObjectNode) parsed;
             double serverCpuSeconds = serverTicks / (double) CLOCK_TICKS_PER_SECOND;
             long delivered = parsed.path("delivered").asLong();
             result.put("serverCpuSeconds", serverCpuSeconds);
             result.put("wallSeconds", seconds);
+            result.put("cpuWindowSeconds", (to.epochMillis() - from.epochMillis()) / 1000.0);
             result.put("serverCpuMicrosPerDelivery", delivered > 0 ? serverCpuSeconds * 1e6 / delivered : 0);
             if (busy.length >= 2 && pin) {
                 result.put("cpu0Busy", busy[0]);

@@ -82,6 +82,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--allow-remote", description = "Allow a target that is not a loopback address (only load servers you own).")
     private boolean allowRemote;
 
+    @Option(names = "--receiver", defaultValue = "lean", description = "fanout subscribers: lean (raw frames, the "
+            + "load generator's fast path) or client (the full Java client). Default ${DEFAULT-VALUE}.")
+    private String receiver;
+
     @Option(names = "--no-progress", description = "Do not print the live progress line.")
     private boolean noProgress;
 
@@ -148,12 +152,18 @@ final class BenchCommand implements Callable<Integer> {
                 throw usage("--local-addresses: cannot resolve " + a);
             }
         }
+        if (!receiver.equals("lean") && !receiver.equals("client")) {
+            throw usage("--receiver must be lean or client, got '" + receiver + "'");
+        }
+        if (receiver.equals("lean") && scenario.equals("fanout") && !uri.getScheme().equalsIgnoreCase("ws")) {
+            throw usage("--receiver lean speaks ws:// only; use --receiver client for " + uri.getScheme() + "://");
+        }
         URI publishUri = publishUrl == null ? null : parseUrl("--publish-url", publishUrl);
         if (publishUri != null) {
             checkTarget(publishUri.getHost());
         }
         return new BenchOptions(scenario, uri, connections, rooms, publishers, rate, size, d, w, sources, !noProgress,
-                publishUri);
+                publishUri, receiver);
     }
 
     /** Load tests stay on this machine unless the operator says otherwise. */

@@ -13,6 +13,8 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code switchboard bench} for a few seconds against the real server: sane, parseable numbers. */
 class BenchCommandTest {
@@ -87,14 +89,65 @@ class BenchCommandTest {
         assertSane(result.json(), "echo");
     }
 
-    @Test
-    void fanoutExpectsEveryPublishTimesTheSubscribersOfItsRoom() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"lean", "client"})
+    void fanoutExpectsEveryPublishTimesTheSubscribersOfItsRoom(String receiver) throws Exception {
         Result result = run("bench", "fanout", "--url", url(), "--connections", "6", "--rooms", "2",
-                "--publishers", "2", "--rate", "200", "--duration", "3s", "--json", "--no-progress");
+                "--publishers", "2", "--rate", "200", "--duration", "3s", "--receiver", receiver, "--json", "--no-progress");
         assertThat(result.code()).isZero();
         JsonNode r = result.json();
         assertSane(r, "fanout");
+        assertThat(r.path("receiver").asText()).isEqualTo(receiver);
+        assertThat(r.path("subscribers").asInt()).isEqualTo(6);
         assertThat(r.path("expected").asLong()).isEqualTo(3 * r.path("sent").asLong());
+        assertThat(r.path("measuredToEpochMillis").asLong() - r.path("measuredFromEpochMillis").asLong())
+                .isBetween(3000L, 3000L + 5000L);
+    }
+
+    /**
+     * Frames of every length encoding the lean receiver parses: 7-bit, 16-bit (over 125 bytes) and
+     * 64-bit (a 65,500-byte publish comes back as a room message over 65,535 bytes), and fan-out frames both copied into the server's cork buffer and written as
+     * shared duplicates (over 1 KiB).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {60, 3000, 65_500})
+    void leanReceiverReadsEveryFrameLength(int size) throws Exception {
+        // 10/s: 65 KB frames at a higher rate can overrun a subscriber's 1 MB queue under paranoid leak detection.
+        Result result = run("bench", "fanout", "--url", url(), "--connections", "3", "--rate", "10", "--size",
+                String.valueOf(size), "--duration", "1s", "--json", "--no-progress");
+        assertThat(result.code()).isZero();
+        assertSane(result.json(), "fanout");
+        assertThat(result.json().path("delivered").asLong()).isEqualTo(3 * result.json().path("sent").asLong());
+    }
+
+    @Test
+    void leanSubscribersAnswerPingsSoTheHeartbeatKeepsThem() throws Exception {
+        SwitchboardServer beating = TestServer.startWithHeartbeat(Duration.ofMillis(200), Duration.ofMillis(700));
+        try {
+            Result result = run("bench", "fanout", "--url", "ws://127.0.0.1:" + beating.port() + "/ws",
+                    "--connections", "4", "--rate", "20", "--duration", "3s", "--json", "--no-progress");
+            assertThat(result.code()).isZero();
+            // A subscriber that left pings unanswered would be closed after 0.7 s: an error and lost deliveries.
+            assertSane(result.json(), "fanout");
+            assertThat(result.json().path("delivered").asLong()).isEqualTo(4 * result.json().path("sent").asLong());
+        } finally {
+            beating.close();
+        }
+    }
+
+    @Test
+    void refusesAnUnknownReceiver() throws Exception {
+        PrintStream originalErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        Result result;
+        try {
+            result = run("bench", "fanout", "--url", url(), "--receiver", "fast", "--duration", "1s");
+        } finally {
+            System.setErr(originalErr);
+        }
+        assertThat(result.code()).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--receiver must be lean or client, got 'fast'");
     }
 
     @Test

@@ -11,11 +11,24 @@ final class TestServer {
     }
 
     static SwitchboardServer start() {
+        return start(SwitchboardConfig.defaults().websocket());
+    }
+
+    /** A server that pings every {@code pingInterval} and drops connections silent for {@code pongTimeout}. */
+    static SwitchboardServer startWithHeartbeat(Duration pingInterval, Duration pongTimeout) {
+        SwitchboardConfig.WebSocket w = SwitchboardConfig.defaults().websocket();
+        return start(new SwitchboardConfig.WebSocket(w.path(), w.maxConnections(), w.readBufferBytes(),
+                w.writeBufferBytes(), w.handshakeTimeout(), pingInterval, pongTimeout, w.writeWait(), w.maxFrameBytes(),
+                w.maxMessageBytes(), w.maxQueuedBytes(), w.maxRoomsPerConnection(), w.maxInvalidMessages(),
+                w.enableCompression()));
+    }
+
+    private static SwitchboardServer start(SwitchboardConfig.WebSocket websocket) {
         SwitchboardConfig d = SwitchboardConfig.defaults();
         return SwitchboardServer.start(new SwitchboardConfig(
                 new SwitchboardConfig.Server("127.0.0.1", 0, 1, "cli", Duration.ofSeconds(5), Duration.ofSeconds(30),
                         1024 * 1024),
-                d.websocket(), d.hub(), d.history(), new SwitchboardConfig.Shutdown(Duration.ofSeconds(1)),
+                websocket, d.hub(), d.history(), new SwitchboardConfig.Shutdown(Duration.ofSeconds(1)),
                 new SwitchboardConfig.Api(List.of("cli-test-api-key-0123456789")), d.redis(), d.monitoring(),
                 d.security().withLimits(1_000_000, 1_000_000, 0, 0, 0)));
     }

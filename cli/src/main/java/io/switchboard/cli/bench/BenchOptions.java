@@ -21,20 +21,14 @@ import java.util.List;
  * @param localAddresses source addresses used round-robin; empty: chosen by the OS
  * @param progress print the live progress line on stderr
  * @param publishUrl where fanout publishers connect (another node of a cluster); null: {@code url}
+ * @param receiver fanout subscribers: {@code lean} (raw frames, see {@link LeanSubscribers}) or
+ *                 {@code client} (the full Java client)
  */
 public record BenchOptions(String scenario, URI url, int connections, int rooms, int publishers, int rate,
                            int sizeBytes, Duration duration, Duration warmup, List<InetAddress> localAddresses,
-                           boolean progress, URI publishUrl) {
+                           boolean progress, URI publishUrl, String receiver) {
     public BenchOptions {
         localAddresses = List.copyOf(localAddresses);
         publishUrl = publishUrl == null ? url : publishUrl;
-    }
-
-    /** Options whose publishers connect where the subscribers do. */
-    public BenchOptions(String scenario, URI url, int connections, int rooms, int publishers, int rate,
-                        int sizeBytes, Duration duration, Duration warmup, List<InetAddress> localAddresses,
-                        boolean progress) {
-        this(scenario, url, connections, rooms, publishers, rate, sizeBytes, duration, warmup, localAddresses,
-                progress, null);
     }
 }

@@ -4,11 +4,14 @@ import io.switchboard.client.ClientConfig;
 import io.switchboard.client.ClientListener;
 import io.switchboard.client.SwitchboardClient;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
@@ -16,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntConsumer;
 import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 import org.HdrHistogram.Histogram;
@@ -46,6 +50,8 @@ final class BenchRun implements AutoCloseable {
     private final AtomicInteger nextAddress = new AtomicInteger();
     private final AtomicInteger nextUser = new AtomicInteger();
     private final PrintStream err;
+    /** The lean subscribers of this run, created on first use; closed with it. */
+    private LeanSubscribers lean;
     private Thread progress;
     private volatile boolean progressRunning;
     final long startNanos = System.nanoTime();
@@ -130,6 +136,42 @@ final class BenchRun implements AutoCloseable {
         return open;
     }
 
+    /** This run's lean subscribers (see {@link LeanSubscribers}), created on first call. */
+    synchronized LeanSubscribers leanSubscribers() {
+        if (lean == null) {
+            lean = new LeanSubscribers(this);
+        }
+        return lean;
+    }
+
+    /**
+     * Opens {@code n} lean subscribers, subscriber {@code i} in room {@code rooms.apply(i)}, at most
+     * {@link #CONNECT_CONCURRENCY} connecting at a time. Failures count as errors; {@code onJoined}
+     * runs for each subscriber that got {@code room_joined}. Returns when every attempt ended.
+     */
+    List<CompletableFuture<Void>> openLean(int n, IntFunction<String> rooms, IntConsumer onJoined)
+            throws InterruptedException {
+        LeanSubscribers subscribers = leanSubscribers();
+        Semaphore inFlight = new Semaphore(CONNECT_CONCURRENCY);
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            inFlight.acquire();
+            int index = i;
+            InetAddress local = options.localAddresses().isEmpty() ? null
+                    : options.localAddresses().get(Math.floorMod(nextAddress.getAndIncrement(), options.localAddresses().size()));
+            all.add(subscribers.open(options.url(), "bench-" + nextUser.incrementAndGet(), local, rooms.apply(i))
+                    .whenComplete((v, error) -> {
+                        inFlight.release();
+                        if (error != null) {
+                            errors.increment();
+                        } else {
+                            onJoined.accept(index);
+                        }
+                    }));
+        }
+        return all;
+    }
+
     // ---------------------------------------------------------------- measurement
 
     /** Whether something intended at this instant is measured (not warmup). */
@@ -172,12 +214,31 @@ final class BenchRun implements AutoCloseable {
         void send(long seq, long intendedNanos);
     }
 
-    /** Waits until {@code delivered >= expected} or the timeout; deliveries still in flight when sending stops. */
-    void drain(Duration timeout) throws InterruptedException {
+    /**
+     * Waits until {@code delivered >= expected} or the timeout, for deliveries still in flight when
+     * sending stops. Returns the seconds from the start of measuring to the end of the wait: what a
+     * throughput divides by, so a server that delivers late is not credited with the sending rate.
+     */
+    double drain(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (delivered.sum() < expected.sum() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
+            Thread.sleep(5);
         }
+        return (System.nanoTime() - measureFromNanos) / 1e9;
+    }
+
+    /**
+     * The measured window as wall-clock instants, {@code measuredFromEpochMillis} and
+     * {@code measuredToEpochMillis} (now), so that an outside observer sampling CPU can account for the
+     * measured part alone, without connection setup, joins and warmup.
+     */
+    Map<String, Object> measuredWindow() {
+        long nowNanos = System.nanoTime();
+        long nowMillis = System.currentTimeMillis();
+        Map<String, Object> window = new LinkedHashMap<>();
+        window.put("measuredFromEpochMillis", nowMillis - (nowNanos - measureFromNanos) / 1_000_000);
+        window.put("measuredToEpochMillis", nowMillis);
+        return window;
     }
 
     /** Starts the once-a-second progress line (stderr) with a scenario-specific tail. */
@@ -248,6 +309,13 @@ final class BenchRun implements AutoCloseable {
 
     @Override
     public void close() {
+        LeanSubscribers leanToClose;
+        synchronized (this) {
+            leanToClose = lean;
+        }
+        if (leanToClose != null) {
+            leanToClose.close();
+        }
         List<CompletableFuture<Void>> closing = new ArrayList<>();
         synchronized (clients) {
             for (SwitchboardClient c : clients) {

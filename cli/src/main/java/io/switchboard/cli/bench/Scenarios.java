@@ -25,6 +25,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.function.LongSupplier;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -145,12 +146,12 @@ public final class Scenarios {
                         }
                     });
         });
-        double seconds = (System.nanoTime() - run.measureFromNanos) / 1e9;
-        run.drain(DRAIN);
+        double seconds = run.drain(DRAIN);
+        Map<String, Object> window = run.measuredWindow();
         measuring.on = false;
         Histogram h = run.finish();
         return BenchResult.of(o, run.sent.sum(), run.expected.sum(), run.delivered.sum(), run.errors.sum(), seconds, h,
-                Map.of());
+                window);
     }
 
     // ------------------------------------------------------------------ fanout
@@ -178,17 +179,27 @@ public final class Scenarios {
         RoomListener publisherSide = new RoomListener() {
         };
         AtomicIntegerArray subscribersIn = new AtomicIntegerArray(rooms);
-        List<SwitchboardClient> subs = run.openAll(o.connections(), i -> base, false);
-        List<CompletableFuture<RoomJoined>> joins = new ArrayList<>();
-        for (int i = 0; i < subs.size(); i++) {
-            int r = i % rooms;
-            joins.add(subs.get(i).join(roomNames[r], subscriber).whenComplete((j, e) -> {
-                if (e == null) {
-                    subscribersIn.incrementAndGet(r);
-                } else {
-                    run.errors.increment();
-                }
-            }));
+        List<CompletableFuture<?>> joins = new ArrayList<>();
+        LeanSubscribers lean = null;
+        LongSupplier alive = run::alive;
+        if (o.receiver().equals("lean")) {
+            lean = run.leanSubscribers();
+            LeanSubscribers leanSubs = lean;
+            alive = () -> run.alive() + leanSubs.alive();
+            joins.addAll(run.openLean(o.connections(), i -> roomNames[i % rooms],
+                    i -> subscribersIn.incrementAndGet(i % rooms)));
+        } else {
+            List<SwitchboardClient> subs = run.openAll(o.connections(), i -> base, false);
+            for (int i = 0; i < subs.size(); i++) {
+                int r = i % rooms;
+                joins.add(subs.get(i).join(roomNames[r], subscriber).whenComplete((j, e) -> {
+                    if (e == null) {
+                        subscribersIn.incrementAndGet(r);
+                    } else {
+                        run.errors.increment();
+                    }
+                }));
+            }
         }
         List<SwitchboardClient> pubs = run.openAll(Math.max(1, o.publishers()), i -> base, false, o.publishUrl());
         requireSome(pubs, o);
@@ -201,8 +212,15 @@ public final class Scenarios {
             templates[r] = "{\"type\":\"room_message\",\"room\":\"" + roomNames[r] + "\",\"data\":{\"t\":";
         }
         String pad = padding(o.sizeBytes(), templates[0] + T_PLACEHOLDER + ",\"p\":\"\"}}");
+        int subscribed = 0;
+        for (int r = 0; r < rooms; r++) {
+            subscribed += subscribersIn.get(r);
+        }
         measuring.on = true;
-        run.startProgress(run::alive);
+        if (lean != null) {
+            lean.measuring = true;
+        }
+        run.startProgress(alive);
         long start = System.nanoTime();
         run.measureFromNanos = start + o.warmup().toNanos();
         run.paced(o.rate(), start, run.measureFromNanos + o.duration().toNanos(), (seq, due) -> {
@@ -221,12 +239,15 @@ public final class Scenarios {
                 }
             });
         });
-        double seconds = (System.nanoTime() - run.measureFromNanos) / 1e9;
-        run.drain(DRAIN);
+        double seconds = run.drain(DRAIN);
+        Map<String, Object> extra = new LinkedHashMap<>(run.measuredWindow());
         measuring.on = false;
+        if (lean != null) {
+            lean.measuring = false;
+        }
         Histogram h = run.finish();
-        Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("subscribers", subs.size());
+        extra.put("subscribers", subscribed);
+        extra.put("receiver", o.receiver());
         extra.put("publishersConnected", pubs.size());
         return BenchResult.of(o, run.sent.sum(), run.expected.sum(), run.delivered.sum(), run.errors.sum(), seconds, h,
                 extra);

@@ -1,0 +1,377 @@
+package io.switchboard.cli.bench;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Fan-out subscribers that cost the load generator as little as possible, so that it can absorb a
+ * million deliveries a second on one core and the server, not the client, is what a run measures.
+ *
+ * <p>The full client ({@code SwitchboardClient}) decodes every frame into a JSON tree and hands it to
+ * a callback; at about 450k deliveries/s that saturates a core. A lean subscriber instead speaks just
+ * enough of RFC 6455 over a raw socket: it sends the upgrade request and one masked
+ * {@code join_room}, answers pings, and reads frames straight out of the receive buffer. For each text
+ * frame it looks for the payload's {@code {"t":} (the intended send time that every bench publisher
+ * puts first in {@code data}) and parses the number in place: no frame object, no copy, no JSON tree.
+ *
+ * <p>What it does not do: extensions (it offers none), fragmented messages (the server sends none
+ * below its frame size), TLS. A frame it cannot read closes the connection and counts an error.
+ *
+ * <p>Threading: connections live on this object's event loops (epoll where available); counters go to
+ * {@link BenchRun}, whose counters and recorder are thread-safe.
+ */
+final class LeanSubscribers implements AutoCloseable {
+    /** Largest upgrade response accepted before the 101 is found. */
+    private static final int MAX_RESPONSE_HEADER = 16 * 1024;
+    private static final byte[] T_MARK = "{\"t\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JOINED_MARK = "\"type\":\"room_joined\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ERROR_MARK = "\"type\":\"error\"".getBytes(StandardCharsets.US_ASCII);
+    private static final int OP_TEXT = 0x1;
+    private static final int OP_CLOSE = 0x8;
+    private static final int OP_PING = 0x9;
+    private static final int OP_PONG = 0xA;
+
+    private final BenchRun run;
+    private final EventLoopGroup group;
+    private final Class<? extends Channel> channelClass;
+    private final List<Channel> channels = Collections.synchronizedList(new ArrayList<>());
+    /** Whether a drop counts as an error: only while measuring. */
+    volatile boolean measuring;
+
+    LeanSubscribers(BenchRun run) {
+        this.run = run;
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        this.group = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
+                new DefaultThreadFactory("bench-lean", true), io);
+        this.channelClass = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+
+    /**
+     * Connects as {@code user}, upgrades and joins {@code room}. The future completes when
+     * {@code room_joined} arrives, and fails on a refused upgrade, an error reply or a drop.
+     */
+    CompletableFuture<Void> open(URI url, String user, InetAddress localAddress, String room) {
+        if (!"ws".equalsIgnoreCase(url.getScheme())) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(
+                    "the lean receiver speaks ws:// only; use --receiver client for " + url.getScheme()));
+        }
+        CompletableFuture<Void> joined = new CompletableFuture<>();
+        URI withUser = BenchRun.withUser(url, user);
+        int port = url.getPort() > 0 ? url.getPort() : 80;
+        Bootstrap b = new Bootstrap().group(group).channel(channelClass)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000)
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new Reader(withUser, room, joined));
+                    }
+                });
+        InetSocketAddress remote = new InetSocketAddress(url.getHost(), port);
+        var connect = localAddress == null ? b.connect(remote) : b.connect(remote, new InetSocketAddress(localAddress, 0));
+        connect.addListener(f -> {
+            if (f.isSuccess()) {
+                channels.add(connect.channel());
+            } else {
+                joined.completeExceptionally(f.cause());
+            }
+        });
+        return joined;
+    }
+
+    long alive() {
+        long n = 0;
+        synchronized (channels) {
+            for (Channel c : channels) {
+                if (c.isActive()) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public void close() {
+        measuring = false;
+        synchronized (channels) {
+            for (Channel c : channels) {
+                c.close();
+            }
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    /** One subscriber's protocol: upgrade, join, then frames. Its channel's event loop only. */
+    private final class Reader extends ChannelInboundHandlerAdapter {
+        private final URI url;
+        private final String room;
+        private final CompletableFuture<Void> joined;
+        private boolean upgraded;
+        /** Bytes of an incomplete frame (or response header) kept from the last read; null when none. */
+        private ByteBuf partial;
+
+        Reader(URI url, String room, CompletableFuture<Void> joined) {
+            this.url = url;
+            this.room = room;
+            this.joined = joined;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            byte[] key = new byte[16];
+            ThreadLocalRandom.current().nextBytes(key);
+            String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+            String request = "GET " + path + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery()) + " HTTP/1.1\r\n"
+                    + "Host: " + url.getRawAuthority() + "\r\n"
+                    + "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key) + "\r\n"
+                    + "Sec-WebSocket-Version: 13\r\n\r\n";
+            ctx.writeAndFlush(ctx.alloc().buffer(request.length()).writeBytes(request.getBytes(StandardCharsets.US_ASCII)));
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf in = (ByteBuf) msg;
+            ByteBuf buf = in;
+            if (partial != null) {
+                buf = partial;
+                partial = null;
+                if (buf.writableBytes() < in.readableBytes()) {
+                    ByteBuf bigger = ctx.alloc().heapBuffer(buf.readableBytes() + in.readableBytes());
+                    bigger.writeBytes(buf);
+                    buf.release();
+                    buf = bigger;
+                }
+                buf.writeBytes(in);
+                in.release();
+            }
+            try {
+                if (!upgraded && !readUpgrade(ctx, buf)) {
+                    keep(ctx, buf);
+                    return;
+                }
+                readFrames(ctx, buf);
+                keep(ctx, buf);
+            } catch (RuntimeException e) {
+                fail(ctx, e);
+            } finally {
+                buf.release();
+            }
+        }
+
+        /** Keeps the unread rest of {@code buf} for the next read (a copy: {@code buf} is released). */
+        private void keep(ChannelHandlerContext ctx, ByteBuf buf) {
+            if (buf.isReadable() && ctx.channel().isActive()) {
+                partial = ctx.alloc().heapBuffer(Math.max(256, buf.readableBytes() * 2)).writeBytes(buf);
+            }
+        }
+
+        /** Consumes the 101 response; false while it is still incomplete. */
+        private boolean readUpgrade(ChannelHandlerContext ctx, ByteBuf buf) {
+            int end = -1;
+            for (int i = buf.readerIndex(); i + 3 < buf.writerIndex(); i++) {
+                if (buf.getByte(i) == '\r' && buf.getByte(i + 1) == '\n' && buf.getByte(i + 2) == '\r'
+                        && buf.getByte(i + 3) == '\n') {
+                    end = i + 4;
+                    break;
+                }
+            }
+            if (end < 0) {
+                if (buf.readableBytes() > MAX_RESPONSE_HEADER) {
+                    throw new IllegalStateException("upgrade response header larger than " + MAX_RESPONSE_HEADER + " bytes");
+                }
+                return false;
+            }
+            String head = buf.toString(buf.readerIndex(), end - buf.readerIndex(), StandardCharsets.ISO_8859_1);
+            String status = head.substring(0, Math.max(0, head.indexOf('\r')));
+            if (!status.startsWith("HTTP/1.1 101")) {
+                throw new IllegalStateException("upgrade refused: " + status);
+            }
+            buf.readerIndex(end);
+            upgraded = true;
+            sendText(ctx, "{\"type\":\"join_room\",\"room\":\"" + room + "\"}");
+            return true;
+        }
+
+        /** Reads every complete frame in {@code buf}, leaving the reader index at the first incomplete one. */
+        private void readFrames(ChannelHandlerContext ctx, ByteBuf buf) {
+            int delivered = 0;
+            while (buf.readableBytes() >= 2) {
+                int at = buf.readerIndex();
+                int b0 = buf.getUnsignedByte(at);
+                int b1 = buf.getUnsignedByte(at + 1);
+                if ((b0 & 0x70) != 0 || (b1 & 0x80) != 0) {
+                    throw new IllegalStateException("unexpected frame header " + b0 + "," + b1
+                            + " (reserved bits or a masked server frame)");
+                }
+                int header = 2;
+                long length = b1 & 0x7f;
+                if (length == 126) {
+                    if (buf.readableBytes() < 4) {
+                        break;
+                    }
+                    length = buf.getUnsignedShort(at + 2);
+                    header = 4;
+                } else if (length == 127) {
+                    if (buf.readableBytes() < 10) {
+                        break;
+                    }
+                    length = buf.getLong(at + 2);
+                    header = 10;
+                }
+                if (length > Integer.MAX_VALUE - 16) {
+                    throw new IllegalStateException("frame of " + length + " bytes");
+                }
+                if (buf.readableBytes() < header + length) {
+                    break;
+                }
+                int start = at + header;
+                int end = start + (int) length;
+                buf.readerIndex(end);
+                switch (b0 & 0x0f) {
+                    case OP_TEXT -> delivered += onText(buf, start, end);
+                    case OP_PING -> sendControl(ctx, OP_PONG, buf, start, end);
+                    case OP_CLOSE -> {
+                        // counted as a drop by channelInactive
+                        ctx.close();
+                        return;
+                    }
+                    default -> {
+                        // pong, binary, continuation: nothing a fan-out subscriber measures
+                    }
+                }
+            }
+            if (delivered > 0) {
+                run.delivered.add(delivered);
+            }
+        }
+
+        /** Records a bench message's latency; returns 1 when the frame was a counted delivery. */
+        private int onText(ByteBuf buf, int start, int end) {
+            int t = indexOf(buf, start, end, T_MARK);
+            if (t >= 0) {
+                long value = 0;
+                int digits = 0;
+                for (int i = t + T_MARK.length; i < end; i++) {
+                    int c = buf.getByte(i) - '0';
+                    if (c < 0 || c > 9) {
+                        break;
+                    }
+                    value = value * 10 + c;
+                    digits++;
+                }
+                if (digits > 0 && run.counts(value)) {
+                    run.record(value);
+                    return 1;
+                }
+                return 0;
+            }
+            if (!joined.isDone() && indexOf(buf, start, end, JOINED_MARK) >= 0) {
+                joined.complete(null);
+            } else if (indexOf(buf, start, end, ERROR_MARK) >= 0) {
+                run.errors.increment();
+                if (!joined.isDone()) {
+                    joined.completeExceptionally(new IllegalStateException(
+                            buf.toString(start, end - start, StandardCharsets.UTF_8)));
+                }
+            }
+            return 0;
+        }
+
+        private void sendText(ChannelHandlerContext ctx, String text) {
+            byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+            ByteBuf p = ctx.alloc().heapBuffer(payload.length).writeBytes(payload);
+            sendControl(ctx, OP_TEXT, p, 0, payload.length);
+            p.release();
+        }
+
+        /** Writes one masked client frame (FIN set) carrying {@code buf[start, end)}. */
+        private void sendControl(ChannelHandlerContext ctx, int opcode, ByteBuf buf, int start, int end) {
+            int length = end - start;
+            ByteBuf out = ctx.alloc().buffer(length + 8);
+            out.writeByte(0x80 | opcode);
+            if (length < 126) {
+                out.writeByte(0x80 | length);
+            } else {
+                out.writeByte(0x80 | 126).writeShort(length);
+            }
+            int mask = ThreadLocalRandom.current().nextInt();
+            out.writeInt(mask);
+            for (int i = 0; i < length; i++) {
+                int shift = 24 - 8 * (i & 3);
+                out.writeByte(buf.getByte(start + i) ^ (mask >>> shift));
+            }
+            ctx.writeAndFlush(out, ctx.voidPromise());
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (partial != null) {
+                partial.release();
+                partial = null;
+            }
+            if (!joined.isDone()) {
+                joined.completeExceptionally(new IllegalStateException("connection closed before room_joined"));
+            } else if (measuring) {
+                run.errors.increment();
+            }
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            fail(ctx, cause);
+        }
+
+        /** Fails the join if still pending; a drop after it is counted by {@link #channelInactive}. */
+        private void fail(ChannelHandlerContext ctx, Throwable cause) {
+            joined.completeExceptionally(cause);
+            ctx.close();
+        }
+    }
+
+    /** Index of {@code needle} in {@code buf[start, end)}, or -1. */
+    static int indexOf(ByteBuf buf, int start, int end, byte[] needle) {
+        byte first = needle[0];
+        outer:
+        for (int i = start; i <= end - needle.length; i++) {
+            if (buf.getByte(i) != first) {
+                continue;
+            }
+            for (int j = 1; j < needle.length; j++) {
+                if (buf.getByte(i + j) != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+}
