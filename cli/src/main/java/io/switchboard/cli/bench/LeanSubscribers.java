@@ -136,6 +136,11 @@ final class LeanSubscribers implements AutoCloseable {
         private boolean upgraded;
         /** Bytes of an incomplete frame (or response header) kept from the last read; null when none. */
         private ByteBuf partial;
+        /**
+         * Where {@code {"t":} was in the last bench message, from the payload's start: the server writes
+         * the fields in a fixed order, so it is there again and the scan is skipped. -1: not seen yet.
+         */
+        private int tHint = -1;
 
         Reader(URI url, String room, CompletableFuture<Void> joined) {
             this.url = url;
@@ -275,8 +280,10 @@ final class LeanSubscribers implements AutoCloseable {
 
         /** Records a bench message's latency; returns 1 when the frame was a counted delivery. */
         private int onText(ByteBuf buf, int start, int end) {
-            int t = indexOf(buf, start, end, T_MARK);
+            int t = tHint >= 0 && regionMatches(buf, start + tHint, end, T_MARK) ? start + tHint
+                    : indexOf(buf, start, end, T_MARK);
             if (t >= 0) {
+                tHint = t - start;
                 long value = 0;
                 int digits = 0;
                 for (int i = t + T_MARK.length; i < end; i++) {
@@ -359,19 +366,24 @@ final class LeanSubscribers implements AutoCloseable {
 
     /** Index of {@code needle} in {@code buf[start, end)}, or -1. */
     static int indexOf(ByteBuf buf, int start, int end, byte[] needle) {
-        byte first = needle[0];
-        outer:
         for (int i = start; i <= end - needle.length; i++) {
-            if (buf.getByte(i) != first) {
-                continue;
+            if (regionMatches(buf, i, end, needle)) {
+                return i;
             }
-            for (int j = 1; j < needle.length; j++) {
-                if (buf.getByte(i + j) != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
         }
         return -1;
+    }
+
+    /** Whether {@code needle} is at {@code at}, wholly before {@code end}. */
+    static boolean regionMatches(ByteBuf buf, int at, int end, byte[] needle) {
+        if (at + needle.length > end) {
+            return false;
+        }
+        for (int j = 0; j < needle.length; j++) {
+            if (buf.getByte(at + j) != needle[j]) {
+                return false;
+            }
+        }
+        return true;
     }
 }
