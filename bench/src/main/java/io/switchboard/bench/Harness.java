@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * generator kept its CPU more than 80% busy is flagged invalid: it measured the client, not the server.
  *
  * <p>Usage (after {@code ./mvnw -q package -DskipTests}): {@code benchmarks/run [--smoke] [--repeats N]
- * [--duration 10s] [--out DIR] [--only fanout|echo|idle]}.
+ * [--duration 10s] [--out DIR] [--only WORKLOAD-PREFIX] [--target switchboard|naive]}.
  */
 public final class Harness {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -60,6 +60,8 @@ public final class Harness {
     private static final String BENCH_WARMUP = "2s";
     private final boolean pin;
     private final List<Workload> workloads;
+    /** The servers to run; both unless {@code --target} names one. */
+    private List<Target> targets = List.of(Target.values());
 
     Harness(Path root, Path out, int repeats, String duration, String warmup, List<Workload> workloads) {
         this.root = root;
@@ -94,6 +96,7 @@ public final class Harness {
         String duration = null;
         Path out = null;
         String only = null;
+        List<Target> targets = List.of(Target.values());
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--smoke" -> smoke = true;
@@ -101,8 +104,9 @@ public final class Harness {
                 case "--duration" -> duration = args[++i];
                 case "--out" -> out = Path.of(args[++i]);
                 case "--only" -> only = args[++i];
+                case "--target" -> targets = List.of(Target.valueOf(args[++i].toUpperCase(Locale.ROOT)));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (use --smoke, --repeats N, --duration 10s, --out DIR, --only PREFIX)");
+                        + " (use --smoke, --repeats N, --duration 10s, --out DIR, --only PREFIX, --target switchboard|naive)");
             }
         }
         Path root = Path.of(System.getProperty("switchboard.root", ".")).toAbsolutePath().normalize();
@@ -115,8 +119,10 @@ public final class Harness {
             out = root.resolve("benchmarks/results/"
                     + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
-        int exit = new Harness(root, out, smoke ? 1 : repeats, duration != null ? duration : smoke ? "2s" : "10s",
-                smoke ? "1s" : "10s", suite).run();
+        Harness harness = new Harness(root, out, smoke ? 1 : repeats, duration != null ? duration : smoke ? "2s" : "10s",
+                smoke ? "1s" : "10s", suite);
+        harness.targets = targets;
+        int exit = harness.run();
         System.exit(exit);
     }
 
@@ -129,10 +135,10 @@ public final class Harness {
                 : " (taskset or a second CPU missing: runs are NOT pinned)"));
         Map<String, Map<Target, List<JsonNode>>> results = new LinkedHashMap<>();
         int failures = 0;
-        int total = workloads.size() * Target.values().length * repeats;
+        int total = workloads.size() * targets.size() * repeats;
         int done = 0;
         for (Workload w : workloads) {
-            for (Target t : Target.values()) {
+            for (Target t : targets) {
                 for (int r = 1; r <= repeats; r++) {
                     done++;
                     log(String.format(Locale.ROOT, "[%d/%d] %s on %s, run %d", done, total, w.name(),
@@ -195,8 +201,8 @@ public final class Harness {
                 result.put("cpu1Busy", busy[1]);
                 result.put("clientBound", busy[1] > CLIENT_BOUND_BUSY);
             }
-            log(String.format(Locale.ROOT, "  delivered %d (%.0f/s), p99 %d us, server CPU %.2f us/delivery%s",
-                    delivered, parsed.path("deliveredPerSecond").asDouble(),
+            log(String.format(Locale.ROOT, "  received %.0f/s, delivered %d (%.0f/s), p99 %d us, server CPU %.2f us/delivery%s",
+                    Report.throughput(parsed), delivered, parsed.path("deliveredPerSecond").asDouble(),
                     parsed.path("latencyMicros").path("p99").asLong(), result.path("serverCpuMicrosPerDelivery").asDouble(),
                     result.path("clientBound").asBoolean() ? "  [client-bound: invalid]" : ""));
             return result;

@@ -25,7 +25,15 @@ class HarnessSmokeIT {
                 assertThat(run.path("delivered").asLong()).as("%s on %s delivered", workload, target).isPositive();
                 assertThat(run.path("delivered").asLong()).isEqualTo(run.path("expected").asLong());
                 assertThat(run.path("latencyMicros").path("p50").asDouble()).isPositive();
+                assertThat(run.path("cpuWindowSeconds").asDouble()).as("CPU accounted over the measured window")
+                        .isBetween(1.5, 8.0);
             }
+        }
+        for (String target : new String[] {"SWITCHBOARD", "NAIVE"}) {
+            // 50 subscribers x 50 msg/s, received while sending: about 2,500/s.
+            JsonNode fanout = results.path("fanout-50@50").path(target).path(0);
+            assertThat(fanout.has("receivedPerSecond")).isTrue();
+            assertThat(Report.throughput(fanout)).as("%s received/s", target).isBetween(2000.0, 3000.0);
         }
         assertThat(Files.readString(out.resolve("results.md"))).contains("| fanout-50@50 | switchboard |",
                 "| fanout-50@50 | naive |");

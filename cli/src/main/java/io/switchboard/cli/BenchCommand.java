@@ -82,8 +82,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--allow-remote", description = "Allow a target that is not a loopback address (only load servers you own).")
     private boolean allowRemote;
 
-    @Option(names = "--receiver", defaultValue = "lean", description = "fanout subscribers: lean (raw frames, the "
-            + "load generator's fast path) or client (the full Java client). Default ${DEFAULT-VALUE}.")
+    @Option(names = "--receiver", defaultValue = "lean", description = "fanout subscribers and idle connections: lean "
+            + "(raw frames, the load generator's fast path) or client (the full Java client). Default ${DEFAULT-VALUE}.")
     private String receiver;
 
     @Option(names = "--no-progress", description = "Do not print the live progress line.")
@@ -155,7 +155,8 @@ final class BenchCommand implements Callable<Integer> {
         if (!receiver.equals("lean") && !receiver.equals("client")) {
             throw usage("--receiver must be lean or client, got '" + receiver + "'");
         }
-        if (receiver.equals("lean") && scenario.equals("fanout") && !uri.getScheme().equalsIgnoreCase("ws")) {
+        if (receiver.equals("lean") && (scenario.equals("fanout") || scenario.equals("idle"))
+                && !uri.getScheme().equalsIgnoreCase("ws")) {
             throw usage("--receiver lean speaks ws:// only; use --receiver client for " + uri.getScheme() + "://");
         }
         URI publishUri = publishUrl == null ? null : parseUrl("--publish-url", publishUrl);

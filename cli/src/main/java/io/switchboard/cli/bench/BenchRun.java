@@ -57,6 +57,14 @@ final class BenchRun implements AutoCloseable {
     final long startNanos = System.nanoTime();
     /** Messages intended before this instant belong to the warmup: sent, but never counted or recorded. */
     volatile long measureFromNanos = Long.MIN_VALUE;
+    /** When sending stops; {@link #windowArrivals} counts up to here. */
+    volatile long measureToNanos = Long.MAX_VALUE;
+    /**
+     * Bench messages received between {@link #measureFromNanos} and {@link #measureToNanos}, whenever they
+     * were sent (lean receivers only): the rate a saturated server sustains, which {@code delivered} (the
+     * measured messages that arrived at all) does not show when a backlog of warmup messages is ahead of them.
+     */
+    final LongAdder windowArrivals = new LongAdder();
 
     BenchRun(BenchOptions options, PrintStream err) {
         this.options = options;
@@ -145,18 +153,20 @@ final class BenchRun implements AutoCloseable {
     }
 
     /**
-     * Opens {@code n} lean subscribers, subscriber {@code i} in room {@code rooms.apply(i)}, at most
-     * {@link #CONNECT_CONCURRENCY} connecting at a time. Failures count as errors; {@code onJoined}
-     * runs for each subscriber that got {@code room_joined}. Returns when every attempt ended.
+     * Opens {@code n} lean subscribers, subscriber {@code i} in room {@code rooms.apply(i)} (none when
+     * null), at most {@link #CONNECT_CONCURRENCY} connecting at a time. Failures count as errors;
+     * {@code onJoined} runs for each subscriber that got {@code room_joined} (or its upgrade, without a
+     * room), after its setup latency was recorded when asked.
      */
-    List<CompletableFuture<Void>> openLean(int n, IntFunction<String> rooms, IntConsumer onJoined)
-            throws InterruptedException {
+    List<CompletableFuture<Void>> openLean(int n, IntFunction<String> rooms, IntConsumer onJoined,
+                                           boolean recordSetupLatency) throws InterruptedException {
         LeanSubscribers subscribers = leanSubscribers();
         Semaphore inFlight = new Semaphore(CONNECT_CONCURRENCY);
         List<CompletableFuture<Void>> all = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             inFlight.acquire();
             int index = i;
+            long start = System.nanoTime();
             InetAddress local = options.localAddresses().isEmpty() ? null
                     : options.localAddresses().get(Math.floorMod(nextAddress.getAndIncrement(), options.localAddresses().size()));
             all.add(subscribers.open(options.url(), "bench-" + nextUser.incrementAndGet(), local, rooms.apply(i))
@@ -165,6 +175,9 @@ final class BenchRun implements AutoCloseable {
                         if (error != null) {
                             errors.increment();
                         } else {
+                            if (recordSetupLatency) {
+                                record(start);
+                            }
                             onJoined.accept(index);
                         }
                     }));

@@ -55,6 +55,9 @@ final class LeanSubscribers implements AutoCloseable {
     private static final int OP_CLOSE = 0x8;
     private static final int OP_PING = 0x9;
     private static final int OP_PONG = 0xA;
+    private static final int NOT_BENCH = 0;
+    private static final int UNCOUNTED = 1;
+    private static final int COUNTED = 2;
 
     private final BenchRun run;
     private final EventLoopGroup group;
@@ -73,8 +76,9 @@ final class LeanSubscribers implements AutoCloseable {
     }
 
     /**
-     * Connects as {@code user}, upgrades and joins {@code room}. The future completes when
-     * {@code room_joined} arrives, and fails on a refused upgrade, an error reply or a drop.
+     * Connects as {@code user}, upgrades and joins {@code room} (none when null). The future completes
+     * when {@code room_joined} arrives (without a room: on the upgrade), and fails on a refused upgrade,
+     * an error reply or a drop.
      */
     CompletableFuture<Void> open(URI url, String user, InetAddress localAddress, String room) {
         if (!"ws".equalsIgnoreCase(url.getScheme())) {
@@ -221,13 +225,20 @@ final class LeanSubscribers implements AutoCloseable {
             }
             buf.readerIndex(end);
             upgraded = true;
-            sendText(ctx, "{\"type\":\"join_room\",\"room\":\"" + room + "\"}");
+            if (room == null) {
+                joined.complete(null);
+            } else {
+                sendText(ctx, "{\"type\":\"join_room\",\"room\":\"" + room + "\"}");
+            }
             return true;
         }
 
         /** Reads every complete frame in {@code buf}, leaving the reader index at the first incomplete one. */
         private void readFrames(ChannelHandlerContext ctx, ByteBuf buf) {
             int delivered = 0;
+            int arrived = 0;
+            long now = System.nanoTime();
+            boolean inWindow = now >= run.measureFromNanos && now < run.measureToNanos;
             while (buf.readableBytes() >= 2) {
                 int at = buf.readerIndex();
                 int b0 = buf.getUnsignedByte(at);
@@ -261,7 +272,11 @@ final class LeanSubscribers implements AutoCloseable {
                 int end = start + (int) length;
                 buf.readerIndex(end);
                 switch (b0 & 0x0f) {
-                    case OP_TEXT -> delivered += onText(buf, start, end);
+                    case OP_TEXT -> {
+                        int seen = onText(buf, start, end);
+                        arrived += seen == NOT_BENCH ? 0 : 1;
+                        delivered += seen == COUNTED ? 1 : 0;
+                    }
                     case OP_PING -> sendControl(ctx, OP_PONG, buf, start, end);
                     case OP_CLOSE -> {
                         // counted as a drop by channelInactive
@@ -276,9 +291,15 @@ final class LeanSubscribers implements AutoCloseable {
             if (delivered > 0) {
                 run.delivered.add(delivered);
             }
+            if (arrived > 0 && inWindow) {
+                run.windowArrivals.add(arrived);
+            }
         }
 
-        /** Records a bench message's latency; returns 1 when the frame was a counted delivery. */
+        /**
+         * Records a bench message's latency. Returns {@link #COUNTED} for a measured bench message,
+         * {@link #UNCOUNTED} for one sent during the warmup, {@link #NOT_BENCH} for anything else.
+         */
         private int onText(ByteBuf buf, int start, int end) {
             int t = tHint >= 0 && regionMatches(buf, start + tHint, end, T_MARK) ? start + tHint
                     : indexOf(buf, start, end, T_MARK);
@@ -294,11 +315,14 @@ final class LeanSubscribers implements AutoCloseable {
                     value = value * 10 + c;
                     digits++;
                 }
-                if (digits > 0 && run.counts(value)) {
-                    run.record(value);
-                    return 1;
+                if (digits == 0) {
+                    return NOT_BENCH;
                 }
-                return 0;
+                if (run.counts(value)) {
+                    run.record(value);
+                    return COUNTED;
+                }
+                return UNCOUNTED;
             }
             if (!joined.isDone() && indexOf(buf, start, end, JOINED_MARK) >= 0) {
                 joined.complete(null);
@@ -309,7 +333,7 @@ final class LeanSubscribers implements AutoCloseable {
                             buf.toString(start, end - start, StandardCharsets.UTF_8)));
                 }
             }
-            return 0;
+            return NOT_BENCH;
         }
 
         private void sendText(ChannelHandlerContext ctx, String text) {

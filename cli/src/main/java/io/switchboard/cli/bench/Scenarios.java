@@ -187,7 +187,7 @@ public final class Scenarios {
             LeanSubscribers leanSubs = lean;
             alive = () -> run.alive() + leanSubs.alive();
             joins.addAll(run.openLean(o.connections(), i -> roomNames[i % rooms],
-                    i -> subscribersIn.incrementAndGet(i % rooms)));
+                    i -> subscribersIn.incrementAndGet(i % rooms), false));
         } else {
             List<SwitchboardClient> subs = run.openAll(o.connections(), i -> base, false);
             for (int i = 0; i < subs.size(); i++) {
@@ -223,7 +223,8 @@ public final class Scenarios {
         run.startProgress(alive);
         long start = System.nanoTime();
         run.measureFromNanos = start + o.warmup().toNanos();
-        run.paced(o.rate(), start, run.measureFromNanos + o.duration().toNanos(), (seq, due) -> {
+        run.measureToNanos = run.measureFromNanos + o.duration().toNanos();
+        run.paced(o.rate(), start, run.measureToNanos, (seq, due) -> {
             int p = (int) (seq % pubs.size());
             int r = p % rooms;
             boolean counted = run.counts(due);
@@ -248,6 +249,9 @@ public final class Scenarios {
         Histogram h = run.finish();
         extra.put("subscribers", subscribed);
         extra.put("receiver", o.receiver());
+        if (lean != null) {
+            extra.put("receivedPerSecond", BenchResult.round(run.windowArrivals.sum() / (o.duration().toNanos() / 1e9)));
+        }
         extra.put("publishersConnected", pubs.size());
         return BenchResult.of(o, run.sent.sum(), run.expected.sum(), run.delivered.sum(), run.errors.sum(), seconds, h,
                 extra);
@@ -260,17 +264,31 @@ public final class Scenarios {
         Map<String, Object> before = health(o.url());
         Measuring measuring = new Measuring();
         ClientListener base = errorCounter(run, measuring);
-        run.startProgress(run::alive);
-        List<SwitchboardClient> conns = run.openAll(o.connections(), i -> base, true);
+        String id = runId();
+        LeanSubscribers lean = null;
+        LongSupplier alive = run::alive;
+        if (o.receiver().equals("lean")) {
+            lean = run.leanSubscribers();
+            LeanSubscribers leanConns = lean;
+            alive = () -> run.alive() + leanConns.alive();
+            run.startProgress(alive);
+            awaitQuietly(run.openLean(o.connections(), i -> o.rooms() > 0 ? "bench-idle-" + id + "-" + (i % o.rooms()) : null,
+                    i -> { }, true));
+        } else {
+            run.startProgress(alive);
+            List<SwitchboardClient> conns = run.openAll(o.connections(), i -> base, true);
+            if (o.rooms() > 0) {
+                List<CompletableFuture<RoomJoined>> joins = new ArrayList<>();
+                for (int i = 0; i < conns.size(); i++) {
+                    joins.add(conns.get(i).join("bench-idle-" + id + "-" + (i % o.rooms())));
+                }
+                awaitQuietly(joins);
+            }
+        }
         run.sent.add(o.connections());
         run.expected.add(o.connections());
-        if (o.rooms() > 0) {
-            List<CompletableFuture<RoomJoined>> joins = new ArrayList<>();
-            String id = runId();
-            for (int i = 0; i < conns.size(); i++) {
-                joins.add(conns.get(i).join("bench-idle-" + id + "-" + (i % o.rooms())));
-            }
-            awaitQuietly(joins);
+        if (lean != null) {
+            lean.measuring = true;
         }
         measuring.on = true;
         // The hold starts once every connection is open: --duration is time spent idle, not connecting.
@@ -289,22 +307,28 @@ public final class Scenarios {
         if (after == null) {
             after = health(o.url());
         }
-        long alive = run.alive();
-        run.delivered.add(alive);
+        long held = alive.getAsLong();
+        run.delivered.add(held);
         measuring.on = false;
+        if (lean != null) {
+            lean.measuring = false;
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
         Histogram h = run.finish();
         Map<String, Object> server = new LinkedHashMap<>();
         server.put("before", before);
         server.put("during", after);
-        Object heapPerConnection = perConnection(before, after, alive);
+        Object heapPerConnection = perConnection(before, after, held);
         if (heapPerConnection != null) {
             server.put("memoryPerConnectionBytes", heapPerConnection);
         }
         Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("connectionsHeld", alive);
+        extra.put("connectionsHeld", held);
+        extra.put("receiver", o.receiver());
         extra.put("server", server);
-        extra.put("latencyMeasuredFrom", "connect start to welcome (connection setup latency)");
+        extra.put("latencyMeasuredFrom", o.receiver().equals("lean")
+                ? "connect start to the upgrade response, or to room_joined with --rooms (setup latency)"
+                : "connect start to welcome (connection setup latency)");
         return BenchResult.of(o, run.sent.sum(), run.expected.sum(), run.delivered.sum(), run.errors.sum(), seconds, h,
                 extra);
     }
