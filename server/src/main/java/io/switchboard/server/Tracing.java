@@ -82,6 +82,9 @@ final class Tracing implements AutoCloseable {
         spanNames.put("binary", PROCESS_SPAN_PREFIX + "binary");
     }
 
+    /** How long one OTLP export may take; shutdown waits for one more. */
+    private static final long EXPORT_TIMEOUT_SECONDS = 5;
+
     /**
      * Tracing for a server: on {@code injected} when given (tests), else an OTLP/HTTP exporter when
      * {@code tracing.endpoint} is set, else null (off).
@@ -95,10 +98,12 @@ final class Tracing implements AutoCloseable {
         }
         SdkTracerProvider provider = SdkTracerProvider.builder()
                 .setResource(Resource.getDefault().merge(Resource.create(
-                        Attributes.of(AttributeKey.stringKey("service.name"), config.serviceName()))))
+                        Attributes.of(AttributeKey.stringKey("service.name"), config.serviceName(),
+                                AttributeKey.stringKey("service.version"), SwitchboardServer.version()))))
                 .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(config.samplePercent() / 100.0)))
                 .addSpanProcessor(BatchSpanProcessor.builder(
-                        OtlpHttpSpanExporter.builder().setEndpoint(config.endpoint()).build()).build())
+                        OtlpHttpSpanExporter.builder().setEndpoint(config.endpoint())
+                                .setTimeout(EXPORT_TIMEOUT_SECONDS, TimeUnit.SECONDS).build()).build())
                 .build();
         OpenTelemetry otel = OpenTelemetrySdk.builder().setTracerProvider(provider).build();
         return new Tracing(otel, provider);
@@ -134,7 +139,8 @@ final class Tracing implements AutoCloseable {
     @Override
     public void close() {
         if (owned != null) {
-            owned.shutdown().join(5, TimeUnit.SECONDS);
+            // One export's worth: the last batch gets its full timeout before shutdown gives up on it.
+            owned.shutdown().join(EXPORT_TIMEOUT_SECONDS + 1, TimeUnit.SECONDS);
         }
     }
 

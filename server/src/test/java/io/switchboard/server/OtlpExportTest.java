@@ -109,7 +109,8 @@ class OtlpExportTest {
             for (ResourceSpans rs : ExportTraceServiceRequest.parseFrom(export.body()).getResourceSpansList()) {
                 assertThat(rs.getResource().getAttributesList())
                         .extracting(KeyValue::getKey, kv -> kv.getValue().getStringValue())
-                        .contains(tuple("service.name", SERVICE_NAME));
+                        .contains(tuple("service.name", SERVICE_NAME),
+                                tuple("service.version", SwitchboardServer.version()));
                 for (ScopeSpans ss : rs.getScopeSpansList()) {
                     spans.addAll(ss.getSpansList());
                 }
