@@ -104,9 +104,13 @@ public final class Harness {
                 case "--duration" -> duration = args[++i];
                 case "--out" -> out = Path.of(args[++i]);
                 case "--only" -> only = args[++i];
+                case "--report" -> {
+                    rerender(Path.of(args[++i]));
+                    return;
+                }
                 case "--target" -> targets = List.of(Target.valueOf(args[++i].toUpperCase(Locale.ROOT)));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (use --smoke, --repeats N, --duration 10s, --out DIR, --only PREFIX, --target switchboard|naive)");
+                        + " (use --smoke, --repeats N, --duration 10s, --out DIR, --only PREFIX, --target switchboard|naive, --report DIR)");
             }
         }
         Path root = Path.of(System.getProperty("switchboard.root", ".")).toAbsolutePath().normalize();
@@ -124,6 +128,31 @@ public final class Harness {
         harness.targets = targets;
         int exit = harness.run();
         System.exit(exit);
+    }
+
+    /** Writes {@code results.md} and the chart again from a run's {@code results.json} (after a report change). */
+    static void rerender(Path dir) throws IOException {
+        JsonNode json = JSON.readTree(dir.resolve("results.json").toFile());
+        Map<String, Map<Target, List<JsonNode>>> results = new LinkedHashMap<>();
+        List<Workload> all = new ArrayList<>(fullSuite());
+        all.addAll(smokeSuite());
+        int repeats = 0;
+        String duration = "?";
+        for (var w : (Iterable<Map.Entry<String, JsonNode>>) json::fields) {
+            for (var t : (Iterable<Map.Entry<String, JsonNode>>) w.getValue()::fields) {
+                List<JsonNode> runs = new ArrayList<>();
+                t.getValue().forEach(runs::add);
+                repeats = Math.max(repeats, runs.size());
+                duration = runs.isEmpty() ? duration : (int) runs.get(0).path("durationSeconds").asDouble() + "s";
+                results.computeIfAbsent(w.getKey(), k -> new LinkedHashMap<>()).put(Target.valueOf(t.getKey()), runs);
+            }
+        }
+        List<Workload> present = all.stream().filter(w -> results.containsKey(w.name())).distinct().toList();
+        boolean pinned = results.values().stream().flatMap(m -> m.values().stream()).flatMap(List::stream)
+                .anyMatch(r -> r.has("cpu1Busy"));
+        Files.writeString(dir.resolve("results.md"), Report.markdown(results, repeats, pinned, duration));
+        Files.writeString(dir.resolve("fanout-rate.svg"), Report.chart(present, results));
+        log("rewrote " + dir.resolve("results.md"));
     }
 
     /** Runs everything and writes the reports; returns 0 when every run produced a result. */
@@ -203,7 +232,7 @@ public final class Harness {
             }
             log(String.format(Locale.ROOT, "  received %.0f/s, delivered %d (%.0f/s), p99 %d us, server CPU %.2f us/delivery%s",
                     Report.throughput(parsed), delivered, parsed.path("deliveredPerSecond").asDouble(),
-                    parsed.path("latencyMicros").path("p99").asLong(), result.path("serverCpuMicrosPerDelivery").asDouble(),
+                    parsed.path("latencyMicros").path("p99").asLong(), Report.serverCpuMicrosPerDelivery(result),
                     result.path("clientBound").asBoolean() ? "  [client-bound: invalid]" : ""));
             return result;
         } finally {

@@ -22,7 +22,9 @@ public record BenchResult(Map<String, Object> fields) {
         f.put("publishers", o.publishers());
         f.put("rate", o.rate());
         f.put("sizeBytes", o.sizeBytes());
-        f.put("durationSeconds", round(seconds));
+        f.put("durationSeconds", round(o.duration().toMillis() / 1000.0));
+        // What deliveredPerSecond divides by: the measured time plus the wait for late deliveries.
+        f.put("deliveredOverSeconds", round(seconds));
         f.put("warmupSeconds", round(o.warmup().toMillis() / 1000.0));
         f.put("sent", sent);
         f.put("expected", expected);
