@@ -48,6 +48,21 @@ class BenchCommandTest {
         return new Result(code, captured.toString(StandardCharsets.UTF_8));
     }
 
+    /** Runs the command line and expects exit code 2 with {@code message} on stderr. */
+    private static void assertUsageError(String message, String... args) throws Exception {
+        PrintStream originalErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        Result result;
+        try {
+            result = run(args);
+        } finally {
+            System.setErr(originalErr);
+        }
+        assertThat(result.code()).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains(message);
+    }
+
     record Result(int code, String out) {
         JsonNode json() throws Exception {
             return new JsonCodec().mapper().readTree(out);
@@ -137,17 +152,8 @@ class BenchCommandTest {
 
     @Test
     void refusesAnUnknownReceiver() throws Exception {
-        PrintStream originalErr = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        Result result;
-        try {
-            result = run("bench", "fanout", "--url", url(), "--receiver", "fast", "--duration", "1s");
-        } finally {
-            System.setErr(originalErr);
-        }
-        assertThat(result.code()).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--receiver must be lean or client, got 'fast'");
+        assertUsageError("--receiver must be lean or client, got 'fast'",
+                "bench", "fanout", "--url", url(), "--receiver", "fast", "--duration", "1s");
     }
 
     @Test
@@ -175,18 +181,9 @@ class BenchCommandTest {
 
     @Test
     void refusesANonLoopbackTargetWithoutAllowRemote() throws Exception {
-        PrintStream originalErr = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        Result result;
-        try {
-            result = run("bench", "echo", "--url", "ws://10.11.12.13:8080/ws", "--duration", "1s");
-        } finally {
-            System.setErr(originalErr);
-        }
-        assertThat(result.code()).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains(
-                "refusing to load 10.11.12.13 (10.11.12.13): not a loopback address; pass --allow-remote to load a server you own");
+        assertUsageError(
+                "refusing to load 10.11.12.13 (10.11.12.13): not a loopback address; pass --allow-remote to load a server you own",
+                "bench", "echo", "--url", "ws://10.11.12.13:8080/ws", "--duration", "1s");
     }
 
     @Test
