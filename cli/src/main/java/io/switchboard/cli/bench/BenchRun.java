@@ -308,8 +308,12 @@ final class BenchRun implements AutoCloseable {
         clients.remove(c);
     }
 
+    /** Connections open now: clients and lean connections alike. */
     long alive() {
-        long n = 0;
+        long n;
+        synchronized (this) {
+            n = lean == null ? 0 : lean.alive();
+        }
         synchronized (clients) {
             for (SwitchboardClient c : clients) {
                 if (c.state() == io.switchboard.client.ConnectionState.CONNECTED) {

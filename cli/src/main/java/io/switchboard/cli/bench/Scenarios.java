@@ -25,7 +25,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.function.LongSupplier;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -181,11 +180,8 @@ public final class Scenarios {
         AtomicIntegerArray subscribersIn = new AtomicIntegerArray(rooms);
         List<CompletableFuture<?>> joins = new ArrayList<>();
         LeanSubscribers lean = null;
-        LongSupplier alive = run::alive;
         if (o.receiver().equals("lean")) {
             lean = run.leanSubscribers();
-            LeanSubscribers leanSubs = lean;
-            alive = () -> run.alive() + leanSubs.alive();
             joins.addAll(run.openLean(o.connections(), i -> roomNames[i % rooms],
                     i -> subscribersIn.incrementAndGet(i % rooms), false));
         } else {
@@ -220,7 +216,7 @@ public final class Scenarios {
         if (lean != null) {
             lean.measuring = true;
         }
-        run.startProgress(alive);
+        run.startProgress(run::alive);
         long start = System.nanoTime();
         run.measureFromNanos = start + o.warmup().toNanos();
         run.measureToNanos = run.measureFromNanos + o.duration().toNanos();
@@ -266,16 +262,12 @@ public final class Scenarios {
         ClientListener base = errorCounter(run, measuring);
         String id = runId();
         LeanSubscribers lean = null;
-        LongSupplier alive = run::alive;
+        run.startProgress(run::alive);
         if (o.receiver().equals("lean")) {
             lean = run.leanSubscribers();
-            LeanSubscribers leanConns = lean;
-            alive = () -> run.alive() + leanConns.alive();
-            run.startProgress(alive);
             awaitQuietly(run.openLean(o.connections(), i -> o.rooms() > 0 ? "bench-idle-" + id + "-" + (i % o.rooms()) : null,
                     i -> { }, true));
         } else {
-            run.startProgress(alive);
             List<SwitchboardClient> conns = run.openAll(o.connections(), i -> base, true);
             if (o.rooms() > 0) {
                 List<CompletableFuture<RoomJoined>> joins = new ArrayList<>();
@@ -307,7 +299,7 @@ public final class Scenarios {
         if (after == null) {
             after = health(o.url());
         }
-        long held = alive.getAsLong();
+        long held = run.alive();
         run.delivered.add(held);
         measuring.on = false;
         if (lean != null) {
