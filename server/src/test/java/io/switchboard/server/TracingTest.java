@@ -15,8 +15,6 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,28 +42,6 @@ class TracingTest {
         provider.close();
     }
 
-    /** A raw JDK WebSocket that sends extra upgrade headers and collects text messages. */
-    private static WebSocket connect(int port, String query, LinkedBlockingQueue<String> received, String... headers) {
-        WebSocket.Builder b = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
-        for (int i = 0; i < headers.length; i += 2) {
-            b.header(headers[i], headers[i + 1]);
-        }
-        return b.buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws" + query), new WebSocket.Listener() {
-            private final StringBuilder text = new StringBuilder();
-
-            @Override
-            public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-                text.append(data);
-                if (last) {
-                    received.add(text.toString());
-                    text.setLength(0);
-                }
-                ws.request(1);
-                return null;
-            }
-        }).join();
-    }
-
     private SpanData awaitSpan(String name) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (System.nanoTime() < deadline) {
@@ -79,18 +55,11 @@ class TracingTest {
         throw new AssertionError("no span " + name + " in " + spans.getFinishedSpanItems());
     }
 
-    private static String next(LinkedBlockingQueue<String> q) throws InterruptedException {
-        String m = q.poll(5, TimeUnit.SECONDS);
-        assertThat(m).as("a message").isNotNull();
-        return m;
-    }
-
     @Test
     void theUpgradeSpanContinuesTheTraceOfTheTraceparentHeader() throws Exception {
-        LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
-        WebSocket ws = connect(server.port(), "?id=alice&token=secret-token-value", received,
+        WsClient alice = WsClient.connectWithQuery(server.port(), "?id=alice&token=secret-token-value",
                 "traceparent", "00-" + TRACE_ID + "-" + PARENT_SPAN_ID + "-01");
-        assertThat(next(received)).contains("\"welcome\"");
+        alice.next("welcome");
 
         SpanData upgrade = awaitSpan(Tracing.UPGRADE_SPAN_NAME);
         assertThat(upgrade.getTraceId()).isEqualTo(TRACE_ID);
@@ -98,28 +67,26 @@ class TracingTest {
         assertThat(upgrade.getKind()).isEqualTo(SpanKind.SERVER);
         assertThat(upgrade.getAttributes().asMap().toString()).doesNotContain("secret-token-value");
 
-        ws.sendText("{\"type\":\"ping\",\"id\":1}", true).join();
-        assertThat(next(received)).contains("\"pong\"");
+        alice.send("{\"type\":\"ping\",\"id\":1}");
+        alice.next("pong");
         SpanData ping = awaitSpan("websocket.process_ping");
         assertThat(ping.getTraceId()).isEqualTo(TRACE_ID);
         assertThat(ping.getParentSpanId()).isEqualTo(upgrade.getSpanId());
         assertThat(ping.getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
 
-        ws.sendText("{\"type\":\"leave_room\",\"room\":\"nope\"}", true).join();
-        assertThat(next(received)).contains("not_in_room");
+        alice.send("{\"type\":\"leave_room\",\"room\":\"nope\"}");
+        assertThat(alice.next("error").path("code").asText()).isEqualTo("not_in_room");
         SpanData leave = awaitSpan("websocket.process_leave_room");
         assertThat(leave.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
-        ws.abort();
+        alice.close();
     }
 
     @Test
     void anUpgradeWithoutTraceparentStartsANewTraceAndARefusalIsAnErrorSpan() throws Exception {
-        LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
-        WebSocket ws = connect(server.port(), "?id=bob", received);
-        assertThat(next(received)).contains("\"welcome\"");
+        WsClient bob = WsClient.welcomed(server.port(), "bob");
         SpanData upgrade = awaitSpan(Tracing.UPGRADE_SPAN_NAME);
         assertThat(upgrade.getParentSpanContext().isValid()).isFalse();
-        ws.abort();
+        bob.close();
 
         spans.reset();
         CompletableFuture<WebSocket> refused = HttpClient.newHttpClient().newWebSocketBuilder()

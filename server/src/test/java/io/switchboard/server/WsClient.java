@@ -54,7 +54,12 @@ final class WsClient implements AutoCloseable {
 
     /** Connects with extra upgrade request headers, given as name, value pairs (e.g. a {@code traceparent}). */
     static WsClient connectWithHeaders(int port, String user, String... headers) {
-        return new WsClient(URI.create("ws://127.0.0.1:" + port + "/ws?id=" + user), true, headers);
+        return connectWithQuery(port, "?id=" + user, headers);
+    }
+
+    /** Connects to {@code /ws} plus {@code query} (e.g. {@code "?id=a&token=t"}), with extra upgrade headers. */
+    static WsClient connectWithQuery(int port, String query, String... headers) {
+        return new WsClient(URI.create("ws://127.0.0.1:" + port + "/ws" + query), true, headers);
     }
 
     static WsClient connectNotReading(int port, String user) {
