@@ -46,8 +46,17 @@ public final class Harness {
         }
     }
 
-    /** The servers under test. */
-    enum Target { SWITCHBOARD, NAIVE }
+    /**
+     * The servers under test. {@code TCP_FLOOR} ({@link TcpEchoServer}) runs the echo workloads only,
+     * over raw TCP with the same closed-loop client: the floor a WebSocket echo is compared with.
+     */
+    enum Target {
+        SWITCHBOARD, NAIVE, TCP_FLOOR;
+
+        boolean runs(Workload w) {
+            return this != TCP_FLOOR || w.scenario().equals("echo");
+        }
+    }
 
     private final Path root;
     private final Path out;
@@ -80,14 +89,15 @@ public final class Harness {
             w.add(new Workload("fanout-1k@" + rate, "fanout", 1000, 1, 1, rate, 100, true));
         }
         w.add(new Workload("fanout-10k@100", "fanout", 10_000, 1, 1, 100, 100, false));
-        w.add(new Workload("echo-1", "echo", 1, 1, 1, 5_000, 100, false));
-        w.add(new Workload("echo-100", "echo", 100, 1, 1, 150_000, 100, false));
+        // Closed loop (rate 0): each connection keeps one echo in flight.
+        w.add(new Workload("echo-1", "echo", 1, 1, 1, 0, 100, false));
+        w.add(new Workload("echo-100", "echo", 100, 1, 1, 0, 100, false));
         return w;
     }
 
     static List<Workload> smokeSuite() {
         return List.of(new Workload("fanout-50@50", "fanout", 50, 1, 1, 50, 100, true),
-                new Workload("echo-1", "echo", 1, 1, 1, 200, 100, false));
+                new Workload("echo-1", "echo", 1, 1, 1, 0, 100, false));
     }
 
     public static void main(String[] args) throws Exception {
@@ -110,7 +120,7 @@ public final class Harness {
                 }
                 case "--target" -> targets = List.of(Target.valueOf(args[++i].toUpperCase(Locale.ROOT)));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (use --smoke, --repeats N, --duration 10s, --out DIR, --only PREFIX, --target switchboard|naive, --report DIR)");
+                        + " (use --smoke, --repeats N, --duration 10s, --out DIR, --only PREFIX, --target switchboard|naive|tcp_floor, --report DIR)");
             }
         }
         Path root = Path.of(System.getProperty("switchboard.root", ".")).toAbsolutePath().normalize();
@@ -164,10 +174,16 @@ public final class Harness {
                 : " (taskset or a second CPU missing: runs are NOT pinned)"));
         Map<String, Map<Target, List<JsonNode>>> results = new LinkedHashMap<>();
         int failures = 0;
-        int total = workloads.size() * targets.size() * repeats;
+        int total = 0;
+        for (Workload w : workloads) {
+            total += (int) targets.stream().filter(t -> t.runs(w)).count() * repeats;
+        }
         int done = 0;
         for (Workload w : workloads) {
             for (Target t : targets) {
+                if (!t.runs(w)) {
+                    continue;
+                }
                 for (int r = 1; r <= repeats; r++) {
                     done++;
                     log(String.format(Locale.ROOT, "[%d/%d] %s on %s, run %d", done, total, w.name(),
@@ -196,7 +212,7 @@ public final class Harness {
         try {
             awaitListening(port, server);
             // A discarded warm-up run first, so JIT compilation and start-up stay out of the server CPU count.
-            if (bench(w, port, warmup, "0s") == null) {
+            if (bench(w, target, port, warmup, "0s") == null) {
                 log("  warm-up run failed");
                 return null;
             }
@@ -205,7 +221,7 @@ public final class Harness {
             JsonNode parsed;
             try {
                 // The bench is a new JVM: its own first seconds (JIT) are sent but not measured.
-                parsed = bench(w, port, duration, benchWarmup);
+                parsed = bench(w, target, port, duration, benchWarmup);
             } finally {
                 sampler.stop();
             }
@@ -244,11 +260,12 @@ public final class Harness {
     }
 
     /** Runs {@code switchboard bench} pinned to CPU 1; its JSON result, or null when it failed. */
-    private JsonNode bench(Workload w, int port, String length, String benchWarmup) throws Exception {
+    private JsonNode bench(Workload w, Target target, int port, String length, String benchWarmup) throws Exception {
         List<String> cmd = new ArrayList<>(pinned(1));
         cmd.addAll(List.of(java(), "-Xms512m", "-Xmx2g", "-jar", root.resolve("cli/target/switchboard.jar").toString(),
                 "bench"));
-        cmd.addAll(w.benchArgs("ws://127.0.0.1:" + port + "/ws", length, benchWarmup));
+        cmd.addAll(w.benchArgs(target == Target.TCP_FLOOR ? "tcp://127.0.0.1:" + port : "ws://127.0.0.1:" + port + "/ws",
+                length, benchWarmup));
         Process bench = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         byte[] stdout = bench.getInputStream().readAllBytes();
         if (!bench.waitFor(10, TimeUnit.MINUTES) || bench.exitValue() != 0) {
@@ -273,7 +290,8 @@ public final class Harness {
                     "--set", "security.maxHandshakesPerIpPerSecond=0"));
         } else {
             cmd.addAll(List.of("-cp", root.resolve("bench/target/benchmarks.jar").toString(),
-                    NaiveBroadcastServer.class.getName(), String.valueOf(port), "1"));
+                    (target == Target.NAIVE ? NaiveBroadcastServer.class : TcpEchoServer.class).getName(),
+                    String.valueOf(port), "1"));
         }
         Path log = out.resolve("server-" + target.name().toLowerCase(Locale.ROOT) + ".log");
         return new ProcessBuilder(cmd).redirectErrorStream(true)

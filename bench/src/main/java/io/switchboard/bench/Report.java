@@ -76,7 +76,7 @@ final class Report {
                 double med = median(runs, rate);
                 md.append(String.format(Locale.ROOT, "| %s | %s | %,.0f [%,.0f–%,.0f] | %s | %.0f%% | %,.0f | %,.0f | %.2f | %s | %,.0f | %d/%d |\n",
                         e.getKey(), t.getKey().name().toLowerCase(Locale.ROOT), med, min(runs, rate), max(runs, rate),
-                        t.getKey() == Harness.Target.NAIVE || !(naive > 0) ? "" : String.format(Locale.ROOT, "%.2f×", med / naive),
+                        t.getKey() != Harness.Target.SWITCHBOARD || !(naive > 0) ? "" : String.format(Locale.ROOT, "%.2f×", med / naive),
                         100 * median(runs, Report::deliveredShare),
                         median(runs, r -> r.path("latencyMicros").path("p50").asDouble()),
                         median(runs, r -> r.path("latencyMicros").path("p99").asDouble()),
@@ -87,8 +87,41 @@ final class Report {
                         runs.stream().filter(r -> r.path("clientBound").asBoolean()).count(), runs.size()));
             }
         }
+        echoAgainstFloor(md, results);
         md.append("\nChart: `fanout-rate.svg` (received messages per second against the publish rate).\n");
         return md.toString();
+    }
+
+    /** The echo workloads' latency above the raw TCP ping-pong of the same client (the floor). */
+    private static void echoAgainstFloor(StringBuilder md, Map<String, Map<Harness.Target, List<JsonNode>>> results) {
+        StringBuilder rows = new StringBuilder();
+        for (var e : results.entrySet()) {
+            List<JsonNode> floor = e.getValue().get(Harness.Target.TCP_FLOOR);
+            if (floor == null || floor.isEmpty()) {
+                continue;
+            }
+            double floorP50 = median(floor, r -> r.path("latencyMicros").path("p50").asDouble());
+            double floorRate = median(floor, Report::throughput);
+            for (var t : e.getValue().entrySet()) {
+                if (t.getKey() == Harness.Target.TCP_FLOOR) {
+                    continue;
+                }
+                double p50 = median(t.getValue(), r -> r.path("latencyMicros").path("p50").asDouble());
+                double rate = median(t.getValue(), Report::throughput);
+                rows.append(String.format(Locale.ROOT, "| %s | %s | %,.1f | %,.1f | +%,.1f | %,.0f | %,.0f | %.0f%% |\n",
+                        e.getKey(), t.getKey().name().toLowerCase(Locale.ROOT), p50, floorP50, p50 - floorP50,
+                        median(t.getValue(), r -> r.path("latencyMicros").path("p99").asDouble()), rate,
+                        100 * rate / floorRate));
+            }
+        }
+        if (rows.length() > 0) {
+            md.append("\n## Echo against the raw TCP floor\n\n");
+            md.append("The same closed-loop client against a Netty TCP echo server (`tcp_floor`): what a WebSocket echo "
+                    + "adds above the kernel and the event loops.\n\n");
+            md.append("| workload | server | p50 µs | floor p50 µs | above floor | p99 µs | round trips/s | of floor's |\n");
+            md.append("|---|---|---|---|---|---|---|---|\n");
+            md.append(rows);
+        }
     }
 
     /** Received msg/s (median, see {@link #throughput}) against offered publish rate, one line per server. */
@@ -132,7 +165,7 @@ final class Report {
                 left + plotW / 2, h - 10));
         String[] colors = {"#1f77b4", "#d62728"};
         int series = 0;
-        for (Harness.Target t : Harness.Target.values()) {
+        for (Harness.Target t : List.of(Harness.Target.SWITCHBOARD, Harness.Target.NAIVE)) {
             StringBuilder path = new StringBuilder();
             for (var p : points) {
                 List<JsonNode> runs = results.getOrDefault(p.name(), Map.of()).get(t);

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The harness end to end in smoke mode: both servers, the bench, the reports. */
+/** The harness end to end in smoke mode: both servers and the TCP floor, the bench, the reports. */
 class HarnessSmokeIT {
 
     @Test
@@ -35,8 +35,13 @@ class HarnessSmokeIT {
             assertThat(fanout.has("receivedPerSecond")).isTrue();
             assertThat(Report.throughput(fanout)).as("%s received/s", target).isBetween(2000.0, 3000.0);
         }
+        // The echo's floor: the same closed-loop client over raw TCP, faster than either WebSocket server.
+        JsonNode floor = results.path("echo-1").path("TCP_FLOOR").path(0);
+        assertThat(floor.path("loop").asText()).isEqualTo("closed");
+        assertThat(floor.path("delivered").asLong()).isPositive().isEqualTo(floor.path("expected").asLong());
+        assertThat(results.path("fanout-50@50").has("TCP_FLOOR")).as("the floor runs echo workloads only").isFalse();
         assertThat(Files.readString(out.resolve("results.md"))).contains("| fanout-50@50 | switchboard |",
-                "| fanout-50@50 | naive |");
+                "| fanout-50@50 | naive |", "## Echo against the raw TCP floor", "| echo-1 | switchboard |");
         assertThat(Files.readString(out.resolve("fanout-rate.svg"))).startsWith("<svg").contains("Switchboard");
     }
 }

@@ -44,7 +44,8 @@ final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SCENARIO", description = "echo | fanout | idle | churn")
     private String scenario;
 
-    @Option(names = "--url", defaultValue = "ws://127.0.0.1:8080/ws", description = "WebSocket endpoint (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--url", defaultValue = "ws://127.0.0.1:8080/ws", description = "WebSocket endpoint (default: "
+            + "${DEFAULT-VALUE}); a closed-loop echo also takes tcp://HOST:PORT, a raw TCP echo server (the floor).")
     private String url;
 
     @Option(names = "--publish-url", description = "fanout: publishers connect here instead of --url, e.g. "
@@ -60,7 +61,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--publishers", defaultValue = "1", description = "Publishing connections (fanout). Default ${DEFAULT-VALUE}.")
     private int publishers;
 
-    @Option(names = "--rate", defaultValue = "1000", description = "Messages (churn: cycles) per second, all senders together. Default ${DEFAULT-VALUE}.")
+    @Option(names = "--rate", defaultValue = "1000", description = "Messages (churn: cycles) per second, all senders "
+            + "together; echo with 0: closed loop, each connection one message in flight. Default ${DEFAULT-VALUE}.")
     private int rate;
 
     @Option(names = "--size", defaultValue = "100", description = "Approximate frame size in bytes. Default ${DEFAULT-VALUE}.")
@@ -82,7 +84,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--allow-remote", description = "Allow a target that is not a loopback address (only load servers you own).")
     private boolean allowRemote;
 
-    @Option(names = "--receiver", defaultValue = "lean", description = "fanout subscribers and idle connections: lean "
+    @Option(names = "--receiver", defaultValue = "lean", description = "fanout subscribers, idle connections, closed-loop echo: lean "
             + "(raw frames, the load generator's fast path) or client (the full Java client). Default ${DEFAULT-VALUE}.")
     private String receiver;
 
@@ -110,6 +112,10 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private URI parseUrl(String option, String value) {
+        return parseUrl(option, value, false);
+    }
+
+    private URI parseUrl(String option, String value, boolean tcpAllowed) {
         URI uri;
         try {
             uri = URI.create(value);
@@ -117,8 +123,15 @@ final class BenchCommand implements Callable<Integer> {
             throw usage(option + " is not a URL: " + value);
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (tcpAllowed && scheme.equals("tcp") && uri.getHost() != null) {
+            if (uri.getPort() < 1) {
+                throw usage(option + " tcp:// needs a port, got " + value);
+            }
+            return uri;
+        }
         if (!scheme.equals("ws") && !scheme.equals("wss") || uri.getHost() == null) {
-            throw usage(option + " must be ws://HOST[:PORT]/PATH or wss://..., got " + value);
+            throw usage(option + " must be ws://HOST[:PORT]/PATH or wss://..."
+                    + (tcpAllowed ? " (or tcp://HOST:PORT for a closed-loop echo)" : "") + ", got " + value);
         }
         return uri;
     }
@@ -127,9 +140,12 @@ final class BenchCommand implements Callable<Integer> {
         if (!List.of("echo", "fanout", "idle", "churn").contains(scenario)) {
             throw usage("scenario must be echo, fanout, idle or churn, got '" + scenario + "'");
         }
-        URI uri = parseUrl("--url", url);
+        boolean closedLoop = scenario.equals("echo") && rate == 0;
+        URI uri = parseUrl("--url", url, closedLoop);
         requirePositive("--connections", connections);
-        requirePositive("--rate", rate);
+        if (!closedLoop) {
+            requirePositive("--rate", rate);
+        }
         requirePositive("--publishers", publishers);
         if (rooms < 0 || (scenario.equals("fanout") && rooms < 1)) {
             throw usage("--rooms must be " + (scenario.equals("fanout") ? "at least 1" : "0 or more") + ", got " + rooms);
@@ -158,6 +174,12 @@ final class BenchCommand implements Callable<Integer> {
         if (receiver.equals("lean") && (scenario.equals("fanout") || scenario.equals("idle"))
                 && !uri.getScheme().equalsIgnoreCase("ws")) {
             throw usage("--receiver lean speaks ws:// only; use --receiver client for " + uri.getScheme() + "://");
+        }
+        if (closedLoop && !receiver.equals("lean")) {
+            throw usage("a closed-loop echo (--rate 0) runs on lean connections only; drop --receiver client or give a --rate");
+        }
+        if (closedLoop && uri.getScheme().equalsIgnoreCase("wss")) {
+            throw usage("a closed-loop echo speaks ws:// or tcp://, not wss://; give a --rate to use the full client");
         }
         URI publishUri = publishUrl == null ? null : parseUrl("--publish-url", publishUrl);
         if (publishUri != null) {

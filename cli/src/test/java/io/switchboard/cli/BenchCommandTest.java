@@ -97,6 +97,53 @@ class BenchCommandTest {
     }
 
     @Test
+    void closedLoopEchoKeepsOneMessageInFlightPerConnection() throws Exception {
+        Result result = run("bench", "echo", "--url", url(), "--connections", "3", "--rate", "0", "--warmup", "500ms",
+                "--duration", "2s", "--json", "--no-progress");
+        assertThat(result.code()).isZero();
+        JsonNode r = result.json();
+        assertSane(r, "echo");
+        assertThat(r.path("loop").asText()).isEqualTo("closed");
+        // One in flight each: every measured echo came back, and the replies in the window paced the sends.
+        assertThat(r.path("delivered").asLong()).isEqualTo(r.path("expected").asLong()).isEqualTo(r.path("sent").asLong());
+        assertThat(r.path("receivedPerSecond").asDouble() * 2).isCloseTo(r.path("delivered").asLong(),
+                org.assertj.core.data.Percentage.withPercentage(10));
+    }
+
+    /** The floor of the echo benchmarks: the same closed loop against a plain TCP echo server. */
+    @Test
+    void closedLoopEchoOverRawTcpMeasuresAnEchoServer() throws Exception {
+        try (java.net.ServerSocket echo = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                try (java.net.Socket s = echo.accept()) {
+                    s.setTcpNoDelay(true);
+                    s.getInputStream().transferTo(s.getOutputStream());
+                } catch (java.io.IOException e) {
+                    // the bench closed the connection
+                }
+            }, "tcp-echo");
+            server.setDaemon(true);
+            server.start();
+            Result result = run("bench", "echo", "--url", "tcp://127.0.0.1:" + echo.getLocalPort(), "--connections", "1",
+                    "--rate", "0", "--size", "100", "--duration", "1s", "--json", "--no-progress");
+            assertThat(result.code()).isZero();
+            JsonNode r = result.json();
+            assertSane(r, "echo");
+            assertThat(r.path("delivered").asLong()).isEqualTo(r.path("sent").asLong());
+        }
+    }
+
+    @Test
+    void refusesRawTcpAndClientReceiversWhereTheyCannotWork() throws Exception {
+        assertUsageError("--url must be ws://HOST[:PORT]/PATH or wss://..., got tcp://127.0.0.1:9",
+                "bench", "fanout", "--url", "tcp://127.0.0.1:9", "--duration", "1s");
+        assertUsageError("a closed-loop echo (--rate 0) runs on lean connections only",
+                "bench", "echo", "--url", url(), "--rate", "0", "--receiver", "client", "--duration", "1s");
+        assertUsageError("--rate must be at least 1, got 0",
+                "bench", "fanout", "--url", url(), "--rate", "0", "--duration", "1s");
+    }
+
+    @Test
     void localAddressesSpreadConnectionsOverSeveralLoopbackSources() throws Exception {
         Result result = run("bench", "echo", "--url", url(), "--connections", "4", "--rate", "100",
                 "--local-addresses", "127.0.0.2,127.0.0.3", "--duration", "1s", "--json", "--no-progress");

@@ -21,7 +21,7 @@ import java.util.List;
  * @param localAddresses source addresses used round-robin; empty: chosen by the OS
  * @param progress print the live progress line on stderr
  * @param publishUrl where fanout publishers connect (another node of a cluster); null: {@code url}
- * @param receiver fanout subscribers and idle connections: {@code lean} (raw frames, see {@link LeanSubscribers}) or
+ * @param receiver fanout subscribers and idle connections: {@code lean} (raw frames, see {@link LeanConnections}) or
  *                 {@code client} (the full Java client)
  */
 public record BenchOptions(String scenario, URI url, int connections, int rooms, int publishers, int rate,

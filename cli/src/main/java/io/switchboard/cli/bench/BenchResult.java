@@ -69,10 +69,12 @@ public record BenchResult(Map<String, Object> fields) {
                         + "expected     %s%n"
                         + "delivered    %s (%s msg/s)%n"
                         + "errors       %s%n"
-                        + "latency us   p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  (n=%s, from intended send time)%n",
+                        + "latency us   p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  (n=%s)%n"
+                        + "latency from %s%n",
                 fields.get("scenario"), fields.get("url"), fields.get("durationSeconds"), fields.get("sent"),
                 fields.get("expected"), fields.get("delivered"), fields.get("deliveredPerSecond"), fields.get("errors"),
-                l.get("p50"), l.get("p90"), l.get("p99"), l.get("p999"), l.get("max"), l.get("count"))
+                l.get("p50"), l.get("p90"), l.get("p99"), l.get("p999"), l.get("max"), l.get("count"),
+                fields.get("latencyMeasuredFrom"))
                 + (fields.containsKey("server") ? "server       " + fields.get("server") + String.format("%n") : "");
     }
 }

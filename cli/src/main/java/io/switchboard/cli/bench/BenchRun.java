@@ -51,7 +51,7 @@ final class BenchRun implements AutoCloseable {
     private final AtomicInteger nextUser = new AtomicInteger();
     private final PrintStream err;
     /** The lean subscribers of this run, created on first use; closed with it. */
-    private LeanSubscribers lean;
+    private LeanConnections lean;
     private Thread progress;
     private volatile boolean progressRunning;
     final long startNanos = System.nanoTime();
@@ -144,10 +144,10 @@ final class BenchRun implements AutoCloseable {
         return open;
     }
 
-    /** This run's lean subscribers (see {@link LeanSubscribers}), created on first call. */
-    synchronized LeanSubscribers leanSubscribers() {
+    /** This run's lean subscribers (see {@link LeanConnections}), created on first call. */
+    synchronized LeanConnections lean() {
         if (lean == null) {
-            lean = new LeanSubscribers(this);
+            lean = new LeanConnections(this);
         }
         return lean;
     }
@@ -160,7 +160,25 @@ final class BenchRun implements AutoCloseable {
      */
     List<CompletableFuture<Void>> openLean(int n, IntFunction<String> rooms, IntConsumer onJoined,
                                            boolean recordSetupLatency) throws InterruptedException {
-        LeanSubscribers subscribers = leanSubscribers();
+        LeanConnections connections = lean();
+        return openLean(n, (user, local, i) -> connections.open(options.url(), user, local, rooms.apply(i)), onJoined,
+                recordSetupLatency);
+    }
+
+    /** Opens {@code n} closed-loop echo connections (see {@link LeanConnections#openEcho}); failures count as errors. */
+    List<CompletableFuture<Void>> openLeanEcho(int n) throws InterruptedException {
+        LeanConnections connections = lean();
+        return openLean(n, (user, local, i) -> connections.openEcho(options.url(), user, local, options.sizeBytes()),
+                i -> { }, false);
+    }
+
+    /** Opens one lean connection. */
+    private interface LeanOpener {
+        CompletableFuture<Void> open(String user, InetAddress localAddress, int index);
+    }
+
+    private List<CompletableFuture<Void>> openLean(int n, LeanOpener opener, IntConsumer onJoined,
+                                                   boolean recordSetupLatency) throws InterruptedException {
         Semaphore inFlight = new Semaphore(CONNECT_CONCURRENCY);
         List<CompletableFuture<Void>> all = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -169,7 +187,7 @@ final class BenchRun implements AutoCloseable {
             long start = System.nanoTime();
             InetAddress local = options.localAddresses().isEmpty() ? null
                     : options.localAddresses().get(Math.floorMod(nextAddress.getAndIncrement(), options.localAddresses().size()));
-            all.add(subscribers.open(options.url(), "bench-" + nextUser.incrementAndGet(), local, rooms.apply(i))
+            all.add(opener.open("bench-" + nextUser.incrementAndGet(), local, i)
                     .whenComplete((v, error) -> {
                         inFlight.release();
                         if (error != null) {
@@ -326,7 +344,7 @@ final class BenchRun implements AutoCloseable {
 
     @Override
     public void close() {
-        LeanSubscribers leanToClose;
+        LeanConnections leanToClose;
         synchronized (this) {
             leanToClose = lean;
         }

@@ -96,6 +96,9 @@ public final class Scenarios {
 
     static BenchResult echo(BenchRun run) throws Exception {
         BenchOptions o = run.options;
+        if (o.rate() == 0) {
+            return closedLoopEcho(run);
+        }
         String pad = padding(o.sizeBytes(), "{\"type\":\"echo\",\"data\":{\"t\":" + T_PLACEHOLDER + ",\"p\":\"\"}}");
         Measuring measuring = new Measuring();
         ClientListener listener = new ClientListener() {
@@ -153,6 +156,41 @@ public final class Scenarios {
                 window);
     }
 
+    /**
+     * Echo with each connection keeping one message in flight (lean connections, see
+     * {@link LeanConnections#openEcho}): round trips per second and the latency of each from its send.
+     * Over {@code tcp://} the same loop measures a raw TCP echo server, the floor of a WebSocket echo.
+     */
+    static BenchResult closedLoopEcho(BenchRun run) throws Exception {
+        BenchOptions o = run.options;
+        LeanConnections lean = run.lean();
+        awaitQuietly(run.openLeanEcho(o.connections()));
+        long open = run.alive();
+        if (open == 0) {
+            throw new IllegalStateException("no connection to " + o.url() + " could be opened");
+        }
+        lean.measuring = true;
+        run.startProgress(run::alive);
+        long start = System.nanoTime();
+        run.measureFromNanos = start + o.warmup().toNanos();
+        run.measureToNanos = run.measureFromNanos + o.duration().toNanos();
+        lean.startEcho();
+        long left;
+        while ((left = run.measureToNanos - System.nanoTime()) > 0) {
+            Thread.sleep(Math.max(1, Math.min(100, TimeUnit.NANOSECONDS.toMillis(left))));
+        }
+        double seconds = run.drain(DRAIN);
+        Map<String, Object> extra = new LinkedHashMap<>(run.measuredWindow());
+        lean.measuring = false;
+        Histogram h = run.finish();
+        extra.put("loop", "closed");
+        extra.put("connectionsOpen", open);
+        extra.put("receivedPerSecond", BenchResult.round(run.windowArrivals.sum() / (o.duration().toNanos() / 1e9)));
+        extra.put("latencyMeasuredFrom", "send to reply, one message in flight per connection (closed loop)");
+        return BenchResult.of(o, run.sent.sum(), run.expected.sum(), run.delivered.sum(), run.errors.sum(), seconds, h,
+                extra);
+    }
+
     // ------------------------------------------------------------------ fanout
 
     static BenchResult fanout(BenchRun run) throws Exception {
@@ -179,9 +217,9 @@ public final class Scenarios {
         };
         AtomicIntegerArray subscribersIn = new AtomicIntegerArray(rooms);
         List<CompletableFuture<?>> joins = new ArrayList<>();
-        LeanSubscribers lean = null;
+        LeanConnections lean = null;
         if (o.receiver().equals("lean")) {
-            lean = run.leanSubscribers();
+            lean = run.lean();
             joins.addAll(run.openLean(o.connections(), i -> roomNames[i % rooms],
                     i -> subscribersIn.incrementAndGet(i % rooms), false));
         } else {
@@ -261,10 +299,10 @@ public final class Scenarios {
         Measuring measuring = new Measuring();
         ClientListener base = errorCounter(run, measuring);
         String id = runId();
-        LeanSubscribers lean = null;
+        LeanConnections lean = null;
         run.startProgress(run::alive);
         if (o.receiver().equals("lean")) {
-            lean = run.leanSubscribers();
+            lean = run.lean();
             awaitQuietly(run.openLean(o.connections(), i -> o.rooms() > 0 ? "bench-idle-" + id + "-" + (i % o.rooms()) : null,
                     i -> { }, true));
         } else {

@@ -3,9 +3,9 @@ package io.switchboard.cli.bench;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -29,8 +29,10 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Fan-out subscribers that cost the load generator as little as possible, so that it can absorb a
- * million deliveries a second on one core and the server, not the client, is what a run measures.
+ * Connections that cost the load generator as little as possible, so that it can absorb a million
+ * deliveries a second on one core and the server, not the client, is what a run measures: fan-out
+ * subscribers, idle connections, and closed-loop echo connections (also over raw TCP, the floor an
+ * echo over WebSocket is compared with).
  *
  * <p>The full client ({@code SwitchboardClient}) decodes every frame into a JSON tree and hands it to
  * a callback; at about 450k deliveries/s that saturates a core. A lean subscriber instead speaks just
@@ -45,7 +47,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Threading: connections live on this object's event loops (epoll where available); counters go to
  * {@link BenchRun}, whose counters and recorder are thread-safe.
  */
-final class LeanSubscribers implements AutoCloseable {
+final class LeanConnections implements AutoCloseable {
     /** Largest upgrade response accepted before the 101 is found. */
     private static final int MAX_RESPONSE_HEADER = 16 * 1024;
     private static final byte[] T_MARK = "{\"t\":".getBytes(StandardCharsets.US_ASCII);
@@ -63,10 +65,12 @@ final class LeanSubscribers implements AutoCloseable {
     private final EventLoopGroup group;
     private final Class<? extends Channel> channelClass;
     private final List<Channel> channels = Collections.synchronizedList(new ArrayList<>());
+    /** Closed-loop echo connections, started by {@link #startEcho}. */
+    private final List<Echoing> echoers = Collections.synchronizedList(new ArrayList<>());
     /** Whether a drop counts as an error: only while measuring. */
     volatile boolean measuring;
 
-    LeanSubscribers(BenchRun run) {
+    LeanConnections(BenchRun run) {
         this.run = run;
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -86,27 +90,59 @@ final class LeanSubscribers implements AutoCloseable {
                     "the lean receiver speaks ws:// only; use --receiver client for " + url.getScheme()));
         }
         CompletableFuture<Void> joined = new CompletableFuture<>();
-        URI withUser = BenchRun.withUser(url, user);
+        return connect(url, localAddress, new Reader(BenchRun.withUser(url, user), room, null, joined), joined);
+    }
+
+    /**
+     * Opens a closed-loop echo connection: over {@code ws://} an upgraded connection that sends
+     * {@code echo} commands of about {@code sizeBytes}; over {@code tcp://} a plain socket that sends
+     * {@code sizeBytes} raw bytes to an echo server. Nothing is sent before {@link #startEcho}; then each
+     * connection keeps one message in flight, sending the next as soon as the reply arrives, until
+     * {@link BenchRun#measureToNanos}. The future completes when the connection is ready.
+     */
+    CompletableFuture<Void> openEcho(URI url, String user, InetAddress localAddress, int sizeBytes) {
+        CompletableFuture<Void> ready = new CompletableFuture<>();
+        Echoing echo;
+        if ("tcp".equalsIgnoreCase(url.getScheme())) {
+            echo = new TcpPinger(sizeBytes, ready);
+        } else if ("ws".equalsIgnoreCase(url.getScheme())) {
+            String template = "{\"type\":\"echo\",\"data\":{\"t\":1234567890123456789,\"p\":\"\"}}";
+            String pad = "x".repeat(Math.max(0, sizeBytes - template.length()));
+            echo = new Reader(BenchRun.withUser(url, user), null, pad, ready);
+        } else {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(
+                    "a closed-loop echo speaks ws:// or tcp://, not " + url.getScheme()));
+        }
+        echoers.add(echo);
+        return connect(url, localAddress, (ChannelHandler) echo, ready);
+    }
+
+    /** Every echo connection sends its first message, on its own event loop. */
+    void startEcho() {
+        synchronized (echoers) {
+            for (Echoing e : echoers) {
+                e.start();
+            }
+        }
+    }
+
+    private CompletableFuture<Void> connect(URI url, InetAddress localAddress, ChannelHandler handler,
+                                            CompletableFuture<Void> ready) {
         int port = url.getPort() > 0 ? url.getPort() : 80;
         Bootstrap b = new Bootstrap().group(group).channel(channelClass)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000)
-                .handler(new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new Reader(withUser, room, joined));
-                    }
-                });
+                .handler(handler);
         InetSocketAddress remote = new InetSocketAddress(url.getHost(), port);
         var connect = localAddress == null ? b.connect(remote) : b.connect(remote, new InetSocketAddress(localAddress, 0));
         connect.addListener(f -> {
             if (f.isSuccess()) {
                 channels.add(connect.channel());
             } else {
-                joined.completeExceptionally(f.cause());
+                ready.completeExceptionally(f.cause());
             }
         });
-        return joined;
+        return ready;
     }
 
     long alive() {
@@ -132,11 +168,23 @@ final class LeanSubscribers implements AutoCloseable {
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
-    /** One subscriber's protocol: upgrade, join, then frames. Its channel's event loop only. */
-    private final class Reader extends ChannelInboundHandlerAdapter {
+    /** A closed-loop echo connection. */
+    private interface Echoing {
+        /** Sends the first message (any thread). */
+        void start();
+    }
+
+    /**
+     * One connection's protocol: upgrade, join (subscribers), then frames; an echo connection sends an
+     * echo, and the next one on each reply. Its channel's event loop only, but {@link #start}.
+     */
+    private final class Reader extends ChannelInboundHandlerAdapter implements Echoing {
         private final URI url;
         private final String room;
+        /** The echo's padding; null for a subscriber. */
+        private final String echoPad;
         private final CompletableFuture<Void> joined;
+        private ChannelHandlerContext ctx;
         private boolean upgraded;
         /** Bytes of an incomplete frame (or response header) kept from the last read; null when none. */
         private ByteBuf partial;
@@ -146,10 +194,34 @@ final class LeanSubscribers implements AutoCloseable {
          */
         private int tHint = -1;
 
-        Reader(URI url, String room, CompletableFuture<Void> joined) {
+        Reader(URI url, String room, String echoPad, CompletableFuture<Void> joined) {
             this.url = url;
             this.room = room;
+            this.echoPad = echoPad;
             this.joined = joined;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public void start() {
+            ctx.executor().execute(this::sendEcho);
+        }
+
+        /** Sends the next echo, stamped with its send time, unless sending has ended. */
+        private void sendEcho() {
+            long now = System.nanoTime();
+            if (now >= run.measureToNanos || !ctx.channel().isActive()) {
+                return;
+            }
+            if (run.counts(now)) {
+                run.sent.increment();
+                run.expected.increment();
+            }
+            sendText(ctx, "{\"type\":\"echo\",\"data\":{\"t\":" + now + ",\"p\":\"" + echoPad + "\"}}");
         }
 
         @Override
@@ -237,6 +309,7 @@ final class LeanSubscribers implements AutoCloseable {
         private void readFrames(ChannelHandlerContext ctx, ByteBuf buf) {
             int delivered = 0;
             int arrived = 0;
+            boolean replied = false;
             long now = System.nanoTime();
             boolean inWindow = now >= run.measureFromNanos && now < run.measureToNanos;
             while (buf.readableBytes() >= 2) {
@@ -276,8 +349,9 @@ final class LeanSubscribers implements AutoCloseable {
                         int seen = onText(buf, start, end);
                         arrived += seen == NOT_BENCH ? 0 : 1;
                         delivered += seen == COUNTED ? 1 : 0;
+                        replied |= seen != NOT_BENCH;
                     }
-                    case OP_PING -> sendControl(ctx, OP_PONG, buf, start, end);
+                    case OP_PING -> sendFrame(ctx, OP_PONG, buf, start, end);
                     case OP_CLOSE -> {
                         // counted as a drop by channelInactive
                         ctx.close();
@@ -293,6 +367,9 @@ final class LeanSubscribers implements AutoCloseable {
             }
             if (arrived > 0 && inWindow) {
                 run.windowArrivals.add(arrived);
+            }
+            if (replied && echoPad != null) {
+                sendEcho();
             }
         }
 
@@ -339,12 +416,12 @@ final class LeanSubscribers implements AutoCloseable {
         private void sendText(ChannelHandlerContext ctx, String text) {
             byte[] payload = text.getBytes(StandardCharsets.UTF_8);
             ByteBuf p = ctx.alloc().heapBuffer(payload.length).writeBytes(payload);
-            sendControl(ctx, OP_TEXT, p, 0, payload.length);
+            sendFrame(ctx, OP_TEXT, p, 0, payload.length);
             p.release();
         }
 
         /** Writes one masked client frame (FIN set) carrying {@code buf[start, end)}. */
-        private void sendControl(ChannelHandlerContext ctx, int opcode, ByteBuf buf, int start, int end) {
+        private void sendFrame(ChannelHandlerContext ctx, int opcode, ByteBuf buf, int start, int end) {
             int length = end - start;
             ByteBuf out = ctx.alloc().buffer(length + 8);
             out.writeByte(0x80 | opcode);
@@ -384,6 +461,96 @@ final class LeanSubscribers implements AutoCloseable {
         /** Fails the join if still pending; a drop after it is counted by {@link #channelInactive}. */
         private void fail(ChannelHandlerContext ctx, Throwable cause) {
             joined.completeExceptionally(cause);
+            ctx.close();
+        }
+    }
+
+    /**
+     * Raw TCP ping-pong, the floor of an echo: sends {@code size} bytes and waits for {@code size} bytes
+     * back from an echo server, one message in flight, timed from its send. No framing, no masking, no
+     * parsing: what is left is the kernel, the event loops and the wake-ups.
+     */
+    private final class TcpPinger extends ChannelInboundHandlerAdapter implements Echoing {
+        private final byte[] message;
+        private final CompletableFuture<Void> ready;
+        private ChannelHandlerContext ctx;
+        /** Bytes of the reply received so far. */
+        private int received;
+        private long sentAt;
+
+        TcpPinger(int size, CompletableFuture<Void> ready) {
+            this.message = "x".repeat(Math.max(1, size)).getBytes(StandardCharsets.US_ASCII);
+            this.ready = ready;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ready.complete(null);
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void start() {
+            ctx.executor().execute(this::send);
+        }
+
+        private void send() {
+            sentAt = System.nanoTime();
+            if (sentAt >= run.measureToNanos || !ctx.channel().isActive()) {
+                return;
+            }
+            if (run.counts(sentAt)) {
+                run.sent.increment();
+                run.expected.increment();
+            }
+            ctx.writeAndFlush(ctx.alloc().buffer(message.length).writeBytes(message), ctx.voidPromise());
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf in = (ByteBuf) msg;
+            received += in.readableBytes();
+            in.release();
+            if (received < message.length) {
+                return;
+            }
+            if (received > message.length) {
+                fail(new IllegalStateException("the echo server sent " + received + " bytes for " + message.length));
+                return;
+            }
+            received = 0;
+            long now = System.nanoTime();
+            if (run.counts(sentAt)) {
+                run.record(sentAt);
+                run.delivered.increment();
+            }
+            if (now >= run.measureFromNanos && now < run.measureToNanos) {
+                run.windowArrivals.increment();
+            }
+            send();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            ready.completeExceptionally(new IllegalStateException("connection closed"));
+            if (measuring) {
+                run.errors.increment();
+            }
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            fail(cause);
+        }
+
+        private void fail(Throwable cause) {
+            ready.completeExceptionally(cause);
             ctx.close();
         }
     }
