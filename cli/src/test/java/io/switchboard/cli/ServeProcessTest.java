@@ -39,8 +39,13 @@ class ServeProcessTest {
     }
 
     private Process serve(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "io.switchboard.cli.Main", "serve"));
+        return serve(List.of(), args);
+    }
+
+    private Process serve(List<String> jvmOptions, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.switchboard.cli.Main", "serve"));
         cmd.addAll(List.of(args));
         Path log = Files.createTempFile("serve", ".log");
         log.toFile().deleteOnExit();
@@ -127,6 +132,135 @@ class ServeProcessTest {
         String out = output(p);
         assertThat(p.exitValue()).as(out).isZero();
         assertThat(out).contains("draining 5 connections").contains("Switchboard stopped");
+    }
+
+    /**
+     * Subscribers that stop reading may each queue up to {@code websocket.maxQueuedBytes}, and together
+     * those caps (24 x 8 MiB here) far exceed the process's direct memory (64 MiB). The server must close
+     * the backed-up subscribers as slow consumers before its direct memory runs out, not fail allocations
+     * on the event loop (which lost deliveries and logged OutOfMemoryError), and keep serving.
+     */
+    @Test
+    void backedUpSubscribersAreClosedBeforeDirectMemoryRunsOut() throws Exception {
+        int port = freePort();
+        int subscribers = 24;
+        Process p = serve(List.of("-XX:MaxDirectMemorySize=64m"), "--port", String.valueOf(port), "--host", "127.0.0.1",
+                "--set", "server.ioThreads=1", "--set", "websocket.maxQueuedBytes=8388608",
+                "--set", "websocket.writeBufferBytes=65536",
+                "--set", "security.rateLimitRps=1000000", "--set", "security.rateLimitBurst=1000000",
+                "--set", "security.maxConnectionsPerIp=0", "--set", "security.maxHandshakesPerIpPerSecond=0");
+        awaitReady(port);
+        List<RawWebSocket> readers = new ArrayList<>();
+        try {
+            for (int i = 0; i < subscribers; i++) {
+                RawWebSocket s = RawWebSocket.open(port, "stuck" + i, 16 * 1024);
+                s.sendText("{\"type\":\"join_room\",\"room\":\"flood\"}");
+                readers.add(s); // never reads again
+            }
+            Thread.sleep(500); // joins processed
+            try (RawWebSocket publisher = RawWebSocket.open(port, "publisher", 64 * 1024)) {
+                publisher.sendText("{\"type\":\"join_room\",\"room\":\"flood\"}");
+                String message = "{\"type\":\"room_message\",\"room\":\"flood\",\"content\":\"" + "x".repeat(850) + "\"}";
+                // Frames under 1 KiB are copied into each subscriber's queue (larger ones are shared): 17 MB each.
+                for (int i = 0; i < 20_000 && !publisher.closed(); i++) {
+                    publisher.sendText(message);
+                }
+            } catch (IOException closedByServer) {
+                // a publisher whose own replies back up is a slow consumer too
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            long closed = 0;
+            while (System.nanoTime() < deadline && closed < subscribers) {
+                closed = slowConsumerCloses(port);
+                Thread.sleep(200);
+            }
+            String log = Files.readString(logs.get(p), StandardCharsets.UTF_8);
+            assertThat(closed).as("subscribers closed as slow consumers; server log ends %s",
+                    log.substring(Math.max(0, log.length() - 3000))).isGreaterThanOrEqualTo(subscribers);
+            HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
+            Recorder fresh = new Recorder();
+            HTTP.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws?id=after"), fresh).join();
+            assertThat(fresh.messages.poll(5, TimeUnit.SECONDS).path("type").asText()).isEqualTo("welcome");
+        } finally {
+            for (RawWebSocket s : readers) {
+                s.close();
+            }
+        }
+        p.destroy();
+        String out = output(p);
+        assertThat(out).doesNotContain("OutOfMemoryError").doesNotContain("OutOfDirectMemoryError")
+                .doesNotContain("A task raised an exception");
+    }
+
+    private static long slowConsumerCloses(int port) throws Exception {
+        String metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "websocket_connection_duration_seconds_count\\{disconnect_reason=\"slow_consumer\"} ([0-9.]+)").matcher(metrics);
+        return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
+    }
+
+    /**
+     * A WebSocket client on a plain socket with a small receive buffer, so that a client that stops
+     * reading backs the server up after a few kilobytes instead of after the kernel's megabytes.
+     */
+    private static final class RawWebSocket implements AutoCloseable {
+        private final java.net.Socket socket;
+        private final java.io.OutputStream out;
+
+        private RawWebSocket(java.net.Socket socket) throws IOException {
+            this.socket = socket;
+            this.out = socket.getOutputStream();
+        }
+
+        static RawWebSocket open(int port, String user, int receiveBuffer) throws IOException {
+            java.net.Socket socket = new java.net.Socket();
+            socket.setReceiveBufferSize(receiveBuffer);
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5000);
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(("GET /ws?id=" + user + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
+                    + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            java.io.InputStream in = socket.getInputStream();
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0) {
+                    throw new IOException("closed during the upgrade: " + head);
+                }
+                head.append((char) b);
+            }
+            assertThat(head.toString()).startsWith("HTTP/1.1 101");
+            return new RawWebSocket(socket);
+        }
+
+        /** One masked text frame (mask 0: the payload goes out as is, which RFC 6455 allows). */
+        void sendText(String text) throws IOException {
+            byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+            java.io.ByteArrayOutputStream frame = new java.io.ByteArrayOutputStream(payload.length + 8);
+            frame.write(0x81);
+            if (payload.length < 126) {
+                frame.write(0x80 | payload.length);
+            } else {
+                frame.write(0x80 | 126);
+                frame.write(payload.length >>> 8);
+                frame.write(payload.length & 0xff);
+            }
+            frame.write(new byte[4]);
+            frame.write(payload);
+            out.write(frame.toByteArray());
+        }
+
+        boolean closed() {
+            return socket.isClosed();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
     }
 
     @Test

@@ -7,7 +7,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.concurrent.EventExecutor;
 import io.switchboard.core.Hub;
 import io.switchboard.core.Shard;
-import java.lang.management.BufferPoolMXBean;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
@@ -147,24 +146,12 @@ final class HealthEndpoint {
         s.put("threads", ManagementFactory.getThreadMXBean().getThreadCount());
         s.put("heapUsedBytes", heap.getUsed());
         s.put("heapMaxBytes", heap.getMax());
-        s.put("directUsedBytes", directUsedBytes());
+        s.put("directUsedBytes", DirectMemory.used());
         s.put("gcPauseTotalMs", gcTime);
         s.put("gcCount", gcCount);
         s.put("version", version);
         s.put("connections", hub.connectionCount());
         return s;
-    }
-
-    /** JDK direct buffers plus Netty's own direct memory when it allocates outside the JDK's count. */
-    private static long directUsedBytes() {
-        long jdk = 0;
-        for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
-            if ("direct".equals(pool.getName())) {
-                jdk = pool.getMemoryUsed();
-            }
-        }
-        long netty = io.netty.util.internal.PlatformDependent.usedDirectMemory();
-        return jdk + Math.max(0, netty);
     }
 
     void ready(ChannelHandlerContext ctx, FullHttpRequest req) {

@@ -57,11 +57,18 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
     private static final int CORK_MIN_BYTES = 256;
     /** Most first capacity of a cork buffer; beyond it the buffer grows as it fills. */
     private static final int CORK_MAX_INITIAL_BYTES = 16 * 1024;
+    /**
+     * While direct memory is above {@link DirectMemory#HIGH_WATER}, a connection with more than this
+     * queued (or its own cap, if smaller) is closed as a slow consumer; one that keeps up queues less.
+     */
+    static final int PRESSURE_QUEUED_BYTES = 64 * 1024;
 
     private final Hub hub;
     private final CommandHandler commands;
     private final Grants grants;
     private final int maxQueuedBytes;
+    /** Queued bytes above which a connection is closed while direct memory is above its high-water mark. */
+    private final int pressureQueuedBytes;
     private final Runnable onClosed;
     /** Grace after a token's {@code exp} before close 4001, the same skew the handshake tolerates. */
     private final long expiryGraceMillis;
@@ -98,6 +105,7 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
         this.commands = commands;
         this.grants = grants;
         this.maxQueuedBytes = maxQueuedBytes;
+        this.pressureQueuedBytes = Math.min(maxQueuedBytes, PRESSURE_QUEUED_BYTES);
         this.onClosed = onClosed;
         this.expiryGraceMillis = expiryGraceMillis;
         this.counters = counters;
@@ -384,20 +392,36 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
             return false;
         }
         int size = f.wireSize();
-        long queued = out.totalPendingWriteBytes() + (cork == null ? 0 : cork.readableBytes());
-        if (queued + size > maxQueuedBytes) {
+        long queued = out.totalPendingWriteBytes() + (cork == null ? 0 : cork.readableBytes()) + size;
+        if (queued > maxQueuedBytes) {
             hub.close(connection, CloseCode.SLOW_CONSUMER, "send queue overflowed", DisconnectReason.SLOW_CONSUMER);
             return false;
         }
-        if (size <= CORK_COPY_MAX_BYTES) {
-            if (cork == null) {
-                int initial = Math.min(Math.max(Math.max(lastCorkBytes, size), CORK_MIN_BYTES), CORK_MAX_INITIAL_BYTES);
-                cork = channel.alloc().directBuffer(initial);
+        // The caps of all connections together can exceed the process's direct memory: when it runs low,
+        // a connection that is backed up is closed rather than allowed to queue up to its own cap.
+        if (queued > pressureQueuedBytes && DirectMemory.aboveHighWater()) {
+            hub.close(connection, CloseCode.SLOW_CONSUMER, "send queue backed up while server memory is low",
+                    DisconnectReason.SLOW_CONSUMER);
+            return false;
+        }
+        try {
+            if (size <= CORK_COPY_MAX_BYTES) {
+                if (cork == null) {
+                    int initial = Math.min(Math.max(Math.max(lastCorkBytes, size), CORK_MIN_BYTES), CORK_MAX_INITIAL_BYTES);
+                    cork = channel.alloc().directBuffer(initial);
+                }
+                f.copyTo(cork);
+            } else {
+                uncork();
+                frameOutput().write(f.retainedDuplicate(), channel.voidPromise());
             }
-            f.copyTo(cork);
-        } else {
-            uncork();
-            frameOutput().write(f.retainedDuplicate(), channel.voidPromise());
+        } catch (OutOfMemoryError e) {
+            // Direct memory ran out despite the high-water check (a burst between two writes): this
+            // connection loses the frame, so it is closed and recovers with `since` on reconnect, and the
+            // fan-out goes on to the other members.
+            log.warn("closing {}: out of direct memory queueing a frame ({})", remoteAddress, e.getMessage());
+            hub.close(connection, CloseCode.SLOW_CONSUMER, "server memory exhausted", DisconnectReason.SLOW_CONSUMER);
+            return false;
         }
         return true;
     }

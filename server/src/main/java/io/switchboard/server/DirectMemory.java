@@ -1,0 +1,35 @@
+package io.switchboard.server;
+
+import io.netty.util.internal.PlatformDependent;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+
+/**
+ * The process's direct memory against its limit ({@code -XX:MaxDirectMemorySize}, by default the heap
+ * size): the budget every connection's outbound queue draws on. Each queue has its own cap
+ * ({@code websocket.maxQueuedBytes}), but the caps of many connections together can exceed the budget,
+ * and an allocation that fails on the event loop would lose the deliveries it was for. Thread-safe;
+ * reads two counters, so cheap enough to ask on a backed-up connection's every write.
+ */
+final class DirectMemory {
+    /** Above this share of the limit, backed-up connections are closed instead of queueing more. */
+    static final double HIGH_WATER = 0.75;
+    private static final BufferPoolMXBean JDK_DIRECT = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)
+            .stream().filter(p -> "direct".equals(p.getName())).findFirst().orElse(null);
+    private static final long MAX = PlatformDependent.maxDirectMemory();
+    private static final long HIGH_WATER_BYTES = MAX > 0 ? (long) (MAX * HIGH_WATER) : Long.MAX_VALUE;
+
+    private DirectMemory() {
+    }
+
+    /** JDK direct buffers plus Netty's own direct memory when it allocates outside the JDK's count. */
+    static long used() {
+        long jdk = JDK_DIRECT == null ? 0 : JDK_DIRECT.getMemoryUsed();
+        return jdk + Math.max(0, PlatformDependent.usedDirectMemory());
+    }
+
+    /** Whether direct memory is above {@link #HIGH_WATER} of its limit. */
+    static boolean aboveHighWater() {
+        return used() > HIGH_WATER_BYTES;
+    }
+}
