@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  * generator kept its CPU more than 80% busy is flagged invalid: it measured the client, not the server.
  *
  * <p>Usage (after {@code ./mvnw -q package -DskipTests}): {@code benchmarks/run [--smoke] [--repeats N]
- * [--duration 10s] [--out DIR] [--only WORKLOAD-PREFIX] [--target switchboard|naive]}.
+ * [--duration 10s] [--out DIR] [--only WORKLOAD-PREFIX] [--target switchboard|naive|tcp_floor]
+ * [--server-set key=value]...}.
  */
 public final class Harness {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -69,8 +70,10 @@ public final class Harness {
     private static final String BENCH_WARMUP = "2s";
     private final boolean pin;
     private final List<Workload> workloads;
-    /** The servers to run; both unless {@code --target} names one. */
+    /** The servers to run; all unless {@code --target} names one. */
     private List<Target> targets = List.of(Target.values());
+    /** Extra {@code --set key=value} settings for the Switchboard server (an A/B of one setting). */
+    private List<String> serverSettings = List.of();
 
     Harness(Path root, Path out, int repeats, String duration, String warmup, List<Workload> workloads) {
         this.root = root;
@@ -107,6 +110,7 @@ public final class Harness {
         Path out = null;
         String only = null;
         List<Target> targets = List.of(Target.values());
+        List<String> serverSettings = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--smoke" -> smoke = true;
@@ -119,8 +123,16 @@ public final class Harness {
                     return;
                 }
                 case "--target" -> targets = List.of(Target.valueOf(args[++i].toUpperCase(Locale.ROOT)));
+                case "--server-set" -> {
+                    String setting = args[++i];
+                    if (!setting.matches("[A-Za-z0-9.]+=\\S+")) {
+                        throw new IllegalArgumentException("--server-set takes key=value (a serve --set), got " + setting);
+                    }
+                    serverSettings.add(setting);
+                }
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (use --smoke, --repeats N, --duration 10s, --out DIR, --only PREFIX, --target switchboard|naive|tcp_floor, --report DIR)");
+                        + " (use --smoke, --repeats N, --duration 10s, --out DIR, --only PREFIX, --target switchboard|naive|tcp_floor, "
+                        + "--server-set key=value, --report DIR)");
             }
         }
         Path root = Path.of(System.getProperty("switchboard.root", ".")).toAbsolutePath().normalize();
@@ -136,6 +148,7 @@ public final class Harness {
         Harness harness = new Harness(root, out, smoke ? 1 : repeats, duration != null ? duration : smoke ? "2s" : "10s",
                 smoke ? "1s" : "10s", suite);
         harness.targets = targets;
+        harness.serverSettings = List.copyOf(serverSettings);
         int exit = harness.run();
         System.exit(exit);
     }
@@ -171,7 +184,11 @@ public final class Harness {
         requireFile(root.resolve("cli/target/switchboard.jar"));
         requireFile(root.resolve("bench/target/benchmarks.jar"));
         log("results go to " + out + (pin ? " (server on CPU 0, load generator on CPU 1)"
-                : " (taskset or a second CPU missing: runs are NOT pinned)"));
+                : " (taskset or a second CPU missing: runs are NOT pinned)")
+                + (serverSettings.isEmpty() ? "" : "; Switchboard with --set " + String.join(" --set ", serverSettings)));
+        if (!serverSettings.isEmpty()) {
+            Files.writeString(out.resolve("server-settings.txt"), String.join("\n", serverSettings) + "\n");
+        }
         Map<String, Map<Target, List<JsonNode>>> results = new LinkedHashMap<>();
         int failures = 0;
         int total = 0;
@@ -199,7 +216,8 @@ public final class Harness {
             }
         }
         Files.writeString(out.resolve("results.json"), JSON.writeValueAsString(results));
-        Files.writeString(out.resolve("results.md"), Report.markdown(results, repeats, pin, duration));
+        Files.writeString(out.resolve("results.md"), Report.markdown(results, repeats, pin, duration)
+                + (serverSettings.isEmpty() ? "" : "\nSwitchboard ran with `--set " + String.join(" --set ", serverSettings) + "`.\n"));
         Files.writeString(out.resolve("fanout-rate.svg"), Report.chart(workloads, results));
         log("wrote " + out.resolve("results.md"));
         return failures == 0 ? 0 : 1;
@@ -288,6 +306,9 @@ public final class Harness {
                     "--set", "security.rateLimitRps=1000000", "--set", "security.rateLimitBurst=1000000",
                     "--set", "security.maxConnectionsPerIp=0", "--set", "security.maxConnectionsPerUser=0",
                     "--set", "security.maxHandshakesPerIpPerSecond=0"));
+            for (String setting : serverSettings) {
+                cmd.addAll(List.of("--set", setting));
+            }
         } else {
             cmd.addAll(List.of("-cp", root.resolve("bench/target/benchmarks.jar").toString(),
                     (target == Target.NAIVE ? NaiveBroadcastServer.class : TcpEchoServer.class).getName(),
