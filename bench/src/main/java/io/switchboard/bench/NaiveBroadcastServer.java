@@ -3,21 +3,13 @@ package io.switchboard.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.ChannelMatchers;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -50,29 +42,13 @@ public final class NaiveBroadcastServer {
     }
 
     private void run(int port, int threads) throws InterruptedException {
-        boolean epoll = Epoll.isAvailable();
-        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(threads,
-                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
-        try {
-            Channel ch = new ServerBootstrap().group(group)
-                    .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
-                    .option(ChannelOption.SO_BACKLOG, 4096)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel c) {
-                            c.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536),
-                                    new WebSocketServerProtocolHandler("/ws", null, false, 65536, false, true),
-                                    new Handler());
-                        }
-                    })
-                    .bind("127.0.0.1", port).sync().channel();
-            System.out.println("naive ChannelGroup server listening on 127.0.0.1:" + port + " ("
-                    + (epoll ? "epoll" : "nio") + ", " + threads + " event loops)");
-            ch.closeFuture().sync();
-        } finally {
-            group.shutdownGracefully();
-        }
+        LoopbackServer.run("naive ChannelGroup server", port, threads, new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel c) {
+                c.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536),
+                        new WebSocketServerProtocolHandler("/ws", null, false, 65536, false, true), new Handler());
+            }
+        });
     }
 
     private final class Handler extends SimpleChannelInboundHandler<TextWebSocketFrame> {

@@ -1,17 +1,8 @@
 package io.switchboard.bench;
 
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 
 /**
  * The floor of the echo benchmarks: a Netty TCP server that writes back every byte it reads, on the
@@ -28,22 +19,7 @@ public final class TcpEchoServer {
     public static void main(String[] args) throws Exception {
         int port = args.length > 0 ? Integer.parseInt(args[0]) : 8091;
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 1;
-        boolean epoll = Epoll.isAvailable();
-        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(threads,
-                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
-        try {
-            Channel ch = new ServerBootstrap().group(group)
-                    .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
-                    .option(ChannelOption.SO_BACKLOG, 4096)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new Echo())
-                    .bind("127.0.0.1", port).sync().channel();
-            System.out.println("TCP echo server listening on 127.0.0.1:" + port + " (" + (epoll ? "epoll" : "nio")
-                    + ", " + threads + " event loops)");
-            ch.closeFuture().sync();
-        } finally {
-            group.shutdownGracefully();
-        }
+        LoopbackServer.run("TCP echo server", port, threads, new Echo());
     }
 
     /** Writes back what it reads, flushing once per read batch as a WebSocket server would. */

@@ -1,0 +1,42 @@
+package io.switchboard.bench;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+
+/**
+ * How the harness's comparison servers listen: on 127.0.0.1, epoll where available, {@code threads}
+ * event loops, {@code TCP_NODELAY}, the same transport settings Switchboard uses, so that a difference
+ * in a run is the handler's and not the socket setup's.
+ */
+final class LoopbackServer {
+    private LoopbackServer() {
+    }
+
+    /** Binds, prints where it listens, and blocks until the channel closes. */
+    static void run(String name, int port, int threads, ChannelHandler childHandler) throws InterruptedException {
+        boolean epoll = Epoll.isAvailable();
+        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(threads,
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        try {
+            Channel ch = new ServerBootstrap().group(group)
+                    .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_BACKLOG, 4096)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(childHandler)
+                    .bind("127.0.0.1", port).sync().channel();
+            System.out.println(name + " listening on 127.0.0.1:" + port + " (" + (epoll ? "epoll" : "nio") + ", "
+                    + threads + " event loops)");
+            ch.closeFuture().sync();
+        } finally {
+            group.shutdownGracefully();
+        }
+    }
+}
