@@ -37,6 +37,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -68,6 +69,8 @@ public final class Hub {
     private static final int MAX_JOIN_ATTEMPTS = 3;
     /** Deliveries a room keeps while recovering joins read history (see {@link Room#recent}). */
     private static final int MAX_RECENT = 10_000;
+    /** Rooms whose last publication to the other nodes failed that the hub remembers (see {@link #unpublished}). */
+    private static final int MAX_UNPUBLISHED = 10_000;
     static final String BROADCAST_CHANNEL = "all";
 
     /** The stores and broker a hub works with, and the guards in front of the remote ones. */
@@ -107,6 +110,17 @@ public final class Hub {
     private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
     /** Gap checks; created on first use, so a single node never starts the thread. */
     private volatile ScheduledExecutorService scheduler;
+    /**
+     * Per room, the newest message this node appended but could not publish to the other nodes (broker
+     * disconnected, breaker open, buffer full). They notice a missing offset only when a later one reaches
+     * them: when no later message comes, this one is published again until the broker takes it. At most
+     * {@link #MAX_UNPUBLISHED} rooms.
+     */
+    private final ConcurrentHashMap<String, Envelope> unpublished = new ConcurrentHashMap<>();
+    /** A {@link #republish} is scheduled. */
+    private final AtomicBoolean republishPending = new AtomicBoolean();
+    /** {@link #unpublished} was full since it was last empty; logged once. */
+    private final AtomicBoolean unpublishedFull = new AtomicBoolean();
 
     public Hub(SwitchboardConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
                String nodeId, String version) {
@@ -834,14 +848,87 @@ public final class Hub {
         }
         if (broker.reachesOtherNodes()) {
             Envelope envelope = Envelope.roomMessage(nodeId, roomName, a.epoch(), message.offset(), exclude, json);
-            // Already in history: a node that misses this publication reads it from there.
+            // Already in history: a node that misses this publication reads it from there once a later
+            // message shows it the gap; if this one is not published, it is remembered and published later.
             long start = time.nanoTime();
             CompletableFuture<Void> published = brokerCall(() -> broker.publish(roomChannel(roomName),
                     envelope.encode()));
-            published.whenComplete((v, e) -> metrics.brokerPublished(time.nanoTime() - start, e == null));
+            published.whenComplete((v, e) -> {
+                if (e == null) {
+                    forgetUnpublished(roomName, envelope);
+                } else {
+                    rememberUnpublished(roomName, envelope);
+                }
+                metrics.brokerPublished(time.nanoTime() - start, e == null);
+            });
             quietly("publish to room " + roomName, published);
         }
         return message.offset();
+    }
+
+    /** A room message reached the broker: a remembered older one of the room needs no republishing. */
+    private void forgetUnpublished(String roomName, Envelope envelope) {
+        if (unpublished.isEmpty()) {
+            return;
+        }
+        unpublished.computeIfPresent(roomName, (k, old) ->
+                old.epoch().equals(envelope.epoch()) && old.offset() <= envelope.offset() ? null : old);
+    }
+
+    /** A room message did not reach the broker: remember the room's newest such one, and republish it. */
+    private void rememberUnpublished(String roomName, Envelope envelope) {
+        Envelope kept = unpublished.compute(roomName, (k, old) -> {
+            if (old == null) {
+                return unpublished.size() < MAX_UNPUBLISHED ? envelope : null;
+            }
+            return !old.epoch().equals(envelope.epoch()) || old.offset() < envelope.offset() ? envelope : old;
+        });
+        if (kept == null && unpublishedFull.compareAndSet(false, true)) {
+            log.atWarn().addKeyValue("rooms", MAX_UNPUBLISHED)
+                    .log("the broker refused the last messages of more than {} rooms; the other nodes get those "
+                            + "of the rooms beyond from history only after their next message", MAX_UNPUBLISHED);
+        }
+        scheduleRepublish(config.cluster().timeout().toNanos());
+    }
+
+    private void scheduleRepublish(long delayNanos) {
+        if (!republishPending.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            scheduler().schedule(this::republish, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            republishPending.set(false); // the hub is closing
+        }
+    }
+
+    /**
+     * Publishes again each room's newest message that did not reach the broker, so that the other nodes see
+     * the gap and read it from history; every {@code cluster.timeout} until the broker took them all. A node
+     * that already has one drops it as a duplicate. On the gap-check thread.
+     */
+    private void republish() {
+        republishPending.set(false);
+        try {
+            if (!broker.isConnected()) {
+                return;
+            }
+            for (Map.Entry<String, Envelope> entry : unpublished.entrySet()) {
+                String roomName = entry.getKey();
+                Envelope envelope = entry.getValue();
+                brokerCall(() -> broker.publish(roomChannel(roomName), envelope.encode())).whenComplete((v, e) -> {
+                    if (e == null) {
+                        unpublished.remove(roomName, envelope);
+                    }
+                });
+            }
+        } finally {
+            if (unpublished.isEmpty()) {
+                unpublishedFull.set(false);
+            } else {
+                scheduleRepublish(config.cluster().timeout().toNanos());
+            }
+        }
     }
 
     /** Relays a transport frame (binary publish) unchanged to the other members of a room. Shard thread. */
@@ -1102,6 +1189,9 @@ public final class Hub {
                     room.catchUp = true;
                     scheduleGapCheck(room, 0);
                 }
+            }
+            if (!unpublished.isEmpty()) {
+                scheduleRepublish(0);
             }
         }
     }
