@@ -110,6 +110,8 @@ public final class Hub {
     private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
     /** Gap checks; created on first use, so a single node never starts the thread. */
     private volatile ScheduledExecutorService scheduler;
+    /** Set by {@link #close}; no scheduler is created after it. Guarded by {@code this}. */
+    private boolean closed;
     /**
      * Per room, the newest message this node appended but could not publish to the other nodes (broker
      * disconnected, breaker open, buffer full). They notice a missing offset only when a later one reaches
@@ -162,7 +164,11 @@ public final class Hub {
 
     /** Stops the gap checks and closes the broker and stores. Idempotent. */
     public void close() {
-        ScheduledExecutorService s = scheduler;
+        ScheduledExecutorService s;
+        synchronized (this) {
+            closed = true;
+            s = scheduler;
+        }
         if (s != null) {
             s.shutdownNow();
         }
@@ -781,6 +787,10 @@ public final class Hub {
             synchronized (this) {
                 s = scheduler;
                 if (s == null) {
+                    if (closed) {
+                        // A publish that failed as the broker closed must not start a thread nobody stops.
+                        throw new RejectedExecutionException("the hub is closed");
+                    }
                     s = Executors.newSingleThreadScheduledExecutor(r -> {
                         Thread t = new Thread(r, "switchboard-gap-check");
                         t.setDaemon(true);
@@ -910,7 +920,7 @@ public final class Hub {
     private void republish() {
         republishPending.set(false);
         try {
-            if (!broker.isConnected()) {
+            if (!broker.isConnected() || (brokerGuard != null && brokerGuard.isOpen())) {
                 return;
             }
             for (Map.Entry<String, Envelope> entry : unpublished.entrySet()) {
