@@ -69,7 +69,10 @@ public final class Hub {
     private static final int MAX_JOIN_ATTEMPTS = 3;
     /** Deliveries a room keeps while recovering joins read history (see {@link Room#recent}). */
     private static final int MAX_RECENT = 10_000;
-    /** Rooms whose last publication to the other nodes failed that the hub remembers (see {@link #unpublished}). */
+    /**
+     * Rooms whose last publication to the other nodes failed, and rooms with an append that failed but may
+     * have happened, that the hub remembers (see {@link #unpublished} and {@link #unsettled}), each.
+     */
     private static final int MAX_UNPUBLISHED = 10_000;
     static final String BROADCAST_CHANNEL = "all";
 
@@ -114,11 +117,18 @@ public final class Hub {
     private boolean closed;
     /**
      * Per room, the newest message this node appended but could not publish to the other nodes (broker
-     * disconnected, breaker open, buffer full). They notice a missing offset only when a later one reaches
-     * them: when no later message comes, this one is published again until the broker takes it. At most
-     * {@link #MAX_UNPUBLISHED} rooms.
+     * disconnected, breaker open, buffer full), or found settling an {@link #unsettled} room. They notice a
+     * missing offset only when a later one reaches them: when no later message comes, this one is published
+     * again until the broker takes it. At most {@link #MAX_UNPUBLISHED} rooms.
      */
     private final ConcurrentHashMap<String, Envelope> unpublished = new ConcurrentHashMap<>();
+    /**
+     * Rooms where an append failed (timed out, connection lost) but may still have happened: the message
+     * then has an offset that no node delivers until a later one shows the gap. The room's newest message
+     * is read from history and published to the other nodes, and this node reads what it missed. At most
+     * {@link #MAX_UNPUBLISHED} rooms.
+     */
+    private final Set<String> unsettled = ConcurrentHashMap.newKeySet();
     /** A {@link #republish} is scheduled. */
     private final AtomicBoolean republishPending = new AtomicBoolean();
     /** {@link #unpublished} was full since it was last empty; logged once. */
@@ -842,6 +852,7 @@ public final class Hub {
         }
         return appended.handle((a, e) -> {
             if (e != null) {
+                unsettled(roomName);
                 throw new CompletionException(unavailable("publishing to room " + roomName, e));
             }
             return delivered(roomName, a, exclude);
@@ -901,6 +912,18 @@ public final class Hub {
         scheduleRepublish(config.cluster().timeout().toNanos());
     }
 
+    /** An append to the room failed but may have happened: settle the room once the store answers again. */
+    private void unsettled(String roomName) {
+        if (unsettled.size() < MAX_UNPUBLISHED || unsettled.contains(roomName)) {
+            unsettled.add(roomName);
+        } else if (unpublishedFull.compareAndSet(false, true)) {
+            log.atWarn().addKeyValue("rooms", MAX_UNPUBLISHED)
+                    .log("appends to more than {} rooms failed; the other nodes get the messages of the rooms beyond "
+                            + "that happened anyway only after their next message", MAX_UNPUBLISHED);
+        }
+        scheduleRepublish(config.cluster().timeout().toNanos());
+    }
+
     private void scheduleRepublish(long delayNanos) {
         if (!republishPending.compareAndSet(false, true)) {
             return;
@@ -915,11 +938,17 @@ public final class Hub {
     /**
      * Publishes again each room's newest message that did not reach the broker, so that the other nodes see
      * the gap and read it from history; every {@code cluster.timeout} until the broker took them all. A node
-     * that already has one drops it as a duplicate. On the gap-check thread.
+     * that already has one drops it as a duplicate. Settles the {@link #unsettled} rooms first. On the
+     * gap-check thread.
      */
     private void republish() {
         republishPending.set(false);
         try {
+            if (storeGuard == null || !storeGuard.isOpen()) {
+                for (String roomName : List.copyOf(unsettled)) {
+                    settle(roomName);
+                }
+            }
             if (!broker.isConnected() || (brokerGuard != null && brokerGuard.isOpen())) {
                 return;
             }
@@ -933,12 +962,40 @@ public final class Hub {
                 });
             }
         } finally {
-            if (unpublished.isEmpty()) {
+            if (unpublished.isEmpty() && unsettled.isEmpty()) {
                 unpublishedFull.set(false);
             } else {
                 scheduleRepublish(config.cluster().timeout().toNanos());
             }
         }
+    }
+
+    /**
+     * Reads the newest message of a room where an append failed, which it may be, and has it published to
+     * the other nodes; this node's own members get what it missed by a catch-up read. Issued after the
+     * failed append on the same store, so the read sees it if it happened.
+     */
+    private void settle(String roomName) {
+        // Removed before the read: an append that fails while the read is under way adds the room again.
+        unsettled.remove(roomName);
+        storeCall(() -> history.read(roomName, null, 1)).whenComplete((page, e) -> {
+            if (e != null) {
+                unsettled(roomName); // the next round tries again
+                return;
+            }
+            if (!page.messages().isEmpty()) {
+                RoomMessage last = page.messages().get(page.messages().size() - 1);
+                rememberUnpublished(roomName, Envelope.roomMessage(nodeId, roomName, page.epoch(), last.offset(),
+                        null, codec.encode(last)));
+            }
+            Room room = rooms.get(roomName);
+            if (room != null) {
+                synchronized (room) {
+                    room.catchUp = true;
+                    scheduleGapCheck(room, 0);
+                }
+            }
+        });
     }
 
     /** Relays a transport frame (binary publish) unchanged to the other members of a room. Shard thread. */

@@ -9,27 +9,32 @@ import io.switchboard.core.cluster.ClusterGuard;
 import io.switchboard.core.cluster.MemoryBroker;
 import io.switchboard.core.cluster.MemoryPresenceStore;
 import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.history.MemoryHistoryStore;
 import io.switchboard.core.metrics.HubMetrics;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.protocol.JsonCodec;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Two nodes sharing history over a memory bus, the publishing node's broker refusing publishes for a
- * while (disconnected, or its circuit breaker open). The receiving node notices a gap only when a later
- * message reaches it; when the publishes that failed were a room's last ones, that later message must
- * come from the publishing node once its broker takes messages again, or the receiving node's members
- * wait forever (NatsClusterTest's NATS restart when the publishing node reconnects after the load ended).
+ * while (disconnected, or its circuit breaker open), or its history appends timing out but happening.
+ * A node notices a gap only when a later message reaches it; when the messages concerned were a room's
+ * last ones, that later message must come from the publishing node once its broker (or store) works
+ * again, or the members wait forever (NatsClusterTest's NATS restart: the publishing node reconnecting
+ * after the load ended, or Redis slow at the end of the load).
  */
 class HubUnpublishedTest {
     private final ExecutorService loop1 = Executors.newSingleThreadExecutor();
@@ -41,6 +46,7 @@ class HubUnpublishedTest {
             new MemoryHistoryStore(100, Duration.ofMinutes(5), TimeSource.SYSTEM);
     private final MemoryPresenceStore presence = new MemoryPresenceStore();
     private final SwitchableBroker publishersBroker = new SwitchableBroker(bus.broker());
+    private final SlowHistory publishersHistory = new SlowHistory(history);
     private final RecordingSession alice = new RecordingSession();
     private final RecordingSession bob = new RecordingSession();
     private Hub publisher;
@@ -48,14 +54,14 @@ class HubUnpublishedTest {
     private Connection aliceConn;
 
     private void startNodes(ClusterGuard publishersGuard) throws Exception {
-        publisher = hub("n1", publishersBroker, publishersGuard);
-        receiver = hub("n2", bus.broker(), null);
+        publisher = hub("n1", publishersHistory, publishersBroker, publishersGuard);
+        receiver = hub("n2", history, bus.broker(), null);
         aliceConn = on(loop1, () -> join(publisher, alice, "alice", loop1));
         on(loop2, () -> join(receiver, bob, "bob", loop2));
     }
 
-    private Hub hub(String node, Broker broker, ClusterGuard brokerGuard) throws Exception {
-        Hub hub = new Hub(SwitchboardConfig.defaults(), new Hub.Backends(history, broker, presence, brokerGuard,
+    private Hub hub(String node, HistoryStore store, Broker broker, ClusterGuard brokerGuard) throws Exception {
+        Hub hub = new Hub(SwitchboardConfig.defaults(), new Hub.Backends(store, broker, presence, brokerGuard,
                 null), frames, codec, TimeSource.SYSTEM, node, "test", HubMetrics.NOOP);
         hub.start().toCompletableFuture().get(5, TimeUnit.SECONDS);
         return hub;
@@ -139,6 +145,63 @@ class HubUnpublishedTest {
         publishersBroker.down = false;
         awaitBobHolds("2..6 once the breaker lets a probe through",
                 List.of(1L, 2L, 3L, 4L, 5L, 6L));
+    }
+
+    @Test
+    void messagesWhoseAppendTimedOutButHappenedReachEveryMemberOnceTheStoreAnswersAgain() throws Exception {
+        startNodes(null);
+        publish("m1");
+        awaitBobHolds("1 through the broker", List.of(1L));
+        publishersHistory.slow = true;
+        for (String content : List.of("m2", "m3")) {
+            try {
+                publish(content);
+                throw new AssertionError("the publish should have failed");
+            } catch (ExecutionException expected) {
+                assertThat(expected).hasRootCauseInstanceOf(HubException.class);
+            }
+        }
+        publishersHistory.slow = false; // nothing published after this: no later message shows anyone the gap
+        assertThat(history.position("r").toCompletableFuture().join().offset()).as("appended anyway").isEqualTo(3);
+        awaitBobHolds("2 and 3 on the other node", List.of(1L, 2L, 3L));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!offsets(loop1, alice).equals(List.of(1L, 2L, 3L))) {
+            assertThat(System.nanoTime()).as("2 and 3 on the publishing node; alice holds %s", offsets(loop1, alice))
+                    .isLessThan(deadline);
+            Thread.sleep(10);
+        }
+    }
+
+    /** A history whose appends, while {@link #slow}, happen but report a timeout, as a slow Redis' do. */
+    private static final class SlowHistory implements HistoryStore {
+        private final HistoryStore inner;
+        volatile boolean slow;
+
+        SlowHistory(HistoryStore inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public CompletionStage<Appended> append(String room, String from, String connId, String content,
+                                                JsonNode data, long timestampMillis) {
+            CompletionStage<Appended> appended = inner.append(room, from, connId, content, data, timestampMillis);
+            return slow ? CompletableFuture.failedFuture(new TimeoutException()) : appended;
+        }
+
+        @Override
+        public CompletionStage<Position> position(String room) {
+            return inner.position(room);
+        }
+
+        @Override
+        public CompletionStage<Recovery> recover(String room, long offset, String epoch) {
+            return inner.recover(room, offset, epoch);
+        }
+
+        @Override
+        public CompletionStage<Page> read(String room, Long afterOffset, int limit) {
+            return inner.read(room, afterOffset, limit);
+        }
     }
 
     /** A broker whose publishes fail at once while {@link #down}, as NATS' do while disconnected. */
