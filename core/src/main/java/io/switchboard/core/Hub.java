@@ -37,6 +37,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -68,6 +69,11 @@ public final class Hub {
     private static final int MAX_JOIN_ATTEMPTS = 3;
     /** Deliveries a room keeps while recovering joins read history (see {@link Room#recent}). */
     private static final int MAX_RECENT = 10_000;
+    /**
+     * Rooms whose last publication to the other nodes failed, and rooms with an append that failed but may
+     * have happened, that the hub remembers (see {@link #unpublished} and {@link #unsettled}), each.
+     */
+    private static final int MAX_UNPUBLISHED = 10_000;
     static final String BROADCAST_CHANNEL = "all";
 
     /** The stores and broker a hub works with, and the guards in front of the remote ones. */
@@ -107,6 +113,26 @@ public final class Hub {
     private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
     /** Gap checks; created on first use, so a single node never starts the thread. */
     private volatile ScheduledExecutorService scheduler;
+    /** Set by {@link #close}; no scheduler is created after it. Guarded by {@code this}. */
+    private boolean closed;
+    /**
+     * Per room, the newest message this node appended but could not publish to the other nodes (broker
+     * disconnected, breaker open, buffer full), or found settling an {@link #unsettled} room. They notice a
+     * missing offset only when a later one reaches them: when no later message comes, this one is published
+     * again until the broker takes it. At most {@link #MAX_UNPUBLISHED} rooms.
+     */
+    private final ConcurrentHashMap<String, Envelope> unpublished = new ConcurrentHashMap<>();
+    /**
+     * Rooms where an append failed (timed out, connection lost) but may still have happened: the message
+     * then has an offset that no node delivers until a later one shows the gap. The room's newest message
+     * is read from history and published to the other nodes, and this node reads what it missed. At most
+     * {@link #MAX_UNPUBLISHED} rooms.
+     */
+    private final Set<String> unsettled = ConcurrentHashMap.newKeySet();
+    /** A {@link #republish} is scheduled. */
+    private final AtomicBoolean republishPending = new AtomicBoolean();
+    /** {@link #unpublished} was full since it was last empty; logged once. */
+    private final AtomicBoolean unpublishedFull = new AtomicBoolean();
 
     public Hub(SwitchboardConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
                String nodeId, String version) {
@@ -148,7 +174,11 @@ public final class Hub {
 
     /** Stops the gap checks and closes the broker and stores. Idempotent. */
     public void close() {
-        ScheduledExecutorService s = scheduler;
+        ScheduledExecutorService s;
+        synchronized (this) {
+            closed = true;
+            s = scheduler;
+        }
         if (s != null) {
             s.shutdownNow();
         }
@@ -767,6 +797,10 @@ public final class Hub {
             synchronized (this) {
                 s = scheduler;
                 if (s == null) {
+                    if (closed) {
+                        // A publish that failed as the broker closed must not start a thread nobody stops.
+                        throw new RejectedExecutionException("the hub is closed");
+                    }
                     s = Executors.newSingleThreadScheduledExecutor(r -> {
                         Thread t = new Thread(r, "switchboard-gap-check");
                         t.setDaemon(true);
@@ -818,6 +852,7 @@ public final class Hub {
         }
         return appended.handle((a, e) -> {
             if (e != null) {
+                unsettled(roomName);
                 throw new CompletionException(unavailable("publishing to room " + roomName, e));
             }
             return delivered(roomName, a, exclude);
@@ -834,14 +869,133 @@ public final class Hub {
         }
         if (broker.reachesOtherNodes()) {
             Envelope envelope = Envelope.roomMessage(nodeId, roomName, a.epoch(), message.offset(), exclude, json);
-            // Already in history: a node that misses this publication reads it from there.
+            // Already in history: a node that misses this publication reads it from there once a later
+            // message shows it the gap; if this one is not published, it is remembered and published later.
             long start = time.nanoTime();
             CompletableFuture<Void> published = brokerCall(() -> broker.publish(roomChannel(roomName),
                     envelope.encode()));
-            published.whenComplete((v, e) -> metrics.brokerPublished(time.nanoTime() - start, e == null));
+            published.whenComplete((v, e) -> {
+                if (e == null) {
+                    forgetUnpublished(roomName, envelope);
+                } else {
+                    rememberUnpublished(roomName, envelope);
+                }
+                metrics.brokerPublished(time.nanoTime() - start, e == null);
+            });
             quietly("publish to room " + roomName, published);
         }
         return message.offset();
+    }
+
+    /** A room message reached the broker: a remembered older one of the room needs no republishing. */
+    private void forgetUnpublished(String roomName, Envelope envelope) {
+        if (unpublished.isEmpty()) {
+            return;
+        }
+        unpublished.computeIfPresent(roomName, (k, old) ->
+                old.epoch().equals(envelope.epoch()) && old.offset() <= envelope.offset() ? null : old);
+    }
+
+    /** A room message did not reach the broker: remember the room's newest such one, and republish it. */
+    private void rememberUnpublished(String roomName, Envelope envelope) {
+        Envelope kept = unpublished.compute(roomName, (k, old) -> {
+            if (old == null) {
+                return unpublished.size() < MAX_UNPUBLISHED ? envelope : null;
+            }
+            return !old.epoch().equals(envelope.epoch()) || old.offset() < envelope.offset() ? envelope : old;
+        });
+        if (kept == null && unpublishedFull.compareAndSet(false, true)) {
+            log.atWarn().addKeyValue("rooms", MAX_UNPUBLISHED)
+                    .log("the broker refused the last messages of more than {} rooms; the other nodes get those "
+                            + "of the rooms beyond from history only after their next message", MAX_UNPUBLISHED);
+        }
+        scheduleRepublish(config.cluster().timeout().toNanos());
+    }
+
+    /** An append to the room failed but may have happened: settle the room once the store answers again. */
+    private void unsettled(String roomName) {
+        if (unsettled.size() < MAX_UNPUBLISHED || unsettled.contains(roomName)) {
+            unsettled.add(roomName);
+        } else if (unpublishedFull.compareAndSet(false, true)) {
+            log.atWarn().addKeyValue("rooms", MAX_UNPUBLISHED)
+                    .log("appends to more than {} rooms failed; the other nodes get the messages of the rooms beyond "
+                            + "that happened anyway only after their next message", MAX_UNPUBLISHED);
+        }
+        scheduleRepublish(config.cluster().timeout().toNanos());
+    }
+
+    private void scheduleRepublish(long delayNanos) {
+        if (!republishPending.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            scheduler().schedule(this::republish, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            republishPending.set(false); // the hub is closing
+        }
+    }
+
+    /**
+     * Publishes again each room's newest message that did not reach the broker, so that the other nodes see
+     * the gap and read it from history; every {@code cluster.timeout} until the broker took them all. A node
+     * that already has one drops it as a duplicate. Settles the {@link #unsettled} rooms first. On the
+     * gap-check thread.
+     */
+    private void republish() {
+        republishPending.set(false);
+        try {
+            if (storeGuard == null || !storeGuard.isOpen()) {
+                for (String roomName : List.copyOf(unsettled)) {
+                    settle(roomName);
+                }
+            }
+            if (!broker.isConnected() || (brokerGuard != null && brokerGuard.isOpen())) {
+                return;
+            }
+            for (Map.Entry<String, Envelope> entry : unpublished.entrySet()) {
+                String roomName = entry.getKey();
+                Envelope envelope = entry.getValue();
+                brokerCall(() -> broker.publish(roomChannel(roomName), envelope.encode())).whenComplete((v, e) -> {
+                    if (e == null) {
+                        unpublished.remove(roomName, envelope);
+                    }
+                });
+            }
+        } finally {
+            if (unpublished.isEmpty() && unsettled.isEmpty()) {
+                unpublishedFull.set(false);
+            } else {
+                scheduleRepublish(config.cluster().timeout().toNanos());
+            }
+        }
+    }
+
+    /**
+     * Reads the newest message of a room where an append failed, which it may be, and has it published to
+     * the other nodes; this node's own members get what it missed by a catch-up read. Issued after the
+     * failed append on the same store, so the read sees it if it happened.
+     */
+    private void settle(String roomName) {
+        // Removed before the read: an append that fails while the read is under way adds the room again.
+        unsettled.remove(roomName);
+        storeCall(() -> history.read(roomName, null, 1)).whenComplete((page, e) -> {
+            if (e != null) {
+                unsettled(roomName); // the next round tries again
+                return;
+            }
+            if (!page.messages().isEmpty()) {
+                RoomMessage last = page.messages().get(page.messages().size() - 1);
+                rememberUnpublished(roomName, Envelope.roomMessage(nodeId, roomName, page.epoch(), last.offset(),
+                        null, codec.encode(last)));
+            }
+            Room room = rooms.get(roomName);
+            if (room != null) {
+                synchronized (room) {
+                    room.catchUp = true;
+                    scheduleGapCheck(room, 0);
+                }
+            }
+        });
     }
 
     /** Relays a transport frame (binary publish) unchanged to the other members of a room. Shard thread. */
@@ -1102,6 +1256,9 @@ public final class Hub {
                     room.catchUp = true;
                     scheduleGapCheck(room, 0);
                 }
+            }
+            if (!unpublished.isEmpty()) {
+                scheduleRepublish(0);
             }
         }
     }
