@@ -78,7 +78,8 @@ public final class ConfigKeys {
             Map.entry("websocket.maxFrameBytes", "largest single frame payload; larger closes with 1009"),
             Map.entry("websocket.maxMessageBytes", "largest message after joining fragments; larger closes with 1009"),
             Map.entry("websocket.maxQueuedBytes",
-                    "outbound bytes queued for one connection before it is closed with 4008"),
+                    "outbound bytes queued for one connection before it is closed with 4008; while direct memory is "
+                            + "above 75% of its limit, 64 KiB (or this, if smaller) is enough"),
             Map.entry("websocket.maxRoomsPerConnection", "joins beyond this answer `too_many_rooms`"),
             Map.entry("websocket.maxInvalidMessages",
                     "invalid commands tolerated per connection before close 1008"),
