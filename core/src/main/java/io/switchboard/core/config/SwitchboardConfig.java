@@ -113,8 +113,8 @@ public record SwitchboardConfig(
      * @param writeWait a connection whose writes stay pending this long is closed with 4008
      * @param maxFrameBytes largest single frame payload; larger closes with 1009
      * @param maxMessageBytes largest message after joining fragments; larger closes with 1009
-     * @param maxQueuedBytes outbound bytes queued for one connection before it is closed with 4008 (while direct
-     *                       memory is above 75% of its limit, 64 KiB or this, if smaller, is enough)
+     * @param maxQueuedBytes outbound bytes queued for one connection before it is closed with 4008; while direct
+     *                       memory is above 75% of its limit, 64 KiB (or this, if smaller) is enough
      * @param maxRoomsPerConnection joins beyond this answer {@code too_many_rooms}
      * @param maxInvalidMessages invalid commands tolerated per connection before close 1008
      * @param enableCompression negotiate permessage-deflate
