@@ -58,8 +58,9 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
     /** Most first capacity of a cork buffer; beyond it the buffer grows as it fills. */
     private static final int CORK_MAX_INITIAL_BYTES = 16 * 1024;
     /**
-     * While direct memory is above {@link DirectMemory#HIGH_WATER}, a connection with more than this
-     * queued (or its own cap, if smaller) is closed as a slow consumer; one that keeps up queues less.
+     * While direct memory is above {@link DirectMemory#HIGH_WATER}, a connection that already has more
+     * than this queued (or its own cap, if smaller) when another frame comes is closed as a slow consumer;
+     * one that keeps up queues less.
      */
     static final int PRESSURE_QUEUED_BYTES = 64 * 1024;
 
@@ -398,8 +399,9 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
             return false;
         }
         // The caps of all connections together can exceed the process's direct memory: when it runs low,
-        // a connection that is backed up is closed rather than allowed to queue up to its own cap.
-        if (queued > pressureQueuedBytes && DirectMemory.aboveHighWater()) {
+        // a connection that is backed up is closed rather than allowed to queue up to its own cap. Backed
+        // up: already holding that much before this frame, so one large frame to an idle connection passes.
+        if (queued - size > pressureQueuedBytes && DirectMemory.aboveHighWater()) {
             hub.close(connection, CloseCode.SLOW_CONSUMER, "send queue backed up while server memory is low",
                     DisconnectReason.SLOW_CONSUMER);
             return false;
