@@ -58,16 +58,7 @@ class HubSequencerTest {
         });
         onLoop(() -> {
             Connection c = hub.register(bob, "bob", hub.shard(loop));
-            hub.join(c, "r", null, new Hub.JoinCallback() {
-                @Override
-                public void joined(Hub.JoinResult result) {
-                }
-
-                @Override
-                public void failed(HubException e) {
-                    throw new AssertionError(e);
-                }
-            });
+            hub.join(c, "r", null, JoinExpected.INSTANCE);
             return null;
         });
     }

@@ -1,6 +1,7 @@
 package io.switchboard.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.switchboard.core.Fakes.CountingFrames;
 import io.switchboard.core.Fakes.RecordingSession;
@@ -70,16 +71,7 @@ class HubUnpublishedTest {
     private static Connection join(Hub hub, RecordingSession session, String user, ExecutorService loop)
             throws HubException {
         Connection c = hub.register(session, user, hub.shard(loop));
-        hub.join(c, "r", null, new Hub.JoinCallback() {
-            @Override
-            public void joined(Hub.JoinResult result) {
-            }
-
-            @Override
-            public void failed(HubException e) {
-                throw new AssertionError(e);
-            }
-        });
+        hub.join(c, "r", null, JoinExpected.INSTANCE);
         return c;
     }
 
@@ -111,9 +103,15 @@ class HubUnpublishedTest {
     }
 
     private void awaitBobHolds(String what, List<Long> expected) throws Exception {
+        awaitHolds(loop2, bob, what, expected);
+    }
+
+    /** Waits up to 10 s until {@code session} (on {@code loop}) holds exactly {@code expected}. */
+    private void awaitHolds(ExecutorService loop, RecordingSession session, String what, List<Long> expected)
+            throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!offsets(loop2, bob).equals(expected)) {
-            assertThat(System.nanoTime()).as("%s; bob holds %s", what, offsets(loop2, bob)).isLessThan(deadline);
+        while (!offsets(loop, session).equals(expected)) {
+            assertThat(System.nanoTime()).as("%s; it holds %s", what, offsets(loop, session)).isLessThan(deadline);
             Thread.sleep(10);
         }
     }
@@ -154,22 +152,13 @@ class HubUnpublishedTest {
         awaitBobHolds("1 through the broker", List.of(1L));
         publishersHistory.slow = true;
         for (String content : List.of("m2", "m3")) {
-            try {
-                publish(content);
-                throw new AssertionError("the publish should have failed");
-            } catch (ExecutionException expected) {
-                assertThat(expected).hasRootCauseInstanceOf(HubException.class);
-            }
+            assertThatThrownBy(() -> publish(content)).isInstanceOf(ExecutionException.class)
+                    .hasRootCauseInstanceOf(HubException.class);
         }
         publishersHistory.slow = false; // nothing published after this: no later message shows anyone the gap
         assertThat(history.position("r").toCompletableFuture().join().offset()).as("appended anyway").isEqualTo(3);
         awaitBobHolds("2 and 3 on the other node", List.of(1L, 2L, 3L));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!offsets(loop1, alice).equals(List.of(1L, 2L, 3L))) {
-            assertThat(System.nanoTime()).as("2 and 3 on the publishing node; alice holds %s", offsets(loop1, alice))
-                    .isLessThan(deadline);
-            Thread.sleep(10);
-        }
+        awaitHolds(loop1, alice, "2 and 3 on the publishing node", List.of(1L, 2L, 3L));
     }
 
     /** A history whose appends, while {@link #slow}, happen but report a timeout, as a slow Redis' do. */
