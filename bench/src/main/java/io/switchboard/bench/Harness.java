@@ -76,6 +76,8 @@ public final class Harness {
     private final List<Workload> workloads;
     /** The servers to run; all unless {@code --target} names one. */
     private List<Target> targets = List.of(Target.values());
+    /** Where a run with {@code --server-set} records its settings, for {@code --report} to say them again. */
+    private static final String SERVER_SETTINGS_FILE = "server-settings.txt";
     /** Extra {@code --set key=value} settings for the Switchboard server (an A/B of one setting). */
     private List<String> serverSettings = List.of();
 
@@ -177,7 +179,9 @@ public final class Harness {
         List<Workload> present = all.stream().filter(w -> results.containsKey(w.name())).distinct().toList();
         boolean pinned = results.values().stream().flatMap(m -> m.values().stream()).flatMap(List::stream)
                 .anyMatch(r -> r.has("cpu1Busy"));
-        Files.writeString(dir.resolve("results.md"), Report.markdown(results, repeats, pinned, duration));
+        Path settings = dir.resolve(SERVER_SETTINGS_FILE);
+        Files.writeString(dir.resolve("results.md"), Report.markdown(results, repeats, pinned, duration)
+                + Report.serverSettingsNote(Files.exists(settings) ? Files.readAllLines(settings) : List.of()));
         Files.writeString(dir.resolve("fanout-rate.svg"), Report.chart(present, results));
         log("rewrote " + dir.resolve("results.md"));
     }
@@ -188,10 +192,10 @@ public final class Harness {
         requireFile(root.resolve("cli/target/switchboard.jar"));
         requireFile(root.resolve("bench/target/benchmarks.jar"));
         log("results go to " + out + (pin ? " (server on CPU 0, load generator on CPU 1)"
-                : " (taskset or a second CPU missing: runs are NOT pinned)")
-                + (serverSettings.isEmpty() ? "" : "; Switchboard with --set " + String.join(" --set ", serverSettings)));
+                : " (taskset or a second CPU missing: runs are NOT pinned)") 
+                + (serverSettings.isEmpty() ? "" : "; " + Report.serverSettingsNote(serverSettings).strip()));
         if (!serverSettings.isEmpty()) {
-            Files.writeString(out.resolve("server-settings.txt"), String.join("\n", serverSettings) + "\n");
+            Files.write(out.resolve(SERVER_SETTINGS_FILE), serverSettings);
         }
         Map<String, Map<Target, List<JsonNode>>> results = new LinkedHashMap<>();
         int failures = 0;
@@ -221,7 +225,7 @@ public final class Harness {
         }
         Files.writeString(out.resolve("results.json"), JSON.writeValueAsString(results));
         Files.writeString(out.resolve("results.md"), Report.markdown(results, repeats, pin, duration)
-                + (serverSettings.isEmpty() ? "" : "\nSwitchboard ran with `--set " + String.join(" --set ", serverSettings) + "`.\n"));
+                + Report.serverSettingsNote(serverSettings));
         Files.writeString(out.resolve("fanout-rate.svg"), Report.chart(workloads, results));
         log("wrote " + out.resolve("results.md"));
         return failures == 0 ? 0 : 1;

@@ -48,6 +48,16 @@ final class Report {
                 : r.path("serverCpuMicrosPerDelivery").asDouble();
     }
 
+    /** A run's latency percentile ({@code p50}, {@code p99}...) in µs. */
+    private static double latency(JsonNode r, String percentile) {
+        return r.path("latencyMicros").path(percentile).asDouble();
+    }
+
+    /** The line saying which {@code --server-set} settings Switchboard ran with; empty without any. */
+    static String serverSettingsNote(List<String> settings) {
+        return settings.isEmpty() ? "" : "\nSwitchboard ran with `--set " + String.join(" --set ", settings) + "`.\n";
+    }
+
     /** Share of the measured messages' deliveries that arrived before the drain ended. */
     private static double deliveredShare(JsonNode r) {
         long expected = r.path("expected").asLong();
@@ -78,8 +88,8 @@ final class Report {
                         e.getKey(), t.getKey().name().toLowerCase(Locale.ROOT), med, min(runs, rate), max(runs, rate),
                         t.getKey() != Harness.Target.SWITCHBOARD || !(naive > 0) ? "" : String.format(Locale.ROOT, "%.2f×", med / naive),
                         100 * median(runs, Report::deliveredShare),
-                        median(runs, r -> r.path("latencyMicros").path("p50").asDouble()),
-                        median(runs, r -> r.path("latencyMicros").path("p99").asDouble()),
+                        median(runs, r -> latency(r, "p50")),
+                        median(runs, r -> latency(r, "p99")),
                         median(runs, Report::serverCpuMicrosPerDelivery),
                         runs.get(0).has("cpu1Busy") ? String.format(Locale.ROOT, "%.0f%%",
                                 100 * median(runs, r -> r.path("cpu1Busy").asDouble())) : "n/a",
@@ -100,17 +110,17 @@ final class Report {
             if (floor == null || floor.isEmpty()) {
                 continue;
             }
-            double floorP50 = median(floor, r -> r.path("latencyMicros").path("p50").asDouble());
+            double floorP50 = median(floor, r -> latency(r, "p50"));
             double floorRate = median(floor, Report::throughput);
             for (var t : e.getValue().entrySet()) {
                 if (t.getKey() == Harness.Target.TCP_FLOOR) {
                     continue;
                 }
-                double p50 = median(t.getValue(), r -> r.path("latencyMicros").path("p50").asDouble());
+                double p50 = median(t.getValue(), r -> latency(r, "p50"));
                 double rate = median(t.getValue(), Report::throughput);
-                rows.append(String.format(Locale.ROOT, "| %s | %s | %,.1f | %,.1f | +%,.1f | %,.0f | %,.0f | %.0f%% |\n",
+                rows.append(String.format(Locale.ROOT, "| %s | %s | %,.1f | %,.1f | %+,.1f | %,.0f | %,.0f | %.0f%% |\n",
                         e.getKey(), t.getKey().name().toLowerCase(Locale.ROOT), p50, floorP50, p50 - floorP50,
-                        median(t.getValue(), r -> r.path("latencyMicros").path("p99").asDouble()), rate,
+                        median(t.getValue(), r -> latency(r, "p99")), rate,
                         100 * rate / floorRate));
             }
         }

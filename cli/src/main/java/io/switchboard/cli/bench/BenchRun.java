@@ -50,7 +50,7 @@ final class BenchRun implements AutoCloseable {
     private final AtomicInteger nextAddress = new AtomicInteger();
     private final AtomicInteger nextUser = new AtomicInteger();
     private final PrintStream err;
-    /** The lean subscribers of this run, created on first use; closed with it. */
+    /** The lean connections of this run, created on first use; closed with it. */
     private LeanConnections lean;
     private Thread progress;
     private volatile boolean progressRunning;
@@ -144,7 +144,7 @@ final class BenchRun implements AutoCloseable {
         return open;
     }
 
-    /** This run's lean subscribers (see {@link LeanConnections}), created on first call. */
+    /** This run's lean connections (see {@link LeanConnections}), created on first call. */
     synchronized LeanConnections lean() {
         if (lean == null) {
             lean = new LeanConnections(this);
@@ -165,10 +165,13 @@ final class BenchRun implements AutoCloseable {
                 recordSetupLatency);
     }
 
-    /** Opens {@code n} closed-loop echo connections (see {@link LeanConnections#openEcho}); failures count as errors. */
-    List<CompletableFuture<Void>> openLeanEcho(int n) throws InterruptedException {
+    /**
+     * Opens {@code n} closed-loop echo connections (see {@link LeanConnections#openEcho}) whose echoes carry
+     * {@code pad}; failures count as errors.
+     */
+    List<CompletableFuture<Void>> openLeanEcho(int n, String pad) throws InterruptedException {
         LeanConnections connections = lean();
-        return openLean(n, (user, local, i) -> connections.openEcho(options.url(), user, local, options.sizeBytes()),
+        return openLean(n, (user, local, i) -> connections.openEcho(options.url(), user, local, options.sizeBytes(), pad),
                 i -> { }, false);
     }
 

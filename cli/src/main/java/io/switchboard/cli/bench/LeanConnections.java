@@ -95,19 +95,17 @@ final class LeanConnections implements AutoCloseable {
 
     /**
      * Opens a closed-loop echo connection: over {@code ws://} an upgraded connection that sends
-     * {@code echo} commands of about {@code sizeBytes}; over {@code tcp://} a plain socket that sends
-     * {@code sizeBytes} raw bytes to an echo server. Nothing is sent before {@link #startEcho}; then each
+     * {@code echo} commands padded with {@code pad} ({@link Scenarios#echoCommand}); over {@code tcp://} a
+     * plain socket that sends {@code sizeBytes} raw bytes to an echo server. Nothing is sent before {@link #startEcho}; then each
      * connection keeps one message in flight, sending the next as soon as the reply arrives, until
      * {@link BenchRun#measureToNanos}. The future completes when the connection is ready.
      */
-    CompletableFuture<Void> openEcho(URI url, String user, InetAddress localAddress, int sizeBytes) {
+    CompletableFuture<Void> openEcho(URI url, String user, InetAddress localAddress, int sizeBytes, String pad) {
         CompletableFuture<Void> ready = new CompletableFuture<>();
         Echoing echo;
         if ("tcp".equalsIgnoreCase(url.getScheme())) {
             echo = new TcpPinger(sizeBytes, ready);
         } else if ("ws".equalsIgnoreCase(url.getScheme())) {
-            String template = "{\"type\":\"echo\",\"data\":{\"t\":1234567890123456789,\"p\":\"\"}}";
-            String pad = "x".repeat(Math.max(0, sizeBytes - template.length()));
             echo = new Reader(BenchRun.withUser(url, user), null, pad, ready);
         } else {
             return CompletableFuture.failedFuture(new IllegalArgumentException(
@@ -221,7 +219,7 @@ final class LeanConnections implements AutoCloseable {
                 run.sent.increment();
                 run.expected.increment();
             }
-            sendText(ctx, "{\"type\":\"echo\",\"data\":{\"t\":" + now + ",\"p\":\"" + echoPad + "\"}}");
+            sendText(ctx, Scenarios.echoCommand(now, echoPad));
         }
 
         @Override

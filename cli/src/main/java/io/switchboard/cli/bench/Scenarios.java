@@ -94,12 +94,22 @@ public final class Scenarios {
 
     // ------------------------------------------------------------------ echo
 
+    /** An {@code echo} command carrying {@code t} (a send time) first in {@code data}, then {@code pad}. */
+    static String echoCommand(long t, String pad) {
+        return "{\"type\":\"echo\",\"data\":{\"t\":" + t + ",\"p\":\"" + pad + "\"}}";
+    }
+
+    /** Padding that makes {@link #echoCommand} about {@code sizeBytes} long. */
+    static String echoPadding(int sizeBytes) {
+        return padding(sizeBytes, echoCommand(Long.parseLong(T_PLACEHOLDER), ""));
+    }
+
     static BenchResult echo(BenchRun run) throws Exception {
         BenchOptions o = run.options;
         if (o.rate() == 0) {
             return closedLoopEcho(run);
         }
-        String pad = padding(o.sizeBytes(), "{\"type\":\"echo\",\"data\":{\"t\":" + T_PLACEHOLDER + ",\"p\":\"\"}}");
+        String pad = echoPadding(o.sizeBytes());
         Measuring measuring = new Measuring();
         ClientListener listener = new ClientListener() {
             @Override
@@ -138,7 +148,7 @@ public final class Scenarios {
                 run.sent.increment();
                 run.expected.increment();
             }
-            c.sendText("{\"type\":\"echo\",\"data\":{\"t\":" + due + ",\"p\":\"" + pad + "\"}}")
+            c.sendText(echoCommand(due, pad))
                     .whenComplete((v, e) -> {
                         if (e != null) {
                             run.errors.increment();
@@ -164,7 +174,7 @@ public final class Scenarios {
     static BenchResult closedLoopEcho(BenchRun run) throws Exception {
         BenchOptions o = run.options;
         LeanConnections lean = run.lean();
-        awaitQuietly(run.openLeanEcho(o.connections()));
+        awaitQuietly(run.openLeanEcho(o.connections(), echoPadding(o.sizeBytes())));
         long open = run.alive();
         if (open == 0) {
             throw new IllegalStateException("no connection to " + o.url() + " could be opened");
