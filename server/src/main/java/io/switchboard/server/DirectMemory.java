@@ -22,10 +22,17 @@ final class DirectMemory {
     private DirectMemory() {
     }
 
-    /** JDK direct buffers plus Netty's own direct memory when it allocates outside the JDK's count. */
+    /**
+     * Direct memory in use, as the nearer of the two limits sees it. The JDK counts the direct buffers it
+     * allocates ({@code -XX:MaxDirectMemorySize} applies to them); Netty counts every direct buffer it
+     * allocates, whether the JDK allocated it (then both count it: Netty's cleaner-based allocation on
+     * JDK 17) or Netty did without the JDK's count ({@code io.netty.maxDirectMemory} applies, by default the
+     * same limit). An allocation fails when either count reaches the limit, so the larger one is what is
+     * left; adding them would count Netty's buffers twice where the JDK allocates them.
+     */
     static long used() {
         long jdk = JDK_DIRECT == null ? 0 : JDK_DIRECT.getMemoryUsed();
-        return jdk + Math.max(0, PlatformDependent.usedDirectMemory());
+        return Math.max(jdk, PlatformDependent.usedDirectMemory());
     }
 
     /** Whether direct memory is above {@link #HIGH_WATER} of its limit. */
