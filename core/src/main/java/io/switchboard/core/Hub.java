@@ -109,7 +109,8 @@ public final class Hub {
     private final AtomicLong connSequence = new AtomicLong();
     private final ConcurrentHashMap<Executor, Shard> shards = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Connection> connections = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Set<Connection>> users = new ConcurrentHashMap<>();
+    /** A user's connections on this node; an array each, since most users have one or a few. */
+    private final ConcurrentHashMap<String, Connection[]> users = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
     /** Gap checks; created on first use, so a single node never starts the thread. */
     private volatile ScheduledExecutorService scheduler;
@@ -248,11 +249,7 @@ public final class Hub {
         Connection c = new Connection(connId, userId, session, shard, time.currentTimeMillis(), time.nanoTime(),
                 sequence);
         connections.put(connId, c);
-        users.compute(userId, (k, set) -> {
-            Set<Connection> s = set != null ? set : ConcurrentHashMap.newKeySet();
-            s.add(c);
-            return s;
-        });
+        users.compute(userId, (k, conns) -> conns == null ? new Connection[] {c} : CopyOnWriteArrays.with(conns, c));
         shard.add(c);
         stats.connectionsTotal.increment();
         metrics.connectionOpened();
@@ -262,9 +259,11 @@ public final class Hub {
             // Only to those connected before: a later connection would hear of someone who was already there.
             broadcastFrame(codec.encode(new ServerMessage.UserJoined(userId, connId)), c, sequence - 1);
         }
-        log.atDebug().addKeyValue("connId", connId).addKeyValue("userId", userId)
-                .addKeyValue("remote", session.remoteAddress())
-                .log("connected {} user={} from {}", connId, userId, session.remoteAddress());
+        if (log.isDebugEnabled()) {
+            String remote = session.remoteAddress();
+            log.atDebug().addKeyValue("connId", connId).addKeyValue("userId", userId).addKeyValue("remote", remote)
+                    .log("connected {} user={} from {}", connId, userId, remote);
+        }
         return c;
     }
 
@@ -282,10 +281,7 @@ public final class Hub {
             removeMembership(m);
         }
         c.rooms.clear();
-        users.computeIfPresent(c.userId(), (k, set) -> {
-            set.remove(c);
-            return set.isEmpty() ? null : set;
-        });
+        users.computeIfPresent(c.userId(), (k, conns) -> CopyOnWriteArrays.without(conns, x -> x == c));
         connections.remove(c.connId());
         c.shard().remove(c);
         quietly("presence disconnect", storeCall(() -> presence.disconnect(c.userId(), c.connId())));
@@ -354,12 +350,12 @@ public final class Hub {
     }
 
     private int disconnectLocalUser(String userId, CloseCode code, String reason) {
-        Set<Connection> set = users.get(userId);
-        if (set == null) {
+        Connection[] conns = users.get(userId);
+        if (conns == null) {
             return 0;
         }
         int n = 0;
-        for (Connection c : set) {
+        for (Connection c : conns) {
             n++;
             // Through close(), on the connection's shard: it leaves its rooms now, not when the peer answers.
             closeOnShard(c, code, reason, DisconnectReason.KICKED);
@@ -1141,8 +1137,8 @@ public final class Hub {
 
     /** Delivers a private message to the user's connections on this node; returns how many. */
     private int deliverPrivate(String to, byte[] json) {
-        Set<Connection> targets = users.get(to);
-        if (targets == null || targets.isEmpty()) {
+        Connection[] targets = users.get(to);
+        if (targets == null) {
             return 0;
         }
         OutboundFrame frame = frames.text(json);

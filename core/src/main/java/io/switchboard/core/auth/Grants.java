@@ -23,8 +23,9 @@ public record Grants(String userId, RoomPatterns rooms, RoomPatterns publish, Ma
         Objects.requireNonNull(userId, "userId");
         Objects.requireNonNull(rooms, "rooms");
         Objects.requireNonNull(publish, "publish");
-        // JSON null values are allowed in the claim, so no Map.copyOf.
-        info = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(info));
+        // JSON null values are allowed in the claim, so no Map.copyOf. Without a claim (most connections)
+        // the shared empty map, not an empty copy per connection.
+        info = info.isEmpty() ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(info));
     }
 
     /** A connection without a token: the static room policy for reading and publishing, never expiring. */

@@ -1,8 +1,10 @@
 package io.switchboard.core.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.core.CopyOnWriteArrays;
 import io.switchboard.protocol.ServerMessage.Member;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
@@ -10,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * Presence kept in this process: exact for one node, or for several nodes of one process sharing the
@@ -22,8 +25,8 @@ public final class MemoryPresenceStore implements PresenceStore {
 
     /** room → connId → member. */
     private final ConcurrentHashMap<String, Map<String, Member>> rooms = new ConcurrentHashMap<>();
-    /** userId → connId → connection. */
-    private final ConcurrentHashMap<String, Map<String, UserConnection>> users = new ConcurrentHashMap<>();
+    /** userId → the user's connections: an array each, since most users have one or a few. */
+    private final ConcurrentHashMap<String, UserConnection[]> users = new ConcurrentHashMap<>();
 
     @Override
     public CompletionStage<Void> join(String room, String nodeId, String userId, String connId, JsonNode info) {
@@ -50,24 +53,28 @@ public final class MemoryPresenceStore implements PresenceStore {
 
     @Override
     public CompletionStage<Void> connect(String userId, String connId, String nodeId) {
-        users.computeIfAbsent(userId, u -> new ConcurrentHashMap<>())
-                .put(connId, new UserConnection(userId, connId, nodeId));
-        return done();
-    }
-
-    @Override
-    public CompletionStage<Void> disconnect(String userId, String connId) {
-        users.computeIfPresent(userId, (u, conns) -> {
-            conns.remove(connId);
-            return conns.isEmpty() ? null : conns;
+        UserConnection added = new UserConnection(userId, connId, nodeId);
+        users.compute(userId, (u, conns) -> {
+            UserConnection[] rest = conns == null ? null : CopyOnWriteArrays.without(conns, sameConn(connId));
+            return rest == null ? new UserConnection[] {added} : CopyOnWriteArrays.with(rest, added);
         });
         return done();
     }
 
     @Override
+    public CompletionStage<Void> disconnect(String userId, String connId) {
+        users.computeIfPresent(userId, (u, conns) -> CopyOnWriteArrays.without(conns, sameConn(connId)));
+        return done();
+    }
+
+    private static Predicate<UserConnection> sameConn(String connId) {
+        return c -> c.connId().equals(connId);
+    }
+
+    @Override
     public CompletionStage<List<UserConnection>> connections(String userId) {
-        Map<String, UserConnection> conns = users.get(userId);
-        List<UserConnection> out = conns == null ? new ArrayList<>() : new ArrayList<>(conns.values());
+        UserConnection[] conns = users.get(userId);
+        List<UserConnection> out = conns == null ? new ArrayList<>() : new ArrayList<>(Arrays.asList(conns));
         out.sort(Comparator.comparing(UserConnection::connId));
         return CompletableFuture.completedFuture(out);
     }
