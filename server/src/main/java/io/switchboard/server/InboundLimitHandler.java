@@ -19,7 +19,6 @@ import io.switchboard.core.limit.TokenBucket;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.ErrorCode;
 import io.switchboard.protocol.ServerMessage;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,11 +39,11 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(InboundLimitHandler.class);
 
     private final Hub hub;
-    private final Supplier<Connection> connection;
+    private final Peer peer;
     private final SecurityCounters counters;
     private final TokenBucket bucket;
-    private final int maxViolations;
-    private final String limitText;
+    /** Shared by every connection, like the decoder settings: nothing per connection that need not be. */
+    private final SwitchboardConfig.Security security;
     /** Refusals since the last admitted message. */
     private int violations;
     /** True while the continuation frames of a dropped message are still arriving. */
@@ -55,16 +54,28 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
     /** The decoder settings, for the stricter decoder swapped in once the handshake completed. */
     private final WebSocketDecoderConfig decoderConfig;
 
-    InboundLimitHandler(Hub hub, SwitchboardConfig.Security s, Supplier<Connection> connection,
-                        SecurityCounters counters, WebSocketDecoderConfig decoderConfig) {
+    /** The connection this stage guards. */
+    interface Peer {
+        /** The hub's connection once registered, else null. */
+        Connection connection();
+
+        /** Every inbound frame, before any limit applies: activity for the heartbeat timeout. */
+        void frameArrived(WebSocketFrame frame);
+    }
+
+    InboundLimitHandler(Hub hub, SwitchboardConfig.Security s, Peer peer, SecurityCounters counters,
+                        WebSocketDecoderConfig decoderConfig) {
         this.decoderConfig = decoderConfig;
         this.hub = hub;
-        this.connection = connection;
+        this.peer = peer;
         this.counters = counters;
+        this.security = s;
         this.bucket = new TokenBucket(s.rateLimitRps(), s.rateLimitBurst(), hub.time().nanoTime());
-        this.maxViolations = s.maxRateLimitViolations();
-        this.limitText = "rate limit exceeded: " + s.rateLimitRps() + " messages per second, bursts of "
-                + s.rateLimitBurst();
+    }
+
+    private String limitText() {
+        return "rate limit exceeded: " + security.rateLimitRps() + " messages per second, bursts of "
+                + security.rateLimitBurst();
     }
 
     /**
@@ -89,6 +100,7 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(msg);
             return;
         }
+        peer.frameArrived(frame);
         if (closed) {
             frame.release();
             return;
@@ -143,7 +155,7 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
         for (Throwable t = cause; t != null; t = t.getCause()) {
             if (t instanceof io.netty.handler.codec.compression.DecompressionException) {
-                Connection c = connection.get();
+                Connection c = peer.connection();
                 if (c != null && !closed) {
                     closed = true;
                     log.info("closing {} from {}: message inflates beyond websocket.maxMessageBytes", c,
@@ -165,7 +177,7 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
 
     private void failProtocol(ChannelHandlerContext ctx, String why) {
         closed = true;
-        Connection c = connection.get();
+        Connection c = peer.connection();
         if (c != null) {
             log.info("closing {} from {}: {}", c, c.session().remoteAddress(), why);
             hub.close(c, CloseCode.PROTOCOL_ERROR, why, DisconnectReason.POLICY);
@@ -177,11 +189,11 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
 
     private void refuse(boolean control) {
         counters.messagesRateLimited.increment();
-        Connection c = connection.get();
+        Connection c = peer.connection();
         if (c == null) {
             return;
         }
-        if (++violations >= maxViolations) {
+        if (++violations >= security.maxRateLimitViolations()) {
             counters.rateLimitCloses.increment();
             log.info("closing {} from {}: {} messages refused by the rate limit in a row", c,
                     c.session().remoteAddress(), violations);
@@ -189,9 +201,9 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
             hub.close(c, CloseCode.RATE_LIMITED, "rate limit exceeded", DisconnectReason.RATE_LIMITED);
         } else if (!control && violations > 0) {
             if (violations == 1) {
-                log.info("rate limiting {} from {}: {}", c, c.session().remoteAddress(), limitText);
+                log.info("rate limiting {} from {}: {}", c, c.session().remoteAddress(), limitText());
             }
-            hub.send(c, new ServerMessage.Error(null, ErrorCode.RATE_LIMITED, limitText));
+            hub.send(c, new ServerMessage.Error(null, ErrorCode.RATE_LIMITED, limitText()));
         }
     }
 }

@@ -17,7 +17,6 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoopGroup;
@@ -160,7 +159,7 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
-        new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(registry);
+        new NettyAllocatorMetrics(Buffers.ALLOCATOR).bindTo(registry);
     }
 
     /** Adds the gauges that read the running server: connections, rooms, memory, event loops. */
@@ -321,7 +320,7 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
 
     private static long nettyDirectBytes() {
         long used = PlatformDependent.usedDirectMemory();
-        return used >= 0 ? used : PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory();
+        return used >= 0 ? used : Buffers.ALLOCATOR.metric().usedDirectMemory();
     }
 
     private static double queuedOutboundBytes(ChannelGroup channels) {

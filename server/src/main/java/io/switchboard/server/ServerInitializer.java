@@ -24,8 +24,10 @@ import io.switchboard.protocol.CloseCode;
 /**
  * Every connection's pipeline, assembled in one place. Until the upgrade:
  * {@code [tls] → deadline → http → aggregator → router}. The router installs the WebSocket stages for an
- * admitted upgrade: {@code [compression] → wsActivity → wsLimit → wsProtocol → wsAggregator → session};
- * once the handshake completes the HTTP-only stages are removed.
+ * admitted upgrade: {@code [compression] → wsLimit → wsProtocol → wsAggregator → session};
+ * once the handshake completes the HTTP-only stages and the protocol handler are removed (the session
+ * answers pings), leaving {@code wsdecoder → wsencoder → [compression] → wsLimit → utf8 → wsAggregator →
+ * session}.
  */
 final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     /** Largest chunk of a request body the HTTP decoder hands on at once. */
@@ -38,6 +40,9 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     private final Runnable onWebSocketClosed;
     private final SslContext tls;
     private final SecurityCounters counters;
+    /** Frame decoding and protocol settings, built once: every connection's handlers share them. */
+    private final WebSocketDecoderConfig decoder;
+    private final WebSocketServerProtocolConfig protocol;
 
     /**
      * @param tokens verifies {@code refresh} tokens; null when authentication is off
@@ -52,6 +57,8 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         this.onWebSocketClosed = onWebSocketClosed;
         this.tls = tls;
         this.counters = counters;
+        this.decoder = decoderConfig(config.websocket());
+        this.protocol = protocolConfig(config.websocket(), decoder);
     }
 
     /** Builds the shared router once the initializer can hand it the upgrade installer. */
@@ -78,8 +85,6 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
 
     private void installWebSocket(ChannelPipeline p, Grants grants) {
         SwitchboardConfig.WebSocket ws = config.websocket();
-        WebSocketDecoderConfig decoder = decoderConfig(ws);
-        WebSocketServerProtocolConfig protocol = protocolConfig(ws, decoder);
         WebSocketSessionHandler session = new WebSocketSessionHandler(hub, commands, grants, ws.maxQueuedBytes(),
                 onWebSocketClosed, config.security().jwtClockSkew().toMillis(), counters);
         if (ws.enableCompression()) {
@@ -91,11 +96,10 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         }
         p.addAfter("wsProtocol", "wsAggregator", new MessageSizeLimit(ws.maxMessageBytes(), session));
         p.addAfter("wsAggregator", "session", session);
-        // Before the protocol handler, which answers and swallows client pings: they count as activity too.
-        p.addBefore("wsProtocol", "wsActivity", session.activityTracker());
-        // Also before the protocol handler, so pings and pongs take tokens and a ping flood is not answered.
-        p.addBefore("wsProtocol", "wsLimit", new InboundLimitHandler(hub, config.security(), session::connection,
-                counters, decoder));
+        // Before the protocol handler, which answers and swallows client pings: they count as activity (the
+        // limit stage tells the session of every frame) and take tokens, so a ping flood is not answered.
+        p.addBefore("wsProtocol", "wsLimit", new InboundLimitHandler(hub, config.security(), session, counters,
+                decoder));
     }
 
     /** Frame decoding limits: RFC 6455 framing, UTF-8 validated, masked frames, compression only when enabled. */

@@ -1,7 +1,7 @@
 package io.switchboard.server;
 
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -89,7 +89,7 @@ public final class SwitchboardServer implements AutoCloseable {
         String nodeId = config.server().nodeId().isEmpty() ? randomNodeId() : config.server().nodeId();
         JsonCodec codec = new JsonCodec();
         this.hub = new Hub(config, backends != null ? backends : ClusterBackends.create(config),
-                PreEncodedFrame.factory(PooledByteBufAllocator.DEFAULT),
+                PreEncodedFrame.factory(Buffers.ALLOCATOR),
                 codec, TimeSource.SYSTEM, nodeId, version(), observability.hubMetrics());
     }
 
@@ -159,7 +159,10 @@ public final class SwitchboardServer implements AutoCloseable {
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .childOption(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
+                // One instance for every connection (Netty's default makes one per channel; only the
+                // per-channel handle it creates needs to be per connection).
+                .childOption(ChannelOption.RECVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator())
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(high / 2, high))
                 .childHandler(new io.netty.channel.ChannelInitializer<Channel>() {
                     @Override
@@ -286,7 +289,7 @@ public final class SwitchboardServer implements AutoCloseable {
                 : java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException(problem));
     }
 
-    /** Per-loop heartbeat ticks, the stats sampler, the history sweep and the presence refresh. */
+    /** Per-loop heartbeat ticks and buffer-cache trims, the stats sampler, the history sweep and the presence refresh. */
     private void scheduleMaintenance() {
         SwitchboardConfig.WebSocket ws = config.websocket();
         long tickNanos = Math.min(ws.pingInterval().toNanos(), ws.writeWait().toNanos()) / 5;
@@ -295,6 +298,8 @@ public final class SwitchboardServer implements AutoCloseable {
             EventLoop loop = (EventLoop) executor;
             var shard = hub.shard(loop);
             loop.scheduleAtFixedRate(shard::tick, tickNanos, tickNanos, TimeUnit.NANOSECONDS);
+            loop.scheduleAtFixedRate(Buffers::trimThreadCache, Buffers.TRIM_SECONDS, Buffers.TRIM_SECONDS,
+                    TimeUnit.SECONDS);
         }
         EventLoop first = workers.next();
         first.scheduleAtFixedRate(() -> messageRate.sample(System.nanoTime(),

@@ -1,6 +1,7 @@
 package io.switchboard.server;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -126,7 +127,10 @@ final class UpgradeGuard {
             return HttpRouter.Admission.refuse(HttpResponseStatus.TOO_MANY_REQUESTS,
                     "too many connections for this user (security.maxConnectionsPerUser)");
         }
-        channel.closeFuture().addListener(f -> limits.release(ip, grants.userId()));
+        // The address again at close (the channel keeps it), rather than this string kept per connection.
+        String userId = grants.userId();
+        ChannelFutureListener release = f -> limits.release(ip(f.channel()), userId);
+        channel.closeFuture().addListener(release);
         return HttpRouter.Admission.accept(grants);
     }
 

@@ -10,6 +10,7 @@ import io.netty.channel.ChannelOutboundInvoker;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
@@ -41,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * {@link Session} for it. Confined to the channel's event loop, except the methods {@link Session}
  * marks thread-safe.
  */
-final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter implements Session {
+final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter implements Session, InboundLimitHandler.Peer {
     private static final Logger log = LoggerFactory.getLogger(WebSocketSessionHandler.class);
     /** How long a closing connection may take to drain its close frame before the socket is cut. */
     static final long CLOSE_LINGER_MILLIS = 2000;
@@ -96,7 +97,6 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
     private boolean closing;
     /** When the outbound buffer went above its high-water mark, 0 while below. Event loop only. */
     private long backloggedSince;
-    private String remoteAddress = "?";
     /** Set once the peer sent a close frame: a reset after it still counts as a client close. Event loop only. */
     private boolean peerSentClose;
 
@@ -112,7 +112,8 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
         this.counters = counters;
     }
 
-    Connection connection() {
+    @Override
+    public Connection connection() {
         return connection;
     }
 
@@ -127,20 +128,15 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
     }
 
     /**
-     * A stage for in front of the protocol handler that records every inbound frame, pings included,
-     * as activity for the heartbeat timeout.
+     * Records every inbound frame, pings included, as activity for the heartbeat timeout; called by the
+     * {@link InboundLimitHandler} in front of the protocol handler, which answers and swallows pings.
      */
-    ChannelInboundHandlerAdapter activityTracker() {
-        return new ChannelInboundHandlerAdapter() {
-            @Override
-            public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                if (connection != null && msg instanceof WebSocketFrame) {
-                    connection.touch(hub.time().nanoTime());
-                    peerSentClose |= msg instanceof CloseWebSocketFrame;
-                }
-                ctx.fireChannelRead(msg);
-            }
-        };
+    @Override
+    public void frameArrived(WebSocketFrame frame) {
+        if (connection != null) {
+            connection.touch(hub.time().nanoTime());
+            peerSentClose |= frame instanceof CloseWebSocketFrame;
+        }
     }
 
     @Override
@@ -150,9 +146,9 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
             frameOut = ctx.pipeline().context("wsencoder");
             ctx.pipeline().remove(HttpDeadlineHandler.class);
             ctx.pipeline().remove(HttpRouter.class);
-            if (channel.remoteAddress() instanceof InetSocketAddress a) {
-                remoteAddress = a.getAddress().getHostAddress() + ":" + a.getPort();
-            }
+            // After the handshake the protocol handler only answers pings, which this stage does, so it
+            // goes too: one pipeline stage less per connection. Its UTF-8 validator stays.
+            ctx.pipeline().remove(WebSocketServerProtocolHandler.class);
             Shard shard = hub.shard(ctx.channel().eventLoop());
             connection = hub.register(this, grants.userId(), shard);
             connection.grants(grants);
@@ -200,8 +196,12 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
                 onText(frame.content());
             } else if (frame instanceof BinaryWebSocketFrame) {
                 onBinary(ctx, frame.content());
+            } else if (frame instanceof PingWebSocketFrame) {
+                // RFC 6455 section 5.5.2: a pong with the ping's payload, behind what is already queued.
+                uncork();
+                channel.writeAndFlush(new PongWebSocketFrame(frame.content().retain()), channel.voidPromise());
             }
-            // Pong frames only count as activity; pings are answered by the protocol handler.
+            // Pong frames only count as activity (InboundLimitHandler told us of them).
         } catch (RuntimeException e) {
             // Never let a bad message escape to the event loop: answer and keep the connection.
             log.error("frame from {} failed", connection, e);
@@ -377,9 +377,11 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
 
     // ---------------------------------------------------------------- Session
 
+    /** Built when asked (logs, the admin API), not kept: one string less per idle connection. */
     @Override
     public String remoteAddress() {
-        return remoteAddress;
+        return channel != null && channel.remoteAddress() instanceof InetSocketAddress a
+                ? a.getAddress().getHostAddress() + ":" + a.getPort() : "?";
     }
 
     @Override
@@ -408,6 +410,9 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
         }
         try {
             if (size <= CORK_COPY_MAX_BYTES) {
+                if (cork != null && cork.readableBytes() + size > Buffers.MAX_CORK_BYTES) {
+                    uncork(); // a cork stays within the pool's chunk size: start another
+                }
                 if (cork == null) {
                     int initial = Math.min(Math.max(Math.max(lastCorkBytes, size), CORK_MIN_BYTES), CORK_MAX_INITIAL_BYTES);
                     cork = channel.alloc().directBuffer(initial);
@@ -421,7 +426,7 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
             // Direct memory ran out despite the high-water check (a burst between two writes): this
             // connection loses the frame, so it is closed and recovers with `since` on reconnect, and the
             // fan-out goes on to the other members.
-            log.warn("closing {}: out of direct memory queueing a frame ({})", remoteAddress, e.getMessage());
+            log.warn("closing {}: out of direct memory queueing a frame ({})", remoteAddress(), e.getMessage());
             hub.close(connection, CloseCode.SLOW_CONSUMER, "server memory exhausted", DisconnectReason.SLOW_CONSUMER);
             return false;
         }

@@ -14,6 +14,8 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
@@ -83,6 +85,18 @@ public final class AutobahnEchoServer {
         }
     }
 
+    /** No hub connection behind the echo: nothing to record activity on. */
+    private static final InboundLimitHandler.Peer NO_PEER = new InboundLimitHandler.Peer() {
+        @Override
+        public io.switchboard.core.Connection connection() {
+            return null;
+        }
+
+        @Override
+        public void frameArrived(WebSocketFrame frame) {
+        }
+    };
+
     static void install(ChannelPipeline p, SwitchboardConfig config, Hub hub, SecurityCounters counters) {
         SwitchboardConfig.WebSocket ws = config.websocket();
         int maxHeader = config.security().maxHeaderBytes();
@@ -93,7 +107,7 @@ public final class AutobahnEchoServer {
         p.addLast("wsCompression", new WebSocketServerCompressionHandler(ws.maxMessageBytes()));
         WebSocketDecoderConfig decoder = ServerInitializer.decoderConfig(ws);
         p.addLast("wsProtocol", new WebSocketServerProtocolHandler(ServerInitializer.protocolConfig(ws, decoder)));
-        p.addBefore("wsProtocol", "wsLimit", new InboundLimitHandler(hub, config.security(), () -> null, counters,
+        p.addBefore("wsProtocol", "wsLimit", new InboundLimitHandler(hub, config.security(), NO_PEER, counters,
                 decoder));
         p.addLast("wsAggregator", new WebSocketFrameAggregator(ws.maxMessageBytes()) {
             @Override
@@ -104,12 +118,16 @@ public final class AutobahnEchoServer {
         p.addLast("echo", new Echo());
     }
 
-    /** Echoes text and binary messages; pongs are ignored; pings are answered by the protocol handler. */
+    /**
+     * Echoes text and binary messages; pongs are ignored. Like the production session it removes the
+     * protocol handler once the handshake completed and answers pings itself.
+     */
     private static final class Echo extends io.netty.channel.ChannelInboundHandlerAdapter {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
             if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
                 ctx.pipeline().remove(HttpDeadlineHandler.class);
+                ctx.pipeline().remove(WebSocketServerProtocolHandler.class);
             }
             super.userEventTriggered(ctx, evt);
         }
@@ -118,6 +136,8 @@ public final class AutobahnEchoServer {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame) {
                 ctx.writeAndFlush(msg);
+            } else if (msg instanceof PingWebSocketFrame ping) {
+                ctx.writeAndFlush(new PongWebSocketFrame(ping.content()));
             } else {
                 ReferenceCountUtil.release(msg);
             }
