@@ -192,7 +192,7 @@ public final class Harness {
         requireFile(root.resolve("cli/target/switchboard.jar"));
         requireFile(root.resolve("bench/target/benchmarks.jar"));
         log("results go to " + out + (pin ? " (server on CPU 0, load generator on CPU 1)"
-                : " (taskset or a second CPU missing: runs are NOT pinned)") 
+                : " (taskset or a second CPU missing: runs are NOT pinned)")
                 + (serverSettings.isEmpty() ? "" : "; " + Report.serverSettingsNote(serverSettings).strip()));
         if (!serverSettings.isEmpty()) {
             Files.write(out.resolve(SERVER_SETTINGS_FILE), serverSettings);

@@ -295,10 +295,12 @@ public final class Hub {
 
     /** Closes a connection with a code and removes it at once. Shard thread. */
     public void close(Connection c, CloseCode code, String reason, DisconnectReason why) {
-        log.atInfo().addKeyValue("connId", c.connId()).addKeyValue("userId", c.userId())
-                .addKeyValue("remote", c.session().remoteAddress()).addKeyValue("closeCode", code.code())
-                .log("closing {} user={} from {}: {} {}", c.connId(), c.userId(), c.session().remoteAddress(),
-                        code.code(), reason);
+        if (log.isInfoEnabled()) {
+            String remote = c.session().remoteAddress(); // built per call: once here
+            log.atInfo().addKeyValue("connId", c.connId()).addKeyValue("userId", c.userId())
+                    .addKeyValue("remote", remote).addKeyValue("closeCode", code.code())
+                    .log("closing {} user={} from {}: {} {}", c.connId(), c.userId(), remote, code.code(), reason);
+        }
         c.session().close(code, reason);
         disconnect(c, why);
     }

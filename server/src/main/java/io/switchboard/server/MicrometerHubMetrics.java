@@ -21,7 +21,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
-import io.netty.util.internal.PlatformDependent;
 import io.switchboard.core.Connection;
 import io.switchboard.core.DisconnectReason;
 import io.switchboard.core.Hub;
@@ -168,7 +167,8 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
                 .description("Open WebSocket connections").strongReference(true).register(registry);
         Gauge.builder("websocket.rooms.total", hub, Hub::roomCount)
                 .description("Rooms with at least one member").strongReference(true).register(registry);
-        Gauge.builder("websocket.memory.usage", this, m -> nettyDirectBytes()).baseUnit("bytes")
+        // The reading the direct-memory guard and /health use, so an alert on it matches what the server acts on.
+        Gauge.builder("websocket.memory.usage", this, m -> DirectMemory.used()).baseUnit("bytes")
                 .description("Memory in use by component").tag("component", "netty_direct")
                 .strongReference(true).register(registry);
         Gauge.builder("websocket.memory.usage", memory, m -> m.getHeapMemoryUsage().getUsed()).baseUnit("bytes")
@@ -316,11 +316,6 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("command " + type.getSimpleName() + " has no TYPE constant", e);
         }
-    }
-
-    private static long nettyDirectBytes() {
-        long used = PlatformDependent.usedDirectMemory();
-        return used >= 0 ? used : Buffers.ALLOCATOR.metric().usedDirectMemory();
     }
 
     private static double queuedOutboundBytes(ChannelGroup channels) {

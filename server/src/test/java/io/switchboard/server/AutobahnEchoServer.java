@@ -1,10 +1,10 @@
 package io.switchboard.server;
 
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -62,11 +62,13 @@ public final class AutobahnEchoServer {
         s.allowedOrigins = List.of("*");
         SwitchboardConfig config = s.config();
         Hub hub = new Hub(config, new MemoryHistoryStore(10, Duration.ofMinutes(1), TimeSource.SYSTEM),
-                PreEncodedFrame.factory(PooledByteBufAllocator.DEFAULT), new JsonCodec(), TimeSource.SYSTEM, "ab", "ab");
+                PreEncodedFrame.factory(Buffers.ALLOCATOR), new JsonCodec(), TimeSource.SYSTEM, "ab", "ab");
         SecurityCounters counters = new SecurityCounters();
         MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(2,
                 new DefaultThreadFactory("autobahn", true), NioIoHandler.newFactory());
+        // The production buffer pool too: the suite's 16 MiB messages are larger than its chunks.
         Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
