@@ -1,9 +1,12 @@
 package io.switchboard.core;
 
 import io.switchboard.protocol.CloseCode;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -14,6 +17,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Flush coalescing: a delivery writes without flushing and marks the connection dirty; the first
  * dirty connection schedules one flush task behind the deliveries already queued, so a burst of messages
  * to one socket leaves in one syscall instead of one per frame.
+ *
+ * <p>The dirty connections form a queue that is flushed {@value #FLUSH_CHUNK} at a time, with the
+ * executor's I/O in between: on a Netty event loop the continuation is a task scheduled with no delay,
+ * which the loop takes only after its next poll of the sockets. Under load the queue holds every
+ * connection and a flush costs a syscall (about 10 µs on loopback), so one pass over 1,000 connections
+ * takes some 15 ms. Without the pauses a publish read just after a pass began waited the whole pass
+ * before it was even fanned out, then up to another pass for its socket's turn; with them it is fanned
+ * out within a chunk and leaves with each socket's next flush, at no extra syscalls.
  */
 public final class Shard {
     private final Executor executor;
@@ -23,9 +34,16 @@ public final class Shard {
     private final AtomicInteger pending = new AtomicInteger();
     /** Connections on this shard, for broadcasts and heartbeats. Shard thread only. */
     private final ArrayList<Connection> connections = new ArrayList<>();
-    /** Connections written since the last flush. Shard thread only. */
-    private final ArrayList<Connection> dirty = new ArrayList<>();
-    private final Runnable flushTask = this::flushDirty;
+    /** How many dirty connections one flush task flushes before letting the executor poll its sockets. */
+    static final int FLUSH_CHUNK = 64;
+    /**
+     * Connections written since their last flush, in the order they were first written. Shard thread only.
+     * Bounded by the shard's connections: {@link Connection#dirty} keeps each in it at most once.
+     */
+    private final ArrayDeque<Connection> dirty = new ArrayDeque<>();
+    /** Whether a flush task is queued or scheduled. Shard thread only. */
+    private boolean flushPending;
+    private final Runnable flushTask = this::flushSome;
     /** Mirrors {@code connections.size()} for other threads. */
     private volatile int connectionCount;
 
@@ -81,25 +99,41 @@ public final class Shard {
         if (c.removed || !c.session().write(frame)) {
             return false;
         }
-        if (!c.dirty) {
-            c.dirty = true;
-            if (dirty.isEmpty()) {
-                executor.execute(flushTask);
-            }
-            dirty.add(c);
-        }
+        markDirty(c);
         return true;
     }
 
-    private void flushDirty() {
-        for (int i = 0; i < dirty.size(); i++) {
-            Connection c = dirty.get(i);
+    /** Puts a connection that was written to in the flush batch. Shard thread. */
+    private void markDirty(Connection c) {
+        if (!c.dirty) {
+            c.dirty = true;
+            dirty.addLast(c);
+            if (!flushPending) {
+                flushPending = true;
+                executor.execute(flushTask);
+            }
+        }
+    }
+
+    /** Flushes the first {@value #FLUSH_CHUNK} dirty connections; the rest after the executor's next I/O. */
+    private void flushSome() {
+        for (int n = 0; n < FLUSH_CHUNK; n++) {
+            Connection c = dirty.pollFirst();
+            if (c == null) {
+                break;
+            }
             c.dirty = false;
             if (!c.removed) {
                 c.session().flush();
             }
         }
-        dirty.clear();
+        if (dirty.isEmpty()) {
+            flushPending = false;
+        } else if (executor instanceof ScheduledExecutorService loop) {
+            loop.schedule(flushTask, 0, TimeUnit.NANOSECONDS);
+        } else {
+            executor.execute(flushTask);
+        }
     }
 
     /**
@@ -162,6 +196,7 @@ public final class Shard {
             } else if (now - c.lastPingNanos >= pingInterval) {
                 c.lastPingNanos = now;
                 c.session().ping();
+                markDirty(c);
             }
         }
     }
