@@ -74,22 +74,25 @@ final class Report {
                         : "NOT pinned (taskset or a second CPU missing)", Harness.CLIENT_BOUND_BUSY * 100));
         md.append("`received/s`: messages the subscribers received per second while the publisher sent (what a saturated "
                 + "server sustains); `delivered`: share of the measured messages' deliveries that arrived at all, "
-                + "within 5 s of the end of sending; latencies are those of the measured messages.\n\n");
-        md.append("| workload | server | received/s | ratio to naive | delivered | p50 µs | p99 µs | server CPU µs/delivery "
-                + "| load-gen CPU | errors | client-bound |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+                + "within 5 s of the end of sending; latencies are those of the measured messages; `send lag p99`: how late the "
+                + "load generator itself sent them (part of the latency, not the server's; n/a for closed loops).\n\n");
+        md.append("| workload | server | received/s | ratio to naive | delivered | p50 µs | p99 µs | send lag p99 µs "
+                + "| server CPU µs/delivery | load-gen CPU | errors | client-bound |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (var e : results.entrySet()) {
             double naive = median(e.getValue().getOrDefault(Harness.Target.NAIVE, List.of()), Report::throughput);
             for (var t : e.getValue().entrySet()) {
                 List<JsonNode> runs = t.getValue();
                 ToDoubleFunction<JsonNode> rate = Report::throughput;
                 double med = median(runs, rate);
-                md.append(String.format(Locale.ROOT, "| %s | %s | %,.0f [%,.0f–%,.0f] | %s | %.0f%% | %,.0f | %,.0f | %.2f | %s | %,.0f | %d/%d |\n",
+                md.append(String.format(Locale.ROOT, "| %s | %s | %,.0f [%,.0f–%,.0f] | %s | %.0f%% | %,.0f | %,.0f | %s | %.2f | %s | %,.0f | %d/%d |\n",
                         e.getKey(), t.getKey().name().toLowerCase(Locale.ROOT), med, min(runs, rate), max(runs, rate),
                         t.getKey() != Harness.Target.SWITCHBOARD || !(naive > 0) ? "" : String.format(Locale.ROOT, "%.2f×", med / naive),
                         100 * median(runs, Report::deliveredShare),
                         median(runs, r -> latency(r, "p50")),
                         median(runs, r -> latency(r, "p99")),
+                        runs.get(0).has("sendLagMicros") ? String.format(Locale.ROOT, "%,.0f",
+                                median(runs, r -> r.path("sendLagMicros").path("p99").asDouble())) : "n/a",
                         median(runs, Report::serverCpuMicrosPerDelivery),
                         runs.get(0).has("cpu1Busy") ? String.format(Locale.ROOT, "%.0f%%",
                                 100 * median(runs, r -> r.path("cpu1Busy").asDouble())) : "n/a",

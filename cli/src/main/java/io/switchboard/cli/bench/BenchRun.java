@@ -43,9 +43,18 @@ final class BenchRun implements AutoCloseable {
     final LongAdder errors = new LongAdder();
     /** Latencies in nanoseconds; the progress thread is its only reader. */
     private final Recorder recorder = new Recorder(3);
+    /** Warmup latencies, never read: see {@link #recordWarmup}. */
+    private final Recorder warmupRecorder = new Recorder(3);
     /** Everything recorded so far, filled from the recorder's intervals. Guarded by this. */
     private final Histogram total = new Histogram(3);
     private Histogram interval;
+    /**
+     * How late the pacer sent each message (nanoseconds after its intended time): the load generator's own
+     * share of the latency. Written by the pacer thread only.
+     */
+    private final Recorder sendLag = new Recorder(3);
+    private final Histogram sendLagTotal = new Histogram(3);
+    private Histogram sendLagInterval;
     private final List<SwitchboardClient> clients = Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger nextAddress = new AtomicInteger();
     private final AtomicInteger nextUser = new AtomicInteger();
@@ -220,6 +229,15 @@ final class BenchRun implements AutoCloseable {
     }
 
     /**
+     * Records a warmup latency where nothing reads it, so the receive path runs the same code before
+     * measuring as during it: compiling the recording when measuring began showed as a latency spike in
+     * the first measured second of every fan-out run.
+     */
+    void recordWarmup(long intendedNanos) {
+        warmupRecorder.recordValue(Math.max(1, System.nanoTime() - intendedNanos));
+    }
+
+    /**
      * Calls {@code send} with consecutive sequence numbers and their intended times at a fixed
      * rate until the duration ends. When the sender falls behind it catches up in a burst, and
      * each late message keeps its intended time: the delay it suffered is part of its latency
@@ -237,6 +255,9 @@ final class BenchRun implements AutoCloseable {
             if (due > now) {
                 LockSupport.parkNanos(Math.min(due - now, 1_000_000));
                 continue;
+            }
+            if (counts(due)) {
+                sendLag.recordValue(Math.max(1, now - due));
             }
             send.send(seq, due);
             seq++;
@@ -286,13 +307,14 @@ final class BenchRun implements AutoCloseable {
                     return;
                 }
                 Histogram last = takeInterval();
+                long lagMax = takeSendLagInterval().getMaxValue();
                 if (options.progress()) {
                     long secs = Duration.ofNanos(System.nanoTime() - startNanos).toSeconds();
                     String line = String.format(Locale.ROOT,
-                            "[%3ds]%s conns %d  sent %d  delivered %d  errors %d  last 1s: p50 %.0f us  p99 %.0f us  max %.0f us",
+                            "[%3ds]%s conns %d  sent %d  delivered %d  errors %d  last 1s: p50 %.0f us  p99 %.0f us  max %.0f us  send lag max %.0f us",
                             secs, System.nanoTime() < measureFromNanos ? " (warmup)" : "", connectionsAlive.getAsLong(), sent.sum(), delivered.sum(), errors.sum(),
                             last.getValueAtPercentile(50) / 1000.0, last.getValueAtPercentile(99) / 1000.0,
-                            last.getMaxValue() / 1000.0);
+                            last.getMaxValue() / 1000.0, lagMax / 1000.0);
                     err.print(System.console() != null ? "\r" + line + "   " : line + System.lineSeparator());
                     err.flush();
                 }
@@ -306,6 +328,25 @@ final class BenchRun implements AutoCloseable {
         interval = recorder.getIntervalHistogram(interval);
         total.add(interval);
         return interval;
+    }
+
+    private synchronized Histogram takeSendLagInterval() {
+        sendLagInterval = sendLag.getIntervalHistogram(sendLagInterval);
+        sendLagTotal.add(sendLagInterval);
+        return sendLagInterval;
+    }
+
+    /**
+     * The pacer's lateness over the whole run (microseconds): when its p99 is near the latency's, the load
+     * generator, not the server, made the delay. Call after {@link #finish}.
+     */
+    synchronized Map<String, Object> sendLagMicros() {
+        takeSendLagInterval();
+        Map<String, Object> lag = new LinkedHashMap<>();
+        lag.put("p50", BenchResult.round(sendLagTotal.getValueAtPercentile(50) / 1000.0));
+        lag.put("p99", BenchResult.round(sendLagTotal.getValueAtPercentile(99) / 1000.0));
+        lag.put("max", BenchResult.round(sendLagTotal.getMaxValue() / 1000.0));
+        return lag;
     }
 
     /** Stops the progress line and returns every latency recorded. */

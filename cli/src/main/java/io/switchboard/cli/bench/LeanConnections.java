@@ -397,6 +397,7 @@ final class LeanConnections implements AutoCloseable {
                     run.record(value);
                     return COUNTED;
                 }
+                run.recordWarmup(value);
                 return UNCOUNTED;
             }
             if (!joined.isDone() && indexOf(buf, start, end, JOINED_MARK) >= 0) {
@@ -526,6 +527,8 @@ final class LeanConnections implements AutoCloseable {
             if (run.counts(sentAt)) {
                 run.record(sentAt);
                 run.delivered.increment();
+            } else {
+                run.recordWarmup(sentAt);
             }
             if (now >= run.measureFromNanos && now < run.measureToNanos) {
                 run.windowArrivals.increment();

@@ -162,6 +162,7 @@ public final class Scenarios {
         Map<String, Object> window = run.measuredWindow();
         measuring.on = false;
         Histogram h = run.finish();
+        window.put("sendLagMicros", run.sendLagMicros());
         return BenchResult.of(o, run.sent.sum(), run.expected.sum(), run.delivered.sum(), run.errors.sum(), seconds, h,
                 window);
     }
@@ -297,6 +298,7 @@ public final class Scenarios {
             extra.put("receivedPerSecond", BenchResult.round(run.windowArrivals.sum() / (o.duration().toNanos() / 1e9)));
         }
         extra.put("publishersConnected", pubs.size());
+        extra.put("sendLagMicros", run.sendLagMicros());
         return BenchResult.of(o, run.sent.sum(), run.expected.sum(), run.delivered.sum(), run.errors.sum(), seconds, h,
                 extra);
     }
@@ -453,6 +455,7 @@ public final class Scenarios {
         Histogram h = run.finish();
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("latencyMeasuredFrom", "intended cycle start to room_joined (connect + upgrade + welcome + join)");
+        extra.put("sendLagMicros", run.sendLagMicros());
         return BenchResult.of(o, run.sent.sum(), run.expected.sum(), run.delivered.sum(), run.errors.sum(), seconds, h,
                 extra);
     }
