@@ -93,6 +93,26 @@ class ShardFlushTest {
     }
 
     @Test
+    void inputThatOutrunsTheFlushesGetsAWholePassBeforeTheNextRead() {
+        deliverToAll("m0");
+        loop.runTasks();
+        // The poll brings more frames per connection flushed than the pauses can afford.
+        int bursts = Shard.WRITES_PER_FLUSH * Shard.FLUSH_CHUNK / members + 1;
+        loop.execute(() -> {
+            for (int i = 0; i < bursts; i++) {
+                deliverToAll("x" + i);
+            }
+        });
+        loop.poll();
+
+        assertThat(loop.scheduled).as("no pause: the whole queue went out before the next read").isEmpty();
+        for (int i = 0; i < members; i++) {
+            assertThat(sessions[i].unflushed).as("connection %d", i).isEmpty();
+            assertThat(contents(sessions[i])).hasSize(bursts + 1);
+        }
+    }
+
+    @Test
     void aHeartbeatPingLeavesWithTheShardsFlushNotOnItsOwn() {
         time.advanceMillis(config.websocket().pingInterval().toMillis());
         shard.tick();
