@@ -1,12 +1,9 @@
 package io.switchboard.core;
 
 import io.switchboard.protocol.CloseCode;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -17,17 +14,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Flush coalescing: a delivery writes without flushing and marks the connection dirty; the first
  * dirty connection schedules one flush task behind the deliveries already queued, so a burst of messages
  * to one socket leaves in one syscall instead of one per frame.
- *
- * <p>The dirty connections form a queue that is flushed {@value #FLUSH_CHUNK} at a time, with the
- * executor's I/O in between: on a Netty event loop the continuation is a task scheduled with no delay,
- * which the loop takes only after its next poll of the sockets. Under load the queue holds every
- * connection and a flush costs a syscall (about 10 µs on loopback), so one pass over 1,000 connections
- * takes some 15 ms. Without the pauses a publish read just after a pass began waited the whole pass
- * before it was even fanned out, then up to another pass for its socket's turn; with them it is fanned
- * out within a chunk and leaves with each socket's next flush, at no extra syscalls. When the input
- * between two flush tasks queued more than {@value #WRITES_PER_FLUSH} frames per connection flushed, the
- * whole queue is flushed before the loop reads again, so output keeps pace with input as it did without
- * pauses.
  */
 public final class Shard {
     private final Executor executor;
@@ -37,31 +23,9 @@ public final class Shard {
     private final AtomicInteger pending = new AtomicInteger();
     /** Connections on this shard, for broadcasts and heartbeats. Shard thread only. */
     private final ArrayList<Connection> connections = new ArrayList<>();
-    /** How many dirty connections one flush task flushes before letting the executor poll its sockets. */
-    static final int FLUSH_CHUNK = 64;
-    /**
-     * Frames queued per flush of the previous flush task above which the next one flushes every dirty
-     * connection before the loop reads again. A flush costs some 10 µs on loopback and queueing a frame
-     * about 0.15 µs, so at this ratio the input between two flush tasks costs about what their flushes
-     * did: below it the pauses cost nothing; above it pausing would let input outrun output. With 10,000
-     * members joining one room, each join queuing a presence event for every member, pausing regardless
-     * had the loop read joins between every two chunks and queue 750 MiB before a pass ended (10 MiB with
-     * whole passes). Measured against the previous task's flushes, not a chunk's, so that the input a
-     * whole pass let accumulate does not force the next pass to be whole too.
-     */
-    static final int WRITES_PER_FLUSH = 64;
-    /**
-     * Connections written since their last flush, in the order they were first written. Shard thread only.
-     * Bounded by the shard's connections: {@link Connection#dirty} keeps each in it at most once.
-     */
-    private final ArrayDeque<Connection> dirty = new ArrayDeque<>();
-    /** Whether a flush task is queued or scheduled. Shard thread only. */
-    private boolean flushPending;
-    /** Frames queued since the last flush task began. Shard thread only. */
-    private long writesSinceFlushTask;
-    /** How many connections the last flush task flushed. Shard thread only. */
-    private int lastTaskFlushes = FLUSH_CHUNK;
-    private final Runnable flushTask = this::flushSome;
+    /** Connections written since the last flush. Shard thread only. */
+    private final ArrayList<Connection> dirty = new ArrayList<>();
+    private final Runnable flushTask = this::flushDirty;
     /** Mirrors {@code connections.size()} for other threads. */
     private volatile int connectionCount;
 
@@ -117,7 +81,6 @@ public final class Shard {
         if (c.removed || !c.session().write(frame)) {
             return false;
         }
-        writesSinceFlushTask++;
         markDirty(c);
         return true;
     }
@@ -126,42 +89,22 @@ public final class Shard {
     private void markDirty(Connection c) {
         if (!c.dirty) {
             c.dirty = true;
-            dirty.addLast(c);
-            if (!flushPending) {
-                flushPending = true;
+            if (dirty.isEmpty()) {
                 executor.execute(flushTask);
             }
+            dirty.add(c);
         }
     }
 
-    /**
-     * Flushes the first {@value #FLUSH_CHUNK} dirty connections and the rest after the executor's next I/O;
-     * or all of them now when the input since the last flush task queued more than
-     * {@value #WRITES_PER_FLUSH} frames per connection that task flushed.
-     */
-    private void flushSome() {
-        boolean inputHeavy = writesSinceFlushTask > (long) WRITES_PER_FLUSH * Math.max(FLUSH_CHUNK, lastTaskFlushes);
-        int budget = inputHeavy ? dirty.size() : FLUSH_CHUNK;
-        writesSinceFlushTask = 0;
-        int n = 0;
-        for (; n < budget; n++) {
-            Connection c = dirty.pollFirst();
-            if (c == null) {
-                break;
-            }
+    private void flushDirty() {
+        for (int i = 0; i < dirty.size(); i++) {
+            Connection c = dirty.get(i);
             c.dirty = false;
             if (!c.removed) {
                 c.session().flush();
             }
         }
-        lastTaskFlushes = n;
-        if (dirty.isEmpty()) {
-            flushPending = false;
-        } else if (executor instanceof ScheduledExecutorService loop) {
-            loop.schedule(flushTask, 0, TimeUnit.NANOSECONDS);
-        } else {
-            executor.execute(flushTask);
-        }
+        dirty.clear();
     }
 
     /**

@@ -8,14 +8,7 @@ import io.switchboard.protocol.CloseCode;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.AbstractExecutorService;
-import java.util.concurrent.Callable;
-import java.util.concurrent.Delayed;
 import java.util.concurrent.Executor;
-import java.util.concurrent.FutureTask;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Deterministic stand-ins for the transport: manual executors, recording sessions, counted frames. */
@@ -40,106 +33,6 @@ final class Fakes {
             while ((r = tasks.poll()) != null) {
                 r.run();
             }
-        }
-    }
-
-    /**
-     * A Netty-like event loop driven by the test: {@code execute} queues a task, and a task scheduled with
-     * no delay waits for the next {@link #poll}, the point where a real loop polls its sockets, as Netty
-     * takes scheduled tasks only at the start of a task pass. Other scheduling is unsupported.
-     */
-    static final class ManualEventLoop extends AbstractExecutorService implements ScheduledExecutorService {
-        final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
-        final ArrayDeque<Runnable> scheduled = new ArrayDeque<>();
-
-        @Override
-        public void execute(Runnable command) {
-            tasks.add(command);
-        }
-
-        @Override
-        public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
-            if (delay > 0) {
-                throw new UnsupportedOperationException("only tasks scheduled with no delay");
-            }
-            Scheduled task = new Scheduled(command);
-            scheduled.add(task);
-            return task;
-        }
-
-        /** Runs queued tasks, including those they queue, but not scheduled ones. */
-        void runTasks() {
-            Runnable r;
-            while ((r = tasks.poll()) != null) {
-                r.run();
-            }
-        }
-
-        /** After a poll of the sockets: scheduled tasks join the queue's tail, then everything runs. */
-        void poll() {
-            tasks.addAll(scheduled);
-            scheduled.clear();
-            runTasks();
-        }
-
-        boolean idle() {
-            return tasks.isEmpty() && scheduled.isEmpty();
-        }
-
-        private static final class Scheduled extends FutureTask<Void> implements ScheduledFuture<Void> {
-            Scheduled(Runnable command) {
-                super(command, null);
-            }
-
-            @Override
-            public long getDelay(TimeUnit unit) {
-                return 0;
-            }
-
-            @Override
-            public int compareTo(Delayed other) {
-                return Long.compare(0, other.getDelay(TimeUnit.NANOSECONDS));
-            }
-        }
-
-        @Override
-        public <V> ScheduledFuture<V> schedule(Callable<V> callable, long delay, TimeUnit unit) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public ScheduledFuture<?> scheduleAtFixedRate(Runnable command, long initialDelay, long period, TimeUnit unit) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public ScheduledFuture<?> scheduleWithFixedDelay(Runnable command, long initialDelay, long delay,
-                                                         TimeUnit unit) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void shutdown() {
-        }
-
-        @Override
-        public List<Runnable> shutdownNow() {
-            return List.of();
-        }
-
-        @Override
-        public boolean isShutdown() {
-            return false;
-        }
-
-        @Override
-        public boolean isTerminated() {
-            return false;
-        }
-
-        @Override
-        public boolean awaitTermination(long timeout, TimeUnit unit) {
-            return true;
         }
     }
 
