@@ -26,10 +26,7 @@ public interface Session {
     /** Sends one text message (UTF-8 JSON) and flushes. Thread-safe; ordered with other sends from the same thread. */
     void sendText(byte[] utf8);
 
-    /**
-     * Queues a protocol-level ping behind the frames written so far, without flushing: it leaves with the
-     * connection's next {@link #flush}. Shard thread.
-     */
+    /** Sends a protocol-level ping. Shard thread. */
     void ping();
 
     /**

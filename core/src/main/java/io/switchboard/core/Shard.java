@@ -81,12 +81,6 @@ public final class Shard {
         if (c.removed || !c.session().write(frame)) {
             return false;
         }
-        markDirty(c);
-        return true;
-    }
-
-    /** Puts a connection that was written to in the flush batch. Shard thread. */
-    private void markDirty(Connection c) {
         if (!c.dirty) {
             c.dirty = true;
             if (dirty.isEmpty()) {
@@ -94,6 +88,7 @@ public final class Shard {
             }
             dirty.add(c);
         }
+        return true;
     }
 
     private void flushDirty() {
@@ -167,7 +162,6 @@ public final class Shard {
             } else if (now - c.lastPingNanos >= pingInterval) {
                 c.lastPingNanos = now;
                 c.session().ping();
-                markDirty(c);
             }
         }
     }

@@ -2,7 +2,6 @@ package io.switchboard.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -59,13 +58,6 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
     static final int CORK_COPY_MAX_BYTES = 1024;
     /** Least first capacity of a cork buffer. */
     private static final int CORK_MIN_BYTES = 256;
-    /**
-     * A ping as it goes on the wire (FIN and opcode 9, no payload, unmasked), shared by every connection:
-     * a heartbeat appends it to the cork or writes a duplicate, and the shard's next flush sends it with
-     * whatever else is queued, so heartbeats under load cost no syscalls of their own.
-     */
-    private static final ByteBuf PING_WIRE =
-            Unpooled.unreleasableBuffer(Unpooled.directBuffer(2).writeByte(0x89).writeByte(0));
     /** Most first capacity of a cork buffer; beyond it the buffer grows as it fills. */
     private static final int CORK_MAX_INITIAL_BYTES = 16 * 1024;
     /**
@@ -505,14 +497,9 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void ping() {
-        if (closing || !channel.isActive()) {
-            return;
-        }
-        if (cork != null && cork.readableBytes() + PING_WIRE.readableBytes() <= Buffers.MAX_CORK_BYTES) {
-            cork.writeBytes(PING_WIRE, PING_WIRE.readerIndex(), PING_WIRE.readableBytes());
-        } else {
+        if (!closing && channel.isActive()) {
             uncork();
-            frameOutput().write(PING_WIRE.duplicate(), channel.voidPromise());
+            channel.writeAndFlush(new PingWebSocketFrame(), channel.voidPromise());
         }
     }
 
