@@ -94,6 +94,11 @@ class BenchCommandTest {
         assertThat(r.path("sent").asLong()).isBetween(1150L, 1201L); // 400/s for 3 s, fixed rate; warmup not counted
         assertThat(r.path("warmupSeconds").asDouble()).isEqualTo(1.0);
         assertThat(r.path("expected").asLong()).isEqualTo(r.path("sent").asLong());
+        // The pacer's own lateness, reported apart from the latency it is part of.
+        JsonNode lag = r.path("sendLagMicros");
+        assertThat(lag.path("max").asDouble()).as("a sent message was late by something").isPositive();
+        assertThat(lag.path("p99").asDouble()).isBetween(lag.path("p50").asDouble(), lag.path("max").asDouble());
+        assertThat(lag.path("max").asDouble()).isLessThanOrEqualTo(r.path("latencyMicros").path("max").asDouble());
     }
 
     @Test
