@@ -31,18 +31,23 @@ public record BenchResult(Map<String, Object> fields) {
         f.put("delivered", delivered);
         f.put("errors", errors);
         f.put("deliveredPerSecond", round(seconds > 0 ? delivered / seconds : 0));
-        Map<String, Object> latency = new LinkedHashMap<>();
-        latency.put("count", latencyNanos.getTotalCount());
-        latency.put("p50", micros(latencyNanos, 50));
-        latency.put("p90", micros(latencyNanos, 90));
-        latency.put("p99", micros(latencyNanos, 99));
-        latency.put("p999", micros(latencyNanos, 99.9));
-        latency.put("max", round(latencyNanos.getMaxValue() / 1000.0));
-        latency.put("mean", round(latencyNanos.getMean() / 1000.0));
-        f.put("latencyMicros", latency);
+        f.put("latencyMicros", micros(latencyNanos));
         f.put("latencyMeasuredFrom", "intended send time (fixed-rate schedule), corrects coordinated omission");
         f.putAll(extra);
         return new BenchResult(Collections.unmodifiableMap(f));
+    }
+
+    /** A histogram of nanoseconds as {@code count, p50, p90, p99, p999, max, mean} in microseconds. */
+    static Map<String, Object> micros(Histogram nanos) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("count", nanos.getTotalCount());
+        m.put("p50", micros(nanos, 50));
+        m.put("p90", micros(nanos, 90));
+        m.put("p99", micros(nanos, 99));
+        m.put("p999", micros(nanos, 99.9));
+        m.put("max", round(nanos.getMaxValue() / 1000.0));
+        m.put("mean", round(nanos.getMean() / 1000.0));
+        return m;
     }
 
     private static double micros(Histogram h, double percentile) {

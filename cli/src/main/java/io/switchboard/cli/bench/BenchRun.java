@@ -23,7 +23,6 @@ import java.util.function.IntConsumer;
 import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
 
 /**
  * What every scenario shares: connections (bounded connect concurrency, source addresses
@@ -41,20 +40,17 @@ final class BenchRun implements AutoCloseable {
     final LongAdder expected = new LongAdder();
     final LongAdder delivered = new LongAdder();
     final LongAdder errors = new LongAdder();
-    /** Latencies in nanoseconds; the progress thread is its only reader. */
-    private final Recorder recorder = new Recorder(3);
+    /** Latencies in nanoseconds. */
+    private final RecordedHistogram latency = new RecordedHistogram();
     /** Warmup latencies, never read: see {@link #recordWarmup}. */
-    private final Recorder warmupRecorder = new Recorder(3);
-    /** Everything recorded so far, filled from the recorder's intervals. Guarded by this. */
-    private final Histogram total = new Histogram(3);
-    private Histogram interval;
+    private final RecordedHistogram warmupLatency = new RecordedHistogram();
     /**
-     * How late the pacer sent each message (nanoseconds after its intended time): the load generator's own
-     * share of the latency. Written by the pacer thread only.
+     * How late the pacer sent each measured message (nanoseconds after its intended time): the load
+     * generator's own share of the latency.
      */
-    private final Recorder sendLag = new Recorder(3);
-    private final Histogram sendLagTotal = new Histogram(3);
-    private Histogram sendLagInterval;
+    private final RecordedHistogram sendLag = new RecordedHistogram();
+    /** Whether this run sends at a fixed rate, so that it has a send lag to show. */
+    private volatile boolean paced;
     private final List<SwitchboardClient> clients = Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger nextAddress = new AtomicInteger();
     private final AtomicInteger nextUser = new AtomicInteger();
@@ -224,8 +220,7 @@ final class BenchRun implements AutoCloseable {
 
     /** Records the latency of something that was due (intended) at {@code intendedNanos}. */
     void record(long intendedNanos) {
-        long latency = System.nanoTime() - intendedNanos;
-        recorder.recordValue(Math.max(1, latency));
+        latency.record(System.nanoTime() - intendedNanos);
     }
 
     /**
@@ -234,7 +229,7 @@ final class BenchRun implements AutoCloseable {
      * the first measured second of every fan-out run.
      */
     void recordWarmup(long intendedNanos) {
-        warmupRecorder.recordValue(Math.max(1, System.nanoTime() - intendedNanos));
+        warmupLatency.record(System.nanoTime() - intendedNanos);
     }
 
     /**
@@ -245,6 +240,7 @@ final class BenchRun implements AutoCloseable {
      */
     void paced(int ratePerSecond, long start, long end, Sender send) {
         long intervalNanos = Math.max(1, 1_000_000_000L / Math.max(1, ratePerSecond));
+        paced = true;
         long seq = 0;
         while (true) {
             long now = System.nanoTime();
@@ -257,7 +253,7 @@ final class BenchRun implements AutoCloseable {
                 continue;
             }
             if (counts(due)) {
-                sendLag.recordValue(Math.max(1, now - due));
+                sendLag.record(now - due);
             }
             send.send(seq, due);
             seq++;
@@ -306,15 +302,16 @@ final class BenchRun implements AutoCloseable {
                 } catch (InterruptedException e) {
                     return;
                 }
-                Histogram last = takeInterval();
-                long lagMax = takeSendLagInterval().getMaxValue();
+                Histogram last = latency.takeInterval();
+                Histogram lag = sendLag.takeInterval();
                 if (options.progress()) {
                     long secs = Duration.ofNanos(System.nanoTime() - startNanos).toSeconds();
                     String line = String.format(Locale.ROOT,
-                            "[%3ds]%s conns %d  sent %d  delivered %d  errors %d  last 1s: p50 %.0f us  p99 %.0f us  max %.0f us  send lag max %.0f us",
+                            "[%3ds]%s conns %d  sent %d  delivered %d  errors %d  last 1s: p50 %.0f us  p99 %.0f us  max %.0f us%s",
                             secs, System.nanoTime() < measureFromNanos ? " (warmup)" : "", connectionsAlive.getAsLong(), sent.sum(), delivered.sum(), errors.sum(),
                             last.getValueAtPercentile(50) / 1000.0, last.getValueAtPercentile(99) / 1000.0,
-                            last.getMaxValue() / 1000.0, lagMax / 1000.0);
+                            last.getMaxValue() / 1000.0, paced ? String.format(Locale.ROOT, "  send lag max %.0f us",
+                                    lag.getMaxValue() / 1000.0) : "");
                     err.print(System.console() != null ? "\r" + line + "   " : line + System.lineSeparator());
                     err.flush();
                 }
@@ -324,29 +321,12 @@ final class BenchRun implements AutoCloseable {
         progress.start();
     }
 
-    private synchronized Histogram takeInterval() {
-        interval = recorder.getIntervalHistogram(interval);
-        total.add(interval);
-        return interval;
-    }
-
-    private synchronized Histogram takeSendLagInterval() {
-        sendLagInterval = sendLag.getIntervalHistogram(sendLagInterval);
-        sendLagTotal.add(sendLagInterval);
-        return sendLagInterval;
-    }
-
     /**
-     * The pacer's lateness over the whole run (microseconds): when its p99 is near the latency's, the load
-     * generator, not the server, made the delay. Call after {@link #finish}.
+     * The pacer's lateness over the measured messages, in the shape of {@code latencyMicros}: when its
+     * percentiles come near the latency's, the load generator, not the server, made the delay.
      */
-    synchronized Map<String, Object> sendLagMicros() {
-        takeSendLagInterval();
-        Map<String, Object> lag = new LinkedHashMap<>();
-        lag.put("p50", BenchResult.round(sendLagTotal.getValueAtPercentile(50) / 1000.0));
-        lag.put("p99", BenchResult.round(sendLagTotal.getValueAtPercentile(99) / 1000.0));
-        lag.put("max", BenchResult.round(sendLagTotal.getMaxValue() / 1000.0));
-        return lag;
+    Map<String, Object> sendLagMicros() {
+        return BenchResult.micros(sendLag.total());
     }
 
     /** Stops the progress line and returns every latency recorded. */
@@ -359,10 +339,7 @@ final class BenchRun implements AutoCloseable {
                 err.println();
             }
         }
-        takeInterval();
-        synchronized (this) {
-            return total.copy();
-        }
+        return latency.total();
     }
 
     /** Drops a closed client from the run's list (churn makes many). */
