@@ -97,11 +97,6 @@ public class FanOutBenchmark {
         }
 
         @Override
-        public long backloggedSinceNanos() {
-            return 0;
-        }
-
-        @Override
         public void close(CloseCode code, String reason) {
         }
     }

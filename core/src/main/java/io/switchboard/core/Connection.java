@@ -8,9 +8,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The hub's record of one connection: identity, the rooms it joined, activity times. Confined to its
- * {@link #shard()}'s thread except for the final identity fields and {@link #lastActivityNanos()},
- * which other threads may read for diagnostics.
+ * The hub's record of one connection: identity and the rooms it joined. Confined to its
+ * {@link #shard()}'s thread except for the final identity fields and the grants. Its heartbeat times live
+ * in the shard, next to its neighbours', for the sweep.
  */
 public final class Connection {
     private final String connId;
@@ -38,10 +38,6 @@ public final class Connection {
     int invalidStreak;
     /** Set once {@link Hub#disconnect} ran. Shard thread only. */
     boolean removed;
-    /** When the peer last sent anything. Written by the shard thread, read racily by others. */
-    private volatile long lastActivityNanos;
-    /** When the last protocol ping went out. Shard thread only. */
-    long lastPingNanos;
     /** What the connection may do; the transport sets it after registering, {@code refresh} replaces it. */
     private volatile Grants grants;
 
@@ -54,8 +50,6 @@ public final class Connection {
         this.shard = shard;
         this.connectedAtMillis = connectedAtMillis;
         this.connectedAtNanos = nowNanos;
-        this.lastActivityNanos = nowNanos;
-        this.lastPingNanos = nowNanos;
         this.grants = Grants.withoutToken(userId, RoomPatterns.ANY);
     }
 
@@ -87,13 +81,18 @@ public final class Connection {
         return connectedAtNanos;
     }
 
-    public long lastActivityNanos() {
-        return lastActivityNanos;
+    /** Records inbound traffic (any frame, including pongs), which defers the heartbeat timeout. Shard thread. */
+    public void touch(long nowNanos) {
+        shard.touched(this, nowNanos);
     }
 
-    /** Records inbound traffic (any frame, including pongs). Shard thread. */
-    public void touch(long nowNanos) {
-        lastActivityNanos = nowNanos;
+    /**
+     * Records that the outbound queue rose above its high-water mark at {@code sinceNanos}
+     * ({@link TimeSource#nanoTime()}), or fell below it (0). Writes backlogged for
+     * {@code websocket.writeWait} close the connection as a slow consumer. Shard thread.
+     */
+    public void backlogged(long sinceNanos) {
+        shard.backlogged(this, sinceNanos);
     }
 
     /** Names of the rooms joined. Shard thread. */

@@ -30,12 +30,6 @@ public interface Session {
     void ping();
 
     /**
-     * Since when ({@link TimeSource#nanoTime()}) the outbound queue has been above its high-water mark,
-     * or 0 when it is not. Shard thread.
-     */
-    long backloggedSinceNanos();
-
-    /**
      * Closes the connection with the given code, after frames already queued. Idempotent; thread-safe.
      * The transport calls {@link Hub#disconnect} once the connection is gone.
      */

@@ -2,6 +2,7 @@ package io.switchboard.core;
 
 import io.switchboard.protocol.CloseCode;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,6 +24,16 @@ public final class Shard {
     private final AtomicInteger pending = new AtomicInteger();
     /** Connections on this shard, for broadcasts and heartbeats. Shard thread only. */
     private final ArrayList<Connection> connections = new ArrayList<>();
+    /*
+     * The heartbeat state of connections.get(i), at index i of three arrays: when the peer last sent
+     * anything, when it was last pinged, and since when its writes have been backlogged (0: they are not).
+     * The once-a-second sweep streams through these instead of dereferencing a connection and its
+     * session per entry; with 9,500 idle connections per loop those cache misses were a third of the
+     * server's idle CPU. Shard thread only.
+     */
+    private long[] lastActivity = new long[16];
+    private long[] lastPing = new long[16];
+    private long[] backloggedSince = new long[16];
     /** Connections written since the last flush. Shard thread only. */
     private final ArrayList<Connection> dirty = new ArrayList<>();
     private final Runnable flushTask = this::flushDirty;
@@ -119,8 +130,18 @@ public final class Shard {
     }
 
     void add(Connection c) {
-        c.shardIndex = connections.size();
+        int i = connections.size();
+        if (i == lastActivity.length) {
+            int capacity = i + (i >> 1);
+            lastActivity = Arrays.copyOf(lastActivity, capacity);
+            lastPing = Arrays.copyOf(lastPing, capacity);
+            backloggedSince = Arrays.copyOf(backloggedSince, capacity);
+        }
+        c.shardIndex = i;
         connections.add(c);
+        lastActivity[i] = c.connectedAtNanos();
+        lastPing[i] = c.connectedAtNanos();
+        backloggedSince[i] = 0;
         connectionCount = connections.size();
     }
 
@@ -129,13 +150,31 @@ public final class Shard {
         if (i < 0) {
             return;
         }
-        Connection last = connections.remove(connections.size() - 1);
+        int lastIndex = connections.size() - 1;
+        Connection last = connections.remove(lastIndex);
         if (last != c) {
             connections.set(i, last);
             last.shardIndex = i;
+            lastActivity[i] = lastActivity[lastIndex];
+            lastPing[i] = lastPing[lastIndex];
+            backloggedSince[i] = backloggedSince[lastIndex];
         }
         c.shardIndex = -1;
         connectionCount = connections.size();
+    }
+
+    /** Records inbound traffic on a connection of this shard. */
+    void touched(Connection c, long nowNanos) {
+        if (c.shardIndex >= 0) {
+            lastActivity[c.shardIndex] = nowNanos;
+        }
+    }
+
+    /** Records that a connection's writes became backlogged ({@code sinceNanos}) or drained (0). */
+    void backlogged(Connection c, long sinceNanos) {
+        if (c.shardIndex >= 0) {
+            backloggedSince[c.shardIndex] = sinceNanos;
+        }
     }
 
     /**
@@ -153,15 +192,16 @@ public final class Shard {
             if (i >= connections.size()) {
                 continue;
             }
-            Connection c = connections.get(i);
-            long backlogged = c.session().backloggedSinceNanos();
-            if (now - c.lastActivityNanos() > pongTimeout) {
-                hub.close(c, CloseCode.GOING_AWAY, "heartbeat timeout", DisconnectReason.HEARTBEAT_TIMEOUT);
+            long backlogged = backloggedSince[i];
+            if (now - lastActivity[i] > pongTimeout) {
+                hub.close(connections.get(i), CloseCode.GOING_AWAY, "heartbeat timeout",
+                        DisconnectReason.HEARTBEAT_TIMEOUT);
             } else if (backlogged != 0 && now - backlogged > writeWait) {
-                hub.close(c, CloseCode.SLOW_CONSUMER, "write wait exceeded", DisconnectReason.SLOW_CONSUMER);
-            } else if (now - c.lastPingNanos >= pingInterval) {
-                c.lastPingNanos = now;
-                c.session().ping();
+                hub.close(connections.get(i), CloseCode.SLOW_CONSUMER, "write wait exceeded",
+                        DisconnectReason.SLOW_CONSUMER);
+            } else if (now - lastPing[i] >= pingInterval) {
+                lastPing[i] = now;
+                connections.get(i).session().ping();
             }
         }
     }

@@ -90,7 +90,6 @@ final class Fakes {
         int pings;
         CloseCode closedWith;
         boolean refuseWrites;
-        long backloggedSince;
 
         @Override
         public String remoteAddress() {
@@ -121,11 +120,6 @@ final class Fakes {
         @Override
         public void ping() {
             pings++;
-        }
-
-        @Override
-        public long backloggedSinceNanos() {
-            return backloggedSince;
         }
 
         @Override

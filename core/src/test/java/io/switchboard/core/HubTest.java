@@ -308,11 +308,36 @@ class HubTest {
     void aConnectionBackloggedLongerThanWriteWaitIsASlowConsumer() {
         Peer a = connect("a", loop1);
         a.c().touch(time.nanoTime());
-        a.s().backloggedSince = time.nanoTime();
+        a.c().backlogged(time.nanoTime());
         time.advanceMillis(10_001);
         a.c().touch(time.nanoTime());
         hub.shard(loop1).tick();
         assertThat(a.s().closedWith).isEqualTo(CloseCode.SLOW_CONSUMER);
+    }
+
+    @Test
+    void heartbeatTimesFollowAConnectionMovedByARemoval() {
+        Peer a = connect("a", loop1);
+        Peer b = connect("b", loop1);
+        Peer c = connect("c", loop1);
+        Peer d = connect("d", loop1);
+        time.advanceMillis(30_000);
+        d.c().touch(time.nanoTime());
+        c.c().backlogged(time.nanoTime());
+        // a's slot takes d (the last), then b's slot takes c: both carry their own times along.
+        hub.disconnect(a.c(), DisconnectReason.CLIENT_CLOSE);
+        hub.disconnect(b.c(), DisconnectReason.CLIENT_CLOSE);
+        time.advanceMillis(10_001);
+        hub.shard(loop1).tick();
+        assertThat(c.s().closedWith).isEqualTo(CloseCode.SLOW_CONSUMER);
+        assertThat(d.s().closedWith).isNull();
+        time.advanceMillis(20_000);
+        hub.shard(loop1).tick();
+        assertThat(d.s().closedWith).isNull();
+        assertThat(d.s().pings).isEqualTo(1);
+        time.advanceMillis(30_000);
+        hub.shard(loop1).tick();
+        assertThat(d.s().closedWith).isEqualTo(CloseCode.GOING_AWAY);
     }
 
     @Test

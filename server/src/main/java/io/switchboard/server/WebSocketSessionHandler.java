@@ -95,8 +95,6 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
     private Connection connection;
     /** Set once a close frame was queued; nothing else is written after it. Event loop only. */
     private boolean closing;
-    /** When the outbound buffer went above its high-water mark, 0 while below. Event loop only. */
-    private long backloggedSince;
     /** Set once the peer sent a close frame: a reset after it still counts as a client close. Event loop only. */
     private boolean peerSentClose;
 
@@ -346,7 +344,9 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
-        backloggedSince = ctx.channel().isWritable() ? 0 : Math.max(1, hub.time().nanoTime());
+        if (connection != null) {
+            connection.backlogged(ctx.channel().isWritable() ? 0 : Math.max(1, hub.time().nanoTime()));
+        }
         super.channelWritabilityChanged(ctx);
     }
 
@@ -481,11 +481,6 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
             uncork();
             channel.writeAndFlush(new PingWebSocketFrame(), channel.voidPromise());
         }
-    }
-
-    @Override
-    public long backloggedSinceNanos() {
-        return backloggedSince;
     }
 
     @Override

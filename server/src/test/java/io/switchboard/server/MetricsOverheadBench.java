@@ -77,11 +77,6 @@ public final class MetricsOverheadBench {
         }
 
         @Override
-        public long backloggedSinceNanos() {
-            return 0;
-        }
-
-        @Override
         public void close(CloseCode code, String reason) {
         }
     }
