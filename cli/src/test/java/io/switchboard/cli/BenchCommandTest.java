@@ -250,6 +250,30 @@ class BenchCommandTest {
     }
 
     @Test
+    void errorsSayWhatCausedThem() throws Exception {
+        SwitchboardServer limited = TestServer.startRateLimited(50);
+        try {
+            String limitedUrl = "ws://127.0.0.1:" + limited.port() + "/ws";
+            // A closed loop on lean connections: the server answers echoes beyond 50/s with rate_limited.
+            JsonNode lean = run("bench", "echo", "--url", limitedUrl, "--connections", "2", "--rate", "0",
+                    "--warmup", "0s", "--duration", "1s", "--json", "--no-progress").json();
+            assertThat(lean.path("errors").asLong()).isPositive();
+            assertThat(lean.path("errorCauses").size()).isEqualTo(1);
+            String cause = lean.path("errorCauses").fieldNames().next();
+            assertThat(cause).startsWith("server error: ").contains("\"code\":\"rate_limited\"");
+            assertThat(lean.path("errorCauses").path(cause).asLong()).isEqualTo(lean.path("errors").asLong());
+
+            // Paced, on the Java client; the human summary lists the cause with its count.
+            Result paced = run("bench", "echo", "--url", limitedUrl, "--connections", "1", "--rate", "200",
+                    "--receiver", "client", "--warmup", "0s", "--duration", "1s", "--no-progress");
+            assertThat(paced.code()).isZero();
+            assertThat(paced.out()).containsPattern("error cause  \\d+ x server error rate_limited: rate limit exceeded");
+        } finally {
+            limited.close();
+        }
+    }
+
+    @Test
     void humanOutputSummarisesTheRun() throws Exception {
         Result result = run("bench", "echo", "--url", url(), "--connections", "2", "--rate", "100", "--duration", "1s",
                 "--no-progress");

@@ -14,6 +14,12 @@ final class TestServer {
         return start(SwitchboardConfig.defaults().websocket());
     }
 
+    /** A server that answers more than {@code perSecond} messages a second from one connection with errors. */
+    static SwitchboardServer startRateLimited(int perSecond) {
+        return start(SwitchboardConfig.defaults().websocket(),
+                SwitchboardConfig.defaults().security().withLimits(perSecond, perSecond, 0, 0, 0));
+    }
+
     /** A server that pings every {@code pingInterval} and drops connections silent for {@code pongTimeout}. */
     static SwitchboardServer startWithHeartbeat(Duration pingInterval, Duration pongTimeout) {
         SwitchboardConfig.WebSocket w = SwitchboardConfig.defaults().websocket();
@@ -24,12 +30,16 @@ final class TestServer {
     }
 
     private static SwitchboardServer start(SwitchboardConfig.WebSocket websocket) {
+        return start(websocket, SwitchboardConfig.defaults().security().withLimits(1_000_000, 1_000_000, 0, 0, 0));
+    }
+
+    private static SwitchboardServer start(SwitchboardConfig.WebSocket websocket, SwitchboardConfig.Security security) {
         SwitchboardConfig d = SwitchboardConfig.defaults();
         return SwitchboardServer.start(new SwitchboardConfig(
                 new SwitchboardConfig.Server("127.0.0.1", 0, 1, "cli", Duration.ofSeconds(5), Duration.ofSeconds(30),
                         1024 * 1024),
                 websocket, d.hub(), d.history(), new SwitchboardConfig.Shutdown(Duration.ofSeconds(1)),
                 new SwitchboardConfig.Api(List.of("cli-test-api-key-0123456789")), d.redis(), d.monitoring(),
-                d.security().withLimits(1_000_000, 1_000_000, 0, 0, 0)));
+                security));
     }
 }

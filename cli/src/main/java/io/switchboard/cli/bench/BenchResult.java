@@ -7,13 +7,16 @@ import org.HdrHistogram.Histogram;
 
 /**
  * The outcome of a run, in the shape the {@code --json} output promises: {@code scenario, sent,
- * expected, delivered, errors, deliveredPerSecond, latencyMicros{p50,p90,p99,p999,max}} plus the
- * run's parameters and scenario-specific extras. Immutable once built.
+ * expected, delivered, errors, errorCauses{cause: count}, deliveredPerSecond,
+ * latencyMicros{p50,p90,p99,p999,max}} plus the run's parameters and scenario-specific extras.
+ * Immutable once built.
  */
 public record BenchResult(Map<String, Object> fields) {
 
-    static BenchResult of(BenchOptions o, long sent, long expected, long delivered, long errors, double seconds,
-                          Histogram latencyNanos, Map<String, Object> extra) {
+    /** The run's counters and parameters, its latencies and the scenario's extras. */
+    static BenchResult of(BenchRun run, double seconds, Histogram latencyNanos, Map<String, Object> extra) {
+        BenchOptions o = run.options;
+        long delivered = run.delivered.sum();
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("scenario", o.scenario());
         f.put("url", o.url().toString());
@@ -26,10 +29,11 @@ public record BenchResult(Map<String, Object> fields) {
         // What deliveredPerSecond divides by: the measured time plus the wait for late deliveries.
         f.put("deliveredOverSeconds", round(seconds));
         f.put("warmupSeconds", round(o.warmup().toMillis() / 1000.0));
-        f.put("sent", sent);
-        f.put("expected", expected);
+        f.put("sent", run.sent.sum());
+        f.put("expected", run.expected.sum());
         f.put("delivered", delivered);
-        f.put("errors", errors);
+        f.put("errors", run.errors());
+        f.put("errorCauses", run.errorCauses());
         f.put("deliveredPerSecond", round(seconds > 0 ? delivered / seconds : 0));
         f.put("latencyMicros", micros(latencyNanos));
         f.put("latencyMeasuredFrom", "intended send time (fixed-rate schedule), corrects coordinated omission");
@@ -80,6 +84,16 @@ public record BenchResult(Map<String, Object> fields) {
                 fields.get("expected"), fields.get("delivered"), fields.get("deliveredPerSecond"), fields.get("errors"),
                 l.get("p50"), l.get("p90"), l.get("p99"), l.get("p999"), l.get("max"), l.get("count"),
                 fields.get("latencyMeasuredFrom"))
+                + causes()
                 + (fields.containsKey("server") ? "server       " + fields.get("server") + String.format("%n") : "");
+    }
+
+    /** One line per error cause with its count, or nothing. */
+    private String causes() {
+        StringBuilder b = new StringBuilder();
+        if (fields.get("errorCauses") instanceof Map<?, ?> causes) {
+            causes.forEach((cause, n) -> b.append(String.format(java.util.Locale.ROOT, "error cause  %s x %s%n", n, cause)));
+        }
+        return b.toString();
     }
 }

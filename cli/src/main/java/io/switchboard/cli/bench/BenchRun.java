@@ -34,12 +34,16 @@ import org.HdrHistogram.Histogram;
 final class BenchRun implements AutoCloseable {
     /** Connection attempts in flight at once: a burst of thousands of SYNs only measures the backlog. */
     private static final int CONNECT_CONCURRENCY = 256;
+    /** Distinct error causes kept for the summary; later new ones are counted as "other causes". */
+    private static final int MAX_ERROR_CAUSES = 16;
 
     final BenchOptions options;
     final LongAdder sent = new LongAdder();
     final LongAdder expected = new LongAdder();
     final LongAdder delivered = new LongAdder();
-    final LongAdder errors = new LongAdder();
+    private final LongAdder errors = new LongAdder();
+    /** Errors by cause; at most {@link #MAX_ERROR_CAUSES} (+1) entries. Guarded by itself. */
+    private final Map<String, LongAdder> errorCauses = new LinkedHashMap<>();
     /** Latencies in nanoseconds. */
     private final RecordedHistogram latency = new RecordedHistogram();
     /** Warmup latencies, never read: see {@link #recordWarmup}. */
@@ -74,6 +78,52 @@ final class BenchRun implements AutoCloseable {
     BenchRun(BenchOptions options, PrintStream err) {
         this.options = options;
         this.err = err;
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    /**
+     * Counts an error and what caused it ({@code "closed by the server: 1008 rate limit exceeded"}).
+     * The first of each cause is printed at once, so that a run going wrong says why while it runs.
+     */
+    void error(String cause) {
+        errors.increment();
+        boolean first;
+        synchronized (errorCauses) {
+            String key = errorCauses.containsKey(cause) || errorCauses.size() < MAX_ERROR_CAUSES ? cause : "other causes";
+            first = !errorCauses.containsKey(key);
+            errorCauses.computeIfAbsent(key, k -> new LongAdder()).increment();
+        }
+        if (first) {
+            err.print((System.console() != null ? System.lineSeparator() : "") + "error: " + cause + System.lineSeparator());
+            err.flush();
+        }
+    }
+
+    /** Counts a failed operation as an error, its exception (unwrapped) as the cause. */
+    void error(String what, Throwable failure) {
+        Throwable t = failure;
+        while ((t instanceof java.util.concurrent.CompletionException
+                || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        error(what + ": " + (t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName()));
+    }
+
+    long errors() {
+        return errors.sum();
+    }
+
+    /** Errors by cause, most frequent first. */
+    Map<String, Long> errorCauses() {
+        List<Map.Entry<String, Long>> entries = new ArrayList<>();
+        synchronized (errorCauses) {
+            errorCauses.forEach((cause, n) -> entries.add(Map.entry(cause, n.sum())));
+        }
+        entries.sort(Map.Entry.<String, Long>comparingByValue().reversed());
+        Map<String, Long> m = new LinkedHashMap<>();
+        entries.forEach(e -> m.put(e.getKey(), e.getValue()));
+        return m;
     }
 
     // ---------------------------------------------------------------- connections
@@ -130,7 +180,7 @@ final class BenchRun implements AutoCloseable {
             all.add(c.connect().handle((w, error) -> {
                 inFlight.release();
                 if (error != null) {
-                    errors.increment();
+                    error("connect failed", error);
                     return null;
                 }
                 if (recordConnectLatency) {
@@ -199,7 +249,7 @@ final class BenchRun implements AutoCloseable {
                     .whenComplete((v, error) -> {
                         inFlight.release();
                         if (error != null) {
-                            errors.increment();
+                            error("connect failed", error);
                         } else {
                             if (recordSetupLatency) {
                                 record(start);
@@ -308,7 +358,7 @@ final class BenchRun implements AutoCloseable {
                     long secs = Duration.ofNanos(System.nanoTime() - startNanos).toSeconds();
                     String line = String.format(Locale.ROOT,
                             "[%3ds]%s conns %d  sent %d  delivered %d  errors %d  last 1s: p50 %.0f us  p99 %.0f us  max %.0f us%s",
-                            secs, System.nanoTime() < measureFromNanos ? " (warmup)" : "", connectionsAlive.getAsLong(), sent.sum(), delivered.sum(), errors.sum(),
+                            secs, System.nanoTime() < measureFromNanos ? " (warmup)" : "", connectionsAlive.getAsLong(), sent.sum(), delivered.sum(), errors(),
                             last.getValueAtPercentile(50) / 1000.0, last.getValueAtPercentile(99) / 1000.0,
                             last.getMaxValue() / 1000.0, paced ? String.format(Locale.ROOT, "  send lag max %.0f us",
                                     lag.getMaxValue() / 1000.0) : "");

@@ -191,6 +191,8 @@ final class LeanConnections implements AutoCloseable {
          * the fields in a fixed order, so it is there again and the scan is skipped. -1: not seen yet.
          */
         private int tHint = -1;
+        /** The code and reason of the server's close frame, once one arrived. */
+        private String closedWith;
 
         Reader(URI url, String room, String echoPad, CompletableFuture<Void> joined) {
             this.url = url;
@@ -351,7 +353,10 @@ final class LeanConnections implements AutoCloseable {
                     }
                     case OP_PING -> sendFrame(ctx, OP_PONG, buf, start, end);
                     case OP_CLOSE -> {
-                        // counted as a drop by channelInactive
+                        // counted as a drop by channelInactive, with this code and reason
+                        closedWith = end - start >= 2
+                                ? buf.getUnsignedShort(start) + " " + buf.toString(start + 2, end - start - 2, StandardCharsets.UTF_8)
+                                : "without a status code";
                         ctx.close();
                         return;
                     }
@@ -403,7 +408,7 @@ final class LeanConnections implements AutoCloseable {
             if (!joined.isDone() && indexOf(buf, start, end, JOINED_MARK) >= 0) {
                 joined.complete(null);
             } else if (indexOf(buf, start, end, ERROR_MARK) >= 0) {
-                run.errors.increment();
+                run.error("server error: " + buf.toString(start, Math.min(end - start, 200), StandardCharsets.UTF_8));
                 if (!joined.isDone()) {
                     joined.completeExceptionally(new IllegalStateException(
                             buf.toString(start, end - start, StandardCharsets.UTF_8)));
@@ -445,9 +450,10 @@ final class LeanConnections implements AutoCloseable {
                 partial = null;
             }
             if (!joined.isDone()) {
-                joined.completeExceptionally(new IllegalStateException("connection closed before room_joined"));
+                joined.completeExceptionally(new IllegalStateException(closedWith != null
+                        ? "closed before room_joined: " + closedWith : "connection closed before room_joined"));
             } else if (measuring) {
-                run.errors.increment();
+                run.error(closedWith != null ? "closed: " + closedWith.strip() : "connection dropped without a close frame");
             }
             ctx.fireChannelInactive();
         }
@@ -540,7 +546,7 @@ final class LeanConnections implements AutoCloseable {
         public void channelInactive(ChannelHandlerContext ctx) {
             ready.completeExceptionally(new IllegalStateException("connection closed"));
             if (measuring) {
-                run.errors.increment();
+                run.error("TCP connection closed");
             }
             ctx.fireChannelInactive();
         }

@@ -66,16 +66,25 @@ public final class Scenarios {
         return new ClientListener() {
             @Override
             public void onError(ServerError error) {
-                run.errors.increment();
+                serverError(run, error);
             }
 
             @Override
             public void onDisconnected(Disconnect disconnect) {
-                if (measuring.on) {
-                    run.errors.increment();
-                }
+                disconnected(run, measuring, disconnect);
             }
         };
+    }
+
+    private static void serverError(BenchRun run, ServerError error) {
+        run.error("server error " + error.code() + ": " + error.message());
+    }
+
+    /** Counts a drop while measuring, with the close code and reason the server gave. */
+    private static void disconnected(BenchRun run, Measuring measuring, Disconnect disconnect) {
+        if (measuring.on) {
+            run.error("closed: " + disconnect.code() + (disconnect.reason() == null || disconnect.reason().isEmpty() ? "" : " " + disconnect.reason()));
+        }
     }
 
     /** Whether drops count as errors: only between setup and teardown. */
@@ -125,14 +134,12 @@ public final class Scenarios {
 
             @Override
             public void onError(ServerError error) {
-                run.errors.increment();
+                serverError(run, error);
             }
 
             @Override
             public void onDisconnected(Disconnect disconnect) {
-                if (measuring.on) {
-                    run.errors.increment();
-                }
+                disconnected(run, measuring, disconnect);
             }
         };
         List<SwitchboardClient> conns = run.openAll(o.connections(), i -> listener, false);
@@ -151,7 +158,7 @@ public final class Scenarios {
             c.sendText(echoCommand(due, pad))
                     .whenComplete((v, e) -> {
                         if (e != null) {
-                            run.errors.increment();
+                            run.error("echo not sent", e);
                             if (counted) {
                                 run.expected.decrement();
                             }
@@ -163,8 +170,7 @@ public final class Scenarios {
         measuring.on = false;
         Histogram h = run.finish();
         window.put("sendLagMicros", run.sendLagMicros());
-        return BenchResult.of(o, run.sent.sum(), run.expected.sum(), run.delivered.sum(), run.errors.sum(), seconds, h,
-                window);
+        return BenchResult.of(run, seconds, h, window);
     }
 
     /**
@@ -198,8 +204,7 @@ public final class Scenarios {
         extra.put("connectionsOpen", open);
         extra.put("receivedPerSecond", BenchResult.round(run.windowArrivals.sum() / (o.duration().toNanos() / 1e9)));
         extra.put("latencyMeasuredFrom", "send to reply, one message in flight per connection (closed loop)");
-        return BenchResult.of(o, run.sent.sum(), run.expected.sum(), run.delivered.sum(), run.errors.sum(), seconds, h,
-                extra);
+        return BenchResult.of(run, seconds, h, extra);
     }
 
     // ------------------------------------------------------------------ fanout
@@ -241,7 +246,7 @@ public final class Scenarios {
                     if (e == null) {
                         subscribersIn.incrementAndGet(r);
                     } else {
-                        run.errors.increment();
+                        run.error("join failed", e);
                     }
                 }));
             }
@@ -280,7 +285,7 @@ public final class Scenarios {
             }
             pubs.get(p).sendText(templates[r] + due + ",\"p\":\"" + pad + "\"}}").whenComplete((v, e) -> {
                 if (e != null) {
-                    run.errors.increment();
+                    run.error("publish not sent", e);
                     run.expected.add(-audience);
                 }
             });
@@ -299,8 +304,7 @@ public final class Scenarios {
         }
         extra.put("publishersConnected", pubs.size());
         extra.put("sendLagMicros", run.sendLagMicros());
-        return BenchResult.of(o, run.sent.sum(), run.expected.sum(), run.delivered.sum(), run.errors.sum(), seconds, h,
-                extra);
+        return BenchResult.of(run, seconds, h, extra);
     }
 
     // ------------------------------------------------------------------ idle
@@ -371,8 +375,7 @@ public final class Scenarios {
         extra.put("latencyMeasuredFrom", o.receiver().equals("lean")
                 ? "connect start to the upgrade response, or to room_joined with --rooms (setup latency)"
                 : "connect start to welcome (connection setup latency)");
-        return BenchResult.of(o, run.sent.sum(), run.expected.sum(), run.delivered.sum(), run.errors.sum(), seconds, h,
-                extra);
+        return BenchResult.of(run, seconds, h, extra);
     }
 
     private static Object perConnection(Map<String, Object> before, Map<String, Object> after, long connections) {
@@ -418,7 +421,7 @@ public final class Scenarios {
         ClientListener base = new ClientListener() {
             @Override
             public void onError(ServerError error) {
-                run.errors.increment();
+                serverError(run, error);
             }
         };
         run.startProgress(() -> concurrency - slots.availablePermits());
@@ -442,7 +445,7 @@ public final class Scenarios {
                                 run.delivered.increment();
                             }
                         } else {
-                            run.errors.increment();
+                            run.error("connect or join failed", e);
                         }
                         c.closeAsync().whenComplete((v, e2) -> {
                             run.forget(c);
@@ -456,8 +459,7 @@ public final class Scenarios {
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("latencyMeasuredFrom", "intended cycle start to room_joined (connect + upgrade + welcome + join)");
         extra.put("sendLagMicros", run.sendLagMicros());
-        return BenchResult.of(o, run.sent.sum(), run.expected.sum(), run.delivered.sum(), run.errors.sum(), seconds, h,
-                extra);
+        return BenchResult.of(run, seconds, h, extra);
     }
 
     // ------------------------------------------------------------------ helpers
