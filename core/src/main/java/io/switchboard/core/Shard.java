@@ -6,6 +6,8 @@ import java.util.Arrays;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One executor's share of the hub: the connections that live on it, its flush batch and its bound on
@@ -17,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * to one socket leaves in one syscall instead of one per frame.
  */
 public final class Shard {
+    private static final Logger log = LoggerFactory.getLogger(Shard.class);
     private final Executor executor;
     private final int maxPending;
     private final Hub hub;
@@ -89,7 +92,7 @@ public final class Shard {
 
     /** Writes a frame to a connection of this shard and puts it in the flush batch. Shard thread. */
     boolean deliver(Connection c, OutboundFrame frame) {
-        if (c.removed || !c.session().write(frame)) {
+        if (c.removed || !write(c, frame)) {
             return false;
         }
         if (!c.dirty) {
@@ -102,15 +105,44 @@ public final class Shard {
         return true;
     }
 
+    /**
+     * Hands a frame to the connection's session. A session that throws (a bug: a full queue returns false)
+     * costs only its own connection, closed with 1011: the fan-out goes on to the other members instead of
+     * ending in the event loop's log with the rest of the room skipped.
+     */
+    private boolean write(Connection c, OutboundFrame frame) {
+        try {
+            return c.session().write(frame);
+        } catch (RuntimeException e) {
+            failed(c, "writing to", e);
+            return false;
+        }
+    }
+
     private void flushDirty() {
         for (int i = 0; i < dirty.size(); i++) {
             Connection c = dirty.get(i);
             c.dirty = false;
             if (!c.removed) {
-                c.session().flush();
+                // Guarded like write: a throw here would also leave the batch uncleared, and with it
+                // every later delivery on this shard unflushed.
+                try {
+                    c.session().flush();
+                } catch (RuntimeException e) {
+                    failed(c, "flushing", e);
+                }
             }
         }
         dirty.clear();
+    }
+
+    private void failed(Connection c, String doing, RuntimeException e) {
+        log.error("closing {}: {} it failed", c, doing, e);
+        try {
+            hub.close(c, CloseCode.INTERNAL_ERROR, "internal error", DisconnectReason.ERROR);
+        } catch (RuntimeException again) {
+            log.error("closing {} failed too", c, again);
+        }
     }
 
     /**

@@ -90,6 +90,9 @@ final class Fakes {
         int pings;
         CloseCode closedWith;
         boolean refuseWrites;
+        /** Thrown by write or flush when set: a session with a bug. */
+        RuntimeException throwOnWrite;
+        RuntimeException throwOnFlush;
 
         @Override
         public String remoteAddress() {
@@ -98,6 +101,9 @@ final class Fakes {
 
         @Override
         public boolean write(OutboundFrame frame) {
+            if (throwOnWrite != null) {
+                throw throwOnWrite;
+            }
             if (refuseWrites || closedWith != null) {
                 return false;
             }
@@ -107,6 +113,9 @@ final class Fakes {
 
         @Override
         public void flush() {
+            if (throwOnFlush != null) {
+                throw throwOnFlush;
+            }
             flushes++;
             received.addAll(unflushed);
             unflushed.clear();

@@ -126,6 +126,34 @@ class HubTest {
     }
 
     @Test
+    void aSessionThatThrowsLosesOnlyItsOwnConnection() throws Exception {
+        Peer sender = connect("s", loop1);
+        Peer a = connect("a", loop1);
+        Peer broken = connect("broken", loop1);
+        Peer flushBroken = connect("flush-broken", loop1);
+        Peer b = connect("b", loop1);
+        for (Peer p : new Peer[] {a, broken, flushBroken, b, sender}) {
+            join(p.c(), "r", null);
+        }
+        runLoops();
+        broken.s().throwOnWrite = new IllegalStateException("write bug");
+        flushBroken.s().throwOnFlush = new IllegalStateException("flush bug");
+
+        publish(sender.c(), "r", "one", null, false);
+        runLoops();
+        assertThat(offsets(a.s())).containsExactly(1L);
+        assertThat(offsets(b.s())).containsExactly(1L);
+        assertThat(broken.s().closedWith).isEqualTo(CloseCode.INTERNAL_ERROR);
+        assertThat(flushBroken.s().closedWith).isEqualTo(CloseCode.INTERNAL_ERROR);
+
+        // The shard's flush batch was cleared despite the throw: later deliveries still go out.
+        publish(sender.c(), "r", "two", null, false);
+        runLoops();
+        assertThat(offsets(a.s())).containsExactly(1L, 2L);
+        assertThat(offsets(b.s())).containsExactly(1L, 2L);
+    }
+
+    @Test
     void aBurstToOneSocketIsFlushedOnce() throws Exception {
         Peer a = connect("a", loop1);
         Peer b = connect("b", loop1);
