@@ -260,7 +260,7 @@ class BenchCommandTest {
             assertThat(lean.path("errors").asLong()).isPositive();
             assertThat(lean.path("errorCauses").size()).isEqualTo(1);
             String cause = lean.path("errorCauses").fieldNames().next();
-            assertThat(cause).startsWith("server error: ").contains("\"code\":\"rate_limited\"");
+            assertThat(cause).startsWith("server error rate_limited: rate limit exceeded: 50 messages per second");
             assertThat(lean.path("errorCauses").path(cause).asLong()).isEqualTo(lean.path("errors").asLong());
 
             // Paced, on the Java client; the human summary lists the cause with its count.

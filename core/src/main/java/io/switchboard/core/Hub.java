@@ -31,7 +31,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -721,7 +720,7 @@ public final class Hub {
                 if (e != null) {
                     log.atWarn().addKeyValue("room", room.name)
                             .log("reading the history of room {} to fill a gap failed, retrying: {}", room.name,
-                                    rootCause(e).toString());
+                                    Failures.rootCause(e).toString());
                     room.catchUp = true;
                     scheduleGapCheck(room, config.cluster().timeout().toNanos());
                     return;
@@ -1388,7 +1387,7 @@ public final class Hub {
         }
         call.whenComplete((v, e) -> {
             if (e != null) {
-                log.debug("{} failed: {}", what, rootCause(e).toString());
+                log.debug("{} failed: {}", what, Failures.rootCause(e).toString());
             }
         });
     }
@@ -1423,20 +1422,12 @@ public final class Hub {
 
     /** Maps a failure to what a client gets: a HubException as is, anything else as {@code unavailable}. */
     public static HubException unavailable(String what, Throwable error) {
-        Throwable cause = rootCause(error);
+        Throwable cause = Failures.rootCause(error);
         if (cause instanceof HubException h) {
             return h;
         }
         String why = cause instanceof TimeoutException ? "timed out" : "failed";
         log.atDebug().log("{} {}: {}", what, why, cause.toString());
         return new HubException(ErrorCode.UNAVAILABLE, what + " " + why + ", retry later");
-    }
-
-    private static Throwable rootCause(Throwable e) {
-        Throwable t = e;
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
     }
 }

@@ -3,6 +3,7 @@ package io.switchboard.cli.bench;
 import io.switchboard.client.ClientConfig;
 import io.switchboard.client.ClientListener;
 import io.switchboard.client.SwitchboardClient;
+import io.switchboard.core.Failures;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.URI;
@@ -43,7 +44,7 @@ final class BenchRun implements AutoCloseable {
     final LongAdder delivered = new LongAdder();
     private final LongAdder errors = new LongAdder();
     /** Errors by cause; at most {@link #MAX_ERROR_CAUSES} (+1) entries. Guarded by itself. */
-    private final Map<String, LongAdder> errorCauses = new LinkedHashMap<>();
+    private final Map<String, Long> errorCauses = new LinkedHashMap<>();
     /** Latencies in nanoseconds. */
     private final RecordedHistogram latency = new RecordedHistogram();
     /** Warmup latencies, never read: see {@link #recordWarmup}. */
@@ -83,18 +84,17 @@ final class BenchRun implements AutoCloseable {
     // ---------------------------------------------------------------- errors
 
     /**
-     * Counts an error and what caused it ({@code "closed by the server: 1008 rate limit exceeded"}).
-     * The first of each cause is printed at once, so that a run going wrong says why while it runs.
+     * Counts an error and what caused it ({@code "closed: 1008 rate limit exceeded"}). The first of each
+     * cause is printed at once, so that a run going wrong says why while it runs.
      */
     void error(String cause) {
         errors.increment();
-        boolean first;
+        long seen;
         synchronized (errorCauses) {
             String key = errorCauses.containsKey(cause) || errorCauses.size() < MAX_ERROR_CAUSES ? cause : "other causes";
-            first = !errorCauses.containsKey(key);
-            errorCauses.computeIfAbsent(key, k -> new LongAdder()).increment();
+            seen = errorCauses.merge(key, 1L, Long::sum);
         }
-        if (first) {
+        if (seen == 1) {
             err.print((System.console() != null ? System.lineSeparator() : "") + "error: " + cause + System.lineSeparator());
             err.flush();
         }
@@ -102,12 +102,18 @@ final class BenchRun implements AutoCloseable {
 
     /** Counts a failed operation as an error, its exception (unwrapped) as the cause. */
     void error(String what, Throwable failure) {
-        Throwable t = failure;
-        while ((t instanceof java.util.concurrent.CompletionException
-                || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
+        Throwable t = Failures.rootCause(failure);
         error(what + ": " + (t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName()));
+    }
+
+    /** Counts a server {@code error} message, its code and text as the cause. */
+    void serverError(String code, String message) {
+        error("server error " + code + ": " + message);
+    }
+
+    /** Counts a connection the server closed while measuring, its close code and reason as the cause. */
+    void closed(int code, String reason) {
+        error("closed: " + code + (reason == null || reason.isEmpty() ? "" : " " + reason));
     }
 
     long errors() {
@@ -118,7 +124,7 @@ final class BenchRun implements AutoCloseable {
     Map<String, Long> errorCauses() {
         List<Map.Entry<String, Long>> entries = new ArrayList<>();
         synchronized (errorCauses) {
-            errorCauses.forEach((cause, n) -> entries.add(Map.entry(cause, n.sum())));
+            errorCauses.forEach((cause, n) -> entries.add(Map.entry(cause, n)));
         }
         entries.sort(Map.Entry.<String, Long>comparingByValue().reversed());
         Map<String, Long> m = new LinkedHashMap<>();

@@ -1,7 +1,9 @@
 package io.switchboard.cli.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -16,6 +18,7 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -57,6 +60,8 @@ final class LeanConnections implements AutoCloseable {
     private static final int OP_CLOSE = 0x8;
     private static final int OP_PING = 0x9;
     private static final int OP_PONG = 0xA;
+    /** RFC 6455 7.4.1: the close frame carried no status code. */
+    private static final int NO_STATUS_RECEIVED = 1005;
     private static final int NOT_BENCH = 0;
     private static final int UNCOUNTED = 1;
     private static final int COUNTED = 2;
@@ -191,8 +196,9 @@ final class LeanConnections implements AutoCloseable {
          * the fields in a fixed order, so it is there again and the scan is skipped. -1: not seen yet.
          */
         private int tHint = -1;
-        /** The code and reason of the server's close frame, once one arrived. */
-        private String closedWith;
+        /** The status code of the server's close frame (1005 when it had none), once one arrived; else -1. */
+        private int closeCode = -1;
+        private String closeReason = "";
 
         Reader(URI url, String room, String echoPad, CompletableFuture<Void> joined) {
             this.url = url;
@@ -354,9 +360,8 @@ final class LeanConnections implements AutoCloseable {
                     case OP_PING -> sendFrame(ctx, OP_PONG, buf, start, end);
                     case OP_CLOSE -> {
                         // counted as a drop by channelInactive, with this code and reason
-                        closedWith = end - start >= 2
-                                ? buf.getUnsignedShort(start) + " " + buf.toString(start + 2, end - start - 2, StandardCharsets.UTF_8)
-                                : "without a status code";
+                        closeCode = end - start >= 2 ? buf.getUnsignedShort(start) : NO_STATUS_RECEIVED;
+                        closeReason = end - start > 2 ? buf.toString(start + 2, end - start - 2, StandardCharsets.UTF_8) : "";
                         ctx.close();
                         return;
                     }
@@ -408,13 +413,23 @@ final class LeanConnections implements AutoCloseable {
             if (!joined.isDone() && indexOf(buf, start, end, JOINED_MARK) >= 0) {
                 joined.complete(null);
             } else if (indexOf(buf, start, end, ERROR_MARK) >= 0) {
-                run.error("server error: " + buf.toString(start, Math.min(end - start, 200), StandardCharsets.UTF_8));
+                serverError(buf, start, end);
                 if (!joined.isDone()) {
                     joined.completeExceptionally(new IllegalStateException(
                             buf.toString(start, end - start, StandardCharsets.UTF_8)));
                 }
             }
             return NOT_BENCH;
+        }
+
+        /** Counts a server {@code error} message with its code and text, or its raw text if it is not JSON. */
+        private void serverError(ByteBuf buf, int start, int end) {
+            try {
+                JsonNode m = Scenarios.JSON.readTree(ByteBufUtil.getBytes(buf, start, end - start, false));
+                run.serverError(m.path("code").asText(), m.path("error").asText());
+            } catch (IOException e) {
+                run.error("server error: " + buf.toString(start, end - start, StandardCharsets.UTF_8));
+            }
         }
 
         private void sendText(ChannelHandlerContext ctx, String text) {
@@ -450,10 +465,12 @@ final class LeanConnections implements AutoCloseable {
                 partial = null;
             }
             if (!joined.isDone()) {
-                joined.completeExceptionally(new IllegalStateException(closedWith != null
-                        ? "closed before room_joined: " + closedWith : "connection closed before room_joined"));
+                joined.completeExceptionally(new IllegalStateException("connection closed before room_joined"
+                        + (closeCode >= 0 ? ": " + closeCode + " " + closeReason : "")));
+            } else if (measuring && closeCode >= 0) {
+                run.closed(closeCode, closeReason);
             } else if (measuring) {
-                run.error(closedWith != null ? "closed: " + closedWith.strip() : "connection dropped without a close frame");
+                run.error("connection dropped without a close frame");
             }
             ctx.fireChannelInactive();
         }

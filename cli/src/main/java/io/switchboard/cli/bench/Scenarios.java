@@ -39,7 +39,7 @@ import org.HdrHistogram.Histogram;
  * event loops and touch only {@link BenchRun}'s thread-safe counters and recorder.
  */
 public final class Scenarios {
-    private static final ObjectMapper JSON = new JsonCodec().mapper();
+    static final ObjectMapper JSON = new JsonCodec().mapper();
     /** How long to wait, after sending stops, for deliveries still in flight. */
     private static final Duration DRAIN = Duration.ofSeconds(5);
     /** Upper bound of a 19-digit nanoTime in the payload template: padding is sized against it. */
@@ -66,7 +66,7 @@ public final class Scenarios {
         return new ClientListener() {
             @Override
             public void onError(ServerError error) {
-                serverError(run, error);
+                run.serverError(error.code(), error.message());
             }
 
             @Override
@@ -76,14 +76,10 @@ public final class Scenarios {
         };
     }
 
-    private static void serverError(BenchRun run, ServerError error) {
-        run.error("server error " + error.code() + ": " + error.message());
-    }
-
     /** Counts a drop while measuring, with the close code and reason the server gave. */
     private static void disconnected(BenchRun run, Measuring measuring, Disconnect disconnect) {
         if (measuring.on) {
-            run.error("closed: " + disconnect.code() + (disconnect.reason() == null || disconnect.reason().isEmpty() ? "" : " " + disconnect.reason()));
+            run.closed(disconnect.code(), disconnect.reason());
         }
     }
 
@@ -134,7 +130,7 @@ public final class Scenarios {
 
             @Override
             public void onError(ServerError error) {
-                serverError(run, error);
+                run.serverError(error.code(), error.message());
             }
 
             @Override
@@ -421,7 +417,7 @@ public final class Scenarios {
         ClientListener base = new ClientListener() {
             @Override
             public void onError(ServerError error) {
-                serverError(run, error);
+                run.serverError(error.code(), error.message());
             }
         };
         run.startProgress(() -> concurrency - slots.availablePermits());
