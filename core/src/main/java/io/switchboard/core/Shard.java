@@ -1,5 +1,6 @@
 package io.switchboard.core;
 
+import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.protocol.CloseCode;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -40,6 +41,8 @@ public final class Shard {
     /** Connections written since the last flush. Shard thread only. */
     private final ArrayList<Connection> dirty = new ArrayList<>();
     private final Runnable flushTask = this::flushDirty;
+    /** When the first connection of the current batch became dirty, for {@link HubMetrics#fanoutFlushed}. */
+    private long batchStartNanos;
     /** Mirrors {@code connections.size()} for other threads. */
     private volatile int connectionCount;
 
@@ -98,6 +101,7 @@ public final class Shard {
         if (!c.dirty) {
             c.dirty = true;
             if (dirty.isEmpty()) {
+                batchStartNanos = hub.time().nanoTime();
                 executor.execute(flushTask);
             }
             dirty.add(c);
@@ -134,6 +138,7 @@ public final class Shard {
             }
         }
         dirty.clear();
+        hub.metrics().fanoutFlushed(hub.time().nanoTime() - batchStartNanos);
     }
 
     private void failed(Connection c, String doing, RuntimeException e) {

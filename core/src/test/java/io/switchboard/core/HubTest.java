@@ -11,11 +11,14 @@ import io.switchboard.core.Fakes.ManualTime;
 import io.switchboard.core.Fakes.RecordingSession;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.history.MemoryHistoryStore;
+import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.Command.Since;
 import io.switchboard.protocol.ErrorCode;
 import io.switchboard.protocol.JsonCodec;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -167,6 +170,44 @@ class HubTest {
         runLoops();
         assertThat(offsets(b.s())).hasSize(50);
         assertThat(b.s().flushes - before).isEqualTo(1);
+    }
+
+    @Test
+    void aFlushReportsHowLongTheFirstFrameOfItsBatchWaited() throws Exception {
+        List<Long> waits = new ArrayList<>();
+        HubMetrics metrics = (HubMetrics) Proxy.newProxyInstance(HubMetrics.class.getClassLoader(),
+                new Class<?>[] {HubMetrics.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("fanoutFlushed")) {
+                        waits.add((Long) args[0]);
+                    }
+                    return null;
+                });
+        SwitchboardConfig config = SwitchboardConfig.defaults();
+        hub = new Hub(config, new MemoryHistoryStore(config.history().size(), config.history().ttl(), time), frames,
+                new JsonCodec(), time, "n1", "test", metrics);
+        Peer sender = connect("s", loop1);
+        Peer a = connect("a", loop1);
+        Peer b = connect("b", loop1);
+        for (Peer p : new Peer[] {sender, a, b}) {
+            join(p.c(), "r", null);
+        }
+        runLoops();
+        waits.clear();
+
+        publish(sender.c(), "r", "one", null, false);
+        publish(sender.c(), "r", "two", null, false);
+        loop1.tasks.poll().run(); // fans out "one": the batch starts, its flush is queued behind "two"
+        time.advanceMillis(20);
+        loop1.tasks.poll().run(); // fans out "two" into the same batch
+        time.advanceMillis(10);
+        loop1.runAll();
+        assertThat(offsets(a.s())).containsExactly(1L, 2L);
+        assertThat(offsets(b.s())).containsExactly(1L, 2L);
+        assertThat(waits).containsExactly(Duration.ofMillis(30).toNanos());
+
+        publish(sender.c(), "r", "three", null, false);
+        loop1.runAll();
+        assertThat(waits).containsExactly(Duration.ofMillis(30).toNanos(), 0L);
     }
 
     @Test

@@ -98,6 +98,11 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
             PROCESSING_BUCKETS, 1e9);
     private final BucketHistograms.Histogram brokerOk = histograms.series(brokerFamily, "outcome", "ok");
     private final BucketHistograms.Histogram brokerFailed = histograms.series(brokerFamily, "outcome", "error");
+    private final BucketHistograms.Histogram fanoutWait = histograms.series(histograms.family(
+            "websocket_fanout_batch_wait_seconds",
+            "Per flush of fan-out frames on an event loop: from the batch's first frame being queued to every "
+                    + "socket of the batch written, the longest a frame of it waited on this server",
+            PROCESSING_BUCKETS, 1e9));
     private final Map<String, Counter> protocolErrors = new HashMap<>();
     private final Map<String, Counter> commandErrors = new HashMap<>();
     private final Map<String, Counter> transportErrors = new HashMap<>();
@@ -233,6 +238,11 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
     public void commandProcessed(Connection c, String type, long startNanos, long endNanos, String error) {
         BucketHistograms.Histogram h = processing.get(type);
         (h != null ? h : otherProcessing).record(endNanos - startNanos);
+    }
+
+    @Override
+    public void fanoutFlushed(long waitNanos) {
+        fanoutWait.record(waitNanos);
     }
 
     @Override

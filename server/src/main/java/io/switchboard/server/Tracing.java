@@ -221,5 +221,15 @@ final class Tracing implements AutoCloseable {
         public void transportError(String type) {
             delegate.transportError(type);
         }
+
+        @Override
+        public void fanoutFlushed(long waitNanos) {
+            delegate.fanoutFlushed(waitNanos);
+        }
+
+        @Override
+        public void brokerPublished(long nanos, boolean ok) {
+            delegate.brokerPublished(nanos, ok);
+        }
     }
 }

@@ -125,6 +125,10 @@ class MetricsTest {
             assertThat(s.value("websocket_clients_per_room_count")).isEqualTo(2);
             assertThat(s.value("websocket_clients_per_room_sum")).isEqualTo(1 + 2);
             assertThat(s.value("websocket_connection_duration_seconds_count")).isZero();
+            // Fan-out went through at least one flush batch (user_joined_room to alice, hello to bob).
+            assertThat(s.value("websocket_fanout_batch_wait_seconds_count")).isPositive();
+            assertThat(s.value("websocket_fanout_batch_wait_seconds_bucket", "le", "+Inf"))
+                    .isEqualTo(s.value("websocket_fanout_batch_wait_seconds_count"));
         });
 
         // A member that stops reading overflows its outbound cap and is closed as a slow consumer (bob leaves

@@ -76,6 +76,14 @@ public interface HubMetrics {
     }
 
     /**
+     * A shard flushed a batch of fan-out frames: every connection written since the last flush was handed
+     * its frames. {@code waitNanos} runs from the batch's first frame being queued to the end of the flush,
+     * the longest any frame of the batch waited on this server between fan-out and its socket. Shard thread.
+     */
+    default void fanoutFlushed(long waitNanos) {
+    }
+
+    /**
      * A publication to the other nodes completed after {@code nanos}: accepted by the broker, or failed
      * ({@code ok} false). Broker or timer thread.
      */
