@@ -231,6 +231,20 @@ public final class Harness {
         return failures == 0 ? 0 : 1;
     }
 
+    /** About five scrapes per measured window ("8s", "2s", "500ms", "1m"), at most one every two seconds. */
+    static long scrapePeriodMillis(String duration) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m)").matcher(duration.trim());
+        if (!m.matches()) {
+            return BatchWaitSampler.MAX_PERIOD_MILLIS;
+        }
+        long millis = Long.parseLong(m.group(1)) * switch (m.group(2)) {
+            case "ms" -> 1;
+            case "s" -> 1000;
+            default -> 60_000;
+        };
+        return Math.max(100, Math.min(BatchWaitSampler.MAX_PERIOD_MILLIS, millis / 5));
+    }
+
     /** Starts the server, runs the bench once, stops the server; null when the run failed. */
     private JsonNode runOnce(Workload w, Target target) throws Exception {
         int port = freePort();
@@ -244,12 +258,17 @@ public final class Harness {
             }
             long t0 = System.nanoTime();
             CpuSampler sampler = new CpuSampler(server.pid());
+            BatchWaitSampler waits = target == Target.SWITCHBOARD && w.scenario().equals("fanout")
+                    ? new BatchWaitSampler(port, scrapePeriodMillis(duration)) : null;
             JsonNode parsed;
             try {
                 // The bench is a new JVM: its own first seconds (JIT) are sent but not measured.
                 parsed = bench(w, target, port, duration, benchWarmup);
             } finally {
                 sampler.stop();
+                if (waits != null) {
+                    waits.stop();
+                }
             }
             if (parsed == null) {
                 return null;
@@ -267,14 +286,27 @@ public final class Harness {
             result.put("wallSeconds", seconds);
             result.put("cpuWindowSeconds", (to.epochMillis() - from.epochMillis()) / 1000.0);
             result.put("serverCpuMicrosPerDelivery", delivered > 0 ? serverCpuSeconds * 1e6 / delivered : 0);
+            BatchWaitSampler.Window wait = waits == null ? null : waits.between(
+                    parsed.path("measuredFromEpochMillis").asLong(0),
+                    parsed.path("measuredToEpochMillis").asLong(Long.MAX_VALUE));
+            if (wait != null) {
+                var node = result.putObject("serverBatchWait");
+                node.put("batches", wait.batches());
+                node.put("p50Millis", wait.p50Millis());
+                node.put("p99Millis", wait.p99Millis());
+                node.put("maxMillis", wait.maxMillis());
+            }
             if (busy.length >= 2 && pin) {
                 result.put("cpu0Busy", busy[0]);
                 result.put("cpu1Busy", busy[1]);
                 result.put("clientBound", busy[1] > CLIENT_BOUND_BUSY);
             }
-            log(String.format(Locale.ROOT, "  received %.0f/s, delivered %d (%.0f/s), p99 %d us, server CPU %.2f us/delivery%s",
+            log(String.format(Locale.ROOT, "  received %.0f/s, delivered %d (%.0f/s), p99 %d us%s, server CPU %.2f us/delivery%s",
                     Report.throughput(parsed), delivered, parsed.path("deliveredPerSecond").asDouble(),
-                    parsed.path("latencyMicros").path("p99").asLong(), Report.serverCpuMicrosPerDelivery(result),
+                    parsed.path("latencyMicros").path("p99").asLong(),
+                    wait == null ? "" : String.format(Locale.ROOT, " (server batch wait p99 <= %s ms)",
+                            Report.millis(wait.p99Millis())),
+                    Report.serverCpuMicrosPerDelivery(result),
                     result.path("clientBound").asBoolean() ? "  [client-bound: invalid]" : ""));
             return result;
         } finally {

@@ -13,6 +13,12 @@ final class Report {
     private Report() {
     }
 
+    /** A histogram bucket bound in milliseconds, as Prometheus buckets are written: 0.5, 10, 250. */
+    static String millis(double ms) {
+        return Double.isInfinite(ms) ? "∞" : new java.math.BigDecimal(ms).round(new java.math.MathContext(3))
+                .stripTrailingZeros().toPlainString();
+    }
+
     static double median(List<JsonNode> runs, ToDoubleFunction<JsonNode> f) {
         double[] v = runs.stream().mapToDouble(f).sorted().toArray();
         if (v.length == 0) {
@@ -75,17 +81,19 @@ final class Report {
         md.append("`received/s`: messages the subscribers received per second while the publisher sent (what a saturated "
                 + "server sustains); `delivered`: share of the measured messages' deliveries that arrived at all, "
                 + "within 5 s of the end of sending; latencies are those of the measured messages; `send lag p99`: how late the "
-                + "load generator itself sent them (part of the latency, not the server's; n/a for closed loops).\n\n");
+                + "load generator itself sent them (part of the latency, not the server's; n/a for closed loops); "
+                + "`server wait p99`: Switchboard's own `websocket_fanout_batch_wait_seconds` over the measured window, "
+                + "the bucket bound at or under which 99% of its flush batches waited from fan-out to socket.\n\n");
         md.append("| workload | server | received/s | ratio to naive | delivered | p50 µs | p99 µs | send lag p99 µs "
-                + "| server CPU µs/delivery | load-gen CPU | errors | client-bound |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                + "| server wait p99 ms | server CPU µs/delivery | load-gen CPU | errors | client-bound |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (var e : results.entrySet()) {
             double naive = median(e.getValue().getOrDefault(Harness.Target.NAIVE, List.of()), Report::throughput);
             for (var t : e.getValue().entrySet()) {
                 List<JsonNode> runs = t.getValue();
                 ToDoubleFunction<JsonNode> rate = Report::throughput;
                 double med = median(runs, rate);
-                md.append(String.format(Locale.ROOT, "| %s | %s | %,.0f [%,.0f–%,.0f] | %s | %.0f%% | %,.0f | %,.0f | %s | %.2f | %s | %,.0f | %d/%d |\n",
+                md.append(String.format(Locale.ROOT, "| %s | %s | %,.0f [%,.0f–%,.0f] | %s | %.0f%% | %,.0f | %,.0f | %s | %s | %.2f | %s | %,.0f | %d/%d |\n",
                         e.getKey(), t.getKey().name().toLowerCase(Locale.ROOT), med, min(runs, rate), max(runs, rate),
                         t.getKey() != Harness.Target.SWITCHBOARD || !(naive > 0) ? "" : String.format(Locale.ROOT, "%.2f×", med / naive),
                         100 * median(runs, Report::deliveredShare),
@@ -93,6 +101,9 @@ final class Report {
                         median(runs, r -> latency(r, "p99")),
                         runs.get(0).has("sendLagMicros") ? String.format(Locale.ROOT, "%,.0f",
                                 median(runs, r -> r.path("sendLagMicros").path("p99").asDouble())) : "n/a",
+                        runs.stream().allMatch(r -> r.has("serverBatchWait"))
+                                ? "≤ " + millis(median(runs, r -> r.path("serverBatchWait").path("p99Millis").asDouble()))
+                                : "n/a",
                         median(runs, Report::serverCpuMicrosPerDelivery),
                         runs.get(0).has("cpu1Busy") ? String.format(Locale.ROOT, "%.0f%%",
                                 100 * median(runs, r -> r.path("cpu1Busy").asDouble())) : "n/a",
