@@ -64,6 +64,10 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
     private static final long[] PROCESSING_BUCKETS = {10_000, 25_000, 50_000, 100_000, 250_000, 500_000,
         1_000_000, 2_500_000, 5_000_000, 10_000_000, 25_000_000, 50_000_000, 100_000_000, 250_000_000,
         1_000_000_000};
+    /** Nanoseconds: 100 µs to 1 s, finer from 10 to 100 ms, where a saturated event loop's batches wait. */
+    private static final long[] FANOUT_WAIT_BUCKETS = {100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000,
+        10_000_000, 15_000_000, 20_000_000, 25_000_000, 30_000_000, 40_000_000, 50_000_000, 75_000_000,
+        100_000_000, 150_000_000, 250_000_000, 500_000_000, 1_000_000_000};
     private static final Duration[] CONNECTION_BUCKETS = {Duration.ofSeconds(1), Duration.ofSeconds(10),
         Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMinutes(15),
         Duration.ofHours(1), Duration.ofHours(4), Duration.ofHours(12), Duration.ofHours(24)};
@@ -102,7 +106,7 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
             "websocket_fanout_batch_wait_seconds",
             "Per flush of fan-out frames on an event loop: from the batch's first frame being queued to every "
                     + "socket of the batch written, the longest a frame of it waited on this server",
-            PROCESSING_BUCKETS, 1e9));
+            FANOUT_WAIT_BUCKETS, 1e9));
     private final Map<String, Counter> protocolErrors = new HashMap<>();
     private final Map<String, Counter> commandErrors = new HashMap<>();
     private final Map<String, Counter> transportErrors = new HashMap<>();
