@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +26,7 @@ public final class Shard {
     private final Executor executor;
     private final int maxPending;
     private final Hub hub;
+    private final long flushIntervalNanos;
     /** Delivery tasks queued and not yet run; bounded by {@link #maxPending}. */
     private final AtomicInteger pending = new AtomicInteger();
     /** Connections on this shard, for broadcasts and heartbeats. Shard thread only. */
@@ -43,6 +46,8 @@ public final class Shard {
     private final Runnable flushTask = this::flushDirty;
     /** When the first connection of the current batch became dirty, for {@link HubMetrics#fanoutFlushed}. */
     private long batchStartNanos;
+    /** When the last flush began; with {@code hub.flushInterval}, the next one waits for it to pass. */
+    private long lastFlushStartNanos;
     /** Mirrors {@code connections.size()} for other threads. */
     private volatile int connectionCount;
 
@@ -50,6 +55,7 @@ public final class Shard {
         this.executor = executor;
         this.maxPending = maxPending;
         this.hub = hub;
+        this.flushIntervalNanos = hub.config().hub().flushInterval().toNanos();
     }
 
     public Executor executor() {
@@ -101,8 +107,7 @@ public final class Shard {
         if (!c.dirty) {
             c.dirty = true;
             if (dirty.isEmpty()) {
-                batchStartNanos = hub.time().nanoTime();
-                executor.execute(flushTask);
+                scheduleFlush();
             }
             dirty.add(c);
         }
@@ -123,7 +128,25 @@ public final class Shard {
         }
     }
 
+    /**
+     * Queues the flush of a new batch: at once, or, with {@code hub.flushInterval}, once that long has
+     * passed since the last flush began, so that a busy loop writes each socket at most once per interval
+     * and every write carries what the interval gathered. A loop that cannot keep that pace flushes as soon
+     * as it is free, as without an interval.
+     */
+    private void scheduleFlush() {
+        long now = hub.time().nanoTime();
+        batchStartNanos = now;
+        long wait = lastFlushStartNanos + flushIntervalNanos - now;
+        if (flushIntervalNanos > 0 && wait > 0 && executor instanceof ScheduledExecutorService scheduler) {
+            scheduler.schedule(flushTask, wait, TimeUnit.NANOSECONDS);
+        } else {
+            executor.execute(flushTask);
+        }
+    }
+
     private void flushDirty() {
+        lastFlushStartNanos = hub.time().nanoTime();
         for (int i = 0; i < dirty.size(); i++) {
             Connection c = dirty.get(i);
             c.dirty = false;

@@ -36,6 +36,94 @@ final class Fakes {
         }
     }
 
+    /**
+     * A manual executor that can also delay tasks, on a {@link ManualTime}: {@link #runDue} runs those
+     * whose time has come. Only the one-shot {@code schedule} of a runnable is supported.
+     */
+    static final class ManualScheduler extends java.util.concurrent.AbstractExecutorService
+            implements java.util.concurrent.ScheduledExecutorService {
+        final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
+        final List<long[]> dueTimes = new ArrayList<>();
+        final List<Runnable> delayed = new ArrayList<>();
+        private final ManualTime time;
+
+        ManualScheduler(ManualTime time) {
+            this.time = time;
+        }
+
+        @Override
+        public void execute(Runnable command) {
+            tasks.add(command);
+        }
+
+        @Override
+        public java.util.concurrent.ScheduledFuture<?> schedule(Runnable command, long delay,
+                                                                java.util.concurrent.TimeUnit unit) {
+            dueTimes.add(new long[] {time.nanoTime() + unit.toNanos(delay)});
+            delayed.add(command);
+            return null;
+        }
+
+        /** Moves the delayed tasks that are due to the queue, then runs the queue until it is empty. */
+        void runDue() {
+            for (int i = 0; i < delayed.size(); i++) {
+                if (dueTimes.get(i)[0] <= time.nanoTime()) {
+                    tasks.add(delayed.remove(i));
+                    dueTimes.remove(i);
+                    i--;
+                }
+            }
+            Runnable r;
+            while ((r = tasks.poll()) != null) {
+                r.run();
+            }
+        }
+
+        @Override
+        public <V> java.util.concurrent.ScheduledFuture<V> schedule(java.util.concurrent.Callable<V> callable,
+                                                                    long delay, java.util.concurrent.TimeUnit unit) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public java.util.concurrent.ScheduledFuture<?> scheduleAtFixedRate(Runnable command, long initialDelay,
+                                                                           long period,
+                                                                           java.util.concurrent.TimeUnit unit) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public java.util.concurrent.ScheduledFuture<?> scheduleWithFixedDelay(Runnable command, long initialDelay,
+                                                                              long delay,
+                                                                              java.util.concurrent.TimeUnit unit) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void shutdown() {
+        }
+
+        @Override
+        public List<Runnable> shutdownNow() {
+            return List.of();
+        }
+
+        @Override
+        public boolean isShutdown() {
+            return false;
+        }
+
+        @Override
+        public boolean isTerminated() {
+            return false;
+        }
+
+        @Override
+        public boolean awaitTermination(long timeout, java.util.concurrent.TimeUnit unit) {
+            return true;
+        }
+    }
+
     /** Frames that count their references, so tests prove every frame is released. */
     static final class CountingFrames implements FrameFactory {
         final AtomicInteger live = new AtomicInteger();

@@ -211,6 +211,41 @@ class HubTest {
     }
 
     @Test
+    void aFlushIntervalGathersWhatArrivesWithinItIntoOneWritePerSocket() throws Exception {
+        SwitchboardConfig d = SwitchboardConfig.defaults();
+        reconfigure(new SwitchboardConfig(d.server(), d.websocket(), new SwitchboardConfig.Hub(false, 100, 1000,
+                Duration.ofMillis(20)), d.history(), d.shutdown(), d.api(), d.redis(), d.monitoring(), d.security()));
+        Fakes.ManualScheduler loop = new Fakes.ManualScheduler(time);
+        RecordingSession ss = new RecordingSession();
+        Connection sender = hub.register(ss, "s", hub.shard(loop1));
+        RecordingSession bs = new RecordingSession();
+        Connection b = hub.register(bs, "b", hub.shard(loop));
+        join(sender, "r", null);
+        join(b, "r", null);
+        runLoops();
+        loop.runDue();
+        time.advanceMillis(100);
+        int before = bs.flushes;
+
+        publish(sender, "r", "one", null, false);
+        loop.runDue();
+        assertThat(bs.flushes - before).as("the first batch after a quiet spell goes at once").isEqualTo(1);
+        assertThat(offsets(bs)).containsExactly(1L);
+        time.advanceMillis(5);
+        publish(sender, "r", "two", null, false);
+        time.advanceMillis(5);
+        publish(sender, "r", "three", null, false);
+        loop.runDue();
+        assertThat(offsets(bs)).as("written, not yet flushed").containsExactly(1L);
+        assertThat(bs.flushes - before).isEqualTo(1);
+        time.advanceMillis(10); // 20 ms since the first flush began
+        loop.runDue();
+        assertThat(bs.flushes - before).as("two and three in one flush").isEqualTo(2);
+        assertThat(offsets(bs)).containsExactly(1L, 2L, 3L);
+        runLoops();
+    }
+
+    @Test
     void aJoinWithSinceReplaysWhatWasMissedAndSkipsDeliveriesStillQueued() throws Exception {
         Peer a = connect("a", loop1);
         join(a.c(), "r", null);

@@ -107,6 +107,7 @@ class ConfigLoaderTest {
                   notifyGlobalPresence: true
                   maxRoomMembers: 10000
                   maxPendingFanouts: 1024
+                  flushInterval: 20ms
                 history:
                   size: 500
                   ttl: 1h
@@ -140,7 +141,7 @@ class ConfigLoaderTest {
                 new SwitchboardConfig.WebSocket("/socket", 5000, 128 * 1024, 262144, Duration.ofSeconds(5),
                         Duration.ofSeconds(20), Duration.ofSeconds(45), Duration.ofMillis(1500), 16 * 1024,
                         1024 * 1024, 4 * 1024 * 1024, 50, 3, true),
-                new SwitchboardConfig.Hub(true, 10000, 1024),
+                new SwitchboardConfig.Hub(true, 10000, 1024, Duration.ofMillis(20)),
                 new SwitchboardConfig.History(500, Duration.ofHours(1)),
                 new SwitchboardConfig.Shutdown(Duration.ofDays(2)),
                 new SwitchboardConfig.Api(List.of("backend-key-0123456789", "other-key-abcdefghij")),
@@ -398,6 +399,15 @@ class ConfigLoaderTest {
                 .hasMessage("websocket.pingInterval (70s) must be shorter than websocket.pongTimeout (60s)");
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("websocket.maxFrameBytes", "128KiB")))
                 .hasMessage("websocket.maxFrameBytes (131072) must not exceed websocket.maxMessageBytes (65536)");
+    }
+
+    @Test
+    void aFlushIntervalOverOneSecondIsRefused() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("hub.flushInterval", "2s")))
+                .isExactlyInstanceOf(ConfigException.class)
+                .hasMessage("hub.flushInterval (2s) must be between 0ms and 1s");
+        assertThat(ConfigLoader.load(null, Map.of("SWITCHBOARD_HUB_FLUSH_INTERVAL", "20ms"), Map.of()).hub()
+                .flushInterval()).isEqualTo(Duration.ofMillis(20));
     }
 
     @Test
