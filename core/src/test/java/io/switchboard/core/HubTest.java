@@ -238,7 +238,7 @@ class HubTest {
         loop.runDue();
         assertThat(offsets(bs)).as("written, not yet flushed").containsExactly(1L);
         assertThat(bs.flushes - before).isEqualTo(1);
-        time.advanceMillis(10); // 20 ms since the first flush began
+        time.advanceMillis(10); // 20 ms since the first flush ended
         loop.runDue();
         assertThat(bs.flushes - before).as("two and three in one flush").isEqualTo(2);
         assertThat(offsets(bs)).containsExactly(1L, 2L, 3L);
