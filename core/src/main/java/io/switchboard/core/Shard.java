@@ -56,6 +56,9 @@ public final class Shard {
         this.maxPending = maxPending;
         this.hub = hub;
         this.flushIntervalNanos = hub.config().hub().flushInterval().toNanos();
+        // As if the last flush ended an interval ago: the first one goes at once whatever the clock's origin
+        // (nanoTime may be negative; only differences of it mean anything).
+        this.lastFlushEndNanos = hub.time().nanoTime() - flushIntervalNanos;
     }
 
     public Executor executor() {
