@@ -521,8 +521,8 @@ public final class Hub {
             byte[] notice = codec.encode(new ServerMessage.UserJoinedRoom(room.name, c.userId(), c.connId()));
             fanOutLocked(room, notice, c, UNNUMBERED);
             publishNotice(room.name, notice);
-            callback.joined(new JoinResult(room.name, withSelf(r.members(), c), new Position(through, room.epoch),
-                    recovered, replay, replayFrames));
+            callback.joined(new JoinResult(room.name, withLocalMembers(r.members(), room),
+                    new Position(through, room.epoch), recovered, replay, replayFrames));
         }
     }
 
@@ -549,14 +549,28 @@ public final class Hub {
     }
 
     /** The members as presence listed them, plus the joiner when a store was slow to show it. */
-    private List<Member> withSelf(List<Member> members, Connection c) {
-        for (Member m : members) {
-            if (m.connId().equals(c.connId())) {
-                return members;
+    /**
+     * The members read from presence before this join attached, corrected for this node's own, which the
+     * room knows for certain under its monitor: a connection that attached or left since that read sent its
+     * notice before the joiner was a member, so the answer must say so itself. One that joined presence but
+     * has not attached yet is left out: its notice reaches the joiner when it attaches. Other nodes' members
+     * are as read. Caller holds the monitor.
+     */
+    private List<Member> withLocalMembers(List<Member> read, Room room) {
+        String local = "c-" + nodeId + "-";
+        List<Member> out = new ArrayList<>(read.size() + 1);
+        Set<String> listed = new HashSet<>();
+        for (Member m : read) {
+            if (!m.connId().startsWith(local) || room.members.containsKey(m.connId())) {
+                out.add(m);
+                listed.add(m.connId());
             }
         }
-        List<Member> out = new ArrayList<>(members);
-        out.add(new Member(c.userId(), c.connId(), presenceInfo(c)));
+        for (Connection other : room.members.values()) {
+            if (!listed.contains(other.connId())) {
+                out.add(new Member(other.userId(), other.connId(), presenceInfo(other)));
+            }
+        }
         out.sort(MEMBER_ORDER);
         return out;
     }

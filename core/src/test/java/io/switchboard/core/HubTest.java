@@ -16,6 +16,7 @@ import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.Command.Since;
 import io.switchboard.protocol.ErrorCode;
 import io.switchboard.protocol.JsonCodec;
+import io.switchboard.protocol.ServerMessage;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -243,6 +244,51 @@ class HubTest {
         assertThat(bs.flushes - before).as("two and three in one flush").isEqualTo(2);
         assertThat(offsets(bs)).containsExactly(1L, 2L, 3L);
         runLoops();
+    }
+
+    /**
+     * Two joins on two loops at once: the first reads the room's members from presence, then the second
+     * joins and attaches completely (its notice goes to the members of that moment, without the first),
+     * then the first attaches. Its answer must list the second anyway, or it never learns of it.
+     */
+    @Test
+    void aJoinAnswersWithTheLocalMembersThatAttachedAfterItsPresenceRead() throws Exception {
+        io.switchboard.core.cluster.PresenceStore memory = new io.switchboard.core.cluster.MemoryPresenceStore();
+        Runnable[] betweenReadAndAttach = {null};
+        io.switchboard.core.cluster.PresenceStore racing = (io.switchboard.core.cluster.PresenceStore)
+                Proxy.newProxyInstance(getClass().getClassLoader(),
+                        new Class<?>[] {io.switchboard.core.cluster.PresenceStore.class}, (proxy, method, args) -> {
+                            Object result = method.invoke(memory, args);
+                            if (method.getName().equals("members") && betweenReadAndAttach[0] != null) {
+                                Runnable r = betweenReadAndAttach[0];
+                                betweenReadAndAttach[0] = null;
+                                r.run();
+                            }
+                            return result;
+                        });
+        SwitchboardConfig config = SwitchboardConfig.defaults();
+        MemoryHistoryStore history = new MemoryHistoryStore(config.history().size(), config.history().ttl(), time);
+        hub = new Hub(config, new Hub.Backends(history, new io.switchboard.core.cluster.MemoryBroker(), racing, null,
+                null), frames, new JsonCodec(), time, "n1", "test", HubMetrics.NOOP);
+        commands = new CommandHandler(hub);
+        Peer gina = connect("gina", loop1);
+        Peer hank = connect("hank", loop2);
+        Peer gone = connect("gone", loop2);
+        join(gone.c(), "r", null);
+        betweenReadAndAttach[0] = () -> {
+            try {
+                join(hank.c(), "r", null);
+                hub.leave(gone.c(), "r");
+            } catch (HubException e) {
+                throw new AssertionError(e);
+            }
+        };
+
+        Hub.JoinResult joined = join(gina.c(), "r", null);
+        assertThat(joined.members()).extracting(ServerMessage.Member::userId).containsExactly("gina", "hank");
+        runLoops();
+        assertThat(gina.s().ofType("user_joined_room")).as("hank's notice went out before gina was a member")
+                .isEmpty();
     }
 
     @Test
