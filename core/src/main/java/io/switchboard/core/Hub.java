@@ -101,6 +101,8 @@ public final class Hub {
     private final JsonCodec codec;
     private final TimeSource time;
     private final String nodeId;
+    /** Every connection id this node hands out starts with it, so an id tells whether it is local. */
+    private final String connIdPrefix;
     private final String nodeChannel;
     private final ServerMessage.ServerInfo serverInfo;
     private final HubStats stats = new HubStats();
@@ -157,6 +159,7 @@ public final class Hub {
         this.codec = codec;
         this.time = time;
         this.nodeId = nodeId;
+        this.connIdPrefix = "c-" + nodeId + "-";
         this.nodeChannel = "node." + nodeId;
         this.serverInfo = new ServerMessage.ServerInfo(version, nodeId,
                 config.websocket().pingInterval().toMillis(), config.websocket().maxMessageBytes());
@@ -244,7 +247,7 @@ public final class Hub {
     /** Registers a new connection and sends its {@code welcome}. Shard thread. */
     public Connection register(Session session, String userId, Shard shard) {
         long sequence = connSequence.incrementAndGet();
-        String connId = "c-" + nodeId + "-" + Long.toString(sequence, 36);
+        String connId = connIdPrefix + Long.toString(sequence, 36);
         Connection c = new Connection(connId, userId, session, shard, time.currentTimeMillis(), time.nanoTime(),
                 sequence);
         connections.put(connId, c);
@@ -557,11 +560,10 @@ public final class Hub {
      * are as read. Caller holds the monitor.
      */
     private List<Member> withLocalMembers(List<Member> read, Room room) {
-        String local = "c-" + nodeId + "-";
         List<Member> out = new ArrayList<>(read.size() + 1);
         Set<String> listed = new HashSet<>();
         for (Member m : read) {
-            if (!m.connId().startsWith(local) || room.members.containsKey(m.connId())) {
+            if (!m.connId().startsWith(connIdPrefix) || room.members.containsKey(m.connId())) {
                 out.add(m);
                 listed.add(m.connId());
             }

@@ -36,6 +36,14 @@ public final class Check {
         }
     }
 
+    /** {@code value} within {@code [min, max]}; the rule names both as config files write them. */
+    static void range(String key, Duration value, Duration min, Duration max) {
+        notNull(key, value);
+        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            throw new ConfigException(key, format(value), "must be between " + format(min) + " and " + format(max));
+        }
+    }
+
     static void positive(String key, Duration value) {
         notNull(key, value);
         if (value.isNegative() || value.isZero()) {

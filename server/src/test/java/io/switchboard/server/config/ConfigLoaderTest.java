@@ -405,7 +405,7 @@ class ConfigLoaderTest {
     void aFlushIntervalOverOneSecondIsRefused() {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("hub.flushInterval", "2s")))
                 .isExactlyInstanceOf(ConfigException.class)
-                .hasMessage("hub.flushInterval (2s) must be between 0ms and 1s");
+                .hasMessage("hub.flushInterval (2s) must be between 0s and 1s");
         assertThat(ConfigLoader.load(null, Map.of("SWITCHBOARD_HUB_FLUSH_INTERVAL", "20ms"), Map.of()).hub()
                 .flushInterval()).isEqualTo(Duration.ofMillis(20));
     }
