@@ -225,12 +225,15 @@ describe('demo page in headless Chromium', { skip, timeout: 180000 }, () => {
     await say(gina, 'before the restart');
     await messages(hank).filter({ hasText: 'before the restart' }).waitFor();
     const epochBefore = await gina.evaluate(() => window.switchboardDemo.client.cursor('restart-room').epoch);
-    const closes = gina.evaluate(() => new Promise((resolve) => {
-      const off = window.switchboardDemo.client.on('close', (c) => { off(); resolve(c); });
-    }));
-    const recoveries = gina.evaluate(() => new Promise((resolve) => {
-      const off = window.switchboardDemo.client.on('recovery', (r) => { off(); resolve(r); });
-    }));
+    // The listeners must be in place before the stop: an evaluate that is not awaited may run after the
+    // close it waits for, and would then report the next one (a reconnect refused while the server is down).
+    await gina.evaluate(() => {
+      const client = window.switchboardDemo.client;
+      const first = (event) => new Promise((resolve) => {
+        const off = client.on(event, (e) => { off(); resolve(e); });
+      });
+      window.restartTest = { close: first('close'), recovery: first('recovery') };
+    });
 
     await server.stop();
     await expectStatus(gina, /^Reconnecting/);
@@ -238,10 +241,10 @@ describe('demo page in headless Chromium', { skip, timeout: 180000 }, () => {
     await server.start();
 
     await Promise.all([reconnected(gina), reconnected(hank)]);
-    const closed = await closes;
-    assert.equal(closed.code, 1012, 'a graceful shutdown closes with 1012 (service restart)');
+    const closed = await gina.evaluate(() => window.restartTest.close);
+    assert.equal(closed.code, 1012, `a graceful shutdown closes with 1012 (service restart), not ${JSON.stringify(closed)}`);
     assert.ok(closed.retryInMs >= 1000, `reconnectAfterMs of server_shutdown honoured (${closed.retryInMs} ms)`);
-    const r = await recoveries;
+    const r = await gina.evaluate(() => window.restartTest.recovery);
     assert.equal(r.recovered, false, 'a restarted in-memory server has a new epoch: nothing to replay');
     assert.notEqual(r.epoch, epochBefore);
     await systemLine(gina, 'history of this room was reset').waitFor();
