@@ -66,6 +66,8 @@ public final class Hub {
     private static final int MAX_PARKED = 10_000;
     /** Times a join re-reads a recovery that fell behind this node's deliveries. */
     private static final int MAX_JOIN_ATTEMPTS = 3;
+    /** Other nodes' join and leave notices a room keeps for the joins under way (see {@link Room#remoteNotices}). */
+    static final int MAX_REMOTE_NOTICES = 1024;
     /** Deliveries a room keeps while recovering joins read history (see {@link Room#recent}). */
     private static final int MAX_RECENT = 10_000;
     /**
@@ -413,13 +415,15 @@ public final class Hub {
             throw new HubException(ErrorCode.TOO_MANY_ROOMS, "already in " + maxRooms + " rooms, the maximum");
         }
         Room room = claimRoom(roomName);
-        if (since != null) {
-            synchronized (room) {
+        long noticesFrom;
+        synchronized (room) {
+            if (since != null) {
                 room.recoveringJoins++;
             }
+            noticesFrom = room.remoteNoticeCount;
         }
         c.joining++;
-        readForJoin(c, room, since, callback, 1);
+        readForJoin(c, room, since, callback, 1, noticesFrom);
     }
 
     /** The room, created and subscribed if new, with one more join holding it. */
@@ -444,7 +448,9 @@ public final class Hub {
         }
     }
 
-    private void readForJoin(Connection c, Room room, Since since, JoinCallback callback, int attempt) {
+    /** {@code noticesFrom}: the room's remote notice count before this read began (see {@link #withRemoteNotices}). */
+    private void readForJoin(Connection c, Room room, Since since, JoinCallback callback, int attempt,
+                             long noticesFrom) {
         JsonNode info = presenceInfo(c);
         CompletableFuture<JoinRead> read = room.subscribed
                 .thenCompose(v -> storeCall(() -> presence.join(room.name, nodeId, c.userId(), c.connId(), info)))
@@ -453,12 +459,12 @@ public final class Hub {
                         : history.recover(room.name, since.offset(), since.epoch())))
                 .thenCompose(recovery -> storeCall(() -> presence.members(room.name))
                         .thenApply(members -> new JoinRead(recovery, members)));
-        onShard(c, read, () -> attach(c, room, since, read, callback, attempt));
+        onShard(c, read, () -> attach(c, room, since, read, callback, attempt, noticesFrom));
     }
 
     /** Second half of a join, on the connection's shard: makes the member and answers. */
     private void attach(Connection c, Room room, Since since, CompletableFuture<JoinRead> read, JoinCallback callback,
-                        int attempt) {
+                        int attempt, long noticesFrom) {
         c.joining--;
         synchronized (room) {
             room.joining--;
@@ -506,7 +512,7 @@ public final class Hub {
                     room.joining++;
                     room.recoveringJoins++;
                     c.joining++;
-                    readForJoin(c, room, since, callback, attempt + 1);
+                    readForJoin(c, room, since, callback, attempt + 1, room.remoteNoticeCount);
                     return;
                 }
                 recovered = tail != null;
@@ -524,8 +530,12 @@ public final class Hub {
             byte[] notice = codec.encode(new ServerMessage.UserJoinedRoom(room.name, c.userId(), c.connId()));
             fanOutLocked(room, notice, c, UNNUMBERED);
             publishNotice(room.name, notice);
-            callback.joined(new JoinResult(room.name, withLocalMembers(r.members(), room),
-                    new Position(through, room.epoch), recovered, replay, replayFrames));
+            List<Member> members = withLocalMembers(withRemoteNotices(r.members(), room, noticesFrom), room);
+            if (room.joining == 0) {
+                room.remoteNotices.clear();
+            }
+            callback.joined(new JoinResult(room.name, members, new Position(through, room.epoch), recovered,
+                    replay, replayFrames));
         }
     }
 
@@ -551,7 +561,6 @@ public final class Hub {
         return n == messages.size() ? messages : messages.subList(0, n);
     }
 
-    /** The members as presence listed them, plus the joiner when a store was slow to show it. */
     /**
      * The members read from presence before this join attached, corrected for this node's own, which the
      * room knows for certain under its monitor: a connection that attached or left since that read sent its
@@ -575,6 +584,53 @@ public final class Hub {
         }
         out.sort(MEMBER_ORDER);
         return out;
+    }
+
+    /**
+     * The members read from presence, corrected by the join and leave notices other nodes sent since this
+     * join began: a member that attached on another node after the read sent its notice before the joiner
+     * was a member here, so the answer must carry it (without its presence info, which notices do not
+     * hold), and one that left meanwhile must not stay listed. Applied oldest first; a later change reaches
+     * the joiner as a notice of its own. Caller holds the monitor.
+     */
+    private List<Member> withRemoteNotices(List<Member> read, Room room, long noticesFrom) {
+        long missed = room.remoteNoticeCount - noticesFrom;
+        if (missed <= 0) {
+            return read;
+        }
+        int held = room.remoteNotices.size();
+        if (missed > held) {
+            log.warn("room {}: {} notices from other nodes arrived during a join, more than the {} kept; its "
+                    + "member list may miss some", room.name, missed, held);
+        }
+        Map<String, Member> byConn = new java.util.LinkedHashMap<>();
+        for (Member m : read) {
+            byConn.put(m.connId(), m);
+        }
+        long skip = held - Math.min(missed, held);
+        for (byte[] json : room.remoteNotices) {
+            if (skip-- > 0) {
+                continue;
+            }
+            JsonNode notice;
+            try {
+                notice = codec.mapper().readTree(json);
+            } catch (java.io.IOException e) {
+                log.warn("room {}: ignored a notice from another node that is not JSON", room.name);
+                continue;
+            }
+            String connId = notice.path("connId").asText(null);
+            String userId = notice.path("userId").asText(null);
+            if (connId == null || userId == null) {
+                continue;
+            }
+            switch (notice.path("type").asText("")) {
+                case "user_joined_room" -> byConn.putIfAbsent(connId, new Member(userId, connId));
+                case "user_left_room" -> byConn.remove(connId);
+                default -> { }
+            }
+        }
+        return new ArrayList<>(byConn.values());
     }
 
     /** Leaves a room; the last member out removes it. Shard thread. */
@@ -1240,6 +1296,7 @@ public final class Hub {
                         if (room != null) {
                             synchronized (room) {
                                 if (!room.removed) {
+                                    room.heardRemoteNotice(e.json(), MAX_REMOTE_NOTICES);
                                     fanOutLocked(room, e.json(), null, UNNUMBERED);
                                 }
                             }

@@ -46,6 +46,14 @@ final class Room {
      * may end before what this node delivered meanwhile, and this fills the difference. Bounded by the hub.
      */
     final TreeMap<Long, byte[]> recent = new TreeMap<>();
+    /**
+     * Other nodes' join and leave notices that arrived while joins were under way, oldest first: a join
+     * corrects its presence read with those that arrived after it began. Bounded by the hub; emptied when
+     * no join is under way.
+     */
+    final java.util.ArrayDeque<byte[]> remoteNotices = new java.util.ArrayDeque<>();
+    /** Remote notices taken into {@link #remoteNotices} so far: the oldest held is number count − size. */
+    long remoteNoticeCount;
     /** A gap check is scheduled. */
     boolean gapCheckPending;
     /** The next gap check reads history even with nothing parked (after a broker outage). */
@@ -53,6 +61,22 @@ final class Room {
 
     Room(String name) {
         this.name = name;
+    }
+
+    /**
+     * Keeps another node's join or leave notice for the joins under way, at most {@code max} of them.
+     * Caller holds the monitor.
+     */
+    void heardRemoteNotice(byte[] json, int max) {
+        if (joining == 0) {
+            remoteNotices.clear();
+            return;
+        }
+        remoteNotices.addLast(json);
+        remoteNoticeCount++;
+        if (remoteNotices.size() > max) {
+            remoteNotices.removeFirst();
+        }
     }
 
     /** The member list of a shard, creating it. Caller holds the monitor. */

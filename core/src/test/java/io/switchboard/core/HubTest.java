@@ -9,6 +9,10 @@ import io.switchboard.core.Fakes.CountingFrames;
 import io.switchboard.core.Fakes.ManualExecutor;
 import io.switchboard.core.Fakes.ManualTime;
 import io.switchboard.core.Fakes.RecordingSession;
+import io.switchboard.core.cluster.Broker;
+import io.switchboard.core.cluster.MemoryBroker;
+import io.switchboard.core.cluster.MemoryPresenceStore;
+import io.switchboard.core.cluster.PresenceStore;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.history.MemoryHistoryStore;
 import io.switchboard.core.metrics.HubMetrics;
@@ -17,10 +21,13 @@ import io.switchboard.protocol.Command.Since;
 import io.switchboard.protocol.ErrorCode;
 import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.ServerMessage;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -253,11 +260,11 @@ class HubTest {
      */
     @Test
     void aJoinAnswersWithTheLocalMembersThatAttachedAfterItsPresenceRead() throws Exception {
-        io.switchboard.core.cluster.PresenceStore memory = new io.switchboard.core.cluster.MemoryPresenceStore();
+        PresenceStore memory = new MemoryPresenceStore();
         Runnable[] betweenReadAndAttach = {null};
-        io.switchboard.core.cluster.PresenceStore racing = (io.switchboard.core.cluster.PresenceStore)
+        PresenceStore racing = (PresenceStore)
                 Proxy.newProxyInstance(getClass().getClassLoader(),
-                        new Class<?>[] {io.switchboard.core.cluster.PresenceStore.class}, (proxy, method, args) -> {
+                        new Class<?>[] {PresenceStore.class}, (proxy, method, args) -> {
                             Object result = method.invoke(memory, args);
                             if (method.getName().equals("members") && betweenReadAndAttach[0] != null) {
                                 Runnable r = betweenReadAndAttach[0];
@@ -268,7 +275,7 @@ class HubTest {
                         });
         SwitchboardConfig config = SwitchboardConfig.defaults();
         MemoryHistoryStore history = new MemoryHistoryStore(config.history().size(), config.history().ttl(), time);
-        hub = new Hub(config, new Hub.Backends(history, new io.switchboard.core.cluster.MemoryBroker(), racing, null,
+        hub = new Hub(config, new Hub.Backends(history, new MemoryBroker(), racing, null,
                 null), frames, new JsonCodec(), time, "n1", "test", HubMetrics.NOOP);
         commands = new CommandHandler(hub);
         Peer gina = connect("gina", loop1);
@@ -289,6 +296,104 @@ class HubTest {
         runLoops();
         assertThat(gina.s().ofType("user_joined_room")).as("hank's notice went out before gina was a member")
                 .isEmpty();
+    }
+
+    /**
+     * The same race across nodes: while gina's join on n1 is between its presence read and its attach,
+     * hank joins on n2 and gone leaves there. Their notices reach n1 over the broker before gina is a
+     * member, so her answer must apply them, or she never learns of hank and keeps gone listed.
+     */
+    @Test
+    void aJoinAnswersWithTheRemoteJoinsAndLeavesThatArrivedAfterItsPresenceRead() throws Exception {
+        PresenceStore shared = new MemoryPresenceStore();
+        MemoryBroker.Bus bus = new MemoryBroker.Bus();
+        Semaphore n1Heard = new Semaphore(0);
+        Broker n1Broker = countingDeliveries(bus.broker(), n1Heard);
+        Runnable[] betweenReadAndAttach = {null};
+        PresenceStore racing = (PresenceStore)
+                Proxy.newProxyInstance(getClass().getClassLoader(),
+                        new Class<?>[] {PresenceStore.class}, (proxy, method, args) -> {
+                            Object result = method.invoke(shared, args);
+                            if (method.getName().equals("members") && betweenReadAndAttach[0] != null) {
+                                Runnable r = betweenReadAndAttach[0];
+                                betweenReadAndAttach[0] = null;
+                                r.run();
+                            }
+                            return result;
+                        });
+        SwitchboardConfig config = SwitchboardConfig.defaults();
+        MemoryHistoryStore history = new MemoryHistoryStore(config.history().size(), config.history().ttl(), time);
+        hub = new Hub(config, new Hub.Backends(history, n1Broker, racing, null, null), frames, new JsonCodec(), time,
+                "n1", "test", HubMetrics.NOOP);
+        Semaphore n2Heard = new Semaphore(0);
+        Hub n2 = new Hub(config, new Hub.Backends(history, countingDeliveries(bus.broker(), n2Heard), shared, null,
+                null), frames,
+                new JsonCodec(), time, "n2", "test", HubMetrics.NOOP);
+        try {
+            now(hub.start());
+            now(n2.start());
+            commands = new CommandHandler(hub);
+            // keeper holds the room on n1, on another loop than gina's: n1 is subscribed before gina's join,
+            // and nothing of the room is queued on gina's loop before she attaches.
+            Peer keeper = connect("keeper", loop2);
+            join(keeper.c(), "r", null);
+            Connection gone = n2.register(new RecordingSession(), "gone", n2.shard(loop2));
+            n2.join(gone, "r", null, JoinExpected.INSTANCE);
+            assertThat(n1Heard.tryAcquire(5, TimeUnit.SECONDS)).as("n1 heard gone join").isTrue();
+            runLoops();
+            Peer gina = connect("gina", loop1);
+            Connection hank = n2.register(new RecordingSession(), "hank", n2.shard(loop2));
+            betweenReadAndAttach[0] = () -> {
+                try {
+                    n2.join(hank, "r", null, JoinExpected.INSTANCE);
+                    n2.leave(gone, "r");
+                    assertThat(n1Heard.tryAcquire(2, 5, TimeUnit.SECONDS)).as("n1 heard both notices").isTrue();
+                } catch (HubException | InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            };
+
+            Hub.JoinResult joined = join(gina.c(), "r", null);
+            assertThat(joined.members()).extracting(ServerMessage.Member::userId)
+                    .containsExactly("gina", "hank", "keeper");
+            // The manual loops are not thread-safe: let n2's delivery thread queue gina's notice first.
+            assertThat(n2Heard.tryAcquire(5, TimeUnit.SECONDS)).as("n2 heard gina join").isTrue();
+            runLoops();
+            assertThat(gina.s().ofType("user_joined_room")).as("hank's notice arrived before gina was a member")
+                    .isEmpty();
+        } finally {
+            n2.close();
+            hub.close();
+        }
+    }
+
+    /** {@code broker}, releasing a permit after each message it delivered to the hub. */
+    private static Broker countingDeliveries(Broker broker,
+                                                                         Semaphore delivered) {
+        return (Broker) Proxy.newProxyInstance(HubTest.class.getClassLoader(),
+                new Class<?>[] {Broker.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("start")) {
+                        Broker.Listener hub =
+                                (Broker.Listener) args[0];
+                        args = new Object[] {new Broker.Listener() {
+                            @Override
+                            public void onMessage(String channel, byte[] payload) {
+                                hub.onMessage(channel, payload);
+                                delivered.release();
+                            }
+
+                            @Override
+                            public void onReconnected() {
+                                hub.onReconnected();
+                            }
+                        }};
+                    }
+                    try {
+                        return method.invoke(broker, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     @Test
