@@ -35,23 +35,12 @@ final class BatchWaitSampler {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final URI uri;
     private final List<Scrape> scrapes = new ArrayList<>();
-    private final Thread thread;
-    private volatile boolean running = true;
+    private final Periodic clock;
 
+    /** The first scrape is one period away: the measured window starts after the bench's warmup. */
     BatchWaitSampler(int port, long periodMillis) {
         this.uri = URI.create("http://127.0.0.1:" + port + "/metrics");
-        thread = new Thread(() -> {
-            while (running) {
-                take();
-                try {
-                    Thread.sleep(periodMillis);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "batch-wait-sampler");
-        thread.setDaemon(true);
-        thread.start();
+        clock = new Periodic("batch-wait-sampler", periodMillis, this::take);
     }
 
     private void take() {
@@ -82,9 +71,7 @@ final class BatchWaitSampler {
     }
 
     void stop() throws InterruptedException {
-        running = false;
-        thread.interrupt();
-        thread.join(5000);
+        clock.stop(5000);
     }
 
     /**

@@ -17,24 +17,12 @@ final class CpuSampler {
 
     private final long pid;
     private final List<Sample> samples = new ArrayList<>();
-    private final Thread thread;
-    private volatile boolean running = true;
+    private final Periodic clock;
 
     CpuSampler(long pid) {
         this.pid = pid;
         take();
-        thread = new Thread(() -> {
-            while (running) {
-                try {
-                    Thread.sleep(PERIOD_MILLIS);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                take();
-            }
-        }, "cpu-sampler");
-        thread.setDaemon(true);
-        thread.start();
+        clock = new Periodic("cpu-sampler", PERIOD_MILLIS, this::take);
     }
 
     private void take() {
@@ -46,9 +34,7 @@ final class CpuSampler {
 
     /** Stops sampling after one last reading. */
     void stop() throws InterruptedException {
-        running = false;
-        thread.interrupt();
-        thread.join(1000);
+        clock.stop(1000);
         take();
     }
 

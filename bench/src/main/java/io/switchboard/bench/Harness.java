@@ -233,15 +233,12 @@ public final class Harness {
 
     /** About five scrapes per measured window ("8s", "2s", "500ms", "1m"), at most one every two seconds. */
     static long scrapePeriodMillis(String duration) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m)").matcher(duration.trim());
-        if (!m.matches()) {
+        long millis;
+        try {
+            millis = io.switchboard.server.config.ValueType.parseDuration(duration).toMillis();
+        } catch (IllegalArgumentException | ArithmeticException e) {
             return BatchWaitSampler.MAX_PERIOD_MILLIS;
         }
-        long millis = Long.parseLong(m.group(1)) * switch (m.group(2)) {
-            case "ms" -> 1;
-            case "s" -> 1000;
-            default -> 60_000;
-        };
         return Math.max(100, Math.min(BatchWaitSampler.MAX_PERIOD_MILLIS, millis / 5));
     }
 

@@ -4,6 +4,7 @@ import io.switchboard.cli.bench.BenchOptions;
 import io.switchboard.cli.bench.BenchResult;
 import io.switchboard.cli.bench.Scenarios;
 import io.switchboard.protocol.JsonCodec;
+import io.switchboard.server.config.ValueType;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -13,8 +14,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -36,7 +35,6 @@ import picocli.CommandLine.Spec;
                 "idle: hold N connections and report server memory (/health); churn: connect/join/close cycles."})
 final class BenchCommand implements Callable<Integer> {
     private static final Duration MAX_DURATION = Duration.ofHours(1);
-    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)?");
 
     @Spec
     private CommandSpec spec;
@@ -208,20 +206,16 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** A duration as the configuration writes one; a bare number is seconds. */
     static Duration parseDuration(String text) {
-        Matcher m = DURATION.matcher(text.strip());
-        if (!m.matches()) {
+        String t = text.strip();
+        Duration d;
+        try {
+            d = t.matches("\\d{1,18}") ? Duration.ofSeconds(Long.parseLong(t)) : ValueType.parseDuration(t);
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--duration must look like 500ms, 10s, 2m or 1h, got '" + text + "'");
         }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "s" : m.group(2);
-        Duration d = switch (unit) {
-            case "ms" -> Duration.ofMillis(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofSeconds(n);
-        };
-        if (d.isZero() || d.compareTo(MAX_DURATION) > 0) {
+        if (d.isZero() || d.isNegative() || d.compareTo(MAX_DURATION) > 0) {
             throw new IllegalArgumentException("--duration must be more than 0 and at most 1h, got '" + text + "'");
         }
         return d;

@@ -247,6 +247,13 @@ class BenchCommandTest {
                 .hasMessage("--duration must be more than 0 and at most 1h, got '2h'");
         assertThatThrownBy(() -> BenchCommand.parseDuration("soon"))
                 .hasMessage("--duration must look like 500ms, 10s, 2m or 1h, got 'soon'");
+        assertThat(BenchCommand.parseDuration("30")).as("a bare number is seconds").isEqualTo(Duration.ofSeconds(30));
+        assertThat(BenchCommand.parseDuration("PT1M30S")).as("as the configuration writes it")
+                .isEqualTo(Duration.ofSeconds(90));
+        assertThatThrownBy(() -> BenchCommand.parseDuration("-PT5S"))
+                .hasMessage("--duration must be more than 0 and at most 1h, got '-PT5S'");
+        assertThatThrownBy(() -> BenchCommand.parseDuration("0s"))
+                .hasMessage("--duration must be more than 0 and at most 1h, got '0s'");
     }
 
     @Test

@@ -42,9 +42,11 @@ final class Fakes {
      */
     static final class ManualScheduler extends java.util.concurrent.AbstractExecutorService
             implements java.util.concurrent.ScheduledExecutorService {
-        final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
-        final List<long[]> dueTimes = new ArrayList<>();
-        final List<Runnable> delayed = new ArrayList<>();
+        private record Delayed(long dueNanos, Runnable task) {
+        }
+
+        private final ManualExecutor queue = new ManualExecutor();
+        private final List<Delayed> delayed = new ArrayList<>();
         private final ManualTime time;
 
         ManualScheduler(ManualTime time) {
@@ -53,30 +55,26 @@ final class Fakes {
 
         @Override
         public void execute(Runnable command) {
-            tasks.add(command);
+            queue.execute(command);
         }
 
         @Override
         public java.util.concurrent.ScheduledFuture<?> schedule(Runnable command, long delay,
                                                                 java.util.concurrent.TimeUnit unit) {
-            dueTimes.add(new long[] {time.nanoTime() + unit.toNanos(delay)});
-            delayed.add(command);
+            delayed.add(new Delayed(time.nanoTime() + unit.toNanos(delay), command));
             return null;
         }
 
         /** Moves the delayed tasks that are due to the queue, then runs the queue until it is empty. */
         void runDue() {
-            for (int i = 0; i < delayed.size(); i++) {
-                if (dueTimes.get(i)[0] <= time.nanoTime()) {
-                    tasks.add(delayed.remove(i));
-                    dueTimes.remove(i);
-                    i--;
+            delayed.removeIf(d -> {
+                boolean due = d.dueNanos() <= time.nanoTime();
+                if (due) {
+                    queue.execute(d.task());
                 }
-            }
-            Runnable r;
-            while ((r = tasks.poll()) != null) {
-                r.run();
-            }
+                return due;
+            });
+            queue.runAll();
         }
 
         @Override

@@ -260,19 +260,8 @@ class HubTest {
      */
     @Test
     void aJoinAnswersWithTheLocalMembersThatAttachedAfterItsPresenceRead() throws Exception {
-        PresenceStore memory = new MemoryPresenceStore();
         Runnable[] betweenReadAndAttach = {null};
-        PresenceStore racing = (PresenceStore)
-                Proxy.newProxyInstance(getClass().getClassLoader(),
-                        new Class<?>[] {PresenceStore.class}, (proxy, method, args) -> {
-                            Object result = method.invoke(memory, args);
-                            if (method.getName().equals("members") && betweenReadAndAttach[0] != null) {
-                                Runnable r = betweenReadAndAttach[0];
-                                betweenReadAndAttach[0] = null;
-                                r.run();
-                            }
-                            return result;
-                        });
+        PresenceStore racing = afterTheNextMembersRead(new MemoryPresenceStore(), betweenReadAndAttach);
         SwitchboardConfig config = SwitchboardConfig.defaults();
         MemoryHistoryStore history = new MemoryHistoryStore(config.history().size(), config.history().ttl(), time);
         hub = new Hub(config, new Hub.Backends(history, new MemoryBroker(), racing, null,
@@ -310,17 +299,7 @@ class HubTest {
         Semaphore n1Heard = new Semaphore(0);
         Broker n1Broker = countingDeliveries(bus.broker(), n1Heard);
         Runnable[] betweenReadAndAttach = {null};
-        PresenceStore racing = (PresenceStore)
-                Proxy.newProxyInstance(getClass().getClassLoader(),
-                        new Class<?>[] {PresenceStore.class}, (proxy, method, args) -> {
-                            Object result = method.invoke(shared, args);
-                            if (method.getName().equals("members") && betweenReadAndAttach[0] != null) {
-                                Runnable r = betweenReadAndAttach[0];
-                                betweenReadAndAttach[0] = null;
-                                r.run();
-                            }
-                            return result;
-                        });
+        PresenceStore racing = afterTheNextMembersRead(shared, betweenReadAndAttach);
         SwitchboardConfig config = SwitchboardConfig.defaults();
         MemoryHistoryStore history = new MemoryHistoryStore(config.history().size(), config.history().ttl(), time);
         hub = new Hub(config, new Hub.Backends(history, n1Broker, racing, null, null), frames, new JsonCodec(), time,
@@ -365,6 +344,20 @@ class HubTest {
             n2.close();
             hub.close();
         }
+    }
+
+    /** {@code store}, running {@code hook[0]} once (then clearing it) right after the next members read. */
+    private static PresenceStore afterTheNextMembersRead(PresenceStore store, Runnable[] hook) {
+        return (PresenceStore) Proxy.newProxyInstance(HubTest.class.getClassLoader(),
+                new Class<?>[] {PresenceStore.class}, (proxy, method, args) -> {
+                    Object result = method.invoke(store, args);
+                    if (method.getName().equals("members") && hook[0] != null) {
+                        Runnable r = hook[0];
+                        hook[0] = null;
+                        r.run();
+                    }
+                    return result;
+                });
     }
 
     /** {@code broker}, releasing a permit after each message it delivered to the hub. */

@@ -181,6 +181,16 @@ public enum ValueType {
     /** Parses one value written as text; throws {@link IllegalArgumentException} with the rule. */
     abstract Object parseText(String text);
 
+    /**
+     * A duration written as configuration writes one ({@code 500ms}, {@code 25s}, {@code 5m}, ISO-8601...),
+     * for the tools that take durations on their command lines.
+     *
+     * @throws IllegalArgumentException with the rule, when the text is not one
+     */
+    public static Duration parseDuration(String text) {
+        return (Duration) DURATION.parseText(text.strip());
+    }
+
     /** Parses a YAML sequence; only lists accept one. */
     Object parseList(List<String> items) {
         throw new IllegalArgumentException("must be a single value, not a list");
