@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Flush coalescing: a delivery writes without flushing and marks the connection dirty; the first
  * dirty connection schedules one flush task behind the deliveries already queued, so a burst of messages
- * to one socket leaves in one syscall instead of one per frame.
+ * to one socket leaves in one syscall instead of one per frame. With {@code hub.flushInterval}, each
+ * connection is flushed at most once per interval instead (see {@link #becameDirty}).
  */
 public final class Shard {
     private static final Logger log = LoggerFactory.getLogger(Shard.class);
@@ -41,13 +42,21 @@ public final class Shard {
     private long[] lastActivity = new long[16];
     private long[] lastPing = new long[16];
     private long[] backloggedSince = new long[16];
-    /** Connections written since the last flush. Shard thread only. */
+    /** With {@code hub.flushInterval}: when connections.get(i) was last flushed. Shard thread only. */
+    private long[] lastFlush = new long[16];
+    /** Connections written since their last flush. Shard thread only. */
     private final ArrayList<Connection> dirty = new ArrayList<>();
+    /** With {@code hub.flushInterval}: when dirty.get(i) became dirty. Shard thread only. */
+    private long[] dirtySince = new long[16];
     private final Runnable flushTask = this::flushDirty;
-    /** When the first connection of the current batch became dirty, for {@link HubMetrics#fanoutFlushed}. */
+    /** Without an interval: when the first connection of the current batch became dirty. */
     private long batchStartNanos;
-    /** When the last flush ended; with {@code hub.flushInterval}, the next one waits that long after it. */
-    private long lastFlushEndNanos;
+    /** With an interval: the flush step queued (a replaced one finds it is not and does nothing), or null. */
+    private FlushStep flushStep;
+    /** When {@link #flushStep} runs. */
+    private long flushStepAt;
+    /** Its handle, to cancel it when an earlier step replaces it; null when queued without one. */
+    private java.util.concurrent.Future<?> flushStepFuture;
     /** Mirrors {@code connections.size()} for other threads. */
     private volatile int connectionCount;
 
@@ -56,9 +65,6 @@ public final class Shard {
         this.maxPending = maxPending;
         this.hub = hub;
         this.flushIntervalNanos = hub.config().hub().flushInterval().toNanos();
-        // As if the last flush ended an interval ago: the first one goes at once whatever the clock's origin
-        // (nanoTime may be negative; only differences of it mean anything).
-        this.lastFlushEndNanos = hub.time().nanoTime() - flushIntervalNanos;
     }
 
     public Executor executor() {
@@ -109,10 +115,15 @@ public final class Shard {
         }
         if (!c.dirty) {
             c.dirty = true;
-            if (dirty.isEmpty()) {
-                scheduleFlush();
+            if (flushIntervalNanos > 0) {
+                becameDirty(c);
+            } else {
+                if (dirty.isEmpty()) {
+                    batchStartNanos = hub.time().nanoTime();
+                    executor.execute(flushTask);
+                }
+                dirty.add(c);
             }
-            dirty.add(c);
         }
         return true;
     }
@@ -131,40 +142,122 @@ public final class Shard {
         }
     }
 
-    /**
-     * Queues the flush of a new batch: at once, or, with {@code hub.flushInterval}, once that long has
-     * passed since the last flush ended. A busy loop then rests between flushes instead of starting the
-     * next one as soon as it is free, and each write carries what arrived meanwhile: fewer system calls
-     * per delivery, at up to the interval (plus the flush itself) of added latency.
-     */
-    private void scheduleFlush() {
-        long now = hub.time().nanoTime();
-        batchStartNanos = now;
-        long wait = lastFlushEndNanos + flushIntervalNanos - now;
-        if (flushIntervalNanos > 0 && wait > 0 && executor instanceof ScheduledExecutorService scheduler) {
-            scheduler.schedule(flushTask, wait, TimeUnit.NANOSECONDS);
-        } else {
-            executor.execute(flushTask);
-        }
-    }
-
+    /** Without an interval: flushes every connection written since the last flush, as soon as the loop is free. */
     private void flushDirty() {
         for (int i = 0; i < dirty.size(); i++) {
             Connection c = dirty.get(i);
             c.dirty = false;
             if (!c.removed) {
-                // Guarded like write: a throw here would also leave the batch uncleared, and with it
-                // every later delivery on this shard unflushed.
-                try {
-                    c.session().flush();
-                } catch (RuntimeException e) {
-                    failed(c, "flushing", e);
-                }
+                flush(c);
             }
         }
         dirty.clear();
-        lastFlushEndNanos = hub.time().nanoTime();
-        hub.metrics().fanoutFlushed(lastFlushEndNanos - batchStartNanos);
+        hub.metrics().fanoutFlushed(hub.time().nanoTime() - batchStartNanos);
+    }
+
+    /*
+     * With hub.flushInterval: each connection is flushed at most once per interval, when its own interval
+     * since its last flush has passed. A connection written after a quiet spell is flushed at once; under
+     * steady traffic each write carries what arrived during the interval, so a busy loop makes fewer system
+     * calls per delivery. The connections' flushes spread over the interval instead of going out in one
+     * burst followed by a rest, so no frame waits much longer than the interval (plus the step's slack).
+     */
+
+    /** Puts a connection in the flush queue and makes sure a flush step runs when it is due. */
+    private void becameDirty(Connection c) {
+        long now = hub.time().nanoTime();
+        int n = dirty.size();
+        if (n == dirtySince.length) {
+            dirtySince = Arrays.copyOf(dirtySince, n + (n >> 1));
+        }
+        dirty.add(c);
+        dirtySince[n] = now;
+        scheduleFlushStep(now, c.shardIndex >= 0 ? lastFlush[c.shardIndex] + flushIntervalNanos : now);
+    }
+
+    /** Queues a flush step for {@code due}, unless one runs by then (within the slack) already. */
+    private void scheduleFlushStep(long now, long due) {
+        if (flushStep != null && flushStepAt - due <= slackNanos()) {
+            return;
+        }
+        if (flushStepFuture != null) {
+            flushStepFuture.cancel(false);
+        }
+        FlushStep step = new FlushStep();
+        flushStep = step;
+        flushStepAt = due;
+        flushStepFuture = null;
+        long wait = due - now;
+        if (wait > 0 && executor instanceof ScheduledExecutorService scheduler) {
+            flushStepFuture = scheduler.schedule(step, wait, TimeUnit.NANOSECONDS);
+        } else {
+            executor.execute(step);
+        }
+    }
+
+    /** A queued flush step; it runs only while it is the shard's current one. */
+    private final class FlushStep implements Runnable {
+        @Override
+        public void run() {
+            if (flushStep == this) {
+                flushStep = null;
+                flushStepFuture = null;
+                flushDue();
+            }
+        }
+    }
+
+    /** Connections due this close after a step are flushed in it: a tenth of the interval. */
+    private long slackNanos() {
+        return flushIntervalNanos / 10;
+    }
+
+    /** A flush step: flushes the queued connections that are due, and queues the next step for the rest. */
+    private void flushDue() {
+        long now = hub.time().nanoTime();
+        long horizon = now + slackNanos();
+        long oldest = Long.MAX_VALUE;
+        long nextDue = Long.MAX_VALUE;
+        int kept = 0;
+        for (int i = 0; i < dirty.size(); i++) {
+            Connection c = dirty.get(i);
+            if (c.removed || c.shardIndex < 0) {
+                c.dirty = false;
+                continue;
+            }
+            long due = lastFlush[c.shardIndex] + flushIntervalNanos;
+            if (due - horizon <= 0) {
+                c.dirty = false;
+                oldest = Math.min(oldest, dirtySince[i]);
+                flush(c);
+                if (c.shardIndex >= 0) {
+                    lastFlush[c.shardIndex] = hub.time().nanoTime();
+                }
+            } else {
+                dirty.set(kept, c);
+                dirtySince[kept++] = dirtySince[i];
+                nextDue = Math.min(nextDue, due);
+            }
+        }
+        dirty.subList(kept, dirty.size()).clear();
+        if (oldest != Long.MAX_VALUE) {
+            hub.metrics().fanoutFlushed(hub.time().nanoTime() - oldest);
+        }
+        if (kept > 0) {
+            scheduleFlushStep(hub.time().nanoTime(), nextDue);
+        }
+    }
+
+    /**
+     * Flushes one connection. Guarded like write: a throw here would also leave the batch uncleared, and
+     * with it every later delivery on this shard unflushed.
+     */
+    private void flush(Connection c) {
+        try {
+            c.session().flush();
+        } catch (RuntimeException e) {
+            failed(c, "flushing", e);
+        }
     }
 
     private void failed(Connection c, String doing, RuntimeException e) {
@@ -199,12 +292,20 @@ public final class Shard {
             lastActivity = Arrays.copyOf(lastActivity, capacity);
             lastPing = Arrays.copyOf(lastPing, capacity);
             backloggedSince = Arrays.copyOf(backloggedSince, capacity);
+            if (flushIntervalNanos > 0) {
+                lastFlush = Arrays.copyOf(lastFlush, capacity);
+            }
         }
         c.shardIndex = i;
         connections.add(c);
         lastActivity[i] = c.connectedAtNanos();
         lastPing[i] = c.connectedAtNanos();
         backloggedSince[i] = 0;
+        if (flushIntervalNanos > 0) {
+            // As if flushed an interval ago: its first flush goes at once, whatever the clock's origin
+            // (nanoTime may be negative; only differences of it mean anything).
+            lastFlush[i] = hub.time().nanoTime() - flushIntervalNanos;
+        }
         connectionCount = connections.size();
     }
 
@@ -221,6 +322,9 @@ public final class Shard {
             lastActivity[i] = lastActivity[lastIndex];
             lastPing[i] = lastPing[lastIndex];
             backloggedSince[i] = backloggedSince[lastIndex];
+            if (flushIntervalNanos > 0) {
+                lastFlush[i] = lastFlush[lastIndex];
+            }
         }
         c.shardIndex = -1;
         connectionCount = connections.size();

@@ -254,6 +254,61 @@ class HubTest {
     }
 
     /**
+     * The interval counts per connection, from its own last flush: a connection written after a quiet
+     * spell of its own goes out at once even while another, flushed recently, waits for its interval;
+     * and each then goes out when its own interval is over.
+     */
+    @Test
+    void aFlushIntervalCountsFromEachConnectionsOwnLastFlush() throws Exception {
+        SwitchboardConfig d = SwitchboardConfig.defaults();
+        reconfigure(new SwitchboardConfig(d.server(), d.websocket(), new SwitchboardConfig.Hub(false, 100, 1000,
+                Duration.ofMillis(20)), d.history(), d.shutdown(), d.api(), d.redis(), d.monitoring(), d.security()));
+        Fakes.ManualScheduler loop = new Fakes.ManualScheduler(time);
+        Connection sender = hub.register(new RecordingSession(), "s", hub.shard(loop1));
+        RecordingSession bs = new RecordingSession();
+        Connection b = hub.register(bs, "b", hub.shard(loop));
+        RecordingSession cs = new RecordingSession();
+        Connection c = hub.register(cs, "c", hub.shard(loop));
+        join(sender, "r", null);
+        join(sender, "q", null);
+        join(b, "r", null);
+        join(c, "r", null);
+        join(c, "q", null);
+        runLoops();
+        loop.runDue();
+        time.advanceMillis(100);
+        int bBefore = bs.flushes;
+        int cBefore = cs.flushes;
+
+        publish(sender, "q", "q1", null, false); // t = 0: only c, flushed at once
+        loop.runDue();
+        assertThat(cs.flushes - cBefore).isEqualTo(1);
+        time.advanceMillis(12);
+        publish(sender, "r", "r1", null, false); // t = 12
+        loop.runDue();
+        assertThat(bs.flushes - bBefore).as("b was not flushed for long: at once").isEqualTo(1);
+        assertThat(cs.flushes - cBefore).as("c was flushed 12 ms ago: it waits").isEqualTo(1);
+        time.advanceMillis(3);
+        publish(sender, "r", "r2", null, false); // t = 15
+        loop.runDue();
+        time.advanceMillis(5); // t = 20: c's interval is over, b's (from 12) is not
+        loop.runDue();
+        assertThat(contents(cs)).containsExactly("q1", "r1", "r2");
+        assertThat(cs.flushes - cBefore).as("r1 and r2 in one flush").isEqualTo(2);
+        assertThat(contents(bs)).as("r2 written, not flushed").containsExactly("r1");
+        assertThat(bs.flushes - bBefore).isEqualTo(1);
+        time.advanceMillis(12); // t = 32
+        loop.runDue();
+        assertThat(bs.flushes - bBefore).isEqualTo(2);
+        assertThat(contents(bs)).containsExactly("r1", "r2");
+        runLoops();
+    }
+
+    private static List<String> contents(RecordingSession s) {
+        return s.ofType("room_message").stream().map(m -> m.path("content").asText()).toList();
+    }
+
+    /**
      * Two joins on two loops at once: the first reads the room's members from presence, then the second
      * joins and attaches completely (its notice goes to the members of that moment, without the first),
      * then the first attaches. Its answer must list the second anyway, or it never learns of it.

@@ -162,9 +162,9 @@ public record SwitchboardConfig(
      * @param notifyGlobalPresence send {@code user_joined}/{@code user_left} to every connection (O(N) per connect)
      * @param maxRoomMembers joins beyond this answer {@code room_full}
      * @param maxPendingFanouts delivery tasks queued per event loop before publishes answer {@code unavailable}
-     * @param flushInterval least pause between the end of one flush of fan-out frames on an event loop and the
-     *     start of the next (0 to 1s); 0 flushes as soon as the loop is free. Longer gathers more frames per
-     *     system call: less CPU per delivery under heavy fan-out, at up to this much added latency
+     * @param flushInterval least time between two flushes of fan-out frames to one connection (0 to 1s); 0
+     *     flushes as soon as the event loop is free. Longer gathers more frames per system call: less CPU per
+     *     delivery under heavy fan-out, at up to this much added latency (plus a tenth)
      */
     public record Hub(boolean notifyGlobalPresence, int maxRoomMembers, int maxPendingFanouts,
                       Duration flushInterval) {

@@ -90,10 +90,9 @@ public final class ConfigKeys {
             Map.entry("hub.maxPendingFanouts",
                     "delivery tasks queued per event loop before publishes answer `unavailable`"),
             Map.entry("hub.flushInterval",
-                    "least pause between the end of one flush of fan-out frames on an event loop and the start of "
-                            + "the next (0 to 1s); 0 flushes as soon as the loop is free. Longer gathers more frames "
-                            + "per system call: less CPU per delivery under heavy fan-out, at up to this much added "
-                            + "latency"),
+                    "least time between two flushes of fan-out frames to one connection (0 to 1s); 0 flushes "
+                            + "as soon as the event loop is free. Longer gathers more frames per system call: less "
+                            + "CPU per delivery under heavy fan-out, at up to this much added latency (plus a tenth)"),
             Map.entry("history.size", "messages kept per room"),
             Map.entry("history.ttl", "messages older than this are dropped"),
             Map.entry("shutdown.drainTimeout", "window over which connections get `server_shutdown` and close 1012"),
