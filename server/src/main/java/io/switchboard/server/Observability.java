@@ -28,6 +28,12 @@ final class Observability implements AutoCloseable {
     /** Null when tracing is off. */
     private final Tracing tracing;
     private final HubMetrics hubMetrics;
+    /**
+     * Renders scrapes off the event loops: a scrape reads every meter (and the outbound queue of every
+     * channel), about 10 ms at idle, and on an event loop it held up every connection of that loop as long.
+     * One thread and a few queued scrapes; beyond, 503. Null without metrics.
+     */
+    private final java.util.concurrent.ThreadPoolExecutor scraper;
 
     Observability(SwitchboardConfig config, Instrumentation instrumentation) {
         this.monitoring = config.monitoring();
@@ -35,7 +41,13 @@ final class Observability implements AutoCloseable {
         this.tracing = Tracing.create(config.tracing(), instrumentation.openTelemetry());
         HubMetrics base = metrics != null ? metrics : HubMetrics.NOOP;
         this.hubMetrics = tracing != null ? tracing.wrap(base) : base;
+        this.scraper = metrics == null ? null : new java.util.concurrent.ThreadPoolExecutor(1, 1, 0,
+                java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(MAX_QUEUED_SCRAPES),
+                new io.netty.util.concurrent.DefaultThreadFactory("metrics-scrape", true));
     }
+
+    /** Scrapes waiting for the scrape thread before more are refused with 503. */
+    static final int MAX_QUEUED_SCRAPES = 8;
 
     /** What the hub reports to. */
     HubMetrics hubMetrics() {
@@ -53,6 +65,11 @@ final class Observability implements AutoCloseable {
         }
     }
 
+    /** The registry scrapes render; null without metrics. For tests that add a meter. */
+    io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry() {
+        return metrics == null ? null : metrics.registry();
+    }
+
     /** Whether the main port serves {@code path} as the metrics endpoint. */
     boolean metricsOnMainPort(String path) {
         return metrics != null && monitoring.port() == 0 && path.equals(monitoring.metricsPath());
@@ -65,8 +82,42 @@ final class Observability implements AutoCloseable {
 
     /** Answers a scrape with the Prometheus text format. */
     void scrape(ChannelHandlerContext ctx, FullHttpRequest req) {
-        byte[] body = metrics.registry().scrape().getBytes(StandardCharsets.UTF_8);
-        HttpResponses.send(ctx, req, HttpResponseStatus.OK, PROMETHEUS_CONTENT_TYPE, Unpooled.wrappedBuffer(body));
+        req.retain();
+        try {
+            scraper.execute(() -> {
+                byte[] body = null;
+                try {
+                    body = metrics.registry().scrape().getBytes(StandardCharsets.UTF_8);
+                } catch (RuntimeException e) {
+                    org.slf4j.LoggerFactory.getLogger(Observability.class).warn("metrics scrape failed", e);
+                }
+                byte[] rendered = body;
+                try {
+                    ctx.executor().execute(() -> {
+                        try {
+                            if (rendered == null) {
+                                HttpResponses.text(ctx, req, HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                                        "scrape failed");
+                            } else {
+                                HttpResponses.send(ctx, req, HttpResponseStatus.OK, PROMETHEUS_CONTENT_TYPE,
+                                        Unpooled.wrappedBuffer(rendered));
+                            }
+                        } finally {
+                            req.release();
+                        }
+                    });
+                } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                    req.release(); // the event loop is gone, and the connection with it
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            try {
+                HttpResponses.text(ctx, req, HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        "too many metrics scrapes at once; try again");
+            } finally {
+                req.release();
+            }
+        }
     }
 
     /** Called when an upgrade request reaches admission; returns the span to pass on, or null. */
@@ -93,6 +144,9 @@ final class Observability implements AutoCloseable {
 
     @Override
     public void close() {
+        if (scraper != null) {
+            scraper.shutdownNow();
+        }
         if (tracing != null) {
             tracing.close();
         }

@@ -330,6 +330,11 @@ public final class SwitchboardServer implements AutoCloseable {
         return securityCounters;
     }
 
+    /** The server's metrics and tracing. */
+    Observability observability() {
+        return observability;
+    }
+
     /** {@code epoll} or {@code nio}. */
     public String transport() {
         return transport.label();

@@ -3,10 +3,21 @@ package io.switchboard.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.micrometer.core.instrument.Gauge;
 import io.switchboard.core.config.SwitchboardConfig;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
@@ -184,6 +195,58 @@ class MetricsTest {
         assertThat(s.has("jvm_threads_live_threads")).isTrue();
         assertThat(s.has("netty_eventexecutor_tasks_pending")).isTrue();
         assertThat(s.has("netty_allocator_memory_used")).isTrue();
+    }
+
+    /** A scrape reads every meter: on an event loop it would hold up every connection of that loop meanwhile. */
+    @Test
+    void aScrapeIsRenderedOffTheEventLoops() {
+        server = SwitchboardServer.start(config(SwitchboardConfig.Monitoring.defaults()));
+        List<String> readBy = new CopyOnWriteArrayList<>();
+        Gauge.builder("test_reader", readBy, r -> {
+            r.add(Thread.currentThread().getName());
+            return 1;
+        }).register(server.observability().registry());
+        assertThat(Scrape.of(server.port(), "/metrics").value("test_reader")).isEqualTo(1);
+        assertThat(readBy).isNotEmpty().allMatch(name -> name.startsWith("metrics-scrape"), "the scrape thread");
+    }
+
+    /** One scrape renders at a time and a few wait; beyond them a scrape is refused with 503, not queued. */
+    @Test
+    void scrapesBeyondTheQueueAreRefused() throws Exception {
+        server = SwitchboardServer.start(config(SwitchboardConfig.Monitoring.defaults()));
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Gauge.builder("test_blocking", release, r -> {
+            entered.countDown();
+            try {
+                r.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return 1;
+        }).register(server.observability().registry());
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest scrape = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics"))
+                .timeout(Duration.ofSeconds(20)).build();
+        CompletableFuture<HttpResponse<String>> first = http.sendAsync(scrape, HttpResponse.BodyHandlers.ofString());
+        assertThat(entered.await(10, TimeUnit.SECONDS)).as("the first scrape is rendering").isTrue();
+        List<CompletableFuture<HttpResponse<String>>> more = new ArrayList<>();
+        for (int i = 0; i < Observability.MAX_QUEUED_SCRAPES + 1; i++) {
+            more.add(http.sendAsync(scrape, HttpResponse.BodyHandlers.ofString()));
+        }
+        // The refused one answers while the others still wait behind the first.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (more.stream().noneMatch(CompletableFuture::isDone) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        release.countDown();
+        List<Integer> codes = new ArrayList<>();
+        codes.add(first.get(20, TimeUnit.SECONDS).statusCode());
+        for (CompletableFuture<HttpResponse<String>> f : more) {
+            codes.add(f.get(20, TimeUnit.SECONDS).statusCode());
+        }
+        assertThat(codes).filteredOn(c -> c == 503).hasSize(1);
+        assertThat(codes).filteredOn(c -> c == 200).hasSize(Observability.MAX_QUEUED_SCRAPES + 1);
     }
 
     @Test
