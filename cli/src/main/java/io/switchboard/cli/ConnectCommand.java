@@ -10,6 +10,7 @@ import io.switchboard.client.Disconnect;
 import io.switchboard.client.SwitchboardClient;
 import io.switchboard.client.SwitchboardClientException;
 import io.switchboard.client.Welcome;
+import io.switchboard.core.Failures;
 import io.switchboard.protocol.JsonCodec;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -21,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -190,7 +190,7 @@ final class ConnectCommand implements Callable<Integer> {
     /** Replies print through the message tap; only local failures need a line of their own. */
     private void report(CompletableFuture<?> request) {
         request.whenComplete((v, error) -> {
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            Throwable cause = Failures.rootCause(error);
             if (cause != null && !(cause instanceof SwitchboardClientException.ServerErrorException)) {
                 print("! " + cause.getMessage());
             }

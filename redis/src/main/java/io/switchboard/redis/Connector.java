@@ -1,8 +1,8 @@
 package io.switchboard.redis;
 
+import io.switchboard.core.Failures;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -77,7 +77,7 @@ final class Connector<C> {
         }
         return connected.copy().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(
-                        new IllegalStateException(name + ": not connected to Redis yet", unwrap(e))));
+                        new IllegalStateException(name + ": not connected to Redis yet", Failures.rootCause(e))));
     }
 
     /** Stops retrying and fails whoever waits for the first connection. Idempotent. */
@@ -128,16 +128,9 @@ final class Connector<C> {
         }
     }
 
-    static Throwable unwrap(Throwable e) {
-        while (e instanceof CompletionException && e.getCause() != null) {
-            e = e.getCause();
-        }
-        return e;
-    }
-
     /** One line for a log: the failure and, when it wraps one, the root cause. */
     static String describe(Throwable e) {
-        Throwable outer = unwrap(e);
+        Throwable outer = Failures.rootCause(e);
         Throwable root = outer;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();

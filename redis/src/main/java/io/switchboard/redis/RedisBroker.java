@@ -9,6 +9,7 @@ import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.switchboard.core.Failures;
 import io.switchboard.core.cluster.Broker;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -187,7 +188,7 @@ public final class RedisBroker implements Broker {
                 if (stalled.compareAndSet(true, false)) {
                     log.info("{} answers again", describe());
                 }
-            } else if (Connector.unwrap(e) instanceof RedisCommandTimeoutException && stalled.compareAndSet(false, true)) {
+            } else if (Failures.rootCause(e) instanceof RedisCommandTimeoutException && stalled.compareAndSet(false, true)) {
                 log.warn("{} did not answer within {}; reporting it down until it does", describe(), settings.timeout());
                 probe(1);
             }

@@ -3,6 +3,7 @@ package io.switchboard.redis;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.switchboard.core.Failures;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -36,7 +37,7 @@ final class RedisScript {
     <T> CompletableFuture<T> run(RedisAsyncCommands<String, String> redis, ScriptOutputType type, String[] keys,
                                  String... args) {
         return redis.<T>evalsha(sha, type, keys, args).toCompletableFuture().exceptionallyCompose(e -> {
-            if (!(Connector.unwrap(e) instanceof RedisNoScriptException)) {
+            if (!(Failures.rootCause(e) instanceof RedisNoScriptException)) {
                 return CompletableFuture.failedFuture(e);
             }
             log.info("Redis lost script {}; loading it again", name);

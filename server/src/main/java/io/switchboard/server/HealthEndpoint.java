@@ -100,8 +100,7 @@ final class HealthEndpoint {
                 r.put("status", err == null ? "ok" : "fail");
                 if (err != null) {
                     failed.set(true);
-                    Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
-                            ? err.getCause() : err;
+                    Throwable cause = io.switchboard.core.Failures.rootCause(err);
                     r.put("error", cause instanceof java.util.concurrent.TimeoutException
                             ? "timed out after " + CHECK_TIMEOUT_MILLIS + " ms" : String.valueOf(cause.getMessage()));
                 }
