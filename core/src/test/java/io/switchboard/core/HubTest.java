@@ -220,10 +220,7 @@ class HubTest {
 
     @Test
     void aFlushIntervalGathersWhatArrivesWithinItIntoOneWritePerSocket() throws Exception {
-        SwitchboardConfig d = SwitchboardConfig.defaults();
-        reconfigure(new SwitchboardConfig(d.server(), d.websocket(), new SwitchboardConfig.Hub(false, 100, 1000,
-                Duration.ofMillis(20)), d.history(), d.shutdown(), d.api(), d.redis(), d.monitoring(), d.security()));
-        Fakes.ManualScheduler loop = new Fakes.ManualScheduler(time);
+        Fakes.ManualScheduler loop = withFlushInterval(Duration.ofMillis(20));
         RecordingSession ss = new RecordingSession();
         Connection sender = hub.register(ss, "s", hub.shard(loop1));
         RecordingSession bs = new RecordingSession();
@@ -260,10 +257,7 @@ class HubTest {
      */
     @Test
     void aFlushIntervalCountsFromEachConnectionsOwnLastFlush() throws Exception {
-        SwitchboardConfig d = SwitchboardConfig.defaults();
-        reconfigure(new SwitchboardConfig(d.server(), d.websocket(), new SwitchboardConfig.Hub(false, 100, 1000,
-                Duration.ofMillis(20)), d.history(), d.shutdown(), d.api(), d.redis(), d.monitoring(), d.security()));
-        Fakes.ManualScheduler loop = new Fakes.ManualScheduler(time);
+        Fakes.ManualScheduler loop = withFlushInterval(Duration.ofMillis(20));
         Connection sender = hub.register(new RecordingSession(), "s", hub.shard(loop1));
         RecordingSession bs = new RecordingSession();
         Connection b = hub.register(bs, "b", hub.shard(loop));
@@ -302,6 +296,14 @@ class HubTest {
         assertThat(bs.flushes - bBefore).isEqualTo(2);
         assertThat(contents(bs)).containsExactly("r1", "r2");
         runLoops();
+    }
+
+    /** The hub with {@code hub.flushInterval} set, and a loop on manual time to run its shard. */
+    private Fakes.ManualScheduler withFlushInterval(Duration interval) {
+        SwitchboardConfig d = SwitchboardConfig.defaults();
+        reconfigure(new SwitchboardConfig(d.server(), d.websocket(), new SwitchboardConfig.Hub(false, 100, 1000,
+                interval), d.history(), d.shutdown(), d.api(), d.redis(), d.monitoring(), d.security()));
+        return new Fakes.ManualScheduler(time);
     }
 
     private static List<String> contents(RecordingSession s) {
