@@ -106,8 +106,9 @@ public final class ConfigDocs {
                 A bad setting stops the start with one line naming the key, the value and the rule, for example
                 `websocket.pingInterval (abc) must be a duration like 25s, 500ms or 5m`, or
                 `websocket.pingInterval (70s) must be shorter than websocket.pongTimeout (60s)`. Unknown keys say
-                where they were found and suggest the nearest key. Secrets (`api.keys`, `redis.password`,
-                `security.jwtSecret`) are shown as `(hidden)`, in errors and in logs.
+                where they were found and suggest the nearest key, or, when none is near, list the keys of the
+                section they name (`cluster.redis.url`: the redis section's). Secrets (`api.keys`,
+                `redis.password`, `security.jwtSecret`) are shown as `(hidden)`, in errors and in logs.
                 """);
         for (ConfigKeys.Section section : ConfigKeys.sections()) {
             md.append("\n## `").append(section.name()).append("`\n\n").append(section.description()).append('\n');

@@ -202,7 +202,27 @@ public final class ConfigKeys {
 
     /** {@code " (did you mean websocket.pingInterval?)"}, or empty when no key is close. */
     static String didYouMean(String unknown, Function<ConfigKey, String> spelling) {
-        return suggest(unknown, all(), spelling).map(s -> " (did you mean " + s + "?)").orElse("");
+        return suggest(unknown, all(), spelling).map(s -> " (did you mean " + s + "?)")
+                .or(() -> sectionNamedIn(unknown).map(s -> " (the " + s.name() + " section has "
+                        + String.join(", ", s.keys().stream().map(spelling).toList()) + ")"))
+                .orElse("");
+    }
+
+    /**
+     * For a key no spelling is near: the section its last part naming one names, so that
+     * {@code cluster.redis.url} can list the keys the redis section has.
+     */
+    static Optional<Section> sectionNamedIn(String unknown) {
+        String[] parts = unknown.toLowerCase(Locale.ROOT).split("[._]");
+        for (int i = parts.length - 1; i >= 0; i--) {
+            String part = parts[i];
+            Optional<Section> named = sections().stream()
+                    .filter(s -> s.name().toLowerCase(Locale.ROOT).equals(part)).findFirst();
+            if (named.isPresent()) {
+                return named;
+            }
+        }
+        return Optional.empty();
     }
 
     /**

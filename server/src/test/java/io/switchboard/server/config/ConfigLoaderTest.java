@@ -300,6 +300,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aKeyFarFromEveryKeyListsTheKeysOfTheSectionItNames() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("cluster.redis.url", "redis://x:6379")))
+                .hasMessage("unknown configuration key cluster.redis.url on the command line"
+                        + " (the redis section has redis.host, redis.port, redis.password, redis.db)");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("cluster.seeds", "a,b")))
+                .hasMessageStartingWith("unknown configuration key cluster.seeds on the command line"
+                        + " (the cluster section has cluster.broker, cluster.history, ");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SWITCHBOARD_REDIS_SENTINEL_MASTERS", "m"), Map.of()))
+                .hasMessage("unknown configuration key in environment variable SWITCHBOARD_REDIS_SENTINEL_MASTERS"
+                        + " (the redis section has SWITCHBOARD_REDIS_HOST, SWITCHBOARD_REDIS_PORT,"
+                        + " SWITCHBOARD_REDIS_PASSWORD, SWITCHBOARD_REDIS_DB)");
+    }
+
+    @Test
     void aKeyInTheWrongSectionSuggestsTheSectionThatHasIt() {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("server.pingInterval", "25s")))
                 .hasMessage("unknown configuration key server.pingInterval on the command line"
@@ -311,8 +325,8 @@ class ConfigLoaderTest {
 
     @Test
     void anUnknownKeyFarFromEveryKeySuggestsNothing() {
-        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("cluster.seeds", "a,b")))
-                .hasMessage("unknown configuration key cluster.seeds on the command line");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("gossip.seeds", "a,b")))
+                .hasMessage("unknown configuration key gossip.seeds on the command line");
     }
 
     @Test
