@@ -66,7 +66,7 @@ public final class Hub {
     private static final int MAX_PARKED = 10_000;
     /** Times a join re-reads a recovery that fell behind this node's deliveries. */
     private static final int MAX_JOIN_ATTEMPTS = 3;
-    /** Other nodes' join and leave notices a room keeps for the joins under way (see {@link Room#remoteNotices}). */
+    /** Other nodes' joins and leaves a room keeps for the joins under way (see {@link Room#remoteChanges}). */
     static final int MAX_REMOTE_NOTICES = 1024;
     /** Deliveries a room keeps while recovering joins read history (see {@link Room#recent}). */
     private static final int MAX_RECENT = 10_000;
@@ -420,7 +420,7 @@ public final class Hub {
             if (since != null) {
                 room.recoveringJoins++;
             }
-            noticesFrom = room.remoteNoticeCount;
+            noticesFrom = room.remoteChangeCount;
         }
         c.joining++;
         readForJoin(c, room, since, callback, 1, noticesFrom);
@@ -448,7 +448,7 @@ public final class Hub {
         }
     }
 
-    /** {@code noticesFrom}: the room's remote notice count before this read began (see {@link #withRemoteNotices}). */
+    /** {@code noticesFrom}: the room's remote change count before this read began (see {@link #withRemoteNotices}). */
     private void readForJoin(Connection c, Room room, Since since, JoinCallback callback, int attempt,
                              long noticesFrom) {
         JsonNode info = presenceInfo(c);
@@ -512,7 +512,7 @@ public final class Hub {
                     room.joining++;
                     room.recoveringJoins++;
                     c.joining++;
-                    readForJoin(c, room, since, callback, attempt + 1, room.remoteNoticeCount);
+                    readForJoin(c, room, since, callback, attempt + 1, room.remoteChangeCount);
                     return;
                 }
                 recovered = tail != null;
@@ -532,7 +532,7 @@ public final class Hub {
             publishNotice(room.name, notice);
             List<Member> members = withLocalMembers(withRemoteNotices(r.members(), room, noticesFrom), room);
             if (room.joining == 0) {
-                room.remoteNotices.clear();
+                room.remoteChanges.clear();
             }
             callback.joined(new JoinResult(room.name, members, new Position(through, room.epoch), recovered,
                     replay, replayFrames));
@@ -594,43 +594,50 @@ public final class Hub {
      * the joiner as a notice of its own. Caller holds the monitor.
      */
     private List<Member> withRemoteNotices(List<Member> read, Room room, long noticesFrom) {
-        long missed = room.remoteNoticeCount - noticesFrom;
+        long missed = room.remoteChangeCount - noticesFrom;
         if (missed <= 0) {
             return read;
         }
-        int held = room.remoteNotices.size();
+        int held = room.remoteChanges.size();
         if (missed > held) {
-            log.warn("room {}: {} notices from other nodes arrived during a join, more than the {} kept; its "
-                    + "member list may miss some", room.name, missed, held);
+            log.warn("room {}: {} joins and leaves on other nodes arrived during a join, more than the {} kept; "
+                    + "its member list may miss some", room.name, missed, held);
         }
         Map<String, Member> byConn = new java.util.LinkedHashMap<>();
         for (Member m : read) {
             byConn.put(m.connId(), m);
         }
         long skip = held - Math.min(missed, held);
-        for (byte[] json : room.remoteNotices) {
+        for (Room.RemoteChange change : room.remoteChanges) {
             if (skip-- > 0) {
                 continue;
             }
-            JsonNode notice;
-            try {
-                notice = codec.mapper().readTree(json);
-            } catch (java.io.IOException e) {
-                log.warn("room {}: ignored a notice from another node that is not JSON", room.name);
-                continue;
-            }
-            String connId = notice.path("connId").asText(null);
-            String userId = notice.path("userId").asText(null);
-            if (connId == null || userId == null) {
-                continue;
-            }
-            switch (notice.path("type").asText("")) {
-                case "user_joined_room" -> byConn.putIfAbsent(connId, new Member(userId, connId));
-                case "user_left_room" -> byConn.remove(connId);
-                default -> { }
+            if (change.joined()) {
+                byConn.putIfAbsent(change.connId(), new Member(change.userId(), change.connId()));
+            } else {
+                byConn.remove(change.connId());
             }
         }
         return new ArrayList<>(byConn.values());
+    }
+
+    /** The join or leave another node's room notice announces; null for any other notice. */
+    private Room.RemoteChange remoteChange(String roomName, byte[] json) {
+        JsonNode notice;
+        try {
+            notice = codec.mapper().readTree(json);
+        } catch (java.io.IOException e) {
+            log.warn("room {}: ignored a notice from another node that is not JSON", roomName);
+            return null;
+        }
+        String type = notice.path("type").asText("");
+        String connId = notice.path("connId").asText(null);
+        String userId = notice.path("userId").asText(null);
+        boolean joined = type.equals("user_joined_room");
+        if (connId == null || userId == null || !joined && !type.equals("user_left_room")) {
+            return null;
+        }
+        return new Room.RemoteChange(connId, userId, joined);
     }
 
     /** Leaves a room; the last member out removes it. Shard thread. */
@@ -1296,7 +1303,12 @@ public final class Hub {
                         if (room != null) {
                             synchronized (room) {
                                 if (!room.removed) {
-                                    room.heardRemoteNotice(e.json(), MAX_REMOTE_NOTICES);
+                                    // Parsed once here, not by every join under way.
+                                    Room.RemoteChange change = room.keepsRemoteChanges()
+                                            ? remoteChange(room.name, e.json()) : null;
+                                    if (change != null) {
+                                        room.heardRemoteChange(change, MAX_REMOTE_NOTICES);
+                                    }
                                     fanOutLocked(room, e.json(), null, UNNUMBERED);
                                 }
                             }

@@ -47,13 +47,13 @@ final class Room {
      */
     final TreeMap<Long, byte[]> recent = new TreeMap<>();
     /**
-     * Other nodes' join and leave notices that arrived while joins were under way, oldest first: a join
-     * corrects its presence read with those that arrived after it began. Bounded by the hub; emptied when
-     * no join is under way.
+     * Other nodes' joins and leaves that arrived while joins were under way, oldest first, each parsed once
+     * from its notice: a join corrects its presence read with those that arrived after it began. Bounded
+     * by the hub; emptied when no join is under way.
      */
-    final java.util.ArrayDeque<byte[]> remoteNotices = new java.util.ArrayDeque<>();
-    /** Remote notices taken into {@link #remoteNotices} so far: the oldest held is number count − size. */
-    long remoteNoticeCount;
+    final java.util.ArrayDeque<RemoteChange> remoteChanges = new java.util.ArrayDeque<>();
+    /** Changes taken into {@link #remoteChanges} so far: the oldest held is number count − size. */
+    long remoteChangeCount;
     /** A gap check is scheduled. */
     boolean gapCheckPending;
     /** The next gap check reads history even with nothing parked (after a broker outage). */
@@ -64,18 +64,23 @@ final class Room {
     }
 
     /**
-     * Keeps another node's join or leave notice for the joins under way, at most {@code max} of them.
+     * Whether a join is under way that wants other nodes' changes kept; when none is, forgets those kept.
      * Caller holds the monitor.
      */
-    void heardRemoteNotice(byte[] json, int max) {
+    boolean keepsRemoteChanges() {
         if (joining == 0) {
-            remoteNotices.clear();
-            return;
+            remoteChanges.clear();
+            return false;
         }
-        remoteNotices.addLast(json);
-        remoteNoticeCount++;
-        if (remoteNotices.size() > max) {
-            remoteNotices.removeFirst();
+        return true;
+    }
+
+    /** Keeps another node's join or leave for the joins under way, at most {@code max}. Caller holds the monitor. */
+    void heardRemoteChange(RemoteChange change, int max) {
+        remoteChanges.addLast(change);
+        remoteChangeCount++;
+        if (remoteChanges.size() > max) {
+            remoteChanges.removeFirst();
         }
     }
 
@@ -106,6 +111,10 @@ final class Room {
             }
         }
         shards = next;
+    }
+
+    /** A member that joined ({@code joined}) or left the room on another node, as its notice said. */
+    record RemoteChange(String connId, String userId, boolean joined) {
     }
 
     /** A message waiting for the offsets before it. */
