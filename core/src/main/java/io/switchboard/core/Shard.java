@@ -240,11 +240,12 @@ public final class Shard {
             }
         }
         dirty.subList(kept, dirty.size()).clear();
+        long end = hub.time().nanoTime();
         if (oldest != Long.MAX_VALUE) {
-            hub.metrics().fanoutFlushed(hub.time().nanoTime() - oldest);
+            hub.metrics().fanoutFlushed(end - oldest);
         }
         if (kept > 0) {
-            scheduleFlushStep(hub.time().nanoTime(), nextDue);
+            scheduleFlushStep(end, nextDue);
         }
     }
 

@@ -5,6 +5,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.concurrent.EventExecutor;
+import io.switchboard.core.Failures;
 import io.switchboard.core.Hub;
 import io.switchboard.core.Shard;
 import java.lang.management.GarbageCollectorMXBean;
@@ -100,7 +101,7 @@ final class HealthEndpoint {
                 r.put("status", err == null ? "ok" : "fail");
                 if (err != null) {
                     failed.set(true);
-                    Throwable cause = io.switchboard.core.Failures.rootCause(err);
+                    Throwable cause = Failures.rootCause(err);
                     r.put("error", cause instanceof java.util.concurrent.TimeoutException
                             ? "timed out after " + CHECK_TIMEOUT_MILLIS + " ms" : String.valueOf(cause.getMessage()));
                 }
