@@ -37,6 +37,7 @@ final class MonitoringServer {
                         ch.pipeline().addLast("http", new HttpServerCodec(MAX_INITIAL_LINE_BYTES,
                                 MAX_HEADER_BYTES, 8192));
                         ch.pipeline().addLast("aggregator", new HttpObjectAggregator(64 * 1024));
+                        ch.pipeline().addLast("pipelining", new HttpPipeliningHandler());
                         ch.pipeline().addLast("router", router);
                     }
                 })

@@ -23,7 +23,7 @@ import io.switchboard.protocol.CloseCode;
 
 /**
  * Every connection's pipeline, assembled in one place. Until the upgrade:
- * {@code [tls] → deadline → http → aggregator → router}. The router installs the WebSocket stages for an
+ * {@code [tls] → deadline → http → aggregator → pipelining → router}. The router installs the WebSocket stages for an
  * admitted upgrade: {@code [compression] → wsLimit → wsProtocol → wsAggregator → session};
  * once the handshake completes the HTTP-only stages and the protocol handler are removed (the session
  * answers pings), leaving {@code wsdecoder → wsencoder → [compression] → wsLimit → utf8 → wsAggregator →
@@ -80,6 +80,7 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         int maxHeader = config.security().maxHeaderBytes();
         p.addLast("http", new HttpServerCodec(maxHeader, maxHeader, MAX_CHUNK_BYTES));
         p.addLast("aggregator", new HttpObjectAggregator(config.server().maxRequestBytes()));
+        p.addLast("pipelining", new HttpPipeliningHandler());
         p.addLast("router", router);
     }
 

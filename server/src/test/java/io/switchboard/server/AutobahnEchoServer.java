@@ -106,6 +106,7 @@ public final class AutobahnEchoServer {
                 config.server().readTimeout().toNanos(), config.server().idleTimeout().toNanos()));
         p.addLast("http", new HttpServerCodec(maxHeader, maxHeader, ServerInitializer.MAX_CHUNK_BYTES));
         p.addLast("aggregator", new HttpObjectAggregator(config.server().maxRequestBytes()));
+        p.addLast("pipelining", new HttpPipeliningHandler());
         p.addLast("wsCompression", new WebSocketServerCompressionHandler(ws.maxMessageBytes()));
         WebSocketDecoderConfig decoder = ServerInitializer.decoderConfig(ws);
         p.addLast("wsProtocol", new WebSocketServerProtocolHandler(ServerInitializer.protocolConfig(ws, decoder)));
