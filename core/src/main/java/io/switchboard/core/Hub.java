@@ -66,7 +66,7 @@ public final class Hub {
     private static final int MAX_PARKED = 10_000;
     /** Times a join re-reads a recovery that fell behind this node's deliveries. */
     private static final int MAX_JOIN_ATTEMPTS = 3;
-    /** Other nodes' joins and leaves a room keeps for the joins under way (see {@link Room#remoteChanges}). */
+    /** Other nodes' joins and leaves a room keeps for its joins (see {@link Room#remoteChanges}). */
     static final int MAX_REMOTE_NOTICES = 1024;
     /** Deliveries a room keeps while recovering joins read history (see {@link Room#recent}). */
     private static final int MAX_RECENT = 10_000;
@@ -420,7 +420,7 @@ public final class Hub {
             if (since != null) {
                 room.recoveringJoins++;
             }
-            noticesFrom = room.remoteChangeCount;
+            noticesFrom = room.firstRemoteChangeSince(oldestRemoteChangeKept());
         }
         c.joining++;
         readForJoin(c, room, since, callback, 1, noticesFrom);
@@ -512,7 +512,8 @@ public final class Hub {
                     room.joining++;
                     room.recoveringJoins++;
                     c.joining++;
-                    readForJoin(c, room, since, callback, attempt + 1, room.remoteChangeCount);
+                    readForJoin(c, room, since, callback, attempt + 1,
+                            room.firstRemoteChangeSince(oldestRemoteChangeKept()));
                     return;
                 }
                 recovered = tail != null;
@@ -532,7 +533,7 @@ public final class Hub {
             publishNotice(room.name, notice);
             List<Member> members = withLocalMembers(withRemoteNotices(r.members(), room, noticesFrom), room);
             if (room.joining == 0) {
-                room.remoteChanges.clear();
+                room.forgetRemoteChangesBefore(oldestRemoteChangeKept());
             }
             callback.joined(new JoinResult(room.name, members, new Position(through, room.epoch), recovered,
                     replay, replayFrames));
@@ -590,8 +591,11 @@ public final class Hub {
      * The members read from presence, corrected by the join and leave notices other nodes sent since this
      * join began: a member that attached on another node after the read sent its notice before the joiner
      * was a member here, so the answer must carry it (without its presence info, which notices do not
-     * hold), and one that left meanwhile must not stay listed. Applied oldest first; a later change reaches
-     * the joiner as a notice of its own. Caller holds the monitor.
+     * hold), and one that left meanwhile must not stay listed. The notices heard shortly before the join
+     * began count too: a leave's notice can arrive before its presence removal lands, and the read may
+     * still list the member. Applying a change the read already shows changes nothing, since each
+     * connection's notices arrive in order. Applied oldest first; a later change reaches the joiner as a
+     * notice of its own. Caller holds the monitor.
      */
     private List<Member> withRemoteNotices(List<Member> read, Room room, long noticesFrom) {
         long missed = room.remoteChangeCount - noticesFrom;
@@ -637,7 +641,16 @@ public final class Hub {
         if (connId == null || userId == null || !joined && !type.equals("user_left_room")) {
             return null;
         }
-        return new Room.RemoteChange(connId, userId, joined);
+        return new Room.RemoteChange(connId, userId, joined, time.nanoTime());
+    }
+
+    /**
+     * The oldest other nodes' change a join still applies: one heard {@code cluster.timeout} ago. A node
+     * sends its leave notice after it asked presence to remove the member, and that removal lands (or
+     * fails) within the timeout, so a presence read that began later cannot list the member any more.
+     */
+    private long oldestRemoteChangeKept() {
+        return time.nanoTime() - config.cluster().timeout().toNanos();
     }
 
     /** Leaves a room; the last member out removes it. Shard thread. */
@@ -1301,13 +1314,12 @@ public final class Hub {
                     case ROOM_NOTICE -> {
                         Room room = rooms.get(e.target());
                         if (room != null) {
+                            // Parsed once here, outside the monitor, not by every join that reads it.
+                            Room.RemoteChange change = remoteChange(room.name, e.json());
                             synchronized (room) {
                                 if (!room.removed) {
-                                    // Parsed once here, not by every join under way.
-                                    Room.RemoteChange change = room.keepsRemoteChanges()
-                                            ? remoteChange(room.name, e.json()) : null;
                                     if (change != null) {
-                                        room.heardRemoteChange(change, MAX_REMOTE_NOTICES);
+                                        room.heardRemoteChange(change, MAX_REMOTE_NOTICES, oldestRemoteChangeKept());
                                     }
                                     fanOutLocked(room, e.json(), null, UNNUMBERED);
                                 }

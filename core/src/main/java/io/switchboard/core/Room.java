@@ -47,9 +47,10 @@ final class Room {
      */
     final TreeMap<Long, byte[]> recent = new TreeMap<>();
     /**
-     * Other nodes' joins and leaves that arrived while joins were under way, oldest first, each parsed once
-     * from its notice: a join corrects its presence read with those that arrived after it began. Bounded
-     * by the hub; emptied when no join is under way.
+     * Other nodes' joins and leaves heard lately, oldest first, each parsed once from its notice: a join
+     * corrects its presence read with those heard after it began, and with those heard up to
+     * {@code cluster.timeout} before (a leave's notice can arrive ahead of its presence removal, which lands
+     * within that). Bounded by the hub; older ones are dropped while no join is under way.
      */
     final java.util.ArrayDeque<RemoteChange> remoteChanges = new java.util.ArrayDeque<>();
     /** Changes taken into {@link #remoteChanges} so far: the oldest held is number count − size. */
@@ -64,24 +65,37 @@ final class Room {
     }
 
     /**
-     * Whether a join is under way that wants other nodes' changes kept; when none is, forgets those kept.
-     * Caller holds the monitor.
+     * Keeps another node's join or leave, at most {@code max}. While no join is under way, those heard before
+     * {@code oldest} go; a join under way may still need them. Caller holds the monitor.
      */
-    boolean keepsRemoteChanges() {
-        if (joining == 0) {
-            remoteChanges.clear();
-            return false;
-        }
-        return true;
-    }
-
-    /** Keeps another node's join or leave for the joins under way, at most {@code max}. Caller holds the monitor. */
-    void heardRemoteChange(RemoteChange change, int max) {
+    void heardRemoteChange(RemoteChange change, int max, long oldest) {
         remoteChanges.addLast(change);
         remoteChangeCount++;
         if (remoteChanges.size() > max) {
             remoteChanges.removeFirst();
         }
+        if (joining == 0) {
+            forgetRemoteChangesBefore(oldest);
+        }
+    }
+
+    /** Drops the changes heard before {@code oldest}. Caller holds the monitor. */
+    void forgetRemoteChangesBefore(long oldest) {
+        while (!remoteChanges.isEmpty() && remoteChanges.peekFirst().heardAt() - oldest < 0) {
+            remoteChanges.removeFirst();
+        }
+    }
+
+    /** The number of the first change held that was heard at or after {@code oldest}. Caller holds the monitor. */
+    long firstRemoteChangeSince(long oldest) {
+        long n = remoteChangeCount - remoteChanges.size();
+        for (RemoteChange change : remoteChanges) {
+            if (change.heardAt() - oldest >= 0) {
+                break;
+            }
+            n++;
+        }
+        return n;
     }
 
     /** The member list of a shard, creating it. Caller holds the monitor. */
@@ -113,8 +127,8 @@ final class Room {
         shards = next;
     }
 
-    /** A member that joined ({@code joined}) or left the room on another node, as its notice said. */
-    record RemoteChange(String connId, String userId, boolean joined) {
+    /** A member that joined ({@code joined}) or left the room on another node, as its notice said; heard at {@code heardAt} (nanoTime). */
+    record RemoteChange(String connId, String userId, boolean joined, long heardAt) {
     }
 
     /** A message waiting for the offsets before it. */

@@ -26,6 +26,7 @@ import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -397,6 +398,65 @@ class HubTest {
             runLoops();
             assertThat(gina.s().ofType("user_joined_room")).as("hank's notice arrived before gina was a member")
                     .isEmpty();
+        } finally {
+            n2.close();
+            hub.close();
+        }
+    }
+
+    @Test
+    void aJoinDropsAMemberWhoseLeaveNoticeArrivedBeforeItsPresenceRemovalLanded() throws Exception {
+        PresenceStore shared = new MemoryPresenceStore();
+        MemoryBroker.Bus bus = new MemoryBroker.Bus();
+        Semaphore n1Heard = new Semaphore(0);
+        SwitchboardConfig config = SwitchboardConfig.defaults();
+        MemoryHistoryStore history = new MemoryHistoryStore(config.history().size(), config.history().ttl(), time);
+        hub = new Hub(config, new Hub.Backends(history, countingDeliveries(bus.broker(), n1Heard), shared, null, null),
+                frames, new JsonCodec(), time, "n1", "test", HubMetrics.NOOP);
+        // n2's presence removals of "gone" wait until the test lets them land.
+        List<Runnable> heldLeaves = new ArrayList<>();
+        String[] holdFor = {null};
+        PresenceStore slowLeaves = (PresenceStore) Proxy.newProxyInstance(HubTest.class.getClassLoader(),
+                new Class<?>[] {PresenceStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("leave") && args[1].equals(holdFor[0])) {
+                        CompletableFuture<Void> landed = new CompletableFuture<>();
+                        heldLeaves.add(() -> shared.leave((String) args[0], (String) args[1])
+                                .whenComplete((v, e) -> landed.complete(null)));
+                        return landed;
+                    }
+                    try {
+                        return method.invoke(shared, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Hub n2 = new Hub(config, new Hub.Backends(history, bus.broker(), slowLeaves, null, null), frames,
+                new JsonCodec(), time, "n2", "test", HubMetrics.NOOP);
+        try {
+            now(hub.start());
+            now(n2.start());
+            commands = new CommandHandler(hub);
+            Peer keeper = connect("keeper", loop2);
+            join(keeper.c(), "r", null);
+            Connection gone = n2.register(new RecordingSession(), "gone", n2.shard(loop2));
+            holdFor[0] = gone.connId();
+            n2.join(gone, "r", null, JoinExpected.INSTANCE);
+            // Left and came back before gina's join: applying the older changes must keep him listed.
+            Connection back = n2.register(new RecordingSession(), "back", n2.shard(loop2));
+            n2.join(back, "r", null, JoinExpected.INSTANCE);
+            n2.leave(back, "r");
+            n2.join(back, "r", null, JoinExpected.INSTANCE);
+            assertThat(n1Heard.tryAcquire(4, 5, TimeUnit.SECONDS)).as("n1 heard the joins and the leave").isTrue();
+            n2.leave(gone, "r");
+            assertThat(n1Heard.tryAcquire(5, TimeUnit.SECONDS)).as("n1 heard gone leave").isTrue();
+            runLoops();
+            assertThat(heldLeaves).as("gone's presence removal has not landed").hasSize(1);
+
+            Peer gina = connect("gina", loop1);
+            Hub.JoinResult joined = join(gina.c(), "r", null);
+            assertThat(joined.members()).extracting(ServerMessage.Member::userId)
+                    .containsExactly("back", "gina", "keeper");
+            heldLeaves.remove(0).run();
         } finally {
             n2.close();
             hub.close();
