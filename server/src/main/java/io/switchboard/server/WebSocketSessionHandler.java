@@ -13,7 +13,9 @@ import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.switchboard.core.CommandHandler;
 import io.switchboard.core.Connection;
@@ -64,6 +66,9 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
      * one that keeps up queues less.
      */
     static final int PRESSURE_QUEUED_BYTES = 64 * 1024;
+    /** Where {@code WebSocketServerProtocolHandler} keeps the handshaker; see {@link #forgetHandshaker}. */
+    private static final AttributeKey<WebSocketServerHandshaker> HANDSHAKER =
+            AttributeKey.valueOf(WebSocketServerHandshaker.class, "HANDSHAKER");
 
     private final Hub hub;
     private final CommandHandler commands;
@@ -147,12 +152,27 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
             // After the handshake the protocol handler only answers pings, which this stage does, so it
             // goes too: one pipeline stage less per connection. Its UTF-8 validator stays.
             ctx.pipeline().remove(WebSocketServerProtocolHandler.class);
+            forgetHandshaker(ctx.channel());
             Shard shard = hub.shard(ctx.channel().eventLoop());
             connection = hub.register(this, grants.userId(), shard);
             connection.grants(grants);
             scheduleExpiryCheck(ctx);
         } else {
             super.userEventTriggered(ctx, evt);
+        }
+    }
+
+    /**
+     * Netty keeps the handshaker in a channel attribute for the protocol handler's close handling; with
+     * that handler gone nothing reads it, and the attribute, its entry and the handshaker are 80 bytes
+     * per connection. The key is the one {@code WebSocketServerProtocolHandler} declares (by class and
+     * name); should Netty rename it, this removes nothing. {@code remove} is deprecated only because a
+     * removed attribute may be set again concurrently, which cannot happen here, on the event loop.
+     */
+    @SuppressWarnings("deprecation")
+    private static void forgetHandshaker(Channel channel) {
+        if (channel.hasAttr(HANDSHAKER)) {
+            channel.attr(HANDSHAKER).remove();
         }
     }
 
