@@ -5,6 +5,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
@@ -33,10 +34,13 @@ import org.slf4j.LoggerFactory;
  * {@code security.maxRateLimitViolations} refusals in a row close the connection with 4029. A ping
  * that arrives while the outbound buffer is above its high-water mark is dropped too (RFC 6455
  * section 5.5.3 lets a pong answer only the latest ping), so a client that floods pings and never
- * reads cannot grow the buffer. Confined to the channel's event loop.
+ * reads cannot grow the buffer. It also checks that admitted text messages are UTF-8 (see
+ * {@link #validText}). Confined to the channel's event loop.
  */
 final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(InboundLimitHandler.class);
+    /** The close reason for a text message that is not UTF-8; Netty's validator sent the same. */
+    static final String NOT_UTF8 = "bytes are not UTF-8";
 
     private final Hub hub;
     private final Peer peer;
@@ -50,6 +54,10 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
     private boolean droppingFragments;
     /** Set once this stage closed the connection: everything after is dropped silently. */
     private boolean closed;
+    /** True while the continuation frames of an admitted text message are still arriving. */
+    private boolean inText;
+    /** The UTF-8 validation state of that message between its frames ({@link Utf8Validation}). */
+    private int utf8 = Utf8Validation.ACCEPT;
 
     /** The decoder settings, for the stricter decoder swapped in once the handshake completed. */
     private final WebSocketDecoderConfig decoderConfig;
@@ -121,7 +129,7 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
             if (droppingFragments) {
                 droppingFragments = !frame.isFinalFragment();
                 frame.release();
-            } else {
+            } else if (!inText || validText(ctx, frame)) {
                 ctx.fireChannelRead(frame);
             }
             return;
@@ -137,7 +145,9 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
                 frame.release();
                 return;
             }
-            ctx.fireChannelRead(frame);
+            if (!(frame instanceof TextWebSocketFrame) || validText(ctx, frame)) {
+                ctx.fireChannelRead(frame);
+            }
             return;
         }
         if (!control) {
@@ -175,14 +185,40 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
         super.exceptionCaught(ctx, cause);
     }
 
+    /**
+     * Validates a frame of an admitted text message as it arrives (RFC 6455 section 8.1: fail the connection
+     * with 1007 on bytes that are not UTF-8), carrying the state over to its continuation frames. This
+     * stage does it, not a validator stage of Netty's: a stage less on every connection. False, with the
+     * frame released and the connection closing, when the bytes are not UTF-8 or the message ends inside
+     * a character.
+     */
+    private boolean validText(ChannelHandlerContext ctx, WebSocketFrame frame) {
+        int state = Utf8Validation.scan(inText ? utf8 : Utf8Validation.ACCEPT, frame.content());
+        boolean last = frame.isFinalFragment();
+        if (state == Utf8Validation.REJECT || last && state != Utf8Validation.ACCEPT) {
+            frame.release();
+            inText = false;
+            hub.metrics().transportError("invalid_utf8");
+            fail(ctx, CloseCode.INVALID_PAYLOAD, NOT_UTF8);
+            return false;
+        }
+        inText = !last;
+        utf8 = state;
+        return true;
+    }
+
     private void failProtocol(ChannelHandlerContext ctx, String why) {
+        fail(ctx, CloseCode.PROTOCOL_ERROR, why);
+    }
+
+    private void fail(ChannelHandlerContext ctx, CloseCode code, String why) {
         closed = true;
         Connection c = peer.connection();
         if (c != null) {
             log.info("closing {} from {}: {}", c, c.session().remoteAddress(), why);
-            hub.close(c, CloseCode.PROTOCOL_ERROR, why, DisconnectReason.POLICY);
+            hub.close(c, code, why, DisconnectReason.POLICY);
         } else {
-            ctx.channel().writeAndFlush(new CloseWebSocketFrame(CloseCode.PROTOCOL_ERROR.code(), why))
+            ctx.channel().writeAndFlush(new CloseWebSocketFrame(code.code(), why))
                     .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
         }
     }

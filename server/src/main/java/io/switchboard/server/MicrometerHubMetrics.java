@@ -53,7 +53,8 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
     static final List<String> REJECT_REASONS = List.of("origin", "auth", "limit", "draining", "full", "bad_request",
             "other");
     /** Transport-level error types ({@code component="transport"}). */
-    static final List<String> TRANSPORT_ERRORS = List.of("exception", "bad_binary", "message_too_big");
+    static final List<String> TRANSPORT_ERRORS = List.of("exception", "bad_binary", "message_too_big",
+            "invalid_utf8");
     static final String COMPONENT_PROTOCOL = "protocol";
     static final String COMPONENT_COMMAND = "command";
     static final String COMPONENT_TRANSPORT = "transport";

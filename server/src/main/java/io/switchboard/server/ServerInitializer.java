@@ -26,8 +26,8 @@ import io.switchboard.protocol.CloseCode;
  * {@code [tls] → deadline → http → aggregator → pipelining → router}. The router installs the WebSocket stages for an
  * admitted upgrade: {@code [compression] → wsLimit → wsProtocol → wsAggregator → session};
  * once the handshake completes the HTTP-only stages and the protocol handler are removed (the session
- * answers pings), leaving {@code wsdecoder → wsencoder → [compression] → wsLimit → utf8 → wsAggregator →
- * session}.
+ * answers pings), leaving {@code wsdecoder → wsencoder → [compression] → wsLimit → wsAggregator → session}
+ * ({@code wsLimit} also validates UTF-8).
  */
 final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     /** Largest chunk of a request body the HTTP decoder hands on at once. */
@@ -103,13 +103,16 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
                 decoder));
     }
 
-    /** Frame decoding limits: RFC 6455 framing, UTF-8 validated, masked frames, compression only when enabled. */
+    /**
+     * Frame decoding limits: RFC 6455 framing, masked frames, compression only when enabled. Text is
+     * validated as UTF-8 by {@link InboundLimitHandler}, after inflation, instead of Netty's validator stage.
+     */
     static WebSocketDecoderConfig decoderConfig(SwitchboardConfig.WebSocket ws) {
         return WebSocketDecoderConfig.newBuilder()
                 .maxFramePayloadLength(ws.maxFrameBytes())
                 .allowExtensions(ws.enableCompression())
                 .closeOnProtocolViolation(true)
-                .withUTF8Validator(true)
+                .withUTF8Validator(false) // InboundLimitHandler validates text messages: one stage less
                 .build();
     }
 

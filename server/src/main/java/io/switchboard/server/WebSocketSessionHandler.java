@@ -150,7 +150,7 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
             ctx.pipeline().remove(HttpDeadlineHandler.class);
             ctx.pipeline().remove(HttpRouter.class);
             // After the handshake the protocol handler only answers pings, which this stage does, so it
-            // goes too: one pipeline stage less per connection. Its UTF-8 validator stays.
+            // goes too: one pipeline stage less per connection.
             ctx.pipeline().remove(WebSocketServerProtocolHandler.class);
             forgetHandshaker(ctx.channel());
             Shard shard = hub.shard(ctx.channel().eventLoop());
