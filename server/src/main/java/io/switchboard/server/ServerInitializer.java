@@ -1,13 +1,11 @@
 package io.switchboard.server;
 
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketServerCompressionHandler;
@@ -19,15 +17,14 @@ import io.switchboard.core.auth.Grants;
 import io.switchboard.core.auth.TokenVerifier;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.limit.SecurityCounters;
-import io.switchboard.protocol.CloseCode;
 
 /**
  * Every connection's pipeline, assembled in one place. Until the upgrade:
- * {@code [tls] → deadline → http → aggregator → pipelining → router}. The router installs the WebSocket stages for an
- * admitted upgrade: {@code [compression] → wsLimit → wsProtocol → wsAggregator → session};
- * once the handshake completes the HTTP-only stages and the protocol handler are removed (the session
- * answers pings), leaving {@code wsdecoder → wsencoder → [compression] → wsLimit → wsAggregator → session}
- * ({@code wsLimit} also validates UTF-8).
+ * {@code [tls] → deadline → http → aggregator → pipelining → router}. The router installs the WebSocket
+ * stages for an admitted upgrade: {@code [compression] → wsLimit → wsProtocol → session} (the session
+ * joins fragmented messages itself, see {@link MessageJoiningHandler}); once the handshake completes the
+ * HTTP-only stages and the protocol handler are removed (the session answers pings), leaving
+ * {@code wsdecoder → wsencoder → [compression] → wsLimit → session} ({@code wsLimit} also validates UTF-8).
  */
 final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     /** Largest chunk of a request body the HTTP decoder hands on at once. */
@@ -87,7 +84,7 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     private void installWebSocket(ChannelPipeline p, Grants grants) {
         SwitchboardConfig.WebSocket ws = config.websocket();
         WebSocketSessionHandler session = new WebSocketSessionHandler(hub, commands, grants, ws.maxQueuedBytes(),
-                onWebSocketClosed, config.security().jwtClockSkew().toMillis(), counters);
+                ws.maxMessageBytes(), onWebSocketClosed, config.security().jwtClockSkew().toMillis(), counters);
         if (ws.enableCompression()) {
             // The inflater stops at the message cap, so a small compressed frame cannot expand without bound.
             p.addAfter("router", "wsCompression", new WebSocketServerCompressionHandler(ws.maxMessageBytes()));
@@ -95,8 +92,7 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         } else {
             p.addAfter("router", "wsProtocol", new WebSocketServerProtocolHandler(protocol));
         }
-        p.addAfter("wsProtocol", "wsAggregator", new MessageSizeLimit(ws.maxMessageBytes(), session));
-        p.addAfter("wsAggregator", "session", session);
+        p.addAfter("wsProtocol", "session", session); // which joins fragmented messages itself
         // Before the protocol handler, which answers and swallows client pings: they count as activity (the
         // limit stage tells the session of every frame) and take tokens, so a ping flood is not answered.
         p.addBefore("wsProtocol", "wsLimit", new InboundLimitHandler(hub, config.security(), session, counters,
@@ -131,24 +127,5 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
                 .forceCloseTimeoutMillis(WebSocketSessionHandler.CLOSE_LINGER_MILLIS)
                 .decoderConfig(decoder)
                 .build();
-    }
-
-    /** Joins fragments up to {@code websocket.maxMessageBytes}; beyond it closes with 1009 (RFC 6455 section 7.4.1). */
-    private static final class MessageSizeLimit extends WebSocketFrameAggregator {
-        private final WebSocketSessionHandler session;
-
-        MessageSizeLimit(int maxMessageBytes, WebSocketSessionHandler session) {
-            super(maxMessageBytes);
-            this.session = session;
-        }
-
-        @Override
-        protected void handleOversizedMessage(ChannelHandlerContext ctx,
-                                              io.netty.handler.codec.http.websocketx.WebSocketFrame oversized) {
-            session.metricsTransportError("message_too_big");
-            org.slf4j.LoggerFactory.getLogger(ServerInitializer.class).info(
-                    "closing {}: message larger than websocket.maxMessageBytes", ctx.channel().remoteAddress());
-            session.closeForViolation(CloseCode.MESSAGE_TOO_BIG, "message too big");
-        }
     }
 }

@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelOutboundInvoker;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -44,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * {@link Session} for it. Confined to the channel's event loop, except the methods {@link Session}
  * marks thread-safe.
  */
-final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter implements Session, InboundLimitHandler.Peer {
+final class WebSocketSessionHandler extends MessageJoiningHandler implements Session, InboundLimitHandler.Peer {
     private static final Logger log = LoggerFactory.getLogger(WebSocketSessionHandler.class);
     /** How long a closing connection may take to drain its close frame before the socket is cut. */
     static final long CLOSE_LINGER_MILLIS = 2000;
@@ -103,8 +102,9 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
     /** Set once the peer sent a close frame: a reset after it still counts as a client close. Event loop only. */
     private boolean peerSentClose;
 
-    WebSocketSessionHandler(Hub hub, CommandHandler commands, Grants grants, int maxQueuedBytes, Runnable onClosed,
-                            long expiryGraceMillis, SecurityCounters counters) {
+    WebSocketSessionHandler(Hub hub, CommandHandler commands, Grants grants, int maxQueuedBytes, int maxMessageBytes,
+                            Runnable onClosed, long expiryGraceMillis, SecurityCounters counters) {
+        super(maxMessageBytes);
         this.hub = hub;
         this.commands = commands;
         this.grants = grants;
@@ -118,11 +118,6 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
     @Override
     public Connection connection() {
         return connection;
-    }
-
-    /** Counts a transport error of this connection. */
-    void metricsTransportError(String type) {
-        hub.metrics().transportError(type);
     }
 
     /** The channel once the handshake completed, else null. */
@@ -210,16 +205,24 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
             if (connection == null || closing) {
                 return;
             }
-            if (frame instanceof TextWebSocketFrame) {
-                onText(frame.content());
-            } else if (frame instanceof BinaryWebSocketFrame) {
-                onBinary(ctx, frame.content());
-            } else if (frame instanceof PingWebSocketFrame) {
+            if (frame instanceof PingWebSocketFrame) {
                 // RFC 6455 section 5.5.2: a pong with the ping's payload, behind what is already queued.
                 uncork();
                 channel.writeAndFlush(new PongWebSocketFrame(frame.content().retain()), channel.voidPromise());
+            } else if (frame instanceof PongWebSocketFrame) {
+                return; // only activity (InboundLimitHandler told us of it)
+            } else if (!isFragment(frame)) {
+                onMessage(ctx, frame instanceof TextWebSocketFrame, frame.content());
+            } else {
+                ByteBuf whole = join(frame);
+                if (whole != null) {
+                    try {
+                        onMessage(ctx, joinedText(), whole);
+                    } finally {
+                        whole.release();
+                    }
+                }
             }
-            // Pong frames only count as activity (InboundLimitHandler told us of them).
         } catch (RuntimeException e) {
             // Never let a bad message escape to the event loop: answer and keep the connection.
             log.error("frame from {} failed", connection, e);
@@ -243,6 +246,21 @@ final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter impleme
         CloseWebSocketFrame reply = status < 0 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(status, "");
         uncork();
         ctx.channel().writeAndFlush(reply).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+    }
+
+    private void onMessage(ChannelHandlerContext ctx, boolean text, ByteBuf content) {
+        if (text) {
+            onText(content);
+        } else {
+            onBinary(ctx, content);
+        }
+    }
+
+    @Override
+    void messageTooBig() {
+        hub.metrics().transportError("message_too_big");
+        log.info("closing {}: message larger than websocket.maxMessageBytes", remoteAddress());
+        closeForViolation(CloseCode.MESSAGE_TOO_BIG, "message too big");
     }
 
     private void onText(ByteBuf content) {

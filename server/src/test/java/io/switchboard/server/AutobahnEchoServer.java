@@ -1,6 +1,7 @@
 package io.switchboard.server;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -14,12 +15,12 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketServerCompressionHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -112,20 +113,26 @@ public final class AutobahnEchoServer {
         p.addLast("wsProtocol", new WebSocketServerProtocolHandler(ServerInitializer.protocolConfig(ws, decoder)));
         p.addBefore("wsProtocol", "wsLimit", new InboundLimitHandler(hub, config.security(), NO_PEER, counters,
                 decoder));
-        p.addLast("wsAggregator", new WebSocketFrameAggregator(ws.maxMessageBytes()) {
-            @Override
-            protected void handleOversizedMessage(ChannelHandlerContext ctx, WebSocketFrame oversized) {
-                ctx.writeAndFlush(new CloseWebSocketFrame(1009, "message too big"));
-            }
-        });
-        p.addLast("echo", new Echo());
+        p.addLast("echo", new Echo(ws.maxMessageBytes()));
     }
 
     /**
-     * Echoes text and binary messages; pongs are ignored. Like the production session it removes the
-     * protocol handler once the handshake completed and answers pings itself.
+     * Echoes text and binary messages, joining fragmented ones as the production session does (the same base
+     * class); pongs are ignored. Like the production session it removes the protocol handler once the
+     * handshake completed and answers pings itself.
      */
-    private static final class Echo extends io.netty.channel.ChannelInboundHandlerAdapter {
+    private static final class Echo extends MessageJoiningHandler {
+        private ChannelHandlerContext ctx;
+
+        Echo(int maxMessageBytes) {
+            super(maxMessageBytes);
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+        }
+
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
             if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
@@ -137,13 +144,30 @@ public final class AutobahnEchoServer {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame) {
-                ctx.writeAndFlush(msg);
+            if (msg instanceof WebSocketFrame frame && (msg instanceof TextWebSocketFrame
+                    || msg instanceof BinaryWebSocketFrame || msg instanceof ContinuationWebSocketFrame)) {
+                if (!isFragment(frame)) {
+                    ctx.writeAndFlush(frame);
+                    return;
+                }
+                try {
+                    ByteBuf whole = join(frame);
+                    if (whole != null) {
+                        ctx.writeAndFlush(joinedText() ? new TextWebSocketFrame(whole) : new BinaryWebSocketFrame(whole));
+                    }
+                } finally {
+                    frame.release();
+                }
             } else if (msg instanceof PingWebSocketFrame ping) {
                 ctx.writeAndFlush(new PongWebSocketFrame(ping.content()));
             } else {
                 ReferenceCountUtil.release(msg);
             }
+        }
+
+        @Override
+        void messageTooBig() {
+            ctx.writeAndFlush(new CloseWebSocketFrame(1009, "message too big"));
         }
 
         @Override

@@ -79,6 +79,30 @@ class FrameLimitsTest {
     }
 
     @Test
+    void aFragmentedBinaryMessageWithAPingBetweenItsFramesIsJoinedAndThePingAnswered() throws Exception {
+        try (RawWebSocket raw = welcomed()) {
+            byte[] payload = new byte[600];
+            java.util.Arrays.fill(payload, (byte) 'z');
+            byte[] message = new byte[4 + payload.length];
+            message[0] = io.switchboard.protocol.BinaryOp.ECHO;
+            message[2] = (byte) (payload.length >> 8);
+            message[3] = (byte) payload.length;
+            System.arraycopy(payload, 0, message, 4, payload.length);
+            raw.sendFrame(false, RawWebSocket.OP_BINARY, Arrays.copyOfRange(message, 0, 300), true);
+            raw.sendFrame(true, RawWebSocket.OP_PING, new byte[] {7}, true);
+            raw.sendFrame(true, RawWebSocket.OP_CONTINUATION, Arrays.copyOfRange(message, 300, message.length), true);
+
+            RawWebSocket.Frame pong = raw.readFrame();
+            assertThat(pong.opcode()).isEqualTo(RawWebSocket.OP_PONG);
+            assertThat(pong.payload()).containsExactly(7);
+            RawWebSocket.Frame reply = raw.readFrame();
+            assertThat(reply.opcode()).isEqualTo(RawWebSocket.OP_BINARY);
+            assertThat(reply.payload()[0]).isEqualTo(io.switchboard.protocol.BinaryOp.ECHO_REPLY);
+            assertThat(Arrays.copyOfRange(reply.payload(), 4, reply.payload().length)).isEqualTo(payload);
+        }
+    }
+
+    @Test
     void aFragmentedMessageAboveMaxMessageBytesClosesWith1009EvenThoughEveryFrameIsSmall() throws Exception {
         try (RawWebSocket raw = welcomed()) {
             byte[] whole = echoOfSize(MAX_MESSAGE + MAX_FRAME);

@@ -1,0 +1,91 @@
+package io.switchboard.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+
+/**
+ * The last stage of a WebSocket connection, joining a fragmented message (RFC 6455 section 5.4) up to
+ * {@code websocket.maxMessageBytes} before handling it. A base class rather than a stage of its own (Netty's
+ * {@code WebSocketFrameAggregator}): one pipeline stage less per connection, its context and its fields,
+ * for the two fields here. The frame decoder has already refused continuations without a start and starts
+ * inside a message. Confined to the channel's event loop.
+ */
+abstract class MessageJoiningHandler extends ChannelInboundHandlerAdapter {
+    /** Fragments kept before the composite buffer consolidates them (Netty's aggregator keeps as many). */
+    private static final int MAX_COMPONENTS = 1024;
+
+    private final int maxMessageBytes;
+    /** The fragments of the message under way; null between messages and after one was refused. */
+    private CompositeByteBuf fragments;
+    /** Whether the message under way is text. */
+    private boolean fragmentsText;
+
+    MessageJoiningHandler(int maxMessageBytes) {
+        this.maxMessageBytes = maxMessageBytes;
+    }
+
+    /** Whether this data frame is part of a fragmented message, to be given to {@link #join}. */
+    static boolean isFragment(WebSocketFrame frame) {
+        return !frame.isFinalFragment() || frame instanceof ContinuationWebSocketFrame;
+    }
+
+    /**
+     * Takes in a fragment (the caller still releases the frame). Returns the whole message once its last
+     * fragment arrived, for the caller to handle and release; null before that, and for the rest of a
+     * message that grew past {@code websocket.maxMessageBytes}, for which {@link #messageTooBig} was called.
+     */
+    final ByteBuf join(WebSocketFrame frame) {
+        ByteBuf content = frame.content();
+        if (!(frame instanceof ContinuationWebSocketFrame)) {
+            releaseFragments();
+            fragmentsText = frame instanceof TextWebSocketFrame;
+            fragments = content.alloc().compositeBuffer(MAX_COMPONENTS);
+        } else if (fragments == null) {
+            return null;
+        }
+        if (fragments.readableBytes() > maxMessageBytes - content.readableBytes()) {
+            releaseFragments();
+            messageTooBig();
+            return null;
+        }
+        fragments.addComponent(true, content.retain());
+        if (!frame.isFinalFragment()) {
+            return null;
+        }
+        ByteBuf whole = fragments;
+        fragments = null;
+        return whole;
+    }
+
+    /** Whether the message {@link #join} returned last is text (else binary). */
+    final boolean joinedText() {
+        return fragmentsText;
+    }
+
+    /** A fragmented message grew past {@code websocket.maxMessageBytes}: close with 1009 (RFC 6455 section 7.4.1). */
+    abstract void messageTooBig();
+
+    private void releaseFragments() {
+        if (fragments != null) {
+            fragments.release();
+            fragments = null;
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        releaseFragments();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) throws Exception {
+        releaseFragments();
+        super.handlerRemoved(ctx);
+    }
+}
