@@ -358,22 +358,12 @@ class HubTest {
         Broker n1Broker = countingDeliveries(bus.broker(), n1Heard);
         Runnable[] betweenReadAndAttach = {null};
         PresenceStore racing = afterTheNextMembersRead(shared, betweenReadAndAttach);
-        SwitchboardConfig config = SwitchboardConfig.defaults();
-        MemoryHistoryStore history = new MemoryHistoryStore(config.history().size(), config.history().ttl(), time);
-        hub = new Hub(config, new Hub.Backends(history, n1Broker, racing, null, null), frames, new JsonCodec(), time,
-                "n1", "test", HubMetrics.NOOP);
+        MemoryHistoryStore history = sharedHistory();
+        hub = node("n1", history, n1Broker, racing);
         Semaphore n2Heard = new Semaphore(0);
-        Hub n2 = new Hub(config, new Hub.Backends(history, countingDeliveries(bus.broker(), n2Heard), shared, null,
-                null), frames,
-                new JsonCodec(), time, "n2", "test", HubMetrics.NOOP);
+        Hub n2 = node("n2", history, countingDeliveries(bus.broker(), n2Heard), shared);
         try {
-            now(hub.start());
-            now(n2.start());
-            commands = new CommandHandler(hub);
-            // keeper holds the room on n1, on another loop than gina's: n1 is subscribed before gina's join,
-            // and nothing of the room is queued on gina's loop before she attaches.
-            Peer keeper = connect("keeper", loop2);
-            join(keeper.c(), "r", null);
+            startWithKeeper(n2);
             Connection gone = n2.register(new RecordingSession(), "gone", n2.shard(loop2));
             n2.join(gone, "r", null, JoinExpected.INSTANCE);
             assertThat(n1Heard.tryAcquire(5, TimeUnit.SECONDS)).as("n1 heard gone join").isTrue();
@@ -409,10 +399,8 @@ class HubTest {
         PresenceStore shared = new MemoryPresenceStore();
         MemoryBroker.Bus bus = new MemoryBroker.Bus();
         Semaphore n1Heard = new Semaphore(0);
-        SwitchboardConfig config = SwitchboardConfig.defaults();
-        MemoryHistoryStore history = new MemoryHistoryStore(config.history().size(), config.history().ttl(), time);
-        hub = new Hub(config, new Hub.Backends(history, countingDeliveries(bus.broker(), n1Heard), shared, null, null),
-                frames, new JsonCodec(), time, "n1", "test", HubMetrics.NOOP);
+        MemoryHistoryStore history = sharedHistory();
+        hub = node("n1", history, countingDeliveries(bus.broker(), n1Heard), shared);
         // n2's presence removals of "gone" wait until the test lets them land.
         List<Runnable> heldLeaves = new ArrayList<>();
         String[] holdFor = {null};
@@ -430,14 +418,9 @@ class HubTest {
                         throw e.getCause();
                     }
                 });
-        Hub n2 = new Hub(config, new Hub.Backends(history, bus.broker(), slowLeaves, null, null), frames,
-                new JsonCodec(), time, "n2", "test", HubMetrics.NOOP);
+        Hub n2 = node("n2", history, bus.broker(), slowLeaves);
         try {
-            now(hub.start());
-            now(n2.start());
-            commands = new CommandHandler(hub);
-            Peer keeper = connect("keeper", loop2);
-            join(keeper.c(), "r", null);
+            startWithKeeper(n2);
             Connection gone = n2.register(new RecordingSession(), "gone", n2.shard(loop2));
             holdFor[0] = gone.connId();
             n2.join(gone, "r", null, JoinExpected.INSTANCE);
@@ -461,6 +444,31 @@ class HubTest {
             n2.close();
             hub.close();
         }
+    }
+
+    /** One history store for two nodes, as Redis would be. */
+    private MemoryHistoryStore sharedHistory() {
+        SwitchboardConfig config = SwitchboardConfig.defaults();
+        return new MemoryHistoryStore(config.history().size(), config.history().ttl(), time);
+    }
+
+    /** A hub of node {@code nodeId} on this test's clock and frames. */
+    private Hub node(String nodeId, MemoryHistoryStore history, Broker broker, PresenceStore presence) {
+        return new Hub(SwitchboardConfig.defaults(), new Hub.Backends(history, broker, presence, null, null), frames,
+                new JsonCodec(), time, nodeId, "test", HubMetrics.NOOP);
+    }
+
+    /**
+     * Starts {@link #hub} (node 1) and {@code n2}, and has keeper hold room r on node 1, on another loop than
+     * gina's: node 1 is subscribed before gina's join, and nothing of the room is queued on gina's loop
+     * before she attaches.
+     */
+    private void startWithKeeper(Hub n2) throws Exception {
+        now(hub.start());
+        now(n2.start());
+        commands = new CommandHandler(hub);
+        Peer keeper = connect("keeper", loop2);
+        join(keeper.c(), "r", null);
     }
 
     /** {@code store}, running {@code hook[0]} once (then clearing it) right after the next members read. */
