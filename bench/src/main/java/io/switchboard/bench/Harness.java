@@ -59,6 +59,9 @@ public final class Harness {
         }
     }
 
+    /** Where the kernel lists its DAMON monitors (see {@link Report#damonNote}). */
+    private static final Path KDAMONDS = Path.of("/sys/kernel/mm/damon/admin/kdamonds");
+
     private final Path root;
     private final Path out;
     private final int repeats;
@@ -197,6 +200,10 @@ public final class Harness {
         if (!serverSettings.isEmpty()) {
             Files.write(out.resolve(SERVER_SETTINGS_FILE), serverSettings);
         }
+        String machineNote = Report.damonNote(KDAMONDS);
+        if (!machineNote.isEmpty()) {
+            log(machineNote.strip());
+        }
         Map<String, Map<Target, List<JsonNode>>> results = new LinkedHashMap<>();
         int failures = 0;
         int total = 0;
@@ -225,7 +232,7 @@ public final class Harness {
         }
         Files.writeString(out.resolve("results.json"), JSON.writeValueAsString(results));
         Files.writeString(out.resolve("results.md"), Report.markdown(results, repeats, pin, duration)
-                + Report.serverSettingsNote(serverSettings));
+                + Report.serverSettingsNote(serverSettings) + machineNote);
         Files.writeString(out.resolve("fanout-rate.svg"), Report.chart(workloads, results));
         log("wrote " + out.resolve("results.md"));
         return failures == 0 ? 0 : 1;

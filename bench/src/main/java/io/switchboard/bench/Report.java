@@ -1,12 +1,17 @@
 package io.switchboard.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.Stream;
 
 /** The harness's tables (Markdown) and chart (SVG), from the raw bench results. */
 final class Report {
@@ -62,6 +67,27 @@ final class Report {
     /** The line saying which {@code --server-set} settings Switchboard ran with; empty without any. */
     static String serverSettingsNote(List<String> settings) {
         return settings.isEmpty() ? "" : "\nSwitchboard ran with `--set " + String.join(" --set ", settings) + "`.\n";
+    }
+
+    /**
+     * Whether the kernel's DAMON memory monitoring ({@code kdamond}) ran, from the states under
+     * {@code kdamonds} (the sysfs directory {@code /sys/kernel/mm/damon/admin/kdamonds}): a note for the
+     * report when any ran, else empty. On the development VM it raised the fan-out p99 (docs/benchmarks.md).
+     */
+    static String damonNote(Path kdamonds) {
+        try (Stream<Path> dirs = Files.list(kdamonds)) {
+            boolean on = dirs.map(d -> d.resolve("state")).filter(Files::isReadable).anyMatch(state -> {
+                try {
+                    return Files.readString(state).strip().equals("on");
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+            return on ? "\nThe kernel's DAMON memory monitoring (kdamond) was on during these runs; on the development "
+                    + "VM it raised the fan-out p99 (docs/benchmarks.md, \"Whose is the fan-out tail\").\n" : "";
+        } catch (IOException | UncheckedIOException noDamon) {
+            return "";
+        }
     }
 
     /** Share of the measured messages' deliveries that arrived before the drain ended. */
