@@ -7,10 +7,6 @@ import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Netty's frame decoder, answering an invalid close frame with the close code RFC 6455 prescribes.
@@ -51,16 +47,6 @@ final class CloseFrameCheckingDecoder extends WebSocket13FrameDecoder {
     }
 
     private static boolean isUtf8(ByteBuf buf, int index, int length) {
-        if (length == 0) {
-            return true;
-        }
-        try {
-            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(io.netty.buffer.ByteBufUtil.getBytes(buf, index, length)));
-            return true;
-        } catch (CharacterCodingException e) {
-            return false;
-        }
+        return Utf8Validation.scan(Utf8Validation.ACCEPT, buf.slice(index, length)) == Utf8Validation.ACCEPT;
     }
 }
