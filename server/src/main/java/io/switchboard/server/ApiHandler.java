@@ -1,11 +1,13 @@
 package io.switchboard.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
 import io.switchboard.core.Hub;
 import io.switchboard.core.HubException;
 import io.switchboard.protocol.CloseCode;
@@ -63,25 +65,25 @@ final class ApiHandler {
             return;
         }
         // A call to a remote store: answer when it completes, on the connection's own loop.
-        boolean keepAlive = io.netty.handler.codec.http.HttpUtil.isKeepAlive(req);
-        io.netty.handler.codec.http.HttpVersion version = req.protocolVersion();
-        pending.whenComplete((value, error) -> ctx.executor().execute(() -> {
-            FullHttpRequest stub = new io.netty.handler.codec.http.DefaultFullHttpRequest(version, req.method(),
-                    req.uri(), io.netty.buffer.Unpooled.EMPTY_BUFFER);
-            io.netty.handler.codec.http.HttpUtil.setKeepAlive(stub, keepAlive);
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        pending.whenComplete((value, error) -> HttpResponses.later(ctx, () -> {
             if (error == null) {
-                HttpResponses.json(ctx, stub, HttpResponseStatus.OK, hub.codec().encodeValue(value));
+                HttpResponses.json(ctx, keepAlive, HttpResponseStatus.OK, hub.codec().encodeValue(value));
             } else {
-                answerError(ctx, stub, fromHub(io.switchboard.core.Hub.unavailable(path, error)));
+                answerError(ctx, keepAlive, fromHub(Hub.unavailable(path, error)));
             }
         }));
     }
 
     private void answerError(ChannelHandlerContext ctx, FullHttpRequest req, ApiError e) {
+        answerError(ctx, HttpUtil.isKeepAlive(req), e);
+    }
+
+    private void answerError(ChannelHandlerContext ctx, boolean keepAlive, ApiError e) {
         Map<String, String> error = new LinkedHashMap<>();
         error.put("error", e.code);
         error.put("message", e.getMessage());
-        HttpResponses.json(ctx, req, e.status, hub.codec().encodeValue(error));
+        HttpResponses.json(ctx, keepAlive, e.status, hub.codec().encodeValue(error));
     }
 
     private void authorize(FullHttpRequest req) throws ApiError {
@@ -189,7 +191,7 @@ final class ApiHandler {
     }
 
     private JsonNode body(FullHttpRequest req) throws ApiError {
-        byte[] bytes = io.netty.buffer.ByteBufUtil.getBytes(req.content());
+        byte[] bytes = ByteBufUtil.getBytes(req.content());
         try {
             return hub.codec().parseObject(bytes, 0, bytes.length);
         } catch (ProtocolException e) {

@@ -4,10 +4,12 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.switchboard.core.Failures;
 import io.switchboard.core.Hub;
 import io.switchboard.core.Shard;
+import io.switchboard.core.SlidingRate;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
@@ -17,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
@@ -40,10 +43,10 @@ final class HealthEndpoint {
     private final BooleanSupplier draining;
     private final BooleanSupplier started;
     private final Map<String, Check> checks = new LinkedHashMap<>();
-    private final io.switchboard.core.SlidingRate messageRate;
+    private final SlidingRate messageRate;
 
     HealthEndpoint(Hub hub, EventLoopGroup workers, String version, BooleanSupplier started, BooleanSupplier draining,
-                   io.switchboard.core.SlidingRate messageRate) {
+                   SlidingRate messageRate) {
         this.hub = hub;
         this.version = version;
         this.started = started;
@@ -102,7 +105,7 @@ final class HealthEndpoint {
                 if (err != null) {
                     failed.set(true);
                     Throwable cause = Failures.rootCause(err);
-                    r.put("error", cause instanceof java.util.concurrent.TimeoutException
+                    r.put("error", cause instanceof TimeoutException
                             ? "timed out after " + CHECK_TIMEOUT_MILLIS + " ms" : String.valueOf(cause.getMessage()));
                 }
                 r.put("durationMs", (System.nanoTime() - t0) / 1_000_000);
@@ -112,8 +115,9 @@ final class HealthEndpoint {
                 return null;
             }));
         }
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
         CompletableFuture.allOf(running.toArray(new CompletableFuture<?>[0])).whenComplete((v, err) ->
-                ctx.executor().execute(() -> {
+                HttpResponses.later(ctx, () -> {
                     boolean isDraining = draining.getAsBoolean();
                     String status = isDraining ? "draining" : failed.get() ? "fail" : "ok";
                     Map<String, Object> body = new LinkedHashMap<>();
@@ -128,8 +132,7 @@ final class HealthEndpoint {
                     body.put("system", system());
                     HttpResponseStatus code = "ok".equals(status) ? HttpResponseStatus.OK
                             : HttpResponseStatus.SERVICE_UNAVAILABLE;
-                    HttpResponses.json(ctx, req, code, hub.codec().encodeValue(body));
-                    req.release();
+                    HttpResponses.json(ctx, keepAlive, code, hub.codec().encodeValue(body));
                 }));
     }
 

@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.RejectedExecutionException;
 
 /** Writing complete HTTP responses with keep-alive handled. */
 final class HttpResponses {
@@ -20,12 +21,33 @@ final class HttpResponses {
     }
 
     static void json(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, byte[] body) {
-        send(ctx, req, status, "application/json", Unpooled.wrappedBuffer(body));
+        json(ctx, HttpUtil.isKeepAlive(req), status, body);
+    }
+
+    static void json(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, byte[] body) {
+        send(ctx, keepAlive, status, "application/json", Unpooled.wrappedBuffer(body));
     }
 
     static void text(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String body) {
-        send(ctx, req, status, "text/plain; charset=utf-8",
+        text(ctx, HttpUtil.isKeepAlive(req), status, body);
+    }
+
+    static void text(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, String body) {
+        send(ctx, keepAlive, status, "text/plain; charset=utf-8",
                 Unpooled.copiedBuffer(body + "\n", StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Runs {@code answer} on the connection's event loop, for a request answered after its handler returned.
+     * Such an answer needs only the request's keep-alive flag (the {@code boolean} overloads), so the request
+     * itself is not retained. Once the loop has stopped, the connection is gone with it and nothing runs.
+     */
+    static void later(ChannelHandlerContext ctx, Runnable answer) {
+        try {
+            ctx.executor().execute(answer);
+        } catch (RejectedExecutionException stopped) {
+            // nobody is left to answer
+        }
     }
 
     /** Answers and closes: for refused upgrades, whose clients expect no further exchange. */
@@ -40,11 +62,15 @@ final class HttpResponses {
 
     static void send(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String contentType,
                      ByteBuf body) {
+        send(ctx, HttpUtil.isKeepAlive(req), status, contentType, body);
+    }
+
+    static void send(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, String contentType,
+                     ByteBuf body) {
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
         res.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
         HttpUtil.setContentLength(res, body.readableBytes());
-        boolean keepAlive = HttpUtil.isKeepAlive(req);
         HttpUtil.setKeepAlive(res, keepAlive);
         if (keepAlive) {
             ctx.writeAndFlush(res, ctx.voidPromise());

@@ -121,7 +121,7 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (path.startsWith("/api/")) {
             api.handle(ctx, req, path);
         } else if (get && path.equals("/health")) {
-            health.health(ctx, req.retain());
+            health.health(ctx, req);
         } else if (get && path.equals("/ready")) {
             health.ready(ctx, req);
         } else if (get && path.equals("/stats")) {

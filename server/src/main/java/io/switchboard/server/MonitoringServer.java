@@ -64,7 +64,7 @@ final class MonitoringServer {
             } else if (get && observability.metricsPath(path)) {
                 observability.scrape(ctx, req);
             } else if (get && path.equals("/health")) {
-                health.health(ctx, req.retain());
+                health.health(ctx, req);
             } else if (get && path.equals("/ready")) {
                 health.ready(ctx, req);
             } else {

@@ -1,16 +1,23 @@
 package io.switchboard.server;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.opentelemetry.api.trace.Span;
 import io.switchboard.core.Hub;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.metrics.HubMetrics;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.LoggerFactory;
 
 /**
  * The server's metrics and tracing, composed from the configuration: what the hub reports to
@@ -33,7 +40,7 @@ final class Observability implements AutoCloseable {
      * channel), about 10 ms at idle, and on an event loop it held up every connection of that loop as long.
      * One thread and a few queued scrapes; beyond, 503. Null without metrics.
      */
-    private final java.util.concurrent.ThreadPoolExecutor scraper;
+    private final ThreadPoolExecutor scraper;
 
     Observability(SwitchboardConfig config, Instrumentation instrumentation) {
         this.monitoring = config.monitoring();
@@ -41,9 +48,9 @@ final class Observability implements AutoCloseable {
         this.tracing = Tracing.create(config.tracing(), instrumentation.openTelemetry());
         HubMetrics base = metrics != null ? metrics : HubMetrics.NOOP;
         this.hubMetrics = tracing != null ? tracing.wrap(base) : base;
-        this.scraper = metrics == null ? null : new java.util.concurrent.ThreadPoolExecutor(1, 1, 0,
-                java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(MAX_QUEUED_SCRAPES),
-                new io.netty.util.concurrent.DefaultThreadFactory("metrics-scrape", true));
+        this.scraper = metrics == null ? null : new ThreadPoolExecutor(1, 1, 0,
+                TimeUnit.SECONDS, new ArrayBlockingQueue<>(MAX_QUEUED_SCRAPES),
+                new DefaultThreadFactory("metrics-scrape", true));
     }
 
     /** Scrapes waiting for the scrape thread before more are refused with 503. */
@@ -80,43 +87,30 @@ final class Observability implements AutoCloseable {
         return metrics != null && path.equals(monitoring.metricsPath());
     }
 
-    /** Answers a scrape with the Prometheus text format. */
+    /** Answers a scrape with the Prometheus text format, rendered on the scrape thread. */
     void scrape(ChannelHandlerContext ctx, FullHttpRequest req) {
-        req.retain();
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
         try {
             scraper.execute(() -> {
                 byte[] body = null;
                 try {
                     body = metrics.registry().scrape().getBytes(StandardCharsets.UTF_8);
                 } catch (RuntimeException e) {
-                    org.slf4j.LoggerFactory.getLogger(Observability.class).warn("metrics scrape failed", e);
+                    LoggerFactory.getLogger(Observability.class).warn("metrics scrape failed", e);
                 }
                 byte[] rendered = body;
-                try {
-                    ctx.executor().execute(() -> {
-                        try {
-                            if (rendered == null) {
-                                HttpResponses.text(ctx, req, HttpResponseStatus.INTERNAL_SERVER_ERROR,
-                                        "scrape failed");
-                            } else {
-                                HttpResponses.send(ctx, req, HttpResponseStatus.OK, PROMETHEUS_CONTENT_TYPE,
-                                        Unpooled.wrappedBuffer(rendered));
-                            }
-                        } finally {
-                            req.release();
-                        }
-                    });
-                } catch (java.util.concurrent.RejectedExecutionException stopping) {
-                    req.release(); // the event loop is gone, and the connection with it
-                }
+                HttpResponses.later(ctx, () -> {
+                    if (rendered == null) {
+                        HttpResponses.text(ctx, keepAlive, HttpResponseStatus.INTERNAL_SERVER_ERROR, "scrape failed");
+                    } else {
+                        HttpResponses.send(ctx, keepAlive, HttpResponseStatus.OK, PROMETHEUS_CONTENT_TYPE,
+                                Unpooled.wrappedBuffer(rendered));
+                    }
+                });
             });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            try {
-                HttpResponses.text(ctx, req, HttpResponseStatus.SERVICE_UNAVAILABLE,
-                        "too many metrics scrapes at once; try again");
-            } finally {
-                req.release();
-            }
+        } catch (RejectedExecutionException e) {
+            HttpResponses.text(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "too many metrics scrapes at once; try again");
         }
     }
 
