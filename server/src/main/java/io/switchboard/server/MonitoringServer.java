@@ -36,8 +36,8 @@ final class MonitoringServer {
                     protected void initChannel(Channel ch) {
                         ch.pipeline().addLast("http", new HttpServerCodec(MAX_INITIAL_LINE_BYTES,
                                 MAX_HEADER_BYTES, 8192));
-                        ch.pipeline().addLast("aggregator", new HttpObjectAggregator(64 * 1024));
                         ch.pipeline().addLast("pipelining", new HttpPipeliningHandler());
+                        ch.pipeline().addLast("aggregator", new HttpObjectAggregator(64 * 1024));
                         ch.pipeline().addLast("router", router);
                     }
                 })

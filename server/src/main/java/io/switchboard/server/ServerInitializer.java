@@ -20,7 +20,7 @@ import io.switchboard.core.limit.SecurityCounters;
 
 /**
  * Every connection's pipeline, assembled in one place. Until the upgrade:
- * {@code [tls] → deadline → http → aggregator → pipelining → router}. The router installs the WebSocket
+ * {@code [tls] → deadline → http → pipelining → aggregator → router}. The router installs the WebSocket
  * stages for an admitted upgrade: {@code [compression] → wsLimit → wsProtocol → session} (the session
  * joins fragmented messages itself, see {@link MessageJoiningHandler}); once the handshake completes the
  * HTTP-only stages and the protocol handler are removed (the session answers pings), leaving
@@ -76,8 +76,8 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         // RFC 9110 leaves the limits to us: security.maxHeaderBytes bounds the request line and the header block.
         int maxHeader = config.security().maxHeaderBytes();
         p.addLast("http", new HttpServerCodec(maxHeader, maxHeader, MAX_CHUNK_BYTES));
-        p.addLast("aggregator", new HttpObjectAggregator(config.server().maxRequestBytes()));
         p.addLast("pipelining", new HttpPipeliningHandler());
+        p.addLast("aggregator", new HttpObjectAggregator(config.server().maxRequestBytes()));
         p.addLast("router", router);
     }
 

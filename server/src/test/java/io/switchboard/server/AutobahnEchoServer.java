@@ -106,8 +106,8 @@ public final class AutobahnEchoServer {
         p.addLast("deadline", new HttpDeadlineHandler(ws.handshakeTimeout().toNanos(),
                 config.server().readTimeout().toNanos(), config.server().idleTimeout().toNanos()));
         p.addLast("http", new HttpServerCodec(maxHeader, maxHeader, ServerInitializer.MAX_CHUNK_BYTES));
-        p.addLast("aggregator", new HttpObjectAggregator(config.server().maxRequestBytes()));
         p.addLast("pipelining", new HttpPipeliningHandler());
+        p.addLast("aggregator", new HttpObjectAggregator(config.server().maxRequestBytes()));
         p.addLast("wsCompression", new WebSocketServerCompressionHandler(ws.maxMessageBytes()));
         WebSocketDecoderConfig decoder = ServerInitializer.decoderConfig(ws);
         p.addLast("wsProtocol", new WebSocketServerProtocolHandler(ServerInitializer.protocolConfig(ws, decoder)));

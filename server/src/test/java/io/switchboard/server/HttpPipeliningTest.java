@@ -2,15 +2,23 @@ package io.switchboard.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
 import io.switchboard.core.config.SwitchboardConfig;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -51,9 +59,7 @@ class HttpPipeliningTest {
 
     @Test
     void aSlowHealthAnswerStillComesBeforeTheAnswersOfTheRequestsPipelinedBehindIt() {
-        server = SwitchboardServer.start(TestServers.config(), Instrumentation.defaults()
-                .withHealthCheck("slow", () -> CompletableFuture.runAsync(() -> { },
-                        CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS))));
+        server = startWithSlowHealth();
         try (RawPeer peer = RawPeer.open(server.port())) {
             peer.write(requests("/health", "/nope", "/ready", "/health", "/nope"));
             List<RawPeer.Response> got = responses(peer, 5);
@@ -61,6 +67,55 @@ class HttpPipeliningTest {
             assertThat(got.get(0).body()).contains("\"slow\"");
             assertThat(got.get(1).body()).isEqualTo("not found\n");
             assertThat(got.get(3).body()).contains("\"slow\"");
+        }
+    }
+
+    private SwitchboardServer startWithSlowHealth() {
+        return SwitchboardServer.start(TestServers.config(), Instrumentation.defaults()
+                .withHealthCheck("slow", () -> CompletableFuture.runAsync(() -> { },
+                        CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS))));
+    }
+
+    private static byte[] postExpectingContinue(long contentLength) {
+        return ("POST /api/broadcast HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                + "Expect: 100-continue\r\nContent-Length: " + contentLength + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void theAggregatorsContinueWaitsForTheAnswerBeforeIt() {
+        server = startWithSlowHealth();
+        try (RawPeer peer = RawPeer.open(server.port())) {
+            byte[] health = requests("/health");
+            byte[] post = postExpectingContinue(2);
+            byte[] both = new byte[health.length + post.length];
+            System.arraycopy(health, 0, both, 0, health.length);
+            System.arraycopy(post, 0, both, health.length, post.length);
+            peer.write(both);
+            RawPeer.Response first = peer.readResponse();
+            assertThat(first.status()).isEqualTo(200);
+            assertThat(first.body()).contains("\"slow\"");
+            assertThat(peer.readResponse().status()).isEqualTo(100);
+            peer.write("{}".getBytes(StandardCharsets.US_ASCII));
+            RawPeer.Response answer = peer.readResponse();
+            assertThat(answer.status()).isBetween(200, 599);
+            peer.write(requests("/nope"));
+            assertThat(peer.readResponse().status()).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void theAggregatorsTooLargeWaitsForTheAnswerBeforeIt() {
+        server = startWithSlowHealth();
+        try (RawPeer peer = RawPeer.open(server.port())) {
+            byte[] health = requests("/health");
+            byte[] post = postExpectingContinue(100L * 1024 * 1024);
+            byte[] both = new byte[health.length + post.length];
+            System.arraycopy(health, 0, both, 0, health.length);
+            System.arraycopy(post, 0, both, health.length, post.length);
+            peer.write(both);
+            assertThat(peer.readResponse().status()).isEqualTo(200);
+            assertThat(peer.readResponse().status()).isEqualTo(413);
         }
     }
 
@@ -125,6 +180,57 @@ class HttpPipeliningTest {
         }
         Object none = ch.readOutbound();
         assertThat(none).isNull();
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void aBodyFlowsToTheRequestBeingAnsweredWhileTheNextRequestWaits() {
+        List<Object> seen = new ArrayList<>();
+        EmbeddedChannel ch = new EmbeddedChannel(new HttpPipeliningHandler(), new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                seen.add(msg);
+            }
+        });
+        HttpRequest post = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/a");
+        HttpContent chunk = new DefaultHttpContent(Unpooled.copiedBuffer("{", StandardCharsets.US_ASCII));
+        ch.writeInbound(post, chunk);
+        assertThat(seen).containsExactly(post, chunk);
+        LastHttpContent end = new DefaultLastHttpContent(Unpooled.copiedBuffer("}", StandardCharsets.US_ASCII));
+        FullHttpRequest next = get("/b");
+        ch.writeInbound(end, next);
+        assertThat(seen).containsExactly(post, chunk, end);
+        assertThat(ch.config().isAutoRead()).isFalse();
+
+        ch.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+        assertThat(seen).hasSize(3); // an interim response does not end the answer
+        ch.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK));
+        assertThat(seen).containsExactly(post, chunk, end, next);
+        assertThat(ch.config().isAutoRead()).isTrue();
+        seen.forEach(ReferenceCountUtil::release);
+        for (int i = 0; i < 2; i++) {
+            DefaultFullHttpResponse res = ch.readOutbound();
+            res.release();
+        }
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void moreWaitingPartsThanTheBoundCloseTheConnectionAndReleaseThemAll() {
+        HeldRouter router = new HeldRouter();
+        EmbeddedChannel ch = new EmbeddedChannel(new HttpPipeliningHandler(), router);
+        ch.writeInbound(get("/a"));
+        List<HttpContent> sent = new ArrayList<>();
+        ch.writeInbound(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/b"));
+        for (int i = 0; i < HttpPipeliningHandler.MAX_WAITING_PARTS && ch.isOpen(); i++) {
+            HttpContent part = new DefaultHttpContent(Unpooled.copiedBuffer("x", StandardCharsets.US_ASCII));
+            sent.add(part);
+            ch.writeInbound(part);
+        }
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(sent).hasSize(HttpPipeliningHandler.MAX_WAITING_PARTS);
+        assertThat(sent).allSatisfy(part -> assertThat(part.refCnt()).isZero());
+        router.held.remove(0).release();
         assertThat(ch.finish()).isFalse();
     }
 
