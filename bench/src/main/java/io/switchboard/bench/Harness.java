@@ -200,10 +200,9 @@ public final class Harness {
         if (!serverSettings.isEmpty()) {
             Files.write(out.resolve(SERVER_SETTINGS_FILE), serverSettings);
         }
-        String machineNote = Report.damonNote(KDAMONDS);
-        if (!machineNote.isEmpty()) {
-            log(machineNote.strip());
-        }
+        String machineNote = Report.machineNote(Path.of("/proc/cpuinfo"), Path.of("/proc/sys/kernel/osrelease"),
+                System.getProperty("java.runtime.version")) + Report.damonNote(KDAMONDS);
+        machineNote.lines().filter(line -> !line.isBlank()).forEach(Harness::log);
         Map<String, Map<Target, List<JsonNode>>> results = new LinkedHashMap<>();
         int failures = 0;
         int total = 0;

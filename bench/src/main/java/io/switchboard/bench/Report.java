@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -67,6 +68,63 @@ final class Report {
     /** The line saying which {@code --server-set} settings Switchboard ran with; empty without any. */
     static String serverSettingsNote(List<String> settings) {
         return settings.isEmpty() ? "" : "\nSwitchboard ran with `--set " + String.join(" --set ", settings) + "`.\n";
+    }
+
+    /**
+     * The machine the runs are from, for the report: CPU model and count from {@code cpuinfo}, the kernel
+     * release, the Java runtime. Hosts of one kind can differ severalfold in loopback TCP cost, so a
+     * result means little without it. Parts that cannot be read are left out.
+     */
+    static String machineNote(Path cpuinfo, Path osrelease, String javaVersion) {
+        String model = null;
+        // A VM's model name is often generic ("Intel(R) Xeon(R) Processor"); family, model number and clock
+        // tell host generations apart.
+        Map<String, String> detail = new LinkedHashMap<>();
+        detail.put("cpu family", null);
+        detail.put("model", null);
+        detail.put("cpu MHz", null);
+        long cpus = 0;
+        try {
+            for (String line : Files.readAllLines(cpuinfo)) {
+                int colon = line.indexOf(':');
+                String key = colon < 0 ? "" : line.substring(0, colon).strip();
+                String value = colon < 0 ? "" : line.substring(colon + 1).strip();
+                if (key.equals("processor")) {
+                    cpus++;
+                } else if (key.equals("model name") && model == null) {
+                    model = value;
+                } else if (detail.containsKey(key) && detail.get(key) == null) {
+                    detail.put(key, value);
+                }
+            }
+        } catch (IOException | UncheckedIOException unreadable) {
+            // not Linux, or no /proc: left out
+        }
+        String kernel = null;
+        try {
+            kernel = Files.readString(osrelease).strip();
+        } catch (IOException | UncheckedIOException unreadable) {
+            // left out
+        }
+        StringBuilder note = new StringBuilder("\nMachine: ");
+        if (model != null) {
+            note.append(model);
+            List<String> parts = new ArrayList<>();
+            detail.forEach((key, value) -> {
+                if (value != null) {
+                    parts.add(key.equals("cpu MHz") ? value.replaceFirst("\\.0+$", "") + " MHz"
+                            : key.replace("cpu ", "") + " " + value);
+                }
+            });
+            note.append(parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ")").append(", ");
+        }
+        if (cpus > 0) {
+            note.append(cpus).append(cpus == 1 ? " CPU, " : " CPUs, ");
+        }
+        if (kernel != null && !kernel.isEmpty()) {
+            note.append("kernel ").append(kernel).append(", ");
+        }
+        return note.append("Java ").append(javaVersion).append(".\n").toString();
     }
 
     /**
