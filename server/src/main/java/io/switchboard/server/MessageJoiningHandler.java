@@ -29,17 +29,34 @@ abstract class MessageJoiningHandler extends ChannelInboundHandlerAdapter {
         this.maxMessageBytes = maxMessageBytes;
     }
 
-    /** Whether this data frame is part of a fragmented message, to be given to {@link #join}. */
-    static boolean isFragment(WebSocketFrame frame) {
-        return !frame.isFinalFragment() || frame instanceof ContinuationWebSocketFrame;
+    /**
+     * Hands on the message of a text, binary or continuation frame: to {@link #onMessage} at once when the
+     * frame is a whole message, else once its last fragment arrived. The caller still releases the frame.
+     */
+    final void dataFrame(ChannelHandlerContext ctx, WebSocketFrame frame) {
+        if (frame.isFinalFragment() && !(frame instanceof ContinuationWebSocketFrame)) {
+            onMessage(ctx, frame instanceof TextWebSocketFrame, frame.content());
+            return;
+        }
+        ByteBuf whole = join(frame);
+        if (whole != null) {
+            try {
+                onMessage(ctx, fragmentsText, whole);
+            } finally {
+                whole.release();
+            }
+        }
     }
 
+    /** A whole text or binary message. {@code content} is lent for the call: retain it to keep it. */
+    abstract void onMessage(ChannelHandlerContext ctx, boolean text, ByteBuf content);
+
     /**
-     * Takes in a fragment (the caller still releases the frame). Returns the whole message once its last
-     * fragment arrived, for the caller to handle and release; null before that, and for the rest of a
-     * message that grew past {@code websocket.maxMessageBytes}, for which {@link #messageTooBig} was called.
+     * Takes in a fragment. Returns the whole message once its last fragment arrived; null before that, and
+     * for the rest of a message that grew past {@code websocket.maxMessageBytes}, for which
+     * {@link #messageTooBig} was called.
      */
-    final ByteBuf join(WebSocketFrame frame) {
+    private ByteBuf join(WebSocketFrame frame) {
         ByteBuf content = frame.content();
         if (!(frame instanceof ContinuationWebSocketFrame)) {
             releaseFragments();
@@ -60,11 +77,6 @@ abstract class MessageJoiningHandler extends ChannelInboundHandlerAdapter {
         ByteBuf whole = fragments;
         fragments = null;
         return whole;
-    }
-
-    /** Whether the message {@link #join} returned last is text (else binary). */
-    final boolean joinedText() {
-        return fragmentsText;
     }
 
     /** A fragmented message grew past {@code websocket.maxMessageBytes}: close with 1009 (RFC 6455 section 7.4.1). */

@@ -211,17 +211,8 @@ final class WebSocketSessionHandler extends MessageJoiningHandler implements Ses
                 channel.writeAndFlush(new PongWebSocketFrame(frame.content().retain()), channel.voidPromise());
             } else if (frame instanceof PongWebSocketFrame) {
                 return; // only activity (InboundLimitHandler told us of it)
-            } else if (!isFragment(frame)) {
-                onMessage(ctx, frame instanceof TextWebSocketFrame, frame.content());
             } else {
-                ByteBuf whole = join(frame);
-                if (whole != null) {
-                    try {
-                        onMessage(ctx, joinedText(), whole);
-                    } finally {
-                        whole.release();
-                    }
-                }
+                dataFrame(ctx, frame); // text, binary or a continuation: the decoder passes nothing else
             }
         } catch (RuntimeException e) {
             // Never let a bad message escape to the event loop: answer and keep the connection.
@@ -248,7 +239,8 @@ final class WebSocketSessionHandler extends MessageJoiningHandler implements Ses
         ctx.channel().writeAndFlush(reply).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
     }
 
-    private void onMessage(ChannelHandlerContext ctx, boolean text, ByteBuf content) {
+    @Override
+    void onMessage(ChannelHandlerContext ctx, boolean text, ByteBuf content) {
         if (text) {
             onText(content);
         } else {

@@ -146,15 +146,8 @@ public final class AutobahnEchoServer {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof WebSocketFrame frame && (msg instanceof TextWebSocketFrame
                     || msg instanceof BinaryWebSocketFrame || msg instanceof ContinuationWebSocketFrame)) {
-                if (!isFragment(frame)) {
-                    ctx.writeAndFlush(frame);
-                    return;
-                }
                 try {
-                    ByteBuf whole = join(frame);
-                    if (whole != null) {
-                        ctx.writeAndFlush(joinedText() ? new TextWebSocketFrame(whole) : new BinaryWebSocketFrame(whole));
-                    }
+                    dataFrame(ctx, frame);
                 } finally {
                     frame.release();
                 }
@@ -163,6 +156,12 @@ public final class AutobahnEchoServer {
             } else {
                 ReferenceCountUtil.release(msg);
             }
+        }
+
+        @Override
+        void onMessage(ChannelHandlerContext ctx, boolean text, ByteBuf content) {
+            content.retain();
+            ctx.writeAndFlush(text ? new TextWebSocketFrame(content) : new BinaryWebSocketFrame(content));
         }
 
         @Override
