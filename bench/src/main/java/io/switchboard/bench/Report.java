@@ -97,13 +97,13 @@ final class Report {
                     detail.put(key, value);
                 }
             }
-        } catch (IOException | UncheckedIOException unreadable) {
+        } catch (IOException unreadable) {
             // not Linux, or no /proc: left out
         }
         String kernel = null;
         try {
             kernel = Files.readString(osrelease).strip();
-        } catch (IOException | UncheckedIOException unreadable) {
+        } catch (IOException unreadable) {
             // left out
         }
         StringBuilder note = new StringBuilder("\nMachine: ");

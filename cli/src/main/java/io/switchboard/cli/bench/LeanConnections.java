@@ -138,12 +138,12 @@ final class LeanConnections implements AutoCloseable {
                 .handler(handler);
         InetSocketAddress remote = new InetSocketAddress(url.getHost(), port);
         var connect = localAddress == null ? b.connect(remote) : b.connect(remote, new InetSocketAddress(localAddress, 0));
-        // Counted from now, not from the connect listener: on loopback the connection can be active, and
-        // `ready` complete, before a listener added here runs, and alive() would miss it.
+        // Kept from now, not from the connect listener: on loopback the connection can be active, and
+        // `ready` complete, before a listener added here runs, and alive() would miss it. Like closed ones,
+        // a channel whose connect failed stays listed; alive() counts only the active.
         channels.add(connect.channel());
         connect.addListener(f -> {
             if (!f.isSuccess()) {
-                channels.remove(connect.channel());
                 ready.completeExceptionally(f.cause());
             }
         });
