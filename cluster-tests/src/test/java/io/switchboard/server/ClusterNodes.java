@@ -25,7 +25,7 @@ final class ClusterNodes implements AutoCloseable {
     /** Cluster settings for tests: short deadlines and breaker windows so that faults show quickly. */
     static SwitchboardConfig.Cluster cluster(String broker, int maxPending, Duration timeout) {
         return new SwitchboardConfig.Cluster(broker, "auto", "auto", timeout, maxPending,
-                Duration.ofSeconds(1), Duration.ofMillis(200), Duration.ofSeconds(3));
+                Duration.ofSeconds(1), Duration.ofMillis(200), Duration.ofSeconds(3), Duration.ofSeconds(1));
     }
 
     SwitchboardServer start(SwitchboardConfig config) {

@@ -37,6 +37,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -75,6 +76,8 @@ public final class Hub {
      * have happened, that the hub remembers (see {@link #unpublished} and {@link #unsettled}), each.
      */
     private static final int MAX_UNPUBLISHED = 10_000;
+    /** Quiet rooms compared with their history per tail check; beyond, those checked longest ago go first. */
+    static final int MAX_TAIL_CHECKS = 1_000;
     static final String BROADCAST_CHANNEL = "all";
 
     /** The stores and broker a hub works with, and the guards in front of the remote ones. */
@@ -137,6 +140,10 @@ public final class Hub {
     private final AtomicBoolean republishPending = new AtomicBoolean();
     /** {@link #unpublished} was full since it was last empty; logged once. */
     private final AtomicBoolean unpublishedFull = new AtomicBoolean();
+    /** The periodic {@link #checkTails} runs; started by the first room of a node that has peers. */
+    private final AtomicBoolean tailChecks = new AtomicBoolean();
+    /** Rooms found behind their history since the last tail check logged them. */
+    private final AtomicInteger tailsBehind = new AtomicInteger();
 
     public Hub(SwitchboardConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
                String nodeId, String version) {
@@ -704,6 +711,90 @@ public final class Hub {
         room.epoch = position.epoch();
         room.lastDelivered = position.offset();
         drainParked(room);
+        if (broker.reachesOtherNodes() && tailChecks.compareAndSet(false, true)) {
+            startTailChecks();
+        }
+    }
+
+    private void startTailChecks() {
+        long every = config.cluster().tailCheckInterval().toNanos();
+        try {
+            scheduler().scheduleWithFixedDelay(this::checkTails, every, every, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            tailChecks.set(false); // the hub is closing
+        }
+    }
+
+    /**
+     * Compares each room that stayed quiet here for a whole {@code cluster.tailCheckInterval} with its
+     * history, and reads what it finds ahead. A node that dies between appending a message and publishing
+     * it to the others leaves an offset no node relays; without a later message nobody would see the gap
+     * (a later one shows it and is parked, see {@link #sequence}). Rooms with traffic are skipped: their next
+     * message shows any gap. On the gap-check thread; never throws, or the schedule would stop.
+     */
+    private void checkTails() {
+        try {
+            int behind = tailsBehind.getAndSet(0);
+            if (behind > 0) {
+                log.atWarn().addKeyValue("rooms", behind)
+                        .log("{} rooms here were behind their history, as when a node dies between appending a "
+                                + "message and relaying it; their members got the messages from history", behind);
+            }
+            if (storeGuard != null && storeGuard.isOpen()) {
+                return;
+            }
+            List<Room> quiet = new ArrayList<>();
+            for (Room room : rooms.values()) {
+                synchronized (room) {
+                    if (room.removed || !room.initialized || room.gapCheckPending || !room.parked.isEmpty()) {
+                        continue;
+                    }
+                    if (room.lastDelivered != room.deliveredAtTailCheck) {
+                        room.deliveredAtTailCheck = room.lastDelivered;
+                        continue;
+                    }
+                    quiet.add(room);
+                }
+            }
+            if (quiet.size() > MAX_TAIL_CHECKS) {
+                quiet.sort(Comparator.comparingLong(r -> r.tailCheckedAt));
+                quiet = quiet.subList(0, MAX_TAIL_CHECKS);
+            }
+            long now = time.nanoTime();
+            for (Room room : quiet) {
+                room.tailCheckedAt = now;
+                storeCall(() -> history.position(room.name)).whenComplete((position, e) -> {
+                    if (e == null) {
+                        compareTail(room, position);
+                    } // else the next check tries again
+                });
+            }
+        } catch (RuntimeException e) {
+            log.warn("checking rooms against their history failed", e);
+        }
+    }
+
+    /**
+     * A quiet room's history is ahead of what this node delivered (or in another epoch): read it after
+     * {@code cluster.timeout}, the deadline of a publication that may still be on its way (this node's own
+     * included: it must reach its sender's exclusion, not be read back from history).
+     */
+    private void compareTail(Room room, Position position) {
+        synchronized (room) {
+            if (room.removed || !room.initialized) {
+                return;
+            }
+            boolean sameEpoch = position.epoch().equals(room.epoch);
+            if ((sameEpoch && position.offset() > room.lastDelivered)
+                    || (!sameEpoch && !position.epoch().equals(room.previousEpoch))) {
+                tailsBehind.incrementAndGet();
+                log.atDebug().addKeyValue("room", room.name)
+                        .log("room {} is at offset {} of {} in history, delivered here up to {} of {}", room.name,
+                                position.offset(), position.epoch(), room.lastDelivered, room.epoch);
+                room.catchUp = true;
+                scheduleGapCheck(room, config.cluster().timeout().toNanos());
+            }
+        }
     }
 
     /**

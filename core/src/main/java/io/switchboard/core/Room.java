@@ -59,6 +59,10 @@ final class Room {
     boolean gapCheckPending;
     /** The next gap check reads history even with nothing parked (after a broker outage). */
     boolean catchUp;
+    /** {@link #lastDelivered} when the hub's last tail check saw the room: unchanged since means quiet. */
+    long deliveredAtTailCheck = -1;
+    /** When (nanoTime) the hub last compared the room with its history; the oldest go first. Gap-check thread only. */
+    long tailCheckedAt = Long.MIN_VALUE;
 
     Room(String name) {
         this.name = name;

@@ -61,8 +61,17 @@ class HubUnpublishedTest {
         on(loop2, () -> join(receiver, bob, "bob", loop2));
     }
 
+    /** Tail checks every 200 ms, so that a lost relay shows within the test's patience. */
+    private static SwitchboardConfig config() {
+        SwitchboardConfig d = SwitchboardConfig.defaults();
+        SwitchboardConfig.Cluster c = d.cluster();
+        return d.withCluster(new SwitchboardConfig.Cluster(c.broker(), c.history(), c.presence(), c.timeout(),
+                c.maxPending(), c.breakerOpenDuration(), c.gapTimeout(), c.presenceTtl(), Duration.ofMillis(200)),
+                d.redis(), d.nats());
+    }
+
     private Hub hub(String node, HistoryStore store, Broker broker, ClusterGuard brokerGuard) throws Exception {
-        Hub hub = new Hub(SwitchboardConfig.defaults(), new Hub.Backends(store, broker, presence, brokerGuard,
+        Hub hub = new Hub(config(), new Hub.Backends(store, broker, presence, brokerGuard,
                 null), frames, codec, TimeSource.SYSTEM, node, "test", HubMetrics.NOOP);
         hub.start().toCompletableFuture().get(5, TimeUnit.SECONDS);
         return hub;
@@ -159,6 +168,28 @@ class HubUnpublishedTest {
         assertThat(history.position("r").toCompletableFuture().join().offset()).as("appended anyway").isEqualTo(3);
         awaitBobHolds("2 and 3 on the other node", List.of(1L, 2L, 3L));
         awaitHolds(loop1, alice, "2 and 3 on the publishing node", List.of(1L, 2L, 3L));
+    }
+
+    @Test
+    void aMessageWhosePublishingNodeDiedBeforeRelayingItReachesTheOtherNodes() throws Exception {
+        startNodes(null);
+        publish("m1");
+        awaitBobHolds("1 through the broker", List.of(1L));
+        publishersBroker.down = true;
+        publish("m2"); // appended, never relayed
+        publisher.close(); // and the node dies: nobody republishes, no later message shows the gap
+        publisher = null;
+        awaitBobHolds("2 from history, found by the tail check", List.of(1L, 2L));
+    }
+
+    @Test
+    void aQuietRoomInStepWithItsHistoryIsLeftAlone() throws Exception {
+        startNodes(null);
+        publish("m1");
+        awaitBobHolds("1 through the broker", List.of(1L));
+        Thread.sleep(1_000); // five tail checks
+        assertThat(offsets(loop2, bob)).containsExactly(1L);
+        assertThat(on(loop2, () -> bob.ofType("room_message").size())).isEqualTo(1);
     }
 
     /** A history whose appends, while {@link #slow}, happen but report a timeout, as a slow Redis' do. */

@@ -286,9 +286,12 @@ public record SwitchboardConfig(
      * @param breakerOpenDuration how long the circuit breaker fails calls fast before it probes again
      * @param gapTimeout how long a node waits for a missing offset before reading it from history
      * @param presenceTtl a node's presence entries expire this long after its last refresh
+     * @param tailCheckInterval how often a node compares each quiet room it serves with the room's history,
+     *     to deliver messages whose publishing node died before relaying them
      */
     public record Cluster(String broker, String history, String presence, Duration timeout, int maxPending,
-                          Duration breakerOpenDuration, Duration gapTimeout, Duration presenceTtl) {
+                          Duration breakerOpenDuration, Duration gapTimeout, Duration presenceTtl,
+                          Duration tailCheckInterval) {
         private static final List<String> BROKERS = List.of("memory", "redis", "nats");
         private static final List<String> STORES = List.of("auto", "memory", "redis");
 
@@ -301,6 +304,7 @@ public record SwitchboardConfig(
             Check.positive("cluster.breakerOpenDuration", breakerOpenDuration);
             Check.positive("cluster.gapTimeout", gapTimeout);
             Check.positive("cluster.presenceTtl", presenceTtl);
+            Check.positive("cluster.tailCheckInterval", tailCheckInterval);
             if (!broker.equals("memory")) {
                 // Offsets must be shared by every node; a per-node store would number the same room twice.
                 if (history.equals("memory")) {
@@ -337,7 +341,7 @@ public record SwitchboardConfig(
 
         public static Cluster defaults() {
             return new Cluster("memory", "auto", "auto", Duration.ofSeconds(1), 10_000, Duration.ofSeconds(5),
-                    Duration.ofMillis(200), Duration.ofSeconds(30));
+                    Duration.ofMillis(200), Duration.ofSeconds(30), Duration.ofSeconds(5));
         }
     }
 

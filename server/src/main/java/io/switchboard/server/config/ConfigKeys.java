@@ -113,6 +113,8 @@ public final class ConfigKeys {
                     "how long the circuit breaker fails calls fast before it probes again"),
             Map.entry("cluster.gapTimeout", "how long a node waits for a missing offset before reading it from history"),
             Map.entry("cluster.presenceTtl", "a node's presence entries expire this long after its last refresh"),
+            Map.entry("cluster.tailCheckInterval", "how often a node compares each quiet room it serves with the "
+                    + "room's history, to deliver messages whose publishing node died before relaying them"),
             Map.entry("nats.servers", "NATS server URLs (`nats://host:port` or `tls://host:port`)"),
             Map.entry("monitoring.enabled",
                     "record metrics and serve them in the Prometheus text format; false records nothing"),
