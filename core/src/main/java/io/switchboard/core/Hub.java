@@ -31,15 +31,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,22 +55,11 @@ public final class Hub {
     private static final Comparator<Member> MEMBER_ORDER =
             Comparator.comparing(Member::userId).thenComparing(Member::connId);
     /** Offset of frames outside a room's numbered history (notices, binary relays). */
-    private static final long UNNUMBERED = -1;
-    /** Messages a room parks while it waits for a missing offset; beyond, history fills the gap. */
-    private static final int MAX_PARKED = 10_000;
+    static final long UNNUMBERED = -1;
     /** Times a join re-reads a recovery that fell behind this node's deliveries. */
     private static final int MAX_JOIN_ATTEMPTS = 3;
     /** Other nodes' joins and leaves a room keeps for its joins (see {@link Room#remoteChanges}). */
     static final int MAX_REMOTE_NOTICES = 1024;
-    /** Deliveries a room keeps while recovering joins read history (see {@link Room#recent}). */
-    private static final int MAX_RECENT = 10_000;
-    /**
-     * Rooms whose last publication to the other nodes failed, and rooms with an append that failed but may
-     * have happened, that the hub remembers (see {@link #unpublished} and {@link #unsettled}), each.
-     */
-    private static final int MAX_UNPUBLISHED = 10_000;
-    /** Quiet rooms compared with their history per tail check; beyond, those checked longest ago go first. */
-    static final int MAX_TAIL_CHECKS = 1_000;
     static final String BROADCAST_CHANNEL = "all";
 
     /** The stores and broker a hub works with, and the guards in front of the remote ones. */
@@ -118,32 +100,11 @@ public final class Hub {
     /** A user's connections on this node; an array each, since most users have one or a few. */
     private final ConcurrentHashMap<String, Connection[]> users = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
-    /** Gap checks; created on first use, so a single node never starts the thread. */
-    private volatile ScheduledExecutorService scheduler;
-    /** Set by {@link #close}; no scheduler is created after it. Guarded by {@code this}. */
-    private boolean closed;
-    /**
-     * Per room, the newest message this node appended but could not publish to the other nodes (broker
-     * disconnected, breaker open, buffer full), or found settling an {@link #unsettled} room. They notice a
-     * missing offset only when a later one reaches them: when no later message comes, this one is published
-     * again until the broker takes it. At most {@link #MAX_UNPUBLISHED} rooms.
-     */
-    private final ConcurrentHashMap<String, Envelope> unpublished = new ConcurrentHashMap<>();
-    /**
-     * Rooms where an append failed (timed out, connection lost) but may still have happened: the message
-     * then has an offset that no node delivers until a later one shows the gap. The room's newest message
-     * is read from history and published to the other nodes, and this node reads what it missed. At most
-     * {@link #MAX_UNPUBLISHED} rooms.
-     */
-    private final Set<String> unsettled = ConcurrentHashMap.newKeySet();
-    /** A {@link #republish} is scheduled. */
-    private final AtomicBoolean republishPending = new AtomicBoolean();
-    /** {@link #unpublished} was full since it was last empty; logged once. */
-    private final AtomicBoolean unpublishedFull = new AtomicBoolean();
-    /** The periodic {@link #checkTails} runs; started by the first room of a node that has peers. */
-    private final AtomicBoolean tailChecks = new AtomicBoolean();
-    /** Rooms found behind their history since the last tail check logged them. */
-    private final AtomicInteger tailsBehind = new AtomicInteger();
+    private final HubScheduler scheduler = new HubScheduler();
+    private final BackendCalls calls;
+    private final FanOut fanOut;
+    private final RoomSequencer sequencer;
+    private final Republisher republisher;
 
     public Hub(SwitchboardConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
                String nodeId, String version) {
@@ -172,6 +133,13 @@ public final class Hub {
         this.nodeChannel = "node." + nodeId;
         this.serverInfo = new ServerMessage.ServerInfo(version, nodeId,
                 config.websocket().pingInterval().toMillis(), config.websocket().maxMessageBytes());
+        this.calls = new BackendCalls(storeGuard, brokerGuard);
+        HubContext ctx = new HubContext(config, codec, time, nodeId, metrics, stats, history, broker, presence, calls,
+                scheduler);
+        this.fanOut = new FanOut(frames, stats, metrics);
+        this.sequencer = new RoomSequencer(ctx, fanOut, rooms, id -> id == null ? null : connections.get(id),
+                this::closeOnShard);
+        this.republisher = new Republisher(ctx, rooms, sequencer);
     }
 
     /**
@@ -186,14 +154,7 @@ public final class Hub {
 
     /** Stops the gap checks and closes the broker and stores. Idempotent. */
     public void close() {
-        ScheduledExecutorService s;
-        synchronized (this) {
-            closed = true;
-            s = scheduler;
-        }
-        if (s != null) {
-            s.shutdownNow();
-        }
+        scheduler.close();
         closeQuietly(broker);
         closeQuietly(presence);
         closeQuietly(history);
@@ -264,7 +225,7 @@ public final class Hub {
         shard.add(c);
         stats.connectionsTotal.increment();
         metrics.connectionOpened();
-        quietly("presence connect", storeCall(() -> presence.connect(userId, connId, nodeId)));
+        BackendCalls.quietly("presence connect", calls.store(() -> presence.connect(userId, connId, nodeId)));
         send(c, new ServerMessage.Welcome(connId, userId, ServerMessage.Welcome.GREETING, serverInfo));
         if (config.hub().notifyGlobalPresence()) {
             // Only to those connected before: a later connection would hear of someone who was already there.
@@ -295,7 +256,7 @@ public final class Hub {
         users.computeIfPresent(c.userId(), (k, conns) -> CopyOnWriteArrays.without(conns, x -> x == c));
         connections.remove(c.connId());
         c.shard().remove(c);
-        quietly("presence disconnect", storeCall(() -> presence.disconnect(c.userId(), c.connId())));
+        BackendCalls.quietly("presence disconnect", calls.store(() -> presence.disconnect(c.userId(), c.connId())));
         if (config.hub().notifyGlobalPresence()) {
             broadcastFrame(codec.encode(new ServerMessage.UserLeft(c.userId(), c.connId())), c, connSequence.get());
         }
@@ -356,7 +317,7 @@ public final class Hub {
      */
     public int disconnectUser(String userId, CloseCode code, String reason) {
         if (broker.reachesOtherNodes()) {
-            quietly("kick", brokerCall(() -> broker.publish(BROADCAST_CHANNEL,
+            BackendCalls.quietly("kick", calls.broker(() -> broker.publish(BROADCAST_CHANNEL,
                     Envelope.kick(nodeId, userId, code.code()).encode())));
         }
         return disconnectLocalUser(userId, code, reason);
@@ -402,7 +363,7 @@ public final class Hub {
     public void join(Connection c, String roomName, Since since, JoinCallback callback) throws HubException {
         Membership existing = c.rooms.get(roomName);
         if (existing != null) {
-            CompletableFuture<List<Member>> members = storeCall(() -> presence.members(roomName));
+            CompletableFuture<List<Member>> members = calls.store(() -> presence.members(roomName));
             onShard(c, members, () -> {
                 Room room = existing.room;
                 Position position;
@@ -410,7 +371,7 @@ public final class Hub {
                     position = new Position(room.lastDelivered, room.epoch);
                 }
                 if (members.isCompletedExceptionally()) {
-                    callback.failed(hubError(members));
+                    callback.failed(BackendCalls.hubError(members));
                 } else {
                     callback.joined(new JoinResult(roomName, members.join(), position, null, List.of()));
                 }
@@ -448,7 +409,7 @@ public final class Hub {
                 room.joining++;
                 created = room.subscribed == null;
                 if (created) {
-                    room.subscribed = brokerCall(() -> broker.subscribe(roomChannel(roomName)));
+                    room.subscribed = calls.broker(() -> broker.subscribe(roomChannel(roomName)));
                 }
             }
             return room;
@@ -460,11 +421,11 @@ public final class Hub {
                              long noticesFrom) {
         JsonNode info = presenceInfo(c);
         CompletableFuture<JoinRead> read = room.subscribed
-                .thenCompose(v -> storeCall(() -> presence.join(room.name, nodeId, c.userId(), c.connId(), info)))
-                .thenCompose(v -> storeCall(() -> since == null
+                .thenCompose(v -> calls.store(() -> presence.join(room.name, nodeId, c.userId(), c.connId(), info)))
+                .thenCompose(v -> calls.store(() -> since == null
                         ? history.position(room.name).thenApply(p -> new HistoryStore.Recovery(false, List.of(), p))
                         : history.recover(room.name, since.offset(), since.epoch())))
-                .thenCompose(recovery -> storeCall(() -> presence.members(room.name))
+                .thenCompose(recovery -> calls.store(() -> presence.members(room.name))
                         .thenApply(members -> new JoinRead(recovery, members)));
         onShard(c, read, () -> attach(c, room, since, read, callback, attempt, noticesFrom));
     }
@@ -481,11 +442,11 @@ public final class Hub {
         }
         if (read.isCompletedExceptionally() || c.removed || c.rooms.containsKey(room.name)) {
             if (!c.rooms.containsKey(room.name)) {
-                quietly("presence leave", storeCall(() -> presence.leave(room.name, c.connId())));
+                BackendCalls.quietly("presence leave", calls.store(() -> presence.leave(room.name, c.connId())));
             }
             releaseIfUnused(room);
             if (read.isCompletedExceptionally()) {
-                callback.failed(hubError(read));
+                callback.failed(BackendCalls.hubError(read));
             } else if (!c.removed) {
                 callback.joined(new JoinResult(room.name, read.join().members(),
                         new Position(room.lastDelivered, room.epoch), null, List.of()));
@@ -496,16 +457,16 @@ public final class Hub {
         HistoryStore.Recovery recovery = r.recovery();
         synchronized (room) {
             if (room.members.size() >= config.hub().maxRoomMembers()) {
-                quietly("presence leave", storeCall(() -> presence.leave(room.name, c.connId())));
+                BackendCalls.quietly("presence leave", calls.store(() -> presence.leave(room.name, c.connId())));
                 releaseIfUnusedLocked(room);
                 callback.failed(new HubException(ErrorCode.ROOM_FULL, "room " + room.name + " is full"));
                 return;
             }
             Position stored = recovery.position();
             if (!room.initialized) {
-                initialize(room, stored);
+                sequencer.initialize(room, stored);
             } else if (!stored.epoch().equals(room.epoch) && !stored.epoch().equals(room.previousEpoch)) {
-                resync(room, stored.epoch(), stored.offset(), "its history was lost");
+                sequencer.resync(room, stored.epoch(), stored.offset(), "its history was lost");
             }
             Boolean recovered = null;
             List<RoomMessage> replay = List.of();
@@ -536,7 +497,7 @@ public final class Hub {
             c.rooms.put(room.name, m);
             metrics.roomJoined(room.members.size());
             byte[] notice = codec.encode(new ServerMessage.UserJoinedRoom(room.name, c.userId(), c.connId()));
-            fanOutLocked(room, notice, c, UNNUMBERED);
+            fanOut.fanOutLocked(room, notice, c, UNNUMBERED);
             publishNotice(room.name, notice);
             List<Member> members = withLocalMembers(withRemoteNotices(r.members(), room, noticesFrom), room);
             if (room.joining == 0) {
@@ -672,7 +633,7 @@ public final class Hub {
     private void removeMembership(Membership m) {
         Room room = m.room;
         Connection c = m.connection;
-        quietly("presence leave", storeCall(() -> presence.leave(room.name, c.connId())));
+        BackendCalls.quietly("presence leave", calls.store(() -> presence.leave(room.name, c.connId())));
         synchronized (room) {
             Room.ShardMembers sm = room.shardMembers(c.shard());
             sm.remove(m);
@@ -680,7 +641,7 @@ public final class Hub {
             room.members.remove(c.connId());
             byte[] notice = codec.encode(new ServerMessage.UserLeftRoom(room.name, c.userId(), c.connId()));
             if (!room.members.isEmpty()) {
-                fanOutLocked(room, notice, null, UNNUMBERED);
+                fanOut.fanOutLocked(room, notice, null, UNNUMBERED);
             }
             publishNotice(room.name, notice);
             releaseIfUnusedLocked(room);
@@ -700,297 +661,7 @@ public final class Hub {
         }
         room.removed = true;
         rooms.remove(room.name, room);
-        quietly("unsubscribe", brokerCall(() -> broker.unsubscribe(roomChannel(room.name))));
-    }
-
-    // ---------------------------------------------------------------- rooms: the sequencer
-
-    /** First join on this node: the room's deliveries continue from the position the join read. */
-    private void initialize(Room room, Position position) {
-        room.initialized = true;
-        room.epoch = position.epoch();
-        room.lastDelivered = position.offset();
-        drainParked(room);
-        if (broker.reachesOtherNodes() && tailChecks.compareAndSet(false, true)) {
-            startTailChecks();
-        }
-    }
-
-    private void startTailChecks() {
-        long every = config.cluster().tailCheckInterval().toNanos();
-        try {
-            scheduler().scheduleWithFixedDelay(this::checkTails, every, every, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            tailChecks.set(false); // the hub is closing
-        }
-    }
-
-    /**
-     * Compares each room that stayed quiet here for a whole {@code cluster.tailCheckInterval} with its
-     * history, and reads what it finds ahead. A node that dies between appending a message and publishing
-     * it to the others leaves an offset no node relays; without a later message nobody would see the gap
-     * (a later one shows it and is parked, see {@link #sequence}). Rooms with traffic are skipped: their next
-     * message shows any gap. On the gap-check thread; never throws, or the schedule would stop.
-     */
-    private void checkTails() {
-        try {
-            int behind = tailsBehind.getAndSet(0);
-            if (behind > 0) {
-                log.atWarn().addKeyValue("rooms", behind)
-                        .log("{} rooms here were behind their history, as when a node dies between appending a "
-                                + "message and relaying it; their members got the messages from history", behind);
-            }
-            if (storeGuard != null && storeGuard.isOpen()) {
-                return;
-            }
-            List<Room> quiet = new ArrayList<>();
-            for (Room room : rooms.values()) {
-                synchronized (room) {
-                    if (room.removed || !room.initialized || room.gapCheckPending || !room.parked.isEmpty()) {
-                        continue;
-                    }
-                    if (room.lastDelivered != room.deliveredAtTailCheck) {
-                        room.deliveredAtTailCheck = room.lastDelivered;
-                        continue;
-                    }
-                    quiet.add(room);
-                }
-            }
-            if (quiet.size() > MAX_TAIL_CHECKS) {
-                quiet.sort(Comparator.comparingLong(r -> r.tailCheckedAt));
-                quiet = quiet.subList(0, MAX_TAIL_CHECKS);
-            }
-            long now = time.nanoTime();
-            for (Room room : quiet) {
-                room.tailCheckedAt = now;
-                storeCall(() -> history.position(room.name)).whenComplete((position, e) -> {
-                    if (e == null) {
-                        compareTail(room, position);
-                    } // else the next check tries again
-                });
-            }
-        } catch (RuntimeException e) {
-            log.warn("checking rooms against their history failed", e);
-        }
-    }
-
-    /**
-     * A quiet room's history is ahead of what this node delivered (or in another epoch): read it after
-     * {@code cluster.timeout}, the deadline of a publication that may still be on its way (this node's own
-     * included: it must reach its sender's exclusion, not be read back from history).
-     */
-    private void compareTail(Room room, Position position) {
-        synchronized (room) {
-            if (room.removed || !room.initialized) {
-                return;
-            }
-            boolean sameEpoch = position.epoch().equals(room.epoch);
-            if ((sameEpoch && position.offset() > room.lastDelivered)
-                    || (!sameEpoch && !position.epoch().equals(room.previousEpoch))) {
-                tailsBehind.incrementAndGet();
-                log.atDebug().addKeyValue("room", room.name)
-                        .log("room {} is at offset {} of {} in history, delivered here up to {} of {}", room.name,
-                                position.offset(), position.epoch(), room.lastDelivered, room.epoch);
-                room.catchUp = true;
-                scheduleGapCheck(room, config.cluster().timeout().toNanos());
-            }
-        }
-    }
-
-    /**
-     * A numbered message for a room with members on this node, from this node or another, in any order:
-     * delivered when its turn comes, parked when earlier offsets are missing, dropped when it is a
-     * duplicate. Thread-safe.
-     */
-    private void sequence(Room room, String epoch, long offset, byte[] json, String exclude) {
-        synchronized (room) {
-            if (room.removed) {
-                return;
-            }
-            if (!room.initialized) {
-                park(room, offset, new Room.Parked(epoch, json, exclude));
-                return;
-            }
-            if (!epoch.equals(room.epoch)) {
-                if (epoch.equals(room.previousEpoch)) {
-                    return;
-                }
-                resync(room, epoch, offset - 1, "its history was lost");
-            }
-            long next = room.lastDelivered + 1;
-            if (offset < next) {
-                return;
-            }
-            if (offset > next) {
-                park(room, offset, new Room.Parked(epoch, json, exclude));
-                scheduleGapCheck(room, config.cluster().gapTimeout().toNanos());
-                return;
-            }
-            deliverNumbered(room, offset, json, exclude);
-            drainParked(room);
-        }
-    }
-
-    private void park(Room room, long offset, Room.Parked message) {
-        if (room.parked.size() >= MAX_PARKED) {
-            // History has it: the gap check reads everything after lastDelivered anyway.
-            room.catchUp = true;
-            scheduleGapCheck(room, 0);
-            return;
-        }
-        room.parked.put(offset, message);
-    }
-
-    private void deliverNumbered(Room room, long offset, byte[] json, String exclude) {
-        room.lastDelivered = offset;
-        if (room.recoveringJoins > 0) {
-            room.recent.put(offset, json);
-            if (room.recent.size() > MAX_RECENT) {
-                room.recent.pollFirstEntry();
-            }
-        }
-        Connection skip = exclude == null ? null : connections.get(exclude);
-        fanOutLocked(room, json, skip, offset);
-    }
-
-    /** Delivers parked messages whose turn came; drops those already delivered. Caller holds the monitor. */
-    private void drainParked(Room room) {
-        while (!room.parked.isEmpty()) {
-            Map.Entry<Long, Room.Parked> first = room.parked.firstEntry();
-            long offset = first.getKey();
-            Room.Parked p = first.getValue();
-            if (!p.epoch().equals(room.epoch) || offset <= room.lastDelivered) {
-                room.parked.pollFirstEntry();
-            } else if (offset == room.lastDelivered + 1) {
-                room.parked.pollFirstEntry();
-                deliverNumbered(room, offset, p.json(), p.exclude());
-            } else {
-                return;
-            }
-        }
-    }
-
-    private void scheduleGapCheck(Room room, long delayNanos) {
-        if (room.gapCheckPending) {
-            return;
-        }
-        room.gapCheckPending = true;
-        try {
-            scheduler().schedule(() -> fillGap(room), delayNanos, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            room.gapCheckPending = false; // the hub is closing
-        }
-    }
-
-    /** Reads from history what this node missed of a room, and delivers it in order. */
-    private void fillGap(Room room) {
-        long after;
-        long parkedBeforeRead;
-        int limit = Math.max(1, config.history().size());
-        synchronized (room) {
-            room.gapCheckPending = false;
-            if (room.removed || !room.initialized || (room.parked.isEmpty() && !room.catchUp)) {
-                return;
-            }
-            room.catchUp = false;
-            after = room.lastDelivered;
-            // Appended before it was published, so before this read: history must hold everything up to it.
-            parkedBeforeRead = room.parked.isEmpty() ? 0 : room.parked.firstKey();
-        }
-        CompletableFuture<HistoryStore.Page> page = storeCall(() -> history.read(room.name, after, limit));
-        page.whenComplete((p, e) -> {
-            synchronized (room) {
-                if (e != null) {
-                    log.atWarn().addKeyValue("room", room.name)
-                            .log("reading the history of room {} to fill a gap failed, retrying: {}", room.name,
-                                    Failures.rootCause(e).toString());
-                    room.catchUp = true;
-                    scheduleGapCheck(room, config.cluster().timeout().toNanos());
-                    return;
-                }
-                applyHistory(room, p, limit, parkedBeforeRead);
-            }
-        });
-    }
-
-    private void applyHistory(Room room, HistoryStore.Page page, int limit, long parkedBeforeRead) {
-        if (room.removed) {
-            return;
-        }
-        if (!page.epoch().equals(room.epoch)) {
-            long last = page.messages().isEmpty() ? 0 : page.messages().get(page.messages().size() - 1).offset();
-            resync(room, page.epoch(), last, "its history was lost");
-            return;
-        }
-        for (RoomMessage m : page.messages()) {
-            long next = room.lastDelivered + 1;
-            if (m.offset() < next) {
-                continue;
-            }
-            if (m.offset() > next) {
-                resync(room, room.epoch, m.offset() - 1, "offsets " + next + ".." + (m.offset() - 1)
-                        + " are no longer in history");
-            }
-            Room.Parked p = room.parked.remove(m.offset());
-            deliverNumbered(room, m.offset(), p != null ? p.json() : codec.encode(m), p != null ? p.exclude() : null);
-        }
-        drainParked(room);
-        if (page.messages().size() >= limit) {
-            room.catchUp = true;
-            scheduleGapCheck(room, 0);
-        } else if (parkedBeforeRead > room.lastDelivered + 1) {
-            long missing = room.lastDelivered + 1;
-            resync(room, room.epoch, parkedBeforeRead - 1, "offsets " + missing + ".." + (parkedBeforeRead - 1)
-                    + " are no longer in history");
-            drainParked(room);
-        } else if (!room.parked.isEmpty()) {
-            // Parked while the read was under way: their predecessors may still be on their way too.
-            scheduleGapCheck(room, config.cluster().gapTimeout().toNanos());
-        }
-    }
-
-    /**
-     * This node cannot deliver a contiguous sequence of the room any more (its history was lost, or
-     * offsets were trimmed before this node could read them): the room continues from {@code lastOffset}
-     * of {@code epoch}, and its members here are closed with 1012 so that they rejoin with {@code since}
-     * and learn {@code recovered:false} instead of silently missing messages. Caller holds the monitor.
-     */
-    private void resync(Room room, String epoch, long lastOffset, String why) {
-        log.atWarn().addKeyValue("room", room.name).addKeyValue("members", room.members.size())
-                .log("room {} cannot be delivered in order on this node: {}; closing its {} members here so "
-                        + "that they recover", room.name, why, room.members.size());
-        if (!epoch.equals(room.epoch)) {
-            room.previousEpoch = room.epoch;
-            room.epoch = epoch;
-        }
-        room.lastDelivered = lastOffset;
-        room.parked.headMap(lastOffset, true).clear();
-        for (Connection c : room.members.values()) {
-            closeOnShard(c, CloseCode.SERVICE_RESTART, "room " + room.name + " must be recovered",
-                    DisconnectReason.RESYNC);
-        }
-    }
-
-    private ScheduledExecutorService scheduler() {
-        ScheduledExecutorService s = scheduler;
-        if (s == null) {
-            synchronized (this) {
-                s = scheduler;
-                if (s == null) {
-                    if (closed) {
-                        // A publish that failed as the broker closed must not start a thread nobody stops.
-                        throw new RejectedExecutionException("the hub is closed");
-                    }
-                    s = Executors.newSingleThreadScheduledExecutor(r -> {
-                        Thread t = new Thread(r, "switchboard-gap-check");
-                        t.setDaemon(true);
-                        return t;
-                    });
-                    scheduler = s;
-                }
-            }
-        }
-        return s;
+        BackendCalls.quietly("unsubscribe", calls.broker(() -> broker.unsubscribe(roomChannel(room.name))));
     }
 
     // ---------------------------------------------------------------- rooms: publishing
@@ -1020,19 +691,19 @@ public final class Hub {
         CompletableFuture<Appended> appended;
         if (local != null) {
             synchronized (local) {
-                requireCapacity(local);
-                appended = storeCallOrThrow(() -> history.append(roomName, fromUser, fromConn, content, data, ts));
+                FanOut.requireCapacity(local);
+                appended = calls.storeOrThrow(() -> history.append(roomName, fromUser, fromConn, content, data, ts));
                 if (appended.isDone() && !appended.isCompletedExceptionally()) {
                     // In-memory history: numbered and delivered under one monitor, in offset order.
                     return CompletableFuture.completedFuture(delivered(roomName, appended.join(), exclude));
                 }
             }
         } else {
-            appended = storeCallOrThrow(() -> history.append(roomName, fromUser, fromConn, content, data, ts));
+            appended = calls.storeOrThrow(() -> history.append(roomName, fromUser, fromConn, content, data, ts));
         }
         return appended.handle((a, e) -> {
             if (e != null) {
-                unsettled(roomName);
+                republisher.unsettled(roomName);
                 throw new CompletionException(unavailable("publishing to room " + roomName, e));
             }
             return delivered(roomName, a, exclude);
@@ -1045,138 +716,28 @@ public final class Hub {
         byte[] json = codec.encode(message);
         Room room = rooms.get(roomName);
         if (room != null) {
-            sequence(room, a.epoch(), message.offset(), json, exclude);
+            sequencer.sequence(room, a.epoch(), message.offset(), json, exclude);
         }
         if (broker.reachesOtherNodes()) {
             Envelope envelope = Envelope.roomMessage(nodeId, roomName, a.epoch(), message.offset(), exclude, json);
             // Already in history: a node that misses this publication reads it from there once a later
             // message shows it the gap; if this one is not published, it is remembered and published later.
             long start = time.nanoTime();
-            CompletableFuture<Void> published = brokerCall(() -> broker.publish(roomChannel(roomName),
+            CompletableFuture<Void> published = calls.broker(() -> broker.publish(roomChannel(roomName),
                     envelope.encode()));
             published.whenComplete((v, e) -> {
                 if (e == null) {
-                    forgetUnpublished(roomName, envelope);
+                    republisher.forgetUnpublished(roomName, envelope);
                 } else {
-                    rememberUnpublished(roomName, envelope);
+                    republisher.rememberUnpublished(roomName, envelope);
                 }
                 metrics.brokerPublished(time.nanoTime() - start, e == null);
             });
-            quietly("publish to room " + roomName, published);
+            BackendCalls.quietly("publish to room " + roomName, published);
         }
         return message.offset();
     }
 
-    /** A room message reached the broker: a remembered older one of the room needs no republishing. */
-    private void forgetUnpublished(String roomName, Envelope envelope) {
-        if (unpublished.isEmpty()) {
-            return;
-        }
-        unpublished.computeIfPresent(roomName, (k, old) ->
-                old.epoch().equals(envelope.epoch()) && old.offset() <= envelope.offset() ? null : old);
-    }
-
-    /** A room message did not reach the broker: remember the room's newest such one, and republish it. */
-    private void rememberUnpublished(String roomName, Envelope envelope) {
-        Envelope kept = unpublished.compute(roomName, (k, old) -> {
-            if (old == null) {
-                return unpublished.size() < MAX_UNPUBLISHED ? envelope : null;
-            }
-            return !old.epoch().equals(envelope.epoch()) || old.offset() < envelope.offset() ? envelope : old;
-        });
-        if (kept == null && unpublishedFull.compareAndSet(false, true)) {
-            log.atWarn().addKeyValue("rooms", MAX_UNPUBLISHED)
-                    .log("the broker refused the last messages of more than {} rooms; the other nodes get those "
-                            + "of the rooms beyond from history only after their next message", MAX_UNPUBLISHED);
-        }
-        scheduleRepublish(config.cluster().timeout().toNanos());
-    }
-
-    /** An append to the room failed but may have happened: settle the room once the store answers again. */
-    private void unsettled(String roomName) {
-        if (unsettled.size() < MAX_UNPUBLISHED || unsettled.contains(roomName)) {
-            unsettled.add(roomName);
-        } else if (unpublishedFull.compareAndSet(false, true)) {
-            log.atWarn().addKeyValue("rooms", MAX_UNPUBLISHED)
-                    .log("appends to more than {} rooms failed; the other nodes get the messages of the rooms beyond "
-                            + "that happened anyway only after their next message", MAX_UNPUBLISHED);
-        }
-        scheduleRepublish(config.cluster().timeout().toNanos());
-    }
-
-    private void scheduleRepublish(long delayNanos) {
-        if (!republishPending.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            scheduler().schedule(this::republish, delayNanos, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            republishPending.set(false); // the hub is closing
-        }
-    }
-
-    /**
-     * Publishes again each room's newest message that did not reach the broker, so that the other nodes see
-     * the gap and read it from history; every {@code cluster.timeout} until the broker took them all. A node
-     * that already has one drops it as a duplicate. Settles the {@link #unsettled} rooms first. On the
-     * gap-check thread.
-     */
-    private void republish() {
-        republishPending.set(false);
-        try {
-            if (storeGuard == null || !storeGuard.isOpen()) {
-                for (String roomName : List.copyOf(unsettled)) {
-                    settle(roomName);
-                }
-            }
-            if (!broker.isConnected() || (brokerGuard != null && brokerGuard.isOpen())) {
-                return;
-            }
-            for (Map.Entry<String, Envelope> entry : unpublished.entrySet()) {
-                String roomName = entry.getKey();
-                Envelope envelope = entry.getValue();
-                brokerCall(() -> broker.publish(roomChannel(roomName), envelope.encode())).whenComplete((v, e) -> {
-                    if (e == null) {
-                        unpublished.remove(roomName, envelope);
-                    }
-                });
-            }
-        } finally {
-            if (unpublished.isEmpty() && unsettled.isEmpty()) {
-                unpublishedFull.set(false);
-            } else {
-                scheduleRepublish(config.cluster().timeout().toNanos());
-            }
-        }
-    }
-
-    /**
-     * Reads the newest message of a room where an append failed, which it may be, and has it published to
-     * the other nodes; this node's own members get what it missed by a catch-up read. Issued after the
-     * failed append on the same store, so the read sees it if it happened.
-     */
-    private void settle(String roomName) {
-        // Removed before the read: an append that fails while the read is under way adds the room again.
-        unsettled.remove(roomName);
-        storeCall(() -> history.read(roomName, null, 1)).whenComplete((page, e) -> {
-            if (e != null) {
-                unsettled(roomName); // the next round tries again
-                return;
-            }
-            if (!page.messages().isEmpty()) {
-                RoomMessage last = page.messages().get(page.messages().size() - 1);
-                rememberUnpublished(roomName, Envelope.roomMessage(nodeId, roomName, page.epoch(), last.offset(),
-                        null, codec.encode(last)));
-            }
-            Room room = rooms.get(roomName);
-            if (room != null) {
-                synchronized (room) {
-                    room.catchUp = true;
-                    scheduleGapCheck(room, 0);
-                }
-            }
-        });
-    }
 
     /** Relays a transport frame (binary publish) unchanged to the other members of a room. Shard thread. */
     public void relay(Connection from, String roomName, OutboundFrame frame) throws HubException {
@@ -1185,87 +746,18 @@ public final class Hub {
             throw notInRoom(roomName);
         }
         synchronized (m.room) {
-            requireCapacity(m.room);
-            fanOutLocked(m.room, frame, from, UNNUMBERED);
+            FanOut.requireCapacity(m.room);
+            fanOut.fanOutLocked(m.room, frame, from, UNNUMBERED);
         }
     }
 
     private void publishNotice(String roomName, byte[] json) {
         if (broker.reachesOtherNodes()) {
-            quietly("room notice", brokerCall(() -> broker.publish(roomChannel(roomName),
+            BackendCalls.quietly("room notice", calls.broker(() -> broker.publish(roomChannel(roomName),
                     Envelope.roomNotice(nodeId, roomName, json).encode())));
         }
     }
 
-    private static void requireCapacity(Room room) throws HubException {
-        for (Room.ShardMembers sm : room.shards) {
-            if (!sm.shard.hasCapacity()) {
-                throw new HubException(ErrorCode.UNAVAILABLE, "server overloaded, retry later");
-            }
-        }
-    }
-
-    /** Frames a payload once and queues one delivery task per shard of the room. Caller holds the monitor. */
-    private void fanOutLocked(Room room, byte[] json, Connection exclude, long offset) {
-        if (room.shards.length == 0) {
-            return;
-        }
-        OutboundFrame frame = frames.text(json);
-        try {
-            fanOutLocked(room, frame, exclude, offset);
-        } finally {
-            frame.release();
-        }
-    }
-
-    private void fanOutLocked(Room room, OutboundFrame frame, Connection exclude, long offset) {
-        for (Room.ShardMembers sm : room.shards) {
-            submit(sm.shard, frame, () -> deliverToMembers(sm, frame, exclude, offset));
-        }
-    }
-
-    /** Runs on the shard: writes the frame to each member of the room that lives there. */
-    private void deliverToMembers(Room.ShardMembers sm, OutboundFrame frame, Connection exclude, long offset) {
-        int delivered = 0;
-        for (Membership m : sm.members) {
-            if (m.connection == exclude || (offset != UNNUMBERED && m.deliveredThrough >= offset)) {
-                continue;
-            }
-            if (sm.shard.deliver(m.connection, frame)) {
-                delivered++;
-            }
-        }
-        stats.messagesSent.add(delivered);
-        recordSent(frame, delivered);
-    }
-
-    private void recordSent(OutboundFrame frame, int delivered) {
-        if (delivered > 0) {
-            metrics.messagesSent(frame.binary() ? HubMetrics.FrameType.BINARY : HubMetrics.FrameType.TEXT, delivered,
-                    frame.size());
-        }
-    }
-
-    /** Queues a delivery on a shard holding a reference to the frame until it ran. Thread-safe. */
-    private void submit(Shard shard, OutboundFrame frame, Runnable delivery) {
-        if (!shard.tryReserve()) {
-            stats.deliveriesDropped.increment();
-            metrics.deliveryDropped();
-            return;
-        }
-        frame.retain();
-        try {
-            shard.execute(() -> {
-                try {
-                    delivery.run();
-                } finally {
-                    frame.release();
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            frame.release();
-        }
-    }
 
     private static HubException notInRoom(String room) {
         return new HubException(ErrorCode.NOT_IN_ROOM, "not in room " + room);
@@ -1292,7 +784,7 @@ public final class Hub {
             }
             return CompletableFuture.completedFuture(n);
         }
-        return storeCallOrThrow(() -> presence.connections(to)).thenApply(conns -> {
+        return calls.storeOrThrow(() -> presence.connections(to)).thenApply(conns -> {
             Set<String> nodes = new HashSet<>();
             for (PresenceStore.UserConnection uc : conns) {
                 if (!uc.nodeId().equals(nodeId)) {
@@ -1305,7 +797,7 @@ public final class Hub {
             }
             byte[] envelope = Envelope.privateMessage(nodeId, to, json).encode();
             for (String node : nodes) {
-                quietly("private message", brokerCall(() -> broker.publish("node." + node, envelope)));
+                BackendCalls.quietly("private message", calls.broker(() -> broker.publish("node." + node, envelope)));
             }
             int remote = 0;
             for (PresenceStore.UserConnection uc : conns) {
@@ -1330,10 +822,10 @@ public final class Hub {
         try {
             for (Connection c : targets) {
                 n++;
-                submit(c.shard(), frame, () -> {
+                fanOut.submit(c.shard(), frame, () -> {
                     if (c.shard().deliver(c, frame)) {
                         stats.messagesSent.increment();
-                        recordSent(frame, 1);
+                        fanOut.recordSent(frame, 1);
                     }
                 });
             }
@@ -1354,7 +846,7 @@ public final class Hub {
         byte[] json = codec.encode(new ServerMessage.Broadcast(fromUser, fromConn, content, data,
                 time.currentTimeMillis()));
         CompletableFuture<Void> remote = broker.reachesOtherNodes()
-                ? brokerCallOrThrow(() -> broker.publish(BROADCAST_CHANNEL,
+                ? calls.brokerOrThrow(() -> broker.publish(BROADCAST_CHANNEL,
                         Envelope.broadcast(nodeId, exclude == null ? null : exclude.connId(), json).encode()))
                 : CompletableFuture.completedFuture(null);
         broadcastFrame(json, exclude, connSequence.get());
@@ -1368,10 +860,10 @@ public final class Hub {
         OutboundFrame frame = frames.text(json);
         try {
             for (Shard s : shards.values()) {
-                submit(s, frame, () -> {
+                fanOut.submit(s, frame, () -> {
                     int delivered = s.deliverToAll(frame, exclude, registeredThrough);
                     stats.messagesSent.add(delivered);
-                    recordSent(frame, delivered);
+                    fanOut.recordSent(frame, delivered);
                 });
             }
         } finally {
@@ -1399,7 +891,7 @@ public final class Hub {
                     case ROOM_MESSAGE -> {
                         Room room = rooms.get(e.target());
                         if (room != null) {
-                            sequence(room, e.epoch(), e.offset(), e.json(), e.excludeOrNull());
+                            sequencer.sequence(room, e.epoch(), e.offset(), e.json(), e.excludeOrNull());
                         }
                     }
                     case ROOM_NOTICE -> {
@@ -1412,7 +904,7 @@ public final class Hub {
                                     if (change != null) {
                                         room.heardRemoteChange(change, MAX_REMOTE_NOTICES, oldestRemoteChangeKept());
                                     }
-                                    fanOutLocked(room, e.json(), null, UNNUMBERED);
+                                    fanOut.fanOutLocked(room, e.json(), null, UNNUMBERED);
                                 }
                             }
                         }
@@ -1437,14 +929,9 @@ public final class Hub {
                     .log("broker {} is back; reading what {} rooms missed from history", broker.describe(),
                             rooms.size());
             for (Room room : rooms.values()) {
-                synchronized (room) {
-                    room.catchUp = true;
-                    scheduleGapCheck(room, 0);
-                }
+                sequencer.catchUp(room);
             }
-            if (!unpublished.isEmpty()) {
-                scheduleRepublish(0);
-            }
+            republisher.brokerBack();
         }
     }
 
@@ -1452,7 +939,7 @@ public final class Hub {
 
     /** The members of a room on every node, sorted. Thread-safe. */
     public CompletionStage<List<Member>> members(String roomName) throws HubException {
-        return storeCallOrThrow(() -> presence.members(roomName));
+        return calls.storeOrThrow(() -> presence.members(roomName));
     }
 
     /** The members of a room that live on this node, sorted; empty when none do. Thread-safe. */
@@ -1484,7 +971,7 @@ public final class Hub {
         for (Connection c : connections.values()) {
             conns.add(new PresenceStore.UserConnection(c.userId(), c.connId(), nodeId));
         }
-        return storeCall(() -> presence.refresh(nodeId, members, conns));
+        return calls.store(() -> presence.refresh(nodeId, members, conns));
     }
 
     private JsonNode presenceInfo(Connection c) {
@@ -1498,8 +985,8 @@ public final class Hub {
 
     /** A room's members in the cluster and its history position. Thread-safe. */
     public CompletionStage<RoomInfo> roomInfo(String roomName) throws HubException {
-        CompletableFuture<List<Member>> members = storeCallOrThrow(() -> presence.members(roomName));
-        return members.thenCompose(ms -> storeCall(() -> history.position(roomName))
+        CompletableFuture<List<Member>> members = calls.storeOrThrow(() -> presence.members(roomName));
+        return members.thenCompose(ms -> calls.store(() -> history.position(roomName))
                 .thenApply(p -> new RoomInfo(roomName, ms, p.offset(), p.epoch())));
     }
 
@@ -1529,7 +1016,7 @@ public final class Hub {
             throws HubException {
         int cap = Math.max(1, config.history().size());
         int n = limit == null ? cap : Math.min(limit, cap);
-        return storeCallOrThrow(() -> history.read(roomName, afterOffset, n));
+        return calls.storeOrThrow(() -> history.read(roomName, afterOffset, n));
     }
 
     /** Lets the history store forget idle rooms nobody holds. Thread-safe; called periodically. */
@@ -1537,48 +1024,6 @@ public final class Hub {
         history.sweep(rooms::containsKey);
     }
 
-    // ---------------------------------------------------------------- calls to the backends
-
-    private <T> CompletableFuture<T> storeCall(Supplier<? extends CompletionStage<T>> call) {
-        return guarded(storeGuard, call);
-    }
-
-    private <T> CompletableFuture<T> brokerCall(Supplier<? extends CompletionStage<T>> call) {
-        return guarded(brokerGuard, call);
-    }
-
-    private <T> CompletableFuture<T> storeCallOrThrow(Supplier<? extends CompletionStage<T>> call)
-            throws HubException {
-        return storeGuard == null ? call.get().toCompletableFuture() : storeGuard.call(call);
-    }
-
-    private <T> CompletableFuture<T> brokerCallOrThrow(Supplier<? extends CompletionStage<T>> call)
-            throws HubException {
-        return brokerGuard == null ? call.get().toCompletableFuture() : brokerGuard.call(call);
-    }
-
-    /** A guarded call whose refusal is a failed future rather than an exception. */
-    private static <T> CompletableFuture<T> guarded(ClusterGuard guard, Supplier<? extends CompletionStage<T>> call) {
-        try {
-            return guard == null ? call.get().toCompletableFuture() : guard.call(call);
-        } catch (HubException e) {
-            return CompletableFuture.failedFuture(e);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-    }
-
-    /** Logs the failure of a call nobody waits for. */
-    private static void quietly(String what, CompletableFuture<?> call) {
-        if (call.isDone() && !call.isCompletedExceptionally()) {
-            return;
-        }
-        call.whenComplete((v, e) -> {
-            if (e != null) {
-                log.debug("{} failed: {}", what, Failures.rootCause(e).toString());
-            }
-        });
-    }
 
     /**
      * Runs {@code task} once {@code f} completed: at once when it already has (the caller is on the shard),
@@ -1598,24 +1043,8 @@ public final class Hub {
         });
     }
 
-    /** The error a failed call means for a client: its own {@link HubException}, or {@code unavailable}. */
-    private static HubException hubError(CompletableFuture<?> failed) {
-        try {
-            failed.join();
-            throw new IllegalStateException("not failed");
-        } catch (CompletionException e) {
-            return unavailable("the cluster backend", e);
-        }
-    }
-
     /** Maps a failure to what a client gets: a HubException as is, anything else as {@code unavailable}. */
     public static HubException unavailable(String what, Throwable error) {
-        Throwable cause = Failures.rootCause(error);
-        if (cause instanceof HubException h) {
-            return h;
-        }
-        String why = cause instanceof TimeoutException ? "timed out" : "failed";
-        log.atDebug().log("{} {}: {}", what, why, cause.toString());
-        return new HubException(ErrorCode.UNAVAILABLE, what + " " + why + ", retry later");
+        return BackendCalls.unavailable(what, error);
     }
 }
