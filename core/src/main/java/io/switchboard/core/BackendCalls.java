@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * bulkhead, circuit breaker) when there is one, that is when the backend is remote. Thread-safe.
  */
 final class BackendCalls {
-    private static final Logger log = LoggerFactory.getLogger(Hub.class);
+    private static final Logger log = LoggerFactory.getLogger(BackendCalls.class);
 
     private final ClusterGuard storeGuard;
     private final ClusterGuard brokerGuard;

@@ -9,6 +9,8 @@ import java.util.concurrent.RejectedExecutionException;
  * written on the shard's own thread. Thread-safe; the room variants run under the room's monitor.
  */
 final class FanOut {
+    /** Offset of frames outside a room's numbered history (notices, binary relays). */
+    static final long UNNUMBERED = -1;
     private final FrameFactory frames;
     private final HubStats stats;
     private final HubMetrics metrics;
@@ -50,7 +52,7 @@ final class FanOut {
     private void deliverToMembers(Room.ShardMembers sm, OutboundFrame frame, Connection exclude, long offset) {
         int delivered = 0;
         for (Membership m : sm.members) {
-            if (m.connection == exclude || (offset != Hub.UNNUMBERED && m.deliveredThrough >= offset)) {
+            if (m.connection == exclude || (offset != UNNUMBERED && m.deliveredThrough >= offset)) {
                 continue;
             }
             if (sm.shard.deliver(m.connection, frame)) {

@@ -54,8 +54,7 @@ public final class Hub {
     private static final Logger log = LoggerFactory.getLogger(Hub.class);
     private static final Comparator<Member> MEMBER_ORDER =
             Comparator.comparing(Member::userId).thenComparing(Member::connId);
-    /** Offset of frames outside a room's numbered history (notices, binary relays). */
-    static final long UNNUMBERED = -1;
+    private static final long UNNUMBERED = FanOut.UNNUMBERED;
     /** Times a join re-reads a recovery that fell behind this node's deliveries. */
     private static final int MAX_JOIN_ATTEMPTS = 3;
     /** Other nodes' joins and leaves a room keeps for its joins (see {@link Room#remoteChanges}). */
@@ -409,7 +408,7 @@ public final class Hub {
                 room.joining++;
                 created = room.subscribed == null;
                 if (created) {
-                    room.subscribed = calls.broker(() -> broker.subscribe(roomChannel(roomName)));
+                    room.subscribed = calls.broker(() -> broker.subscribe(Envelope.roomChannel(roomName)));
                 }
             }
             return room;
@@ -661,7 +660,7 @@ public final class Hub {
         }
         room.removed = true;
         rooms.remove(room.name, room);
-        BackendCalls.quietly("unsubscribe", calls.broker(() -> broker.unsubscribe(roomChannel(room.name))));
+        BackendCalls.quietly("unsubscribe", calls.broker(() -> broker.unsubscribe(Envelope.roomChannel(room.name))));
     }
 
     // ---------------------------------------------------------------- rooms: publishing
@@ -723,7 +722,7 @@ public final class Hub {
             // Already in history: a node that misses this publication reads it from there once a later
             // message shows it the gap; if this one is not published, it is remembered and published later.
             long start = time.nanoTime();
-            CompletableFuture<Void> published = calls.broker(() -> broker.publish(roomChannel(roomName),
+            CompletableFuture<Void> published = calls.broker(() -> broker.publish(Envelope.roomChannel(roomName),
                     envelope.encode()));
             published.whenComplete((v, e) -> {
                 if (e == null) {
@@ -753,7 +752,7 @@ public final class Hub {
 
     private void publishNotice(String roomName, byte[] json) {
         if (broker.reachesOtherNodes()) {
-            BackendCalls.quietly("room notice", calls.broker(() -> broker.publish(roomChannel(roomName),
+            BackendCalls.quietly("room notice", calls.broker(() -> broker.publish(Envelope.roomChannel(roomName),
                     Envelope.roomNotice(nodeId, roomName, json).encode())));
         }
     }
@@ -763,9 +762,6 @@ public final class Hub {
         return new HubException(ErrorCode.NOT_IN_ROOM, "not in room " + room);
     }
 
-    static String roomChannel(String room) {
-        return "room." + room;
-    }
 
     // ---------------------------------------------------------------- private, broadcast
 

@@ -18,8 +18,7 @@ import org.slf4j.LoggerFactory;
  * Thread-safe; the rounds run on the {@link HubScheduler}.
  */
 final class Republisher {
-    // Logs under the hub's name, as before the hub was split: operators filter on it.
-    private static final Logger log = LoggerFactory.getLogger(Hub.class);
+    private static final Logger log = LoggerFactory.getLogger(Republisher.class);
     /**
      * Rooms whose last publication to the other nodes failed, and rooms with an append that failed but may
      * have happened, that this node remembers (see {@link #unpublished} and {@link #unsettled}), each.
@@ -128,11 +127,12 @@ final class Republisher {
             for (Map.Entry<String, Envelope> entry : unpublished.entrySet()) {
                 String roomName = entry.getKey();
                 Envelope envelope = entry.getValue();
-                ctx.calls().broker(() -> ctx.broker().publish(Hub.roomChannel(roomName), envelope.encode())).whenComplete((v, e) -> {
-                    if (e == null) {
-                        unpublished.remove(roomName, envelope);
-                    }
-                });
+                ctx.calls().broker(() -> ctx.broker().publish(Envelope.roomChannel(roomName), envelope.encode()))
+                        .whenComplete((v, e) -> {
+                            if (e == null) {
+                                unpublished.remove(roomName, envelope);
+                            }
+                        });
             }
         } finally {
             if (unpublished.isEmpty() && unsettled.isEmpty()) {

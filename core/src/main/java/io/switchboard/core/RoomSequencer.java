@@ -24,8 +24,7 @@ import org.slf4j.LoggerFactory;
  * run on the {@link HubScheduler}.
  */
 final class RoomSequencer {
-    // Logs under the hub's name, as before the hub was split: operators filter on it.
-    private static final Logger log = LoggerFactory.getLogger(Hub.class);
+    private static final Logger log = LoggerFactory.getLogger(RoomSequencer.class);
     /** Messages a room parks while it waits for a missing offset; beyond, history fills the gap. */
     private static final int MAX_PARKED = 10_000;
     /** Deliveries a room keeps while recovering joins read history (see {@link Room#recent}). */

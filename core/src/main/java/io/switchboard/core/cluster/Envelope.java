@@ -54,6 +54,11 @@ public record Envelope(Kind kind, String origin, String target, String epoch, lo
         }
     }
 
+    /** The broker channel of a room: every node with members of the room subscribes to it. */
+    public static String roomChannel(String room) {
+        return "room." + room;
+    }
+
     public static Envelope roomMessage(String origin, String room, String epoch, long offset, String exclude,
                                        byte[] json) {
         return new Envelope(Kind.ROOM_MESSAGE, origin, room, epoch, offset, exclude, 0, json);
