@@ -59,7 +59,7 @@ public final class Hub {
     private static final int MAX_JOIN_ATTEMPTS = 3;
     /** Other nodes' joins and leaves a room keeps for its joins (see {@link Room#remoteChanges}). */
     static final int MAX_REMOTE_NOTICES = 1024;
-    static final String BROADCAST_CHANNEL = "all";
+    static final String BROADCAST_CHANNEL = DirectMessages.BROADCAST_CHANNEL;
 
     /** The stores and broker a hub works with, and the guards in front of the remote ones. */
     public record Backends(HistoryStore history, Broker broker, PresenceStore presence, ClusterGuard brokerGuard,
@@ -104,6 +104,7 @@ public final class Hub {
     private final FanOut fanOut;
     private final RoomSequencer sequencer;
     private final Republisher republisher;
+    private final DirectMessages direct;
 
     public Hub(SwitchboardConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
                String nodeId, String version) {
@@ -139,6 +140,7 @@ public final class Hub {
         this.sequencer = new RoomSequencer(ctx, fanOut, rooms, id -> id == null ? null : connections.get(id),
                 this::closeOnShard);
         this.republisher = new Republisher(ctx, rooms, sequencer);
+        this.direct = new DirectMessages(ctx, frames, fanOut, users, shards.values(), connSequence);
     }
 
     /**
@@ -228,7 +230,7 @@ public final class Hub {
         send(c, new ServerMessage.Welcome(connId, userId, ServerMessage.Welcome.GREETING, serverInfo));
         if (config.hub().notifyGlobalPresence()) {
             // Only to those connected before: a later connection would hear of someone who was already there.
-            broadcastFrame(codec.encode(new ServerMessage.UserJoined(userId, connId)), c, sequence - 1);
+            direct.broadcastFrame(codec.encode(new ServerMessage.UserJoined(userId, connId)), c, sequence - 1);
         }
         if (log.isDebugEnabled()) {
             String remote = session.remoteAddress();
@@ -257,7 +259,7 @@ public final class Hub {
         c.shard().remove(c);
         BackendCalls.quietly("presence disconnect", calls.store(() -> presence.disconnect(c.userId(), c.connId())));
         if (config.hub().notifyGlobalPresence()) {
-            broadcastFrame(codec.encode(new ServerMessage.UserLeft(c.userId(), c.connId())), c, connSequence.get());
+            direct.broadcastFrame(codec.encode(new ServerMessage.UserLeft(c.userId(), c.connId())), c, connSequence.get());
         }
         log.atDebug().addKeyValue("connId", c.connId()).addKeyValue("userId", c.userId())
                 .addKeyValue("reason", reason.label())
@@ -771,100 +773,13 @@ public final class Hub {
      */
     public CompletionStage<Integer> sendPrivate(String fromUser, String fromConn, String to, String content,
                                                 JsonNode data) throws HubException {
-        byte[] json = codec.encode(new ServerMessage.PrivateMessage(fromUser, fromConn, content, data,
-                time.currentTimeMillis()));
-        if (!broker.reachesOtherNodes()) {
-            int n = deliverPrivate(to, json);
-            if (n == 0) {
-                throw userNotFound(to);
-            }
-            return CompletableFuture.completedFuture(n);
-        }
-        return calls.storeOrThrow(() -> presence.connections(to)).thenApply(conns -> {
-            Set<String> nodes = new HashSet<>();
-            for (PresenceStore.UserConnection uc : conns) {
-                if (!uc.nodeId().equals(nodeId)) {
-                    nodes.add(uc.nodeId());
-                }
-            }
-            int local = deliverPrivate(to, json);
-            if (nodes.isEmpty() && local == 0) {
-                throw new CompletionException(userNotFound(to));
-            }
-            byte[] envelope = Envelope.privateMessage(nodeId, to, json).encode();
-            for (String node : nodes) {
-                BackendCalls.quietly("private message", calls.broker(() -> broker.publish("node." + node, envelope)));
-            }
-            int remote = 0;
-            for (PresenceStore.UserConnection uc : conns) {
-                remote += uc.nodeId().equals(nodeId) ? 0 : 1;
-            }
-            return local + remote;
-        });
-    }
-
-    private static HubException userNotFound(String user) {
-        return new HubException(ErrorCode.USER_NOT_FOUND, "user " + user + " is not connected");
-    }
-
-    /** Delivers a private message to the user's connections on this node; returns how many. */
-    private int deliverPrivate(String to, byte[] json) {
-        Connection[] targets = users.get(to);
-        if (targets == null) {
-            return 0;
-        }
-        OutboundFrame frame = frames.text(json);
-        int n = 0;
-        try {
-            for (Connection c : targets) {
-                n++;
-                fanOut.submit(c.shard(), frame, () -> {
-                    if (c.shard().deliver(c, frame)) {
-                        stats.messagesSent.increment();
-                        fanOut.recordSent(frame, 1);
-                    }
-                });
-            }
-        } finally {
-            frame.release();
-        }
-        return n;
+        return direct.sendPrivate(fromUser, fromConn, to, content, data);
     }
 
     /** Sends to every connection in the cluster except {@code exclude} (may be null). Thread-safe. */
     public CompletionStage<Void> broadcast(String fromUser, String fromConn, String content, JsonNode data,
                                            Connection exclude) throws HubException {
-        for (Shard s : shards.values()) {
-            if (!s.hasCapacity()) {
-                throw new HubException(ErrorCode.UNAVAILABLE, "server overloaded, retry later");
-            }
-        }
-        byte[] json = codec.encode(new ServerMessage.Broadcast(fromUser, fromConn, content, data,
-                time.currentTimeMillis()));
-        CompletableFuture<Void> remote = broker.reachesOtherNodes()
-                ? calls.brokerOrThrow(() -> broker.publish(BROADCAST_CHANNEL,
-                        Envelope.broadcast(nodeId, exclude == null ? null : exclude.connId(), json).encode()))
-                : CompletableFuture.completedFuture(null);
-        broadcastFrame(json, exclude, connSequence.get());
-        return remote.exceptionally(e -> {
-            throw new CompletionException(unavailable("broadcasting to other nodes", e));
-        });
-    }
-
-    /** Sends to every connection registered up to {@code registeredThrough}, except {@code exclude}. */
-    private void broadcastFrame(byte[] json, Connection exclude, long registeredThrough) {
-        OutboundFrame frame = frames.text(json);
-        try {
-            for (Shard s : shards.values()) {
-                fanOut.submit(s, frame, () -> {
-                    int delivered = s.deliverToAll(frame, exclude, registeredThrough);
-                    stats.messagesSent.add(delivered);
-                    fanOut.recordSent(frame, delivered);
-                });
-            }
-        } finally {
-            frame.release();
-        }
+        return direct.broadcast(fromUser, fromConn, content, data, exclude);
     }
 
     /** Runs an action for every shard, e.g. to schedule work on each executor. Thread-safe. */
@@ -905,8 +820,8 @@ public final class Hub {
                             }
                         }
                     }
-                    case PRIVATE -> deliverPrivate(e.target(), e.json());
-                    case BROADCAST -> broadcastFrame(e.json(), null, connSequence.get());
+                    case PRIVATE -> direct.deliverPrivate(e.target(), e.json());
+                    case BROADCAST -> direct.broadcastFrame(e.json(), null, connSequence.get());
                     case KICK -> {
                         CloseCode code = CloseCode.of(e.code());
                         disconnectLocalUser(e.target(), code != null ? code : CloseCode.FORBIDDEN,

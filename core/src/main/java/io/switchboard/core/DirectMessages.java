@@ -1,0 +1,148 @@
+package io.switchboard.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.core.cluster.Envelope;
+import io.switchboard.core.cluster.PresenceStore;
+import io.switchboard.protocol.ErrorCode;
+import io.switchboard.protocol.ServerMessage;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Messages outside rooms: private messages to a user's connections on every node, and broadcasts to every
+ * connection. Thread-safe; deliveries run on each recipient's shard.
+ */
+final class DirectMessages {
+    /** The broker channel every node subscribes to: broadcasts and kicks. */
+    static final String BROADCAST_CHANNEL = "all";
+
+    private final HubContext ctx;
+    private final FrameFactory frames;
+    private final FanOut fanOut;
+    private final Map<String, Connection[]> users;
+    private final Collection<Shard> shards;
+    private final AtomicLong connSequence;
+
+    /**
+     * @param users the hub's connections by user on this node
+     * @param shards the hub's shards (a live view)
+     * @param connSequence the hub's connection counter: a broadcast reaches those registered before it
+     */
+    DirectMessages(HubContext ctx, FrameFactory frames, FanOut fanOut, Map<String, Connection[]> users,
+                   Collection<Shard> shards, AtomicLong connSequence) {
+        this.ctx = ctx;
+        this.frames = frames;
+        this.fanOut = fanOut;
+        this.users = users;
+        this.shards = shards;
+        this.connSequence = connSequence;
+    }
+
+    /**
+     * Sends a private message to every connection of {@code to} in the cluster; completes with how many.
+     * Fails with {@code user_not_found} when the user has none. Thread-safe.
+     */
+    CompletionStage<Integer> sendPrivate(String fromUser, String fromConn, String to, String content,
+                                                JsonNode data) throws HubException {
+        byte[] json = ctx.codec().encode(new ServerMessage.PrivateMessage(fromUser, fromConn, content, data,
+                ctx.time().currentTimeMillis()));
+        if (!ctx.broker().reachesOtherNodes()) {
+            int n = deliverPrivate(to, json);
+            if (n == 0) {
+                throw userNotFound(to);
+            }
+            return CompletableFuture.completedFuture(n);
+        }
+        return ctx.calls().storeOrThrow(() -> ctx.presence().connections(to)).thenApply(conns -> {
+            Set<String> nodes = new HashSet<>();
+            for (PresenceStore.UserConnection uc : conns) {
+                if (!uc.nodeId().equals(ctx.nodeId())) {
+                    nodes.add(uc.nodeId());
+                }
+            }
+            int local = deliverPrivate(to, json);
+            if (nodes.isEmpty() && local == 0) {
+                throw new CompletionException(userNotFound(to));
+            }
+            byte[] envelope = Envelope.privateMessage(ctx.nodeId(), to, json).encode();
+            for (String node : nodes) {
+                BackendCalls.quietly("private message", ctx.calls().broker(() -> ctx.broker().publish("node." + node, envelope)));
+            }
+            int remote = 0;
+            for (PresenceStore.UserConnection uc : conns) {
+                remote += uc.nodeId().equals(ctx.nodeId()) ? 0 : 1;
+            }
+            return local + remote;
+        });
+    }
+
+    private static HubException userNotFound(String user) {
+        return new HubException(ErrorCode.USER_NOT_FOUND, "user " + user + " is not connected");
+    }
+
+    /** Delivers a private message to the user's connections on this node; returns how many. */
+    int deliverPrivate(String to, byte[] json) {
+        Connection[] targets = users.get(to);
+        if (targets == null) {
+            return 0;
+        }
+        OutboundFrame frame = frames.text(json);
+        int n = 0;
+        try {
+            for (Connection c : targets) {
+                n++;
+                fanOut.submit(c.shard(), frame, () -> {
+                    if (c.shard().deliver(c, frame)) {
+                        ctx.stats().messagesSent.increment();
+                        fanOut.recordSent(frame, 1);
+                    }
+                });
+            }
+        } finally {
+            frame.release();
+        }
+        return n;
+    }
+
+    /** Sends to every connection in the cluster except {@code exclude} (may be null). Thread-safe. */
+    CompletionStage<Void> broadcast(String fromUser, String fromConn, String content, JsonNode data,
+                                           Connection exclude) throws HubException {
+        for (Shard s : shards) {
+            if (!s.hasCapacity()) {
+                throw new HubException(ErrorCode.UNAVAILABLE, "server overloaded, retry later");
+            }
+        }
+        byte[] json = ctx.codec().encode(new ServerMessage.Broadcast(fromUser, fromConn, content, data,
+                ctx.time().currentTimeMillis()));
+        CompletableFuture<Void> remote = ctx.broker().reachesOtherNodes()
+                ? ctx.calls().brokerOrThrow(() -> ctx.broker().publish(BROADCAST_CHANNEL,
+                        Envelope.broadcast(ctx.nodeId(), exclude == null ? null : exclude.connId(), json).encode()))
+                : CompletableFuture.completedFuture(null);
+        broadcastFrame(json, exclude, connSequence.get());
+        return remote.exceptionally(e -> {
+            throw new CompletionException(BackendCalls.unavailable("broadcasting to other nodes", e));
+        });
+    }
+
+    /** Sends to every connection registered up to {@code registeredThrough}, except {@code exclude}. */
+    void broadcastFrame(byte[] json, Connection exclude, long registeredThrough) {
+        OutboundFrame frame = frames.text(json);
+        try {
+            for (Shard s : shards) {
+                fanOut.submit(s, frame, () -> {
+                    int delivered = s.deliverToAll(frame, exclude, registeredThrough);
+                    ctx.stats().messagesSent.add(delivered);
+                    fanOut.recordSent(frame, delivered);
+                });
+            }
+        } finally {
+            frame.release();
+        }
+    }
+}
