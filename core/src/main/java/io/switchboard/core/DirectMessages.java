@@ -130,6 +130,11 @@ final class DirectMessages {
         });
     }
 
+    /** Delivers another node's broadcast to the connections registered here so far. */
+    void broadcastFromOtherNode(byte[] json) {
+        broadcastFrame(json, null, connSequence.get());
+    }
+
     /** Sends to every connection registered up to {@code registeredThrough}, except {@code exclude}. */
     void broadcastFrame(byte[] json, Connection exclude, long registeredThrough) {
         OutboundFrame frame = frames.text(json);

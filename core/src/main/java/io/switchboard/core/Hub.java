@@ -57,8 +57,6 @@ public final class Hub {
     private static final long UNNUMBERED = FanOut.UNNUMBERED;
     /** Times a join re-reads a recovery that fell behind this node's deliveries. */
     private static final int MAX_JOIN_ATTEMPTS = 3;
-    /** Other nodes' joins and leaves a room keeps for its joins (see {@link Room#remoteChanges}). */
-    static final int MAX_REMOTE_NOTICES = 1024;
     static final String BROADCAST_CHANNEL = DirectMessages.BROADCAST_CHANNEL;
 
     /** The stores and broker a hub works with, and the guards in front of the remote ones. */
@@ -105,6 +103,7 @@ public final class Hub {
     private final RoomSequencer sequencer;
     private final Republisher republisher;
     private final DirectMessages direct;
+    private final HubContext ctx;
 
     public Hub(SwitchboardConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
                String nodeId, String version) {
@@ -134,7 +133,7 @@ public final class Hub {
         this.serverInfo = new ServerMessage.ServerInfo(version, nodeId,
                 config.websocket().pingInterval().toMillis(), config.websocket().maxMessageBytes());
         this.calls = new BackendCalls(storeGuard, brokerGuard);
-        HubContext ctx = new HubContext(config, codec, time, nodeId, metrics, stats, history, broker, presence, calls,
+        this.ctx = new HubContext(config, codec, time, nodeId, metrics, stats, history, broker, presence, calls,
                 scheduler);
         this.fanOut = new FanOut(frames, stats, metrics);
         this.sequencer = new RoomSequencer(ctx, fanOut, rooms, id -> id == null ? null : connections.get(id),
@@ -148,7 +147,8 @@ public final class Hub {
      * completes when messages from other nodes flow. Immediate with the in-memory broker.
      */
     public CompletionStage<Void> start() {
-        return broker.start(new Inbound())
+        return broker.start(new ClusterInbound(ctx, rooms, sequencer, republisher, fanOut, direct,
+                this::disconnectLocalUser))
                 .thenCompose(v -> broker.subscribe(BROADCAST_CHANNEL))
                 .thenCompose(v -> broker.subscribe(nodeChannel));
     }
@@ -389,7 +389,7 @@ public final class Hub {
             if (since != null) {
                 room.recoveringJoins++;
             }
-            noticesFrom = room.firstRemoteChangeSince(oldestRemoteChangeKept());
+            noticesFrom = room.firstRemoteChangeSince(ctx.oldestRemoteChangeKept());
         }
         c.joining++;
         readForJoin(c, room, since, callback, 1, noticesFrom);
@@ -482,7 +482,7 @@ public final class Hub {
                     room.recoveringJoins++;
                     c.joining++;
                     readForJoin(c, room, since, callback, attempt + 1,
-                            room.firstRemoteChangeSince(oldestRemoteChangeKept()));
+                            room.firstRemoteChangeSince(ctx.oldestRemoteChangeKept()));
                     return;
                 }
                 recovered = tail != null;
@@ -502,7 +502,7 @@ public final class Hub {
             publishNotice(room.name, notice);
             List<Member> members = withLocalMembers(withRemoteNotices(r.members(), room, noticesFrom), room);
             if (room.joining == 0) {
-                room.forgetRemoteChangesBefore(oldestRemoteChangeKept());
+                room.forgetRemoteChangesBefore(ctx.oldestRemoteChangeKept());
             }
             callback.joined(new JoinResult(room.name, members, new Position(through, room.epoch), recovered,
                     replay, replayFrames));
@@ -592,34 +592,6 @@ public final class Hub {
             }
         }
         return new ArrayList<>(byConn.values());
-    }
-
-    /** The join or leave another node's room notice announces; null for any other notice. */
-    private Room.RemoteChange remoteChange(String roomName, byte[] json) {
-        JsonNode notice;
-        try {
-            notice = codec.mapper().readTree(json);
-        } catch (java.io.IOException e) {
-            log.warn("room {}: ignored a notice from another node that is not JSON", roomName);
-            return null;
-        }
-        String type = notice.path("type").asText("");
-        String connId = notice.path("connId").asText(null);
-        String userId = notice.path("userId").asText(null);
-        boolean joined = type.equals("user_joined_room");
-        if (connId == null || userId == null || !joined && !type.equals("user_left_room")) {
-            return null;
-        }
-        return new Room.RemoteChange(connId, userId, joined, time.nanoTime());
-    }
-
-    /**
-     * The oldest other nodes' change a join still applies: one heard {@code cluster.timeout} ago. A node
-     * sends its leave notice after it asked presence to remove the member, and that removal lands (or
-     * fails) within the timeout, so a presence read that began later cannot list the member any more.
-     */
-    private long oldestRemoteChangeKept() {
-        return time.nanoTime() - config.cluster().timeout().toNanos();
     }
 
     /** Leaves a room; the last member out removes it. Shard thread. */
@@ -788,63 +760,6 @@ public final class Hub {
     }
 
     // ---------------------------------------------------------------- from other nodes
-
-    /** What the broker delivers: other nodes' messages for this node's rooms and users. */
-    private final class Inbound implements Broker.Listener {
-        @Override
-        public void onMessage(String channel, byte[] payload) {
-            try {
-                Envelope e = Envelope.decode(payload);
-                if (e.origin().equals(nodeId)) {
-                    return;
-                }
-                switch (e.kind()) {
-                    case ROOM_MESSAGE -> {
-                        Room room = rooms.get(e.target());
-                        if (room != null) {
-                            sequencer.sequence(room, e.epoch(), e.offset(), e.json(), e.excludeOrNull());
-                        }
-                    }
-                    case ROOM_NOTICE -> {
-                        Room room = rooms.get(e.target());
-                        if (room != null) {
-                            // Parsed once here, outside the monitor, not by every join that reads it.
-                            Room.RemoteChange change = remoteChange(room.name, e.json());
-                            synchronized (room) {
-                                if (!room.removed) {
-                                    if (change != null) {
-                                        room.heardRemoteChange(change, MAX_REMOTE_NOTICES, oldestRemoteChangeKept());
-                                    }
-                                    fanOut.fanOutLocked(room, e.json(), null, UNNUMBERED);
-                                }
-                            }
-                        }
-                    }
-                    case PRIVATE -> direct.deliverPrivate(e.target(), e.json());
-                    case BROADCAST -> direct.broadcastFrame(e.json(), null, connSequence.get());
-                    case KICK -> {
-                        CloseCode code = CloseCode.of(e.code());
-                        disconnectLocalUser(e.target(), code != null ? code : CloseCode.FORBIDDEN,
-                                "disconnected by the server");
-                    }
-                    default -> log.warn("dropped a broker message of kind {} on {}", e.kind(), channel);
-                }
-            } catch (RuntimeException ex) {
-                log.warn("dropped a broker message on {} that could not be handled", channel, ex);
-            }
-        }
-
-        @Override
-        public void onReconnected() {
-            log.atInfo().addKeyValue("broker", broker.describe())
-                    .log("broker {} is back; reading what {} rooms missed from history", broker.describe(),
-                            rooms.size());
-            for (Room room : rooms.values()) {
-                sequencer.catchUp(room);
-            }
-            republisher.brokerBack();
-        }
-    }
 
     // ---------------------------------------------------------------- presence and queries
 

@@ -14,4 +14,13 @@ import io.switchboard.protocol.JsonCodec;
 record HubContext(SwitchboardConfig config, JsonCodec codec, TimeSource time, String nodeId, HubMetrics metrics,
                   HubStats stats, HistoryStore history, Broker broker, PresenceStore presence, BackendCalls calls,
                   HubScheduler scheduler) {
+
+    /**
+     * The oldest other nodes' change a join still applies: one heard {@code cluster.timeout} ago. A node
+     * sends its leave notice after it asked presence to remove the member, and that removal lands (or
+     * fails) within the timeout, so a presence read that began later cannot list the member any more.
+     */
+    long oldestRemoteChangeKept() {
+        return time.nanoTime() - config.cluster().timeout().toNanos();
+    }
 }

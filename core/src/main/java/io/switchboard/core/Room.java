@@ -16,6 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class Room {
     private static final ShardMembers[] NO_SHARDS = new ShardMembers[0];
+    /** Other nodes' joins and leaves a room keeps for its joins (see {@link #remoteChanges}). */
+    static final int MAX_REMOTE_NOTICES = 1024;
 
     final String name;
     /** Members by connId, readable from any thread (presence). Written under the monitor. */

@@ -21,7 +21,8 @@ class PackageRulesTest {
     @Test
     void theEnginePiecesNeverReachBackToTheFacade() {
         rule(noClasses().that().belongToAnyOf(RoomSequencer.class, Republisher.class, FanOut.class,
-                        BackendCalls.class, HubScheduler.class, HubContext.class)
+                        BackendCalls.class, HubScheduler.class, HubContext.class, DirectMessages.class,
+                        ClusterInbound.class)
                 .should().dependOnClassesThat().belongToAnyOf(Hub.class, CommandHandler.class)
                 .because("the hub's pieces get a HubContext, never the Hub"));
     }
@@ -30,7 +31,7 @@ class PackageRulesTest {
     void theSpisAndServicesBelowTheHubNeverUseItOrItsCommands() {
         rule(noClasses().that().resideInAPackage("io.switchboard.core.(*)..")
                 .should().dependOnClassesThat().belongToAnyOf(Hub.class, CommandHandler.class, RoomSequencer.class,
-                        Republisher.class, FanOut.class)
+                        Republisher.class, FanOut.class, DirectMessages.class, ClusterInbound.class)
                 .because("broker, history, presence, auth, limits, metrics and config sit below the hub"));
     }
 
