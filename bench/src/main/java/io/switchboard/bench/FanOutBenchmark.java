@@ -3,6 +3,8 @@ package io.switchboard.bench;
 import io.switchboard.core.Connection;
 import io.switchboard.core.FrameFactory;
 import io.switchboard.core.Hub;
+import io.switchboard.core.JoinCallback;
+import io.switchboard.core.JoinResult;
 import io.switchboard.core.HubException;
 import io.switchboard.core.OutboundFrame;
 import io.switchboard.core.Session;
@@ -118,9 +120,9 @@ public class FanOutBenchmark {
 
     /** Joins "room"; the in-memory stores answer before join returns. */
     private void join(Connection c) throws HubException {
-        hub.join(c, "room", null, new Hub.JoinCallback() {
+        hub.join(c, "room", null, new JoinCallback() {
             @Override
-            public void joined(Hub.JoinResult result) {
+            public void joined(JoinResult result) {
             }
 
             @Override

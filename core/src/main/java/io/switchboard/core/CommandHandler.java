@@ -196,9 +196,9 @@ public final class CommandHandler {
 
     /** Replays missed messages first, then answers {@code room_joined}, all before any newer delivery. */
     private void join(Connection c, Command.JoinRoom join) throws HubException {
-        hub.join(c, join.room(), join.since(), new Hub.JoinCallback() {
+        hub.join(c, join.room(), join.since(), new JoinCallback() {
             @Override
-            public void joined(Hub.JoinResult r) {
+            public void joined(JoinResult r) {
                 for (RoomMessage m : r.replay()) {
                     hub.send(c, m);
                 }

@@ -10,11 +10,9 @@ import io.switchboard.core.cluster.PresenceStore;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.history.HistoryStore.Appended;
-import io.switchboard.core.history.HistoryStore.Position;
 import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.Command.Since;
-import io.switchboard.protocol.ErrorCode;
 import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.ServerMessage;
 import io.switchboard.protocol.ServerMessage.Member;
@@ -22,10 +20,7 @@ import io.switchboard.protocol.ServerMessage.RoomMessage;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -52,11 +47,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Hub {
     private static final Logger log = LoggerFactory.getLogger(Hub.class);
-    private static final Comparator<Member> MEMBER_ORDER =
-            Comparator.comparing(Member::userId).thenComparing(Member::connId);
     private static final long UNNUMBERED = FanOut.UNNUMBERED;
-    /** Times a join re-reads a recovery that fell behind this node's deliveries. */
-    private static final int MAX_JOIN_ATTEMPTS = 3;
     static final String BROADCAST_CHANNEL = DirectMessages.BROADCAST_CHANNEL;
 
     /** The stores and broker a hub works with, and the guards in front of the remote ones. */
@@ -66,13 +57,6 @@ public final class Hub {
         public static Backends memory(HistoryStore history) {
             return new Backends(history, new MemoryBroker(), new MemoryPresenceStore(), null, null);
         }
-    }
-
-    /** Receives the outcome of a join on the connection's shard thread. */
-    public interface JoinCallback {
-        void joined(JoinResult result);
-
-        void failed(HubException error);
     }
 
     private final SwitchboardConfig config;
@@ -85,8 +69,6 @@ public final class Hub {
     private final JsonCodec codec;
     private final TimeSource time;
     private final String nodeId;
-    /** Every connection id this node hands out starts with it, so an id tells whether it is local. */
-    private final String connIdPrefix;
     private final String nodeChannel;
     private final ServerMessage.ServerInfo serverInfo;
     private final HubStats stats = new HubStats();
@@ -103,6 +85,7 @@ public final class Hub {
     private final RoomSequencer sequencer;
     private final Republisher republisher;
     private final DirectMessages direct;
+    private final Joins joins;
     private final HubContext ctx;
 
     public Hub(SwitchboardConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
@@ -128,7 +111,6 @@ public final class Hub {
         this.codec = codec;
         this.time = time;
         this.nodeId = nodeId;
-        this.connIdPrefix = "c-" + nodeId + "-";
         this.nodeChannel = "node." + nodeId;
         this.serverInfo = new ServerMessage.ServerInfo(version, nodeId,
                 config.websocket().pingInterval().toMillis(), config.websocket().maxMessageBytes());
@@ -139,6 +121,7 @@ public final class Hub {
         this.sequencer = new RoomSequencer(ctx, fanOut, rooms, id -> id == null ? null : connections.get(id),
                 this::closeOnShard);
         this.republisher = new Republisher(ctx, rooms, sequencer);
+        this.joins = new Joins(ctx, rooms, sequencer, fanOut);
         this.direct = new DirectMessages(ctx, frames, fanOut, users, shards.values(), connSequence);
     }
 
@@ -218,7 +201,7 @@ public final class Hub {
     /** Registers a new connection and sends its {@code welcome}. Shard thread. */
     public Connection register(Session session, String userId, Shard shard) {
         long sequence = connSequence.incrementAndGet();
-        String connId = connIdPrefix + Long.toString(sequence, 36);
+        String connId = ctx.connIdPrefix() + Long.toString(sequence, 36);
         Connection c = new Connection(connId, userId, session, shard, time.currentTimeMillis(), time.nanoTime(),
                 sequence);
         connections.put(connId, c);
@@ -251,7 +234,7 @@ public final class Hub {
         c.removed = true;
         metrics.connectionClosed(reason, time.nanoTime() - c.connectedAtNanos());
         for (Membership m : c.rooms.values()) {
-            removeMembership(m);
+            joins.removeMembership(m);
         }
         c.rooms.clear();
         users.computeIfPresent(c.userId(), (k, conns) -> CopyOnWriteArrays.without(conns, x -> x == c));
@@ -340,19 +323,6 @@ public final class Hub {
 
     // ---------------------------------------------------------------- rooms: joining and leaving
 
-    /** The outcome of a join: who is in the room, where its history stands, and what to replay first. */
-    public record JoinResult(String room, List<Member> members, Position position, Boolean recovered,
-                             List<RoomMessage> replay, List<byte[]> replayFrames) {
-        public JoinResult(String room, List<Member> members, Position position, Boolean recovered,
-                          List<RoomMessage> replay) {
-            this(room, members, position, recovered, replay, List.of());
-        }
-    }
-
-    /** What a join reads before it attaches the member: its recovery (or position) and the members. */
-    private record JoinRead(HistoryStore.Recovery recovery, List<Member> members) {
-    }
-
     /**
      * Joins a room, creating it. With {@code since}, the result carries the messages to replay before
      * anything newer: deliveries of older offsets still queued skip this member. The callback runs on the
@@ -362,279 +332,12 @@ public final class Hub {
      * @throws HubException when the join is refused at once (too many rooms, room full)
      */
     public void join(Connection c, String roomName, Since since, JoinCallback callback) throws HubException {
-        Membership existing = c.rooms.get(roomName);
-        if (existing != null) {
-            CompletableFuture<List<Member>> members = calls.store(() -> presence.members(roomName));
-            onShard(c, members, () -> {
-                Room room = existing.room;
-                Position position;
-                synchronized (room) {
-                    position = new Position(room.lastDelivered, room.epoch);
-                }
-                if (members.isCompletedExceptionally()) {
-                    callback.failed(BackendCalls.hubError(members));
-                } else {
-                    callback.joined(new JoinResult(roomName, members.join(), position, null, List.of()));
-                }
-            });
-            return;
-        }
-        int maxRooms = config.websocket().maxRoomsPerConnection();
-        if (c.rooms.size() + c.joining >= maxRooms) {
-            throw new HubException(ErrorCode.TOO_MANY_ROOMS, "already in " + maxRooms + " rooms, the maximum");
-        }
-        Room room = claimRoom(roomName);
-        long noticesFrom;
-        synchronized (room) {
-            if (since != null) {
-                room.recoveringJoins++;
-            }
-            noticesFrom = room.firstRemoteChangeSince(ctx.oldestRemoteChangeKept());
-        }
-        c.joining++;
-        readForJoin(c, room, since, callback, 1, noticesFrom);
-    }
-
-    /** The room, created and subscribed if new, with one more join holding it. */
-    private Room claimRoom(String roomName) throws HubException {
-        while (true) {
-            Room room = rooms.computeIfAbsent(roomName, Room::new);
-            boolean created;
-            synchronized (room) {
-                if (room.removed) {
-                    continue;
-                }
-                if (room.members.size() >= config.hub().maxRoomMembers()) {
-                    throw new HubException(ErrorCode.ROOM_FULL, "room " + roomName + " is full");
-                }
-                room.joining++;
-                created = room.subscribed == null;
-                if (created) {
-                    room.subscribed = calls.broker(() -> broker.subscribe(Envelope.roomChannel(roomName)));
-                }
-            }
-            return room;
-        }
-    }
-
-    /** {@code noticesFrom}: the room's remote change count before this read began (see {@link #withRemoteNotices}). */
-    private void readForJoin(Connection c, Room room, Since since, JoinCallback callback, int attempt,
-                             long noticesFrom) {
-        JsonNode info = presenceInfo(c);
-        CompletableFuture<JoinRead> read = room.subscribed
-                .thenCompose(v -> calls.store(() -> presence.join(room.name, nodeId, c.userId(), c.connId(), info)))
-                .thenCompose(v -> calls.store(() -> since == null
-                        ? history.position(room.name).thenApply(p -> new HistoryStore.Recovery(false, List.of(), p))
-                        : history.recover(room.name, since.offset(), since.epoch())))
-                .thenCompose(recovery -> calls.store(() -> presence.members(room.name))
-                        .thenApply(members -> new JoinRead(recovery, members)));
-        onShard(c, read, () -> attach(c, room, since, read, callback, attempt, noticesFrom));
-    }
-
-    /** Second half of a join, on the connection's shard: makes the member and answers. */
-    private void attach(Connection c, Room room, Since since, CompletableFuture<JoinRead> read, JoinCallback callback,
-                        int attempt, long noticesFrom) {
-        c.joining--;
-        synchronized (room) {
-            room.joining--;
-            if (since != null && --room.recoveringJoins == 0) {
-                room.recent.clear();
-            }
-        }
-        if (read.isCompletedExceptionally() || c.removed || c.rooms.containsKey(room.name)) {
-            if (!c.rooms.containsKey(room.name)) {
-                BackendCalls.quietly("presence leave", calls.store(() -> presence.leave(room.name, c.connId())));
-            }
-            releaseIfUnused(room);
-            if (read.isCompletedExceptionally()) {
-                callback.failed(BackendCalls.hubError(read));
-            } else if (!c.removed) {
-                callback.joined(new JoinResult(room.name, read.join().members(),
-                        new Position(room.lastDelivered, room.epoch), null, List.of()));
-            }
-            return;
-        }
-        JoinRead r = read.join();
-        HistoryStore.Recovery recovery = r.recovery();
-        synchronized (room) {
-            if (room.members.size() >= config.hub().maxRoomMembers()) {
-                BackendCalls.quietly("presence leave", calls.store(() -> presence.leave(room.name, c.connId())));
-                releaseIfUnusedLocked(room);
-                callback.failed(new HubException(ErrorCode.ROOM_FULL, "room " + room.name + " is full"));
-                return;
-            }
-            Position stored = recovery.position();
-            if (!room.initialized) {
-                sequencer.initialize(room, stored);
-            } else if (!stored.epoch().equals(room.epoch) && !stored.epoch().equals(room.previousEpoch)) {
-                sequencer.resync(room, stored.epoch(), stored.offset(), "its history was lost");
-            }
-            Boolean recovered = null;
-            List<RoomMessage> replay = List.of();
-            List<byte[]> replayFrames = List.of();
-            long through = room.lastDelivered;
-            if (since != null) {
-                boolean sameLineage = recovery.recovered() && stored.epoch().equals(room.epoch);
-                List<byte[]> tail = sameLineage ? deliveredAfter(room, stored.offset()) : null;
-                if (sameLineage && tail == null && attempt < MAX_JOIN_ATTEMPTS) {
-                    // This node delivered past what the recovery read and no longer holds the difference.
-                    room.joining++;
-                    room.recoveringJoins++;
-                    c.joining++;
-                    readForJoin(c, room, since, callback, attempt + 1,
-                            room.firstRemoteChangeSince(ctx.oldestRemoteChangeKept()));
-                    return;
-                }
-                recovered = tail != null;
-                if (recovered) {
-                    replay = upTo(recovery.messages(), room.lastDelivered);
-                    replayFrames = tail;
-                    through = Math.max(room.lastDelivered, since.offset());
-                }
-            }
-            Membership m = new Membership(c, room, through);
-            room.shardMembers(c.shard()).add(m);
-            room.members.put(c.connId(), c);
-            c.rooms.put(room.name, m);
-            metrics.roomJoined(room.members.size());
-            byte[] notice = codec.encode(new ServerMessage.UserJoinedRoom(room.name, c.userId(), c.connId()));
-            fanOut.fanOutLocked(room, notice, c, UNNUMBERED);
-            publishNotice(room.name, notice);
-            List<Member> members = withLocalMembers(withRemoteNotices(r.members(), room, noticesFrom), room);
-            if (room.joining == 0) {
-                room.forgetRemoteChangesBefore(ctx.oldestRemoteChangeKept());
-            }
-            callback.joined(new JoinResult(room.name, members, new Position(through, room.epoch), recovered,
-                    replay, replayFrames));
-        }
-    }
-
-    /**
-     * What this node delivered after {@code offset}, up to its last delivery: empty when the read is
-     * current, null when the room no longer holds all of it. Caller holds the monitor.
-     */
-    private static List<byte[]> deliveredAfter(Room room, long offset) {
-        if (offset >= room.lastDelivered) {
-            return List.of();
-        }
-        if (room.recent.isEmpty() || room.recent.firstKey() > offset + 1) {
-            return null;
-        }
-        return new ArrayList<>(room.recent.subMap(offset, false, room.lastDelivered, true).values());
-    }
-
-    private static List<RoomMessage> upTo(List<RoomMessage> messages, long last) {
-        int n = messages.size();
-        while (n > 0 && messages.get(n - 1).offset() > last) {
-            n--;
-        }
-        return n == messages.size() ? messages : messages.subList(0, n);
-    }
-
-    /**
-     * The members read from presence before this join attached, corrected for this node's own, which the
-     * room knows for certain under its monitor: a connection that attached or left since that read sent its
-     * notice before the joiner was a member, so the answer must say so itself. One that joined presence but
-     * has not attached yet is left out: its notice reaches the joiner when it attaches. Other nodes' members
-     * are as read. Caller holds the monitor.
-     */
-    private List<Member> withLocalMembers(List<Member> read, Room room) {
-        List<Member> out = new ArrayList<>(read.size() + 1);
-        Set<String> listed = new HashSet<>();
-        for (Member m : read) {
-            if (!m.connId().startsWith(connIdPrefix) || room.members.containsKey(m.connId())) {
-                out.add(m);
-                listed.add(m.connId());
-            }
-        }
-        for (Connection other : room.members.values()) {
-            if (!listed.contains(other.connId())) {
-                out.add(new Member(other.userId(), other.connId(), presenceInfo(other)));
-            }
-        }
-        out.sort(MEMBER_ORDER);
-        return out;
-    }
-
-    /**
-     * The members read from presence, corrected by the join and leave notices other nodes sent since this
-     * join began: a member that attached on another node after the read sent its notice before the joiner
-     * was a member here, so the answer must carry it (without its presence info, which notices do not
-     * hold), and one that left meanwhile must not stay listed. The notices heard shortly before the join
-     * began count too: a leave's notice can arrive before its presence removal lands, and the read may
-     * still list the member. Applying a change the read already shows changes nothing, since each
-     * connection's notices arrive in order. Applied oldest first; a later change reaches the joiner as a
-     * notice of its own. Caller holds the monitor.
-     */
-    private List<Member> withRemoteNotices(List<Member> read, Room room, long noticesFrom) {
-        long missed = room.remoteChangeCount - noticesFrom;
-        if (missed <= 0) {
-            return read;
-        }
-        int held = room.remoteChanges.size();
-        if (missed > held) {
-            log.warn("room {}: {} joins and leaves on other nodes arrived during a join, more than the {} kept; "
-                    + "its member list may miss some", room.name, missed, held);
-        }
-        Map<String, Member> byConn = new java.util.LinkedHashMap<>();
-        for (Member m : read) {
-            byConn.put(m.connId(), m);
-        }
-        long skip = held - Math.min(missed, held);
-        for (Room.RemoteChange change : room.remoteChanges) {
-            if (skip-- > 0) {
-                continue;
-            }
-            if (change.joined()) {
-                byConn.putIfAbsent(change.connId(), new Member(change.userId(), change.connId()));
-            } else {
-                byConn.remove(change.connId());
-            }
-        }
-        return new ArrayList<>(byConn.values());
+        joins.join(c, roomName, since, callback);
     }
 
     /** Leaves a room; the last member out removes it. Shard thread. */
     public void leave(Connection c, String roomName) throws HubException {
-        Membership m = c.rooms.remove(roomName);
-        if (m == null) {
-            throw notInRoom(roomName);
-        }
-        removeMembership(m);
-    }
-
-    private void removeMembership(Membership m) {
-        Room room = m.room;
-        Connection c = m.connection;
-        BackendCalls.quietly("presence leave", calls.store(() -> presence.leave(room.name, c.connId())));
-        synchronized (room) {
-            Room.ShardMembers sm = room.shardMembers(c.shard());
-            sm.remove(m);
-            room.dropIfEmpty(sm);
-            room.members.remove(c.connId());
-            byte[] notice = codec.encode(new ServerMessage.UserLeftRoom(room.name, c.userId(), c.connId()));
-            if (!room.members.isEmpty()) {
-                fanOut.fanOutLocked(room, notice, null, UNNUMBERED);
-            }
-            publishNotice(room.name, notice);
-            releaseIfUnusedLocked(room);
-        }
-    }
-
-    private void releaseIfUnused(Room room) {
-        synchronized (room) {
-            releaseIfUnusedLocked(room);
-        }
-    }
-
-    /** Removes a room nobody on this node holds any more, and stops receiving it. Caller holds the monitor. */
-    private void releaseIfUnusedLocked(Room room) {
-        if (room.removed || !room.members.isEmpty() || room.joining > 0) {
-            return;
-        }
-        room.removed = true;
-        rooms.remove(room.name, room);
-        BackendCalls.quietly("unsubscribe", calls.broker(() -> broker.unsubscribe(Envelope.roomChannel(room.name))));
+        joins.leave(c, roomName);
     }
 
     // ---------------------------------------------------------------- rooms: publishing
@@ -647,7 +350,7 @@ public final class Hub {
                                          boolean echo) throws HubException {
         Membership m = from.rooms.get(roomName);
         if (m == null) {
-            throw notInRoom(roomName);
+            throw HubException.notInRoom(roomName);
         }
         return publish(roomName, m.room, from.userId(), from.connId(), content, data, echo ? null : from.connId());
     }
@@ -716,7 +419,7 @@ public final class Hub {
     public void relay(Connection from, String roomName, OutboundFrame frame) throws HubException {
         Membership m = from.rooms.get(roomName);
         if (m == null) {
-            throw notInRoom(roomName);
+            throw HubException.notInRoom(roomName);
         }
         synchronized (m.room) {
             FanOut.requireCapacity(m.room);
@@ -724,17 +427,6 @@ public final class Hub {
         }
     }
 
-    private void publishNotice(String roomName, byte[] json) {
-        if (broker.reachesOtherNodes()) {
-            BackendCalls.quietly("room notice", calls.broker(() -> broker.publish(Envelope.roomChannel(roomName),
-                    Envelope.roomNotice(nodeId, roomName, json).encode())));
-        }
-    }
-
-
-    private static HubException notInRoom(String room) {
-        return new HubException(ErrorCode.NOT_IN_ROOM, "not in room " + room);
-    }
 
 
     // ---------------------------------------------------------------- private, broadcast
@@ -776,9 +468,9 @@ public final class Hub {
         }
         List<Member> out = new ArrayList<>(room.members.size());
         for (Connection c : room.members.values()) {
-            out.add(new Member(c.userId(), c.connId(), presenceInfo(c)));
+            out.add(new Member(c.userId(), c.connId(), Members.info(codec, c)));
         }
-        out.sort(MEMBER_ORDER);
+        out.sort(Members.ORDER);
         return out;
     }
 
@@ -790,7 +482,7 @@ public final class Hub {
         List<PresenceStore.RoomMember> members = new ArrayList<>();
         for (Room room : rooms.values()) {
             for (Connection c : room.members.values()) {
-                members.add(new PresenceStore.RoomMember(room.name, c.userId(), c.connId(), presenceInfo(c)));
+                members.add(new PresenceStore.RoomMember(room.name, c.userId(), c.connId(), Members.info(codec, c)));
             }
         }
         List<PresenceStore.UserConnection> conns = new ArrayList<>(connections.size());
@@ -798,11 +490,6 @@ public final class Hub {
             conns.add(new PresenceStore.UserConnection(c.userId(), c.connId(), nodeId));
         }
         return calls.store(() -> presence.refresh(nodeId, members, conns));
-    }
-
-    private JsonNode presenceInfo(Connection c) {
-        Map<String, Object> info = c.grants().info();
-        return info.isEmpty() ? null : codec.mapper().valueToTree(info);
     }
 
     /** A room as the backend API shows it. */
@@ -850,24 +537,6 @@ public final class Hub {
         history.sweep(rooms::containsKey);
     }
 
-
-    /**
-     * Runs {@code task} once {@code f} completed: at once when it already has (the caller is on the shard),
-     * otherwise on the connection's shard.
-     */
-    private static void onShard(Connection c, CompletableFuture<?> f, Runnable task) {
-        if (f.isDone()) {
-            task.run();
-            return;
-        }
-        f.whenComplete((v, e) -> {
-            try {
-                c.shard().executor().execute(task);
-            } catch (RejectedExecutionException rejected) {
-                log.debug("{} is gone; dropped the end of its join", c.connId());
-            }
-        });
-    }
 
     /** Maps a failure to what a client gets: a HubException as is, anything else as {@code unavailable}. */
     public static HubException unavailable(String what, Throwable error) {

@@ -15,6 +15,11 @@ record HubContext(SwitchboardConfig config, JsonCodec codec, TimeSource time, St
                   HubStats stats, HistoryStore history, Broker broker, PresenceStore presence, BackendCalls calls,
                   HubScheduler scheduler) {
 
+    /** Every connection id this node hands out starts with it, so an id tells whether it is local. */
+    String connIdPrefix() {
+        return "c-" + nodeId + "-";
+    }
+
     /**
      * The oldest other nodes' change a join still applies: one heard {@code cluster.timeout} ago. A node
      * sends its leave notice after it asked presence to remove the member, and that removal lands (or

@@ -66,12 +66,12 @@ class HubTest {
     }
 
     /** Joins through the callback, which the in-memory stores run before {@code join} returns. */
-    private Hub.JoinResult join(Connection c, String room, Since since) throws HubException {
-        Hub.JoinResult[] result = new Hub.JoinResult[1];
+    private JoinResult join(Connection c, String room, Since since) throws HubException {
+        JoinResult[] result = new JoinResult[1];
         HubException[] error = new HubException[1];
-        hub.join(c, room, since, new Hub.JoinCallback() {
+        hub.join(c, room, since, new JoinCallback() {
             @Override
-            public void joined(Hub.JoinResult r) {
+            public void joined(JoinResult r) {
                 result[0] = r;
             }
 
@@ -338,7 +338,7 @@ class HubTest {
             }
         };
 
-        Hub.JoinResult joined = join(gina.c(), "r", null);
+        JoinResult joined = join(gina.c(), "r", null);
         assertThat(joined.members()).extracting(ServerMessage.Member::userId).containsExactly("gina", "hank");
         runLoops();
         assertThat(gina.s().ofType("user_joined_room")).as("hank's notice went out before gina was a member")
@@ -380,7 +380,7 @@ class HubTest {
                 }
             };
 
-            Hub.JoinResult joined = join(gina.c(), "r", null);
+            JoinResult joined = join(gina.c(), "r", null);
             assertThat(joined.members()).extracting(ServerMessage.Member::userId)
                     .containsExactly("gina", "hank", "keeper");
             // The manual loops are not thread-safe: let n2's delivery thread queue gina's notice first.
@@ -436,7 +436,7 @@ class HubTest {
             assertThat(heldLeaves).as("gone's presence removal has not landed").hasSize(1);
 
             Peer gina = connect("gina", loop1);
-            Hub.JoinResult joined = join(gina.c(), "r", null);
+            JoinResult joined = join(gina.c(), "r", null);
             assertThat(joined.members()).extracting(ServerMessage.Member::userId)
                     .containsExactly("back", "gina", "keeper");
             heldLeaves.remove(0).run();
@@ -535,7 +535,7 @@ class HubTest {
         // A delivery of offset 6 is queued on b's loop, then b rejoins from offset 3 before it runs.
         publish(a.c(), "r", "m5", null, true);
         assertThat(loop2.tasks).isNotEmpty();
-        Hub.JoinResult r = join(b.c(), "r", new Since(3, epoch));
+        JoinResult r = join(b.c(), "r", new Since(3, epoch));
         assertThat(r.recovered()).isTrue();
         assertThat(r.replay()).extracting(m -> m.offset()).containsExactly(4L, 5L, 6L);
         runLoops();
@@ -559,7 +559,7 @@ class HubTest {
         hub.leave(b.c(), "r");
         assertThat(join(b.c(), "r", new Since(3, "other")).recovered()).isFalse();
         hub.leave(b.c(), "r");
-        Hub.JoinResult ok = join(b.c(), "r", new Since(3, epoch));
+        JoinResult ok = join(b.c(), "r", new Since(3, epoch));
         assertThat(ok.recovered()).isTrue();
         assertThat(ok.replay()).extracting(m -> m.offset()).containsExactly(4L, 5L);
     }

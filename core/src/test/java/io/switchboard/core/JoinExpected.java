@@ -1,14 +1,14 @@
 package io.switchboard.core;
 
 /** A join callback for tests that only need the join to happen: a refusal fails the test. */
-final class JoinExpected implements Hub.JoinCallback {
+final class JoinExpected implements JoinCallback {
     static final JoinExpected INSTANCE = new JoinExpected();
 
     private JoinExpected() {
     }
 
     @Override
-    public void joined(Hub.JoinResult result) {
+    public void joined(JoinResult result) {
     }
 
     @Override
