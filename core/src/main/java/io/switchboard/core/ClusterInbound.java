@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.core.cluster.Broker;
 import io.switchboard.core.cluster.Envelope;
 import io.switchboard.protocol.CloseCode;
+import io.switchboard.protocol.JsonCodec;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +22,9 @@ final class ClusterInbound implements Broker.Listener {
     }
 
     private final HubContext ctx;
+    private final Broker broker;
+    private final String nodeId;
+    private final JsonCodec codec;
     private final Map<String, Room> rooms;
     private final RoomSequencer sequencer;
     private final Republisher republisher;
@@ -31,6 +35,9 @@ final class ClusterInbound implements Broker.Listener {
     ClusterInbound(HubContext ctx, Map<String, Room> rooms, RoomSequencer sequencer, Republisher republisher,
                    FanOut fanOut, DirectMessages direct, Kicker kicker) {
         this.ctx = ctx;
+        this.broker = ctx.broker();
+        this.nodeId = ctx.nodeId();
+        this.codec = ctx.codec();
         this.rooms = rooms;
         this.sequencer = sequencer;
         this.republisher = republisher;
@@ -43,7 +50,7 @@ final class ClusterInbound implements Broker.Listener {
     public void onMessage(String channel, byte[] payload) {
         try {
             Envelope e = Envelope.decode(payload);
-            if (e.origin().equals(ctx.nodeId())) {
+            if (e.origin().equals(nodeId)) {
                 return;
             }
             switch (e.kind()) {
@@ -85,8 +92,8 @@ final class ClusterInbound implements Broker.Listener {
 
     @Override
     public void onReconnected() {
-        log.atInfo().addKeyValue("broker", ctx.broker().describe())
-                .log("broker {} is back; reading what {} rooms missed from history", ctx.broker().describe(),
+        log.atInfo().addKeyValue("broker", broker.describe())
+                .log("broker {} is back; reading what {} rooms missed from history", broker.describe(),
                         rooms.size());
         for (Room room : rooms.values()) {
             sequencer.catchUp(room);
@@ -98,7 +105,7 @@ final class ClusterInbound implements Broker.Listener {
     private Room.RemoteChange remoteChange(String roomName, byte[] json) {
         JsonNode notice;
         try {
-            notice = ctx.codec().mapper().readTree(json);
+            notice = codec.mapper().readTree(json);
         } catch (java.io.IOException e) {
             log.warn("room {}: ignored a notice from another node that is not JSON", roomName);
             return null;

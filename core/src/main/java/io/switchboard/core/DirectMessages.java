@@ -1,9 +1,13 @@
 package io.switchboard.core;
 
+import static io.switchboard.core.BackendCalls.quietly;
+
 import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.core.cluster.Broker;
 import io.switchboard.core.cluster.Envelope;
 import io.switchboard.core.cluster.PresenceStore;
 import io.switchboard.protocol.ErrorCode;
+import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.ServerMessage;
 import java.util.Collection;
 import java.util.HashSet;
@@ -23,6 +27,11 @@ final class DirectMessages {
     static final String BROADCAST_CHANNEL = "all";
 
     private final HubContext ctx;
+    private final BackendCalls calls;
+    private final PresenceStore presence;
+    private final Broker broker;
+    private final String nodeId;
+    private final JsonCodec codec;
     private final FrameFactory frames;
     private final FanOut fanOut;
     private final Map<String, Connection[]> users;
@@ -37,6 +46,11 @@ final class DirectMessages {
     DirectMessages(HubContext ctx, FrameFactory frames, FanOut fanOut, Map<String, Connection[]> users,
                    Collection<Shard> shards, AtomicLong connSequence) {
         this.ctx = ctx;
+        this.calls = ctx.calls();
+        this.presence = ctx.presence();
+        this.broker = ctx.broker();
+        this.nodeId = ctx.nodeId();
+        this.codec = ctx.codec();
         this.frames = frames;
         this.fanOut = fanOut;
         this.users = users;
@@ -50,19 +64,19 @@ final class DirectMessages {
      */
     CompletionStage<Integer> sendPrivate(String fromUser, String fromConn, String to, String content,
                                                 JsonNode data) throws HubException {
-        byte[] json = ctx.codec().encode(new ServerMessage.PrivateMessage(fromUser, fromConn, content, data,
+        byte[] json = codec.encode(new ServerMessage.PrivateMessage(fromUser, fromConn, content, data,
                 ctx.time().currentTimeMillis()));
-        if (!ctx.broker().reachesOtherNodes()) {
+        if (!broker.reachesOtherNodes()) {
             int n = deliverPrivate(to, json);
             if (n == 0) {
                 throw userNotFound(to);
             }
             return CompletableFuture.completedFuture(n);
         }
-        return ctx.calls().storeOrThrow(() -> ctx.presence().connections(to)).thenApply(conns -> {
+        return calls.storeOrThrow(() -> presence.connections(to)).thenApply(conns -> {
             Set<String> nodes = new HashSet<>();
             for (PresenceStore.UserConnection uc : conns) {
-                if (!uc.nodeId().equals(ctx.nodeId())) {
+                if (!uc.nodeId().equals(nodeId)) {
                     nodes.add(uc.nodeId());
                 }
             }
@@ -70,13 +84,13 @@ final class DirectMessages {
             if (nodes.isEmpty() && local == 0) {
                 throw new CompletionException(userNotFound(to));
             }
-            byte[] envelope = Envelope.privateMessage(ctx.nodeId(), to, json).encode();
+            byte[] envelope = Envelope.privateMessage(nodeId, to, json).encode();
             for (String node : nodes) {
-                BackendCalls.quietly("private message", ctx.calls().broker(() -> ctx.broker().publish("node." + node, envelope)));
+                quietly("private message", calls.broker(() -> broker.publish("node." + node, envelope)));
             }
             int remote = 0;
             for (PresenceStore.UserConnection uc : conns) {
-                remote += uc.nodeId().equals(ctx.nodeId()) ? 0 : 1;
+                remote += uc.nodeId().equals(nodeId) ? 0 : 1;
             }
             return local + remote;
         });
@@ -118,11 +132,11 @@ final class DirectMessages {
                 throw new HubException(ErrorCode.UNAVAILABLE, "server overloaded, retry later");
             }
         }
-        byte[] json = ctx.codec().encode(new ServerMessage.Broadcast(fromUser, fromConn, content, data,
+        byte[] json = codec.encode(new ServerMessage.Broadcast(fromUser, fromConn, content, data,
                 ctx.time().currentTimeMillis()));
-        CompletableFuture<Void> remote = ctx.broker().reachesOtherNodes()
-                ? ctx.calls().brokerOrThrow(() -> ctx.broker().publish(BROADCAST_CHANNEL,
-                        Envelope.broadcast(ctx.nodeId(), exclude == null ? null : exclude.connId(), json).encode()))
+        CompletableFuture<Void> remote = broker.reachesOtherNodes()
+                ? calls.brokerOrThrow(() -> broker.publish(BROADCAST_CHANNEL,
+                        Envelope.broadcast(nodeId, exclude == null ? null : exclude.connId(), json).encode()))
                 : CompletableFuture.completedFuture(null);
         broadcastFrame(json, exclude, connSequence.get());
         return remote.exceptionally(e -> {

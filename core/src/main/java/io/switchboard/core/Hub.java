@@ -9,20 +9,17 @@ import io.switchboard.core.cluster.MemoryPresenceStore;
 import io.switchboard.core.cluster.PresenceStore;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.history.HistoryStore;
-import io.switchboard.core.history.HistoryStore.Appended;
 import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.Command.Since;
 import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.ServerMessage;
 import io.switchboard.protocol.ServerMessage.Member;
-import io.switchboard.protocol.ServerMessage.RoomMessage;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -86,6 +83,7 @@ public final class Hub {
     private final Republisher republisher;
     private final DirectMessages direct;
     private final Joins joins;
+    private final RoomPublisher publisher;
     private final HubContext ctx;
 
     public Hub(SwitchboardConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
@@ -121,6 +119,7 @@ public final class Hub {
         this.sequencer = new RoomSequencer(ctx, fanOut, rooms, id -> id == null ? null : connections.get(id),
                 this::closeOnShard);
         this.republisher = new Republisher(ctx, rooms, sequencer);
+        this.publisher = new RoomPublisher(ctx, rooms, sequencer, republisher);
         this.joins = new Joins(ctx, rooms, sequencer, fanOut);
         this.direct = new DirectMessages(ctx, frames, fanOut, users, shards.values(), connSequence);
     }
@@ -242,7 +241,8 @@ public final class Hub {
         c.shard().remove(c);
         BackendCalls.quietly("presence disconnect", calls.store(() -> presence.disconnect(c.userId(), c.connId())));
         if (config.hub().notifyGlobalPresence()) {
-            direct.broadcastFrame(codec.encode(new ServerMessage.UserLeft(c.userId(), c.connId())), c, connSequence.get());
+            direct.broadcastFrame(codec.encode(new ServerMessage.UserLeft(c.userId(), c.connId())), c,
+                    connSequence.get());
         }
         log.atDebug().addKeyValue("connId", c.connId()).addKeyValue("userId", c.userId())
                 .addKeyValue("reason", reason.label())
@@ -352,68 +352,15 @@ public final class Hub {
         if (m == null) {
             throw HubException.notInRoom(roomName);
         }
-        return publish(roomName, m.room, from.userId(), from.connId(), content, data, echo ? null : from.connId());
+        return publisher.publish(roomName, m.room, from.userId(), from.connId(), content, data,
+                echo ? null : from.connId());
     }
 
     /** Publishes a message from the backend API to a room, joined or not; completes with its offset. Thread-safe. */
     public CompletionStage<Long> publish(String roomName, String from, String content, JsonNode data)
             throws HubException {
-        return publish(roomName, rooms.get(roomName), from, null, content, data, null);
+        return publisher.publish(roomName, rooms.get(roomName), from, null, content, data, null);
     }
-
-    private CompletionStage<Long> publish(String roomName, Room local, String fromUser, String fromConn,
-                                          String content, JsonNode data, String exclude) throws HubException {
-        long ts = time.currentTimeMillis();
-        CompletableFuture<Appended> appended;
-        if (local != null) {
-            synchronized (local) {
-                FanOut.requireCapacity(local);
-                appended = calls.storeOrThrow(() -> history.append(roomName, fromUser, fromConn, content, data, ts));
-                if (appended.isDone() && !appended.isCompletedExceptionally()) {
-                    // In-memory history: numbered and delivered under one monitor, in offset order.
-                    return CompletableFuture.completedFuture(delivered(roomName, appended.join(), exclude));
-                }
-            }
-        } else {
-            appended = calls.storeOrThrow(() -> history.append(roomName, fromUser, fromConn, content, data, ts));
-        }
-        return appended.handle((a, e) -> {
-            if (e != null) {
-                republisher.unsettled(roomName);
-                throw new CompletionException(unavailable("publishing to room " + roomName, e));
-            }
-            return delivered(roomName, a, exclude);
-        });
-    }
-
-    /** Delivers an appended message here and sends it to the other nodes; returns its offset. */
-    private long delivered(String roomName, Appended a, String exclude) {
-        RoomMessage message = a.message();
-        byte[] json = codec.encode(message);
-        Room room = rooms.get(roomName);
-        if (room != null) {
-            sequencer.sequence(room, a.epoch(), message.offset(), json, exclude);
-        }
-        if (broker.reachesOtherNodes()) {
-            Envelope envelope = Envelope.roomMessage(nodeId, roomName, a.epoch(), message.offset(), exclude, json);
-            // Already in history: a node that misses this publication reads it from there once a later
-            // message shows it the gap; if this one is not published, it is remembered and published later.
-            long start = time.nanoTime();
-            CompletableFuture<Void> published = calls.broker(() -> broker.publish(Envelope.roomChannel(roomName),
-                    envelope.encode()));
-            published.whenComplete((v, e) -> {
-                if (e == null) {
-                    republisher.forgetUnpublished(roomName, envelope);
-                } else {
-                    republisher.rememberUnpublished(roomName, envelope);
-                }
-                metrics.brokerPublished(time.nanoTime() - start, e == null);
-            });
-            BackendCalls.quietly("publish to room " + roomName, published);
-        }
-        return message.offset();
-    }
-
 
     /** Relays a transport frame (binary publish) unchanged to the other members of a room. Shard thread. */
     public void relay(Connection from, String roomName, OutboundFrame frame) throws HubException {
@@ -426,8 +373,6 @@ public final class Hub {
             fanOut.fanOutLocked(m.room, frame, from, UNNUMBERED);
         }
     }
-
-
 
     // ---------------------------------------------------------------- private, broadcast
 
@@ -536,7 +481,6 @@ public final class Hub {
     public void sweepHistory() {
         history.sweep(rooms::containsKey);
     }
-
 
     /** Maps a failure to what a client gets: a HubException as is, anything else as {@code unavailable}. */
     public static HubException unavailable(String what, Throwable error) {

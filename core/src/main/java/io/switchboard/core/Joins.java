@@ -1,11 +1,16 @@
 package io.switchboard.core;
 
+import static io.switchboard.core.BackendCalls.quietly;
+
 import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.core.cluster.Broker;
 import io.switchboard.core.cluster.Envelope;
+import io.switchboard.core.cluster.PresenceStore;
 import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.history.HistoryStore.Position;
 import io.switchboard.protocol.Command.Since;
 import io.switchboard.protocol.ErrorCode;
+import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.ServerMessage;
 import io.switchboard.protocol.ServerMessage.Member;
 import io.switchboard.protocol.ServerMessage.RoomMessage;
@@ -31,6 +36,12 @@ final class Joins {
     private static final int MAX_JOIN_ATTEMPTS = 3;
 
     private final HubContext ctx;
+    private final BackendCalls calls;
+    private final HistoryStore history;
+    private final PresenceStore presence;
+    private final Broker broker;
+    private final String nodeId;
+    private final JsonCodec codec;
     private final Map<String, Room> rooms;
     private final RoomSequencer sequencer;
     private final FanOut fanOut;
@@ -39,6 +50,12 @@ final class Joins {
     /** @param rooms the hub's rooms with members (or a join under way) here */
     Joins(HubContext ctx, Map<String, Room> rooms, RoomSequencer sequencer, FanOut fanOut) {
         this.ctx = ctx;
+        this.calls = ctx.calls();
+        this.history = ctx.history();
+        this.presence = ctx.presence();
+        this.broker = ctx.broker();
+        this.nodeId = ctx.nodeId();
+        this.codec = ctx.codec();
         this.rooms = rooms;
         this.sequencer = sequencer;
         this.fanOut = fanOut;
@@ -60,7 +77,7 @@ final class Joins {
     void join(Connection c, String roomName, Since since, JoinCallback callback) throws HubException {
         Membership existing = c.rooms.get(roomName);
         if (existing != null) {
-            CompletableFuture<List<Member>> members = ctx.calls().store(() -> ctx.presence().members(roomName));
+            CompletableFuture<List<Member>> members = calls.store(() -> presence.members(roomName));
             onShard(c, members, () -> {
                 Room room = existing.room;
                 Position position;
@@ -106,7 +123,7 @@ final class Joins {
                 room.joining++;
                 created = room.subscribed == null;
                 if (created) {
-                    room.subscribed = ctx.calls().broker(() -> ctx.broker().subscribe(Envelope.roomChannel(roomName)));
+                    room.subscribed = calls.broker(() -> broker.subscribe(Envelope.roomChannel(roomName)));
                 }
             }
             return room;
@@ -116,13 +133,13 @@ final class Joins {
     /** {@code noticesFrom}: the room's remote change count before this read began (see {@link #withRemoteNotices}). */
     private void readForJoin(Connection c, Room room, Since since, JoinCallback callback, int attempt,
                              long noticesFrom) {
-        JsonNode info = Members.info(ctx.codec(), c);
+        JsonNode info = Members.info(codec, c);
         CompletableFuture<JoinRead> read = room.subscribed
-                .thenCompose(v -> ctx.calls().store(() -> ctx.presence().join(room.name, ctx.nodeId(), c.userId(), c.connId(), info)))
-                .thenCompose(v -> ctx.calls().store(() -> since == null
-                        ? ctx.history().position(room.name).thenApply(p -> new HistoryStore.Recovery(false, List.of(), p))
-                        : ctx.history().recover(room.name, since.offset(), since.epoch())))
-                .thenCompose(recovery -> ctx.calls().store(() -> ctx.presence().members(room.name))
+                .thenCompose(v -> calls.store(() -> presence.join(room.name, nodeId, c.userId(), c.connId(), info)))
+                .thenCompose(v -> calls.store(() -> since == null
+                        ? history.position(room.name).thenApply(p -> new HistoryStore.Recovery(false, List.of(), p))
+                        : history.recover(room.name, since.offset(), since.epoch())))
+                .thenCompose(recovery -> calls.store(() -> presence.members(room.name))
                         .thenApply(members -> new JoinRead(recovery, members)));
         onShard(c, read, () -> attach(c, room, since, read, callback, attempt, noticesFrom));
     }
@@ -139,7 +156,7 @@ final class Joins {
         }
         if (read.isCompletedExceptionally() || c.removed || c.rooms.containsKey(room.name)) {
             if (!c.rooms.containsKey(room.name)) {
-                BackendCalls.quietly("presence leave", ctx.calls().store(() -> ctx.presence().leave(room.name, c.connId())));
+                quietly("presence leave", calls.store(() -> presence.leave(room.name, c.connId())));
             }
             releaseIfUnused(room);
             if (read.isCompletedExceptionally()) {
@@ -154,7 +171,7 @@ final class Joins {
         HistoryStore.Recovery recovery = r.recovery();
         synchronized (room) {
             if (room.members.size() >= ctx.config().hub().maxRoomMembers()) {
-                BackendCalls.quietly("presence leave", ctx.calls().store(() -> ctx.presence().leave(room.name, c.connId())));
+                quietly("presence leave", calls.store(() -> presence.leave(room.name, c.connId())));
                 releaseIfUnusedLocked(room);
                 callback.failed(new HubException(ErrorCode.ROOM_FULL, "room " + room.name + " is full"));
                 return;
@@ -193,7 +210,7 @@ final class Joins {
             room.members.put(c.connId(), c);
             c.rooms.put(room.name, m);
             ctx.metrics().roomJoined(room.members.size());
-            byte[] notice = ctx.codec().encode(new ServerMessage.UserJoinedRoom(room.name, c.userId(), c.connId()));
+            byte[] notice = codec.encode(new ServerMessage.UserJoinedRoom(room.name, c.userId(), c.connId()));
             fanOut.fanOutLocked(room, notice, c, FanOut.UNNUMBERED);
             publishNotice(room.name, notice);
             List<Member> members = withLocalMembers(withRemoteNotices(r.members(), room, noticesFrom), room);
@@ -245,7 +262,7 @@ final class Joins {
         }
         for (Connection other : room.members.values()) {
             if (!listed.contains(other.connId())) {
-                out.add(new Member(other.userId(), other.connId(), Members.info(ctx.codec(), other)));
+                out.add(new Member(other.userId(), other.connId(), Members.info(codec, other)));
             }
         }
         out.sort(Members.ORDER);
@@ -302,13 +319,13 @@ final class Joins {
     void removeMembership(Membership m) {
         Room room = m.room;
         Connection c = m.connection;
-        BackendCalls.quietly("presence leave", ctx.calls().store(() -> ctx.presence().leave(room.name, c.connId())));
+        quietly("presence leave", calls.store(() -> presence.leave(room.name, c.connId())));
         synchronized (room) {
             Room.ShardMembers sm = room.shardMembers(c.shard());
             sm.remove(m);
             room.dropIfEmpty(sm);
             room.members.remove(c.connId());
-            byte[] notice = ctx.codec().encode(new ServerMessage.UserLeftRoom(room.name, c.userId(), c.connId()));
+            byte[] notice = codec.encode(new ServerMessage.UserLeftRoom(room.name, c.userId(), c.connId()));
             if (!room.members.isEmpty()) {
                 fanOut.fanOutLocked(room, notice, null, FanOut.UNNUMBERED);
             }
@@ -330,13 +347,13 @@ final class Joins {
         }
         room.removed = true;
         rooms.remove(room.name, room);
-        BackendCalls.quietly("unsubscribe", ctx.calls().broker(() -> ctx.broker().unsubscribe(Envelope.roomChannel(room.name))));
+        quietly("unsubscribe", calls.broker(() -> broker.unsubscribe(Envelope.roomChannel(room.name))));
     }
 
     private void publishNotice(String roomName, byte[] json) {
-        if (ctx.broker().reachesOtherNodes()) {
-            BackendCalls.quietly("room notice", ctx.calls().broker(() -> ctx.broker().publish(Envelope.roomChannel(roomName),
-                    Envelope.roomNotice(ctx.nodeId(), roomName, json).encode())));
+        if (broker.reachesOtherNodes()) {
+            quietly("room notice", calls.broker(() -> broker.publish(Envelope.roomChannel(roomName),
+                    Envelope.roomNotice(nodeId, roomName, json).encode())));
         }
     }
 

@@ -1,6 +1,9 @@
 package io.switchboard.core;
 
+import io.switchboard.core.cluster.Broker;
 import io.switchboard.core.cluster.Envelope;
+import io.switchboard.core.history.HistoryStore;
+import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.ServerMessage.RoomMessage;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +29,11 @@ final class Republisher {
     private static final int MAX_UNPUBLISHED = 10_000;
 
     private final HubContext ctx;
+    private final BackendCalls calls;
+    private final HistoryStore history;
+    private final Broker broker;
+    private final String nodeId;
+    private final JsonCodec codec;
     private final Map<String, Room> rooms;
     private final RoomSequencer sequencer;
     /**
@@ -48,6 +56,11 @@ final class Republisher {
     /** @param rooms the hub's rooms with members here; a settled one catches up through {@code sequencer} */
     Republisher(HubContext ctx, Map<String, Room> rooms, RoomSequencer sequencer) {
         this.ctx = ctx;
+        this.calls = ctx.calls();
+        this.history = ctx.history();
+        this.broker = ctx.broker();
+        this.nodeId = ctx.nodeId();
+        this.codec = ctx.codec();
         this.rooms = rooms;
         this.sequencer = sequencer;
     }
@@ -116,18 +129,18 @@ final class Republisher {
     private void republish() {
         republishPending.set(false);
         try {
-            if (!ctx.calls().storeRefusing()) {
+            if (!calls.storeRefusing()) {
                 for (String roomName : List.copyOf(unsettled)) {
                     settle(roomName);
                 }
             }
-            if (!ctx.broker().isConnected() || ctx.calls().brokerRefusing()) {
+            if (!broker.isConnected() || calls.brokerRefusing()) {
                 return;
             }
             for (Map.Entry<String, Envelope> entry : unpublished.entrySet()) {
                 String roomName = entry.getKey();
                 Envelope envelope = entry.getValue();
-                ctx.calls().broker(() -> ctx.broker().publish(Envelope.roomChannel(roomName), envelope.encode()))
+                calls.broker(() -> broker.publish(Envelope.roomChannel(roomName), envelope.encode()))
                         .whenComplete((v, e) -> {
                             if (e == null) {
                                 unpublished.remove(roomName, envelope);
@@ -151,15 +164,15 @@ final class Republisher {
     private void settle(String roomName) {
         // Removed before the read: an append that fails while the read is under way adds the room again.
         unsettled.remove(roomName);
-        ctx.calls().store(() -> ctx.history().read(roomName, null, 1)).whenComplete((page, e) -> {
+        calls.store(() -> history.read(roomName, null, 1)).whenComplete((page, e) -> {
             if (e != null) {
                 unsettled(roomName); // the next round tries again
                 return;
             }
             if (!page.messages().isEmpty()) {
                 RoomMessage last = page.messages().get(page.messages().size() - 1);
-                rememberUnpublished(roomName, Envelope.roomMessage(ctx.nodeId(), roomName, page.epoch(), last.offset(),
-                        null, ctx.codec().encode(last)));
+                rememberUnpublished(roomName, Envelope.roomMessage(nodeId, roomName, page.epoch(), last.offset(),
+                        null, codec.encode(last)));
             }
             Room room = rooms.get(roomName);
             if (room != null) {

@@ -1,8 +1,10 @@
 package io.switchboard.core;
 
+import io.switchboard.core.cluster.Broker;
 import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.history.HistoryStore.Position;
 import io.switchboard.protocol.CloseCode;
+import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.ServerMessage.RoomMessage;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -38,6 +40,10 @@ final class RoomSequencer {
     }
 
     private final HubContext ctx;
+    private final BackendCalls calls;
+    private final HistoryStore history;
+    private final Broker broker;
+    private final JsonCodec codec;
     private final FanOut fanOut;
     private final Map<String, Room> rooms;
     private final Function<String, Connection> connections;
@@ -54,6 +60,10 @@ final class RoomSequencer {
     RoomSequencer(HubContext ctx, FanOut fanOut, Map<String, Room> rooms, Function<String, Connection> connections,
                   MemberCloser closer) {
         this.ctx = ctx;
+        this.calls = ctx.calls();
+        this.history = ctx.history();
+        this.broker = ctx.broker();
+        this.codec = ctx.codec();
         this.fanOut = fanOut;
         this.rooms = rooms;
         this.connections = connections;
@@ -74,7 +84,7 @@ final class RoomSequencer {
         room.epoch = position.epoch();
         room.lastDelivered = position.offset();
         drainParked(room);
-        if (ctx.broker().reachesOtherNodes() && tailChecks.compareAndSet(false, true)) {
+        if (broker.reachesOtherNodes() && tailChecks.compareAndSet(false, true)) {
             startTailChecks();
         }
     }
@@ -103,7 +113,7 @@ final class RoomSequencer {
                         .log("{} rooms here were behind their history, as when a node dies between appending a "
                                 + "message and relaying it; their members got the messages from history", behind);
             }
-            if (ctx.calls().storeRefusing()) {
+            if (calls.storeRefusing()) {
                 return;
             }
             List<Room> quiet = new ArrayList<>();
@@ -126,7 +136,7 @@ final class RoomSequencer {
             long now = ctx.time().nanoTime();
             for (Room room : quiet) {
                 room.tailCheckedAt = now;
-                ctx.calls().store(() -> ctx.history().position(room.name)).whenComplete((position, e) -> {
+                calls.store(() -> history.position(room.name)).whenComplete((position, e) -> {
                     if (e == null) {
                         compareTail(room, position);
                     } // else the next check tries again
@@ -260,7 +270,7 @@ final class RoomSequencer {
             // Appended before it was published, so before this read: history must hold everything up to it.
             parkedBeforeRead = room.parked.isEmpty() ? 0 : room.parked.firstKey();
         }
-        CompletableFuture<HistoryStore.Page> page = ctx.calls().store(() -> ctx.history().read(room.name, after, limit));
+        CompletableFuture<HistoryStore.Page> page = calls.store(() -> history.read(room.name, after, limit));
         page.whenComplete((p, e) -> {
             synchronized (room) {
                 if (e != null) {
@@ -295,7 +305,7 @@ final class RoomSequencer {
                         + " are no longer in history");
             }
             Room.Parked p = room.parked.remove(m.offset());
-            deliverNumbered(room, m.offset(), p != null ? p.json() : ctx.codec().encode(m), p != null ? p.exclude() : null);
+            deliverNumbered(room, m.offset(), p != null ? p.json() : codec.encode(m), p != null ? p.exclude() : null);
         }
         drainParked(room);
         if (page.messages().size() >= limit) {

@@ -22,7 +22,7 @@ class PackageRulesTest {
     void theEnginePiecesNeverReachBackToTheFacade() {
         rule(noClasses().that().belongToAnyOf(RoomSequencer.class, Republisher.class, FanOut.class,
                         BackendCalls.class, HubScheduler.class, HubContext.class, DirectMessages.class,
-                        ClusterInbound.class, Joins.class, Members.class)
+                        ClusterInbound.class, Joins.class, Members.class, RoomPublisher.class)
                 .should().dependOnClassesThat().belongToAnyOf(Hub.class, CommandHandler.class)
                 .because("the hub's pieces get a HubContext, never the Hub"));
     }
@@ -31,7 +31,8 @@ class PackageRulesTest {
     void theSpisAndServicesBelowTheHubNeverUseItOrItsCommands() {
         rule(noClasses().that().resideInAPackage("io.switchboard.core.(*)..")
                 .should().dependOnClassesThat().belongToAnyOf(Hub.class, CommandHandler.class, RoomSequencer.class,
-                        Republisher.class, FanOut.class, DirectMessages.class, ClusterInbound.class, Joins.class)
+                        Republisher.class, FanOut.class, DirectMessages.class, ClusterInbound.class, Joins.class,
+                        RoomPublisher.class)
                 .because("broker, history, presence, auth, limits, metrics and config sit below the hub"));
     }
 
