@@ -1,0 +1,69 @@
+package io.switchboard.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Attacks on the HTTP side from outside (issue 21), each run over real loopback sockets against a running
+ * server, bounded in count and time.
+ */
+class HttpAttackTest {
+    private SwitchboardServer server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] gets(String path, int count) {
+        return ascii(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n").repeat(count));
+    }
+
+    private double queuedOutboundBytes() {
+        return Scrape.of(server.port(), "/metrics").value("websocket_memory_usage_bytes", "component",
+                "queued_outbound");
+    }
+
+    /**
+     * One connection pipelines thousands of GETs of a 23 KB file and never reads: answered as fast as read,
+     * they were 92 MB queued for it. Its answers must stay bounded by what it reads, and others must be served.
+     */
+    @Test
+    void pipelinedRequestsOfAPeerThatNeverReadsQueueBoundedAnswers() throws Exception {
+        server = SwitchboardServer.start(TestServers.config());
+        int batches = 40;
+        byte[] batch = gets("/switchboard.js", 100);
+        try (RawPeer attacker = RawPeer.open("127.0.0.1", server.port(), 4096)) {
+            Thread writer = new Thread(() -> {
+                for (int i = 0; i < batches && attacker.tryWrite(batch); i++) {
+                    // a write that blocks means the server stopped reading: the closing socket ends it
+                }
+            }, "pipelining-attacker");
+            writer.setDaemon(true);
+            writer.start();
+            writer.join(5000);
+            double peak = 0;
+            for (int i = 0; i < 10; i++) {
+                peak = Math.max(peak, queuedOutboundBytes());
+                Thread.sleep(100);
+            }
+            // Bound: the write-buffer high-water mark (256 KiB) plus the answer that crossed it.
+            assertThat(peak).as("bytes queued for the connection that never reads").isLessThan(1024 * 1024);
+            for (int i = 0; i < 2; i++) { // two event loops: a bystander on each
+                try (RawPeer bystander = RawPeer.open(server.port())) {
+                    bystander.write(gets("/health", 1));
+                    assertThat(bystander.readResponse().status()).isEqualTo(200);
+                }
+            }
+        }
+    }
+}
