@@ -76,6 +76,7 @@ public final class SwitchboardServer implements AutoCloseable {
     private final Instrumentation instrumentation;
     private final Observability observability;
     private Channel monitoringChannel;
+    private StaticFiles files;
 
     private SwitchboardServer(SwitchboardConfig config, Instrumentation instrumentation, Hub.Backends backends) {
         this.config = config;
@@ -139,7 +140,7 @@ public final class SwitchboardServer implements AutoCloseable {
         }
         instrumentation.healthChecks().forEach((name, check) -> health.register(name, check::run));
         ApiHandler api = new ApiHandler(hub, config.api().keys());
-        StaticFiles files = new StaticFiles();
+        files = new StaticFiles();
         io.netty.handler.ssl.SslContext tls;
         try {
             tokens = config.security().requireAuth() ? TokenVerifier.create(config.security()) : null;
@@ -328,6 +329,11 @@ public final class SwitchboardServer implements AutoCloseable {
     /** Refusal counts of every security limit, for metrics. */
     public SecurityCounters securityCounters() {
         return securityCounters;
+    }
+
+    /** The browser files served (tests). */
+    StaticFiles staticFiles() {
+        return files;
     }
 
     /** The server's metrics and tracing. */
