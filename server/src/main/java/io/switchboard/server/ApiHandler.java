@@ -127,8 +127,7 @@ final class ApiHandler {
             default:
                 if (path.startsWith("/api/rooms/")) {
                     requireMethod(method, HttpMethod.GET);
-                    String room = java.net.URLDecoder.decode(path.substring("/api/rooms/".length()),
-                            StandardCharsets.UTF_8);
+                    String room = path.substring("/api/rooms/".length()); // the router decoded it
                     if (!Names.isValidRoom(room)) {
                         throw badField("room must match [A-Za-z0-9_.:@/-]{1,128}");
                     }

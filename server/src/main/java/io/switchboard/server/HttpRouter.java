@@ -108,7 +108,12 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
             return;
         }
-        String path = new QueryStringDecoder(req.uri()).path();
+        String path = decodedPath(req);
+        if (path == null) {
+            HttpResponses.textAndClose(ctx, HttpResponseStatus.BAD_REQUEST,
+                    "malformed percent-encoding in the request target");
+            return;
+        }
         if (path.equals(wsPath)) {
             upgrade(ctx, req);
             return;
@@ -165,7 +170,22 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         ctx.close();
     }
 
-    /** Query parameter helper for admission checks. */
+    /**
+     * The request's path, percent-decoded once: handlers use it as it is and decode nothing again. Null when
+     * the path or the query does not decode ({@code %zz}, bad UTF-8): the caller answers 400. The query is
+     * decoded here too, so that {@link #queryParam} cannot fail later.
+     */
+    static String decodedPath(FullHttpRequest req) {
+        try {
+            QueryStringDecoder decoder = new QueryStringDecoder(req.uri());
+            decoder.parameters();
+            return decoder.path();
+        } catch (IllegalArgumentException malformed) {
+            return null;
+        }
+    }
+
+    /** Query parameter helper for admission checks, for requests {@link #decodedPath} accepted. */
     static String queryParam(FullHttpRequest req, String name) {
         List<String> values = new QueryStringDecoder(req.uri()).parameters().get(name);
         return values == null || values.isEmpty() ? null : values.get(0);

@@ -88,4 +88,33 @@ class HttpAttackTest {
         }
         assertThat(server.staticFiles().cachedNames()).isEqualTo(1);
     }
+
+    private static RawPeer.Response get(int port, String target, String... headers) {
+        try (RawPeer peer = RawPeer.open(port)) {
+            peer.write(ascii("GET " + target + " HTTP/1.1\r\nHost: localhost\r\n" + String.join("", headers)
+                    + "\r\n"));
+            return peer.readResponse();
+        }
+    }
+
+    private static final String KEY = "X-API-Key: " + TestServers.API_KEY + "\r\n";
+
+    /** A target that does not percent-decode dropped the connection unanswered; one that did was decoded twice. */
+    @Test
+    void pathsAreDecodedExactlyOnceAndMalformedOnesAnswered400() {
+        server = SwitchboardServer.start(TestServers.config());
+        int port = server.port();
+        assertThat(get(port, "/api/rooms/%zz", KEY).status()).isEqualTo(400);
+        assertThat(get(port, "/api/rooms/%zz").status()).isEqualTo(400);
+        assertThat(get(port, "/health%zz").status()).isEqualTo(400);
+        assertThat(get(port, "/health?x=%zz").status()).isEqualTo(400);
+        assertThat(get(port, "/ws?id=%zz", "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\n").status())
+                .isEqualTo(400);
+        RawPeer.Response once = get(port, "/api/rooms/a%2Fb", KEY);
+        assertThat(once.status()).isEqualTo(200);
+        assertThat(once.body()).contains("\"a/b\"");
+        RawPeer.Response twice = get(port, "/api/rooms/a%252Fb", KEY);
+        assertThat(twice.status()).as("a%%2Fb is not a room name: %s", twice.body()).isEqualTo(400);
+    }
 }
