@@ -52,9 +52,18 @@ final class HttpResponses {
 
     /** Answers and closes: for refused upgrades, whose clients expect no further exchange. */
     static void textAndClose(ChannelHandlerContext ctx, HttpResponseStatus status, String body) {
+        textAndClose(ctx, status, body, null, null);
+    }
+
+    /** Answers with one extra header ({@code header} null for none) and closes. */
+    static void textAndClose(ChannelHandlerContext ctx, HttpResponseStatus status, String body, CharSequence header,
+                             String value) {
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 Unpooled.copiedBuffer(body + "\n", StandardCharsets.UTF_8));
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        if (header != null) {
+            res.headers().set(header, value);
+        }
         res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         HttpUtil.setContentLength(res, res.content().readableBytes());
         ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);

@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
 @ChannelHandler.Sharable
 final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger log = LoggerFactory.getLogger(HttpRouter.class);
+    /** The one WebSocket version accepted (RFC 6455 section 4.4). */
+    static final String WEBSOCKET_VERSION = "13";
 
     private final String wsPath;
     private final HealthEndpoint health;
@@ -143,6 +145,20 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                 || !req.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
             HttpResponses.textAndClose(ctx, HttpResponseStatus.BAD_REQUEST,
                     "expected a WebSocket upgrade (GET with Upgrade: websocket)");
+            return;
+        }
+        String version = req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION);
+        if (!WEBSOCKET_VERSION.equals(version)) {
+            // Netty's handshaker factory also speaks the drafts 0 (no header), 7 and 8: RFC 6455 only here.
+            log.info("refused upgrade from {}: Sec-WebSocket-Version {} (only {})", ctx.channel().remoteAddress(),
+                    version == null ? "missing" : version.length() > 16 ? version.substring(0, 16) + "..." : version,
+                    WEBSOCKET_VERSION);
+            if (observability != null) {
+                observability.upgradeRefused(null, "bad_request", "unsupported WebSocket version");
+            }
+            HttpResponses.textAndClose(ctx, HttpResponseStatus.UPGRADE_REQUIRED,
+                    "only WebSocket version " + WEBSOCKET_VERSION + " (RFC 6455) is supported",
+                    HttpHeaderNames.SEC_WEBSOCKET_VERSION, WEBSOCKET_VERSION);
             return;
         }
         Span span = observability == null ? null : observability.upgradeStarted(ctx, req);

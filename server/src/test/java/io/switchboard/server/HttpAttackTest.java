@@ -3,6 +3,8 @@ package io.switchboard.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -116,5 +118,24 @@ class HttpAttackTest {
         assertThat(once.body()).contains("\"a/b\"");
         RawPeer.Response twice = get(port, "/api/rooms/a%252Fb", KEY);
         assertThat(twice.status()).as("a%%2Fb is not a room name: %s", twice.body()).isEqualTo(400);
+    }
+
+    /** Netty's handshaker factory speaks the drafts 0, 7 and 8 too: {@code Sec-WebSocket-Version: 8} got 101. */
+    @Test
+    void upgradesOfOtherWebSocketVersionsAreAnswered426() {
+        server = SwitchboardServer.start(TestServers.config());
+        int port = server.port();
+        for (String version : new String[] {"8", "7", "0", "13, 8", null}) {
+            try (RawPeer peer = RawPeer.open(port)) {
+                Map<String, String> headers = new HashMap<>();
+                headers.put("Sec-WebSocket-Version", version);
+                RawPeer.Response r = peer.handshake(port, "/ws", headers);
+                assertThat(r.status()).as("version %s", version).isEqualTo(426);
+                assertThat(r.headers()).containsEntry("sec-websocket-version", "13");
+            }
+        }
+        try (RawPeer peer = RawPeer.open(port)) {
+            peer.upgraded(port, "/ws", Map.of());
+        }
     }
 }
