@@ -32,10 +32,13 @@ final class ApiHandler {
 
     private final Hub hub;
     private final List<byte[]> keys;
+    /** {@code websocket.maxMessageBytes}: a message sent through the API is held to the clients' cap. */
+    private final int maxMessageBytes;
 
-    ApiHandler(Hub hub, List<String> keys) {
+    ApiHandler(Hub hub, List<String> keys, int maxMessageBytes) {
         this.hub = hub;
         this.keys = keys.stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
+        this.maxMessageBytes = maxMessageBytes;
     }
 
     /** Thrown by field readers; becomes a 400 (or the given status) with {@code {"error","message"}}. */
@@ -111,13 +114,13 @@ final class ApiHandler {
         switch (path) {
             case "/api/publish":
                 requireMethod(method, HttpMethod.POST);
-                return publish(body(req));
+                return publish(messageBody(req));
             case "/api/broadcast":
                 requireMethod(method, HttpMethod.POST);
-                return broadcast(body(req));
+                return broadcast(messageBody(req));
             case "/api/private":
                 requireMethod(method, HttpMethod.POST);
-                return sendPrivate(body(req));
+                return sendPrivate(messageBody(req));
             case "/api/disconnect":
                 requireMethod(method, HttpMethod.POST);
                 return disconnect(body(req));
@@ -187,6 +190,19 @@ final class ApiHandler {
             }
         }
         return Map.of("disconnected", hub.disconnectUser(user.textValue(), code, "disconnected by the server"));
+    }
+
+    /**
+     * The body of a call that sends a message: at most {@code websocket.maxMessageBytes}, as a client's
+     * message frame is, so the API cannot put larger messages into rooms and histories than clients can.
+     */
+    private JsonNode messageBody(FullHttpRequest req) throws ApiError {
+        int size = req.content().readableBytes();
+        if (size > maxMessageBytes) {
+            throw new ApiError(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, ErrorCode.MESSAGE_TOO_LARGE.wireName(),
+                    "body of " + size + " bytes exceeds websocket.maxMessageBytes (" + maxMessageBytes + ")");
+        }
+        return body(req);
     }
 
     private JsonNode body(FullHttpRequest req) throws ApiError {

@@ -138,4 +138,34 @@ class HttpAttackTest {
             peer.upgraded(port, "/ws", Map.of());
         }
     }
+
+    private static RawPeer.Response post(int port, String path, String json) {
+        try (RawPeer peer = RawPeer.open(port)) {
+            byte[] body = json.getBytes(StandardCharsets.UTF_8);
+            peer.write(ascii("POST " + path + " HTTP/1.1\r\nHost: localhost\r\n" + KEY
+                    + "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n"));
+            peer.write(body);
+            return peer.readResponse();
+        }
+    }
+
+    /** Clients are held to websocket.maxMessageBytes (64 KiB); the API took 900 KiB messages into rooms. */
+    @Test
+    void messagesSentThroughTheApiAreHeldToTheClientsMessageCap() {
+        server = SwitchboardServer.start(TestServers.config());
+        int port = server.port();
+        int cap = TestServers.websocket().maxMessageBytes();
+        String prefix = "{\"room\":\"r\",\"to\":\"u\",\"content\":\"";
+        String atCap = prefix + "x".repeat(cap - prefix.length() - 2) + "\"}";
+        String overCap = prefix + "x".repeat(cap - prefix.length() - 1) + "\"}";
+        assertThat(atCap.length()).isEqualTo(cap);
+        assertThat(post(port, "/api/publish", atCap).status()).isEqualTo(200);
+        for (String path : new String[] {"/api/publish", "/api/broadcast", "/api/private"}) {
+            RawPeer.Response r = post(port, path, overCap);
+            assertThat(r.status()).as(path).isEqualTo(413);
+            assertThat(r.body()).contains("\"error\":\"message_too_large\"", "websocket.maxMessageBytes (65536)");
+        }
+        String huge = prefix + "x".repeat(900 * 1024) + "\"}";
+        assertThat(post(port, "/api/publish", huge).status()).isEqualTo(413);
+    }
 }
