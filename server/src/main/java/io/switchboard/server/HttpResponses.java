@@ -17,6 +17,7 @@ import java.util.concurrent.RejectedExecutionException;
 
 /** Writing complete HTTP responses with keep-alive handled. */
 final class HttpResponses {
+    static final String JSON = "application/json";
     private HttpResponses() {
     }
 
@@ -25,7 +26,7 @@ final class HttpResponses {
     }
 
     static void json(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, byte[] body) {
-        send(ctx, keepAlive, status, "application/json", Unpooled.wrappedBuffer(body));
+        send(ctx, keepAlive, status, JSON, Unpooled.wrappedBuffer(body));
     }
 
     static void text(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String body) {
@@ -76,8 +77,17 @@ final class HttpResponses {
 
     static void send(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, String contentType,
                      ByteBuf body) {
+        send(ctx, keepAlive, status, contentType, body, null, null);
+    }
+
+    /** Sends with one extra header ({@code header} null for none). */
+    static void send(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, String contentType,
+                     ByteBuf body, CharSequence header, String value) {
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        if (header != null) {
+            res.headers().set(header, value);
+        }
         res.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
         HttpUtil.setContentLength(res, body.readableBytes());
         HttpUtil.setKeepAlive(res, keepAlive);

@@ -139,7 +139,8 @@ public final class SwitchboardServer implements AutoCloseable {
             health.register("broker", this::clusterHealthy);
         }
         instrumentation.healthChecks().forEach((name, check) -> health.register(name, check::run));
-        ApiHandler api = new ApiHandler(hub, config.api().keys(), config.websocket().maxMessageBytes());
+        ApiHandler api = new ApiHandler(hub, config.api().keys(), config.websocket().maxMessageBytes(),
+                new ApiKeyThrottle(TimeSource.SYSTEM), observability);
         files = new StaticFiles();
         io.netty.handler.ssl.SslContext tls;
         try {
