@@ -110,7 +110,8 @@ final class ApiHandler {
     /** Checks the key, unless the address failed too often lately: then 429 without a look at the key. */
     private void authorize(ChannelHandlerContext ctx, FullHttpRequest req) throws ApiError {
         if (keys.isEmpty()) {
-            throw new ApiError(HttpResponseStatus.UNAUTHORIZED, "unauthorized", "no API keys are configured (api.keys)");
+            throw new ApiError(HttpResponseStatus.UNAUTHORIZED, "unauthorized",
+                    "no API keys are configured (api.keys)");
         }
         String ip = UpgradeGuard.ip(ctx.channel());
         long retryAfter = throttle.retryAfterSeconds(ip);

@@ -16,9 +16,10 @@ import org.slf4j.LoggerFactory;
  * turns into a throttle, with the address and never the key.
  *
  * <p>Bounded: at most {@link #MAX_ADDRESSES} addresses are tracked (plus the shared streak, and one per event
- * loop when several add at once); expired streaks are swept at most once a second. Overflow policy <em>shared-bucket</em>: while the table is full, the failures of every address not
- * in it count in one shared streak, so failures spread over many addresses are throttled together (those
- * addresses may then get 429 for a valid key until the window ends) rather than escape the bound.
+ * loop when several add at once); expired streaks are swept at most once a second. Overflow policy
+ * <em>shared-bucket</em>: while the table is full, the failures of every address not in it count in one
+ * shared streak, so failures spread over many addresses are throttled together (those addresses may then
+ * get 429 for a valid key until the window ends) rather than escape the bound.
  * Thread-safe.
  */
 final class ApiKeyThrottle {

@@ -76,8 +76,7 @@ public final class ConfigKeys {
             Map.entry("websocket.pongTimeout", "a connection silent this long (not even a pong) is closed with 1001"),
             Map.entry("websocket.writeWait", "a connection whose writes stay pending this long is closed with 4008"),
             Map.entry("websocket.maxFrameBytes", "largest single frame payload; larger closes with 1009"),
-            Map.entry("websocket.maxMessageBytes", "largest message after joining fragments; larger closes with 1009; "
-                    + "also the largest body of `/api/publish`, `/api/broadcast` and `/api/private` (larger: 413)"),
+            Map.entry("websocket.maxMessageBytes", "largest message after joining fragments; larger closes with 1009"),
             Map.entry("websocket.maxQueuedBytes",
                     "outbound bytes queued for one connection before it is closed with 4008; while direct memory is "
                             + "above 75% of its limit, 64 KiB (or this, if smaller) is enough"),
