@@ -2,6 +2,7 @@ package io.switchboard.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -32,10 +33,17 @@ final class ApiHandler {
 
     private final Hub hub;
     private final List<byte[]> keys;
+    /** {@code websocket.maxMessageBytes}: a message sent through the API is held to the clients' cap. */
+    private final int maxMessageBytes;
+    private final ApiKeyThrottle throttle;
+    private final Observability observability;
 
-    ApiHandler(Hub hub, List<String> keys) {
+    ApiHandler(Hub hub, List<String> keys, int maxMessageBytes, ApiKeyThrottle throttle, Observability observability) {
         this.hub = hub;
         this.keys = keys.stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
+        this.maxMessageBytes = maxMessageBytes;
+        this.throttle = throttle;
+        this.observability = observability;
     }
 
     /** Thrown by field readers; becomes a 400 (or the given status) with {@code {"error","message"}}. */
@@ -43,18 +51,25 @@ final class ApiHandler {
         private static final long serialVersionUID = 1L;
         final HttpResponseStatus status;
         final String code;
+        /** The {@code Retry-After} of a 429, or 0 for none. */
+        final long retryAfterSeconds;
 
         ApiError(HttpResponseStatus status, String code, String message) {
+            this(status, code, message, 0);
+        }
+
+        ApiError(HttpResponseStatus status, String code, String message, long retryAfterSeconds) {
             super(message, null, false, false);
             this.status = status;
             this.code = code;
+            this.retryAfterSeconds = retryAfterSeconds;
         }
     }
 
     void handle(ChannelHandlerContext ctx, FullHttpRequest req, String path) {
         Object body;
         try {
-            authorize(req);
+            authorize(ctx, req);
             body = route(req, path);
         } catch (ApiError e) {
             answerError(ctx, req, e);
@@ -83,10 +98,39 @@ final class ApiHandler {
         Map<String, String> error = new LinkedHashMap<>();
         error.put("error", e.code);
         error.put("message", e.getMessage());
-        HttpResponses.json(ctx, keepAlive, e.status, hub.codec().encodeValue(error));
+        byte[] body = hub.codec().encodeValue(error);
+        if (e.retryAfterSeconds > 0) {
+            HttpResponses.send(ctx, keepAlive, e.status, HttpResponses.JSON, Unpooled.wrappedBuffer(body),
+                    HttpHeaderNames.RETRY_AFTER, Long.toString(e.retryAfterSeconds));
+        } else {
+            HttpResponses.json(ctx, keepAlive, e.status, body);
+        }
     }
 
-    private void authorize(FullHttpRequest req) throws ApiError {
+    /** Checks the key, unless the address failed too often lately: then 429 without a look at the key. */
+    private void authorize(ChannelHandlerContext ctx, FullHttpRequest req) throws ApiError {
+        if (keys.isEmpty()) {
+            throw new ApiError(HttpResponseStatus.UNAUTHORIZED, "unauthorized",
+                    "no API keys are configured (api.keys)");
+        }
+        String ip = UpgradeGuard.ip(ctx.channel());
+        long retryAfter = throttle.retryAfterSeconds(ip);
+        if (retryAfter > 0) {
+            observability.apiKeyRefused(true);
+            throw new ApiError(HttpResponseStatus.TOO_MANY_REQUESTS, ErrorCode.RATE_LIMITED.wireName(),
+                    "too many failed API-key checks from your address; retry after " + retryAfter + " s",
+                    retryAfter);
+        }
+        if (keyMatches(req)) {
+            throttle.succeeded(ip);
+            return;
+        }
+        throttle.failed(ip);
+        observability.apiKeyRefused(false);
+        throw new ApiError(HttpResponseStatus.UNAUTHORIZED, "unauthorized", "missing or invalid API key");
+    }
+
+    private boolean keyMatches(FullHttpRequest req) {
         String key = req.headers().get("X-API-Key");
         String auth = req.headers().get(HttpHeaderNames.AUTHORIZATION);
         if (key == null && auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
@@ -98,12 +142,9 @@ final class ApiHandler {
             for (byte[] k : keys) {
                 ok |= MessageDigest.isEqual(k, given); // constant time: no early exit on a match
             }
-            if (ok) {
-                return;
-            }
+            return ok;
         }
-        throw new ApiError(HttpResponseStatus.UNAUTHORIZED, "unauthorized",
-                keys.isEmpty() ? "no API keys are configured (api.keys)" : "missing or invalid API key");
+        return false;
     }
 
     private Object route(FullHttpRequest req, String path) throws ApiError {
@@ -111,13 +152,13 @@ final class ApiHandler {
         switch (path) {
             case "/api/publish":
                 requireMethod(method, HttpMethod.POST);
-                return publish(body(req));
+                return publish(messageBody(req));
             case "/api/broadcast":
                 requireMethod(method, HttpMethod.POST);
-                return broadcast(body(req));
+                return broadcast(messageBody(req));
             case "/api/private":
                 requireMethod(method, HttpMethod.POST);
-                return sendPrivate(body(req));
+                return sendPrivate(messageBody(req));
             case "/api/disconnect":
                 requireMethod(method, HttpMethod.POST);
                 return disconnect(body(req));
@@ -127,8 +168,7 @@ final class ApiHandler {
             default:
                 if (path.startsWith("/api/rooms/")) {
                     requireMethod(method, HttpMethod.GET);
-                    String room = java.net.URLDecoder.decode(path.substring("/api/rooms/".length()),
-                            StandardCharsets.UTF_8);
+                    String room = path.substring("/api/rooms/".length()); // the router decoded it
                     if (!Names.isValidRoom(room)) {
                         throw badField("room must match [A-Za-z0-9_.:@/-]{1,128}");
                     }
@@ -188,6 +228,19 @@ final class ApiHandler {
             }
         }
         return Map.of("disconnected", hub.disconnectUser(user.textValue(), code, "disconnected by the server"));
+    }
+
+    /**
+     * The body of a call that sends a message: at most {@code websocket.maxMessageBytes}, as a client's
+     * message frame is, so the API cannot put larger messages into rooms and histories than clients can.
+     */
+    private JsonNode messageBody(FullHttpRequest req) throws ApiError {
+        int size = req.content().readableBytes();
+        if (size > maxMessageBytes) {
+            throw new ApiError(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, ErrorCode.MESSAGE_TOO_LARGE.wireName(),
+                    "body of " + size + " bytes exceeds websocket.maxMessageBytes (" + maxMessageBytes + ")");
+        }
+        return body(req);
     }
 
     private JsonNode body(FullHttpRequest req) throws ApiError {

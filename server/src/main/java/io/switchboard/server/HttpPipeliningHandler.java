@@ -20,10 +20,13 @@ import org.slf4j.LoggerFactory;
  * before the first is answered would otherwise get the second answer first. Sits between the HTTP codec and
  * the aggregator, so the aggregator's own answers ({@code 100 Continue}, {@code 413}, {@code 417}) wait their
  * turn too. Hands on one request at a time, with its body parts as they come; the next request once the
- * previous one's final response (not a {@code 1xx}) has its last part written. While requests wait, reading
- * stops; at most {@link #MAX_WAITING} requests or {@link #MAX_WAITING_PARTS} parts may wait (one read can
- * hold many), beyond that the connection is closed. Removes itself when the connection switches to
- * WebSocket. Confined to the channel's event loop.
+ * previous one's final response (not a {@code 1xx}) has its last part written and the channel is writable
+ * (its queued answers are below the write-buffer high-water mark). Without the second condition a peer that
+ * pipelines requests and never reads had every answer queued for it as fast as it wrote requests (71,500
+ * GETs of a 23 KB file: 536 MB of direct memory). While requests wait or the channel is not writable,
+ * reading stops; at most {@link #MAX_WAITING} requests or {@link #MAX_WAITING_PARTS} parts may wait (one
+ * read can hold many), beyond that the connection is closed. Removes itself when the connection switches
+ * to WebSocket. Confined to the channel's event loop.
  */
 final class HttpPipeliningHandler extends ChannelDuplexHandler {
     private static final Logger log = LoggerFactory.getLogger(HttpPipeliningHandler.class);
@@ -89,7 +92,7 @@ final class HttpPipeliningHandler extends ChannelDuplexHandler {
 
     /**
      * Hands on waiting parts: a request's body parts as they come, the next request only when none is being
-     * answered. Stops or resumes reading to match.
+     * answered and the channel is writable. Stops or resumes reading to match.
      */
     private void dispatch(ChannelHandlerContext ctx) {
         if (dispatching) {
@@ -100,7 +103,7 @@ final class HttpPipeliningHandler extends ChannelDuplexHandler {
             HttpObject next;
             while ((next = waiting.peek()) != null && !ctx.isRemoved()) {
                 if (next instanceof HttpRequest) {
-                    if (answering) {
+                    if (answering || !ctx.channel().isWritable()) {
                         break;
                     }
                     answering = true;
@@ -111,11 +114,17 @@ final class HttpPipeliningHandler extends ChannelDuplexHandler {
         } finally {
             dispatching = false;
         }
-        boolean pause = !waiting.isEmpty();
+        boolean pause = !waiting.isEmpty() || !ctx.channel().isWritable();
         if (pause != pausedReading && !ctx.isRemoved()) {
             pausedReading = pause;
             ctx.channel().config().setAutoRead(!pause);
         }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        dispatch(ctx);
+        ctx.fireChannelWritabilityChanged();
     }
 
     private void releaseWaiting() {

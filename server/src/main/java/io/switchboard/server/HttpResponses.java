@@ -17,6 +17,7 @@ import java.util.concurrent.RejectedExecutionException;
 
 /** Writing complete HTTP responses with keep-alive handled. */
 final class HttpResponses {
+    static final String JSON = "application/json";
     private HttpResponses() {
     }
 
@@ -25,7 +26,7 @@ final class HttpResponses {
     }
 
     static void json(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, byte[] body) {
-        send(ctx, keepAlive, status, "application/json", Unpooled.wrappedBuffer(body));
+        send(ctx, keepAlive, status, JSON, Unpooled.wrappedBuffer(body));
     }
 
     static void text(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String body) {
@@ -52,9 +53,18 @@ final class HttpResponses {
 
     /** Answers and closes: for refused upgrades, whose clients expect no further exchange. */
     static void textAndClose(ChannelHandlerContext ctx, HttpResponseStatus status, String body) {
+        textAndClose(ctx, status, body, null, null);
+    }
+
+    /** Answers with one extra header ({@code header} null for none) and closes. */
+    static void textAndClose(ChannelHandlerContext ctx, HttpResponseStatus status, String body, CharSequence header,
+                             String value) {
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 Unpooled.copiedBuffer(body + "\n", StandardCharsets.UTF_8));
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        if (header != null) {
+            res.headers().set(header, value);
+        }
         res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         HttpUtil.setContentLength(res, res.content().readableBytes());
         ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
@@ -67,8 +77,17 @@ final class HttpResponses {
 
     static void send(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, String contentType,
                      ByteBuf body) {
+        send(ctx, keepAlive, status, contentType, body, null, null);
+    }
+
+    /** Sends with one extra header ({@code header} null for none). */
+    static void send(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, String contentType,
+                     ByteBuf body, CharSequence header, String value) {
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        if (header != null) {
+            res.headers().set(header, value);
+        }
         res.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
         HttpUtil.setContentLength(res, body.readableBytes());
         HttpUtil.setKeepAlive(res, keepAlive);

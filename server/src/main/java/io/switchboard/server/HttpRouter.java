@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
 @ChannelHandler.Sharable
 final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger log = LoggerFactory.getLogger(HttpRouter.class);
+    /** The one WebSocket version accepted (RFC 6455 section 4.4). */
+    static final String WEBSOCKET_VERSION = "13";
 
     private final String wsPath;
     private final HealthEndpoint health;
@@ -108,7 +110,12 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
             return;
         }
-        String path = new QueryStringDecoder(req.uri()).path();
+        String path = decodedPath(req);
+        if (path == null) {
+            HttpResponses.textAndClose(ctx, HttpResponseStatus.BAD_REQUEST,
+                    "malformed percent-encoding in the request target");
+            return;
+        }
         if (path.equals(wsPath)) {
             upgrade(ctx, req);
             return;
@@ -140,6 +147,20 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     "expected a WebSocket upgrade (GET with Upgrade: websocket)");
             return;
         }
+        String version = req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION);
+        if (!WEBSOCKET_VERSION.equals(version)) {
+            // Netty's handshaker factory also speaks the drafts 0 (no header), 7 and 8: RFC 6455 only here.
+            log.info("refused upgrade from {}: Sec-WebSocket-Version {} (only {})", ctx.channel().remoteAddress(),
+                    version == null ? "missing" : version.length() > 16 ? version.substring(0, 16) + "..." : version,
+                    WEBSOCKET_VERSION);
+            if (observability != null) {
+                observability.upgradeRefused(null, "bad_request", "unsupported WebSocket version");
+            }
+            HttpResponses.textAndClose(ctx, HttpResponseStatus.UPGRADE_REQUIRED,
+                    "only WebSocket version " + WEBSOCKET_VERSION + " (RFC 6455) is supported",
+                    HttpHeaderNames.SEC_WEBSOCKET_VERSION, WEBSOCKET_VERSION);
+            return;
+        }
         Span span = observability == null ? null : observability.upgradeStarted(ctx, req);
         Admission a = admission.apply(ctx.channel(), req);
         if (a.refusal() != null) {
@@ -165,7 +186,22 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         ctx.close();
     }
 
-    /** Query parameter helper for admission checks. */
+    /**
+     * The request's path, percent-decoded once: handlers use it as it is and decode nothing again. Null when
+     * the path or the query does not decode ({@code %zz}, bad UTF-8): the caller answers 400. The query is
+     * decoded here too, so that {@link #queryParam} cannot fail later.
+     */
+    static String decodedPath(FullHttpRequest req) {
+        try {
+            QueryStringDecoder decoder = new QueryStringDecoder(req.uri());
+            decoder.parameters();
+            return decoder.path();
+        } catch (IllegalArgumentException malformed) {
+            return null;
+        }
+    }
+
+    /** Query parameter helper for admission checks, for requests {@link #decodedPath} accepted. */
     static String queryParam(FullHttpRequest req, String name) {
         List<String> values = new QueryStringDecoder(req.uri()).parameters().get(name);
         return values == null || values.isEmpty() ? null : values.get(0);

@@ -113,6 +113,8 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
     private final Map<String, Counter> transportErrors = new HashMap<>();
     private final DistributionSummary clientsPerRoom;
     private final Counter deliveriesDropped;
+    private final Counter apiKeyInvalid;
+    private final Counter apiKeyThrottled;
 
     /** A registry of its own with every series created; {@link #close} releases it. */
     public MicrometerHubMetrics() {
@@ -162,6 +164,8 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
         deliveriesDropped = Counter.builder("websocket.fanout.dropped")
                 .description("Fan-out tasks dropped because an event loop had hub.maxPendingFanouts queued")
                 .register(registry);
+        apiKeyInvalid = apiKeyRefusal("invalid_key");
+        apiKeyThrottled = apiKeyRefusal("throttled");
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -201,6 +205,11 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
     void upgradeRejected(String reason) {
         Counter c = rejected.get(reason);
         (c != null ? c : rejected.get(OTHER)).increment();
+    }
+
+    /** Counts an API call refused for its key: 401 for a missing or wrong one, 429 when not checked. */
+    void apiKeyRefused(boolean throttled) {
+        (throttled ? apiKeyThrottled : apiKeyInvalid).increment();
     }
 
     /** Counts a transport-level error; {@code type} is one of {@link #TRANSPORT_ERRORS}. */
@@ -317,6 +326,12 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
     private Counter messages(String direction, FrameType type) {
         return Counter.builder("websocket.messages").description("WebSocket data messages")
                 .tag("direction", direction).tag("type", type.label()).register(registry);
+    }
+
+    private Counter apiKeyRefusal(String reason) {
+        return Counter.builder("api.requests.refused")
+                .description("API calls refused for their key: invalid_key (401) or throttled (429, key not checked)")
+                .tag("reason", reason).register(registry);
     }
 
     private Counter error(String type, String component) {

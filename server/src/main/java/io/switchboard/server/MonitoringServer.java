@@ -12,7 +12,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.QueryStringDecoder;
 
 /**
  * The listener on {@code monitoring.port}: the metrics path, {@code /health} and {@code /ready}, nothing
@@ -57,9 +56,9 @@ final class MonitoringServer {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-            String path = new QueryStringDecoder(req.uri()).path();
+            String path = HttpRouter.decodedPath(req);
             boolean get = req.method().equals(HttpMethod.GET) || req.method().equals(HttpMethod.HEAD);
-            if (!req.decoderResult().isSuccess()) {
+            if (!req.decoderResult().isSuccess() || path == null) {
                 HttpResponses.textAndClose(ctx, HttpResponseStatus.BAD_REQUEST, "malformed HTTP request");
             } else if (get && observability.metricsPath(path)) {
                 observability.scrape(ctx, req);

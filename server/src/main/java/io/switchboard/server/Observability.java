@@ -129,6 +129,13 @@ final class Observability implements AutoCloseable {
         }
     }
 
+    /** An API call was refused for its key: {@code throttled} when the key was not even checked (429). */
+    void apiKeyRefused(boolean throttled) {
+        if (metrics != null) {
+            metrics.apiKeyRefused(throttled);
+        }
+    }
+
     /** The upgrade was admitted and handed to the WebSocket handshake. */
     void upgradeAdmitted(Span span, String userId) {
         if (span != null) {

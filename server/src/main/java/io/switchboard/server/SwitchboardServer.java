@@ -76,6 +76,7 @@ public final class SwitchboardServer implements AutoCloseable {
     private final Instrumentation instrumentation;
     private final Observability observability;
     private Channel monitoringChannel;
+    private StaticFiles files;
 
     private SwitchboardServer(SwitchboardConfig config, Instrumentation instrumentation, Hub.Backends backends) {
         this.config = config;
@@ -138,8 +139,9 @@ public final class SwitchboardServer implements AutoCloseable {
             health.register("broker", this::clusterHealthy);
         }
         instrumentation.healthChecks().forEach((name, check) -> health.register(name, check::run));
-        ApiHandler api = new ApiHandler(hub, config.api().keys());
-        StaticFiles files = new StaticFiles();
+        ApiHandler api = new ApiHandler(hub, config.api().keys(), config.websocket().maxMessageBytes(),
+                new ApiKeyThrottle(TimeSource.SYSTEM), observability);
+        files = new StaticFiles();
         io.netty.handler.ssl.SslContext tls;
         try {
             tokens = config.security().requireAuth() ? TokenVerifier.create(config.security()) : null;
@@ -328,6 +330,11 @@ public final class SwitchboardServer implements AutoCloseable {
     /** Refusal counts of every security limit, for metrics. */
     public SecurityCounters securityCounters() {
         return securityCounters;
+    }
+
+    /** The browser files served (tests). */
+    StaticFiles staticFiles() {
+        return files;
     }
 
     /** The server's metrics and tracing. */

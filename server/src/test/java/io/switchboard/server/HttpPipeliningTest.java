@@ -187,6 +187,25 @@ class HttpPipeliningTest {
     }
 
     @Test
+    void requestsWaitWithReadingStoppedWhileTheChannelIsNotWritable() {
+        HeldRouter router = new HeldRouter();
+        EmbeddedChannel ch = new EmbeddedChannel(new HttpPipeliningHandler(), router);
+        ch.unsafe().outboundBuffer().setUserDefinedWritability(1, false); // as above the high-water mark
+        ch.writeInbound(get("/a"));
+        assertThat(router.held).isEmpty();
+        assertThat(ch.config().isAutoRead()).isFalse();
+
+        ch.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
+        ch.runPendingTasks();
+        assertThat(router.held).extracting(FullHttpRequest::uri).containsExactly("/a");
+        assertThat(ch.config().isAutoRead()).isTrue();
+        router.answer(ch, HttpResponseStatus.OK);
+        DefaultFullHttpResponse res = ch.readOutbound();
+        res.release();
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
     void aBodyFlowsToTheRequestBeingAnsweredWhileTheNextRequestWaits() {
         List<Object> seen = new ArrayList<>();
         EmbeddedChannel ch = new EmbeddedChannel(new HttpPipeliningHandler(), new ChannelInboundHandlerAdapter() {
