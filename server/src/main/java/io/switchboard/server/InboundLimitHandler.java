@@ -158,7 +158,7 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * The inflater stops at {@code websocket.maxMessageBytes} (a decompression bomb) by throwing: answer
+     * The inflater stops near {@code websocket.maxMessageBytes} (a decompression bomb) by throwing: answer
      * with 1009 (RFC 6455 section 7.4.1) instead of the bare close the exception would otherwise cause.
      */
     @Override
