@@ -98,7 +98,8 @@ abstract class MessageJoiningHandler extends ChannelInboundHandlerAdapter {
     /** A message (joined or inflated) grew past {@code websocket.maxMessageBytes}: close with 1009 (RFC 6455 section 7.4.1). */
     abstract void messageTooBig();
 
-    private void releaseFragments() {
+    /** Forgets the fragments of the message under way, if any (also when the limit stage dropped its rest). */
+    final void releaseFragments() {
         if (fragments != null) {
             fragments.release();
             fragments = null;

@@ -96,8 +96,8 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         p.addAfter("wsProtocol", "session", session); // which joins fragmented messages itself
         // Before the protocol handler, which answers and swallows client pings: they count as activity (the
         // limit stage tells the session of every frame) and take tokens, so a ping flood is not answered.
-        p.addBefore("wsProtocol", "wsLimit", new InboundLimitHandler(hub, config.security(), session, counters,
-                decoder));
+        p.addBefore("wsProtocol", "wsLimit", new InboundLimitHandler(hub, config.security(), ws, session,
+                counters, decoder));
     }
 
     /**

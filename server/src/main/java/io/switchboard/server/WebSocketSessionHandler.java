@@ -138,6 +138,11 @@ final class WebSocketSessionHandler extends MessageJoiningHandler implements Ses
     }
 
     @Override
+    public void messageDropped() {
+        releaseFragments();
+    }
+
+    @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
             channel = ctx.channel();
