@@ -23,14 +23,20 @@ public interface Session {
     /** Flushes queued frames. Shard thread. */
     void flush();
 
-    /** Sends one text message (UTF-8 JSON) and flushes. Thread-safe; ordered with other sends from the same thread. */
+    /**
+     * Sends one text message (UTF-8 JSON) and flushes. Thread-safe; ordered with other sends from the same
+     * thread. Counts against the connection's outbound cap like {@link #write}: past it the session closes
+     * the connection as a slow consumer and drops the message.
+     */
     void sendText(byte[] utf8);
 
     /** Sends a protocol-level ping. Shard thread. */
     void ping();
 
     /**
-     * Closes the connection with the given code, after frames already queued. Idempotent; thread-safe.
+     * Closes the connection with the given code, after frames already queued; a slow-consumer close
+     * ({@link CloseCode#SLOW_CONSUMER}) drops the frames not yet handed to the socket instead, so that
+     * its close frame reaches a peer that reads too slowly for the queue. Idempotent; thread-safe.
      * The transport calls {@link Hub#disconnect} once the connection is gone.
      */
     void close(CloseCode code, String reason);

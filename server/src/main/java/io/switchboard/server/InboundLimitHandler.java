@@ -10,7 +10,8 @@ import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import io.netty.util.ReferenceCountUtil;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import io.switchboard.core.Connection;
 import io.switchboard.core.DisconnectReason;
 import io.switchboard.core.Hub;
@@ -25,12 +26,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The per-connection inbound token bucket ({@code security.rateLimitRps}, {@code rateLimitBurst}), in
- * front of the WebSocket protocol handler so that control frames pay too. Every message (its first
- * frame) and every ping and pong takes a token. Without one:
+ * front of the WebSocket protocol handler so that control frames pay too. Every frame takes a token:
+ * each frame of a message (continuations too, or empty ones would be free work), every ping and pong.
+ * Without one:
  * <ul>
- *   <li>a text or binary message is dropped with all its fragments and answered {@code rate_limited};</li>
+ *   <li>a frame of a text or binary message is dropped with the rest of its message and answered
+ *       {@code rate_limited};</li>
  *   <li>a ping or pong is dropped unanswered.</li>
  * </ul>
+ * A message in more than {@code websocket.maxFragmentsPerMessage} frames, or not complete within
+ * {@code websocket.messageAssemblyTimeout} of its first, closes the connection with 1008.
  * {@code security.maxRateLimitViolations} refusals in a row close the connection with 4029. A ping
  * that arrives while the outbound buffer is above its high-water mark is dropped too (RFC 6455
  * section 5.5.3 lets a pong answer only the latest ping), so a client that floods pings and never
@@ -58,6 +63,12 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
     private boolean inText;
     /** The UTF-8 validation state of that message between its frames ({@link Utf8Validation}). */
     private int utf8 = Utf8Validation.ACCEPT;
+    /** Frames so far of the fragmented message under way (admitted or dropped); 0 between messages. */
+    private int fragments;
+    /** Closes the connection when the message under way is not complete in time; null between messages. */
+    private ScheduledFuture<?> assemblyDeadline;
+    private final int maxFragments;
+    private final long assemblyTimeoutNanos;
 
     /** The decoder settings, for the stricter decoder swapped in once the handshake completed. */
     private final WebSocketDecoderConfig decoderConfig;
@@ -69,11 +80,16 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
 
         /** Every inbound frame, before any limit applies: activity for the heartbeat timeout. */
         void frameArrived(WebSocketFrame frame);
+
+        /** The rest of the fragmented message under way is dropped: forget the fragments kept so far. */
+        void messageDropped();
     }
 
-    InboundLimitHandler(Hub hub, SwitchboardConfig.Security s, Peer peer, SecurityCounters counters,
-                        WebSocketDecoderConfig decoderConfig) {
+    InboundLimitHandler(Hub hub, SwitchboardConfig.Security s, SwitchboardConfig.WebSocket ws, Peer peer,
+                        SecurityCounters counters, WebSocketDecoderConfig decoderConfig) {
         this.decoderConfig = decoderConfig;
+        this.maxFragments = ws.maxFragmentsPerMessage();
+        this.assemblyTimeoutNanos = ws.messageAssemblyTimeout().toNanos();
         this.hub = hub;
         this.peer = peer;
         this.counters = counters;
@@ -125,7 +141,29 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(frame);
             return;
         }
-        if (frame instanceof ContinuationWebSocketFrame) {
+        boolean control = frame instanceof PingWebSocketFrame
+                || frame instanceof io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+        if (!control && !withinFragmentLimits(ctx, frame)) {
+            frame.release();
+            return;
+        }
+        boolean continuation = frame instanceof ContinuationWebSocketFrame;
+        if (!bucket.tryTake(hub.time().nanoTime())) {
+            if (!control) {
+                droppingFragments = !frame.isFinalFragment();
+                inText = false;
+                if (continuation) {
+                    peer.messageDropped();
+                }
+            }
+            frame.release();
+            refuse(control);
+            return;
+        }
+        if (!control) {
+            violations = 0;
+        }
+        if (continuation) {
             if (droppingFragments) {
                 droppingFragments = !frame.isFinalFragment();
                 frame.release();
@@ -134,31 +172,61 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        boolean control = frame instanceof PingWebSocketFrame
-                || frame instanceof io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
-        if (bucket.tryTake(hub.time().nanoTime())) {
-            if (!control) {
-                violations = 0;
-            }
-            if (frame instanceof PingWebSocketFrame && !ctx.channel().isWritable()) {
-                counters.pingsDropped.increment();
-                frame.release();
-                return;
-            }
-            if (!(frame instanceof TextWebSocketFrame) || validText(ctx, frame)) {
-                ctx.fireChannelRead(frame);
-            }
+        if (frame instanceof PingWebSocketFrame && !ctx.channel().isWritable()) {
+            counters.pingsDropped.increment();
+            frame.release();
             return;
         }
-        if (!control) {
-            droppingFragments = !frame.isFinalFragment();
+        if (!(frame instanceof TextWebSocketFrame) || validText(ctx, frame)) {
+            ctx.fireChannelRead(frame);
         }
-        ReferenceCountUtil.release(frame);
-        refuse(control);
     }
 
     /**
-     * The inflater stops at {@code websocket.maxMessageBytes} (a decompression bomb) by throwing: answer
+     * Counts the frames of a fragmented message and starts its assembly deadline at its first; false, with
+     * the connection closing, once it has more than {@code websocket.maxFragmentsPerMessage}. Without these
+     * bounds a message that never ends holds its fragments and costs a frame's work forever.
+     */
+    private boolean withinFragmentLimits(ChannelHandlerContext ctx, WebSocketFrame frame) {
+        if (frame instanceof ContinuationWebSocketFrame) {
+            if (++fragments > maxFragments) {
+                hub.metrics().transportError("too_many_fragments");
+                fail(ctx, CloseCode.POLICY_VIOLATION, "message in more than " + maxFragments + " fragments");
+                return false;
+            }
+            if (frame.isFinalFragment()) {
+                endMessage();
+            }
+        } else if (!frame.isFinalFragment()) {
+            fragments = 1;
+            assemblyDeadline = ctx.executor().schedule(() -> {
+                assemblyDeadline = null;
+                if (!closed) {
+                    hub.metrics().transportError("message_assembly_timeout");
+                    fail(ctx, CloseCode.POLICY_VIOLATION, "message not complete within "
+                            + assemblyTimeoutNanos / 1_000_000 + " ms of its first fragment");
+                }
+            }, assemblyTimeoutNanos, TimeUnit.NANOSECONDS);
+        }
+        return true;
+    }
+
+    private void endMessage() {
+        fragments = 0;
+        if (assemblyDeadline != null) {
+            assemblyDeadline.cancel(false);
+            assemblyDeadline = null;
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        endMessage();
+        super.channelInactive(ctx);
+    }
+
+    /**
+     * The inflater stops near {@code websocket.maxMessageBytes} (a decompression bomb) by throwing: answer
      * with 1009 (RFC 6455 section 7.4.1) instead of the bare close the exception would otherwise cause.
      */
     @Override
@@ -213,6 +281,7 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
 
     private void fail(ChannelHandlerContext ctx, CloseCode code, String why) {
         closed = true;
+        endMessage();
         Connection c = peer.connection();
         if (c != null) {
             log.info("closing {} from {}: {}", c, c.session().remoteAddress(), why);

@@ -10,7 +10,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 
 /**
  * The last stage of a WebSocket connection, joining a fragmented message (RFC 6455 section 5.4) up to
- * {@code websocket.maxMessageBytes} before handling it. A base class rather than a stage of its own (Netty's
+ * {@code websocket.maxMessageBytes} before handling it. That limit is enforced here, on plain and inflated
+ * bytes alike (the inflater's own cap is only a bomb guard, see {@link #inflaterCap}). A base class rather than a stage of its own (Netty's
  * {@code WebSocketFrameAggregator}): one pipeline stage less per connection, its context and its fields,
  * for the two fields here. The frame decoder has already refused continuations without a start and starts
  * inside a message. Confined to the channel's event loop.
@@ -35,6 +36,11 @@ abstract class MessageJoiningHandler extends ChannelInboundHandlerAdapter {
      */
     final void dataFrame(ChannelHandlerContext ctx, WebSocketFrame frame) {
         if (frame.isFinalFragment() && !(frame instanceof ContinuationWebSocketFrame)) {
+            // The frame decoder bounds a plain frame by websocket.maxFrameBytes, but not an inflated one.
+            if (frame.content().readableBytes() > maxMessageBytes) {
+                messageTooBig();
+                return;
+            }
             onMessage(ctx, frame instanceof TextWebSocketFrame, frame.content());
             return;
         }
@@ -46,6 +52,16 @@ abstract class MessageJoiningHandler extends ChannelInboundHandlerAdapter {
                 whole.release();
             }
         }
+    }
+
+    /**
+     * The inflater's cap for websocket.maxMessageBytes: Netty's inflater refuses as soon as twice its unread
+     * input no longer fits in what is left of its cap, so a cap of the limit itself refuses messages that
+     * inflate to less (issue 21: 65,025 bytes). With room for twice a whole frame it never refuses one
+     * within the limit; this class then applies the limit to the inflated bytes exactly.
+     */
+    static int inflaterCap(int maxMessageBytes, int maxFrameBytes) {
+        return maxMessageBytes + 2 * maxFrameBytes;
     }
 
     /** A whole text or binary message. {@code content} is lent for the call: retain it to keep it. */
@@ -79,10 +95,11 @@ abstract class MessageJoiningHandler extends ChannelInboundHandlerAdapter {
         return whole;
     }
 
-    /** A fragmented message grew past {@code websocket.maxMessageBytes}: close with 1009 (RFC 6455 section 7.4.1). */
+    /** A message (joined or inflated) grew past {@code websocket.maxMessageBytes}: close with 1009 (RFC 6455 section 7.4.1). */
     abstract void messageTooBig();
 
-    private void releaseFragments() {
+    /** Forgets the fragments of the message under way, if any (also when the limit stage dropped its rest). */
+    final void releaseFragments() {
         if (fragments != null) {
             fragments.release();
             fragments = null;

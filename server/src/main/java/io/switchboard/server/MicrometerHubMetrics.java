@@ -54,7 +54,7 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
             "other");
     /** Transport-level error types ({@code component="transport"}). */
     static final List<String> TRANSPORT_ERRORS = List.of("exception", "bad_binary", "message_too_big",
-            "invalid_utf8");
+            "invalid_utf8", "too_many_fragments", "message_assembly_timeout");
     static final String COMPONENT_PROTOCOL = "protocol";
     static final String COMPONENT_COMMAND = "command";
     static final String COMPONENT_TRANSPORT = "transport";

@@ -86,8 +86,9 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         WebSocketSessionHandler session = new WebSocketSessionHandler(hub, commands, grants, ws.maxQueuedBytes(),
                 ws.maxMessageBytes(), onWebSocketClosed, config.security().jwtClockSkew().toMillis(), counters);
         if (ws.enableCompression()) {
-            // The inflater stops at the message cap, so a small compressed frame cannot expand without bound.
-            p.addAfter("router", "wsCompression", new WebSocketServerCompressionHandler(ws.maxMessageBytes()));
+            // The inflater stops near the message cap, so a small compressed frame cannot expand without bound.
+            p.addAfter("router", "wsCompression", new WebSocketServerCompressionHandler(
+                    MessageJoiningHandler.inflaterCap(ws.maxMessageBytes(), ws.maxFrameBytes())));
             p.addAfter("wsCompression", "wsProtocol", new WebSocketServerProtocolHandler(protocol));
         } else {
             p.addAfter("router", "wsProtocol", new WebSocketServerProtocolHandler(protocol));
@@ -95,8 +96,8 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         p.addAfter("wsProtocol", "session", session); // which joins fragmented messages itself
         // Before the protocol handler, which answers and swallows client pings: they count as activity (the
         // limit stage tells the session of every frame) and take tokens, so a ping flood is not answered.
-        p.addBefore("wsProtocol", "wsLimit", new InboundLimitHandler(hub, config.security(), session, counters,
-                decoder));
+        p.addBefore("wsProtocol", "wsLimit", new InboundLimitHandler(hub, config.security(), ws, session,
+                counters, decoder));
     }
 
     /**

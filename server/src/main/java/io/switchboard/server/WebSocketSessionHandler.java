@@ -2,10 +2,9 @@ package io.switchboard.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.ChannelOutboundInvoker;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
@@ -43,22 +42,10 @@ import org.slf4j.LoggerFactory;
  * {@link Session} for it. Confined to the channel's event loop, except the methods {@link Session}
  * marks thread-safe.
  */
-final class WebSocketSessionHandler extends MessageJoiningHandler implements Session, InboundLimitHandler.Peer {
+final class WebSocketSessionHandler extends OutboundQueueHandler implements Session, InboundLimitHandler.Peer {
     private static final Logger log = LoggerFactory.getLogger(WebSocketSessionHandler.class);
     /** How long a closing connection may take to drain its close frame before the socket is cut. */
     static final long CLOSE_LINGER_MILLIS = 2000;
-    /**
-     * Fan-out frames up to this size are copied into the connection's cork buffer; larger ones are written
-     * as retained duplicates of the shared frame. Copying 1 KiB costs less than what a duplicate costs per
-     * frame (a recycled buffer object, an atomic reference count taken and dropped, an outbound buffer
-     * entry, an iovec slot), and nothing like it when the leak detector samples the shared frame and then
-     * tracks every duplicate of it.
-     */
-    static final int CORK_COPY_MAX_BYTES = 1024;
-    /** Least first capacity of a cork buffer. */
-    private static final int CORK_MIN_BYTES = 256;
-    /** Most first capacity of a cork buffer; beyond it the buffer grows as it fills. */
-    private static final int CORK_MAX_INITIAL_BYTES = 16 * 1024;
     /**
      * While direct memory is above {@link DirectMemory#HIGH_WATER}, a connection that already has more
      * than this queued (or its own cap, if smaller) when another frame comes is closed as a slow consumer;
@@ -79,23 +66,6 @@ final class WebSocketSessionHandler extends MessageJoiningHandler implements Ses
     /** Grace after a token's {@code exp} before close 4001, the same skew the handshake tolerates. */
     private final long expiryGraceMillis;
     private final SecurityCounters counters;
-    private Channel channel;
-    /**
-     * Where pre-encoded frames enter the pipeline: the WebSocket frame encoder's context, so a fan-out
-     * write starts just below it and skips every stage above (aggregator, protocol handler, encoder),
-     * which have nothing to do with a finished frame buffer. Event loop only.
-     */
-    private ChannelHandlerContext frameOut;
-    /**
-     * Small fan-out frames written since the last flush, copied back to back into one buffer: a flush
-     * then hands the socket one buffer instead of one duplicate per frame. Null while empty. Event loop only.
-     */
-    private ByteBuf cork;
-    /**
-     * How many bytes the last cork held: the next one starts that large, so a steady stream of batches
-     * does not reallocate and copy its cork as it fills. Event loop only.
-     */
-    private int lastCorkBytes;
     private Connection connection;
     /** Set once a close frame was queued; nothing else is written after it. Event loop only. */
     private boolean closing;
@@ -135,6 +105,11 @@ final class WebSocketSessionHandler extends MessageJoiningHandler implements Ses
             connection.touch(hub.time().nanoTime());
             peerSentClose |= frame instanceof CloseWebSocketFrame;
         }
+    }
+
+    @Override
+    public void messageDropped() {
+        releaseFragments();
     }
 
     @Override
@@ -207,8 +182,7 @@ final class WebSocketSessionHandler extends MessageJoiningHandler implements Ses
             }
             if (frame instanceof PingWebSocketFrame) {
                 // RFC 6455 section 5.5.2: a pong with the ping's payload, behind what is already queued.
-                uncork();
-                channel.writeAndFlush(new PongWebSocketFrame(frame.content().retain()), channel.voidPromise());
+                send(new PongWebSocketFrame(frame.content().retain()));
             } else if (frame instanceof PongWebSocketFrame) {
                 return; // only activity (InboundLimitHandler told us of it)
             } else {
@@ -235,7 +209,8 @@ final class WebSocketSessionHandler extends MessageJoiningHandler implements Ses
         closing = true;
         int status = close.statusCode();
         CloseWebSocketFrame reply = status < 0 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(status, "");
-        uncork();
+        // A peer that closes while its queue is backed up no longer reads it: the reply goes out at once.
+        dropQueued();
         ctx.channel().writeAndFlush(reply).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
     }
 
@@ -367,25 +342,32 @@ final class WebSocketSessionHandler extends MessageJoiningHandler implements Ses
     }
 
     private void sendBinary(ByteBuf payload) {
-        hub.metrics().messagesSent(HubMetrics.FrameType.BINARY, 1, payload.readableBytes());
-        uncork();
-        channel.writeAndFlush(new BinaryWebSocketFrame(payload), channel.voidPromise());
+        int size = payload.readableBytes();
+        if (send(new BinaryWebSocketFrame(payload))) {
+            hub.metrics().messagesSent(HubMetrics.FrameType.BINARY, 1, size);
+        }
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (ctx.channel().isWritable() && holding()) {
+            drain();
+            ctx.channel().flush();
+        }
         if (connection != null) {
-            connection.backlogged(ctx.channel().isWritable() ? 0 : Math.max(1, hub.time().nanoTime()));
+            // Backlogged while anything waits: in the channel above its high-water mark, or held here.
+            if (!ctx.channel().isWritable()) {
+                connection.backlogged(Math.max(1, hub.time().nanoTime()));
+            } else if (!holding()) {
+                connection.backlogged(0);
+            }
         }
         super.channelWritabilityChanged(ctx);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        if (cork != null) {
-            cork.release();
-            cork = null;
-        }
+        dropQueued();
         if (connection != null) {
             hub.disconnect(connection, DisconnectReason.CLIENT_CLOSE);
         }
@@ -420,72 +402,77 @@ final class WebSocketSessionHandler extends MessageJoiningHandler implements Ses
             return false;
         }
         PreEncodedFrame f = (PreEncodedFrame) frame;
-        ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
-        if (out == null) {
+        if (channel.unsafe().outboundBuffer() == null) {
             return false;
         }
         int size = f.wireSize();
-        long queued = out.totalPendingWriteBytes() + (cork == null ? 0 : cork.readableBytes()) + size;
+        if (!admit(size)) {
+            return false;
+        }
+        try {
+            queue(f, size);
+        } catch (OutOfMemoryError e) {
+            // Direct memory ran out despite the high-water check (a burst between two writes): this
+            // connection loses the frame, so it is closed and recovers with `since` on reconnect, and the
+            // fan-out goes on to the other members.
+            log.warn("closing {}: out of direct memory queueing a frame ({})", remoteAddress(), e.getMessage());
+            closeSlowConsumer("server memory exhausted");
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * The one check every write to this connection passes (fan-out, replies, pongs, pings, echoes): false,
+     * with the connection closing as a slow consumer (4008), when {@code size} more bytes would take what it
+     * has queued past {@code websocket.maxQueuedBytes}, or past {@link #PRESSURE_QUEUED_BYTES} while direct
+     * memory is low.
+     */
+    private boolean admit(int size) {
+        long queued = queuedBytes() + size;
         if (queued > maxQueuedBytes) {
-            hub.close(connection, CloseCode.SLOW_CONSUMER, "send queue overflowed", DisconnectReason.SLOW_CONSUMER);
+            closeSlowConsumer("send queue overflowed");
             return false;
         }
         // The caps of all connections together can exceed the process's direct memory: when it runs low,
         // a connection that is backed up is closed rather than allowed to queue up to its own cap. Backed
         // up: already holding that much before this frame, so one large frame to an idle connection passes.
         if (queued - size > pressureQueuedBytes && DirectMemory.aboveHighWater()) {
-            hub.close(connection, CloseCode.SLOW_CONSUMER, "send queue backed up while server memory is low",
-                    DisconnectReason.SLOW_CONSUMER);
-            return false;
-        }
-        try {
-            if (size <= CORK_COPY_MAX_BYTES) {
-                if (cork != null && cork.readableBytes() + size > Buffers.MAX_CORK_BYTES) {
-                    uncork(); // a cork stays within the pool's chunk size: start another
-                }
-                if (cork == null) {
-                    int initial = Math.min(Math.max(Math.max(lastCorkBytes, size), CORK_MIN_BYTES), CORK_MAX_INITIAL_BYTES);
-                    cork = channel.alloc().directBuffer(initial);
-                }
-                f.copyTo(cork);
-            } else {
-                uncork();
-                frameOutput().write(f.retainedDuplicate(), channel.voidPromise());
-            }
-        } catch (OutOfMemoryError e) {
-            // Direct memory ran out despite the high-water check (a burst between two writes): this
-            // connection loses the frame, so it is closed and recovers with `since` on reconnect, and the
-            // fan-out goes on to the other members.
-            log.warn("closing {}: out of direct memory queueing a frame ({})", remoteAddress(), e.getMessage());
-            hub.close(connection, CloseCode.SLOW_CONSUMER, "server memory exhausted", DisconnectReason.SLOW_CONSUMER);
+            closeSlowConsumer("send queue backed up while server memory is low");
             return false;
         }
         return true;
     }
 
+    private void closeSlowConsumer(String reason) {
+        if (connection != null) {
+            hub.close(connection, CloseCode.SLOW_CONSUMER, reason, DisconnectReason.SLOW_CONSUMER);
+        } else {
+            closeNow(CloseCode.SLOW_CONSUMER, reason);
+        }
+    }
+
+    /** Sends one frame through the cap and flushes; false, with the frame released, when it was refused. */
+    private boolean send(WebSocketFrame frame) {
+        int size = wireSize(frame);
+        if (closing || !channel.isActive() || !admit(size)) {
+            frame.release();
+            return false;
+        }
+        uncork();
+        submit(frame, size);
+        channel.flush();
+        return true;
+    }
+
+
     @Override
     public void flush() {
         uncork();
-        frameOutput().flush();
+        channel.flush();
     }
 
-    /** Where finished frame bytes enter the pipeline: below the frame encoder once known. */
-    private ChannelOutboundInvoker frameOutput() {
-        return frameOut != null ? frameOut : channel;
-    }
 
-    /**
-     * Hands the corked frames to the pipeline (without flushing). Runs before every other write too, so
-     * that a reply, ping or close never overtakes fan-out frames written before it.
-     */
-    private void uncork() {
-        ByteBuf corked = cork;
-        if (corked != null) {
-            cork = null;
-            lastCorkBytes = corked.readableBytes();
-            frameOutput().write(corked, channel.voidPromise());
-        }
-    }
 
     @Override
     public void sendText(byte[] utf8) {
@@ -497,20 +484,13 @@ final class WebSocketSessionHandler extends MessageJoiningHandler implements Ses
     }
 
     private void writeTextNow(byte[] utf8) {
-        if (closing || !channel.isActive()) {
-            return;
-        }
-        ByteBuf buf = channel.alloc().buffer(utf8.length).writeBytes(utf8);
-        uncork();
-        channel.writeAndFlush(new TextWebSocketFrame(buf), channel.voidPromise());
+        // Wrapped, not copied: a reply held behind a backlog takes heap, not direct memory.
+        send(new TextWebSocketFrame(Unpooled.wrappedBuffer(utf8)));
     }
 
     @Override
     public void ping() {
-        if (!closing && channel.isActive()) {
-            uncork();
-            channel.writeAndFlush(new PingWebSocketFrame(), channel.voidPromise());
-        }
+        send(new PingWebSocketFrame());
     }
 
     @Override
@@ -522,7 +502,11 @@ final class WebSocketSessionHandler extends MessageJoiningHandler implements Ses
         }
     }
 
-    /** Queues the close frame after pending data and cuts the socket if the peer has not closed in time. */
+    /**
+     * Queues the close frame after pending data and cuts the socket if the peer has not closed in time. A
+     * slow consumer's close drops what has not reached the channel yet (the cork, the held frames) and
+     * overtakes it: behind the whole queue the peer would see the socket cut before the close frame.
+     */
     private void closeNow(CloseCode code, String reason) {
         if (closing) {
             return;
@@ -531,8 +515,15 @@ final class WebSocketSessionHandler extends MessageJoiningHandler implements Ses
         if (!channel.isActive()) {
             return;
         }
-        uncork();
-        channel.writeAndFlush(new CloseWebSocketFrame(code.code(), reason));
+        CloseWebSocketFrame close = new CloseWebSocketFrame(code.code(), reason);
+        if (code == CloseCode.SLOW_CONSUMER) {
+            dropQueued();
+            pass(close);
+        } else {
+            uncork();
+            submit(close, wireSize(close));
+        }
+        channel.flush();
         channel.eventLoop().schedule(() -> {
             channel.close();
         }, CLOSE_LINGER_MILLIS, TimeUnit.MILLISECONDS);

@@ -55,7 +55,7 @@ public final class AutobahnEchoServer {
         int port = Integer.parseInt(args[0]);
         SwitchboardConfig.WebSocket ws = new SwitchboardConfig.WebSocket("/", 10_000, 0, 0, Duration.ofSeconds(10),
                 Duration.ofSeconds(25), Duration.ofSeconds(60), Duration.ofSeconds(10), MAX_MESSAGE_BYTES,
-                MAX_MESSAGE_BYTES, 1024 * 1024 * 1024, 100, 10, true);
+                MAX_MESSAGE_BYTES, 1024 * 1024 * 1024, 100, 10, true, 1_000_000, Duration.ofSeconds(60));
         SecureServers s = new SecureServers();
         s.rateLimitRps = 1_000_000;
         s.rateLimitBurst = 1_000_000;
@@ -98,6 +98,10 @@ public final class AutobahnEchoServer {
         @Override
         public void frameArrived(WebSocketFrame frame) {
         }
+
+        @Override
+        public void messageDropped() {
+        }
     };
 
     static void install(ChannelPipeline p, SwitchboardConfig config, Hub hub, SecurityCounters counters) {
@@ -108,11 +112,12 @@ public final class AutobahnEchoServer {
         p.addLast("http", new HttpServerCodec(maxHeader, maxHeader, ServerInitializer.MAX_CHUNK_BYTES));
         p.addLast("pipelining", new HttpPipeliningHandler());
         p.addLast("aggregator", new HttpObjectAggregator(config.server().maxRequestBytes()));
-        p.addLast("wsCompression", new WebSocketServerCompressionHandler(ws.maxMessageBytes()));
+        p.addLast("wsCompression", new WebSocketServerCompressionHandler(
+                MessageJoiningHandler.inflaterCap(ws.maxMessageBytes(), ws.maxFrameBytes())));
         WebSocketDecoderConfig decoder = ServerInitializer.decoderConfig(ws);
         p.addLast("wsProtocol", new WebSocketServerProtocolHandler(ServerInitializer.protocolConfig(ws, decoder)));
-        p.addBefore("wsProtocol", "wsLimit", new InboundLimitHandler(hub, config.security(), NO_PEER, counters,
-                decoder));
+        p.addBefore("wsProtocol", "wsLimit", new InboundLimitHandler(hub, config.security(), ws, NO_PEER,
+                counters, decoder));
         p.addLast("echo", new Echo(ws.maxMessageBytes()));
     }
 

@@ -118,11 +118,30 @@ public record SwitchboardConfig(
      * @param maxRoomsPerConnection joins beyond this answer {@code too_many_rooms}
      * @param maxInvalidMessages invalid commands tolerated per connection before close 1008
      * @param enableCompression negotiate permessage-deflate
+     * @param maxFragmentsPerMessage frames one message may arrive in; more closes with 1008
+     * @param messageAssemblyTimeout a fragmented message not complete this long after its first frame closes with 1008
      */
     public record WebSocket(String path, int maxConnections, int readBufferBytes, int writeBufferBytes,
                             Duration handshakeTimeout, Duration pingInterval, Duration pongTimeout,
                             Duration writeWait, int maxFrameBytes, int maxMessageBytes, int maxQueuedBytes,
-                            int maxRoomsPerConnection, int maxInvalidMessages, boolean enableCompression) {
+                            int maxRoomsPerConnection, int maxInvalidMessages, boolean enableCompression,
+                            int maxFragmentsPerMessage, Duration messageAssemblyTimeout) {
+        /** Default {@code maxFragmentsPerMessage}. */
+        public static final int DEFAULT_MAX_FRAGMENTS_PER_MESSAGE = 1024;
+        /** Default {@code messageAssemblyTimeout}. */
+        public static final Duration DEFAULT_MESSAGE_ASSEMBLY_TIMEOUT = Duration.ofSeconds(10);
+
+        /** With the default fragment limits. */
+        public WebSocket(String path, int maxConnections, int readBufferBytes, int writeBufferBytes,
+                         Duration handshakeTimeout, Duration pingInterval, Duration pongTimeout,
+                         Duration writeWait, int maxFrameBytes, int maxMessageBytes, int maxQueuedBytes,
+                         int maxRoomsPerConnection, int maxInvalidMessages, boolean enableCompression) {
+            this(path, maxConnections, readBufferBytes, writeBufferBytes, handshakeTimeout, pingInterval, pongTimeout,
+                    writeWait, maxFrameBytes, maxMessageBytes, maxQueuedBytes, maxRoomsPerConnection,
+                    maxInvalidMessages, enableCompression, DEFAULT_MAX_FRAGMENTS_PER_MESSAGE,
+                    DEFAULT_MESSAGE_ASSEMBLY_TIMEOUT);
+        }
+
         public WebSocket {
             Check.notNull("websocket.path", path);
             if (!path.matches("/[A-Za-z0-9_./-]*")) {
@@ -148,6 +167,8 @@ public record SwitchboardConfig(
             Check.range("websocket.maxQueuedBytes", maxQueuedBytes, 1024, 1024 * 1024 * 1024);
             Check.range("websocket.maxRoomsPerConnection", maxRoomsPerConnection, 1, 100_000);
             Check.range("websocket.maxInvalidMessages", maxInvalidMessages, 1, 1_000_000);
+            Check.range("websocket.maxFragmentsPerMessage", maxFragmentsPerMessage, 1, 1_000_000);
+            Check.positive("websocket.messageAssemblyTimeout", messageAssemblyTimeout);
         }
 
         public static WebSocket defaults() {
