@@ -11,6 +11,7 @@ import io.switchboard.protocol.ErrorCode;
 import io.switchboard.protocol.ProtocolException;
 import io.switchboard.protocol.ServerMessage;
 import io.switchboard.protocol.ServerMessage.RoomMessage;
+import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -179,7 +180,27 @@ public final class CommandHandler {
             throw new HubException(ErrorCode.FORBIDDEN, "token is for another user");
         }
         c.grants(grants);
+        leaveRevokedRooms(c);
         return new ServerMessage.Refreshed(r.id(), grants.expiresAtMillis());
+    }
+
+    /**
+     * Takes the connection out of every room its grants no longer let it read, as a leave the members
+     * see, and tells it with {@code room_left} and reason {@code grant_revoked}: a refresh that narrows
+     * the grants must stop the deliveries too, not only later joins and reads. Shard thread.
+     */
+    private void leaveRevokedRooms(Connection c) {
+        Grants grants = c.grants();
+        for (String room : new ArrayList<>(c.rooms())) {
+            if (!grants.mayRead(room)) {
+                try {
+                    hub.leave(c, room);
+                } catch (HubException alreadyGone) {
+                    continue;
+                }
+                hub.send(c, new ServerMessage.RoomLeft(null, room, ServerMessage.RoomLeft.GRANT_REVOKED));
+            }
+        }
     }
 
     /**
@@ -207,6 +228,8 @@ public final class CommandHandler {
                 }
                 hub.send(c, new ServerMessage.RoomJoined(join.id(), r.room(), r.members(), r.position().offset(),
                         r.position().epoch(), r.recovered()));
+                // A refresh that dropped the room while the join waited on a remote store.
+                leaveRevokedRooms(c);
             }
 
             @Override
