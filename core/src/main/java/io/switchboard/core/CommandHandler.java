@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.core.auth.Grants;
 import io.switchboard.core.auth.TokenException;
 import io.switchboard.core.auth.TokenVerifier;
+import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.limit.TokenBucket;
 import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.Command;
@@ -131,11 +133,13 @@ public final class CommandHandler {
             return reply(hub.publish(c, m.room(), m.content(), m.data(), m.echo()),
                     offset -> id == null ? null : new ServerMessage.Ack(id, offset));
         } else if (command instanceof Command.PrivateMessage pm) {
+            if (!c.grants().privateMessages()) {
+                throw new HubException(ErrorCode.FORBIDDEN, "not allowed to send private messages");
+            }
             return reply(hub.sendPrivate(c.userId(), c.connId(), pm.to(), pm.content(), pm.data()),
                     n -> id == null ? null : new ServerMessage.Ack(id, null));
         } else if (command instanceof Command.Broadcast b) {
-            return reply(hub.broadcast(c.userId(), c.connId(), b.content(), b.data(), c),
-                    v -> id == null ? null : new ServerMessage.Ack(id, null));
+            return reply(hub.broadcast(admitBroadcast(c, b), c), v -> id == null ? null : new ServerMessage.Ack(id, null));
         } else if (command instanceof Command.Presence p) {
             mayRead(c, p.room());
             return reply(hub.members(p.room()),
@@ -162,6 +166,32 @@ public final class CommandHandler {
         if (room != null && !c.grants().mayPublish(room)) {
             throw new HubException(ErrorCode.FORBIDDEN, "not allowed to publish to room " + room);
         }
+    }
+
+    /**
+     * A broadcast is one message in, one per connection of the cluster out: it needs its own grant, and
+     * has its own size cap and per-connection rate, far below a room message's. A refused size costs no
+     * rate. Returns the encoded broadcast. Shard thread.
+     */
+    private byte[] admitBroadcast(Connection c, Command.Broadcast b) throws HubException {
+        if (!c.grants().broadcast()) {
+            throw new HubException(ErrorCode.FORBIDDEN, "not allowed to broadcast");
+        }
+        SwitchboardConfig.Security limits = hub.config().security();
+        byte[] json = hub.encodeBroadcast(c.userId(), c.connId(), b.content(), b.data());
+        if (json.length > limits.broadcastMaxBytes()) {
+            throw new HubException(ErrorCode.MESSAGE_TOO_LARGE, "broadcast of " + json.length
+                    + " bytes is larger than " + limits.broadcastMaxBytes() + " (security.broadcastMaxBytes)");
+        }
+        long now = hub.time().nanoTime();
+        if (c.broadcastRate == null) {
+            c.broadcastRate = new TokenBucket(limits.broadcastPerSecond(), limits.broadcastPerSecond(), now);
+        }
+        if (!c.broadcastRate.tryTake(now)) {
+            throw new HubException(ErrorCode.RATE_LIMITED, "more than " + limits.broadcastPerSecond()
+                    + " broadcasts per second (security.broadcastPerSecond)");
+        }
+        return json;
     }
 
     /** Replaces the connection's grants with a new token's, for the same user; pushes the expiry back. */

@@ -1255,13 +1255,21 @@ public final class Hub {
     /** Sends to every connection in the cluster except {@code exclude} (may be null). Thread-safe. */
     public CompletionStage<Void> broadcast(String fromUser, String fromConn, String content, JsonNode data,
                                            Connection exclude) throws HubException {
+        return broadcast(encodeBroadcast(fromUser, fromConn, content, data), exclude);
+    }
+
+    /** A broadcast as every connection receives it, for callers that check its size first. Thread-safe. */
+    public byte[] encodeBroadcast(String fromUser, String fromConn, String content, JsonNode data) {
+        return codec.encode(new ServerMessage.Broadcast(fromUser, fromConn, content, data, time.currentTimeMillis()));
+    }
+
+    /** Sends an {@linkplain #encodeBroadcast encoded} broadcast to every connection but {@code exclude}. Thread-safe. */
+    public CompletionStage<Void> broadcast(byte[] json, Connection exclude) throws HubException {
         for (Shard s : shards.values()) {
             if (!s.hasCapacity()) {
                 throw new HubException(ErrorCode.UNAVAILABLE, "server overloaded, retry later");
             }
         }
-        byte[] json = codec.encode(new ServerMessage.Broadcast(fromUser, fromConn, content, data,
-                time.currentTimeMillis()));
         CompletableFuture<Void> remote = broker.reachesOtherNodes()
                 ? brokerCallOrThrow(() -> broker.publish(BROADCAST_CHANNEL,
                         Envelope.broadcast(nodeId, exclude == null ? null : exclude.connId(), json).encode()))

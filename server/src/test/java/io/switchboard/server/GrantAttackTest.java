@@ -70,4 +70,104 @@ class GrantAttackTest {
                     .isEqualTo("forbidden");
         }
     }
+
+    private static String errorCode(RawPeer p, String command) {
+        JsonNode r = reply(p, command);
+        return r.path("type").asText().equals("error") ? r.path("code").asText() : r.path("type").asText();
+    }
+
+    /**
+     * A token with {@code rooms:[]} and {@code publish:[]} got an ack for {@code broadcast} and for a private
+     * message to anyone. Now: no broadcast without the {@code broadcast} claim (or
+     * {@code security.allowBroadcast}), no private message for a token that may publish nowhere; the
+     * refusals keep the connection and nothing reaches the others.
+     */
+    @Test
+    void broadcastAndPrivateMessagesNeedGrants() {
+        try (SwitchboardServer server = SecureServers.hs256().start();
+             RawPeer bob = connect(server.port(), token("bob", List.of("*")));
+             RawPeer nobody = connect(server.port(), Jwts.hs256(Jwts.claims("nobody", 60)
+                     .claim("rooms", List.of()).claim("publish", List.of()).build()));
+             RawPeer writer = connect(server.port(), Jwts.hs256(Jwts.claims("writer", 60)
+                     .claim("publish", List.of("chat:*")).build()));
+             RawPeer announcer = connect(server.port(), Jwts.hs256(Jwts.claims("announcer", 60)
+                     .claim("broadcast", true).claim("private", false).build()))) {
+            JsonNode refused = reply(nobody, "{\"type\":\"broadcast\",\"content\":\"spam\",\"id\":1}");
+            assertThat(refused.path("code").asText()).isEqualTo("forbidden");
+            assertThat(refused.path("error").asText()).isEqualTo("not allowed to broadcast");
+            assertThat(refused.path("id").asInt()).isEqualTo(1);
+            assertThat(errorCode(nobody, "{\"type\":\"private_message\",\"to\":\"bob\",\"content\":\"x\",\"id\":2}"))
+                    .isEqualTo("forbidden");
+            assertThat(errorCode(nobody, "{\"type\":\"ping\"}")).isEqualTo("pong");
+
+            assertThat(errorCode(writer, "{\"type\":\"broadcast\",\"content\":\"spam\",\"id\":3}"))
+                    .isEqualTo("forbidden");
+            assertThat(errorCode(writer, "{\"type\":\"private_message\",\"to\":\"bob\",\"content\":\"hi\",\"id\":4}"))
+                    .isEqualTo("ack");
+            assertThat(next(bob, "private_message").path("from").asText()).isEqualTo("writer");
+
+            assertThat(errorCode(announcer, "{\"type\":\"private_message\",\"to\":\"bob\",\"id\":5}"))
+                    .isEqualTo("forbidden");
+            assertThat(errorCode(announcer, "{\"type\":\"broadcast\",\"content\":\"news\",\"id\":6}"))
+                    .isEqualTo("ack");
+            JsonNode got = json(bob.nextText());
+            assertThat(got.path("type").asText()).as("bob got nothing from the refused senders").isEqualTo("broadcast");
+            assertThat(got.path("from").asText()).isEqualTo("announcer");
+        }
+    }
+
+    /**
+     * The reported attack: one token sent 842 broadcasts of 60 KB in 10 s and disconnected all 300 readers.
+     * A granted broadcaster now gets {@code message_too_large} above {@code security.broadcastMaxBytes} and
+     * {@code rate_limited} above {@code security.broadcastPerSecond}, keeps its connection, and the readers
+     * receive at most the burst plus the rate times the attack's duration, and stay connected.
+     */
+    @Test
+    void aBroadcasterIsBoundedInSizeAndRate() {
+        SecureServers config = SecureServers.hs256();
+        try (SwitchboardServer server = config.start();
+             RawPeer attacker = connect(server.port(), Jwts.hs256(Jwts.claims("attacker", 60)
+                     .claim("broadcast", true).build()))) {
+            List<RawPeer> readers = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 20; i++) {
+                    readers.add(connect(server.port(), token("reader" + i, List.of("*"))));
+                }
+                String big = "x".repeat(60_000);
+                long start = System.nanoTime();
+                for (int i = 0; i < 60; i++) {
+                    JsonNode r = reply(attacker, "{\"type\":\"broadcast\",\"content\":\"" + big + "\",\"id\":" + i + "}");
+                    assertThat(r.path("code").asText()).isEqualTo("message_too_large");
+                }
+                int acked = 0;
+                int limited = 0;
+                for (int i = 0; i < 100; i++) {
+                    String answer = errorCode(attacker, "{\"type\":\"broadcast\",\"content\":\"b" + i + "\",\"id\":" + i + "}");
+                    if (answer.equals("ack")) {
+                        acked++;
+                    } else {
+                        assertThat(answer).isEqualTo("rate_limited");
+                        limited++;
+                    }
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                long bound = config.broadcastPerSecond + (long) Math.ceil(config.broadcastPerSecond * seconds);
+                assertThat(acked).as("acked broadcasts in %.1f s", seconds).isBetween(1, (int) bound);
+                assertThat(limited).isEqualTo(100 - acked);
+                assertThat(errorCode(attacker, "{\"type\":\"ping\"}")).isEqualTo("pong");
+                // Each reader is still connected, and its pong comes after every broadcast queued to it.
+                for (RawPeer reader : readers) {
+                    int received = 0;
+                    reader.sendText("{\"type\":\"ping\",\"id\":\"end\"}");
+                    for (JsonNode m = json(reader.nextText()); !m.path("id").asText().equals("end");
+                         m = json(reader.nextText())) {
+                        received += m.path("type").asText().equals("broadcast") ? 1 : 0;
+                    }
+                    assertThat(received).isLessThanOrEqualTo(acked);
+                }
+            } finally {
+                readers.forEach(RawPeer::close);
+            }
+        }
+    }
 }
