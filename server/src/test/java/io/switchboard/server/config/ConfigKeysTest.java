@@ -27,7 +27,7 @@ class ConfigKeysTest {
             }
         }
 
-        assertThat(ConfigKeys.all()).extracting(ConfigKey::key).containsExactlyElementsOf(expected).hasSize(70);
+        assertThat(ConfigKeys.all()).extracting(ConfigKey::key).containsExactlyElementsOf(expected).hasSize(74);
     }
 
     @Test
