@@ -139,7 +139,8 @@ public final class CommandHandler {
             return reply(hub.sendPrivate(c.userId(), c.connId(), pm.to(), pm.content(), pm.data()),
                     n -> id == null ? null : new ServerMessage.Ack(id, null));
         } else if (command instanceof Command.Broadcast b) {
-            return reply(hub.broadcast(admitBroadcast(c, b), c), v -> id == null ? null : new ServerMessage.Ack(id, null));
+            return reply(hub.broadcast(admitBroadcast(c, b), c),
+                    v -> id == null ? null : new ServerMessage.Ack(id, null));
         } else if (command instanceof Command.Presence p) {
             mayRead(c, p.room());
             return reply(hub.members(p.room()),

@@ -1263,7 +1263,7 @@ public final class Hub {
         return codec.encode(new ServerMessage.Broadcast(fromUser, fromConn, content, data, time.currentTimeMillis()));
     }
 
-    /** Sends an {@linkplain #encodeBroadcast encoded} broadcast to every connection but {@code exclude}. Thread-safe. */
+    /** Sends an {@linkplain #encodeBroadcast encoded} broadcast to every connection but {@code exclude}. Any thread. */
     public CompletionStage<Void> broadcast(byte[] json, Connection exclude) throws HubException {
         for (Shard s : shards.values()) {
             if (!s.hasCapacity()) {

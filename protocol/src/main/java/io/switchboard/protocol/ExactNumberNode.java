@@ -25,7 +25,7 @@ final class ExactNumberNode extends NumericNode {
     private final String text;
     private final boolean integral;
 
-    /** {@code text} must be a JSON number as the parser read it; {@code integral} when it has no fraction or exponent. */
+    /** {@code text}: a JSON number as the parser read it; {@code integral} without fraction or exponent. */
     ExactNumberNode(String text, boolean integral) {
         this.text = text;
         this.integral = integral;

@@ -5,6 +5,7 @@ import static io.switchboard.server.JwtAttackTest.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -128,7 +129,7 @@ class GrantAttackTest {
         try (SwitchboardServer server = config.start();
              RawPeer attacker = connect(server.port(), Jwts.hs256(Jwts.claims("attacker", 60)
                      .claim("broadcast", true).build()))) {
-            List<RawPeer> readers = new java.util.ArrayList<>();
+            List<RawPeer> readers = new ArrayList<>();
             try {
                 for (int i = 0; i < 20; i++) {
                     readers.add(connect(server.port(), token("reader" + i, List.of("*"))));
@@ -136,13 +137,15 @@ class GrantAttackTest {
                 String big = "x".repeat(60_000);
                 long start = System.nanoTime();
                 for (int i = 0; i < 20; i++) {
-                    JsonNode r = reply(attacker, "{\"type\":\"broadcast\",\"content\":\"" + big + "\",\"id\":" + i + "}");
+                    JsonNode r = reply(attacker,
+                            "{\"type\":\"broadcast\",\"content\":\"" + big + "\",\"id\":" + i + "}");
                     assertThat(r.path("code").asText()).isEqualTo("message_too_large");
                 }
                 int acked = 0;
                 int limited = 0;
                 for (int i = 0; i < 60; i++) {
-                    String answer = errorCode(attacker, "{\"type\":\"broadcast\",\"content\":\"b" + i + "\",\"id\":" + i + "}");
+                    String answer = errorCode(attacker,
+                            "{\"type\":\"broadcast\",\"content\":\"b" + i + "\",\"id\":" + i + "}");
                     if (answer.equals("ack")) {
                         acked++;
                     } else {
