@@ -88,7 +88,7 @@ final class ServeCommand implements Callable<Integer> {
             if (signalled.compareAndSet(false, true)) {
                 server.shutdown(config.shutdown().drainTimeout());
             } else {
-                server.close();
+                server.hastenShutdown();
             }
         };
         Signals.onTerminate(onSignal);

@@ -135,6 +135,45 @@ class ServeProcessTest {
     }
 
     /**
+     * An impatient operator sends a second SIGTERM during a long drain. That may end the drain early, but
+     * every client must still get {@code server_shutdown} and close 1012 (not a bare 1001 cut, which
+     * leaves clients without the hint to reconnect elsewhere).
+     */
+    @Test
+    void aSecondSigtermHastensTheDrainButEveryClientStillGetsTheNotice() throws Exception {
+        int port = freePort();
+        Process p = serve("--port", String.valueOf(port), "--host", "127.0.0.1", "--set", "shutdown.drainTimeout=20s");
+        awaitReady(port);
+        List<Recorder> clients = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            Recorder r = new Recorder();
+            HTTP.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws?id=u" + i), r).join();
+            assertThat(r.messages.poll(5, TimeUnit.SECONDS).path("type").asText()).isEqualTo("welcome");
+            clients.add(r);
+        }
+
+        p.destroy(); // SIGTERM: the drain starts, one notice every 20 s / 6, the first at once
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (clients.stream().allMatch(r -> r.messages.isEmpty()) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(clients.stream().filter(r -> !r.messages.isEmpty()).count())
+                .as("the drain has begun and most clients' turns are still ahead").isBetween(1L, 2L);
+        p.destroy(); // the second SIGTERM, while most clients are still waiting for their turn
+
+        for (Recorder r : clients) {
+            int code = r.closed.get(30, TimeUnit.SECONDS);
+            List<String> types = new ArrayList<>();
+            r.messages.forEach(m -> types.add(m.path("type").asText()));
+            assertThat(types).as("messages before close %d", code).contains("server_shutdown");
+            assertThat(code).isEqualTo(1012);
+        }
+        String out = output(p);
+        assertThat(p.exitValue()).as(out).isZero();
+        assertThat(out).contains("Switchboard stopped");
+    }
+
+    /**
      * Subscribers that stop reading may each queue up to {@code websocket.maxQueuedBytes}, and together
      * those caps (24 x 8 MiB here) far exceed the process's direct memory (64 MiB). The server must close
      * the backed-up subscribers as slow consumers before its direct memory runs out, not fail allocations

@@ -81,7 +81,11 @@ public interface SwitchboardClient extends AutoCloseable {
     /** Sends a private message to every connection of a user; completes when the server acked it. */
     CompletableFuture<Void> sendPrivate(String userId, String content, JsonNode data);
 
-    /** Sends to every connection on the server except this one; completes when the server acked it. */
+    /**
+     * Sends to every connection on the server except this one; completes when the server acked it. Needs the
+     * broadcast grant (token claim {@code broadcast} or {@code security.allowBroadcast}), else fails with
+     * {@code forbidden}; bounded by {@code security.broadcastMaxBytes} and {@code security.broadcastPerSecond}.
+     */
     CompletableFuture<Void> broadcast(String content, JsonNode data);
 
     /** Current members of a room. */

@@ -47,7 +47,8 @@ class RealServerTest {
                         1024 * 1024),
                 d.websocket(), d.hub(), new SwitchboardConfig.History(10_000, Duration.ofMinutes(5)),
                 new SwitchboardConfig.Shutdown(Duration.ofSeconds(1)), new SwitchboardConfig.Api(List.of(API_KEY)),
-                d.redis(), d.monitoring(), d.security().withLimits(1_000_000, 1_000_000, 0, 0, 0));
+                d.redis(), d.monitoring(), d.security().withLimits(1_000_000, 1_000_000, 0, 0, 0)
+                        .withBroadcast(true, true, 64 * 1024, 1_000_000));
     }
 
     /** Starts a server on the port, retrying while the previous one's socket lingers. */

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.core.auth.Grants;
 import io.switchboard.core.auth.TokenException;
 import io.switchboard.core.auth.TokenVerifier;
+import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.limit.TokenBucket;
 import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.Command;
@@ -11,6 +13,7 @@ import io.switchboard.protocol.ErrorCode;
 import io.switchboard.protocol.ProtocolException;
 import io.switchboard.protocol.ServerMessage;
 import io.switchboard.protocol.ServerMessage.RoomMessage;
+import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -130,10 +133,13 @@ public final class CommandHandler {
             return reply(hub.publish(c, m.room(), m.content(), m.data(), m.echo()),
                     offset -> id == null ? null : new ServerMessage.Ack(id, offset));
         } else if (command instanceof Command.PrivateMessage pm) {
+            if (!c.grants().privateMessages()) {
+                throw new HubException(ErrorCode.FORBIDDEN, "not allowed to send private messages");
+            }
             return reply(hub.sendPrivate(c.userId(), c.connId(), pm.to(), pm.content(), pm.data()),
                     n -> id == null ? null : new ServerMessage.Ack(id, null));
         } else if (command instanceof Command.Broadcast b) {
-            return reply(hub.broadcast(c.userId(), c.connId(), b.content(), b.data(), c),
+            return reply(hub.broadcast(admitBroadcast(c, b), c),
                     v -> id == null ? null : new ServerMessage.Ack(id, null));
         } else if (command instanceof Command.Presence p) {
             mayRead(c, p.room());
@@ -163,6 +169,32 @@ public final class CommandHandler {
         }
     }
 
+    /**
+     * A broadcast is one message in, one per connection of the cluster out: it needs its own grant, and
+     * has its own size cap and per-connection rate, far below a room message's. A refused size costs no
+     * rate. Returns the encoded broadcast. Shard thread.
+     */
+    private byte[] admitBroadcast(Connection c, Command.Broadcast b) throws HubException {
+        if (!c.grants().broadcast()) {
+            throw new HubException(ErrorCode.FORBIDDEN, "not allowed to broadcast");
+        }
+        SwitchboardConfig.Security limits = hub.config().security();
+        byte[] json = hub.encodeBroadcast(c.userId(), c.connId(), b.content(), b.data());
+        if (json.length > limits.broadcastMaxBytes()) {
+            throw new HubException(ErrorCode.MESSAGE_TOO_LARGE, "broadcast of " + json.length
+                    + " bytes is larger than " + limits.broadcastMaxBytes() + " (security.broadcastMaxBytes)");
+        }
+        long now = hub.time().nanoTime();
+        if (c.broadcastRate == null) {
+            c.broadcastRate = new TokenBucket(limits.broadcastPerSecond(), limits.broadcastPerSecond(), now);
+        }
+        if (!c.broadcastRate.tryTake(now)) {
+            throw new HubException(ErrorCode.RATE_LIMITED, "more than " + limits.broadcastPerSecond()
+                    + " broadcasts per second (security.broadcastPerSecond)");
+        }
+        return json;
+    }
+
     /** Replaces the connection's grants with a new token's, for the same user; pushes the expiry back. */
     private ServerMessage refresh(Connection c, Command.Refresh r) throws HubException {
         if (tokens == null) {
@@ -179,7 +211,27 @@ public final class CommandHandler {
             throw new HubException(ErrorCode.FORBIDDEN, "token is for another user");
         }
         c.grants(grants);
+        leaveRevokedRooms(c);
         return new ServerMessage.Refreshed(r.id(), grants.expiresAtMillis());
+    }
+
+    /**
+     * Takes the connection out of every room its grants no longer let it read, as a leave the members
+     * see, and tells it with {@code room_left} and reason {@code grant_revoked}: a refresh that narrows
+     * the grants must stop the deliveries too, not only later joins and reads. Shard thread.
+     */
+    private void leaveRevokedRooms(Connection c) {
+        Grants grants = c.grants();
+        for (String room : new ArrayList<>(c.rooms())) {
+            if (!grants.mayRead(room)) {
+                try {
+                    hub.leave(c, room);
+                } catch (HubException alreadyGone) {
+                    continue;
+                }
+                hub.send(c, new ServerMessage.RoomLeft(null, room, ServerMessage.RoomLeft.GRANT_REVOKED));
+            }
+        }
     }
 
     /**
@@ -207,6 +259,8 @@ public final class CommandHandler {
                 }
                 hub.send(c, new ServerMessage.RoomJoined(join.id(), r.room(), r.members(), r.position().offset(),
                         r.position().epoch(), r.recovered()));
+                // A refresh that dropped the room while the join waited on a remote store.
+                leaveRevokedRooms(c);
             }
 
             @Override

@@ -2,6 +2,7 @@ package io.switchboard.core;
 
 import io.switchboard.core.auth.Grants;
 import io.switchboard.core.auth.RoomPatterns;
+import io.switchboard.core.limit.TokenBucket;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
@@ -36,6 +37,8 @@ public final class Connection {
     boolean dirty;
     /** Consecutive invalid commands; reset by a valid one. Shard thread only. */
     int invalidStreak;
+    /** Its {@code broadcast} commands' rate, made on its first; most connections never broadcast. Shard thread only. */
+    TokenBucket broadcastRate;
     /** Set once {@link Hub#disconnect} ran. Shard thread only. */
     boolean removed;
     /** What the connection may do; the transport sets it after registering, {@code refresh} replaces it. */

@@ -124,16 +124,19 @@ final class DirectMessages {
         return n;
     }
 
-    /** Sends to every connection in the cluster except {@code exclude} (may be null). Thread-safe. */
-    CompletionStage<Void> broadcast(String fromUser, String fromConn, String content, JsonNode data,
-                                           Connection exclude) throws HubException {
+    /** A broadcast as every connection receives it. Thread-safe. */
+    byte[] encodeBroadcast(String fromUser, String fromConn, String content, JsonNode data) {
+        return codec.encode(new ServerMessage.Broadcast(fromUser, fromConn, content, data,
+                ctx.time().currentTimeMillis()));
+    }
+
+    /** Sends an encoded broadcast to every connection in the cluster but {@code exclude} (may be null). Any thread. */
+    CompletionStage<Void> broadcast(byte[] json, Connection exclude) throws HubException {
         for (Shard s : shards) {
             if (!s.hasCapacity()) {
                 throw new HubException(ErrorCode.UNAVAILABLE, "server overloaded, retry later");
             }
         }
-        byte[] json = codec.encode(new ServerMessage.Broadcast(fromUser, fromConn, content, data,
-                ctx.time().currentTimeMillis()));
         CompletableFuture<Void> remote = broker.reachesOtherNodes()
                 ? calls.brokerOrThrow(() -> broker.publish(BROADCAST_CHANNEL,
                         Envelope.broadcast(nodeId, exclude == null ? null : exclude.connId(), json).encode()))

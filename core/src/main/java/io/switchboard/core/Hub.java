@@ -388,7 +388,17 @@ public final class Hub {
     /** Sends to every connection in the cluster except {@code exclude} (may be null). Thread-safe. */
     public CompletionStage<Void> broadcast(String fromUser, String fromConn, String content, JsonNode data,
                                            Connection exclude) throws HubException {
-        return direct.broadcast(fromUser, fromConn, content, data, exclude);
+        return direct.broadcast(direct.encodeBroadcast(fromUser, fromConn, content, data), exclude);
+    }
+
+    /** A broadcast as every connection receives it, for callers that check its size first. Thread-safe. */
+    public byte[] encodeBroadcast(String fromUser, String fromConn, String content, JsonNode data) {
+        return direct.encodeBroadcast(fromUser, fromConn, content, data);
+    }
+
+    /** Sends an {@linkplain #encodeBroadcast encoded} broadcast to every connection but {@code exclude}. Any thread. */
+    public CompletionStage<Void> broadcast(byte[] json, Connection exclude) throws HubException {
+        return direct.broadcast(json, exclude);
     }
 
     /** Runs an action for every shard, e.g. to schedule work on each executor. Thread-safe. */

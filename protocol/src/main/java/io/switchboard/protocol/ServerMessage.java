@@ -76,8 +76,20 @@ public sealed interface ServerMessage {
         }
     }
 
-    @JsonPropertyOrder({"type", "id", "room"})
-    record RoomLeft(JsonNode id, String room) implements ServerMessage {
+    /**
+     * The connection is out of {@code room}: the answer to {@code leave_room} (no reason), or a notice
+     * with a {@code reason} when the server took it out, e.g. {@link #GRANT_REVOKED}.
+     */
+    @JsonPropertyOrder({"type", "id", "room", "reason"})
+    record RoomLeft(JsonNode id, String room, String reason) implements ServerMessage {
+        /** A token {@code refresh} no longer grants reading the room. */
+        public static final String GRANT_REVOKED = "grant_revoked";
+
+        /** The answer to {@code leave_room}. */
+        public RoomLeft(JsonNode id, String room) {
+            this(id, room, null);
+        }
+
         @Override
         public String type() {
             return "room_left";

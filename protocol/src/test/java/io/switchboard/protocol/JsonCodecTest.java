@@ -100,6 +100,24 @@ class JsonCodecTest {
     }
 
     @Test
+    void numbersKeepTheTextTheyWereSentAsAndStillServeTheNumericFields() throws Exception {
+        String data = "{\"a\":1e999999,\"b\":1E2,\"c\":0.1000000000000000000001,\"d\":12345678901234567890123,"
+                + "\"e\":[-0,0,-7,2147483648,1.0e-5]}";
+        Command.Echo echo = (Command.Echo) decode("{\"type\":\"echo\",\"data\":" + data + "}");
+        assertThat(encode(new ServerMessage.EchoReply(null, null, echo.data()))).contains("\"data\":" + data);
+        assertThat(echo.data().get("b").doubleValue()).isEqualTo(100.0);
+        assertThat(echo.data().get("d").isIntegralNumber()).isTrue();
+        assertThat(echo.data().get("e").get(3).longValue()).isEqualTo(2147483648L);
+        // Huge exponents are refused by the integer fields' rules, not turned into a value or a long parse.
+        assertError("{\"type\":\"join_room\",\"room\":\"r\",\"since\":{\"offset\":1e999999,\"epoch\":\"e\"}}",
+                ErrorCode.INVALID_FIELD, "since.offset must be a non-negative integer");
+        assertError("{\"type\":\"history\",\"room\":\"r\",\"limit\":99999999999999999999999}",
+                ErrorCode.INVALID_FIELD, "limit must be a positive integer");
+        assertThat(decode("{\"type\":\"ping\",\"id\":12345678901234567890123}").id().asText())
+                .isEqualTo("12345678901234567890123");
+    }
+
+    @Test
     void rejectsDeeplyNestedData() {
         String deep = "[".repeat(JsonCodec.MAX_NESTING_DEPTH + 10) + "]".repeat(JsonCodec.MAX_NESTING_DEPTH + 10);
         assertError("{\"type\":\"echo\",\"data\":" + deep + "}", ErrorCode.INVALID_JSON, "message is not valid JSON");

@@ -3,13 +3,13 @@ package io.switchboard.redis;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.switchboard.core.history.HistoryStore;
+import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.ServerMessage.RoomMessage;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -152,7 +152,8 @@ public final class RedisHistoryStore implements HistoryStore {
     private final Duration ttl;
     private final LettuceClient lettuce;
     private final Connector<StatefulRedisConnection<String, String>> connector;
-    private final ObjectMapper json = JsonMapper.builder().build();
+    /** The protocol's mapper: replayed data keeps its numbers' text, as live delivery does. */
+    private final ObjectMapper json = new JsonCodec().mapper();
 
     /**
      * Starts connecting in the background; never blocks or fails for an unreachable Redis.

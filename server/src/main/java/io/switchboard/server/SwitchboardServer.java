@@ -33,7 +33,10 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -66,6 +69,10 @@ public final class SwitchboardServer implements AutoCloseable {
     private final AtomicInteger webSockets = new AtomicInteger();
     private final AtomicBoolean draining = new AtomicBoolean();
     private final AtomicBoolean stopped = new AtomicBoolean();
+    /** Connections already sent {@code server_shutdown}: the drain and a hastened drain both try each. */
+    private final Set<Connection> notified = ConcurrentHashMap.newKeySet();
+    /** The drain window, for the spread of reconnect hints; set before any notice is scheduled. */
+    private volatile long drainMillis;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final SlidingRate messageRate = new SlidingRate(RATE_WINDOW_SECONDS);
     /** Refusals of every security limit; the metrics SPI reads {@link SecurityCounters#snapshot()}. */
@@ -361,19 +368,14 @@ public final class SwitchboardServer implements AutoCloseable {
             awaitTermination();
             return;
         }
+        drainMillis = drain.toMillis();
         List<Connection> open = new ArrayList<>(hub.connections());
         log.info("draining {} connections over {} ms", open.size(), drain.toMillis());
         long drainNanos = drain.toNanos();
         for (int i = 0; i < open.size(); i++) {
             Connection c = open.get(i);
             long delay = open.size() <= 1 ? 0 : drainNanos * i / open.size();
-            long reconnectAfter = 1000 + ThreadLocalRandom.current().nextLong(Math.max(1, drain.toMillis()) + 1);
-            ((EventLoop) c.shard().executor()).schedule(() -> {
-                if (c.session() != null) {
-                    hub.send(c, new ServerMessage.ServerShutdown(ServerMessage.ServerShutdown.NOTICE, reconnectAfter));
-                    hub.close(c, CloseCode.SERVICE_RESTART, "server restart", DisconnectReason.SERVER_SHUTDOWN);
-                }
-            }, delay, TimeUnit.NANOSECONDS);
+            ((EventLoop) c.shard().executor()).schedule(() -> sendShutdownNotice(c), delay, TimeUnit.NANOSECONDS);
         }
         long deadline = System.nanoTime() + drainNanos
                 + TimeUnit.MILLISECONDS.toNanos(WebSocketSessionHandler.CLOSE_LINGER_MILLIS + 500);
@@ -389,6 +391,39 @@ public final class SwitchboardServer implements AutoCloseable {
             log.info("drain window over; closing {} connections hard", webSockets.get());
         }
         stopNow();
+    }
+
+    /**
+     * Ends a drain early, for a second stop signal: every connection not yet told gets its
+     * {@code server_shutdown} and close 1012 now, not at its turn in the drain window, so an impatient
+     * operator still gets clients that know to reconnect elsewhere rather than ones cut without a word.
+     * Starts the drain first when none runs. Blocks until the server stopped.
+     */
+    public void hastenShutdown() {
+        if (!draining.get()) {
+            Thread drain = new Thread(() -> shutdown(Duration.ZERO), "switchboard-drain");
+            drain.start();
+        } else {
+            log.info("second stop request: notifying the {} remaining connections at once", webSockets.get());
+            for (Connection c : hub.connections()) {
+                try {
+                    c.shard().executor().execute(() -> sendShutdownNotice(c));
+                } catch (RejectedExecutionException stopping) {
+                    // The drain already ended and the loops are stopping: nothing left to tell.
+                }
+            }
+        }
+        awaitTermination();
+    }
+
+    /** Tells one connection to reconnect elsewhere and closes it with 1012, once. Its shard thread. */
+    private void sendShutdownNotice(Connection c) {
+        if (c.session() == null || !notified.add(c)) {
+            return;
+        }
+        long reconnectAfter = 1000 + ThreadLocalRandom.current().nextLong(Math.max(1, drainMillis) + 1);
+        hub.send(c, new ServerMessage.ServerShutdown(ServerMessage.ServerShutdown.NOTICE, reconnectAfter));
+        hub.close(c, CloseCode.SERVICE_RESTART, "server restart", DisconnectReason.SERVER_SHUTDOWN);
     }
 
     /** Stops at once: connections are cut without a close handshake. */

@@ -102,7 +102,8 @@ final class UpgradeGuard {
                         "id must match [A-Za-z0-9_.:@-]{1,64}");
             }
             grants = Grants.withoutToken(id != null ? id : "anon-" + Long.toString(
-                    ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36), staticRooms);
+                    ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36), staticRooms,
+                    config.security().allowBroadcast(), config.security().allowPrivateMessages());
         }
         return reserve(channel, ip, grants);
     }

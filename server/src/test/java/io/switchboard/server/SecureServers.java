@@ -30,6 +30,10 @@ final class SecureServers {
     boolean enableTls;
     String certFile = "";
     String keyFile = "";
+    boolean allowBroadcast;
+    boolean allowPrivateMessages = true;
+    int broadcastMaxBytes = SwitchboardConfig.Security.DEFAULT_BROADCAST_MAX_BYTES;
+    int broadcastPerSecond = SwitchboardConfig.Security.DEFAULT_BROADCAST_PER_SECOND;
     SwitchboardConfig.WebSocket websocket = TestServers.websocket();
 
     static SecureServers hs256() {
@@ -43,7 +47,8 @@ final class SecureServers {
         return new SwitchboardConfig.Security(requireAuth, jwtSecret, jwtPublicKeyFile, jwksUrl, jwksRefreshInterval,
                 jwtAlgorithms, jwtIssuer, jwtAudience, jwtClockSkew, tokenCookie, allowedOrigins, allowedRooms,
                 rateLimitRps, rateLimitBurst, maxRateLimitViolations, maxConnectionsPerIp, maxConnectionsPerUser,
-                maxHandshakesPerIpPerSecond, maxHeaderBytes, enableTls, certFile, keyFile);
+                maxHandshakesPerIpPerSecond, maxHeaderBytes, enableTls, certFile, keyFile, allowBroadcast,
+                allowPrivateMessages, broadcastMaxBytes, broadcastPerSecond);
     }
 
     SwitchboardConfig config() {

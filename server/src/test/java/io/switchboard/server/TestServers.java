@@ -32,11 +32,13 @@ final class TestServers {
     }
 
     /**
-     * Default security without the per-connection rate limit and the per-IP/user/handshake caps: tests of
-     * other behaviour connect many clients from 127.0.0.1 and publish fast. The limits have their own tests.
+     * Default security without the per-connection rate limit and the per-IP/user/handshake caps, and with
+     * broadcast allowed at room-message size and rate: tests of other behaviour connect many clients from
+     * 127.0.0.1 and publish fast. The limits and the broadcast grant have their own tests.
      */
     static SwitchboardConfig.Security noAbuseLimits() {
-        return SwitchboardConfig.Security.defaults().withLimits(1_000_000, 1_000_000, 0, 0, 0);
+        return SwitchboardConfig.Security.defaults().withLimits(1_000_000, 1_000_000, 0, 0, 0)
+                .withBroadcast(true, true, 64 * 1024, 1_000_000);
     }
 
     static SwitchboardConfig with(SwitchboardConfig.History history) {

@@ -48,11 +48,16 @@ public final class TokenVerifier implements AutoCloseable {
 
     private final DefaultJWTProcessor<SecurityContext> processor;
     private final RoomPatterns defaultRooms;
+    private final boolean defaultBroadcast;
+    private final boolean defaultPrivateMessages;
     private final JwksCache jwks;
 
-    private TokenVerifier(DefaultJWTProcessor<SecurityContext> processor, RoomPatterns defaultRooms, JwksCache jwks) {
+    private TokenVerifier(DefaultJWTProcessor<SecurityContext> processor, SwitchboardConfig.Security s,
+                          JwksCache jwks) {
         this.processor = processor;
-        this.defaultRooms = defaultRooms;
+        this.defaultRooms = RoomPatterns.of(s.allowedRooms());
+        this.defaultBroadcast = s.allowBroadcast();
+        this.defaultPrivateMessages = s.allowPrivateMessages();
         this.jwks = jwks;
     }
 
@@ -87,7 +92,7 @@ public final class TokenVerifier implements AutoCloseable {
                 s.jwtAudience().isEmpty() ? null : s.jwtAudience(), exact, Set.of("sub", "exp"));
         claims.setMaxClockSkew((int) s.jwtClockSkew().toSeconds());
         processor.setJWTClaimsSetVerifier(claims);
-        return new TokenVerifier(processor, RoomPatterns.of(s.allowedRooms()), jwks);
+        return new TokenVerifier(processor, s, jwks);
     }
 
     /**
@@ -168,8 +173,24 @@ public final class TokenVerifier implements AutoCloseable {
         } catch (ParseException e) {
             throw new TokenException("info claim must be a JSON object");
         }
+        boolean broadcast = flag(claims, "broadcast", defaultBroadcast);
+        // 1:1 is no amplifier, but a token that may publish nowhere is read-only: it may not write to users either.
+        boolean privateMessages = flag(claims, "private",
+                defaultPrivateMessages && !publish.patterns().isEmpty());
         return new Grants(sub, rooms, publish, info == null ? Map.of() : info,
-                claims.getExpirationTime().getTime());
+                claims.getExpirationTime().getTime(), broadcast, privateMessages);
+    }
+
+    /** A boolean claim; absent gives the fallback. */
+    private static boolean flag(JWTClaimsSet claims, String name, boolean fallback) throws TokenException {
+        Object value = claims.getClaim(name);
+        if (value == null) {
+            return fallback;
+        }
+        if (!(value instanceof Boolean b)) {
+            throw new TokenException(name + " claim must be true or false");
+        }
+        return b;
     }
 
     /** A claim holding a list of room patterns, or a space-separated string of them; absent gives the fallback. */

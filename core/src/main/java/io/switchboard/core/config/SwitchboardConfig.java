@@ -441,6 +441,14 @@ public record SwitchboardConfig(
      * @param enableTls serve TLS ({@code wss://}, {@code https://}) with certFile and keyFile
      * @param certFile PEM certificate chain for TLS
      * @param keyFile PEM private key (PKCS#8) for TLS
+     * @param allowBroadcast whether a connection whose token has no {@code broadcast} claim (every connection when
+     *     authentication is off) may send {@code broadcast}, which reaches every connection of the cluster
+     * @param allowPrivateMessages whether a connection whose token has no {@code private} claim may send
+     *     {@code private_message}; it also needs a {@code publish} grant for at least one room
+     * @param broadcastMaxBytes largest {@code broadcast} a client may send, as delivered (content, data and
+     *     envelope); larger answers {@code message_too_large}
+     * @param broadcastPerSecond {@code broadcast} commands allowed per connection per second, in bursts of as many;
+     *     more answer {@code rate_limited}
      */
     public record Security(boolean requireAuth, String jwtSecret, String jwtPublicKeyFile, String jwksUrl,
                            Duration jwksRefreshInterval, List<String> jwtAlgorithms, String jwtIssuer,
@@ -448,7 +456,13 @@ public record SwitchboardConfig(
                            List<String> allowedRooms, int rateLimitRps, int rateLimitBurst,
                            int maxRateLimitViolations, int maxConnectionsPerIp, int maxConnectionsPerUser,
                            int maxHandshakesPerIpPerSecond, int maxHeaderBytes, boolean enableTls, String certFile,
-                           String keyFile) {
+                           String keyFile, boolean allowBroadcast, boolean allowPrivateMessages, int broadcastMaxBytes,
+                           int broadcastPerSecond) {
+        /** Default of {@code security.broadcastMaxBytes}: a notice, not a payload; room messages may be 64 KiB. */
+        public static final int DEFAULT_BROADCAST_MAX_BYTES = 4096;
+        /** Default of {@code security.broadcastPerSecond}. */
+        public static final int DEFAULT_BROADCAST_PER_SECOND = 1;
+
         /** The algorithms {@code security.jwtAlgorithms} may name. */
         public static final List<String> HMAC_ALGORITHMS = List.of("HS256", "HS384", "HS512");
         public static final List<String> PUBLIC_KEY_ALGORITHMS = List.of("RS256", "RS384", "RS512", "PS256", "PS384",
@@ -496,6 +510,8 @@ public record SwitchboardConfig(
             Check.range("security.maxConnectionsPerUser", maxConnectionsPerUser, 0, 10_000_000);
             Check.range("security.maxHandshakesPerIpPerSecond", maxHandshakesPerIpPerSecond, 0, 1_000_000);
             Check.range("security.maxHeaderBytes", maxHeaderBytes, 1024, 1024 * 1024);
+            Check.range("security.broadcastMaxBytes", broadcastMaxBytes, 256, 64 * 1024 * 1024);
+            Check.range("security.broadcastPerSecond", broadcastPerSecond, 1, 1_000_000);
             Check.notNull("security.certFile", certFile);
             Check.notNull("security.keyFile", keyFile);
             if (enableTls && (certFile.isBlank() || keyFile.isBlank())) {
@@ -505,6 +521,20 @@ public record SwitchboardConfig(
             if (requireAuth) {
                 checkAuth(jwtSecret, jwtPublicKeyFile, jwksUrl, jwtAlgorithms);
             }
+        }
+
+        /** Without the broadcast and private-message settings: their defaults (no broadcast without a claim). */
+        public Security(boolean requireAuth, String jwtSecret, String jwtPublicKeyFile, String jwksUrl,
+                        Duration jwksRefreshInterval, List<String> jwtAlgorithms, String jwtIssuer, String jwtAudience,
+                        Duration jwtClockSkew, String tokenCookie, List<String> allowedOrigins,
+                        List<String> allowedRooms, int rateLimitRps, int rateLimitBurst, int maxRateLimitViolations,
+                        int maxConnectionsPerIp, int maxConnectionsPerUser, int maxHandshakesPerIpPerSecond,
+                        int maxHeaderBytes, boolean enableTls, String certFile, String keyFile) {
+            this(requireAuth, jwtSecret, jwtPublicKeyFile, jwksUrl, jwksRefreshInterval, jwtAlgorithms, jwtIssuer,
+                    jwtAudience, jwtClockSkew, tokenCookie, allowedOrigins, allowedRooms, rateLimitRps, rateLimitBurst,
+                    maxRateLimitViolations, maxConnectionsPerIp, maxConnectionsPerUser, maxHandshakesPerIpPerSecond,
+                    maxHeaderBytes, enableTls, certFile, keyFile, false, true, DEFAULT_BROADCAST_MAX_BYTES,
+                    DEFAULT_BROADCAST_PER_SECOND);
         }
 
         private static void checkAuth(String secret, String publicKeyFile, String jwksUrl, List<String> algorithms) {
@@ -551,13 +581,14 @@ public record SwitchboardConfig(
                     + maxConnectionsPerIp + ", maxConnectionsPerUser=" + maxConnectionsPerUser
                     + ", maxHandshakesPerIpPerSecond=" + maxHandshakesPerIpPerSecond + ", maxHeaderBytes="
                     + maxHeaderBytes + ", enableTls=" + enableTls + ", certFile=" + certFile + ", keyFile=" + keyFile
-                    + "]";
+                    + ", allowBroadcast=" + allowBroadcast + ", allowPrivateMessages=" + allowPrivateMessages
+                    + ", broadcastMaxBytes=" + broadcastMaxBytes + ", broadcastPerSecond=" + broadcastPerSecond + "]";
         }
 
         public static Security defaults() {
             return new Security(false, "", "", "", Duration.ofMinutes(5), List.of("HS256"), "", "",
                     Duration.ofSeconds(30), "switchboard_token", List.of(), List.of("*"), 100, 200, 20, 1000, 100,
-                    50, 8192, false, "", "");
+                    50, 8192, false, "", "", false, true, DEFAULT_BROADCAST_MAX_BYTES, DEFAULT_BROADCAST_PER_SECOND);
         }
 
         /**
@@ -569,7 +600,18 @@ public record SwitchboardConfig(
             return new Security(requireAuth, jwtSecret, jwtPublicKeyFile, jwksUrl, jwksRefreshInterval, jwtAlgorithms,
                     jwtIssuer, jwtAudience, jwtClockSkew, tokenCookie, allowedOrigins, allowedRooms, rateLimitRps,
                     rateLimitBurst, maxRateLimitViolations, maxConnectionsPerIp, maxConnectionsPerUser,
-                    maxHandshakesPerIpPerSecond, maxHeaderBytes, enableTls, certFile, keyFile);
+                    maxHandshakesPerIpPerSecond, maxHeaderBytes, enableTls, certFile, keyFile, allowBroadcast,
+                    allowPrivateMessages, broadcastMaxBytes, broadcastPerSecond);
+        }
+
+        /** These settings with other broadcast and private-message permissions and broadcast bounds. */
+        public Security withBroadcast(boolean allowBroadcast, boolean allowPrivateMessages, int broadcastMaxBytes,
+                                      int broadcastPerSecond) {
+            return new Security(requireAuth, jwtSecret, jwtPublicKeyFile, jwksUrl, jwksRefreshInterval, jwtAlgorithms,
+                    jwtIssuer, jwtAudience, jwtClockSkew, tokenCookie, allowedOrigins, allowedRooms, rateLimitRps,
+                    rateLimitBurst, maxRateLimitViolations, maxConnectionsPerIp, maxConnectionsPerUser,
+                    maxHandshakesPerIpPerSecond, maxHeaderBytes, enableTls, certFile, keyFile, allowBroadcast,
+                    allowPrivateMessages, broadcastMaxBytes, broadcastPerSecond);
         }
     }
 

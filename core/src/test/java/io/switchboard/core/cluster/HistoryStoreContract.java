@@ -8,6 +8,7 @@ import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.history.HistoryStore.Page;
 import io.switchboard.core.history.HistoryStore.Position;
 import io.switchboard.core.history.HistoryStore.Recovery;
+import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.ServerMessage.RoomMessage;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * size.
  */
 public abstract class HistoryStoreContract {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new JsonCodec().mapper();
 
     /**
      * A store keeping {@code size} messages per room for {@code ttl}. Called twice with the same arguments
@@ -71,6 +72,16 @@ public abstract class HistoryStoreContract {
         assertThat(page.messages().get(0).content()).isEqualTo("héllo \"quoted\" \n");
         assertThat(page.messages().get(0).ts()).isEqualTo(ts);
         assertThat(page.messages().get(1).connId()).isNull();
+    }
+
+    @Test
+    void keepsTheTextOfDataNumbers() throws Exception {
+        HistoryStore h = store(10, Duration.ofMinutes(5));
+        String text = "{\"a\":1e999999,\"b\":1E2,\"c\":0.1000000000000000000001,\"d\":12345678901234567890123,"
+                + "\"e\":-0}";
+        get(h.append(room, "bob", "c-b-2", null, JSON.readTree(text), System.currentTimeMillis()));
+        JsonNode replayed = get(h.read(room, null, 10)).messages().get(0).data();
+        assertThat(JSON.writeValueAsString(replayed)).isEqualTo(text);
     }
 
     @Test

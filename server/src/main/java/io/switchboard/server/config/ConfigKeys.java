@@ -161,6 +161,15 @@ public final class ConfigKeys {
             Map.entry("security.enableTls", "serve TLS (`wss://`, `https://`) with certFile and keyFile"),
             Map.entry("security.certFile", "PEM certificate chain for TLS"),
             Map.entry("security.keyFile", "PEM private key (PKCS#8) for TLS"),
+            Map.entry("security.allowBroadcast", "whether a connection whose token has no `broadcast` claim (every "
+                    + "connection when authentication is off) may send `broadcast`, which reaches every connection of "
+                    + "the cluster"),
+            Map.entry("security.allowPrivateMessages", "whether a connection whose token has no `private` claim may "
+                    + "send `private_message`; it also needs a `publish` grant for at least one room"),
+            Map.entry("security.broadcastMaxBytes", "largest `broadcast` a client may send, as delivered (content, "
+                    + "data and envelope); larger answers `message_too_large`"),
+            Map.entry("security.broadcastPerSecond", "`broadcast` commands allowed per connection per second, in "
+                    + "bursts of as many; more answer `rate_limited`"),
             Map.entry("tracing.endpoint", "OTLP/HTTP traces endpoint (e.g. `http://collector:4318/v1/traces`); "
                     + "empty turns tracing off, at no cost"),
             Map.entry("tracing.serviceName", "the `service.name` resource attribute of exported spans"),
