@@ -2,7 +2,6 @@ package io.switchboard.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -484,8 +483,10 @@ final class WebSocketSessionHandler extends OutboundQueueHandler implements Sess
     }
 
     private void writeTextNow(byte[] utf8) {
-        // Wrapped, not copied: a reply held behind a backlog takes heap, not direct memory.
-        send(new TextWebSocketFrame(Unpooled.wrappedBuffer(utf8)));
+        // Copied into a pooled direct buffer: a wrapped heap array is copied to direct memory by the
+        // encoder or the socket anyway, at a higher cost (echo-100: 18.7 against 15.6 us of server CPU per
+        // reply); a reply held behind a backlog counts against websocket.maxQueuedBytes either way.
+        send(new TextWebSocketFrame(channel.alloc().buffer(utf8.length).writeBytes(utf8)));
     }
 
     @Override
