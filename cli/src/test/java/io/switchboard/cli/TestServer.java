@@ -1,5 +1,6 @@
 package io.switchboard.cli;
 
+import io.switchboard.core.config.Security;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.server.SwitchboardServer;
 import java.time.Duration;
@@ -33,7 +34,7 @@ final class TestServer {
         return start(websocket, SwitchboardConfig.defaults().security().withLimits(1_000_000, 1_000_000, 0, 0, 0));
     }
 
-    private static SwitchboardServer start(SwitchboardConfig.WebSocket websocket, SwitchboardConfig.Security security) {
+    private static SwitchboardServer start(SwitchboardConfig.WebSocket websocket, Security security) {
         SwitchboardConfig d = SwitchboardConfig.defaults();
         return SwitchboardServer.start(new SwitchboardConfig(
                 new SwitchboardConfig.Server("127.0.0.1", 0, 1, "cli", Duration.ofSeconds(5), Duration.ofSeconds(30),

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.core.auth.Grants;
 import io.switchboard.core.auth.TokenException;
 import io.switchboard.core.auth.TokenVerifier;
+import io.switchboard.core.config.Security;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.limit.TokenBucket;
 import io.switchboard.core.metrics.HubMetrics;
@@ -178,7 +179,7 @@ public final class CommandHandler {
         if (!c.grants().broadcast()) {
             throw new HubException(ErrorCode.FORBIDDEN, "not allowed to broadcast");
         }
-        SwitchboardConfig.Security limits = hub.config().security();
+        Security limits = hub.config().security();
         byte[] json = hub.encodeBroadcast(c.userId(), c.connId(), b.content(), b.data());
         if (json.length > limits.broadcastMaxBytes()) {
             throw new HubException(ErrorCode.MESSAGE_TOO_LARGE, "broadcast of " + json.length

@@ -10,17 +10,18 @@ import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import io.switchboard.core.Connection;
 import io.switchboard.core.DisconnectReason;
 import io.switchboard.core.Hub;
+import io.switchboard.core.config.Security;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.limit.SecurityCounters;
 import io.switchboard.core.limit.TokenBucket;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.ErrorCode;
 import io.switchboard.protocol.ServerMessage;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +53,7 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
     private final SecurityCounters counters;
     private final TokenBucket bucket;
     /** Shared by every connection, like the decoder settings: nothing per connection that need not be. */
-    private final SwitchboardConfig.Security security;
+    private final Security security;
     /** Refusals since the last admitted message. */
     private int violations;
     /** True while the continuation frames of a dropped message are still arriving. */
@@ -85,7 +86,7 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
         void messageDropped();
     }
 
-    InboundLimitHandler(Hub hub, SwitchboardConfig.Security s, SwitchboardConfig.WebSocket ws, Peer peer,
+    InboundLimitHandler(Hub hub, Security s, SwitchboardConfig.WebSocket ws, Peer peer,
                         SecurityCounters counters, WebSocketDecoderConfig decoderConfig) {
         this.decoderConfig = decoderConfig;
         this.maxFragments = ws.maxFragmentsPerMessage();

@@ -18,6 +18,7 @@ import io.switchboard.core.Hub;
 import io.switchboard.core.SlidingRate;
 import io.switchboard.core.TimeSource;
 import io.switchboard.core.auth.TokenVerifier;
+import io.switchboard.core.config.Security;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.limit.SecurityCounters;
 import io.switchboard.protocol.CloseCode;
@@ -206,7 +207,7 @@ public final class SwitchboardServer implements AutoCloseable {
 
     /** One line with every security setting in force, so an operator sees the door as configured. */
     private void logSecurity() {
-        SwitchboardConfig.Security s = config.security();
+        Security s = config.security();
         log.info("security: tls={} auth={}{} origins={} rooms={} rate={}/s burst={} closeAfter={} violations"
                         + " perIp={} perUser={} handshakesPerIpPerSecond={} maxConnections={} maxHeaderBytes={}"
                         + " handshakeTimeout={}ms maxFrameBytes={} maxMessageBytes={} compression={}",

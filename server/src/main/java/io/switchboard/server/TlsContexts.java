@@ -5,6 +5,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import io.switchboard.core.config.Security;
 import io.switchboard.core.config.SwitchboardConfig;
 import java.io.File;
 import java.util.List;
@@ -28,7 +29,7 @@ final class TlsContexts {
     }
 
     /** The context, or null when {@code security.enableTls} is off. */
-    static SslContext server(SwitchboardConfig.Security s) throws SSLException {
+    static SslContext server(Security s) throws SSLException {
         if (!s.enableTls()) {
             return null;
         }

@@ -13,6 +13,7 @@ import io.switchboard.core.auth.OriginPolicy;
 import io.switchboard.core.auth.RoomPatterns;
 import io.switchboard.core.auth.TokenException;
 import io.switchboard.core.auth.TokenVerifier;
+import io.switchboard.core.config.Security;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.limit.ConnectionLimits;
 import io.switchboard.core.limit.SecurityCounters;
@@ -53,7 +54,7 @@ final class UpgradeGuard {
      */
     UpgradeGuard(SwitchboardConfig config, TokenVerifier tokens, AtomicInteger webSockets, BooleanSupplier draining,
                  SecurityCounters counters, TimeSource time) {
-        SwitchboardConfig.Security s = config.security();
+        Security s = config.security();
         this.config = config;
         this.origins = new OriginPolicy(s.allowedOrigins(), s.enableTls(), s.requireAuth());
         this.tokens = tokens;

@@ -1,10 +1,11 @@
 package io.switchboard.server;
 
+import io.switchboard.core.config.Security;
 import io.switchboard.core.config.SwitchboardConfig;
 import java.time.Duration;
 import java.util.List;
 
-/** Security settings for the attack tests: a builder over {@link SwitchboardConfig.Security}'s many components. */
+/** Security settings for the attack tests: a builder over {@link Security}'s many components. */
 final class SecureServers {
     static final String SECRET = "test-secret-0123456789-abcdefghijklmnop";
 
@@ -32,8 +33,8 @@ final class SecureServers {
     String keyFile = "";
     boolean allowBroadcast;
     boolean allowPrivateMessages = true;
-    int broadcastMaxBytes = SwitchboardConfig.Security.DEFAULT_BROADCAST_MAX_BYTES;
-    int broadcastPerSecond = SwitchboardConfig.Security.DEFAULT_BROADCAST_PER_SECOND;
+    int broadcastMaxBytes = Security.DEFAULT_BROADCAST_MAX_BYTES;
+    int broadcastPerSecond = Security.DEFAULT_BROADCAST_PER_SECOND;
     SwitchboardConfig.WebSocket websocket = TestServers.websocket();
 
     static SecureServers hs256() {
@@ -43,8 +44,8 @@ final class SecureServers {
         return s;
     }
 
-    SwitchboardConfig.Security security() {
-        return new SwitchboardConfig.Security(requireAuth, jwtSecret, jwtPublicKeyFile, jwksUrl, jwksRefreshInterval,
+    Security security() {
+        return new Security(requireAuth, jwtSecret, jwtPublicKeyFile, jwksUrl, jwksRefreshInterval,
                 jwtAlgorithms, jwtIssuer, jwtAudience, jwtClockSkew, tokenCookie, allowedOrigins, allowedRooms,
                 rateLimitRps, rateLimitBurst, maxRateLimitViolations, maxConnectionsPerIp, maxConnectionsPerUser,
                 maxHandshakesPerIpPerSecond, maxHeaderBytes, enableTls, certFile, keyFile, allowBroadcast,

@@ -1,5 +1,6 @@
 package io.switchboard.server;
 
+import io.switchboard.core.config.Security;
 import io.switchboard.core.config.SwitchboardConfig;
 import java.time.Duration;
 import java.util.List;
@@ -36,8 +37,8 @@ final class TestServers {
      * broadcast allowed at room-message size and rate: tests of other behaviour connect many clients from
      * 127.0.0.1 and publish fast. The limits and the broadcast grant have their own tests.
      */
-    static SwitchboardConfig.Security noAbuseLimits() {
-        return SwitchboardConfig.Security.defaults().withLimits(1_000_000, 1_000_000, 0, 0, 0)
+    static Security noAbuseLimits() {
+        return Security.defaults().withLimits(1_000_000, 1_000_000, 0, 0, 0)
                 .withBroadcast(true, true, 64 * 1024, 1_000_000);
     }
 

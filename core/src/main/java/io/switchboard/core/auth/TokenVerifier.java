@@ -11,6 +11,7 @@ import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import io.switchboard.core.config.Security;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.protocol.Names;
 import java.io.IOException;
@@ -52,7 +53,7 @@ public final class TokenVerifier implements AutoCloseable {
     private final boolean defaultPrivateMessages;
     private final JwksCache jwks;
 
-    private TokenVerifier(DefaultJWTProcessor<SecurityContext> processor, SwitchboardConfig.Security s,
+    private TokenVerifier(DefaultJWTProcessor<SecurityContext> processor, Security s,
                           JwksCache jwks) {
         this.processor = processor;
         this.defaultRooms = RoomPatterns.of(s.allowedRooms());
@@ -67,14 +68,14 @@ public final class TokenVerifier implements AutoCloseable {
      *
      * @throws IOException when the key file cannot be read
      */
-    public static TokenVerifier create(SwitchboardConfig.Security s) throws IOException {
+    public static TokenVerifier create(Security s) throws IOException {
         Set<JWSAlgorithm> algorithms = new LinkedHashSet<>();
         for (String name : s.jwtAlgorithms()) {
             algorithms.add(JWSAlgorithm.parse(name));
         }
         JwksCache jwks = null;
         JWKSource<SecurityContext> keys;
-        if (SwitchboardConfig.Security.HMAC_ALGORITHMS.containsAll(s.jwtAlgorithms())) {
+        if (Security.HMAC_ALGORITHMS.containsAll(s.jwtAlgorithms())) {
             keys = new ImmutableSecret<>(s.jwtSecret().getBytes(StandardCharsets.UTF_8));
         } else if (!s.jwtPublicKeyFile().isBlank()) {
             // One configured key: a token's kid cannot select another, so it is not matched against.

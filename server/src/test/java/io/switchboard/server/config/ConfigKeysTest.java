@@ -91,11 +91,16 @@ class ConfigKeysTest {
         return params;
     }
 
-    /** Section name → its record's javadoc, stars and line breaks removed, {@code {@code x}} as {@code `x`}. */
+    /** Section name → its record's javadoc (from the config package's sources), stars and line breaks removed, {@code {@code x}} as {@code `x`}. */
     private static Map<String, String> recordJavadoc() throws IOException {
-        Path source = TestFiles.repositoryRoot()
-                .resolve("core/src/main/java/io/switchboard/core/config/SwitchboardConfig.java");
-        String text = Files.readString(source);
+        Path dir = TestFiles.repositoryRoot().resolve("core/src/main/java/io/switchboard/core/config");
+        StringBuilder sources = new StringBuilder();
+        try (var files = Files.list(dir)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".java")).sorted().toList()) {
+                sources.append(Files.readString(file));
+            }
+        }
+        String text = sources.toString();
         Map<String, String> docs = new LinkedHashMap<>();
         Matcher m = Pattern.compile("/\\*\\*((?:(?!\\*/).)*)\\*/\\s*public record (\\w+)\\(", Pattern.DOTALL)
                 .matcher(text);

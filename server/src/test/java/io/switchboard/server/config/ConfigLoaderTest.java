@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.switchboard.core.config.ConfigException;
+import io.switchboard.core.config.Security;
 import io.switchboard.core.config.SwitchboardConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -147,7 +148,7 @@ class ConfigLoaderTest {
                 new SwitchboardConfig.Api(List.of("backend-key-0123456789", "other-key-abcdefghij")),
                 new SwitchboardConfig.Redis("redis.internal", 6380, "redis-secret", 2),
                 new SwitchboardConfig.Monitoring(false, 9100, "/prom"),
-                new SwitchboardConfig.Security(true, "jwt-secret-value-of-at-least-32-bytes", "", "",
+                new Security(true, "jwt-secret-value-of-at-least-32-bytes", "", "",
                         Duration.ofMinutes(5), List.of("HS256"), "", "", Duration.ofSeconds(30), "switchboard_token",
                         List.of("https://a.example", "https://b.example"), List.of("*"), 50, 75, 20, 1000, 100, 50,
                         8192, false, "", "")));
