@@ -148,7 +148,7 @@ public record Security(boolean requireAuth, String jwtSecret, String jwtPublicKe
                     "must not mix HMAC (HS*) with public-key algorithms: that is how key-confusion forgeries work");
         }
         if (hmac && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
-            throw new ConfigException("security.jwtSecret", HIDDEN,
+            throw new ConfigException("security.jwtSecret", SwitchboardConfig.HIDDEN,
                     "must have at least 32 bytes when security.requireAuth uses " + String.join(",", algorithms));
         }
         if (publicKey && publicKeyFile.isBlank() == jwksUrl.isBlank()) {
@@ -163,8 +163,8 @@ public record Security(boolean requireAuth, String jwtSecret, String jwtPublicKe
     /** Hides the JWT secret: a config printed in a log must not leak it. */
     @Override
     public String toString() {
-        return "Security[requireAuth=" + requireAuth + ", jwtSecret=(" + HIDDEN + "), jwtPublicKeyFile="
-                + jwtPublicKeyFile + ", jwksUrl=" + jwksUrl + ", jwksRefreshInterval="
+        return "Security[requireAuth=" + requireAuth + ", jwtSecret=(" + SwitchboardConfig.HIDDEN
+                + "), jwtPublicKeyFile=" + jwtPublicKeyFile + ", jwksUrl=" + jwksUrl + ", jwksRefreshInterval="
                 + Check.format(jwksRefreshInterval) + ", jwtAlgorithms=" + jwtAlgorithms + ", jwtIssuer="
                 + jwtIssuer + ", jwtAudience=" + jwtAudience + ", jwtClockSkew=" + Check.format(jwtClockSkew)
                 + ", tokenCookie=" + tokenCookie + ", allowedOrigins=" + allowedOrigins + ", allowedRooms="
