@@ -1,16 +1,16 @@
 package io.switchboard.bench;
 
-import io.switchboard.core.Connection;
-import io.switchboard.core.FrameFactory;
-import io.switchboard.core.Hub;
-import io.switchboard.core.JoinCallback;
-import io.switchboard.core.JoinResult;
 import io.switchboard.core.HubException;
-import io.switchboard.core.OutboundFrame;
-import io.switchboard.core.Session;
 import io.switchboard.core.TimeSource;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.history.MemoryHistoryStore;
+import io.switchboard.core.hub.Connection;
+import io.switchboard.core.hub.Hub;
+import io.switchboard.core.hub.JoinCallback;
+import io.switchboard.core.hub.JoinResult;
+import io.switchboard.core.transport.FrameFactory;
+import io.switchboard.core.transport.OutboundFrame;
+import io.switchboard.core.transport.Session;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.JsonCodec;
 import java.util.concurrent.Executor;

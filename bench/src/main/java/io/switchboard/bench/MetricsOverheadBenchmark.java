@@ -1,14 +1,14 @@
 package io.switchboard.bench;
 
-import io.switchboard.core.CommandHandler;
-import io.switchboard.core.Connection;
-import io.switchboard.core.FrameFactory;
-import io.switchboard.core.Hub;
-import io.switchboard.core.Shard;
 import io.switchboard.core.TimeSource;
+import io.switchboard.core.command.CommandHandler;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.history.MemoryHistoryStore;
+import io.switchboard.core.hub.Connection;
+import io.switchboard.core.hub.Hub;
+import io.switchboard.core.hub.Shard;
 import io.switchboard.core.metrics.HubMetrics;
+import io.switchboard.core.transport.FrameFactory;
 import io.switchboard.protocol.JsonCodec;
 import io.switchboard.server.MicrometerHubMetrics;
 import java.nio.charset.StandardCharsets;

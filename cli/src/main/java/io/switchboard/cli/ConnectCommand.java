@@ -10,7 +10,7 @@ import io.switchboard.client.Disconnect;
 import io.switchboard.client.SwitchboardClient;
 import io.switchboard.client.SwitchboardClientException;
 import io.switchboard.client.Welcome;
-import io.switchboard.core.Failures;
+import io.switchboard.core.internal.Failures;
 import io.switchboard.protocol.JsonCodec;
 import java.io.BufferedReader;
 import java.io.IOException;

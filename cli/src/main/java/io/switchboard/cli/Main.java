@@ -1,7 +1,7 @@
 package io.switchboard.cli;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** Entry point of the {@code switchboard} command: one jar, one subcommand per use. */
 @Command(name = "switchboard",

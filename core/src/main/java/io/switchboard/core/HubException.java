@@ -9,7 +9,7 @@ public final class HubException extends Exception {
     private final ErrorCode code;
 
     /** A room command for a room the connection has not joined. */
-    static HubException notInRoom(String room) {
+    public static HubException notInRoom(String room) {
         return new HubException(ErrorCode.NOT_IN_ROOM, "not in room " + room);
     }
 

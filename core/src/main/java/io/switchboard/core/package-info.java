@@ -3,7 +3,7 @@
  *
  * <h2>Threading model</h2>
  * <ul>
- *   <li>A {@link io.switchboard.core.Connection} is confined to its {@link io.switchboard.core.Shard}: one
+ *   <li>A {@link io.switchboard.core.hub.Connection} is confined to its {@link io.switchboard.core.hub.Shard}: one
  *       {@link java.util.concurrent.Executor} (in the server, the channel's Netty event loop) reads its
  *       commands and writes its frames, so per-connection state needs no locks. Every hub method that takes
  *       a connection ({@code join}, {@code leave}, {@code publish} from a client, {@code disconnect}) must be

@@ -8,7 +8,7 @@ import io.nats.client.ErrorListener;
 import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
-import io.switchboard.core.cluster.Broker;
+import io.switchboard.core.broker.Broker;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;

@@ -16,7 +16,7 @@ import java.util.Objects;
  * inside NATS' 4 KiB control line.
  */
 final class Subjects {
-    /** The longest channel the {@link io.switchboard.core.cluster.Broker} contract allows. */
+    /** The longest channel the {@link io.switchboard.core.broker.Broker} contract allows. */
     static final int MAX_CHANNEL_CHARS = 200;
     private static final char ESCAPE = '_';
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();

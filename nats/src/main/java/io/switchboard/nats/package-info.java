@@ -1,5 +1,5 @@
 /**
- * The {@link io.switchboard.core.cluster.Broker} over NATS: {@link io.switchboard.nats.NatsBroker} and its
+ * The {@link io.switchboard.core.broker.Broker} over NATS: {@link io.switchboard.nats.NatsBroker} and its
  * {@link io.switchboard.nats.NatsSettings}. Core NATS only (no JetStream): live traffic between nodes is
  * at-most-once, and the hub fills gaps from its history store after a reconnect.
  *

@@ -3,8 +3,8 @@ package io.switchboard.nats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.switchboard.core.cluster.Broker;
-import io.switchboard.core.cluster.BrokerContract;
+import io.switchboard.core.broker.Broker;
+import io.switchboard.core.broker.BrokerContract;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package io.switchboard.redis;
 
-import io.switchboard.core.Failures;
+import io.switchboard.core.internal.Failures;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;

@@ -9,7 +9,7 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
-import io.switchboard.core.cluster.PresenceStore;
+import io.switchboard.core.presence.PresenceStore;
 import io.switchboard.protocol.ServerMessage.Member;
 import java.time.Duration;
 import java.util.ArrayList;

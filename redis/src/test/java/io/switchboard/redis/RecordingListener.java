@@ -2,7 +2,7 @@ package io.switchboard.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.switchboard.core.cluster.Broker;
+import io.switchboard.core.broker.Broker;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;

@@ -1,7 +1,7 @@
 package io.switchboard.redis;
 
-import io.switchboard.core.cluster.Broker;
-import io.switchboard.core.cluster.BrokerContract;
+import io.switchboard.core.broker.Broker;
+import io.switchboard.core.broker.BrokerContract;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

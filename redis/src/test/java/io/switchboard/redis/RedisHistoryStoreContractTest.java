@@ -1,7 +1,7 @@
 package io.switchboard.redis;
 
-import io.switchboard.core.cluster.HistoryStoreContract;
 import io.switchboard.core.history.HistoryStore;
+import io.switchboard.core.history.HistoryStoreContract;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

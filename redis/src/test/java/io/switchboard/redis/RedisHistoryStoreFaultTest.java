@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lettuce.core.RedisCommandTimeoutException;
-import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.history.HistoryStore.Position;
 import io.switchboard.core.history.HistoryStore.Recovery;
+import io.switchboard.core.history.HistoryStore;
 import io.switchboard.protocol.ServerMessage.RoomMessage;
 import java.time.Duration;
 import java.util.ArrayList;

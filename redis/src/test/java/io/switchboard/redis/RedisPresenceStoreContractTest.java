@@ -1,7 +1,7 @@
 package io.switchboard.redis;
 
-import io.switchboard.core.cluster.PresenceStore;
-import io.switchboard.core.cluster.PresenceStoreContract;
+import io.switchboard.core.presence.PresenceStore;
+import io.switchboard.core.presence.PresenceStoreContract;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,8 +2,8 @@ package io.switchboard.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.switchboard.core.cluster.PresenceStore.RoomMember;
-import io.switchboard.core.cluster.PresenceStore.UserConnection;
+import io.switchboard.core.presence.PresenceStore.RoomMember;
+import io.switchboard.core.presence.PresenceStore.UserConnection;
 import io.switchboard.protocol.ServerMessage.Member;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,15 +1,15 @@
 package io.switchboard.server;
 
-import io.switchboard.core.Hub;
 import io.switchboard.core.TimeSource;
-import io.switchboard.core.cluster.Broker;
-import io.switchboard.core.cluster.ClusterGuard;
-import io.switchboard.core.cluster.MemoryBroker;
-import io.switchboard.core.cluster.MemoryPresenceStore;
-import io.switchboard.core.cluster.PresenceStore;
+import io.switchboard.core.broker.Broker;
+import io.switchboard.core.broker.MemoryBroker;
 import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.guard.ClusterGuard;
 import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.history.MemoryHistoryStore;
+import io.switchboard.core.hub.Hub;
+import io.switchboard.core.presence.MemoryPresenceStore;
+import io.switchboard.core.presence.PresenceStore;
 import io.switchboard.nats.NatsBroker;
 import io.switchboard.nats.NatsSettings;
 import io.switchboard.redis.RedisBroker;

@@ -12,19 +12,19 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
 import io.micrometer.core.instrument.binder.netty4.NettyEventExecutorMetrics;
-import io.micrometer.core.instrument.config.NamingConvention;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.NamingConvention;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
-import io.switchboard.core.Connection;
 import io.switchboard.core.DisconnectReason;
-import io.switchboard.core.Hub;
+import io.switchboard.core.hub.Hub;
 import io.switchboard.core.metrics.HubMetrics;
+import io.switchboard.core.transport.Session;
 import io.switchboard.protocol.Command;
 import io.switchboard.protocol.ErrorCode;
 import java.lang.management.ManagementFactory;
@@ -249,7 +249,8 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
     }
 
     @Override
-    public void commandProcessed(Connection c, String type, long startNanos, long endNanos, String error) {
+    public void commandProcessed(String connId, Session session, String type, long startNanos, long endNanos,
+                                 String error) {
         BucketHistograms.Histogram h = processing.get(type);
         (h != null ? h : otherProcessing).record(endNanos - startNanos);
     }

@@ -2,8 +2,8 @@ package io.switchboard.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.switchboard.core.FrameFactory;
-import io.switchboard.core.OutboundFrame;
+import io.switchboard.core.transport.FrameFactory;
+import io.switchboard.core.transport.OutboundFrame;
 
 /**
  * A complete server-to-client WebSocket frame (header and payload) in one buffer, built once per

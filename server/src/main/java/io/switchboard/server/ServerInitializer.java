@@ -11,11 +11,11 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketServerCompressionHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
-import io.switchboard.core.CommandHandler;
-import io.switchboard.core.Hub;
 import io.switchboard.core.auth.Grants;
 import io.switchboard.core.auth.TokenVerifier;
+import io.switchboard.core.command.CommandHandler;
 import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.hub.Hub;
 import io.switchboard.core.limit.SecurityCounters;
 
 /**

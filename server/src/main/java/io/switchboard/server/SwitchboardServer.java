@@ -12,14 +12,14 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.switchboard.core.Connection;
 import io.switchboard.core.DisconnectReason;
-import io.switchboard.core.Hub;
-import io.switchboard.core.SlidingRate;
 import io.switchboard.core.TimeSource;
 import io.switchboard.core.auth.TokenVerifier;
 import io.switchboard.core.config.Security;
 import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.hub.Connection;
+import io.switchboard.core.hub.Hub;
+import io.switchboard.core.internal.SlidingRate;
 import io.switchboard.core.limit.SecurityCounters;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.JsonCodec;
@@ -122,7 +122,7 @@ public final class SwitchboardServer implements AutoCloseable {
 
     /**
      * Starts a node over the given broker and stores instead of those {@code cluster.*} names: several
-     * nodes of one process (tests, embedding) share a {@link io.switchboard.core.cluster.MemoryBroker.Bus}
+     * nodes of one process (tests, embedding) share a {@link io.switchboard.core.broker.MemoryBroker.Bus}
      * and stores this way.
      *
      * @throws StartException when a port cannot be bound, with a message fit for a user

@@ -20,10 +20,10 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
-import io.switchboard.core.Connection;
 import io.switchboard.core.DisconnectReason;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.metrics.HubMetrics;
+import io.switchboard.core.transport.Session;
 import io.switchboard.protocol.Command;
 import java.util.HashMap;
 import java.util.Map;
@@ -144,14 +144,14 @@ final class Tracing implements AutoCloseable {
         }
     }
 
-    private void recordCommand(Connection c, String type, long startNanos, long endNanos, String error) {
+    private void recordCommand(String connId, Session session, String type, long startNanos, long endNanos, String error) {
         String name = spanNames.get(type);
         long endEpochNanos = TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());
         var builder = tracer.spanBuilder(name != null ? name : PROCESS_SPAN_PREFIX + "other")
                 .setSpanKind(SpanKind.SERVER)
                 .setStartTimestamp(endEpochNanos - (endNanos - startNanos), TimeUnit.NANOSECONDS)
-                .setAttribute(CONN_ID, c.connId());
-        SpanContext upgrade = c.session() instanceof WebSocketSessionHandler s && s.channel() != null
+                .setAttribute(CONN_ID, connId);
+        SpanContext upgrade = session instanceof WebSocketSessionHandler s && s.channel() != null
                 ? s.channel().attr(UPGRADE_SPAN).get() : null;
         builder.setParent(upgrade != null && upgrade.isValid()
                 ? Context.root().with(Span.wrap(upgrade)) : Context.root());
@@ -192,9 +192,9 @@ final class Tracing implements AutoCloseable {
         }
 
         @Override
-        public void commandProcessed(Connection c, String type, long startNanos, long endNanos, String error) {
-            delegate.commandProcessed(c, type, startNanos, endNanos, error);
-            recordCommand(c, type, startNanos, endNanos, error);
+        public void commandProcessed(String connId, Session session, String type, long startNanos, long endNanos, String error) {
+            delegate.commandProcessed(connId, session, type, startNanos, endNanos, error);
+            recordCommand(connId, session, type, startNanos, endNanos, error);
         }
 
         @Override

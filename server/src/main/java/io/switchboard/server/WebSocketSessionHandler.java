@@ -14,17 +14,17 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
-import io.switchboard.core.CommandHandler;
-import io.switchboard.core.Connection;
 import io.switchboard.core.DisconnectReason;
-import io.switchboard.core.Hub;
 import io.switchboard.core.HubException;
-import io.switchboard.core.OutboundFrame;
-import io.switchboard.core.Session;
-import io.switchboard.core.Shard;
 import io.switchboard.core.auth.Grants;
+import io.switchboard.core.command.CommandHandler;
+import io.switchboard.core.hub.Connection;
+import io.switchboard.core.hub.Hub;
+import io.switchboard.core.hub.Shard;
 import io.switchboard.core.limit.SecurityCounters;
 import io.switchboard.core.metrics.HubMetrics;
+import io.switchboard.core.transport.OutboundFrame;
+import io.switchboard.core.transport.Session;
 import io.switchboard.protocol.BinaryOp;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.ErrorCode;
@@ -245,7 +245,7 @@ final class WebSocketSessionHandler extends OutboundQueueHandler implements Sess
         hub.stats().received();
         hub.metrics().messageReceived(HubMetrics.FrameType.BINARY, in.readableBytes());
         onBinaryOp(ctx, in);
-        hub.metrics().commandProcessed(connection, "binary", start, hub.time().nanoTime(), null);
+        hub.metrics().commandProcessed(connection.connId(), this, "binary", start, hub.time().nanoTime(), null);
     }
 
     private void onBinaryOp(ChannelHandlerContext ctx, ByteBuf in) {

@@ -25,10 +25,10 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketServerCompressionHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.switchboard.core.Hub;
 import io.switchboard.core.TimeSource;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.history.MemoryHistoryStore;
+import io.switchboard.core.hub.Hub;
 import io.switchboard.core.limit.SecurityCounters;
 import io.switchboard.protocol.JsonCodec;
 import java.net.InetAddress;
@@ -91,7 +91,7 @@ public final class AutobahnEchoServer {
     /** No hub connection behind the echo: nothing to record activity on. */
     private static final InboundLimitHandler.Peer NO_PEER = new InboundLimitHandler.Peer() {
         @Override
-        public io.switchboard.core.Connection connection() {
+        public io.switchboard.core.hub.Connection connection() {
             return null;
         }
 

@@ -3,12 +3,12 @@ package io.switchboard.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.switchboard.core.Hub;
 import io.switchboard.core.TimeSource;
-import io.switchboard.core.cluster.MemoryBroker;
-import io.switchboard.core.cluster.MemoryPresenceStore;
+import io.switchboard.core.broker.MemoryBroker;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.history.MemoryHistoryStore;
+import io.switchboard.core.hub.Hub;
+import io.switchboard.core.presence.MemoryPresenceStore;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

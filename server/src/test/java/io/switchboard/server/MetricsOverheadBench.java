@@ -1,16 +1,16 @@
 package io.switchboard.server;
 
-import io.switchboard.core.CommandHandler;
-import io.switchboard.core.Connection;
-import io.switchboard.core.FrameFactory;
-import io.switchboard.core.Hub;
-import io.switchboard.core.OutboundFrame;
-import io.switchboard.core.Session;
-import io.switchboard.core.Shard;
 import io.switchboard.core.TimeSource;
+import io.switchboard.core.command.CommandHandler;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.history.MemoryHistoryStore;
+import io.switchboard.core.hub.Connection;
+import io.switchboard.core.hub.Hub;
+import io.switchboard.core.hub.Shard;
 import io.switchboard.core.metrics.HubMetrics;
+import io.switchboard.core.transport.FrameFactory;
+import io.switchboard.core.transport.OutboundFrame;
+import io.switchboard.core.transport.Session;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.JsonCodec;
 import java.lang.management.ManagementFactory;
@@ -165,7 +165,7 @@ public final class MetricsOverheadBench {
         for (int i = 0; i < n; i++) {
             m.messageReceived(HubMetrics.FrameType.TEXT, 150);
             m.messagesSent(HubMetrics.FrameType.TEXT, 100, 200);
-            m.commandProcessed(null, "room_message", 0, 12_345, null);
+            m.commandProcessed(null, null, "room_message", 0, 12_345, null);
             m.commandFailed("not_in_room");
         }
         return (allocatedBytes() - before) / (double) n;
@@ -185,7 +185,7 @@ public final class MetricsOverheadBench {
             }
             long t2 = System.nanoTime();
             for (int i = 0; i < n; i++) {
-                m.commandProcessed(null, "room_message", 0, 12_345 + (i & 1023), null);
+                m.commandProcessed(null, null, "room_message", 0, 12_345 + (i & 1023), null);
             }
             long t3 = System.nanoTime();
             if (round == 1) {

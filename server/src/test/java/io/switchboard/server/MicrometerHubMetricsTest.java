@@ -17,7 +17,7 @@ class MicrometerHubMetricsTest {
 
     private static void recordOneMessage(MicrometerHubMetrics m, int i) {
         m.messageReceived(HubMetrics.FrameType.TEXT, 100 + (i & 255));
-        m.commandProcessed(null, "room_message", 0, 10_000 + i, null);
+        m.commandProcessed(null, null, "room_message", 0, 10_000 + i, null);
         m.messagesSent(HubMetrics.FrameType.TEXT, 1, 50);
         m.messagesSent(HubMetrics.FrameType.BINARY, 40, 5_000);
         m.commandFailed("not_in_room");

@@ -2,8 +2,8 @@ package io.switchboard.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.switchboard.core.Connection;
 import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.hub.Connection;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Map;

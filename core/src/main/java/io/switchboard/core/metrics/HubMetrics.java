@@ -1,7 +1,7 @@
 package io.switchboard.core.metrics;
 
-import io.switchboard.core.Connection;
 import io.switchboard.core.DisconnectReason;
+import io.switchboard.core.transport.Session;
 
 /**
  * What the hub reports about its work, for a metrics backend (Prometheus through Micrometer in the
@@ -54,7 +54,7 @@ public interface HubMetrics {
      * the {@link io.switchboard.protocol.ErrorCode} the client was answered with, or null. Timestamps are {@link io.switchboard.core.TimeSource#nanoTime()}.
      * Shard thread.
      */
-    void commandProcessed(Connection c, String type, long startNanos, long endNanos, String error);
+    void commandProcessed(String connId, Session session, String type, long startNanos, long endNanos, String error);
 
     /** A text frame did not decode into a valid command; the client got error {@code code} (a wire name). Shard thread. */
     void decodeFailed(String code);
@@ -109,7 +109,8 @@ public interface HubMetrics {
         }
 
         @Override
-        public void commandProcessed(Connection c, String type, long startNanos, long endNanos, String error) {
+        public void commandProcessed(String connId, Session session, String type, long startNanos, long endNanos,
+                                 String error) {
         }
 
         @Override

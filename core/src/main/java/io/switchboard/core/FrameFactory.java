@@ -1,7 +1,0 @@
-package io.switchboard.core;
-
-/** Builds transport frames from encoded payloads. Thread-safe. */
-public interface FrameFactory {
-    /** A text frame carrying the given UTF-8 JSON, with one reference owned by the caller. */
-    OutboundFrame text(byte[] utf8);
-}

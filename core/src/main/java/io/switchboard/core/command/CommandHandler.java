@@ -1,0 +1,278 @@
+package io.switchboard.core.command;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.core.DisconnectReason;
+import io.switchboard.core.HubException;
+import io.switchboard.core.auth.Grants;
+import io.switchboard.core.auth.TokenException;
+import io.switchboard.core.auth.TokenVerifier;
+import io.switchboard.core.config.Security;
+import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.hub.Connection;
+import io.switchboard.core.hub.Hub;
+import io.switchboard.core.hub.JoinCallback;
+import io.switchboard.core.hub.JoinResult;
+import io.switchboard.core.limit.TokenBucket;
+import io.switchboard.core.metrics.HubMetrics;
+import io.switchboard.protocol.CloseCode;
+import io.switchboard.protocol.Command;
+import io.switchboard.protocol.ErrorCode;
+import io.switchboard.protocol.ProtocolException;
+import io.switchboard.protocol.ServerMessage.RoomMessage;
+import io.switchboard.protocol.ServerMessage;
+import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Executes client commands (PROTOCOL.md section 3) against the hub and answers them. Stateless and
+ * thread-safe; each call runs on the connection's shard thread and never throws: bad input becomes an
+ * error reply, and {@code websocket.maxInvalidMessages} invalid commands in a row close with 1008.
+ */
+public final class CommandHandler {
+    private static final Logger log = LoggerFactory.getLogger(CommandHandler.class);
+
+    private final Hub hub;
+    /** Verifies {@code refresh} tokens; null when authentication is off. */
+    private final TokenVerifier tokens;
+
+    public CommandHandler(Hub hub) {
+        this(hub, null);
+    }
+
+    /** With a token verifier, {@code refresh} replaces the connection's grants; without, it is refused. */
+    public CommandHandler(Hub hub, TokenVerifier tokens) {
+        this.hub = hub;
+        this.tokens = tokens;
+    }
+
+    /** Decodes and executes one text frame's payload. */
+    public void handleText(Connection c, byte[] utf8, int offset, int length) {
+        long start = hub.time().nanoTime();
+        HubMetrics metrics = hub.metrics();
+        hub.stats().received();
+        metrics.messageReceived(HubMetrics.FrameType.TEXT, length);
+        Command command;
+        try {
+            command = hub.codec().decodeCommand(utf8, offset, length);
+        } catch (ProtocolException e) {
+            ServerMessage.Error reply = e.toReply();
+            invalid(c, reply);
+            metrics.commandProcessed(c.connId(), c.session(), HubMetrics.INVALID_COMMAND, start, hub.time().nanoTime(), reply.code());
+            return;
+        }
+        c.validCommand();
+        String error = execute(c, command, command.id());
+        metrics.commandProcessed(c.connId(), c.session(), command.type(), start, hub.time().nanoTime(), error);
+    }
+
+    /** Executes one decoded command. */
+    public void handle(Connection c, Command command) {
+        execute(c, command, command.id());
+    }
+
+    /**
+     * Executes a command and sends its reply; returns the wire name of the error the client got, or null
+     * (also when the reply is still on its way from a remote store).
+     */
+    private String execute(Connection c, Command command, JsonNode id) {
+        try {
+            Object reply = execute(c, command);
+            if (reply instanceof ServerMessage m) {
+                hub.send(c, m);
+            } else if (reply instanceof CompletionStage<?> pending) {
+                pending.whenComplete((m, e) -> {
+                    if (e == null) {
+                        if (m != null) {
+                            hub.send(c, (ServerMessage) m);
+                        }
+                    } else {
+                        fail(c, command, id, Hub.unavailable(command.type(), e));
+                    }
+                });
+            }
+            return null;
+        } catch (HubException e) {
+            return fail(c, command, id, e);
+        } catch (RuntimeException e) {
+            log.error("command {} from {} failed", command.type(), c.connId(), e);
+            hub.metrics().commandFailed(ErrorCode.INTERNAL.wireName());
+            hub.send(c, new ServerMessage.Error(id, ErrorCode.INTERNAL, "internal error"));
+            return ErrorCode.INTERNAL.wireName();
+        }
+    }
+
+    private String fail(Connection c, Command command, JsonNode id, HubException e) {
+        hub.metrics().commandFailed(e.code().wireName());
+        hub.send(c, new ServerMessage.Error(id, e.code(), e.getMessage()));
+        return e.code().wireName();
+    }
+
+    /** Answers an invalid command and closes the connection once it keeps sending them. */
+    public void invalid(Connection c, ServerMessage.Error error) {
+        hub.metrics().decodeFailed(error.code());
+        hub.send(c, error);
+        int max = hub.config().websocket().maxInvalidMessages();
+        if (c.invalidCommand() >= max) {
+            hub.close(c, CloseCode.POLICY_VIOLATION, "too many invalid messages", DisconnectReason.POLICY);
+        }
+    }
+
+    /** The reply: a message, null for none, or a stage that completes with one (or null). */
+    private Object execute(Connection c, Command command) throws HubException {
+        JsonNode id = command.id();
+        if (command instanceof Command.Ping) {
+            return new ServerMessage.Pong(id);
+        } else if (command instanceof Command.Echo echo) {
+            return new ServerMessage.EchoReply(id, echo.content(), echo.data());
+        } else if (command instanceof Command.JoinRoom join) {
+            mayRead(c, join.room());
+            join(c, join);
+            return null;
+        } else if (command instanceof Command.LeaveRoom leave) {
+            hub.leave(c, leave.room());
+            return new ServerMessage.RoomLeft(id, leave.room());
+        } else if (command instanceof Command.RoomMessage m) {
+            mayPublish(c, m.room());
+            return reply(hub.publish(c, m.room(), m.content(), m.data(), m.echo()),
+                    offset -> id == null ? null : new ServerMessage.Ack(id, offset));
+        } else if (command instanceof Command.PrivateMessage pm) {
+            if (!c.grants().privateMessages()) {
+                throw new HubException(ErrorCode.FORBIDDEN, "not allowed to send private messages");
+            }
+            return reply(hub.sendPrivate(c.userId(), c.connId(), pm.to(), pm.content(), pm.data()),
+                    n -> id == null ? null : new ServerMessage.Ack(id, null));
+        } else if (command instanceof Command.Broadcast b) {
+            return reply(hub.broadcast(admitBroadcast(c, b), c),
+                    v -> id == null ? null : new ServerMessage.Ack(id, null));
+        } else if (command instanceof Command.Presence p) {
+            mayRead(c, p.room());
+            return reply(hub.members(p.room()),
+                    members -> new ServerMessage.Presence(id, p.room(), members, members.size()));
+        } else if (command instanceof Command.History h) {
+            mayRead(c, h.room());
+            return reply(hub.history(h.room(), h.since(), h.limit()),
+                    page -> new ServerMessage.History(id, h.room(), page.epoch(), page.messages()));
+        } else if (command instanceof Command.Refresh r) {
+            return refresh(c, r);
+        }
+        throw new IllegalStateException("unhandled command " + command.type());
+    }
+
+    /** Joining, presence and history need the room in the connection's {@code rooms} grant. */
+    private static void mayRead(Connection c, String room) throws HubException {
+        if (room != null && !c.grants().mayRead(room)) {
+            throw new HubException(ErrorCode.FORBIDDEN, "not allowed in room " + room);
+        }
+    }
+
+    /** Publishing needs the room in the connection's {@code publish} grant (membership is checked by the hub). */
+    public static void mayPublish(Connection c, String room) throws HubException {
+        if (room != null && !c.grants().mayPublish(room)) {
+            throw new HubException(ErrorCode.FORBIDDEN, "not allowed to publish to room " + room);
+        }
+    }
+
+    /**
+     * A broadcast is one message in, one per connection of the cluster out: it needs its own grant, and
+     * has its own size cap and per-connection rate, far below a room message's. A refused size costs no
+     * rate. Returns the encoded broadcast. Shard thread.
+     */
+    private byte[] admitBroadcast(Connection c, Command.Broadcast b) throws HubException {
+        if (!c.grants().broadcast()) {
+            throw new HubException(ErrorCode.FORBIDDEN, "not allowed to broadcast");
+        }
+        Security limits = hub.config().security();
+        byte[] json = hub.encodeBroadcast(c.userId(), c.connId(), b.content(), b.data());
+        if (json.length > limits.broadcastMaxBytes()) {
+            throw new HubException(ErrorCode.MESSAGE_TOO_LARGE, "broadcast of " + json.length
+                    + " bytes is larger than " + limits.broadcastMaxBytes() + " (security.broadcastMaxBytes)");
+        }
+        long now = hub.time().nanoTime();
+        TokenBucket rate = c.broadcastRate(
+                () -> new TokenBucket(limits.broadcastPerSecond(), limits.broadcastPerSecond(), now));
+        if (!rate.tryTake(now)) {
+            throw new HubException(ErrorCode.RATE_LIMITED, "more than " + limits.broadcastPerSecond()
+                    + " broadcasts per second (security.broadcastPerSecond)");
+        }
+        return json;
+    }
+
+    /** Replaces the connection's grants with a new token's, for the same user; pushes the expiry back. */
+    private ServerMessage refresh(Connection c, Command.Refresh r) throws HubException {
+        if (tokens == null) {
+            throw new HubException(ErrorCode.INVALID_FIELD,
+                    "token refresh needs authentication, which is off on this server");
+        }
+        Grants grants;
+        try {
+            grants = tokens.verify(r.token());
+        } catch (TokenException e) {
+            throw new HubException(ErrorCode.FORBIDDEN, "token refused: " + e.getMessage());
+        }
+        if (!grants.userId().equals(c.userId())) {
+            throw new HubException(ErrorCode.FORBIDDEN, "token is for another user");
+        }
+        c.grants(grants);
+        leaveRevokedRooms(c);
+        return new ServerMessage.Refreshed(r.id(), grants.expiresAtMillis());
+    }
+
+    /**
+     * Takes the connection out of every room its grants no longer let it read, as a leave the members
+     * see, and tells it with {@code room_left} and reason {@code grant_revoked}: a refresh that narrows
+     * the grants must stop the deliveries too, not only later joins and reads. Shard thread.
+     */
+    private void leaveRevokedRooms(Connection c) {
+        Grants grants = c.grants();
+        for (String room : new ArrayList<>(c.rooms())) {
+            if (!grants.mayRead(room)) {
+                try {
+                    hub.leave(c, room);
+                } catch (HubException alreadyGone) {
+                    continue;
+                }
+                hub.send(c, new ServerMessage.RoomLeft(null, room, ServerMessage.RoomLeft.GRANT_REVOKED));
+            }
+        }
+    }
+
+    /**
+     * The reply once {@code stage} completed: built at once when it already has (in-memory stores), so
+     * that a single node answers in the same task as before; otherwise a stage of the reply.
+     */
+    private static <T> Object reply(CompletionStage<T> stage, Function<T, ServerMessage> build) {
+        CompletableFuture<T> f = stage.toCompletableFuture();
+        if (f.isDone() && !f.isCompletedExceptionally()) {
+            return build.apply(f.join());
+        }
+        return f.thenApply(build);
+    }
+
+    /** Replays missed messages first, then answers {@code room_joined}, all before any newer delivery. */
+    private void join(Connection c, Command.JoinRoom join) throws HubException {
+        hub.join(c, join.room(), join.since(), new JoinCallback() {
+            @Override
+            public void joined(JoinResult r) {
+                for (RoomMessage m : r.replay()) {
+                    hub.send(c, m);
+                }
+                for (byte[] json : r.replayFrames()) {
+                    hub.sendEncoded(c, json);
+                }
+                hub.send(c, new ServerMessage.RoomJoined(join.id(), r.room(), r.members(), r.position().offset(),
+                        r.position().epoch(), r.recovered()));
+                // A refresh that dropped the room while the join waited on a remote store.
+                leaveRevokedRooms(c);
+            }
+
+            @Override
+            public void failed(HubException e) {
+                fail(c, join, join.id(), e);
+            }
+        });
+    }
+}

@@ -1,0 +1,106 @@
+package io.switchboard.core.guard;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.switchboard.core.HubException;
+import io.switchboard.protocol.ErrorCode;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stands between the hub and a remote backend (broker, history, presence): every call gets a deadline,
+ * at most {@code maxPending} calls are in flight at once, and a circuit breaker fails calls fast while
+ * the backend keeps failing. The breaker opens when at least 3 of the last 10 calls were made and 60%
+ * or more of them failed, stays open for {@code openDuration}, then lets 3 probe calls through
+ * (half-open) and closes again when they succeed. Thread-safe.
+ */
+public final class ClusterGuard {
+    private static final Logger log = LoggerFactory.getLogger(ClusterGuard.class);
+
+    private final String name;
+    private final long timeoutNanos;
+    private final int maxPending;
+    private final Semaphore pending;
+    private final CircuitBreaker breaker;
+
+    public ClusterGuard(String name, Duration timeout, int maxPending, Duration openDuration) {
+        this.name = name;
+        this.timeoutNanos = timeout.toNanos();
+        this.maxPending = maxPending;
+        this.pending = new Semaphore(maxPending);
+        this.breaker = CircuitBreaker.of(name, CircuitBreakerConfig.custom()
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(10)
+                .minimumNumberOfCalls(3)
+                .failureRateThreshold(60)
+                .waitDurationInOpenState(openDuration)
+                .permittedNumberOfCallsInHalfOpenState(3)
+                .automaticTransitionFromOpenToHalfOpenEnabled(true)
+                .recordExceptions(Throwable.class)
+                .build());
+        breaker.getEventPublisher().onStateTransition(e -> log.atWarn().addKeyValue("backend", name)
+                .addKeyValue("transition", e.getStateTransition().toString())
+                .log("circuit breaker of {}: {}", name, e.getStateTransition()));
+    }
+
+    /**
+     * Runs {@code call} under the deadline, the bound and the breaker. Throws {@code unavailable} at once
+     * when the breaker is open or the bound is reached; otherwise the returned future fails with the
+     * call's error, or with a {@link java.util.concurrent.TimeoutException} after the deadline.
+     */
+    public <T> CompletableFuture<T> call(Supplier<? extends CompletionStage<T>> call) throws HubException {
+        if (!breaker.tryAcquirePermission()) {
+            throw new HubException(ErrorCode.UNAVAILABLE, name + " is unavailable, retry later");
+        }
+        if (!pending.tryAcquire()) {
+            breaker.releasePermission();
+            throw new HubException(ErrorCode.UNAVAILABLE, "too many operations pending on " + name + ", retry later");
+        }
+        long start = System.nanoTime();
+        CompletableFuture<T> result;
+        try {
+            result = call.get().toCompletableFuture();
+        } catch (RuntimeException e) {
+            result = CompletableFuture.failedFuture(e);
+        }
+        if (!result.isDone()) {
+            result = result.orTimeout(timeoutNanos, TimeUnit.NANOSECONDS);
+        }
+        return result.whenComplete((v, e) -> {
+            pending.release();
+            long took = System.nanoTime() - start;
+            if (e == null) {
+                breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+            } else {
+                breaker.onError(took, TimeUnit.NANOSECONDS, e);
+            }
+        });
+    }
+
+    /** True while calls fail fast. */
+    public boolean isOpen() {
+        CircuitBreaker.State s = breaker.getState();
+        return s == CircuitBreaker.State.OPEN || s == CircuitBreaker.State.FORCED_OPEN;
+    }
+
+    /** The breaker's state, for health checks and logs: CLOSED, OPEN or HALF_OPEN. */
+    public String state() {
+        return breaker.getState().name();
+    }
+
+    /** Calls in flight now. */
+    public int pending() {
+        return maxPending - pending.availablePermits();
+    }
+
+    public String name() {
+        return name;
+    }
+
+}

@@ -1,0 +1,145 @@
+package io.switchboard.core.hub;
+
+import io.switchboard.core.TimeSource;
+import io.switchboard.core.auth.Grants;
+import io.switchboard.core.auth.RoomPatterns;
+import io.switchboard.core.limit.TokenBucket;
+import io.switchboard.core.transport.Session;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * The hub's record of one connection: identity and the rooms it joined. Confined to its
+ * {@link #shard()}'s thread except for the final identity fields and the grants. Its heartbeat times live
+ * in the shard, next to its neighbours', for the sweep.
+ */
+public final class Connection {
+    private final String connId;
+    private final String userId;
+    private final Session session;
+    private final Shard shard;
+    private final long connectedAtMillis;
+    /** Registration order on this node, increasing; orders connections against node-wide notices. */
+    private final long sequence;
+    /** {@link TimeSource#nanoTime()} at registration, for the connection's duration. */
+    private final long connectedAtNanos;
+
+    /**
+     * Rooms joined, by name. Shard thread only. Sized for the one or two rooms most connections join (a
+     * default table of 16 slots is 56 bytes more per connection); it grows as needed.
+     */
+    final Map<String, Membership> rooms = new HashMap<>(2);
+    /** Joins under way (counted against the room limit). Shard thread only. */
+    int joining;
+    /** Position in {@link Shard}'s connection list, for O(1) removal. Shard thread only. */
+    int shardIndex = -1;
+    /** Set while the connection waits in its shard's flush batch. Shard thread only. */
+    boolean dirty;
+    /** Consecutive invalid commands; reset by a valid one. Shard thread only. */
+    private int invalidStreak;
+    /** Its {@code broadcast} commands' rate, made on its first; most connections never broadcast. Shard thread only. */
+    private TokenBucket broadcastRate;
+    /** Set once {@link Hub#disconnect} ran. Shard thread only. */
+    boolean removed;
+    /** What the connection may do; the transport sets it after registering, {@code refresh} replaces it. */
+    private volatile Grants grants;
+
+    Connection(String connId, String userId, Session session, Shard shard, long connectedAtMillis, long nowNanos,
+               long sequence) {
+        this.sequence = sequence;
+        this.connId = connId;
+        this.userId = userId;
+        this.session = session;
+        this.shard = shard;
+        this.connectedAtMillis = connectedAtMillis;
+        this.connectedAtNanos = nowNanos;
+        this.grants = Grants.withoutToken(userId, RoomPatterns.ANY);
+    }
+
+    public String connId() {
+        return connId;
+    }
+
+    public String userId() {
+        return userId;
+    }
+
+    public Session session() {
+        return session;
+    }
+
+    public Shard shard() {
+        return shard;
+    }
+
+    public long sequence() {
+        return sequence;
+    }
+
+    public long connectedAtMillis() {
+        return connectedAtMillis;
+    }
+
+    public long connectedAtNanos() {
+        return connectedAtNanos;
+    }
+
+    /** Records inbound traffic (any frame, including pongs), which defers the heartbeat timeout. Shard thread. */
+    public void touch(long nowNanos) {
+        shard.touched(this, nowNanos);
+    }
+
+    /**
+     * Records that the outbound queue rose above its high-water mark at {@code sinceNanos}
+     * ({@link TimeSource#nanoTime()}), or fell below it (0). Writes backlogged for
+     * {@code websocket.writeWait} close the connection as a slow consumer. Shard thread.
+     */
+    public void backlogged(long sinceNanos) {
+        shard.backlogged(this, sinceNanos);
+    }
+
+    /** Names of the rooms joined. Shard thread. */
+    public Set<String> rooms() {
+        return Collections.unmodifiableSet(rooms.keySet());
+    }
+
+    /** What the connection may do (rooms, publish, expiry). */
+    public Grants grants() {
+        return grants;
+    }
+
+    /** Replaces the grants: at the handshake, and when a {@code refresh} brought a new token. Shard thread. */
+    public void grants(Grants grants) {
+        this.grants = grants;
+    }
+
+    public boolean isMember(String room) {
+        return rooms.containsKey(room);
+    }
+
+    @Override
+    public String toString() {
+        return connId + "(" + userId + ")";
+    }
+
+    /** Counts one more invalid command in a row and returns the streak. Shard thread only. */
+    public int invalidCommand() {
+        return ++invalidStreak;
+    }
+
+    /** A valid command ends the streak of invalid ones. Shard thread only. */
+    public void validCommand() {
+        invalidStreak = 0;
+    }
+
+    /** The rate of its {@code broadcast} commands, made by {@code create} on first use. Shard thread only. */
+    public TokenBucket broadcastRate(Supplier<TokenBucket> create) {
+        if (broadcastRate == null) {
+            broadcastRate = create.get();
+        }
+        return broadcastRate;
+    }
+}

@@ -1,0 +1,506 @@
+package io.switchboard.core.hub;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.core.DisconnectReason;
+import io.switchboard.core.HubException;
+import io.switchboard.core.TimeSource;
+import io.switchboard.core.broker.Broker;
+import io.switchboard.core.broker.Envelope;
+import io.switchboard.core.broker.MemoryBroker;
+import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.guard.ClusterGuard;
+import io.switchboard.core.history.HistoryStore;
+import io.switchboard.core.internal.CopyOnWriteArrays;
+import io.switchboard.core.metrics.HubMetrics;
+import io.switchboard.core.presence.MemoryPresenceStore;
+import io.switchboard.core.presence.PresenceStore;
+import io.switchboard.core.transport.FrameFactory;
+import io.switchboard.core.transport.OutboundFrame;
+import io.switchboard.core.transport.Session;
+import io.switchboard.protocol.CloseCode;
+import io.switchboard.protocol.Command.Since;
+import io.switchboard.protocol.JsonCodec;
+import io.switchboard.protocol.ServerMessage.Member;
+import io.switchboard.protocol.ServerMessage;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The connection registry and message router of one node: rooms with offsets and recovery, private
+ * messages, broadcasts, presence. Thread-safe; methods that take a {@link Connection} run on that
+ * connection's shard (see the package documentation for the threading model).
+ *
+ * <p>Every message is encoded once and framed once whatever the number of recipients: the frame is
+ * handed to one task per shard, which writes it to that shard's members.
+ *
+ * <p>Scale-out: history, presence and the {@link Broker} are behind SPIs. A room message is appended
+ * to history (which numbers it), delivered to this node's members through the room's sequencer, and
+ * published to the other nodes, whose sequencers deliver it in offset order. With the in-memory
+ * implementations every step completes before it returns, so a single node behaves exactly as if it
+ * called them directly.
+ */
+public final class Hub {
+    private static final Logger log = LoggerFactory.getLogger(Hub.class);
+    private static final long UNNUMBERED = FanOut.UNNUMBERED;
+    static final String BROADCAST_CHANNEL = DirectMessages.BROADCAST_CHANNEL;
+
+    /** The stores and broker a hub works with, and the guards in front of the remote ones. */
+    public record Backends(HistoryStore history, Broker broker, PresenceStore presence, ClusterGuard brokerGuard,
+                           ClusterGuard storeGuard) {
+        /** Everything in this process: today's single node. */
+        public static Backends memory(HistoryStore history) {
+            return new Backends(history, new MemoryBroker(), new MemoryPresenceStore(), null, null);
+        }
+    }
+
+    private final SwitchboardConfig config;
+    private final HistoryStore history;
+    private final Broker broker;
+    private final PresenceStore presence;
+    private final ClusterGuard brokerGuard;
+    private final ClusterGuard storeGuard;
+    private final FrameFactory frames;
+    private final JsonCodec codec;
+    private final TimeSource time;
+    private final String nodeId;
+    private final String nodeChannel;
+    private final ServerMessage.ServerInfo serverInfo;
+    private final HubStats stats = new HubStats();
+    private final HubMetrics metrics;
+    private final AtomicLong connSequence = new AtomicLong();
+    private final ConcurrentHashMap<Executor, Shard> shards = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Connection> connections = new ConcurrentHashMap<>();
+    /** A user's connections on this node; an array each, since most users have one or a few. */
+    private final ConcurrentHashMap<String, Connection[]> users = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
+    private final HubScheduler scheduler = new HubScheduler();
+    private final BackendCalls calls;
+    private final FanOut fanOut;
+    private final RoomSequencer sequencer;
+    private final Republisher republisher;
+    private final DirectMessages direct;
+    private final Joins joins;
+    private final RoomPublisher publisher;
+    private final HubContext ctx;
+
+    public Hub(SwitchboardConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
+               String nodeId, String version) {
+        this(config, history, frames, codec, time, nodeId, version, HubMetrics.NOOP);
+    }
+
+    public Hub(SwitchboardConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
+               String nodeId, String version, HubMetrics metrics) {
+        this(config, Backends.memory(history), frames, codec, time, nodeId, version, metrics);
+    }
+
+    public Hub(SwitchboardConfig config, Backends backends, FrameFactory frames, JsonCodec codec, TimeSource time,
+               String nodeId, String version, HubMetrics metrics) {
+        this.metrics = metrics;
+        this.config = config;
+        this.history = backends.history();
+        this.broker = backends.broker();
+        this.presence = backends.presence();
+        this.brokerGuard = backends.brokerGuard();
+        this.storeGuard = backends.storeGuard();
+        this.frames = frames;
+        this.codec = codec;
+        this.time = time;
+        this.nodeId = nodeId;
+        this.nodeChannel = "node." + nodeId;
+        this.serverInfo = new ServerMessage.ServerInfo(version, nodeId,
+                config.websocket().pingInterval().toMillis(), config.websocket().maxMessageBytes());
+        this.calls = new BackendCalls(storeGuard, brokerGuard);
+        this.ctx = new HubContext(config, codec, time, nodeId, metrics, stats, history, broker, presence, calls,
+                scheduler);
+        this.fanOut = new FanOut(frames, stats, metrics);
+        this.sequencer = new RoomSequencer(ctx, fanOut, rooms, id -> id == null ? null : connections.get(id),
+                this::closeOnShard);
+        this.republisher = new Republisher(ctx, rooms, sequencer);
+        this.publisher = new RoomPublisher(ctx, rooms, sequencer, republisher);
+        this.joins = new Joins(ctx, rooms, sequencer, fanOut);
+        this.direct = new DirectMessages(ctx, frames, fanOut, users, shards.values(), connSequence);
+    }
+
+    /**
+     * Connects to the broker and subscribes to the broadcast channel and this node's own channel;
+     * completes when messages from other nodes flow. Immediate with the in-memory broker.
+     */
+    public CompletionStage<Void> start() {
+        return broker.start(new ClusterInbound(ctx, rooms, sequencer, republisher, fanOut, direct,
+                this::disconnectLocalUser))
+                .thenCompose(v -> broker.subscribe(BROADCAST_CHANNEL))
+                .thenCompose(v -> broker.subscribe(nodeChannel));
+    }
+
+    /** Stops the gap checks and closes the broker and stores. Idempotent. */
+    public void close() {
+        scheduler.close();
+        closeQuietly(broker);
+        closeQuietly(presence);
+        closeQuietly(history);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            log.warn("closing {} failed", c, e);
+        }
+    }
+
+    public SwitchboardConfig config() {
+        return config;
+    }
+
+    public TimeSource time() {
+        return time;
+    }
+
+    public JsonCodec codec() {
+        return codec;
+    }
+
+    public HubStats stats() {
+        return stats;
+    }
+
+    /** Where the hub reports its work; {@link HubMetrics#NOOP} when metrics are off. */
+    public HubMetrics metrics() {
+        return metrics;
+    }
+
+    public String nodeId() {
+        return nodeId;
+    }
+
+    public Broker broker() {
+        return broker;
+    }
+
+    /** The guard in front of the broker; null when the broker is in memory. */
+    public ClusterGuard brokerGuard() {
+        return brokerGuard;
+    }
+
+    /** The guard in front of the history and presence stores; null when they are in memory. */
+    public ClusterGuard storeGuard() {
+        return storeGuard;
+    }
+
+    /** The shard of an executor, created on first use. */
+    public Shard shard(Executor executor) {
+        return shards.computeIfAbsent(executor, e -> new Shard(e, config.hub().maxPendingFanouts(), ctx, this::close));
+    }
+
+    // ---------------------------------------------------------------- connections
+
+    /** Registers a new connection and sends its {@code welcome}. Shard thread. */
+    public Connection register(Session session, String userId, Shard shard) {
+        long sequence = connSequence.incrementAndGet();
+        String connId = ctx.connIdPrefix() + Long.toString(sequence, 36);
+        Connection c = new Connection(connId, userId, session, shard, time.currentTimeMillis(), time.nanoTime(),
+                sequence);
+        connections.put(connId, c);
+        users.compute(userId, (k, conns) -> conns == null ? new Connection[] {c} : CopyOnWriteArrays.with(conns, c));
+        shard.add(c);
+        stats.connectionsTotal.increment();
+        metrics.connectionOpened();
+        BackendCalls.quietly("presence connect", calls.store(() -> presence.connect(userId, connId, nodeId)));
+        send(c, new ServerMessage.Welcome(connId, userId, ServerMessage.Welcome.GREETING, serverInfo));
+        if (config.hub().notifyGlobalPresence()) {
+            // Only to those connected before: a later connection would hear of someone who was already there.
+            direct.broadcastFrame(codec.encode(new ServerMessage.UserJoined(userId, connId)), c, sequence - 1);
+        }
+        if (log.isDebugEnabled()) {
+            String remote = session.remoteAddress();
+            log.atDebug().addKeyValue("connId", connId).addKeyValue("userId", userId).addKeyValue("remote", remote)
+                    .log("connected {} user={} from {}", connId, userId, remote);
+        }
+        return c;
+    }
+
+    /**
+     * Removes a connection from its rooms and the registry. Idempotent. Shard thread. The transport calls
+     * it when the connection is gone; the hub calls it when it closes one.
+     */
+    public void disconnect(Connection c, DisconnectReason reason) {
+        if (c.removed) {
+            return;
+        }
+        c.removed = true;
+        metrics.connectionClosed(reason, time.nanoTime() - c.connectedAtNanos());
+        for (Membership m : c.rooms.values()) {
+            joins.removeMembership(m);
+        }
+        c.rooms.clear();
+        users.computeIfPresent(c.userId(), (k, conns) -> CopyOnWriteArrays.without(conns, x -> x == c));
+        connections.remove(c.connId());
+        c.shard().remove(c);
+        BackendCalls.quietly("presence disconnect", calls.store(() -> presence.disconnect(c.userId(), c.connId())));
+        if (config.hub().notifyGlobalPresence()) {
+            direct.broadcastFrame(codec.encode(new ServerMessage.UserLeft(c.userId(), c.connId())), c,
+                    connSequence.get());
+        }
+        log.atDebug().addKeyValue("connId", c.connId()).addKeyValue("userId", c.userId())
+                .addKeyValue("reason", reason.label())
+                .log("disconnected {} user={} reason={}", c.connId(), c.userId(), reason.label());
+    }
+
+    /** Closes a connection with a code and removes it at once. Shard thread. */
+    public void close(Connection c, CloseCode code, String reason, DisconnectReason why) {
+        if (log.isInfoEnabled()) {
+            String remote = c.session().remoteAddress(); // built per call: once here
+            log.atInfo().addKeyValue("connId", c.connId()).addKeyValue("userId", c.userId())
+                    .addKeyValue("remote", remote).addKeyValue("closeCode", code.code())
+                    .log("closing {} user={} from {}: {} {}", c.connId(), c.userId(), remote, code.code(), reason);
+        }
+        c.session().close(code, reason);
+        disconnect(c, why);
+    }
+
+    /** Closes a connection on its own shard; usable from any thread. */
+    private void closeOnShard(Connection c, CloseCode code, String reason, DisconnectReason why) {
+        try {
+            c.shard().executor().execute(() -> {
+                if (!c.removed) {
+                    close(c, code, reason, why);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            c.session().close(code, reason);
+        }
+    }
+
+    /** Sends an already encoded message (a replay) to one connection. Thread-safe. */
+    public void sendEncoded(Connection c, byte[] json) {
+        // Counted before it leaves: whoever sees the message and then asks /stats sees it counted.
+        stats.messagesSent.increment();
+        metrics.messagesSent(HubMetrics.FrameType.TEXT, 1, json.length);
+        c.session().sendText(json);
+    }
+
+    /** Sends one message to one connection. Thread-safe. */
+    public void send(Connection c, ServerMessage message) {
+        sendEncoded(c, codec.encode(message));
+    }
+
+    public Collection<Connection> connections() {
+        return connections.values();
+    }
+
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    /**
+     * Closes every connection of a user on this node, and asks the other nodes to do the same; returns
+     * how many this node closed. Thread-safe.
+     */
+    public int disconnectUser(String userId, CloseCode code, String reason) {
+        if (broker.reachesOtherNodes()) {
+            BackendCalls.quietly("kick", calls.broker(() -> broker.publish(BROADCAST_CHANNEL,
+                    Envelope.kick(nodeId, userId, code.code()).encode())));
+        }
+        return disconnectLocalUser(userId, code, reason);
+    }
+
+    private int disconnectLocalUser(String userId, CloseCode code, String reason) {
+        Connection[] conns = users.get(userId);
+        if (conns == null) {
+            return 0;
+        }
+        int n = 0;
+        for (Connection c : conns) {
+            n++;
+            // Through close(), on the connection's shard: it leaves its rooms now, not when the peer answers.
+            closeOnShard(c, code, reason, DisconnectReason.KICKED);
+        }
+        return n;
+    }
+
+    // ---------------------------------------------------------------- rooms: joining and leaving
+
+    /**
+     * Joins a room, creating it. With {@code since}, the result carries the messages to replay before
+     * anything newer: deliveries of older offsets still queued skip this member. The callback runs on the
+     * connection's shard, before any delivery to the new member; with in-memory stores, before this
+     * method returns. Shard thread.
+     *
+     * @throws HubException when the join is refused at once (too many rooms, room full)
+     */
+    public void join(Connection c, String roomName, Since since, JoinCallback callback) throws HubException {
+        joins.join(c, roomName, since, callback);
+    }
+
+    /** Leaves a room; the last member out removes it. Shard thread. */
+    public void leave(Connection c, String roomName) throws HubException {
+        joins.leave(c, roomName);
+    }
+
+    // ---------------------------------------------------------------- rooms: publishing
+
+    /**
+     * Publishes a client's message to a room it joined; completes with its offset. The sender does not
+     * receive it unless {@code echo}. With in-memory stores, completes before returning. Shard thread.
+     */
+    public CompletionStage<Long> publish(Connection from, String roomName, String content, JsonNode data,
+                                         boolean echo) throws HubException {
+        Membership m = from.rooms.get(roomName);
+        if (m == null) {
+            throw HubException.notInRoom(roomName);
+        }
+        return publisher.publish(roomName, m.room, from.userId(), from.connId(), content, data,
+                echo ? null : from.connId());
+    }
+
+    /** Publishes a message from the backend API to a room, joined or not; completes with its offset. Thread-safe. */
+    public CompletionStage<Long> publish(String roomName, String from, String content, JsonNode data)
+            throws HubException {
+        return publisher.publish(roomName, rooms.get(roomName), from, null, content, data, null);
+    }
+
+    /** Relays a transport frame (binary publish) unchanged to the other members of a room. Shard thread. */
+    public void relay(Connection from, String roomName, OutboundFrame frame) throws HubException {
+        Membership m = from.rooms.get(roomName);
+        if (m == null) {
+            throw HubException.notInRoom(roomName);
+        }
+        synchronized (m.room) {
+            FanOut.requireCapacity(m.room);
+            fanOut.fanOutLocked(m.room, frame, from, UNNUMBERED);
+        }
+    }
+
+    // ---------------------------------------------------------------- private, broadcast
+
+    /**
+     * Sends a private message to every connection of {@code to} in the cluster; completes with how many.
+     * Fails with {@code user_not_found} when the user has none. Thread-safe.
+     */
+    public CompletionStage<Integer> sendPrivate(String fromUser, String fromConn, String to, String content,
+                                                JsonNode data) throws HubException {
+        return direct.sendPrivate(fromUser, fromConn, to, content, data);
+    }
+
+    /** Sends to every connection in the cluster except {@code exclude} (may be null). Thread-safe. */
+    public CompletionStage<Void> broadcast(String fromUser, String fromConn, String content, JsonNode data,
+                                           Connection exclude) throws HubException {
+        return direct.broadcast(direct.encodeBroadcast(fromUser, fromConn, content, data), exclude);
+    }
+
+    /** A broadcast as every connection receives it, for callers that check its size first. Thread-safe. */
+    public byte[] encodeBroadcast(String fromUser, String fromConn, String content, JsonNode data) {
+        return direct.encodeBroadcast(fromUser, fromConn, content, data);
+    }
+
+    /** Sends an {@linkplain #encodeBroadcast encoded} broadcast to every connection but {@code exclude}. Any thread. */
+    public CompletionStage<Void> broadcast(byte[] json, Connection exclude) throws HubException {
+        return direct.broadcast(json, exclude);
+    }
+
+    /** Runs an action for every shard, e.g. to schedule work on each executor. Thread-safe. */
+    public void forEachShard(java.util.function.Consumer<Shard> action) {
+        shards.values().forEach(action);
+    }
+
+    // ---------------------------------------------------------------- from other nodes
+
+    // ---------------------------------------------------------------- presence and queries
+
+    /** The members of a room on every node, sorted. Thread-safe. */
+    public CompletionStage<List<Member>> members(String roomName) throws HubException {
+        return calls.storeOrThrow(() -> presence.members(roomName));
+    }
+
+    /** The members of a room that live on this node, sorted; empty when none do. Thread-safe. */
+    public List<Member> localMembers(String roomName) {
+        Room room = rooms.get(roomName);
+        if (room == null) {
+            return List.of();
+        }
+        List<Member> out = new ArrayList<>(room.members.size());
+        for (Connection c : room.members.values()) {
+            out.add(new Member(c.userId(), c.connId(), Members.info(codec, c)));
+        }
+        out.sort(Members.ORDER);
+        return out;
+    }
+
+    /**
+     * Re-asserts this node's connections and memberships in the presence store, pushing their expiry
+     * forward. The server calls it every third of {@code cluster.presenceTtl}. Thread-safe.
+     */
+    public CompletionStage<Void> refreshPresence() {
+        List<PresenceStore.RoomMember> members = new ArrayList<>();
+        for (Room room : rooms.values()) {
+            for (Connection c : room.members.values()) {
+                members.add(new PresenceStore.RoomMember(room.name, c.userId(), c.connId(), Members.info(codec, c)));
+            }
+        }
+        List<PresenceStore.UserConnection> conns = new ArrayList<>(connections.size());
+        for (Connection c : connections.values()) {
+            conns.add(new PresenceStore.UserConnection(c.userId(), c.connId(), nodeId));
+        }
+        return calls.store(() -> presence.refresh(nodeId, members, conns));
+    }
+
+    /** A room as the backend API shows it. */
+    public record RoomInfo(String room, List<Member> members, long offset, String epoch) {
+    }
+
+    /** A room's members in the cluster and its history position. Thread-safe. */
+    public CompletionStage<RoomInfo> roomInfo(String roomName) throws HubException {
+        CompletableFuture<List<Member>> members = calls.storeOrThrow(() -> presence.members(roomName));
+        return members.thenCompose(ms -> calls.store(() -> history.position(roomName))
+                .thenApply(p -> new RoomInfo(roomName, ms, p.offset(), p.epoch())));
+    }
+
+    /** Names and member counts of the rooms with members on this node, sorted by name. Thread-safe. */
+    public List<RoomSummary> rooms() {
+        List<RoomSummary> out = new ArrayList<>();
+        rooms.forEach((name, room) -> {
+            int n = room.members.size();
+            if (n > 0) {
+                out.add(new RoomSummary(name, n));
+            }
+        });
+        out.sort(Comparator.comparing(RoomSummary::room));
+        return out;
+    }
+
+    public record RoomSummary(String room, int members) {
+    }
+
+    /** Rooms with members (or a join under way) on this node. */
+    public int roomCount() {
+        return rooms.size();
+    }
+
+    /** A page of a room's history; {@code limit} is capped at {@code history.size}. Thread-safe. */
+    public CompletionStage<HistoryStore.Page> history(String roomName, Long afterOffset, Integer limit)
+            throws HubException {
+        int cap = Math.max(1, config.history().size());
+        int n = limit == null ? cap : Math.min(limit, cap);
+        return calls.storeOrThrow(() -> history.read(roomName, afterOffset, n));
+    }
+
+    /** Lets the history store forget idle rooms nobody holds. Thread-safe; called periodically. */
+    public void sweepHistory() {
+        history.sweep(rooms::containsKey);
+    }
+
+    /** Maps a failure to what a client gets: a HubException as is, anything else as {@code unavailable}. */
+    public static HubException unavailable(String what, Throwable error) {
+        return BackendCalls.unavailable(what, error);
+    }
+}

@@ -1,0 +1,378 @@
+package io.switchboard.core.hub;
+
+import static io.switchboard.core.hub.BackendCalls.quietly;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.core.HubException;
+import io.switchboard.core.broker.Broker;
+import io.switchboard.core.broker.Envelope;
+import io.switchboard.core.history.HistoryStore.Position;
+import io.switchboard.core.history.HistoryStore;
+import io.switchboard.core.presence.PresenceStore;
+import io.switchboard.protocol.Command.Since;
+import io.switchboard.protocol.ErrorCode;
+import io.switchboard.protocol.JsonCodec;
+import io.switchboard.protocol.ServerMessage.Member;
+import io.switchboard.protocol.ServerMessage.RoomMessage;
+import io.switchboard.protocol.ServerMessage;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Joining and leaving rooms: claiming a room (created and subscribed on its first join here), reading
+ * its position or the recovery tail and its members, attaching the member in step with the room's
+ * deliveries, correcting the member list with other nodes' changes, and releasing a room nobody holds.
+ * Entry points run on the connection's shard; store callbacks come back to it.
+ */
+final class Joins {
+    private static final Logger log = LoggerFactory.getLogger(Joins.class);
+    /** Times a join re-reads a recovery that fell behind this node's deliveries. */
+    private static final int MAX_JOIN_ATTEMPTS = 3;
+
+    private final HubContext ctx;
+    private final BackendCalls calls;
+    private final HistoryStore history;
+    private final PresenceStore presence;
+    private final Broker broker;
+    private final String nodeId;
+    private final JsonCodec codec;
+    private final Map<String, Room> rooms;
+    private final RoomSequencer sequencer;
+    private final FanOut fanOut;
+    private final String connIdPrefix;
+
+    /** @param rooms the hub's rooms with members (or a join under way) here */
+    Joins(HubContext ctx, Map<String, Room> rooms, RoomSequencer sequencer, FanOut fanOut) {
+        this.ctx = ctx;
+        this.calls = ctx.calls();
+        this.history = ctx.history();
+        this.presence = ctx.presence();
+        this.broker = ctx.broker();
+        this.nodeId = ctx.nodeId();
+        this.codec = ctx.codec();
+        this.rooms = rooms;
+        this.sequencer = sequencer;
+        this.fanOut = fanOut;
+        this.connIdPrefix = ctx.connIdPrefix();
+    }
+
+    /** What a join reads before it attaches the member: its recovery (or position) and the members. */
+    private record JoinRead(HistoryStore.Recovery recovery, List<Member> members) {
+    }
+
+    /**
+     * Joins a room, creating it. With {@code since}, the result carries the messages to replay before
+     * anything newer: deliveries of older offsets still queued skip this member. The callback runs on the
+     * connection's shard, before any delivery to the new member; with in-memory stores, before this
+     * method returns. Shard thread.
+     *
+     * @throws HubException when the join is refused at once (too many rooms, room full)
+     */
+    void join(Connection c, String roomName, Since since, JoinCallback callback) throws HubException {
+        Membership existing = c.rooms.get(roomName);
+        if (existing != null) {
+            CompletableFuture<List<Member>> members = calls.store(() -> presence.members(roomName));
+            onShard(c, members, () -> {
+                Room room = existing.room;
+                Position position;
+                synchronized (room) {
+                    position = new Position(room.lastDelivered, room.epoch);
+                }
+                if (members.isCompletedExceptionally()) {
+                    callback.failed(BackendCalls.hubError(members));
+                } else {
+                    callback.joined(new JoinResult(roomName, members.join(), position, null, List.of()));
+                }
+            });
+            return;
+        }
+        int maxRooms = ctx.config().websocket().maxRoomsPerConnection();
+        if (c.rooms.size() + c.joining >= maxRooms) {
+            throw new HubException(ErrorCode.TOO_MANY_ROOMS, "already in " + maxRooms + " rooms, the maximum");
+        }
+        Room room = claimRoom(roomName);
+        long noticesFrom;
+        synchronized (room) {
+            if (since != null) {
+                room.recoveringJoins++;
+            }
+            noticesFrom = room.firstRemoteChangeSince(ctx.oldestRemoteChangeKept());
+        }
+        c.joining++;
+        readForJoin(c, room, since, callback, 1, noticesFrom);
+    }
+
+    /** The room, created and subscribed if new, with one more join holding it. */
+    private Room claimRoom(String roomName) throws HubException {
+        while (true) {
+            Room room = rooms.computeIfAbsent(roomName, Room::new);
+            boolean created;
+            synchronized (room) {
+                if (room.removed) {
+                    continue;
+                }
+                if (room.members.size() >= ctx.config().hub().maxRoomMembers()) {
+                    throw new HubException(ErrorCode.ROOM_FULL, "room " + roomName + " is full");
+                }
+                room.joining++;
+                created = room.subscribed == null;
+                if (created) {
+                    room.subscribed = calls.broker(() -> broker.subscribe(Envelope.roomChannel(roomName)));
+                }
+            }
+            return room;
+        }
+    }
+
+    /** {@code noticesFrom}: the room's remote change count before this read began (see {@link #withRemoteNotices}). */
+    private void readForJoin(Connection c, Room room, Since since, JoinCallback callback, int attempt,
+                             long noticesFrom) {
+        JsonNode info = Members.info(codec, c);
+        CompletableFuture<JoinRead> read = room.subscribed
+                .thenCompose(v -> calls.store(() -> presence.join(room.name, nodeId, c.userId(), c.connId(), info)))
+                .thenCompose(v -> calls.store(() -> since == null
+                        ? history.position(room.name).thenApply(p -> new HistoryStore.Recovery(false, List.of(), p))
+                        : history.recover(room.name, since.offset(), since.epoch())))
+                .thenCompose(recovery -> calls.store(() -> presence.members(room.name))
+                        .thenApply(members -> new JoinRead(recovery, members)));
+        onShard(c, read, () -> attach(c, room, since, read, callback, attempt, noticesFrom));
+    }
+
+    /** Second half of a join, on the connection's shard: makes the member and answers. */
+    private void attach(Connection c, Room room, Since since, CompletableFuture<JoinRead> read, JoinCallback callback,
+                        int attempt, long noticesFrom) {
+        c.joining--;
+        synchronized (room) {
+            room.joining--;
+            if (since != null && --room.recoveringJoins == 0) {
+                room.recent.clear();
+            }
+        }
+        if (read.isCompletedExceptionally() || c.removed || c.rooms.containsKey(room.name)) {
+            if (!c.rooms.containsKey(room.name)) {
+                quietly("presence leave", calls.store(() -> presence.leave(room.name, c.connId())));
+            }
+            releaseIfUnused(room);
+            if (read.isCompletedExceptionally()) {
+                callback.failed(BackendCalls.hubError(read));
+            } else if (!c.removed) {
+                callback.joined(new JoinResult(room.name, read.join().members(),
+                        new Position(room.lastDelivered, room.epoch), null, List.of()));
+            }
+            return;
+        }
+        JoinRead r = read.join();
+        HistoryStore.Recovery recovery = r.recovery();
+        synchronized (room) {
+            if (room.members.size() >= ctx.config().hub().maxRoomMembers()) {
+                quietly("presence leave", calls.store(() -> presence.leave(room.name, c.connId())));
+                releaseIfUnusedLocked(room);
+                callback.failed(new HubException(ErrorCode.ROOM_FULL, "room " + room.name + " is full"));
+                return;
+            }
+            Position stored = recovery.position();
+            if (!room.initialized) {
+                sequencer.initialize(room, stored);
+            } else if (!stored.epoch().equals(room.epoch) && !stored.epoch().equals(room.previousEpoch)) {
+                sequencer.resync(room, stored.epoch(), stored.offset(), "its history was lost");
+            }
+            Boolean recovered = null;
+            List<RoomMessage> replay = List.of();
+            List<byte[]> replayFrames = List.of();
+            long through = room.lastDelivered;
+            if (since != null) {
+                boolean sameLineage = recovery.recovered() && stored.epoch().equals(room.epoch);
+                List<byte[]> tail = sameLineage ? deliveredAfter(room, stored.offset()) : null;
+                if (sameLineage && tail == null && attempt < MAX_JOIN_ATTEMPTS) {
+                    // This node delivered past what the recovery read and no longer holds the difference.
+                    room.joining++;
+                    room.recoveringJoins++;
+                    c.joining++;
+                    readForJoin(c, room, since, callback, attempt + 1,
+                            room.firstRemoteChangeSince(ctx.oldestRemoteChangeKept()));
+                    return;
+                }
+                recovered = tail != null;
+                if (recovered) {
+                    replay = upTo(recovery.messages(), room.lastDelivered);
+                    replayFrames = tail;
+                    through = Math.max(room.lastDelivered, since.offset());
+                }
+            }
+            Membership m = new Membership(c, room, through);
+            room.shardMembers(c.shard()).add(m);
+            room.members.put(c.connId(), c);
+            c.rooms.put(room.name, m);
+            ctx.metrics().roomJoined(room.members.size());
+            byte[] notice = codec.encode(new ServerMessage.UserJoinedRoom(room.name, c.userId(), c.connId()));
+            fanOut.fanOutLocked(room, notice, c, FanOut.UNNUMBERED);
+            publishNotice(room.name, notice);
+            List<Member> members = withLocalMembers(withRemoteNotices(r.members(), room, noticesFrom), room);
+            if (room.joining == 0) {
+                room.forgetRemoteChangesBefore(ctx.oldestRemoteChangeKept());
+            }
+            callback.joined(new JoinResult(room.name, members, new Position(through, room.epoch), recovered,
+                    replay, replayFrames));
+        }
+    }
+
+    /**
+     * What this node delivered after {@code offset}, up to its last delivery: empty when the read is
+     * current, null when the room no longer holds all of it. Caller holds the monitor.
+     */
+    private static List<byte[]> deliveredAfter(Room room, long offset) {
+        if (offset >= room.lastDelivered) {
+            return List.of();
+        }
+        if (room.recent.isEmpty() || room.recent.firstKey() > offset + 1) {
+            return null;
+        }
+        return new ArrayList<>(room.recent.subMap(offset, false, room.lastDelivered, true).values());
+    }
+
+    private static List<RoomMessage> upTo(List<RoomMessage> messages, long last) {
+        int n = messages.size();
+        while (n > 0 && messages.get(n - 1).offset() > last) {
+            n--;
+        }
+        return n == messages.size() ? messages : messages.subList(0, n);
+    }
+
+    /**
+     * The members read from presence before this join attached, corrected for this node's own, which the
+     * room knows for certain under its monitor: a connection that attached or left since that read sent its
+     * notice before the joiner was a member, so the answer must say so itself. One that joined presence but
+     * has not attached yet is left out: its notice reaches the joiner when it attaches. Other nodes' members
+     * are as read. Caller holds the monitor.
+     */
+    private List<Member> withLocalMembers(List<Member> read, Room room) {
+        List<Member> out = new ArrayList<>(read.size() + 1);
+        Set<String> listed = new HashSet<>();
+        for (Member m : read) {
+            if (!m.connId().startsWith(connIdPrefix) || room.members.containsKey(m.connId())) {
+                out.add(m);
+                listed.add(m.connId());
+            }
+        }
+        for (Connection other : room.members.values()) {
+            if (!listed.contains(other.connId())) {
+                out.add(new Member(other.userId(), other.connId(), Members.info(codec, other)));
+            }
+        }
+        out.sort(Members.ORDER);
+        return out;
+    }
+
+    /**
+     * The members read from presence, corrected by the join and leave notices other nodes sent since this
+     * join began: a member that attached on another node after the read sent its notice before the joiner
+     * was a member here, so the answer must carry it (without its presence info, which notices do not
+     * hold), and one that left meanwhile must not stay listed. The notices heard shortly before the join
+     * began count too: a leave's notice can arrive before its presence removal lands, and the read may
+     * still list the member. Applying a change the read already shows changes nothing, since each
+     * connection's notices arrive in order. Applied oldest first; a later change reaches the joiner as a
+     * notice of its own. Caller holds the monitor.
+     */
+    private List<Member> withRemoteNotices(List<Member> read, Room room, long noticesFrom) {
+        long missed = room.remoteChangeCount - noticesFrom;
+        if (missed <= 0) {
+            return read;
+        }
+        int held = room.remoteChanges.size();
+        if (missed > held) {
+            log.warn("room {}: {} joins and leaves on other nodes arrived during a join, more than the {} kept; "
+                    + "its member list may miss some", room.name, missed, held);
+        }
+        Map<String, Member> byConn = new java.util.LinkedHashMap<>();
+        for (Member m : read) {
+            byConn.put(m.connId(), m);
+        }
+        long skip = held - Math.min(missed, held);
+        for (Room.RemoteChange change : room.remoteChanges) {
+            if (skip-- > 0) {
+                continue;
+            }
+            if (change.joined()) {
+                byConn.putIfAbsent(change.connId(), new Member(change.userId(), change.connId()));
+            } else {
+                byConn.remove(change.connId());
+            }
+        }
+        return new ArrayList<>(byConn.values());
+    }
+
+    /** Leaves a room; the last member out removes it. Shard thread. */
+    void leave(Connection c, String roomName) throws HubException {
+        Membership m = c.rooms.remove(roomName);
+        if (m == null) {
+            throw HubException.notInRoom(roomName);
+        }
+        removeMembership(m);
+    }
+
+    void removeMembership(Membership m) {
+        Room room = m.room;
+        Connection c = m.connection;
+        quietly("presence leave", calls.store(() -> presence.leave(room.name, c.connId())));
+        synchronized (room) {
+            Room.ShardMembers sm = room.shardMembers(c.shard());
+            sm.remove(m);
+            room.dropIfEmpty(sm);
+            room.members.remove(c.connId());
+            byte[] notice = codec.encode(new ServerMessage.UserLeftRoom(room.name, c.userId(), c.connId()));
+            if (!room.members.isEmpty()) {
+                fanOut.fanOutLocked(room, notice, null, FanOut.UNNUMBERED);
+            }
+            publishNotice(room.name, notice);
+            releaseIfUnusedLocked(room);
+        }
+    }
+
+    private void releaseIfUnused(Room room) {
+        synchronized (room) {
+            releaseIfUnusedLocked(room);
+        }
+    }
+
+    /** Removes a room nobody on this node holds any more, and stops receiving it. Caller holds the monitor. */
+    private void releaseIfUnusedLocked(Room room) {
+        if (room.removed || !room.members.isEmpty() || room.joining > 0) {
+            return;
+        }
+        room.removed = true;
+        rooms.remove(room.name, room);
+        quietly("unsubscribe", calls.broker(() -> broker.unsubscribe(Envelope.roomChannel(room.name))));
+    }
+
+    private void publishNotice(String roomName, byte[] json) {
+        if (broker.reachesOtherNodes()) {
+            quietly("room notice", calls.broker(() -> broker.publish(Envelope.roomChannel(roomName),
+                    Envelope.roomNotice(nodeId, roomName, json).encode())));
+        }
+    }
+
+    /**
+     * Runs {@code task} once {@code f} completed: at once when it already has (the caller is on the shard),
+     * otherwise on the connection's shard.
+     */
+    private static void onShard(Connection c, CompletableFuture<?> f, Runnable task) {
+        if (f.isDone()) {
+            task.run();
+            return;
+        }
+        f.whenComplete((v, e) -> {
+            try {
+                c.shard().executor().execute(task);
+            } catch (RejectedExecutionException rejected) {
+                log.debug("{} is gone; dropped the end of its join", c.connId());
+            }
+        });
+    }
+}

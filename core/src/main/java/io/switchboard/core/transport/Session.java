@@ -1,0 +1,45 @@
+package io.switchboard.core.transport;
+
+import io.switchboard.core.hub.Hub;
+import io.switchboard.core.hub.Shard;
+import io.switchboard.protocol.CloseCode;
+
+/**
+ * The transport side of one connection, implemented by the server (a Netty channel). Methods marked
+ * "shard thread" are called only on the executor of the connection's {@link Shard}; the others are
+ * thread-safe.
+ */
+public interface Session {
+    /** Remote address as {@code ip:port}. */
+    String remoteAddress();
+
+    /**
+     * Queues a frame without flushing. Shard thread. The session takes its own reference if it keeps
+     * the frame. When queuing would exceed the connection's outbound cap the session starts closing
+     * it as a slow consumer and returns false.
+     *
+     * @return true when the frame was queued and the session needs a flush
+     */
+    boolean write(OutboundFrame frame);
+
+    /** Flushes queued frames. Shard thread. */
+    void flush();
+
+    /**
+     * Sends one text message (UTF-8 JSON) and flushes. Thread-safe; ordered with other sends from the same
+     * thread. Counts against the connection's outbound cap like {@link #write}: past it the session closes
+     * the connection as a slow consumer and drops the message.
+     */
+    void sendText(byte[] utf8);
+
+    /** Sends a protocol-level ping. Shard thread. */
+    void ping();
+
+    /**
+     * Closes the connection with the given code, after frames already queued; a slow-consumer close
+     * ({@link CloseCode#SLOW_CONSUMER}) drops the frames not yet handed to the socket instead, so that
+     * its close frame reaches a peer that reads too slowly for the queue. Idempotent; thread-safe.
+     * The transport calls {@link Hub#disconnect} once the connection is gone.
+     */
+    void close(CloseCode code, String reason);
+}

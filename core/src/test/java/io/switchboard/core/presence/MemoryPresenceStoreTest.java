@@ -1,0 +1,10 @@
+package io.switchboard.core.presence;
+
+class MemoryPresenceStoreTest extends PresenceStoreContract {
+    private final MemoryPresenceStore shared = new MemoryPresenceStore();
+
+    @Override
+    protected PresenceStore store() {
+        return shared;
+    }
+}
