@@ -1,22 +1,16 @@
 /**
- * The hub: connections, rooms, fan-out, history and recovery, independent of any transport.
- *
- * <h2>Threading model</h2>
+ * Switchboard's core, independent of any transport. The packages, from the top down (arrows only run down;
+ * {@code PackageRulesTest} holds them to it):
  * <ul>
- *   <li>A {@link io.switchboard.core.hub.Connection} is confined to its {@link io.switchboard.core.hub.Shard}: one
- *       {@link java.util.concurrent.Executor} (in the server, the channel's Netty event loop) reads its
- *       commands and writes its frames, so per-connection state needs no locks. Every hub method that takes
- *       a connection ({@code join}, {@code leave}, {@code publish} from a client, {@code disconnect}) must be
- *       called on that connection's shard.</li>
- *   <li>Room membership is sharded: a room keeps, per shard, the members that live on it, in an array only
- *       that shard's thread reads or writes. A publish costs one task per shard holding members, never one
- *       task per member; the task writes the one pre-built frame to each member and flushes each written
- *       connection once per batch.</li>
- *   <li>A room's monitor orders its publishes: offset assignment, history append and the enqueueing of the
- *       shard tasks happen under it, and shard executors are FIFO, so every member sees a room's messages in
- *       offset order. Joins take the same monitor, which makes "replay from history, then live" exact.</li>
- *   <li>Executors are bounded by {@code hub.maxPendingFanouts}: a publish that would queue more tasks on a
- *       shard fails with {@code unavailable} instead of growing the queue.</li>
+ *   <li>{@code command}: one client command in, replies out;</li>
+ *   <li>{@code hub}: the {@code Hub} facade and its package-private engine (rooms, joins, sequencing, fan-out);</li>
+ *   <li>{@code broker}, {@code history}, {@code presence}: the cluster SPIs with their in-memory implementations;
+ *       {@code guard}: deadlines and circuit breaking around their calls;</li>
+ *   <li>{@code auth}, {@code limit}, {@code metrics}, {@code config}: services the hub and the server share;</li>
+ *   <li>{@code transport}: the SPI every transport implements ({@code Session}, frames);</li>
+ *   <li>{@code internal}: small utilities.</li>
  * </ul>
+ * The root package holds the types every layer names: {@link io.switchboard.core.HubException},
+ * {@link io.switchboard.core.DisconnectReason} and {@link io.switchboard.core.TimeSource}.
  */
 package io.switchboard.core;

@@ -1,12 +1,10 @@
 package io.switchboard.core.transport;
 
-import io.switchboard.core.hub.Hub;
-import io.switchboard.core.hub.Shard;
 import io.switchboard.protocol.CloseCode;
 
 /**
  * The transport side of one connection, implemented by the server (a Netty channel). Methods marked
- * "shard thread" are called only on the executor of the connection's {@link Shard}; the others are
+ * "shard thread" are called only on the executor of the connection's shard (the event loop it was registered on); the others are
  * thread-safe.
  */
 public interface Session {
@@ -39,7 +37,7 @@ public interface Session {
      * Closes the connection with the given code, after frames already queued; a slow-consumer close
      * ({@link CloseCode#SLOW_CONSUMER}) drops the frames not yet handed to the socket instead, so that
      * its close frame reaches a peer that reads too slowly for the queue. Idempotent; thread-safe.
-     * The transport calls {@link Hub#disconnect} once the connection is gone.
+     * The transport tells the hub ({@code Hub.disconnect}) once the connection is gone.
      */
     void close(CloseCode code, String reason);
 }
