@@ -31,6 +31,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,7 +84,7 @@ public final class Hub {
     /** A user's connections on this node; an array each, since most users have one or a few. */
     private final ConcurrentHashMap<String, Connection[]> users = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
-    private final HubScheduler scheduler = new HubScheduler();
+    private final HubScheduler scheduler;
     private final BackendCalls calls;
     private final FanOut fanOut;
     private final RoomSequencer sequencer;
@@ -105,6 +106,17 @@ public final class Hub {
 
     public Hub(SwitchboardConfig config, Backends backends, FrameFactory frames, JsonCodec codec, TimeSource time,
                String nodeId, String version, HubMetrics metrics) {
+        this(config, backends, frames, codec, time, nodeId, version, metrics, null);
+    }
+
+    /**
+     * @param timer runs gap checks, tail checks and republishing, in the time of {@code time} (tests hand in
+     *              one whose time they drive); null: the hub starts its own thread on first use and stops it
+     *              in {@link #close}. A given timer is left to its owner.
+     */
+    public Hub(SwitchboardConfig config, Backends backends, FrameFactory frames, JsonCodec codec, TimeSource time,
+               String nodeId, String version, HubMetrics metrics, ScheduledExecutorService timer) {
+        this.scheduler = new HubScheduler(timer);
         this.metrics = metrics;
         this.config = config;
         this.history = backends.history();

@@ -6,14 +6,22 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The hub's own timer: gap checks, tail checks and republishing. Its thread starts on first use, so a
- * single node that never needs it never starts it. Tasks must not block: they only issue asynchronous
- * calls. Thread-safe.
+ * The hub's timer: gap checks, tail checks and republishing. Either the executor the hub was given (tests
+ * hand in one whose time they drive) or the hub's own thread, started on first use, so a single node that
+ * never needs it never starts it. Tasks must not block: they only issue asynchronous calls. Thread-safe.
  */
 final class HubScheduler implements AutoCloseable {
+    /** Not shut down here when given: its owner does that. */
+    private final boolean owned;
     private ScheduledExecutorService executor;
     /** Set by {@link #close}; no thread is started after it. Guarded by {@code this}. */
     private boolean closed;
+
+    /** @param given the executor to run the tasks on; null: the hub's own thread */
+    HubScheduler(ScheduledExecutorService given) {
+        this.executor = given;
+        this.owned = given == null;
+    }
 
     /** @throws RejectedExecutionException once closed */
     void schedule(Runnable task, long delayNanos) {
@@ -26,11 +34,11 @@ final class HubScheduler implements AutoCloseable {
     }
 
     private synchronized ScheduledExecutorService executor() {
+        if (closed) {
+            // A publish that failed as the broker closed must not start a thread nobody stops.
+            throw new RejectedExecutionException("the hub is closed");
+        }
         if (executor == null) {
-            if (closed) {
-                // A publish that failed as the broker closed must not start a thread nobody stops.
-                throw new RejectedExecutionException("the hub is closed");
-            }
             executor = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "switchboard-gap-check");
                 t.setDaemon(true);
@@ -40,7 +48,7 @@ final class HubScheduler implements AutoCloseable {
         return executor;
     }
 
-    /** Stops the thread; later calls are rejected. Idempotent. */
+    /** Stops its own thread (a given executor stays with its owner); later calls are rejected. Idempotent. */
     @Override
     public void close() {
         ScheduledExecutorService s;
@@ -48,7 +56,7 @@ final class HubScheduler implements AutoCloseable {
             closed = true;
             s = executor;
         }
-        if (s != null) {
+        if (s != null && owned) {
             s.shutdownNow();
         }
     }
