@@ -14,12 +14,10 @@ import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.ServerMessage;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Messages outside rooms: private messages to a user's connections on every node, and broadcasts to every
@@ -37,17 +35,15 @@ final class DirectMessages {
     private final JsonCodec codec;
     private final FrameFactory frames;
     private final FanOut fanOut;
-    private final Map<String, Connection[]> users;
     private final Collection<Shard> shards;
-    private final AtomicLong connSequence;
+    private final ConnectionRegistry connections;
 
     /**
-     * @param users the hub's connections by user on this node
      * @param shards the hub's shards (a live view)
-     * @param connSequence the hub's connection counter: a broadcast reaches those registered before it
+     * @param connections this node's connections: a broadcast reaches those registered before it
      */
-    DirectMessages(HubContext ctx, FrameFactory frames, FanOut fanOut, Map<String, Connection[]> users,
-                   Collection<Shard> shards, AtomicLong connSequence) {
+    DirectMessages(HubContext ctx, FrameFactory frames, FanOut fanOut, ConnectionRegistry connections,
+                   Collection<Shard> shards) {
         this.ctx = ctx;
         this.calls = ctx.calls();
         this.presence = ctx.presence();
@@ -56,9 +52,8 @@ final class DirectMessages {
         this.codec = ctx.codec();
         this.frames = frames;
         this.fanOut = fanOut;
-        this.users = users;
         this.shards = shards;
-        this.connSequence = connSequence;
+        this.connections = connections;
     }
 
     /**
@@ -105,7 +100,7 @@ final class DirectMessages {
 
     /** Delivers a private message to the user's connections on this node; returns how many. */
     int deliverPrivate(String to, byte[] json) {
-        Connection[] targets = users.get(to);
+        Connection[] targets = connections.ofUser(to);
         if (targets == null) {
             return 0;
         }
@@ -144,7 +139,7 @@ final class DirectMessages {
                 ? calls.brokerOrThrow(() -> broker.publish(BROADCAST_CHANNEL,
                         Envelope.broadcast(nodeId, exclude == null ? null : exclude.connId(), json).encode()))
                 : CompletableFuture.completedFuture(null);
-        broadcastFrame(json, exclude, connSequence.get());
+        broadcastFrame(json, exclude, connections.lastSequence());
         return remote.exceptionally(e -> {
             throw new CompletionException(BackendCalls.unavailable("broadcasting to other nodes", e));
         });
@@ -152,7 +147,7 @@ final class DirectMessages {
 
     /** Delivers another node's broadcast to the connections registered here so far. */
     void broadcastFromOtherNode(byte[] json) {
-        broadcastFrame(json, null, connSequence.get());
+        broadcastFrame(json, null, connections.lastSequence());
     }
 
     /** Sends to every connection registered up to {@code registeredThrough}, except {@code exclude}. */

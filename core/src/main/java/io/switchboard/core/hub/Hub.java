@@ -10,7 +10,6 @@ import io.switchboard.core.broker.MemoryBroker;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.guard.ClusterGuard;
 import io.switchboard.core.history.HistoryStore;
-import io.switchboard.core.internal.CopyOnWriteArrays;
 import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.core.presence.MemoryPresenceStore;
 import io.switchboard.core.presence.PresenceStore;
@@ -32,7 +31,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,14 +76,11 @@ public final class Hub {
     private final ServerMessage.ServerInfo serverInfo;
     private final HubStats stats = new HubStats();
     private final HubMetrics metrics;
-    private final AtomicLong connSequence = new AtomicLong();
     private final ConcurrentHashMap<Executor, Shard> shards = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Connection> connections = new ConcurrentHashMap<>();
-    /** A user's connections on this node; an array each, since most users have one or a few. */
-    private final ConcurrentHashMap<String, Connection[]> users = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
     private final HubScheduler scheduler;
     private final BackendCalls calls;
+    private final ConnectionRegistry connections;
     private final FanOut fanOut;
     private final RoomSequencer sequencer;
     private final Republisher republisher;
@@ -134,13 +129,14 @@ public final class Hub {
         this.calls = new BackendCalls(storeGuard, brokerGuard);
         this.ctx = new HubContext(config, codec, time, nodeId, metrics, stats, history, broker, presence, calls,
                 scheduler);
+        this.connections = new ConnectionRegistry(ctx, this::closeOnShard);
         this.fanOut = new FanOut(frames, stats, metrics);
-        this.sequencer = new RoomSequencer(ctx, fanOut, rooms, id -> id == null ? null : connections.get(id),
+        this.sequencer = new RoomSequencer(ctx, fanOut, rooms, connections::get,
                 this::closeOnShard);
         this.republisher = new Republisher(ctx, rooms, sequencer);
         this.publisher = new RoomPublisher(ctx, rooms, sequencer, republisher);
         this.joins = new Joins(ctx, rooms, sequencer, fanOut);
-        this.direct = new DirectMessages(ctx, frames, fanOut, users, shards.values(), connSequence);
+        this.direct = new DirectMessages(ctx, frames, fanOut, connections, shards.values());
     }
 
     /**
@@ -149,7 +145,7 @@ public final class Hub {
      */
     public CompletionStage<Void> start() {
         return broker.start(new ClusterInbound(ctx, rooms, sequencer, republisher, fanOut, direct,
-                this::disconnectLocalUser))
+                connections::closeUser))
                 .thenCompose(v -> broker.subscribe(BROADCAST_CHANNEL))
                 .thenCompose(v -> broker.subscribe(nodeChannel));
     }
@@ -218,20 +214,15 @@ public final class Hub {
 
     /** Registers a new connection and sends its {@code welcome}. Shard thread. */
     public Connection register(Session session, String userId, Shard shard) {
-        long sequence = connSequence.incrementAndGet();
-        String connId = ctx.connIdPrefix() + Long.toString(sequence, 36);
-        Connection c = new Connection(connId, userId, session, shard, time.currentTimeMillis(), time.nanoTime(),
-                sequence);
-        connections.put(connId, c);
-        users.compute(userId, (k, conns) -> conns == null ? new Connection[] {c} : CopyOnWriteArrays.with(conns, c));
-        shard.add(c);
+        Connection c = connections.add(session, userId, shard);
+        String connId = c.connId();
         stats.connectionsTotal.increment();
         metrics.connectionOpened();
         BackendCalls.quietly("presence connect", calls.store(() -> presence.connect(userId, connId, nodeId)));
         send(c, new ServerMessage.Welcome(connId, userId, ServerMessage.Welcome.GREETING, serverInfo));
         if (config.hub().notifyGlobalPresence()) {
             // Only to those connected before: a later connection would hear of someone who was already there.
-            direct.broadcastFrame(codec.encode(new ServerMessage.UserJoined(userId, connId)), c, sequence - 1);
+            direct.broadcastFrame(codec.encode(new ServerMessage.UserJoined(userId, connId)), c, c.sequence() - 1);
         }
         if (log.isDebugEnabled()) {
             String remote = session.remoteAddress();
@@ -255,13 +246,11 @@ public final class Hub {
             joins.removeMembership(m);
         }
         c.rooms.clear();
-        users.computeIfPresent(c.userId(), (k, conns) -> CopyOnWriteArrays.without(conns, x -> x == c));
-        connections.remove(c.connId());
-        c.shard().remove(c);
+        connections.remove(c);
         BackendCalls.quietly("presence disconnect", calls.store(() -> presence.disconnect(c.userId(), c.connId())));
         if (config.hub().notifyGlobalPresence()) {
             direct.broadcastFrame(codec.encode(new ServerMessage.UserLeft(c.userId(), c.connId())), c,
-                    connSequence.get());
+                    connections.lastSequence());
         }
         log.atDebug().addKeyValue("connId", c.connId()).addKeyValue("userId", c.userId())
                 .addKeyValue("reason", reason.label())
@@ -307,11 +296,11 @@ public final class Hub {
     }
 
     public Collection<Connection> connections() {
-        return connections.values();
+        return connections.all();
     }
 
     public int connectionCount() {
-        return connections.size();
+        return connections.count();
     }
 
     /**
@@ -323,21 +312,7 @@ public final class Hub {
             BackendCalls.quietly("kick", calls.broker(() -> broker.publish(BROADCAST_CHANNEL,
                     Envelope.kick(nodeId, userId, code.code()).encode())));
         }
-        return disconnectLocalUser(userId, code, reason);
-    }
-
-    private int disconnectLocalUser(String userId, CloseCode code, String reason) {
-        Connection[] conns = users.get(userId);
-        if (conns == null) {
-            return 0;
-        }
-        int n = 0;
-        for (Connection c : conns) {
-            n++;
-            // Through close(), on the connection's shard: it leaves its rooms now, not when the peer answers.
-            closeOnShard(c, code, reason, DisconnectReason.KICKED);
-        }
-        return n;
+        return connections.closeUser(userId, code, reason);
     }
 
     // ---------------------------------------------------------------- rooms: joining and leaving
@@ -459,8 +434,8 @@ public final class Hub {
                 members.add(new PresenceStore.RoomMember(room.name, c.userId(), c.connId(), Members.info(codec, c)));
             }
         }
-        List<PresenceStore.UserConnection> conns = new ArrayList<>(connections.size());
-        for (Connection c : connections.values()) {
+        List<PresenceStore.UserConnection> conns = new ArrayList<>(connections.count());
+        for (Connection c : connections.all()) {
             conns.add(new PresenceStore.UserConnection(c.userId(), c.connId(), nodeId));
         }
         return calls.store(() -> presence.refresh(nodeId, members, conns));
