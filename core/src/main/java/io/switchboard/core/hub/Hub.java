@@ -19,13 +19,10 @@ import io.switchboard.core.transport.Session;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.Command.Since;
 import io.switchboard.protocol.JsonCodec;
-import io.switchboard.protocol.ServerMessage.Member;
 import io.switchboard.protocol.ServerMessage;
-import java.util.ArrayList;
+import io.switchboard.protocol.ServerMessage.Member;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -87,6 +84,7 @@ public final class Hub {
     private final DirectMessages direct;
     private final Joins joins;
     private final RoomPublisher publisher;
+    private final Queries queries;
     private final HubContext ctx;
 
     public Hub(SwitchboardConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
@@ -136,6 +134,7 @@ public final class Hub {
         this.republisher = new Republisher(ctx, rooms, sequencer);
         this.publisher = new RoomPublisher(ctx, rooms, sequencer, republisher);
         this.joins = new Joins(ctx, rooms, sequencer, fanOut);
+        this.queries = new Queries(ctx, rooms);
         this.direct = new DirectMessages(ctx, frames, fanOut, connections, shards.values());
     }
 
@@ -400,27 +399,16 @@ public final class Hub {
         shards.values().forEach(action);
     }
 
-    // ---------------------------------------------------------------- from other nodes
-
     // ---------------------------------------------------------------- presence and queries
 
     /** The members of a room on every node, sorted. Thread-safe. */
     public CompletionStage<List<Member>> members(String roomName) throws HubException {
-        return calls.storeOrThrow(() -> presence.members(roomName));
+        return queries.members(roomName);
     }
 
     /** The members of a room that live on this node, sorted; empty when none do. Thread-safe. */
     public List<Member> localMembers(String roomName) {
-        Room room = rooms.get(roomName);
-        if (room == null) {
-            return List.of();
-        }
-        List<Member> out = new ArrayList<>(room.members.size());
-        for (Connection c : room.members.values()) {
-            out.add(new Member(c.userId(), c.connId(), Members.info(codec, c)));
-        }
-        out.sort(Members.ORDER);
-        return out;
+        return queries.localMembers(roomName);
     }
 
     /**
@@ -428,44 +416,17 @@ public final class Hub {
      * forward. The server calls it every third of {@code cluster.presenceTtl}. Thread-safe.
      */
     public CompletionStage<Void> refreshPresence() {
-        List<PresenceStore.RoomMember> members = new ArrayList<>();
-        for (Room room : rooms.values()) {
-            for (Connection c : room.members.values()) {
-                members.add(new PresenceStore.RoomMember(room.name, c.userId(), c.connId(), Members.info(codec, c)));
-            }
-        }
-        List<PresenceStore.UserConnection> conns = new ArrayList<>(connections.count());
-        for (Connection c : connections.all()) {
-            conns.add(new PresenceStore.UserConnection(c.userId(), c.connId(), nodeId));
-        }
-        return calls.store(() -> presence.refresh(nodeId, members, conns));
-    }
-
-    /** A room as the backend API shows it. */
-    public record RoomInfo(String room, List<Member> members, long offset, String epoch) {
+        return queries.refreshPresence(connections.all());
     }
 
     /** A room's members in the cluster and its history position. Thread-safe. */
     public CompletionStage<RoomInfo> roomInfo(String roomName) throws HubException {
-        CompletableFuture<List<Member>> members = calls.storeOrThrow(() -> presence.members(roomName));
-        return members.thenCompose(ms -> calls.store(() -> history.position(roomName))
-                .thenApply(p -> new RoomInfo(roomName, ms, p.offset(), p.epoch())));
+        return queries.roomInfo(roomName);
     }
 
     /** Names and member counts of the rooms with members on this node, sorted by name. Thread-safe. */
     public List<RoomSummary> rooms() {
-        List<RoomSummary> out = new ArrayList<>();
-        rooms.forEach((name, room) -> {
-            int n = room.members.size();
-            if (n > 0) {
-                out.add(new RoomSummary(name, n));
-            }
-        });
-        out.sort(Comparator.comparing(RoomSummary::room));
-        return out;
-    }
-
-    public record RoomSummary(String room, int members) {
+        return queries.rooms();
     }
 
     /** Rooms with members (or a join under way) on this node. */
@@ -476,9 +437,7 @@ public final class Hub {
     /** A page of a room's history; {@code limit} is capped at {@code history.size}. Thread-safe. */
     public CompletionStage<HistoryStore.Page> history(String roomName, Long afterOffset, Integer limit)
             throws HubException {
-        int cap = Math.max(1, config.history().size());
-        int n = limit == null ? cap : Math.min(limit, cap);
-        return calls.storeOrThrow(() -> history.read(roomName, afterOffset, n));
+        return queries.history(roomName, afterOffset, limit);
     }
 
     /** Lets the history store forget idle rooms nobody holds. Thread-safe; called periodically. */

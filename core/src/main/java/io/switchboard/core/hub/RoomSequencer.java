@@ -2,8 +2,8 @@ package io.switchboard.core.hub;
 
 import io.switchboard.core.DisconnectReason;
 import io.switchboard.core.broker.Broker;
-import io.switchboard.core.history.HistoryStore.Position;
 import io.switchboard.core.history.HistoryStore;
+import io.switchboard.core.history.HistoryStore.Position;
 import io.switchboard.core.internal.Failures;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.JsonCodec;
