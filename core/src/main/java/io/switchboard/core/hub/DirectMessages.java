@@ -111,7 +111,6 @@ final class DirectMessages {
                 n++;
                 fanOut.submit(c.shard(), frame, () -> {
                     if (c.shard().deliver(c, frame)) {
-                        ctx.stats().messagesSent.increment();
                         fanOut.recordSent(frame, 1);
                     }
                 });
@@ -157,7 +156,6 @@ final class DirectMessages {
             for (Shard s : shards) {
                 fanOut.submit(s, frame, () -> {
                     int delivered = s.deliverToAll(frame, exclude, registeredThrough);
-                    ctx.stats().messagesSent.add(delivered);
                     fanOut.recordSent(frame, delivered);
                 });
             }

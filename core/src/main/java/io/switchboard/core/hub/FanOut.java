@@ -62,14 +62,22 @@ final class FanOut {
                 delivered++;
             }
         }
-        stats.messagesSent.add(delivered);
         recordSent(frame, delivered);
     }
 
+    /** Counts a frame that went to {@code delivered} connections. Any thread. */
     void recordSent(OutboundFrame frame, int delivered) {
+        recordSent(frame.binary(), delivered, frame.size());
+    }
+
+    /**
+     * The one place that counts messages sent: in the hub's own totals ({@code /stats}) and in the metrics.
+     * Any thread.
+     */
+    void recordSent(boolean binary, int delivered, int bytes) {
         if (delivered > 0) {
-            metrics.messagesSent(frame.binary() ? HubMetrics.FrameType.BINARY : HubMetrics.FrameType.TEXT, delivered,
-                    frame.size());
+            stats.messagesSent.add(delivered);
+            metrics.messagesSent(binary ? HubMetrics.FrameType.BINARY : HubMetrics.FrameType.TEXT, delivered, bytes);
         }
     }
 

@@ -284,8 +284,7 @@ public final class Hub {
     /** Sends an already encoded message (a replay) to one connection. Thread-safe. */
     public void sendEncoded(Connection c, byte[] json) {
         // Counted before it leaves: whoever sees the message and then asks /stats sees it counted.
-        stats.messagesSent.increment();
-        metrics.messagesSent(HubMetrics.FrameType.TEXT, 1, json.length);
+        fanOut.recordSent(false, 1, json.length);
         c.session().sendText(json);
     }
 
