@@ -3,6 +3,7 @@ package io.switchboard.core.command;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.core.DisconnectReason;
 import io.switchboard.core.HubException;
+import io.switchboard.core.TimeSource;
 import io.switchboard.core.auth.Grants;
 import io.switchboard.core.auth.TokenException;
 import io.switchboard.core.auth.TokenVerifier;
@@ -10,6 +11,7 @@ import io.switchboard.core.config.Security;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.hub.Connection;
 import io.switchboard.core.hub.Hub;
+import io.switchboard.core.hub.HubStats;
 import io.switchboard.core.hub.JoinCallback;
 import io.switchboard.core.hub.JoinResult;
 import io.switchboard.core.limit.TokenBucket;
@@ -17,6 +19,7 @@ import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.Command;
 import io.switchboard.protocol.ErrorCode;
+import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.ProtocolException;
 import io.switchboard.protocol.ServerMessage;
 import io.switchboard.protocol.ServerMessage.RoomMessage;
@@ -36,6 +39,11 @@ public final class CommandHandler {
     private static final Logger log = LoggerFactory.getLogger(CommandHandler.class);
 
     private final Hub hub;
+    private final JsonCodec codec;
+    private final TimeSource time;
+    private final HubMetrics metrics;
+    private final HubStats stats;
+    private final SwitchboardConfig config;
     /** Verifies {@code refresh} tokens; null when authentication is off. */
     private final TokenVerifier tokens;
 
@@ -46,27 +54,31 @@ public final class CommandHandler {
     /** With a token verifier, {@code refresh} replaces the connection's grants; without, it is refused. */
     public CommandHandler(Hub hub, TokenVerifier tokens) {
         this.hub = hub;
+        this.codec = hub.codec();
+        this.time = hub.time();
+        this.metrics = hub.metrics();
+        this.stats = hub.stats();
+        this.config = hub.config();
         this.tokens = tokens;
     }
 
     /** Decodes and executes one text frame's payload. */
     public void handleText(Connection c, byte[] utf8, int offset, int length) {
-        long start = hub.time().nanoTime();
-        HubMetrics metrics = hub.metrics();
-        hub.stats().received();
+        long start = time.nanoTime();
+        stats.received();
         metrics.messageReceived(HubMetrics.FrameType.TEXT, length);
         Command command;
         try {
-            command = hub.codec().decodeCommand(utf8, offset, length);
+            command = codec.decodeCommand(utf8, offset, length);
         } catch (ProtocolException e) {
             ServerMessage.Error reply = e.toReply();
             invalid(c, reply);
-            metrics.commandProcessed(c.connId(), c.session(), HubMetrics.INVALID_COMMAND, start, hub.time().nanoTime(), reply.code());
+            metrics.commandProcessed(c.connId(), c.session(), HubMetrics.INVALID_COMMAND, start, time.nanoTime(), reply.code());
             return;
         }
         c.validCommand();
         String error = execute(c, command, command.id());
-        metrics.commandProcessed(c.connId(), c.session(), command.type(), start, hub.time().nanoTime(), error);
+        metrics.commandProcessed(c.connId(), c.session(), command.type(), start, time.nanoTime(), error);
     }
 
     /** Executes one decoded command. */
@@ -99,23 +111,23 @@ public final class CommandHandler {
             return fail(c, command, id, e);
         } catch (RuntimeException e) {
             log.error("command {} from {} failed", command.type(), c.connId(), e);
-            hub.metrics().commandFailed(ErrorCode.INTERNAL.wireName());
+            metrics.commandFailed(ErrorCode.INTERNAL.wireName());
             hub.send(c, new ServerMessage.Error(id, ErrorCode.INTERNAL, "internal error"));
             return ErrorCode.INTERNAL.wireName();
         }
     }
 
     private String fail(Connection c, Command command, JsonNode id, HubException e) {
-        hub.metrics().commandFailed(e.code().wireName());
+        metrics.commandFailed(e.code().wireName());
         hub.send(c, new ServerMessage.Error(id, e.code(), e.getMessage()));
         return e.code().wireName();
     }
 
     /** Answers an invalid command and closes the connection once it keeps sending them. */
     public void invalid(Connection c, ServerMessage.Error error) {
-        hub.metrics().decodeFailed(error.code());
+        metrics.decodeFailed(error.code());
         hub.send(c, error);
-        int max = hub.config().websocket().maxInvalidMessages();
+        int max = config.websocket().maxInvalidMessages();
         if (c.invalidCommand() >= max) {
             hub.close(c, CloseCode.POLICY_VIOLATION, "too many invalid messages", DisconnectReason.POLICY);
         }
@@ -185,13 +197,13 @@ public final class CommandHandler {
         if (!c.grants().broadcast()) {
             throw new HubException(ErrorCode.FORBIDDEN, "not allowed to broadcast");
         }
-        Security limits = hub.config().security();
+        Security limits = config.security();
         byte[] json = hub.encodeBroadcast(c.userId(), c.connId(), b.content(), b.data());
         if (json.length > limits.broadcastMaxBytes()) {
             throw new HubException(ErrorCode.MESSAGE_TOO_LARGE, "broadcast of " + json.length
                     + " bytes is larger than " + limits.broadcastMaxBytes() + " (security.broadcastMaxBytes)");
         }
-        long now = hub.time().nanoTime();
+        long now = time.nanoTime();
         TokenBucket rate = c.broadcastRate(
                 () -> new TokenBucket(limits.broadcastPerSecond(), limits.broadcastPerSecond(), now));
         if (!rate.tryTake(now)) {
