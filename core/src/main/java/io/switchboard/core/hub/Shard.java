@@ -1,28 +1,20 @@
 package io.switchboard.core.hub;
 
 import io.switchboard.core.DisconnectReason;
-import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.core.transport.OutboundFrame;
 import io.switchboard.protocol.CloseCode;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One executor's share of the hub: the connections that live on it, its flush batch and its bound on
- * queued delivery tasks. Confined to the executor's thread except {@link #tryReserve}, {@link #execute}
- * and {@link #connectionCount()}, which are thread-safe.
- *
- * <p>Flush coalescing: a delivery writes without flushing and marks the connection dirty; the first
- * dirty connection schedules one flush task behind the deliveries already queued, so a burst of messages
- * to one socket leaves in one syscall instead of one per frame. With {@code hub.flushInterval}, each
- * connection is flushed at most once per interval instead (see {@link #becameDirty}).
+ * One executor's share of the hub: the connections that live on it, their heartbeat state, its flush
+ * batch ({@link FlushBatcher}) and its bound on queued delivery tasks. Confined to the executor's thread
+ * except {@link #tryReserve}, {@link #execute} and {@link #connectionCount()}, which are thread-safe.
  */
 public final class Shard {
     private static final Logger log = LoggerFactory.getLogger(Shard.class);
@@ -31,7 +23,7 @@ public final class Shard {
     private final HubContext ctx;
     /** Closes a connection of this shard; called on the shard's thread. */
     private final MemberCloser closer;
-    private final long flushIntervalNanos;
+    private final FlushBatcher flushes;
     /** Delivery tasks queued and not yet run; bounded by {@link #maxPending}. */
     private final AtomicInteger pending = new AtomicInteger();
     /** Connections on this shard, for broadcasts and heartbeats. Shard thread only. */
@@ -46,21 +38,6 @@ public final class Shard {
     private long[] lastActivity = new long[16];
     private long[] lastPing = new long[16];
     private long[] backloggedSince = new long[16];
-    /** With {@code hub.flushInterval}: when connections.get(i) was last flushed. Shard thread only. */
-    private long[] lastFlush = new long[16];
-    /** Connections written since their last flush. Shard thread only. */
-    private final ArrayList<Connection> dirty = new ArrayList<>();
-    /** With {@code hub.flushInterval}: when dirty.get(i) became dirty. Shard thread only. */
-    private long[] dirtySince = new long[16];
-    private final Runnable flushTask = this::flushDirty;
-    /** Without an interval: when the first connection of the current batch became dirty. */
-    private long batchStartNanos;
-    /** With an interval: the flush step queued (a replaced one finds it is not and does nothing), or null. */
-    private FlushStep flushStep;
-    /** When {@link #flushStep} runs. */
-    private long flushStepAt;
-    /** Its handle, to cancel it when an earlier step replaces it; null when queued without one. */
-    private java.util.concurrent.Future<?> flushStepFuture;
     /** Mirrors {@code connections.size()} for other threads. */
     private volatile int connectionCount;
 
@@ -69,7 +46,8 @@ public final class Shard {
         this.maxPending = maxPending;
         this.ctx = ctx;
         this.closer = closer;
-        this.flushIntervalNanos = ctx.config().hub().flushInterval().toNanos();
+        this.flushes = new FlushBatcher(executor, ctx, ctx.config().hub().flushInterval().toNanos(),
+                (c, e) -> failed(c, "flushing", e));
     }
 
     public Executor executor() {
@@ -120,15 +98,7 @@ public final class Shard {
         }
         if (!c.dirty) {
             c.dirty = true;
-            if (flushIntervalNanos > 0) {
-                becameDirty(c);
-            } else {
-                if (dirty.isEmpty()) {
-                    batchStartNanos = ctx.time().nanoTime();
-                    executor.execute(flushTask);
-                }
-                dirty.add(c);
-            }
+            flushes.written(c);
         }
         return true;
     }
@@ -144,125 +114,6 @@ public final class Shard {
         } catch (RuntimeException e) {
             failed(c, "writing to", e);
             return false;
-        }
-    }
-
-    /** Without an interval: flushes every connection written since the last flush, as soon as the loop is free. */
-    private void flushDirty() {
-        for (int i = 0; i < dirty.size(); i++) {
-            Connection c = dirty.get(i);
-            c.dirty = false;
-            if (!c.removed) {
-                flush(c);
-            }
-        }
-        dirty.clear();
-        ctx.metrics().fanoutFlushed(ctx.time().nanoTime() - batchStartNanos);
-    }
-
-    /*
-     * With hub.flushInterval: each connection is flushed at most once per interval, when its own interval
-     * since its last flush has passed. A connection written after a quiet spell is flushed at once; under
-     * steady traffic each write carries what arrived during the interval, so a busy loop makes fewer system
-     * calls per delivery. The connections' flushes spread over the interval instead of going out in one
-     * burst followed by a rest, so no frame waits much longer than the interval (plus the step's slack).
-     */
-
-    /** Puts a connection in the flush queue and makes sure a flush step runs when it is due. */
-    private void becameDirty(Connection c) {
-        long now = ctx.time().nanoTime();
-        int n = dirty.size();
-        if (n == dirtySince.length) {
-            dirtySince = Arrays.copyOf(dirtySince, n + (n >> 1));
-        }
-        dirty.add(c);
-        dirtySince[n] = now;
-        scheduleFlushStep(now, c.shardIndex >= 0 ? lastFlush[c.shardIndex] + flushIntervalNanos : now);
-    }
-
-    /** Queues a flush step for {@code due}, unless one runs by then (within the slack) already. */
-    private void scheduleFlushStep(long now, long due) {
-        if (flushStep != null && flushStepAt - due <= slackNanos()) {
-            return;
-        }
-        if (flushStepFuture != null) {
-            flushStepFuture.cancel(false);
-        }
-        FlushStep step = new FlushStep();
-        flushStep = step;
-        flushStepAt = due;
-        flushStepFuture = null;
-        long wait = due - now;
-        if (wait > 0 && executor instanceof ScheduledExecutorService scheduler) {
-            flushStepFuture = scheduler.schedule(step, wait, TimeUnit.NANOSECONDS);
-        } else {
-            executor.execute(step);
-        }
-    }
-
-    /** A queued flush step; it runs only while it is the shard's current one. */
-    private final class FlushStep implements Runnable {
-        @Override
-        public void run() {
-            if (flushStep == this) {
-                flushStep = null;
-                flushStepFuture = null;
-                flushDue();
-            }
-        }
-    }
-
-    /** Connections due this close after a step are flushed in it: a tenth of the interval. */
-    private long slackNanos() {
-        return flushIntervalNanos / 10;
-    }
-
-    /** A flush step: flushes the queued connections that are due, and queues the next step for the rest. */
-    private void flushDue() {
-        long now = ctx.time().nanoTime();
-        long horizon = now + slackNanos();
-        long oldest = Long.MAX_VALUE;
-        long nextDue = Long.MAX_VALUE;
-        int kept = 0;
-        for (int i = 0; i < dirty.size(); i++) {
-            Connection c = dirty.get(i);
-            if (c.removed || c.shardIndex < 0) {
-                c.dirty = false;
-                continue;
-            }
-            long due = lastFlush[c.shardIndex] + flushIntervalNanos;
-            if (due - horizon <= 0) {
-                c.dirty = false;
-                oldest = Math.min(oldest, dirtySince[i]);
-                flush(c);
-                if (c.shardIndex >= 0) {
-                    lastFlush[c.shardIndex] = ctx.time().nanoTime();
-                }
-            } else {
-                dirty.set(kept, c);
-                dirtySince[kept++] = dirtySince[i];
-                nextDue = Math.min(nextDue, due);
-            }
-        }
-        dirty.subList(kept, dirty.size()).clear();
-        long end = ctx.time().nanoTime();
-        if (oldest != Long.MAX_VALUE) {
-            ctx.metrics().fanoutFlushed(end - oldest);
-        }
-        if (kept > 0) {
-            scheduleFlushStep(end, nextDue);
-        }
-    }
-
-    /**
-     * Flushes one connection. Guarded like write: a throw here would also leave the batch uncleared, and
-     * with it every later delivery on this shard unflushed.
-     */
-    private void flush(Connection c) {
-        try {
-            c.session().flush();
-        } catch (RuntimeException e) {
-            failed(c, "flushing", e);
         }
     }
 
@@ -298,20 +149,14 @@ public final class Shard {
             lastActivity = Arrays.copyOf(lastActivity, capacity);
             lastPing = Arrays.copyOf(lastPing, capacity);
             backloggedSince = Arrays.copyOf(backloggedSince, capacity);
-            if (flushIntervalNanos > 0) {
-                lastFlush = Arrays.copyOf(lastFlush, capacity);
-            }
+            flushes.grow(capacity);
         }
         c.shardIndex = i;
         connections.add(c);
         lastActivity[i] = c.connectedAtNanos();
         lastPing[i] = c.connectedAtNanos();
         backloggedSince[i] = 0;
-        if (flushIntervalNanos > 0) {
-            // As if flushed an interval ago: its first flush goes at once, whatever the clock's origin
-            // (nanoTime may be negative; only differences of it mean anything).
-            lastFlush[i] = ctx.time().nanoTime() - flushIntervalNanos;
-        }
+        flushes.added(i);
         connectionCount = connections.size();
     }
 
@@ -328,9 +173,7 @@ public final class Shard {
             lastActivity[i] = lastActivity[lastIndex];
             lastPing[i] = lastPing[lastIndex];
             backloggedSince[i] = backloggedSince[lastIndex];
-            if (flushIntervalNanos > 0) {
-                lastFlush[i] = lastFlush[lastIndex];
-            }
+            flushes.moved(lastIndex, i);
         }
         c.shardIndex = -1;
         connectionCount = connections.size();
