@@ -14,7 +14,6 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.switchboard.client.Backoff;
 import io.switchboard.client.ClientConfig;
 import io.switchboard.client.ClientListener;
 import io.switchboard.client.ConnectionState;
@@ -33,6 +32,7 @@ import io.switchboard.client.Welcome;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.Names;
+import io.switchboard.protocol.internal.Backoff;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -125,7 +125,7 @@ public final class NettySwitchboardClient implements SwitchboardClient {
         this.callbacks = new SerialExecutor(base);
         this.queue = new SendQueue(config.maxQueuedCommands(), callbacks);
         this.reconnectPolicy = new ReconnectPolicy(
-                new Backoff(config.initialBackoff(), config.maxBackoff(), config.random()), System::nanoTime);
+                Backoff.fullJitter(config.initialBackoff(), config.maxBackoff(), config.random()), System::nanoTime);
     }
 
     private static boolean overrides(ClientListener listener, String method, Class<?>... parameters) {
