@@ -10,14 +10,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.util.concurrent.DefaultThreadFactory;
+import io.switchboard.protocol.internal.Transport;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -77,11 +70,9 @@ final class LeanConnections implements AutoCloseable {
 
     LeanConnections(BenchRun run) {
         this.run = run;
-        boolean epoll = Epoll.isAvailable();
-        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        this.group = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
-                new DefaultThreadFactory("bench-lean", true), io);
-        this.channelClass = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        Transport transport = Transport.best();
+        this.group = transport.newGroup(Runtime.getRuntime().availableProcessors(), "bench-lean");
+        this.channelClass = transport.socketChannel();
     }
 
     /**

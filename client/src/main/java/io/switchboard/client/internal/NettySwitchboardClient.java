@@ -51,7 +51,7 @@ import java.util.function.Supplier;
 /**
  * {@link SwitchboardClient} over one Netty channel at a time.
  *
- * <p>Design: every client is pinned to one event loop of the shared {@link Transport} at creation,
+ * <p>Design: every client is pinned to one event loop of the {@link SharedLoops} at creation,
  * and registers each of its successive channels on that loop. All mutable state (the current
  * channel, rooms and their last offsets, pending requests, the send queue) is confined to that
  * loop, so it needs no locks; public methods hop onto it with {@code loop.execute}. Events leave
@@ -120,8 +120,8 @@ public final class NettySwitchboardClient implements SwitchboardClient {
         this.config = config;
         this.listener = listener == null ? ClientListener.NONE : listener;
         this.tapsServerMessages = overrides(this.listener, "onServerMessage", JsonNode.class);
-        this.loop = Transport.SHARED.group.next();
-        Executor base = config.callbackExecutor() == null ? Transport.SHARED.callbackPool : config.callbackExecutor();
+        this.loop = SharedLoops.SHARED.group.next();
+        Executor base = config.callbackExecutor() == null ? SharedLoops.SHARED.callbackPool : config.callbackExecutor();
         this.callbacks = new SerialExecutor(base);
         this.queue = new SendQueue(config.maxQueuedCommands(), callbacks);
         this.reconnectPolicy = new ReconnectPolicy(
@@ -446,7 +446,7 @@ public final class NettySwitchboardClient implements SwitchboardClient {
         ClientChannelInitializer initializer = new ClientChannelInitializer(config, token, this::newHandler);
         Bootstrap b = new Bootstrap()
                 .group(loop)
-                .channel(Transport.SHARED.channelClass)
+                .channel(SharedLoops.SHARED.channelClass)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 256 * 1024))
