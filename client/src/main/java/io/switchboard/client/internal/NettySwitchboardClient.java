@@ -15,18 +15,15 @@ import io.switchboard.client.History;
 import io.switchboard.client.Presence;
 import io.switchboard.client.RoomJoined;
 import io.switchboard.client.RoomListener;
-import io.switchboard.client.ServerError;
 import io.switchboard.client.SwitchboardClient;
 import io.switchboard.client.SwitchboardClientException.AckTimeoutException;
 import io.switchboard.client.SwitchboardClientException.ClientClosedException;
 import io.switchboard.client.SwitchboardClientException.ConnectionLostException;
-import io.switchboard.client.SwitchboardClientException.ServerErrorException;
 import io.switchboard.client.Welcome;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.Command;
 import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.Names;
-import io.switchboard.protocol.ServerMessage;
 import io.switchboard.protocol.internal.Backoff;
 import java.time.Duration;
 import java.util.Set;
@@ -72,6 +69,11 @@ public final class NettySwitchboardClient implements SwitchboardClient {
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
     /** The rooms in or joining; confined to {@link #loop} but for their names. */
     private final Rooms rooms;
+    /** Commands waiting for their reply; confined to {@link #loop}. */
+    private final PendingRequests pending;
+    /** Where each message of the current connection goes. */
+    private final ServerMessageRouter router;
+    private final Connector connector;
 
     /** Written on the loop only; read anywhere. */
     private volatile ConnectionState state = ConnectionState.NEW;
@@ -92,10 +94,6 @@ public final class NettySwitchboardClient implements SwitchboardClient {
     private long shutdownHintMillis = -1;
     private ScheduledFuture<?> reconnectTimer;
     private ScheduledFuture<?> pingTimer;
-    private final PendingRequests pending;
-    /** Where each message of the current connection goes. */
-    private final ServerMessageRouter router;
-    private final Connector connector;
     /** Set by {@link #beginClose} or {@link #terminate}: nothing reconnects any more. */
     private boolean closing;
     /** Close code and reason that ended the client, for ClientClosedException; read from any thread. */
