@@ -5,7 +5,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.switchboard.client.ClientConfig;
 import io.switchboard.client.ClientListener;
@@ -179,8 +178,7 @@ public final class NettySwitchboardClient implements SwitchboardClient {
                 complete(result, null);
                 return;
             }
-            PendingRequest<Void> p = pending.register(id -> new Command.LeaveRoom(id, room), n -> null, result);
-            writeNow(p);
+            writeNow(pending.register(id -> new Command.LeaveRoom(id, room), n -> null, result));
         });
         return result;
     }
@@ -271,8 +269,7 @@ public final class NettySwitchboardClient implements SwitchboardClient {
                 fail(result, closedException());
                 return;
             }
-            PendingRequest<T> p = pending.register(command, decode, result);
-            queue.add(new QueuedFrame(p.text, null, p, null));
+            queue.add(pending.register(command, decode, result));
             drain();
         });
         return result;
@@ -309,9 +306,9 @@ public final class NettySwitchboardClient implements SwitchboardClient {
         }
     }
 
-    private void writeNow(PendingRequest<?> p) {
-        p.sent = true;
-        channel.writeAndFlush(new TextWebSocketFrame(p.text));
+    private void writeNow(QueuedFrame request) {
+        request.pending().sent = true;
+        channel.writeAndFlush(request.frame());
     }
 
     /**
@@ -321,12 +318,13 @@ public final class NettySwitchboardClient implements SwitchboardClient {
      */
     private void sendJoin(RoomState rs) {
         Command.Since since = rs.since();
-        PendingRequest<RoomJoined> p = pending.register(id -> new Command.JoinRoom(id, rs.name, since),
-                Decode::roomJoined, new CompletableFuture<>());
+        QueuedFrame join = pending.register(id -> new Command.JoinRoom(id, rs.name, since),
+                Decode::roomJoined, new CompletableFuture<RoomJoined>());
+        PendingRequest<?> p = join.pending();
         p.room = rs.name;
         rs.pendingJoin = p;
         p.sent = true;
-        channel.write(new TextWebSocketFrame(p.text));
+        channel.write(join.frame());
     }
 
     // ------------------------------------------------------------------ connection lifecycle (loop)

@@ -17,8 +17,6 @@ final class PendingRequest<T> {
     final String id;
     /** The command type, for error texts. */
     final String type;
-    /** The command as written to the socket (JSON text carrying {@link #id}). */
-    final String text;
     private final Function<JsonNode, T> decode;
     final CompletableFuture<T> future;
     private final Executor callbacks;
@@ -31,11 +29,10 @@ final class PendingRequest<T> {
     /** The room of a join, else null. */
     String room;
 
-    PendingRequest(String id, String type, String text, Function<JsonNode, T> decode, CompletableFuture<T> future,
+    PendingRequest(String id, String type, Function<JsonNode, T> decode, CompletableFuture<T> future,
                    Executor callbacks) {
         this.id = id;
         this.type = type;
-        this.text = text;
         this.decode = decode;
         this.future = future;
         this.callbacks = callbacks;

@@ -45,18 +45,19 @@ final class PendingRequests {
     }
 
     /**
-     * Gives a command its id, encodes it, remembers it until its reply and starts its timeout.
+     * Gives a command its id, remembers it until its reply and starts its timeout; returns the frame to
+     * write: the command encoded with its id, and the request in {@link QueuedFrame#pending()}.
      *
      * @param command builds the command record around the id it is given
      */
-    <T> PendingRequest<T> register(Function<JsonNode, Command> command, Function<JsonNode, T> decode,
-                                   CompletableFuture<T> future) {
+    <T> QueuedFrame register(Function<JsonNode, Command> command, Function<JsonNode, T> decode,
+                             CompletableFuture<T> future) {
         String id = "c" + (++nextId);
         Command cmd = command.apply(TextNode.valueOf(id));
-        PendingRequest<T> p = new PendingRequest<>(id, cmd.type(), codec.encodeCommand(cmd), decode, future, callbacks);
+        PendingRequest<T> p = new PendingRequest<>(id, cmd.type(), decode, future, callbacks);
         pending.put(id, p);
         p.timeout = loop.schedule(() -> timedOut(p), ackTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        return p;
+        return new QueuedFrame(codec.encodeCommand(cmd), null, p, null);
     }
 
     private void timedOut(PendingRequest<?> p) {

@@ -48,8 +48,8 @@ class SendQueueTest {
     @Test
     void aRequestThatTimedOutWhileQueuedIsNeverSent() {
         EmbeddedChannel ch = new EmbeddedChannel();
-        PendingRequest<Void> gaveUp = new PendingRequest<>("c1", "room_message", "{\"type\":\"room_message\"}", n -> null,
-                new CompletableFuture<>(), Runnable::run);
+        PendingRequest<Void> gaveUp = new PendingRequest<>("c1", "room_message", n -> null, new CompletableFuture<>(),
+                Runnable::run);
         gaveUp.fail(new RuntimeException("timed out"));
         queue.reserve(gaveUp.future);
         queue.add(new QueuedFrame("{\"type\":\"room_message\"}", null, gaveUp, null));
