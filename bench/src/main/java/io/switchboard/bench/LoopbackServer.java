@@ -5,11 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.switchboard.protocol.internal.Transport;
 
 /**
  * How the harness's comparison servers listen: on 127.0.0.1, epoll where available, {@code threads}
@@ -22,17 +18,16 @@ final class LoopbackServer {
 
     /** Binds, prints where it listens, and blocks until the channel closes. */
     static void run(String name, int port, int threads, ChannelHandler childHandler) throws InterruptedException {
-        boolean epoll = Epoll.isAvailable();
-        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(threads,
-                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        Transport transport = Transport.best();
+        MultiThreadIoEventLoopGroup group = transport.newGroup(threads, name);
         try {
             Channel ch = new ServerBootstrap().group(group)
-                    .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                    .channel(transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 4096)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(childHandler)
                     .bind("127.0.0.1", port).sync().channel();
-            System.out.println(name + " listening on 127.0.0.1:" + port + " (" + (epoll ? "epoll" : "nio") + ", "
+            System.out.println(name + " listening on 127.0.0.1:" + port + " (" + transport.label() + ", "
                     + threads + " event loops)");
             ch.closeFuture().sync();
         } finally {

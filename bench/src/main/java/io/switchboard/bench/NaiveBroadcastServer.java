@@ -15,6 +15,9 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.switchboard.protocol.Command;
+import io.switchboard.protocol.ErrorCode;
+import io.switchboard.protocol.ServerMessage;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -65,8 +68,8 @@ public final class NaiveBroadcastServer {
                     userId = uri.substring(i + 3, end < 0 ? uri.length() : end);
                 }
                 connId = "c-naive-" + connections.incrementAndGet();
-                ObjectNode w = JSON.createObjectNode().put("type", "welcome").put("connId", connId)
-                        .put("userId", userId).put("content", "Connected to WebSocket server");
+                ObjectNode w = JSON.createObjectNode().put("type", ServerMessage.Welcome.TYPE).put("connId", connId)
+                        .put("userId", userId).put("content", ServerMessage.Welcome.GREETING);
                 ctx.writeAndFlush(new TextWebSocketFrame(w.toString()));
             } else {
                 super.userEventTriggered(ctx, evt);
@@ -80,16 +83,16 @@ public final class NaiveBroadcastServer {
             String room = cmd.path("room").asText();
             ObjectNode reply = JSON.createObjectNode();
             switch (type) {
-                case "join_room" -> {
+                case Command.JoinRoom.TYPE -> {
                     rooms.computeIfAbsent(room, r -> new DefaultChannelGroup(GlobalEventExecutor.INSTANCE))
                             .add(ctx.channel());
                     long offset = offsets.computeIfAbsent(room, r -> new AtomicLong()).get();
-                    reply.put("type", "room_joined").put("room", room).putArray("members");
+                    reply.put("type", ServerMessage.RoomJoined.TYPE).put("room", room).putArray("members");
                     reply.put("offset", offset).put("epoch", "naive");
                 }
-                case "room_message" -> {
+                case Command.RoomMessage.TYPE -> {
                     long offset = offsets.computeIfAbsent(room, r -> new AtomicLong()).incrementAndGet();
-                    ObjectNode m = JSON.createObjectNode().put("type", "room_message").put("room", room)
+                    ObjectNode m = JSON.createObjectNode().put("type", ServerMessage.RoomMessage.TYPE).put("room", room)
                             .put("from", userId).put("connId", connId);
                     m.set("content", cmd.get("content"));
                     m.set("data", cmd.get("data"));
@@ -104,15 +107,15 @@ public final class NaiveBroadcastServer {
                     if (!cmd.has("id")) {
                         return;
                     }
-                    reply.put("type", "ack").put("offset", offset);
+                    reply.put("type", ServerMessage.Ack.TYPE).put("offset", offset);
                 }
-                case "ping" -> reply.put("type", "pong");
-                case "echo" -> {
-                    reply.put("type", "echo");
+                case Command.Ping.TYPE -> reply.put("type", ServerMessage.Pong.TYPE);
+                case Command.Echo.TYPE -> {
+                    reply.put("type", ServerMessage.EchoReply.TYPE);
                     reply.set("content", cmd.get("content"));
                     reply.set("data", cmd.get("data"));
                 }
-                default -> reply.put("type", "error").put("code", "unknown_type").put("error", "unsupported");
+                default -> reply.put("type", ServerMessage.Error.TYPE).put("code", ErrorCode.UNKNOWN_TYPE.wireName()).put("error", "unsupported");
             }
             if (cmd.has("id")) {
                 reply.set("id", cmd.get("id"));

@@ -31,7 +31,8 @@ import java.util.function.Supplier;
  *                          {@link SwitchboardClientException.SendQueueFullException}
  * @param maxMessageBytes largest incoming message accepted
  * @param reconnect whether to reconnect after a connection that had been established drops
- * @param initialBackoff ceiling of the first reconnect delay (full jitter, see {@link Backoff})
+ * @param initialBackoff ceiling of the first reconnect delay; attempt {@code n} waits a uniformly random
+ *                       time below {@code min(maxBackoff, initialBackoff * 2^n)} (full jitter)
  * @param maxBackoff cap of the reconnect delay ceiling
  * @param random jitter source; inject a seeded one for deterministic tests
  * @param callbackExecutor where listener methods run and futures complete, serially per client;

@@ -1,6 +1,7 @@
 package io.switchboard.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.protocol.internal.Backoff;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,7 +54,7 @@ public final class SwitchboardClientPool implements AutoCloseable {
         this.urls = List.copyOf(urls);
         this.listener = listener == null ? ClientListener.NONE : listener;
         this.slots = new AtomicReferenceArray<>(size);
-        this.backoff = new Backoff(template.initialBackoff(), template.maxBackoff(), template.random());
+        this.backoff = Backoff.fullJitter(template.initialBackoff(), template.maxBackoff(), template.random());
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "switchboard-client-pool");
             t.setDaemon(true);

@@ -9,6 +9,7 @@ import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.switchboard.core.broker.Broker;
+import io.switchboard.protocol.internal.Backoff;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
@@ -127,7 +128,7 @@ public final class NatsBroker implements Broker {
     public NatsBroker(NatsSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.subjects = new Subjects(settings.subjectPrefix());
-        this.backoff = new Backoff(MIN_RETRY, MAX_RETRY, new Random());
+        this.backoff = Backoff.atLeast(MIN_RETRY, MAX_RETRY, new Random());
         this.description = "nats " + settings.servers().stream().map(NatsBroker::hostAndPort)
                 .collect(Collectors.joining(","));
         int n = INSTANCES.incrementAndGet();

@@ -1,5 +1,8 @@
 package io.switchboard.protocol;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
@@ -7,13 +10,19 @@ import com.fasterxml.jackson.databind.JsonNode;
  * Every command may carry an {@code id} (a JSON string or number of at most 64 characters) that
  * every reply echoes; it is {@code null} when absent. {@code content} is a string or {@code null};
  * {@code data} is any JSON value or {@code null}.
+ *
+ * <p>{@link JsonCodec#encodeCommand} writes a command as a client sends it: {@code type} first, then
+ * {@code id}, absent fields ({@code null}, and {@code echo} when false) left out.
  */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({"type", "id"})
 public sealed interface Command {
 
     /** The correlation id, or {@code null}. */
     JsonNode id();
 
     /** The canonical wire name of the command type. */
+    @JsonProperty("type")
     String type();
 
     record Ping(JsonNode id) implements Command {
@@ -56,7 +65,9 @@ public sealed interface Command {
         }
     }
 
-    record RoomMessage(JsonNode id, String room, String content, JsonNode data, boolean echo) implements Command {
+    /** {@code echo} false is the default, so it is not written. */
+    record RoomMessage(JsonNode id, String room, String content, JsonNode data,
+                       @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean echo) implements Command {
         public static final String TYPE = "room_message";
 
         @Override

@@ -55,6 +55,15 @@ public final class JsonCodec {
         }
     }
 
+    /** Encodes a command as a client sends it (see {@link Command}); {@link #decodeCommand} reads it back. */
+    public String encodeCommand(Command command) {
+        try {
+            return mapper.writeValueAsString(command);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Encodes any value (HTTP API bodies) with the same mapper. */
     public byte[] encodeValue(Object value) {
         try {

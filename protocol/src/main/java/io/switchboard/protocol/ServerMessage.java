@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * A message from the server (PROTOCOL.md sections 1, 3 and 4), encoded by
- * {@link JsonCodec#encode}. Null fields are left out of the JSON; {@code type} comes first.
+ * {@link JsonCodec#encode}. Null fields are left out of the JSON; {@code type} comes first. Each
+ * record's {@code TYPE} is its wire type name, for clients and tools that read the JSON as a tree.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public sealed interface ServerMessage {
@@ -36,25 +37,31 @@ public sealed interface ServerMessage {
     record Welcome(String connId, String userId, String content, ServerInfo server) implements ServerMessage {
         public static final String GREETING = "Connected to WebSocket server";
 
+        public static final String TYPE = "welcome";
+
         @Override
         public String type() {
-            return "welcome";
+            return TYPE;
         }
     }
 
     @JsonPropertyOrder({"type", "id"})
     record Pong(JsonNode id) implements ServerMessage {
+        public static final String TYPE = "pong";
+
         @Override
         public String type() {
-            return "pong";
+            return TYPE;
         }
     }
 
     @JsonPropertyOrder({"type", "id", "content", "data"})
     record EchoReply(JsonNode id, String content, JsonNode data) implements ServerMessage {
+        public static final String TYPE = "echo";
+
         @Override
         public String type() {
-            return "echo";
+            return TYPE;
         }
     }
 
@@ -62,17 +69,21 @@ public sealed interface ServerMessage {
     @JsonPropertyOrder({"type", "id", "room", "members", "offset", "epoch", "recovered"})
     record RoomJoined(JsonNode id, String room, List<Member> members, long offset, String epoch, Boolean recovered)
             implements ServerMessage {
+        public static final String TYPE = "room_joined";
+
         @Override
         public String type() {
-            return "room_joined";
+            return TYPE;
         }
     }
 
     @JsonPropertyOrder({"type", "room", "userId", "connId"})
     record UserJoinedRoom(String room, String userId, String connId) implements ServerMessage {
+        public static final String TYPE = "user_joined_room";
+
         @Override
         public String type() {
-            return "user_joined_room";
+            return TYPE;
         }
     }
 
@@ -90,17 +101,21 @@ public sealed interface ServerMessage {
             this(id, room, null);
         }
 
+        public static final String TYPE = "room_left";
+
         @Override
         public String type() {
-            return "room_left";
+            return TYPE;
         }
     }
 
     @JsonPropertyOrder({"type", "room", "userId", "connId"})
     record UserLeftRoom(String room, String userId, String connId) implements ServerMessage {
+        public static final String TYPE = "user_left_room";
+
         @Override
         public String type() {
-            return "user_left_room";
+            return TYPE;
         }
     }
 
@@ -108,58 +123,72 @@ public sealed interface ServerMessage {
     @JsonPropertyOrder({"type", "room", "from", "connId", "content", "data", "offset", "ts"})
     record RoomMessage(String room, String from, String connId, String content, JsonNode data, long offset, long ts)
             implements ServerMessage {
+        public static final String TYPE = "room_message";
+
         @Override
         public String type() {
-            return "room_message";
+            return TYPE;
         }
     }
 
     /** {@code offset} is present only for acks of room messages. */
     @JsonPropertyOrder({"type", "id", "offset"})
     record Ack(JsonNode id, Long offset) implements ServerMessage {
+        public static final String TYPE = "ack";
+
         @Override
         public String type() {
-            return "ack";
+            return TYPE;
         }
     }
 
     @JsonPropertyOrder({"type", "from", "connId", "content", "data", "ts"})
     record PrivateMessage(String from, String connId, String content, JsonNode data, long ts) implements ServerMessage {
+        public static final String TYPE = "private_message";
+
         @Override
         public String type() {
-            return "private_message";
+            return TYPE;
         }
     }
 
     @JsonPropertyOrder({"type", "from", "connId", "content", "data", "ts"})
     record Broadcast(String from, String connId, String content, JsonNode data, long ts) implements ServerMessage {
+        public static final String TYPE = "broadcast";
+
         @Override
         public String type() {
-            return "broadcast";
+            return TYPE;
         }
     }
 
     @JsonPropertyOrder({"type", "id", "room", "members", "count"})
     record Presence(JsonNode id, String room, List<Member> members, int count) implements ServerMessage {
+        public static final String TYPE = "presence";
+
         @Override
         public String type() {
-            return "presence";
+            return TYPE;
         }
     }
 
     @JsonPropertyOrder({"type", "id", "room", "epoch", "messages"})
     record History(JsonNode id, String room, String epoch, List<RoomMessage> messages) implements ServerMessage {
+        public static final String TYPE = "history";
+
         @Override
         public String type() {
-            return "history";
+            return TYPE;
         }
     }
 
     @JsonPropertyOrder({"type", "id", "expiresAt"})
     record Refreshed(JsonNode id, long expiresAt) implements ServerMessage {
+        public static final String TYPE = "refreshed";
+
         @Override
         public String type() {
-            return "refreshed";
+            return TYPE;
         }
     }
 
@@ -169,9 +198,11 @@ public sealed interface ServerMessage {
             this(id, code.wireName(), error);
         }
 
+        public static final String TYPE = "error";
+
         @Override
         public String type() {
-            return "error";
+            return TYPE;
         }
     }
 
@@ -179,25 +210,31 @@ public sealed interface ServerMessage {
     record ServerShutdown(String content, long reconnectAfterMs) implements ServerMessage {
         public static final String NOTICE = "Server is shutting down";
 
+        public static final String TYPE = "server_shutdown";
+
         @Override
         public String type() {
-            return "server_shutdown";
+            return TYPE;
         }
     }
 
     @JsonPropertyOrder({"type", "userId", "connId"})
     record UserJoined(String userId, String connId) implements ServerMessage {
+        public static final String TYPE = "user_joined";
+
         @Override
         public String type() {
-            return "user_joined";
+            return TYPE;
         }
     }
 
     @JsonPropertyOrder({"type", "userId", "connId"})
     record UserLeft(String userId, String connId) implements ServerMessage {
+        public static final String TYPE = "user_left";
+
         @Override
         public String type() {
-            return "user_left";
+            return TYPE;
         }
     }
 }

@@ -145,6 +145,37 @@ class JsonCodecTest {
     }
 
     @Test
+    void encodesCommandsAsAClientSendsThemWithTypeAndIdFirstAndAbsentFieldsLeftOut() {
+        JsonCodec codec = new JsonCodec();
+        TextNode id = TextNode.valueOf("c1");
+        assertThat(codec.encodeCommand(new Command.RoomMessage(id, "r", "hi", null, false)))
+                .isEqualTo("{\"type\":\"room_message\",\"id\":\"c1\",\"room\":\"r\",\"content\":\"hi\"}");
+        assertThat(codec.encodeCommand(new Command.RoomMessage(id, "r", null, IntNode.valueOf(1), true)))
+                .isEqualTo("{\"type\":\"room_message\",\"id\":\"c1\",\"room\":\"r\",\"data\":1,\"echo\":true}");
+        assertThat(codec.encodeCommand(new Command.JoinRoom(id, "r", null)))
+                .isEqualTo("{\"type\":\"join_room\",\"id\":\"c1\",\"room\":\"r\"}");
+        assertThat(codec.encodeCommand(new Command.JoinRoom(id, "r", new Command.Since(6, "e1"))))
+                .isEqualTo("{\"type\":\"join_room\",\"id\":\"c1\",\"room\":\"r\",\"since\":{\"offset\":6,\"epoch\":\"e1\"}}");
+        assertThat(codec.encodeCommand(new Command.History(id, "r", null, 10)))
+                .isEqualTo("{\"type\":\"history\",\"id\":\"c1\",\"room\":\"r\",\"limit\":10}");
+        assertThat(codec.encodeCommand(new Command.Ping(null))).isEqualTo("{\"type\":\"ping\"}");
+    }
+
+    @Test
+    void everyEncodedCommandDecodesToTheSameRecord() throws Exception {
+        JsonCodec codec = new JsonCodec();
+        TextNode id = TextNode.valueOf("c7");
+        for (Command c : List.of(new Command.Ping(id), new Command.Echo(id, "x", IntNode.valueOf(2)),
+                new Command.JoinRoom(id, "r", new Command.Since(3, "e")), new Command.JoinRoom(id, "r", null),
+                new Command.LeaveRoom(id, "r"), new Command.RoomMessage(id, "r", "hi", null, false),
+                new Command.PrivateMessage(id, "bob", "psst", null), new Command.Broadcast(id, null, TextNode.valueOf("d")),
+                new Command.Presence(id, "r"), new Command.History(id, "r", 5L, 20), new Command.History(id, "r", null, null),
+                new Command.Refresh(id, "token"))) {
+            assertThat(codec.decodeCommand(codec.encodeCommand(c).getBytes(UTF_8))).as(c.type()).isEqualTo(c);
+        }
+    }
+
+    @Test
     void closeCodeTableKnowsEveryCodeOfTheProtocol() {
         for (int code : new int[] {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1011, 1012, 1013, 4001, 4003, 4008, 4029}) {
             assertThat(CloseCode.of(code)).as("code %d", code).isNotNull();

@@ -13,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes the first connection to Redis, retrying in the background with {@link Backoff} until it
+ * Makes the first connection to Redis, retrying in the background with {@link RetryDelay} until it
  * succeeds or is closed; after that, Lettuce keeps the connection alive on its own. Nothing here
  * blocks: attempts are asynchronous and retries are scheduled on the client's executor. Thread-safe.
  *
@@ -108,10 +108,10 @@ final class Connector<C> {
             if (closed) {
                 return;
             }
-            Duration wait = Backoff.after(n);
+            Duration wait = RetryDelay.after(n);
             if (n == 1) {
                 log.warn("{}: cannot connect ({}); retrying in the background every {} to {}",
-                        name, describe(e), Backoff.MIN, Backoff.MAX);
+                        name, describe(e), RetryDelay.MIN, RetryDelay.MAX);
             } else {
                 log.debug("{}: attempt {} failed ({}); next in {} ms", name, n, describe(e), wait.toMillis());
             }

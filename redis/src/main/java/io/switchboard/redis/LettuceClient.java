@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * One Lettuce client with threads of its own, set up to fail fast: commands issued while disconnected
  * are rejected instead of queued, at most {@value #REQUEST_QUEUE_SIZE} commands wait for replies per
  * connection, and every command times out after {@link RedisSettings#timeout()}. Lost connections are
- * re-established by Lettuce with {@link Backoff}. Thread-safe.
+ * re-established by Lettuce with {@link RetryDelay}. Thread-safe.
  */
 final class LettuceClient {
     private static final Logger log = LoggerFactory.getLogger(LettuceClient.class);
@@ -46,7 +46,7 @@ final class LettuceClient {
         this.resources = DefaultClientResources.builder()
                 .ioThreadPoolSize(2)
                 .computationThreadPoolSize(2)
-                .reconnectDelay(Backoff.DELAY)
+                .reconnectDelay(RetryDelay.LETTUCE)
                 .build();
         RedisURI.Builder builder = RedisURI.builder()
                 .withHost(settings.host())

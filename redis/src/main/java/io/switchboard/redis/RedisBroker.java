@@ -200,7 +200,7 @@ public final class RedisBroker implements Broker {
         if (closed || !stalled.get()) {
             return;
         }
-        Duration wait = Backoff.after(attempt);
+        Duration wait = RetryDelay.after(attempt);
         try {
             lettuce.executor().schedule(() -> {
                 Connections c = connector.now();
@@ -232,7 +232,7 @@ public final class RedisBroker implements Broker {
             log.warn("{}: restoring {} subscriptions failed ({}); retrying", describe(), channels.size(),
                     Connector.describe(e));
             try {
-                lettuce.executor().schedule(() -> restore(c, attempt + 1), Backoff.after(attempt).toMillis(),
+                lettuce.executor().schedule(() -> restore(c, attempt + 1), RetryDelay.after(attempt).toMillis(),
                         TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException rejected) {
                 log.debug("{}: restore not scheduled, the client is shutting down", describe());

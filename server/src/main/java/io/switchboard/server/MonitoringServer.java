@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.switchboard.protocol.internal.Transport;
 
 /**
  * The listener on {@code monitoring.port}: the metrics path, {@code /health} and {@code /ready}, nothing

@@ -25,6 +25,7 @@ import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.Names;
 import io.switchboard.protocol.ServerMessage;
+import io.switchboard.protocol.internal.Transport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.BindException;
@@ -90,7 +91,8 @@ public final class SwitchboardServer implements AutoCloseable {
         this.config = config;
         this.instrumentation = instrumentation;
         this.observability = new Observability(config, instrumentation);
-        this.transport = Transport.best();
+        // -Dswitchboard.transport=nio rules the native library out.
+        this.transport = Transport.select("nio".equalsIgnoreCase(System.getProperty("switchboard.transport")));
         int threads = config.server().ioThreads() > 0 ? config.server().ioThreads()
                 : Runtime.getRuntime().availableProcessors();
         this.boss = transport.newGroup(1, "switchboard-accept");

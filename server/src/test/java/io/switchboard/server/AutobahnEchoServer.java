@@ -8,9 +8,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -24,13 +22,13 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketServerCompressionHandler;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.switchboard.core.TimeSource;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.history.MemoryHistoryStore;
 import io.switchboard.core.hub.Hub;
 import io.switchboard.core.limit.SecurityCounters;
 import io.switchboard.protocol.JsonCodec;
+import io.switchboard.protocol.internal.Transport;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -65,10 +63,9 @@ public final class AutobahnEchoServer {
         Hub hub = new Hub(config, new MemoryHistoryStore(10, Duration.ofMinutes(1), TimeSource.SYSTEM),
                 PreEncodedFrame.factory(Buffers.ALLOCATOR), new JsonCodec(), TimeSource.SYSTEM, "ab", "ab");
         SecurityCounters counters = new SecurityCounters();
-        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(2,
-                new DefaultThreadFactory("autobahn", true), NioIoHandler.newFactory());
+        MultiThreadIoEventLoopGroup group = Transport.NIO.newGroup(2, "autobahn");
         // The production buffer pool too: the suite's 16 MiB messages are larger than its chunks.
-        Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        Channel server = new ServerBootstrap().group(group).channel(Transport.NIO.serverChannel())
                 .childOption(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override

@@ -9,7 +9,9 @@ import io.switchboard.client.RoomListener;
 import io.switchboard.client.RoomMessage;
 import io.switchboard.client.ServerError;
 import io.switchboard.client.SwitchboardClient;
+import io.switchboard.protocol.Command;
 import io.switchboard.protocol.JsonCodec;
+import io.switchboard.protocol.ServerMessage;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -101,7 +103,7 @@ public final class Scenarios {
 
     /** An {@code echo} command carrying {@code t} (a send time) first in {@code data}, then {@code pad}. */
     static String echoCommand(long t, String pad) {
-        return "{\"type\":\"echo\",\"data\":{\"t\":" + t + ",\"p\":\"" + pad + "\"}}";
+        return "{\"type\":\"" + Command.Echo.TYPE + "\",\"data\":{\"t\":" + t + ",\"p\":\"" + pad + "\"}}";
     }
 
     /** Padding that makes {@link #echoCommand} about {@code sizeBytes} long. */
@@ -119,7 +121,7 @@ public final class Scenarios {
         ClientListener listener = new ClientListener() {
             @Override
             public void onServerMessage(JsonNode m) {
-                if ("echo".equals(m.path("type").asText())) {
+                if (ServerMessage.EchoReply.TYPE.equals(m.path("type").asText())) {
                     JsonNode t = m.path("data").path("t");
                     if (t.isIntegralNumber() && run.counts(t.asLong())) {
                         run.record(t.asLong());
@@ -255,7 +257,7 @@ public final class Scenarios {
         awaitQuietly(joins);
         String[] templates = new String[rooms];
         for (int r = 0; r < rooms; r++) {
-            templates[r] = "{\"type\":\"room_message\",\"room\":\"" + roomNames[r] + "\",\"data\":{\"t\":";
+            templates[r] = "{\"type\":\"" + Command.RoomMessage.TYPE + "\",\"room\":\"" + roomNames[r] + "\",\"data\":{\"t\":";
         }
         String pad = padding(o.sizeBytes(), templates[0] + T_PLACEHOLDER + ",\"p\":\"\"}}");
         int subscribed = 0;

@@ -18,8 +18,9 @@ import io.switchboard.protocol.JsonCodec;
 import java.io.IOException;
 
 /**
- * Last stage of a client connection: turns frames into calls on its {@link NettySwitchboardClient}
- * and remembers why the connection ended (close frame, rejected upgrade, dead-connection timeout,
+ * Last stage of a client connection: hands the frames of the current channel to its
+ * {@link ServerMessageRouter}, tells its {@link NettySwitchboardClient} of the upgrade, writability and
+ * the end, and remembers why the connection ended (close frame, rejected upgrade, dead-connection timeout,
  * network error) so that the client can consult the close-code table once the channel is inactive.
  *
  * <p>Confined to the channel's event loop (the client's loop).
@@ -28,14 +29,16 @@ final class ClientChannelHandler extends SimpleChannelInboundHandler<WebSocketFr
     private static final ObjectMapper MAPPER = new JsonCodec().mapper();
 
     private final NettySwitchboardClient client;
+    private final ServerMessageRouter router;
     /** Why the connection ended; 1006 until a close frame or a rejection says otherwise. */
     private int code = Disconnect.ABNORMAL;
     private String reason = "connection lost";
     private boolean fromCloseFrame;
 
-    ClientChannelHandler(NettySwitchboardClient client) {
+    ClientChannelHandler(NettySwitchboardClient client, ServerMessageRouter router) {
         super(true);
         this.client = client;
+        this.router = router;
     }
 
     @Override
@@ -65,16 +68,16 @@ final class ClientChannelHandler extends SimpleChannelInboundHandler<WebSocketFr
             try {
                 node = MAPPER.readTree(ByteBufUtil.getBytes(frame.content()));
             } catch (IOException e) {
-                client.onInvalidText(e.getMessage());
+                router.onInvalidText(e.getMessage());
                 return;
             }
             if (node == null || !node.isObject()) {
-                client.onInvalidText("not a JSON object");
+                router.onInvalidText("not a JSON object");
                 return;
             }
-            client.onText(node);
+            router.onText(node);
         } else if (frame instanceof BinaryWebSocketFrame) {
-            client.onBinary(ByteBufUtil.getBytes(frame.content()));
+            router.onBinary(ByteBufUtil.getBytes(frame.content()));
         } else if (frame instanceof CloseWebSocketFrame close) {
             int status = close.statusCode();
             code = status < 0 ? 1005 : status; // 1005: no status present (RFC 6455 section 7.1.5)

@@ -7,9 +7,10 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A frame waiting in a client's bounded send queue: a request (with its {@link PendingRequest}),
- * or a raw text or binary frame (with the future completed when it is written). Immutable; the
- * Netty frame is created only when written, so a dropped entry holds no buffer.
+ * A frame to write, usually waiting in a client's bounded send queue (joins and leaves are written at
+ * once): a request (its encoded command, with its {@link PendingRequest}), or a raw text or binary
+ * frame (with the future completed when it is written). Immutable; the Netty frame is created only
+ * when written, so a dropped entry holds no buffer.
  */
 record QueuedFrame(String text, byte[] binary, PendingRequest<?> pending, CompletableFuture<Void> written) {
     WebSocketFrame frame() {

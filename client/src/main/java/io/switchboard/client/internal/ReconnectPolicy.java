@@ -1,7 +1,7 @@
 package io.switchboard.client.internal;
 
-import io.switchboard.client.Backoff;
 import io.switchboard.protocol.CloseCode;
+import io.switchboard.protocol.internal.Backoff;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;

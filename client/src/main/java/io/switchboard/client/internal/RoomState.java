@@ -1,8 +1,8 @@
 package io.switchboard.client.internal;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.client.RoomJoined;
 import io.switchboard.client.RoomListener;
+import io.switchboard.protocol.Command;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -32,11 +32,12 @@ final class RoomState {
         this.name = name;
     }
 
-    /** Adds {@code since} to a join when a previous join told us where the history stands. */
-    void writeSince(ObjectNode joinCommand) {
-        if (epoch != null) {
-            joinCommand.putObject("since").put("offset", lastOffset).put("epoch", epoch);
-        }
+    /**
+     * The {@code since} of a join: the last offset delivered, in its epoch, once a previous join told us
+     * where the history stands; null for the first join.
+     */
+    Command.Since since() {
+        return epoch == null ? null : new Command.Since(lastOffset, epoch);
     }
 
     /**

@@ -2,8 +2,8 @@ package io.switchboard.client.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.switchboard.client.Backoff;
 import io.switchboard.protocol.CloseCode;
+import io.switchboard.protocol.internal.Backoff;
 import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class ReconnectPolicyTest {
     private final AtomicLong now = new AtomicLong(1_000);
     private final ReconnectPolicy policy = new ReconnectPolicy(
-            new Backoff(Duration.ofSeconds(2), Duration.ofSeconds(30), new Random(9)), now::get);
+            Backoff.fullJitter(Duration.ofSeconds(2), Duration.ofSeconds(30), new Random(9)), now::get);
 
     @Test
     void closeCodesThatForbidReconnectingStopTheClient() {

@@ -2,9 +2,9 @@ package io.switchboard.client.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.client.RoomJoined;
+import io.switchboard.protocol.Command;
+import io.switchboard.protocol.JsonCodec;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -17,15 +17,14 @@ class RoomStateTest {
 
     @Test
     void firstJoinCarriesNoSinceAndRejoinsCarryTheLastDeliveredOffset() {
-        ObjectNode first = JsonNodeFactory.instance.objectNode();
-        room.writeSince(first);
-        assertThat(first.has("since")).isFalse();
+        JsonCodec codec = new JsonCodec();
+        assertThat(room.since()).isNull();
+        assertThat(codec.encodeCommand(new Command.JoinRoom(null, "feed", room.since()))).doesNotContain("since");
         room.joined(joined(4, "e1", null));
         assertThat(room.accept(5)).isTrue();
         assertThat(room.accept(6)).isTrue();
-        ObjectNode rejoin = JsonNodeFactory.instance.objectNode();
-        room.writeSince(rejoin);
-        assertThat(rejoin.toString()).isEqualTo("{\"since\":{\"offset\":6,\"epoch\":\"e1\"}}");
+        assertThat(codec.encodeCommand(new Command.JoinRoom(null, "feed", room.since())))
+                .isEqualTo("{\"type\":\"join_room\",\"room\":\"feed\",\"since\":{\"offset\":6,\"epoch\":\"e1\"}}");
     }
 
     @Test

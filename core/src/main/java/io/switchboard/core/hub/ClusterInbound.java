@@ -5,6 +5,7 @@ import io.switchboard.core.broker.Broker;
 import io.switchboard.core.broker.Envelope;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.JsonCodec;
+import io.switchboard.protocol.ServerMessage;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -113,8 +114,8 @@ final class ClusterInbound implements Broker.Listener {
         String type = notice.path("type").asText("");
         String connId = notice.path("connId").asText(null);
         String userId = notice.path("userId").asText(null);
-        boolean joined = type.equals("user_joined_room");
-        if (connId == null || userId == null || !joined && !type.equals("user_left_room")) {
+        boolean joined = type.equals(ServerMessage.UserJoinedRoom.TYPE);
+        if (connId == null || userId == null || !joined && !type.equals(ServerMessage.UserLeftRoom.TYPE)) {
             return null;
         }
         return new Room.RemoteChange(connId, userId, joined, ctx.time().nanoTime());
