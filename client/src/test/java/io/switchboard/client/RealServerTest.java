@@ -7,6 +7,7 @@ import io.switchboard.client.SwitchboardClientException.AckTimeoutException;
 import io.switchboard.client.SwitchboardClientException.ServerErrorException;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.server.SwitchboardServer;
+import io.switchboard.testkit.LeakDetection;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -3,6 +3,7 @@ package io.switchboard.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchboard.server.SwitchboardServer;
+import io.switchboard.testkit.LeakDetection;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

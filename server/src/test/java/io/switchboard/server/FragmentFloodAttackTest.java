@@ -2,6 +2,8 @@ package io.switchboard.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.RawPeer;
 import java.io.ByteArrayOutputStream;
 import io.switchboard.core.config.SwitchboardConfig;
 import java.nio.charset.StandardCharsets;

@@ -9,6 +9,7 @@ import io.switchboard.core.cluster.MemoryBroker;
 import io.switchboard.core.cluster.MemoryPresenceStore;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.history.MemoryHistoryStore;
+import io.switchboard.testkit.LeakDetection;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.switchboard.client.LeakDetection;
+import io.switchboard.testkit.LeakDetection;
 import io.switchboard.client.SwitchboardClientException.SendQueueFullException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
