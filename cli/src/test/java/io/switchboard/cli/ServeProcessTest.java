@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.testkit.Await;
 import io.switchboard.testkit.RawPeer;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -15,6 +16,7 @@ import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -155,10 +157,8 @@ class ServeProcessTest {
         }
 
         p.destroy(); // SIGTERM: the drain starts, one notice every 20 s / 6, the first at once
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (clients.stream().allMatch(r -> r.messages.isEmpty()) && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        Await.until("the first shutdown notice", Duration.ofSeconds(10),
+                () -> clients.stream().anyMatch(r -> !r.messages.isEmpty()));
         assertThat(clients.stream().filter(r -> !r.messages.isEmpty()).count())
                 .as("the drain has begun and most clients' turns are still ahead").isBetween(1L, 2L);
         p.destroy(); // the second SIGTERM, while most clients are still waiting for their turn
