@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.RawPeer;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -14,8 +16,10 @@ import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -153,10 +157,8 @@ class ServeProcessTest {
         }
 
         p.destroy(); // SIGTERM: the drain starts, one notice every 20 s / 6, the first at once
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (clients.stream().allMatch(r -> r.messages.isEmpty()) && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        Await.until("the first shutdown notice", Duration.ofSeconds(10),
+                () -> clients.stream().anyMatch(r -> !r.messages.isEmpty()));
         assertThat(clients.stream().filter(r -> !r.messages.isEmpty()).count())
                 .as("the drain has begun and most clients' turns are still ahead").isBetween(1L, 2L);
         p.destroy(); // the second SIGTERM, while most clients are still waiting for their turn
@@ -189,23 +191,23 @@ class ServeProcessTest {
                 "--set", "security.rateLimitRps=1000000", "--set", "security.rateLimitBurst=1000000",
                 "--set", "security.maxConnectionsPerIp=0", "--set", "security.maxHandshakesPerIpPerSecond=0");
         awaitReady(port);
-        List<RawWebSocket> readers = new ArrayList<>();
+        List<RawPeer> readers = new ArrayList<>();
         try {
             for (int i = 0; i < subscribers; i++) {
-                RawWebSocket s = RawWebSocket.open(port, "stuck" + i, 16 * 1024);
+                RawPeer s = upgraded(port, "stuck" + i, 16 * 1024);
                 s.sendText("{\"type\":\"join_room\",\"room\":\"flood\"}");
                 readers.add(s); // never reads again
             }
             Thread.sleep(500); // joins processed
-            try (RawWebSocket publisher = RawWebSocket.open(port, "publisher", 64 * 1024)) {
+            try (RawPeer publisher = upgraded(port, "publisher", 64 * 1024)) {
                 publisher.sendText("{\"type\":\"join_room\",\"room\":\"flood\"}");
                 String message = "{\"type\":\"room_message\",\"room\":\"flood\",\"content\":\"" + "x".repeat(850) + "\"}";
+                byte[] frame = RawPeer.frame(true, 0, RawPeer.TEXT, message.getBytes(StandardCharsets.UTF_8));
                 // Frames under 1 KiB are copied into each subscriber's queue (larger ones are shared): 17 MB each.
-                for (int i = 0; i < 20_000 && !publisher.closed(); i++) {
-                    publisher.sendText(message);
+                // A publisher whose own replies back up is a slow consumer too: a failed write ends the loop.
+                for (int i = 0; i < 20_000 && publisher.tryWrite(frame); i++) {
+                    // keep publishing
                 }
-            } catch (IOException closedByServer) {
-                // a publisher whose own replies back up is a slow consumer too
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             long closed = 0;
@@ -223,7 +225,7 @@ class ServeProcessTest {
             HTTP.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws?id=after"), fresh).join();
             assertThat(fresh.messages.poll(5, TimeUnit.SECONDS).path("type").asText()).isEqualTo("welcome");
         } finally {
-            for (RawWebSocket s : readers) {
+            for (RawPeer s : readers) {
                 s.close();
             }
         }
@@ -233,73 +235,20 @@ class ServeProcessTest {
                 .doesNotContain("A task raised an exception");
     }
 
+    /**
+     * A WebSocket client on a plain socket with a small receive buffer, so that a client that stops
+     * reading backs the server up after a few kilobytes instead of after the kernel's megabytes.
+     */
+    private static RawPeer upgraded(int port, String user, int receiveBufferBytes) {
+        return RawPeer.open("127.0.0.1", port, receiveBufferBytes).upgraded(port, "/ws?id=" + user, Map.of());
+    }
+
     private static long slowConsumerCloses(int port) throws Exception {
         String metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         java.util.regex.Matcher m = java.util.regex.Pattern.compile(
                 "websocket_connection_duration_seconds_count\\{disconnect_reason=\"slow_consumer\"} ([0-9.]+)").matcher(metrics);
         return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
-    }
-
-    /**
-     * A WebSocket client on a plain socket with a small receive buffer, so that a client that stops
-     * reading backs the server up after a few kilobytes instead of after the kernel's megabytes.
-     */
-    private static final class RawWebSocket implements AutoCloseable {
-        private final java.net.Socket socket;
-        private final java.io.OutputStream out;
-
-        private RawWebSocket(java.net.Socket socket) throws IOException {
-            this.socket = socket;
-            this.out = socket.getOutputStream();
-        }
-
-        static RawWebSocket open(int port, String user, int receiveBuffer) throws IOException {
-            java.net.Socket socket = new java.net.Socket();
-            socket.setReceiveBufferSize(receiveBuffer);
-            socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5000);
-            socket.setSoTimeout(5000);
-            socket.getOutputStream().write(("GET /ws?id=" + user + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
-                    + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                    + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            java.io.InputStream in = socket.getInputStream();
-            StringBuilder head = new StringBuilder();
-            while (!head.toString().endsWith("\r\n\r\n")) {
-                int b = in.read();
-                if (b < 0) {
-                    throw new IOException("closed during the upgrade: " + head);
-                }
-                head.append((char) b);
-            }
-            assertThat(head.toString()).startsWith("HTTP/1.1 101");
-            return new RawWebSocket(socket);
-        }
-
-        /** One masked text frame (mask 0: the payload goes out as is, which RFC 6455 allows). */
-        void sendText(String text) throws IOException {
-            byte[] payload = text.getBytes(StandardCharsets.UTF_8);
-            java.io.ByteArrayOutputStream frame = new java.io.ByteArrayOutputStream(payload.length + 8);
-            frame.write(0x81);
-            if (payload.length < 126) {
-                frame.write(0x80 | payload.length);
-            } else {
-                frame.write(0x80 | 126);
-                frame.write(payload.length >>> 8);
-                frame.write(payload.length & 0xff);
-            }
-            frame.write(new byte[4]);
-            frame.write(payload);
-            out.write(frame.toByteArray());
-        }
-
-        boolean closed() {
-            return socket.isClosed();
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-        }
     }
 
     @Test

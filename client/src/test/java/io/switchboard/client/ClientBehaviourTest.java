@@ -11,6 +11,7 @@ import io.switchboard.client.SwitchboardClientException.AckTimeoutException;
 import io.switchboard.client.SwitchboardClientException.ClientClosedException;
 import io.switchboard.client.SwitchboardClientException.SendQueueFullException;
 import io.switchboard.client.SwitchboardClientException.ServerErrorException;
+import io.switchboard.testkit.LeakDetection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

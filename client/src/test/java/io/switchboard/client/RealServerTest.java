@@ -7,6 +7,8 @@ import io.switchboard.client.SwitchboardClientException.AckTimeoutException;
 import io.switchboard.client.SwitchboardClientException.ServerErrorException;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.server.SwitchboardServer;
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.LeakDetection;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -112,10 +114,7 @@ class RealServerTest {
         for (int i = 1; i <= 3; i++) {
             writer.publish("inbox", "m" + i).get(5, TimeUnit.SECONDS);
         }
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (inbox.dropped() == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        Await.until("the full inbox drops a message", WAIT, () -> inbox.dropped() > 0);
         assertThat(inbox.dropped()).isEqualTo(1); // capacity 2, nobody reading: the third is dropped
         assertThat(inbox.receive(Duration.ofSeconds(5)).content()).isEqualTo("m1");
         assertThat(inbox.receive(Duration.ofSeconds(5)).content()).isEqualTo("m2");
@@ -277,18 +276,13 @@ class RealServerTest {
         assertThat(d.reconnecting()).as("reconnecting after %s", d).isTrue();
     }
 
-    private static void awaitMessages(RecordingListener events, int count) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (events.roomMessages.size() < count && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+    private static void awaitMessages(RecordingListener events, int count) {
+        Await.until(count + " room messages, got " + events.roomMessages.size() + " when the wait began", WAIT,
+                () -> events.roomMessages.size() >= count);
     }
 
-    private static void publisherReady(SwitchboardClient publisher) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (publisher.state() != ConnectionState.CONNECTED && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+    private static void publisherReady(SwitchboardClient publisher) {
+        Await.until("the publisher is connected", WAIT, () -> publisher.state() == ConnectionState.CONNECTED);
         assertThat(publisher.state()).isEqualTo(ConnectionState.CONNECTED);
     }
 

@@ -3,6 +3,8 @@ package io.switchboard.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchboard.server.SwitchboardServer;
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.LeakDetection;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -74,11 +76,8 @@ class SwitchboardClientPoolTest {
                 .POST(HttpRequest.BodyPublishers.ofString("{\"userId\":\"kicked\",\"code\":4003}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline && (pool.clients().get(0) == kicked
-                || pool.clients().get(0).state() != ConnectionState.CONNECTED)) {
-            Thread.sleep(20);
-        }
+        Await.until("the pool replaces the kicked client with a connected one", Duration.ofSeconds(10),
+                () -> pool.clients().get(0) != kicked && pool.clients().get(0).state() == ConnectionState.CONNECTED);
         assertThat(kicked.state()).isEqualTo(ConnectionState.CLOSED);
         assertThat(pool.clients().get(0)).isNotSameAs(kicked);
         assertThat(pool.clients().get(0).state()).isEqualTo(ConnectionState.CONNECTED);

@@ -2,8 +2,8 @@ package io.switchboard.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.switchboard.nats.NatsServerProcess;
-import io.switchboard.redis.RedisServerProcess;
+import io.switchboard.testkit.NatsServerProcess;
+import io.switchboard.testkit.RedisServerProcess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,7 +3,7 @@ package io.switchboard.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.switchboard.redis.RedisServerProcess;
+import io.switchboard.testkit.RedisServerProcess;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;

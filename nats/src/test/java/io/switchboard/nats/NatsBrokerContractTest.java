@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.switchboard.core.broker.Broker;
 import io.switchboard.core.broker.BrokerContract;
+import io.switchboard.testkit.NatsServerProcess;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

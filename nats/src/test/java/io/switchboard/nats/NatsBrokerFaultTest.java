@@ -3,6 +3,7 @@ package io.switchboard.nats;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchboard.core.broker.Broker;
+import io.switchboard.testkit.NatsServerProcess;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -2,6 +2,7 @@ package io.switchboard.redis;
 
 import io.switchboard.core.broker.Broker;
 import io.switchboard.core.broker.BrokerContract;
+import io.switchboard.testkit.RedisServerProcess;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,6 +24,6 @@ class RedisBrokerContractTest extends BrokerContract {
 
     @Override
     protected Broker newBroker() {
-        return new RedisBroker(redis.settings(Duration.ofSeconds(5)));
+        return new RedisBroker(TestSettings.of(redis, Duration.ofSeconds(5)));
     }
 }

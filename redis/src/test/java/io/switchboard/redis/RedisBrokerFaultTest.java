@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lettuce.core.RedisCommandTimeoutException;
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.RedisServerProcess;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,7 +45,7 @@ class RedisBrokerFaultTest {
         assertThat(inB.next(WAIT)).isEqualTo("room.x=before");
 
         redis.kill9();
-        Await.until(WAIT, "both brokers notice the lost connection", () -> !a.isConnected() && !b.isConnected());
+        Await.until("both brokers notice the lost connection", WAIT, () -> !a.isConnected() && !b.isConnected());
         long t0 = System.nanoTime();
         CompletableFuture<Void> lost = a.publish("room.x", bytes("lost")).toCompletableFuture();
         assertThatThrownBy(() -> lost.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
@@ -53,10 +55,10 @@ class RedisBrokerFaultTest {
         assertThat(inB.reconnects).hasValue(0);
 
         redis.restart();
-        Await.until(WAIT, "b reports the reconnect", () -> inB.reconnects.get() >= 1);
-        Await.succeeds(WAIT, "a publishes again", () -> a.publish("room.x", bytes("after")));
+        Await.until("b reports the reconnect", WAIT, () -> inB.reconnects.get() >= 1);
+        Await.succeeds("a publishes again", WAIT, () -> a.publish("room.x", bytes("after")));
         assertThat(inB.next(WAIT)).as("the subscription from before the crash is live again").isEqualTo("room.x=after");
-        Await.until(WAIT, "both report connected", () -> a.isConnected() && b.isConnected());
+        Await.until("both report connected", WAIT, () -> a.isConnected() && b.isConnected());
     }
 
     @Test
@@ -79,7 +81,7 @@ class RedisBrokerFaultTest {
         } finally {
             redis.cont();
         }
-        Await.until(WAIT, "the probe finds Redis answering again", a::isConnected);
+        Await.until("the probe finds Redis answering again", WAIT, a::isConnected);
         // The timed-out PUBLISH was still on the wire and may be delivered after all: skip it.
         Await.get(a.publish("room.y", bytes("thawed")), WAIT);
         inB.awaitMessage("room.y=thawed", WAIT);
@@ -90,7 +92,7 @@ class RedisBrokerFaultTest {
     void startCompletesOnceRedisComesUp() throws Exception {
         redis = RedisServerProcess.create(false);
         RecordingListener inB = new RecordingListener();
-        RedisBroker b = new RedisBroker(redis.settings(TIMEOUT));
+        RedisBroker b = new RedisBroker(TestSettings.of(redis, TIMEOUT));
         brokers.add(b);
         CompletableFuture<Void> started = b.start(inB).toCompletableFuture();
         CompletableFuture<Void> early = b.subscribe("room.z").toCompletableFuture();
@@ -112,7 +114,7 @@ class RedisBrokerFaultTest {
     @Test
     void closeBeforeRedisIsReachableEndsTheRetries() throws Exception {
         redis = RedisServerProcess.create(false);
-        RedisBroker b = new RedisBroker(redis.settings(TIMEOUT));
+        RedisBroker b = new RedisBroker(TestSettings.of(redis, TIMEOUT));
         CompletableFuture<Void> started = b.start(new RecordingListener()).toCompletableFuture();
         b.close();
         assertThatThrownBy(() -> started.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
@@ -120,7 +122,7 @@ class RedisBrokerFaultTest {
     }
 
     private RedisBroker started(RecordingListener listener) throws Exception {
-        RedisBroker broker = new RedisBroker(redis.settings(TIMEOUT));
+        RedisBroker broker = new RedisBroker(TestSettings.of(redis, TIMEOUT));
         brokers.add(broker);
         Await.get(broker.start(listener), WAIT);
         return broker;

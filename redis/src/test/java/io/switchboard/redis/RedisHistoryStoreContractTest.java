@@ -2,6 +2,7 @@ package io.switchboard.redis;
 
 import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.history.HistoryStoreContract;
+import io.switchboard.testkit.RedisServerProcess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +29,7 @@ class RedisHistoryStoreContractTest extends HistoryStoreContract {
     /** A new client per call: two calls are two nodes sharing one Redis. */
     @Override
     protected HistoryStore store(int size, Duration ttl) {
-        HistoryStore store = new RedisHistoryStore(redis.settings(Duration.ofSeconds(5)), size, ttl);
+        HistoryStore store = new RedisHistoryStore(TestSettings.of(redis, Duration.ofSeconds(5)), size, ttl);
         stores.add(store);
         return store;
     }

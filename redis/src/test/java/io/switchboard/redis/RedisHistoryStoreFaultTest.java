@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lettuce.core.RedisCommandTimeoutException;
+import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.history.HistoryStore.Position;
 import io.switchboard.core.history.HistoryStore.Recovery;
-import io.switchboard.core.history.HistoryStore;
 import io.switchboard.protocol.ServerMessage.RoomMessage;
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.RedisServerProcess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,7 +46,7 @@ class RedisHistoryStoreFaultTest {
         redis.kill9();
         redis.restart();
 
-        Position after = Await.succeeds(WAIT, "the store reconnects", () -> h.position(ROOM));
+        Position after = Await.succeeds("the store reconnects", WAIT, () -> h.position(ROOM));
         assertThat(after).isEqualTo(before);
         assertThat(Await.get(h.append(ROOM, "u", "c", "m4", null, System.currentTimeMillis()), WAIT).message().offset())
                 .isEqualTo(4);
@@ -63,7 +65,7 @@ class RedisHistoryStoreFaultTest {
         redis.kill9();
         redis.restart();
 
-        Position after = Await.succeeds(WAIT, "the store reconnects", () -> h.position(ROOM));
+        Position after = Await.succeeds("the store reconnects", WAIT, () -> h.position(ROOM));
         assertThat(after.offset()).isZero();
         assertThat(after.epoch()).isNotEqualTo(before.epoch());
         Recovery r = Await.get(h.recover(ROOM, 3, before.epoch()), WAIT);
@@ -102,7 +104,7 @@ class RedisHistoryStoreFaultTest {
         RedisHistoryStore h = store(100, Duration.ofMinutes(5));
         appendN(h, 2);
         redis.kill9();
-        Await.until(WAIT, "a call fails fast", () -> {
+        Await.until("a call fails fast", WAIT, () -> {
             long t0 = System.nanoTime();
             try {
                 h.position(ROOM).toCompletableFuture().get(TIMEOUT.toMillis() / 2, TimeUnit.MILLISECONDS);
@@ -114,7 +116,7 @@ class RedisHistoryStoreFaultTest {
             }
         });
         redis.restart();
-        assertThat(Await.succeeds(WAIT, "appends work again",
+        assertThat(Await.succeeds("appends work again", WAIT,
                 () -> h.append(ROOM, "u", "c", "back", null, System.currentTimeMillis())).message().offset()).isEqualTo(3);
     }
 
@@ -145,9 +147,9 @@ class RedisHistoryStoreFaultTest {
 
     /** A store that has connected (the first call waits only up to the short timeout for that). */
     private RedisHistoryStore store(int size, Duration ttl) throws Exception {
-        RedisHistoryStore store = new RedisHistoryStore(redis.settings(TIMEOUT), size, ttl);
+        RedisHistoryStore store = new RedisHistoryStore(TestSettings.of(redis, TIMEOUT), size, ttl);
         stores.add(store);
-        Await.succeeds(WAIT, "the store connects", () -> store.read("warm-up", null, 0));
+        Await.succeeds("the store connects", WAIT, () -> store.read("warm-up", null, 0));
         return store;
     }
 

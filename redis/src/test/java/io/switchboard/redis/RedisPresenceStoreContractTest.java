@@ -2,6 +2,7 @@ package io.switchboard.redis;
 
 import io.switchboard.core.presence.PresenceStore;
 import io.switchboard.core.presence.PresenceStoreContract;
+import io.switchboard.testkit.RedisServerProcess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +29,7 @@ class RedisPresenceStoreContractTest extends PresenceStoreContract {
     /** A new client per call: two calls are two nodes sharing one Redis. */
     @Override
     protected PresenceStore store() {
-        PresenceStore store = new RedisPresenceStore(redis.settings(Duration.ofSeconds(5)), Duration.ofMinutes(1));
+        PresenceStore store = new RedisPresenceStore(TestSettings.of(redis, Duration.ofSeconds(5)), Duration.ofMinutes(1));
         stores.add(store);
         return store;
     }

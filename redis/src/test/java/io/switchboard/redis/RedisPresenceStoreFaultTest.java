@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.switchboard.core.presence.PresenceStore.RoomMember;
 import io.switchboard.core.presence.PresenceStore.UserConnection;
 import io.switchboard.protocol.ServerMessage.Member;
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.RedisServerProcess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,7 +82,7 @@ class RedisPresenceStoreFaultTest {
         for (String key : keys) {
             assertThat(redis.call("EXISTS", key)).as(key).isEqualTo(":1");
         }
-        Await.until(WAIT, "every key expires", () -> keys.stream().allMatch(k -> exists(k).equals(":0")));
+        Await.until("every key expires", WAIT, () -> keys.stream().allMatch(k -> exists(k).equals(":0")));
     }
 
     @Test
@@ -109,7 +111,7 @@ class RedisPresenceStoreFaultTest {
     }
 
     private RedisPresenceStore store(Duration ttl) throws Exception {
-        RedisPresenceStore store = new RedisPresenceStore(redis.settings(Duration.ofSeconds(5)), ttl);
+        RedisPresenceStore store = new RedisPresenceStore(TestSettings.of(redis, Duration.ofSeconds(5)), ttl);
         stores.add(store);
         return store;
     }

@@ -3,6 +3,7 @@ package io.switchboard.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchboard.core.TimeSource;
+import io.switchboard.testkit.RawPeer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.sun.net.httpserver.HttpServer;
+import io.switchboard.testkit.RawPeer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;

@@ -3,6 +3,8 @@ package io.switchboard.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.testkit.Await;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -65,7 +67,7 @@ class ConcurrencyTest {
         }
         for (int r = 0; r < ROOMS; r++) {
             String room = "room" + r;
-            Await.until("all members in " + room, 10_000,
+            Await.until("all members in " + room, Duration.ofSeconds(10),
                     () -> server.hub().localMembers(room).size() == MEMBERS_PER_ROOM);
         }
 

@@ -2,6 +2,8 @@ package io.switchboard.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.RawPeer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
@@ -33,8 +35,8 @@ class FrameLimitsTest {
         server.close();
     }
 
-    private RawWebSocket welcomed() throws Exception {
-        RawWebSocket raw = RawWebSocket.connect(port, "/ws?id=raw");
+    private RawPeer welcomed() throws Exception {
+        RawPeer raw = RawPeer.connect(port, "/ws?id=raw");
         assertThat(raw.readText()).contains("\"type\":\"welcome\"");
         return raw;
     }
@@ -49,29 +51,29 @@ class FrameLimitsTest {
 
     @Test
     void aFrameOfExactlyMaxFrameBytesIsAccepted() throws Exception {
-        try (RawWebSocket raw = welcomed()) {
-            raw.sendFrame(true, RawWebSocket.OP_TEXT, echoOfSize(MAX_FRAME), true);
+        try (RawPeer raw = welcomed()) {
+            raw.sendFrame(true, RawPeer.TEXT, echoOfSize(MAX_FRAME), true);
             assertThat(raw.readText()).isEqualTo("{\"type\":\"echo\",\"content\":\"x\"}");
         }
     }
 
     @Test
     void aFrameAboveMaxFrameBytesClosesWith1009() throws Exception {
-        try (RawWebSocket raw = welcomed()) {
-            raw.sendFrame(true, RawWebSocket.OP_TEXT, echoOfSize(MAX_FRAME + 1), true);
-            RawWebSocket.Frame close = raw.readUntilClose();
+        try (RawPeer raw = welcomed()) {
+            raw.sendFrame(true, RawPeer.TEXT, echoOfSize(MAX_FRAME + 1), true);
+            RawPeer.Frame close = raw.readUntilClose();
             assertThat(close.closeCode()).isEqualTo(1009);
             assertThat(close.closeReason()).isEqualTo("Max frame length of 1024 has been exceeded.");
-            assertThat(raw.isCutWithin(3000)).isTrue();
+            assertThat(raw.closedByServer(3000)).isTrue();
         }
     }
 
     @Test
     void aFragmentedMessageWithinMaxMessageBytesIsJoinedAndAccepted() throws Exception {
-        try (RawWebSocket raw = welcomed()) {
+        try (RawPeer raw = welcomed()) {
             byte[] whole = echoOfSize(MAX_MESSAGE);
             for (int i = 0; i < 4; i++) {
-                raw.sendFrame(i == 3, i == 0 ? RawWebSocket.OP_TEXT : RawWebSocket.OP_CONTINUATION,
+                raw.sendFrame(i == 3, i == 0 ? RawPeer.TEXT : RawPeer.CONTINUATION,
                         Arrays.copyOfRange(whole, i * MAX_FRAME, (i + 1) * MAX_FRAME), true);
             }
             assertThat(raw.readText()).isEqualTo("{\"type\":\"echo\",\"content\":\"x\"}");
@@ -80,7 +82,7 @@ class FrameLimitsTest {
 
     @Test
     void aFragmentedBinaryMessageWithAPingBetweenItsFramesIsJoinedAndThePingAnswered() throws Exception {
-        try (RawWebSocket raw = welcomed()) {
+        try (RawPeer raw = welcomed()) {
             byte[] payload = new byte[600];
             java.util.Arrays.fill(payload, (byte) 'z');
             byte[] message = new byte[4 + payload.length];
@@ -88,15 +90,15 @@ class FrameLimitsTest {
             message[2] = (byte) (payload.length >> 8);
             message[3] = (byte) payload.length;
             System.arraycopy(payload, 0, message, 4, payload.length);
-            raw.sendFrame(false, RawWebSocket.OP_BINARY, Arrays.copyOfRange(message, 0, 300), true);
-            raw.sendFrame(true, RawWebSocket.OP_PING, new byte[] {7}, true);
-            raw.sendFrame(true, RawWebSocket.OP_CONTINUATION, Arrays.copyOfRange(message, 300, message.length), true);
+            raw.sendFrame(false, RawPeer.BINARY, Arrays.copyOfRange(message, 0, 300), true);
+            raw.sendFrame(true, RawPeer.PING, new byte[] {7}, true);
+            raw.sendFrame(true, RawPeer.CONTINUATION, Arrays.copyOfRange(message, 300, message.length), true);
 
-            RawWebSocket.Frame pong = raw.readFrame();
-            assertThat(pong.opcode()).isEqualTo(RawWebSocket.OP_PONG);
+            RawPeer.Frame pong = raw.expectFrame();
+            assertThat(pong.opcode()).isEqualTo(RawPeer.PONG);
             assertThat(pong.payload()).containsExactly(7);
-            RawWebSocket.Frame reply = raw.readFrame();
-            assertThat(reply.opcode()).isEqualTo(RawWebSocket.OP_BINARY);
+            RawPeer.Frame reply = raw.expectFrame();
+            assertThat(reply.opcode()).isEqualTo(RawPeer.BINARY);
             assertThat(reply.payload()[0]).isEqualTo(io.switchboard.protocol.BinaryOp.ECHO_REPLY);
             assertThat(Arrays.copyOfRange(reply.payload(), 4, reply.payload().length)).isEqualTo(payload);
         }
@@ -104,48 +106,48 @@ class FrameLimitsTest {
 
     @Test
     void aFragmentedMessageAboveMaxMessageBytesClosesWith1009EvenThoughEveryFrameIsSmall() throws Exception {
-        try (RawWebSocket raw = welcomed()) {
+        try (RawPeer raw = welcomed()) {
             byte[] whole = echoOfSize(MAX_MESSAGE + MAX_FRAME);
             for (int i = 0; i < 5; i++) {
-                raw.sendFrame(i == 4, i == 0 ? RawWebSocket.OP_TEXT : RawWebSocket.OP_CONTINUATION,
+                raw.sendFrame(i == 4, i == 0 ? RawPeer.TEXT : RawPeer.CONTINUATION,
                         Arrays.copyOfRange(whole, i * MAX_FRAME, (i + 1) * MAX_FRAME), true);
             }
-            RawWebSocket.Frame close = raw.readUntilClose();
+            RawPeer.Frame close = raw.readUntilClose();
             assertThat(close.closeCode()).isEqualTo(1009);
             assertThat(close.closeReason()).isEqualTo("message too big");
-            assertThat(raw.isCutWithin(3000)).isTrue();
+            assertThat(raw.closedByServer(3000)).isTrue();
         }
         Await.until("the connection is unregistered", () -> server.hub().connectionCount() == 0);
     }
 
     @Test
     void invalidUtf8InATextFrameClosesWith1007() throws Exception {
-        try (RawWebSocket raw = welcomed()) {
-            raw.sendFrame(true, RawWebSocket.OP_TEXT, new byte[] {'{', (byte) 0xC3, (byte) 0x28, '}'}, true);
-            RawWebSocket.Frame close = raw.readUntilClose();
+        try (RawPeer raw = welcomed()) {
+            raw.sendFrame(true, RawPeer.TEXT, new byte[] {'{', (byte) 0xC3, (byte) 0x28, '}'}, true);
+            RawPeer.Frame close = raw.readUntilClose();
             assertThat(close.closeCode()).isEqualTo(1007);
             assertThat(close.closeReason()).isEqualTo("bytes are not UTF-8");
-            assertThat(raw.isCutWithin(3000)).isTrue();
+            assertThat(raw.closedByServer(3000)).isTrue();
         }
     }
 
     @Test
     void anUnmaskedClientFrameClosesWith1002() throws Exception {
-        try (RawWebSocket raw = welcomed()) {
-            raw.sendFrame(true, RawWebSocket.OP_TEXT, "{\"type\":\"ping\"}".getBytes(StandardCharsets.UTF_8), false);
-            RawWebSocket.Frame close = raw.readUntilClose();
+        try (RawPeer raw = welcomed()) {
+            raw.sendFrame(true, RawPeer.TEXT, "{\"type\":\"ping\"}".getBytes(StandardCharsets.UTF_8), false);
+            RawPeer.Frame close = raw.readUntilClose();
             assertThat(close.closeCode()).isEqualTo(1002);
             assertThat(close.closeReason()).isEqualTo("received a frame that is not masked as expected");
-            assertThat(raw.isCutWithin(3000)).isTrue();
+            assertThat(raw.closedByServer(3000)).isTrue();
         }
     }
 
     @Test
     void aClientPingIsAnsweredWithAPongCarryingItsPayload() throws Exception {
-        try (RawWebSocket raw = welcomed()) {
-            raw.sendFrame(true, RawWebSocket.OP_PING, new byte[] {1, 2, 3}, true);
-            RawWebSocket.Frame pong = raw.readFrame();
-            assertThat(pong.opcode()).isEqualTo(RawWebSocket.OP_PONG);
+        try (RawPeer raw = welcomed()) {
+            raw.sendFrame(true, RawPeer.PING, new byte[] {1, 2, 3}, true);
+            RawPeer.Frame pong = raw.expectFrame();
+            assertThat(pong.opcode()).isEqualTo(RawPeer.PONG);
             assertThat(pong.payload()).containsExactly(1, 2, 3);
         }
     }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.RawPeer;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.Socket;
@@ -65,7 +67,7 @@ class GracefulShutdownTest {
     @Test
     void everyClientGetsServerShutdownThenClose1012AndTheServerRefusesNewWorkWhileDraining() throws Exception {
         List<WsClient> clients = new ArrayList<>();
-        try (RawWebSocket stubborn = RawWebSocket.connect(port, "/ws?id=stubborn")) {
+        try (RawPeer stubborn = RawPeer.connect(port, "/ws?id=stubborn")) {
             for (int i = 0; i < CLIENTS; i++) {
                 clients.add(WsClient.welcomed(port, "u" + i));
             }
@@ -80,7 +82,7 @@ class GracefulShutdownTest {
             HttpResponse<String> health = get("/health");
             assertThat(health.statusCode()).isEqualTo(503);
             assertThat(WsClient.JSON.readTree(health.body()).path("status").asText()).isEqualTo("draining");
-            RawWebSocket.HttpAnswer upgrade = RawWebSocket.refusedUpgrade(port, "/ws?id=late");
+            RawPeer.Response upgrade = RawPeer.refusedUpgrade(port, "/ws?id=late");
             assertThat(upgrade.status()).isEqualTo(503);
             assertThat(upgrade.body()).isEqualTo("server is draining\n");
 
@@ -94,9 +96,9 @@ class GracefulShutdownTest {
 
             // The raw peer never answers the close: it still gets notice and close, and is then cut.
             assertThat(WsClient.JSON.readTree(stubborn.readText()).path("type").asText()).isEqualTo("server_shutdown");
-            RawWebSocket.Frame close = stubborn.readUntilClose();
+            RawPeer.Frame close = stubborn.readUntilClose();
             assertThat(close.closeCode()).isEqualTo(1012);
-            assertThat(stubborn.isCutWithin((int) WebSocketSessionHandler.CLOSE_LINGER_MILLIS + 2000)).isTrue();
+            assertThat(stubborn.closedByServer((int) WebSocketSessionHandler.CLOSE_LINGER_MILLIS + 2000)).isTrue();
 
             long tookMillis = shutdown.get(DRAIN.toMillis() + WebSocketSessionHandler.CLOSE_LINGER_MILLIS + 5000,
                     TimeUnit.MILLISECONDS);

@@ -5,6 +5,7 @@ import static io.switchboard.server.JwtAttackTest.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.testkit.RawPeer;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

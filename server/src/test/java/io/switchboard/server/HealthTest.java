@@ -3,6 +3,7 @@ package io.switchboard.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.testkit.Await;
 import java.net.http.HttpResponse;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
@@ -85,10 +86,7 @@ class HealthTest {
         try (WsClient a = WsClient.welcomed(port, "alice"); WsClient b = WsClient.welcomed(port, "bob")) {
             Thread drain = new Thread(() -> server.shutdown(java.time.Duration.ofSeconds(4)));
             drain.start();
-            long deadline = System.nanoTime() + 2_000_000_000L;
-            while (!server.isDraining() && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
+            Await.until("the drain begins", java.time.Duration.ofSeconds(2), server::isDraining);
             HttpResponse<String> ready = Scrape.get(port, "/ready");
             assertThat(ready.statusCode()).isEqualTo(503);
             assertThat(ready.body().strip()).isEqualTo("draining");

@@ -2,6 +2,8 @@ package io.switchboard.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.RawPeer;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,12 +34,12 @@ class HeartbeatTest {
     @Test
     void aPeerThatNeverAnswersPingsIsClosedWith1001AfterThePongTimeoutAndThenCut() throws Exception {
         long connecting = System.nanoTime();
-        try (RawWebSocket raw = RawWebSocket.connect(port, "/ws?id=mute")) {
+        try (RawPeer raw = RawPeer.connect(port, "/ws?id=mute")) {
             assertThat(raw.readText()).contains("\"type\":\"welcome\"").contains("\"pingIntervalMs\":250");
             int pings = 0;
-            RawWebSocket.Frame f;
-            while ((f = raw.readFrame()).opcode() != RawWebSocket.OP_CLOSE) {
-                assertThat(f.opcode()).as("only pings before the close").isEqualTo(RawWebSocket.OP_PING);
+            RawPeer.Frame f;
+            while ((f = raw.expectFrame()).opcode() != RawPeer.CLOSE) {
+                assertThat(f.opcode()).as("only pings before the close").isEqualTo(RawPeer.PING);
                 pings++;
             }
             long elapsedMillis = (System.nanoTime() - connecting) / 1_000_000;
@@ -46,7 +48,7 @@ class HeartbeatTest {
             assertThat(f.closeReason()).isEqualTo("heartbeat timeout");
             assertThat(elapsedMillis).isGreaterThanOrEqualTo(PONG_TIMEOUT.toMillis()).isLessThan(5000);
             // It does not answer the close either: the server cuts the socket after its close linger.
-            assertThat(raw.isCutWithin((int) WebSocketSessionHandler.CLOSE_LINGER_MILLIS + 2000)).isTrue();
+            assertThat(raw.closedByServer((int) WebSocketSessionHandler.CLOSE_LINGER_MILLIS + 2000)).isTrue();
         }
         Await.until("the connection is unregistered", () -> server.hub().connectionCount() == 0);
     }
@@ -64,7 +66,7 @@ class HeartbeatTest {
 
     @Test
     void anyInboundFrameCountsAsActivity() throws Exception {
-        try (RawWebSocket raw = RawWebSocket.connect(port, "/ws?id=chatty")) {
+        try (RawPeer raw = RawPeer.connect(port, "/ws?id=chatty")) {
             raw.readText();
             long until = System.nanoTime() + PONG_TIMEOUT.toNanos() * 3;
             while (System.nanoTime() < until) {

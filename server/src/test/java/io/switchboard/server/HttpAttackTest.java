@@ -2,6 +2,7 @@ package io.switchboard.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.switchboard.testkit.RawPeer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;

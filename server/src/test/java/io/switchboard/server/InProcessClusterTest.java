@@ -9,6 +9,7 @@ import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.history.MemoryHistoryStore;
 import io.switchboard.core.hub.Hub;
 import io.switchboard.core.presence.MemoryPresenceStore;
+import io.switchboard.testkit.LeakDetection;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jwt.JWTClaimsSet;
+import io.switchboard.testkit.RawPeer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Date;

@@ -3,6 +3,7 @@ package io.switchboard.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.testkit.RawPeer;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.time.Duration;

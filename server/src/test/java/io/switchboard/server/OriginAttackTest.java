@@ -2,6 +2,7 @@ package io.switchboard.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.switchboard.testkit.RawPeer;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

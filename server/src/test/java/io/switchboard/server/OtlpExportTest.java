@@ -11,9 +11,11 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.testkit.Await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -98,7 +100,7 @@ class OtlpExportTest {
         }
         // Closing shuts the tracer provider down, which flushes the batch processor's queue.
         server.close();
-        Await.until("an export request at the receiver", 15_000, () -> !exports.isEmpty());
+        Await.until("an export request at the receiver", Duration.ofSeconds(15), () -> !exports.isEmpty());
 
         List<Export> received = new ArrayList<>();
         exports.drainTo(received);

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.hub.Connection;
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.RawPeer;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Map;
@@ -104,7 +106,7 @@ class OutboundCapAttackTest {
             // Reads nothing until the server dropped the member, then reads again at about 1 MB/s: the close
             // frame must come before the socket is cut behind it (2 s after the close).
             CompletableFuture<Integer> closeSeen = CompletableFuture.supplyAsync(() -> {
-                Await.until("the slow member was dropped", 30_000,
+                Await.until("the slow member was dropped", Duration.ofSeconds(30),
                         () -> server.hub().localMembers("feed").size() == 1);
                 long read = 0;
                 while (true) {

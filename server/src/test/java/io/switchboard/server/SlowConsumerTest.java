@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.protocol.ServerMessage.Member;
+import io.switchboard.testkit.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,6 +3,7 @@ package io.switchboard.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.switchboard.testkit.RawPeer;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.URI;

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.switchboard.client.LeakDetection;
 import io.switchboard.client.SwitchboardClientException.SendQueueFullException;
+import io.switchboard.testkit.LeakDetection;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;

@@ -1,15 +1,11 @@
-package io.switchboard.redis;
-
-import static org.assertj.core.api.Assertions.fail;
+package io.switchboard.testkit;
 
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,18 +13,21 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Assertions;
 
 /**
  * A private redis-server for tests: its own free port on 127.0.0.1 and its own directory, never the
  * shared Redis on 6379. Can be killed with SIGKILL, frozen with SIGSTOP, thawed with SIGCONT and
  * restarted on the same port and directory (so an append-only file survives). Closing it kills the
- * process and deletes the directory; a JVM shutdown hook does the same if a test forgets. Not
- * thread-safe: one test thread drives it.
+ * process and deletes the directory; a JVM shutdown hook does the same if a test forgets.
+ *
+ * <p>Without {@code redis-server} on the PATH the calling test is skipped with an install hint, except
+ * on CI (environment variable {@code CI} set), where that is a failure. Not thread-safe: one test
+ * thread drives it.
  */
 public final class RedisServerProcess implements AutoCloseable {
+    public static final String BINARY = "redis-server";
     static final String MISSING = "install redis-server (apt-get install redis-server) to run the Redis tests";
     private static final Duration READY = Duration.ofSeconds(10);
 
@@ -60,27 +59,22 @@ public final class RedisServerProcess implements AutoCloseable {
     /** A server with a port and directory of its own, not started: {@link #restart()} starts it. */
     public static RedisServerProcess create(boolean appendOnly) throws IOException {
         requireRedisServer();
-        return new RedisServerProcess(freePort(), appendOnly, Files.createTempDirectory("switchboard-redis-"));
+        return new RedisServerProcess(ExternalProcesses.freePort(), appendOnly,
+                Files.createTempDirectory("switchboard-redis-"));
     }
 
-    /** Skips the calling test class when redis-server is missing, or fails it on CI. */
+    /** Skips the calling test when redis-server is missing, or fails it on CI. */
     public static void requireRedisServer() {
-        if (onPath("redis-server")) {
-            return;
-        }
-        if (System.getenv("CI") != null) {
-            fail(MISSING);
-        }
-        Assumptions.abort(MISSING);
+        ExternalProcesses.requireOnPath(BINARY, MISSING);
     }
 
     public int port() {
         return port;
     }
 
-    /** Settings pointing at this server, with a prefix unique to the caller's test class. */
-    public RedisSettings settings(Duration timeout) {
-        return new RedisSettings("127.0.0.1", port, null, 0, timeout, "test:");
+    /** {@code redis://127.0.0.1:port}. */
+    public String uri() {
+        return "redis://127.0.0.1:" + port;
     }
 
     /** (Re)starts the server on its port and directory and waits until it answers PING. */
@@ -88,44 +82,40 @@ public final class RedisServerProcess implements AutoCloseable {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("redis-server is still running");
         }
-        List<String> command = List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+        List<String> command = List.of(BINARY, "--port", Integer.toString(port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", appendOnly ? "yes" : "no",
                 // Every write on disk before the reply: kill -9 loses nothing that was acknowledged.
                 "--appendfsync", "always", "--dir", dir.toString(),
                 "--daemonize", "no");
-        File logFile = dir.resolve("redis.log").toFile();
+        Path log = dir.resolve("redis.log");
         process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile)).start();
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         long deadline = System.nanoTime() + READY.toNanos();
         while (!"+PONG".equals(tryCall("PING"))) {
             if (!process.isAlive()) {
-                fail("redis-server on port %d exited with %d: %s", port, process.exitValue(), Files.readString(logFile.toPath()));
+                Assertions.fail("redis-server on port " + port + " exited with " + process.exitValue() + ": "
+                        + ExternalProcesses.tail(log, 4000));
             }
             if (System.nanoTime() > deadline) {
-                fail("redis-server on port %d did not answer PING within %s", port, READY);
+                Assertions.fail("redis-server on port " + port + " did not answer PING within " + READY);
             }
             Thread.sleep(20);
         }
     }
 
     /** SIGKILL: no shutdown, no final write; waits until the process is gone. */
-    public void kill9() throws InterruptedException {
-        if (process != null) {
-            process.destroyForcibly();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                fail("redis-server did not die of SIGKILL");
-            }
-        }
+    public void kill9() {
+        ExternalProcesses.kill9(process, BINARY);
     }
 
     /** SIGSTOP: the server keeps its sockets open and stops answering. */
-    public void stop() throws Exception {
-        signal("STOP");
+    public void stop() {
+        ExternalProcesses.signal(process, BINARY, "STOP");
     }
 
     /** SIGCONT: the server carries on where it stopped. */
-    public void cont() throws Exception {
-        signal("CONT");
+    public void cont() {
+        ExternalProcesses.signal(process, BINARY, "CONT");
     }
 
     /**
@@ -153,14 +143,11 @@ public final class RedisServerProcess implements AutoCloseable {
         }
     }
 
+    /** Kills the process and deletes its directory. */
     @Override
     public void close() {
         destroy();
-        try {
-            Runtime.getRuntime().removeShutdownHook(reaper);
-        } catch (IllegalStateException shuttingDown) {
-            // already running the hooks: the reaper does the same
-        }
+        ExternalProcesses.removeHook(reaper);
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
@@ -169,21 +156,10 @@ public final class RedisServerProcess implements AutoCloseable {
     }
 
     private void destroy() {
-        Process p = process;
-        if (p != null && p.isAlive()) {
-            p.destroyForcibly(); // SIGKILL also ends a SIGSTOPped process
-            try {
-                p.waitFor(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private void signal(String name) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
-        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-            fail("kill -%s %d failed", name, process.pid());
+        try {
+            ExternalProcesses.kill9(process, BINARY);
+        } catch (IllegalStateException e) {
+            System.err.println(e.getMessage());
         }
     }
 
@@ -204,25 +180,5 @@ public final class RedisServerProcess implements AutoCloseable {
             }
         }
         return line.toString(StandardCharsets.UTF_8);
-    }
-
-    private static boolean onPath(String program) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return false;
-        }
-        for (String d : path.split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(d, program))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        }
     }
 }

@@ -1,31 +1,28 @@
-package io.switchboard.nats;
+package io.switchboard.testkit;
 
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assertions;
 
 /**
  * A real {@code nats-server} on a free loopback port, never the shared one on 4222: start, SIGKILL,
  * SIGSTOP/SIGCONT, restart on the same port. Closing it kills the process; a shutdown hook does the same
- * if a test run dies first, so no server outlives the JVM. Not thread-safe: one test drives it.
+ * if a test run dies first, so no server outlives the JVM. Its log goes to
+ * {@code target/nats-server-<port>.log} of the module under test.
  *
- * <p>Without {@code nats-server} on the PATH the tests are skipped, except on CI (env {@code CI} set),
- * where that is a failure.
+ * <p>Without {@code nats-server} on the PATH the calling test is skipped with an install hint, except
+ * on CI (environment variable {@code CI} set), where that is a failure. Not thread-safe: one test
+ * drives it.
  */
 public final class NatsServerProcess implements AutoCloseable {
-    static final String BINARY = "nats-server";
+    public static final String BINARY = "nats-server";
     private static final String INSTALL_HINT = "install nats-server (apt-get install nats-server) to run the NATS tests";
     private static final Duration READY = Duration.ofSeconds(10);
 
@@ -50,19 +47,16 @@ public final class NatsServerProcess implements AutoCloseable {
     /** A free port and the server that will run there once {@link #start()} is called. */
     public static NatsServerProcess notStarted() {
         requireBinary();
-        return new NatsServerProcess(freePort());
+        return new NatsServerProcess(ExternalProcesses.freePort());
     }
 
     /** Skips the calling test (fails it on CI) when {@code nats-server} is not on the PATH. */
     public static void requireBinary() {
-        boolean found = onPath(BINARY);
-        if (!found && System.getenv("CI") != null) {
-            fail(BINARY + " is not on the PATH on CI: " + INSTALL_HINT);
-        }
-        assumeTrue(found, INSTALL_HINT);
+        ExternalProcesses.requireOnPath(BINARY, INSTALL_HINT);
     }
 
-    String url() {
+    /** {@code nats://127.0.0.1:port}. */
+    public String url() {
         return "nats://127.0.0.1:" + port;
     }
 
@@ -102,12 +96,12 @@ public final class NatsServerProcess implements AutoCloseable {
 
     /** SIGSTOP: the process freezes; its sockets stay open and the kernel still accepts connections. */
     public void stop() {
-        signal("-STOP");
+        ExternalProcesses.signal(process, BINARY, "STOP");
     }
 
     /** SIGCONT after {@link #stop()}. */
     public void cont() {
-        signal("-CONT");
+        ExternalProcesses.signal(process, BINARY, "CONT");
     }
 
     /** Kills the server if it runs, then starts a new one on the same port. */
@@ -120,11 +114,7 @@ public final class NatsServerProcess implements AutoCloseable {
     public void close() {
         destroy();
         if (hookAdded) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(reaper);
-            } catch (IllegalStateException e) {
-                // The JVM is already shutting down; the hook runs (or ran) destroy() itself.
-            }
+            ExternalProcesses.removeHook(reaper);
             hookAdded = false;
         }
     }
@@ -137,89 +127,31 @@ public final class NatsServerProcess implements AutoCloseable {
     }
 
     private void destroy() {
-        Process p = process;
-        if (p == null || !p.isAlive()) {
-            return;
-        }
-        p.destroyForcibly(); // SIGKILL, which also ends a SIGSTOPped process
-        try {
-            if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                throw new IllegalStateException(BINARY + " pid " + p.pid() + " survived SIGKILL for 5 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted waiting for " + BINARY + " to die", e);
-        }
-    }
-
-    private void signal(String signal) {
-        if (process == null || !process.isAlive()) {
-            throw new IllegalStateException(BINARY + " on " + port + " is not running");
-        }
-        try {
-            Process kill = new ProcessBuilder("kill", signal, Long.toString(process.pid())).inheritIO().start();
-            if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-                throw new IllegalStateException("kill " + signal + " " + process.pid() + " failed");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted sending " + signal, e);
-        }
+        ExternalProcesses.kill9(process, BINARY);
     }
 
     private void awaitAccepting() {
         long deadline = System.nanoTime() + READY.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                fail(BINARY + " exited with " + process.exitValue() + " before accepting on " + port + "; log: "
-                        + logTail());
+                Assertions.fail(BINARY + " exited with " + process.exitValue() + " before accepting on " + port
+                        + "; log: " + ExternalProcesses.tail(logFile, 2000));
             }
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
                 return;
             } catch (IOException notYet) {
-                sleep(20);
+                pause();
             }
         }
         destroy();
-        fail(BINARY + " did not accept on " + port + " within " + READY + "; log: " + logTail());
+        Assertions.fail(BINARY + " did not accept on " + port + " within " + READY + "; log: "
+                + ExternalProcesses.tail(logFile, 2000));
     }
 
-    private String logTail() {
+    private static void pause() {
         try {
-            String log = Files.readString(logFile);
-            return log.substring(Math.max(0, log.length() - 2000));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static boolean onPath(String binary) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return false;
-        }
-        for (String dir : path.split(File.pathSeparator)) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, binary))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
+            Thread.sleep(20);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
