@@ -17,6 +17,8 @@ import io.switchboard.core.hub.Fakes.RecordingSession;
 import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.core.presence.MemoryPresenceStore;
 import io.switchboard.protocol.JsonCodec;
+import io.switchboard.testkit.Await;
+import io.switchboard.testkit.ManualScheduler;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -25,6 +27,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -56,16 +59,25 @@ class HubUnpublishedTest {
     private Hub receiver;
     private Connection aliceConn;
 
+    /** The receiving node's timer in the tail-check tests: its checks run only when the test advances it. */
+    private final ManualScheduler receiversTimer = new ManualScheduler();
+
     private void startNodes(ClusterGuard publishersGuard) throws Exception {
-        publisher = hub("n1", publishersHistory, publishersBroker, publishersGuard);
-        receiver = hub("n2", history, bus.broker(), null);
+        startNodes(publishersGuard, null);
+    }
+
+    /** @param receiversTimer the receiving node's timer; null: its own thread, in real time */
+    private void startNodes(ClusterGuard publishersGuard, ScheduledExecutorService receiversTimer) throws Exception {
+        publisher = hub("n1", publishersHistory, publishersBroker, publishersGuard, null);
+        receiver = hub("n2", history, bus.broker(), null, receiversTimer);
         aliceConn = on(loop1, () -> join(publisher, alice, "alice", loop1));
         on(loop2, () -> join(receiver, bob, "bob", loop2));
     }
 
     /**
      * How often the nodes compare quiet rooms with their history. The republishing tests keep it an hour
-     * away, so that only republishing can deliver what they wait for; the tail-check tests set 200 ms.
+     * away, so that only republishing can deliver what they wait for; the tail-check tests set 200 ms of
+     * the receiver's manual timer.
      */
     private Duration tailCheckInterval = Duration.ofHours(1);
 
@@ -77,9 +89,10 @@ class HubUnpublishedTest {
                 d.redis(), d.nats());
     }
 
-    private Hub hub(String node, HistoryStore store, Broker broker, ClusterGuard brokerGuard) throws Exception {
+    private Hub hub(String node, HistoryStore store, Broker broker, ClusterGuard brokerGuard,
+                    ScheduledExecutorService timer) throws Exception {
         Hub hub = new Hub(config(), new Hub.Backends(store, broker, presence, brokerGuard,
-                null), frames, codec, TimeSource.SYSTEM, node, "test", HubMetrics.NOOP);
+                null), frames, codec, TimeSource.SYSTEM, node, "test", HubMetrics.NOOP, timer);
         hub.start().toCompletableFuture().get(5, TimeUnit.SECONDS);
         return hub;
     }
@@ -125,11 +138,13 @@ class HubUnpublishedTest {
     /** Waits up to 10 s until {@code session} (on {@code loop}) holds exactly {@code expected}. */
     private void awaitHolds(ExecutorService loop, RecordingSession session, String what, List<Long> expected)
             throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!offsets(loop, session).equals(expected)) {
-            assertThat(System.nanoTime()).as("%s; it holds %s", what, offsets(loop, session)).isLessThan(deadline);
-            Thread.sleep(10);
-        }
+        Await.until(what + ": " + expected, Duration.ofSeconds(10), () -> {
+            try {
+                return offsets(loop, session).equals(expected);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     @Test
@@ -180,23 +195,31 @@ class HubUnpublishedTest {
     @Test
     void aMessageWhosePublishingNodeDiedBeforeRelayingItReachesTheOtherNodes() throws Exception {
         tailCheckInterval = Duration.ofMillis(200);
-        startNodes(null);
+        startNodes(null, receiversTimer);
         publish("m1");
         awaitBobHolds("1 through the broker", List.of(1L));
         publishersBroker.down = true;
         publish("m2"); // appended, never relayed
         publisher.close(); // and the node dies: nobody republishes, no later message shows the gap
         publisher = null;
+        Await.until("the receiver's tail checks scheduled", () -> receiversTimer.pendingTasks() > 0);
+        receiversTimer.advance(tailCheckInterval);
+        assertThat(offsets(loop2, bob)).as("the first check only notes where the room is").containsExactly(1L);
+        receiversTimer.advance(tailCheckInterval); // the room stayed quiet for a whole interval: compared
+        receiversTimer.advance(config().cluster().timeout()); // the gap check the comparison asked for
         awaitBobHolds("2 from history, found by the tail check", List.of(1L, 2L));
     }
 
     @Test
     void aQuietRoomInStepWithItsHistoryIsLeftAlone() throws Exception {
         tailCheckInterval = Duration.ofMillis(200);
-        startNodes(null);
+        startNodes(null, receiversTimer);
         publish("m1");
         awaitBobHolds("1 through the broker", List.of(1L));
-        Thread.sleep(1_000); // five tail checks
+        Await.until("the receiver's tail checks scheduled", () -> receiversTimer.pendingTasks() > 0);
+        receiversTimer.advance(tailCheckInterval.multipliedBy(5)); // five tail checks
+        receiversTimer.runDue();
+        assertThat(receiversTimer.failures()).isEmpty();
         assertThat(offsets(loop2, bob)).containsExactly(1L);
         assertThat(on(loop2, () -> bob.ofType("room_message").size())).isEqualTo(1);
     }
