@@ -84,6 +84,7 @@ public final class NatsBroker implements Broker {
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     private final NatsSettings settings;
+    private final Duration timeout;
     private final Subjects subjects;
     private final Backoff backoff;
     private final Options options;
@@ -123,9 +124,18 @@ public final class NatsBroker implements Broker {
     /** What jnats last reported going wrong on the live connection, for the "connection lost" log line. */
     private volatile String lastProblem = "no error reported";
 
-    /** A broker for these settings. Does not connect: {@link #start} does, and never throws for an unreachable server. */
-    public NatsBroker(NatsSettings settings) {
+    /**
+     * A broker for these settings. Does not connect: {@link #start} does, and never throws for an unreachable server.
+     *
+     * @param timeout deadline for one connection attempt (TCP connect, server INFO, CONNECT and the first
+     *     PING/PONG) and for the round trip that confirms a subscription: the cluster's call deadline
+     */
+    public NatsBroker(NatsSettings settings, Duration timeout) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive, was " + timeout);
+        }
         this.subjects = new Subjects(settings.subjectPrefix());
         this.backoff = new Backoff(MIN_RETRY, MAX_RETRY, new Random());
         this.description = "nats " + settings.servers().stream().map(NatsBroker::hostAndPort)
@@ -136,7 +146,7 @@ public final class NatsBroker implements Broker {
             t.setDaemon(true);
             return t;
         });
-        this.roundTrips = new RoundTrips(() -> connection, settings.timeout(), task -> submit(task, Duration.ZERO));
+        this.roundTrips = new RoundTrips(() -> connection, timeout, task -> submit(task, Duration.ZERO));
         this.options = options(settings);
     }
 
@@ -144,7 +154,7 @@ public final class NatsBroker implements Broker {
         Options.Builder b = new Options.Builder()
                 .servers(s.servers().toArray(String[]::new))
                 .connectionName("switchboard")
-                .connectionTimeout(s.timeout())
+                .connectionTimeout(timeout)
                 .pingInterval(s.pingInterval())
                 .noReconnect() // this broker reconnects itself: see the class comment
                 .reconnectBufferSize(RECONNECT_BUFFER_BYTES)
@@ -153,11 +163,14 @@ public final class NatsBroker implements Broker {
                 .noEcho()
                 .connectionListener(this::connectionEvent)
                 .errorListener(new LoggingErrorListener());
-        if (s.token() != null) {
+        if (!s.token().isEmpty()) {
             b.token(s.token().toCharArray());
         }
-        if (s.user() != null) {
+        if (!s.user().isEmpty()) {
             b.userInfo(s.user().toCharArray(), s.password().toCharArray());
+        }
+        if (!s.credsFile().isEmpty()) {
+            b.authHandler(Nats.credentials(s.credsFile()));
         }
         return b.build();
     }
@@ -317,7 +330,7 @@ public final class NatsBroker implements Broker {
 
     /**
      * Closes the connection and stops this broker's thread; the start future and pending subscribes fail.
-     * Idempotent. Waits at most about {@link NatsSettings#timeout()} for jnats to shut down.
+     * Idempotent. Waits at most about the timeout for jnats to shut down.
      */
     @Override
     public void close() {
@@ -338,7 +351,7 @@ public final class NatsBroker implements Broker {
             closeConnection(c);
         }
         try {
-            if (!ops.awaitTermination(settings.timeout().toMillis() + 1000, TimeUnit.MILLISECONDS)) {
+            if (!ops.awaitTermination(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS)) {
                 log.warn("{}: broker thread still busy after close; it is a daemon and ends with its task", description);
             }
         } catch (InterruptedException e) {
@@ -453,11 +466,11 @@ public final class NatsBroker implements Broker {
     /** Waits for the PONG that proves the server has the SUBs sent on connect. */
     private void confirmRoundTrip(Connection c) {
         try {
-            c.flush(settings.timeout());
+            c.flush(timeout);
         } catch (TimeoutException | IllegalStateException e) {
             // Not fatal: if the connection is bad, pings close it and the next one subscribes again.
             log.warn("{}: no PONG within {} ms after subscribing on connect: {}", description,
-                    settings.timeout().toMillis(), e.toString());
+                    timeout.toMillis(), e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             log.debug("{}: interrupted confirming the subscriptions (closing)", description);

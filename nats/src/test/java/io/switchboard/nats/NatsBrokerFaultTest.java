@@ -192,7 +192,7 @@ class NatsBrokerFaultTest {
         NatsServerProcess late = NatsServerProcess.notStarted();
         server = late;
         Recorder inA = new Recorder();
-        NatsBroker a = new NatsBroker(NatsSettings.defaults(late.url()));
+        NatsBroker a = new NatsBroker(NatsSettings.defaults(late.url()), Duration.ofSeconds(1));
         brokers.add(a);
         CompletableFuture<Void> start = a.start(inA).toCompletableFuture();
         CompletableFuture<Void> subscribed = a.subscribe("room.late").toCompletableFuture();
@@ -219,7 +219,7 @@ class NatsBrokerFaultTest {
         NatsServerProcess never = NatsServerProcess.notStarted();
         server = never;
         Set<String> before = brokerThreads();
-        NatsBroker a = new NatsBroker(NatsSettings.defaults(never.url()));
+        NatsBroker a = new NatsBroker(NatsSettings.defaults(never.url()), Duration.ofSeconds(1));
         CompletableFuture<Void> start = a.start(new Recorder()).toCompletableFuture();
         CompletableFuture<Void> subscribed = a.subscribe("room.never").toCompletableFuture();
         Thread.sleep(300);
@@ -237,7 +237,7 @@ class NatsBrokerFaultTest {
     }
 
     private Broker started(NatsSettings s, Recorder listener) throws Exception {
-        NatsBroker broker = new NatsBroker(s);
+        NatsBroker broker = new NatsBroker(s, Duration.ofSeconds(1));
         brokers.add(broker);
         await(broker.start(listener));
         return broker;

@@ -23,6 +23,6 @@ class RedisBrokerContractTest extends BrokerContract {
 
     @Override
     protected Broker newBroker() {
-        return new RedisBroker(redis.settings(Duration.ofSeconds(5)));
+        return new RedisBroker(redis.settings(), Duration.ofSeconds(5));
     }
 }

@@ -90,7 +90,7 @@ class RedisBrokerFaultTest {
     void startCompletesOnceRedisComesUp() throws Exception {
         redis = RedisServerProcess.create(false);
         RecordingListener inB = new RecordingListener();
-        RedisBroker b = new RedisBroker(redis.settings(TIMEOUT));
+        RedisBroker b = new RedisBroker(redis.settings(), TIMEOUT);
         brokers.add(b);
         CompletableFuture<Void> started = b.start(inB).toCompletableFuture();
         CompletableFuture<Void> early = b.subscribe("room.z").toCompletableFuture();
@@ -112,7 +112,7 @@ class RedisBrokerFaultTest {
     @Test
     void closeBeforeRedisIsReachableEndsTheRetries() throws Exception {
         redis = RedisServerProcess.create(false);
-        RedisBroker b = new RedisBroker(redis.settings(TIMEOUT));
+        RedisBroker b = new RedisBroker(redis.settings(), TIMEOUT);
         CompletableFuture<Void> started = b.start(new RecordingListener()).toCompletableFuture();
         b.close();
         assertThatThrownBy(() -> started.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
@@ -120,7 +120,7 @@ class RedisBrokerFaultTest {
     }
 
     private RedisBroker started(RecordingListener listener) throws Exception {
-        RedisBroker broker = new RedisBroker(redis.settings(TIMEOUT));
+        RedisBroker broker = new RedisBroker(redis.settings(), TIMEOUT);
         brokers.add(broker);
         Await.get(broker.start(listener), WAIT);
         return broker;

@@ -109,7 +109,7 @@ class RedisPresenceStoreFaultTest {
     }
 
     private RedisPresenceStore store(Duration ttl) throws Exception {
-        RedisPresenceStore store = new RedisPresenceStore(redis.settings(Duration.ofSeconds(5)), ttl);
+        RedisPresenceStore store = new RedisPresenceStore(redis.settings(), Duration.ofSeconds(5), ttl);
         stores.add(store);
         return store;
     }

@@ -78,9 +78,9 @@ public final class RedisServerProcess implements AutoCloseable {
         return port;
     }
 
-    /** Settings pointing at this server, with a prefix unique to the caller's test class. */
-    public RedisSettings settings(Duration timeout) {
-        return new RedisSettings("127.0.0.1", port, null, 0, timeout, "test:");
+    /** Settings pointing at this server, with the key prefix {@code test:}. */
+    public RedisSettings settings() {
+        return RedisSettings.builder().host("127.0.0.1").port(port).keyPrefix("test:").build();
     }
 
     /** (Re)starts the server on its port and directory and waits until it answers PING. */
