@@ -6,7 +6,7 @@ import io.switchboard.core.FrameFactory;
 import io.switchboard.core.Hub;
 import io.switchboard.core.Shard;
 import io.switchboard.core.TimeSource;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.CoreConfig;
 import io.switchboard.core.history.MemoryHistoryStore;
 import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.protocol.JsonCodec;
@@ -57,7 +57,7 @@ public class MetricsOverheadBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        SwitchboardConfig config = SwitchboardConfig.defaults();
+        CoreConfig config = CoreConfig.defaults();
         HubMetrics recording = HubMetrics.NOOP;
         if (metrics.equals("on")) {
             micrometer = new MicrometerHubMetrics();

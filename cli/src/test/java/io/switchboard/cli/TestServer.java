@@ -1,8 +1,12 @@
 package io.switchboard.cli;
 
 import io.switchboard.core.config.Security;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.WebSocket;
 import io.switchboard.server.SwitchboardServer;
+import io.switchboard.server.config.Api;
+import io.switchboard.server.config.Server;
+import io.switchboard.server.config.Shutdown;
+import io.switchboard.server.config.SwitchboardConfig;
 import java.time.Duration;
 import java.util.List;
 
@@ -23,24 +27,24 @@ final class TestServer {
 
     /** A server that pings every {@code pingInterval} and drops connections silent for {@code pongTimeout}. */
     static SwitchboardServer startWithHeartbeat(Duration pingInterval, Duration pongTimeout) {
-        SwitchboardConfig.WebSocket w = SwitchboardConfig.defaults().websocket();
-        return start(new SwitchboardConfig.WebSocket(w.path(), w.maxConnections(), w.readBufferBytes(),
+        WebSocket w = SwitchboardConfig.defaults().websocket();
+        return start(new WebSocket(w.path(), w.maxConnections(), w.readBufferBytes(),
                 w.writeBufferBytes(), w.handshakeTimeout(), pingInterval, pongTimeout, w.writeWait(), w.maxFrameBytes(),
                 w.maxMessageBytes(), w.maxQueuedBytes(), w.maxRoomsPerConnection(), w.maxInvalidMessages(),
                 w.enableCompression()));
     }
 
-    private static SwitchboardServer start(SwitchboardConfig.WebSocket websocket) {
+    private static SwitchboardServer start(WebSocket websocket) {
         return start(websocket, SwitchboardConfig.defaults().security().withLimits(1_000_000, 1_000_000, 0, 0, 0));
     }
 
-    private static SwitchboardServer start(SwitchboardConfig.WebSocket websocket, Security security) {
+    private static SwitchboardServer start(WebSocket websocket, Security security) {
         SwitchboardConfig d = SwitchboardConfig.defaults();
         return SwitchboardServer.start(new SwitchboardConfig(
-                new SwitchboardConfig.Server("127.0.0.1", 0, 1, "cli", Duration.ofSeconds(5), Duration.ofSeconds(30),
+                new Server("127.0.0.1", 0, 1, "cli", Duration.ofSeconds(5), Duration.ofSeconds(30),
                         1024 * 1024),
-                websocket, d.hub(), d.history(), new SwitchboardConfig.Shutdown(Duration.ofSeconds(1)),
-                new SwitchboardConfig.Api(List.of("cli-test-api-key-0123456789")), d.redis(), d.monitoring(),
+                websocket, d.hub(), d.history(), new Shutdown(Duration.ofSeconds(1)),
+                new Api(List.of("cli-test-api-key-0123456789")), d.redis(), d.monitoring(),
                 security));
     }
 }

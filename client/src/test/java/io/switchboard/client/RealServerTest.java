@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.switchboard.client.SwitchboardClientException.AckTimeoutException;
 import io.switchboard.client.SwitchboardClientException.ServerErrorException;
-import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.server.SwitchboardServer;
+import io.switchboard.server.config.Api;
+import io.switchboard.server.config.Server;
+import io.switchboard.server.config.Shutdown;
+import io.switchboard.server.config.SwitchboardConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,10 +46,10 @@ class RealServerTest {
     static SwitchboardConfig config(int port) {
         SwitchboardConfig d = SwitchboardConfig.defaults();
         return new SwitchboardConfig(
-                new SwitchboardConfig.Server("127.0.0.1", port, 1, "t1", Duration.ofSeconds(5), Duration.ofSeconds(30),
+                new Server("127.0.0.1", port, 1, "t1", Duration.ofSeconds(5), Duration.ofSeconds(30),
                         1024 * 1024),
-                d.websocket(), d.hub(), new SwitchboardConfig.History(10_000, Duration.ofMinutes(5)),
-                new SwitchboardConfig.Shutdown(Duration.ofSeconds(1)), new SwitchboardConfig.Api(List.of(API_KEY)),
+                d.websocket(), d.hub(), new io.switchboard.core.config.History(10_000, Duration.ofMinutes(5)),
+                new Shutdown(Duration.ofSeconds(1)), new Api(List.of(API_KEY)),
                 d.redis(), d.monitoring(), d.security().withLimits(1_000_000, 1_000_000, 0, 0, 0)
                         .withBroadcast(true, true, 64 * 1024, 1_000_000));
     }

@@ -1,6 +1,11 @@
 package io.switchboard.server;
 
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.Cluster;
+import io.switchboard.core.config.History;
+import io.switchboard.nats.NatsSettings;
+import io.switchboard.redis.RedisSettings;
+import io.switchboard.server.config.Server;
+import io.switchboard.server.config.SwitchboardConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,21 +15,21 @@ final class ClusterNodes implements AutoCloseable {
     private final List<SwitchboardServer> nodes = new ArrayList<>();
 
     /** A node's configuration: the test defaults, a large history, and the given broker settings. */
-    static SwitchboardConfig config(String nodeId, SwitchboardConfig.Cluster cluster, int redisPort,
+    static SwitchboardConfig config(String nodeId, Cluster cluster, int redisPort,
                                     List<String> natsServers) {
         SwitchboardConfig base = TestServers.config();
-        SwitchboardConfig.Server s = base.server();
-        SwitchboardConfig c = new SwitchboardConfig(new SwitchboardConfig.Server(s.host(), 0, 2, nodeId,
+        Server s = base.server();
+        SwitchboardConfig c = new SwitchboardConfig(new Server(s.host(), 0, 2, nodeId,
                 s.readTimeout(), s.idleTimeout(), s.maxRequestBytes()), base.websocket(), base.hub(),
-                new SwitchboardConfig.History(10_000, Duration.ofMinutes(5)), base.shutdown(), base.api(),
+                new History(10_000, Duration.ofMinutes(5)), base.shutdown(), base.api(),
                 base.redis(), base.monitoring(), base.security());
-        return c.withCluster(cluster, new SwitchboardConfig.Redis("127.0.0.1", redisPort, "", 0),
-                new SwitchboardConfig.Nats(natsServers.isEmpty() ? List.of("nats://127.0.0.1:4222") : natsServers));
+        return c.withCluster(cluster, new RedisSettings("127.0.0.1", redisPort, "", 0),
+                new NatsSettings(natsServers.isEmpty() ? List.of("nats://127.0.0.1:4222") : natsServers));
     }
 
     /** Cluster settings for tests: short deadlines and breaker windows so that faults show quickly. */
-    static SwitchboardConfig.Cluster cluster(String broker, int maxPending, Duration timeout) {
-        return new SwitchboardConfig.Cluster(broker, "auto", "auto", timeout, maxPending,
+    static Cluster cluster(String broker, int maxPending, Duration timeout) {
+        return new Cluster(broker, "auto", "auto", timeout, maxPending,
                 Duration.ofSeconds(1), Duration.ofMillis(200), Duration.ofSeconds(3), Duration.ofSeconds(1));
     }
 

@@ -5,7 +5,6 @@ import io.switchboard.core.auth.Grants;
 import io.switchboard.core.auth.TokenException;
 import io.switchboard.core.auth.TokenVerifier;
 import io.switchboard.core.config.Security;
-import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.limit.TokenBucket;
 import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.protocol.CloseCode;

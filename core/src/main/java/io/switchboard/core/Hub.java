@@ -7,7 +7,7 @@ import io.switchboard.core.cluster.Envelope;
 import io.switchboard.core.cluster.MemoryBroker;
 import io.switchboard.core.cluster.MemoryPresenceStore;
 import io.switchboard.core.cluster.PresenceStore;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.CoreConfig;
 import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.protocol.CloseCode;
@@ -56,7 +56,7 @@ public final class Hub {
         }
     }
 
-    private final SwitchboardConfig config;
+    private final CoreConfig config;
     private final HistoryStore history;
     private final Broker broker;
     private final PresenceStore presence;
@@ -86,17 +86,17 @@ public final class Hub {
     private final RoomPublisher publisher;
     private final HubContext ctx;
 
-    public Hub(SwitchboardConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
+    public Hub(CoreConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
                String nodeId, String version) {
         this(config, history, frames, codec, time, nodeId, version, HubMetrics.NOOP);
     }
 
-    public Hub(SwitchboardConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
+    public Hub(CoreConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
                String nodeId, String version, HubMetrics metrics) {
         this(config, Backends.memory(history), frames, codec, time, nodeId, version, metrics);
     }
 
-    public Hub(SwitchboardConfig config, Backends backends, FrameFactory frames, JsonCodec codec, TimeSource time,
+    public Hub(CoreConfig config, Backends backends, FrameFactory frames, JsonCodec codec, TimeSource time,
                String nodeId, String version, HubMetrics metrics) {
         this.metrics = metrics;
         this.config = config;
@@ -151,7 +151,7 @@ public final class Hub {
         }
     }
 
-    public SwitchboardConfig config() {
+    public CoreConfig config() {
         return config;
     }
 

@@ -8,7 +8,7 @@ import io.switchboard.core.cluster.Broker;
 import io.switchboard.core.cluster.Envelope;
 import io.switchboard.core.cluster.MemoryBroker;
 import io.switchboard.core.cluster.MemoryPresenceStore;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.CoreConfig;
 import io.switchboard.core.history.HistoryStore.Appended;
 import io.switchboard.core.history.MemoryHistoryStore;
 import io.switchboard.core.metrics.HubMetrics;
@@ -43,7 +43,7 @@ class HubSequencerTest {
 
     @BeforeEach
     void start() throws Exception {
-        hub = new Hub(SwitchboardConfig.defaults(), new Hub.Backends(history, bus.broker(),
+        hub = new Hub(CoreConfig.defaults(), new Hub.Backends(history, bus.broker(),
                 new MemoryPresenceStore(), null, null), frames, codec, TimeSource.SYSTEM, "n1", "test",
                 HubMetrics.NOOP);
         hub.start().toCompletableFuture().get(5, TimeUnit.SECONDS);

@@ -9,7 +9,8 @@ import io.switchboard.core.cluster.Broker;
 import io.switchboard.core.cluster.ClusterGuard;
 import io.switchboard.core.cluster.MemoryBroker;
 import io.switchboard.core.cluster.MemoryPresenceStore;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.Cluster;
+import io.switchboard.core.config.CoreConfig;
 import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.history.MemoryHistoryStore;
 import io.switchboard.core.metrics.HubMetrics;
@@ -67,12 +68,8 @@ class HubUnpublishedTest {
      */
     private Duration tailCheckInterval = Duration.ofHours(1);
 
-    private SwitchboardConfig config() {
-        SwitchboardConfig d = SwitchboardConfig.defaults();
-        SwitchboardConfig.Cluster c = d.cluster();
-        return d.withCluster(new SwitchboardConfig.Cluster(c.broker(), c.history(), c.presence(), c.timeout(),
-                c.maxPending(), c.breakerOpenDuration(), c.gapTimeout(), c.presenceTtl(), tailCheckInterval),
-                d.redis(), d.nats());
+    private CoreConfig config() {
+        return CoreConfig.builder().cluster(Cluster.builder().tailCheckInterval(tailCheckInterval).build()).build();
     }
 
     private Hub hub(String node, HistoryStore store, Broker broker, ClusterGuard brokerGuard) throws Exception {

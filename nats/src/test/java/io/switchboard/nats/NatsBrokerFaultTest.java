@@ -129,7 +129,8 @@ class NatsBrokerFaultTest {
     @Test
     void aStalledServerIsDetectedByPingsWhilePublishesStayBoundedAndTrafficResumesAfterSigcont() throws Exception {
         int maxPending = 100;
-        NatsSettings stallSettings = settings().withPingInterval(Duration.ofMillis(200)).withMaxPendingMessages(maxPending);
+        NatsSettings stallSettings = settings().toBuilder().pingInterval(Duration.ofMillis(200))
+                .maxPendingMessages(maxPending).build();
         Recorder inA = new Recorder();
         Recorder inB = new Recorder();
         Broker a = started(stallSettings, inA);

@@ -14,7 +14,7 @@ import io.switchboard.core.Connection;
 import io.switchboard.core.DisconnectReason;
 import io.switchboard.core.Hub;
 import io.switchboard.core.config.Security;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.WebSocket;
 import io.switchboard.core.limit.SecurityCounters;
 import io.switchboard.core.limit.TokenBucket;
 import io.switchboard.protocol.CloseCode;
@@ -86,7 +86,7 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
         void messageDropped();
     }
 
-    InboundLimitHandler(Hub hub, Security s, SwitchboardConfig.WebSocket ws, Peer peer,
+    InboundLimitHandler(Hub hub, Security s, WebSocket ws, Peer peer,
                         SecurityCounters counters, WebSocketDecoderConfig decoderConfig) {
         this.decoderConfig = decoderConfig;
         this.maxFragments = ws.maxFragmentsPerMessage();

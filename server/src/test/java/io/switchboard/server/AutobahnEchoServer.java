@@ -27,10 +27,11 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.switchboard.core.Hub;
 import io.switchboard.core.TimeSource;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.WebSocket;
 import io.switchboard.core.history.MemoryHistoryStore;
 import io.switchboard.core.limit.SecurityCounters;
 import io.switchboard.protocol.JsonCodec;
+import io.switchboard.server.config.SwitchboardConfig;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -53,7 +54,7 @@ public final class AutobahnEchoServer {
 
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
-        SwitchboardConfig.WebSocket ws = new SwitchboardConfig.WebSocket("/", 10_000, 0, 0, Duration.ofSeconds(10),
+        WebSocket ws = new WebSocket("/", 10_000, 0, 0, Duration.ofSeconds(10),
                 Duration.ofSeconds(25), Duration.ofSeconds(60), Duration.ofSeconds(10), MAX_MESSAGE_BYTES,
                 MAX_MESSAGE_BYTES, 1024 * 1024 * 1024, 100, 10, true, 1_000_000, Duration.ofSeconds(60));
         SecureServers s = new SecureServers();
@@ -105,7 +106,7 @@ public final class AutobahnEchoServer {
     };
 
     static void install(ChannelPipeline p, SwitchboardConfig config, Hub hub, SecurityCounters counters) {
-        SwitchboardConfig.WebSocket ws = config.websocket();
+        WebSocket ws = config.websocket();
         int maxHeader = config.security().maxHeaderBytes();
         p.addLast("deadline", new HttpDeadlineHandler(ws.handshakeTimeout().toNanos(),
                 config.server().readTimeout().toNanos(), config.server().idleTimeout().toNanos()));

@@ -2,8 +2,8 @@ package io.switchboard.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.switchboard.core.config.WebSocket;
 import java.io.ByteArrayOutputStream;
-import io.switchboard.core.config.SwitchboardConfig;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -65,8 +65,8 @@ class FragmentFloodAttackTest {
     @Test
     void aMessageNotCompleteWithinMessageAssemblyTimeoutCloses1008EvenWhileThePeerKeepsPinging() throws Exception {
         SecureServers s = new SecureServers();
-        SwitchboardConfig.WebSocket d = TestServers.websocket();
-        s.websocket = new SwitchboardConfig.WebSocket(d.path(), d.maxConnections(), 0, 0, d.handshakeTimeout(),
+        WebSocket d = TestServers.websocket();
+        s.websocket = new WebSocket(d.path(), d.maxConnections(), 0, 0, d.handshakeTimeout(),
                 d.pingInterval(), d.pongTimeout(), d.writeWait(), d.maxFrameBytes(), d.maxMessageBytes(),
                 d.maxQueuedBytes(), d.maxRoomsPerConnection(), d.maxInvalidMessages(), false,
                 d.maxFragmentsPerMessage(), Duration.ofMillis(300));

@@ -7,8 +7,9 @@ import io.switchboard.core.Hub;
 import io.switchboard.core.TimeSource;
 import io.switchboard.core.cluster.MemoryBroker;
 import io.switchboard.core.cluster.MemoryPresenceStore;
-import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.history.MemoryHistoryStore;
+import io.switchboard.server.config.Server;
+import io.switchboard.server.config.SwitchboardConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -39,8 +40,8 @@ class InProcessClusterTest {
                 TimeSource.SYSTEM);
         MemoryPresenceStore presence = new MemoryPresenceStore();
         for (String node : List.of("n1", "n2")) {
-            SwitchboardConfig.Server s = base.server();
-            SwitchboardConfig config = new SwitchboardConfig(new SwitchboardConfig.Server(s.host(), 0, 1, node,
+            Server s = base.server();
+            SwitchboardConfig config = new SwitchboardConfig(new Server(s.host(), 0, 1, node,
                     s.readTimeout(), s.idleTimeout(), s.maxRequestBytes()), base.websocket(), base.hub(),
                     base.history(), base.shutdown(), base.api(), base.redis(), base.monitoring(), base.security());
             nodes.add(SwitchboardServer.start(config, Instrumentation.defaults(),

@@ -4,6 +4,7 @@ import static io.switchboard.server.JwtAttackTest.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.core.config.WebSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -213,7 +214,7 @@ class LimitsAttackTest {
         s.rateLimitRps = 1_000_000;
         s.rateLimitBurst = 1_000_000;
         // Small socket send buffer and queue cap (high-water mark 32 KiB), so the test needs few pings.
-        s.websocket = new io.switchboard.core.config.SwitchboardConfig.WebSocket("/ws", 1000, 0, 8192,
+        s.websocket = new io.switchboard.core.config.WebSocket("/ws", 1000, 0, 8192,
                 Duration.ofSeconds(5), Duration.ofSeconds(25), Duration.ofSeconds(60), Duration.ofSeconds(10), 65536,
                 65536, 64 * 1024, 100, 10, false);
         try (SwitchboardServer server = s.start(); RawPeer p = RawPeer.open("127.0.0.1", server.port(), 4096)) {

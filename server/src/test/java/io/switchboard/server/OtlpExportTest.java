@@ -10,7 +10,7 @@ import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.server.config.SwitchboardConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -68,7 +68,7 @@ class OtlpExportTest {
     private static SwitchboardConfig tracingTo(String endpoint) {
         SwitchboardConfig c = TestServers.config();
         return new SwitchboardConfig(c.server(), c.websocket(), c.hub(), c.history(), c.shutdown(), c.api(),
-                c.redis(), c.monitoring(), c.security(), new SwitchboardConfig.Tracing(endpoint, SERVICE_NAME, 100));
+                c.redis(), c.monitoring(), c.security(), new io.switchboard.server.config.Tracing(endpoint, SERVICE_NAME, 100));
     }
 
     /** Answers like a collector that accepted everything: 200 with an empty protobuf body. */

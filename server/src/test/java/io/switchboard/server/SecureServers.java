@@ -1,7 +1,8 @@
 package io.switchboard.server;
 
 import io.switchboard.core.config.Security;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.WebSocket;
+import io.switchboard.server.config.SwitchboardConfig;
 import java.time.Duration;
 import java.util.List;
 
@@ -35,7 +36,7 @@ final class SecureServers {
     boolean allowPrivateMessages = true;
     int broadcastMaxBytes = Security.DEFAULT_BROADCAST_MAX_BYTES;
     int broadcastPerSecond = Security.DEFAULT_BROADCAST_PER_SECOND;
-    SwitchboardConfig.WebSocket websocket = TestServers.websocket();
+    WebSocket websocket = TestServers.websocket();
 
     static SecureServers hs256() {
         SecureServers s = new SecureServers();

@@ -3,7 +3,7 @@ package io.switchboard.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.WebSocket;
 import io.switchboard.protocol.ServerMessage.Member;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,7 +39,7 @@ class SlowConsumerTest {
 
     private void start(int maxQueuedBytes, Duration writeWait) {
         var d = TestServers.websocket();
-        server = SwitchboardServer.start(TestServers.with(new SwitchboardConfig.WebSocket(d.path(),
+        server = SwitchboardServer.start(TestServers.with(new WebSocket(d.path(),
                 d.maxConnections(), 0, SOCKET_SEND_BUFFER, d.handshakeTimeout(), d.pingInterval(), d.pongTimeout(),
                 writeWait, d.maxFrameBytes(), d.maxMessageBytes(), maxQueuedBytes, d.maxRoomsPerConnection(),
                 d.maxInvalidMessages(), false)));

@@ -1,7 +1,13 @@
 package io.switchboard.server;
 
+import io.switchboard.core.config.History;
+import io.switchboard.core.config.Hub;
 import io.switchboard.core.config.Security;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.WebSocket;
+import io.switchboard.server.config.Api;
+import io.switchboard.server.config.Server;
+import io.switchboard.server.config.Shutdown;
+import io.switchboard.server.config.SwitchboardConfig;
 import java.time.Duration;
 import java.util.List;
 
@@ -12,23 +18,23 @@ final class TestServers {
     private TestServers() {
     }
 
-    static SwitchboardConfig.Server server() {
-        return new SwitchboardConfig.Server("127.0.0.1", 0, 2, "t1", Duration.ofSeconds(5), Duration.ofSeconds(30),
+    static Server server() {
+        return new Server("127.0.0.1", 0, 2, "t1", Duration.ofSeconds(5), Duration.ofSeconds(30),
                 1024 * 1024);
     }
 
-    static SwitchboardConfig.WebSocket websocket() {
-        return SwitchboardConfig.WebSocket.defaults();
+    static WebSocket websocket() {
+        return WebSocket.defaults();
     }
 
     static SwitchboardConfig config() {
         return with(websocket());
     }
 
-    static SwitchboardConfig with(SwitchboardConfig.WebSocket ws) {
+    static SwitchboardConfig with(WebSocket ws) {
         SwitchboardConfig d = SwitchboardConfig.defaults();
-        return new SwitchboardConfig(server(), ws, d.hub(), d.history(), new SwitchboardConfig.Shutdown(
-                Duration.ofSeconds(1)), new SwitchboardConfig.Api(List.of(API_KEY)), d.redis(), d.monitoring(),
+        return new SwitchboardConfig(server(), ws, d.hub(), d.history(), new Shutdown(
+                Duration.ofSeconds(1)), new Api(List.of(API_KEY)), d.redis(), d.monitoring(),
                 noAbuseLimits());
     }
 
@@ -42,22 +48,22 @@ final class TestServers {
                 .withBroadcast(true, true, 64 * 1024, 1_000_000);
     }
 
-    static SwitchboardConfig with(SwitchboardConfig.History history) {
+    static SwitchboardConfig with(History history) {
         SwitchboardConfig c = config();
         return new SwitchboardConfig(c.server(), c.websocket(), c.hub(), history, c.shutdown(), c.api(), c.redis(),
                 c.monitoring(), c.security());
     }
 
-    static SwitchboardConfig with(SwitchboardConfig.Hub hub) {
+    static SwitchboardConfig with(Hub hub) {
         SwitchboardConfig c = config();
         return new SwitchboardConfig(c.server(), c.websocket(), hub, c.history(), c.shutdown(), c.api(), c.redis(),
                 c.monitoring(), c.security());
     }
 
     /** WebSocket settings with the given heartbeat and limits; everything else default. */
-    static SwitchboardConfig.WebSocket ws(Duration ping, Duration pong, Duration writeWait, int maxFrame, int maxMessage,
+    static WebSocket ws(Duration ping, Duration pong, Duration writeWait, int maxFrame, int maxMessage,
                                           int maxQueued, int maxRooms, int maxInvalid, int maxConnections) {
-        return new SwitchboardConfig.WebSocket("/ws", maxConnections, 0, 0, Duration.ofSeconds(5), ping, pong, writeWait,
+        return new WebSocket("/ws", maxConnections, 0, 0, Duration.ofSeconds(5), ping, pong, writeWait,
                 maxFrame, maxMessage, maxQueued, maxRooms, maxInvalid, false);
     }
 }

@@ -2,7 +2,6 @@ package io.switchboard.server.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.switchboard.core.config.SwitchboardConfig;
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;

@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.switchboard.core.config.ConfigException;
+import io.switchboard.core.config.History;
+import io.switchboard.core.config.Hub;
 import io.switchboard.core.config.Security;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.WebSocket;
+import io.switchboard.redis.RedisSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +35,7 @@ class ConfigLoaderTest {
 
         assertThat(config.server().port()).isEqualTo(9000);
         assertThat(config.server().host()).isEqualTo("0.0.0.0");
-        assertThat(config.websocket()).isEqualTo(SwitchboardConfig.WebSocket.defaults());
+        assertThat(config.websocket()).isEqualTo(WebSocket.defaults());
     }
 
     @Test
@@ -137,17 +140,17 @@ class ConfigLoaderTest {
         SwitchboardConfig config = ConfigLoader.load(file, Map.of(), Map.of());
 
         assertThat(config).isEqualTo(new SwitchboardConfig(
-                new SwitchboardConfig.Server("127.0.0.1", 9000, 4, "node-a", Duration.ofSeconds(20),
+                new Server("127.0.0.1", 9000, 4, "node-a", Duration.ofSeconds(20),
                         Duration.ofMinutes(2), 2 * 1024 * 1024),
-                new SwitchboardConfig.WebSocket("/socket", 5000, 128 * 1024, 262144, Duration.ofSeconds(5),
+                new WebSocket("/socket", 5000, 128 * 1024, 262144, Duration.ofSeconds(5),
                         Duration.ofSeconds(20), Duration.ofSeconds(45), Duration.ofMillis(1500), 16 * 1024,
                         1024 * 1024, 4 * 1024 * 1024, 50, 3, true),
-                new SwitchboardConfig.Hub(true, 10000, 1024, Duration.ofMillis(20)),
-                new SwitchboardConfig.History(500, Duration.ofHours(1)),
-                new SwitchboardConfig.Shutdown(Duration.ofDays(2)),
-                new SwitchboardConfig.Api(List.of("backend-key-0123456789", "other-key-abcdefghij")),
-                new SwitchboardConfig.Redis("redis.internal", 6380, "redis-secret", 2),
-                new SwitchboardConfig.Monitoring(false, 9100, "/prom"),
+                new Hub(true, 10000, 1024, Duration.ofMillis(20)),
+                new History(500, Duration.ofHours(1)),
+                new Shutdown(Duration.ofDays(2)),
+                new Api(List.of("backend-key-0123456789", "other-key-abcdefghij")),
+                new RedisSettings("redis.internal", 6380, "redis-secret", 2),
+                new Monitoring(false, 9100, "/prom"),
                 new Security(true, "jwt-secret-value-of-at-least-32-bytes", "", "",
                         Duration.ofMinutes(5), List.of("HS256"), "", "", Duration.ofSeconds(30), "switchboard_token",
                         List.of("https://a.example", "https://b.example"), List.of("*"), 50, 75, 20, 1000, 100, 50,
