@@ -54,16 +54,16 @@ public final class AutobahnEchoServer {
 
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
-        WebSocket ws = new WebSocket("/", 10_000, 0, 0, Duration.ofSeconds(10),
-                Duration.ofSeconds(25), Duration.ofSeconds(60), Duration.ofSeconds(10), MAX_MESSAGE_BYTES,
-                MAX_MESSAGE_BYTES, 1024 * 1024 * 1024, 100, 10, true, 1_000_000, Duration.ofSeconds(60));
+        WebSocket ws = WebSocket.builder().path("/").maxConnections(10_000).maxFrameBytes(MAX_MESSAGE_BYTES)
+                .maxMessageBytes(MAX_MESSAGE_BYTES).maxQueuedBytes(1024 * 1024 * 1024).enableCompression(true)
+                .maxFragmentsPerMessage(1_000_000).messageAssemblyTimeout(Duration.ofSeconds(60)).build();
         SecureServers s = new SecureServers();
         s.rateLimitRps = 1_000_000;
         s.rateLimitBurst = 1_000_000;
         s.websocket = ws;
         s.allowedOrigins = List.of("*");
         SwitchboardConfig config = s.config();
-        Hub hub = new Hub(config, new MemoryHistoryStore(10, Duration.ofMinutes(1), TimeSource.SYSTEM),
+        Hub hub = new Hub(config.core(), new MemoryHistoryStore(10, Duration.ofMinutes(1), TimeSource.SYSTEM),
                 PreEncodedFrame.factory(Buffers.ALLOCATOR), new JsonCodec(), TimeSource.SYSTEM, "ab", "ab");
         SecurityCounters counters = new SecurityCounters();
         MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(2,

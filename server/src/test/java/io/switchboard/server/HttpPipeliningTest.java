@@ -130,9 +130,8 @@ class HttpPipeliningTest {
             monitoringPort = probe.getLocalPort();
         }
         SwitchboardConfig c = TestServers.config();
-        server = SwitchboardServer.start(new SwitchboardConfig(c.server(), c.websocket(), c.hub(), c.history(),
-                c.shutdown(), c.api(), c.redis(), new Monitoring(true, monitoringPort, "/prom"),
-                c.security()));
+        server = SwitchboardServer.start(c.toBuilder()
+                .monitoring(Monitoring.builder().port(monitoringPort).metricsPath("/prom").build()).build());
         try (RawPeer peer = RawPeer.open(monitoringPort)) {
             for (int round = 0; round < 5; round++) {
                 peer.write(requests("/prom", "/nope", "/prom"));

@@ -40,10 +40,8 @@ class InProcessClusterTest {
                 TimeSource.SYSTEM);
         MemoryPresenceStore presence = new MemoryPresenceStore();
         for (String node : List.of("n1", "n2")) {
-            Server s = base.server();
-            SwitchboardConfig config = new SwitchboardConfig(new Server(s.host(), 0, 1, node,
-                    s.readTimeout(), s.idleTimeout(), s.maxRequestBytes()), base.websocket(), base.hub(),
-                    base.history(), base.shutdown(), base.api(), base.redis(), base.monitoring(), base.security());
+            SwitchboardConfig config = base.toBuilder()
+                    .server(base.server().toBuilder().port(0).ioThreads(1).nodeId(node).build()).build();
             nodes.add(SwitchboardServer.start(config, Instrumentation.defaults(),
                     new Hub.Backends(history, bus.broker(), presence, null, null)));
         }

@@ -29,9 +29,8 @@ class MessageSizeLimitTest {
         SecureServers s = new SecureServers();
         s.rateLimitRps = 100_000;
         s.rateLimitBurst = 100_000;
-        s.websocket = new WebSocket("/ws", 10_000, 0, 0, Duration.ofSeconds(2),
-                Duration.ofSeconds(25), Duration.ofSeconds(60), Duration.ofSeconds(10), LIMIT, LIMIT, 1024 * 1024, 100,
-                10, true);
+        s.websocket = WebSocket.builder().maxConnections(10_000).handshakeTimeout(Duration.ofSeconds(2))
+                .maxFrameBytes(LIMIT).maxMessageBytes(LIMIT).enableCompression(true).build();
         server = s.start();
         port = server.port();
     }

@@ -109,7 +109,7 @@ public final class MetricsOverheadBench {
     private static Setup setup(HubMetrics metrics, int members) {
         SwitchboardConfig config = SwitchboardConfig.defaults();
         FrameFactory frames = utf8 -> new Frame(utf8.length);
-        Hub hub = new Hub(config, new MemoryHistoryStore(100, config.history().ttl(), TimeSource.SYSTEM), frames,
+        Hub hub = new Hub(config.core(), new MemoryHistoryStore(100, config.history().ttl(), TimeSource.SYSTEM), frames,
                 new JsonCodec(), TimeSource.SYSTEM, "bench", "bench", metrics);
         Loop loop = new Loop();
         Shard shard = hub.shard(loop);

@@ -46,12 +46,8 @@ class MetricsTest {
                 Duration.ofSeconds(10), 65536, 65536, MAX_QUEUED, 100, 10, 1000));
         WebSocket ws = c.websocket();
         // A small server send buffer makes the outbound queue fill sooner.
-        ws = new WebSocket(ws.path(), ws.maxConnections(), ws.readBufferBytes(), 4096,
-                ws.handshakeTimeout(), ws.pingInterval(), ws.pongTimeout(), ws.writeWait(), ws.maxFrameBytes(),
-                ws.maxMessageBytes(), ws.maxQueuedBytes(), ws.maxRoomsPerConnection(), ws.maxInvalidMessages(),
-                ws.enableCompression());
-        return new SwitchboardConfig(c.server(), ws, c.hub(), c.history(), c.shutdown(), c.api(), c.redis(),
-                monitoring, c.security());
+        ws = ws.toBuilder().writeBufferBytes(4096).build();
+        return c.toBuilder().websocket(ws).monitoring(monitoring).build();
     }
 
     /** Retries the assertions on fresh scrapes for a while: the event loops record just after they reply. */
@@ -257,7 +253,7 @@ class MetricsTest {
         try (ServerSocket probe = new ServerSocket(0)) {
             monitoringPort = probe.getLocalPort();
         }
-        server = SwitchboardServer.start(config(new Monitoring(true, monitoringPort, "/prom")));
+        server = SwitchboardServer.start(config(Monitoring.builder().port(monitoringPort).metricsPath("/prom").build()));
         assertThat(server.monitoringPort()).isEqualTo(monitoringPort);
         assertThat(Scrape.of(monitoringPort, "/prom").value("websocket_active_connections")).isZero();
         assertThat(Scrape.get(monitoringPort, "/health").statusCode()).isEqualTo(200);
@@ -269,7 +265,7 @@ class MetricsTest {
 
     @Test
     void monitoringDisabledServesNoMetrics() {
-        server = SwitchboardServer.start(config(new Monitoring(false, 0, "/metrics")));
+        server = SwitchboardServer.start(config(Monitoring.builder().enabled(false).build()));
         assertThat(Scrape.get(server.port(), "/metrics").statusCode()).isEqualTo(404);
         try (WsClient c = WsClient.welcomed(server.port(), "alice")) {
             c.send("{\"type\":\"ping\"}");

@@ -67,8 +67,8 @@ class OtlpExportTest {
     /** The test server configuration with spans exported to {@code endpoint}, every trace sampled. */
     private static SwitchboardConfig tracingTo(String endpoint) {
         SwitchboardConfig c = TestServers.config();
-        return new SwitchboardConfig(c.server(), c.websocket(), c.hub(), c.history(), c.shutdown(), c.api(),
-                c.redis(), c.monitoring(), c.security(), new io.switchboard.server.config.Tracing(endpoint, SERVICE_NAME, 100));
+        return c.toBuilder().tracing(io.switchboard.server.config.Tracing.builder().endpoint(endpoint)
+                .serviceName(SERVICE_NAME).build()).build();
     }
 
     /** Answers like a collector that accepted everything: 200 with an empty protobuf body. */

@@ -28,9 +28,8 @@ class OutboundCapAttackTest {
     private static WebSocket websocket(int maxQueuedBytes) {
         WebSocket d = TestServers.websocket();
         // writeWait far longer than the test: only the queue cap can close the connection.
-        return new WebSocket(d.path(), d.maxConnections(), 0, SOCKET_SEND_BUFFER,
-                d.handshakeTimeout(), d.pingInterval(), d.pongTimeout(), Duration.ofSeconds(60), d.maxFrameBytes(),
-                d.maxMessageBytes(), maxQueuedBytes, d.maxRoomsPerConnection(), d.maxInvalidMessages(), false);
+        return d.toBuilder().readBufferBytes(0).writeBufferBytes(SOCKET_SEND_BUFFER).writeWait(Duration.ofSeconds(60))
+                .maxQueuedBytes(maxQueuedBytes).enableCompression(false).build();
     }
 
     private static WebSocketSessionHandler session(SwitchboardServer server, String userId) {

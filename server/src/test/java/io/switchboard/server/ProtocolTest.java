@@ -316,7 +316,7 @@ class ProtocolTest {
     @Test
     void joiningAFullRoomIsRoomFull() {
         Hub d = Hub.defaults();
-        restart(TestServers.with(new Hub(d.notifyGlobalPresence(), 2, d.maxPendingFanouts())));
+        restart(TestServers.with(d.toBuilder().maxRoomMembers(2).build()));
         try (WsClient a = WsClient.welcomed(port, "alice");
              WsClient b = WsClient.welcomed(port, "bob");
              WsClient c = WsClient.welcomed(port, "carol")) {
@@ -405,7 +405,7 @@ class ProtocolTest {
     @Test
     void globalPresenceNoticesGoToEveryConnectionWhenEnabled() {
         Hub d = Hub.defaults();
-        restart(TestServers.with(new Hub(true, d.maxRoomMembers(), d.maxPendingFanouts())));
+        restart(TestServers.with(d.toBuilder().notifyGlobalPresence(true).build()));
         try (WsClient a = WsClient.welcomed(port, "alice")) {
             String bobConn;
             try (WsClient b = WsClient.connect(port, "bob")) {

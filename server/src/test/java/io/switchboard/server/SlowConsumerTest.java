@@ -39,10 +39,9 @@ class SlowConsumerTest {
 
     private void start(int maxQueuedBytes, Duration writeWait) {
         var d = TestServers.websocket();
-        server = SwitchboardServer.start(TestServers.with(new WebSocket(d.path(),
-                d.maxConnections(), 0, SOCKET_SEND_BUFFER, d.handshakeTimeout(), d.pingInterval(), d.pongTimeout(),
-                writeWait, d.maxFrameBytes(), d.maxMessageBytes(), maxQueuedBytes, d.maxRoomsPerConnection(),
-                d.maxInvalidMessages(), false)));
+        server = SwitchboardServer.start(TestServers.with(d.toBuilder().readBufferBytes(0)
+                .writeBufferBytes(SOCKET_SEND_BUFFER).writeWait(writeWait).maxQueuedBytes(maxQueuedBytes)
+                .enableCompression(false).build()));
         port = server.port();
     }
 

@@ -19,8 +19,8 @@ final class TestServers {
     }
 
     static Server server() {
-        return new Server("127.0.0.1", 0, 2, "t1", Duration.ofSeconds(5), Duration.ofSeconds(30),
-                1024 * 1024);
+        return Server.builder().host("127.0.0.1").port(0).ioThreads(2).nodeId("t1")
+                .readTimeout(Duration.ofSeconds(5)).idleTimeout(Duration.ofSeconds(30)).build();
     }
 
     static WebSocket websocket() {
@@ -32,10 +32,9 @@ final class TestServers {
     }
 
     static SwitchboardConfig with(WebSocket ws) {
-        SwitchboardConfig d = SwitchboardConfig.defaults();
-        return new SwitchboardConfig(server(), ws, d.hub(), d.history(), new Shutdown(
-                Duration.ofSeconds(1)), new Api(List.of(API_KEY)), d.redis(), d.monitoring(),
-                noAbuseLimits());
+        return SwitchboardConfig.builder().server(server()).websocket(ws)
+                .shutdown(Shutdown.builder().drainTimeout(Duration.ofSeconds(1)).build())
+                .api(Api.builder().keys(List.of(API_KEY)).build()).security(noAbuseLimits()).build();
     }
 
     /**
@@ -44,26 +43,25 @@ final class TestServers {
      * 127.0.0.1 and publish fast. The limits and the broadcast grant have their own tests.
      */
     static Security noAbuseLimits() {
-        return Security.defaults().withLimits(1_000_000, 1_000_000, 0, 0, 0)
-                .withBroadcast(true, true, 64 * 1024, 1_000_000);
+        return Security.builder().rateLimitRps(1_000_000).rateLimitBurst(1_000_000).maxConnectionsPerIp(0)
+                .maxConnectionsPerUser(0).maxHandshakesPerIpPerSecond(0).allowBroadcast(true)
+                .allowPrivateMessages(true).broadcastMaxBytes(64 * 1024).broadcastPerSecond(1_000_000).build();
     }
 
     static SwitchboardConfig with(History history) {
-        SwitchboardConfig c = config();
-        return new SwitchboardConfig(c.server(), c.websocket(), c.hub(), history, c.shutdown(), c.api(), c.redis(),
-                c.monitoring(), c.security());
+        return config().toBuilder().history(history).build();
     }
 
     static SwitchboardConfig with(Hub hub) {
-        SwitchboardConfig c = config();
-        return new SwitchboardConfig(c.server(), c.websocket(), hub, c.history(), c.shutdown(), c.api(), c.redis(),
-                c.monitoring(), c.security());
+        return config().toBuilder().hub(hub).build();
     }
 
     /** WebSocket settings with the given heartbeat and limits; everything else default. */
     static WebSocket ws(Duration ping, Duration pong, Duration writeWait, int maxFrame, int maxMessage,
-                                          int maxQueued, int maxRooms, int maxInvalid, int maxConnections) {
-        return new WebSocket("/ws", maxConnections, 0, 0, Duration.ofSeconds(5), ping, pong, writeWait,
-                maxFrame, maxMessage, maxQueued, maxRooms, maxInvalid, false);
+                        int maxQueued, int maxRooms, int maxInvalid, int maxConnections) {
+        return WebSocket.builder().maxConnections(maxConnections).handshakeTimeout(Duration.ofSeconds(5))
+                .pingInterval(ping).pongTimeout(pong).writeWait(writeWait).maxFrameBytes(maxFrame)
+                .maxMessageBytes(maxMessage).maxQueuedBytes(maxQueued).maxRoomsPerConnection(maxRooms)
+                .maxInvalidMessages(maxInvalid).build();
     }
 }

@@ -139,22 +139,27 @@ class ConfigLoaderTest {
 
         SwitchboardConfig config = ConfigLoader.load(file, Map.of(), Map.of());
 
-        assertThat(config).isEqualTo(new SwitchboardConfig(
-                new Server("127.0.0.1", 9000, 4, "node-a", Duration.ofSeconds(20),
-                        Duration.ofMinutes(2), 2 * 1024 * 1024),
-                new WebSocket("/socket", 5000, 128 * 1024, 262144, Duration.ofSeconds(5),
-                        Duration.ofSeconds(20), Duration.ofSeconds(45), Duration.ofMillis(1500), 16 * 1024,
-                        1024 * 1024, 4 * 1024 * 1024, 50, 3, true),
-                new Hub(true, 10000, 1024, Duration.ofMillis(20)),
-                new History(500, Duration.ofHours(1)),
-                new Shutdown(Duration.ofDays(2)),
-                new Api(List.of("backend-key-0123456789", "other-key-abcdefghij")),
-                new RedisSettings("redis.internal", 6380, "redis-secret", 2),
-                new Monitoring(false, 9100, "/prom"),
-                new Security(true, "jwt-secret-value-of-at-least-32-bytes", "", "",
-                        Duration.ofMinutes(5), List.of("HS256"), "", "", Duration.ofSeconds(30), "switchboard_token",
-                        List.of("https://a.example", "https://b.example"), List.of("*"), 50, 75, 20, 1000, 100, 50,
-                        8192, false, "", "")));
+        assertThat(config).isEqualTo(SwitchboardConfig.builder()
+                .server(Server.builder().host("127.0.0.1").port(9000).ioThreads(4).nodeId("node-a")
+                        .readTimeout(Duration.ofSeconds(20)).idleTimeout(Duration.ofMinutes(2))
+                        .maxRequestBytes(2 * 1024 * 1024).build())
+                .websocket(WebSocket.builder().path("/socket").maxConnections(5000).readBufferBytes(128 * 1024)
+                        .writeBufferBytes(262144).handshakeTimeout(Duration.ofSeconds(5))
+                        .pingInterval(Duration.ofSeconds(20)).pongTimeout(Duration.ofSeconds(45))
+                        .writeWait(Duration.ofMillis(1500)).maxFrameBytes(16 * 1024).maxMessageBytes(1024 * 1024)
+                        .maxQueuedBytes(4 * 1024 * 1024).maxRoomsPerConnection(50).maxInvalidMessages(3)
+                        .enableCompression(true).build())
+                .hub(Hub.builder().notifyGlobalPresence(true).maxRoomMembers(10000).maxPendingFanouts(1024)
+                        .flushInterval(Duration.ofMillis(20)).build())
+                .history(History.builder().size(500).ttl(Duration.ofHours(1)).build())
+                .shutdown(Shutdown.builder().drainTimeout(Duration.ofDays(2)).build())
+                .api(Api.builder().keys(List.of("backend-key-0123456789", "other-key-abcdefghij")).build())
+                .redis(RedisSettings.builder().host("redis.internal").port(6380).password("redis-secret").db(2).build())
+                .monitoring(Monitoring.builder().enabled(false).port(9100).metricsPath("/prom").build())
+                .security(Security.builder().requireAuth(true).jwtSecret("jwt-secret-value-of-at-least-32-bytes")
+                        .allowedOrigins(List.of("https://a.example", "https://b.example")).rateLimitRps(50)
+                        .rateLimitBurst(75).build())
+                .build());
     }
 
     @Test
