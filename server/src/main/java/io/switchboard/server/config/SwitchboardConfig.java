@@ -97,7 +97,7 @@ public record SwitchboardConfig(
         private Security security = Security.defaults();
         private Tracing tracing = Tracing.defaults();
         private Cluster cluster = Cluster.defaults();
-        private NatsSettings nats = NatsSettings.defaults();
+        private NatsSettings nats = NatsSettings.builder().build();
 
         private Builder() {
         }
