@@ -58,7 +58,7 @@ import org.slf4j.LoggerFactory;
  *       loses what its buffer held (bytes already in the server's socket buffer may still be routed when
  *       a stalled server resumes).</li>
  *   <li><b>A stalled server</b> (process frozen, TCP still open) is noticed by pings: two unanswered in a
- *       row (about three {@link NatsSettings#pingInterval()}s) and jnats closes the connection; this broker
+ *       row (about three {@link NatsSettings#keepAliveInterval()}s) and jnats closes the connection; this broker
  *       reconnects. Until then publishes land in the bounded buffer or fail when it is full.</li>
  *   <li><b>No echo:</b> the connection asks the server not to send a node its own messages.</li>
  *   <li><b>Subscribe</b> confirms with a PING/PONG round trip (coalesced across concurrent calls), so
@@ -155,7 +155,7 @@ public final class NatsBroker implements Broker {
                 .servers(s.servers().toArray(String[]::new))
                 .connectionName("switchboard")
                 .connectionTimeout(timeout)
-                .pingInterval(s.pingInterval())
+                .pingInterval(s.keepAliveInterval())
                 .noReconnect() // this broker reconnects itself: see the class comment
                 .reconnectBufferSize(RECONNECT_BUFFER_BYTES)
                 .maxMessagesInOutgoingQueue(s.maxPendingMessages())

@@ -24,13 +24,13 @@ import java.util.regex.Pattern;
  * @param user user name, with {@code password}; empty means none
  * @param password password of {@code user}; empty means none
  * @param credsFile NATS credentials file (user JWT and NKey seed, as {@code nsc} writes it); empty means none
- * @param pingInterval how often a node pings NATS; a server that leaves two pings unanswered is treated as
+ * @param keepAliveInterval how often a node pings NATS (the client ping interval); a server that leaves two pings unanswered is treated as
  *     gone and the node reconnects (this detects a stalled server whose TCP connection still looks open)
  * @param maxPendingMessages messages accepted for sending but not yet written to the socket; beyond,
  *     publishing fails instead of waiting
  */
 public record NatsSettings(List<String> servers, String subjectPrefix, @Secret String token, String user,
-                           @Secret String password, String credsFile, Duration pingInterval,
+                           @Secret String password, String credsFile, Duration keepAliveInterval,
                            int maxPendingMessages) {
 
     /** Subject tokens of the prefix: no {@code .} inside a token, no wildcards, no spaces. */
@@ -57,7 +57,7 @@ public record NatsSettings(List<String> servers, String subjectPrefix, @Secret S
         if (!credsFile.isEmpty() && (!token.isEmpty() || !user.isEmpty())) {
             throw new ConfigException("nats.credsFile excludes nats.token and nats.user");
         }
-        Check.positive("nats.pingInterval", pingInterval);
+        Check.positive("nats.keepAliveInterval", keepAliveInterval);
         Check.range("nats.maxPendingMessages", maxPendingMessages, 1, 10_000_000);
     }
 
@@ -76,7 +76,7 @@ public record NatsSettings(List<String> servers, String subjectPrefix, @Secret S
     public String toString() {
         return "NatsSettings[servers=" + servers + ", subjectPrefix=" + subjectPrefix + ", token=" + shown(token)
                 + ", user=" + user + ", password=" + shown(password) + ", credsFile=" + credsFile
-                + ", pingInterval=" + pingInterval + ", maxPendingMessages=" + maxPendingMessages + "]";
+                + ", keepAliveInterval=" + keepAliveInterval + ", maxPendingMessages=" + maxPendingMessages + "]";
     }
 
     private static String shown(String secret) {
@@ -105,7 +105,7 @@ public record NatsSettings(List<String> servers, String subjectPrefix, @Secret S
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("nats") && !scheme.equals("tls")) {
-            throw new ConfigException("nats.servers", server, "must be a nats:// or tls:// URL");
+            throw new ConfigException("nats.servers", server, "must be nats://host:port or tls://host:port");
         }
         if (uri.getHost() == null) {
             throw new ConfigException("nats.servers", server, "must name a host, e.g. nats://127.0.0.1:4222");
@@ -133,7 +133,7 @@ public record NatsSettings(List<String> servers, String subjectPrefix, @Secret S
     /** A builder starting from these values. */
     public Builder toBuilder() {
         return new Builder().servers(servers).subjectPrefix(subjectPrefix).token(token).user(user)
-                .password(password).credsFile(credsFile).pingInterval(pingInterval)
+                .password(password).credsFile(credsFile).keepAliveInterval(keepAliveInterval)
                 .maxPendingMessages(maxPendingMessages);
     }
 
@@ -149,7 +149,7 @@ public record NatsSettings(List<String> servers, String subjectPrefix, @Secret S
          * Five seconds, not jnats' two minutes: a stalled server is then noticed in about 15 s, and the hub
          * starts recovering from history instead of publishing into a socket nobody reads.
          */
-        private Duration pingInterval = Duration.ofSeconds(5);
+        private Duration keepAliveInterval = Duration.ofSeconds(5);
         /** About half a second of a busy node's traffic; at most this many payloads held in memory. */
         private int maxPendingMessages = 65_536;
 
@@ -186,8 +186,8 @@ public record NatsSettings(List<String> servers, String subjectPrefix, @Secret S
             return this;
         }
 
-        public Builder pingInterval(Duration value) {
-            pingInterval = value;
+        public Builder keepAliveInterval(Duration value) {
+            keepAliveInterval = value;
             return this;
         }
 
@@ -197,7 +197,7 @@ public record NatsSettings(List<String> servers, String subjectPrefix, @Secret S
         }
 
         public NatsSettings build() {
-            return new NatsSettings(servers, subjectPrefix, token, user, password, credsFile, pingInterval,
+            return new NatsSettings(servers, subjectPrefix, token, user, password, credsFile, keepAliveInterval,
                     maxPendingMessages);
         }
     }

@@ -129,7 +129,7 @@ class NatsBrokerFaultTest {
     @Test
     void aStalledServerIsDetectedByPingsWhilePublishesStayBoundedAndTrafficResumesAfterSigcont() throws Exception {
         int maxPending = 100;
-        NatsSettings stallSettings = settings().toBuilder().pingInterval(Duration.ofMillis(200))
+        NatsSettings stallSettings = settings().toBuilder().keepAliveInterval(Duration.ofMillis(200))
                 .maxPendingMessages(maxPending).build();
         Recorder inA = new Recorder();
         Recorder inB = new Recorder();

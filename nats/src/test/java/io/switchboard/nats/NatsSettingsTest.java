@@ -19,7 +19,7 @@ class NatsSettingsTest {
         assertThat(s.user()).isEmpty();
         assertThat(s.password()).isEmpty();
         assertThat(s.credsFile()).isEmpty();
-        assertThat(s.pingInterval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(s.keepAliveInterval()).isEqualTo(Duration.ofSeconds(5));
         assertThat(s.maxPendingMessages()).isEqualTo(65_536);
     }
 
@@ -35,7 +35,7 @@ class NatsSettingsTest {
                 .hasMessage("nats.servers must name at least one server");
         assertThatThrownBy(() -> NatsSettings.defaults((String[]) null)).isInstanceOf(ConfigException.class);
         assertThatThrownBy(() -> NatsSettings.defaults("http://a:4222"))
-                .hasMessage("nats.servers (http://a:4222) must be a nats:// or tls:// URL");
+                .hasMessage("nats.servers (http://a:4222) must be nats://host:port or tls://host:port");
         assertThatThrownBy(() -> NatsSettings.defaults("127.0.0.1:4222")).isInstanceOf(ConfigException.class);
         assertThatThrownBy(() -> NatsSettings.defaults("nats://")).isInstanceOf(ConfigException.class);
         assertThatThrownBy(() -> NatsSettings.defaults("nats://a:99999"))
@@ -57,7 +57,7 @@ class NatsSettingsTest {
         NatsSettings s = NatsSettings.defaults("nats://a");
         assertThatThrownBy(() -> new NatsBroker(s, Duration.ZERO)).hasMessage("timeout must be positive, was PT0S");
         assertThatThrownBy(() -> new NatsBroker(s, null)).hasMessage("timeout");
-        assertThatThrownBy(() -> s.toBuilder().pingInterval(Duration.ofMillis(-1)).build())
+        assertThatThrownBy(() -> s.toBuilder().keepAliveInterval(Duration.ofMillis(-1)).build())
                 .isInstanceOf(ConfigException.class);
         assertThatThrownBy(() -> s.toBuilder().maxPendingMessages(0).build())
                 .hasMessage("nats.maxPendingMessages (0) must be between 1 and 10000000");

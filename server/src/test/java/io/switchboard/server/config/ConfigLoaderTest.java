@@ -312,14 +312,14 @@ class ConfigLoaderTest {
     void aKeyFarFromEveryKeyListsTheKeysOfTheSectionItNames() {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("cluster.redis.url", "redis://x:6379")))
                 .hasMessage("unknown configuration key cluster.redis.url on the command line"
-                        + " (the redis section has redis.host, redis.port, redis.password, redis.db)");
+                        + " (the redis section has redis.host, redis.port, redis.password, redis.db, redis.keyPrefix)");
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("cluster.seeds", "a,b")))
                 .hasMessageStartingWith("unknown configuration key cluster.seeds on the command line"
                         + " (the cluster section has cluster.broker, cluster.history, ");
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SWITCHBOARD_REDIS_SENTINEL_MASTERS", "m"), Map.of()))
                 .hasMessage("unknown configuration key in environment variable SWITCHBOARD_REDIS_SENTINEL_MASTERS"
                         + " (the redis section has SWITCHBOARD_REDIS_HOST, SWITCHBOARD_REDIS_PORT,"
-                        + " SWITCHBOARD_REDIS_PASSWORD, SWITCHBOARD_REDIS_DB)");
+                        + " SWITCHBOARD_REDIS_PASSWORD, SWITCHBOARD_REDIS_DB, SWITCHBOARD_REDIS_KEY_PREFIX)");
     }
 
     @Test
