@@ -8,6 +8,7 @@ import io.switchboard.core.config.History;
 import io.switchboard.core.config.Hub;
 import io.switchboard.core.config.Security;
 import io.switchboard.core.config.WebSocket;
+import io.switchboard.nats.NatsSettings;
 import io.switchboard.redis.RedisSettings;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -399,6 +400,38 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(yaml("api:\n  keys:\n    k: backend-key-0123456789\n"),
                 Map.of(), Map.of()))
                 .hasMessage("api.keys (hidden) must be a list");
+    }
+
+    @Test
+    void theNatsCredentialsAndConnectionSettingsComeFromEverySource() {
+        SwitchboardConfig config = ConfigLoader.load(yaml("""
+                nats:
+                  servers: [tls://nats.internal:4443]
+                  subjectPrefix: acme.prod
+                  keepAliveInterval: 2s
+                """), Map.of("SWITCHBOARD_NATS_USER", "node", "SWITCHBOARD_NATS_PASSWORD", "nats-secret"),
+                Map.of("nats.maxPendingMessages", "1000"));
+
+        assertThat(config.nats()).isEqualTo(NatsSettings.builder().servers(List.of("tls://nats.internal:4443"))
+                .subjectPrefix("acme.prod").user("node").password("nats-secret")
+                .keepAliveInterval(Duration.ofSeconds(2)).maxPendingMessages(1000).build());
+        assertThat(ConfigLoader.load(null, Map.of("SWITCHBOARD_NATS_TOKEN", "t0k3n"), Map.of()).nats().token())
+                .isEqualTo("t0k3n");
+        assertThat(ConfigLoader.load(null, Map.of(), Map.of("nats.credsFile", "/etc/nats/node.creds"))
+                .nats().credsFile()).isEqualTo("/etc/nats/node.creds");
+    }
+
+    @Test
+    void natsCredentialsAreCheckedTogetherAndNeverShown() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("nats.token", "t0k3n", "nats.user", "u",
+                "nats.password", "p")))
+                .isInstanceOf(ConfigException.class).hasMessage("nats.token and nats.user exclude each other");
+        assertThatThrownBy(() -> ConfigLoader.load(yaml("nats:\n  password: [hunter2]\n"), Map.of(), Map.of()))
+                .hasMessage("nats.password (hidden) must be a single value, not a list");
+        assertThatThrownBy(() -> ConfigLoader.load(yaml("nats:\n  token: [hunter2]\n"), Map.of(), Map.of()))
+                .hasMessage("nats.token (hidden) must be a single value, not a list");
+        assertThat(ConfigLoader.load(null, Map.of(), Map.of("nats.user", "u", "nats.password", "nats-secret"))
+                .toString()).doesNotContain("nats-secret").contains("password=(hidden)");
     }
 
     @Test
