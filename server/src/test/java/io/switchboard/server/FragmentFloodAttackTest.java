@@ -66,10 +66,8 @@ class FragmentFloodAttackTest {
     void aMessageNotCompleteWithinMessageAssemblyTimeoutCloses1008EvenWhileThePeerKeepsPinging() throws Exception {
         SecureServers s = new SecureServers();
         WebSocket d = TestServers.websocket();
-        s.websocket = new WebSocket(d.path(), d.maxConnections(), 0, 0, d.handshakeTimeout(),
-                d.pingInterval(), d.pongTimeout(), d.writeWait(), d.maxFrameBytes(), d.maxMessageBytes(),
-                d.maxQueuedBytes(), d.maxRoomsPerConnection(), d.maxInvalidMessages(), false,
-                d.maxFragmentsPerMessage(), Duration.ofMillis(300));
+        s.websocket = d.toBuilder().readBufferBytes(0).writeBufferBytes(0).enableCompression(false)
+                .messageAssemblyTimeout(Duration.ofMillis(300)).build();
         try (SwitchboardServer server = s.start(); RawPeer p = connected(server.port())) {
             p.write(RawPeer.frame(false, 0, RawPeer.TEXT, "{\"type\":".getBytes(StandardCharsets.UTF_8)));
             // A frame every 100 ms for 3 s at most: activity, within the rate limit, never the message's end.

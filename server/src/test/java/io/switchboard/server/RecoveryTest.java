@@ -93,7 +93,7 @@ class RecoveryTest {
     @Test
     void recoveryUnderConcurrentPublishingYieldsEveryOffsetExactlyOnceAndInOrder() throws Exception {
         // A window that holds everything the unthrottled publisher can send here, so the join must recover.
-        start(new History(1_000_000, java.time.Duration.ofMinutes(5)));
+        start(History.builder().size(1_000_000).ttl(Duration.ofMinutes(5)).build());
         try (WsClient alice = WsClient.welcomed(port, "alice"); WsClient bob = WsClient.welcomed(port, "bob")) {
             String epoch = join(alice, "r").path("epoch").asText();
             for (int i = 1; i <= 10; i++) {
@@ -152,7 +152,7 @@ class RecoveryTest {
 
     @Test
     void sinceOlderThanTheRetainedHistoryAnswersNotRecoveredWithoutReplay() {
-        start(new History(3, Duration.ofMinutes(5)));
+        start(History.builder().size(3).ttl(Duration.ofMinutes(5)).build());
         try (WsClient alice = WsClient.welcomed(port, "alice"); WsClient bob = WsClient.welcomed(port, "bob")) {
             String epoch = join(alice, "r").path("epoch").asText();
             for (int i = 1; i <= 6; i++) {
@@ -170,7 +170,7 @@ class RecoveryTest {
 
     @Test
     void sinceJustInsideASmallHistoryStillRecovers() {
-        start(new History(3, Duration.ofMinutes(5)));
+        start(History.builder().size(3).ttl(Duration.ofMinutes(5)).build());
         try (WsClient alice = WsClient.welcomed(port, "alice"); WsClient bob = WsClient.welcomed(port, "bob")) {
             String epoch = join(alice, "r").path("epoch").asText();
             for (int i = 1; i <= 6; i++) {
@@ -216,7 +216,7 @@ class RecoveryTest {
     @Test
     void historyOlderThanTheTtlIsGoneAndAnswersNotRecovered() throws Exception {
         Duration ttl = Duration.ofMillis(300);
-        start(new History(100, ttl));
+        start(History.builder().size(100).ttl(ttl).build());
         try (WsClient alice = WsClient.welcomed(port, "alice"); WsClient bob = WsClient.welcomed(port, "bob")) {
             String epoch = join(alice, "r").path("epoch").asText();
             publish(alice, "r", 1);

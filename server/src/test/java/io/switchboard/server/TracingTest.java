@@ -114,7 +114,8 @@ class TracingTest {
         } finally {
             off.close();
         }
-        io.switchboard.server.config.Tracing on = new io.switchboard.server.config.Tracing("http://127.0.0.1:4318/v1/traces", "sb", 100);
+        io.switchboard.server.config.Tracing on = io.switchboard.server.config.Tracing.builder()
+                .endpoint("http://127.0.0.1:4318/v1/traces").serviceName("sb").build();
         Tracing tracing = Tracing.create(on, null);
         assertThat(tracing).isNotNull();
         tracing.close();
