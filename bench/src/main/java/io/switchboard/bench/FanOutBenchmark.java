@@ -2,7 +2,7 @@ package io.switchboard.bench;
 
 import io.switchboard.core.HubException;
 import io.switchboard.core.TimeSource;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.CoreConfig;
 import io.switchboard.core.history.MemoryHistoryStore;
 import io.switchboard.core.hub.Connection;
 import io.switchboard.core.hub.Hub;
@@ -105,7 +105,7 @@ public class FanOutBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws HubException {
-        SwitchboardConfig config = SwitchboardConfig.defaults();
+        CoreConfig config = CoreConfig.defaults();
         FrameFactory frames = utf8 -> new Frame(utf8.length);
         hub = new Hub(config, new MemoryHistoryStore(100, config.history().ttl(), TimeSource.SYSTEM), frames,
                 new JsonCodec(), TimeSource.SYSTEM, "bench", "bench");

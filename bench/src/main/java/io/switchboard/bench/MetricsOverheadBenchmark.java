@@ -2,7 +2,7 @@ package io.switchboard.bench;
 
 import io.switchboard.core.TimeSource;
 import io.switchboard.core.command.CommandHandler;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.CoreConfig;
 import io.switchboard.core.history.MemoryHistoryStore;
 import io.switchboard.core.hub.Connection;
 import io.switchboard.core.hub.Hub;
@@ -57,7 +57,7 @@ public class MetricsOverheadBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        SwitchboardConfig config = SwitchboardConfig.defaults();
+        CoreConfig config = CoreConfig.defaults();
         HubMetrics recording = HubMetrics.NOOP;
         if (metrics.equals("on")) {
             micrometer = new MicrometerHubMetrics();

@@ -1,9 +1,9 @@
 package io.switchboard.cli;
 
 import io.switchboard.core.config.ConfigException;
-import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.server.SwitchboardServer;
 import io.switchboard.server.config.ConfigLoader;
+import io.switchboard.server.config.SwitchboardConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

@@ -1,8 +1,12 @@
 package io.switchboard.cli;
 
 import io.switchboard.core.config.Security;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.WebSocket;
 import io.switchboard.server.SwitchboardServer;
+import io.switchboard.server.config.Api;
+import io.switchboard.server.config.Server;
+import io.switchboard.server.config.Shutdown;
+import io.switchboard.server.config.SwitchboardConfig;
 import java.time.Duration;
 import java.util.List;
 
@@ -18,29 +22,30 @@ final class TestServer {
     /** A server that answers more than {@code perSecond} messages a second from one connection with errors. */
     static SwitchboardServer startRateLimited(int perSecond) {
         return start(SwitchboardConfig.defaults().websocket(),
-                SwitchboardConfig.defaults().security().withLimits(perSecond, perSecond, 0, 0, 0));
+                unlimited().rateLimitRps(perSecond).rateLimitBurst(perSecond).build());
     }
 
     /** A server that pings every {@code pingInterval} and drops connections silent for {@code pongTimeout}. */
     static SwitchboardServer startWithHeartbeat(Duration pingInterval, Duration pongTimeout) {
-        SwitchboardConfig.WebSocket w = SwitchboardConfig.defaults().websocket();
-        return start(new SwitchboardConfig.WebSocket(w.path(), w.maxConnections(), w.readBufferBytes(),
-                w.writeBufferBytes(), w.handshakeTimeout(), pingInterval, pongTimeout, w.writeWait(), w.maxFrameBytes(),
-                w.maxMessageBytes(), w.maxQueuedBytes(), w.maxRoomsPerConnection(), w.maxInvalidMessages(),
-                w.enableCompression()));
+        WebSocket w = SwitchboardConfig.defaults().websocket();
+        return start(w.toBuilder().pingInterval(pingInterval).pongTimeout(pongTimeout).build());
     }
 
-    private static SwitchboardServer start(SwitchboardConfig.WebSocket websocket) {
-        return start(websocket, SwitchboardConfig.defaults().security().withLimits(1_000_000, 1_000_000, 0, 0, 0));
+    private static SwitchboardServer start(WebSocket websocket) {
+        return start(websocket, unlimited().build());
     }
 
-    private static SwitchboardServer start(SwitchboardConfig.WebSocket websocket, Security security) {
-        SwitchboardConfig d = SwitchboardConfig.defaults();
-        return SwitchboardServer.start(new SwitchboardConfig(
-                new SwitchboardConfig.Server("127.0.0.1", 0, 1, "cli", Duration.ofSeconds(5), Duration.ofSeconds(30),
-                        1024 * 1024),
-                websocket, d.hub(), d.history(), new SwitchboardConfig.Shutdown(Duration.ofSeconds(1)),
-                new SwitchboardConfig.Api(List.of("cli-test-api-key-0123456789")), d.redis(), d.monitoring(),
-                security));
+    /** Default security without the rate limit and the per-IP, per-user and handshake caps. */
+    private static Security.Builder unlimited() {
+        return Security.builder().rateLimitRps(1_000_000).rateLimitBurst(1_000_000).maxConnectionsPerIp(0)
+                .maxConnectionsPerUser(0).maxHandshakesPerIpPerSecond(0);
+    }
+
+    private static SwitchboardServer start(WebSocket websocket, Security security) {
+        return SwitchboardServer.start(SwitchboardConfig.builder()
+                .server(Server.builder().host("127.0.0.1").port(0).ioThreads(1).nodeId("cli")
+                        .readTimeout(Duration.ofSeconds(5)).idleTimeout(Duration.ofSeconds(30)).build())
+                .websocket(websocket).shutdown(Shutdown.builder().drainTimeout(Duration.ofSeconds(1)).build())
+                .api(Api.builder().keys(List.of("cli-test-api-key-0123456789")).build()).security(security).build());
     }
 }

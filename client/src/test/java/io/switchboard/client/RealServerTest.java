@@ -5,10 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.switchboard.client.SwitchboardClientException.AckTimeoutException;
 import io.switchboard.client.SwitchboardClientException.ServerErrorException;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.Security;
 import io.switchboard.server.SwitchboardServer;
 import io.switchboard.testkit.Await;
 import io.switchboard.testkit.LeakDetection;
+import io.switchboard.server.config.Api;
+import io.switchboard.server.config.Server;
+import io.switchboard.server.config.Shutdown;
+import io.switchboard.server.config.SwitchboardConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,14 +47,17 @@ class RealServerTest {
     }
 
     static SwitchboardConfig config(int port) {
-        SwitchboardConfig d = SwitchboardConfig.defaults();
-        return new SwitchboardConfig(
-                new SwitchboardConfig.Server("127.0.0.1", port, 1, "t1", Duration.ofSeconds(5), Duration.ofSeconds(30),
-                        1024 * 1024),
-                d.websocket(), d.hub(), new SwitchboardConfig.History(10_000, Duration.ofMinutes(5)),
-                new SwitchboardConfig.Shutdown(Duration.ofSeconds(1)), new SwitchboardConfig.Api(List.of(API_KEY)),
-                d.redis(), d.monitoring(), d.security().withLimits(1_000_000, 1_000_000, 0, 0, 0)
-                        .withBroadcast(true, true, 64 * 1024, 1_000_000));
+        return SwitchboardConfig.builder()
+                .server(Server.builder().host("127.0.0.1").port(port).ioThreads(1).nodeId("t1")
+                        .readTimeout(Duration.ofSeconds(5)).idleTimeout(Duration.ofSeconds(30)).build())
+                .history(io.switchboard.core.config.History.builder().size(10_000).ttl(Duration.ofMinutes(5)).build())
+                .shutdown(Shutdown.builder().drainTimeout(Duration.ofSeconds(1)).build())
+                .api(Api.builder().keys(List.of(API_KEY)).build())
+                .security(Security.builder().rateLimitRps(1_000_000).rateLimitBurst(1_000_000).maxConnectionsPerIp(0)
+                        .maxConnectionsPerUser(0).maxHandshakesPerIpPerSecond(0).allowBroadcast(true)
+                        .allowPrivateMessages(true).broadcastMaxBytes(64 * 1024).broadcastPerSecond(1_000_000)
+                        .build())
+                .build();
     }
 
     /** Starts a server on the port, retrying while the previous one's socket lingers. */

@@ -1,6 +1,10 @@
 package io.switchboard.server;
 
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.Cluster;
+import io.switchboard.core.config.History;
+import io.switchboard.nats.NatsSettings;
+import io.switchboard.redis.RedisSettings;
+import io.switchboard.server.config.SwitchboardConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,22 +14,24 @@ final class ClusterNodes implements AutoCloseable {
     private final List<SwitchboardServer> nodes = new ArrayList<>();
 
     /** A node's configuration: the test defaults, a large history, and the given broker settings. */
-    static SwitchboardConfig config(String nodeId, SwitchboardConfig.Cluster cluster, int redisPort,
+    static SwitchboardConfig config(String nodeId, Cluster cluster, int redisPort,
                                     List<String> natsServers) {
         SwitchboardConfig base = TestServers.config();
-        SwitchboardConfig.Server s = base.server();
-        SwitchboardConfig c = new SwitchboardConfig(new SwitchboardConfig.Server(s.host(), 0, 2, nodeId,
-                s.readTimeout(), s.idleTimeout(), s.maxRequestBytes()), base.websocket(), base.hub(),
-                new SwitchboardConfig.History(10_000, Duration.ofMinutes(5)), base.shutdown(), base.api(),
-                base.redis(), base.monitoring(), base.security());
-        return c.withCluster(cluster, new SwitchboardConfig.Redis("127.0.0.1", redisPort, "", 0),
-                new SwitchboardConfig.Nats(natsServers.isEmpty() ? List.of("nats://127.0.0.1:4222") : natsServers));
+        return base.toBuilder()
+                .server(base.server().toBuilder().port(0).ioThreads(2).nodeId(nodeId).build())
+                .history(History.builder().size(10_000).ttl(Duration.ofMinutes(5)).build())
+                .cluster(cluster)
+                .redis(RedisSettings.builder().host("127.0.0.1").port(redisPort).build())
+                .nats(natsServers.isEmpty() ? NatsSettings.builder().build()
+                        : NatsSettings.builder().servers(natsServers).build())
+                .build();
     }
 
     /** Cluster settings for tests: short deadlines and breaker windows so that faults show quickly. */
-    static SwitchboardConfig.Cluster cluster(String broker, int maxPending, Duration timeout) {
-        return new SwitchboardConfig.Cluster(broker, "auto", "auto", timeout, maxPending,
-                Duration.ofSeconds(1), Duration.ofMillis(200), Duration.ofSeconds(3), Duration.ofSeconds(1));
+    static Cluster cluster(String broker, int maxPending, Duration timeout) {
+        return Cluster.builder().broker(broker).timeout(timeout).maxPending(maxPending)
+                .breakerOpenDuration(Duration.ofSeconds(1)).presenceTtl(Duration.ofSeconds(3))
+                .tailCheckInterval(Duration.ofSeconds(1)).build();
     }
 
     SwitchboardServer start(SwitchboardConfig config) {

@@ -59,7 +59,7 @@ import org.slf4j.LoggerFactory;
  *       loses what its buffer held (bytes already in the server's socket buffer may still be routed when
  *       a stalled server resumes).</li>
  *   <li><b>A stalled server</b> (process frozen, TCP still open) is noticed by pings: two unanswered in a
- *       row (about three {@link NatsSettings#pingInterval()}s) and jnats closes the connection; this broker
+ *       row (about three {@link NatsSettings#keepAliveInterval()}s) and jnats closes the connection; this broker
  *       reconnects. Until then publishes land in the bounded buffer or fail when it is full.</li>
  *   <li><b>No echo:</b> the connection asks the server not to send a node its own messages.</li>
  *   <li><b>Subscribe</b> confirms with a PING/PONG round trip (coalesced across concurrent calls), so
@@ -85,6 +85,7 @@ public final class NatsBroker implements Broker {
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     private final NatsSettings settings;
+    private final Duration timeout;
     private final Subjects subjects;
     private final Backoff backoff;
     private final Options options;
@@ -124,9 +125,18 @@ public final class NatsBroker implements Broker {
     /** What jnats last reported going wrong on the live connection, for the "connection lost" log line. */
     private volatile String lastProblem = "no error reported";
 
-    /** A broker for these settings. Does not connect: {@link #start} does, and never throws for an unreachable server. */
-    public NatsBroker(NatsSettings settings) {
+    /**
+     * A broker for these settings. Does not connect: {@link #start} does, and never throws for an unreachable server.
+     *
+     * @param timeout deadline for one connection attempt (TCP connect, server INFO, CONNECT and the first
+     *     PING/PONG) and for the round trip that confirms a subscription: the cluster's call deadline
+     */
+    public NatsBroker(NatsSettings settings, Duration timeout) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive, was " + timeout);
+        }
         this.subjects = new Subjects(settings.subjectPrefix());
         this.backoff = Backoff.atLeast(MIN_RETRY, MAX_RETRY, new Random());
         this.description = "nats " + settings.servers().stream().map(NatsBroker::hostAndPort)
@@ -137,7 +147,7 @@ public final class NatsBroker implements Broker {
             t.setDaemon(true);
             return t;
         });
-        this.roundTrips = new RoundTrips(() -> connection, settings.timeout(), task -> submit(task, Duration.ZERO));
+        this.roundTrips = new RoundTrips(() -> connection, timeout, task -> submit(task, Duration.ZERO));
         this.options = options(settings);
     }
 
@@ -145,8 +155,8 @@ public final class NatsBroker implements Broker {
         Options.Builder b = new Options.Builder()
                 .servers(s.servers().toArray(String[]::new))
                 .connectionName("switchboard")
-                .connectionTimeout(s.timeout())
-                .pingInterval(s.pingInterval())
+                .connectionTimeout(timeout)
+                .pingInterval(s.keepAliveInterval())
                 .noReconnect() // this broker reconnects itself: see the class comment
                 .reconnectBufferSize(RECONNECT_BUFFER_BYTES)
                 .maxMessagesInOutgoingQueue(s.maxPendingMessages())
@@ -154,11 +164,14 @@ public final class NatsBroker implements Broker {
                 .noEcho()
                 .connectionListener(this::connectionEvent)
                 .errorListener(new LoggingErrorListener());
-        if (s.token() != null) {
+        if (!s.token().isEmpty()) {
             b.token(s.token().toCharArray());
         }
-        if (s.user() != null) {
+        if (!s.user().isEmpty()) {
             b.userInfo(s.user().toCharArray(), s.password().toCharArray());
+        }
+        if (!s.credsFile().isEmpty()) {
+            b.authHandler(Nats.credentials(s.credsFile()));
         }
         return b.build();
     }
@@ -318,7 +331,7 @@ public final class NatsBroker implements Broker {
 
     /**
      * Closes the connection and stops this broker's thread; the start future and pending subscribes fail.
-     * Idempotent. Waits at most about {@link NatsSettings#timeout()} for jnats to shut down.
+     * Idempotent. Waits at most about the timeout for jnats to shut down.
      */
     @Override
     public void close() {
@@ -339,7 +352,7 @@ public final class NatsBroker implements Broker {
             closeConnection(c);
         }
         try {
-            if (!ops.awaitTermination(settings.timeout().toMillis() + 1000, TimeUnit.MILLISECONDS)) {
+            if (!ops.awaitTermination(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS)) {
                 log.warn("{}: broker thread still busy after close; it is a daemon and ends with its task", description);
             }
         } catch (InterruptedException e) {
@@ -454,11 +467,11 @@ public final class NatsBroker implements Broker {
     /** Waits for the PONG that proves the server has the SUBs sent on connect. */
     private void confirmRoundTrip(Connection c) {
         try {
-            c.flush(settings.timeout());
+            c.flush(timeout);
         } catch (TimeoutException | IllegalStateException e) {
             // Not fatal: if the connection is bad, pings close it and the next one subscribes again.
             log.warn("{}: no PONG within {} ms after subscribing on connect: {}", description,
-                    settings.timeout().toMillis(), e.toString());
+                    timeout.toMillis(), e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             log.debug("{}: interrupted confirming the subscriptions (closing)", description);

@@ -1,6 +1,8 @@
 package io.switchboard.nats;
 
+import io.switchboard.core.config.Check;
 import io.switchboard.core.config.ConfigException;
+import io.switchboard.core.config.Secret;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -9,58 +11,35 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * How a node reaches NATS. Immutable and thread-safe; validated at construction: a value that breaks
- * its rule throws {@link ConfigException} naming the key, the value and the rule.
+ * NATS connection for scale-out. The {@code nats} section of the configuration, owned by this adapter.
+ * Immutable and thread-safe; validated at construction: a value that breaks its rule throws
+ * {@link ConfigException} naming the key, the value and the rule. At most one way of authenticating is
+ * set: a token, a user and password, or a credentials file. The deadline of a connection attempt is not
+ * here: it is the cluster's ({@code cluster.timeout}), handed to {@link NatsBroker} with these settings.
  *
- * @param servers NATS URLs, {@code nats://host:port} or {@code tls://host:port} (port defaults to 4222);
- *     at least one. Credentials never go in a URL (they would end up in logs): use {@code token} or
- *     {@code user}/{@code password}
- * @param timeout deadline for one connection attempt (TCP connect, server INFO, CONNECT and the first
- *     PING/PONG) and for the round trip that confirms a subscription
- * @param subjectPrefix the first subject tokens of every message this broker sends or receives, e.g.
- *     {@code switchboard}; clusters sharing one NATS account keep apart by using different prefixes
- * @param token authentication token, or null
- * @param user user name, or null; needs {@code password}; excludes {@code token}
- * @param password password of {@code user}, or null
- * @param pingInterval how often the client pings the server; a server that leaves two pings unanswered
- *     (about three intervals) is treated as gone and the client reconnects. This is what detects a
- *     stalled server whose TCP connection still looks open
- * @param maxPendingMessages bound of the outgoing buffer: messages accepted by {@code publish} but not
- *     yet written to the socket. Above it {@code publish} fails instead of waiting (the overflow policy)
+ * @param servers NATS server URLs ({@code nats://host:port} or {@code tls://host:port})
+ * @param subjectPrefix the first subject tokens of every message the nodes exchange; clusters sharing one
+ *     NATS account keep apart by using different prefixes
+ * @param token authentication token; empty means none
+ * @param user user name, with {@code password}; empty means none
+ * @param password password of {@code user}; empty means none
+ * @param credsFile NATS credentials file (user JWT and NKey seed, as {@code nsc} writes it); empty means none
+ * @param keepAliveInterval how often a node pings NATS (the client ping interval); a server that leaves two pings unanswered is treated as
+ *     gone and the node reconnects (this detects a stalled server whose TCP connection still looks open)
+ * @param maxPendingMessages messages accepted for sending but not yet written to the socket; beyond,
+ *     publishing fails instead of waiting
  */
-public record NatsSettings(
-        List<String> servers,
-        Duration timeout,
-        String subjectPrefix,
-        String token,
-        String user,
-        String password,
-        Duration pingInterval,
-        int maxPendingMessages) {
+public record NatsSettings(List<String> servers, String subjectPrefix, @Secret String token, String user,
+                           @Secret String password, String credsFile, Duration keepAliveInterval,
+                           int maxPendingMessages) {
 
-    /** One connection attempt gets this long; NATS answers on a LAN in well under a millisecond. */
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
-    public static final String DEFAULT_SUBJECT_PREFIX = "switchboard";
-    /**
-     * Five seconds, not jnats' two minutes: a stalled server is then noticed in about 15 s, and the hub
-     * starts recovering from history instead of publishing into a socket nobody reads.
-     */
-    public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(5);
-    /** About half a second of a busy node's traffic; at most this many payloads held in memory. */
-    public static final int DEFAULT_MAX_PENDING_MESSAGES = 65_536;
-
-    /** Shown instead of the token or password in {@code toString}. */
-    private static final String HIDDEN = "hidden";
     /** Subject tokens of the prefix: no {@code .} inside a token, no wildcards, no spaces. */
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*");
     private static final int MAX_PREFIX_CHARS = 64;
 
     public NatsSettings {
         servers = validServers(servers);
-        positive("nats.timeout", timeout);
-        if (subjectPrefix == null) {
-            throw new ConfigException("nats.subjectPrefix is required");
-        }
+        Check.notNull("nats.subjectPrefix", subjectPrefix);
         if (subjectPrefix.length() > MAX_PREFIX_CHARS || !PREFIX.matcher(subjectPrefix).matches()) {
             throw new ConfigException("nats.subjectPrefix", subjectPrefix,
                     "must be dot-separated tokens of [A-Za-z0-9_-], at most " + MAX_PREFIX_CHARS + " characters");
@@ -68,56 +47,40 @@ public record NatsSettings(
         notBlankIfSet("nats.token", token);
         notBlankIfSet("nats.user", user);
         notBlankIfSet("nats.password", password);
-        if ((user == null) != (password == null)) {
+        notBlankIfSet("nats.credsFile", credsFile);
+        if (user.isEmpty() != password.isEmpty()) {
             throw new ConfigException("nats.user and nats.password must be set together");
         }
-        if (token != null && user != null) {
+        if (!token.isEmpty() && !user.isEmpty()) {
             throw new ConfigException("nats.token and nats.user exclude each other");
         }
-        positive("nats.pingInterval", pingInterval);
-        if (maxPendingMessages < 1 || maxPendingMessages > 10_000_000) {
-            throw new ConfigException("nats.maxPendingMessages", maxPendingMessages, "must be between 1 and 10000000");
+        if (!credsFile.isEmpty() && (!token.isEmpty() || !user.isEmpty())) {
+            throw new ConfigException("nats.credsFile excludes nats.token and nats.user");
         }
+        Check.positive("nats.keepAliveInterval", keepAliveInterval);
+        Check.range("nats.maxPendingMessages", maxPendingMessages, 1, 10_000_000);
     }
 
-    /** The documented defaults for these servers: no credentials. */
+    /** The documented defaults with these servers instead of the local one. */
     public static NatsSettings defaults(String... servers) {
-        return new NatsSettings(servers == null ? null : List.of(servers), DEFAULT_TIMEOUT, DEFAULT_SUBJECT_PREFIX,
-                null, null, null, DEFAULT_PING_INTERVAL, DEFAULT_MAX_PENDING_MESSAGES);
+        return builder().servers(servers == null ? null : List.of(servers)).build();
     }
 
-    public NatsSettings withTimeout(Duration value) {
-        return new NatsSettings(servers, value, subjectPrefix, token, user, password, pingInterval, maxPendingMessages);
-    }
-
-    public NatsSettings withSubjectPrefix(String value) {
-        return new NatsSettings(servers, timeout, value, token, user, password, pingInterval, maxPendingMessages);
-    }
-
-    public NatsSettings withToken(String value) {
-        return new NatsSettings(servers, timeout, subjectPrefix, value, user, password, pingInterval, maxPendingMessages);
-    }
-
-    public NatsSettings withUserInfo(String newUser, String newPassword) {
-        return new NatsSettings(servers, timeout, subjectPrefix, token, newUser, newPassword, pingInterval,
-                maxPendingMessages);
-    }
-
-    public NatsSettings withPingInterval(Duration value) {
-        return new NatsSettings(servers, timeout, subjectPrefix, token, user, password, value, maxPendingMessages);
-    }
-
-    public NatsSettings withMaxPendingMessages(int value) {
-        return new NatsSettings(servers, timeout, subjectPrefix, token, user, password, pingInterval, value);
+    /** A builder starting from the defaults. */
+    public static Builder builder() {
+        return new Builder();
     }
 
     /** Hides the token and the password: settings printed in a log must not leak them. */
     @Override
     public String toString() {
-        return "NatsSettings[servers=" + servers + ", timeout=" + timeout + ", subjectPrefix=" + subjectPrefix
-                + ", token=" + (token == null ? "null" : "(" + HIDDEN + ")") + ", user=" + user
-                + ", password=" + (password == null ? "null" : "(" + HIDDEN + ")") + ", pingInterval=" + pingInterval
-                + ", maxPendingMessages=" + maxPendingMessages + "]";
+        return "NatsSettings[servers=" + servers + ", subjectPrefix=" + subjectPrefix + ", token=" + shown(token)
+                + ", user=" + user + ", password=" + shown(password) + ", credsFile=" + credsFile
+                + ", keepAliveInterval=" + keepAliveInterval + ", maxPendingMessages=" + maxPendingMessages + "]";
+    }
+
+    private static String shown(String secret) {
+        return secret.isEmpty() ? "" : "(" + Check.HIDDEN + ")";
     }
 
     private static List<String> validServers(List<String> servers) {
@@ -142,7 +105,7 @@ public record NatsSettings(
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("nats") && !scheme.equals("tls")) {
-            throw new ConfigException("nats.servers", server, "must be a nats:// or tls:// URL");
+            throw new ConfigException("nats.servers", server, "must be nats://host:port or tls://host:port");
         }
         if (uri.getHost() == null) {
             throw new ConfigException("nats.servers", server, "must name a host, e.g. nats://127.0.0.1:4222");
@@ -151,7 +114,7 @@ public record NatsSettings(
             throw new ConfigException("nats.servers", server, "port must be between 1 and 65535");
         }
         if (uri.getRawUserInfo() != null) {
-            throw new ConfigException("nats.servers", "(" + HIDDEN + ")",
+            throw new ConfigException("nats.servers", "(" + Check.HIDDEN + ")",
                     "must not contain credentials; use nats.user/nats.password or nats.token");
         }
         boolean pathless = uri.getRawPath() == null || uri.getRawPath().isEmpty() || uri.getRawPath().equals("/");
@@ -160,18 +123,82 @@ public record NatsSettings(
         }
     }
 
-    private static void positive(String key, Duration value) {
-        if (value == null) {
-            throw new ConfigException(key + " is required");
-        }
-        if (value.isNegative() || value.isZero()) {
-            throw new ConfigException(key, value, "must be positive");
+    private static void notBlankIfSet(String key, String value) {
+        Check.notNull(key, value);
+        if (!value.isEmpty() && value.isBlank()) {
+            throw new ConfigException(key + " must be empty (unset) or not blank");
         }
     }
 
-    private static void notBlankIfSet(String key, String value) {
-        if (value != null && value.isBlank()) {
-            throw new ConfigException(key + " must be null (unset) or not blank");
+    /** A builder starting from these values. */
+    public Builder toBuilder() {
+        return new Builder().servers(servers).subjectPrefix(subjectPrefix).token(token).user(user)
+                .password(password).credsFile(credsFile).keepAliveInterval(keepAliveInterval)
+                .maxPendingMessages(maxPendingMessages);
+    }
+
+    /** Collects values, the defaults until set; {@link #build} validates. Not thread-safe. */
+    public static final class Builder {
+        private List<String> servers = List.of("nats://127.0.0.1:4222");
+        private String subjectPrefix = "switchboard";
+        private String token = "";
+        private String user = "";
+        private String password = "";
+        private String credsFile = "";
+        /**
+         * Five seconds, not jnats' two minutes: a stalled server is then noticed in about 15 s, and the hub
+         * starts recovering from history instead of publishing into a socket nobody reads.
+         */
+        private Duration keepAliveInterval = Duration.ofSeconds(5);
+        /** About half a second of a busy node's traffic; at most this many payloads held in memory. */
+        private int maxPendingMessages = 65_536;
+
+        private Builder() {
+        }
+
+        public Builder servers(List<String> value) {
+            servers = value;
+            return this;
+        }
+
+        public Builder subjectPrefix(String value) {
+            subjectPrefix = value;
+            return this;
+        }
+
+        public Builder token(String value) {
+            token = value;
+            return this;
+        }
+
+        public Builder user(String value) {
+            user = value;
+            return this;
+        }
+
+        public Builder password(String value) {
+            password = value;
+            return this;
+        }
+
+        public Builder credsFile(String value) {
+            credsFile = value;
+            return this;
+        }
+
+        public Builder keepAliveInterval(Duration value) {
+            keepAliveInterval = value;
+            return this;
+        }
+
+        public Builder maxPendingMessages(int value) {
+            maxPendingMessages = value;
+            return this;
+        }
+
+        public NatsSettings build() {
+            return new NatsSettings(servers, subjectPrefix, token, user, password, credsFile, keepAliveInterval,
+                    maxPendingMessages);
         }
     }
 }

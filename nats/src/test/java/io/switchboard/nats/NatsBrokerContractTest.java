@@ -35,7 +35,7 @@ class NatsBrokerContractTest extends BrokerContract {
 
     @Override
     protected Broker newBroker() {
-        return new NatsBroker(NatsSettings.defaults(server.url()));
+        return new NatsBroker(NatsSettings.defaults(server.url()), Duration.ofSeconds(1));
     }
 
     @Test

@@ -130,7 +130,8 @@ class NatsBrokerFaultTest {
     @Test
     void aStalledServerIsDetectedByPingsWhilePublishesStayBoundedAndTrafficResumesAfterSigcont() throws Exception {
         int maxPending = 100;
-        NatsSettings stallSettings = settings().withPingInterval(Duration.ofMillis(200)).withMaxPendingMessages(maxPending);
+        NatsSettings stallSettings = settings().toBuilder().keepAliveInterval(Duration.ofMillis(200))
+                .maxPendingMessages(maxPending).build();
         Recorder inA = new Recorder();
         Recorder inB = new Recorder();
         Broker a = started(stallSettings, inA);
@@ -193,7 +194,7 @@ class NatsBrokerFaultTest {
         NatsServerProcess late = NatsServerProcess.notStarted();
         server = late;
         Recorder inA = new Recorder();
-        NatsBroker a = new NatsBroker(NatsSettings.defaults(late.url()));
+        NatsBroker a = new NatsBroker(NatsSettings.defaults(late.url()), Duration.ofSeconds(1));
         brokers.add(a);
         CompletableFuture<Void> start = a.start(inA).toCompletableFuture();
         CompletableFuture<Void> subscribed = a.subscribe("room.late").toCompletableFuture();
@@ -220,7 +221,7 @@ class NatsBrokerFaultTest {
         NatsServerProcess never = NatsServerProcess.notStarted();
         server = never;
         Set<String> before = brokerThreads();
-        NatsBroker a = new NatsBroker(NatsSettings.defaults(never.url()));
+        NatsBroker a = new NatsBroker(NatsSettings.defaults(never.url()), Duration.ofSeconds(1));
         CompletableFuture<Void> start = a.start(new Recorder()).toCompletableFuture();
         CompletableFuture<Void> subscribed = a.subscribe("room.never").toCompletableFuture();
         Thread.sleep(300);
@@ -238,7 +239,7 @@ class NatsBrokerFaultTest {
     }
 
     private Broker started(NatsSettings s, Recorder listener) throws Exception {
-        NatsBroker broker = new NatsBroker(s);
+        NatsBroker broker = new NatsBroker(s, Duration.ofSeconds(1));
         brokers.add(broker);
         await(broker.start(listener));
         return broker;

@@ -14,12 +14,12 @@ class NatsSettingsTest {
     void defaultsAreDocumented() {
         NatsSettings s = NatsSettings.defaults("nats://127.0.0.1:4222");
         assertThat(s.servers()).containsExactly("nats://127.0.0.1:4222");
-        assertThat(s.timeout()).isEqualTo(Duration.ofSeconds(1));
         assertThat(s.subjectPrefix()).isEqualTo("switchboard");
-        assertThat(s.token()).isNull();
-        assertThat(s.user()).isNull();
-        assertThat(s.password()).isNull();
-        assertThat(s.pingInterval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(s.token()).isEmpty();
+        assertThat(s.user()).isEmpty();
+        assertThat(s.password()).isEmpty();
+        assertThat(s.credsFile()).isEmpty();
+        assertThat(s.keepAliveInterval()).isEqualTo(Duration.ofSeconds(5));
         assertThat(s.maxPendingMessages()).isEqualTo(65_536);
     }
 
@@ -35,7 +35,7 @@ class NatsSettingsTest {
                 .hasMessage("nats.servers must name at least one server");
         assertThatThrownBy(() -> NatsSettings.defaults((String[]) null)).isInstanceOf(ConfigException.class);
         assertThatThrownBy(() -> NatsSettings.defaults("http://a:4222"))
-                .hasMessage("nats.servers (http://a:4222) must be a nats:// or tls:// URL");
+                .hasMessage("nats.servers (http://a:4222) must be nats://host:port or tls://host:port");
         assertThatThrownBy(() -> NatsSettings.defaults("127.0.0.1:4222")).isInstanceOf(ConfigException.class);
         assertThatThrownBy(() -> NatsSettings.defaults("nats://")).isInstanceOf(ConfigException.class);
         assertThatThrownBy(() -> NatsSettings.defaults("nats://a:99999"))
@@ -55,33 +55,40 @@ class NatsSettingsTest {
     @Test
     void validatesTimesSizesAndPrefix() {
         NatsSettings s = NatsSettings.defaults("nats://a");
-        assertThatThrownBy(() -> s.withTimeout(Duration.ZERO)).hasMessage("nats.timeout (PT0S) must be positive");
-        assertThatThrownBy(() -> s.withTimeout(null)).hasMessage("nats.timeout is required");
-        assertThatThrownBy(() -> s.withPingInterval(Duration.ofMillis(-1))).isInstanceOf(ConfigException.class);
-        assertThatThrownBy(() -> s.withMaxPendingMessages(0))
+        assertThatThrownBy(() -> new NatsBroker(s, Duration.ZERO)).hasMessage("timeout must be positive, was PT0S");
+        assertThatThrownBy(() -> new NatsBroker(s, null)).hasMessage("timeout");
+        assertThatThrownBy(() -> s.toBuilder().keepAliveInterval(Duration.ofMillis(-1)).build())
+                .isInstanceOf(ConfigException.class);
+        assertThatThrownBy(() -> s.toBuilder().maxPendingMessages(0).build())
                 .hasMessage("nats.maxPendingMessages (0) must be between 1 and 10000000");
         for (String bad : List.of("", "a.", ".a", "a..b", "a b", "a.*", "a.>", "x".repeat(65))) {
-            assertThatThrownBy(() -> s.withSubjectPrefix(bad)).as(bad).isInstanceOf(ConfigException.class);
+            assertThatThrownBy(() -> s.toBuilder().subjectPrefix(bad).build()).as(bad)
+                    .isInstanceOf(ConfigException.class);
         }
-        assertThat(s.withSubjectPrefix("acme.prod_1.sb-2").subjectPrefix()).isEqualTo("acme.prod_1.sb-2");
+        assertThat(s.toBuilder().subjectPrefix("acme.prod_1.sb-2").build().subjectPrefix())
+                .isEqualTo("acme.prod_1.sb-2");
     }
 
     @Test
-    void credentialsComeAsATokenOrAsUserAndPasswordNeverBoth() {
+    void credentialsComeAsATokenOrAsUserAndPasswordOrAsACredsFileNeverTwo() {
         NatsSettings s = NatsSettings.defaults("nats://a");
-        assertThat(s.withToken("t0k").token()).isEqualTo("t0k");
-        assertThat(s.withUserInfo("u", "p").user()).isEqualTo("u");
-        assertThatThrownBy(() -> s.withUserInfo("u", null))
+        assertThat(s.toBuilder().token("t0k").build().token()).isEqualTo("t0k");
+        assertThat(s.toBuilder().user("u").password("p").build().user()).isEqualTo("u");
+        assertThat(s.toBuilder().credsFile("/etc/nats/user.creds").build().credsFile())
+                .isEqualTo("/etc/nats/user.creds");
+        assertThatThrownBy(() -> s.toBuilder().user("u").build())
                 .hasMessage("nats.user and nats.password must be set together");
-        assertThatThrownBy(() -> s.withToken("t").withUserInfo("u", "p"))
+        assertThatThrownBy(() -> s.toBuilder().token("t").user("u").password("p").build())
                 .hasMessage("nats.token and nats.user exclude each other");
-        assertThatThrownBy(() -> s.withToken(" ")).isInstanceOf(ConfigException.class);
+        assertThatThrownBy(() -> s.toBuilder().token("t").credsFile("/x.creds").build())
+                .hasMessage("nats.credsFile excludes nats.token and nats.user");
+        assertThatThrownBy(() -> s.toBuilder().token(" ").build()).isInstanceOf(ConfigException.class);
     }
 
     @Test
     void toStringHidesSecrets() {
-        String printed = NatsSettings.defaults("nats://a").withUserInfo("alice", "s3cret").toString();
+        String printed = NatsSettings.builder().user("alice").password("s3cret").build().toString();
         assertThat(printed).contains("alice").doesNotContain("s3cret").contains("password=(hidden)");
-        assertThat(NatsSettings.defaults("nats://a").withToken("t0k3n").toString()).doesNotContain("t0k3n");
+        assertThat(NatsSettings.builder().token("t0k3n").build().toString()).doesNotContain("t0k3n");
     }
 }

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 /**
  * One Lettuce client with threads of its own, set up to fail fast: commands issued while disconnected
  * are rejected instead of queued, at most {@value #REQUEST_QUEUE_SIZE} commands wait for replies per
- * connection, and every command times out after {@link RedisSettings#timeout()}. Lost connections are
+ * connection, and every command times out after the command timeout. Lost connections are
  * re-established by Lettuce with {@link RetryDelay}. Thread-safe.
  */
 final class LettuceClient {
@@ -41,7 +41,11 @@ final class LettuceClient {
     /** Makes {@link #close()} idempotent. */
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    LettuceClient(RedisSettings settings) {
+    /** @param timeout deadline of each command and of the TCP connect; positive */
+    LettuceClient(RedisSettings settings, Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive, was " + timeout);
+        }
         // Two I/O threads at most: a store uses one connection, the broker two.
         this.resources = DefaultClientResources.builder()
                 .ioThreadPoolSize(2)
@@ -52,22 +56,22 @@ final class LettuceClient {
                 .withHost(settings.host())
                 .withPort(settings.port())
                 .withDatabase(settings.db())
-                .withTimeout(settings.timeout());
-        if (settings.password() != null) {
+                .withTimeout(timeout);
+        if (!settings.password().isEmpty()) {
             builder.withAuthentication("default", settings.password());
         }
         this.uri = builder.build();
         this.client = RedisClient.create(resources, uri);
-        client.setOptions(options(settings));
+        client.setOptions(options(timeout));
     }
 
-    static ClientOptions options(RedisSettings settings) {
+    static ClientOptions options(Duration timeout) {
         return ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .requestQueueSize(REQUEST_QUEUE_SIZE)
-                .timeoutOptions(TimeoutOptions.enabled(settings.timeout()))
-                .socketOptions(SocketOptions.builder().connectTimeout(settings.timeout()).keepAlive(true).build())
+                .timeoutOptions(TimeoutOptions.enabled(timeout))
+                .socketOptions(SocketOptions.builder().connectTimeout(timeout).keepAlive(true).build())
                 .build();
     }
 

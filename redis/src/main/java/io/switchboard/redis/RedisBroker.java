@@ -45,10 +45,10 @@ import org.slf4j.LoggerFactory;
  *       calls {@link Listener#onReconnected()}: from then on nothing more is lost.
  *   <li>While a connection is down, commands fail at once instead of queueing; while Redis does not
  *       answer (a stopped or overloaded server keeps its sockets open), they fail after
- *       {@link RedisSettings#timeout()}, and {@link #isConnected()} reports false until a PING probe
+ *       the command timeout, and {@link #isConnected()} reports false until a PING probe
  *       or a later command succeeds.
  *   <li>Before the first connection, {@link #subscribe}, {@link #unsubscribe} and {@link #publish} wait
- *       for it up to {@link RedisSettings#timeout()}, then fail.
+ *       for it up to the command timeout, then fail.
  *   <li>{@link #subscribe} and {@link #unsubscribe} change the set of channels the broker holds even
  *       when the command fails; the set is what every reconnect restores.
  * </ul>
@@ -67,6 +67,7 @@ public final class RedisBroker implements Broker {
     }
 
     private final RedisSettings settings;
+    private final Duration timeout;
     private final String prefix;
     private final LettuceClient lettuce;
     private final Connector<Connections> connector;
@@ -79,12 +80,17 @@ public final class RedisBroker implements Broker {
     /** Set by {@link #close()}; once set, callbacks and retries do nothing. */
     private volatile boolean closed;
 
-    /** A broker for {@code settings}; connects when started. */
-    public RedisBroker(RedisSettings settings) {
+    /**
+     * A broker for {@code settings}; connects when started.
+     *
+     * @param timeout deadline of each command and of the TCP connect (the cluster's call deadline); positive
+     */
+    public RedisBroker(RedisSettings settings, Duration timeout) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
         this.prefix = settings.keyPrefix();
-        this.lettuce = new LettuceClient(settings);
-        this.connector = new Connector<>("broker " + describe(), lettuce, settings.timeout(), this::connect,
+        this.lettuce = new LettuceClient(settings, timeout);
+        this.connector = new Connector<>("broker " + describe(), lettuce, timeout, this::connect,
                 Connections::close);
         lettuce.client().addListener(new ReconnectWatcher());
     }
@@ -189,7 +195,7 @@ public final class RedisBroker implements Broker {
                     log.info("{} answers again", describe());
                 }
             } else if (Failures.rootCause(e) instanceof RedisCommandTimeoutException && stalled.compareAndSet(false, true)) {
-                log.warn("{} did not answer within {}; reporting it down until it does", describe(), settings.timeout());
+                log.warn("{} did not answer within {}; reporting it down until it does", describe(), timeout);
                 probe(1);
             }
         });

@@ -41,7 +41,7 @@ import java.util.function.Function;
  * offsets and epochs across restarts. The epoch of a new lineage is drawn by the caller and created by
  * the first call that finds none, so all nodes agree on it.
  *
- * <p>Before the first connection is made, calls wait for it up to {@link RedisSettings#timeout()};
+ * <p>Before the first connection is made, calls wait for it up to the command timeout;
  * afterwards they fail fast while Redis is unreachable and time out after the same timeout when it
  * does not answer.
  */
@@ -158,10 +158,11 @@ public final class RedisHistoryStore implements HistoryStore {
     /**
      * Starts connecting in the background; never blocks or fails for an unreachable Redis.
      *
+     * @param timeout deadline of each command and of the TCP connect (the cluster's call deadline); positive
      * @param size messages kept per room, {@code >= 0}
      * @param ttl how long a message is kept, and how long an unused room's offsets live; at least 1 ms
      */
-    public RedisHistoryStore(RedisSettings settings, int size, Duration ttl) {
+    public RedisHistoryStore(RedisSettings settings, Duration timeout, int size, Duration ttl) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.ttl = Objects.requireNonNull(ttl, "ttl");
         if (size < 0) {
@@ -171,8 +172,8 @@ public final class RedisHistoryStore implements HistoryStore {
             throw new IllegalArgumentException("ttl must be at least 1 ms, was " + ttl);
         }
         this.size = size;
-        this.lettuce = new LettuceClient(settings);
-        this.connector = new Connector<>("history " + settings.address(), lettuce, settings.timeout(),
+        this.lettuce = new LettuceClient(settings, Objects.requireNonNull(timeout, "timeout"));
+        this.connector = new Connector<>("history " + settings.address(), lettuce, timeout,
                 this::connect, StatefulRedisConnection::closeAsync);
         connector.start();
     }

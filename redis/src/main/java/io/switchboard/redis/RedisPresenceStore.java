@@ -42,7 +42,7 @@ import java.util.function.Function;
  * room and per user (in chunks of {@value #REFRESH_CHUNK}), all sent without waiting for each other's
  * replies.
  *
- * <p>Before the first connection is made, calls wait for it up to {@link RedisSettings#timeout()};
+ * <p>Before the first connection is made, calls wait for it up to the command timeout;
  * afterwards they fail fast while Redis is unreachable.
  */
 public final class RedisPresenceStore implements PresenceStore {
@@ -104,17 +104,18 @@ public final class RedisPresenceStore implements PresenceStore {
     /**
      * Starts connecting in the background; never blocks or fails for an unreachable Redis.
      *
+     * @param timeout deadline of each command and of the TCP connect (the cluster's call deadline); positive
      * @param ttl how long an entry lives without a refresh; nodes must refresh well within it (at
      *     least 1 ms)
      */
-    public RedisPresenceStore(RedisSettings settings, Duration ttl) {
+    public RedisPresenceStore(RedisSettings settings, Duration timeout, Duration ttl) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.ttl = Objects.requireNonNull(ttl, "ttl");
         if (ttl.toMillis() < 1) {
             throw new IllegalArgumentException("ttl must be at least 1 ms, was " + ttl);
         }
-        this.lettuce = new LettuceClient(settings);
-        this.connector = new Connector<>("presence " + settings.address(), lettuce, settings.timeout(),
+        this.lettuce = new LettuceClient(settings, Objects.requireNonNull(timeout, "timeout"));
+        this.connector = new Connector<>("presence " + settings.address(), lettuce, timeout,
                 this::connect, StatefulRedisConnection::closeAsync);
         connector.start();
     }

@@ -1,79 +1,33 @@
 package io.switchboard.redis;
 
-import java.time.Duration;
-import java.util.Objects;
-import java.util.regex.Pattern;
+import io.switchboard.core.config.Check;
+import io.switchboard.core.config.ConfigException;
+import io.switchboard.core.config.Secret;
 
 /**
- * Where the Redis of a cluster is and how to talk to it. Immutable.
+ * Redis connection for scale-out. The {@code redis} section of the configuration, owned by this adapter.
+ * Immutable; validated at construction, a value that breaks its rule throws {@link ConfigException} naming
+ * the key, the value and the rule. The deadline of each command is not here: it is the cluster's
+ * ({@code cluster.timeout}), handed to the broker and stores with these settings.
  *
- * @param host the Redis host name or address
- * @param port the Redis port, 1..65535
- * @param password the password of the {@code default} user, or null when Redis has none
- * @param db the logical database for history and presence keys, {@code >= 0}; pub/sub channels are
- *     global to a Redis server, so the broker's channels are kept apart by {@code keyPrefix} only
- * @param timeout how long one command (and the TCP connect) may take before it fails; positive
- * @param keyPrefix prepended to every key and channel, so that several clusters can share one Redis;
- *     may be empty, must not contain braces (they would break the {@code {room}} hash tags)
+ * @param host Redis server host
+ * @param port Redis server port
+ * @param password Redis password; empty means no AUTH
+ * @param db Redis database index
+ * @param keyPrefix prepended to every key and channel, so that several clusters can share one Redis; may be
+ *     empty, and may not contain braces (they would break the hash tags that keep a room's keys together)
  */
-public record RedisSettings(String host, int port, String password, int db, Duration timeout, String keyPrefix) {
-
-    /** Command timeout when none is given: long enough for a healthy Redis, short enough to fail fast. */
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
-
-    /** Key and channel prefix when none is given. */
-    public static final String DEFAULT_KEY_PREFIX = "switchboard:";
-
-    /** The characters of room and channel names, plus nothing that could open a hash tag. */
-    private static final Pattern KEY_PREFIX = Pattern.compile("[A-Za-z0-9_.:@/-]*");
+public record RedisSettings(String host, int port, @Secret String password, int db, String keyPrefix) {
 
     public RedisSettings {
-        Objects.requireNonNull(host, "host");
-        Objects.requireNonNull(timeout, "timeout");
-        Objects.requireNonNull(keyPrefix, "keyPrefix");
-        if (host.isBlank()) {
-            throw new IllegalArgumentException("host must not be blank");
+        Check.notBlank("redis.host", host);
+        Check.range("redis.port", port, 1, 65535);
+        Check.notNull("redis.password", password);
+        Check.range("redis.db", db, 0, 15);
+        Check.notNull("redis.keyPrefix", keyPrefix);
+        if (!keyPrefix.matches("[A-Za-z0-9_.:@/-]*")) {
+            throw new ConfigException("redis.keyPrefix", keyPrefix, "may only contain [A-Za-z0-9_.:@/-]");
         }
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("port must be in 1..65535, was " + port);
-        }
-        if (db < 0) {
-            throw new IllegalArgumentException("db must be >= 0, was " + db);
-        }
-        if (timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("timeout must be positive, was " + timeout);
-        }
-        if (!KEY_PREFIX.matcher(keyPrefix).matches()) {
-            throw new IllegalArgumentException("keyPrefix may only contain [A-Za-z0-9_.:@/-], was '" + keyPrefix + "'");
-        }
-        if (password != null && password.isEmpty()) {
-            throw new IllegalArgumentException("password must be null or non-empty");
-        }
-    }
-
-    /** Redis at {@code host:port}, no password, database 0, the default timeout and key prefix. */
-    public RedisSettings(String host, int port) {
-        this(host, port, null, 0, DEFAULT_TIMEOUT, DEFAULT_KEY_PREFIX);
-    }
-
-    /** A copy with another password (null for none). */
-    public RedisSettings withPassword(String password) {
-        return new RedisSettings(host, port, password, db, timeout, keyPrefix);
-    }
-
-    /** A copy with another database. */
-    public RedisSettings withDb(int db) {
-        return new RedisSettings(host, port, password, db, timeout, keyPrefix);
-    }
-
-    /** A copy with another command timeout. */
-    public RedisSettings withTimeout(Duration timeout) {
-        return new RedisSettings(host, port, password, db, timeout, keyPrefix);
-    }
-
-    /** A copy with another key prefix. */
-    public RedisSettings withKeyPrefix(String keyPrefix) {
-        return new RedisSettings(host, port, password, db, timeout, keyPrefix);
     }
 
     /** {@code host:port/db}, for logs and health checks; never the password. */
@@ -81,10 +35,66 @@ public record RedisSettings(String host, int port, String password, int db, Dura
         return host + ":" + port + "/" + db;
     }
 
-    /** Like the record's own, with the password masked so that settings can be logged. */
+    /** Hides the password: settings printed in a log must not leak it. */
     @Override
     public String toString() {
-        return "RedisSettings[host=" + host + ", port=" + port + ", password=" + (password == null ? "none" : "***")
-                + ", db=" + db + ", timeout=" + timeout + ", keyPrefix=" + keyPrefix + "]";
+        return "RedisSettings[host=" + host + ", port=" + port + ", password=(" + Check.HIDDEN + "), db=" + db
+                + ", keyPrefix=" + keyPrefix + "]";
+    }
+
+    /** The documented defaults. */
+    public static RedisSettings defaults() {
+        return builder().build();
+    }
+
+    /** A builder starting from the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from these values. */
+    public Builder toBuilder() {
+        return new Builder().host(host).port(port).password(password).db(db).keyPrefix(keyPrefix);
+    }
+
+    /** Collects values, the defaults until set; {@link #build} validates. Not thread-safe. */
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int port = 6379;
+        private String password = "";
+        private int db;
+        private String keyPrefix = "switchboard:";
+
+        private Builder() {
+        }
+
+        public Builder host(String value) {
+            host = value;
+            return this;
+        }
+
+        public Builder port(int value) {
+            port = value;
+            return this;
+        }
+
+        public Builder password(String value) {
+            password = value;
+            return this;
+        }
+
+        public Builder db(int value) {
+            db = value;
+            return this;
+        }
+
+        public Builder keyPrefix(String value) {
+            keyPrefix = value;
+            return this;
+        }
+
+        public RedisSettings build() {
+            return new RedisSettings(host, port, password, db, keyPrefix);
+        }
     }
 }

@@ -7,7 +7,7 @@
  * The first connection is retried in the background with jittered backoff (100 ms to 5 s) and the
  * constructors never fail for an unreachable Redis; once connected, Lettuce reconnects on its own;
  * commands are rejected at once while disconnected and time out after
- * {@link io.switchboard.redis.RedisSettings#timeout()} when Redis does not answer. A command that timed
+ * the command timeout (the cluster's call deadline) when Redis does not answer. A command that timed
  * out may still have been executed by Redis: its caller cannot know. Every key of a room or user
  * carries a hash tag, so multi-key scripts stay within one Redis Cluster slot, and an EXPIRE, so a
  * cluster that is gone leaves nothing behind.

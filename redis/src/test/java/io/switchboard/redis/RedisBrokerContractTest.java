@@ -24,6 +24,6 @@ class RedisBrokerContractTest extends BrokerContract {
 
     @Override
     protected Broker newBroker() {
-        return new RedisBroker(TestSettings.of(redis, Duration.ofSeconds(5)));
+        return new RedisBroker(TestSettings.of(redis), Duration.ofSeconds(5));
     }
 }

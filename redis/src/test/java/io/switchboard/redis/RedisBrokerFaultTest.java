@@ -92,7 +92,7 @@ class RedisBrokerFaultTest {
     void startCompletesOnceRedisComesUp() throws Exception {
         redis = RedisServerProcess.create(false);
         RecordingListener inB = new RecordingListener();
-        RedisBroker b = new RedisBroker(TestSettings.of(redis, TIMEOUT));
+        RedisBroker b = new RedisBroker(TestSettings.of(redis), TIMEOUT);
         brokers.add(b);
         CompletableFuture<Void> started = b.start(inB).toCompletableFuture();
         CompletableFuture<Void> early = b.subscribe("room.z").toCompletableFuture();
@@ -114,7 +114,7 @@ class RedisBrokerFaultTest {
     @Test
     void closeBeforeRedisIsReachableEndsTheRetries() throws Exception {
         redis = RedisServerProcess.create(false);
-        RedisBroker b = new RedisBroker(TestSettings.of(redis, TIMEOUT));
+        RedisBroker b = new RedisBroker(TestSettings.of(redis), TIMEOUT);
         CompletableFuture<Void> started = b.start(new RecordingListener()).toCompletableFuture();
         b.close();
         assertThatThrownBy(() -> started.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
@@ -122,7 +122,7 @@ class RedisBrokerFaultTest {
     }
 
     private RedisBroker started(RecordingListener listener) throws Exception {
-        RedisBroker broker = new RedisBroker(TestSettings.of(redis, TIMEOUT));
+        RedisBroker broker = new RedisBroker(TestSettings.of(redis), TIMEOUT);
         brokers.add(broker);
         Await.get(broker.start(listener), WAIT);
         return broker;

@@ -29,7 +29,7 @@ class RedisHistoryStoreContractTest extends HistoryStoreContract {
     /** A new client per call: two calls are two nodes sharing one Redis. */
     @Override
     protected HistoryStore store(int size, Duration ttl) {
-        HistoryStore store = new RedisHistoryStore(TestSettings.of(redis, Duration.ofSeconds(5)), size, ttl);
+        HistoryStore store = new RedisHistoryStore(TestSettings.of(redis), Duration.ofSeconds(5), size, ttl);
         stores.add(store);
         return store;
     }

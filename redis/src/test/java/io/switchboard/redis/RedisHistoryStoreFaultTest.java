@@ -147,7 +147,7 @@ class RedisHistoryStoreFaultTest {
 
     /** A store that has connected (the first call waits only up to the short timeout for that). */
     private RedisHistoryStore store(int size, Duration ttl) throws Exception {
-        RedisHistoryStore store = new RedisHistoryStore(TestSettings.of(redis, TIMEOUT), size, ttl);
+        RedisHistoryStore store = new RedisHistoryStore(TestSettings.of(redis), TIMEOUT, size, ttl);
         stores.add(store);
         Await.succeeds("the store connects", WAIT, () -> store.read("warm-up", null, 0));
         return store;

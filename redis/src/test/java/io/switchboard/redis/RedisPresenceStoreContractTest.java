@@ -29,7 +29,7 @@ class RedisPresenceStoreContractTest extends PresenceStoreContract {
     /** A new client per call: two calls are two nodes sharing one Redis. */
     @Override
     protected PresenceStore store() {
-        PresenceStore store = new RedisPresenceStore(TestSettings.of(redis, Duration.ofSeconds(5)), Duration.ofMinutes(1));
+        PresenceStore store = new RedisPresenceStore(TestSettings.of(redis), Duration.ofSeconds(5), Duration.ofMinutes(1));
         stores.add(store);
         return store;
     }

@@ -111,7 +111,7 @@ class RedisPresenceStoreFaultTest {
     }
 
     private RedisPresenceStore store(Duration ttl) throws Exception {
-        RedisPresenceStore store = new RedisPresenceStore(TestSettings.of(redis, Duration.ofSeconds(5)), ttl);
+        RedisPresenceStore store = new RedisPresenceStore(TestSettings.of(redis), Duration.ofSeconds(5), ttl);
         stores.add(store);
         return store;
     }

@@ -3,19 +3,24 @@ package io.switchboard.server;
 import io.switchboard.core.TimeSource;
 import io.switchboard.core.broker.Broker;
 import io.switchboard.core.broker.MemoryBroker;
-import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.guard.ClusterGuard;
+import io.switchboard.core.broker.Broker;
+import io.switchboard.core.guard.ClusterGuard;
+import io.switchboard.core.broker.MemoryBroker;
+import io.switchboard.core.presence.MemoryPresenceStore;
+import io.switchboard.core.presence.PresenceStore;
+import io.switchboard.core.config.Cluster;
 import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.history.MemoryHistoryStore;
 import io.switchboard.core.hub.Hub;
 import io.switchboard.core.presence.MemoryPresenceStore;
 import io.switchboard.core.presence.PresenceStore;
 import io.switchboard.nats.NatsBroker;
-import io.switchboard.nats.NatsSettings;
 import io.switchboard.redis.RedisBroker;
 import io.switchboard.redis.RedisHistoryStore;
 import io.switchboard.redis.RedisPresenceStore;
 import io.switchboard.redis.RedisSettings;
+import io.switchboard.server.config.SwitchboardConfig;
 
 /**
  * Builds the broker, history and presence a node runs with from {@code cluster.*}: the only place that
@@ -27,18 +32,17 @@ final class ClusterBackends {
     }
 
     static Hub.Backends create(SwitchboardConfig config) {
-        SwitchboardConfig.Cluster cluster = config.cluster();
-        RedisSettings redis = redisSettings(config);
+        Cluster cluster = config.cluster();
+        RedisSettings redis = config.redis();
         HistoryStore history = cluster.historyStore().equals("redis")
-                ? new RedisHistoryStore(redis, config.history().size(), config.history().ttl())
+                ? new RedisHistoryStore(redis, cluster.timeout(), config.history().size(), config.history().ttl())
                 : new MemoryHistoryStore(config.history().size(), config.history().ttl(), TimeSource.SYSTEM);
         PresenceStore presence = cluster.presenceStore().equals("redis")
-                ? new RedisPresenceStore(redis, cluster.presenceTtl())
+                ? new RedisPresenceStore(redis, cluster.timeout(), cluster.presenceTtl())
                 : new MemoryPresenceStore();
         Broker broker = switch (cluster.broker()) {
-            case "redis" -> new RedisBroker(redis);
-            case "nats" -> new NatsBroker(NatsSettings.defaults(config.nats().servers().toArray(String[]::new))
-                    .withTimeout(cluster.timeout()));
+            case "redis" -> new RedisBroker(redis, cluster.timeout());
+            case "nats" -> new NatsBroker(config.nats(), cluster.timeout());
             default -> new MemoryBroker();
         };
         ClusterGuard brokerGuard = cluster.distributed() ? guard("broker " + broker.describe(), cluster) : null;
@@ -47,13 +51,7 @@ final class ClusterBackends {
         return new Hub.Backends(history, broker, presence, brokerGuard, storeGuard);
     }
 
-    private static RedisSettings redisSettings(SwitchboardConfig config) {
-        SwitchboardConfig.Redis r = config.redis();
-        return new RedisSettings(r.host(), r.port(), r.password().isEmpty() ? null : r.password(), r.db(),
-                config.cluster().timeout(), "switchboard:");
-    }
-
-    private static ClusterGuard guard(String name, SwitchboardConfig.Cluster cluster) {
+    private static ClusterGuard guard(String name, Cluster cluster) {
         return new ClusterGuard(name, cluster.timeout(), cluster.maxPending(), cluster.breakerOpenDuration());
     }
 }

@@ -12,9 +12,9 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.switchboard.core.DisconnectReason;
 import io.switchboard.core.config.Security;
-import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.hub.Connection;
 import io.switchboard.core.hub.Hub;
+import io.switchboard.core.config.WebSocket;
 import io.switchboard.core.limit.SecurityCounters;
 import io.switchboard.core.limit.TokenBucket;
 import io.switchboard.protocol.CloseCode;
@@ -86,7 +86,7 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
         void messageDropped();
     }
 
-    InboundLimitHandler(Hub hub, Security s, SwitchboardConfig.WebSocket ws, Peer peer,
+    InboundLimitHandler(Hub hub, Security s, WebSocket ws, Peer peer,
                         SecurityCounters counters, WebSocketDecoderConfig decoderConfig) {
         this.decoderConfig = decoderConfig;
         this.maxFragments = ws.maxFragmentsPerMessage();

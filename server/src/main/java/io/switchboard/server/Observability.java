@@ -9,9 +9,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.opentelemetry.api.trace.Span;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.hub.Hub;
 import io.switchboard.core.hub.Hub;
 import io.switchboard.core.metrics.HubMetrics;
+import io.switchboard.server.config.Monitoring;
+import io.switchboard.server.config.SwitchboardConfig;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -29,7 +31,7 @@ final class Observability implements AutoCloseable {
     /** Prometheus text exposition format, version 0.0.4. */
     static final String PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-    private final SwitchboardConfig.Monitoring monitoring;
+    private final Monitoring monitoring;
     /** Null when {@code monitoring.enabled=false}. */
     private final MicrometerHubMetrics metrics;
     /** Null when tracing is off. */

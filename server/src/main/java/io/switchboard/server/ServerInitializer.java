@@ -14,9 +14,10 @@ import io.netty.handler.ssl.SslHandler;
 import io.switchboard.core.auth.Grants;
 import io.switchboard.core.auth.TokenVerifier;
 import io.switchboard.core.command.CommandHandler;
-import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.hub.Hub;
+import io.switchboard.core.config.WebSocket;
 import io.switchboard.core.limit.SecurityCounters;
+import io.switchboard.server.config.SwitchboardConfig;
 
 /**
  * Every connection's pipeline, assembled in one place. Until the upgrade:
@@ -82,7 +83,7 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     }
 
     private void installWebSocket(ChannelPipeline p, Grants grants) {
-        SwitchboardConfig.WebSocket ws = config.websocket();
+        WebSocket ws = config.websocket();
         WebSocketSessionHandler session = new WebSocketSessionHandler(hub, commands, grants, ws.maxQueuedBytes(),
                 ws.maxMessageBytes(), onWebSocketClosed, config.security().jwtClockSkew().toMillis(), counters);
         if (ws.enableCompression()) {
@@ -104,7 +105,7 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
      * Frame decoding limits: RFC 6455 framing, masked frames, compression only when enabled. Text is
      * validated as UTF-8 by {@link InboundLimitHandler}, after inflation, instead of Netty's validator stage.
      */
-    static WebSocketDecoderConfig decoderConfig(SwitchboardConfig.WebSocket ws) {
+    static WebSocketDecoderConfig decoderConfig(WebSocket ws) {
         return WebSocketDecoderConfig.newBuilder()
                 .maxFramePayloadLength(ws.maxFrameBytes())
                 .allowExtensions(ws.enableCompression())
@@ -114,7 +115,7 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     }
 
     /** The protocol handler's settings: the upgrade path, close handling and handshake deadline. */
-    static WebSocketServerProtocolConfig protocolConfig(SwitchboardConfig.WebSocket ws, WebSocketDecoderConfig decoder) {
+    static WebSocketServerProtocolConfig protocolConfig(WebSocket ws, WebSocketDecoderConfig decoder) {
         return WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(ws.path())
                 .checkStartsWith(true)

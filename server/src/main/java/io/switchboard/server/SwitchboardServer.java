@@ -16,16 +16,17 @@ import io.switchboard.core.DisconnectReason;
 import io.switchboard.core.TimeSource;
 import io.switchboard.core.auth.TokenVerifier;
 import io.switchboard.core.config.Security;
-import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.hub.Connection;
 import io.switchboard.core.hub.Hub;
 import io.switchboard.core.internal.SlidingRate;
+import io.switchboard.core.config.WebSocket;
 import io.switchboard.core.limit.SecurityCounters;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.Names;
 import io.switchboard.protocol.ServerMessage;
 import io.switchboard.protocol.internal.Transport;
+import io.switchboard.server.config.SwitchboardConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.BindException;
@@ -99,7 +100,7 @@ public final class SwitchboardServer implements AutoCloseable {
         this.workers = transport.newGroup(threads, "switchboard-io");
         String nodeId = config.server().nodeId().isEmpty() ? randomNodeId() : config.server().nodeId();
         JsonCodec codec = new JsonCodec();
-        this.hub = new Hub(config, backends != null ? backends : ClusterBackends.create(config),
+        this.hub = new Hub(config.core(), backends != null ? backends : ClusterBackends.create(config),
                 PreEncodedFrame.factory(Buffers.ALLOCATOR),
                 codec, TimeSource.SYSTEM, nodeId, version(), observability.hubMetrics());
     }
@@ -303,7 +304,7 @@ public final class SwitchboardServer implements AutoCloseable {
 
     /** Per-loop heartbeat ticks and buffer-cache trims, the stats sampler, the history sweep and the presence refresh. */
     private void scheduleMaintenance() {
-        SwitchboardConfig.WebSocket ws = config.websocket();
+        WebSocket ws = config.websocket();
         long tickNanos = Math.min(ws.pingInterval().toNanos(), ws.writeWait().toNanos()) / 5;
         tickNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(TimeUnit.SECONDS.toNanos(1), tickNanos));
         for (var executor : workers) {

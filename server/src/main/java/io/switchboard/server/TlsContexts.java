@@ -6,7 +6,6 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.switchboard.core.config.Security;
-import io.switchboard.core.config.SwitchboardConfig;
 import java.io.File;
 import java.util.List;
 import javax.net.ssl.SSLException;

@@ -21,7 +21,6 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.switchboard.core.DisconnectReason;
-import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.core.transport.Session;
 import io.switchboard.protocol.Command;
@@ -89,7 +88,7 @@ final class Tracing implements AutoCloseable {
      * Tracing for a server: on {@code injected} when given (tests), else an OTLP/HTTP exporter when
      * {@code tracing.endpoint} is set, else null (off).
      */
-    static Tracing create(SwitchboardConfig.Tracing config, OpenTelemetry injected) {
+    static Tracing create(io.switchboard.server.config.Tracing config, OpenTelemetry injected) {
         if (injected != null) {
             return new Tracing(injected, null);
         }

@@ -23,12 +23,13 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketServerCompressionHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.switchboard.core.TimeSource;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.WebSocket;
 import io.switchboard.core.history.MemoryHistoryStore;
 import io.switchboard.core.hub.Hub;
 import io.switchboard.core.limit.SecurityCounters;
 import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.internal.Transport;
+import io.switchboard.server.config.SwitchboardConfig;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -51,16 +52,16 @@ public final class AutobahnEchoServer {
 
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
-        SwitchboardConfig.WebSocket ws = new SwitchboardConfig.WebSocket("/", 10_000, 0, 0, Duration.ofSeconds(10),
-                Duration.ofSeconds(25), Duration.ofSeconds(60), Duration.ofSeconds(10), MAX_MESSAGE_BYTES,
-                MAX_MESSAGE_BYTES, 1024 * 1024 * 1024, 100, 10, true, 1_000_000, Duration.ofSeconds(60));
+        WebSocket ws = WebSocket.builder().path("/").maxConnections(10_000).maxFrameBytes(MAX_MESSAGE_BYTES)
+                .maxMessageBytes(MAX_MESSAGE_BYTES).maxQueuedBytes(1024 * 1024 * 1024).enableCompression(true)
+                .maxFragmentsPerMessage(1_000_000).messageAssemblyTimeout(Duration.ofSeconds(60)).build();
         SecureServers s = new SecureServers();
         s.rateLimitRps = 1_000_000;
         s.rateLimitBurst = 1_000_000;
         s.websocket = ws;
         s.allowedOrigins = List.of("*");
         SwitchboardConfig config = s.config();
-        Hub hub = new Hub(config, new MemoryHistoryStore(10, Duration.ofMinutes(1), TimeSource.SYSTEM),
+        Hub hub = new Hub(config.core(), new MemoryHistoryStore(10, Duration.ofMinutes(1), TimeSource.SYSTEM),
                 PreEncodedFrame.factory(Buffers.ALLOCATOR), new JsonCodec(), TimeSource.SYSTEM, "ab", "ab");
         SecurityCounters counters = new SecurityCounters();
         MultiThreadIoEventLoopGroup group = Transport.NIO.newGroup(2, "autobahn");
@@ -102,7 +103,7 @@ public final class AutobahnEchoServer {
     };
 
     static void install(ChannelPipeline p, SwitchboardConfig config, Hub hub, SecurityCounters counters) {
-        SwitchboardConfig.WebSocket ws = config.websocket();
+        WebSocket ws = config.websocket();
         int maxHeader = config.security().maxHeaderBytes();
         p.addLast("deadline", new HttpDeadlineHandler(ws.handshakeTimeout().toNanos(),
                 config.server().readTimeout().toNanos(), config.server().idleTimeout().toNanos()));

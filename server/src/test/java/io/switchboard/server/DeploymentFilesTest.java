@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.server.config.SwitchboardConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

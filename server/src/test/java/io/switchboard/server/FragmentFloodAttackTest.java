@@ -2,9 +2,9 @@ package io.switchboard.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.testkit.Await;
 import io.switchboard.testkit.RawPeer;
+import io.switchboard.core.config.WebSocket;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -67,11 +67,9 @@ class FragmentFloodAttackTest {
     @Test
     void aMessageNotCompleteWithinMessageAssemblyTimeoutCloses1008EvenWhileThePeerKeepsPinging() throws Exception {
         SecureServers s = new SecureServers();
-        SwitchboardConfig.WebSocket d = TestServers.websocket();
-        s.websocket = new SwitchboardConfig.WebSocket(d.path(), d.maxConnections(), 0, 0, d.handshakeTimeout(),
-                d.pingInterval(), d.pongTimeout(), d.writeWait(), d.maxFrameBytes(), d.maxMessageBytes(),
-                d.maxQueuedBytes(), d.maxRoomsPerConnection(), d.maxInvalidMessages(), false,
-                d.maxFragmentsPerMessage(), Duration.ofMillis(300));
+        WebSocket d = TestServers.websocket();
+        s.websocket = d.toBuilder().readBufferBytes(0).writeBufferBytes(0).enableCompression(false)
+                .messageAssemblyTimeout(Duration.ofMillis(300)).build();
         try (SwitchboardServer server = s.start(); RawPeer p = connected(server.port())) {
             p.write(RawPeer.frame(false, 0, RawPeer.TEXT, "{\"type\":".getBytes(StandardCharsets.UTF_8)));
             // A frame every 100 ms for 3 s at most: activity, within the rate limit, never the message's end.

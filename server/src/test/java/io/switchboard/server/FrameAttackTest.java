@@ -2,8 +2,8 @@ package io.switchboard.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.testkit.RawPeer;
+import io.switchboard.core.config.WebSocket;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -29,8 +29,8 @@ class FrameAttackTest {
         SecureServers s = new SecureServers();
         s.rateLimitRps = 100_000;
         s.rateLimitBurst = 100_000;
-        s.websocket = new SwitchboardConfig.WebSocket("/ws", 10_000, 0, 0, Duration.ofSeconds(2), Duration.ofSeconds(25),
-                Duration.ofSeconds(60), Duration.ofSeconds(10), 65536, 256 * 1024, 1024 * 1024, 100, 10, true);
+        s.websocket = WebSocket.builder().maxConnections(10_000).handshakeTimeout(Duration.ofSeconds(2))
+                .maxMessageBytes(256 * 1024).enableCompression(true).build();
         server = s.start();
         port = server.port();
     }

@@ -19,8 +19,9 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.testkit.RawPeer;
+import io.switchboard.server.config.Monitoring;
+import io.switchboard.server.config.SwitchboardConfig;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -130,9 +131,8 @@ class HttpPipeliningTest {
             monitoringPort = probe.getLocalPort();
         }
         SwitchboardConfig c = TestServers.config();
-        server = SwitchboardServer.start(new SwitchboardConfig(c.server(), c.websocket(), c.hub(), c.history(),
-                c.shutdown(), c.api(), c.redis(), new SwitchboardConfig.Monitoring(true, monitoringPort, "/prom"),
-                c.security()));
+        server = SwitchboardServer.start(c.toBuilder()
+                .monitoring(Monitoring.builder().port(monitoringPort).metricsPath("/prom").build()).build());
         try (RawPeer peer = RawPeer.open(monitoringPort)) {
             for (int round = 0; round < 5; round++) {
                 peer.write(requests("/prom", "/nope", "/prom"));

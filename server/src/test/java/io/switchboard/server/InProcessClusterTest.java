@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.core.TimeSource;
 import io.switchboard.core.broker.MemoryBroker;
-import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.history.MemoryHistoryStore;
 import io.switchboard.core.hub.Hub;
 import io.switchboard.core.presence.MemoryPresenceStore;
 import io.switchboard.testkit.LeakDetection;
+import io.switchboard.core.broker.MemoryBroker;
+import io.switchboard.core.presence.MemoryPresenceStore;
+import io.switchboard.server.config.Server;
+import io.switchboard.server.config.SwitchboardConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,10 +43,8 @@ class InProcessClusterTest {
                 TimeSource.SYSTEM);
         MemoryPresenceStore presence = new MemoryPresenceStore();
         for (String node : List.of("n1", "n2")) {
-            SwitchboardConfig.Server s = base.server();
-            SwitchboardConfig config = new SwitchboardConfig(new SwitchboardConfig.Server(s.host(), 0, 1, node,
-                    s.readTimeout(), s.idleTimeout(), s.maxRequestBytes()), base.websocket(), base.hub(),
-                    base.history(), base.shutdown(), base.api(), base.redis(), base.monitoring(), base.security());
+            SwitchboardConfig config = base.toBuilder()
+                    .server(base.server().toBuilder().port(0).ioThreads(1).nodeId(node).build()).build();
             nodes.add(SwitchboardServer.start(config, Instrumentation.defaults(),
                     new Hub.Backends(history, bus.broker(), presence, null, null)));
         }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.testkit.Await;
 import io.switchboard.testkit.RawPeer;
+import io.switchboard.core.config.WebSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -215,9 +216,8 @@ class LimitsAttackTest {
         s.rateLimitRps = 1_000_000;
         s.rateLimitBurst = 1_000_000;
         // Small socket send buffer and queue cap (high-water mark 32 KiB), so the test needs few pings.
-        s.websocket = new io.switchboard.core.config.SwitchboardConfig.WebSocket("/ws", 1000, 0, 8192,
-                Duration.ofSeconds(5), Duration.ofSeconds(25), Duration.ofSeconds(60), Duration.ofSeconds(10), 65536,
-                65536, 64 * 1024, 100, 10, false);
+        s.websocket = io.switchboard.core.config.WebSocket.builder().maxConnections(1000).writeBufferBytes(8192)
+                .handshakeTimeout(Duration.ofSeconds(5)).maxQueuedBytes(64 * 1024).build();
         try (SwitchboardServer server = s.start(); RawPeer p = RawPeer.open("127.0.0.1", server.port(), 4096)) {
             p.upgraded(server.port(), "/ws?id=sleepy", Map.of());
             {

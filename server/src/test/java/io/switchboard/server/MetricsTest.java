@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.Gauge;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.WebSocket;
+import io.switchboard.server.config.Monitoring;
+import io.switchboard.server.config.SwitchboardConfig;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -39,17 +41,13 @@ class MetricsTest {
         }
     }
 
-    private static SwitchboardConfig config(SwitchboardConfig.Monitoring monitoring) {
+    private static SwitchboardConfig config(Monitoring monitoring) {
         SwitchboardConfig c = TestServers.with(TestServers.ws(Duration.ofSeconds(25), Duration.ofSeconds(60),
                 Duration.ofSeconds(10), 65536, 65536, MAX_QUEUED, 100, 10, 1000));
-        SwitchboardConfig.WebSocket ws = c.websocket();
+        WebSocket ws = c.websocket();
         // A small server send buffer makes the outbound queue fill sooner.
-        ws = new SwitchboardConfig.WebSocket(ws.path(), ws.maxConnections(), ws.readBufferBytes(), 4096,
-                ws.handshakeTimeout(), ws.pingInterval(), ws.pongTimeout(), ws.writeWait(), ws.maxFrameBytes(),
-                ws.maxMessageBytes(), ws.maxQueuedBytes(), ws.maxRoomsPerConnection(), ws.maxInvalidMessages(),
-                ws.enableCompression());
-        return new SwitchboardConfig(c.server(), ws, c.hub(), c.history(), c.shutdown(), c.api(), c.redis(),
-                monitoring, c.security());
+        ws = ws.toBuilder().writeBufferBytes(4096).build();
+        return c.toBuilder().websocket(ws).monitoring(monitoring).build();
     }
 
     /** Retries the assertions on fresh scrapes for a while: the event loops record just after they reply. */
@@ -75,7 +73,7 @@ class MetricsTest {
 
     @Test
     void aScriptedSessionMovesEverySeriesByWhatItDid() {
-        server = SwitchboardServer.start(config(SwitchboardConfig.Monitoring.defaults()));
+        server = SwitchboardServer.start(config(Monitoring.defaults()));
         int port = server.port();
         Scrape fresh = Scrape.of(port, "/metrics");
         assertThat(fresh.value("websocket_active_connections")).isZero();
@@ -184,7 +182,7 @@ class MetricsTest {
 
     @Test
     void theScrapeCarriesMemoryFanOutJvmAndEventLoopSeries() {
-        server = SwitchboardServer.start(config(SwitchboardConfig.Monitoring.defaults()));
+        server = SwitchboardServer.start(config(Monitoring.defaults()));
         Scrape s = Scrape.of(server.port(), "/metrics");
         assertThat(s.value("websocket_memory_usage_bytes", "component", "heap")).isPositive();
         assertThat(s.value("websocket_memory_usage_bytes", "component", "netty_direct")).isNotNegative();
@@ -200,7 +198,7 @@ class MetricsTest {
     /** A scrape reads every meter: on an event loop it would hold up every connection of that loop meanwhile. */
     @Test
     void aScrapeIsRenderedOffTheEventLoops() {
-        server = SwitchboardServer.start(config(SwitchboardConfig.Monitoring.defaults()));
+        server = SwitchboardServer.start(config(Monitoring.defaults()));
         List<String> readBy = new CopyOnWriteArrayList<>();
         Gauge.builder("test_reader", readBy, r -> {
             r.add(Thread.currentThread().getName());
@@ -213,7 +211,7 @@ class MetricsTest {
     /** One scrape renders at a time and a few wait; beyond them a scrape is refused with 503, not queued. */
     @Test
     void scrapesBeyondTheQueueAreRefused() throws Exception {
-        server = SwitchboardServer.start(config(SwitchboardConfig.Monitoring.defaults()));
+        server = SwitchboardServer.start(config(Monitoring.defaults()));
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         Gauge.builder("test_blocking", release, r -> {
@@ -255,7 +253,7 @@ class MetricsTest {
         try (ServerSocket probe = new ServerSocket(0)) {
             monitoringPort = probe.getLocalPort();
         }
-        server = SwitchboardServer.start(config(new SwitchboardConfig.Monitoring(true, monitoringPort, "/prom")));
+        server = SwitchboardServer.start(config(Monitoring.builder().port(monitoringPort).metricsPath("/prom").build()));
         assertThat(server.monitoringPort()).isEqualTo(monitoringPort);
         assertThat(Scrape.of(monitoringPort, "/prom").value("websocket_active_connections")).isZero();
         assertThat(Scrape.get(monitoringPort, "/health").statusCode()).isEqualTo(200);
@@ -267,7 +265,7 @@ class MetricsTest {
 
     @Test
     void monitoringDisabledServesNoMetrics() {
-        server = SwitchboardServer.start(config(new SwitchboardConfig.Monitoring(false, 0, "/metrics")));
+        server = SwitchboardServer.start(config(Monitoring.builder().enabled(false).build()));
         assertThat(Scrape.get(server.port(), "/metrics").statusCode()).isEqualTo(404);
         try (WsClient c = WsClient.welcomed(server.port(), "alice")) {
             c.send("{\"type\":\"ping\"}");

@@ -10,8 +10,8 @@ import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
-import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.testkit.Await;
+import io.switchboard.server.config.SwitchboardConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -69,8 +69,8 @@ class OtlpExportTest {
     /** The test server configuration with spans exported to {@code endpoint}, every trace sampled. */
     private static SwitchboardConfig tracingTo(String endpoint) {
         SwitchboardConfig c = TestServers.config();
-        return new SwitchboardConfig(c.server(), c.websocket(), c.hub(), c.history(), c.shutdown(), c.api(),
-                c.redis(), c.monitoring(), c.security(), new SwitchboardConfig.Tracing(endpoint, SERVICE_NAME, 100));
+        return c.toBuilder().tracing(io.switchboard.server.config.Tracing.builder().endpoint(endpoint)
+                .serviceName(SERVICE_NAME).build()).build();
     }
 
     /** Answers like a collector that accepted everything: 200 with an empty protobuf body. */

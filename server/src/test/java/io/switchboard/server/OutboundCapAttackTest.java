@@ -2,10 +2,11 @@ package io.switchboard.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.hub.Connection;
 import io.switchboard.testkit.Await;
 import io.switchboard.testkit.RawPeer;
+import io.switchboard.core.hub.Connection;
+import io.switchboard.core.config.WebSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Map;
@@ -27,12 +28,11 @@ class OutboundCapAttackTest {
     private static final int SOCKET_SEND_BUFFER = 8192;
     private static final int ECHO_PAYLOAD = 60_000;
 
-    private static SwitchboardConfig.WebSocket websocket(int maxQueuedBytes) {
-        SwitchboardConfig.WebSocket d = TestServers.websocket();
+    private static WebSocket websocket(int maxQueuedBytes) {
+        WebSocket d = TestServers.websocket();
         // writeWait far longer than the test: only the queue cap can close the connection.
-        return new SwitchboardConfig.WebSocket(d.path(), d.maxConnections(), 0, SOCKET_SEND_BUFFER,
-                d.handshakeTimeout(), d.pingInterval(), d.pongTimeout(), Duration.ofSeconds(60), d.maxFrameBytes(),
-                d.maxMessageBytes(), maxQueuedBytes, d.maxRoomsPerConnection(), d.maxInvalidMessages(), false);
+        return d.toBuilder().readBufferBytes(0).writeBufferBytes(SOCKET_SEND_BUFFER).writeWait(Duration.ofSeconds(60))
+                .maxQueuedBytes(maxQueuedBytes).enableCompression(false).build();
     }
 
     private static WebSocketSessionHandler session(SwitchboardServer server, String userId) {

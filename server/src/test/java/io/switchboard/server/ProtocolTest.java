@@ -3,7 +3,9 @@ package io.switchboard.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.Hub;
+import io.switchboard.core.config.WebSocket;
+import io.switchboard.server.config.SwitchboardConfig;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -292,7 +294,7 @@ class ProtocolTest {
 
     @Test
     void joiningMoreRoomsThanTheLimitIsTooManyRooms() {
-        SwitchboardConfig.WebSocket d = SwitchboardConfig.WebSocket.defaults();
+        WebSocket d = WebSocket.defaults();
         restart(TestServers.with(TestServers.ws(d.pingInterval(), d.pongTimeout(), d.writeWait(), d.maxFrameBytes(),
                 d.maxMessageBytes(), d.maxQueuedBytes(), 2, d.maxInvalidMessages(), d.maxConnections())));
         try (WsClient a = WsClient.welcomed(port, "alice")) {
@@ -313,8 +315,8 @@ class ProtocolTest {
 
     @Test
     void joiningAFullRoomIsRoomFull() {
-        SwitchboardConfig.Hub d = SwitchboardConfig.Hub.defaults();
-        restart(TestServers.with(new SwitchboardConfig.Hub(d.notifyGlobalPresence(), 2, d.maxPendingFanouts())));
+        Hub d = Hub.defaults();
+        restart(TestServers.with(d.toBuilder().maxRoomMembers(2).build()));
         try (WsClient a = WsClient.welcomed(port, "alice");
              WsClient b = WsClient.welcomed(port, "bob");
              WsClient c = WsClient.welcomed(port, "carol")) {
@@ -402,8 +404,8 @@ class ProtocolTest {
 
     @Test
     void globalPresenceNoticesGoToEveryConnectionWhenEnabled() {
-        SwitchboardConfig.Hub d = SwitchboardConfig.Hub.defaults();
-        restart(TestServers.with(new SwitchboardConfig.Hub(true, d.maxRoomMembers(), d.maxPendingFanouts())));
+        Hub d = Hub.defaults();
+        restart(TestServers.with(d.toBuilder().notifyGlobalPresence(true).build()));
         try (WsClient a = WsClient.welcomed(port, "alice")) {
             String bobConn;
             try (WsClient b = WsClient.connect(port, "bob")) {

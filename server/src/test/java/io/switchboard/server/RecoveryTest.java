@@ -3,7 +3,7 @@ package io.switchboard.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.History;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +21,7 @@ class RecoveryTest {
     private SwitchboardServer server;
     private int port;
 
-    private void start(SwitchboardConfig.History history) {
+    private void start(History history) {
         server = SwitchboardServer.start(TestServers.with(history));
         port = server.port();
     }
@@ -50,7 +50,7 @@ class RecoveryTest {
 
     @Test
     void joinWithSinceInsideTheWindowReplaysInOrderThenRecoveredThenLiveWithoutDuplicates() {
-        start(SwitchboardConfig.History.defaults());
+        start(History.defaults());
         try (WsClient alice = WsClient.welcomed(port, "alice"); WsClient bob = WsClient.welcomed(port, "bob")) {
             String epoch = join(alice, "r").path("epoch").asText();
             for (int i = 1; i <= 5; i++) {
@@ -79,7 +79,7 @@ class RecoveryTest {
 
     @Test
     void joinWithSinceAtTheNewestOffsetRecoversWithNothingToReplay() {
-        start(SwitchboardConfig.History.defaults());
+        start(History.defaults());
         try (WsClient alice = WsClient.welcomed(port, "alice"); WsClient bob = WsClient.welcomed(port, "bob")) {
             String epoch = join(alice, "r").path("epoch").asText();
             publish(alice, "r", 1);
@@ -93,7 +93,7 @@ class RecoveryTest {
     @Test
     void recoveryUnderConcurrentPublishingYieldsEveryOffsetExactlyOnceAndInOrder() throws Exception {
         // A window that holds everything the unthrottled publisher can send here, so the join must recover.
-        start(new SwitchboardConfig.History(1_000_000, java.time.Duration.ofMinutes(5)));
+        start(History.builder().size(1_000_000).ttl(Duration.ofMinutes(5)).build());
         try (WsClient alice = WsClient.welcomed(port, "alice"); WsClient bob = WsClient.welcomed(port, "bob")) {
             String epoch = join(alice, "r").path("epoch").asText();
             for (int i = 1; i <= 10; i++) {
@@ -152,7 +152,7 @@ class RecoveryTest {
 
     @Test
     void sinceOlderThanTheRetainedHistoryAnswersNotRecoveredWithoutReplay() {
-        start(new SwitchboardConfig.History(3, Duration.ofMinutes(5)));
+        start(History.builder().size(3).ttl(Duration.ofMinutes(5)).build());
         try (WsClient alice = WsClient.welcomed(port, "alice"); WsClient bob = WsClient.welcomed(port, "bob")) {
             String epoch = join(alice, "r").path("epoch").asText();
             for (int i = 1; i <= 6; i++) {
@@ -170,7 +170,7 @@ class RecoveryTest {
 
     @Test
     void sinceJustInsideASmallHistoryStillRecovers() {
-        start(new SwitchboardConfig.History(3, Duration.ofMinutes(5)));
+        start(History.builder().size(3).ttl(Duration.ofMinutes(5)).build());
         try (WsClient alice = WsClient.welcomed(port, "alice"); WsClient bob = WsClient.welcomed(port, "bob")) {
             String epoch = join(alice, "r").path("epoch").asText();
             for (int i = 1; i <= 6; i++) {
@@ -186,7 +186,7 @@ class RecoveryTest {
 
     @Test
     void aDifferentEpochAnswersNotRecoveredWithoutReplay() {
-        start(SwitchboardConfig.History.defaults());
+        start(History.defaults());
         try (WsClient alice = WsClient.welcomed(port, "alice"); WsClient bob = WsClient.welcomed(port, "bob")) {
             String epoch = join(alice, "r").path("epoch").asText();
             publish(alice, "r", 1);
@@ -202,7 +202,7 @@ class RecoveryTest {
 
     @Test
     void anOffsetAheadOfTheRoomAnswersNotRecovered() {
-        start(SwitchboardConfig.History.defaults());
+        start(History.defaults());
         try (WsClient alice = WsClient.welcomed(port, "alice"); WsClient bob = WsClient.welcomed(port, "bob")) {
             String epoch = join(alice, "r").path("epoch").asText();
             publish(alice, "r", 1);
@@ -216,7 +216,7 @@ class RecoveryTest {
     @Test
     void historyOlderThanTheTtlIsGoneAndAnswersNotRecovered() throws Exception {
         Duration ttl = Duration.ofMillis(300);
-        start(new SwitchboardConfig.History(100, ttl));
+        start(History.builder().size(100).ttl(ttl).build());
         try (WsClient alice = WsClient.welcomed(port, "alice"); WsClient bob = WsClient.welcomed(port, "bob")) {
             String epoch = join(alice, "r").path("epoch").asText();
             publish(alice, "r", 1);

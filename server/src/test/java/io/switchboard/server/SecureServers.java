@@ -1,7 +1,8 @@
 package io.switchboard.server;
 
 import io.switchboard.core.config.Security;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.WebSocket;
+import io.switchboard.server.config.SwitchboardConfig;
 import java.time.Duration;
 import java.util.List;
 
@@ -35,7 +36,7 @@ final class SecureServers {
     boolean allowPrivateMessages = true;
     int broadcastMaxBytes = Security.DEFAULT_BROADCAST_MAX_BYTES;
     int broadcastPerSecond = Security.DEFAULT_BROADCAST_PER_SECOND;
-    SwitchboardConfig.WebSocket websocket = TestServers.websocket();
+    WebSocket websocket = TestServers.websocket();
 
     static SecureServers hs256() {
         SecureServers s = new SecureServers();
@@ -45,17 +46,21 @@ final class SecureServers {
     }
 
     Security security() {
-        return new Security(requireAuth, jwtSecret, jwtPublicKeyFile, jwksUrl, jwksRefreshInterval,
-                jwtAlgorithms, jwtIssuer, jwtAudience, jwtClockSkew, tokenCookie, allowedOrigins, allowedRooms,
-                rateLimitRps, rateLimitBurst, maxRateLimitViolations, maxConnectionsPerIp, maxConnectionsPerUser,
-                maxHandshakesPerIpPerSecond, maxHeaderBytes, enableTls, certFile, keyFile, allowBroadcast,
-                allowPrivateMessages, broadcastMaxBytes, broadcastPerSecond);
+        return Security.builder().requireAuth(requireAuth).jwtSecret(jwtSecret).jwtPublicKeyFile(jwtPublicKeyFile)
+                .jwksUrl(jwksUrl).jwksRefreshInterval(jwksRefreshInterval).jwtAlgorithms(jwtAlgorithms)
+                .jwtIssuer(jwtIssuer).jwtAudience(jwtAudience).jwtClockSkew(jwtClockSkew).tokenCookie(tokenCookie)
+                .allowedOrigins(allowedOrigins).allowedRooms(allowedRooms).rateLimitRps(rateLimitRps)
+                .rateLimitBurst(rateLimitBurst).maxRateLimitViolations(maxRateLimitViolations)
+                .maxConnectionsPerIp(maxConnectionsPerIp).maxConnectionsPerUser(maxConnectionsPerUser)
+                .maxHandshakesPerIpPerSecond(maxHandshakesPerIpPerSecond).maxHeaderBytes(maxHeaderBytes)
+                .enableTls(enableTls).certFile(certFile).keyFile(keyFile).allowBroadcast(allowBroadcast)
+                .allowPrivateMessages(allowPrivateMessages).broadcastMaxBytes(broadcastMaxBytes)
+                .broadcastPerSecond(broadcastPerSecond).build();
     }
 
     SwitchboardConfig config() {
         SwitchboardConfig c = TestServers.with(websocket);
-        return new SwitchboardConfig(c.server(), c.websocket(), c.hub(), c.history(), c.shutdown(), c.api(),
-                c.redis(), c.monitoring(), security());
+        return c.toBuilder().security(security()).build();
     }
 
     SwitchboardServer start() {

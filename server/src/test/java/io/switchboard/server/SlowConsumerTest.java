@@ -3,7 +3,7 @@ package io.switchboard.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.WebSocket;
 import io.switchboard.protocol.ServerMessage.Member;
 import io.switchboard.testkit.Await;
 import java.time.Duration;
@@ -40,10 +40,9 @@ class SlowConsumerTest {
 
     private void start(int maxQueuedBytes, Duration writeWait) {
         var d = TestServers.websocket();
-        server = SwitchboardServer.start(TestServers.with(new SwitchboardConfig.WebSocket(d.path(),
-                d.maxConnections(), 0, SOCKET_SEND_BUFFER, d.handshakeTimeout(), d.pingInterval(), d.pongTimeout(),
-                writeWait, d.maxFrameBytes(), d.maxMessageBytes(), maxQueuedBytes, d.maxRoomsPerConnection(),
-                d.maxInvalidMessages(), false)));
+        server = SwitchboardServer.start(TestServers.with(d.toBuilder().readBufferBytes(0)
+                .writeBufferBytes(SOCKET_SEND_BUFFER).writeWait(writeWait).maxQueuedBytes(maxQueuedBytes)
+                .enableCompression(false).build()));
         port = server.port();
     }
 

@@ -1,7 +1,13 @@
 package io.switchboard.server;
 
+import io.switchboard.core.config.History;
+import io.switchboard.core.config.Hub;
 import io.switchboard.core.config.Security;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.WebSocket;
+import io.switchboard.server.config.Api;
+import io.switchboard.server.config.Server;
+import io.switchboard.server.config.Shutdown;
+import io.switchboard.server.config.SwitchboardConfig;
 import java.time.Duration;
 import java.util.List;
 
@@ -12,24 +18,23 @@ final class TestServers {
     private TestServers() {
     }
 
-    static SwitchboardConfig.Server server() {
-        return new SwitchboardConfig.Server("127.0.0.1", 0, 2, "t1", Duration.ofSeconds(5), Duration.ofSeconds(30),
-                1024 * 1024);
+    static Server server() {
+        return Server.builder().host("127.0.0.1").port(0).ioThreads(2).nodeId("t1")
+                .readTimeout(Duration.ofSeconds(5)).idleTimeout(Duration.ofSeconds(30)).build();
     }
 
-    static SwitchboardConfig.WebSocket websocket() {
-        return SwitchboardConfig.WebSocket.defaults();
+    static WebSocket websocket() {
+        return WebSocket.defaults();
     }
 
     static SwitchboardConfig config() {
         return with(websocket());
     }
 
-    static SwitchboardConfig with(SwitchboardConfig.WebSocket ws) {
-        SwitchboardConfig d = SwitchboardConfig.defaults();
-        return new SwitchboardConfig(server(), ws, d.hub(), d.history(), new SwitchboardConfig.Shutdown(
-                Duration.ofSeconds(1)), new SwitchboardConfig.Api(List.of(API_KEY)), d.redis(), d.monitoring(),
-                noAbuseLimits());
+    static SwitchboardConfig with(WebSocket ws) {
+        return SwitchboardConfig.builder().server(server()).websocket(ws)
+                .shutdown(Shutdown.builder().drainTimeout(Duration.ofSeconds(1)).build())
+                .api(Api.builder().keys(List.of(API_KEY)).build()).security(noAbuseLimits()).build();
     }
 
     /**
@@ -38,26 +43,25 @@ final class TestServers {
      * 127.0.0.1 and publish fast. The limits and the broadcast grant have their own tests.
      */
     static Security noAbuseLimits() {
-        return Security.defaults().withLimits(1_000_000, 1_000_000, 0, 0, 0)
-                .withBroadcast(true, true, 64 * 1024, 1_000_000);
+        return Security.builder().rateLimitRps(1_000_000).rateLimitBurst(1_000_000).maxConnectionsPerIp(0)
+                .maxConnectionsPerUser(0).maxHandshakesPerIpPerSecond(0).allowBroadcast(true)
+                .allowPrivateMessages(true).broadcastMaxBytes(64 * 1024).broadcastPerSecond(1_000_000).build();
     }
 
-    static SwitchboardConfig with(SwitchboardConfig.History history) {
-        SwitchboardConfig c = config();
-        return new SwitchboardConfig(c.server(), c.websocket(), c.hub(), history, c.shutdown(), c.api(), c.redis(),
-                c.monitoring(), c.security());
+    static SwitchboardConfig with(History history) {
+        return config().toBuilder().history(history).build();
     }
 
-    static SwitchboardConfig with(SwitchboardConfig.Hub hub) {
-        SwitchboardConfig c = config();
-        return new SwitchboardConfig(c.server(), c.websocket(), hub, c.history(), c.shutdown(), c.api(), c.redis(),
-                c.monitoring(), c.security());
+    static SwitchboardConfig with(Hub hub) {
+        return config().toBuilder().hub(hub).build();
     }
 
     /** WebSocket settings with the given heartbeat and limits; everything else default. */
-    static SwitchboardConfig.WebSocket ws(Duration ping, Duration pong, Duration writeWait, int maxFrame, int maxMessage,
-                                          int maxQueued, int maxRooms, int maxInvalid, int maxConnections) {
-        return new SwitchboardConfig.WebSocket("/ws", maxConnections, 0, 0, Duration.ofSeconds(5), ping, pong, writeWait,
-                maxFrame, maxMessage, maxQueued, maxRooms, maxInvalid, false);
+    static WebSocket ws(Duration ping, Duration pong, Duration writeWait, int maxFrame, int maxMessage,
+                        int maxQueued, int maxRooms, int maxInvalid, int maxConnections) {
+        return WebSocket.builder().maxConnections(maxConnections).handshakeTimeout(Duration.ofSeconds(5))
+                .pingInterval(ping).pongTimeout(pong).writeWait(writeWait).maxFrameBytes(maxFrame)
+                .maxMessageBytes(maxMessage).maxQueuedBytes(maxQueued).maxRoomsPerConnection(maxRooms)
+                .maxInvalidMessages(maxInvalid).build();
     }
 }

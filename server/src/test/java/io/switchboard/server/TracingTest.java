@@ -10,8 +10,9 @@ import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.opentelemetry.api.OpenTelemetry;
 import io.switchboard.core.metrics.HubMetrics;
+import io.switchboard.server.config.SwitchboardConfig;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -114,11 +115,12 @@ class TracingTest {
         } finally {
             off.close();
         }
-        SwitchboardConfig.Tracing on = new SwitchboardConfig.Tracing("http://127.0.0.1:4318/v1/traces", "sb", 100);
+        io.switchboard.server.config.Tracing on = io.switchboard.server.config.Tracing.builder()
+                .endpoint("http://127.0.0.1:4318/v1/traces").serviceName("sb").build();
         Tracing tracing = Tracing.create(on, null);
         assertThat(tracing).isNotNull();
         tracing.close();
-        assertThat(Tracing.create(SwitchboardConfig.Tracing.defaults(), null)).isNull();
+        assertThat(Tracing.create(io.switchboard.server.config.Tracing.defaults(), null)).isNull();
     }
 
     /**
@@ -133,7 +135,7 @@ class TracingTest {
                     reached.add(method.getName());
                     return null;
                 });
-        Tracing tracing = Tracing.create(SwitchboardConfig.Tracing.defaults(), OpenTelemetry.noop());
+        Tracing tracing = Tracing.create(io.switchboard.server.config.Tracing.defaults(), OpenTelemetry.noop());
         HubMetrics wrapped = tracing.wrap(recording);
         Set<String> all = new TreeSet<>();
         for (Method m : HubMetrics.class.getMethods()) {

@@ -8,6 +8,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Assertions;
 
@@ -27,13 +28,16 @@ public final class NatsServerProcess implements AutoCloseable {
     private static final Duration READY = Duration.ofSeconds(10);
 
     private final int port;
+    /** Further command-line options, e.g. {@code --auth <token>}. */
+    private final List<String> options;
     private final Path logFile;
     private final Thread reaper = new Thread(this::destroy, "nats-server-reaper");
     private Process process;
     private boolean hookAdded;
 
-    private NatsServerProcess(int port) {
+    private NatsServerProcess(int port, List<String> options) {
         this.port = port;
+        this.options = List.copyOf(options);
         this.logFile = Path.of("target", "nats-server-" + port + ".log");
     }
 
@@ -44,10 +48,18 @@ public final class NatsServerProcess implements AutoCloseable {
         return server;
     }
 
+    /** A server running on a free port with these further options, e.g. {@code --auth <token>}. */
+    public static NatsServerProcess startedWith(String... options) {
+        requireBinary();
+        NatsServerProcess server = new NatsServerProcess(ExternalProcesses.freePort(), List.of(options));
+        server.start();
+        return server;
+    }
+
     /** A free port and the server that will run there once {@link #start()} is called. */
     public static NatsServerProcess notStarted() {
         requireBinary();
-        return new NatsServerProcess(ExternalProcesses.freePort());
+        return new NatsServerProcess(ExternalProcesses.freePort(), List.of());
     }
 
     /** Skips the calling test (fails it on CI) when {@code nats-server} is not on the PATH. */
@@ -75,7 +87,9 @@ public final class NatsServerProcess implements AutoCloseable {
         }
         try {
             Files.createDirectories(logFile.getParent());
-            process = new ProcessBuilder(List.of(BINARY, "-a", "127.0.0.1", "-p", Integer.toString(port)))
+            List<String> command = new ArrayList<>(List.of(BINARY, "-a", "127.0.0.1", "-p", Integer.toString(port)));
+            command.addAll(options);
+            process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .start();

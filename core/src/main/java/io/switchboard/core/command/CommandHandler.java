@@ -7,8 +7,8 @@ import io.switchboard.core.TimeSource;
 import io.switchboard.core.auth.Grants;
 import io.switchboard.core.auth.TokenException;
 import io.switchboard.core.auth.TokenVerifier;
+import io.switchboard.core.config.CoreConfig;
 import io.switchboard.core.config.Security;
-import io.switchboard.core.config.SwitchboardConfig;
 import io.switchboard.core.hub.Connection;
 import io.switchboard.core.hub.Hub;
 import io.switchboard.core.hub.HubStats;
@@ -43,7 +43,7 @@ public final class CommandHandler {
     private final TimeSource time;
     private final HubMetrics metrics;
     private final HubStats stats;
-    private final SwitchboardConfig config;
+    private final CoreConfig config;
     /** Verifies {@code refresh} tokens; null when authentication is off. */
     private final TokenVerifier tokens;
 

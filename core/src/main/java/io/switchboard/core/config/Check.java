@@ -3,48 +3,51 @@ package io.switchboard.core.config;
 import java.time.Duration;
 
 /**
- * Validation helpers for config records; each failure names the key, the value and the rule.
- * {@link #format(Duration)} is public so the config loader prints durations the same way.
+ * Validation helpers for the config section records of every module; each failure names the key, the
+ * value and the rule. {@link #format(Duration)} is public so the config loader prints durations the same way.
  */
 public final class Check {
+    /** Shown instead of a secret (API keys, passwords, JWT secret) in messages and {@code toString}. */
+    public static final String HIDDEN = "hidden";
+
     private Check() {
     }
 
-    static void notNull(String key, Object value) {
+    public static void notNull(String key, Object value) {
         if (value == null) {
             throw new ConfigException(key + " is required");
         }
     }
 
-    static void notBlank(String key, String value) {
+    public static void notBlank(String key, String value) {
         notNull(key, value);
         if (value.isBlank()) {
             throw new ConfigException(key + " must not be empty");
         }
     }
 
-    static void oneOf(String key, String value, java.util.List<String> allowed) {
+    public static void oneOf(String key, String value, java.util.List<String> allowed) {
         notNull(key, value);
         if (!allowed.contains(value)) {
             throw new ConfigException(key, value, "must be one of " + String.join(", ", allowed));
         }
     }
 
-    static void range(String key, long value, long min, long max) {
+    public static void range(String key, long value, long min, long max) {
         if (value < min || value > max) {
             throw new ConfigException(key, value, "must be between " + min + " and " + max);
         }
     }
 
     /** {@code value} within {@code [min, max]}; the rule names both as config files write them. */
-    static void range(String key, Duration value, Duration min, Duration max) {
+    public static void range(String key, Duration value, Duration min, Duration max) {
         notNull(key, value);
         if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
             throw new ConfigException(key, format(value), "must be between " + format(min) + " and " + format(max));
         }
     }
 
-    static void positive(String key, Duration value) {
+    public static void positive(String key, Duration value) {
         notNull(key, value);
         if (value.isNegative() || value.isZero()) {
             throw new ConfigException(key, format(value), "must be positive");

@@ -2,7 +2,6 @@ package io.switchboard.core.config;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * Authentication, origins, TLS and abuse limits. See {@code docs/security.md} for the threat model.
@@ -42,7 +41,7 @@ import java.util.Objects;
  * @param broadcastPerSecond {@code broadcast} commands allowed per connection per second, in bursts of as many;
  *     more answer {@code rate_limited}
  */
-public record Security(boolean requireAuth, String jwtSecret, String jwtPublicKeyFile, String jwksUrl,
+public record Security(boolean requireAuth, @Secret String jwtSecret, String jwtPublicKeyFile, String jwksUrl,
                        Duration jwksRefreshInterval, List<String> jwtAlgorithms, String jwtIssuer,
                        String jwtAudience, Duration jwtClockSkew, String tokenCookie, List<String> allowedOrigins,
                        List<String> allowedRooms, int rateLimitRps, int rateLimitBurst,
@@ -115,20 +114,6 @@ public record Security(boolean requireAuth, String jwtSecret, String jwtPublicKe
         }
     }
 
-    /** Without the broadcast and private-message settings: their defaults (no broadcast without a claim). */
-    public Security(boolean requireAuth, String jwtSecret, String jwtPublicKeyFile, String jwksUrl,
-                    Duration jwksRefreshInterval, List<String> jwtAlgorithms, String jwtIssuer, String jwtAudience,
-                    Duration jwtClockSkew, String tokenCookie, List<String> allowedOrigins,
-                    List<String> allowedRooms, int rateLimitRps, int rateLimitBurst, int maxRateLimitViolations,
-                    int maxConnectionsPerIp, int maxConnectionsPerUser, int maxHandshakesPerIpPerSecond,
-                    int maxHeaderBytes, boolean enableTls, String certFile, String keyFile) {
-        this(requireAuth, jwtSecret, jwtPublicKeyFile, jwksUrl, jwksRefreshInterval, jwtAlgorithms, jwtIssuer,
-                jwtAudience, jwtClockSkew, tokenCookie, allowedOrigins, allowedRooms, rateLimitRps, rateLimitBurst,
-                maxRateLimitViolations, maxConnectionsPerIp, maxConnectionsPerUser, maxHandshakesPerIpPerSecond,
-                maxHeaderBytes, enableTls, certFile, keyFile, false, true, DEFAULT_BROADCAST_MAX_BYTES,
-                DEFAULT_BROADCAST_PER_SECOND);
-    }
-
     private static void checkAuth(String secret, String publicKeyFile, String jwksUrl, List<String> algorithms) {
         if (algorithms.isEmpty()) {
             throw new ConfigException("security.jwtAlgorithms", "", "must name at least one algorithm");
@@ -148,7 +133,7 @@ public record Security(boolean requireAuth, String jwtSecret, String jwtPublicKe
                     "must not mix HMAC (HS*) with public-key algorithms: that is how key-confusion forgeries work");
         }
         if (hmac && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
-            throw new ConfigException("security.jwtSecret", SwitchboardConfig.HIDDEN,
+            throw new ConfigException("security.jwtSecret", Check.HIDDEN,
                     "must have at least 32 bytes when security.requireAuth uses " + String.join(",", algorithms));
         }
         if (publicKey && publicKeyFile.isBlank() == jwksUrl.isBlank()) {
@@ -163,7 +148,7 @@ public record Security(boolean requireAuth, String jwtSecret, String jwtPublicKe
     /** Hides the JWT secret: a config printed in a log must not leak it. */
     @Override
     public String toString() {
-        return "Security[requireAuth=" + requireAuth + ", jwtSecret=(" + SwitchboardConfig.HIDDEN
+        return "Security[requireAuth=" + requireAuth + ", jwtSecret=(" + Check.HIDDEN
                 + "), jwtPublicKeyFile=" + jwtPublicKeyFile + ", jwksUrl=" + jwksUrl + ", jwksRefreshInterval="
                 + Check.format(jwksRefreshInterval) + ", jwtAlgorithms=" + jwtAlgorithms + ", jwtIssuer="
                 + jwtIssuer + ", jwtAudience=" + jwtAudience + ", jwtClockSkew=" + Check.format(jwtClockSkew)
@@ -177,32 +162,198 @@ public record Security(boolean requireAuth, String jwtSecret, String jwtPublicKe
                 + ", broadcastMaxBytes=" + broadcastMaxBytes + ", broadcastPerSecond=" + broadcastPerSecond + "]";
     }
 
+    /** The documented defaults. */
     public static Security defaults() {
-        return new Security(false, "", "", "", Duration.ofMinutes(5), List.of("HS256"), "", "",
-                Duration.ofSeconds(30), "switchboard_token", List.of(), List.of("*"), 100, 200, 20, 1000, 100,
-                50, 8192, false, "", "", false, true, DEFAULT_BROADCAST_MAX_BYTES, DEFAULT_BROADCAST_PER_SECOND);
+        return builder().build();
     }
 
-    /**
-     * These settings with other abuse limits, e.g. for a load test from one address; 0 turns a
-     * per-IP, per-user or handshake limit off.
-     */
-    public Security withLimits(int rateLimitRps, int rateLimitBurst, int maxConnectionsPerIp,
-                               int maxConnectionsPerUser, int maxHandshakesPerIpPerSecond) {
-        return new Security(requireAuth, jwtSecret, jwtPublicKeyFile, jwksUrl, jwksRefreshInterval, jwtAlgorithms,
-                jwtIssuer, jwtAudience, jwtClockSkew, tokenCookie, allowedOrigins, allowedRooms, rateLimitRps,
-                rateLimitBurst, maxRateLimitViolations, maxConnectionsPerIp, maxConnectionsPerUser,
-                maxHandshakesPerIpPerSecond, maxHeaderBytes, enableTls, certFile, keyFile, allowBroadcast,
-                allowPrivateMessages, broadcastMaxBytes, broadcastPerSecond);
+    /** A builder starting from the defaults. */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    /** These settings with other broadcast and private-message permissions and broadcast bounds. */
-    public Security withBroadcast(boolean allowBroadcast, boolean allowPrivateMessages, int broadcastMaxBytes,
-                                  int broadcastPerSecond) {
-        return new Security(requireAuth, jwtSecret, jwtPublicKeyFile, jwksUrl, jwksRefreshInterval, jwtAlgorithms,
-                jwtIssuer, jwtAudience, jwtClockSkew, tokenCookie, allowedOrigins, allowedRooms, rateLimitRps,
-                rateLimitBurst, maxRateLimitViolations, maxConnectionsPerIp, maxConnectionsPerUser,
-                maxHandshakesPerIpPerSecond, maxHeaderBytes, enableTls, certFile, keyFile, allowBroadcast,
-                allowPrivateMessages, broadcastMaxBytes, broadcastPerSecond);
+    /** A builder starting from these values. */
+    public Builder toBuilder() {
+        return new Builder().requireAuth(requireAuth).jwtSecret(jwtSecret).jwtPublicKeyFile(jwtPublicKeyFile)
+                .jwksUrl(jwksUrl).jwksRefreshInterval(jwksRefreshInterval).jwtAlgorithms(jwtAlgorithms)
+                .jwtIssuer(jwtIssuer).jwtAudience(jwtAudience).jwtClockSkew(jwtClockSkew).tokenCookie(tokenCookie)
+                .allowedOrigins(allowedOrigins).allowedRooms(allowedRooms).rateLimitRps(rateLimitRps)
+                .rateLimitBurst(rateLimitBurst).maxRateLimitViolations(maxRateLimitViolations)
+                .maxConnectionsPerIp(maxConnectionsPerIp).maxConnectionsPerUser(maxConnectionsPerUser)
+                .maxHandshakesPerIpPerSecond(maxHandshakesPerIpPerSecond).maxHeaderBytes(maxHeaderBytes)
+                .enableTls(enableTls).certFile(certFile).keyFile(keyFile).allowBroadcast(allowBroadcast)
+                .allowPrivateMessages(allowPrivateMessages).broadcastMaxBytes(broadcastMaxBytes)
+                .broadcastPerSecond(broadcastPerSecond);
+    }
+
+    /** Collects values, the defaults until set; {@link #build} validates. Not thread-safe. */
+    public static final class Builder {
+        private boolean requireAuth;
+        private String jwtSecret = "";
+        private String jwtPublicKeyFile = "";
+        private String jwksUrl = "";
+        private Duration jwksRefreshInterval = Duration.ofMinutes(5);
+        private List<String> jwtAlgorithms = List.of("HS256");
+        private String jwtIssuer = "";
+        private String jwtAudience = "";
+        private Duration jwtClockSkew = Duration.ofSeconds(30);
+        private String tokenCookie = "switchboard_token";
+        private List<String> allowedOrigins = List.of();
+        private List<String> allowedRooms = List.of("*");
+        private int rateLimitRps = 100;
+        private int rateLimitBurst = 200;
+        private int maxRateLimitViolations = 20;
+        private int maxConnectionsPerIp = 1000;
+        private int maxConnectionsPerUser = 100;
+        private int maxHandshakesPerIpPerSecond = 50;
+        private int maxHeaderBytes = 8192;
+        private boolean enableTls;
+        private String certFile = "";
+        private String keyFile = "";
+        private boolean allowBroadcast;
+        private boolean allowPrivateMessages = true;
+        private int broadcastMaxBytes = DEFAULT_BROADCAST_MAX_BYTES;
+        private int broadcastPerSecond = DEFAULT_BROADCAST_PER_SECOND;
+
+        private Builder() {
+        }
+
+        public Builder requireAuth(boolean value) {
+            requireAuth = value;
+            return this;
+        }
+
+        public Builder jwtSecret(String value) {
+            jwtSecret = value;
+            return this;
+        }
+
+        public Builder jwtPublicKeyFile(String value) {
+            jwtPublicKeyFile = value;
+            return this;
+        }
+
+        public Builder jwksUrl(String value) {
+            jwksUrl = value;
+            return this;
+        }
+
+        public Builder jwksRefreshInterval(Duration value) {
+            jwksRefreshInterval = value;
+            return this;
+        }
+
+        public Builder jwtAlgorithms(List<String> value) {
+            jwtAlgorithms = value;
+            return this;
+        }
+
+        public Builder jwtIssuer(String value) {
+            jwtIssuer = value;
+            return this;
+        }
+
+        public Builder jwtAudience(String value) {
+            jwtAudience = value;
+            return this;
+        }
+
+        public Builder jwtClockSkew(Duration value) {
+            jwtClockSkew = value;
+            return this;
+        }
+
+        public Builder tokenCookie(String value) {
+            tokenCookie = value;
+            return this;
+        }
+
+        public Builder allowedOrigins(List<String> value) {
+            allowedOrigins = value;
+            return this;
+        }
+
+        public Builder allowedRooms(List<String> value) {
+            allowedRooms = value;
+            return this;
+        }
+
+        public Builder rateLimitRps(int value) {
+            rateLimitRps = value;
+            return this;
+        }
+
+        public Builder rateLimitBurst(int value) {
+            rateLimitBurst = value;
+            return this;
+        }
+
+        public Builder maxRateLimitViolations(int value) {
+            maxRateLimitViolations = value;
+            return this;
+        }
+
+        public Builder maxConnectionsPerIp(int value) {
+            maxConnectionsPerIp = value;
+            return this;
+        }
+
+        public Builder maxConnectionsPerUser(int value) {
+            maxConnectionsPerUser = value;
+            return this;
+        }
+
+        public Builder maxHandshakesPerIpPerSecond(int value) {
+            maxHandshakesPerIpPerSecond = value;
+            return this;
+        }
+
+        public Builder maxHeaderBytes(int value) {
+            maxHeaderBytes = value;
+            return this;
+        }
+
+        public Builder enableTls(boolean value) {
+            enableTls = value;
+            return this;
+        }
+
+        public Builder certFile(String value) {
+            certFile = value;
+            return this;
+        }
+
+        public Builder keyFile(String value) {
+            keyFile = value;
+            return this;
+        }
+
+        public Builder allowBroadcast(boolean value) {
+            allowBroadcast = value;
+            return this;
+        }
+
+        public Builder allowPrivateMessages(boolean value) {
+            allowPrivateMessages = value;
+            return this;
+        }
+
+        public Builder broadcastMaxBytes(int value) {
+            broadcastMaxBytes = value;
+            return this;
+        }
+
+        public Builder broadcastPerSecond(int value) {
+            broadcastPerSecond = value;
+            return this;
+        }
+
+        public Security build() {
+            return new Security(requireAuth, jwtSecret, jwtPublicKeyFile, jwksUrl, jwksRefreshInterval,
+                    jwtAlgorithms, jwtIssuer, jwtAudience, jwtClockSkew, tokenCookie, allowedOrigins,
+                    allowedRooms, rateLimitRps, rateLimitBurst, maxRateLimitViolations, maxConnectionsPerIp,
+                    maxConnectionsPerUser, maxHandshakesPerIpPerSecond, maxHeaderBytes, enableTls, certFile,
+                    keyFile, allowBroadcast, allowPrivateMessages, broadcastMaxBytes, broadcastPerSecond);
+        }
     }
 }

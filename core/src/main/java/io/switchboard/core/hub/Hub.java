@@ -7,7 +7,7 @@ import io.switchboard.core.TimeSource;
 import io.switchboard.core.broker.Broker;
 import io.switchboard.core.broker.Envelope;
 import io.switchboard.core.broker.MemoryBroker;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.CoreConfig;
 import io.switchboard.core.guard.ClusterGuard;
 import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.metrics.HubMetrics;
@@ -59,7 +59,7 @@ public final class Hub {
         }
     }
 
-    private final SwitchboardConfig config;
+    private final CoreConfig config;
     private final HistoryStore history;
     private final Broker broker;
     private final PresenceStore presence;
@@ -87,17 +87,17 @@ public final class Hub {
     private final Queries queries;
     private final HubContext ctx;
 
-    public Hub(SwitchboardConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
+    public Hub(CoreConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
                String nodeId, String version) {
         this(config, history, frames, codec, time, nodeId, version, HubMetrics.NOOP);
     }
 
-    public Hub(SwitchboardConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
+    public Hub(CoreConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
                String nodeId, String version, HubMetrics metrics) {
         this(config, Backends.memory(history), frames, codec, time, nodeId, version, metrics);
     }
 
-    public Hub(SwitchboardConfig config, Backends backends, FrameFactory frames, JsonCodec codec, TimeSource time,
+    public Hub(CoreConfig config, Backends backends, FrameFactory frames, JsonCodec codec, TimeSource time,
                String nodeId, String version, HubMetrics metrics) {
         this(config, backends, frames, codec, time, nodeId, version, metrics, null);
     }
@@ -107,7 +107,7 @@ public final class Hub {
      *              one whose time they drive); null: the hub starts its own thread on first use and stops it
      *              in {@link #close}. A given timer is left to its owner.
      */
-    public Hub(SwitchboardConfig config, Backends backends, FrameFactory frames, JsonCodec codec, TimeSource time,
+    public Hub(CoreConfig config, Backends backends, FrameFactory frames, JsonCodec codec, TimeSource time,
                String nodeId, String version, HubMetrics metrics, ScheduledExecutorService timer) {
         this.scheduler = new HubScheduler(timer);
         this.metrics = metrics;
@@ -165,7 +165,7 @@ public final class Hub {
         }
     }
 
-    public SwitchboardConfig config() {
+    public CoreConfig config() {
         return config;
     }
 

@@ -2,7 +2,7 @@ package io.switchboard.core.hub;
 
 import io.switchboard.core.TimeSource;
 import io.switchboard.core.broker.Broker;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.CoreConfig;
 import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.core.presence.PresenceStore;
@@ -12,7 +12,7 @@ import io.switchboard.protocol.JsonCodec;
  * What every piece of the hub's engine works with, fixed at construction: the pieces get this, never a
  * reference to the {@link Hub}, so no dependency runs back up to the facade.
  */
-record HubContext(SwitchboardConfig config, JsonCodec codec, TimeSource time, String nodeId, HubMetrics metrics,
+record HubContext(CoreConfig config, JsonCodec codec, TimeSource time, String nodeId, HubMetrics metrics,
                   HubStats stats, HistoryStore history, Broker broker, PresenceStore presence, BackendCalls calls,
                   HubScheduler scheduler) {
 

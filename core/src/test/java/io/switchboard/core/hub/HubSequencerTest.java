@@ -6,7 +6,7 @@ import io.switchboard.core.TimeSource;
 import io.switchboard.core.broker.Broker;
 import io.switchboard.core.broker.Envelope;
 import io.switchboard.core.broker.MemoryBroker;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.CoreConfig;
 import io.switchboard.core.history.HistoryStore.Appended;
 import io.switchboard.core.history.MemoryHistoryStore;
 import io.switchboard.core.hub.Fakes.CountingFrames;
@@ -48,7 +48,7 @@ class HubSequencerTest {
 
     @BeforeEach
     void start() throws Exception {
-        hub = new Hub(SwitchboardConfig.defaults(), new Hub.Backends(history, bus.broker(),
+        hub = new Hub(CoreConfig.defaults(), new Hub.Backends(history, bus.broker(),
                 new MemoryPresenceStore(), null, null), frames, codec, TimeSource.SYSTEM, "n1", "test",
                 HubMetrics.NOOP, timer);
         hub.start().toCompletableFuture().get(5, TimeUnit.SECONDS);
@@ -144,7 +144,7 @@ class HubSequencerTest {
                 throw new IllegalStateException(e);
             }
         });
-        timer.advance(SwitchboardConfig.defaults().cluster().gapTimeout().minusMillis(1));
+        timer.advance(CoreConfig.defaults().cluster().gapTimeout().minusMillis(1));
         assertThat(bobsOffsets()).as("nothing read from history before the gap timeout").containsExactly(1L);
         timer.advance(Duration.ofMillis(1));
         await("2 read from history after the gap timeout, then 3", bobHolds(1L, 2L, 3L));

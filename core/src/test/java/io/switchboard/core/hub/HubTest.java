@@ -10,7 +10,8 @@ import io.switchboard.core.HubException;
 import io.switchboard.core.broker.Broker;
 import io.switchboard.core.broker.MemoryBroker;
 import io.switchboard.core.command.CommandHandler;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.CoreConfig;
+import io.switchboard.core.config.History;
 import io.switchboard.core.history.MemoryHistoryStore;
 import io.switchboard.core.hub.Fakes.CountingFrames;
 import io.switchboard.core.hub.Fakes.ManualExecutor;
@@ -41,15 +42,15 @@ class HubTest {
     private final CountingFrames frames = new CountingFrames();
     private final ManualExecutor loop1 = new ManualExecutor();
     private final ManualExecutor loop2 = new ManualExecutor();
-    private Hub hub = newHub(SwitchboardConfig.defaults());
+    private Hub hub = newHub(CoreConfig.defaults());
     private CommandHandler commands = new CommandHandler(hub);
 
-    private Hub newHub(SwitchboardConfig config) {
+    private Hub newHub(CoreConfig config) {
         return new Hub(config, new MemoryHistoryStore(config.history().size(), config.history().ttl(), time), frames,
                 new JsonCodec(), time, "n1", "test");
     }
 
-    private void reconfigure(SwitchboardConfig config) {
+    private void reconfigure(CoreConfig config) {
         hub = newHub(config);
         commands = new CommandHandler(hub);
     }
@@ -194,7 +195,7 @@ class HubTest {
                     }
                     return null;
                 });
-        SwitchboardConfig config = SwitchboardConfig.defaults();
+        CoreConfig config = CoreConfig.defaults();
         hub = new Hub(config, new MemoryHistoryStore(config.history().size(), config.history().ttl(), time), frames,
                 new JsonCodec(), time, "n1", "test", metrics);
         Peer sender = connect("s", loop1);
@@ -304,9 +305,9 @@ class HubTest {
 
     /** The hub with {@code hub.flushInterval} set, and a loop on manual time to run its shard. */
     private Fakes.ManualScheduler withFlushInterval(Duration interval) {
-        SwitchboardConfig d = SwitchboardConfig.defaults();
-        reconfigure(new SwitchboardConfig(d.server(), d.websocket(), new SwitchboardConfig.Hub(false, 100, 1000,
-                interval), d.history(), d.shutdown(), d.api(), d.redis(), d.monitoring(), d.security()));
+        CoreConfig d = CoreConfig.defaults();
+        reconfigure(d.toBuilder().hub(d.hub().toBuilder().maxRoomMembers(100).maxPendingFanouts(1000)
+                .flushInterval(interval).build()).build());
         return new Fakes.ManualScheduler(time);
     }
 
@@ -323,7 +324,7 @@ class HubTest {
     void aJoinAnswersWithTheLocalMembersThatAttachedAfterItsPresenceRead() throws Exception {
         Runnable[] betweenReadAndAttach = {null};
         PresenceStore racing = afterTheNextMembersRead(new MemoryPresenceStore(), betweenReadAndAttach);
-        SwitchboardConfig config = SwitchboardConfig.defaults();
+        CoreConfig config = CoreConfig.defaults();
         MemoryHistoryStore history = new MemoryHistoryStore(config.history().size(), config.history().ttl(), time);
         hub = new Hub(config, new Hub.Backends(history, new MemoryBroker(), racing, null,
                 null), frames, new JsonCodec(), time, "n1", "test", HubMetrics.NOOP);
@@ -451,13 +452,13 @@ class HubTest {
 
     /** One history store for two nodes, as Redis would be. */
     private MemoryHistoryStore sharedHistory() {
-        SwitchboardConfig config = SwitchboardConfig.defaults();
+        CoreConfig config = CoreConfig.defaults();
         return new MemoryHistoryStore(config.history().size(), config.history().ttl(), time);
     }
 
     /** A hub of node {@code nodeId} on this test's clock and frames. */
     private Hub node(String nodeId, MemoryHistoryStore history, Broker broker, PresenceStore presence) {
-        return new Hub(SwitchboardConfig.defaults(), new Hub.Backends(history, broker, presence, null, null), frames,
+        return new Hub(CoreConfig.defaults(), new Hub.Backends(history, broker, presence, null, null), frames,
                 new JsonCodec(), time, nodeId, "test", HubMetrics.NOOP);
     }
 
@@ -550,7 +551,7 @@ class HubTest {
 
     @Test
     void recoveryFromAnotherEpochOrBeyondTheHistoryIsRefused() throws Exception {
-        reconfigure(config(new SwitchboardConfig.History(2, Duration.ofMinutes(5))));
+        reconfigure(config(History.builder().size(2).ttl(Duration.ofMinutes(5)).build()));
         Peer a = connect("a", loop1);
         join(a.c(), "r", null);
         for (int i = 0; i < 5; i++) {
@@ -569,7 +570,7 @@ class HubTest {
 
     @Test
     void expiredHistoryCannotBeRecovered() throws Exception {
-        reconfigure(config(new SwitchboardConfig.History(100, Duration.ofSeconds(10))));
+        reconfigure(config(History.builder().size(100).ttl(Duration.ofSeconds(10)).build()));
         Peer a = connect("a", loop1);
         join(a.c(), "r", null);
         publish(a.c(), "r", "old", null, false);
@@ -625,9 +626,8 @@ class HubTest {
 
     @Test
     void publishesFailFastWhenAShardQueueIsAtItsBound() throws Exception {
-        SwitchboardConfig d = SwitchboardConfig.defaults();
-        reconfigure(new SwitchboardConfig(d.server(), d.websocket(), new SwitchboardConfig.Hub(false, 100, 16),
-                d.history(), d.shutdown(), d.api(), d.redis(), d.monitoring(), d.security()));
+        CoreConfig d = CoreConfig.defaults();
+        reconfigure(d.toBuilder().hub(d.hub().toBuilder().maxRoomMembers(100).maxPendingFanouts(16).build()).build());
         Peer a = connect("a", loop1);
         Peer b = connect("b", loop2);
         join(a.c(), "r", null);
@@ -719,7 +719,7 @@ class HubTest {
     @Test
     void joinAnswersTooManyRoomsAtTheLimit() throws Exception {
         Peer a = connect("a", loop1);
-        int max = SwitchboardConfig.defaults().websocket().maxRoomsPerConnection();
+        int max = CoreConfig.defaults().websocket().maxRoomsPerConnection();
         for (int i = 0; i < max; i++) {
             join(a.c(), "r" + i, null);
         }
@@ -736,9 +736,9 @@ class HubTest {
         connect("b", loop2);
         runLoops();
         assertThat(a.s().ofType("user_joined")).isEmpty();
-        SwitchboardConfig d = SwitchboardConfig.defaults();
-        reconfigure(new SwitchboardConfig(d.server(), d.websocket(), new SwitchboardConfig.Hub(true, 100, 1000),
-                d.history(), d.shutdown(), d.api(), d.redis(), d.monitoring(), d.security()));
+        CoreConfig d = CoreConfig.defaults();
+        reconfigure(d.toBuilder().hub(d.hub().toBuilder().notifyGlobalPresence(true).maxRoomMembers(100)
+                .maxPendingFanouts(1000).build()).build());
         Peer c = connect("c", loop1);
         Peer e = connect("e", loop2);
         runLoops();
@@ -749,9 +749,7 @@ class HubTest {
         assertThat(c.s().ofType("user_left")).hasSize(1);
     }
 
-    private static SwitchboardConfig config(SwitchboardConfig.History history) {
-        SwitchboardConfig d = SwitchboardConfig.defaults();
-        return new SwitchboardConfig(d.server(), d.websocket(), d.hub(), history, d.shutdown(), d.api(), d.redis(),
-                d.monitoring(), d.security());
+    private static CoreConfig config(History history) {
+        return CoreConfig.builder().history(history).build();
     }
 }

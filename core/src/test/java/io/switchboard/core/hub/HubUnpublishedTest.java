@@ -8,7 +8,8 @@ import io.switchboard.core.HubException;
 import io.switchboard.core.TimeSource;
 import io.switchboard.core.broker.Broker;
 import io.switchboard.core.broker.MemoryBroker;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.Cluster;
+import io.switchboard.core.config.CoreConfig;
 import io.switchboard.core.guard.ClusterGuard;
 import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.history.MemoryHistoryStore;
@@ -81,12 +82,8 @@ class HubUnpublishedTest {
      */
     private Duration tailCheckInterval = Duration.ofHours(1);
 
-    private SwitchboardConfig config() {
-        SwitchboardConfig d = SwitchboardConfig.defaults();
-        SwitchboardConfig.Cluster c = d.cluster();
-        return d.withCluster(new SwitchboardConfig.Cluster(c.broker(), c.history(), c.presence(), c.timeout(),
-                c.maxPending(), c.breakerOpenDuration(), c.gapTimeout(), c.presenceTtl(), tailCheckInterval),
-                d.redis(), d.nats());
+    private CoreConfig config() {
+        return CoreConfig.builder().cluster(Cluster.builder().tailCheckInterval(tailCheckInterval).build()).build();
     }
 
     private Hub hub(String node, HistoryStore store, Broker broker, ClusterGuard brokerGuard,

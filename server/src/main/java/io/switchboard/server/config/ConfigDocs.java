@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * Renders {@code docs/configuration.md} and {@code switchboard.example.yaml} from {@link ConfigKeys},
- * so the docs cannot drift from the code: {@code ConfigDocsTest} fails when the committed files
+ * Renders {@code docs/configuration.md} and {@code switchboard.example.yaml} from {@link ConfigKeys}
+ * and the records' javadoc ({@link ConfigJavadoc}), so the docs cannot drift from the code: {@code ConfigDocsTest} fails when the committed files
  * differ from what this renders. Regenerate with {@value #REGENERATE}.
  *
  * <p>Thread-safe: stateless.
@@ -34,13 +34,23 @@ public final class ConfigDocs {
     /** Writes both files under the repository root given as the only argument (default: the current directory). */
     public static void main(String[] args) throws IOException {
         Path root = Path.of(args.length > 0 ? args[0] : ".");
+        ConfigJavadoc docs = ConfigJavadoc.read(root);
         Files.createDirectories(root.resolve(MARKDOWN_PATH).getParent());
-        Files.writeString(root.resolve(MARKDOWN_PATH), markdown());
-        Files.writeString(root.resolve(EXAMPLE_PATH), exampleYaml());
+        Files.writeString(root.resolve(MARKDOWN_PATH), markdown(docs));
+        Files.writeString(root.resolve(EXAMPLE_PATH), exampleYaml(docs));
     }
 
-    /** The configuration reference. */
+    /** The configuration reference, described by the javadoc of the checkout the working directory is in. */
     public static String markdown() {
+        return markdown(ConfigJavadoc.read(ConfigJavadoc.repositoryRoot()));
+    }
+
+    /** An example file setting every key to its default, described as {@link #markdown()} is. */
+    public static String exampleYaml() {
+        return exampleYaml(ConfigJavadoc.read(ConfigJavadoc.repositoryRoot()));
+    }
+
+    private static String markdown(ConfigJavadoc docs) {
         StringBuilder md = new StringBuilder();
         md.append("""
                 # Configuration
@@ -107,11 +117,12 @@ public final class ConfigDocs {
                 `websocket.pingInterval (abc) must be a duration like 25s, 500ms or 5m`, or
                 `websocket.pingInterval (70s) must be shorter than websocket.pongTimeout (60s)`. Unknown keys say
                 where they were found and suggest the nearest key, or, when none is near, list the keys of the
-                section they name (`cluster.redis.url`: the redis section's). Secrets (`api.keys`,
-                `redis.password`, `security.jwtSecret`) are shown as `(hidden)`, in errors and in logs.
-                """);
+                section they name (`cluster.redis.url`: the redis section's). Secrets (%s) are shown as
+                `(hidden)`, in errors and in logs.
+                """.formatted(ConfigKeys.all().stream().filter(ConfigKey::secret).map(key -> "`" + key.key() + "`")
+                .collect(Collectors.joining(", "))));
         for (ConfigKeys.Section section : ConfigKeys.sections()) {
-            md.append("\n## `").append(section.name()).append("`\n\n").append(section.description()).append('\n');
+            md.append("\n## `").append(section.name()).append("`\n\n").append(docs.section(section.name())).append('\n');
             if (!section.usedByServer()) {
                 md.append("\n**").append(NOT_USED_YET).append("**\n");
             }
@@ -119,7 +130,7 @@ public final class ConfigDocs {
             for (ConfigKey key : section.keys()) {
                 md.append("| `").append(key.key()).append("` | ").append(key.type().docName)
                         .append(" | ").append(markdownDefault(key))
-                        .append(" | `").append(key.envVar()).append("` | ").append(key.description())
+                        .append(" | `").append(key.envVar()).append("` | ").append(docs.key(key.key()))
                         .append(key.secret() ? " (secret: never shown)" : "").append(" |\n");
             }
         }
@@ -127,7 +138,7 @@ public final class ConfigDocs {
     }
 
     /** An example file setting every key to its default, each with its description. */
-    public static String exampleYaml() {
+    private static String exampleYaml(ConfigJavadoc docs) {
         StringBuilder yaml = new StringBuilder("""
                 # Switchboard configuration: every key at its default. See docs/configuration.md.
                 # Precedence: defaults < this file < SWITCHBOARD_* environment variables < command-line flags.
@@ -136,13 +147,13 @@ public final class ConfigDocs {
                 #   %s
                 """.formatted(REGENERATE));
         for (ConfigKeys.Section section : ConfigKeys.sections()) {
-            yaml.append("\n# ").append(section.description()).append('\n');
+            yaml.append("\n# ").append(docs.section(section.name())).append('\n');
             if (!section.usedByServer()) {
                 yaml.append("# ").append(NOT_USED_YET).append('\n');
             }
             yaml.append(section.name()).append(":\n");
             for (ConfigKey key : section.keys()) {
-                yaml.append("  # ").append(key.description()).append('\n');
+                yaml.append("  # ").append(docs.key(key.key())).append('\n');
                 if (key.secret()) {
                     yaml.append("  # Secret: prefer the environment variable ").append(key.envVar()).append('\n');
                 }

@@ -1,7 +1,7 @@
 package io.switchboard.server.config;
 
+import io.switchboard.core.config.Check;
 import io.switchboard.core.config.ConfigException;
-import io.switchboard.core.config.SwitchboardConfig;
 import java.util.List;
 import java.util.Locale;
 
@@ -12,11 +12,9 @@ import java.util.Locale;
  * @param name the component of the section record ({@code pingInterval})
  * @param type how values are written and parsed
  * @param defaultValue the default as a config file writes it ({@code 25s}); empty for an empty string or list
- * @param description what the key does, from the record's javadoc
  * @param secret the value is never shown in messages, logs or {@code toString}
  */
-public record ConfigKey(String section, String name, ValueType type, String defaultValue, String description,
-                        boolean secret) {
+public record ConfigKey(String section, String name, ValueType type, String defaultValue, boolean secret) {
 
     /** Prefix of every environment variable the loader reads. */
     public static final String ENV_PREFIX = "SWITCHBOARD_";
@@ -53,6 +51,6 @@ public record ConfigKey(String section, String name, ValueType type, String defa
 
     /** The value as messages may show it: secrets never appear. */
     String shown(Object raw) {
-        return secret ? SwitchboardConfig.HIDDEN : String.valueOf(raw);
+        return secret ? Check.HIDDEN : String.valueOf(raw);
     }
 }

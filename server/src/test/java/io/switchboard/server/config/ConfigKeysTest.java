@@ -2,18 +2,9 @@ package io.switchboard.server.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.switchboard.core.config.SwitchboardConfig;
-import java.io.IOException;
 import java.lang.reflect.RecordComponent;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class ConfigKeysTest {
@@ -27,7 +18,7 @@ class ConfigKeysTest {
             }
         }
 
-        assertThat(ConfigKeys.all()).extracting(ConfigKey::key).containsExactlyElementsOf(expected).hasSize(77);
+        assertThat(ConfigKeys.all()).extracting(ConfigKey::key).containsExactlyElementsOf(expected).hasSize(85);
     }
 
     @Test
@@ -51,9 +42,9 @@ class ConfigKeysTest {
     }
 
     @Test
-    void onlyTheApiKeysTheRedisPasswordAndTheJwtSecretAreSecret() {
+    void onlyTheApiKeysTheJwtSecretAndTheRedisAndNatsCredentialsAreSecret() {
         assertThat(ConfigKeys.all()).filteredOn(ConfigKey::secret).extracting(ConfigKey::key)
-                .containsExactly("api.keys", "redis.password", "security.jwtSecret");
+                .containsExactly("api.keys", "redis.password", "security.jwtSecret", "nats.token", "nats.password");
     }
 
     @Test
@@ -63,55 +54,24 @@ class ConfigKeysTest {
     }
 
     @Test
-    void descriptionsAreTheRecordsParamTexts() throws IOException {
-        Map<String, String> javadoc = paramTexts();
+    void everyKeyIsDescribedByItsRecordsParamAndEverySectionByItsRecordsFirstSentence() {
+        ConfigJavadoc docs = ConfigJavadoc.read(TestFiles.repositoryRoot());
 
-        assertThat(ConfigKeys.all()).allSatisfy(key ->
-                assertThat(key.description()).as(key.key()).isEqualTo(javadoc.get(key.key())));
+        assertThat(ConfigKeys.all()).allSatisfy(key -> assertThat(docs.key(key.key())).as(key.key()).isNotBlank());
+        assertThat(docs.key("websocket.pingInterval"))
+                .isEqualTo("how often the server pings; must be shorter than pongTimeout");
+        assertThat(docs.key("hub.notifyGlobalPresence"))
+                .isEqualTo("send `user_joined`/`user_left` to every connection (O(N) per connect)");
+        assertThat(docs.key("redis.password")).isEqualTo("Redis password; empty means no AUTH");
+        assertThat(docs.section("security")).isEqualTo("Authentication, origins, TLS and abuse limits.");
+        assertThat(docs.section("nats")).isEqualTo("NATS connection for scale-out.");
     }
 
     @Test
-    void sectionDescriptionsAreTheFirstSentenceOfTheRecordsJavadoc() throws IOException {
-        Map<String, String> javadoc = recordJavadoc();
-
-        assertThat(ConfigKeys.sections()).allSatisfy(section ->
-                assertThat(javadoc.get(section.name())).as(section.name()).startsWith(section.description()));
-    }
-
-    /** Dotted key → {@code @param} text, read from the record source in the core module. */
-    private static Map<String, String> paramTexts() throws IOException {
-        Map<String, String> params = new LinkedHashMap<>();
-        Pattern param = Pattern.compile("@param (\\w+) ([^@]*)", Pattern.DOTALL);
-        for (Map.Entry<String, String> doc : recordJavadoc().entrySet()) {
-            Matcher m = param.matcher(doc.getValue());
-            while (m.find()) {
-                params.put(doc.getKey() + "." + m.group(1), m.group(2).strip());
-            }
-        }
-        return params;
-    }
-
-    /** Section name → its record's javadoc (from the config package's sources), stars and line breaks removed, {@code {@code x}} as {@code `x`}. */
-    private static Map<String, String> recordJavadoc() throws IOException {
-        Path dir = TestFiles.repositoryRoot().resolve("core/src/main/java/io/switchboard/core/config");
-        StringBuilder sources = new StringBuilder();
-        try (var files = Files.list(dir)) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".java")).sorted().toList()) {
-                sources.append(Files.readString(file));
-            }
-        }
-        String text = sources.toString();
-        Map<String, String> docs = new LinkedHashMap<>();
-        Matcher m = Pattern.compile("/\\*\\*((?:(?!\\*/).)*)\\*/\\s*public record (\\w+)\\(", Pattern.DOTALL)
-                .matcher(text);
-        while (m.find()) {
-            String recordName = m.group(2);
-            String doc = m.group(1).replaceAll("\\s*\\n\\s*\\*\\s?", " ").replaceAll("\\{@code ([^}]*)}", "`$1`")
-                    .replaceAll("\\s+", " ").strip();
-            Arrays.stream(SwitchboardConfig.class.getRecordComponents())
-                    .filter(c -> c.getType().getSimpleName().equals(recordName))
-                    .forEach(c -> docs.put(c.getName(), doc));
-        }
-        return docs;
+    void theAdaptersOwnTheirSections() {
+        assertThat(ConfigKeys.sections()).filteredOn(s -> s.name().equals("redis") || s.name().equals("nats"))
+                .extracting(s -> s.record().getPackageName())
+                .containsExactly("io.switchboard.redis", "io.switchboard.nats");
+        assertThat(ConfigKeys.find("nats.credsFile")).isPresent();
     }
 }

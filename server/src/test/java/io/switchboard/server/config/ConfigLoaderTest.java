@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.switchboard.core.config.ConfigException;
+import io.switchboard.core.config.History;
+import io.switchboard.core.config.Hub;
 import io.switchboard.core.config.Security;
-import io.switchboard.core.config.SwitchboardConfig;
+import io.switchboard.core.config.WebSocket;
+import io.switchboard.nats.NatsSettings;
+import io.switchboard.redis.RedisSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +36,7 @@ class ConfigLoaderTest {
 
         assertThat(config.server().port()).isEqualTo(9000);
         assertThat(config.server().host()).isEqualTo("0.0.0.0");
-        assertThat(config.websocket()).isEqualTo(SwitchboardConfig.WebSocket.defaults());
+        assertThat(config.websocket()).isEqualTo(WebSocket.defaults());
     }
 
     @Test
@@ -136,22 +140,27 @@ class ConfigLoaderTest {
 
         SwitchboardConfig config = ConfigLoader.load(file, Map.of(), Map.of());
 
-        assertThat(config).isEqualTo(new SwitchboardConfig(
-                new SwitchboardConfig.Server("127.0.0.1", 9000, 4, "node-a", Duration.ofSeconds(20),
-                        Duration.ofMinutes(2), 2 * 1024 * 1024),
-                new SwitchboardConfig.WebSocket("/socket", 5000, 128 * 1024, 262144, Duration.ofSeconds(5),
-                        Duration.ofSeconds(20), Duration.ofSeconds(45), Duration.ofMillis(1500), 16 * 1024,
-                        1024 * 1024, 4 * 1024 * 1024, 50, 3, true),
-                new SwitchboardConfig.Hub(true, 10000, 1024, Duration.ofMillis(20)),
-                new SwitchboardConfig.History(500, Duration.ofHours(1)),
-                new SwitchboardConfig.Shutdown(Duration.ofDays(2)),
-                new SwitchboardConfig.Api(List.of("backend-key-0123456789", "other-key-abcdefghij")),
-                new SwitchboardConfig.Redis("redis.internal", 6380, "redis-secret", 2),
-                new SwitchboardConfig.Monitoring(false, 9100, "/prom"),
-                new Security(true, "jwt-secret-value-of-at-least-32-bytes", "", "",
-                        Duration.ofMinutes(5), List.of("HS256"), "", "", Duration.ofSeconds(30), "switchboard_token",
-                        List.of("https://a.example", "https://b.example"), List.of("*"), 50, 75, 20, 1000, 100, 50,
-                        8192, false, "", "")));
+        assertThat(config).isEqualTo(SwitchboardConfig.builder()
+                .server(Server.builder().host("127.0.0.1").port(9000).ioThreads(4).nodeId("node-a")
+                        .readTimeout(Duration.ofSeconds(20)).idleTimeout(Duration.ofMinutes(2))
+                        .maxRequestBytes(2 * 1024 * 1024).build())
+                .websocket(WebSocket.builder().path("/socket").maxConnections(5000).readBufferBytes(128 * 1024)
+                        .writeBufferBytes(262144).handshakeTimeout(Duration.ofSeconds(5))
+                        .pingInterval(Duration.ofSeconds(20)).pongTimeout(Duration.ofSeconds(45))
+                        .writeWait(Duration.ofMillis(1500)).maxFrameBytes(16 * 1024).maxMessageBytes(1024 * 1024)
+                        .maxQueuedBytes(4 * 1024 * 1024).maxRoomsPerConnection(50).maxInvalidMessages(3)
+                        .enableCompression(true).build())
+                .hub(Hub.builder().notifyGlobalPresence(true).maxRoomMembers(10000).maxPendingFanouts(1024)
+                        .flushInterval(Duration.ofMillis(20)).build())
+                .history(History.builder().size(500).ttl(Duration.ofHours(1)).build())
+                .shutdown(Shutdown.builder().drainTimeout(Duration.ofDays(2)).build())
+                .api(Api.builder().keys(List.of("backend-key-0123456789", "other-key-abcdefghij")).build())
+                .redis(RedisSettings.builder().host("redis.internal").port(6380).password("redis-secret").db(2).build())
+                .monitoring(Monitoring.builder().enabled(false).port(9100).metricsPath("/prom").build())
+                .security(Security.builder().requireAuth(true).jwtSecret("jwt-secret-value-of-at-least-32-bytes")
+                        .allowedOrigins(List.of("https://a.example", "https://b.example")).rateLimitRps(50)
+                        .rateLimitBurst(75).build())
+                .build());
     }
 
     @Test
@@ -304,14 +313,14 @@ class ConfigLoaderTest {
     void aKeyFarFromEveryKeyListsTheKeysOfTheSectionItNames() {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("cluster.redis.url", "redis://x:6379")))
                 .hasMessage("unknown configuration key cluster.redis.url on the command line"
-                        + " (the redis section has redis.host, redis.port, redis.password, redis.db)");
+                        + " (the redis section has redis.host, redis.port, redis.password, redis.db, redis.keyPrefix)");
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("cluster.seeds", "a,b")))
                 .hasMessageStartingWith("unknown configuration key cluster.seeds on the command line"
                         + " (the cluster section has cluster.broker, cluster.history, ");
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SWITCHBOARD_REDIS_SENTINEL_MASTERS", "m"), Map.of()))
                 .hasMessage("unknown configuration key in environment variable SWITCHBOARD_REDIS_SENTINEL_MASTERS"
                         + " (the redis section has SWITCHBOARD_REDIS_HOST, SWITCHBOARD_REDIS_PORT,"
-                        + " SWITCHBOARD_REDIS_PASSWORD, SWITCHBOARD_REDIS_DB)");
+                        + " SWITCHBOARD_REDIS_PASSWORD, SWITCHBOARD_REDIS_DB, SWITCHBOARD_REDIS_KEY_PREFIX)");
     }
 
     @Test
@@ -391,6 +400,38 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(yaml("api:\n  keys:\n    k: backend-key-0123456789\n"),
                 Map.of(), Map.of()))
                 .hasMessage("api.keys (hidden) must be a list");
+    }
+
+    @Test
+    void theNatsCredentialsAndConnectionSettingsComeFromEverySource() {
+        SwitchboardConfig config = ConfigLoader.load(yaml("""
+                nats:
+                  servers: [tls://nats.internal:4443]
+                  subjectPrefix: acme.prod
+                  keepAliveInterval: 2s
+                """), Map.of("SWITCHBOARD_NATS_USER", "node", "SWITCHBOARD_NATS_PASSWORD", "nats-secret"),
+                Map.of("nats.maxPendingMessages", "1000"));
+
+        assertThat(config.nats()).isEqualTo(NatsSettings.builder().servers(List.of("tls://nats.internal:4443"))
+                .subjectPrefix("acme.prod").user("node").password("nats-secret")
+                .keepAliveInterval(Duration.ofSeconds(2)).maxPendingMessages(1000).build());
+        assertThat(ConfigLoader.load(null, Map.of("SWITCHBOARD_NATS_TOKEN", "t0k3n"), Map.of()).nats().token())
+                .isEqualTo("t0k3n");
+        assertThat(ConfigLoader.load(null, Map.of(), Map.of("nats.credsFile", "/etc/nats/node.creds"))
+                .nats().credsFile()).isEqualTo("/etc/nats/node.creds");
+    }
+
+    @Test
+    void natsCredentialsAreCheckedTogetherAndNeverShown() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("nats.token", "t0k3n", "nats.user", "u",
+                "nats.password", "p")))
+                .isInstanceOf(ConfigException.class).hasMessage("nats.token and nats.user exclude each other");
+        assertThatThrownBy(() -> ConfigLoader.load(yaml("nats:\n  password: [hunter2]\n"), Map.of(), Map.of()))
+                .hasMessage("nats.password (hidden) must be a single value, not a list");
+        assertThatThrownBy(() -> ConfigLoader.load(yaml("nats:\n  token: [hunter2]\n"), Map.of(), Map.of()))
+                .hasMessage("nats.token (hidden) must be a single value, not a list");
+        assertThat(ConfigLoader.load(null, Map.of(), Map.of("nats.user", "u", "nats.password", "nats-secret"))
+                .toString()).doesNotContain("nats-secret").contains("password=(hidden)");
     }
 
     @Test

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.switchboard.core.config.Check;
 import io.switchboard.core.config.ConfigException;
-import io.switchboard.core.config.SwitchboardConfig;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
