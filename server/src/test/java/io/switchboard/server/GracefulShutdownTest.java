@@ -3,6 +3,7 @@ package io.switchboard.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.switchboard.server.websocket.NettySession;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -96,11 +97,11 @@ class GracefulShutdownTest {
             assertThat(WsClient.JSON.readTree(stubborn.readText()).path("type").asText()).isEqualTo("server_shutdown");
             RawWebSocket.Frame close = stubborn.readUntilClose();
             assertThat(close.closeCode()).isEqualTo(1012);
-            assertThat(stubborn.isCutWithin((int) WebSocketSessionHandler.CLOSE_LINGER_MILLIS + 2000)).isTrue();
+            assertThat(stubborn.isCutWithin((int) NettySession.CLOSE_LINGER_MILLIS + 2000)).isTrue();
 
-            long tookMillis = shutdown.get(DRAIN.toMillis() + WebSocketSessionHandler.CLOSE_LINGER_MILLIS + 5000,
+            long tookMillis = shutdown.get(DRAIN.toMillis() + NettySession.CLOSE_LINGER_MILLIS + 5000,
                     TimeUnit.MILLISECONDS);
-            assertThat(tookMillis).isLessThan(DRAIN.toMillis() + WebSocketSessionHandler.CLOSE_LINGER_MILLIS + 3000);
+            assertThat(tookMillis).isLessThan(DRAIN.toMillis() + NettySession.CLOSE_LINGER_MILLIS + 3000);
         } finally {
             clients.forEach(WsClient::close);
         }

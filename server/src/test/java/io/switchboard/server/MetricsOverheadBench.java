@@ -1,5 +1,6 @@
 package io.switchboard.server;
 
+import io.switchboard.server.observability.MicrometerHubMetrics;
 import io.switchboard.core.CommandHandler;
 import io.switchboard.core.Connection;
 import io.switchboard.core.FrameFactory;

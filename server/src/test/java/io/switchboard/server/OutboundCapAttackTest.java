@@ -2,6 +2,7 @@ package io.switchboard.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.switchboard.server.websocket.NettySession;
 import io.switchboard.core.Connection;
 import io.switchboard.core.config.SwitchboardConfig;
 import java.nio.ByteBuffer;
@@ -33,16 +34,16 @@ class OutboundCapAttackTest {
                 d.maxMessageBytes(), maxQueuedBytes, d.maxRoomsPerConnection(), d.maxInvalidMessages(), false);
     }
 
-    private static WebSocketSessionHandler session(SwitchboardServer server, String userId) {
+    private static NettySession session(SwitchboardServer server, String userId) {
         Await.until(userId + " connected",
                 () -> server.hub().connections().stream().anyMatch(c -> c.userId().equals(userId)));
         Connection c = server.hub().connections().stream().filter(x -> x.userId().equals(userId)).findFirst()
                 .orElseThrow();
-        return (WebSocketSessionHandler) c.session();
+        return (NettySession) c.session();
     }
 
     /** Samples a session's queued bytes on its event loop until stopped; the largest seen. */
-    private static Thread sampler(WebSocketSessionHandler session, AtomicBoolean stop, AtomicLong max) {
+    private static Thread sampler(NettySession session, AtomicBoolean stop, AtomicLong max) {
         Thread t = new Thread(() -> {
             while (!stop.get() && session.channel().isActive()) {
                 try {
@@ -72,7 +73,7 @@ class OutboundCapAttackTest {
         try (SwitchboardServer server = s.start();
              RawPeer p = RawPeer.open("127.0.0.1", server.port(), 4096)) {
             p.upgraded(server.port(), "/ws?id=hoarder", Map.of());
-            WebSocketSessionHandler session = session(server, "hoarder");
+            NettySession session = session(server, "hoarder");
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong maxQueued = new AtomicLong();
             Thread t = sampler(session, stop, maxQueued);
