@@ -48,7 +48,7 @@ public final class MonitoringServer {
 
     /** Routes monitoring requests. Shared by every channel; stateless. */
     @ChannelHandler.Sharable
-    private static final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
+    static final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final MetricsEndpoint metrics;
         private final HealthEndpoint health;
 
