@@ -1,8 +1,8 @@
 package io.switchboard.server.node;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
@@ -21,7 +21,7 @@ import java.util.List;
  * and, once the handshake completed, removes {@link #HTTP_ONLY_STAGES}, leaving
  * {@code [tls] → wsdecoder → wsencoder → [wsCompression] → wsLimit → session}.
  */
-public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
+public final class ServerInitializer extends ChannelInitializer<Channel> {
     /** Largest chunk of a request body the HTTP decoder hands on at once. */
     public static final int MAX_CHUNK_BYTES = 8192;
     static final String TLS = "tls";
@@ -51,7 +51,7 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     }
 
     @Override
-    protected void initChannel(SocketChannel ch) {
+    protected void initChannel(Channel ch) {
         ChannelPipeline p = ch.pipeline();
         if (tls != null) {
             SslHandler ssl = tls.newHandler(ch.alloc());
