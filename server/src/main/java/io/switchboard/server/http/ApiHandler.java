@@ -114,7 +114,7 @@ public final class ApiHandler {
             throw new ApiError(HttpResponseStatus.UNAUTHORIZED, "unauthorized",
                     "no API keys are configured (api.keys)");
         }
-        String ip = HttpRouter.ip(ctx.channel());
+        String ip = HttpRequests.ip(ctx.channel());
         long retryAfter = throttle.retryAfterSeconds(ip);
         if (retryAfter > 0) {
             observability.apiKeyRefused(true);

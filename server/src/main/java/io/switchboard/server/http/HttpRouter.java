@@ -12,13 +12,10 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.opentelemetry.api.trace.Span;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.switchboard.core.auth.Grants;
-import java.net.InetSocketAddress;
-import java.util.List;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -114,7 +111,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             }
             return;
         }
-        String path = decodedPath(req);
+        String path = HttpRequests.decodedPath(req);
         if (path == null) {
             HttpResponses.textAndClose(ctx, HttpResponseStatus.BAD_REQUEST,
                     "malformed percent-encoding in the request target");
@@ -182,32 +179,5 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.debug("HTTP connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         ctx.close();
-    }
-
-    /**
-     * The request's path, percent-decoded once: handlers use it as it is and decode nothing again. Null when
-     * the path or the query does not decode ({@code %zz}, bad UTF-8): the caller answers 400. The query is
-     * decoded here too, so that {@link #queryParam} cannot fail later.
-     */
-    static String decodedPath(FullHttpRequest req) {
-        try {
-            QueryStringDecoder decoder = new QueryStringDecoder(req.uri());
-            decoder.parameters();
-            return decoder.path();
-        } catch (IllegalArgumentException malformed) {
-            return null;
-        }
-    }
-
-    /** Query parameter helper for admission checks, for requests {@link #decodedPath} accepted. */
-    public static String queryParam(FullHttpRequest req, String name) {
-        List<String> values = new QueryStringDecoder(req.uri()).parameters().get(name);
-        return values == null || values.isEmpty() ? null : values.get(0);
-    }
-
-    /** The peer's IP address, the key of every per-address limit. */
-    public static String ip(Channel channel) {
-        return channel.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
-                ? a.getAddress().getHostAddress() : String.valueOf(channel.remoteAddress());
     }
 }

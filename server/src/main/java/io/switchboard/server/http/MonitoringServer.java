@@ -59,7 +59,7 @@ public final class MonitoringServer {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-            String path = HttpRouter.decodedPath(req);
+            String path = HttpRequests.decodedPath(req);
             boolean get = req.method().equals(HttpMethod.GET) || req.method().equals(HttpMethod.HEAD);
             if (!req.decoderResult().isSuccess() || path == null) {
                 HttpResponses.textAndClose(ctx, HttpResponseStatus.BAD_REQUEST, "malformed HTTP request");

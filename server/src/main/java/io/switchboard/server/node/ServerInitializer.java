@@ -17,8 +17,8 @@ import java.util.List;
 /**
  * Every connection's pipeline, assembled in one place. Until the upgrade:
  * {@code [tls] → deadline → http → pipelining → aggregator → router}. For an admitted upgrade the router
- * hands the pipeline to {@link WebSocketPipeline}, which installs the WebSocket stages behind the router
- * and, once the handshake completed, removes {@link #HTTP_ONLY_STAGES}, leaving
+ * hands the pipeline to {@link WebSocketPipeline}, which installs the WebSocket stages behind the router;
+ * once the handshake completed, the session has {@link #HTTP_ONLY_STAGES} removed, leaving
  * {@code [tls] → wsdecoder → wsencoder → [wsCompression] → wsLimit → session}.
  */
 public final class ServerInitializer extends ChannelInitializer<Channel> {

@@ -1,5 +1,6 @@
 package io.switchboard.server.upgrade;
 
+import io.switchboard.server.http.HttpRequests;
 import io.switchboard.server.http.HttpRouter;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -75,7 +76,7 @@ public final class UpgradeGuard {
         if (draining.getAsBoolean()) {
             return HttpRouter.Admission.refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, "server is draining", "draining");
         }
-        String ip = HttpRouter.ip(channel);
+        String ip = HttpRequests.ip(channel);
         if (!limits.tryHandshake(ip)) {
             counters.handshakeRateRejected.increment();
             return HttpRouter.Admission.refuse(HttpResponseStatus.TOO_MANY_REQUESTS,
@@ -97,7 +98,7 @@ public final class UpgradeGuard {
                 return HttpRouter.Admission.refuse(HttpResponseStatus.UNAUTHORIZED, "invalid token: " + e.getMessage());
             }
         } else {
-            String id = HttpRouter.queryParam(req, "id");
+            String id = HttpRequests.queryParam(req, "id");
             if (id != null && !Names.isValidUserId(id)) {
                 return HttpRouter.Admission.refuse(HttpResponseStatus.BAD_REQUEST,
                         "id must match [A-Za-z0-9_.:@-]{1,64}");
@@ -131,7 +132,7 @@ public final class UpgradeGuard {
         }
         // The address again at close (the channel keeps it), rather than this string kept per connection.
         String userId = grants.userId();
-        ChannelFutureListener release = f -> limits.release(HttpRouter.ip(f.channel()), userId);
+        ChannelFutureListener release = f -> limits.release(HttpRequests.ip(f.channel()), userId);
         channel.closeFuture().addListener(release);
         return HttpRouter.Admission.accept(grants);
     }
@@ -150,7 +151,7 @@ public final class UpgradeGuard {
         if (bearer != null) {
             return bearer;
         }
-        String query = HttpRouter.queryParam(req, "token");
+        String query = HttpRequests.queryParam(req, "token");
         if (query != null) {
             return query;
         }

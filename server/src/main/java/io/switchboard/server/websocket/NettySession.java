@@ -41,14 +41,14 @@ public final class NettySession extends OutboundQueue implements Session, Channe
      */
     static final int PRESSURE_QUEUED_BYTES = 64 * 1024;
 
-    private final WebSocketContext context;
+    private final SessionSettings settings;
     /** The hub's connection once registered, else null. Event loop only. */
     private Connection connection;
     /** Set once a close frame was queued; nothing else is written after it. Event loop only. */
     private boolean closing;
 
-    NettySession(WebSocketContext context) {
-        this.context = context;
+    NettySession(SessionSettings settings) {
+        this.settings = settings;
     }
 
     /** The handshake completed: frames go out on {@code channel}, pre-encoded ones below {@code frameOut}. */
@@ -119,14 +119,14 @@ public final class NettySession extends OutboundQueue implements Session, Channe
      */
     private boolean admit(int size) {
         long queued = queuedBytes() + size;
-        if (queued > context.maxQueuedBytes()) {
+        if (queued > settings.maxQueuedBytes()) {
             closeSlowConsumer("send queue overflowed");
             return false;
         }
         // The caps of all connections together can exceed the process's direct memory: when it runs low,
         // a connection that is backed up is closed rather than allowed to queue up to its own cap. Backed
         // up: already holding that much before this frame, so one large frame to an idle connection passes.
-        if (queued - size > context.pressureQueuedBytes() && DirectMemory.aboveHighWater()) {
+        if (queued - size > settings.pressureQueuedBytes() && DirectMemory.aboveHighWater()) {
             closeSlowConsumer("send queue backed up while server memory is low");
             return false;
         }
@@ -135,7 +135,7 @@ public final class NettySession extends OutboundQueue implements Session, Channe
 
     private void closeSlowConsumer(String reason) {
         if (connection != null) {
-            context.hub().close(connection, CloseCode.SLOW_CONSUMER, reason, DisconnectReason.SLOW_CONSUMER);
+            settings.hub().close(connection, CloseCode.SLOW_CONSUMER, reason, DisconnectReason.SLOW_CONSUMER);
         } else {
             closeNow(CloseCode.SLOW_CONSUMER, reason);
         }
@@ -147,7 +147,7 @@ public final class NettySession extends OutboundQueue implements Session, Channe
      */
     void closeForViolation(CloseCode code, String reason) {
         if (connection != null) {
-            context.hub().close(connection, code, reason, DisconnectReason.POLICY);
+            settings.hub().close(connection, code, reason, DisconnectReason.POLICY);
         } else {
             close(code, reason);
         }
@@ -175,7 +175,7 @@ public final class NettySession extends OutboundQueue implements Session, Channe
     void sendBinary(ByteBuf payload) {
         int size = payload.readableBytes();
         if (send(new BinaryWebSocketFrame(payload))) {
-            context.hub().metrics().messagesSent(HubMetrics.FrameType.BINARY, 1, size);
+            settings.hub().metrics().messagesSent(HubMetrics.FrameType.BINARY, 1, size);
         }
     }
 
@@ -268,7 +268,7 @@ public final class NettySession extends OutboundQueue implements Session, Channe
         if (connection != null) {
             // Backlogged while anything waits: in the channel above its high-water mark, or held here.
             if (!ch.isWritable()) {
-                connection.backlogged(Math.max(1, context.hub().time().nanoTime()));
+                connection.backlogged(Math.max(1, settings.hub().time().nanoTime()));
             } else if (!holding()) {
                 connection.backlogged(0);
             }

@@ -37,7 +37,7 @@ final class WebSocketInboundHandler extends MessageJoiningHandler implements Inb
     WebSocketInboundHandler(WebSocketContext context, Grants grants) {
         super(context.maxMessageBytes());
         this.context = context;
-        this.session = new NettySession(context);
+        this.session = new NettySession(context.session());
         this.grants = grants;
     }
 
@@ -72,7 +72,7 @@ final class WebSocketInboundHandler extends MessageJoiningHandler implements Inb
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
-            context.pipeline().handshakeComplete(ctx.pipeline());
+            context.afterHandshake().reshape(ctx.pipeline());
             session.attach(ctx.channel(), ctx.pipeline().context(WebSocketPipeline.ENCODER));
             Hub hub = context.hub();
             Shard shard = hub.shard(ctx.channel().eventLoop());

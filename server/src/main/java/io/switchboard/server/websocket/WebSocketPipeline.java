@@ -1,15 +1,11 @@
 package io.switchboard.server.websocket;
 
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketServerCompressionHandler;
-import io.netty.util.AttributeKey;
 import io.switchboard.core.CommandHandler;
 import io.switchboard.core.Hub;
 import io.switchboard.core.auth.Grants;
@@ -18,15 +14,12 @@ import io.switchboard.core.limit.SecurityCounters;
 import java.util.List;
 
 /**
- * The one place that reshapes a connection's pipeline for WebSocket. For an admitted upgrade,
- * {@link #install} puts the WebSocket stages behind the HTTP stages:
+ * The WebSocket stages of a connection, installed for an admitted upgrade behind the HTTP stages:
  * {@code [wsCompression] → wsLimit → wsProtocol → session} (the session joins fragmented messages itself,
  * see {@link MessageJoiningHandler}); Netty's handshaker then swaps the HTTP codec for {@code wsdecoder} and
- * {@code wsencoder}. Once the handshake completed, {@link #handshakeComplete} swaps in the stricter
- * {@link CloseFrameCheckingDecoder} and removes the HTTP-only stages and the protocol handler (the session
- * answers pings), leaving {@code wsdecoder → wsencoder → [wsCompression] → wsLimit → session}
- * ({@code wsLimit} also validates UTF-8). The HTTP stages are named by whoever assembles them, so this
- * package knows no HTTP class. Shared by every connection; immutable.
+ * {@code wsencoder}, and once the handshake completed the session has {@link AfterHandshake} take the
+ * HTTP-only stages and the protocol handler out. The HTTP stages are named by whoever assembles them, so
+ * this package knows no HTTP class. Shared by every connection; immutable.
  */
 public final class WebSocketPipeline {
     public static final String COMPRESSION = "wsCompression";
@@ -35,13 +28,9 @@ public final class WebSocketPipeline {
     public static final String SESSION = "session";
     /** The frame encoder Netty's handshaker installs; pre-encoded frames enter the pipeline just below it. */
     static final String ENCODER = "wsencoder";
-    /** Where {@code WebSocketServerProtocolHandler} keeps the handshaker; see {@link #forgetHandshaker}. */
-    private static final AttributeKey<WebSocketServerHandshaker> HANDSHAKER =
-            AttributeKey.valueOf(WebSocketServerHandshaker.class, "HANDSHAKER");
 
     private final SwitchboardConfig config;
     private final String after;
-    private final List<String> httpOnlyStages;
     /** Frame decoding and protocol settings, built once: every connection's handlers share them. */
     private final WebSocketDecoderConfig decoder;
     private final WebSocketServerProtocolConfig protocol;
@@ -57,12 +46,13 @@ public final class WebSocketPipeline {
         SwitchboardConfig.WebSocket ws = config.websocket();
         this.config = config;
         this.after = after;
-        this.httpOnlyStages = List.copyOf(httpOnlyStages);
         this.decoder = decoderConfig(ws);
         this.protocol = protocolConfig(ws, decoder);
-        this.context = new WebSocketContext(hub, commands, new BinaryOps(hub), this, counters, onClosed,
-                ws.maxQueuedBytes(), Math.min(ws.maxQueuedBytes(), NettySession.PRESSURE_QUEUED_BYTES),
-                ws.maxMessageBytes(), config.security().jwtClockSkew().toMillis());
+        SessionSettings session = new SessionSettings(hub, ws.maxQueuedBytes(),
+                Math.min(ws.maxQueuedBytes(), NettySession.PRESSURE_QUEUED_BYTES));
+        this.context = new WebSocketContext(hub, commands, new BinaryOps(hub),
+                new AfterHandshake(decoder, httpOnlyStages), session, counters, onClosed, ws.maxMessageBytes(),
+                config.security().jwtClockSkew().toMillis());
     }
 
     /** Installs the WebSocket stages, with a new session, for an upgrade admitted with {@code grants}. */
@@ -89,36 +79,9 @@ public final class WebSocketPipeline {
                 context.counters()));
     }
 
-    /**
-     * The handshake completed: the 101 response has just been written, and a client must not send frames
-     * before it read it (RFC 6455 section 4.1), so the decoder holds no bytes yet and can be swapped for
-     * {@link CloseFrameCheckingDecoder}. The HTTP-only stages go, and so does the protocol handler: after
-     * the handshake it only answers pings, which the session does; one pipeline stage less per connection.
-     */
-    void handshakeComplete(ChannelPipeline p) {
-        if (p.get(WebSocket13FrameDecoder.class) != null
-                && !(p.get(WebSocket13FrameDecoder.class) instanceof CloseFrameCheckingDecoder)) {
-            p.replace(WebSocket13FrameDecoder.class, "wsdecoder", new CloseFrameCheckingDecoder(decoder));
-        }
-        for (String stage : httpOnlyStages) {
-            p.remove(stage);
-        }
-        p.remove(WebSocketServerProtocolHandler.class);
-        forgetHandshaker(p.channel());
-    }
-
-    /**
-     * Netty keeps the handshaker in a channel attribute for the protocol handler's close handling; with
-     * that handler gone nothing reads it, and the attribute, its entry and the handshaker are 80 bytes
-     * per connection. The key is the one {@code WebSocketServerProtocolHandler} declares (by class and
-     * name); should Netty rename it, this removes nothing. {@code remove} is deprecated only because a
-     * removed attribute may be set again concurrently, which cannot happen here, on the event loop.
-     */
-    @SuppressWarnings("deprecation")
-    private static void forgetHandshaker(Channel channel) {
-        if (channel.hasAttr(HANDSHAKER)) {
-            channel.attr(HANDSHAKER).remove();
-        }
+    /** What reshapes a connection's pipeline once its handshake completed. */
+    AfterHandshake afterHandshake() {
+        return context.afterHandshake();
     }
 
     /**

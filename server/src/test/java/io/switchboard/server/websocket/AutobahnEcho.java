@@ -25,8 +25,8 @@ import java.util.List;
 
 /**
  * The pipeline of {@code AutobahnEchoServer}: the production HTTP stages in front, then the WebSocket
- * stages exactly as {@link WebSocketPipeline} installs them and reshapes them after the handshake, with an
- * echo instead of the session at the end.
+ * stages exactly as {@link WebSocketPipeline} installs them and {@link AfterHandshake} reshapes them, with
+ * an echo instead of the session at the end.
  */
 public final class AutobahnEcho {
     private AutobahnEcho() {
@@ -58,7 +58,7 @@ public final class AutobahnEcho {
         p.addLast("aggregator", new HttpObjectAggregator(config.server().maxRequestBytes()));
         WebSocketPipeline stages = new WebSocketPipeline(config, hub, new CommandHandler(hub, null), () -> { },
                 counters, "aggregator", List.of("deadline"));
-        stages.install(p, NO_PEER, new Echo(stages, ws.maxMessageBytes()));
+        stages.install(p, NO_PEER, new Echo(stages.afterHandshake(), ws.maxMessageBytes()));
     }
 
     /**
@@ -67,12 +67,12 @@ public final class AutobahnEcho {
      * completed and answers pings itself.
      */
     private static final class Echo extends MessageJoiningHandler {
-        private final WebSocketPipeline stages;
+        private final AfterHandshake afterHandshake;
         private ChannelHandlerContext ctx;
 
-        Echo(WebSocketPipeline stages, int maxMessageBytes) {
+        Echo(AfterHandshake afterHandshake, int maxMessageBytes) {
             super(maxMessageBytes);
-            this.stages = stages;
+            this.afterHandshake = afterHandshake;
         }
 
         @Override
@@ -83,7 +83,7 @@ public final class AutobahnEcho {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
             if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
-                stages.handshakeComplete(ctx.pipeline());
+                afterHandshake.reshape(ctx.pipeline());
             }
             super.userEventTriggered(ctx, evt);
         }

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * One WebSocket connection on an embedded channel, from the upgrade request to the close: the stages
- * {@link WebSocketPipeline} installs, the pipeline it leaves after the handshake, and the inbound handler
+ * {@link WebSocketPipeline} installs, the pipeline {@link AfterHandshake} leaves, and the inbound handler
  * with its {@link NettySession} in front of a real hub.
  */
 class WebSocketPipelineTest {
