@@ -17,6 +17,10 @@ import java.util.List;
  * immutable; runs on the connection's event loop.
  */
 final class AfterHandshake {
+    /** The frame decoder Netty's handshaker installs, swapped here for the stricter one. */
+    static final String DECODER = "wsdecoder";
+    /** The frame encoder Netty's handshaker installs; pre-encoded frames enter the pipeline just below it. */
+    static final String ENCODER = "wsencoder";
     /** Where {@code WebSocketServerProtocolHandler} keeps the handshaker; see {@link #forgetHandshaker}. */
     private static final AttributeKey<WebSocketServerHandshaker> HANDSHAKER =
             AttributeKey.valueOf(WebSocketServerHandshaker.class, "HANDSHAKER");
@@ -39,7 +43,7 @@ final class AfterHandshake {
     void reshape(ChannelPipeline p) {
         if (p.get(WebSocket13FrameDecoder.class) != null
                 && !(p.get(WebSocket13FrameDecoder.class) instanceof CloseFrameCheckingDecoder)) {
-            p.replace(WebSocket13FrameDecoder.class, "wsdecoder", new CloseFrameCheckingDecoder(decoder));
+            p.replace(WebSocket13FrameDecoder.class, DECODER, new CloseFrameCheckingDecoder(decoder));
         }
         for (String stage : httpOnlyStages) {
             p.remove(stage);

@@ -73,7 +73,7 @@ final class WebSocketInboundHandler extends MessageJoiningHandler implements Inb
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
             context.afterHandshake().reshape(ctx.pipeline());
-            session.attach(ctx.channel(), ctx.pipeline().context(WebSocketPipeline.ENCODER));
+            session.attach(ctx.channel(), ctx.pipeline().context(AfterHandshake.ENCODER));
             Hub hub = context.hub();
             Shard shard = hub.shard(ctx.channel().eventLoop());
             Connection connection = hub.register(session, grants.userId(), shard);

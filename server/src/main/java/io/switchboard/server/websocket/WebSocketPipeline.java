@@ -26,8 +26,6 @@ public final class WebSocketPipeline {
     public static final String LIMIT = "wsLimit";
     public static final String PROTOCOL = "wsProtocol";
     public static final String SESSION = "session";
-    /** The frame encoder Netty's handshaker installs; pre-encoded frames enter the pipeline just below it. */
-    static final String ENCODER = "wsencoder";
 
     private final SwitchboardConfig config;
     private final String after;
