@@ -10,7 +10,7 @@ import io.switchboard.core.hub.Shard;
 import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.core.transport.FrameFactory;
 import io.switchboard.protocol.JsonCodec;
-import io.switchboard.server.MicrometerHubMetrics;
+import io.switchboard.server.observability.MicrometerHubMetrics;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -4,6 +4,7 @@ import io.switchboard.core.config.ConfigException;
 import io.switchboard.server.SwitchboardServer;
 import io.switchboard.server.config.ConfigLoader;
 import io.switchboard.server.config.SwitchboardConfig;
+import io.switchboard.server.node.StartException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -78,7 +79,7 @@ final class ServeCommand implements Callable<Integer> {
         SwitchboardServer server;
         try {
             server = SwitchboardServer.start(config);
-        } catch (SwitchboardServer.StartException e) {
+        } catch (StartException e) {
             err.println("switchboard: " + e.getMessage());
             err.flush();
             return EXIT_START_FAILED;

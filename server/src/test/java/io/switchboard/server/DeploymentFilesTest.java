@@ -2,6 +2,7 @@ package io.switchboard.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.switchboard.server.websocket.NettySession;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -32,7 +33,7 @@ class DeploymentFilesTest {
     private static final int PORT = DEFAULTS.server().port();
     /** Seconds a SIGTERM'd node may take: the drain window, the close linger, and the final poll. */
     private static final double STOP_SECONDS = DEFAULTS.shutdown().drainTimeout().toMillis() / 1000.0
-            + (WebSocketSessionHandler.CLOSE_LINGER_MILLIS + 500) / 1000.0;
+            + (NettySession.CLOSE_LINGER_MILLIS + 500) / 1000.0;
 
     private static Path root() {
         return Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).toAbsolutePath().getParent();

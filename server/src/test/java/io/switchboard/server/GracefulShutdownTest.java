@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.server.websocket.NettySession;
 import io.switchboard.testkit.Await;
 import io.switchboard.testkit.RawPeer;
 import java.io.IOException;
@@ -98,11 +99,11 @@ class GracefulShutdownTest {
             assertThat(WsClient.JSON.readTree(stubborn.readText()).path("type").asText()).isEqualTo("server_shutdown");
             RawPeer.Frame close = stubborn.readUntilClose();
             assertThat(close.closeCode()).isEqualTo(1012);
-            assertThat(stubborn.closedByServer((int) WebSocketSessionHandler.CLOSE_LINGER_MILLIS + 2000)).isTrue();
+            assertThat(stubborn.closedByServer((int) NettySession.CLOSE_LINGER_MILLIS + 2000)).isTrue();
 
-            long tookMillis = shutdown.get(DRAIN.toMillis() + WebSocketSessionHandler.CLOSE_LINGER_MILLIS + 5000,
+            long tookMillis = shutdown.get(DRAIN.toMillis() + NettySession.CLOSE_LINGER_MILLIS + 5000,
                     TimeUnit.MILLISECONDS);
-            assertThat(tookMillis).isLessThan(DRAIN.toMillis() + WebSocketSessionHandler.CLOSE_LINGER_MILLIS + 3000);
+            assertThat(tookMillis).isLessThan(DRAIN.toMillis() + NettySession.CLOSE_LINGER_MILLIS + 3000);
         } finally {
             clients.forEach(WsClient::close);
         }

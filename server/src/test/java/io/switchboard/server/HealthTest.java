@@ -2,6 +2,8 @@ package io.switchboard.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.switchboard.server.http.HealthEndpoint;
+import io.switchboard.server.observability.Instrumentation;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.testkit.Await;
 import java.net.http.HttpResponse;

@@ -2,6 +2,7 @@ package io.switchboard.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.switchboard.server.websocket.NettySession;
 import io.switchboard.testkit.Await;
 import io.switchboard.testkit.RawPeer;
 import java.time.Duration;
@@ -48,7 +49,7 @@ class HeartbeatTest {
             assertThat(f.closeReason()).isEqualTo("heartbeat timeout");
             assertThat(elapsedMillis).isGreaterThanOrEqualTo(PONG_TIMEOUT.toMillis()).isLessThan(5000);
             // It does not answer the close either: the server cuts the socket after its close linger.
-            assertThat(raw.closedByServer((int) WebSocketSessionHandler.CLOSE_LINGER_MILLIS + 2000)).isTrue();
+            assertThat(raw.closedByServer((int) NettySession.CLOSE_LINGER_MILLIS + 2000)).isTrue();
         }
         Await.until("the connection is unregistered", () -> server.hub().connectionCount() == 0);
     }

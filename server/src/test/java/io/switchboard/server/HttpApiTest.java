@@ -2,6 +2,7 @@ package io.switchboard.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.switchboard.server.websocket.NettySession;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.testkit.Await;
 import io.switchboard.testkit.RawPeer;
@@ -237,7 +238,7 @@ class HttpApiTest {
                     .isEqualTo(1);
             assertThat(alice.next("user_left_room").path("userId").asText()).isEqualTo("bob");
             assertThat((System.nanoTime() - t0) / 1_000_000).as("ms until bob left the room")
-                    .isLessThan(WebSocketSessionHandler.CLOSE_LINGER_MILLIS);
+                    .isLessThan(NettySession.CLOSE_LINGER_MILLIS);
             assertThat(server.hub().localMembers("r").stream().map(m -> m.userId())).containsExactly("alice");
             assertThat(bob.readUntilClose().closeCode()).isEqualTo(4003);
         }

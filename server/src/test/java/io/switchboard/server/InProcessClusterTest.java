@@ -2,6 +2,7 @@ package io.switchboard.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.switchboard.server.observability.Instrumentation;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.core.TimeSource;
 import io.switchboard.core.broker.MemoryBroker;

@@ -3,6 +3,7 @@ package io.switchboard.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.switchboard.server.http.MetricsEndpoint;
 import io.micrometer.core.instrument.Gauge;
 import io.switchboard.core.config.WebSocket;
 import io.switchboard.server.config.Monitoring;
@@ -229,7 +230,7 @@ class MetricsTest {
         CompletableFuture<HttpResponse<String>> first = http.sendAsync(scrape, HttpResponse.BodyHandlers.ofString());
         assertThat(entered.await(10, TimeUnit.SECONDS)).as("the first scrape is rendering").isTrue();
         List<CompletableFuture<HttpResponse<String>>> more = new ArrayList<>();
-        for (int i = 0; i < Observability.MAX_QUEUED_SCRAPES + 1; i++) {
+        for (int i = 0; i < MetricsEndpoint.MAX_QUEUED_SCRAPES + 1; i++) {
             more.add(http.sendAsync(scrape, HttpResponse.BodyHandlers.ofString()));
         }
         // The refused one answers while the others still wait behind the first.
@@ -244,7 +245,7 @@ class MetricsTest {
             codes.add(f.get(20, TimeUnit.SECONDS).statusCode());
         }
         assertThat(codes).filteredOn(c -> c == 503).hasSize(1);
-        assertThat(codes).filteredOn(c -> c == 200).hasSize(Observability.MAX_QUEUED_SCRAPES + 1);
+        assertThat(codes).filteredOn(c -> c == 200).hasSize(MetricsEndpoint.MAX_QUEUED_SCRAPES + 1);
     }
 
     @Test

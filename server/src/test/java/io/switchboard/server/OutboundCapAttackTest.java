@@ -2,11 +2,12 @@ package io.switchboard.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.switchboard.core.config.WebSocket;
 import io.switchboard.core.hub.Connection;
+import io.switchboard.server.config.SwitchboardConfig;
+import io.switchboard.server.websocket.NettySession;
 import io.switchboard.testkit.Await;
 import io.switchboard.testkit.RawPeer;
-import io.switchboard.core.hub.Connection;
-import io.switchboard.core.config.WebSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Map;
@@ -35,16 +36,16 @@ class OutboundCapAttackTest {
                 .maxQueuedBytes(maxQueuedBytes).enableCompression(false).build();
     }
 
-    private static WebSocketSessionHandler session(SwitchboardServer server, String userId) {
+    private static NettySession session(SwitchboardServer server, String userId) {
         Await.until(userId + " connected",
                 () -> server.hub().connections().stream().anyMatch(c -> c.userId().equals(userId)));
         Connection c = server.hub().connections().stream().filter(x -> x.userId().equals(userId)).findFirst()
                 .orElseThrow();
-        return (WebSocketSessionHandler) c.session();
+        return (NettySession) c.session();
     }
 
     /** Samples a session's queued bytes on its event loop until stopped; the largest seen. */
-    private static Thread sampler(WebSocketSessionHandler session, AtomicBoolean stop, AtomicLong max) {
+    private static Thread sampler(NettySession session, AtomicBoolean stop, AtomicLong max) {
         Thread t = new Thread(() -> {
             while (!stop.get() && session.channel().isActive()) {
                 try {
@@ -74,7 +75,7 @@ class OutboundCapAttackTest {
         try (SwitchboardServer server = s.start();
              RawPeer p = RawPeer.open("127.0.0.1", server.port(), 4096)) {
             p.upgraded(server.port(), "/ws?id=hoarder", Map.of());
-            WebSocketSessionHandler session = session(server, "hoarder");
+            NettySession session = session(server, "hoarder");
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong maxQueued = new AtomicLong();
             Thread t = sampler(session, stop, maxQueued);

@@ -15,18 +15,18 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** One scrape of a Prometheus text endpoint, parsed into samples. */
-final class Scrape {
+public final class Scrape {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Pattern SAMPLE = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})? (\\S+)");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
-    record Sample(String name, Map<String, String> labels, double value) {
+    public record Sample(String name, Map<String, String> labels, double value) {
     }
 
-    final String text;
-    final List<Sample> samples = new ArrayList<>();
+    public final String text;
+    public final List<Sample> samples = new ArrayList<>();
 
-    Scrape(String text) {
+    public Scrape(String text) {
         this.text = text;
         for (String line : text.split("\n")) {
             if (line.isBlank() || line.startsWith("#")) {
@@ -67,7 +67,7 @@ final class Scrape {
      * The sum of the samples named {@code name} whose labels include {@code labels} (name, value,
      * name, value...); fails when there is none.
      */
-    double value(String name, String... labels) {
+    public double value(String name, String... labels) {
         double sum = 0;
         boolean found = false;
         outer:

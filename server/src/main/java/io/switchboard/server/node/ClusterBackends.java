@@ -1,0 +1,57 @@
+package io.switchboard.server.node;
+
+import io.switchboard.core.TimeSource;
+import io.switchboard.core.broker.Broker;
+import io.switchboard.core.broker.MemoryBroker;
+import io.switchboard.core.guard.ClusterGuard;
+import io.switchboard.core.broker.Broker;
+import io.switchboard.core.guard.ClusterGuard;
+import io.switchboard.core.broker.MemoryBroker;
+import io.switchboard.core.presence.MemoryPresenceStore;
+import io.switchboard.core.presence.PresenceStore;
+import io.switchboard.core.config.Cluster;
+import io.switchboard.core.history.HistoryStore;
+import io.switchboard.core.history.MemoryHistoryStore;
+import io.switchboard.core.hub.Hub;
+import io.switchboard.core.presence.MemoryPresenceStore;
+import io.switchboard.core.presence.PresenceStore;
+import io.switchboard.nats.NatsBroker;
+import io.switchboard.redis.RedisBroker;
+import io.switchboard.redis.RedisHistoryStore;
+import io.switchboard.redis.RedisPresenceStore;
+import io.switchboard.redis.RedisSettings;
+import io.switchboard.server.config.SwitchboardConfig;
+
+/**
+ * Builds the broker, history and presence a node runs with from {@code cluster.*}: the only place that
+ * names the Redis and NATS implementations. Remote backends get a {@link ClusterGuard} each (one for the
+ * broker, one for the stores), so that an outage of one fails its own calls fast.
+ */
+final class ClusterBackends {
+    private ClusterBackends() {
+    }
+
+    static Hub.Backends create(SwitchboardConfig config) {
+        Cluster cluster = config.cluster();
+        RedisSettings redis = config.redis();
+        HistoryStore history = cluster.historyStore().equals("redis")
+                ? new RedisHistoryStore(redis, cluster.timeout(), config.history().size(), config.history().ttl())
+                : new MemoryHistoryStore(config.history().size(), config.history().ttl(), TimeSource.SYSTEM);
+        PresenceStore presence = cluster.presenceStore().equals("redis")
+                ? new RedisPresenceStore(redis, cluster.timeout(), cluster.presenceTtl())
+                : new MemoryPresenceStore();
+        Broker broker = switch (cluster.broker()) {
+            case "redis" -> new RedisBroker(redis, cluster.timeout());
+            case "nats" -> new NatsBroker(config.nats(), cluster.timeout());
+            default -> new MemoryBroker();
+        };
+        ClusterGuard brokerGuard = cluster.distributed() ? guard("broker " + broker.describe(), cluster) : null;
+        ClusterGuard storeGuard = cluster.historyStore().equals("memory") && cluster.presenceStore().equals("memory")
+                ? null : guard("history and presence store", cluster);
+        return new Hub.Backends(history, broker, presence, brokerGuard, storeGuard);
+    }
+
+    private static ClusterGuard guard(String name, Cluster cluster) {
+        return new ClusterGuard(name, cluster.timeout(), cluster.maxPending(), cluster.breakerOpenDuration());
+    }
+}

@@ -1,0 +1,172 @@
+package io.switchboard.server.websocket;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelOutboundInvoker;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
+import io.switchboard.server.buffer.Buffers;
+import java.util.ArrayDeque;
+
+/**
+ * The send queue of a WebSocket connection: what the session writes goes through here, in order, to the
+ * pipeline. Small fan-out frames are copied into a cork buffer until the next flush; while the channel
+ * is above its high-water mark frames are held here instead of in Netty's outbound buffer, so that they
+ * can be dropped (a slow consumer's close overtakes them). {@link #queuedBytes} counts all of it for
+ * the session's cap. Not a pipeline stage: it writes below the stages it skips. The base class of
+ * {@link NettySession} rather than an object of its own: no extra object per connection. Confined to the
+ * channel's event loop.
+ */
+abstract class OutboundQueue {
+    /**
+     * Fan-out frames up to this size are copied into the connection's cork buffer; larger ones are written
+     * as retained duplicates of the shared frame. Copying 1 KiB costs less than what a duplicate costs per
+     * frame (a recycled buffer object, an atomic reference count taken and dropped, an outbound buffer
+     * entry, an iovec slot), and nothing like it when the leak detector samples the shared frame and then
+     * tracks every duplicate of it.
+     */
+    static final int CORK_COPY_MAX_BYTES = 1024;
+    /** Least first capacity of a cork buffer. */
+    private static final int CORK_MIN_BYTES = 256;
+    /** Most first capacity of a cork buffer; beyond it the buffer grows as it fills. */
+    private static final int CORK_MAX_INITIAL_BYTES = 16 * 1024;
+
+    /** The channel once the handshake completed, else null. */
+    Channel channel;
+    /**
+     * Where pre-encoded frames enter the pipeline: the WebSocket frame encoder's context, so a fan-out
+     * write starts just below it and skips every stage above (aggregator, protocol handler, encoder),
+     * which have nothing to do with a finished frame buffer. Event loop only.
+     */
+    ChannelHandlerContext frameOut;
+    /**
+     * Small fan-out frames written since the last flush, copied back to back into one buffer: a flush
+     * then hands the socket one buffer instead of one duplicate per frame. Null while empty. Event loop only.
+     */
+    private ByteBuf cork;
+    /**
+     * How many bytes the last cork held: the next one starts that large, so a steady stream of batches
+     * does not reallocate and copy its cork as it fills. Event loop only.
+     */
+    private int lastCorkBytes;
+    /**
+     * Frames (encoded {@link ByteBuf}s or {@link WebSocketFrame}s) written while the channel was above its
+     * high-water mark, in order, not yet handed to the pipeline: the part of the send queue a slow-consumer
+     * close can drop, so that its close frame overtakes them (Netty's outbound buffer cannot drop what it
+     * holds). Null while empty. Bounded with everything else by {@code websocket.maxQueuedBytes}. Event loop only.
+     */
+    private ArrayDeque<Object> held;
+    /** The wire bytes of {@link #held}. Event loop only. */
+    private long heldBytes;
+
+
+    /** Bytes written to this connection and not yet on the socket: the channel's, the held frames', the cork's. */
+    public final long queuedBytes() {
+        ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+        return (out == null ? 0 : out.totalPendingWriteBytes()) + heldBytes + (cork == null ? 0 : cork.readableBytes());
+    }
+
+    /**
+     * Queues a pre-encoded fan-out frame of {@code size} bytes: copied into the cork when small, else a
+     * retained duplicate of the shared frame. May throw {@link OutOfMemoryError} allocating a cork.
+     */
+    final void queue(PreEncodedFrame f, int size) {
+        if (size <= CORK_COPY_MAX_BYTES) {
+            if (cork != null && cork.readableBytes() + size > Buffers.MAX_CORK_BYTES) {
+                uncork(); // a cork stays within the pool's chunk size: start another
+            }
+            if (cork == null) {
+                int initial = Math.min(Math.max(Math.max(lastCorkBytes, size), CORK_MIN_BYTES), CORK_MAX_INITIAL_BYTES);
+                cork = channel.alloc().directBuffer(initial);
+            }
+            f.copyTo(cork);
+        } else {
+            uncork();
+            submit(f.retainedDuplicate(), size);
+        }
+    }
+
+    /**
+     * Hands the corked frames to the pipeline (without flushing). Runs before every other write too, so
+     * that a reply, ping or close never overtakes fan-out frames written before it.
+     */
+    final void uncork() {
+        ByteBuf corked = cork;
+        if (corked != null) {
+            cork = null;
+            lastCorkBytes = corked.readableBytes();
+            submit(corked, lastCorkBytes);
+        }
+    }
+
+    /** Hands a frame to the pipeline, or holds it behind others while the channel is above its high-water mark. */
+    final void submit(Object msg, int size) {
+        if (held == null && channel.isWritable()) {
+            pass(msg);
+        } else {
+            if (held == null) {
+                held = new ArrayDeque<>();
+            }
+            held.add(msg);
+            heldBytes += size;
+        }
+    }
+
+    /** Finished frame bytes enter below the frame encoder; frames go through the encoders (and compression). */
+    final void pass(Object msg) {
+        if (msg instanceof ByteBuf b) {
+            frameOutput().write(b, channel.voidPromise());
+        } else {
+            channel.write(msg, channel.voidPromise());
+        }
+    }
+
+    /** Whether frames are held, waiting for the channel to fall below its low-water mark. */
+    final boolean holding() {
+        return held != null;
+    }
+
+    /** Hands held frames to the pipeline, in order, until the channel is above its high-water mark again. */
+    final void drain() {
+        while (held != null && channel.isWritable()) {
+            Object msg = held.poll();
+            heldBytes -= wireSize(msg);
+            if (held.isEmpty()) {
+                held = null;
+            }
+            pass(msg);
+        }
+    }
+
+    /** Releases the cork and the held frames: nothing of them will be sent. */
+    final void dropQueued() {
+        if (cork != null) {
+            cork.release();
+            cork = null;
+        }
+        if (held != null) {
+            for (Object msg : held) {
+                ReferenceCountUtil.release(msg);
+            }
+            held = null;
+            heldBytes = 0;
+        }
+    }
+
+    /** Where finished frame bytes enter the pipeline: below the frame encoder once known. */
+    final ChannelOutboundInvoker frameOutput() {
+        return frameOut != null ? frameOut : channel;
+    }
+
+    /** A frame's bytes on the wire, uncompressed: payload and header (RFC 6455 section 5.2). */
+    static int wireSize(Object msg) {
+        if (msg instanceof ByteBuf b) {
+            return b.readableBytes();
+        }
+        int payload = ((WebSocketFrame) msg).content().readableBytes();
+        return payload + (payload < 126 ? 2 : payload <= 0xFFFF ? 4 : 10);
+    }
+
+}
