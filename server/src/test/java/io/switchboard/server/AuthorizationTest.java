@@ -75,7 +75,7 @@ class AuthorizationTest {
     @Test
     void withAuthOffTheStaticRoomPolicyApplies() {
         SecureServers s = new SecureServers();
-        s.allowedRooms = List.of("public:*");
+        s.security.allowedRooms(List.of("public:*"));
         try (SwitchboardServer server = s.start(); WsClient c = WsClient.welcomed(server.port(), "bob")) {
             c.send("{\"type\":\"join_room\",\"room\":\"public:1\"}");
             c.next("room_joined");
@@ -138,10 +138,10 @@ class AuthorizationTest {
         });
         jwks.start();
         SecureServers s = new SecureServers();
-        s.requireAuth = true;
-        s.jwtAlgorithms = List.of("RS256");
-        s.jwksUrl = "http://127.0.0.1:" + jwks.getAddress().getPort() + "/jwks.json";
-        s.jwksRefreshInterval = Duration.ofSeconds(2);
+        s.security.requireAuth(true);
+        s.security.jwtAlgorithms(List.of("RS256"));
+        s.security.jwksUrl("http://127.0.0.1:" + jwks.getAddress().getPort() + "/jwks.json");
+        s.security.jwksRefreshInterval(Duration.ofSeconds(2));
         try (SwitchboardServer server = s.start()) {
             int port = server.port();
             assertThat(requests.get()).as("fetched at start").isEqualTo(1);

@@ -57,10 +57,10 @@ public final class AutobahnEchoServer {
                 .maxMessageBytes(MAX_MESSAGE_BYTES).maxQueuedBytes(1024 * 1024 * 1024).enableCompression(true)
                 .maxFragmentsPerMessage(1_000_000).messageAssemblyTimeout(Duration.ofSeconds(60)).build();
         SecureServers s = new SecureServers();
-        s.rateLimitRps = 1_000_000;
-        s.rateLimitBurst = 1_000_000;
+        s.security.rateLimitRps(1_000_000);
+        s.security.rateLimitBurst(1_000_000);
         s.websocket = ws;
-        s.allowedOrigins = List.of("*");
+        s.security.allowedOrigins(List.of("*"));
         SwitchboardConfig config = s.config();
         Hub hub = new Hub(config.core(), new MemoryHistoryStore(10, Duration.ofMinutes(1), TimeSource.SYSTEM),
                 PreEncodedFrame.factory(Buffers.ALLOCATOR), new JsonCodec(), TimeSource.SYSTEM, "ab", "ab");

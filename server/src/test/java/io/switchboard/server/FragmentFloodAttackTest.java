@@ -56,8 +56,8 @@ class FragmentFloodAttackTest {
     @Test
     void aMessageInMoreThanMaxFragmentsPerMessageFramesCloses1008() {
         SecureServers s = new SecureServers();
-        s.rateLimitRps = 1_000_000;
-        s.rateLimitBurst = 1_000_000;
+        s.security.rateLimitRps(1_000_000);
+        s.security.rateLimitBurst(1_000_000);
         try (SwitchboardServer server = s.start()) {
             assertThat(floodCloseCode(server.port(), FLOOD_FRAMES)).isEqualTo(1008);
             Await.until("the flooder is unregistered", () -> server.hub().connectionCount() == 0);

@@ -27,8 +27,8 @@ class FrameAttackTest {
     @BeforeAll
     static void start() {
         SecureServers s = new SecureServers();
-        s.rateLimitRps = 100_000;
-        s.rateLimitBurst = 100_000;
+        s.security.rateLimitRps(100_000);
+        s.security.rateLimitBurst(100_000);
         s.websocket = WebSocket.builder().maxConnections(10_000).handshakeTimeout(Duration.ofSeconds(2))
                 .maxMessageBytes(256 * 1024).enableCompression(true).build();
         server = s.start();

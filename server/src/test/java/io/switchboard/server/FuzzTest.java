@@ -52,8 +52,8 @@ class FuzzTest {
         root.addAppender(errors);
         Random random = new Random(SEED);
         SecureServers s = new SecureServers();
-        s.rateLimitRps = 1_000_000;
-        s.rateLimitBurst = 1_000_000;
+        s.security.rateLimitRps(1_000_000);
+        s.security.rateLimitBurst(1_000_000);
         try (SwitchboardServer server = s.start(); WsClient probe = WsClient.welcomed(server.port(), "probe")) {
             WsClient fuzzer = WsClient.welcomed(server.port(), "fuzzer");
             int reconnects = 0;

@@ -155,7 +155,8 @@ class GrantAttackTest {
                     }
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
-                long bound = config.broadcastPerSecond + (long) Math.ceil(config.broadcastPerSecond * seconds);
+                long bound = config.security().broadcastPerSecond()
+                        + (long) Math.ceil(config.security().broadcastPerSecond() * seconds);
                 assertThat(acked).as("acked broadcasts in %.1f s", seconds).isBetween(1, (int) bound);
                 assertThat(limited).isEqualTo(60 - acked);
                 assertThat(errorCode(attacker, "{\"type\":\"ping\"}")).isEqualTo("pong");

@@ -28,8 +28,8 @@ class JwtAttackTest {
 
     private static SecureServers hs256WithIssuerAndAudience() {
         SecureServers s = SecureServers.hs256();
-        s.jwtIssuer = ISSUER;
-        s.jwtAudience = AUDIENCE;
+        s.security.jwtIssuer(ISSUER);
+        s.security.jwtAudience(AUDIENCE);
         return s;
     }
 
@@ -115,7 +115,7 @@ class JwtAttackTest {
         forgeries.put("64 KiB token", "a".repeat(64 * 1024));
 
         SecureServers s = hs256WithIssuerAndAudience();
-        s.maxHeaderBytes = 128 * 1024;
+        s.security.maxHeaderBytes(128 * 1024);
         try (SwitchboardServer server = s.start()) {
             int port = server.port();
             for (var forgery : forgeries.entrySet()) {
@@ -155,10 +155,10 @@ class JwtAttackTest {
     void rs256WithAPemKeyRefusesTheHmacKeyConfusionAndNone() {
         RSAKey key = Jwts.rsaKey("r1");
         SecureServers s = new SecureServers();
-        s.requireAuth = true;
-        s.jwtAlgorithms = List.of("RS256");
+        s.security.requireAuth(true);
+        s.security.jwtAlgorithms(List.of("RS256"));
         try {
-            s.jwtPublicKeyFile = Jwts.writePem(dir, key.toPublicKey()).toString();
+            s.security.jwtPublicKeyFile(Jwts.writePem(dir, key.toPublicKey()).toString());
         } catch (Exception e) {
             throw new AssertionError(e);
         }
@@ -187,10 +187,10 @@ class JwtAttackTest {
     void es256RefusesThePsychicSignature() {
         ECKey key = Jwts.ecKey("e1");
         SecureServers s = new SecureServers();
-        s.requireAuth = true;
-        s.jwtAlgorithms = List.of("ES256");
+        s.security.requireAuth(true);
+        s.security.jwtAlgorithms(List.of("ES256"));
         try {
-            s.jwtPublicKeyFile = Jwts.writePem(dir, key.toPublicKey()).toString();
+            s.security.jwtPublicKeyFile(Jwts.writePem(dir, key.toPublicKey()).toString());
         } catch (Exception e) {
             throw new AssertionError(e);
         }

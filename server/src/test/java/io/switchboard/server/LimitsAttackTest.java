@@ -35,7 +35,7 @@ class LimitsAttackTest {
     @Test
     void connectionsPerIpAreCappedPerSourceAddressAndFreedOnClose() throws Exception {
         SecureServers s = new SecureServers();
-        s.maxConnectionsPerIp = 3;
+        s.security.maxConnectionsPerIp(3);
         List<RawPeer> open = new ArrayList<>();
         try (SwitchboardServer server = s.start()) {
             int port = server.port();
@@ -63,7 +63,7 @@ class LimitsAttackTest {
     @Test
     void connectionsPerUserAreCapped() {
         SecureServers s = new SecureServers();
-        s.maxConnectionsPerUser = 2;
+        s.security.maxConnectionsPerUser(2);
         List<RawPeer> open = new ArrayList<>();
         try (SwitchboardServer server = s.start()) {
             int port = server.port();
@@ -81,7 +81,7 @@ class LimitsAttackTest {
     @Test
     void handshakesPerIpPerSecondAreCappedWith429() {
         SecureServers s = new SecureServers();
-        s.maxHandshakesPerIpPerSecond = 5;
+        s.security.maxHandshakesPerIpPerSecond(5);
         try (SwitchboardServer server = s.start()) {
             int port = server.port();
             int accepted = 0;
@@ -136,9 +136,9 @@ class LimitsAttackTest {
     @Test
     void roomObserversReceiveAtMostBurstPlusRateTimesTimeFromAFlooder() throws Exception {
         SecureServers s = new SecureServers();
-        s.rateLimitRps = 20;
-        s.rateLimitBurst = 10;
-        s.maxRateLimitViolations = 1_000_000;
+        s.security.rateLimitRps(20);
+        s.security.rateLimitBurst(10);
+        s.security.maxRateLimitViolations(1_000_000);
         try (SwitchboardServer server = s.start();
              WsClient observer = WsClient.welcomed(server.port(), "observer");
              RawPeer flooder = upgrade("127.0.0.1", server.port(), "flooder")) {
@@ -183,9 +183,9 @@ class LimitsAttackTest {
     @Test
     void repeatedViolationsCloseWith4029() {
         SecureServers s = new SecureServers();
-        s.rateLimitRps = 10;
-        s.rateLimitBurst = 10;
-        s.maxRateLimitViolations = 5;
+        s.security.rateLimitRps(10);
+        s.security.rateLimitBurst(10);
+        s.security.maxRateLimitViolations(5);
         try (SwitchboardServer server = s.start(); RawPeer p = upgrade("127.0.0.1", server.port(), "f")) {
             for (int i = 0; i < 100; i++) {
                 if (!p.tryWrite(RawPeer.frame(true, 0, RawPeer.TEXT, "{\"type\":\"ping\"}".getBytes()))) {
@@ -213,8 +213,8 @@ class LimitsAttackTest {
     @Test
     void pingsFromAClientThatNeverReadsAreDroppedOnceTheOutboundBufferIsFull() throws Exception {
         SecureServers s = new SecureServers();
-        s.rateLimitRps = 1_000_000;
-        s.rateLimitBurst = 1_000_000;
+        s.security.rateLimitRps(1_000_000);
+        s.security.rateLimitBurst(1_000_000);
         // Small socket send buffer and queue cap (high-water mark 32 KiB), so the test needs few pings.
         s.websocket = io.switchboard.core.config.WebSocket.builder().maxConnections(1000).writeBufferBytes(8192)
                 .handshakeTimeout(Duration.ofSeconds(5)).maxQueuedBytes(64 * 1024).build();

@@ -28,8 +28,8 @@ class MessageSizeLimitTest {
     @BeforeAll
     static void start() {
         SecureServers s = new SecureServers();
-        s.rateLimitRps = 100_000;
-        s.rateLimitBurst = 100_000;
+        s.security.rateLimitRps(100_000);
+        s.security.rateLimitBurst(100_000);
         s.websocket = WebSocket.builder().maxConnections(10_000).handshakeTimeout(Duration.ofSeconds(2))
                 .maxFrameBytes(LIMIT).maxMessageBytes(LIMIT).enableCompression(true).build();
         server = s.start();

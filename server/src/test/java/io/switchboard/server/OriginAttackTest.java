@@ -43,7 +43,7 @@ class OriginAttackTest {
     @Test
     void allowListTakesExactOriginsAndSubdomainPatternsButNoSuffixTricksOrDowngrades() {
         SecureServers s = new SecureServers();
-        s.allowedOrigins = List.of("https://app.example.com", "https://*.example.org");
+        s.security.allowedOrigins(List.of("https://app.example.com", "https://*.example.org"));
         try (SwitchboardServer server = s.start()) {
             int port = server.port();
             for (String ok : List.of("https://app.example.com", "https://APP.example.com", "https://app.example.com:443",
@@ -62,7 +62,7 @@ class OriginAttackTest {
     @Test
     void aStarAllowsAnyOriginOnlyWhenConfigured() {
         SecureServers s = new SecureServers();
-        s.allowedOrigins = List.of("*");
+        s.security.allowedOrigins(List.of("*"));
         try (SwitchboardServer server = s.start()) {
             assertThat(upgrade(server.port(), "https://anything.io", null).status()).isEqualTo(101);
         }

@@ -4,58 +4,26 @@ import io.switchboard.core.config.Security;
 import io.switchboard.core.config.WebSocket;
 import io.switchboard.server.config.SwitchboardConfig;
 import java.time.Duration;
-import java.util.List;
 
-/** Security settings for the attack tests: a builder over {@link Security}'s many components. */
+/** A server for the attack tests: the security section a test shapes, over the tests' WebSocket settings. */
 final class SecureServers {
     static final String SECRET = "test-secret-0123456789-abcdefghijklmnop";
 
-    boolean requireAuth;
-    String jwtSecret = "";
-    String jwtPublicKeyFile = "";
-    String jwksUrl = "";
-    Duration jwksRefreshInterval = Duration.ofMinutes(5);
-    List<String> jwtAlgorithms = List.of("HS256");
-    String jwtIssuer = "";
-    String jwtAudience = "";
-    Duration jwtClockSkew = Duration.ofSeconds(0);
-    String tokenCookie = "switchboard_token";
-    List<String> allowedOrigins = List.of();
-    List<String> allowedRooms = List.of("*");
-    int rateLimitRps = 100;
-    int rateLimitBurst = 200;
-    int maxRateLimitViolations = 20;
-    int maxConnectionsPerIp = 1000;
-    int maxConnectionsPerUser = 100;
-    int maxHandshakesPerIpPerSecond = 0;
-    int maxHeaderBytes = 8192;
-    boolean enableTls;
-    String certFile = "";
-    String keyFile = "";
-    boolean allowBroadcast;
-    boolean allowPrivateMessages = true;
-    int broadcastMaxBytes = Security.DEFAULT_BROADCAST_MAX_BYTES;
-    int broadcastPerSecond = Security.DEFAULT_BROADCAST_PER_SECOND;
+    /**
+     * The security section under test: the defaults, except that tokens get no clock skew and handshakes no
+     * per-address rate, so that only the limit a test sets can refuse it.
+     */
+    final Security.Builder security = Security.builder().jwtClockSkew(Duration.ZERO).maxHandshakesPerIpPerSecond(0);
     WebSocket websocket = TestServers.websocket();
 
     static SecureServers hs256() {
         SecureServers s = new SecureServers();
-        s.requireAuth = true;
-        s.jwtSecret = SECRET;
+        s.security.requireAuth(true).jwtSecret(SECRET);
         return s;
     }
 
     Security security() {
-        return Security.builder().requireAuth(requireAuth).jwtSecret(jwtSecret).jwtPublicKeyFile(jwtPublicKeyFile)
-                .jwksUrl(jwksUrl).jwksRefreshInterval(jwksRefreshInterval).jwtAlgorithms(jwtAlgorithms)
-                .jwtIssuer(jwtIssuer).jwtAudience(jwtAudience).jwtClockSkew(jwtClockSkew).tokenCookie(tokenCookie)
-                .allowedOrigins(allowedOrigins).allowedRooms(allowedRooms).rateLimitRps(rateLimitRps)
-                .rateLimitBurst(rateLimitBurst).maxRateLimitViolations(maxRateLimitViolations)
-                .maxConnectionsPerIp(maxConnectionsPerIp).maxConnectionsPerUser(maxConnectionsPerUser)
-                .maxHandshakesPerIpPerSecond(maxHandshakesPerIpPerSecond).maxHeaderBytes(maxHeaderBytes)
-                .enableTls(enableTls).certFile(certFile).keyFile(keyFile).allowBroadcast(allowBroadcast)
-                .allowPrivateMessages(allowPrivateMessages).broadcastMaxBytes(broadcastMaxBytes)
-                .broadcastPerSecond(broadcastPerSecond).build();
+        return security.build();
     }
 
     SwitchboardConfig config() {

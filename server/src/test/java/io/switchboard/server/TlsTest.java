@@ -76,9 +76,9 @@ class TlsTest {
 
     private static SecureServers tls() {
         SecureServers s = new SecureServers();
-        s.enableTls = true;
-        s.certFile = cert.toString();
-        s.keyFile = key.toString();
+        s.security.enableTls(true);
+        s.security.certFile(cert.toString());
+        s.security.keyFile(key.toString());
         return s;
     }
 
