@@ -9,6 +9,8 @@ import io.switchboard.core.transport.FrameFactory;
 import io.switchboard.core.transport.OutboundFrame;
 import io.switchboard.core.transport.Session;
 import io.switchboard.protocol.CloseCode;
+import io.switchboard.testkit.ManualClock;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,92 +39,6 @@ final class Fakes {
             while ((r = tasks.poll()) != null) {
                 r.run();
             }
-        }
-    }
-
-    /**
-     * A manual executor that can also delay tasks, on a {@link ManualTime}: {@link #runDue} runs those
-     * whose time has come. Only the one-shot {@code schedule} of a runnable is supported.
-     */
-    static final class ManualScheduler extends java.util.concurrent.AbstractExecutorService
-            implements java.util.concurrent.ScheduledExecutorService {
-        private record Delayed(long dueNanos, Runnable task) {
-        }
-
-        private final ManualExecutor queue = new ManualExecutor();
-        private final List<Delayed> delayed = new ArrayList<>();
-        private final ManualTime time;
-
-        ManualScheduler(ManualTime time) {
-            this.time = time;
-        }
-
-        @Override
-        public void execute(Runnable command) {
-            queue.execute(command);
-        }
-
-        @Override
-        public java.util.concurrent.ScheduledFuture<?> schedule(Runnable command, long delay,
-                                                                java.util.concurrent.TimeUnit unit) {
-            delayed.add(new Delayed(time.nanoTime() + unit.toNanos(delay), command));
-            return null;
-        }
-
-        /** Moves the delayed tasks that are due to the queue, then runs the queue until it is empty. */
-        void runDue() {
-            delayed.removeIf(d -> {
-                boolean due = d.dueNanos() <= time.nanoTime();
-                if (due) {
-                    queue.execute(d.task());
-                }
-                return due;
-            });
-            queue.runAll();
-        }
-
-        @Override
-        public <V> java.util.concurrent.ScheduledFuture<V> schedule(java.util.concurrent.Callable<V> callable,
-                                                                    long delay, java.util.concurrent.TimeUnit unit) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public java.util.concurrent.ScheduledFuture<?> scheduleAtFixedRate(Runnable command, long initialDelay,
-                                                                           long period,
-                                                                           java.util.concurrent.TimeUnit unit) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public java.util.concurrent.ScheduledFuture<?> scheduleWithFixedDelay(Runnable command, long initialDelay,
-                                                                              long delay,
-                                                                              java.util.concurrent.TimeUnit unit) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void shutdown() {
-        }
-
-        @Override
-        public List<Runnable> shutdownNow() {
-            return List.of();
-        }
-
-        @Override
-        public boolean isShutdown() {
-            return false;
-        }
-
-        @Override
-        public boolean isTerminated() {
-            return false;
-        }
-
-        @Override
-        public boolean awaitTermination(long timeout, java.util.concurrent.TimeUnit unit) {
-            return true;
         }
     }
 
@@ -242,23 +158,22 @@ final class Fakes {
     }
 
     /** Time that moves only when the test says so. */
+    /** The testkit's manual clock as the hub's {@link TimeSource}: one clock for the hub and its loops. */
     static final class ManualTime implements TimeSource {
-        long nanos = 1_000_000_000L;
-        long millis = 1_700_000_000_000L;
+        final ManualClock clock = new ManualClock();
 
         void advanceMillis(long ms) {
-            nanos += ms * 1_000_000L;
-            millis += ms;
+            clock.advance(Duration.ofMillis(ms));
         }
 
         @Override
         public long nanoTime() {
-            return nanos;
+            return clock.nanoTime();
         }
 
         @Override
         public long currentTimeMillis() {
-            return millis;
+            return clock.currentTimeMillis();
         }
     }
 }

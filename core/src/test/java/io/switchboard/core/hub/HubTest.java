@@ -25,6 +25,7 @@ import io.switchboard.protocol.Command.Since;
 import io.switchboard.protocol.ErrorCode;
 import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.ServerMessage;
+import io.switchboard.testkit.ManualScheduler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
@@ -225,7 +226,7 @@ class HubTest {
 
     @Test
     void aFlushIntervalGathersWhatArrivesWithinItIntoOneWritePerSocket() throws Exception {
-        Fakes.ManualScheduler loop = withFlushInterval(Duration.ofMillis(20));
+        ManualScheduler loop = withFlushInterval(Duration.ofMillis(20));
         RecordingSession ss = new RecordingSession();
         Connection sender = hub.register(ss, "s", hub.shard(loop1));
         RecordingSession bs = new RecordingSession();
@@ -262,7 +263,7 @@ class HubTest {
      */
     @Test
     void aFlushIntervalCountsFromEachConnectionsOwnLastFlush() throws Exception {
-        Fakes.ManualScheduler loop = withFlushInterval(Duration.ofMillis(20));
+        ManualScheduler loop = withFlushInterval(Duration.ofMillis(20));
         Connection sender = hub.register(new RecordingSession(), "s", hub.shard(loop1));
         RecordingSession bs = new RecordingSession();
         Connection b = hub.register(bs, "b", hub.shard(loop));
@@ -304,11 +305,11 @@ class HubTest {
     }
 
     /** The hub with {@code hub.flushInterval} set, and a loop on manual time to run its shard. */
-    private Fakes.ManualScheduler withFlushInterval(Duration interval) {
+    private ManualScheduler withFlushInterval(Duration interval) {
         CoreConfig d = CoreConfig.defaults();
         reconfigure(d.toBuilder().hub(d.hub().toBuilder().maxRoomMembers(100).maxPendingFanouts(1000)
                 .flushInterval(interval).build()).build());
-        return new Fakes.ManualScheduler(time);
+        return new ManualScheduler(time.clock);
     }
 
     private static List<String> contents(RecordingSession s) {
