@@ -117,10 +117,10 @@ public final class JsonCodec {
             case "leave":
                 return new Command.LeaveRoom(id, f.room());
             case "room_message":
-                return new Command.RoomMessage(id, f.room(), f.content(), f.data(), f.echo());
+                return roomMessage(id, f);
             case "broadcast":
                 if (node.has("room") || node.has("room_id")) {
-                    return new Command.RoomMessage(id, f.room(), f.content(), f.data(), f.echo());
+                    return roomMessage(id, f);
                 }
                 return new Command.Broadcast(id, f.content(), f.data());
             case "private_message":
@@ -132,8 +132,19 @@ public final class JsonCodec {
             case "refresh":
                 return new Command.Refresh(id, f.token());
             default:
-                throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unknown command type: " + shorten(type), id);
+                String meant = CommandTypes.closest(type);
+                throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unknown command type: " + shorten(type)
+                        + (meant == null ? "" : " (did you mean " + meant + "?)"), id);
         }
+    }
+
+    /** A room message must carry something: an empty one would be stored and delivered as nothing. */
+    private static Command.RoomMessage roomMessage(JsonNode id, Fields f) throws ProtocolException {
+        Command.RoomMessage m = new Command.RoomMessage(id, f.room(), f.content(), f.data(), f.echo());
+        if (m.content() == null && m.data() == null) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "a room message needs content or data", id);
+        }
+        return m;
     }
 
     private static JsonNode commandId(JsonNode node) throws ProtocolException {

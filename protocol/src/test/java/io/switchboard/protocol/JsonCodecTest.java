@@ -93,6 +93,34 @@ class JsonCodecTest {
     }
 
     @Test
+    void aRoomMessageWithNeitherContentNorDataIsRefused() throws Exception {
+        assertError("{\"type\":\"room_message\",\"room\":\"r\"}", ErrorCode.INVALID_FIELD,
+                "a room message needs content or data");
+        assertError("{\"type\":\"room_message\",\"room\":\"r\",\"content\":null,\"data\":null}",
+                ErrorCode.INVALID_FIELD, "a room message needs content or data");
+        assertError("{\"type\":\"broadcast\",\"room\":\"r\"}", ErrorCode.INVALID_FIELD,
+                "a room message needs content or data");
+        assertThat(decode("{\"type\":\"room_message\",\"room\":\"r\",\"content\":\"\"}"))
+                .isInstanceOf(Command.RoomMessage.class);
+        assertThat(decode("{\"type\":\"room_message\",\"room\":\"r\",\"data\":0}"))
+                .isInstanceOf(Command.RoomMessage.class);
+    }
+
+    @Test
+    void anUnknownTypeNamesTheTypeItMostLikelyMeant() {
+        assertError("{\"type\":\"join-room\"}", ErrorCode.UNKNOWN_TYPE,
+                "unknown command type: join-room (did you mean join_room?)");
+        assertError("{\"type\":\"ROOM_MESSAGE\"}", ErrorCode.UNKNOWN_TYPE,
+                "unknown command type: ROOM_MESSAGE (did you mean room_message?)");
+        assertError("{\"type\":\"privat_mesage\"}", ErrorCode.UNKNOWN_TYPE,
+                "unknown command type: privat_mesage (did you mean private_message?)");
+        assertError("{\"type\":\"subscribe\"}", ErrorCode.UNKNOWN_TYPE, "unknown command type: subscribe");
+        String long40 = "join_room".repeat(5);
+        assertError("{\"type\":\"" + long40 + "\"}", ErrorCode.UNKNOWN_TYPE,
+                "unknown command type: " + long40.substring(0, 32) + "...");
+    }
+
+    @Test
     void errorsCarryTheCommandIdWhenItWasValid() {
         assertThatThrownBy(() -> decode("{\"type\":\"join_room\",\"id\":42}"))
                 .isInstanceOfSatisfying(ProtocolException.class,

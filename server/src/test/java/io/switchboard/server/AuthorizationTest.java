@@ -58,7 +58,7 @@ class AuthorizationTest {
                 JsonNode pub = reply(p, "{\"type\":\"room_message\",\"room\":\"news\",\"content\":\"x\"}");
                 assertThat(pub.path("code").asText()).isEqualTo("forbidden");
                 assertThat(pub.path("error").asText()).isEqualTo("not allowed to publish to room news");
-                assertThat(reply(p, "{\"type\":\"room_message\",\"room\":\"chat:general\",\"id\":\"m\"}")
+                assertThat(reply(p, "{\"type\":\"room_message\",\"room\":\"chat:general\",\"id\":\"m\",\"content\":\"x\"}")
                         .path("type").asText()).isEqualTo("ack");
                 byte[] room = "news".getBytes(StandardCharsets.US_ASCII);
                 byte[] relay = new byte[2 + room.length + 1];

@@ -99,7 +99,7 @@ class BinaryOpsTest {
             join(b, "bin");
             a.sendBinary(roomPublish("bin", new byte[] {1}));
             b.nextBinary();
-            a.send("{\"type\":\"room_message\",\"room\":\"bin\",\"id\":1}");
+            a.send("{\"type\":\"room_message\",\"room\":\"bin\",\"id\":1,\"content\":\"x\"}");
             assertThat(a.nextOfType("ack").path("offset").asLong()).isEqualTo(1);
         }
     }

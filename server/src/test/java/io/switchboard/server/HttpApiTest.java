@@ -274,6 +274,10 @@ class HttpApiTest {
                 "userId must match [A-Za-z0-9_.:@-]{1,64}");
         assertApiError(api("POST", "/api/publish", "{\"room\":\"r\",\"content\":5}"), 400, "invalid_field",
                 "content must be a string");
+        assertApiError(api("POST", "/api/publish", "{\"room\":\"r\"}"), 400, "invalid_field",
+                "a room message needs content or data");
+        assertApiError(api("POST", "/api/publish", "{\"room\":\"r\",\"data\":null}"), 400, "invalid_field",
+                "a room message needs content or data");
     }
 
     @Test

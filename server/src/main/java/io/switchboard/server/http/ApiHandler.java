@@ -185,8 +185,13 @@ public final class ApiHandler {
 
     private Object publish(JsonNode body) throws ApiError {
         String room = room(body);
+        String content = content(body);
+        JsonNode data = body.get("data");
+        if (content == null && (data == null || data.isNull())) {
+            throw badField("a room message needs content or data");
+        }
         try {
-            return hub.publish(room, "server", content(body), body.get("data"))
+            return hub.publish(room, "server", content, data)
                     .thenApply(offset -> Map.of("offset", offset));
         } catch (HubException e) {
             throw fromHub(e);
