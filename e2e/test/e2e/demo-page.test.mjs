@@ -118,6 +118,20 @@ describe('demo page in headless Chromium', { skip, timeout: 180000 }, () => {
     await bob.context().close();
   });
 
+  test('a page that joins a room later shows its recent history, in order, once', async () => {
+    const alice = await signIn(browser, server.httpUrl, 'alice', 'archive');
+    for (const text of ['first words', 'second words', 'third words']) await say(alice, text);
+    const carol = await signIn(browser, server.httpUrl, 'carol', 'archive');
+    await messages(carol).filter({ hasText: 'third words' }).waitFor();
+    await say(alice, 'after carol came');
+    await messages(carol).filter({ hasText: 'after carol came' }).waitFor();
+    assert.deepEqual(await offsetsOf(carol), [1, 2, 3, 4], 'history above the live message, each once');
+    assert.deepEqual(await offsetsOf(carol), await offsetsOf(alice));
+    assertNoPageErrors(alice, carol);
+    await alice.context().close();
+    await carol.context().close();
+  });
+
   test('presence: members come and go, private messages reach the other page', async () => {
     const carol = await signIn(browser, server.httpUrl, 'carol', 'presence-room');
     const dave = await signIn(browser, server.httpUrl, 'dave', 'presence-room');

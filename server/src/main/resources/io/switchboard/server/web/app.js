@@ -6,6 +6,8 @@ const NAME_RE = /^[A-Za-z0-9_.:@-]{1,64}$/;
 const ROOM_RE = /^[A-Za-z0-9_.:@/-]{1,128}$/;
 const STATS_INTERVAL_MS = 2000;
 const SPARK_POINTS = 30;
+// Messages of a room shown from its history when the page first joins it.
+const RECENT_ON_JOIN = 50;
 const CLOSE_TEXT = {
   1000: 'closed normally', 1001: 'server going away', 1002: 'protocol error', 1003: 'unsupported data',
   1006: 'connection lost', 1007: 'invalid data', 1008: 'policy violation', 1009: 'message too big',
@@ -110,6 +112,10 @@ function wire(client) {
   client.on('room_joined', (f) => {
     const c = conversation('room', f.room);
     c.joined = true;
+    if (!c.historyLoaded) {
+      c.historyLoaded = true;
+      loadRecent(c);
+    }
     c.members = new Map((f.members ?? []).map((m) => [m.connId, m.userId]));
     const w = app.client?.welcome;
     if (w && !c.members.has(w.connId)) c.members.set(w.connId, w.userId);
@@ -184,6 +190,23 @@ async function resync(c) {
   try {
     const h = await app.client.history(c.name, { limit: 100 });
     for (const m of h.messages ?? []) addMessage(c, messageItem(m, h.epoch));
+  } catch (err) {
+    addItem(c, { kind: 'sys', tone: 'warn', text: `Could not load history: ${err.message}` });
+  }
+}
+
+/**
+ * On a room's first join, its recent history goes above whatever arrived live meanwhile: the live
+ * messages came after the join, the page holds the latest ones, and a message in both is shown once.
+ */
+async function loadRecent(c) {
+  try {
+    const h = await app.client.history(c.name, { limit: RECENT_ON_JOIN });
+    const older = (h.messages ?? []).map((m) => messageItem(m, h.epoch)).filter((item) => !c.keys.has(item.key));
+    if (older.length === 0) return;
+    for (const item of older) c.keys.add(item.key);
+    c.items.unshift(...older);
+    if (c.key === app.active) activate(c.key);
   } catch (err) {
     addItem(c, { kind: 'sys', tone: 'warn', text: `Could not load history: ${err.message}` });
   }
