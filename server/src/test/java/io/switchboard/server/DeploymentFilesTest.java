@@ -101,6 +101,27 @@ class DeploymentFilesTest {
         assertThat(pdb.path("spec").has("maxUnavailable") || pdb.path("spec").has("minAvailable")).isTrue();
     }
 
+    /** A build stage that copies modules one by one missed the ones added later (the reactor then fails). */
+    @Test
+    void theDockerfilesBuildStageGetsEveryModuleAndBuildsTheTestJars() throws IOException {
+        List<String> lines = Files.readAllLines(root().resolve("Dockerfile"));
+        List<String> copies = lines.stream().filter(l -> l.startsWith("COPY ") && !l.contains("--from=")).toList();
+        String pom = Files.readString(root().resolve("pom.xml"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<module>([^<]+)</module>").matcher(pom);
+        List<String> modules = new java.util.ArrayList<>();
+        while (m.find()) {
+            modules.add(m.group(1).trim());
+        }
+        assertThat(modules).contains("protocol", "core", "server", "cli", "testkit");
+        for (String module : modules) {
+            assertThat(copies).as("the build stage copies module %s", module)
+                    .anySatisfy(c -> assertThat(c).matches("COPY (\\. \\.|" + module + "/? .*)"));
+        }
+        assertThat(Files.readString(root().resolve(".dockerignore"))).contains("**/target/", "**/node_modules/");
+        String build = lines.stream().filter(l -> l.startsWith("RUN ./mvnw")).findFirst().orElseThrow();
+        assertThat(build).as("the adapters need core's test jar").doesNotContain("maven.test.skip");
+    }
+
     @Test
     void theDockerfileBuildsInStagesRunsAJreAsNonRootAndChecksHealthOnTheServerPort() throws IOException {
         List<String> lines = Files.readAllLines(root().resolve("Dockerfile"));
