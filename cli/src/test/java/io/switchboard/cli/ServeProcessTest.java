@@ -259,7 +259,22 @@ class ServeProcessTest {
         p.destroy();
         String out = output(p);
         assertThat(out).containsPattern("listening on 127\\.0\\.0\\.1:" + port + " \\(transport (epoll|nio), ");
+        String at = "http://127.0.0.1:" + port;
+        assertThat(out).contains("demo " + at + "/ | WebSocket ws://127.0.0.1:" + port + "/ws | health " + at
+                + "/health | metrics " + at + "/metrics | API off (set api.keys to publish over HTTP)");
         assertThat(p.exitValue()).isZero();
+    }
+
+    @Test
+    void startupLogSaysWhereTheApiIsWhenKeysAreSet() throws Exception {
+        int port = freePort();
+        Process p = serve("--port", String.valueOf(port), "--host", "127.0.0.1",
+                "--set", "api.keys=a-key-of-sixteen-chars-or-more");
+        awaitReady(port);
+        p.destroy();
+        String out = output(p);
+        assertThat(out).contains("| API on at http://127.0.0.1:" + port + "/api (1 key)");
+        assertThat(out).doesNotContain("a-key-of-sixteen-chars-or-more");
     }
 
     @Test

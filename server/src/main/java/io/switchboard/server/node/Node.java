@@ -134,7 +134,26 @@ public final class Node {
         log.info("Switchboard {} listening on {}:{} (transport {}, {} event loops, WebSocket path {}, node {})",
                 version, config.server().host(), port(), loops.transport(), loops.workers().executorCount(),
                 config.websocket().path(), hub.nodeId());
+        log.info(whereToGo());
         logSecurity();
+    }
+
+    /** The addresses a first-time user needs, as they would type them on this machine. */
+    String whereToGo() {
+        String host = config.server().host();
+        String shown = host.equals("0.0.0.0") || host.equals("::") ? "localhost"
+                : host.contains(":") ? "[" + host + "]" : host;
+        boolean tls = config.security().enableTls();
+        String http = (tls ? "https://" : "http://") + shown + ":" + port();
+        String ws = (tls ? "wss://" : "ws://") + shown + ":" + port() + config.websocket().path();
+        String metrics = !config.monitoring().enabled() ? "off (monitoring.enabled)"
+                : (config.monitoring().port() == 0 ? http : "http://" + shown + ":" + monitoringPort())
+                        + config.monitoring().metricsPath();
+        int keys = config.api().keys().size();
+        String api = keys == 0 ? "off (set api.keys to publish over HTTP)"
+                : "on at " + http + "/api (" + keys + (keys == 1 ? " key)" : " keys)");
+        return "demo " + http + "/ | WebSocket " + ws + " | health " + http + "/health | metrics " + metrics
+                + " | API " + api;
     }
 
     private void bind(ServerInitializer initializer) {
