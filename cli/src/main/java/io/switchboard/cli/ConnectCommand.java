@@ -214,8 +214,12 @@ final class ConnectCommand implements Callable<Integer> {
             print("< (binary, " + frame.length + " bytes)");
         }
 
+        /** Until the first welcome a failure is reported once, by the connect call's "could not connect". */
+        private volatile boolean everConnected;
+
         @Override
         public void onConnected(Welcome welcome, boolean reconnect) {
+            everConnected = true;
             print("* " + (reconnect ? "reconnected" : "connected") + " as " + welcome.userId() + " (" + welcome.connId()
                     + "); type /help for commands");
         }
@@ -225,7 +229,7 @@ final class ConnectCommand implements Callable<Integer> {
             String why = d.code() + (d.reason() == null || d.reason().isEmpty() ? "" : " " + d.reason());
             if (d.reconnecting()) {
                 print("* disconnected (" + why + "), reconnecting in " + millis(d.delay()));
-            } else {
+            } else if (everConnected) {
                 print("* disconnected (" + why + ")");
             }
         }

@@ -20,7 +20,21 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code, for tests. */
     public static int run(String... args) {
-        return new CommandLine(new Main()).execute(args);
+        return new CommandLine(new Main()).setExecutionExceptionHandler(Main::reportError).execute(args);
+    }
+
+    /**
+     * A command that fails on bad input says so in one line, not with a stack trace: the message is meant for
+     * the user. Exit code 2 for bad input (as picocli's own usage errors), 1 for anything else.
+     */
+    private static int reportError(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        cmd.getErr().println("switchboard " + cmd.getCommandName() + ": " + message);
+        if (e instanceof IllegalArgumentException) {
+            cmd.getErr().println("Try 'switchboard " + cmd.getCommandName() + " --help'.");
+            return 2;
+        }
+        return 1;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.switchboard.client;
 
 import java.net.InetAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -88,7 +89,16 @@ public record ClientConfig(URI uri, Supplier<String> tokenSupplier, Map<String, 
 
     /** A builder with the defaults, for the given {@code ws://} or {@code wss://} URL. */
     public static Builder builder(String url) {
-        return new Builder(URI.create(url));
+        if (!url.contains("://")) {
+            throw new IllegalArgumentException("not a WebSocket URL: '" + url
+                    + "' has no ws:// or wss:// (did you mean ws://" + url + "?)");
+        }
+        try {
+            return new Builder(new URI(url));
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("not a WebSocket URL (like ws://127.0.0.1:8080/ws?id=alice): '" + url
+                    + "': " + e.getReason() + (e.getIndex() >= 0 ? " at character " + (e.getIndex() + 1) : ""), e);
+        }
     }
 
     public static Builder builder(URI uri) {

@@ -349,7 +349,7 @@ public final class NettySwitchboardClient implements SwitchboardClient {
         channel = f.channel();
         f.addListener(r -> {
             if (!r.isSuccess() && channel == f.channel()) {
-                connectionEnded(f.channel(), Disconnect.ABNORMAL, "connect failed: " + r.cause(), false);
+                connectionEnded(f.channel(), Disconnect.ABNORMAL, ConnectFailures.describe(r.cause()), false);
             }
         });
     }
