@@ -31,8 +31,10 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Load-test a Switchboard server (or any server speaking protocol v1).",
-                "echo: N connections send echo commands; fanout: N subscribers in R rooms, P publishers;",
-                "idle: hold N connections and report server memory (/health); churn: connect/join/close cycles."})
+                "  echo    N connections send echo commands",
+                "  fanout  N subscribers in R rooms, P publishers",
+                "  idle    hold N connections and report server memory (/health)",
+                "  churn   connect/join/close cycles"})
 final class BenchCommand implements Callable<Integer> {
     private static final Duration MAX_DURATION = Duration.ofHours(1);
 

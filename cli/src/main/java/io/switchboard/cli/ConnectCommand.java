@@ -41,14 +41,17 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "connect", mixinStandardHelpOptions = true,
         description = {"Interactive WebSocket client for a Switchboard server.",
-                "Type JSON commands, or: /join ROOM, /leave ROOM, /msg ROOM TEXT, /pm USER TEXT, /broadcast TEXT,",
-                "/presence ROOM, /history ROOM, /help, /quit. Incoming messages print as they arrive (< ...)."})
+                "Type JSON commands, or one of:",
+                "  /join ROOM   /leave ROOM   /msg ROOM TEXT   /pm USER TEXT",
+                "  /broadcast TEXT   /presence ROOM   /history ROOM   /help   /quit",
+                "Incoming messages print as they arrive (< ...)."})
 final class ConnectCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new JsonCodec().mapper();
     private static final String HELP = "commands: JSON object | /join ROOM | /leave ROOM | /msg ROOM TEXT | /pm USER TEXT"
             + " | /broadcast TEXT | /presence ROOM | /history ROOM | /quit";
 
-    @Parameters(index = "0", paramLabel = "URL", description = "ws:// or wss:// endpoint, e.g. ws://127.0.0.1:8080/ws?id=alice")
+    @Parameters(index = "0", paramLabel = "URL",
+            description = {"ws:// or wss:// endpoint, for example", "ws://127.0.0.1:8080/ws?id=alice"})
     private String url;
 
     @Option(names = {"-H", "--header"}, paramLabel = "NAME=VALUE", description = "Extra upgrade request header (repeatable).")
