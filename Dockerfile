@@ -21,7 +21,7 @@ EXPOSE 8080
 ENV SWITCHBOARD_JAVA_OPTS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
 # bash's /dev/tcp instead of curl, which JRE base images need not carry.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /health HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
+    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /ready HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
 # SIGTERM drains (server_shutdown + close 1012 over shutdown.drainTimeout) and exits 0.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["sh", "-c", "exec java $SWITCHBOARD_JAVA_OPTS -jar /opt/switchboard/switchboard.jar \"$@\"", "switchboard"]

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -79,6 +80,9 @@ final class ServeCommand implements Callable<Integer> {
         SwitchboardServer server;
         try {
             server = SwitchboardServer.start(config);
+            LoggerFactory.getLogger(ServeCommand.class).info("config: {}", configFile == null
+                    ? "built-in defaults (choose a file with --config; see switchboard.example.yaml)"
+                    : configFile.toAbsolutePath());
         } catch (StartException e) {
             err.println("switchboard: " + e.getMessage());
             err.flush();

@@ -262,6 +262,8 @@ class ServeProcessTest {
         String at = "http://127.0.0.1:" + port;
         assertThat(out).contains("demo " + at + "/ | WebSocket ws://127.0.0.1:" + port + "/ws | health " + at
                 + "/health | metrics " + at + "/metrics | API off (set api.keys to publish over HTTP)");
+        assertThat(out).contains("config: built-in defaults (choose a file with --config");
+        assertThat(out).as("the security summary is for DEBUG").doesNotContain("security: tls=");
         assertThat(p.exitValue()).isZero();
     }
 

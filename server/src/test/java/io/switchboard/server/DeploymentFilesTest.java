@@ -132,7 +132,7 @@ class DeploymentFilesTest {
         assertThat(user.substring(5).split(":")[0].trim()).isNotIn("root", "0");
         assertThat(lines).contains("EXPOSE " + PORT);
         String healthcheck = String.join("\n", lines.subList(indexOf(lines, "HEALTHCHECK"), lines.size()));
-        assertThat(healthcheck).contains("/dev/tcp/127.0.0.1/" + PORT).contains("GET /health ");
+        assertThat(healthcheck).contains("/dev/tcp/127.0.0.1/" + PORT).contains("GET /ready ");
         assertThat(lines).anySatisfy(l -> assertThat(l).contains("cli/target/switchboard.jar"));
     }
 

@@ -192,10 +192,16 @@ public final class Node {
         }
     }
 
-    /** One line with every security setting in force, so an operator sees the door as configured. */
+    /**
+     * One line with every security setting in force, so an operator sees the door as configured; at DEBUG
+     * (SWITCHBOARD_LOG_LEVEL=debug), since a first start should say where to go, not list thirty settings.
+     */
     private void logSecurity() {
+        if (!log.isDebugEnabled()) {
+            return;
+        }
         Security s = config.security();
-        log.info("security: tls={} auth={}{} origins={} rooms={} rate={}/s burst={} closeAfter={} violations"
+        log.debug("security: tls={} auth={}{} origins={} rooms={} rate={}/s burst={} closeAfter={} violations"
                         + " perIp={} perUser={} handshakesPerIpPerSecond={} maxConnections={} maxHeaderBytes={}"
                         + " handshakeTimeout={}ms maxFrameBytes={} maxMessageBytes={} compression={}",
                 s.enableTls(), s.requireAuth(), s.requireAuth() ? " " + s.jwtAlgorithms() : "",
