@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A property test: thousands of random and mutated protocol messages (seeded, so a failure replays with
  * {@code -Dfuzz.seed=N}) against the real server. Properties: nothing is logged at ERROR (no command or
- * frame ends in an unexpected exception), the event loops keep answering a probe within a second, and
- * the server still welcomes a new client at the end.
+ * frame ends in an unexpected exception), a probe connection's ping is answered throughout and the probe
+ * stays connected (liveness, with no bound on speed: that holds on a loaded machine too), and the server
+ * still welcomes a new client at the end.
  */
 class FuzzTest {
     private static final long SEED = Long.getLong("fuzz.seed", 20261123L);
@@ -73,11 +74,10 @@ class FuzzTest {
                     // the server closed it (1003, 1008, 1009): reconnect on the next round
                 }
                 if (i % 250 == 0) {
-                    long start = System.nanoTime();
-                    probe.send("{\"type\":\"ping\"}");
-                    probe.nextOfType("pong");
-                    assertThat((System.nanoTime() - start) / 1_000_000).as("probe round trip ms at %d", i)
-                            .isLessThan(1000);
+                    // Liveness, not speed: this probe's own pong arrives and the probe stays connected.
+                    probe.send("{\"type\":\"ping\",\"id\":" + i + "}");
+                    assertThat(probe.nextOfType("pong").path("id").asInt(-1)).as("pong to probe %d", i).isEqualTo(i);
+                    assertThat(probe.closeCode.isDone()).as("probe closed at %d", i).isFalse();
                 }
             }
             fuzzer.close();

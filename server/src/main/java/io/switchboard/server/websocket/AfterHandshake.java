@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * The one place that reshapes a connection's pipeline after its WebSocket handshake: the stricter
- * {@link CloseFrameCheckingDecoder} in place of Netty's, and the HTTP-only stages and the protocol handler
+ * {@link CloseFrameCheckingDecoder} in place of Netty's, a {@link SingleCloseFrameHandler} in front of it, and the HTTP-only stages and the protocol handler
  * gone, leaving {@code wsdecoder → wsencoder → [wsCompression] → wsLimit → session}. The HTTP stages are
  * named by whoever assembled them, so this package knows no HTTP class. Shared by every connection;
  * immutable; runs on the connection's event loop.
@@ -21,6 +21,8 @@ final class AfterHandshake {
     static final String DECODER = "wsdecoder";
     /** The frame encoder Netty's handshaker installs; pre-encoded frames enter the pipeline just below it. */
     static final String ENCODER = "wsencoder";
+    /** The {@link SingleCloseFrameHandler}, between the encoder and the decoder. */
+    static final String SINGLE_CLOSE = "wsSingleClose";
     /** Where {@code WebSocketServerProtocolHandler} keeps the handshaker; see {@link #forgetHandshaker}. */
     private static final AttributeKey<WebSocketServerHandshaker> HANDSHAKER =
             AttributeKey.valueOf(WebSocketServerHandshaker.class, "HANDSHAKER");
@@ -44,6 +46,9 @@ final class AfterHandshake {
         if (p.get(WebSocket13FrameDecoder.class) != null
                 && !(p.get(WebSocket13FrameDecoder.class) instanceof CloseFrameCheckingDecoder)) {
             p.replace(WebSocket13FrameDecoder.class, DECODER, new CloseFrameCheckingDecoder(decoder));
+        }
+        if (p.get(DECODER) != null && p.get(SINGLE_CLOSE) == null) {
+            p.addBefore(DECODER, SINGLE_CLOSE, new SingleCloseFrameHandler());
         }
         for (String stage : httpOnlyStages) {
             p.remove(stage);
