@@ -100,7 +100,7 @@ def flat(samples, key_fn, rel, slack):
 
 async def soak(host, port, pid, out, n, duration, interval, warmup):
     stats = {k: 0 for k in ("delivered", "published", "violations", "recoveredFalse", "replayed", "unexpectedCloses",
-                            "reconnectsGraceful", "reconnectsAbrupt", "moves", "errors", "serverErrors")}
+                            "reconnectsGraceful", "reconnectsAbrupt", "moves", "errors", "serverErrors", "reopened")}
     stats["examples"] = []
     rooms = max(1, n // ROOM_SIZE)
     members = [Member(stats) for _ in range(n)]
@@ -126,6 +126,9 @@ async def soak(host, port, pid, out, n, duration, interval, warmup):
                 m.room, m.last = None, None
                 await m.command({"type": "join_room", "room": new}, "room_joined")
                 stats["moves"] += 1
+            elif kind == "reopen":  # a reconnect that failed (e.g. timed out on a loaded machine): again
+                await m.connect(host, port, m.room, {"offset": m.last, "epoch": m.epoch})
+                stats["reopened"] += 1
             else:
                 room, since = m.room, {"offset": m.last, "epoch": m.epoch}
                 old = m.ws
@@ -158,6 +161,10 @@ async def soak(host, port, pid, out, n, duration, interval, warmup):
                 if not m.busy and m.ws is not None:
                     m.busy = True
                     asyncio.ensure_future(act(m, kind))
+        for m in members:
+            if m.ws is None and not m.busy and m.room is not None:
+                m.busy = True
+                asyncio.ensure_future(act(m, "reopen"))
         tick += 1
         if time.time() >= next_sample:
             s = await loop.run_in_executor(None, sample, host, port, pid)
