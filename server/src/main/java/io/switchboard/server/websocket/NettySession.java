@@ -179,6 +179,17 @@ public final class NettySession extends OutboundQueue implements Session, Channe
         }
     }
 
+    /**
+     * Sends one text or binary message through the frame encoder (and the compressor, when negotiated),
+     * under the same cap as every write; takes ownership of {@code payload}. For {@link InboundMessages}.
+     * Event loop only.
+     *
+     * @return false, with {@code payload} released, when the message was refused
+     */
+    public boolean sendMessage(boolean text, ByteBuf payload) {
+        return send(text ? new TextWebSocketFrame(payload) : new BinaryWebSocketFrame(payload));
+    }
+
     @Override
     public void flush() {
         uncork();

@@ -118,7 +118,9 @@ final class WebSocketInboundHandler extends MessageJoiningHandler implements Inb
 
     @Override
     void onMessage(ChannelHandlerContext ctx, boolean text, ByteBuf content) {
-        if (text) {
+        if (context.messages() != null) {
+            context.messages().onMessage(session, text, content);
+        } else if (text) {
             onText(content);
         } else {
             context.binaryOps().handle(ctx.alloc(), session, content);
