@@ -4,7 +4,7 @@ import io.switchboard.core.config.WebSocket;
 import io.switchboard.server.config.Server;
 import io.switchboard.server.config.SwitchboardConfig;
 import io.switchboard.server.observability.Instrumentation;
-import io.switchboard.server.websocket.InboundMessages;
+import io.switchboard.server.observability.InboundMessages;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -23,7 +23,7 @@ public final class AutobahnEchoServer {
     static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
     /** Echoes a text message as text and a binary one as binary, through the session's own send path. */
-    static final InboundMessages ECHO = (session, text, content) -> session.sendMessage(text, content.retain());
+    static final InboundMessages ECHO = (replies, text, content) -> replies.sendMessage(text, content.retain());
 
     private AutobahnEchoServer() {
     }

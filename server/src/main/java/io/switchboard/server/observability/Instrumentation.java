@@ -1,7 +1,6 @@
 package io.switchboard.server.observability;
 
 import io.opentelemetry.api.OpenTelemetry;
-import io.switchboard.server.websocket.InboundMessages;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -18,6 +18,7 @@ import io.switchboard.core.transport.Session;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.server.buffer.DirectMemory;
 import io.switchboard.server.observability.ChannelSession;
+import io.switchboard.server.observability.InboundMessages;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -30,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * which creates it. Confined to the channel's event loop, except the methods {@link Session} marks
  * thread-safe.
  */
-public final class NettySession extends OutboundQueue implements Session, ChannelSession {
+public final class NettySession extends OutboundQueue implements Session, ChannelSession, InboundMessages.Replies {
     private static final Logger log = LoggerFactory.getLogger(NettySession.class);
     /** How long a closing connection may take to drain its close frame before the socket is cut. */
     public static final long CLOSE_LINGER_MILLIS = 2000;
@@ -179,13 +180,7 @@ public final class NettySession extends OutboundQueue implements Session, Channe
         }
     }
 
-    /**
-     * Sends one text or binary message through the frame encoder (and the compressor, when negotiated),
-     * under the same cap as every write; takes ownership of {@code payload}. For {@link InboundMessages}.
-     * Event loop only.
-     *
-     * @return false, with {@code payload} released, when the message was refused
-     */
+    @Override
     public boolean sendMessage(boolean text, ByteBuf payload) {
         return send(text ? new TextWebSocketFrame(payload) : new BinaryWebSocketFrame(payload));
     }

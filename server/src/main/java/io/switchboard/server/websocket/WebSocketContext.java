@@ -3,6 +3,7 @@ package io.switchboard.server.websocket;
 import io.switchboard.core.command.CommandHandler;
 import io.switchboard.core.hub.Hub;
 import io.switchboard.core.limit.SecurityCounters;
+import io.switchboard.server.observability.InboundMessages;
 
 /**
  * What every connection's inbound handler shares, built once per server by {@link WebSocketPipeline}: one

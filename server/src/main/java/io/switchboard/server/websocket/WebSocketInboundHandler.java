@@ -76,7 +76,8 @@ final class WebSocketInboundHandler extends MessageJoiningHandler implements Inb
             session.attach(ctx.channel(), ctx.pipeline().context(AfterHandshake.ENCODER));
             Hub hub = context.hub();
             Shard shard = hub.shard(ctx.channel().eventLoop());
-            Connection connection = hub.register(session, grants.userId(), shard);
+            // An embedding hook in place of the command handler speaks its own protocol: no welcome.
+            Connection connection = hub.register(session, grants.userId(), shard, context.messages() == null);
             session.registered(connection);
             connection.grants(grants);
             TokenExpiry.schedule(ctx.executor(), session, context);

@@ -11,6 +11,7 @@ import io.switchboard.core.config.WebSocket;
 import io.switchboard.core.hub.Hub;
 import io.switchboard.core.limit.SecurityCounters;
 import io.switchboard.server.config.SwitchboardConfig;
+import io.switchboard.server.observability.InboundMessages;
 import java.util.List;
 
 /**
