@@ -21,8 +21,9 @@ import java.util.Map;
  *       each message (section 7.1.1.1).</li>
  *   <li>{@code client_no_context_takeover}: accepted and answered (section 7.1.1.2), so the server's
  *       inflater keeps no window between messages either.</li>
- *   <li>{@code client_max_window_bits}, with or without a value 8–15: accepted, not answered (section
- *       7.1.2.2 lets the server omit it); the JDK inflater reads any window up to 15 bits.</li>
+ *   <li>{@code client_max_window_bits}, with or without a value 8–15: accepted; Netty answers a value with
+ *       the same value (section 7.1.2.2) and omits the parameter otherwise. The JDK inflater reads any
+ *       window up to 15 bits.</li>
  *   <li>{@code server_max_window_bits} 8–15, answered with the same value: 15 always; below 15 only when JZlib is on the class path,
  *       because the JDK deflater has a fixed 15-bit window and Netty builds its JZlib encoder for any other
  *       size. Without JZlib such an offer is declined (section 7.1.2.1 allows that), and the client may
@@ -50,7 +51,7 @@ final class DeflateOffers implements WebSocketServerExtensionHandshaker {
         this.smallWindows = smallWindows;
         this.netty = new PerMessageDeflateServerExtensionHandshaker(COMPRESSION_LEVEL,
                 true, // allowServerWindowSize: checked here first
-                MAX_WINDOW_BITS, // preferredClientWindowSize: the client keeps its own window, not answered
+                MAX_WINDOW_BITS, // preferredClientWindowSize: Netty answers an offered value as offered
                 true, // allowServerNoContext
                 true, // preferredClientNoContext: answered when offered
                 MAX_WINDOW_BITS, MEM_LEVEL, inflaterCap);
