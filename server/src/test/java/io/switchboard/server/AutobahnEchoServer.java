@@ -5,9 +5,14 @@ import io.switchboard.server.config.Server;
 import io.switchboard.server.config.SwitchboardConfig;
 import io.switchboard.server.observability.Instrumentation;
 import io.switchboard.server.observability.InboundMessages;
+import java.io.File;
 import java.net.InetAddress;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -28,8 +33,43 @@ public final class AutobahnEchoServer {
     private AutobahnEchoServer() {
     }
 
+    /**
+     * The plugin calls this inside Maven's JVM, whose class loader serves Maven's slf4j 1.x API before the
+     * server's slf4j 2 (the first fluent log call throws {@code NoSuchMethodError}); so the server runs in a
+     * JVM of its own, on the test class path, and lives as long as this call (or Maven) does.
+     */
     public static void main(String[] args) throws Exception {
-        SwitchboardServer server = SwitchboardServer.start(config(host(), Integer.parseInt(args[0])),
+        if (args.length > 1 && IN_PROCESS.equals(args[1])) {
+            serve(Integer.parseInt(args[0]));
+            return;
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process child = new ProcessBuilder(java, "-cp", testClassPath(), AutobahnEchoServer.class.getName(),
+                args[0], IN_PROCESS).inheritIO().start();
+        Runtime.getRuntime().addShutdownHook(new Thread(child::destroyForcibly, "autobahn-stop"));
+        try {
+            child.waitFor();
+        } finally {
+            child.destroyForcibly();
+        }
+    }
+
+    private static final String IN_PROCESS = "--in-process";
+
+    /** The class path the plugin loaded this class from (its own loader's URLs, not Maven's). */
+    private static String testClassPath() throws Exception {
+        if (AutobahnEchoServer.class.getClassLoader() instanceof URLClassLoader loader) {
+            List<String> entries = new ArrayList<>();
+            for (URL url : loader.getURLs()) {
+                entries.add(Path.of(url.toURI()).toString());
+            }
+            return String.join(File.pathSeparator, entries);
+        }
+        return System.getProperty("java.class.path");
+    }
+
+    private static void serve(int port) throws Exception {
+        SwitchboardServer server = SwitchboardServer.start(config(host(), port),
                 Instrumentation.defaults().withInboundMessages(ECHO));
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "autobahn-stop"));
         server.awaitTermination();
