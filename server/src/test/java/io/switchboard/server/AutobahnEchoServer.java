@@ -1,89 +1,113 @@
 package io.switchboard.server;
 
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketServerCompressionHandler;
-import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.DefaultThreadFactory;
-import io.switchboard.core.TimeSource;
 import io.switchboard.core.config.WebSocket;
-import io.switchboard.core.history.MemoryHistoryStore;
-import io.switchboard.core.hub.Hub;
-import io.switchboard.core.limit.SecurityCounters;
-import io.switchboard.protocol.JsonCodec;
-import io.switchboard.protocol.internal.Transport;
-import io.switchboard.server.buffer.Buffers;
+import io.switchboard.server.config.Server;
 import io.switchboard.server.config.SwitchboardConfig;
-import io.switchboard.server.websocket.AutobahnEcho;
-import io.switchboard.server.websocket.PreEncodedFrame;
+import io.switchboard.server.observability.Instrumentation;
+import io.switchboard.server.observability.InboundMessages;
+import java.io.File;
 import java.net.InetAddress;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The echo endpoint the Autobahn|Testsuite fuzzing client runs against ({@code -Pautobahn}, see
- * docs/conformance.md). Its WebSocket stages are the production ones, in the production order and
- * built by the same code ({@link AutobahnEcho}): handshake deadline, HTTP codec with the header limit,
- * and the WebSocket stages as {@code WebSocketPipeline} installs them and reshapes them after the
- * handshake; only the JSON session at the end is replaced by an echo. Limits are raised to what the
- * suite sends (16 MiB messages, thousands of messages a second), as an operator would configure them.
+ * The server the Autobahn|Testsuite fuzzing client runs against (the {@code autobahn} profile, see
+ * docs/conformance.md): the production server, started by {@link SwitchboardServer#start} with the production
+ * initializer, router, upgrade guard, WebSocket stages, compression and {@code NettySession}. The one
+ * test-specific part is at the very end: whole messages are echoed ({@link Instrumentation#withInboundMessages})
+ * instead of going to the command handler. Limits are raised to what the suite sends, as an operator would
+ * configure them; they are listed in docs/conformance.md.
  */
 public final class AutobahnEchoServer {
+    /** Case 9.x sends messages of up to 16 MiB. */
     static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+    /** Echoes a text message as text and a binary one as binary, through the session's own send path. */
+    static final InboundMessages ECHO = (replies, text, content) -> replies.sendMessage(text, content.retain());
 
     private AutobahnEchoServer() {
     }
 
+    /**
+     * The plugin calls this inside Maven's JVM, whose class loader serves Maven's slf4j 1.x API before the
+     * server's slf4j 2 (the first fluent log call throws {@code NoSuchMethodError}); so the server runs in a
+     * JVM of its own, on the test class path, and lives as long as this call (or Maven) does.
+     */
     public static void main(String[] args) throws Exception {
-        int port = Integer.parseInt(args[0]);
-        WebSocket ws = WebSocket.builder().path("/").maxConnections(10_000).maxFrameBytes(MAX_MESSAGE_BYTES)
-                .maxMessageBytes(MAX_MESSAGE_BYTES).maxQueuedBytes(1024 * 1024 * 1024).enableCompression(true)
-                .maxFragmentsPerMessage(1_000_000).messageAssemblyTimeout(Duration.ofSeconds(60)).build();
-        SecureServers s = new SecureServers();
-        s.security.rateLimitRps(1_000_000);
-        s.security.rateLimitBurst(1_000_000);
-        s.websocket = ws;
-        s.security.allowedOrigins(List.of("*"));
-        SwitchboardConfig config = s.config();
-        Hub hub = new Hub(config.core(), new MemoryHistoryStore(10, Duration.ofMinutes(1), TimeSource.SYSTEM),
-                PreEncodedFrame.factory(Buffers.ALLOCATOR), new JsonCodec(), TimeSource.SYSTEM, "ab", "ab");
-        SecurityCounters counters = new SecurityCounters();
-        MultiThreadIoEventLoopGroup group = Transport.NIO.newGroup(2, "autobahn");
-        // The production buffer pool too: the suite's 16 MiB messages are larger than its chunks.
-        Channel server = new ServerBootstrap().group(group).channel(Transport.NIO.serverChannel())
-                .childOption(ChannelOption.ALLOCATOR, Buffers.ALLOCATOR)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        AutobahnEcho.install(ch.pipeline(), config, hub, counters);
-                    }
-                }).bind(host(), port).sync().channel();
-        server.closeFuture().sync();
+        if (args.length > 1 && IN_PROCESS.equals(args[1])) {
+            serve(Integer.parseInt(args[0]));
+            return;
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process child = new ProcessBuilder(java, "-cp", testClassPath(), AutobahnEchoServer.class.getName(),
+                args[0], IN_PROCESS).inheritIO().start();
+        Runtime.getRuntime().addShutdownHook(new Thread(child::destroyForcibly, "autobahn-stop"));
+        try {
+            child.waitFor();
+        } finally {
+            child.destroyForcibly();
+        }
     }
 
-    /** The address the plugin connects to: the local host's, like its own lookup. */
+    private static final String IN_PROCESS = "--in-process";
+
+    /** The class path the plugin loaded this class from (its own loader's URLs, not Maven's). */
+    private static String testClassPath() throws Exception {
+        if (AutobahnEchoServer.class.getClassLoader() instanceof URLClassLoader loader) {
+            List<String> entries = new ArrayList<>();
+            for (URL url : loader.getURLs()) {
+                entries.add(Path.of(url.toURI()).toString());
+            }
+            return String.join(File.pathSeparator, entries);
+        }
+        return System.getProperty("java.class.path");
+    }
+
+    private static void serve(int port) throws Exception {
+        SwitchboardServer server = SwitchboardServer.start(config(host(), port),
+                Instrumentation.defaults().withInboundMessages(ECHO));
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "autobahn-stop"));
+        server.awaitTermination();
+    }
+
+    static SwitchboardConfig config(String host, int port) {
+        WebSocket ws = WebSocket.builder()
+                .path("/") // the plugin connects to ws://host:port, so the suite asks for "/"
+                .maxConnections(10_000)
+                .maxFrameBytes(MAX_MESSAGE_BYTES)
+                .maxMessageBytes(MAX_MESSAGE_BYTES)
+                .maxQueuedBytes(1024 * 1024 * 1024) // a 16 MiB echo behind others must not count as slow
+                .maxFragmentsPerMessage(1_000_000) // cases 9.3.1, 9.4.1: a 4 MiB message in 64-byte fragments
+                .messageAssemblyTimeout(Duration.ofSeconds(60))
+                .enableCompression(true)
+                .build();
+        SwitchboardConfig base = TestServers.with(ws);
+        return base.toBuilder()
+                .server(Server.builder().host(host).port(port).ioThreads(2).nodeId("autobahn").build())
+                .security(TestServers.noAbuseLimits().toBuilder().allowedOrigins(List.of("*")).build())
+                .build();
+    }
+
+    /**
+     * The plugin connects to {@code InetAddress.getLocalHost()}'s address: that one when it is a loopback
+     * address (127.0.0.1, or Debian's 127.0.1.1), else 127.0.0.1 (the run then fails to connect, and says so,
+     * rather than listening on a public interface).
+     */
     private static String host() {
         try {
-            return InetAddress.getLocalHost().getHostAddress();
+            InetAddress local = InetAddress.getLocalHost();
+            if (local.isLoopbackAddress()) {
+                return local.getHostAddress();
+            }
+            System.err.println("autobahn: " + local + " is not a loopback address; listening on 127.0.0.1");
         } catch (UnknownHostException e) {
-            return "127.0.0.1";
+            // the plugin falls back to 127.0.0.1 too
         }
+        return "127.0.0.1";
     }
 }

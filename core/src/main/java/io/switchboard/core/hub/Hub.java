@@ -213,12 +213,22 @@ public final class Hub {
 
     /** Registers a new connection and sends its {@code welcome}. Shard thread. */
     public Connection register(Session session, String userId, Shard shard) {
+        return register(session, userId, shard, true);
+    }
+
+    /**
+     * Registers a new connection, with its {@code welcome} unless {@code welcome} is false: a transport whose
+     * messages go to an embedding hook instead of the command handler speaks its own protocol. Shard thread.
+     */
+    public Connection register(Session session, String userId, Shard shard, boolean welcome) {
         Connection c = connections.add(session, userId, shard);
         String connId = c.connId();
         stats.connectionsTotal.increment();
         metrics.connectionOpened();
         BackendCalls.quietly("presence connect", calls.store(() -> presence.connect(userId, connId, nodeId)));
-        send(c, new ServerMessage.Welcome(connId, userId, ServerMessage.Welcome.GREETING, serverInfo));
+        if (welcome) {
+            send(c, new ServerMessage.Welcome(connId, userId, ServerMessage.Welcome.GREETING, serverInfo));
+        }
         if (config.hub().notifyGlobalPresence()) {
             // Only to those connected before: a later connection would hear of someone who was already there.
             direct.broadcastFrame(codec.encode(new ServerMessage.UserJoined(userId, connId)), c, c.sequence() - 1);

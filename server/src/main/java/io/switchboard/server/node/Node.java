@@ -123,7 +123,7 @@ public final class Node {
                 TimeSource.SYSTEM);
         WebSocketPipeline webSocket = new WebSocketPipeline(config, hub, new CommandHandler(hub, tokens),
                 webSockets::decrementAndGet, securityCounters, ServerInitializer.ROUTER,
-                ServerInitializer.HTTP_ONLY_STAGES);
+                ServerInitializer.HTTP_ONLY_STAGES, instrumentation.inboundMessages());
         HttpRouter router = new HttpRouter(config.websocket().path(), health, api, files, guard::admit,
                 webSocket::install, observability, metrics);
         bind(new ServerInitializer(config, router, tls));

@@ -105,6 +105,12 @@ final class InboundLimitHandler extends ChannelInboundHandlerAdapter {
         }
         peer.frameArrived(frame);
         if (closed) {
+            if (frame instanceof CloseWebSocketFrame) {
+                // The peer's answer to our close: the session closes the TCP connection on it at once
+                // (RFC 6455 section 7.1.1: the server closes first) instead of at the end of the linger.
+                ctx.fireChannelRead(frame);
+                return;
+            }
             frame.release();
             return;
         }

@@ -18,6 +18,7 @@ import io.switchboard.core.transport.Session;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.server.buffer.DirectMemory;
 import io.switchboard.server.observability.ChannelSession;
+import io.switchboard.server.observability.InboundMessages;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -30,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * which creates it. Confined to the channel's event loop, except the methods {@link Session} marks
  * thread-safe.
  */
-public final class NettySession extends OutboundQueue implements Session, ChannelSession {
+public final class NettySession extends OutboundQueue implements Session, ChannelSession, InboundMessages.Replies {
     private static final Logger log = LoggerFactory.getLogger(NettySession.class);
     /** How long a closing connection may take to drain its close frame before the socket is cut. */
     public static final long CLOSE_LINGER_MILLIS = 2000;
@@ -177,6 +178,11 @@ public final class NettySession extends OutboundQueue implements Session, Channe
         if (send(new BinaryWebSocketFrame(payload))) {
             settings.hub().metrics().messagesSent(HubMetrics.FrameType.BINARY, 1, size);
         }
+    }
+
+    @Override
+    public boolean sendMessage(boolean text, ByteBuf payload) {
+        return send(text ? new TextWebSocketFrame(payload) : new BinaryWebSocketFrame(payload));
     }
 
     @Override

@@ -76,7 +76,8 @@ final class WebSocketInboundHandler extends MessageJoiningHandler implements Inb
             session.attach(ctx.channel(), ctx.pipeline().context(AfterHandshake.ENCODER));
             Hub hub = context.hub();
             Shard shard = hub.shard(ctx.channel().eventLoop());
-            Connection connection = hub.register(session, grants.userId(), shard);
+            // An embedding hook in place of the command handler speaks its own protocol: no welcome.
+            Connection connection = hub.register(session, grants.userId(), shard, context.messages() == null);
             session.registered(connection);
             connection.grants(grants);
             TokenExpiry.schedule(ctx.executor(), session, context);
@@ -118,7 +119,9 @@ final class WebSocketInboundHandler extends MessageJoiningHandler implements Inb
 
     @Override
     void onMessage(ChannelHandlerContext ctx, boolean text, ByteBuf content) {
-        if (text) {
+        if (context.messages() != null) {
+            context.messages().onMessage(session, text, content);
+        } else if (text) {
             onText(content);
         } else {
             context.binaryOps().handle(ctx.alloc(), session, content);

@@ -5,13 +5,13 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketServerCompressionHandler;
 import io.switchboard.core.auth.Grants;
 import io.switchboard.core.command.CommandHandler;
 import io.switchboard.core.config.WebSocket;
 import io.switchboard.core.hub.Hub;
 import io.switchboard.core.limit.SecurityCounters;
 import io.switchboard.server.config.SwitchboardConfig;
+import io.switchboard.server.observability.InboundMessages;
 import java.util.List;
 
 /**
@@ -39,9 +39,12 @@ public final class WebSocketPipeline {
      * @param onClosed called once per WebSocket connection when its channel closes
      * @param after the stage the WebSocket stages are installed behind (the HTTP router)
      * @param httpOnlyStages the stages removed once the handshake completed
+     * @param messages what handles whole messages instead of {@code commands} and the binary ops (an embedding
+     *     hook, see {@link InboundMessages}), or null
      */
     public WebSocketPipeline(SwitchboardConfig config, Hub hub, CommandHandler commands, Runnable onClosed,
-                             SecurityCounters counters, String after, List<String> httpOnlyStages) {
+                             SecurityCounters counters, String after, List<String> httpOnlyStages,
+                             InboundMessages messages) {
         WebSocket ws = config.websocket();
         this.config = config;
         this.after = after;
@@ -51,7 +54,7 @@ public final class WebSocketPipeline {
                 Math.min(ws.maxQueuedBytes(), NettySession.PRESSURE_QUEUED_BYTES));
         this.context = new WebSocketContext(hub, commands, new BinaryOps(hub),
                 new AfterHandshake(decoder, httpOnlyStages), session, counters, onClosed, ws.maxMessageBytes(),
-                config.security().jwtClockSkew().toMillis());
+                config.security().jwtClockSkew().toMillis(), messages);
     }
 
     /** Installs the WebSocket stages, with a new session, for an upgrade admitted with {@code grants}. */
@@ -65,7 +68,7 @@ public final class WebSocketPipeline {
         WebSocket ws = config.websocket();
         if (ws.enableCompression()) {
             // The inflater stops near the message cap, so a small compressed frame cannot expand without bound.
-            p.addAfter(after, COMPRESSION, new WebSocketServerCompressionHandler(
+            p.addAfter(after, COMPRESSION, DeflateOffers.handler(
                     MessageJoiningHandler.inflaterCap(ws.maxMessageBytes(), ws.maxFrameBytes())));
             p.addAfter(COMPRESSION, PROTOCOL, new WebSocketServerProtocolHandler(protocol));
         } else {

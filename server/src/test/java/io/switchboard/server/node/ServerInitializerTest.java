@@ -64,7 +64,7 @@ class ServerInitializerTest {
                 observability);
         UpgradeGuard guard = new UpgradeGuard(CONFIG, null, webSockets, () -> false, counters, TimeSource.SYSTEM);
         WebSocketPipeline webSocket = new WebSocketPipeline(CONFIG, hub, new CommandHandler(hub, null),
-                webSockets::decrementAndGet, counters, ServerInitializer.ROUTER, ServerInitializer.HTTP_ONLY_STAGES);
+                webSockets::decrementAndGet, counters, ServerInitializer.ROUTER, ServerInitializer.HTTP_ONLY_STAGES, null);
         HttpRouter router = new HttpRouter(CONFIG.websocket().path(), health, api, new StaticFiles(), guard::admit,
                 webSocket::install, observability, metrics);
         return new EmbeddedChannel(new ServerInitializer(CONFIG, router, null));

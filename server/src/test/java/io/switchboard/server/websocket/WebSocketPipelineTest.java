@@ -42,7 +42,7 @@ class WebSocketPipelineTest {
             PreEncodedFrame.factory(Buffers.ALLOCATOR), new JsonCodec(), TimeSource.SYSTEM, "t", "t");
     private final AtomicInteger closed = new AtomicInteger();
     private final WebSocketPipeline stages = new WebSocketPipeline(CONFIG, hub, new CommandHandler(hub, null),
-            closed::incrementAndGet, new SecurityCounters(), "router", List.of("deadline", "router"));
+            closed::incrementAndGet, new SecurityCounters(), "router", List.of("deadline", "router"), null);
 
     @AfterEach
     void close() {
