@@ -42,7 +42,7 @@ final class FuzzedConnection implements AutoCloseable {
     static final Hub HUB = new Hub(CONFIG.core(), new MemoryHistoryStore(10, Duration.ofMinutes(1), TimeSource.SYSTEM),
             PreEncodedFrame.factory(Buffers.ALLOCATOR), new JsonCodec(), TimeSource.SYSTEM, "fuzz", "fuzz");
     private static final WebSocketPipeline STAGES = new WebSocketPipeline(CONFIG, HUB, new CommandHandler(HUB, null),
-            () -> { }, new SecurityCounters(), "router", List.of("deadline", "router"));
+            () -> { }, new SecurityCounters(), "router", List.of("deadline", "router"), null);
 
     /** A server frame as read back from the channel. */
     record Frame(int opcode, byte[] payload) {
