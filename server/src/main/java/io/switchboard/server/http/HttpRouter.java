@@ -17,6 +17,7 @@ import io.opentelemetry.api.trace.Span;
 import io.switchboard.core.auth.Grants;
 import io.switchboard.server.observability.LogRedaction;
 import io.switchboard.server.observability.Observability;
+import java.util.Base64;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -122,6 +123,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             upgrade(ctx, req);
             return;
         }
+        if (req.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
+            // A client with the wrong path learns the right one, instead of the demo page or a bare 404.
+            HttpResponses.textAndClose(ctx, HttpResponseStatus.NOT_FOUND,
+                    "no WebSocket endpoint here: the WebSocket endpoint is " + wsPath);
+            return;
+        }
         HttpDeadlineHandler deadline = ctx.pipeline().get(HttpDeadlineHandler.class);
         if (deadline != null) {
             deadline.requestComplete();
@@ -142,6 +149,18 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         }
     }
 
+    /** RFC 6455 4.2.1: the key is the base64 encoding of 16 bytes (24 characters). */
+    static boolean validKey(String key) {
+        if (key == null || key.length() != 24) {
+            return false;
+        }
+        try {
+            return Base64.getDecoder().decode(key).length == 16;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     private void upgrade(ChannelHandlerContext ctx, FullHttpRequest req) {
         if (!req.method().equals(HttpMethod.GET)
                 || !req.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
@@ -159,6 +178,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             HttpResponses.textAndClose(ctx, HttpResponseStatus.UPGRADE_REQUIRED,
                     "only WebSocket version " + WEBSOCKET_VERSION + " (RFC 6455) is supported",
                     HttpHeaderNames.SEC_WEBSOCKET_VERSION, WEBSOCKET_VERSION);
+            return;
+        }
+        if (!validKey(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_KEY))) {
+            observability.upgradeRefused(null, "bad_request", "invalid Sec-WebSocket-Key");
+            HttpResponses.textAndClose(ctx, HttpResponseStatus.BAD_REQUEST,
+                    "Sec-WebSocket-Key must be 16 random bytes in base64 (RFC 6455 section 4.1)");
             return;
         }
         Span span = observability.upgradeStarted(ctx, req);

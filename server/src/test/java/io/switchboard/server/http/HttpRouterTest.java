@@ -66,7 +66,8 @@ class HttpRouterTest {
     private static FullHttpRequest upgrade(String version) {
         FullHttpRequest req = get(CONFIG.websocket().path());
         req.headers().set(HttpHeaderNames.UPGRADE, "websocket").set(HttpHeaderNames.CONNECTION, "Upgrade")
-                .set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, version);
+                .set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, version)
+                .set(HttpHeaderNames.SEC_WEBSOCKET_KEY, "dGhlIHNhbXBsZSBub25jZQ==");
         return req;
     }
 
