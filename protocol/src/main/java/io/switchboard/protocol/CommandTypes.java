@@ -1,5 +1,6 @@
 package io.switchboard.protocol;
 
+import io.switchboard.protocol.internal.EditDistance;
 import java.util.List;
 import java.util.Locale;
 
@@ -27,32 +28,12 @@ final class CommandTypes {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String known : KNOWN) {
-            int d = distance(normalized, known);
+            int d = EditDistance.between(normalized, known);
             if (d < bestDistance) {
                 bestDistance = d;
                 best = known;
             }
         }
         return bestDistance <= Math.max(1, best.length() / 3) ? best : null;
-    }
-
-    /** Levenshtein distance: insertions, deletions and substitutions of one character each. */
-    static int distance(String a, String b) {
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
-            }
-            int[] t = previous;
-            previous = current;
-            current = t;
-        }
-        return previous[b.length()];
     }
 }

@@ -1,6 +1,7 @@
 /**
  * Helpers shared by Switchboard's own modules (server, client, adapters, CLI, bench) that are not part
- * of the wire contract: one backoff formula, one epoll/NIO transport selection. They live here because
+ * of the wire contract: one backoff formula, one epoll/NIO transport selection, one edit distance for
+ * "did you mean" suggestions. They live here because
  * {@code protocol} is the one module every other module reaches (the client does not depend on core).
  *
  * <p>Not an API: nothing here is promised to users of the client or of the protocol records, and it may

@@ -2,6 +2,7 @@ package io.switchboard.server.config;
 
 import io.switchboard.core.config.ConfigException;
 import io.switchboard.core.config.Secret;
+import io.switchboard.protocol.internal.EditDistance;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
@@ -113,7 +114,7 @@ public final class ConfigKeys {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (ConfigKey key : keys) {
-            int d = editDistance(lower, spelling.apply(key).toLowerCase(Locale.ROOT));
+            int d = EditDistance.between(lower, spelling.apply(key).toLowerCase(Locale.ROOT));
             if (d < bestDistance) {
                 best = spelling.apply(key);
                 bestDistance = d;
@@ -132,26 +133,6 @@ public final class ConfigKeys {
             }
         }
         return sameName.size() == 1 ? Optional.of(sameName.get(0)) : Optional.empty();
-    }
-
-    /** Levenshtein distance. */
-    private static int editDistance(String a, String b) {
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int substitute = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                current[j] = Math.min(substitute, Math.min(previous[j], current[j - 1]) + 1);
-            }
-            int[] swap = previous;
-            previous = current;
-            current = swap;
-        }
-        return previous[b.length()];
     }
 
     /**
