@@ -3,7 +3,6 @@ package io.switchboard.server.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -26,6 +25,7 @@ import io.switchboard.server.http.StaticFiles;
 import io.switchboard.server.observability.Instrumentation;
 import io.switchboard.server.observability.Observability;
 import io.switchboard.server.upgrade.UpgradeGuard;
+import io.switchboard.server.websocket.EmbeddedPeers;
 import io.switchboard.server.websocket.PreEncodedFrame;
 import io.switchboard.server.websocket.WebSocketPipeline;
 import java.nio.charset.StandardCharsets;
@@ -70,15 +70,6 @@ class ServerInitializerTest {
         return new EmbeddedChannel(new ServerInitializer(CONFIG, router, null));
     }
 
-    private static String written(EmbeddedChannel ch) {
-        StringBuilder b = new StringBuilder();
-        for (ByteBuf out; (out = ch.readOutbound()) != null; ) {
-            b.append(out.toString(StandardCharsets.ISO_8859_1));
-            out.release();
-        }
-        return b.toString();
-    }
-
     @Test
     void untilTheUpgradeAConnectionSpeaksHttpThroughTheNamedStagesInOrder() {
         EmbeddedChannel ch = channel();
@@ -86,7 +77,7 @@ class ServerInitializerTest {
                 ServerInitializer.PIPELINING, ServerInitializer.AGGREGATOR, ServerInitializer.ROUTER);
         ch.writeInbound(Unpooled.copiedBuffer("GET /ready HTTP/1.1\r\nHost: localhost\r\n\r\n",
                 StandardCharsets.US_ASCII));
-        assertThat(written(ch)).startsWith("HTTP/1.1 200 OK").endsWith("ready\n");
+        assertThat(EmbeddedPeers.written(ch)).startsWith("HTTP/1.1 200 OK").endsWith("ready\n");
         assertFalse(ch.finish());
     }
 
@@ -97,7 +88,7 @@ class ServerInitializerTest {
                 + "Host: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
                 StandardCharsets.US_ASCII));
-        assertThat(written(ch)).startsWith("HTTP/1.1 101 Switching Protocols").contains("\"userId\":\"alice\"");
+        assertThat(EmbeddedPeers.written(ch)).startsWith("HTTP/1.1 101 Switching Protocols").contains("\"userId\":\"alice\"");
         assertThat(ch.pipeline().names()).contains("wsdecoder", "wsencoder")
                 .containsSubsequence(WebSocketPipeline.LIMIT, WebSocketPipeline.SESSION).doesNotContain(ServerInitializer.DEADLINE, ServerInitializer.HTTP,
                 ServerInitializer.PIPELINING, ServerInitializer.AGGREGATOR, ServerInitializer.ROUTER,

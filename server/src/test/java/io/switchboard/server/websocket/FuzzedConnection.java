@@ -4,16 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.switchboard.core.TimeSource;
-import io.switchboard.core.auth.Grants;
-import io.switchboard.core.auth.RoomPatterns;
 import io.switchboard.core.command.CommandHandler;
 import io.switchboard.core.history.MemoryHistoryStore;
 import io.switchboard.core.hub.Hub;
@@ -68,18 +60,7 @@ final class FuzzedConnection implements AutoCloseable {
 
     /** Connects and completes the handshake; the 101 and the welcome are read and dropped. */
     FuzzedConnection() {
-        ch.pipeline().addLast("deadline", new ChannelDuplexHandler());
-        ch.pipeline().addLast("http", new HttpServerCodec());
-        ch.pipeline().addLast("aggregator", new HttpObjectAggregator(64 * 1024));
-        ch.pipeline().addLast("router", new ChannelInboundHandlerAdapter() {
-            @Override
-            public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                if (msg instanceof FullHttpRequest) {
-                    STAGES.install(ctx.pipeline(), Grants.withoutToken("fuzzer", RoomPatterns.of(List.of("*"))));
-                }
-                ctx.fireChannelRead(msg);
-            }
-        });
+        EmbeddedPeers.httpStagesAdmitting(ch, STAGES, "fuzzer");
         ch.writeInbound(Unpooled.copiedBuffer("GET " + CONFIG.websocket().path() + " HTTP/1.1\r\nHost: localhost\r\n"
                 + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                 + "Sec-WebSocket-Version: 13\r\n\r\n", StandardCharsets.US_ASCII));

@@ -5,17 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.switchboard.core.TimeSource;
-import io.switchboard.core.auth.Grants;
-import io.switchboard.core.auth.RoomPatterns;
 import io.switchboard.core.command.CommandHandler;
 import io.switchboard.core.history.MemoryHistoryStore;
 import io.switchboard.core.hub.Hub;
@@ -52,18 +44,7 @@ class WebSocketPipelineTest {
     /** The production HTTP stages, with stand-ins for the deadline and the router (which installs the stages). */
     private EmbeddedChannel channel() {
         EmbeddedChannel ch = new EmbeddedChannel();
-        ch.pipeline().addLast("deadline", new ChannelDuplexHandler());
-        ch.pipeline().addLast("http", new HttpServerCodec());
-        ch.pipeline().addLast("aggregator", new HttpObjectAggregator(64 * 1024));
-        ch.pipeline().addLast("router", new ChannelInboundHandlerAdapter() {
-            @Override
-            public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                if (msg instanceof FullHttpRequest) {
-                    stages.install(ctx.pipeline(), Grants.withoutToken("alice", RoomPatterns.of(List.of("*"))));
-                }
-                ctx.fireChannelRead(msg);
-            }
-        });
+        EmbeddedPeers.httpStagesAdmitting(ch, stages, "alice");
         return ch;
     }
 
@@ -83,16 +64,6 @@ class WebSocketPipelineTest {
         return Unpooled.wrappedBuffer(out.toByteArray());
     }
 
-    /** Everything written to the peer since the last call, as text (frame headers included). */
-    private static String written(EmbeddedChannel ch) {
-        StringBuilder b = new StringBuilder();
-        for (ByteBuf out; (out = ch.readOutbound()) != null; ) {
-            b.append(out.toString(StandardCharsets.ISO_8859_1));
-            out.release();
-        }
-        return b.toString();
-    }
-
     @Test
     void afterTheHandshakeOnlyTheWebSocketStagesRemainAndTheConnectionIsRegistered() {
         EmbeddedChannel ch = channel();
@@ -102,11 +73,11 @@ class WebSocketPipelineTest {
                 .doesNotContain("deadline", "router", "http", "aggregator", WebSocketPipeline.PROTOCOL);
         assertThat(ch.pipeline().get(WebSocket13FrameDecoder.class)).isInstanceOf(CloseFrameCheckingDecoder.class);
         assertThat(hub.connectionCount()).isEqualTo(1);
-        String out = written(ch);
+        String out = EmbeddedPeers.written(ch);
         assertThat(out).startsWith("HTTP/1.1 101 Switching Protocols").contains("\"type\":\"welcome\"");
 
         ch.writeInbound(clientFrame(0x1, "{\"type\":\"ping\",\"id\":7}".getBytes(StandardCharsets.UTF_8)));
-        assertThat(written(ch)).contains("\"type\":\"pong\"");
+        assertThat(EmbeddedPeers.written(ch)).contains("\"type\":\"pong\"");
         assertFalse(ch.finish());
     }
 
@@ -114,10 +85,10 @@ class WebSocketPipelineTest {
     void aPeersCloseIsAnsweredOnceAndTheConnectionLeavesTheHub() {
         EmbeddedChannel ch = channel();
         ch.writeInbound(upgradeRequest());
-        written(ch);
+        EmbeddedPeers.written(ch);
 
         ch.writeInbound(clientFrame(0x8, new byte[] {0x03, (byte) 0xE8})); // 1000
-        String answer = written(ch);
+        String answer = EmbeddedPeers.written(ch);
         assertThat(answer).startsWith("\u0088\u0002\u0003\u00E8"); // one close frame, 1000
         assertThat(ch.isOpen()).isFalse();
         assertThat(hub.connectionCount()).isZero();
@@ -129,12 +100,12 @@ class WebSocketPipelineTest {
     void aMessageLargerThanTheCapClosesWith1009() {
         EmbeddedChannel ch = channel();
         ch.writeInbound(upgradeRequest());
-        written(ch);
+        EmbeddedPeers.written(ch);
         int max = CONFIG.websocket().maxMessageBytes();
         // Two fragments that only together exceed websocket.maxMessageBytes: the joining stage refuses them.
         byte[] half = new byte[max / 2 + 1];
         ch.writeInbound(fragment(0x2, false, half), fragment(0x0, true, half));
-        assertThat(written(ch)).startsWith("\u0088").contains("message too big");
+        assertThat(EmbeddedPeers.written(ch)).startsWith("\u0088").contains("message too big");
         assertThat(hub.connectionCount()).isZero();
         assertFalse(ch.finish());
     }
