@@ -3,7 +3,10 @@ package io.switchboard.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.redis.RedisBroker;
+import io.switchboard.server.config.SwitchboardConfig;
 import io.switchboard.testkit.RedisServerProcess;
+import io.switchboard.testkit.TcpProxy;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -76,6 +79,49 @@ class RedisFaultTest {
         assertThat(publisherErrors).as("publishes during the outage were refused")
                 .anySatisfy(m -> assertThat(m.path("code").asText()).isEqualTo("unavailable"));
         subscribers.assertEveryoneHolds(total, 60_000);
+    }
+
+    @Test
+    void aNodeWhoseSubscriptionGoesSilentCatchesItWithTheProbeAndItsSubscribersMissNothing() throws Exception {
+        redis = RedisServerProcess.start(true);
+        TcpProxy proxy = new TcpProxy(redis.port());
+        closing.add(proxy);
+        nodes = new ClusterNodes();
+        int p1 = startNode("n1", 10_000);
+        SwitchboardConfig second = ClusterNodes.config("n2", ClusterNodes.cluster("redis", 10_000, Duration.ofMillis(500)),
+                proxy.port(), List.of());
+        second = second.toBuilder().redis(second.redis().toBuilder().probeInterval(Duration.ofMillis(200))
+                .probeTimeout(Duration.ofSeconds(1)).build()).build();
+        int p2 = nodes.start(second).port();
+        String room = "silent";
+        Subscribers subscribers = new Subscribers();
+        closing.add(subscribers);
+        for (int i = 0; i < 100; i++) {
+            subscribers.add(subscriber(i % 2 == 0 ? p1 : p2, "s" + i, room));
+        }
+        subscribers.startDraining();
+        WsClient publisher = subscriber(p1, "publisher", room);
+        LoadWithOutage.run(publisher, room, 300, 6, () -> freezeSubscriptionsThrough(proxy), () -> { });
+        long total = nodes.awaitQuietPosition(0, room);
+        assertThat(total).isGreaterThan(1000);
+        subscribers.assertEveryoneHolds(total, 60_000);
+        RedisBroker broker = (RedisBroker) nodes.get(1).hub().broker();
+        assertThat(broker.probesMissed()).as("n2 noticed through its probe, not by luck").isGreaterThanOrEqualTo(1);
+        assertThat(broker.isConnected()).isTrue();
+    }
+
+    /** Freezes every subscribed connection that goes through {@code proxy}: sockets open, nothing arrives. */
+    private void freezeSubscriptionsThrough(TcpProxy proxy) throws Exception {
+        int frozen = 0;
+        for (String line : redis.call("CLIENT", "LIST", "TYPE", "pubsub").split("\n")) {
+            for (String field : line.split(" ")) {
+                if (field.startsWith("addr=") && proxy.freezeConnectionSeenByTargetAs(
+                        Integer.parseInt(field.substring(field.lastIndexOf(':') + 1)))) {
+                    frozen++;
+                }
+            }
+        }
+        assertThat(frozen).as("n2's subscribed connection").isEqualTo(1);
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -51,6 +52,11 @@ import org.slf4j.LoggerFactory;
  *       for it up to the command timeout, then fail.
  *   <li>{@link #subscribe} and {@link #unsubscribe} change the set of channels the broker holds even
  *       when the command fails; the set is what every reconnect restores.
+ *   <li>A subscription that goes silent without an error is caught by the {@link SelfProbe}: a probe
+ *       published to a channel only this broker holds that does not come back within
+ *       {@link RedisSettings#probeTimeout()} reports the broker down and renews the subscribed connection:
+ *       a fresh one subscribes every channel, replaces the old one (which is closed and whose late
+ *       deliveries are dropped), and the listener hears {@link Listener#onReconnected()}.
  * </ul>
  */
 public final class RedisBroker implements Broker {
@@ -79,6 +85,12 @@ public final class RedisBroker implements Broker {
     private final AtomicBoolean stalled = new AtomicBoolean();
     /** Set by {@link #close()}; once set, callbacks and retries do nothing. */
     private volatile boolean closed;
+    /** The connections after the subscribed one was renewed; null until then. */
+    private volatile Connections renewed;
+    /** The channel of this broker's probes (with the prefix); unique per broker instance. */
+    private final String probeChannel;
+    /** Null when {@link RedisSettings#probing()} is off. */
+    private final SelfProbe probe;
 
     /**
      * A broker for {@code settings}; connects when started.
@@ -93,6 +105,11 @@ public final class RedisBroker implements Broker {
         this.connector = new Connector<>("broker " + describe(), lettuce, timeout, this::connect,
                 Connections::close);
         lettuce.client().addListener(new ReconnectWatcher());
+        this.probeChannel = prefix + "probe." + UUID.randomUUID();
+        this.probe = settings.probing()
+                ? new SelfProbe("broker " + describe(), settings.probeInterval(), settings.probeTimeout(),
+                        this::connectionsOpen, this::publishProbe, this::renew)
+                : null;
     }
 
     @Override
@@ -100,6 +117,10 @@ public final class RedisBroker implements Broker {
         Objects.requireNonNull(listener, "listener");
         if (!this.listener.compareAndSet(null, listener)) {
             throw new IllegalStateException("already started");
+        }
+        if (probe != null) {
+            channels.add(probeChannel);
+            probe.start(lettuce.executor());
         }
         connector.start();
         return connector.connected().thenApply(c -> null);
@@ -109,21 +130,21 @@ public final class RedisBroker implements Broker {
     public CompletionStage<Void> subscribe(String channel) {
         String key = prefix + channel;
         channels.add(key);
-        return connector.await().thenCompose(c -> watch(c.sub().async().subscribe(key).toCompletableFuture()));
+        return connector.await().thenCompose(c -> watch(live().sub().async().subscribe(key).toCompletableFuture()));
     }
 
     @Override
     public CompletionStage<Void> unsubscribe(String channel) {
         String key = prefix + channel;
         channels.remove(key);
-        return connector.await().thenCompose(c -> watch(c.sub().async().unsubscribe(key).toCompletableFuture()));
+        return connector.await().thenCompose(c -> watch(live().sub().async().unsubscribe(key).toCompletableFuture()));
     }
 
     @Override
     public CompletionStage<Void> publish(String channel, byte[] payload) {
-        Connections c = connector.now();
+        Connections c = live();
         if (c == null) {
-            return connector.await().thenCompose(ready -> publish(ready, channel, payload));
+            return connector.await().thenCompose(ready -> publish(live(), channel, payload));
         }
         return publish(c, channel, payload);
     }
@@ -133,13 +154,29 @@ public final class RedisBroker implements Broker {
     }
 
     /**
-     * True while both connections are up and Redis answered the last command in time. A Redis that stops
-     * answering without closing its sockets is noticed by the first command that times out.
+     * True while both connections are up, Redis answered the last command in time and the last probe came
+     * back. A Redis that stops answering without closing its sockets is noticed by the first command that
+     * times out; a subscription that stops receiving, by the probe.
      */
     @Override
     public boolean isConnected() {
-        Connections c = connector.now();
-        return !closed && c != null && c.sub().isOpen() && c.pub().isOpen() && !stalled.get();
+        return connectionsOpen() && !stalled.get() && (probe == null || !probe.failing());
+    }
+
+    /** Probes missed since start; 0 when probing is off. */
+    public long probesMissed() {
+        return probe == null ? 0 : probe.misses();
+    }
+
+    /** The connections in use: the first ones, or those a renewal made; null before the first. */
+    private Connections live() {
+        Connections r = renewed;
+        return r != null ? r : connector.now();
+    }
+
+    private boolean connectionsOpen() {
+        Connections c = live();
+        return !closed && c != null && c.sub().isOpen() && c.pub().isOpen();
     }
 
     @Override
@@ -151,6 +188,9 @@ public final class RedisBroker implements Broker {
     @Override
     public void close() {
         closed = true;
+        if (probe != null) {
+            probe.close();
+        }
         connector.close();
         lettuce.close();
     }
@@ -158,7 +198,7 @@ public final class RedisBroker implements Broker {
     private CompletionStage<Connections> connect() {
         return lettuce.client().connectPubSubAsync(CODEC, lettuce.uri()).toCompletableFuture()
                 .thenCompose(sub -> {
-                    sub.addListener(new Delivery());
+                    sub.addListener(new Delivery(sub));
                     return lettuce.client().connectAsync(CODEC, lettuce.uri()).toCompletableFuture()
                             .thenCompose(pub -> {
                                 Connections c = new Connections(sub, pub);
@@ -180,11 +220,58 @@ public final class RedisBroker implements Broker {
 
     /** Subscribes every channel held now; completes when Redis confirmed. */
     private CompletableFuture<Void> subscribeAll(Connections c) {
+        return subscribeAll(c.sub());
+    }
+
+    private CompletableFuture<Void> subscribeAll(StatefulRedisPubSubConnection<String, byte[]> sub) {
         String[] all = channels.toArray(String[]::new);
         if (all.length == 0) {
             return CompletableFuture.completedFuture(null);
         }
-        return c.sub().async().subscribe(all).toCompletableFuture();
+        return sub.async().subscribe(all).toCompletableFuture();
+    }
+
+    private CompletionStage<Long> publishProbe(byte[] payload) {
+        Connections c = live();
+        if (c == null) {
+            return CompletableFuture.completedFuture(0L);
+        }
+        return watch(c.pub().async().publish(probeChannel, payload).toCompletableFuture());
+    }
+
+    /**
+     * Replaces the subscribed connection after a probe was missed: a fresh connection subscribes every
+     * channel, then takes over; the old one is closed. Messages published in between may be lost, which
+     * the listener hears as a reconnect. A renewal that fails leaves things as they are: the next missed
+     * probe tries again.
+     */
+    private void renew() {
+        Connections old = live();
+        if (closed || old == null) {
+            return;
+        }
+        lettuce.client().connectPubSubAsync(CODEC, lettuce.uri()).toCompletableFuture()
+                .thenCompose(sub -> {
+                    sub.addListener(new Delivery(sub));
+                    return subscribeAll(sub).handle((v, e) -> {
+                        if (e != null || closed) {
+                            sub.closeAsync();
+                            throw new IllegalStateException("cannot subscribe on the fresh connection", e);
+                        }
+                        return sub;
+                    });
+                })
+                .whenComplete((sub, e) -> {
+                    if (e != null) {
+                        log.warn("{}: renewing the subscription failed ({}); the next probe tries again", describe(),
+                                Connector.describe(e));
+                        return;
+                    }
+                    renewed = new Connections(sub, old.pub());
+                    old.sub().closeAsync();
+                    log.info("{}: subscription renewed on a fresh connection; {} channels", describe(), channels.size());
+                    notifyReconnected();
+                });
     }
 
     /** Tracks whether Redis answers: a timeout marks the broker stalled, any answer clears it. */
@@ -209,7 +296,7 @@ public final class RedisBroker implements Broker {
         Duration wait = RetryDelay.after(attempt);
         try {
             lettuce.executor().schedule(() -> {
-                Connections c = connector.now();
+                Connections c = live();
                 if (closed || c == null || !stalled.get()) {
                     return;
                 }
@@ -258,12 +345,29 @@ public final class RedisBroker implements Broker {
         }
     }
 
-    /** Hands received messages to the listener, on the subscribed connection's I/O thread. */
+    /**
+     * Hands received messages to the listener, on the subscribed connection's I/O thread. Only the live
+     * subscribed connection delivers: one replaced by a renewal may still receive for a moment, and those
+     * messages would arrive twice.
+     */
     private final class Delivery extends RedisPubSubAdapter<String, byte[]> {
+        private final StatefulRedisPubSubConnection<String, byte[]> from;
+
+        Delivery(StatefulRedisPubSubConnection<String, byte[]> from) {
+            this.from = from;
+        }
+
         @Override
         public void message(String channel, byte[] payload) {
             Listener l = listener.get();
-            if (l == null || closed || !channel.startsWith(prefix)) {
+            Connections c = live();
+            if (l == null || closed || c == null || c.sub() != from || !channel.startsWith(prefix)) {
+                return;
+            }
+            if (channel.equals(probeChannel)) {
+                if (probe != null) {
+                    probe.received(payload);
+                }
                 return;
             }
             try {
@@ -282,7 +386,7 @@ public final class RedisBroker implements Broker {
     private final class ReconnectWatcher implements RedisConnectionStateListener {
         @Override
         public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
-            Connections c = connector.now();
+            Connections c = live();
             if (c != null && connection == c.sub()) {
                 restore(c, 1);
             }
@@ -290,7 +394,7 @@ public final class RedisBroker implements Broker {
 
         @Override
         public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
-            Connections c = connector.now();
+            Connections c = live();
             if (c != null && !closed && (connection == c.sub() || connection == c.pub())) {
                 log.warn("{}: {} connection lost; Lettuce reconnects", describe(),
                         connection == c.sub() ? "subscriber" : "publisher");

@@ -3,6 +3,7 @@ package io.switchboard.redis;
 import io.switchboard.core.config.Check;
 import io.switchboard.core.config.ConfigException;
 import io.switchboard.core.config.Secret;
+import java.time.Duration;
 
 /**
  * Redis connection for scale-out. The {@code redis} section of the configuration, owned by this adapter.
@@ -16,8 +17,13 @@ import io.switchboard.core.config.Secret;
  * @param db Redis database index
  * @param keyPrefix prepended to every key and channel, so that several clusters can share one Redis; may be
  *     empty, and may not contain braces (they would break the hash tags that keep a room's keys together)
+ * @param probeInterval how often the broker publishes a probe to itself through Redis, proving that its
+ *     subscription still receives; 0 turns the probe off
+ * @param probeTimeout a probe not received within this long marks the broker down ({@code /health} failing,
+ *     {@code /ready} 503) and renews its subscription on a fresh connection
  */
-public record RedisSettings(String host, int port, @Secret String password, int db, String keyPrefix) {
+public record RedisSettings(String host, int port, @Secret String password, int db, String keyPrefix,
+                            Duration probeInterval, Duration probeTimeout) {
 
     public RedisSettings {
         Check.notBlank("redis.host", host);
@@ -28,6 +34,13 @@ public record RedisSettings(String host, int port, @Secret String password, int 
         if (!keyPrefix.matches("[A-Za-z0-9_.:@/-]*")) {
             throw new ConfigException("redis.keyPrefix", keyPrefix, "may only contain [A-Za-z0-9_.:@/-]");
         }
+        Check.range("redis.probeInterval", probeInterval, Duration.ZERO, Duration.ofMinutes(1));
+        Check.range("redis.probeTimeout", probeTimeout, Duration.ofMillis(100), Duration.ofMinutes(1));
+    }
+
+    /** Whether the self-delivery probe runs. */
+    public boolean probing() {
+        return !probeInterval.isZero();
     }
 
     /** {@code host:port/db}, for logs and health checks; never the password. */
@@ -39,7 +52,8 @@ public record RedisSettings(String host, int port, @Secret String password, int 
     @Override
     public String toString() {
         return "RedisSettings[host=" + host + ", port=" + port + ", password=(" + Check.HIDDEN + "), db=" + db
-                + ", keyPrefix=" + keyPrefix + "]";
+                + ", keyPrefix=" + keyPrefix + ", probeInterval=" + Check.format(probeInterval) + ", probeTimeout="
+                + Check.format(probeTimeout) + "]";
     }
 
     /** The documented defaults. */
@@ -54,7 +68,8 @@ public record RedisSettings(String host, int port, @Secret String password, int 
 
     /** A builder starting from these values. */
     public Builder toBuilder() {
-        return new Builder().host(host).port(port).password(password).db(db).keyPrefix(keyPrefix);
+        return new Builder().host(host).port(port).password(password).db(db).keyPrefix(keyPrefix)
+                .probeInterval(probeInterval).probeTimeout(probeTimeout);
     }
 
     /** Collects values, the defaults until set; {@link #build} validates. Not thread-safe. */
@@ -64,6 +79,8 @@ public record RedisSettings(String host, int port, @Secret String password, int 
         private String password = "";
         private int db;
         private String keyPrefix = "switchboard:";
+        private Duration probeInterval = Duration.ofSeconds(1);
+        private Duration probeTimeout = Duration.ofSeconds(3);
 
         private Builder() {
         }
@@ -93,8 +110,18 @@ public record RedisSettings(String host, int port, @Secret String password, int 
             return this;
         }
 
+        public Builder probeInterval(Duration value) {
+            probeInterval = value;
+            return this;
+        }
+
+        public Builder probeTimeout(Duration value) {
+            probeTimeout = value;
+            return this;
+        }
+
         public RedisSettings build() {
-            return new RedisSettings(host, port, password, db, keyPrefix);
+            return new RedisSettings(host, port, password, db, keyPrefix, probeInterval, probeTimeout);
         }
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.switchboard.testkit.Await;
 import io.switchboard.testkit.RedisServerProcess;
+import io.switchboard.testkit.TcpProxy;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -119,6 +120,50 @@ class RedisBrokerFaultTest {
         b.close();
         assertThatThrownBy(() -> started.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
         b.close();
+    }
+
+    @Test
+    void aSubscriptionThatGoesSilentIsCaughtByTheProbeAndRenewedOnAFreshConnection() throws Exception {
+        redis = RedisServerProcess.start(false);
+        try (TcpProxy proxy = new TcpProxy(redis.port())) {
+            RecordingListener inB = new RecordingListener();
+            RedisBroker b = new RedisBroker(TestSettings.of(redis).toBuilder().port(proxy.port())
+                    .probeInterval(Duration.ofMillis(200)).probeTimeout(Duration.ofSeconds(1)).build(), TIMEOUT);
+            brokers.add(b);
+            Await.get(b.start(inB), WAIT);
+            Await.get(b.subscribe("room.p"), WAIT);
+            RedisBroker a = started(new RecordingListener());
+            Await.get(a.publish("room.p", bytes("before")), WAIT);
+            assertThat(inB.next(WAIT)).isEqualTo("room.p=before");
+            assertThat(proxy.accepted()).as("b's subscribed connection, then its publishing one").isEqualTo(2);
+
+            proxy.freezeConnection(0); // the socket stays open, nothing arrives: no error anywhere
+            Await.get(a.publish("room.p", bytes("silent")), WAIT);
+            Await.until("the probe reports b down", WAIT, () -> !b.isConnected());
+            Await.until("b renews its subscription and reports the reconnect", WAIT, () -> inB.reconnects.get() == 1);
+            Await.until("the probe comes back on the fresh connection", WAIT, b::isConnected);
+            assertThat(b.probesMissed()).isGreaterThanOrEqualTo(1);
+
+            proxy.thaw(); // whatever the old connection held must not arrive twice or late
+            Await.get(a.publish("room.p", bytes("after")), WAIT);
+            assertThat(inB.next(WAIT)).as("the silent message is lost (the reconnect says so), nothing else")
+                    .isEqualTo("room.p=after");
+        }
+    }
+
+    @Test
+    void aSubscriptionKilledByRedisIsRestoredAndReported() throws Exception {
+        redis = RedisServerProcess.start(false);
+        RecordingListener inB = new RecordingListener();
+        RedisBroker b = started(inB);
+        Await.get(b.subscribe("room.k"), WAIT);
+        RedisBroker a = started(new RecordingListener());
+
+        assertThat(redis.call("CLIENT", "KILL", "TYPE", "pubsub")).as("clients killed").isNotEqualTo(":0");
+        Await.until("b reports the reconnect", WAIT, () -> inB.reconnects.get() == 1);
+        Await.until("b is connected again", WAIT, b::isConnected);
+        Await.get(a.publish("room.k", bytes("after")), WAIT);
+        assertThat(inB.next(WAIT)).isEqualTo("room.k=after");
     }
 
     private RedisBroker started(RecordingListener listener) throws Exception {

@@ -1,4 +1,4 @@
-package io.switchboard.client;
+package io.switchboard.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,22 +9,30 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A loopback TCP proxy a test can cut (every connection dropped at once, as a flaky network
  * does) or freeze (bytes stop flowing, sockets stay open, as behind a dead NAT mapping). New
- * connections are accepted throughout. Plain blocking sockets, two pump threads per connection.
+ * connections are accepted throughout. A single connection can be frozen alone, which is how a test
+ * makes one subscription go silent while its neighbours keep working. Plain blocking sockets, two
+ * pump threads per connection.
  *
  * <p>Thread-safe.
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
     private final ServerSocket listener;
     private final int targetPort;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    /** One flag per accepted connection, in accept order: whether that connection alone is frozen. */
+    private final List<AtomicBoolean> connectionFrozen = new CopyOnWriteArrayList<>();
+    /** The proxy's own end of each connection to the target, in accept order (as the target sees it). */
+    private final List<Socket> targetSide = new CopyOnWriteArrayList<>();
     private volatile boolean frozen;
     private volatile boolean closed;
 
-    TcpProxy(int targetPort) throws IOException {
+    /** A proxy on a free loopback port forwarding to {@code targetPort} on loopback. */
+    public TcpProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
         this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread acceptor = new Thread(this::accept, "proxy-accept");
@@ -32,12 +40,12 @@ final class TcpProxy implements AutoCloseable {
         acceptor.start();
     }
 
-    int port() {
+    public int port() {
         return listener.getLocalPort();
     }
 
     /** Drops every current connection without a close frame; later connections go through. */
-    void cut() {
+    public void cut() {
         for (Socket s : sockets) {
             try {
                 s.close();
@@ -49,12 +57,41 @@ final class TcpProxy implements AutoCloseable {
     }
 
     /** Stops moving bytes on every connection until {@link #thaw()}, without closing anything. */
-    void freeze() {
+    public void freeze() {
         frozen = true;
     }
 
-    void thaw() {
+    /** Undoes {@link #freeze()} and every {@link #freezeConnection}. */
+    public void thaw() {
         frozen = false;
+        connectionFrozen.forEach(f -> f.set(false));
+    }
+
+    /** How many connections were accepted so far. */
+    public int accepted() {
+        return connectionFrozen.size();
+    }
+
+    /**
+     * Stops moving bytes, both ways, on the {@code index}-th connection accepted (from 0), without
+     * closing it; the others keep flowing.
+     */
+    public void freezeConnection(int index) {
+        connectionFrozen.get(index).set(true);
+    }
+
+    /**
+     * Freezes the connection whose end toward the target has local port {@code port}: the client port the
+     * target reports for it (Redis' {@code CLIENT LIST addr=}). Returns false when no connection has it.
+     */
+    public boolean freezeConnectionSeenByTargetAs(int port) {
+        for (int i = 0; i < targetSide.size(); i++) {
+            if (targetSide.get(i).getLocalPort() == port) {
+                freezeConnection(i);
+                return true;
+            }
+        }
+        return false;
     }
 
     private void accept() {
@@ -67,8 +104,11 @@ final class TcpProxy implements AutoCloseable {
                 server.setTcpNoDelay(true);
                 sockets.add(client);
                 sockets.add(server);
-                pump(client, server);
-                pump(server, client);
+                AtomicBoolean alone = new AtomicBoolean();
+                targetSide.add(server);
+                connectionFrozen.add(alone);
+                pump(client, server, alone);
+                pump(server, client, alone);
             } catch (IOException e) {
                 if (closed) {
                     return;
@@ -77,20 +117,20 @@ final class TcpProxy implements AutoCloseable {
         }
     }
 
-    private void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to, AtomicBoolean alone) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[16 * 1024];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while (true) {
-                    while (frozen && !from.isClosed()) {
+                    while ((frozen || alone.get()) && !from.isClosed()) {
                         Thread.sleep(10);
                     }
                     n = in.read(buf);
                     if (n < 0) {
                         break;
                     }
-                    while (frozen && !from.isClosed()) {
+                    while ((frozen || alone.get()) && !from.isClosed()) {
                         Thread.sleep(10); // hold bytes read just before the freeze
                     }
                     out.write(buf, 0, n);
