@@ -4,11 +4,14 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.netty.util.concurrent.EventExecutorGroup;
+import java.io.File;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -52,21 +55,40 @@ final class LettuceClient {
                 .computationThreadPoolSize(2)
                 .reconnectDelay(RetryDelay.LETTUCE)
                 .build();
-        RedisURI.Builder builder = RedisURI.builder()
-                .withHost(settings.host())
-                .withPort(settings.port())
-                .withDatabase(settings.db())
-                .withTimeout(timeout);
-        if (!settings.password().isEmpty()) {
-            builder.withAuthentication("default", settings.password());
-        }
-        this.uri = builder.build();
+        this.uri = uri(settings, timeout);
         this.client = RedisClient.create(resources, uri);
-        client.setOptions(options(timeout));
+        client.setOptions(options(settings, timeout));
     }
 
-    static ClientOptions options(Duration timeout) {
-        return ClientOptions.builder()
+    /**
+     * Where to connect: the server itself, or in Sentinel mode the Sentinels, which Lettuce asks for the
+     * current master on every connect and reconnect, so a failover is followed without a restart.
+     */
+    static RedisURI uri(RedisSettings settings, Duration timeout) {
+        RedisURI.Builder builder;
+        if (settings.sentinel()) {
+            List<RedisSettings.HostPort> sentinels = settings.sentinels().stream().map(RedisSettings::parseHostPort).toList();
+            builder = RedisURI.Builder.sentinel(sentinels.get(0).host(), sentinels.get(0).port(), settings.masterName());
+            for (RedisSettings.HostPort sentinel : sentinels.subList(1, sentinels.size())) {
+                builder.withSentinel(sentinel.host(), sentinel.port());
+            }
+        } else {
+            builder = RedisURI.builder().withHost(settings.host()).withPort(settings.port());
+        }
+        builder.withDatabase(settings.db()).withTimeout(timeout).withSsl(settings.tls());
+        if (!settings.password().isEmpty()) {
+            builder.withAuthentication(settings.username().isEmpty() ? "default" : settings.username(),
+                    settings.password());
+        }
+        return builder.build();
+    }
+
+    static ClientOptions options(RedisSettings settings, Duration timeout) {
+        ClientOptions.Builder options = ClientOptions.builder();
+        if (settings.tls() && !settings.tlsCaFile().isEmpty()) {
+            options.sslOptions(SslOptions.builder().jdkSslProvider().trustManager(new File(settings.tlsCaFile())).build());
+        }
+        return options
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .requestQueueSize(REQUEST_QUEUE_SIZE)

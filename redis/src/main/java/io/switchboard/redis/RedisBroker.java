@@ -181,7 +181,7 @@ public final class RedisBroker implements Broker {
 
     @Override
     public String describe() {
-        return "redis " + settings.host() + ":" + settings.port();
+        return "redis " + settings.address();
     }
 
     /** Disconnects; pending commands fail. Idempotent; do not call it from a listener callback. */

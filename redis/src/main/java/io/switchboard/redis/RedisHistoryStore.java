@@ -150,6 +150,7 @@ public final class RedisHistoryStore implements HistoryStore {
     private final RedisSettings settings;
     private final int size;
     private final Duration ttl;
+    private final Duration timeout;
     private final LettuceClient lettuce;
     private final Connector<StatefulRedisConnection<String, String>> connector;
     /** The protocol's mapper: replayed data keeps its numbers' text, as live delivery does. */
@@ -172,7 +173,8 @@ public final class RedisHistoryStore implements HistoryStore {
             throw new IllegalArgumentException("ttl must be at least 1 ms, was " + ttl);
         }
         this.size = size;
-        this.lettuce = new LettuceClient(settings, Objects.requireNonNull(timeout, "timeout"));
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+        this.lettuce = new LettuceClient(settings, timeout);
         this.connector = new Connector<>("history " + settings.address(), lettuce, timeout,
                 this::connect, StatefulRedisConnection::closeAsync);
         connector.start();
@@ -204,6 +206,7 @@ public final class RedisHistoryStore implements HistoryStore {
         }
         return call(redis -> APPEND.<List<Object>>run(redis, ScriptOutputType.MULTI, keys(room),
                         ttlArg(), newEpoch(), Integer.toString(size), message)
+                .thenCompose(r -> replicated(redis, r))
                 .thenApply(r -> new Appended(new RoomMessage(room, from, connId, content, data, (Long) r.get(1),
                         timestampMillis), (String) r.get(0))));
     }
@@ -252,6 +255,27 @@ public final class RedisHistoryStore implements HistoryStore {
 
     private <T> CompletionStage<T> call(Function<RedisAsyncCommands<String, String>, CompletableFuture<T>> op) {
         return connector.await().thenCompose(c -> op.apply(c.async()));
+    }
+
+    /**
+     * With {@code redis.replicaAcks}, holds an append until that many replicas confirmed it (Redis {@code WAIT}),
+     * so that a failover to a replica cannot lose an acknowledged message. Fewer confirmations within half the
+     * deadline fail the append; the message is in the master's history all the same and reaches members
+     * through the tail check, so a publisher that retries should use an idempotency key.
+     */
+    private <T> CompletableFuture<T> replicated(RedisAsyncCommands<String, String> redis, T appended) {
+        int wanted = settings.replicaAcks();
+        if (wanted == 0) {
+            return CompletableFuture.completedFuture(appended);
+        }
+        return redis.waitForReplication(wanted, Math.max(1, timeout.toMillis() / 2)).toCompletableFuture()
+                .thenApply(confirmed -> {
+                    if (confirmed < wanted) {
+                        throw new IllegalStateException("appended on the master but confirmed by " + confirmed + " of "
+                                + wanted + " replicas within " + timeout.toMillis() / 2 + " ms (redis.replicaAcks)");
+                    }
+                    return appended;
+                });
     }
 
     private String[] keys(String room) {

@@ -40,13 +40,21 @@ final class RedisScript {
             if (!(Failures.rootCause(e) instanceof RedisNoScriptException)) {
                 return CompletableFuture.failedFuture(e);
             }
-            log.info("Redis lost script {}; loading it again", name);
-            return load(redis).thenCompose(v -> redis.<T>evalsha(sha, type, keys, args).toCompletableFuture());
+            return reload(redis).thenCompose(v -> redis.<T>evalsha(sha, type, keys, args).toCompletableFuture());
         });
     }
 
     /** Loads the script into Redis's script cache. */
     CompletableFuture<Void> load(RedisAsyncCommands<String, String> redis) {
+        return load(redis, false);
+    }
+
+    /** Loads the script after NOSCRIPT; says so once per reload, not once per command that met it. */
+    private CompletableFuture<Void> reload(RedisAsyncCommands<String, String> redis) {
+        return load(redis, true);
+    }
+
+    private CompletableFuture<Void> load(RedisAsyncCommands<String, String> redis, boolean lost) {
         CompletableFuture<Void> current = loading.get();
         if (current != null && !current.isDone()) {
             return current;
@@ -54,6 +62,9 @@ final class RedisScript {
         CompletableFuture<Void> mine = new CompletableFuture<>();
         if (!loading.compareAndSet(current, mine)) {
             return loading.get();
+        }
+        if (lost) {
+            log.info("Redis lost script {}; loading it again", name);
         }
         redis.scriptLoad(source).whenComplete((loaded, e) -> {
             if (e != null) {

@@ -166,6 +166,30 @@ class RedisBrokerFaultTest {
         assertThat(inB.next(WAIT)).isEqualTo("room.k=after");
     }
 
+    @Test
+    void connectsAsAnAclUserAndNotWithTheWrongPassword() throws Exception {
+        redis = RedisServerProcess.start(false);
+        assertThat(redis.call("ACL", "SETUSER", "app", "on", ">s3cret", "~*", "&*", "+@all")).isEqualTo("+OK");
+        assertThat(redis.call("ACL", "SETUSER", "default", "off")).isEqualTo("+OK");
+        RecordingListener inB = new RecordingListener();
+        RedisBroker b = new RedisBroker(TestSettings.of(redis).toBuilder().username("app").password("s3cret").build(),
+                TIMEOUT);
+        brokers.add(b);
+        Await.get(b.start(inB), WAIT);
+        Await.get(b.subscribe("room.acl"), WAIT);
+        Await.get(b.publish("room.acl", bytes("as app")), WAIT);
+        assertThat(inB.next(WAIT)).isEqualTo("room.acl=as app");
+
+        RedisBroker wrong = new RedisBroker(TestSettings.of(redis).toBuilder().username("app").password("nope").build(),
+                TIMEOUT);
+        brokers.add(wrong);
+        CompletableFuture<Void> refused = wrong.start(new RecordingListener()).toCompletableFuture();
+        assertThatThrownBy(() -> refused.get(3 * TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
+                .as("a refused login keeps retrying in the background instead of starting")
+                .isInstanceOf(TimeoutException.class);
+        assertThat(wrong.isConnected()).isFalse();
+    }
+
     private RedisBroker started(RecordingListener listener) throws Exception {
         RedisBroker broker = new RedisBroker(TestSettings.of(redis), TIMEOUT);
         brokers.add(broker);

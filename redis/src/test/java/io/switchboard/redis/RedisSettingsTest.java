@@ -37,6 +37,36 @@ class RedisSettingsTest {
     }
 
     @Test
+    void sentinelModeNeedsSentinelsAsHostPortAndIsNamedByItsMaster() {
+        RedisSettings ok = RedisSettings.defaults();
+        assertThatThrownBy(() -> ok.toBuilder().mode("cluster").build())
+                .hasMessage("redis.mode (cluster) must be one of standalone, sentinel");
+        assertThatThrownBy(() -> ok.toBuilder().mode("sentinel").build())
+                .hasMessage("redis.sentinels ([]) must name at least one Sentinel when redis.mode is sentinel");
+        assertThatThrownBy(() -> ok.toBuilder().sentinels(java.util.List.of("10.0.0.1")).build())
+                .hasMessage("redis.sentinels (10.0.0.1) each must be host:port");
+        assertThatThrownBy(() -> ok.toBuilder().sentinels(java.util.List.of("h:70000")).build())
+                .hasMessage("redis.sentinels (h:70000) port must be between 1 and 65535");
+        RedisSettings s = ok.toBuilder().mode("sentinel").sentinels(java.util.List.of("10.0.0.1:26379", "10.0.0.2:26379"))
+                .masterName("main").build();
+        assertThat(s.address()).isEqualTo("sentinel main@10.0.0.1:26379,10.0.0.2:26379/0");
+        io.lettuce.core.RedisURI uri = LettuceClient.uri(s, java.time.Duration.ofSeconds(1));
+        assertThat(uri.getSentinelMasterId()).isEqualTo("main");
+        assertThat(uri.getSentinels()).hasSize(2);
+    }
+
+    @Test
+    void anAclUserNeedsAPasswordAndACaFileNeedsTls() {
+        RedisSettings ok = RedisSettings.defaults();
+        assertThatThrownBy(() -> ok.toBuilder().username("app").build())
+                .hasMessage("redis.username (app) needs redis.password");
+        assertThatThrownBy(() -> ok.toBuilder().tlsCaFile("/etc/ca.pem").build())
+                .hasMessage("redis.tlsCaFile (/etc/ca.pem) is used only with redis.tls: true");
+        RedisSettings tls = ok.toBuilder().tls(true).build();
+        assertThat(LettuceClient.uri(tls, java.time.Duration.ofSeconds(1)).isSsl()).isTrue();
+    }
+
+    @Test
     void theBrokerAndStoresRejectANonPositiveTimeout() {
         assertThatThrownBy(() -> new RedisBroker(RedisSettings.defaults(), java.time.Duration.ZERO))
                 .hasMessage("timeout must be positive, was PT0S");

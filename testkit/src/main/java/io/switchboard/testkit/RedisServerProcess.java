@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -19,7 +20,8 @@ import org.junit.jupiter.api.Assertions;
 /**
  * A private redis-server for tests: its own free port on 127.0.0.1 and its own directory, never the
  * shared Redis on 6379. Can be killed with SIGKILL, frozen with SIGSTOP, thawed with SIGCONT and
- * restarted on the same port and directory (so an append-only file survives). Closing it kills the
+ * restarted on the same port and directory (so an append-only file survives). It can also run as a
+ * replica of another, or as a Sentinel watching one ({@link #startReplicaOf}, {@link #startSentinel}). Closing it kills the
  * process and deletes the directory; a JVM shutdown hook does the same if a test forgets.
  *
  * <p>Without {@code redis-server} on the PATH the calling test is skipped with an install hint, except
@@ -35,18 +37,49 @@ public final class RedisServerProcess implements AutoCloseable {
     private final boolean appendOnly;
     private final Path dir;
     private final Thread reaper = new Thread(this::destroy, "redis-server-reaper");
+    /** Arguments after the common ones: a replica's {@code --replicaof}. */
+    private final List<String> extra;
+    /** A Sentinel's configuration file (Sentinels rewrite theirs), or null for a data server. */
+    private final String sentinelConfig;
     private Process process;
 
-    private RedisServerProcess(int port, boolean appendOnly, Path dir) {
+    private RedisServerProcess(int port, boolean appendOnly, Path dir, List<String> extra, String sentinelConfig) {
         this.port = port;
         this.appendOnly = appendOnly;
         this.dir = dir;
+        this.extra = extra;
+        this.sentinelConfig = sentinelConfig;
         Runtime.getRuntime().addShutdownHook(reaper);
     }
 
-    /** A started server with the append-only file on or off. */
-    public static RedisServerProcess start(boolean appendOnly) throws Exception {
-        RedisServerProcess redis = create(appendOnly);
+    /** A started replica of {@code master}, append-only like it. */
+    public static RedisServerProcess startReplicaOf(RedisServerProcess master) throws Exception {
+        requireRedisServer();
+        return started(new RedisServerProcess(ExternalProcesses.freePort(), master.appendOnly,
+                Files.createTempDirectory("switchboard-redis-"),
+                List.of("--replicaof", "127.0.0.1", Integer.toString(master.port)), null));
+    }
+
+    /**
+     * A started Sentinel monitoring {@code master} as {@code masterName}: it calls a master down after
+     * {@code downAfter} without answers, once {@code quorum} Sentinels agree, and fails over.
+     */
+    public static RedisServerProcess startSentinel(RedisServerProcess master, String masterName, int quorum,
+                                                   Duration downAfter) throws Exception {
+        requireRedisServer();
+        int port = ExternalProcesses.freePort();
+        String config = String.join("\n",
+                "port " + port,
+                "bind 127.0.0.1",
+                "sentinel monitor " + masterName + " 127.0.0.1 " + master.port + " " + quorum,
+                "sentinel down-after-milliseconds " + masterName + " " + downAfter.toMillis(),
+                "sentinel failover-timeout " + masterName + " " + Math.max(3000, 3 * downAfter.toMillis()),
+                "sentinel parallel-syncs " + masterName + " 1", "");
+        return started(new RedisServerProcess(port, false, Files.createTempDirectory("switchboard-sentinel-"),
+                List.of(), config));
+    }
+
+    private static RedisServerProcess started(RedisServerProcess redis) throws Exception {
         try {
             redis.restart();
             return redis;
@@ -56,11 +89,16 @@ public final class RedisServerProcess implements AutoCloseable {
         }
     }
 
+    /** A started server with the append-only file on or off. */
+    public static RedisServerProcess start(boolean appendOnly) throws Exception {
+        return started(create(appendOnly));
+    }
+
     /** A server with a port and directory of its own, not started: {@link #restart()} starts it. */
     public static RedisServerProcess create(boolean appendOnly) throws IOException {
         requireRedisServer();
         return new RedisServerProcess(ExternalProcesses.freePort(), appendOnly,
-                Files.createTempDirectory("switchboard-redis-"));
+                Files.createTempDirectory("switchboard-redis-"), List.of(), null);
     }
 
     /** Skips the calling test when redis-server is missing, or fails it on CI. */
@@ -82,11 +120,21 @@ public final class RedisServerProcess implements AutoCloseable {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("redis-server is still running");
         }
-        List<String> command = List.of(BINARY, "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", appendOnly ? "yes" : "no",
-                // Every write on disk before the reply: kill -9 loses nothing that was acknowledged.
-                "--appendfsync", "always", "--dir", dir.toString(),
-                "--daemonize", "no");
+        List<String> command = new ArrayList<>();
+        if (sentinelConfig != null) {
+            Path conf = dir.resolve("sentinel.conf");
+            if (!Files.exists(conf)) {
+                Files.writeString(conf, sentinelConfig);
+            }
+            command.addAll(List.of(BINARY, conf.toString(), "--sentinel", "--dir", dir.toString()));
+        } else {
+            command.addAll(List.of(BINARY, "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                    "--save", "", "--appendonly", appendOnly ? "yes" : "no",
+                    // Every write on disk before the reply: kill -9 loses nothing that was acknowledged.
+                    "--appendfsync", "always", "--dir", dir.toString(),
+                    "--daemonize", "no"));
+            command.addAll(extra);
+        }
         Path log = dir.resolve("redis.log");
         process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

@@ -54,7 +54,7 @@ public interface Broker extends AutoCloseable {
         return true;
     }
 
-    /** A short name for logs and health checks, e.g. {@code redis 127.0.0.1:6379}. */
+    /** A short name for logs and health checks, e.g. {@code redis 127.0.0.1:6379/0}. */
     String describe();
 
     /** Disconnects; pending operations fail. Idempotent. */
