@@ -89,6 +89,19 @@ test('from Node.js: two clients join, publish and receive, with acks, presence, 
   assert.equal(r.state, 'closed');
 });
 
+test("the README's example runs as written (against this test's server)", async () => {
+  const readme = readFileSync(path.join(PACKAGE_DIR, 'README.md'), 'utf8');
+  const example = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1])
+    .find((code) => code.includes("from 'switchboard-client'") && code.includes('ws://localhost:8080/ws'));
+  assert.ok(example, 'the README has a runnable example');
+  writeFileSync(path.join(scratch, 'app', 'readme-example.mjs'),
+    example.replaceAll('ws://localhost:8080/ws', `ws://127.0.0.1:${server.port}/ws`));
+  const { stdout } = await run(process.execPath, [...NODE_FLAGS, 'readme-example.mjs'],
+    { cwd: path.join(scratch, 'app'), timeout: 30000 });
+  assert.match(stdout, /^published at offset \d+$/m);
+  assert.match(stdout, /^members \[ 'alice' \]$/m);
+});
+
 test('without a global WebSocket the constructor says what to pass, and an injected one works', async () => {
   const r = await node('inject.mjs', `ws://127.0.0.1:${server.port}/ws`);
   assert.equal(r.globalGone, true);
