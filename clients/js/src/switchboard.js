@@ -436,7 +436,8 @@ export class SwitchboardClient {
       entry.cursor = new RoomCursor(frame.epoch, frame.offset ?? 0);
     } else {
       const recovered = frame.recovered === true && frame.epoch === since?.epoch;
-      const previous = { epoch: entry.cursor.epoch, offset: entry.cursor.mark };
+      // The since sent, not the cursor: replayed messages have already moved the cursor on.
+      const previous = since ? { epoch: since.epoch, offset: since.offset } : { epoch: entry.cursor.epoch, offset: entry.cursor.mark };
       if (recovered) {
         entry.cursor.reset(frame.epoch, Math.max(entry.cursor.mark, frame.offset ?? 0));
       } else {
