@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tests of the client packages against a real server (cli/target/switchboard.jar):
 #   clients/run-tests.sh js       the npm package: npm pack, install into a scratch project, tsc, use from Node.js
+#   clients/run-tests.sh python   the Python client's pytest suite (PYTHON, default /usr/bin/python3)
 # The clients Maven module runs each in the integration-test phase of ./mvnw verify.
 #
 # When a tool or the jar is missing: with CI set, fail saying what to install; otherwise skip with that
@@ -20,8 +21,24 @@ case "$which_client" in
       missing+=("Node.js 20+ (found $(node --version))")
     fi
     ;;
+  python)
+    # Debian's python3-websockets and python3-pytest install for /usr/bin/python3, which need not be
+    # the python3 first on PATH (pyenv, venvs).
+    PYTHON="${PYTHON:-$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3 || echo python3)}"
+    if ! command -v "$PYTHON" >/dev/null 2>&1; then
+      missing+=("Python 3.10+ (Debian: apt-get install -y python3)")
+    elif ! "$PYTHON" -c 'import sys; assert sys.version_info >= (3, 10)' 2>/dev/null; then
+      missing+=("Python 3.10+ (found $("$PYTHON" --version 2>&1))")
+    else
+      for module in websockets pytest; do
+        if ! "$PYTHON" -c "import $module" 2>/dev/null; then
+          missing+=("the $module module for $PYTHON (clients/python/install-deps.sh, i.e. apt-get install -y python3-websockets python3-pytest)")
+        fi
+      done
+    fi
+    ;;
   *)
-    echo "usage: clients/run-tests.sh js" >&2
+    echo "usage: clients/run-tests.sh js|python" >&2
     exit 2
     ;;
 esac
@@ -46,5 +63,9 @@ case "$which_client" in
     cd js
     npm ci --no-audit --no-fund --loglevel=error
     exec node --test --test-concurrency=1 --test-reporter=spec test/*.test.mjs
+    ;;
+  python)
+    cd python
+    SWITCHBOARD_JAR="$E2E_SERVER_JAR" PYTHONDONTWRITEBYTECODE=1 exec "$PYTHON" -m pytest -p no:cacheprovider -v tests
     ;;
 esac
