@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SwitchboardClient, backoffDelay, retryPolicy, RoomCursor, SwitchboardError }
-  from '../../../server/src/main/resources/io/switchboard/server/web/switchboard.js';
+  from '../../../clients/js/src/switchboard.js';
 import { FakeClock, fakeWebSocket, tick } from '../../lib/fakes.mjs';
 
 function newClient(opts = {}) {

@@ -15,7 +15,10 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** Every relative link in the README and docs/ leads to a file that exists, and to a heading that exists. */
+/**
+ * Every relative link in the README, docs/ and the client packages' READMEs leads to a file that exists,
+ * and to a heading that exists.
+ */
 class DocLinksTest {
     private static final Pattern LINK = Pattern.compile("\\]\\(([^)\\s]+)\\)");
     private static final Pattern HEADING = Pattern.compile("^#{1,6}\\s+(.+?)\\s*$", Pattern.MULTILINE);
@@ -53,6 +56,9 @@ class DocLinksTest {
         List<Path> files = new ArrayList<>(List.of(root.resolve("README.md")));
         try (Stream<Path> docs = Files.list(root.resolve("docs"))) {
             docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(files::add);
+        }
+        try (Stream<Path> clients = Files.list(root.resolve("clients"))) {
+            clients.map(dir -> dir.resolve("README.md")).filter(Files::exists).sorted().forEach(files::add);
         }
         List<String> broken = new ArrayList<>();
         int checked = 0;

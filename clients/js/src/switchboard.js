@@ -1,4 +1,4 @@
-// switchboard.js: the browser client of the Switchboard wire protocol v1 (docs/protocol.md).
+// switchboard.js: the client of the Switchboard wire protocol v1 (docs/protocol.md) for browsers and Node.js.
 //
 // One SwitchboardClient owns at most one WebSocket at a time. It correlates every command with a
 // string `id` and settles the returned promise with the reply carrying that id; it reconnects after
@@ -12,7 +12,8 @@
 // silence as a dead connection.
 //
 // Threading: JavaScript is single-threaded; every method and callback runs on the event loop.
-// No dependencies; time, randomness and the WebSocket constructor are injectable for tests.
+// No dependencies; time, randomness and the WebSocket constructor are injectable (tests, and Node
+// versions without a global WebSocket).
 
 /** Close codes of protocol section 6 and what the client does after each. */
 export const CloseCodes = Object.freeze({
@@ -131,6 +132,13 @@ export class SwitchboardClient {
   constructor(url, options = {}) {
     this.url = url;
     this.options = { ...DEFAULTS, ...options, backoff: { ...DEFAULTS.backoff, ...options.backoff } };
+    // Resolved once: without a constructor every attempt would fail alike and the client would retry forever.
+    this._WebSocket = this.options.WebSocket ?? globalThis.WebSocket;
+    if (typeof this._WebSocket !== 'function') {
+      throw new TypeError('no WebSocket constructor: this runtime has no global WebSocket (Node.js before 22 '
+        + 'needs --experimental-websocket); pass one as the WebSocket option, '
+        + "e.g. new SwitchboardClient(url, { WebSocket }) with WebSocket from the 'ws' package");
+    }
     /** 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed' */
     this.state = 'idle';
     /** The `welcome` frame of the current connection, or null. */
@@ -328,7 +336,7 @@ export class SwitchboardClient {
   }
 
   _open() {
-    const Ctor = this.options.WebSocket ?? globalThis.WebSocket;
+    const Ctor = this._WebSocket;
     this._setState(this.attempt === 0 && !this.lastClose ? 'connecting' : 'reconnecting', { connecting: true });
     let ws;
     try {
@@ -428,7 +436,8 @@ export class SwitchboardClient {
       entry.cursor = new RoomCursor(frame.epoch, frame.offset ?? 0);
     } else {
       const recovered = frame.recovered === true && frame.epoch === since?.epoch;
-      const previous = { epoch: entry.cursor.epoch, offset: entry.cursor.mark };
+      // The since sent, not the cursor: replayed messages have already moved the cursor on.
+      const previous = since ? { epoch: since.epoch, offset: since.offset } : { epoch: entry.cursor.epoch, offset: entry.cursor.mark };
       if (recovered) {
         entry.cursor.reset(frame.epoch, Math.max(entry.cursor.mark, frame.offset ?? 0));
       } else {

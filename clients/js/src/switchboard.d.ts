@@ -1,4 +1,4 @@
-// Types of switchboard.js, the browser client of the Switchboard wire protocol v1.
+// Types of switchboard.js, the Switchboard client (protocol v1) for browsers and Node.js.
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
 export type RetryPolicy = 'never' | 'backoff' | 'hint' | 'refresh';
@@ -37,7 +37,11 @@ export interface SwitchboardOptions {
   heartbeatIntervalMs?: number;
   /** Silence after a `ping` that counts as a dead connection. Default 10000. */
   heartbeatTimeoutMs?: number;
-  /** WebSocket constructor; default `globalThis.WebSocket`. */
+  /**
+   * WebSocket constructor; default `globalThis.WebSocket` (browsers, Node.js 22+). On a runtime without
+   * one (Node.js 20 without `--experimental-websocket`) pass e.g. the `ws` package's `WebSocket`; the
+   * constructor throws a `TypeError` when there is neither.
+   */
   WebSocket?: new (url: string) => WebSocketLike;
   /** Injectable for tests. */
   random?: () => number;
@@ -46,14 +50,19 @@ export interface SwitchboardOptions {
   now?: () => number;
 }
 
+/**
+ * What the client needs of a WebSocket. The client assigns the `on*` handlers (it calls `onmessage` with
+ * `{data}` and `onclose` with `{code, reason}`); they are typed `unknown` so that the DOM's, undici's
+ * and the `ws` package's classes, whose handler types differ, all fit.
+ */
 export interface WebSocketLike {
   readonly readyState: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
-  onopen: ((ev: unknown) => void) | null;
+  onmessage: unknown;
+  onclose: unknown;
+  onerror: unknown;
+  onopen: unknown;
 }
 
 export interface Member { userId: string; connId: string; }
