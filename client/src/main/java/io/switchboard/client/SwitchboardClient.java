@@ -83,8 +83,9 @@ public interface SwitchboardClient extends AutoCloseable {
 
     /**
      * Sends to every connection on the server except this one; completes when the server acked it. Needs the
-     * broadcast grant (token claim {@code broadcast} or {@code security.allowBroadcast}), else fails with
-     * {@code forbidden}; bounded by {@code security.broadcastMaxBytes} and {@code security.broadcastPerSecond}.
+     * broadcast grant (the token claim {@code broadcast}, or {@code security.clientBroadcast} without
+     * authentication), else fails with {@code forbidden}; bounded by {@code security.broadcastMaxBytes} and
+     * {@code security.broadcastPerSecond}.
      */
     CompletableFuture<Void> broadcast(String content, JsonNode data);
 

@@ -55,8 +55,8 @@ class RealServerTest {
                 .shutdown(Shutdown.builder().drainTimeout(Duration.ofSeconds(1)).build())
                 .api(Api.builder().keys(List.of(API_KEY)).build())
                 .security(Security.builder().rateLimitRps(1_000_000).rateLimitBurst(1_000_000).maxConnectionsPerIp(0)
-                        .maxConnectionsPerUser(0).maxHandshakesPerIpPerSecond(0).allowBroadcast(true)
-                        .allowPrivateMessages(true).broadcastMaxBytes(64 * 1024).broadcastPerSecond(1_000_000)
+                        .maxConnectionsPerUser(0).maxHandshakesPerIpPerSecond(0).clientBroadcast(true)
+                        .privateMessages("all").broadcastMaxBytes(64 * 1024).broadcastPerSecond(1_000_000)
                         .build())
                 .build();
     }

@@ -3,6 +3,7 @@ package io.switchboard.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.testkit.Await;
 import io.switchboard.testkit.RedisServerProcess;
 import java.util.ArrayList;
 import java.util.List;
@@ -131,6 +132,49 @@ class RedisClusterTest {
 
             bob.send("{\"type\":\"leave_room\",\"room\":\"" + room + "\"}");
             assertThat(alice.nextOfType("user_left_room").path("userId").asText()).isEqualTo("bob");
+        }
+    }
+
+    /**
+     * {@code security.privateMessages: sharedRoom} across nodes: bob's only connection is on the other node,
+     * and what counts is his membership there as the Redis presence store lists it.
+     */
+    @Test
+    void sharedRoomPrivateMessagesReachRoommatesOnOtherNodesOnly() {
+        nodes = new ClusterNodes();
+        int[] ports = new int[2];
+        for (int i = 0; i < 2; i++) {
+            var config = ClusterNodes.config("n" + (i + 1), ClusterNodes.cluster("redis", 10_000,
+                    java.time.Duration.ofSeconds(3)), redis.port(), List.of());
+            config = config.toBuilder().security(config.security().toBuilder().privateMessages("sharedRoom").build())
+                    .build();
+            ports[i] = nodes.start(config).port();
+        }
+        String room = "shared-" + System.nanoTime();
+        try (WsClient alice = WsClient.welcomed(ports[0], "alice"); WsClient bob = WsClient.welcomed(ports[1], "bob");
+             WsClient carol = WsClient.welcomed(ports[1], "carol")) {
+            join(alice, room);
+            join(bob, room);
+            join(carol, room + "-other");
+
+            alice.send("{\"type\":\"private_message\",\"to\":\"bob\",\"content\":\"psst\",\"id\":1}");
+            assertThat(alice.nextOfType("ack").path("id").asInt()).isEqualTo(1);
+            assertThat(bob.nextOfType("private_message").path("content").asText()).isEqualTo("psst");
+
+            alice.send("{\"type\":\"private_message\",\"to\":\"carol\",\"content\":\"x\",\"id\":2}");
+            JsonNode refused = alice.nextOfType("error");
+            assertThat(refused.path("code").asText()).isEqualTo("forbidden");
+            assertThat(refused.path("error").asText())
+                    .isEqualTo("user carol shares no room with this connection (security.privateMessages: sharedRoom)");
+
+            // The leave notice may arrive before bob's presence removal lands in Redis: ask until it has.
+            bob.send("{\"type\":\"leave_room\",\"room\":\"" + room + "\"}");
+            assertThat(alice.nextOfType("user_left_room").path("userId").asText()).isEqualTo("bob");
+            Await.until("bob no longer counts as alice's roommate", () -> {
+                alice.send("{\"type\":\"private_message\",\"to\":\"bob\",\"content\":\"x\",\"id\":3}");
+                JsonNode r = alice.next();
+                return r.path("type").asText().equals("error") && r.path("code").asText().equals("forbidden");
+            });
         }
     }
 }

@@ -93,7 +93,16 @@ public final class RedisPresenceStore implements PresenceStore {
             return redis.call('HGETALL', KEYS[2])
             """);
 
-    private static final List<RedisScript> SCRIPTS = List.of(UPSERT, REMOVE, LIST);
+    /** KEYS: expiry set. ARGV: fields. 1 when one of them has not expired, else 0. */
+    private static final RedisScript ANY = new RedisScript("presence-any", NOW + """
+            for i = 1, #ARGV do
+              local expiry = redis.call('ZSCORE', KEYS[1], ARGV[i])
+              if expiry and tonumber(expiry) >= now then return 1 end
+            end
+            return 0
+            """);
+
+    private static final List<RedisScript> SCRIPTS = List.of(UPSERT, REMOVE, LIST, ANY);
 
     private final RedisSettings settings;
     private final Duration ttl;
@@ -161,6 +170,17 @@ public final class RedisPresenceStore implements PresenceStore {
                     out.sort(MEMBER_ORDER);
                     return out;
                 }));
+    }
+
+    /** Reads only the expiry set: a shared-room check must not move a large room's member list. */
+    @Override
+    public CompletionStage<Boolean> anyMember(String room, Collection<String> connIds) {
+        if (connIds.isEmpty()) {
+            return CompletableFuture.completedFuture(false);
+        }
+        String[] fields = connIds.toArray(String[]::new);
+        return call(redis -> ANY.<Long>run(redis, ScriptOutputType.INTEGER, new String[] {roomKeys(room)[0]}, fields)
+                .thenApply(r -> r == 1L));
     }
 
     @Override

@@ -80,8 +80,7 @@ class GrantAttackTest {
 
     /**
      * A token with {@code rooms:[]} and {@code publish:[]} got an ack for {@code broadcast} and for a private
-     * message to anyone. Now: no broadcast without the {@code broadcast} claim (or
-     * {@code security.allowBroadcast}), no private message for a token that may publish nowhere; the
+     * message to anyone. Now: no broadcast without the {@code broadcast} claim, no private message for a token that may publish nowhere; the
      * refusals keep the connection and nothing reaches the others.
      */
     @Test
@@ -96,7 +95,7 @@ class GrantAttackTest {
                      .claim("broadcast", true).claim("private", false).build()))) {
             JsonNode refused = reply(nobody, "{\"type\":\"broadcast\",\"content\":\"spam\",\"id\":1}");
             assertThat(refused.path("code").asText()).isEqualTo("forbidden");
-            assertThat(refused.path("error").asText()).isEqualTo("not allowed to broadcast");
+            assertThat(refused.path("error").asText()).isEqualTo("not allowed to broadcast: the token needs the claim \"broadcast\": true");
             assertThat(refused.path("id").asInt()).isEqualTo(1);
             assertThat(errorCode(nobody, "{\"type\":\"private_message\",\"to\":\"bob\",\"content\":\"x\",\"id\":2}"))
                     .isEqualTo("forbidden");

@@ -44,8 +44,8 @@ final class TestServers {
      */
     static Security noAbuseLimits() {
         return Security.builder().rateLimitRps(1_000_000).rateLimitBurst(1_000_000).maxConnectionsPerIp(0)
-                .maxConnectionsPerUser(0).maxHandshakesPerIpPerSecond(0).allowBroadcast(true)
-                .allowPrivateMessages(true).broadcastMaxBytes(64 * 1024).broadcastPerSecond(1_000_000).build();
+                .maxConnectionsPerUser(0).maxHandshakesPerIpPerSecond(0).clientBroadcast(true)
+                .privateMessages("all").broadcastMaxBytes(64 * 1024).broadcastPerSecond(1_000_000).build();
     }
 
     static SwitchboardConfig with(History history) {

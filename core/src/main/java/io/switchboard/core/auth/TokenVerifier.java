@@ -48,16 +48,12 @@ public final class TokenVerifier implements AutoCloseable {
 
     private final DefaultJWTProcessor<SecurityContext> processor;
     private final RoomPatterns defaultRooms;
-    private final boolean defaultBroadcast;
-    private final boolean defaultPrivateMessages;
     private final JwksCache jwks;
 
     private TokenVerifier(DefaultJWTProcessor<SecurityContext> processor, Security s,
                           JwksCache jwks) {
         this.processor = processor;
         this.defaultRooms = RoomPatterns.of(s.allowedRooms());
-        this.defaultBroadcast = s.allowBroadcast();
-        this.defaultPrivateMessages = s.allowPrivateMessages();
         this.jwks = jwks;
     }
 
@@ -173,10 +169,11 @@ public final class TokenVerifier implements AutoCloseable {
         } catch (ParseException e) {
             throw new TokenException("info claim must be a JSON object");
         }
-        boolean broadcast = flag(claims, "broadcast", defaultBroadcast);
+        // One message in, every connection of the cluster out: only a token that says so may broadcast.
+        boolean broadcast = flag(claims, "broadcast", false);
         // 1:1 is no amplifier, but a token that may publish nowhere is read-only: it may not write to users either.
-        boolean privateMessages = flag(claims, "private",
-                defaultPrivateMessages && !publish.patterns().isEmpty());
+        // Whom a sender may reach (security.privateMessages) is the command handler's check, not a grant.
+        boolean privateMessages = flag(claims, "private", !publish.patterns().isEmpty());
         return new Grants(sub, rooms, publish, info == null ? Map.of() : info,
                 claims.getExpirationTime().getTime(), broadcast, privateMessages);
     }

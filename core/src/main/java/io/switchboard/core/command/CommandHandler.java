@@ -152,11 +152,7 @@ public final class CommandHandler {
             return reply(hub.publish(c, m.room(), m.content(), m.data(), m.echo()),
                     offset -> id == null ? null : new ServerMessage.Ack(id, offset));
         } else if (command instanceof Command.PrivateMessage pm) {
-            if (!c.grants().privateMessages()) {
-                throw new HubException(ErrorCode.FORBIDDEN, "not allowed to send private messages");
-            }
-            return reply(hub.sendPrivate(c.userId(), c.connId(), pm.to(), pm.content(), pm.data()),
-                    n -> id == null ? null : new ServerMessage.Ack(id, null));
+            return reply(sendPrivate(c, pm), n -> id == null ? null : new ServerMessage.Ack(id, null));
         } else if (command instanceof Command.Broadcast b) {
             return reply(hub.broadcast(admitBroadcast(c, b), c),
                     v -> id == null ? null : new ServerMessage.Ack(id, null));
@@ -189,13 +185,38 @@ public final class CommandHandler {
     }
 
     /**
+     * A private message needs the server to allow them ({@code security.privateMessages}), the connection's
+     * grant, and with {@code sharedRoom} a room the recipient shares with the sending connection.
+     */
+    private CompletionStage<Integer> sendPrivate(Connection c, Command.PrivateMessage pm)
+            throws HubException {
+        String policy = config.security().privateMessages();
+        if (policy.equals(Security.PRIVATE_OFF)) {
+            throw new HubException(ErrorCode.FORBIDDEN,
+                    "private messages are off on this server (security.privateMessages: off)");
+        }
+        if (!c.grants().privateMessages()) {
+            throw new HubException(ErrorCode.FORBIDDEN, config.security().requireAuth()
+                    ? "not allowed to send private messages: the token has the claim \"private\": false"
+                            + " or may publish to no room"
+                    : "not allowed to send private messages: no room to publish to (security.allowedRooms)");
+        }
+        if (policy.equals(Security.PRIVATE_SHARED_ROOM)) {
+            return hub.sendPrivateToRoommate(c, pm.to(), pm.content(), pm.data());
+        }
+        return hub.sendPrivate(c.userId(), c.connId(), pm.to(), pm.content(), pm.data());
+    }
+
+    /**
      * A broadcast is one message in, one per connection of the cluster out: it needs its own grant, and
      * has its own size cap and per-connection rate, far below a room message's. A refused size costs no
      * rate. Returns the encoded broadcast. Shard thread.
      */
     private byte[] admitBroadcast(Connection c, Command.Broadcast b) throws HubException {
         if (!c.grants().broadcast()) {
-            throw new HubException(ErrorCode.FORBIDDEN, "not allowed to broadcast");
+            throw new HubException(ErrorCode.FORBIDDEN, config.security().requireAuth()
+                    ? "not allowed to broadcast: the token needs the claim \"broadcast\": true"
+                    : "not allowed to broadcast: security.clientBroadcast is false");
         }
         Security limits = config.security();
         byte[] json = hub.encodeBroadcast(c.userId(), c.connId(), b.content(), b.data());

@@ -1,5 +1,6 @@
 package io.switchboard.core.config;
 
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -13,8 +14,10 @@ import java.util.Objects;
  * @param history the window kept per room
  * @param security token verification, rate and broadcast limits
  * @param cluster deadlines of backend calls, gap and tail checks
+ * @param namespaces room options by namespace
  */
-public record CoreConfig(WebSocket websocket, Hub hub, History history, Security security, Cluster cluster) {
+public record CoreConfig(WebSocket websocket, Hub hub, History history, Security security, Cluster cluster,
+                         Map<String, Namespace> namespaces) {
 
     public CoreConfig {
         Objects.requireNonNull(websocket, "websocket");
@@ -22,6 +25,9 @@ public record CoreConfig(WebSocket websocket, Hub hub, History history, Security
         Objects.requireNonNull(history, "history");
         Objects.requireNonNull(security, "security");
         Objects.requireNonNull(cluster, "cluster");
+        Objects.requireNonNull(namespaces, "namespaces");
+        namespaces = Map.copyOf(namespaces);
+        Namespace.check(namespaces, history, hub);
     }
 
     /** Every section at its documented defaults. */
@@ -36,7 +42,8 @@ public record CoreConfig(WebSocket websocket, Hub hub, History history, Security
 
     /** A builder starting from these values. */
     public Builder toBuilder() {
-        return new Builder().websocket(websocket).hub(hub).history(history).security(security).cluster(cluster);
+        return new Builder().websocket(websocket).hub(hub).history(history).security(security).cluster(cluster)
+                .namespaces(namespaces);
     }
 
     /** Collects values, the defaults until set; {@link #build} validates. Not thread-safe. */
@@ -46,6 +53,7 @@ public record CoreConfig(WebSocket websocket, Hub hub, History history, Security
         private History history = History.defaults();
         private Security security = Security.defaults();
         private Cluster cluster = Cluster.defaults();
+        private Map<String, Namespace> namespaces = Map.of();
 
         private Builder() {
         }
@@ -75,8 +83,13 @@ public record CoreConfig(WebSocket websocket, Hub hub, History history, Security
             return this;
         }
 
+        public Builder namespaces(Map<String, Namespace> value) {
+            namespaces = value;
+            return this;
+        }
+
         public CoreConfig build() {
-            return new CoreConfig(websocket, hub, history, security, cluster);
+            return new CoreConfig(websocket, hub, history, security, cluster, namespaces);
         }
     }
 }

@@ -32,10 +32,13 @@ import java.util.List;
  * @param enableTls serve TLS ({@code wss://}, {@code https://}) with certFile and keyFile
  * @param certFile PEM certificate chain for TLS
  * @param keyFile PEM private key (PKCS#8) for TLS
- * @param allowBroadcast whether a connection whose token has no {@code broadcast} claim (every connection when
- *     authentication is off) may send {@code broadcast}, which reaches every connection of the cluster
- * @param allowPrivateMessages whether a connection whose token has no {@code private} claim may send
- *     {@code private_message}; it also needs a {@code publish} grant for at least one room
+ * @param clientBroadcast without authentication, whether clients may send {@code broadcast}, which reaches every
+ *     connection of the cluster; with {@code security.requireAuth} only a token with the claim
+ *     {@code "broadcast": true} may, whatever this says
+ * @param privateMessages to whom clients may send {@code private_message}: {@code all} (any connected user),
+ *     {@code sharedRoom} (only users with a connection, on any node, in a room the sending connection has
+ *     joined, as the presence store lists them) or {@code off}; a sender also needs a {@code publish} grant
+ *     for at least one room and no {@code "private": false} claim; the API's private messages are not limited
  * @param broadcastMaxBytes largest {@code broadcast} a client may send, as delivered (content, data and
  *     envelope); larger answers {@code message_too_large}
  * @param broadcastPerSecond {@code broadcast} commands allowed per connection per second, in bursts of as many;
@@ -47,12 +50,21 @@ public record Security(boolean requireAuth, @Secret String jwtSecret, String jwt
                        List<String> allowedRooms, int rateLimitRps, int rateLimitBurst,
                        int maxRateLimitViolations, int maxConnectionsPerIp, int maxConnectionsPerUser,
                        int maxHandshakesPerIpPerSecond, int maxHeaderBytes, boolean enableTls, String certFile,
-                       String keyFile, boolean allowBroadcast, boolean allowPrivateMessages, int broadcastMaxBytes,
+                       String keyFile, boolean clientBroadcast, String privateMessages, int broadcastMaxBytes,
                        int broadcastPerSecond) {
     /** Default of {@code security.broadcastMaxBytes}: a notice, not a payload; room messages may be 64 KiB. */
     public static final int DEFAULT_BROADCAST_MAX_BYTES = 4096;
     /** Default of {@code security.broadcastPerSecond}. */
     public static final int DEFAULT_BROADCAST_PER_SECOND = 1;
+
+    /** {@code security.privateMessages}: to any connected user. */
+    public static final String PRIVATE_ALL = "all";
+    /** {@code security.privateMessages}: only to users who share a room with the sender. */
+    public static final String PRIVATE_SHARED_ROOM = "sharedRoom";
+    /** {@code security.privateMessages}: clients send none. */
+    public static final String PRIVATE_OFF = "off";
+    /** The values {@code security.privateMessages} may take. */
+    public static final List<String> PRIVATE_MESSAGES = List.of(PRIVATE_ALL, PRIVATE_SHARED_ROOM, PRIVATE_OFF);
 
     /** The algorithms {@code security.jwtAlgorithms} may name. */
     public static final List<String> HMAC_ALGORITHMS = List.of("HS256", "HS384", "HS512");
@@ -103,6 +115,7 @@ public record Security(boolean requireAuth, @Secret String jwtSecret, String jwt
         Check.range("security.maxHeaderBytes", maxHeaderBytes, 1024, 1024 * 1024);
         Check.range("security.broadcastMaxBytes", broadcastMaxBytes, 256, 64 * 1024 * 1024);
         Check.range("security.broadcastPerSecond", broadcastPerSecond, 1, 1_000_000);
+        Check.oneOf("security.privateMessages", privateMessages, PRIVATE_MESSAGES);
         Check.notNull("security.certFile", certFile);
         Check.notNull("security.keyFile", keyFile);
         if (enableTls && (certFile.isBlank() || keyFile.isBlank())) {
@@ -158,7 +171,7 @@ public record Security(boolean requireAuth, @Secret String jwtSecret, String jwt
                 + maxConnectionsPerIp + ", maxConnectionsPerUser=" + maxConnectionsPerUser
                 + ", maxHandshakesPerIpPerSecond=" + maxHandshakesPerIpPerSecond + ", maxHeaderBytes="
                 + maxHeaderBytes + ", enableTls=" + enableTls + ", certFile=" + certFile + ", keyFile=" + keyFile
-                + ", allowBroadcast=" + allowBroadcast + ", allowPrivateMessages=" + allowPrivateMessages
+                + ", clientBroadcast=" + clientBroadcast + ", privateMessages=" + privateMessages
                 + ", broadcastMaxBytes=" + broadcastMaxBytes + ", broadcastPerSecond=" + broadcastPerSecond + "]";
     }
 
@@ -181,8 +194,8 @@ public record Security(boolean requireAuth, @Secret String jwtSecret, String jwt
                 .rateLimitBurst(rateLimitBurst).maxRateLimitViolations(maxRateLimitViolations)
                 .maxConnectionsPerIp(maxConnectionsPerIp).maxConnectionsPerUser(maxConnectionsPerUser)
                 .maxHandshakesPerIpPerSecond(maxHandshakesPerIpPerSecond).maxHeaderBytes(maxHeaderBytes)
-                .enableTls(enableTls).certFile(certFile).keyFile(keyFile).allowBroadcast(allowBroadcast)
-                .allowPrivateMessages(allowPrivateMessages).broadcastMaxBytes(broadcastMaxBytes)
+                .enableTls(enableTls).certFile(certFile).keyFile(keyFile).clientBroadcast(clientBroadcast)
+                .privateMessages(privateMessages).broadcastMaxBytes(broadcastMaxBytes)
                 .broadcastPerSecond(broadcastPerSecond);
     }
 
@@ -210,8 +223,8 @@ public record Security(boolean requireAuth, @Secret String jwtSecret, String jwt
         private boolean enableTls;
         private String certFile = "";
         private String keyFile = "";
-        private boolean allowBroadcast;
-        private boolean allowPrivateMessages = true;
+        private boolean clientBroadcast;
+        private String privateMessages = PRIVATE_ALL;
         private int broadcastMaxBytes = DEFAULT_BROADCAST_MAX_BYTES;
         private int broadcastPerSecond = DEFAULT_BROADCAST_PER_SECOND;
 
@@ -328,13 +341,13 @@ public record Security(boolean requireAuth, @Secret String jwtSecret, String jwt
             return this;
         }
 
-        public Builder allowBroadcast(boolean value) {
-            allowBroadcast = value;
+        public Builder clientBroadcast(boolean value) {
+            clientBroadcast = value;
             return this;
         }
 
-        public Builder allowPrivateMessages(boolean value) {
-            allowPrivateMessages = value;
+        public Builder privateMessages(String value) {
+            privateMessages = value;
             return this;
         }
 
@@ -353,7 +366,7 @@ public record Security(boolean requireAuth, @Secret String jwtSecret, String jwt
                     jwtAlgorithms, jwtIssuer, jwtAudience, jwtClockSkew, tokenCookie, allowedOrigins,
                     allowedRooms, rateLimitRps, rateLimitBurst, maxRateLimitViolations, maxConnectionsPerIp,
                     maxConnectionsPerUser, maxHandshakesPerIpPerSecond, maxHeaderBytes, enableTls, certFile,
-                    keyFile, allowBroadcast, allowPrivateMessages, broadcastMaxBytes, broadcastPerSecond);
+                    keyFile, clientBroadcast, privateMessages, broadcastMaxBytes, broadcastPerSecond);
         }
     }
 }

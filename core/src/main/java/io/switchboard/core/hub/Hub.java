@@ -17,12 +17,14 @@ import io.switchboard.core.transport.FrameFactory;
 import io.switchboard.core.transport.OutboundFrame;
 import io.switchboard.core.transport.Session;
 import io.switchboard.protocol.CloseCode;
+import io.switchboard.protocol.ErrorCode;
 import io.switchboard.protocol.Command.Since;
 import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.ServerMessage;
 import io.switchboard.protocol.ServerMessage.Member;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -82,6 +84,7 @@ public final class Hub {
     private final RoomSequencer sequencer;
     private final Republisher republisher;
     private final DirectMessages direct;
+    private final SharedRooms sharedRooms;
     private final Joins joins;
     private final RoomPublisher publisher;
     private final Queries queries;
@@ -136,6 +139,7 @@ public final class Hub {
         this.joins = new Joins(ctx, rooms, sequencer, fanOut);
         this.queries = new Queries(ctx, rooms);
         this.direct = new DirectMessages(ctx, frames, fanOut, connections, shards.values());
+        this.sharedRooms = new SharedRooms(ctx, rooms, connections);
     }
 
     /**
@@ -385,6 +389,26 @@ public final class Hub {
     public CompletionStage<Integer> sendPrivate(String fromUser, String fromConn, String to, String content,
                                                 JsonNode data) throws HubException {
         return direct.sendPrivate(fromUser, fromConn, to, content, data);
+    }
+
+    /**
+     * As {@link #sendPrivate}, only when {@code to} shares a room with {@code from} (see {@link SharedRooms} for
+     * the rule); fails with {@code forbidden} otherwise, also when {@code to} is not connected, so that the
+     * answer does not tell a stranger who is online. Shard thread of {@code from}.
+     */
+    public CompletionStage<Integer> sendPrivateToRoommate(Connection from, String to, String content,
+                                                          JsonNode data) throws HubException {
+        return sharedRooms.share(from, to).thenCompose(shared -> {
+            if (!shared) {
+                throw new CompletionException(new HubException(ErrorCode.FORBIDDEN, "user " + to
+                        + " shares no room with this connection (security.privateMessages: sharedRoom)"));
+            }
+            try {
+                return direct.sendPrivate(from.userId(), from.connId(), to, content, data);
+            } catch (HubException e) {
+                throw new CompletionException(e);
+            }
+        });
     }
 
     /** Sends to every connection in the cluster except {@code exclude} (may be null). Thread-safe. */

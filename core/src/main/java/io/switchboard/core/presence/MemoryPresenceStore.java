@@ -52,6 +52,18 @@ public final class MemoryPresenceStore implements PresenceStore {
     }
 
     @Override
+    public CompletionStage<Boolean> anyMember(String room, Collection<String> connIds) {
+        Map<String, Member> members = rooms.get(room);
+        boolean any = false;
+        if (members != null) {
+            for (String connId : connIds) {
+                any |= members.containsKey(connId);
+            }
+        }
+        return CompletableFuture.completedFuture(any);
+    }
+
+    @Override
     public CompletionStage<Void> connect(String userId, String connId, String nodeId) {
         UserConnection added = new UserConnection(userId, connId, nodeId);
         users.compute(userId, (u, conns) -> {

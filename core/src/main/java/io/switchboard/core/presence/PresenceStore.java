@@ -33,6 +33,21 @@ public interface PresenceStore extends AutoCloseable {
     /** The room's members on every node, sorted by user id then connection id. */
     CompletionStage<List<Member>> members(String room);
 
+    /**
+     * Whether any of {@code connIds} is a member of the room on any node. The default reads every member;
+     * stores shared between nodes answer without moving the member list.
+     */
+    default CompletionStage<Boolean> anyMember(String room, Collection<String> connIds) {
+        return members(room).thenApply(members -> {
+            for (Member m : members) {
+                if (connIds.contains(m.connId())) {
+                    return true;
+                }
+            }
+            return false;
+        });
+    }
+
     /** Records a connection of a user. */
     CompletionStage<Void> connect(String userId, String connId, String nodeId);
 

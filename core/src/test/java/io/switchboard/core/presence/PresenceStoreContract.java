@@ -41,6 +41,21 @@ public abstract class PresenceStoreContract {
     }
 
     @Test
+    void anyMemberAnswersForMembersOfEveryNodeAndForgetsThoseThatLeft() throws Exception {
+        PresenceStore nodeA = store();
+        PresenceStore nodeB = store();
+        get(nodeA.join(room, "na", "zoe", "c-na-1", null));
+        get(nodeB.join(room, "nb", "adam", "c-nb-1", null));
+        assertThat(get(nodeA.anyMember(room, List.of("c-x", "c-nb-1")))).isTrue();
+        assertThat(get(nodeB.anyMember(room, List.of("c-na-1")))).isTrue();
+        assertThat(get(nodeA.anyMember(room, List.of("c-x", "c-y")))).isFalse();
+        assertThat(get(nodeA.anyMember(room, List.of()))).isFalse();
+        assertThat(get(nodeA.anyMember(room + "-empty", List.of("c-na-1")))).isFalse();
+        get(nodeB.leave(room, "c-nb-1"));
+        assertThat(get(nodeA.anyMember(room, List.of("c-nb-1")))).isFalse();
+    }
+
+    @Test
     void keepsPresenceMetadata() throws Exception {
         PresenceStore s = store();
         JsonNode info = JSON.readTree("{\"name\":\"Zoë\",\"roles\":[\"admin\"]}");

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
@@ -126,10 +127,19 @@ public final class ConfigDocs {
             if (!section.usedByServer()) {
                 md.append("\n**").append(NOT_USED_YET).append("**\n");
             }
+            if (section.map()) {
+                md.append("\nNo entries by default. Each entry is named (`").append(section.name())
+                        .append(".dash.").append(section.keys().get(0).name()).append("`; in YAML a mapping under `")
+                        .append(section.name()).append(":`; in the environment `").append(ConfigKey.ENV_PREFIX)
+                        .append(section.name().toUpperCase(Locale.ROOT)).append("_DASH_")
+                        .append(ConfigKey.upperSnake(section.keys().get(0).name()))
+                        .append("`); an option left out takes the default shown, one set to it is an error.\n");
+            }
             md.append("\n| Key | Type | Default | Environment variable | Description |\n|---|---|---|---|---|\n");
             for (ConfigKey key : section.keys()) {
                 md.append("| `").append(key.key()).append("` | ").append(key.type().docName)
-                        .append(" | ").append(markdownDefault(key))
+                        .append(" | ").append(section.map() && key.defaultValue().contains(".")
+                                ? "as `" + key.defaultValue() + "`" : markdownDefault(key))
                         .append(" | `").append(key.envVar()).append("` | ").append(docs.key(key.key()))
                         .append(key.secret() ? " (secret: never shown)" : "").append(" |\n");
             }
@@ -154,6 +164,10 @@ public final class ConfigDocs {
             if (!section.usedByServer()) {
                 yaml.append("# ").append(NOT_USED_YET).append('\n');
             }
+            if (section.map()) {
+                yaml.append(mapExample(section, docs));
+                continue;
+            }
             yaml.append(section.name()).append(":\n");
             for (ConfigKey key : section.keys()) {
                 yaml.append("  # ").append(docs.key(key.key())).append('\n');
@@ -162,6 +176,18 @@ public final class ConfigDocs {
                 }
                 yaml.append("  ").append(key.name()).append(": ").append(yamlDefault(key)).append('\n');
             }
+        }
+        return yaml.toString();
+    }
+
+    /** A map section has no entries by default: an example entry, commented out, with every option. */
+    private static String mapExample(ConfigKeys.Section section, ConfigJavadoc docs) {
+        StringBuilder yaml = new StringBuilder("# No entries by default; an entry sets only the options it changes.\n")
+                .append("# ").append(section.name()).append(":\n#   example:\n");
+        for (ConfigKey key : section.keys()) {
+            yaml.append("#     # ").append(docs.key(key.key())).append('\n')
+                    .append("#     ").append(key.name()).append(": ").append(key.defaultValue().contains(".")
+                            ? "(as " + key.defaultValue() + ")" : yamlDefault(key)).append('\n');
         }
         return yaml.toString();
     }

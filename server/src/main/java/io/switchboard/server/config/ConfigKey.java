@@ -8,7 +8,8 @@ import java.util.Locale;
 /**
  * One configuration key: a component of a {@link SwitchboardConfig} section record. Immutable.
  *
- * @param section the section, a component of {@link SwitchboardConfig} ({@code websocket})
+ * @param section the section, a component of {@link SwitchboardConfig} ({@code websocket}), or for an entry
+ *     of a map section the section and the entry's name ({@code namespaces.dash})
  * @param name the component of the section record ({@code pingInterval})
  * @param type how values are written and parsed
  * @param defaultValue the default as a config file writes it ({@code 25s}); empty for an empty string or list
@@ -26,7 +27,7 @@ public record ConfigKey(String section, String name, ValueType type, String defa
 
     /** The environment variable: {@code SWITCHBOARD_WEBSOCKET_PING_INTERVAL}. */
     public String envVar() {
-        return ENV_PREFIX + section.toUpperCase(Locale.ROOT) + "_" + upperSnake(name);
+        return ENV_PREFIX + section.toUpperCase(Locale.ROOT).replace('.', '_') + "_" + upperSnake(name);
     }
 
     /** {@code pingInterval} → {@code PING_INTERVAL}, {@code ioThreads} → {@code IO_THREADS}. */

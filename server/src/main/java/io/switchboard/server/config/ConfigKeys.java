@@ -5,6 +5,7 @@ import io.switchboard.core.config.Secret;
 import io.switchboard.protocol.internal.EditDistance;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
@@ -25,6 +27,12 @@ import java.util.function.Function;
  * the secrets the components marked {@link Secret}. Adding a component to a record adds the key, its
  * environment variable and its docs row; its description is the record's {@code @param}, which
  * {@link ConfigJavadoc} reads for the docs.
+ *
+ * <p>A component of type {@code Map<String, R>} is a map section ({@code namespaces}): its keys are
+ * {@code <section>.<name>.<option>} for any name and each component of {@code R}, its environment variables
+ * {@code SWITCHBOARD_<SECTION>_<NAME>_<OPTION>}. {@code R}'s components are boxed and null when not set;
+ * {@code R} gives each option's default text in a static {@code Map<String, String> DEFAULTS}, and whoever
+ * holds the map checks names and values (the entries' rules depend on other sections).
  *
  * <p>Thread-safe: immutable after class initialisation.
  */
@@ -46,10 +54,15 @@ public final class ConfigKeys {
      * @param name the component name, the first part of its keys ({@code websocket})
      * @param record the section record, whose javadoc describes the section and its keys
      * @param usedByServer false for sections that are accepted and validated but not acted on yet
-     * @param keys the section's keys in record order
+     * @param keys the section's keys in record order; for a map section, one per option with the entry's
+     *     name written {@value #ENTRY}
+     * @param map whether the section is a map of named entries of {@code record}
      */
-    public record Section(String name, Class<?> record, boolean usedByServer, List<ConfigKey> keys) {
+    public record Section(String name, Class<?> record, boolean usedByServer, List<ConfigKey> keys, boolean map) {
     }
+
+    /** How the docs write the name of a map section's entry: {@code namespaces.<name>.historySize}. */
+    public static final String ENTRY = "<name>";
 
     private static final List<Section> SECTIONS = readSections();
     private static final Map<String, ConfigKey> BY_KEY = index(ConfigKey::key);
@@ -69,19 +82,60 @@ public final class ConfigKeys {
         return ALL;
     }
 
-    /** The key spelled exactly {@code websocket.pingInterval}. */
+    /** The key spelled exactly {@code websocket.pingInterval}, or an option of a map section's entry. */
     public static Optional<ConfigKey> find(String key) {
-        return Optional.ofNullable(BY_KEY.get(key));
+        ConfigKey fixed = BY_KEY.get(key);
+        if (fixed != null) {
+            return Optional.of(fixed);
+        }
+        for (Section section : SECTIONS) {
+            int dot = key.lastIndexOf('.');
+            if (section.map() && key.startsWith(section.name() + ".") && dot > section.name().length() + 1) {
+                String entry = key.substring(section.name().length() + 1, dot);
+                String option = key.substring(dot + 1);
+                Optional<ConfigKey> found = section.keys().stream().filter(k -> k.name().equals(option)).findFirst()
+                        .map(k -> entryKey(k, section, entry));
+                if (found.isPresent()) {
+                    return found;
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     /** The key whose environment variable is exactly {@code name}. */
     public static Optional<ConfigKey> findByEnv(String name) {
-        return Optional.ofNullable(BY_ENV.get(name));
+        ConfigKey fixed = BY_ENV.get(name);
+        if (fixed != null) {
+            return Optional.of(fixed);
+        }
+        for (Section section : SECTIONS) {
+            String prefix = ConfigKey.ENV_PREFIX + section.name().toUpperCase(Locale.ROOT) + "_";
+            if (!section.map() || !name.startsWith(prefix)) {
+                continue;
+            }
+            String rest = name.substring(prefix.length());
+            for (ConfigKey option : section.keys()) {
+                String suffix = "_" + ConfigKey.upperSnake(option.name());
+                if (rest.endsWith(suffix) && rest.length() > suffix.length()) {
+                    String entry = rest.substring(0, rest.length() - suffix.length()).toLowerCase(Locale.ROOT);
+                    return Optional.of(entryKey(option, section, entry));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static ConfigKey entryKey(ConfigKey option, Section section, String entry) {
+        return new ConfigKey(section.name() + "." + entry, option.name(), option.type(), option.defaultValue(),
+                option.secret());
     }
 
     /** {@code " (did you mean websocket.pingInterval?)"}, or empty when no key is close. */
     static String didYouMean(String unknown, Function<ConfigKey, String> spelling) {
-        return suggest(unknown, all(), spelling).map(s -> " (did you mean " + s + "?)")
+        List<ConfigKey> candidates = new ArrayList<>(all());
+        SECTIONS.stream().filter(Section::map).forEach(s -> candidates.addAll(s.keys()));
+        return suggest(unknown, candidates, spelling).map(s -> " (did you mean " + s + "?)")
                 .or(() -> sectionNamedIn(unknown).map(s -> " (the " + s.name() + " section has "
                         + String.join(", ", s.keys().stream().map(spelling).toList()) + ")"))
                 .orElse("");
@@ -144,6 +198,10 @@ public final class ConfigKeys {
         RecordComponent[] sections = SwitchboardConfig.class.getRecordComponents();
         Object[] built = new Object[sections.length];
         for (int s = 0; s < sections.length; s++) {
+            if (sections[s].getType() == Map.class) {
+                built[s] = buildMap(sections[s], values);
+                continue;
+            }
             Record sectionDefaults = (Record) get(sections[s], defaults);
             RecordComponent[] components = sections[s].getType().getRecordComponents();
             Object[] args = new Object[components.length];
@@ -156,10 +214,67 @@ public final class ConfigKeys {
         return (SwitchboardConfig) construct(SwitchboardConfig.class, built);
     }
 
+    /** A map section's entries: the values whose keys are {@code <section>.<name>.<option>}, by name. */
+    private static Map<String, Object> buildMap(RecordComponent section, Map<String, Object> values) {
+        Class<?> entryType = entryType(section);
+        RecordComponent[] options = entryType.getRecordComponents();
+        Map<String, Object[]> entries = new LinkedHashMap<>();
+        String prefix = section.getName() + ".";
+        for (Map.Entry<String, Object> v : new TreeMap<>(values).entrySet()) {
+            String key = v.getKey();
+            int dot = key.lastIndexOf('.');
+            if (!key.startsWith(prefix) || dot <= prefix.length()) {
+                continue;
+            }
+            String option = key.substring(dot + 1);
+            for (int c = 0; c < options.length; c++) {
+                if (options[c].getName().equals(option)) {
+                    entries.computeIfAbsent(key.substring(prefix.length(), dot), n -> new Object[options.length])[c] =
+                            v.getValue();
+                }
+            }
+        }
+        Map<String, Object> built = new LinkedHashMap<>();
+        entries.forEach((name, args) -> built.put(name, construct(entryType, args)));
+        return built;
+    }
+
+    private static Class<?> entryType(RecordComponent mapComponent) {
+        return (Class<?>) ((ParameterizedType) mapComponent.getGenericType())
+                .getActualTypeArguments()[1];
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Section mapSection(RecordComponent section) {
+        Class<?> entryType = entryType(section);
+        Map<String, String> defaults;
+        try {
+            defaults = (Map<String, String>) entryType.getField("DEFAULTS").get(null);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(entryType.getName() + " needs a public static DEFAULTS map", e);
+        }
+        List<ConfigKey> keys = new ArrayList<>();
+        for (RecordComponent component : entryType.getRecordComponents()) {
+            String key = section.getName() + "." + ENTRY + "." + component.getName();
+            String defaultText = defaults.get(component.getName());
+            if (defaultText == null) {
+                throw new IllegalStateException(entryType.getName() + ".DEFAULTS has no " + component.getName());
+            }
+            keys.add(new ConfigKey(section.getName() + "." + ENTRY, component.getName(),
+                    ValueType.of(key, component.getGenericType()), defaultText,
+                    component.isAnnotationPresent(Secret.class)));
+        }
+        return new Section(section.getName(), entryType, true, List.copyOf(keys), true);
+    }
+
     private static List<Section> readSections() {
         SwitchboardConfig defaults = SwitchboardConfig.defaults();
         List<Section> sections = new ArrayList<>();
         for (RecordComponent section : SwitchboardConfig.class.getRecordComponents()) {
+            if (section.getType() == Map.class) {
+                sections.add(mapSection(section));
+                continue;
+            }
             Record sectionDefaults = (Record) get(section, defaults);
             List<ConfigKey> keys = new ArrayList<>();
             for (RecordComponent component : section.getType().getRecordComponents()) {
@@ -169,7 +284,7 @@ public final class ConfigKeys {
                         type.format(get(component, sectionDefaults)), component.isAnnotationPresent(Secret.class)));
             }
             sections.add(new Section(section.getName(), section.getType(), !NOT_USED_YET.contains(section.getName()),
-                    List.copyOf(keys)));
+                    List.copyOf(keys), false));
         }
         return List.copyOf(sections);
     }
@@ -177,6 +292,9 @@ public final class ConfigKeys {
     private static Map<String, ConfigKey> index(Function<ConfigKey, String> spelling) {
         Map<String, ConfigKey> index = new LinkedHashMap<>();
         for (Section section : SECTIONS) {
+            if (section.map()) {
+                continue; // no fixed keys: find() and findByEnv() read an entry's name from the key
+            }
             for (ConfigKey key : section.keys()) {
                 if (index.put(spelling.apply(key), key) != null) {
                     throw new IllegalStateException("two config keys are spelled " + spelling.apply(key));

@@ -4,10 +4,12 @@ import io.switchboard.core.config.Cluster;
 import io.switchboard.core.config.CoreConfig;
 import io.switchboard.core.config.History;
 import io.switchboard.core.config.Hub;
+import io.switchboard.core.config.Namespace;
 import io.switchboard.core.config.Security;
 import io.switchboard.core.config.WebSocket;
 import io.switchboard.nats.NatsSettings;
 import io.switchboard.redis.RedisSettings;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -32,6 +34,7 @@ import java.util.Objects;
  * @param tracing OpenTelemetry tracing
  * @param cluster scale-out backends and their deadlines
  * @param nats the NATS adapter's connection
+ * @param namespaces room options by namespace, the part of a room's name before the first {@code :}
  */
 public record SwitchboardConfig(
         Server server,
@@ -45,7 +48,8 @@ public record SwitchboardConfig(
         Security security,
         Tracing tracing,
         Cluster cluster,
-        NatsSettings nats) {
+        NatsSettings nats,
+        Map<String, Namespace> namespaces) {
 
     public SwitchboardConfig {
         Objects.requireNonNull(server, "server");
@@ -60,11 +64,14 @@ public record SwitchboardConfig(
         Objects.requireNonNull(tracing, "tracing");
         Objects.requireNonNull(cluster, "cluster");
         Objects.requireNonNull(nats, "nats");
+        Objects.requireNonNull(namespaces, "namespaces");
+        namespaces = Map.copyOf(namespaces);
+        Namespace.check(namespaces, history, hub);
     }
 
     /** The sections core reads, for the {@code Hub}. */
     public CoreConfig core() {
-        return new CoreConfig(websocket, hub, history, security, cluster);
+        return new CoreConfig(websocket, hub, history, security, cluster, namespaces);
     }
 
     /** The documented defaults: what {@code switchboard serve} runs with when nothing is configured. */
@@ -81,7 +88,7 @@ public record SwitchboardConfig(
     public Builder toBuilder() {
         return new Builder().server(server).websocket(websocket).hub(hub).history(history).shutdown(shutdown)
                 .api(api).redis(redis).monitoring(monitoring).security(security).tracing(tracing).cluster(cluster)
-                .nats(nats);
+                .nats(nats).namespaces(namespaces);
     }
 
     /** Collects values, the defaults until set; {@link #build} validates. Not thread-safe. */
@@ -98,6 +105,7 @@ public record SwitchboardConfig(
         private Tracing tracing = Tracing.defaults();
         private Cluster cluster = Cluster.defaults();
         private NatsSettings nats = NatsSettings.builder().build();
+        private Map<String, Namespace> namespaces = Map.of();
 
         private Builder() {
         }
@@ -162,9 +170,14 @@ public record SwitchboardConfig(
             return this;
         }
 
+        public Builder namespaces(Map<String, Namespace> value) {
+            namespaces = value;
+            return this;
+        }
+
         public SwitchboardConfig build() {
             return new SwitchboardConfig(server, websocket, hub, history, shutdown, api, redis, monitoring,
-                    security, tracing, cluster, nats);
+                    security, tracing, cluster, nats, namespaces);
         }
     }
 }

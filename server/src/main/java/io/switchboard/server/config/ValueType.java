@@ -201,10 +201,10 @@ public enum ValueType {
 
     /** The type of a record component, or an error naming it: the key table supports these only. */
     static ValueType of(String name, Type type) {
-        if (type == int.class) {
+        if (type == int.class || type == Integer.class) {
             return name.endsWith("Bytes") ? BYTES : INTEGER;
         }
-        if (type == boolean.class) {
+        if (type == boolean.class || type == Boolean.class) {
             return BOOLEAN;
         }
         if (type == String.class) {
@@ -218,7 +218,8 @@ public enum ValueType {
             return LIST;
         }
         throw new IllegalStateException("config component " + name + " has type " + type
-                + "; supported: int, boolean, String, Duration, List<String>");
+                + "; supported: int, boolean (or boxed), String, Duration,"
+                + " List<String>");
     }
 
     private static long toLong(String digits, String rule) {

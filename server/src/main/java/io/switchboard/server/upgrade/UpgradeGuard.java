@@ -106,7 +106,7 @@ public final class UpgradeGuard {
             }
             grants = Grants.withoutToken(id != null ? id : "anon-" + Long.toString(
                     ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36), staticRooms,
-                    config.security().allowBroadcast(), config.security().allowPrivateMessages());
+                    config.security().clientBroadcast(), true);
         }
         return reserve(channel, ip, grants);
     }

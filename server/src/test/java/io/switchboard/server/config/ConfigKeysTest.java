@@ -13,6 +13,9 @@ class ConfigKeysTest {
     void everyComponentOfEverySectionRecordIsAKeyInRecordOrder() {
         List<String> expected = new ArrayList<>();
         for (RecordComponent section : SwitchboardConfig.class.getRecordComponents()) {
+            if (section.getType() == java.util.Map.class) {
+                continue; // a map section: its keys name an entry (NamespaceConfigTest)
+            }
             for (RecordComponent component : section.getType().getRecordComponents()) {
                 expected.add(section.getName() + "." + component.getName());
             }
