@@ -32,6 +32,7 @@ import java.util.Objects;
  * @param tracing OpenTelemetry tracing
  * @param cluster scale-out backends and their deadlines
  * @param nats the NATS adapter's connection
+ * @param hooks lifecycle webhooks to the backend
  */
 public record SwitchboardConfig(
         Server server,
@@ -45,7 +46,8 @@ public record SwitchboardConfig(
         Security security,
         Tracing tracing,
         Cluster cluster,
-        NatsSettings nats) {
+        NatsSettings nats,
+        Hooks hooks) {
 
     public SwitchboardConfig {
         Objects.requireNonNull(server, "server");
@@ -60,6 +62,7 @@ public record SwitchboardConfig(
         Objects.requireNonNull(tracing, "tracing");
         Objects.requireNonNull(cluster, "cluster");
         Objects.requireNonNull(nats, "nats");
+        Objects.requireNonNull(hooks, "hooks");
     }
 
     /** The sections core reads, for the {@code Hub}. */
@@ -81,7 +84,7 @@ public record SwitchboardConfig(
     public Builder toBuilder() {
         return new Builder().server(server).websocket(websocket).hub(hub).history(history).shutdown(shutdown)
                 .api(api).redis(redis).monitoring(monitoring).security(security).tracing(tracing).cluster(cluster)
-                .nats(nats);
+                .nats(nats).hooks(hooks);
     }
 
     /** Collects values, the defaults until set; {@link #build} validates. Not thread-safe. */
@@ -98,6 +101,7 @@ public record SwitchboardConfig(
         private Tracing tracing = Tracing.defaults();
         private Cluster cluster = Cluster.defaults();
         private NatsSettings nats = NatsSettings.builder().build();
+        private Hooks hooks = Hooks.defaults();
 
         private Builder() {
         }
@@ -162,9 +166,14 @@ public record SwitchboardConfig(
             return this;
         }
 
+        public Builder hooks(Hooks value) {
+            hooks = value;
+            return this;
+        }
+
         public SwitchboardConfig build() {
             return new SwitchboardConfig(server, websocket, hub, history, shutdown, api, redis, monitoring,
-                    security, tracing, cluster, nats);
+                    security, tracing, cluster, nats, hooks);
         }
     }
 }

@@ -18,7 +18,7 @@ class ConfigKeysTest {
             }
         }
 
-        assertThat(ConfigKeys.all()).extracting(ConfigKey::key).containsExactlyElementsOf(expected).hasSize(85);
+        assertThat(ConfigKeys.all()).extracting(ConfigKey::key).containsExactlyElementsOf(expected).hasSize(92);
     }
 
     @Test
@@ -42,9 +42,10 @@ class ConfigKeysTest {
     }
 
     @Test
-    void onlyTheApiKeysTheJwtSecretAndTheRedisAndNatsCredentialsAreSecret() {
+    void onlyTheApiKeysTheJwtSecretTheRedisAndNatsCredentialsAndTheWebhookSecretAreSecret() {
         assertThat(ConfigKeys.all()).filteredOn(ConfigKey::secret).extracting(ConfigKey::key)
-                .containsExactly("api.keys", "redis.password", "security.jwtSecret", "nats.token", "nats.password");
+                .containsExactly("api.keys", "redis.password", "security.jwtSecret", "nats.token", "nats.password",
+                        "hooks.secret");
     }
 
     @Test
