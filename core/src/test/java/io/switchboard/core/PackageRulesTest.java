@@ -42,10 +42,11 @@ class PackageRulesTest {
         rule(noClasses().that().resideInAnyPackage("io.switchboard.core", "io.switchboard.core.transport..",
                         "io.switchboard.core.broker..", "io.switchboard.core.history..",
                         "io.switchboard.core.presence..", "io.switchboard.core.guard..", "io.switchboard.core.auth..",
+                        "io.switchboard.core.hooks..",
                         "io.switchboard.core.limit..", "io.switchboard.core.metrics..",
                         "io.switchboard.core.config..", "io.switchboard.core.internal..")
                 .should().dependOnClassesThat().resideInAnyPackage(HUB, COMMAND)
-                .because("transport, broker, history, presence, guards, auth, limits, metrics and config sit below"
+                .because("transport, broker, history, presence, guards, hooks, auth, limits, metrics and config sit below"
                         + " the hub"));
     }
 

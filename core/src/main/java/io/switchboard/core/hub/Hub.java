@@ -10,6 +10,7 @@ import io.switchboard.core.broker.MemoryBroker;
 import io.switchboard.core.config.CoreConfig;
 import io.switchboard.core.guard.ClusterGuard;
 import io.switchboard.core.history.HistoryStore;
+import io.switchboard.core.hooks.LifecycleHooks;
 import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.core.presence.MemoryPresenceStore;
 import io.switchboard.core.presence.PresenceStore;
@@ -112,6 +113,13 @@ public final class Hub {
      */
     public Hub(CoreConfig config, Backends backends, FrameFactory frames, JsonCodec codec, TimeSource time,
                String nodeId, String version, HubMetrics metrics, ScheduledExecutorService timer) {
+        this(config, backends, frames, codec, time, nodeId, version, metrics, timer, LifecycleHooks.NONE);
+    }
+
+    /** @param hooks where connections and rooms coming and going are reported ({@link LifecycleHooks#NONE}: nowhere) */
+    public Hub(CoreConfig config, Backends backends, FrameFactory frames, JsonCodec codec, TimeSource time,
+               String nodeId, String version, HubMetrics metrics, ScheduledExecutorService timer,
+               LifecycleHooks hooks) {
         this.scheduler = new HubScheduler(timer);
         this.metrics = metrics;
         this.config = config;
@@ -129,7 +137,7 @@ public final class Hub {
                 config.websocket().pingInterval().toMillis(), config.websocket().maxMessageBytes());
         this.calls = new BackendCalls(storeGuard, brokerGuard);
         this.ctx = new HubContext(config, codec, time, nodeId, metrics, stats, history, broker, presence, calls,
-                scheduler);
+                scheduler, new HookEmitter(hooks, time, nodeId));
         this.connections = new ConnectionRegistry(ctx, this::closeOnShard);
         this.fanOut = new FanOut(frames, stats, metrics);
         this.sequencer = new RoomSequencer(ctx, fanOut, rooms, connections::get,
@@ -230,6 +238,7 @@ public final class Hub {
         stats.connectionsTotal.increment();
         metrics.connectionOpened();
         BackendCalls.quietly("presence connect", calls.store(() -> presence.connect(userId, connId, nodeId)));
+        ctx.hooks().connected(c);
         if (welcome) {
             send(c, new ServerMessage.Welcome(connId, userId, ServerMessage.Welcome.GREETING, serverInfo));
         }
@@ -256,11 +265,12 @@ public final class Hub {
         c.removed = true;
         metrics.connectionClosed(reason, time.nanoTime() - c.connectedAtNanos());
         for (Membership m : c.rooms.values()) {
-            joins.removeMembership(m);
+            joins.removeMembership(m, reason.label());
         }
         c.rooms.clear();
         connections.remove(c);
         BackendCalls.quietly("presence disconnect", calls.store(() -> presence.disconnect(c.userId(), c.connId())));
+        ctx.hooks().disconnected(c, reason.label());
         if (config.hub().notifyGlobalPresence()) {
             direct.broadcastFrame(codec.encode(new ServerMessage.UserLeft(c.userId(), c.connId())), c,
                     connections.lastSequence());
@@ -358,8 +368,10 @@ public final class Hub {
         if (m == null) {
             throw HubException.notInRoom(roomName);
         }
-        return publisher.publish(roomName, m.room, from.userId(), from.connId(), content, data,
-                echo ? null : from.connId());
+        CompletionStage<Long> offset = publisher.publish(roomName, m.room, from.userId(), from.connId(), content,
+                data, echo ? null : from.connId());
+        ctx.hooks().published(from, roomName);
+        return offset;
     }
 
     /** Publishes a message from the backend API to a room, joined or not; completes with its offset. Thread-safe. */

@@ -210,6 +210,7 @@ final class Joins {
             room.shardMembers(c.shard()).add(m);
             room.members.put(c.connId(), c);
             c.rooms.put(room.name, m);
+            ctx.hooks().joined(c, room.name, room.members.size() == 1);
             ctx.metrics().roomJoined(room.members.size());
             byte[] notice = codec.encode(new ServerMessage.UserJoinedRoom(room.name, c.userId(), c.connId()));
             fanOut.fanOutLocked(room, notice, c, FanOut.UNNUMBERED);
@@ -314,10 +315,11 @@ final class Joins {
         if (m == null) {
             throw HubException.notInRoom(roomName);
         }
-        removeMembership(m);
+        removeMembership(m, null);
     }
 
-    void removeMembership(Membership m) {
+    /** @param reason why the connection ended, when that is why it leaves; null for a leave of its own */
+    void removeMembership(Membership m, String reason) {
         Room room = m.room;
         Connection c = m.connection;
         quietly("presence leave", calls.store(() -> presence.leave(room.name, c.connId())));
@@ -326,6 +328,7 @@ final class Joins {
             sm.remove(m);
             room.dropIfEmpty(sm);
             room.members.remove(c.connId());
+            ctx.hooks().left(c, room.name, reason, room.members.isEmpty());
             byte[] notice = codec.encode(new ServerMessage.UserLeftRoom(room.name, c.userId(), c.connId()));
             if (!room.members.isEmpty()) {
                 fanOut.fanOutLocked(room, notice, null, FanOut.UNNUMBERED);

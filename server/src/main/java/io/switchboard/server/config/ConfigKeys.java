@@ -181,12 +181,20 @@ public final class ConfigKeys {
         for (ConfigKey key : keys) {
             // The spelling after the section: ".pinginterval" or "_ping_interval".
             String spelled = spelling.apply(key).toLowerCase(Locale.ROOT);
-            String afterSection = spelled.substring(spelled.indexOf(key.section()) + key.section().length());
-            if (lower.endsWith(afterSection)) {
+            int sectionEnd = spelled.indexOf(key.section()) + key.section().length();
+            String afterSection = spelled.substring(sectionEnd);
+            // Only a key put in another section ("server.pingInterval"), not one nested deeper
+            // ("cluster.redis.url"), which the section hint answers better.
+            if (lower.endsWith(afterSection) && separators(lower.substring(0, lower.length() - afterSection.length()))
+                    == separators(spelled.substring(0, sectionEnd))) {
                 sameName.add(spelling.apply(key));
             }
         }
         return sameName.size() == 1 ? Optional.of(sameName.get(0)) : Optional.empty();
+    }
+
+    private static long separators(String spelling) {
+        return spelling.chars().filter(c -> c == '.' || c == '_').count();
     }
 
     /**

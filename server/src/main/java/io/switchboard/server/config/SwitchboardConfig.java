@@ -34,6 +34,7 @@ import java.util.Objects;
  * @param tracing OpenTelemetry tracing
  * @param cluster scale-out backends and their deadlines
  * @param nats the NATS adapter's connection
+ * @param hooks lifecycle webhooks to the backend
  * @param namespaces room options by namespace, the part of a room's name before the first {@code :}
  */
 public record SwitchboardConfig(
@@ -49,6 +50,7 @@ public record SwitchboardConfig(
         Tracing tracing,
         Cluster cluster,
         NatsSettings nats,
+        Hooks hooks,
         Map<String, Namespace> namespaces) {
 
     public SwitchboardConfig {
@@ -64,6 +66,7 @@ public record SwitchboardConfig(
         Objects.requireNonNull(tracing, "tracing");
         Objects.requireNonNull(cluster, "cluster");
         Objects.requireNonNull(nats, "nats");
+        Objects.requireNonNull(hooks, "hooks");
         Objects.requireNonNull(namespaces, "namespaces");
         namespaces = Map.copyOf(namespaces);
         Namespace.check(namespaces, history, hub);
@@ -88,7 +91,7 @@ public record SwitchboardConfig(
     public Builder toBuilder() {
         return new Builder().server(server).websocket(websocket).hub(hub).history(history).shutdown(shutdown)
                 .api(api).redis(redis).monitoring(monitoring).security(security).tracing(tracing).cluster(cluster)
-                .nats(nats).namespaces(namespaces);
+                .nats(nats).hooks(hooks).namespaces(namespaces);
     }
 
     /** Collects values, the defaults until set; {@link #build} validates. Not thread-safe. */
@@ -105,6 +108,7 @@ public record SwitchboardConfig(
         private Tracing tracing = Tracing.defaults();
         private Cluster cluster = Cluster.defaults();
         private NatsSettings nats = NatsSettings.builder().build();
+        private Hooks hooks = Hooks.defaults();
         private Map<String, Namespace> namespaces = Map.of();
 
         private Builder() {
@@ -170,6 +174,11 @@ public record SwitchboardConfig(
             return this;
         }
 
+        public Builder hooks(Hooks value) {
+            hooks = value;
+            return this;
+        }
+
         public Builder namespaces(Map<String, Namespace> value) {
             namespaces = value;
             return this;
@@ -177,7 +186,7 @@ public record SwitchboardConfig(
 
         public SwitchboardConfig build() {
             return new SwitchboardConfig(server, websocket, hub, history, shutdown, api, redis, monitoring,
-                    security, tracing, cluster, nats, namespaces);
+                    security, tracing, cluster, nats, hooks, namespaces);
         }
     }
 }

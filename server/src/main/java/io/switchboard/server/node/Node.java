@@ -14,6 +14,7 @@ import io.switchboard.core.TimeSource;
 import io.switchboard.core.auth.TokenVerifier;
 import io.switchboard.core.command.CommandHandler;
 import io.switchboard.core.config.Security;
+import io.switchboard.core.hooks.LifecycleHooks;
 import io.switchboard.core.hub.Connection;
 import io.switchboard.core.hub.Hub;
 import io.switchboard.core.internal.SlidingRate;
@@ -22,6 +23,7 @@ import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.JsonCodec;
 import io.switchboard.server.buffer.Buffers;
 import io.switchboard.server.config.SwitchboardConfig;
+import io.switchboard.server.hooks.WebhookSender;
 import io.switchboard.server.http.ApiHandler;
 import io.switchboard.server.http.ApiKeyThrottle;
 import io.switchboard.server.http.HealthEndpoint;
@@ -71,6 +73,8 @@ public final class Node {
     /** Refusals of every security limit; the metrics SPI reads {@link SecurityCounters#snapshot()}. */
     private final SecurityCounters securityCounters = new SecurityCounters();
     private final Drain drain;
+    /** Null unless {@code hooks.url} is set. */
+    private final WebhookSender webhooks;
     private volatile boolean started;
     private TokenVerifier tokens;
     private Channel serverChannel;
@@ -90,9 +94,11 @@ public final class Node {
         this.observability = new Observability(config, instrumentation, version);
         this.metrics = new MetricsEndpoint(config.monitoring(), observability.registry());
         String nodeId = config.server().nodeId().isEmpty() ? randomNodeId() : config.server().nodeId();
+        this.webhooks = config.hooks().enabled() ? new WebhookSender(config.hooks()) : null;
         this.hub = new Hub(config.core(), backends != null ? backends : ClusterBackends.create(config),
                 PreEncodedFrame.factory(Buffers.ALLOCATOR),
-                new JsonCodec(), TimeSource.SYSTEM, nodeId, version, observability.hubMetrics());
+                new JsonCodec(), TimeSource.SYSTEM, nodeId, version, observability.hubMetrics(), null,
+                webhooks != null ? webhooks : LifecycleHooks.NONE);
         this.drain = new Drain(hub, webSockets::get);
     }
 
@@ -107,6 +113,13 @@ public final class Node {
                 () -> started && hub.broker().isConnected(), draining::get, messageRate);
         if (config.cluster().distributed() || hub.storeGuard() != null) {
             health.register("broker", () -> ClusterLink.healthy(hub));
+        }
+        if (webhooks != null) {
+            webhooks.start();
+            health.register("webhooks", webhooks.healthCheck());
+            if (observability.registry() != null) {
+                webhooks.bindMetrics(observability.registry());
+            }
         }
         instrumentation.healthChecks().forEach(health::register);
         ApiHandler api = new ApiHandler(hub, config.api().keys(), config.websocket().maxMessageBytes(),
@@ -300,6 +313,9 @@ public final class Node {
         loops.workers().shutdownGracefully(0, 2, TimeUnit.SECONDS);
         loops.boss().terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
         loops.workers().terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (webhooks != null) {
+            webhooks.close(); // after the loops: the disconnects of the connections just cut are queued
+        }
         metrics.close();
         observability.close();
         hub.close();

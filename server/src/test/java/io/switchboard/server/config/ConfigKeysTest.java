@@ -21,7 +21,7 @@ class ConfigKeysTest {
             }
         }
 
-        assertThat(ConfigKeys.all()).extracting(ConfigKey::key).containsExactlyElementsOf(expected).hasSize(85);
+        assertThat(ConfigKeys.all()).extracting(ConfigKey::key).containsExactlyElementsOf(expected).hasSize(92);
     }
 
     @Test
@@ -45,9 +45,10 @@ class ConfigKeysTest {
     }
 
     @Test
-    void onlyTheApiKeysTheJwtSecretAndTheRedisAndNatsCredentialsAreSecret() {
+    void onlyTheApiKeysTheJwtSecretTheRedisAndNatsCredentialsAndTheWebhookSecretAreSecret() {
         assertThat(ConfigKeys.all()).filteredOn(ConfigKey::secret).extracting(ConfigKey::key)
-                .containsExactly("api.keys", "redis.password", "security.jwtSecret", "nats.token", "nats.password");
+                .containsExactly("api.keys", "redis.password", "security.jwtSecret", "nats.token", "nats.password",
+                        "hooks.secret");
     }
 
     @Test

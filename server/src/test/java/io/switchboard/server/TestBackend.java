@@ -1,0 +1,132 @@
+package io.switchboard.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Function;
+
+/**
+ * A real HTTP backend for webhooks and proxies: the JDK's own server on a loopback port, recording every request
+ * and answering what the test tells it (200 with {@code {}} until told otherwise). Thread-safe.
+ */
+final class TestBackend implements AutoCloseable {
+
+    /** One request as received. */
+    record Request(String method, String path, Map<String, List<String>> headers, byte[] body) {
+        JsonNode json() {
+            try {
+                return WsClient.JSON.readTree(body);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        String header(String name) {
+            return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
+                    .map(e -> e.getValue().get(0)).findFirst().orElse(null);
+        }
+    }
+
+    /** What to answer, after {@code delayMillis}. */
+    record Response(int status, String body, long delayMillis) {
+        static Response ok(String body) {
+            return new Response(200, body, 0);
+        }
+
+        static Response status(int status) {
+            return new Response(status, "{}", 0);
+        }
+    }
+
+    /** Every request, recorded as it arrives. */
+    final BlockingQueue<Request> requests = new LinkedBlockingQueue<>();
+    /** The requests answered 2xx, recorded once the answer was written. */
+    final BlockingQueue<Request> accepted = new LinkedBlockingQueue<>();
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newCachedThreadPool();
+    private volatile Function<Request, Response> answer = r -> Response.ok("{}");
+
+    private TestBackend(int port) {
+        try {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        server.createContext("/", this::handle);
+        server.setExecutor(executor);
+        server.start();
+    }
+
+    /** On a free port. */
+    static TestBackend start() {
+        return new TestBackend(0);
+    }
+
+    /** On {@code port}, e.g. again after {@link #close} to be a backend that came back. */
+    static TestBackend start(int port) {
+        return new TestBackend(port);
+    }
+
+    /** A port nothing listens on (a backend that is down), as far as this process can tell. */
+    static int deadPort() {
+        TestBackend b = start();
+        int port = b.port();
+        b.close();
+        return port;
+    }
+
+    void answer(Function<Request, Response> answer) {
+        this.answer = answer;
+    }
+
+    int port() {
+        return server.getAddress().getPort();
+    }
+
+    String url(String path) {
+        return "http://127.0.0.1:" + port() + path;
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            Request r = new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
+                    Map.copyOf(exchange.getRequestHeaders()), exchange.getRequestBody().readAllBytes());
+            requests.add(r);
+            Response res = answer.apply(r);
+            if (res.delayMillis() > 0) {
+                try {
+                    Thread.sleep(res.delayMillis()); // a slow backend is what the test is about
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            byte[] body = res.body().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(res.status(), body.length == 0 ? -1 : body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+            if (res.status() / 100 == 2) {
+                accepted.add(r);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}
