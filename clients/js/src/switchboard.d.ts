@@ -43,6 +43,8 @@ export interface SwitchboardOptions {
    * constructor throws a `TypeError` when there is neither.
    */
   WebSocket?: new (url: string) => WebSocketLike;
+  /** fetch for the upgrade check (`/ws/check`) after a close before open; default `globalThis.fetch`. */
+  fetch?: (url: string, init?: { credentials?: string; cache?: string }) => Promise<{ ok: boolean; json(): Promise<unknown> }>;
   /** Injectable for tests. */
   random?: () => number;
   setTimeout?: (fn: () => void, ms: number) => unknown;
@@ -121,8 +123,20 @@ export interface Recovery {
   previous: Since;
 }
 
+/** Why the server refused the connection at the door, from its upgrade check. */
+export interface Refusal {
+  /** The HTTP status of the refusal: 400, 401, 403, 429 or 503. */
+  status: number;
+  /** The server's reason, e.g. `origin http://app.example.com is not allowed (add it to security.allowedOrigins)`. */
+  reason: string;
+  /** Whether trying again later may work (429, 503); otherwise the client stops (or refreshes its token on 401). */
+  retry: boolean;
+}
+
 export interface SwitchboardEvents {
   state: StateChange;
+  /** The connection was refused before it opened; `reason` also becomes the close reason. */
+  refused: Refusal;
   welcome: Welcome;
   close: CloseInfo;
   recovery: Recovery;

@@ -11,6 +11,11 @@
 // Browsers cannot see WebSocket-level pings, so the client sends the JSON `ping` command and treats
 // silence as a dead connection.
 //
+// A browser cannot read why an upgrade was refused (the page sees only close 1006), so after a
+// close before the connection opened the client asks the endpoint's check (`/ws/check`, same
+// credentials) once; a refusal that retrying cannot fix (origin not allowed, invalid token) ends
+// the client with that reason instead of a reconnect loop.
+//
 // Threading: JavaScript is single-threaded; every method and callback runs on the event loop.
 // No dependencies; time, randomness and the WebSocket constructor are injectable (tests, and Node
 // versions without a global WebSocket).
@@ -112,6 +117,7 @@ const DEFAULTS = {
   heartbeatIntervalMs: 20000,
   heartbeatTimeoutMs: 10000,
   WebSocket: undefined,
+  fetch: undefined,
   random: Math.random,
   setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
   clearTimeout: (t) => globalThis.clearTimeout(t),
@@ -346,6 +352,7 @@ export class SwitchboardClient {
       return;
     }
     this._ws = ws;
+    ws.onopen = () => { ws.opened = true; };
     ws.onmessage = (ev) => this._onMessage(ws, ev.data);
     ws.onclose = (ev) => this._onClose(ws, ev);
     ws.onerror = () => { /* a close event always follows */ };
@@ -353,6 +360,7 @@ export class SwitchboardClient {
 
   _onMessage(ws, raw) {
     if (ws !== this._ws) return;
+    ws.opened = true;
     this._heard();
     if (typeof raw !== 'string') {
       this._emit('binary', raw);
@@ -465,8 +473,48 @@ export class SwitchboardClient {
     for (const entry of this._rooms.values()) { entry.joined = false; entry.sending = false; }
     this.lastClose = { code, reason };
     if (this.state === 'closed') return;
+    if (ws && !ws.opened && code === 1006) {
+      // Refused at the door, or the server is unreachable: only the check can tell.
+      this._checkAdmission().then((refusal) => {
+        if (this.state === 'closed' || this._ws) return; // closed or reconnected meanwhile
+        if (!refusal) {
+          this._afterClose(code, reason);
+          return;
+        }
+        this.lastClose = { code, reason: refusal.reason, status: refusal.status };
+        this._emit('refused', refusal);
+        const refresh = refusal.status === 401 && typeof this.options.refreshToken === 'function';
+        this._afterClose(code, refusal.reason, refusal.retry ? undefined : refresh ? 'refresh' : 'never');
+      });
+      return;
+    }
+    this._afterClose(code, reason);
+  }
 
-    const policy = this.options.reconnect ? retryPolicy(code) : 'never';
+  /**
+   * Asks the endpoint's upgrade check why a connection would be refused, with the same credentials;
+   * resolves with `{status, reason, retry}`, or null when admitted or when the check cannot be reached.
+   */
+  async _checkAdmission() {
+    const fetchFn = this.options.fetch ?? globalThis.fetch;
+    if (typeof fetchFn !== 'function') return null;
+    try {
+      const u = new URL(this._connectUrl());
+      u.protocol = u.protocol === 'wss:' ? 'https:' : u.protocol === 'ws:' ? 'http:' : u.protocol;
+      u.pathname = `${u.pathname.replace(/\/$/, '')}/check`;
+      const res = await fetchFn(u.toString(), { credentials: 'include', cache: 'no-store' });
+      if (!res.ok) return null;
+      const body = await res.json();
+      if (body?.admitted !== false || typeof body.reason !== 'string') return null;
+      return { status: body.status, reason: body.reason, retry: body.retry === true };
+    } catch {
+      return null;
+    }
+  }
+
+  /** What follows a close: reconnect after a delay, refresh the token first, or stop (close-code table). */
+  _afterClose(code, reason, policyOfRefusal) {
+    const policy = !this.options.reconnect ? 'never' : policyOfRefusal ?? retryPolicy(code);
     if (policy === 'never') {
       for (const entry of this._rooms.values()) this._rejectWaiters(entry, 'closed', `connection closed (${code})`);
       this._emit('close', { code, reason, willReconnect: false });

@@ -5,15 +5,25 @@ import { SwitchboardClient, backoffDelay, retryPolicy, RoomCursor, SwitchboardEr
   from '../../../clients/js/src/switchboard.js';
 import { FakeClock, fakeWebSocket, tick } from '../../lib/fakes.mjs';
 
+/** The upgrade check of a server that would admit the connection. */
+const admittedFetch = async () => ({ ok: true, json: async () => ({ admitted: true }) });
+
+/** A fetch that answers the upgrade check with `body` and records the requests. */
+function checkAnswering(body) {
+  const calls = [];
+  const fetch = async (url, init) => { calls.push({ url, init }); return { ok: true, json: async () => body }; };
+  return { fetch, calls };
+}
+
 function newClient(opts = {}) {
   const clock = new FakeClock();
   const { FakeSocket, sockets } = fakeWebSocket();
   const client = new SwitchboardClient('ws://localhost:1/ws', {
-    userId: 'alice', WebSocket: FakeSocket, random: () => 0.5,
+    userId: 'alice', WebSocket: FakeSocket, random: () => 0.5, fetch: admittedFetch,
     setTimeout: clock.setTimeout, clearTimeout: clock.clearTimeout, now: clock.now, ...opts,
   });
   const events = [];
-  for (const e of ['state', 'room_message', 'recovery', 'close', 'error', 'room_joined']) {
+  for (const e of ['state', 'room_message', 'recovery', 'close', 'error', 'room_joined', 'refused']) {
     client.on(e, (p) => events.push([e, p]));
   }
   return { client, clock, sockets, events };
@@ -171,6 +181,7 @@ test('close 1012 waits reconnectAfterMs of server_shutdown, then backs off', asy
   env.clock.advance(1);
   assert.equal(env.sockets.length, 2);
   env.sockets[1].serverClose(1006); // still down: now backoff, attempt 1 → 0.5 * 1000
+  await tick(); // closed before it opened: the upgrade check answers first
   env.clock.advance(499);
   assert.equal(env.sockets.length, 2);
   env.clock.advance(1);
@@ -249,4 +260,59 @@ test('a connection that closes right after its welcome keeps backing off; a stab
   env.clock.advance(5000); // stable now
   env.sockets.at(-1).serverClose(1013);
   assert.equal(delays().at(-1), 250);
+});
+
+test('a refused upgrade is explained by the check and ends the client when retrying cannot help', async () => {
+  const reason = 'origin http://app.example.com is not allowed (add it to security.allowedOrigins)';
+  const check = checkAnswering({ admitted: false, status: 403, reason, retry: false });
+  const env = newClient({ fetch: check.fetch });
+  const done = env.client.connect().catch((e) => e);
+  env.sockets[0].serverClose(1006);
+  const err = await done;
+  assert.equal(err.code, 'closed');
+  assert.equal(check.calls.length, 1);
+  assert.equal(check.calls[0].url, 'http://localhost:1/ws/check?id=alice');
+  assert.equal(check.calls[0].init.credentials, 'include');
+  assert.deepEqual(env.events.find(([e]) => e === 'refused')[1], { status: 403, reason, retry: false });
+  assert.equal(env.client.state, 'closed');
+  assert.equal(env.client.lastClose.reason, reason);
+  assert.deepEqual(env.events.find(([e]) => e === 'close')[1], { code: 1006, reason, willReconnect: false });
+  env.clock.advance(120000);
+  assert.equal(env.sockets.length, 1, 'no reconnect after a refusal retrying cannot fix');
+});
+
+test('a refusal that may pass later (429) keeps backing off and reports its reason', async () => {
+  const reason = 'too many connections for this user (security.maxConnectionsPerUser)';
+  const env = newClient({ fetch: checkAnswering({ admitted: false, status: 429, reason, retry: true }).fetch });
+  env.client.connect().catch(() => {});
+  env.sockets[0].serverClose(1006);
+  await tick();
+  assert.equal(env.client.state, 'reconnecting');
+  assert.equal(env.events.find(([e]) => e === 'close')[1].reason, reason);
+  env.clock.advance(30000);
+  assert.equal(env.sockets.length, 2);
+});
+
+test('an expired token at the door is refreshed and retried when a refresh hook is given', async () => {
+  const env = newClient({
+    token: 'old', refreshToken: async () => 'new',
+    fetch: checkAnswering({ admitted: false, status: 401, reason: 'invalid token: expired', retry: false }).fetch,
+  });
+  env.client.connect().catch(() => {});
+  env.sockets[0].serverClose(1006);
+  await tick();
+  await tick();
+  env.clock.advance(30000);
+  assert.equal(env.sockets.length, 2);
+  assert.match(env.sockets[1].url, /token=new/);
+});
+
+test('a close before open whose check cannot be reached backs off as before', async () => {
+  const env = newClient({ fetch: async () => { throw new TypeError('Failed to fetch'); } });
+  env.client.connect().catch(() => {});
+  env.sockets[0].serverClose(1006);
+  await tick();
+  assert.equal(env.client.state, 'reconnecting');
+  env.clock.advance(30000);
+  assert.equal(env.sockets.length, 2);
 });

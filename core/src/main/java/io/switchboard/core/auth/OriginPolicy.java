@@ -7,13 +7,15 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Which {@code Origin} may open a WebSocket: the defence against cross-site WebSocket hijacking, where a
- * page on another site opens a socket that carries the victim's cookies.
+ * Which {@code Origin} may connect (WebSocket, SSE, HTTP streaming) and read the server's answers across
+ * origins (CORS): the defence against cross-site hijacking, where a page on another site opens a
+ * connection that carries the victim's cookies.
  * <ul>
- *   <li>No list ({@code security.allowedOrigins} empty): same host only, like gorilla and Spring: the
- *       Origin's {@code host[:port]} must equal the {@code Host} header, and with TLS on its scheme must
- *       be {@code https}.</li>
- *   <li>A list: exact origins ({@code https://app.example.com}, scheme and port included, default ports
+ *   <li>The server's own origin is always allowed, list or not, so that the pages it serves keep working
+ *       when other sites are added: the Origin's {@code host[:port]} equals the {@code Host} header, and
+ *       with TLS on its scheme is {@code https} (without TLS either scheme, since a TLS-terminating proxy
+ *       in front presents {@code https} for the same host).</li>
+ *   <li>A list in {@code security.allowedOrigins} adds: exact origins ({@code https://app.example.com}, scheme and port included, default ports
  *       implied), subdomain patterns ({@code https://*.example.com} matches {@code https://a.example.com}
  *       and {@code https://a.b.example.com} but neither {@code https://example.com} nor
  *       {@code https://a.example.com.evil.io}), {@code null} only when listed, {@code *} anything.</li>
@@ -85,27 +87,47 @@ public final class OriginPolicy {
             return !bearerWithoutOrigin || bearer ? null
                     : "a request without Origin must authenticate with Authorization: Bearer";
         }
+        return allows(origin, host) ? null : refusalOf(origin);
+    }
+
+    /**
+     * Whether a request that carries {@code Origin: origin} and came to {@code host} may proceed: the
+     * server's own origin, or one the list allows.
+     *
+     * @param origin the {@code Origin} header
+     * @param host the {@code Host} header, null when absent
+     */
+    public boolean allows(String origin, String host) {
         if (any) {
-            return null;
+            return true;
         }
         if (origin.equals("null")) {
-            return allowNull ? null : "origin null not allowed";
+            return allowNull;
         }
         Parsed o = parse(origin);
         if (o == null) {
-            return "origin not allowed: malformed Origin header";
+            return false;
         }
-        if (allowed.isEmpty() && !allowNull) {
-            boolean schemeOk = tls ? o.scheme.equals("https") : true;
-            return schemeOk && host != null && o.authority.equalsIgnoreCase(host.trim()) ? null
-                    : "origin not allowed: not the same host";
+        if (host != null && o.authority.equalsIgnoreCase(host.trim()) && (!tls || o.scheme.equals("https"))) {
+            return true;
         }
         for (Allowed a : allowed) {
             if (a.matches(o)) {
-                return null;
+                return true;
             }
         }
-        return "origin not allowed";
+        return false;
+    }
+
+    /** The refusal a user can act on: which origin, and the setting that would admit it. */
+    private static String refusalOf(String origin) {
+        if (parse(origin) == null && !origin.equals("null")) {
+            // Quoted and cut: the header is the client's, and this text goes to logs and responses.
+            String shown = origin.length() > 64 ? origin.substring(0, 64) + "..." : origin;
+            return "origin \"" + shown.replaceAll("[^\\x20-\\x7e]", "?")
+                    + "\" is malformed (expected scheme://host[:port])";
+        }
+        return "origin " + origin + " is not allowed (add it to security.allowedOrigins)";
     }
 
     /** scheme://host[:port] and nothing else, or null. */

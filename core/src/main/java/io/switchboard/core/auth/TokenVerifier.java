@@ -112,7 +112,8 @@ public final class TokenVerifier implements AutoCloseable {
         } catch (BadJOSEException | JOSEException e) {
             String message = String.valueOf(e.getMessage());
             throw new TokenException(message.startsWith("Unsecured") ? "unsigned tokens (alg none) are refused"
-                    : message);
+                    // The one refusal a client acts on by itself (refresh, then reconnect): a stable word.
+                    : message.equals("Expired JWT") ? TokenException.EXPIRED : message);
         } catch (RuntimeException | StackOverflowError e) {
             // A parser failing on hostile input must cost one refusal, not the event loop.
             throw new TokenException("malformed token");

@@ -17,8 +17,9 @@ import java.util.List;
  * @param jwtAudience required {@code aud} value; empty means not checked
  * @param jwtClockSkew tolerance when checking {@code exp} and {@code nbf}
  * @param tokenCookie cookie that may carry the JWT (besides {@code Authorization: Bearer} and {@code ?token=})
- * @param allowedOrigins Origin headers accepted on upgrade: exact origins, {@code https://*.example.com} patterns
- *     or {@code *}; empty means same host only
+ * @param allowedOrigins origins of other sites allowed to connect (WebSocket, SSE, HTTP streaming) and to read
+ *     answers across origins (CORS): exact origins, {@code https://*.example.com} patterns or {@code *}; the
+ *     server's own origin (the request's Host) is always allowed
  * @param allowedRooms rooms anyone may join, read and publish to when a token has no {@code rooms} claim: exact
  *     names, {@code prefix*} or {@code *}
  * @param rateLimitRps inbound messages (control frames included) per second allowed per connection

@@ -38,6 +38,27 @@ class OriginPolicyTest {
         assertThat(p.refusal("http://a.example.com", "x", false)).isNotNull();
         assertThat(p.refusal("http://localhost:3000", "x", false)).isNull();
         assertThat(p.refusal("http://localhost:3001", "x", false)).isNotNull();
-        assertThat(p.refusal("null", "x", false)).isEqualTo("origin null not allowed");
+        assertThat(p.refusal("null", "x", false))
+                .isEqualTo("origin null is not allowed (add it to security.allowedOrigins)");
+    }
+
+    @Test
+    void theServersOwnOriginStaysAllowedBesideAList() {
+        OriginPolicy p = new OriginPolicy(List.of("https://app.example.com"), false, false);
+        assertThat(p.refusal("http://chat.example.com:8080", "chat.example.com:8080", false)).isNull();
+        assertThat(p.refusal("https://app.example.com", "chat.example.com:8080", false)).isNull();
+        assertThat(p.refusal("http://chat.example.com:8081", "chat.example.com:8080", false))
+                .isEqualTo("origin http://chat.example.com:8081 is not allowed (add it to security.allowedOrigins)");
+        OriginPolicy tls = new OriginPolicy(List.of("https://app.example.com"), true, false);
+        assertThat(tls.refusal("https://chat.example.com", "chat.example.com", false)).isNull();
+        assertThat(tls.allows("http://chat.example.com", "chat.example.com")).isFalse();
+    }
+
+    @Test
+    void aMalformedOriginIsQuotedCutAndStrippedOfControlCharacters() {
+        OriginPolicy p = new OriginPolicy(List.of(), false, false);
+        assertThat(p.refusal("javascript:alert(1)\u0007", "h", false))
+                .isEqualTo("origin \"javascript:alert(1)?\" is malformed (expected scheme://host[:port])");
+        assertThat(p.refusal("x".repeat(600), "h", false)).hasSize(64 + "origin \"...\" is malformed (expected scheme://host[:port])".length());
     }
 }

@@ -70,6 +70,26 @@ final class HttpResponses {
         ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
     }
 
+    /** 204 to a CORS preflight: the methods and request headers allowed, and how long the answer holds. */
+    static void preflight(ChannelHandlerContext ctx, FullHttpRequest req, String origin, String methods,
+                          String headers, String maxAgeSeconds) {
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT,
+                Unpooled.EMPTY_BUFFER);
+        res.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        res.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_CREDENTIALS, "true");
+        res.headers().set(HttpHeaderNames.VARY, HttpHeaderNames.ORIGIN);
+        res.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, methods);
+        res.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, headers);
+        res.headers().set(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE, maxAgeSeconds);
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        HttpUtil.setKeepAlive(res, keepAlive);
+        if (keepAlive) {
+            ctx.writeAndFlush(res, ctx.voidPromise());
+        } else {
+            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
     static void send(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String contentType,
                      ByteBuf body) {
         send(ctx, HttpUtil.isKeepAlive(req), status, contentType, body);

@@ -15,15 +15,18 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.opentelemetry.api.trace.Span;
 import io.switchboard.core.auth.Grants;
+import io.switchboard.protocol.JsonCodec;
 import io.switchboard.server.observability.LogRedaction;
 import io.switchboard.server.observability.Observability;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Routes complete HTTP requests: the WebSocket path to the upgrade, {@code /health}, {@code /ready},
+ * Routes complete HTTP requests: the WebSocket path to the upgrade, its check ({@code /ws/check}), {@code /health}, {@code /ready},
  * {@code /stats}, {@code /api/*}, and the browser files. Shared by every channel; stateless.
  */
 @ChannelHandler.Sharable
@@ -31,6 +34,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private static final Logger log = LoggerFactory.getLogger(HttpRouter.class);
     /** The one WebSocket version accepted (RFC 6455 section 4.4). */
     static final String WEBSOCKET_VERSION = "13";
+    /** Appended to the WebSocket path: the upgrade check ({@link #checkPath}). */
+    static final String CHECK_SUFFIX = "/check";
 
     private final String wsPath;
     private final HealthEndpoint health;
@@ -77,14 +82,19 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private final Upgrader upgrader;
     private final Observability observability;
     private final MetricsEndpoint metrics;
+    private final BiFunction<Channel, FullHttpRequest, Admission> check;
+    private final JsonCodec json = new JsonCodec();
 
     /**
      * @param admission decides an upgrade request (the upgrade guard)
+     * @param check what {@code admission} would decide, taking no slot (the upgrade check)
      * @param upgrader installs the WebSocket stages for an admitted upgrade
      */
     public HttpRouter(String wsPath, HealthEndpoint health, ApiHandler api, StaticFiles files,
-                      BiFunction<Channel, FullHttpRequest, Admission> admission, Upgrader upgrader,
+                      BiFunction<Channel, FullHttpRequest, Admission> admission,
+                      BiFunction<Channel, FullHttpRequest, Admission> check, Upgrader upgrader,
                       Observability observability, MetricsEndpoint metrics) {
+        this.check = check;
         this.observability = observability;
         this.metrics = metrics;
         this.wsPath = wsPath;
@@ -134,7 +144,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             deadline.requestComplete();
         }
         boolean get = req.method().equals(HttpMethod.GET) || req.method().equals(HttpMethod.HEAD);
-        if (path.startsWith("/api/")) {
+        if (get && path.equals(checkPath(wsPath))) {
+            check(ctx, req);
+        } else if (path.startsWith("/api/")) {
             api.handle(ctx, req, path);
         } else if (get && path.equals("/health")) {
             health.health(ctx, req);
@@ -147,6 +159,32 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         } else if (!get || !files.serve(ctx, req, path)) {
             HttpResponses.text(ctx, req, HttpResponseStatus.NOT_FOUND, "not found");
         }
+    }
+
+    /** The upgrade check of the WebSocket endpoint at {@code wsPath}. */
+    public static String checkPath(String wsPath) {
+        return wsPath + CHECK_SUFFIX;
+    }
+
+    /**
+     * Answers what an upgrade with this request's origin and credentials would get, as JSON: a browser sees
+     * only close 1006 for a refused upgrade and cannot read its body, so its client asks here once.
+     */
+    private void check(ChannelHandlerContext ctx, FullHttpRequest req) {
+        Admission a = check.apply(ctx.channel(), req);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("admitted", a.refusal() == null);
+        if (a.refusal() != null) {
+            int status = a.refusal().code();
+            body.put("status", status);
+            body.put("reason", a.reason());
+            // Busy or limited: later may work. Origin, credential, bad id: not until someone changes them.
+            body.put("retry", status == 429 || status == 503);
+            log.atInfo().addKeyValue("remote", ctx.channel().remoteAddress())
+                    .addKeyValue("uri", LogRedaction.uri(req.uri())).addKeyValue("reason", a.metricReason())
+                    .log("upgrade check from {}: would be refused: {}", ctx.channel().remoteAddress(), a.reason());
+        }
+        HttpResponses.json(ctx, req, HttpResponseStatus.OK, json.encodeValue(body));
     }
 
     /** RFC 6455 4.2.1: the key is the base64 encoding of 16 bytes (24 characters). */

@@ -137,9 +137,9 @@ public final class Node {
         WebSocketPipeline webSocket = new WebSocketPipeline(config, hub, new CommandHandler(hub, tokens),
                 webSockets::decrementAndGet, securityCounters, ServerInitializer.ROUTER,
                 ServerInitializer.HTTP_ONLY_STAGES, instrumentation.inboundMessages());
-        HttpRouter router = new HttpRouter(config.websocket().path(), health, api, files, guard::admit,
+        HttpRouter router = new HttpRouter(config.websocket().path(), health, api, files, guard::admit, guard::check,
                 webSocket::install, observability, metrics);
-        bind(new ServerInitializer(config, router, tls));
+        bind(new ServerInitializer(config, router, tls, guard.origins()));
         observability.bindServer(hub, loops.workers(), channels);
         bindMonitoring(health);
         Maintenance.schedule(config, hub, loops.workers(), messageRate);

@@ -74,6 +74,24 @@ public final class UpgradeGuard {
 
     /** Decides one upgrade request. The router logs refusals with the remote address. */
     public HttpRouter.Admission admit(Channel channel, FullHttpRequest req) {
+        return decide(channel, req, true);
+    }
+
+    /**
+     * What {@link #admit} would answer for a connection with this request's origin and credentials, taking
+     * no slot: how a browser, which cannot read the body of a refused upgrade, learns why it was refused. It
+     * costs a handshake of the address like an upgrade, so it is no cheaper way to test tokens.
+     */
+    public HttpRouter.Admission check(Channel channel, FullHttpRequest req) {
+        return decide(channel, req, false);
+    }
+
+    /** The origin policy, shared with the CORS stage so that both answer alike. */
+    public OriginPolicy origins() {
+        return origins;
+    }
+
+    private HttpRouter.Admission decide(Channel channel, FullHttpRequest req, boolean reserve) {
         if (draining.getAsBoolean()) {
             return HttpRouter.Admission.refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, "server is draining", "draining");
         }
@@ -108,7 +126,26 @@ public final class UpgradeGuard {
                     ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36), staticRooms,
                     config.security().clientBroadcast(), true);
         }
+        if (!reserve) {
+            return wouldReserve(ip, grants);
+        }
         return reserve(channel, ip, grants);
+    }
+
+    /** The answer of {@link #reserve} without keeping a slot. */
+    private HttpRouter.Admission wouldReserve(String ip, Grants grants) {
+        if (webSockets.get() >= config.websocket().maxConnections()) {
+            return HttpRouter.Admission.refuse(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "server is full (websocket.maxConnections)");
+        }
+        ConnectionLimits.Refusal refusal = limits.tryAcquire(ip, grants.userId());
+        if (refusal == null) {
+            limits.release(ip, grants.userId());
+            return HttpRouter.Admission.accept(grants);
+        }
+        return HttpRouter.Admission.refuse(HttpResponseStatus.TOO_MANY_REQUESTS, refusal == ConnectionLimits.Refusal.PER_IP
+                ? "too many connections from your address (security.maxConnectionsPerIp)"
+                : "too many connections for this user (security.maxConnectionsPerUser)");
     }
 
     /** Takes a global, a per-IP and a per-user slot, all or none; the channel's close gives them back. */

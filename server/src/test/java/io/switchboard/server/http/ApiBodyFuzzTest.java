@@ -53,6 +53,7 @@ class ApiBodyFuzzTest {
                 new ApiKeyThrottle(TimeSource.SYSTEM), OBSERVABILITY);
         return new EmbeddedChannel(new HttpRouter(CONFIG.websocket().path(), health, api, new StaticFiles(),
                 (channel, req) -> HttpRouter.Admission.accept(Grants.withoutToken("x", RoomPatterns.of(List.of("*")))),
+                (channel, req) -> HttpRouter.Admission.accept(Grants.withoutToken("x", RoomPatterns.of(List.of("*")))),
                 (pipeline, grants) -> { }, OBSERVABILITY, new MetricsEndpoint(CONFIG.monitoring(), null)));
     }
 

@@ -55,7 +55,8 @@ class HttpRouterTest {
         ApiHandler api = new ApiHandler(hub, List.of("key"), 1024, new ApiKeyThrottle(TimeSource.SYSTEM),
                 observability);
         return new EmbeddedChannel(new HttpRouter(CONFIG.websocket().path(), health, api, new StaticFiles(),
-                (channel, req) -> admission, (pipeline, grants) -> installed.add(grants), observability,
+                (channel, req) -> admission, (channel, req) -> admission, (pipeline, grants) -> installed.add(grants),
+                observability,
                 new MetricsEndpoint(CONFIG.monitoring(), null)));
     }
 

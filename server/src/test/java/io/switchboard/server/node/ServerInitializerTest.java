@@ -66,15 +66,15 @@ class ServerInitializerTest {
         WebSocketPipeline webSocket = new WebSocketPipeline(CONFIG, hub, new CommandHandler(hub, null),
                 webSockets::decrementAndGet, counters, ServerInitializer.ROUTER, ServerInitializer.HTTP_ONLY_STAGES, null);
         HttpRouter router = new HttpRouter(CONFIG.websocket().path(), health, api, new StaticFiles(), guard::admit,
-                webSocket::install, observability, metrics);
-        return new EmbeddedChannel(new ServerInitializer(CONFIG, router, null));
+                guard::check, webSocket::install, observability, metrics);
+        return new EmbeddedChannel(new ServerInitializer(CONFIG, router, null, guard.origins()));
     }
 
     @Test
     void untilTheUpgradeAConnectionSpeaksHttpThroughTheNamedStagesInOrder() {
         EmbeddedChannel ch = channel();
         assertThat(ch.pipeline().names()).containsSubsequence(ServerInitializer.DEADLINE, ServerInitializer.HTTP,
-                ServerInitializer.PIPELINING, ServerInitializer.AGGREGATOR, ServerInitializer.ROUTER);
+                ServerInitializer.PIPELINING, ServerInitializer.AGGREGATOR, ServerInitializer.CORS, ServerInitializer.ROUTER);
         ch.writeInbound(Unpooled.copiedBuffer("GET /ready HTTP/1.1\r\nHost: localhost\r\n\r\n",
                 StandardCharsets.US_ASCII));
         assertThat(EmbeddedPeers.written(ch)).startsWith("HTTP/1.1 200 OK").endsWith("ready\n");
