@@ -145,9 +145,14 @@ final class WsClient implements AutoCloseable {
 
     /** The next message, failing after a timeout. */
     JsonNode next() {
+        return next(TIMEOUT_MS);
+    }
+
+    /** The next message, failing after {@code timeoutMillis}: for a server known to be busy. */
+    JsonNode next(long timeoutMillis) {
         try {
-            JsonNode m = messages.poll(TIMEOUT_MS, TimeUnit.MILLISECONDS);
-            assertThat(m).as("a message within %d ms", TIMEOUT_MS).isNotNull();
+            JsonNode m = messages.poll(timeoutMillis, TimeUnit.MILLISECONDS);
+            assertThat(m).as("a message within %d ms", timeoutMillis).isNotNull();
             return m;
         } catch (InterruptedException e) {
             throw new AssertionError(e);

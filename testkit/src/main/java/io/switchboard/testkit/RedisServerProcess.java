@@ -52,6 +52,28 @@ public final class RedisServerProcess implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(reaper);
     }
 
+    /**
+     * A started server that also accepts TLS on {@link #tlsPort()}, with this certificate and key (PEM),
+     * without asking clients for certificates. The plain port stays open for the test's own calls.
+     */
+    public static RedisServerProcess startWithTls(Path certFile, Path keyFile) throws Exception {
+        requireRedisServer();
+        int tlsPort = ExternalProcesses.freePort();
+        return started(new RedisServerProcess(ExternalProcesses.freePort(), false,
+                Files.createTempDirectory("switchboard-redis-"),
+                List.of("--tls-port", Integer.toString(tlsPort), "--tls-cert-file", certFile.toString(),
+                        "--tls-key-file", keyFile.toString(), "--tls-auth-clients", "no"), null));
+    }
+
+    /** The TLS port of a server made by {@link #startWithTls}. */
+    public int tlsPort() {
+        int i = extra.indexOf("--tls-port");
+        if (i < 0) {
+            throw new IllegalStateException("this redis-server has no TLS port");
+        }
+        return Integer.parseInt(extra.get(i + 1));
+    }
+
     /** A started replica of {@code master}, append-only like it. */
     public static RedisServerProcess startReplicaOf(RedisServerProcess master) throws Exception {
         requireRedisServer();
