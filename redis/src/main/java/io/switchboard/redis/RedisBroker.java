@@ -164,6 +164,7 @@ public final class RedisBroker implements Broker {
     }
 
     /** Probes missed since start; 0 when probing is off. */
+    @Override
     public long probesMissed() {
         return probe == null ? 0 : probe.misses();
     }

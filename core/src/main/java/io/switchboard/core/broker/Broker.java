@@ -54,6 +54,14 @@ public interface Broker extends AutoCloseable {
         return true;
     }
 
+    /**
+     * Probes of this broker's own subscription that did not come back in time since start (see the Redis
+     * broker's self-delivery probe); 0 for a broker that does not probe itself.
+     */
+    default long probesMissed() {
+        return 0;
+    }
+
     /** A short name for logs and health checks, e.g. {@code redis 127.0.0.1:6379/0}. */
     String describe();
 

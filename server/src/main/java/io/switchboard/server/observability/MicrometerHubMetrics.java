@@ -4,6 +4,7 @@ import io.switchboard.server.buffer.DirectMemory;
 import io.switchboard.server.buffer.Buffers;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -195,6 +196,12 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
                 .strongReference(true).register(registry);
         Gauge.builder("websocket.fanout.pending.tasks", hub, MicrometerHubMetrics::pendingFanouts)
                 .description("Fan-out tasks queued on the event loops and not yet run").strongReference(true)
+                .register(registry);
+        Gauge.builder("websocket.broker.connected", hub, h -> h.broker().isConnected() ? 1 : 0)
+                .description("1 while the broker is connected, its last command answered and its last probe came back")
+                .strongReference(true).register(registry);
+        FunctionCounter.builder("websocket.broker.probes.missed", hub, h -> h.broker().probesMissed())
+                .description("Probes of the broker's own subscription that did not come back in time")
                 .register(registry);
         new NettyEventExecutorMetrics(workers).bindTo(registry);
     }
