@@ -7,9 +7,10 @@
 FROM eclipse-temurin:21-jdk AS build
 WORKDIR /src
 # The whole reactor (every module the root pom lists must be there), less what .dockerignore leaves out.
-# -DskipTests, not -Dmaven.test.skip: the adapters compile against core's test jar.
+# -DskipTests, not -Dmaven.test.skip: the adapters compile against core's test jar. The image needs no
+# javadoc or sources jars (published modules make them). DockerfileReplayTest replays this stage.
 COPY . .
-RUN ./mvnw -q -B -DskipTests -DskipAutobahn -pl cli -am package
+RUN ./mvnw -q -B -DskipTests -DskipAutobahn -Dmaven.javadoc.skip -Dmaven.source.skip -pl cli -am package
 
 FROM eclipse-temurin:21-jre
 RUN groupadd --system --gid 10001 switchboard \

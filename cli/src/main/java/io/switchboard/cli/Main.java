@@ -8,7 +8,8 @@ import picocli.CommandLine;
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         description = "Real-time WebSocket messaging server.",
-        subcommands = {ServeCommand.class, ConnectCommand.class, BenchCommand.class})
+        subcommands = {ServeCommand.class, ConnectCommand.class, BenchCommand.class, TokenCommand.class,
+            CheckConfigCommand.class, GenConfigCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
