@@ -2,18 +2,16 @@ package io.switchboard.cli;
 
 import io.switchboard.core.config.ConfigException;
 import io.switchboard.server.SwitchboardServer;
-import io.switchboard.server.config.ConfigLoader;
 import io.switchboard.server.config.SwitchboardConfig;
 import io.switchboard.server.node.StartException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -50,18 +48,14 @@ final class ServeCommand implements Callable<Integer> {
             description = "TCP port to listen on (server.port; default 8080; 0 picks a free port).")
     private String port;
 
-    @Option(names = "--config", paramLabel = "FILE",
-            description = "YAML configuration file; see switchboard.example.yaml for every key.")
-    private Path configFile;
+    @Mixin
+    private ConfigOptions options;
 
     @Option(names = "--log-format", paramLabel = "FORMAT",
             description = "Log output: text (default, human-readable) or json (one JSON object per line: "
                 + "ts, level, logger, thread, msg, and fields such as connId, userId, remote).")
     private LogFormat logFormat = LogFormat.text;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE",
-            description = "Set any configuration key, e.g. --set websocket.pingInterval=20s (repeatable).")
-    private List<String> settings = List.of();
 
     @Override
     public Integer call() {
@@ -71,7 +65,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         SwitchboardConfig config;
         try {
-            config = ConfigLoader.load(configFile, System.getenv(), overrides());
+            config = options.load(System.getenv(), flags());
         } catch (ConfigException e) {
             err.println("switchboard: " + e.getMessage());
             err.flush();
@@ -80,9 +74,9 @@ final class ServeCommand implements Callable<Integer> {
         SwitchboardServer server;
         try {
             server = SwitchboardServer.start(config);
-            LoggerFactory.getLogger(ServeCommand.class).info("config: {}", configFile == null
+            LoggerFactory.getLogger(ServeCommand.class).info("config: {}", options.file == null
                     ? "built-in defaults (choose a file with --config; see switchboard.example.yaml)"
-                    : configFile.toAbsolutePath());
+                    : options.file.toAbsolutePath());
         } catch (StartException e) {
             err.println("switchboard: " + e.getMessage());
             err.flush();
@@ -101,15 +95,9 @@ final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Map<String, String> overrides() {
+    /** {@code --host} and {@code --port} as the keys they stand for. */
+    private Map<String, String> flags() {
         Map<String, String> out = new LinkedHashMap<>();
-        for (String s : settings) {
-            int eq = s.indexOf('=');
-            if (eq <= 0) {
-                throw new ConfigException("--set " + s + " must have the form key=value");
-            }
-            out.put(s.substring(0, eq).trim(), s.substring(eq + 1));
-        }
         if (host != null) {
             out.put("server.host", host);
         }

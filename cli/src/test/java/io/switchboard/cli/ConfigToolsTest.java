@@ -167,12 +167,14 @@ class ConfigToolsTest {
     void checkConfigPrintsTheEffectiveConfigurationWithSecretsHiddenAndItLoadsAgain() throws Exception {
         Path file = generated();
         SwitchboardConfig original = ConfigLoader.load(file, Map.of("SWITCHBOARD_SERVER_PORT", "9100"),
-                Map.of("websocket.pingInterval", "20s"));
+                Map.of("websocket.pingInterval", "20s", "namespaces.dash.historySize", "0"));
         CheckConfigCommand check = new CheckConfigCommand();
         check.env = Map.of("SWITCHBOARD_SERVER_PORT", "9100");
-        Run r = command(check, "--config", file.toString(), "--set", "websocket.pingInterval=20s");
+        Run r = command(check, "--config", file.toString(), "--set", "websocket.pingInterval=20s",
+                "--set", "namespaces.dash.historySize=0");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).contains("port: 9100", "pingInterval: 20s", "jwtSecret: hidden", "requireAuth: true")
+        assertThat(r.out()).contains("port: 9100", "pingInterval: 20s", "jwtSecret: hidden", "requireAuth: true",
+                        "namespaces:\n  dash:\n    historySize: 0")
                 .doesNotContain(original.security().jwtSecret()).doesNotContain(original.api().keys().get(0));
 
         Path printed = dir.resolve("effective.yaml");

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.switchboard.core.config.Check;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,10 @@ public final class EffectiveConfig {
         Map<String, Map<String, Object>> out = new LinkedHashMap<>();
         for (RecordComponent section : SwitchboardConfig.class.getRecordComponents()) {
             Object sectionValues = ConfigKeys.get(section, config);
+            if (sectionValues instanceof Map<?, ?> entries) {
+                out.put(section.getName(), entryValues(section.getName(), entries));
+                continue;
+            }
             Map<String, Object> keys = new LinkedHashMap<>();
             for (RecordComponent component : section.getType().getRecordComponents()) {
                 ConfigKey key = ConfigKeys.find(section.getName() + "." + component.getName()).orElseThrow();
@@ -37,6 +42,25 @@ public final class EffectiveConfig {
             }
             out.put(section.getName(), keys);
         }
+        return out;
+    }
+
+    /** A map section ({@code namespaces}): each entry's options that it sets, by entry name. */
+    private static Map<String, Object> entryValues(String section, Map<?, ?> entries) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        entries.entrySet().stream().sorted(Map.Entry.comparingByKey(Comparator.comparing(String::valueOf)))
+                .forEach(entry -> {
+                    Map<String, Object> options = new LinkedHashMap<>();
+                    for (RecordComponent option : entry.getValue().getClass().getRecordComponents()) {
+                        Object value = ConfigKeys.get(option, entry.getValue());
+                        if (value != null) {
+                            ConfigKey key = ConfigKeys.find(section + "." + entry.getKey() + "." + option.getName())
+                                    .orElseThrow();
+                            options.put(option.getName(), shown(key, value));
+                        }
+                    }
+                    out.put(String.valueOf(entry.getKey()), options);
+                });
         return out;
     }
 
