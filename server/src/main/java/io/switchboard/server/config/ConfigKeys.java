@@ -312,7 +312,7 @@ public final class ConfigKeys {
         return Collections.unmodifiableMap(index);
     }
 
-    private static Object get(RecordComponent component, Object record) {
+    static Object get(RecordComponent component, Object record) {
         try {
             return component.getAccessor().invoke(record);
         } catch (IllegalAccessException | InvocationTargetException e) {
