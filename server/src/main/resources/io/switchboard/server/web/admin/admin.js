@@ -103,7 +103,18 @@ function start() {
   if (!location.hash) history.replaceState(null, '', '#overview');
   route();
   pollOverview();
-  poller = setInterval(pollOverview, POLL_MS);
+  poller = setInterval(tick, POLL_MS);
+}
+
+let ticks = 0;
+
+/** Every second the overview; every other second the connections list too while it is shown. */
+function tick() {
+  pollOverview();
+  // Not while the focus is in the table: replacing the rows would throw a keyboard user's place away.
+  if (++ticks % 2 === 0 && !$('view-connections').hidden && !$('connections').contains(document.activeElement)) {
+    loadConnections();
+  }
 }
 
 // ------------------------------------------------------------------------------------------ views
@@ -215,7 +226,7 @@ function renderRooms() {
   $('room-list').replaceChildren(...(page.length ? page.map((r) => h('li', {},
     h('button', { type: 'button', class: 'link', data: { room: r.room },
       'aria-pressed': String(r.room === openRoom), onclick: () => showRoom(r.room) },
-    r.room, h('span', { class: 'count' }, `${r.members} member${r.members === 1 ? '' : 's'} here`))))
+    h('span', { class: 'name' }, r.room), h('span', { class: 'count' }, `${r.members} member${r.members === 1 ? '' : 's'} here`))))
     : [h('li', { class: 'muted' }, term ? 'No room matches.' : 'No rooms with members on this node.')]));
   $('rooms-page').textContent = `Page ${roomsPage + 1} of ${pages} (${matching.length} rooms)`;
   $('rooms-prev').disabled = roomsPage === 0;
@@ -293,8 +304,10 @@ async function loadConnections(event) {
     h('td', {}, new Date(c.connectedAt).toLocaleString())));
   $('connections').tBodies[0].replaceChildren(...rows);
   const shown = answer.connections.length;
-  $('connections-summary').textContent = `${answer.total} connection${answer.total === 1 ? '' : 's'} on this node`
+  const summary = `${answer.total} connection${answer.total === 1 ? '' : 's'} on this node`
     + (prefix ? ` of users starting with “${prefix}”` : '') + (shown < answer.total ? `, first ${shown} shown` : '') + '.';
+  // A live region: only a change is news.
+  if ($('connections-summary').textContent !== summary) $('connections-summary').textContent = summary;
   if (event && answer.connections.length && !$('disconnect-user').value) {
     $('disconnect-user').value = answer.connections[0].userId;
   }
