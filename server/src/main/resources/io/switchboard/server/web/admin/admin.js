@@ -108,13 +108,15 @@ function start() {
 
 let ticks = 0;
 
-/** Every second the overview; every other second the connections list too while it is shown. */
+/** Every second the overview; every other second the list or room on show too. */
 function tick() {
   pollOverview();
-  // Not while the focus is in the table: replacing the rows would throw a keyboard user's place away.
-  if (++ticks % 2 === 0 && !$('view-connections').hidden && !$('connections').contains(document.activeElement)) {
-    loadConnections();
-  }
+  if (++ticks % 2 !== 0) return;
+  // Never what holds the focus: replacing those rows would throw a keyboard user's place away.
+  const focused = (id) => $(id).contains(document.activeElement);
+  if (!$('view-connections').hidden && !focused('connections')) loadConnections();
+  if (!$('view-rooms').hidden && !focused('room-list')) loadRooms();
+  else if (!$('view-rooms').hidden && openRoom) showRoom(openRoom);
 }
 
 // ------------------------------------------------------------------------------------------ views
@@ -178,6 +180,9 @@ async function pollOverview() {
   $('overview-age').textContent = `updated ${new Date().toLocaleTimeString()}`;
 }
 
+/** A closed breaker lets calls through: say so, since "closed" reads like "shut" to most people. */
+const BREAKER_STATES = { CLOSED: 'closed (calls pass)', OPEN: 'open (failing fast)', HALF_OPEN: 'half-open (probing)' };
+
 function renderNodes(nodes, rates) {
   const rows = nodes.map((n) => {
     const r = rates.get(n.nodeId);
@@ -191,8 +196,9 @@ function renderNodes(nodes, rates) {
       h('td', { data: { field: 'out' } }, r ? r.out.toFixed(1) : '–'),
       h('td', {}, n.rooms),
       h('td', {}, h('span', { class: `badge ${n.broker.connected ? 'ok' : 'bad'}` }, broker), ' ', n.broker.name),
-      h('td', {}, n.breakers.length === 0 ? 'none (single node)'
-        : n.breakers.map((b) => `${b.name}: ${b.state}`).join(', ')));
+      h('td', {}, ...(n.breakers.length === 0 ? ['none (single node)'] : n.breakers.flatMap((b, i) => [
+        i ? h('br') : null, `${b.name}: `, h('span', { class: `badge ${b.state === 'CLOSED' ? 'ok' : 'bad'}` },
+          BREAKER_STATES[b.state] ?? b.state.toLowerCase())]))));
   });
   // A phone shows each row as a card: every cell says which column it is.
   const headers = [...$('nodes').tHead.rows[0].cells].map((c) => c.textContent);
