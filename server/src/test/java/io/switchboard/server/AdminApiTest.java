@@ -23,6 +23,7 @@ class AdminApiTest {
             .connectTimeout(Duration.ofSeconds(5)).build();
     private static final String PASSWORD = "admin-password-0123456789";
     private static final String HOOK_SECRET = "hook-secret-0123456789";
+    private static final String URL_PASSWORD = "url-password";
 
     private SwitchboardServer server;
     private int port;
@@ -31,7 +32,8 @@ class AdminApiTest {
     void start() {
         SwitchboardConfig base = TestServers.config();
         server = SwitchboardServer.start(base.toBuilder().admin(Admin.builder().enabled(true).password(PASSWORD).build())
-                .hooks(Hooks.builder().url("http://127.0.0.1:9/hooks").secret(HOOK_SECRET).build()).build());
+                .hooks(Hooks.builder().url("http://hooks:" + URL_PASSWORD + "@127.0.0.1:9/hooks").secret(HOOK_SECRET)
+                        .build()).build());
         port = server.port();
     }
 
@@ -147,7 +149,8 @@ class AdminApiTest {
     @Test
     void configShowsEveryKeyWithEverySecretMasked() throws Exception {
         HttpResponse<String> res = get("/api/config");
-        assertThat(res.body()).doesNotContain(TestServers.API_KEY).doesNotContain(PASSWORD).doesNotContain(HOOK_SECRET);
+        assertThat(res.body()).doesNotContain(TestServers.API_KEY).doesNotContain(PASSWORD).doesNotContain(HOOK_SECRET)
+                .doesNotContain(URL_PASSWORD);
         JsonNode config = WsClient.JSON.readTree(res.body()).path("config");
         assertThat(config.path("websocket").path("pingInterval").asText()).isEqualTo("25s");
         assertThat(config.path("websocket").path("maxQueuedBytes").asText()).isEqualTo("1MiB");
@@ -156,8 +159,10 @@ class AdminApiTest {
         assertThat(config.path("api").path("keys").asText()).isEqualTo("hidden");
         assertThat(config.path("admin").path("password").asText()).isEqualTo("hidden");
         assertThat(config.path("hooks").path("secret").asText()).isEqualTo("hidden");
-        assertThat(config.path("hooks").path("url").asText()).isEqualTo("http://127.0.0.1:9/hooks");
+        assertThat(config.path("hooks").path("url").asText()).as("credentials in a URL")
+                .isEqualTo("http://hidden@127.0.0.1:9/hooks");
         assertThat(config.path("security").path("jwtSecret").asText()).as("an unset secret").isEmpty();
+        assertThat(config.path("nats").path("servers").asText()).isEqualTo("nats://127.0.0.1:4222");
         List<String> sections = new ArrayList<>();
         config.fieldNames().forEachRemaining(sections::add);
         assertThat(sections).containsExactly("server", "websocket", "hub", "history", "shutdown", "api", "redis",

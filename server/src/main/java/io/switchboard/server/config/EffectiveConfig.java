@@ -1,15 +1,22 @@
 package io.switchboard.server.config;
 
+import io.switchboard.core.config.Check;
 import java.lang.reflect.RecordComponent;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The configuration a node runs with, key by key as a config file writes the values, with every secret
  * masked as messages mask it ({@link ConfigKey#shown}): what an operator may see of a running node (the admin
  * console's config page). An unset secret stays empty, so the page tells set from unset without the value.
+ * Credentials written into a URL ({@code nats://user:password@host}, {@code https://token@collector}) are
+ * masked too, though the key holding the URL is not a secret.
  */
 public final class EffectiveConfig {
+    /** The user-info part of a URL: whatever sits between {@code scheme://} and the {@code @} before the host. */
+    private static final Pattern URL_USER_INFO = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://)[^/@\\s,]+@");
+
     private EffectiveConfig() {
     }
 
@@ -54,6 +61,7 @@ public final class EffectiveConfig {
 
     private static String shown(ConfigKey key, Object value) {
         String text = key.type().format(value);
-        return text.isEmpty() ? "" : key.shown(text);
+        return text.isEmpty() ? ""
+                : key.shown(URL_USER_INFO.matcher(text).replaceAll("$1" + Check.HIDDEN + "@"));
     }
 }
