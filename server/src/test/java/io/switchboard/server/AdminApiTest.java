@@ -108,6 +108,8 @@ class AdminApiTest {
             JsonNode limited = json("/api/connections?limit=1");
             assertThat(limited.path("total").asInt()).isEqualTo(4);
             assertThat(limited.path("connections")).hasSize(1);
+            assertThat(limited.path("connections").get(0).path("connId").asText()).as("the oldest")
+                    .isEqualTo(first.path("connId").asText());
         } finally {
             clients.forEach(WsClient::close);
         }

@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
 
@@ -119,17 +120,25 @@ public final class AdminApi {
             throw new IllegalArgumentException("prefix must have at most 64 characters");
         }
         int limit = intParam(query, "limit", MAX_CONNECTIONS, MAX_CONNECTIONS);
-        List<Connection> matching = new ArrayList<>();
+        // The oldest `limit` in one pass, holding no more than `limit`: this runs on an event loop, and a node
+        // may hold a hundred thousand connections.
+        Comparator<Connection> newestFirst = Comparator.comparingLong(Connection::connectedAtMillis)
+                .thenComparingLong(Connection::sequence).reversed();
+        PriorityQueue<Connection> oldest = new PriorityQueue<>(newestFirst);
         int total = 0;
         for (Connection c : hub.connections()) {
             if ((user == null || user.equals(c.userId())) && (prefix == null || c.userId().startsWith(prefix))) {
                 total++;
-                matching.add(c);
+                oldest.add(c);
+                if (oldest.size() > limit) {
+                    oldest.poll();
+                }
             }
         }
-        matching.sort(Comparator.comparingLong(Connection::connectedAtMillis));
+        List<Connection> page = new ArrayList<>(oldest);
+        page.sort(newestFirst.reversed());
         List<Map<String, Object>> list = new ArrayList<>();
-        for (Connection c : matching.subList(0, Math.min(limit, matching.size()))) {
+        for (Connection c : page) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("connId", c.connId());
             m.put("userId", c.userId());

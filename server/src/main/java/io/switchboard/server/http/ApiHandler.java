@@ -45,7 +45,7 @@ public final class ApiHandler {
         this(hub, keys, maxMessageBytes, throttle, observability, null);
     }
 
-    /** @param admin the views of {@code /api/nodes}, {@code /api/connections}, {@code /api/config}; null for none */
+    /** @param admin the operators' views ({@code /api/nodes}, {@code /api/connections}, {@code /api/config}, …); null for none */
     public ApiHandler(Hub hub, List<String> keys, int maxMessageBytes, ApiKeyThrottle throttle, Observability observability,
                       AdminApi admin) {
         this.admin = admin;
