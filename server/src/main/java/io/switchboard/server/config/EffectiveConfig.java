@@ -11,13 +11,20 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
- * A loaded configuration written back as YAML, every key with its effective value, secrets masked: what
- * {@code switchboard check-config} prints. The output loads again as a config file and gives the same
- * configuration, except that a set secret reads {@code hidden}. Thread-safe (stateless).
+ * The configuration a node runs with, key by key, with every secret masked: what {@code switchboard
+ * check-config} prints as YAML (it loads again as a config file and gives the same configuration, except
+ * that a set secret reads {@code hidden}) and what the admin console's config page shows. An unset secret
+ * stays empty, so a reader tells set from unset without the value. Credentials written into a URL
+ * ({@code nats://user:password@host}, {@code https://token@collector}) are masked too, though the key
+ * holding the URL is not a secret. Thread-safe (stateless).
  */
 public final class EffectiveConfig {
+    /** The user-info part of a URL: whatever sits between {@code scheme://} and the {@code @} before the host. */
+    private static final Pattern URL_USER_INFO = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://)[^/@\\s,]+@");
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
@@ -64,6 +71,33 @@ public final class EffectiveConfig {
         return out;
     }
 
+    /**
+     * {@link #values} as text, for a page: section by section, each key with its value as a config file writes
+     * it ({@code websocket → pingInterval → 25s}, lists comma-separated); a map section lists its entries'
+     * options as {@code <name>.<option>}.
+     */
+    public static Map<String, Map<String, String>> of(SwitchboardConfig config) {
+        Map<String, Map<String, String>> out = new LinkedHashMap<>();
+        values(config).forEach((section, keys) -> {
+            Map<String, String> flat = new LinkedHashMap<>();
+            flatten("", keys, flat);
+            out.put(section, flat);
+        });
+        return out;
+    }
+
+    private static void flatten(String prefix, Map<?, ?> values, Map<String, String> out) {
+        values.forEach((name, value) -> {
+            if (value instanceof Map<?, ?> nested) {
+                flatten(prefix + name + ".", nested, out);
+            } else if (value instanceof List<?> items) {
+                out.put(prefix + name, items.stream().map(String::valueOf).collect(Collectors.joining(", ")));
+            } else {
+                out.put(prefix + name, String.valueOf(value));
+            }
+        });
+    }
+
     /** {@link #values} as a YAML document. */
     public static String yaml(SwitchboardConfig config) {
         try {
@@ -77,7 +111,7 @@ public final class EffectiveConfig {
         if (value instanceof List<?> items) {
             List<Object> out = new ArrayList<>();
             for (Object item : items) {
-                out.add(key.secret() ? Check.HIDDEN : String.valueOf(item));
+                out.add(key.secret() ? Check.HIDDEN : withoutCredentials(String.valueOf(item)));
             }
             return out;
         }
@@ -86,7 +120,11 @@ public final class EffectiveConfig {
         }
         return switch (key.type()) {
             case INTEGER, BOOLEAN -> value;
-            default -> key.type().format(value);
+            default -> withoutCredentials(key.type().format(value));
         };
+    }
+
+    private static String withoutCredentials(String text) {
+        return URL_USER_INFO.matcher(text).replaceAll("$1" + Check.HIDDEN + "@");
     }
 }

@@ -35,6 +35,7 @@ import java.util.Objects;
  * @param cluster scale-out backends and their deadlines
  * @param nats the NATS adapter's connection
  * @param hooks lifecycle webhooks to the backend
+ * @param admin the admin console
  * @param namespaces room options by namespace, the part of a room's name before the first {@code :}
  */
 public record SwitchboardConfig(
@@ -51,6 +52,7 @@ public record SwitchboardConfig(
         Cluster cluster,
         NatsSettings nats,
         Hooks hooks,
+        Admin admin,
         Map<String, Namespace> namespaces) {
 
     public SwitchboardConfig {
@@ -67,6 +69,7 @@ public record SwitchboardConfig(
         Objects.requireNonNull(cluster, "cluster");
         Objects.requireNonNull(nats, "nats");
         Objects.requireNonNull(hooks, "hooks");
+        Objects.requireNonNull(admin, "admin");
         Objects.requireNonNull(namespaces, "namespaces");
         namespaces = Map.copyOf(namespaces);
         Namespace.check(namespaces, history, hub);
@@ -91,7 +94,7 @@ public record SwitchboardConfig(
     public Builder toBuilder() {
         return new Builder().server(server).websocket(websocket).hub(hub).history(history).shutdown(shutdown)
                 .api(api).redis(redis).monitoring(monitoring).security(security).tracing(tracing).cluster(cluster)
-                .nats(nats).hooks(hooks).namespaces(namespaces);
+                .nats(nats).hooks(hooks).admin(admin).namespaces(namespaces);
     }
 
     /** Collects values, the defaults until set; {@link #build} validates. Not thread-safe. */
@@ -109,6 +112,7 @@ public record SwitchboardConfig(
         private Cluster cluster = Cluster.defaults();
         private NatsSettings nats = NatsSettings.builder().build();
         private Hooks hooks = Hooks.defaults();
+        private Admin admin = Admin.defaults();
         private Map<String, Namespace> namespaces = Map.of();
 
         private Builder() {
@@ -179,6 +183,11 @@ public record SwitchboardConfig(
             return this;
         }
 
+        public Builder admin(Admin value) {
+            admin = value;
+            return this;
+        }
+
         public Builder namespaces(Map<String, Namespace> value) {
             namespaces = value;
             return this;
@@ -186,7 +195,7 @@ public record SwitchboardConfig(
 
         public SwitchboardConfig build() {
             return new SwitchboardConfig(server, websocket, hub, history, shutdown, api, redis, monitoring,
-                    security, tracing, cluster, nats, hooks, namespaces);
+                    security, tracing, cluster, nats, hooks, admin, namespaces);
         }
     }
 }

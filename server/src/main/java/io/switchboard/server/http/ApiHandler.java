@@ -38,8 +38,17 @@ public final class ApiHandler {
     private final int maxMessageBytes;
     private final ApiKeyThrottle throttle;
     private final Observability observability;
+    /** The admin console's views; null for none. */
+    private final AdminApi admin;
 
     public ApiHandler(Hub hub, List<String> keys, int maxMessageBytes, ApiKeyThrottle throttle, Observability observability) {
+        this(hub, keys, maxMessageBytes, throttle, observability, null);
+    }
+
+    /** @param admin the operators' views ({@code /api/nodes}, {@code /api/connections}, {@code /api/config}, …); null for none */
+    public ApiHandler(Hub hub, List<String> keys, int maxMessageBytes, ApiKeyThrottle throttle, Observability observability,
+                      AdminApi admin) {
+        this.admin = admin;
         this.hub = hub;
         this.keys = keys.stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
         this.maxMessageBytes = maxMessageBytes;
@@ -167,6 +176,16 @@ public final class ApiHandler {
                 requireMethod(method, HttpMethod.GET);
                 return Map.of("rooms", hub.rooms());
             default:
+                if (admin != null && AdminApi.routes(path)) {
+                    requireMethod(method, HttpMethod.GET);
+                    try {
+                        return admin.get(req, path);
+                    } catch (IllegalArgumentException e) {
+                        throw badField(e.getMessage());
+                    } catch (HubException e) {
+                        throw fromHub(e);
+                    }
+                }
                 if (path.startsWith("/api/rooms/")) {
                     requireMethod(method, HttpMethod.GET);
                     String room = path.substring("/api/rooms/".length()); // the router decoded it

@@ -84,6 +84,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private final MetricsEndpoint metrics;
     private final BiFunction<Channel, FullHttpRequest, Admission> check;
     private final JsonCodec json = new JsonCodec();
+    /** Null unless the console is served on this port. */
+    private final AdminConsole admin;
 
     /**
      * @param admission decides an upgrade request (the upgrade guard)
@@ -94,6 +96,15 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                       BiFunction<Channel, FullHttpRequest, Admission> admission,
                       BiFunction<Channel, FullHttpRequest, Admission> check, Upgrader upgrader,
                       Observability observability, MetricsEndpoint metrics) {
+        this(wsPath, health, api, files, admission, check, upgrader, observability, metrics, null);
+    }
+
+    /** @param admin the admin console when this port serves it, else null */
+    public HttpRouter(String wsPath, HealthEndpoint health, ApiHandler api, StaticFiles files,
+                      BiFunction<Channel, FullHttpRequest, Admission> admission,
+                      BiFunction<Channel, FullHttpRequest, Admission> check, Upgrader upgrader,
+                      Observability observability, MetricsEndpoint metrics, AdminConsole admin) {
+        this.admin = admin;
         this.check = check;
         this.observability = observability;
         this.metrics = metrics;
@@ -156,6 +167,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             health.stats(ctx, req);
         } else if (get && metrics.onMainPort(path)) {
             metrics.scrape(ctx, req);
+        } else if (get && admin != null && admin.serves(path)) {
+            admin.serve(ctx, req, path);
         } else if (!get || !files.serve(ctx, req, path)) {
             HttpResponses.text(ctx, req, HttpResponseStatus.NOT_FOUND, "not found");
         }

@@ -34,24 +34,42 @@ public final class StaticFiles {
             "json", "application/json",
             "map", "application/json");
     private final Map<String, byte[]> cache = new ConcurrentHashMap<>();
+    /** The class-path folder the files are read from, ending in {@code /}. */
+    private final String root;
+
+    /** The demo page's files. */
+    public StaticFiles() {
+        this(ROOT);
+    }
+
+    /** The files under {@code root} (a class-path folder ending in {@code /}). */
+    StaticFiles(String root) {
+        this.root = root;
+    }
 
     /** Serves the file for {@code path}; false when there is none. */
     boolean serve(ChannelHandlerContext ctx, FullHttpRequest req, String path) {
         String name = path.equals("/") ? "index.html" : path.substring(1);
-        if (!NAME.matcher(name).matches()) {
-            return false;
-        }
-        int dot = name.lastIndexOf('.');
-        String type = dot < 0 ? null : TYPES.get(name.substring(dot + 1));
-        if (type == null) {
-            return false;
-        }
-        byte[] body = cache.computeIfAbsent(name, StaticFiles::load); // a null load leaves no entry
+        byte[] body = bytes(name);
         if (body == null) {
             return false;
         }
-        HttpResponses.send(ctx, req, HttpResponseStatus.OK, type, Unpooled.wrappedBuffer(body));
+        HttpResponses.send(ctx, req, HttpResponseStatus.OK, type(name), Unpooled.wrappedBuffer(body));
         return true;
+    }
+
+    /** The bytes of the file {@code name} (flat, of a known type), or null when there is none. */
+    byte[] bytes(String name) {
+        if (!NAME.matcher(name).matches() || type(name) == null) {
+            return null;
+        }
+        return cache.computeIfAbsent(name, this::load); // a null load leaves no entry
+    }
+
+    /** The content type of {@code name}, or null for an unknown extension. */
+    static String type(String name) {
+        int dot = name.lastIndexOf('.');
+        return dot < 0 ? null : TYPES.get(name.substring(dot + 1));
     }
 
     /** Names of the files read so far (tests). */
@@ -60,8 +78,8 @@ public final class StaticFiles {
     }
 
     /** The file's bytes, or null when there is none. */
-    private static byte[] load(String name) {
-        try (InputStream in = StaticFiles.class.getClassLoader().getResourceAsStream(ROOT + name)) {
+    private byte[] load(String name) {
+        try (InputStream in = StaticFiles.class.getClassLoader().getResourceAsStream(root + name)) {
             return in == null ? null : in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -22,8 +22,11 @@ import io.switchboard.core.limit.SecurityCounters;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.JsonCodec;
 import io.switchboard.server.buffer.Buffers;
+import io.switchboard.server.config.EffectiveConfig;
 import io.switchboard.server.config.SwitchboardConfig;
 import io.switchboard.server.hooks.WebhookSender;
+import io.switchboard.server.http.AdminApi;
+import io.switchboard.server.http.AdminConsole;
 import io.switchboard.server.http.ApiHandler;
 import io.switchboard.server.http.ApiKeyThrottle;
 import io.switchboard.server.http.HealthEndpoint;
@@ -40,6 +43,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -122,8 +127,11 @@ public final class Node {
             }
         }
         instrumentation.healthChecks().forEach(health::register);
-        ApiHandler api = new ApiHandler(hub, config.api().keys(), config.websocket().maxMessageBytes(),
-                new ApiKeyThrottle(TimeSource.SYSTEM), observability);
+        ApiHandler api = new ApiHandler(hub, apiCredentials(), config.websocket().maxMessageBytes(),
+                new ApiKeyThrottle(TimeSource.SYSTEM), observability,
+                new AdminApi(hub, version, messageRate, draining::get, EffectiveConfig.of(config)));
+        AdminConsole admin = config.admin().enabled() ? new AdminConsole() : null;
+        boolean adminOnMonitoringPort = admin != null && config.monitoring().port() != 0;
         files = new StaticFiles();
         SslContext tls;
         try {
@@ -138,10 +146,10 @@ public final class Node {
                 webSockets::decrementAndGet, securityCounters, ServerInitializer.ROUTER,
                 ServerInitializer.HTTP_ONLY_STAGES, instrumentation.inboundMessages());
         HttpRouter router = new HttpRouter(config.websocket().path(), health, api, files, guard::admit, guard::check,
-                webSocket::install, observability, metrics);
+                webSocket::install, observability, metrics, adminOnMonitoringPort ? null : admin);
         bind(new ServerInitializer(config, router, tls, guard.origins()));
         observability.bindServer(hub, loops.workers(), channels);
-        bindMonitoring(health);
+        bindMonitoring(health, adminOnMonitoringPort ? admin : null, api);
         Maintenance.schedule(config, hub, loops.workers(), messageRate);
         started = true;
         log.info("Switchboard {} listening on {}:{} (transport {}, {} event loops, WebSocket path {}, node {})",
@@ -149,6 +157,15 @@ public final class Node {
                 config.websocket().path(), hub.nodeId());
         log.info(whereToGo());
         logSecurity();
+    }
+
+    /** The API keys, and {@code admin.password} when the console is enabled with one. */
+    private List<String> apiCredentials() {
+        List<String> keys = new ArrayList<>(config.api().keys());
+        if (config.admin().enabled() && !config.admin().password().isEmpty()) {
+            keys.add(config.admin().password());
+        }
+        return keys;
     }
 
     /** The addresses a first-time user needs, as they would type them on this machine. */
@@ -165,8 +182,11 @@ public final class Node {
         int keys = config.api().keys().size();
         String api = keys == 0 ? "off (set api.keys to publish over HTTP)"
                 : "on at " + http + "/api (" + keys + (keys == 1 ? " key)" : " keys)");
+        String admin = !config.admin().enabled() ? ""
+                : " | admin " + (config.monitoring().port() == 0 ? http : "http://" + shown + ":" + monitoringPort())
+                        + AdminConsole.PATH;
         return "demo " + http + "/ | WebSocket " + ws + " | health " + http + "/health | metrics " + metrics
-                + " | API " + api;
+                + " | API " + api + admin;
     }
 
     private void bind(ServerInitializer initializer) {
@@ -225,15 +245,19 @@ public final class Node {
                 config.websocket().maxMessageBytes(), config.websocket().enableCompression());
     }
 
-    /** The separate monitoring listener when {@code monitoring.port} is set. */
-    private void bindMonitoring(HealthEndpoint health) {
+    /**
+     * The separate monitoring listener when {@code monitoring.port} is set.
+     *
+     * @param admin the console when it is served there (with the {@code api} it calls), else null
+     */
+    private void bindMonitoring(HealthEndpoint health, AdminConsole admin, ApiHandler api) {
         int port = config.monitoring().port();
         if (port == 0) {
             return;
         }
         try {
             monitoringChannel = MonitoringServer.bind(loops.boss(), loops.workers(), loops.serverChannel(),
-                    config.server().host(), port, metrics, health);
+                    config.server().host(), port, metrics, health, admin, admin == null ? null : api);
             channels.add(monitoringChannel);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -241,8 +265,8 @@ public final class Node {
         } catch (Exception e) {
             throw StartException.bindFailure(e, config.server().host(), port, "monitoring.port");
         }
-        log.info("monitoring (metrics {}, /health, /ready) on {}:{}", config.monitoring().metricsPath(),
-                config.server().host(), monitoringPort());
+        log.info("monitoring (metrics {}, /health, /ready{}) on {}:{}", config.monitoring().metricsPath(),
+                admin == null ? "" : ", the admin console and its API", config.server().host(), monitoringPort());
     }
 
     /** The bound port (useful with port 0). */

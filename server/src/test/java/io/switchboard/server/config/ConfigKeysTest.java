@@ -21,7 +21,7 @@ class ConfigKeysTest {
             }
         }
 
-        assertThat(ConfigKeys.all()).extracting(ConfigKey::key).containsExactlyElementsOf(expected).hasSize(101);
+        assertThat(ConfigKeys.all()).extracting(ConfigKey::key).containsExactlyElementsOf(expected).hasSize(103);
     }
 
     @Test
@@ -45,10 +45,10 @@ class ConfigKeysTest {
     }
 
     @Test
-    void onlyTheApiKeysTheJwtSecretTheRedisAndNatsCredentialsAndTheWebhookSecretAreSecret() {
+    void onlyTheApiKeysTheJwtSecretTheRedisAndNatsCredentialsTheWebhookSecretAndTheAdminPasswordAreSecret() {
         assertThat(ConfigKeys.all()).filteredOn(ConfigKey::secret).extracting(ConfigKey::key)
                 .containsExactly("api.keys", "redis.password", "security.jwtSecret", "nats.token", "nats.password",
-                        "hooks.secret");
+                        "hooks.secret", "admin.password");
     }
 
     @Test

@@ -1,0 +1,199 @@
+package io.switchboard.server.http;
+
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.switchboard.core.HubException;
+import io.switchboard.core.guard.ClusterGuard;
+import io.switchboard.core.hub.Connection;
+import io.switchboard.core.hub.Hub;
+import io.switchboard.core.internal.SlidingRate;
+import io.switchboard.protocol.Names;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The read-only views the admin console needs beyond the room and message calls: this node's state
+ * ({@code GET /api/nodes}), its connections by user ({@code GET /api/connections}), a room's recent history
+ * ({@code GET /api/admin/history}) and the effective configuration ({@code GET /api/config}). Part of the
+ * backend API: {@link ApiHandler} checks the key and routes here. Thread-safe; only reads thread-safe hub state.
+ */
+public final class AdminApi {
+    /** Connections one answer lists at most: a page, not the whole node. */
+    static final int MAX_CONNECTIONS = 500;
+    /** History messages one answer holds at most (also capped at {@code history.size}). */
+    static final int MAX_HISTORY = 100;
+
+    private final Hub hub;
+    private final String version;
+    private final long startNanos = System.nanoTime();
+    private final SlidingRate messageRate;
+    private final BooleanSupplier draining;
+    /** Computed once: the configuration does not change while the node runs. */
+    private final Map<String, Map<String, String>> config;
+
+    /**
+     * @param messageRate the received-messages rate {@code /stats} reports
+     * @param config the effective configuration, secrets already masked
+     */
+    public AdminApi(Hub hub, String version, SlidingRate messageRate, BooleanSupplier draining,
+             Map<String, Map<String, String>> config) {
+        this.hub = hub;
+        this.version = version;
+        this.messageRate = messageRate;
+        this.draining = draining;
+        this.config = config;
+    }
+
+    /** Whether {@code path} is one of these endpoints. */
+    static boolean routes(String path) {
+        return switch (path) {
+            case "/api/nodes", "/api/connections", "/api/config", "/api/admin/history" -> true;
+            default -> false;
+        };
+    }
+
+    /** Answers a GET of one of {@link #routes these paths}: a value, or a stage for a remote store's answer. */
+    Object get(FullHttpRequest req, String path) throws HubException {
+        return switch (path) {
+            case "/api/nodes" -> nodes();
+            case "/api/connections" -> connections(req);
+            case "/api/config" -> config();
+            default -> history(req);
+        };
+    }
+
+    /** The nodes this node can describe: itself (a cluster-wide list needs a node registry, which has none). */
+    Map<String, Object> nodes() {
+        Map<String, Object> node = new LinkedHashMap<>();
+        node.put("nodeId", hub.nodeId());
+        node.put("self", true);
+        node.put("version", version);
+        node.put("uptimeMs", (System.nanoTime() - startNanos) / 1_000_000);
+        node.put("timestamp", System.currentTimeMillis());
+        node.put("draining", draining.getAsBoolean());
+        node.put("connections", hub.connectionCount());
+        node.put("connectionsTotal", hub.stats().connectionsTotal());
+        node.put("rooms", hub.roomCount());
+        node.put("messagesReceived", hub.stats().messagesReceived());
+        node.put("messagesSent", hub.stats().messagesSent());
+        node.put("deliveriesDropped", hub.stats().deliveriesDropped());
+        node.put("messagesPerSecond", Math.round(messageRate.perSecond() * 10) / 10.0);
+        Map<String, Object> broker = new LinkedHashMap<>();
+        broker.put("name", hub.broker().describe());
+        broker.put("connected", hub.broker().isConnected());
+        node.put("broker", broker);
+        List<Map<String, Object>> breakers = new ArrayList<>();
+        breaker(breakers, hub.brokerGuard());
+        breaker(breakers, hub.storeGuard());
+        node.put("breakers", breakers);
+        return Map.of("nodes", List.of(node));
+    }
+
+    private static void breaker(List<Map<String, Object>> out, ClusterGuard guard) {
+        if (guard != null) {
+            Map<String, Object> b = new LinkedHashMap<>();
+            b.put("name", guard.name());
+            b.put("state", guard.state());
+            b.put("pending", guard.pending());
+            out.add(b);
+        }
+    }
+
+    /**
+     * This node's connections, oldest first: of one user ({@code ?user=}), or of every user whose id starts
+     * with {@code ?prefix=}, or all; at most {@code ?limit=} (default and cap {@value #MAX_CONNECTIONS}).
+     */
+    Map<String, Object> connections(FullHttpRequest req) {
+        QueryStringDecoder query = new QueryStringDecoder(req.uri());
+        String user = param(query, "user");
+        String prefix = param(query, "prefix");
+        if (user != null && !Names.isValidUserId(user)) {
+            throw new IllegalArgumentException("user must match [A-Za-z0-9_.:@-]{1,64}");
+        }
+        if (prefix != null && prefix.length() > 64) {
+            throw new IllegalArgumentException("prefix must have at most 64 characters");
+        }
+        int limit = intParam(query, "limit", MAX_CONNECTIONS, MAX_CONNECTIONS);
+        // The oldest `limit` in one pass, holding no more than `limit`: this runs on an event loop, and a node
+        // may hold a hundred thousand connections.
+        Comparator<Connection> newestFirst = Comparator.comparingLong(Connection::connectedAtMillis)
+                .thenComparingLong(Connection::sequence).reversed();
+        PriorityQueue<Connection> oldest = new PriorityQueue<>(newestFirst);
+        int total = 0;
+        for (Connection c : hub.connections()) {
+            if ((user == null || user.equals(c.userId())) && (prefix == null || c.userId().startsWith(prefix))) {
+                total++;
+                oldest.add(c);
+                if (oldest.size() > limit) {
+                    oldest.poll();
+                }
+            }
+        }
+        List<Connection> page = new ArrayList<>(oldest);
+        page.sort(newestFirst.reversed());
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (Connection c : page) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("connId", c.connId());
+            m.put("userId", c.userId());
+            m.put("node", hub.nodeId());
+            m.put("address", c.session().remoteAddress());
+            m.put("rooms", c.rooms().stream().sorted().toList());
+            m.put("connectedAt", c.connectedAtMillis());
+            list.add(m);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("connections", list);
+        body.put("total", total);
+        return body;
+    }
+
+    /** The last {@code ?limit=} (default 20, at most {@value #MAX_HISTORY}) messages of {@code ?room=}. */
+    CompletionStage<?> history(FullHttpRequest req) throws HubException {
+        QueryStringDecoder query = new QueryStringDecoder(req.uri());
+        String room = param(query, "room");
+        if (room == null || !Names.isValidRoom(room)) {
+            throw new IllegalArgumentException("room must match [A-Za-z0-9_.:@/-]{1,128}");
+        }
+        int limit = intParam(query, "limit", 20, MAX_HISTORY);
+        return hub.history(room, null, limit).thenApply(page -> {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("room", room);
+            body.put("epoch", page.epoch());
+            body.put("messages", page.messages());
+            return body;
+        });
+    }
+
+    /** The effective configuration, secrets masked. */
+    Map<String, Object> config() {
+        return Map.of("config", config);
+    }
+
+    private static String param(QueryStringDecoder query, String name) {
+        List<String> values = query.parameters().get(name);
+        return values == null || values.isEmpty() || values.get(0).isEmpty() ? null : values.get(0);
+    }
+
+    private static int intParam(QueryStringDecoder query, String name, int defaultValue, int max) {
+        String text = param(query, name);
+        if (text == null) {
+            return defaultValue;
+        }
+        try {
+            int value = Integer.parseInt(text);
+            if (value >= 1 && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // the message below says what is accepted
+        }
+        throw new IllegalArgumentException(name + " must be an integer from 1 to " + max);
+    }
+}
