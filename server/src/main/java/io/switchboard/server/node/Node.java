@@ -31,6 +31,7 @@ import io.switchboard.server.http.MonitoringServer;
 import io.switchboard.server.http.StaticFiles;
 import io.switchboard.server.observability.Instrumentation;
 import io.switchboard.server.observability.Observability;
+import io.switchboard.server.sse.SseEndpoint;
 import io.switchboard.server.upgrade.UpgradeGuard;
 import io.switchboard.server.websocket.PreEncodedFrame;
 import io.switchboard.server.websocket.WebSocketPipeline;
@@ -38,6 +39,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -124,8 +126,10 @@ public final class Node {
         WebSocketPipeline webSocket = new WebSocketPipeline(config, hub, new CommandHandler(hub, tokens),
                 webSockets::decrementAndGet, securityCounters, ServerInitializer.ROUTER,
                 ServerInitializer.HTTP_ONLY_STAGES, instrumentation.inboundMessages());
+        SseEndpoint sse = new SseEndpoint(config, hub, new CommandHandler(hub, tokens), securityCounters,
+                webSockets::decrementAndGet, ServerInitializer.DEADLINE);
         HttpRouter router = new HttpRouter(config.websocket().path(), health, api, files, guard::admit, guard::check,
-                webSocket::install, observability, metrics);
+                webSocket::install, Map.of(SseEndpoint.PATH, sse::open), observability, metrics);
         bind(new ServerInitializer(config, router, tls, guard.origins()));
         observability.bindServer(hub, loops.workers(), channels);
         bindMonitoring(health);
