@@ -87,11 +87,17 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         void open(ChannelHandlerContext ctx, FullHttpRequest req, Grants grants);
     }
 
+    /** Answers a complete request of an endpoint that lives outside this package (any method). */
+    public interface Endpoint {
+        void handle(ChannelHandlerContext ctx, FullHttpRequest req);
+    }
+
     private final Upgrader upgrader;
     private final Observability observability;
     private final MetricsEndpoint metrics;
     private final BiFunction<Channel, FullHttpRequest, Admission> check;
     private final Map<String, StreamOpener> streams;
+    private final Map<String, Endpoint> endpoints;
     private final JsonCodec json = new JsonCodec();
 
     /**
@@ -99,13 +105,16 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
      * @param check what {@code admission} would decide, taking no slot (the upgrade check)
      * @param upgrader installs the WebSocket stages for an admitted upgrade
      * @param streams the event-stream endpoints by path, admitted like an upgrade
+     * @param endpoints other endpoints by path (the commands of HTTP streaming sessions)
      */
     public HttpRouter(String wsPath, HealthEndpoint health, ApiHandler api, StaticFiles files,
                       BiFunction<Channel, FullHttpRequest, Admission> admission,
                       BiFunction<Channel, FullHttpRequest, Admission> check, Upgrader upgrader,
-                      Map<String, StreamOpener> streams, Observability observability, MetricsEndpoint metrics) {
+                      Map<String, StreamOpener> streams, Map<String, Endpoint> endpoints, Observability observability,
+                      MetricsEndpoint metrics) {
         this.check = check;
         this.streams = streams;
+        this.endpoints = endpoints;
         this.observability = observability;
         this.metrics = metrics;
         this.wsPath = wsPath;
@@ -156,8 +165,11 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         }
         boolean get = req.method().equals(HttpMethod.GET) || req.method().equals(HttpMethod.HEAD);
         StreamOpener stream = streams.get(path);
+        Endpoint endpoint = endpoints.get(path);
         if (stream != null && req.method().equals(HttpMethod.GET)) {
             stream(ctx, req, stream);
+        } else if (endpoint != null) {
+            endpoint.handle(ctx, req);
         } else if (get && path.equals(checkPath(wsPath))) {
             check(ctx, req);
         } else if (path.startsWith("/api/")) {

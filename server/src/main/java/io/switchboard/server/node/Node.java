@@ -32,6 +32,7 @@ import io.switchboard.server.http.StaticFiles;
 import io.switchboard.server.observability.Instrumentation;
 import io.switchboard.server.observability.Observability;
 import io.switchboard.server.sse.SseEndpoint;
+import io.switchboard.server.sse.StreamCommands;
 import io.switchboard.server.upgrade.UpgradeGuard;
 import io.switchboard.server.websocket.PreEncodedFrame;
 import io.switchboard.server.websocket.WebSocketPipeline;
@@ -126,10 +127,14 @@ public final class Node {
         WebSocketPipeline webSocket = new WebSocketPipeline(config, hub, new CommandHandler(hub, tokens),
                 webSockets::decrementAndGet, securityCounters, ServerInitializer.ROUTER,
                 ServerInitializer.HTTP_ONLY_STAGES, instrumentation.inboundMessages());
-        SseEndpoint sse = new SseEndpoint(config, hub, new CommandHandler(hub, tokens), securityCounters,
-                webSockets::decrementAndGet, ServerInitializer.DEADLINE);
+        CommandHandler streamCommands = new CommandHandler(hub, tokens);
+        SseEndpoint sse = new SseEndpoint(config, hub, streamCommands, securityCounters, webSockets::decrementAndGet,
+                ServerInitializer.DEADLINE, false);
+        SseEndpoint streaming = new SseEndpoint(config, hub, streamCommands, securityCounters,
+                webSockets::decrementAndGet, ServerInitializer.DEADLINE, true);
         HttpRouter router = new HttpRouter(config.websocket().path(), health, api, files, guard::admit, guard::check,
-                webSocket::install, Map.of(SseEndpoint.PATH, sse::open), observability, metrics);
+                webSocket::install, Map.of(SseEndpoint.PATH, sse::open, SseEndpoint.STREAM_PATH, streaming::open),
+                Map.of(StreamCommands.PATH, streaming.commands()::handle), observability, metrics);
         bind(new ServerInitializer(config, router, tls, guard.origins()));
         observability.bindServer(hub, loops.workers(), channels);
         bindMonitoring(health);

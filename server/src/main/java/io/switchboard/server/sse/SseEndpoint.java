@@ -38,7 +38,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code GET /sse?rooms=a,b}: opens a Server-Sent Events stream for a request the upgrade guard admitted
+ * {@code GET /sse?rooms=a,b} (read-only) and {@code GET /stream?rooms=a,b} (HTTP streaming: the same stream,
+ * whose first event {@code session} names the id its commands are posted with, see {@link StreamCommands}):
+ * opens a Server-Sent Events stream for a request the upgrade guard admitted
  * (origin, credentials, connection caps, as for a WebSocket), registers it with the hub as a connection and
  * joins its rooms as {@code join_room} commands would, from the position of {@code Last-Event-ID} (header, or
  * {@code ?lastEventId=} for clients that cannot set it) when there is one. Read-only: the stream takes no
@@ -46,8 +48,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class SseEndpoint {
     private static final Logger log = LoggerFactory.getLogger(SseEndpoint.class);
-    /** The path of the endpoint. */
+    /** The path of the read-only endpoint. */
     public static final String PATH = "/sse";
+    /** The path of the HTTP streaming endpoint, whose commands are posted to {@link StreamCommands#PATH}. */
+    public static final String STREAM_PATH = "/stream";
+    /** The first event of an interactive stream: its session id. */
+    static final String SESSION = "session";
     /** The pipeline name of a stream's last stage. */
     static final String STAGE = "sse";
     /** How long a browser waits before it reconnects a dropped stream (the {@code retry:} field), in ms. */
@@ -58,17 +64,27 @@ public final class SseEndpoint {
     private final SseContext context;
     private final int maxRooms;
     private final String deadlineStage;
+    /** Where an interactive stream's commands come in; null for the read-only endpoint. */
+    private final StreamCommands posted;
 
     /**
      * @param onClosed called once per stream when its channel closes (gives back its global connection slot)
      * @param deadlineStage the name of the HTTP deadline stage, removed from a stream (it would end it as idle)
+     * @param interactive whether the streams take commands (HTTP streaming) or only read (SSE)
      */
     public SseEndpoint(SwitchboardConfig config, Hub hub, CommandHandler commands, SecurityCounters counters,
-                       Runnable onClosed, String deadlineStage) {
+                       Runnable onClosed, String deadlineStage, boolean interactive) {
         this.context = new SseContext(hub, commands, OutboundLimit.of(config.websocket().maxQueuedBytes()), counters,
                 onClosed, config.security().jwtClockSkew().toMillis());
         this.maxRooms = config.websocket().maxRoomsPerConnection();
         this.deadlineStage = deadlineStage;
+        this.posted = interactive ? new StreamCommands(context, config.security(),
+                config.websocket().maxMessageBytes()) : null;
+    }
+
+    /** Where this endpoint's streams take commands, or null when they are read-only. */
+    public StreamCommands commands() {
+        return posted;
     }
 
     /** Opens the stream of an admitted request; its channel's close gives back the slot the admission took. */
@@ -106,6 +122,14 @@ public final class SseEndpoint {
         ctx.writeAndFlush(head());
         ctx.channel().write(Unpooled.copiedBuffer("retry: " + RETRY_MILLIS + "\n\n", StandardCharsets.US_ASCII),
                 ctx.channel().voidPromise());
+        if (posted != null) {
+            // Before the welcome: a client may send its first command as soon as it is welcomed.
+            Map<String, Object> told = new LinkedHashMap<>();
+            told.put("type", SESSION);
+            told.put("session", posted.register(session));
+            told.put("send", StreamCommands.PATH);
+            session.sendText(context.hub().codec().encodeValue(told));
+        }
         Hub hub = context.hub();
         Connection connection = hub.register(session, grants.userId(), hub.shard(ctx.channel().eventLoop()));
         session.registered(connection);

@@ -55,7 +55,7 @@ class ApiBodyFuzzTest {
         return new EmbeddedChannel(new HttpRouter(CONFIG.websocket().path(), health, api, new StaticFiles(),
                 (channel, req) -> HttpRouter.Admission.accept(Grants.withoutToken("x", RoomPatterns.of(List.of("*")))),
                 (channel, req) -> HttpRouter.Admission.accept(Grants.withoutToken("x", RoomPatterns.of(List.of("*")))),
-                (pipeline, grants) -> { }, Map.of(), OBSERVABILITY, new MetricsEndpoint(CONFIG.monitoring(), null)));
+                (pipeline, grants) -> { }, Map.of(), Map.of(), OBSERVABILITY, new MetricsEndpoint(CONFIG.monitoring(), null)));
     }
 
     @FuzzTest

@@ -57,7 +57,7 @@ class HttpRouterTest {
                 observability);
         return new EmbeddedChannel(new HttpRouter(CONFIG.websocket().path(), health, api, new StaticFiles(),
                 (channel, req) -> admission, (channel, req) -> admission, (pipeline, grants) -> installed.add(grants),
-                Map.of(), observability,
+                Map.of(), Map.of(), observability,
                 new MetricsEndpoint(CONFIG.monitoring(), null)));
     }
 
