@@ -39,6 +39,8 @@ export interface SwitchboardOptions {
   heartbeatTimeoutMs?: number;
   /** WebSocket constructor; default `globalThis.WebSocket`. */
   WebSocket?: new (url: string) => WebSocketLike;
+  /** Transports in the order tried; default `['websocket', 'streaming']`. */
+  transports?: Array<'websocket' | 'streaming'>;
   /** fetch for the upgrade check (`/ws/check`) after a close before open; default `globalThis.fetch`. */
   fetch?: (url: string, init?: { credentials?: string; cache?: string }) => Promise<{ ok: boolean; json(): Promise<unknown> }>;
   /** Injectable for tests. */
@@ -65,6 +67,8 @@ export interface Welcome {
   type: 'welcome';
   connId: string;
   userId: string;
+  /** Added by the client: the transport this connection runs on. */
+  transport?: 'websocket' | 'streaming';
   content: string;
   server: { version: string; node: string; pingIntervalMs: number; maxMessageBytes: number };
 }
@@ -90,6 +94,8 @@ export interface ServerShutdown { type: 'server_shutdown'; content: string; reco
 
 export interface StateChange {
   state: ConnectionState;
+  /** The transport of the connection being made or made ('connecting', 'reconnecting', 'connected'). */
+  transport?: 'websocket' | 'streaming';
   /** Reconnect attempts since the last stable connection (see `stableAfterMs`). */
   attempt: number;
   closeCode?: number;
@@ -128,6 +134,8 @@ export interface SwitchboardEvents {
   state: StateChange;
   /** The connection was refused before it opened; `reason` also becomes the close reason. */
   refused: Refusal;
+  /** The client moved to another transport (a WebSocket the server would admit never opened). */
+  transport: { transport: 'websocket' | 'streaming'; previous: 'websocket' | 'streaming' };
   welcome: Welcome;
   close: CloseInfo;
   recovery: Recovery;
