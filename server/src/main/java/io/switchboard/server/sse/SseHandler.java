@@ -40,6 +40,7 @@ final class SseHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        session.dropCork();
         Connection connection = session.connection();
         if (connection != null) {
             context.hub().disconnect(connection, DisconnectReason.CLIENT_CLOSE);

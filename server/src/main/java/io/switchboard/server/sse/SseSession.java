@@ -53,6 +53,14 @@ final class SseSession implements Session, ChannelSession {
     private Connection connection;
     /** Set once the stream is being ended: nothing more is written. Event loop only. */
     private boolean closing;
+    /**
+     * Events written since the last flush, back to back: a flush sends them as one chunk of the response, so
+     * a batch of fan-out deliveries costs one chunk header and one buffer, not one per event (as the
+     * WebSocket's cork does for its frames). Null while empty. Event loop only.
+     */
+    private ByteBuf cork;
+    /** Largest cork: beyond it the events so far go out as a chunk and another cork starts. */
+    private static final int MAX_CORK_BYTES = 64 * 1024;
 
     SseSession(SseContext context, Channel channel, StreamPosition position, Set<String> lost) {
         this.context = context;
@@ -96,7 +104,17 @@ final class SseSession implements Session, ChannelSession {
 
     @Override
     public void flush() {
+        uncork();
         channel.flush();
+    }
+
+    /** Hands the corked events to the channel as one chunk (without flushing). */
+    private void uncork() {
+        ByteBuf corked = cork;
+        if (corked != null) {
+            cork = null;
+            channel.write(corked, channel.voidPromise());
+        }
     }
 
     @Override
@@ -124,7 +142,7 @@ final class SseSession implements Session, ChannelSession {
         if (head.type().equals("room_joined") && head.room() != null) {
             recovered(head);
         }
-        channel.flush();
+        flush();
     }
 
     /**
@@ -168,7 +186,13 @@ final class SseSession implements Session, ChannelSession {
         if (!admit(size)) {
             return false;
         }
-        ByteBuf out = channel.alloc().directBuffer(size);
+        if (cork != null && cork.readableBytes() + size > MAX_CORK_BYTES) {
+            uncork();
+        }
+        if (cork == null) {
+            cork = channel.alloc().directBuffer(Math.max(size, 1024));
+        }
+        ByteBuf out = cork;
         out.writeBytes(ID);
         out.writeCharSequence(id, StandardCharsets.US_ASCII);
         out.writeBytes(EVENT);
@@ -176,7 +200,6 @@ final class SseSession implements Session, ChannelSession {
         out.writeBytes(DATA);
         out.writeBytes(json, json.readerIndex(), json.readableBytes());
         out.writeBytes(END);
-        channel.write(out, channel.voidPromise());
         return true;
     }
 
@@ -186,7 +209,8 @@ final class SseSession implements Session, ChannelSession {
             return false;
         }
         var out = channel.unsafe().outboundBuffer();
-        String refusal = context.limit().refusal(out == null ? 0 : out.totalPendingWriteBytes(), size);
+        long queued = (out == null ? 0 : out.totalPendingWriteBytes()) + (cork == null ? 0 : cork.readableBytes());
+        String refusal = context.limit().refusal(queued, size);
         if (refusal != null) {
             closeSlowConsumer(refusal);
             return false;
@@ -208,6 +232,7 @@ final class SseSession implements Session, ChannelSession {
         if (!admit(HEARTBEAT.length)) {
             return;
         }
+        uncork();
         channel.writeAndFlush(channel.alloc().buffer(HEARTBEAT.length).writeBytes(HEARTBEAT), channel.voidPromise());
         if (connection != null && channel.isWritable()) {
             connection.touch(context.hub().time().nanoTime());
@@ -234,6 +259,7 @@ final class SseSession implements Session, ChannelSession {
         }
         if (code == CloseCode.SLOW_CONSUMER || !channel.isActive()) {
             closing = true;
+            dropCork();
             channel.close();
             return;
         }
@@ -248,6 +274,15 @@ final class SseSession implements Session, ChannelSession {
             buf.release();
         }
         closing = true;
+        uncork();
         channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Releases the corked events: the stream is gone or cut. */
+    void dropCork() {
+        if (cork != null) {
+            cork.release();
+            cork = null;
+        }
     }
 }
