@@ -43,6 +43,8 @@ export interface SwitchboardOptions {
    * constructor throws a `TypeError` when there is neither.
    */
   WebSocket?: new (url: string) => WebSocketLike;
+  /** Transports in the order tried; default `['websocket', 'streaming']`. */
+  transports?: Array<'websocket' | 'streaming'>;
   /** fetch for the upgrade check (`/ws/check`) after a close before open; default `globalThis.fetch`. */
   fetch?: (url: string, init?: { credentials?: string; cache?: string }) => Promise<{ ok: boolean; json(): Promise<unknown> }>;
   /** Injectable for tests. */
@@ -74,6 +76,8 @@ export interface Welcome {
   type: 'welcome';
   connId: string;
   userId: string;
+  /** Added by the client: the transport this connection runs on. */
+  transport?: 'websocket' | 'streaming';
   content: string;
   server: { version: string; node: string; pingIntervalMs: number; maxMessageBytes: number };
 }
@@ -99,6 +103,8 @@ export interface ServerShutdown { type: 'server_shutdown'; content: string; reco
 
 export interface StateChange {
   state: ConnectionState;
+  /** The transport of the connection being made or made ('connecting', 'reconnecting', 'connected'). */
+  transport?: 'websocket' | 'streaming';
   /** Reconnect attempts since the last stable connection (see `stableAfterMs`). */
   attempt: number;
   closeCode?: number;
@@ -137,6 +143,8 @@ export interface SwitchboardEvents {
   state: StateChange;
   /** The connection was refused before it opened; `reason` also becomes the close reason. */
   refused: Refusal;
+  /** The client moved to another transport (a WebSocket the server would admit never opened). */
+  transport: { transport: 'websocket' | 'streaming'; previous: 'websocket' | 'streaming' };
   welcome: Welcome;
   close: CloseInfo;
   recovery: Recovery;

@@ -16,6 +16,11 @@
 // credentials) once; a refusal that retrying cannot fix (origin not allowed, invalid token) ends
 // the client with that reason instead of a reconnect loop.
 //
+// Transports: WebSocket first; when the check says the server would have admitted a WebSocket that
+// never opened, something on the way (a proxy) breaks upgrades, and the client moves on to HTTP
+// streaming (`/stream`: one long response of events, commands POSTed with its session id), which
+// speaks the same protocol. `transport` (and the `state` and `welcome` events) say which is in use.
+//
 // Threading: JavaScript is single-threaded; every method and callback runs on the event loop.
 // No dependencies; time, randomness and the WebSocket constructor are injectable (tests, and Node
 // versions without a global WebSocket).
@@ -118,6 +123,7 @@ const DEFAULTS = {
   heartbeatTimeoutMs: 10000,
   WebSocket: undefined,
   fetch: undefined,
+  transports: ['websocket', 'streaming'],
   random: Math.random,
   setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
   clearTimeout: (t) => globalThis.clearTimeout(t),
@@ -154,6 +160,8 @@ export class SwitchboardClient {
     /** When the next reconnect attempt starts (epoch millis), while `reconnecting`. */
     this.retryAt = null;
     this.lastClose = null;
+    /** The transport of the current or next connection: 'websocket' | 'streaming'. */
+    this.transport = this.options.transports[0] ?? 'websocket';
 
     this._listeners = new Map();
     this._ws = null;
@@ -342,11 +350,14 @@ export class SwitchboardClient {
   }
 
   _open() {
-    const Ctor = this._WebSocket;
-    this._setState(this.attempt === 0 && !this.lastClose ? 'connecting' : 'reconnecting', { connecting: true });
+    const streaming = this.transport === 'streaming';
+    const Ctor = streaming ? StreamingSocket : this._WebSocket;
+    this._setState(this.attempt === 0 && !this.lastClose ? 'connecting' : 'reconnecting',
+      { connecting: true, transport: this.transport });
     let ws;
     try {
-      ws = new Ctor(this._connectUrl());
+      ws = streaming ? new Ctor(this._streamUrl(), this.options.fetch ?? globalThis.fetch)
+        : new Ctor(this._connectUrl());
     } catch (err) {
       this._onClose(null, { code: 1006, reason: String(err?.message ?? err) });
       return;
@@ -356,6 +367,14 @@ export class SwitchboardClient {
     ws.onmessage = (ev) => this._onMessage(ws, ev.data);
     ws.onclose = (ev) => this._onClose(ws, ev);
     ws.onerror = () => { /* a close event always follows */ };
+  }
+
+  /** The HTTP streaming endpoint of the server behind the WebSocket URL, with the same credentials. */
+  _streamUrl() {
+    const u = new URL(this._connectUrl());
+    u.protocol = u.protocol === 'wss:' ? 'https:' : u.protocol === 'ws:' ? 'http:' : u.protocol;
+    u.pathname = '/stream';
+    return u.toString();
   }
 
   _onMessage(ws, raw) {
@@ -397,8 +416,8 @@ export class SwitchboardClient {
           this.options.stableAfterMs);
         this._shutdownHintMs = null;
         this._startHeartbeat(frame.server?.pingIntervalMs);
-        this._setState('connected');
-        this._emit('welcome', frame);
+        this._setState('connected', { transport: this.transport });
+        this._emit('welcome', { ...frame, transport: this.transport });
         for (const [room, entry] of this._rooms) this._sendJoin(room, entry);
         return;
       case 'room_joined':
@@ -477,7 +496,18 @@ export class SwitchboardClient {
       // Refused at the door, or the server is unreachable: only the check can tell.
       this._checkAdmission().then((refusal) => {
         if (this.state === 'closed' || this._ws) return; // closed or reconnected meanwhile
-        if (!refusal) {
+        if (refusal?.admitted) {
+          // The server would have taken it: the way there breaks this transport. Try the next one at once.
+          const i = this.options.transports.indexOf(this.transport);
+          const next = this.options.transports[i + 1];
+          if (next) {
+            this.transport = next;
+            this._emit('transport', { transport: next, previous: this.options.transports[i] });
+            this._schedule(0, code, `${this.options.transports[i]} blocked on the way; trying ${next}`);
+            return;
+          }
+        }
+        if (!refusal || refusal.admitted) {
           this._afterClose(code, reason);
           return;
         }
@@ -493,7 +523,7 @@ export class SwitchboardClient {
 
   /**
    * Asks the endpoint's upgrade check why a connection would be refused, with the same credentials;
-   * resolves with `{status, reason, retry}`, or null when admitted or when the check cannot be reached.
+   * resolves with `{status, reason, retry}`, `{admitted: true}`, or null when the check cannot be reached.
    */
   async _checkAdmission() {
     const fetchFn = this.options.fetch ?? globalThis.fetch;
@@ -505,6 +535,7 @@ export class SwitchboardClient {
       const res = await fetchFn(u.toString(), { credentials: 'include', cache: 'no-store' });
       if (!res.ok) return null;
       const body = await res.json();
+      if (body?.admitted === true) return { admitted: true };
       if (body?.admitted !== false || typeof body.reason !== 'string') return null;
       return { status: body.status, reason: body.reason, retry: body.retry === true };
     } catch {
@@ -662,6 +693,102 @@ function withBody(cmd, content, data) {
   if (content !== undefined) cmd.content = content;
   if (data !== undefined) cmd.data = data;
   return cmd;
+}
+
+/**
+ * HTTP streaming behind the WebSocket interface the client drives: one `fetch` whose response is an
+ * event stream (each event's `data` is one server message), and commands POSTed one at a time, in
+ * order, with the session id the stream's first event names. A server-side end arrives as a `close`
+ * event with the code of the close-code table; a cut stream or a refused request closes with 1006.
+ */
+export class StreamingSocket {
+  constructor(url, fetchFn) {
+    this.url = url;
+    this.readyState = 0;
+    this.onmessage = this.onclose = this.onerror = this.onopen = null;
+    // Called as a plain function: a browser's fetch refuses to run as a method of another object.
+    this._fetch = (...args) => fetchFn(...args);
+    this._abort = new AbortController();
+    this._session = null;
+    this._sendUrl = null;
+    this._sending = Promise.resolve();
+    this._read();
+  }
+
+  async _read() {
+    let closeEvent = { code: 1006, reason: '' };
+    try {
+      const res = await this._fetch(this.url, {
+        credentials: 'include', cache: 'no-store', signal: this._abort.signal,
+        headers: { accept: 'text/event-stream' },
+      });
+      if (!res.ok || !res.body) throw new Error(`stream answered ${res.status}`);
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const ev = parseEvent(block);
+          if (!ev) continue;
+          if (ev.event === 'session') {
+            const told = JSON.parse(ev.data);
+            this._session = told.session;
+            this._sendUrl = new URL(told.send, this.url);
+            this._sendUrl.searchParams.set('session', told.session);
+            this.readyState = 1;
+            this.onopen?.({});
+          } else if (ev.event === 'close') {
+            const c = JSON.parse(ev.data);
+            closeEvent = { code: c.code, reason: c.reason };
+          } else {
+            this.onmessage?.({ data: ev.data });
+          }
+        }
+      }
+    } catch { /* cut, refused or aborted: closes below */ }
+    if (this.readyState === 3) return;
+    this.readyState = 3;
+    this.onclose?.(closeEvent);
+  }
+
+  send(text) {
+    if (this.readyState !== 1) return;
+    const url = this._sendUrl.toString();
+    // One at a time: commands must reach the server in the order they were sent.
+    this._sending = this._sending.then(() => this._fetch(url, {
+      method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json' }, body: text,
+    })).then((res) => {
+      if (res.status === 404) this.close(1006, 'session ended');
+    }, () => {});
+  }
+
+  close(code = 1000, reason = '') {
+    if (this.readyState === 3) return;
+    this.readyState = 3;
+    this._abort.abort();
+    this.onclose?.({ code, reason });
+  }
+}
+
+/** One event of an event stream (WHATWG HTML 9.2.6), or null for a block of comments only. */
+function parseEvent(block) {
+  let event = 'message';
+  const data = [];
+  for (const line of block.split('\n')) {
+    if (line === '' || line.startsWith(':')) continue;
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    let value = colon < 0 ? '' : line.slice(colon + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    if (field === 'event') event = value;
+    else if (field === 'data') data.push(value);
+  }
+  return data.length ? { event, data: data.join('\n') } : null;
 }
 
 function detach(ws) {

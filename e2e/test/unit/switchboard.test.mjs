@@ -5,8 +5,8 @@ import { SwitchboardClient, backoffDelay, retryPolicy, RoomCursor, SwitchboardEr
   from '../../../clients/js/src/switchboard.js';
 import { FakeClock, fakeWebSocket, tick } from '../../lib/fakes.mjs';
 
-/** The upgrade check of a server that would admit the connection. */
-const admittedFetch = async () => ({ ok: true, json: async () => ({ admitted: true }) });
+/** A server whose upgrade check cannot be reached (it is down): the client backs off on WebSocket. */
+const admittedFetch = async () => { throw new TypeError('Failed to fetch'); };
 
 /** A fetch that answers the upgrade check with `body` and records the requests. */
 function checkAnswering(body) {
@@ -315,4 +315,46 @@ test('a close before open whose check cannot be reached backs off as before', as
   assert.equal(env.client.state, 'reconnecting');
   env.clock.advance(30000);
   assert.equal(env.sockets.length, 2);
+});
+
+test('a WebSocket that the server would admit but never opens falls back to HTTP streaming', async () => {
+  const posts = [];
+  const enc = new TextEncoder();
+  let push;
+  const fetch = async (url, init = {}) => {
+    const u = new URL(url);
+    if (u.pathname === '/ws/check') return { ok: true, json: async () => ({ admitted: true }) };
+    if (u.pathname === '/stream/send') {
+      posts.push({ session: u.searchParams.get('session'), body: JSON.parse(init.body) });
+      return new Response('accepted', { status: 202 });
+    }
+    assert.equal(u.pathname, '/stream');
+    assert.equal(u.searchParams.get('id'), 'alice');
+    const body = new ReadableStream({ start(c) { push = (text) => c.enqueue(enc.encode(text)); } });
+    return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+  };
+  const env = newClient({ fetch });
+  const transports = [];
+  env.client.on('transport', (t) => transports.push(t));
+  const welcomed = env.client.connect();
+  env.sockets[0].serverClose(1006); // a proxy refused the upgrade
+  await tick();
+  env.clock.advance(0);
+  await tick();
+  push('retry: 1000\n\nid: x:\nevent: session\ndata: {"type":"session","session":"S1","send":"/stream/send"}\n\n');
+  push(': heartbeat\n\nevent: welcome\ndata: {"type":"welcome","connId":"c-1","userId":"alice","server":{}}\n\n');
+  const w = await welcomed;
+  assert.equal(w.transport, 'streaming');
+  assert.equal(env.client.transport, 'streaming');
+  assert.deepEqual(transports, [{ transport: 'streaming', previous: 'websocket' }]);
+  const joined = env.client.join('lobby');
+  await tick();
+  await tick();
+  assert.equal(posts.length, 1);
+  assert.equal(posts[0].session, 'S1');
+  assert.equal(posts[0].body.type, 'join_room');
+  push(`event: room_joined\ndata: {"type":"room_joined","id":"${posts[0].body.id}","room":"lobby","members":[],"offset":0,"epoch":"e1"}\n\n`);
+  assert.equal((await joined).room, 'lobby');
+  assert.equal(env.sockets.length, 1, 'no further WebSocket attempt');
+  env.client.close();
 });

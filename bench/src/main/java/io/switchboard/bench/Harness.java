@@ -36,14 +36,23 @@ public final class Harness {
     static final double CLIENT_BOUND_BUSY = 0.80;
     private static final long CLOCK_TICKS_PER_SECOND = 100;
 
-    /** One load shape with the bench arguments that produce it. */
+    /**
+     * One load shape with the bench arguments that produce it.
+     *
+     * @param receiver how the subscribers read: {@code lean} (WebSocket) or {@code sse} (Server-Sent Events)
+     */
     record Workload(String name, String scenario, int connections, int rooms, int publishers, int rate, int size,
-                    boolean chart) {
+                    boolean chart, String receiver) {
+        Workload(String name, String scenario, int connections, int rooms, int publishers, int rate, int size,
+                 boolean chart) {
+            this(name, scenario, connections, rooms, publishers, rate, size, chart, "lean");
+        }
+
         List<String> benchArgs(String url, String duration, String warmup) {
             return List.of(scenario, "--url", url, "--connections", String.valueOf(connections), "--rooms",
                     String.valueOf(rooms), "--publishers", String.valueOf(publishers), "--rate", String.valueOf(rate),
                     "--size", String.valueOf(size), "--duration", duration, "--warmup", warmup, "--json",
-                    "--no-progress");
+                    "--no-progress", "--receiver", receiver);
         }
     }
 
@@ -55,6 +64,9 @@ public final class Harness {
         SWITCHBOARD, NAIVE, TCP_FLOOR;
 
         boolean runs(Workload w) {
+            if (w.receiver().equals("sse")) {
+                return this == SWITCHBOARD; // the baseline speaks WebSocket only
+            }
             return this != TCP_FLOOR || w.scenario().equals("echo");
         }
     }
@@ -99,6 +111,11 @@ public final class Harness {
         List<Workload> w = new ArrayList<>();
         for (int rate : new int[] {100, 250, 500, 1000, 2000}) {
             w.add(new Workload("fanout-1k@" + rate, "fanout", 1000, 1, 1, rate, 100, true));
+        }
+        // The same fan-out to Server-Sent Events subscribers: named after the WebSocket run it sits next to, so
+        // --only fanout-1k@500 runs both.
+        for (int rate : new int[] {250, 500, 1000}) {
+            w.add(new Workload("fanout-1k@" + rate + "-sse", "fanout", 1000, 1, 1, rate, 100, false, "sse"));
         }
         w.add(new Workload("fanout-10k@100", "fanout", 10_000, 1, 1, 100, 100, false));
         // Closed loop (rate 0): each connection keeps one echo in flight.

@@ -85,7 +85,8 @@ final class BenchCommand implements Callable<Integer> {
     private boolean allowRemote;
 
     @Option(names = "--receiver", defaultValue = "lean", description = "fanout subscribers, idle connections, closed-loop echo: lean "
-            + "(raw frames, the load generator's fast path) or client (the full Java client). Default ${DEFAULT-VALUE}.")
+            + "(raw frames, the load generator's fast path), client (the full Java client) or, for fanout, sse "
+            + "(lean Server-Sent Events subscribers on GET /sse). Default ${DEFAULT-VALUE}.")
     private String receiver;
 
     @Option(names = "--no-progress", description = "Do not print the live progress line.")
@@ -168,8 +169,11 @@ final class BenchCommand implements Callable<Integer> {
                 throw usage("--local-addresses: cannot resolve " + a);
             }
         }
-        if (!receiver.equals("lean") && !receiver.equals("client")) {
-            throw usage("--receiver must be lean or client, got '" + receiver + "'");
+        if (!receiver.equals("lean") && !receiver.equals("client") && !receiver.equals("sse")) {
+            throw usage("--receiver must be lean, client or sse, got '" + receiver + "'");
+        }
+        if (receiver.equals("sse") && (!scenario.equals("fanout") || !uri.getScheme().equalsIgnoreCase("ws"))) {
+            throw usage("--receiver sse runs fanout subscribers on the server of a ws:// URL only");
         }
         if (receiver.equals("lean") && (scenario.equals("fanout") || scenario.equals("idle"))
                 && !uri.getScheme().equalsIgnoreCase("ws")) {

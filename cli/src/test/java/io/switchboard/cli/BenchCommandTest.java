@@ -157,7 +157,7 @@ class BenchCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"lean", "client"})
+    @ValueSource(strings = {"lean", "client", "sse"})
     void fanoutExpectsEveryPublishTimesTheSubscribersOfItsRoom(String receiver) throws Exception {
         Result result = run("bench", "fanout", "--url", url(), "--connections", "6", "--rooms", "2",
                 "--publishers", "2", "--rate", "200", "--duration", "3s", "--receiver", receiver, "--json", "--no-progress");
@@ -204,7 +204,7 @@ class BenchCommandTest {
 
     @Test
     void refusesAnUnknownReceiver() throws Exception {
-        assertUsageError("--receiver must be lean or client, got 'fast'",
+        assertUsageError("--receiver must be lean, client or sse, got 'fast'",
                 "bench", "fanout", "--url", url(), "--receiver", "fast", "--duration", "1s");
     }
 

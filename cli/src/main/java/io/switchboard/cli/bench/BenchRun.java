@@ -226,6 +226,14 @@ final class BenchRun implements AutoCloseable {
                 recordSetupLatency);
     }
 
+    /** As {@link #openLean(int, IntFunction, IntConsumer, boolean)} over Server-Sent Events streams. */
+    List<CompletableFuture<Void>> openSse(int n, IntFunction<String> rooms, IntConsumer onJoined)
+            throws InterruptedException {
+        LeanConnections connections = lean();
+        return openLean(n, (user, local, i) -> connections.openSse(options.url(), user, local, rooms.apply(i)), onJoined,
+                false);
+    }
+
     /**
      * Opens {@code n} closed-loop echo connections (see {@link LeanConnections#openEcho}) whose echoes carry
      * {@code pad}; failures count as errors.

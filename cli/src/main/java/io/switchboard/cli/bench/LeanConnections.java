@@ -69,6 +69,15 @@ final class LeanConnections implements AutoCloseable {
     }
 
     /**
+     * Connects as {@code user} and opens a Server-Sent Events stream of {@code room} ({@code GET /sse} on the
+     * host of {@code url}); the future completes when the stream's {@code room_joined} arrives.
+     */
+    CompletableFuture<Void> openSse(URI url, String user, InetAddress localAddress, String room) {
+        CompletableFuture<Void> joined = new CompletableFuture<>();
+        return connect(url, localAddress, new LeanSse(run, this::measuring, url, user, room, joined), joined);
+    }
+
+    /**
      * Opens a closed-loop echo connection: over {@code ws://} an upgraded connection that sends
      * {@code echo} commands padded with {@code pad} ({@link Scenarios#echoCommand}); over {@code tcp://} a
      * plain socket that sends {@code sizeBytes} raw bytes to an echo server. Nothing is sent before {@link #startEcho}; then each

@@ -236,6 +236,9 @@ public final class Scenarios {
             lean = run.lean();
             joins.addAll(run.openLean(o.connections(), i -> roomNames[i % rooms],
                     i -> subscribersIn.incrementAndGet(i % rooms), false));
+        } else if (o.receiver().equals("sse")) {
+            lean = run.lean();
+            joins.addAll(run.openSse(o.connections(), i -> roomNames[i % rooms], i -> subscribersIn.incrementAndGet(i % rooms)));
         } else {
             List<SwitchboardClient> subs = run.openAll(o.connections(), i -> base, false);
             for (int i = 0; i < subs.size(); i++) {

@@ -79,10 +79,25 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         void install(ChannelPipeline pipeline, Grants grants);
     }
 
+    /**
+     * Opens a long-lived HTTP response (an event stream) for a request admitted like an upgrade; owns the
+     * connection from then on. Called on the channel's event loop.
+     */
+    public interface StreamOpener {
+        void open(ChannelHandlerContext ctx, FullHttpRequest req, Grants grants);
+    }
+
+    /** Answers a complete request of an endpoint that lives outside this package (any method). */
+    public interface Endpoint {
+        void handle(ChannelHandlerContext ctx, FullHttpRequest req);
+    }
+
     private final Upgrader upgrader;
     private final Observability observability;
     private final MetricsEndpoint metrics;
     private final BiFunction<Channel, FullHttpRequest, Admission> check;
+    private final Map<String, StreamOpener> streams;
+    private final Map<String, Endpoint> endpoints;
     private final JsonCodec json = new JsonCodec();
     /** Null unless the console is served on this port. */
     private final AdminConsole admin;
@@ -91,21 +106,27 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
      * @param admission decides an upgrade request (the upgrade guard)
      * @param check what {@code admission} would decide, taking no slot (the upgrade check)
      * @param upgrader installs the WebSocket stages for an admitted upgrade
+     * @param streams the event-stream endpoints by path, admitted like an upgrade
+     * @param endpoints other endpoints by path (the commands of HTTP streaming sessions)
      */
     public HttpRouter(String wsPath, HealthEndpoint health, ApiHandler api, StaticFiles files,
                       BiFunction<Channel, FullHttpRequest, Admission> admission,
                       BiFunction<Channel, FullHttpRequest, Admission> check, Upgrader upgrader,
-                      Observability observability, MetricsEndpoint metrics) {
-        this(wsPath, health, api, files, admission, check, upgrader, observability, metrics, null);
+                      Map<String, StreamOpener> streams, Map<String, Endpoint> endpoints, Observability observability,
+                      MetricsEndpoint metrics) {
+        this(wsPath, health, api, files, admission, check, upgrader, streams, endpoints, observability, metrics, null);
     }
 
     /** @param admin the admin console when this port serves it, else null */
     public HttpRouter(String wsPath, HealthEndpoint health, ApiHandler api, StaticFiles files,
                       BiFunction<Channel, FullHttpRequest, Admission> admission,
                       BiFunction<Channel, FullHttpRequest, Admission> check, Upgrader upgrader,
-                      Observability observability, MetricsEndpoint metrics, AdminConsole admin) {
+                      Map<String, StreamOpener> streams, Map<String, Endpoint> endpoints, Observability observability,
+                      MetricsEndpoint metrics, AdminConsole admin) {
         this.admin = admin;
         this.check = check;
+        this.streams = streams;
+        this.endpoints = endpoints;
         this.observability = observability;
         this.metrics = metrics;
         this.wsPath = wsPath;
@@ -155,7 +176,13 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             deadline.requestComplete();
         }
         boolean get = req.method().equals(HttpMethod.GET) || req.method().equals(HttpMethod.HEAD);
-        if (get && path.equals(checkPath(wsPath))) {
+        StreamOpener stream = streams.get(path);
+        Endpoint endpoint = endpoints.get(path);
+        if (stream != null && req.method().equals(HttpMethod.GET)) {
+            stream(ctx, req, stream);
+        } else if (endpoint != null) {
+            endpoint.handle(ctx, req);
+        } else if (get && path.equals(checkPath(wsPath))) {
             check(ctx, req);
         } else if (path.startsWith("/api/")) {
             api.handle(ctx, req, path);
@@ -198,6 +225,20 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                     .log("upgrade check from {}: would be refused: {}", ctx.channel().remoteAddress(), a.reason());
         }
         HttpResponses.json(ctx, req, HttpResponseStatus.OK, json.encodeValue(body));
+    }
+
+    /** An event stream: the door of an upgrade (origin, credentials, caps), then the stream's own endpoint. */
+    private void stream(ChannelHandlerContext ctx, FullHttpRequest req, StreamOpener stream) {
+        Admission a = admission.apply(ctx.channel(), req);
+        if (a.refusal() != null) {
+            log.atInfo().addKeyValue("remote", ctx.channel().remoteAddress())
+                    .addKeyValue("uri", LogRedaction.uri(req.uri())).addKeyValue("reason", a.metricReason())
+                    .log("refused stream from {}: {}", ctx.channel().remoteAddress(), a.reason());
+            observability.upgradeRefused(null, a.metricReason(), a.reason());
+            HttpResponses.textAndClose(ctx, a.refusal(), a.reason());
+            return;
+        }
+        stream.open(ctx, req, a.grants());
     }
 
     /** RFC 6455 4.2.1: the key is the base64 encoding of 16 bytes (24 characters). */

@@ -36,6 +36,8 @@ import io.switchboard.server.http.MonitoringServer;
 import io.switchboard.server.http.StaticFiles;
 import io.switchboard.server.observability.Instrumentation;
 import io.switchboard.server.observability.Observability;
+import io.switchboard.server.sse.SseEndpoint;
+import io.switchboard.server.sse.StreamCommands;
 import io.switchboard.server.upgrade.UpgradeGuard;
 import io.switchboard.server.websocket.PreEncodedFrame;
 import io.switchboard.server.websocket.WebSocketPipeline;
@@ -45,6 +47,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -145,8 +148,15 @@ public final class Node {
         WebSocketPipeline webSocket = new WebSocketPipeline(config, hub, new CommandHandler(hub, tokens),
                 webSockets::decrementAndGet, securityCounters, ServerInitializer.ROUTER,
                 ServerInitializer.HTTP_ONLY_STAGES, instrumentation.inboundMessages());
+        CommandHandler streamCommands = new CommandHandler(hub, tokens);
+        SseEndpoint sse = new SseEndpoint(config, hub, streamCommands, securityCounters, webSockets::decrementAndGet,
+                ServerInitializer.DEADLINE, false);
+        SseEndpoint streaming = new SseEndpoint(config, hub, streamCommands, securityCounters,
+                webSockets::decrementAndGet, ServerInitializer.DEADLINE, true);
         HttpRouter router = new HttpRouter(config.websocket().path(), health, api, files, guard::admit, guard::check,
-                webSocket::install, observability, metrics, adminOnMonitoringPort ? null : admin);
+                webSocket::install, Map.of(SseEndpoint.PATH, sse::open, SseEndpoint.STREAM_PATH, streaming::open),
+                Map.of(StreamCommands.PATH, streaming.commands()::handle), observability, metrics,
+                adminOnMonitoringPort ? null : admin);
         bind(new ServerInitializer(config, router, tls, guard.origins()));
         observability.bindServer(hub, loops.workers(), channels);
         bindMonitoring(health, adminOnMonitoringPort ? admin : null, api);

@@ -13,6 +13,8 @@ import io.switchboard.server.http.CorsHandler;
 import io.switchboard.server.http.HttpDeadlineHandler;
 import io.switchboard.server.http.HttpPipeliningHandler;
 import io.switchboard.server.http.HttpRouter;
+import io.switchboard.server.sse.SseEndpoint;
+import io.switchboard.server.sse.StreamCommands;
 import io.switchboard.server.websocket.WebSocketPipeline;
 import java.util.List;
 import java.util.Set;
@@ -57,7 +59,7 @@ public final class ServerInitializer extends ChannelInitializer<Channel> {
         this.config = config;
         this.origins = origins;
         // What a page on another site needs besides the client's files: the transports.
-        this.corsPaths = Set.of();
+        this.corsPaths = Set.of(SseEndpoint.PATH, SseEndpoint.STREAM_PATH, StreamCommands.PATH);
         this.router = router;
         this.tls = tls;
     }

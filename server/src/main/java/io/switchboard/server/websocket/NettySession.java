@@ -16,7 +16,7 @@ import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.core.transport.OutboundFrame;
 import io.switchboard.core.transport.Session;
 import io.switchboard.protocol.CloseCode;
-import io.switchboard.server.buffer.DirectMemory;
+import io.switchboard.server.buffer.OutboundLimit;
 import io.switchboard.server.observability.ChannelSession;
 import io.switchboard.server.observability.InboundMessages;
 import java.net.InetSocketAddress;
@@ -35,13 +35,6 @@ public final class NettySession extends OutboundQueue implements Session, Channe
     private static final Logger log = LoggerFactory.getLogger(NettySession.class);
     /** How long a closing connection may take to drain its close frame before the socket is cut. */
     public static final long CLOSE_LINGER_MILLIS = 2000;
-    /**
-     * While direct memory is above {@link DirectMemory#HIGH_WATER}, a connection that already has more
-     * than this queued (or its own cap, if smaller) when another frame comes is closed as a slow consumer;
-     * one that keeps up queues less.
-     */
-    static final int PRESSURE_QUEUED_BYTES = 64 * 1024;
-
     private final SessionSettings settings;
     /** The hub's connection once registered, else null. Event loop only. */
     private Connection connection;
@@ -115,20 +108,13 @@ public final class NettySession extends OutboundQueue implements Session, Channe
     /**
      * The one check every write to this connection passes (fan-out, replies, pongs, pings, echoes): false,
      * with the connection closing as a slow consumer (4008), when {@code size} more bytes would take what it
-     * has queued past {@code websocket.maxQueuedBytes}, or past {@link #PRESSURE_QUEUED_BYTES} while direct
-     * memory is low.
+     * has queued past {@code websocket.maxQueuedBytes}, or when it is backed up while direct memory is low
+     * ({@link OutboundLimit}).
      */
     private boolean admit(int size) {
-        long queued = queuedBytes() + size;
-        if (queued > settings.maxQueuedBytes()) {
-            closeSlowConsumer("send queue overflowed");
-            return false;
-        }
-        // The caps of all connections together can exceed the process's direct memory: when it runs low,
-        // a connection that is backed up is closed rather than allowed to queue up to its own cap. Backed
-        // up: already holding that much before this frame, so one large frame to an idle connection passes.
-        if (queued - size > settings.pressureQueuedBytes() && DirectMemory.aboveHighWater()) {
-            closeSlowConsumer("send queue backed up while server memory is low");
+        String refusal = settings.limit().refusal(queuedBytes(), size);
+        if (refusal != null) {
+            closeSlowConsumer(refusal);
             return false;
         }
         return true;

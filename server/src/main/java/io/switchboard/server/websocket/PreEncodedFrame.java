@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.switchboard.core.transport.FrameFactory;
 import io.switchboard.core.transport.OutboundFrame;
+import java.util.function.Function;
 
 /**
  * A complete server-to-client WebSocket frame (header and payload) in one buffer, built once per
@@ -23,6 +24,8 @@ public final class PreEncodedFrame implements OutboundFrame {
     private final ByteBuf frame;
     private final int payloadSize;
     private final boolean binary;
+    /** See {@link #derived}: written once, racily but idempotently. */
+    private volatile Object derived;
 
     private PreEncodedFrame(ByteBuf frame, int payloadSize, boolean binary) {
         this.frame = frame;
@@ -77,6 +80,28 @@ public final class PreEncodedFrame implements OutboundFrame {
 
     ByteBuf retainedDuplicate() {
         return frame.retainedDuplicate();
+    }
+
+    /**
+     * The message bytes without the frame header, for a transport that frames them its own way (SSE, HTTP
+     * streaming): a slice that shares the frame's reference count, valid while the caller's reference is.
+     */
+    public ByteBuf payload() {
+        return frame.slice(frame.writerIndex() - payloadSize, payloadSize);
+    }
+
+    /**
+     * What another transport derives from this frame's payload once for all its recipients (the SSE event
+     * head), computed by {@code derive} on first use. Two threads may both derive it; both get an equal value.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T derived(Function<ByteBuf, T> derive) {
+        Object d = derived;
+        if (d == null) {
+            d = derive.apply(payload());
+            derived = d;
+        }
+        return (T) d;
     }
 
     /** Bytes on the wire, header included. */

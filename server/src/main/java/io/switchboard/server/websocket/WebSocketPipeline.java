@@ -10,6 +10,7 @@ import io.switchboard.core.command.CommandHandler;
 import io.switchboard.core.config.WebSocket;
 import io.switchboard.core.hub.Hub;
 import io.switchboard.core.limit.SecurityCounters;
+import io.switchboard.server.buffer.OutboundLimit;
 import io.switchboard.server.config.SwitchboardConfig;
 import io.switchboard.server.observability.InboundMessages;
 import java.util.List;
@@ -50,8 +51,7 @@ public final class WebSocketPipeline {
         this.after = after;
         this.decoder = decoderConfig(ws);
         this.protocol = protocolConfig(ws, decoder);
-        SessionSettings session = new SessionSettings(hub, ws.maxQueuedBytes(),
-                Math.min(ws.maxQueuedBytes(), NettySession.PRESSURE_QUEUED_BYTES));
+        SessionSettings session = new SessionSettings(hub, OutboundLimit.of(ws.maxQueuedBytes()));
         this.context = new WebSocketContext(hub, commands, new BinaryOps(hub),
                 new AfterHandshake(decoder, httpOnlyStages), session, counters, onClosed, ws.maxMessageBytes(),
                 config.security().jwtClockSkew().toMillis(), messages);

@@ -417,7 +417,10 @@ function setStatus(s) {
   switch (s.state) {
     case 'idle': text = 'Not connected'; break;
     case 'connecting': text = 'Connecting…'; break;
-    case 'connected': text = 'Connected'; break;
+    case 'connected':
+      text = 'Connected';
+      detail = s.transport === 'streaming' ? ' · over HTTP streaming (WebSocket blocked on the way)' : '';
+      break;
     case 'reconnecting':
       detail = `${why} · attempt ${Math.max(1, s.attempt)}`;
       if (s.retryAt && !s.connecting) {
@@ -436,7 +439,8 @@ function setStatus(s) {
       break;
     case 'closed':
       text = 'Offline';
-      detail = why;
+      // A refusal at the door carries the server's reason (origin not allowed, invalid token, ...).
+      detail = app.client?.lastClose?.status ? ` (${app.client.lastClose.reason})` : why;
       if (app.client) {
         retry.hidden = false;
         retry.textContent = 'Reconnect';

@@ -28,6 +28,7 @@ import io.switchboard.server.observability.Observability;
 import io.switchboard.server.websocket.PreEncodedFrame;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Fuzz target for the body parser of the HTTP API ({@link ApiHandler}) behind the production router: any
@@ -54,7 +55,7 @@ class ApiBodyFuzzTest {
         return new EmbeddedChannel(new HttpRouter(CONFIG.websocket().path(), health, api, new StaticFiles(),
                 (channel, req) -> HttpRouter.Admission.accept(Grants.withoutToken("x", RoomPatterns.of(List.of("*")))),
                 (channel, req) -> HttpRouter.Admission.accept(Grants.withoutToken("x", RoomPatterns.of(List.of("*")))),
-                (pipeline, grants) -> { }, OBSERVABILITY, new MetricsEndpoint(CONFIG.monitoring(), null)));
+                (pipeline, grants) -> { }, Map.of(), Map.of(), OBSERVABILITY, new MetricsEndpoint(CONFIG.monitoring(), null)));
     }
 
     @FuzzTest

@@ -29,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -56,7 +57,7 @@ class HttpRouterTest {
                 observability);
         return new EmbeddedChannel(new HttpRouter(CONFIG.websocket().path(), health, api, new StaticFiles(),
                 (channel, req) -> admission, (channel, req) -> admission, (pipeline, grants) -> installed.add(grants),
-                observability,
+                Map.of(), Map.of(), observability,
                 new MetricsEndpoint(CONFIG.monitoring(), null)));
     }
 

@@ -66,7 +66,7 @@ class ServerInitializerTest {
         WebSocketPipeline webSocket = new WebSocketPipeline(CONFIG, hub, new CommandHandler(hub, null),
                 webSockets::decrementAndGet, counters, ServerInitializer.ROUTER, ServerInitializer.HTTP_ONLY_STAGES, null);
         HttpRouter router = new HttpRouter(CONFIG.websocket().path(), health, api, new StaticFiles(), guard::admit,
-                guard::check, webSocket::install, observability, metrics);
+                guard::check, webSocket::install, java.util.Map.of(), java.util.Map.of(), observability, metrics);
         return new EmbeddedChannel(new ServerInitializer(CONFIG, router, null, guard.origins()));
     }
 
