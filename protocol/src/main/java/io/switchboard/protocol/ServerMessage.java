@@ -196,6 +196,17 @@ public sealed interface ServerMessage {
         }
     }
 
+    /** The backend's answer to an {@code rpc} command. */
+    @JsonPropertyOrder({"type", "id", "data"})
+    record RpcResult(JsonNode id, JsonNode data) implements ServerMessage {
+        public static final String TYPE = "rpc_result";
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+
     @JsonPropertyOrder({"type", "id", "expiresAt"})
     record Refreshed(JsonNode id, long expiresAt) implements ServerMessage {
         public static final String TYPE = "refreshed";

@@ -33,6 +33,7 @@ import java.util.Objects;
  * @param cluster scale-out backends and their deadlines
  * @param nats the NATS adapter's connection
  * @param hooks lifecycle webhooks to the backend
+ * @param proxy calls to the backend before connects, joins and client messages, and for {@code rpc}
  */
 public record SwitchboardConfig(
         Server server,
@@ -47,7 +48,8 @@ public record SwitchboardConfig(
         Tracing tracing,
         Cluster cluster,
         NatsSettings nats,
-        Hooks hooks) {
+        Hooks hooks,
+        Proxy proxy) {
 
     public SwitchboardConfig {
         Objects.requireNonNull(server, "server");
@@ -63,6 +65,7 @@ public record SwitchboardConfig(
         Objects.requireNonNull(cluster, "cluster");
         Objects.requireNonNull(nats, "nats");
         Objects.requireNonNull(hooks, "hooks");
+        Objects.requireNonNull(proxy, "proxy");
     }
 
     /** The sections core reads, for the {@code Hub}. */
@@ -84,7 +87,7 @@ public record SwitchboardConfig(
     public Builder toBuilder() {
         return new Builder().server(server).websocket(websocket).hub(hub).history(history).shutdown(shutdown)
                 .api(api).redis(redis).monitoring(monitoring).security(security).tracing(tracing).cluster(cluster)
-                .nats(nats).hooks(hooks);
+                .nats(nats).hooks(hooks).proxy(proxy);
     }
 
     /** Collects values, the defaults until set; {@link #build} validates. Not thread-safe. */
@@ -102,6 +105,7 @@ public record SwitchboardConfig(
         private Cluster cluster = Cluster.defaults();
         private NatsSettings nats = NatsSettings.builder().build();
         private Hooks hooks = Hooks.defaults();
+        private Proxy proxy = Proxy.defaults();
 
         private Builder() {
         }
@@ -171,9 +175,14 @@ public record SwitchboardConfig(
             return this;
         }
 
+        public Builder proxy(Proxy value) {
+            proxy = value;
+            return this;
+        }
+
         public SwitchboardConfig build() {
             return new SwitchboardConfig(server, websocket, hub, history, shutdown, api, redis, monitoring,
-                    security, tracing, cluster, nats, hooks);
+                    security, tracing, cluster, nats, hooks, proxy);
         }
     }
 }

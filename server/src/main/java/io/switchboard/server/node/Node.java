@@ -15,6 +15,7 @@ import io.switchboard.core.auth.TokenVerifier;
 import io.switchboard.core.command.CommandHandler;
 import io.switchboard.core.config.Security;
 import io.switchboard.core.hooks.LifecycleHooks;
+import io.switchboard.core.proxy.ClientProxy;
 import io.switchboard.core.hub.Connection;
 import io.switchboard.core.hub.Hub;
 import io.switchboard.core.internal.SlidingRate;
@@ -24,6 +25,8 @@ import io.switchboard.protocol.JsonCodec;
 import io.switchboard.server.buffer.Buffers;
 import io.switchboard.server.config.SwitchboardConfig;
 import io.switchboard.server.hooks.WebhookSender;
+import io.switchboard.server.proxy.ConnectProxy;
+import io.switchboard.server.proxy.HttpClientProxy;
 import io.switchboard.server.http.ApiHandler;
 import io.switchboard.server.http.ApiKeyThrottle;
 import io.switchboard.server.http.HealthEndpoint;
@@ -38,6 +41,7 @@ import io.switchboard.server.websocket.PreEncodedFrame;
 import io.switchboard.server.websocket.WebSocketPipeline;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -132,9 +136,15 @@ public final class Node {
         } catch (IOException e) {
             throw new StartException(e.getMessage(), e);
         }
+        HttpClient proxyHttp = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(config.proxy().timeout()).build();
+        ConnectProxy connectProxy = config.proxy().connect().isEmpty() ? null : new ConnectProxy(config.proxy(),
+                proxyHttp, hub.codec(), config.security().allowBroadcast(), config.security().allowPrivateMessages());
+        HttpClientProxy clientProxy = new HttpClientProxy(config.proxy(), proxyHttp, hub.codec());
         UpgradeGuard guard = new UpgradeGuard(config, tokens, webSockets, draining::get, securityCounters,
-                TimeSource.SYSTEM);
-        WebSocketPipeline webSocket = new WebSocketPipeline(config, hub, new CommandHandler(hub, tokens),
+                TimeSource.SYSTEM, connectProxy);
+        WebSocketPipeline webSocket = new WebSocketPipeline(config, hub,
+                new CommandHandler(hub, tokens, clientProxy.enabled() ? clientProxy : ClientProxy.NONE),
                 webSockets::decrementAndGet, securityCounters, ServerInitializer.ROUTER,
                 ServerInitializer.HTTP_ONLY_STAGES, instrumentation.inboundMessages());
         HttpRouter router = new HttpRouter(config.websocket().path(), health, api, files, guard::admit,

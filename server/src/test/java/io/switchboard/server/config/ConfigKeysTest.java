@@ -18,7 +18,7 @@ class ConfigKeysTest {
             }
         }
 
-        assertThat(ConfigKeys.all()).extracting(ConfigKey::key).containsExactlyElementsOf(expected).hasSize(92);
+        assertThat(ConfigKeys.all()).extracting(ConfigKey::key).containsExactlyElementsOf(expected).hasSize(99);
     }
 
     @Test
