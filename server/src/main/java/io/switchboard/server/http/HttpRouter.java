@@ -201,17 +201,30 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         Span span = observability.upgradeStarted(ctx, req);
         Admission a = admission.apply(ctx.channel(), req);
         if (a.later() != null) {
-            req.retain(); // held until the decision, on this channel's loop
-            a.later().whenComplete((decided, e) -> ctx.executor().execute(() -> {
-                try {
-                    if (ctx.channel().isActive()) {
-                        decided(ctx, req, span, e == null ? decided : Admission.refuse(
-                                HttpResponseStatus.SERVICE_UNAVAILABLE, "admission failed, retry later", "other"));
+            req.retain(); // held until the decision
+            a.later().whenComplete((decided, e) -> {
+                Runnable finish = () -> {
+                    try {
+                        if (ctx.channel().isActive()) {
+                            decided(ctx, req, span, e == null ? decided : Admission.refuse(
+                                    HttpResponseStatus.SERVICE_UNAVAILABLE, "admission failed, retry later", "other"));
+                        }
+                    } finally {
+                        req.release();
                     }
-                } finally {
-                    req.release();
+                };
+                // A decision made on this channel's loop is acted on in the same task, before anything else
+                // (a close) can run between the two.
+                if (ctx.executor().inEventLoop()) {
+                    finish.run();
+                } else {
+                    try {
+                        ctx.executor().execute(finish);
+                    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                        req.release();
+                    }
                 }
-            }));
+            });
             return;
         }
         decided(ctx, req, span, a);

@@ -102,7 +102,13 @@ public final class UpgradeGuard {
         }
         if (connectProxy != null) {
             String token = bearer != null ? bearer : HttpRequests.queryParam(req, "token");
-            return HttpRouter.Admission.later(connectProxy.decide(req, ip, token).thenApply(v -> {
+            // On the channel's loop: the slots are taken in the task that installs the WebSocket stages, so a
+            // channel that closes meanwhile never holds a slot no session will give back.
+            return HttpRouter.Admission.later(connectProxy.decide(req, ip, token).thenApplyAsync(v -> {
+                if (!channel.isActive()) {
+                    return HttpRouter.Admission.refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, "connection closed",
+                            "other");
+                }
                 if (v.grants() != null) {
                     return reserve(channel, ip, v.grants());
                 }
@@ -111,7 +117,7 @@ public final class UpgradeGuard {
                     return HttpRouter.Admission.refuse(HttpResponseStatus.FORBIDDEN, v.reason(), "auth");
                 }
                 return HttpRouter.Admission.refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, v.reason(), "other");
-            }));
+            }, channel.eventLoop()));
         }
         Grants grants;
         if (tokens != null) {
