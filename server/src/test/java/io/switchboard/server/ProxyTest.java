@@ -3,9 +3,12 @@ package io.switchboard.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.core.config.WebSocket;
 import io.switchboard.server.config.Proxy;
+import io.switchboard.testkit.Await;
 import io.switchboard.testkit.LeakDetection;
 import io.switchboard.testkit.RawPeer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -86,6 +89,32 @@ class ProxyTest {
         assertThat(res.status()).isEqualTo(503);
         assertThat(res.body()).contains("connect proxy is unavailable, retry later");
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void aClientThatHangsUpWhileTheBackendDecidesLeavesNoSlotBehind() {
+        backend = TestBackend.start();
+        String accept = "{\"userId\":\"u\",\"rooms\":[\"*\"],\"publish\":[\"*\"]}";
+        backend.answer(r -> new TestBackend.Response(200, accept, 300));
+        server = SwitchboardServer.start(TestServers.config().toBuilder()
+                .websocket(WebSocket.builder().maxConnections(1).build())
+                .proxy(Proxy.builder().connect(backend.url("/connect")).timeout(Duration.ofSeconds(2)).build()).build());
+        int port = server.port();
+        try (RawPeer gone = RawPeer.open(port)) {
+            gone.write(RawPeer.upgradeRequest(port, "/ws", Map.of()).getBytes(StandardCharsets.ISO_8859_1));
+            Await.until("the backend asked", () -> backend.requests.size() == 1);
+        }
+        Await.until("the backend answered the one who left", () -> backend.accepted.size() == 1);
+
+        backend.answer(r -> json(accept));
+        // The only slot (websocket.maxConnections=1) is free again: a new client gets in.
+        Await.until("a new client admitted", () -> {
+            try (WsClient c = WsClient.connect(port, null)) {
+                return c.next().path("type").asText().equals("welcome");
+            } catch (RuntimeException refused) {
+                return false;
+            }
+        });
     }
 
     // ---------------------------------------------------------------- subscribe
