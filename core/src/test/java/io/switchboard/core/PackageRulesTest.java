@@ -42,7 +42,7 @@ class PackageRulesTest {
         rule(noClasses().that().resideInAnyPackage("io.switchboard.core", "io.switchboard.core.transport..",
                         "io.switchboard.core.broker..", "io.switchboard.core.history..",
                         "io.switchboard.core.presence..", "io.switchboard.core.guard..", "io.switchboard.core.auth..",
-                        "io.switchboard.core.hooks..",
+                        "io.switchboard.core.hooks..", "io.switchboard.core.proxy..",
                         "io.switchboard.core.limit..", "io.switchboard.core.metrics..",
                         "io.switchboard.core.config..", "io.switchboard.core.internal..")
                 .should().dependOnClassesThat().resideInAnyPackage(HUB, COMMAND)

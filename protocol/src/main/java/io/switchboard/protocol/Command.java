@@ -121,4 +121,14 @@ public sealed interface Command {
             return TYPE;
         }
     }
+
+    /** A call the server hands to the backend's RPC proxy; {@code data} may be null. */
+    record Rpc(JsonNode id, String method, JsonNode data) implements Command {
+        public static final String TYPE = "rpc";
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
 }

@@ -9,7 +9,7 @@ final class CommandTypes {
     /** Every command type, without the legacy aliases ({@code join}, {@code leave}). */
     static final List<String> KNOWN = List.of(Command.Ping.TYPE, Command.Echo.TYPE, Command.JoinRoom.TYPE,
             Command.LeaveRoom.TYPE, Command.RoomMessage.TYPE, Command.PrivateMessage.TYPE, Command.Broadcast.TYPE,
-            Command.Presence.TYPE, Command.History.TYPE, Command.Refresh.TYPE);
+            Command.Presence.TYPE, Command.History.TYPE, Command.Refresh.TYPE, Command.Rpc.TYPE);
     /** Longer input gets no suggestion: it is not a typo, and the comparison stays cheap for any frame. */
     private static final int MAX_TYPED = 32;
 

@@ -131,6 +131,8 @@ public final class JsonCodec {
                 return new Command.History(id, f.room(), f.optionalOffset("since"), f.optionalLimit());
             case "refresh":
                 return new Command.Refresh(id, f.token());
+            case "rpc":
+                return new Command.Rpc(id, f.method(), f.data());
             default:
                 String meant = CommandTypes.closest(type);
                 throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unknown command type: " + shorten(type)
@@ -275,6 +277,14 @@ public final class JsonCodec {
                 throw invalid("limit must be a positive integer");
             }
             return value.intValue();
+        }
+
+        String method() throws ProtocolException {
+            JsonNode value = present("method");
+            if (value == null || !value.isTextual() || !Names.isValidRpcMethod(value.textValue())) {
+                throw invalid("method must match " + Names.RPC_METHOD_RULE);
+            }
+            return value.textValue();
         }
 
         String token() throws ProtocolException {

@@ -13,12 +13,19 @@ public final class Names {
 
     private static final Pattern ROOM = Pattern.compile("[A-Za-z0-9_.:@/-]{1,128}");
     private static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9_.:@-]{1,64}");
+    /** The rule of an {@code rpc} command's method name, as its error quotes it. */
+    public static final String RPC_METHOD_RULE = "[A-Za-z0-9_.:/-]{1,128}";
+    private static final Pattern RPC_METHOD = Pattern.compile(RPC_METHOD_RULE);
 
     private Names() {
     }
 
     public static boolean isValidRoom(String room) {
         return room != null && room.length() <= MAX_ROOM_LENGTH && ROOM.matcher(room).matches();
+    }
+
+    public static boolean isValidRpcMethod(String method) {
+        return method != null && method.length() <= 128 && RPC_METHOD.matcher(method).matches();
     }
 
     public static boolean isValidUserId(String userId) {

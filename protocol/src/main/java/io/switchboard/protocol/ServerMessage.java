@@ -65,11 +65,20 @@ public sealed interface ServerMessage {
         }
     }
 
-    /** {@code recovered} is present only when the join carried {@code since}. */
-    @JsonPropertyOrder({"type", "id", "room", "members", "offset", "epoch", "recovered"})
-    record RoomJoined(JsonNode id, String room, List<Member> members, long offset, String epoch, Boolean recovered)
-            implements ServerMessage {
+    /**
+     * {@code recovered} is present only when the join carried {@code since}; {@code server} only when the backend
+     * joined the connection ({@code POST /api/subscribe}), then true.
+     */
+    @JsonPropertyOrder({"type", "id", "room", "members", "offset", "epoch", "recovered", "server"})
+    record RoomJoined(JsonNode id, String room, List<Member> members, long offset, String epoch, Boolean recovered,
+                      Boolean server) implements ServerMessage {
         public static final String TYPE = "room_joined";
+
+        /** The answer to {@code join_room}. */
+        public RoomJoined(JsonNode id, String room, List<Member> members, long offset, String epoch,
+                          Boolean recovered) {
+            this(id, room, members, offset, epoch, recovered, null);
+        }
 
         @Override
         public String type() {
@@ -91,14 +100,19 @@ public sealed interface ServerMessage {
      * The connection is out of {@code room}: the answer to {@code leave_room} (no reason), or a notice
      * with a {@code reason} when the server took it out, e.g. {@link #GRANT_REVOKED}.
      */
-    @JsonPropertyOrder({"type", "id", "room", "reason"})
-    record RoomLeft(JsonNode id, String room, String reason) implements ServerMessage {
+    @JsonPropertyOrder({"type", "id", "room", "reason", "server"})
+    record RoomLeft(JsonNode id, String room, String reason, Boolean server) implements ServerMessage {
         /** A token {@code refresh} no longer grants reading the room. */
         public static final String GRANT_REVOKED = "grant_revoked";
 
         /** The answer to {@code leave_room}. */
         public RoomLeft(JsonNode id, String room) {
-            this(id, room, null);
+            this(id, room, null, null);
+        }
+
+        /** A notice that the server took the connection out of the room for {@code reason}. */
+        public RoomLeft(JsonNode id, String room, String reason) {
+            this(id, room, reason, null);
         }
 
         public static final String TYPE = "room_left";
@@ -175,6 +189,17 @@ public sealed interface ServerMessage {
     @JsonPropertyOrder({"type", "id", "room", "epoch", "messages"})
     record History(JsonNode id, String room, String epoch, List<RoomMessage> messages) implements ServerMessage {
         public static final String TYPE = "history";
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+
+    /** The backend's answer to an {@code rpc} command. */
+    @JsonPropertyOrder({"type", "id", "data"})
+    record RpcResult(JsonNode id, JsonNode data) implements ServerMessage {
+        public static final String TYPE = "rpc_result";
 
         @Override
         public String type() {

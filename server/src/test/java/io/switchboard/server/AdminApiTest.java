@@ -168,7 +168,7 @@ class AdminApiTest {
         List<String> sections = new ArrayList<>();
         config.fieldNames().forEachRemaining(sections::add);
         assertThat(sections).containsExactly("server", "websocket", "hub", "history", "shutdown", "api", "redis",
-                "monitoring", "security", "tracing", "cluster", "nats", "hooks", "admin", "namespaces");
+                "monitoring", "security", "tracing", "cluster", "nats", "hooks", "proxy", "admin", "namespaces");
     }
 
     @Test

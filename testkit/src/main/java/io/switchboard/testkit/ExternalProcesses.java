@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
 /** What the server process fixtures share: the binary check, a free port, signals, a forced stop. Stateless. */
-final class ExternalProcesses {
+public final class ExternalProcesses {
     private ExternalProcesses() {
     }
 
@@ -20,7 +20,7 @@ final class ExternalProcesses {
      * Skips the calling test when {@code binary} is not on the PATH, with {@code installHint}; on CI
      * (environment variable {@code CI} set) a missing binary fails the test instead.
      */
-    static void requireOnPath(String binary, String installHint) {
+    public static void requireOnPath(String binary, String installHint) {
         if (onPath(binary)) {
             return;
         }
@@ -44,7 +44,7 @@ final class ExternalProcesses {
     }
 
     /** A loopback port that was free a moment ago (the kernel does not hand it out again at once). */
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             s.setReuseAddress(true);
             return s.getLocalPort();

@@ -14,12 +14,12 @@ import java.io.UncheckedIOException;
  *
  * @param kind what it is and how it is routed
  * @param origin the node that published it (a node ignores its own)
- * @param target the room (room kinds) or the user (private, kick); empty for broadcasts
+ * @param target the room (room kinds) or the user (private, kick, subscriptions); empty for broadcasts
  * @param epoch the history epoch of a numbered room message; empty otherwise
  * @param offset the offset of a numbered room message; 0 otherwise
  * @param exclude the connection that must not receive it (a sender without echo); empty for none
  * @param code the close code of a kick; 0 otherwise
- * @param json the frame payload, exactly as members receive it
+ * @param json the frame payload, exactly as members receive it; the room's name (UTF-8) of a subscription
  */
 public record Envelope(Kind kind, String origin, String target, String epoch, long offset, String exclude, int code,
                        byte[] json) {
@@ -36,7 +36,11 @@ public record Envelope(Kind kind, String origin, String target, String epoch, lo
         /** A message for every connection of the receiving node. */
         BROADCAST(4),
         /** Close every connection of user {@code target} on the receiving node with {@code code}. */
-        KICK(5);
+        KICK(5),
+        /** Join every connection of user {@code target} on the receiving node to the room named by {@code json}. */
+        SUBSCRIBE(6),
+        /** Take every connection of user {@code target} on the receiving node out of the room named by {@code json}. */
+        UNSUBSCRIBE(7);
 
         final int wire;
 
@@ -78,6 +82,12 @@ public record Envelope(Kind kind, String origin, String target, String epoch, lo
 
     public static Envelope kick(String origin, String userId, int code) {
         return new Envelope(Kind.KICK, origin, userId, "", 0, "", code, new byte[0]);
+    }
+
+    /** The backend subscribed ({@code subscribe}) or unsubscribed a user to or from a room, on every node. */
+    public static Envelope subscription(String origin, String userId, String room, boolean subscribe) {
+        return new Envelope(subscribe ? Kind.SUBSCRIBE : Kind.UNSUBSCRIBE, origin, userId, "", 0, "", 0,
+                room.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     public Envelope {

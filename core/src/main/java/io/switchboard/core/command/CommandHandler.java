@@ -16,6 +16,7 @@ import io.switchboard.core.hub.JoinCallback;
 import io.switchboard.core.hub.JoinResult;
 import io.switchboard.core.limit.TokenBucket;
 import io.switchboard.core.metrics.HubMetrics;
+import io.switchboard.core.proxy.ClientProxy;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.Command;
 import io.switchboard.protocol.ErrorCode;
@@ -26,6 +27,7 @@ import io.switchboard.protocol.ServerMessage.RoomMessage;
 import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +48,8 @@ public final class CommandHandler {
     private final CoreConfig config;
     /** Verifies {@code refresh} tokens; null when authentication is off. */
     private final TokenVerifier tokens;
+    /** Asked before joins and client messages, and for {@code rpc}; {@link ClientProxy#NONE} without proxies. */
+    private final ClientProxy proxy;
 
     public CommandHandler(Hub hub) {
         this(hub, null);
@@ -53,6 +57,12 @@ public final class CommandHandler {
 
     /** With a token verifier, {@code refresh} replaces the connection's grants; without, it is refused. */
     public CommandHandler(Hub hub, TokenVerifier tokens) {
+        this(hub, tokens, ClientProxy.NONE);
+    }
+
+    /** With the backend's proxies: joins and client messages wait for its answer, {@code rpc} goes to it. */
+    public CommandHandler(Hub hub, TokenVerifier tokens, ClientProxy proxy) {
+        this.proxy = proxy;
         this.hub = hub;
         this.codec = hub.codec();
         this.time = hub.time();
@@ -142,13 +152,20 @@ public final class CommandHandler {
             return new ServerMessage.EchoReply(id, echo.content(), echo.data());
         } else if (command instanceof Command.JoinRoom join) {
             mayRead(c, join.room());
-            join(c, join);
+            if (proxy.proxies(ClientProxy.Call.SUBSCRIBE) && !c.isMember(join.room())) {
+                proxiedJoin(c, join);
+            } else {
+                join(c, join);
+            }
             return null;
         } else if (command instanceof Command.LeaveRoom leave) {
             hub.leave(c, leave.room());
             return new ServerMessage.RoomLeft(id, leave.room());
         } else if (command instanceof Command.RoomMessage m) {
             mayPublish(c, m.room());
+            if (proxy.proxies(ClientProxy.Call.PUBLISH)) {
+                return proxiedPublish(c, m);
+            }
             return reply(hub.publish(c, m.room(), m.content(), m.data(), m.echo()),
                     offset -> id == null ? null : new ServerMessage.Ack(id, offset));
         } else if (command instanceof Command.PrivateMessage pm) {
@@ -166,6 +183,13 @@ public final class CommandHandler {
                     page -> new ServerMessage.History(id, h.room(), page.epoch(), page.messages()));
         } else if (command instanceof Command.Refresh r) {
             return refresh(c, r);
+        } else if (command instanceof Command.Rpc rpc) {
+            if (!proxy.proxies(ClientProxy.Call.RPC)) {
+                throw new HubException(ErrorCode.INVALID_FIELD, "rpc needs a backend (proxy.rpc), which is not"
+                        + " configured on this server");
+            }
+            return reply(proxy.rpc(c.connId(), c.userId(), rpc.method(), rpc.data()),
+                    data -> new ServerMessage.RpcResult(id, data));
         }
         throw new IllegalStateException("unhandled command " + command.type());
     }
@@ -283,6 +307,66 @@ public final class CommandHandler {
             return build.apply(f.join());
         }
         return f.thenApply(build);
+    }
+
+    /** Joins once the backend allowed it; its refusal is the client's error. */
+    private void proxiedJoin(Connection c, Command.JoinRoom join) {
+        proxy.subscribe(c.connId(), c.userId(), join.room()).whenComplete((v, e) -> onShard(c, () -> {
+            try {
+                if (e != null) {
+                    throw Hub.unavailable("subscribe proxy", e);
+                }
+                mayRead(c, join.room()); // a refresh while the backend thought
+                join(c, join);
+            } catch (HubException refused) {
+                fail(c, join, join.id(), refused);
+            }
+        }, () -> { }));
+    }
+
+    /**
+     * Publishes what the backend allowed, in the order the client sent its messages: the backend is asked about
+     * each at once, and each waits for the one before it to be handed to the hub.
+     */
+    private Object proxiedPublish(Connection c, Command.RoomMessage m) throws HubException {
+        if (!c.isMember(m.room())) {
+            throw HubException.notInRoom(m.room()); // before the backend is troubled
+        }
+        CompletableFuture<ClientProxy.Publication> verdict =
+                proxy.publish(c.connId(), c.userId(), m.room(), m.content(), m.data()).toCompletableFuture();
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> previous = c.proxyTurn(mine);
+        CompletableFuture<ServerMessage> reply = new CompletableFuture<>();
+        JsonNode id = m.id();
+        CompletableFuture.allOf(previous, verdict).whenComplete((v, e) -> onShard(c, () -> {
+            try {
+                if (e != null) {
+                    throw Hub.unavailable("publish proxy", e);
+                }
+                ClientProxy.Publication p = verdict.join();
+                hub.publish(c, m.room(), p.content(), p.data(), m.echo()).whenComplete((offset, failed) -> {
+                    if (failed != null) {
+                        reply.completeExceptionally(failed);
+                    } else {
+                        reply.complete(id == null ? null : new ServerMessage.Ack(id, offset));
+                    }
+                });
+            } catch (HubException refused) {
+                reply.completeExceptionally(refused);
+            } finally {
+                mine.complete(null);
+            }
+        }, () -> mine.complete(null)));
+        return reply;
+    }
+
+    /** Runs {@code task} on the connection's shard; {@code gone} when the shard no longer takes tasks. */
+    private static void onShard(Connection c, Runnable task, Runnable gone) {
+        try {
+            c.shard().executor().execute(task);
+        } catch (RejectedExecutionException e) {
+            gone.run();
+        }
     }
 
     /** Replays missed messages first, then answers {@code room_joined}, all before any newer delivery. */

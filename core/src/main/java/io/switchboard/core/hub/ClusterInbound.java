@@ -6,6 +6,7 @@ import io.switchboard.core.broker.Envelope;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.ServerMessage;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,9 +33,11 @@ final class ClusterInbound implements Broker.Listener {
     private final FanOut fanOut;
     private final DirectMessages direct;
     private final Kicker kicker;
+    private final ServerSubscriptions subscriptions;
 
     ClusterInbound(HubContext ctx, Map<String, Room> rooms, RoomSequencer sequencer, Republisher republisher,
-                   FanOut fanOut, DirectMessages direct, Kicker kicker) {
+                   FanOut fanOut, DirectMessages direct, Kicker kicker, ServerSubscriptions subscriptions) {
+        this.subscriptions = subscriptions;
         this.ctx = ctx;
         this.broker = ctx.broker();
         this.nodeId = ctx.nodeId();
@@ -84,6 +87,9 @@ final class ClusterInbound implements Broker.Listener {
                     kicker.kick(e.target(), code != null ? code : CloseCode.FORBIDDEN,
                             "disconnected by the server");
                 }
+                case SUBSCRIBE -> subscriptions.subscribe(e.target(), new String(e.json(), StandardCharsets.UTF_8));
+                case UNSUBSCRIBE -> subscriptions.unsubscribe(e.target(),
+                        new String(e.json(), StandardCharsets.UTF_8));
                 default -> log.warn("dropped a broker message of kind {} on {}", e.kind(), channel);
             }
         } catch (RuntimeException ex) {

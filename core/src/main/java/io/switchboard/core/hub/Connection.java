@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
@@ -17,6 +18,7 @@ import java.util.function.Supplier;
  * in the shard, next to its neighbours', for the sweep.
  */
 public final class Connection {
+    private static final CompletableFuture<Void> NO_TURN = CompletableFuture.completedFuture(null);
     private final String connId;
     private final String userId;
     private final Session session;
@@ -44,6 +46,11 @@ public final class Connection {
     private TokenBucket broadcastRate;
     /** Set once {@link Hub#disconnect} ran. Shard thread only. */
     boolean removed;
+    /**
+     * Completes once the connection's latest proxied message was handed to the hub: the next one waits for it, so
+     * messages the backend is asked about keep the order the client sent them in. Shard thread only.
+     */
+    private CompletableFuture<Void> proxyTurn = NO_TURN;
     /** What the connection may do; the transport sets it after registering, {@code refresh} replaces it. */
     private volatile Grants grants;
 
@@ -123,6 +130,16 @@ public final class Connection {
     @Override
     public String toString() {
         return connId + "(" + userId + ")";
+    }
+
+    /**
+     * Makes {@code next} the turn a later proxied message waits for and returns the one this message waits for.
+     * Shard thread only.
+     */
+    public CompletableFuture<Void> proxyTurn(CompletableFuture<Void> next) {
+        CompletableFuture<Void> previous = proxyTurn;
+        proxyTurn = next;
+        return previous;
     }
 
     /** Counts one more invalid command in a row and returns the streak. Shard thread only. */

@@ -89,6 +89,7 @@ public final class Hub {
     private final Joins joins;
     private final RoomPublisher publisher;
     private final Queries queries;
+    private final ServerSubscriptions subscriptions;
     private final HubContext ctx;
 
     public Hub(CoreConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
@@ -148,6 +149,7 @@ public final class Hub {
         this.queries = new Queries(ctx, rooms);
         this.direct = new DirectMessages(ctx, frames, fanOut, connections, shards.values());
         this.sharedRooms = new SharedRooms(ctx, rooms, connections);
+        this.subscriptions = new ServerSubscriptions(connections, joins, this::send);
     }
 
     /**
@@ -156,7 +158,7 @@ public final class Hub {
      */
     public CompletionStage<Void> start() {
         return broker.start(new ClusterInbound(ctx, rooms, sequencer, republisher, fanOut, direct,
-                connections::closeUser))
+                connections::closeUser, subscriptions))
                 .thenCompose(v -> broker.subscribe(BROADCAST_CHANNEL))
                 .thenCompose(v -> broker.subscribe(nodeChannel));
     }
@@ -335,6 +337,29 @@ public final class Hub {
                     Envelope.kick(nodeId, userId, code.code()).encode())));
         }
         return connections.closeUser(userId, code, reason);
+    }
+
+    /**
+     * Joins every connection of a user to a room, as the backend decided: on this node at once, and on the
+     * others through the broker. Each connection gets {@code room_joined} with {@code "server":true}; one already
+     * in the room gets nothing. Returns how many connections this node has for the user. Thread-safe.
+     */
+    public int subscribeUser(String userId, String roomName) {
+        publishSubscription(userId, roomName, true);
+        return subscriptions.subscribe(userId, roomName);
+    }
+
+    /** Takes every connection of a user out of a room, cluster-wide, as {@link #subscribeUser} joins. Thread-safe. */
+    public int unsubscribeUser(String userId, String roomName) {
+        publishSubscription(userId, roomName, false);
+        return subscriptions.unsubscribe(userId, roomName);
+    }
+
+    private void publishSubscription(String userId, String roomName, boolean subscribe) {
+        if (broker.reachesOtherNodes()) {
+            BackendCalls.quietly(subscribe ? "subscribe" : "unsubscribe", calls.broker(() -> broker.publish(
+                    BROADCAST_CHANNEL, Envelope.subscription(nodeId, userId, roomName, subscribe).encode())));
+        }
     }
 
     // ---------------------------------------------------------------- rooms: joining and leaving

@@ -35,6 +35,7 @@ import java.util.Objects;
  * @param cluster scale-out backends and their deadlines
  * @param nats the NATS adapter's connection
  * @param hooks lifecycle webhooks to the backend
+ * @param proxy calls to the backend before connects, joins and client messages, and for {@code rpc}
  * @param admin the admin console
  * @param namespaces room options by namespace, the part of a room's name before the first {@code :}
  */
@@ -52,6 +53,7 @@ public record SwitchboardConfig(
         Cluster cluster,
         NatsSettings nats,
         Hooks hooks,
+        Proxy proxy,
         Admin admin,
         Map<String, Namespace> namespaces) {
 
@@ -69,6 +71,7 @@ public record SwitchboardConfig(
         Objects.requireNonNull(cluster, "cluster");
         Objects.requireNonNull(nats, "nats");
         Objects.requireNonNull(hooks, "hooks");
+        Objects.requireNonNull(proxy, "proxy");
         Objects.requireNonNull(admin, "admin");
         Objects.requireNonNull(namespaces, "namespaces");
         namespaces = Map.copyOf(namespaces);
@@ -94,7 +97,7 @@ public record SwitchboardConfig(
     public Builder toBuilder() {
         return new Builder().server(server).websocket(websocket).hub(hub).history(history).shutdown(shutdown)
                 .api(api).redis(redis).monitoring(monitoring).security(security).tracing(tracing).cluster(cluster)
-                .nats(nats).hooks(hooks).admin(admin).namespaces(namespaces);
+                .nats(nats).hooks(hooks).proxy(proxy).admin(admin).namespaces(namespaces);
     }
 
     /** Collects values, the defaults until set; {@link #build} validates. Not thread-safe. */
@@ -112,6 +115,7 @@ public record SwitchboardConfig(
         private Cluster cluster = Cluster.defaults();
         private NatsSettings nats = NatsSettings.builder().build();
         private Hooks hooks = Hooks.defaults();
+        private Proxy proxy = Proxy.defaults();
         private Admin admin = Admin.defaults();
         private Map<String, Namespace> namespaces = Map.of();
 
@@ -183,6 +187,11 @@ public record SwitchboardConfig(
             return this;
         }
 
+        public Builder proxy(Proxy value) {
+            proxy = value;
+            return this;
+        }
+
         public Builder admin(Admin value) {
             admin = value;
             return this;
@@ -195,7 +204,7 @@ public record SwitchboardConfig(
 
         public SwitchboardConfig build() {
             return new SwitchboardConfig(server, websocket, hub, history, shutdown, api, redis, monitoring,
-                    security, tracing, cluster, nats, hooks, admin, namespaces);
+                    security, tracing, cluster, nats, hooks, proxy, admin, namespaces);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.switchboard.server.http;
 
-import io.switchboard.server.observability.Observability;
+import static io.switchboard.server.http.ApiError.fromHub;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -10,27 +11,32 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.switchboard.core.HubException;
 import io.switchboard.core.hub.Hub;
-import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.ErrorCode;
-import io.switchboard.protocol.Names;
 import io.switchboard.protocol.ProtocolException;
+import io.switchboard.server.observability.Observability;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
 /**
- * The backend API of PROTOCOL.md section 8: JSON in and out, an API key on every call. Thread-safe;
- * runs on the event loop of the HTTP connection and only calls thread-safe hub methods.
+ * The backend API of PROTOCOL.md section 8: JSON in and out, an API key on every call. Routes by a table of
+ * paths (the OpenAPI document at {@code /api/openapi.json} describes exactly that table); the commands are
+ * {@link ApiCommands}', the reads {@link ApiQueries}'. Thread-safe; runs on the event loop of the HTTP
+ * connection and only calls thread-safe hub methods.
  */
 public final class ApiHandler {
-    /** Codes a backend may close a connection with: the table's, minus those that mean a protocol fault. */
-    private static final Set<Integer> PROTOCOL_ONLY_CODES = Set.of(1002, 1003, 1007, 1009);
+    private static final String ROOM_PATH = "/api/rooms/";
+    /** The OpenAPI 3 document, a resource kept next to this class. */
+    static final byte[] OPENAPI = readOpenApi();
 
     private final Hub hub;
     private final List<byte[]> keys;
@@ -38,6 +44,10 @@ public final class ApiHandler {
     private final int maxMessageBytes;
     private final ApiKeyThrottle throttle;
     private final Observability observability;
+    private final ApiCommands commands;
+    private final ApiQueries queries;
+    private final ApiBatch batch;
+    private final Map<String, Route> routes;
     /** The admin console's views; null for none. */
     private final AdminApi admin;
 
@@ -54,26 +64,44 @@ public final class ApiHandler {
         this.maxMessageBytes = maxMessageBytes;
         this.throttle = throttle;
         this.observability = observability;
+        this.commands = new ApiCommands(hub);
+        this.queries = new ApiQueries(hub);
+        this.batch = new ApiBatch(commands, hub.codec(), maxMessageBytes);
+        this.routes = routes();
     }
 
-    /** Thrown by field readers; becomes a 400 (or the given status) with {@code {"error","message"}}. */
-    private static final class ApiError extends Exception {
-        private static final long serialVersionUID = 1L;
-        final HttpResponseStatus status;
-        final String code;
-        /** The {@code Retry-After} of a 429, or 0 for none. */
-        final long retryAfterSeconds;
+    /** One endpoint: what it does with a request; a result, a stage of one, or raw JSON bytes. */
+    @FunctionalInterface
+    private interface Endpoint {
+        Object handle(FullHttpRequest req) throws ApiError;
+    }
 
-        ApiError(HttpResponseStatus status, String code, String message) {
-            this(status, code, message, 0);
-        }
+    /** An endpoint and the one method it answers. */
+    private record Route(HttpMethod method, Endpoint endpoint) {
+    }
 
-        ApiError(HttpResponseStatus status, String code, String message, long retryAfterSeconds) {
-            super(message, null, false, false);
-            this.status = status;
-            this.code = code;
-            this.retryAfterSeconds = retryAfterSeconds;
-        }
+    private Map<String, Route> routes() {
+        Map<String, Route> r = new LinkedHashMap<>();
+        r.put("/api/publish", new Route(HttpMethod.POST, req -> commands.publish(messageBody(req))));
+        r.put("/api/broadcast", new Route(HttpMethod.POST, req -> commands.broadcast(messageBody(req))));
+        r.put("/api/private", new Route(HttpMethod.POST, req -> commands.sendPrivate(messageBody(req))));
+        r.put("/api/disconnect", new Route(HttpMethod.POST, req -> commands.disconnect(body(req))));
+        r.put("/api/subscribe", new Route(HttpMethod.POST, req -> commands.subscribe(body(req))));
+        r.put("/api/unsubscribe", new Route(HttpMethod.POST, req -> commands.unsubscribe(body(req))));
+        r.put("/api/batch", new Route(HttpMethod.POST, req -> batch.run(body(req))));
+        r.put("/api/history", new Route(HttpMethod.GET, req -> queries.history(params(req))));
+        r.put("/api/presence", new Route(HttpMethod.GET, req -> queries.presence(params(req))));
+        r.put("/api/rooms", new Route(HttpMethod.GET, req -> queries.rooms(params(req))));
+        r.put("/api/openapi.json", new Route(HttpMethod.GET, req -> OPENAPI));
+        return r;
+    }
+
+    /** The paths and methods served, spelled as the OpenAPI document spells them ({@code /api/rooms/{room}}). */
+    Map<String, HttpMethod> endpoints() {
+        Map<String, HttpMethod> out = new LinkedHashMap<>();
+        routes.forEach((path, route) -> out.put(path, route.method()));
+        out.put(ROOM_PATH + "{room}", HttpMethod.GET);
+        return out;
     }
 
     void handle(ChannelHandlerContext ctx, FullHttpRequest req, String path) {
@@ -83,6 +111,10 @@ public final class ApiHandler {
             body = route(req, path);
         } catch (ApiError e) {
             answerError(ctx, req, e);
+            return;
+        }
+        if (body instanceof byte[] json) {
+            HttpResponses.json(ctx, req, HttpResponseStatus.OK, json);
             return;
         }
         if (!(body instanceof CompletionStage<?> pending)) {
@@ -98,6 +130,33 @@ public final class ApiHandler {
                 answerError(ctx, keepAlive, fromHub(Hub.unavailable(path, error)));
             }
         }));
+    }
+
+    private Object route(FullHttpRequest req, String path) throws ApiError {
+        Route route = routes.get(path);
+        if (route == null && path.startsWith(ROOM_PATH)) {
+            requireMethod(req.method(), HttpMethod.GET);
+            return queries.room(path.substring(ROOM_PATH.length())); // the router decoded it
+        }
+        if (route == null && admin != null && AdminApi.routes(path)) {
+            requireMethod(req.method(), HttpMethod.GET);
+            try {
+                return admin.get(req, path);
+            } catch (IllegalArgumentException e) {
+                throw ApiError.badField(e.getMessage());
+            } catch (HubException e) {
+                throw fromHub(e);
+            }
+        }
+        if (route == null) {
+            throw new ApiError(HttpResponseStatus.NOT_FOUND, "not_found", "no such endpoint: " + path);
+        }
+        requireMethod(req.method(), route.method());
+        return route.endpoint().handle(req);
+    }
+
+    private static ApiQueries.Params params(FullHttpRequest req) {
+        return new ApiQueries.Params(new QueryStringDecoder(req.uri()).parameters());
     }
 
     private void answerError(ChannelHandlerContext ctx, FullHttpRequest req, ApiError e) {
@@ -157,104 +216,6 @@ public final class ApiHandler {
         return false;
     }
 
-    private Object route(FullHttpRequest req, String path) throws ApiError {
-        HttpMethod method = req.method();
-        switch (path) {
-            case "/api/publish":
-                requireMethod(method, HttpMethod.POST);
-                return publish(messageBody(req));
-            case "/api/broadcast":
-                requireMethod(method, HttpMethod.POST);
-                return broadcast(messageBody(req));
-            case "/api/private":
-                requireMethod(method, HttpMethod.POST);
-                return sendPrivate(messageBody(req));
-            case "/api/disconnect":
-                requireMethod(method, HttpMethod.POST);
-                return disconnect(body(req));
-            case "/api/rooms":
-                requireMethod(method, HttpMethod.GET);
-                return Map.of("rooms", hub.rooms());
-            default:
-                if (admin != null && AdminApi.routes(path)) {
-                    requireMethod(method, HttpMethod.GET);
-                    try {
-                        return admin.get(req, path);
-                    } catch (IllegalArgumentException e) {
-                        throw badField(e.getMessage());
-                    } catch (HubException e) {
-                        throw fromHub(e);
-                    }
-                }
-                if (path.startsWith("/api/rooms/")) {
-                    requireMethod(method, HttpMethod.GET);
-                    String room = path.substring("/api/rooms/".length()); // the router decoded it
-                    if (!Names.isValidRoom(room)) {
-                        throw badField("room must match [A-Za-z0-9_.:@/-]{1,128}");
-                    }
-                    try {
-                        return hub.roomInfo(room);
-                    } catch (HubException e) {
-                        throw fromHub(e);
-                    }
-                }
-                throw new ApiError(HttpResponseStatus.NOT_FOUND, "not_found", "no such endpoint: " + path);
-        }
-    }
-
-    private Object publish(JsonNode body) throws ApiError {
-        String room = room(body);
-        String content = content(body);
-        JsonNode data = body.get("data");
-        if (content == null && (data == null || data.isNull())) {
-            throw badField("a room message needs content or data");
-        }
-        try {
-            return hub.publish(room, "server", content, data)
-                    .thenApply(offset -> Map.of("offset", offset));
-        } catch (HubException e) {
-            throw fromHub(e);
-        }
-    }
-
-    private Object broadcast(JsonNode body) throws ApiError {
-        try {
-            return hub.broadcast("server", null, content(body), body.get("data"), null)
-                    .thenApply(v -> Map.of("ok", true));
-        } catch (HubException e) {
-            throw fromHub(e);
-        }
-    }
-
-    private Object sendPrivate(JsonNode body) throws ApiError {
-        JsonNode to = body.get("to");
-        if (to == null || !to.isTextual() || !Names.isValidUserId(to.textValue())) {
-            throw badField("to must match [A-Za-z0-9_.:@-]{1,64}");
-        }
-        try {
-            return hub.sendPrivate("server", null, to.textValue(), content(body), body.get("data"))
-                    .thenApply(n -> Map.of("delivered", n));
-        } catch (HubException e) {
-            throw fromHub(e);
-        }
-    }
-
-    private Object disconnect(JsonNode body) throws ApiError {
-        JsonNode user = body.get("userId");
-        if (user == null || !user.isTextual() || !Names.isValidUserId(user.textValue())) {
-            throw badField("userId must match [A-Za-z0-9_.:@-]{1,64}");
-        }
-        CloseCode code = CloseCode.FORBIDDEN;
-        JsonNode codeNode = body.get("code");
-        if (codeNode != null && !codeNode.isNull()) {
-            code = codeNode.canConvertToInt() && codeNode.isIntegralNumber() ? CloseCode.of(codeNode.intValue()) : null;
-            if (code == null || PROTOCOL_ONLY_CODES.contains(code.code())) {
-                throw badField("code must be one of 1000, 1001, 1008, 1011, 1012, 1013, 4001, 4003, 4008, 4029");
-            }
-        }
-        return Map.of("disconnected", hub.disconnectUser(user.textValue(), code, "disconnected by the server"));
-    }
-
     /**
      * The body of a call that sends a message: at most {@code websocket.maxMessageBytes}, as a client's
      * message frame is, so the API cannot put larger messages into rooms and histories than clients can.
@@ -262,8 +223,7 @@ public final class ApiHandler {
     private JsonNode messageBody(FullHttpRequest req) throws ApiError {
         int size = req.content().readableBytes();
         if (size > maxMessageBytes) {
-            throw new ApiError(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, ErrorCode.MESSAGE_TOO_LARGE.wireName(),
-                    "body of " + size + " bytes exceeds websocket.maxMessageBytes (" + maxMessageBytes + ")");
+            throw ApiBatch.tooLarge("body", size, maxMessageBytes);
         }
         return body(req);
     }
@@ -277,41 +237,20 @@ public final class ApiHandler {
         }
     }
 
-    private static String room(JsonNode body) throws ApiError {
-        JsonNode room = body.get("room");
-        if (room == null || !room.isTextual() || !Names.isValidRoom(room.textValue())) {
-            throw badField("room must match [A-Za-z0-9_.:@/-]{1,128}");
-        }
-        return room.textValue();
-    }
-
-    private static String content(JsonNode body) throws ApiError {
-        JsonNode content = body.get("content");
-        if (content == null || content.isNull()) {
-            return null;
-        }
-        if (!content.isTextual()) {
-            throw badField("content must be a string");
-        }
-        return content.textValue();
-    }
-
     private static void requireMethod(HttpMethod actual, HttpMethod expected) throws ApiError {
         if (!actual.equals(expected)) {
             throw new ApiError(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed", "use " + expected);
         }
     }
 
-    private static ApiError badField(String message) {
-        return new ApiError(HttpResponseStatus.BAD_REQUEST, ErrorCode.INVALID_FIELD.wireName(), message);
-    }
-
-    private static ApiError fromHub(HubException e) {
-        HttpResponseStatus status = switch (e.code()) {
-            case USER_NOT_FOUND -> HttpResponseStatus.NOT_FOUND;
-            case UNAVAILABLE -> HttpResponseStatus.SERVICE_UNAVAILABLE;
-            default -> HttpResponseStatus.BAD_REQUEST;
-        };
-        return new ApiError(status, e.code().wireName(), e.getMessage());
+    private static byte[] readOpenApi() {
+        try (InputStream in = ApiHandler.class.getResourceAsStream("openapi.json")) {
+            if (in == null) {
+                throw new IllegalStateException("openapi.json is missing from the jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

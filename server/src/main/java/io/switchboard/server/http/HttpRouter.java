@@ -21,6 +21,7 @@ import io.switchboard.server.observability.Observability;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,11 +46,22 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
 
     /**
      * Whether an upgrade may proceed: the connection's grants, or the status and text to refuse with and the
-     * {@code reason} label of the rejection metric.
+     * {@code reason} label of the rejection metric; or {@code later}, the decision a backend is still making
+     * (the connect proxy), which the router awaits without holding its event loop.
      */
-    public record Admission(Grants grants, HttpResponseStatus refusal, String reason, String metricReason) {
+    public record Admission(Grants grants, HttpResponseStatus refusal, String reason, String metricReason,
+                            CompletionStage<Admission> later) {
+        public Admission(Grants grants, HttpResponseStatus refusal, String reason, String metricReason) {
+            this(grants, refusal, reason, metricReason, null);
+        }
+
         public static Admission accept(Grants grants) {
             return new Admission(grants, null, null, null);
+        }
+
+        /** A decision still being made; it must complete normally, with an accept or a refusal. */
+        public static Admission later(CompletionStage<Admission> decision) {
+            return new Admission(null, null, null, null, decision);
         }
 
         /** A refusal whose metrics {@code reason} label follows from the status (403 origin, 401 auth, ...). */
@@ -280,6 +292,37 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         }
         Span span = observability.upgradeStarted(ctx, req);
         Admission a = admission.apply(ctx.channel(), req);
+        if (a.later() != null) {
+            req.retain(); // held until the decision
+            a.later().whenComplete((decided, e) -> {
+                Runnable finish = () -> {
+                    try {
+                        if (ctx.channel().isActive()) {
+                            decided(ctx, req, span, e == null ? decided : Admission.refuse(
+                                    HttpResponseStatus.SERVICE_UNAVAILABLE, "admission failed, retry later", "other"));
+                        }
+                    } finally {
+                        req.release();
+                    }
+                };
+                // A decision made on this channel's loop is acted on in the same task, before anything else
+                // (a close) can run between the two.
+                if (ctx.executor().inEventLoop()) {
+                    finish.run();
+                } else {
+                    try {
+                        ctx.executor().execute(finish);
+                    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                        req.release();
+                    }
+                }
+            });
+            return;
+        }
+        decided(ctx, req, span, a);
+    }
+
+    private void decided(ChannelHandlerContext ctx, FullHttpRequest req, Span span, Admission a) {
         if (a.refusal() != null) {
             log.atInfo().addKeyValue("remote", ctx.channel().remoteAddress())
                     .addKeyValue("uri", LogRedaction.uri(req.uri())).addKeyValue("reason", a.metricReason())

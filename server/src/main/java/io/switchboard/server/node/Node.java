@@ -15,6 +15,7 @@ import io.switchboard.core.auth.TokenVerifier;
 import io.switchboard.core.command.CommandHandler;
 import io.switchboard.core.config.Security;
 import io.switchboard.core.hooks.LifecycleHooks;
+import io.switchboard.core.proxy.ClientProxy;
 import io.switchboard.core.hub.Connection;
 import io.switchboard.core.hub.Hub;
 import io.switchboard.core.internal.SlidingRate;
@@ -36,6 +37,8 @@ import io.switchboard.server.http.MonitoringServer;
 import io.switchboard.server.http.StaticFiles;
 import io.switchboard.server.observability.Instrumentation;
 import io.switchboard.server.observability.Observability;
+import io.switchboard.server.proxy.ConnectProxy;
+import io.switchboard.server.proxy.HttpClientProxy;
 import io.switchboard.server.sse.SseEndpoint;
 import io.switchboard.server.sse.StreamCommands;
 import io.switchboard.server.upgrade.UpgradeGuard;
@@ -43,6 +46,7 @@ import io.switchboard.server.websocket.PreEncodedFrame;
 import io.switchboard.server.websocket.WebSocketPipeline;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -143,12 +147,18 @@ public final class Node {
         } catch (IOException e) {
             throw new StartException(e.getMessage(), e);
         }
+        HttpClient proxyHttp = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(config.proxy().timeout()).build();
+        ConnectProxy connectProxy = config.proxy().connect().isEmpty() ? null : new ConnectProxy(config.proxy(),
+                proxyHttp, hub.codec());
+        HttpClientProxy clientProxy = new HttpClientProxy(config.proxy(), proxyHttp, hub.codec());
         UpgradeGuard guard = new UpgradeGuard(config, tokens, webSockets, draining::get, securityCounters,
-                TimeSource.SYSTEM);
-        WebSocketPipeline webSocket = new WebSocketPipeline(config, hub, new CommandHandler(hub, tokens),
+                TimeSource.SYSTEM, connectProxy);
+        ClientProxy clientCalls = clientProxy.enabled() ? clientProxy : ClientProxy.NONE;
+        WebSocketPipeline webSocket = new WebSocketPipeline(config, hub, new CommandHandler(hub, tokens, clientCalls),
                 webSockets::decrementAndGet, securityCounters, ServerInitializer.ROUTER,
                 ServerInitializer.HTTP_ONLY_STAGES, instrumentation.inboundMessages());
-        CommandHandler streamCommands = new CommandHandler(hub, tokens);
+        CommandHandler streamCommands = new CommandHandler(hub, tokens, clientCalls);
         SseEndpoint sse = new SseEndpoint(config, hub, streamCommands, securityCounters, webSockets::decrementAndGet,
                 ServerInitializer.DEADLINE, false);
         SseEndpoint streaming = new SseEndpoint(config, hub, streamCommands, securityCounters,

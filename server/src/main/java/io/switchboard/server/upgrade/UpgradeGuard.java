@@ -18,6 +18,7 @@ import io.switchboard.core.limit.ConnectionLimits;
 import io.switchboard.core.limit.SecurityCounters;
 import io.switchboard.protocol.Names;
 import io.switchboard.server.config.SwitchboardConfig;
+import io.switchboard.server.proxy.ConnectProxy;
 import io.switchboard.server.http.HttpRequests;
 import io.switchboard.server.http.HttpRouter;
 import java.net.InetSocketAddress;
@@ -49,6 +50,8 @@ public final class UpgradeGuard {
     private final AtomicInteger webSockets;
     private final BooleanSupplier draining;
     private final SecurityCounters counters;
+    /** Decides who connects when {@code proxy.connect} is set (instead of a token); null otherwise. */
+    private final ConnectProxy connectProxy;
 
     /**
      * @param tokens the verifier, null when {@code security.requireAuth} is off
@@ -56,6 +59,13 @@ public final class UpgradeGuard {
      */
     public UpgradeGuard(SwitchboardConfig config, TokenVerifier tokens, AtomicInteger webSockets, BooleanSupplier draining,
                  SecurityCounters counters, TimeSource time) {
+        this(config, tokens, webSockets, draining, counters, time, null);
+    }
+
+    /** @param connectProxy asks the backend who connects, instead of the token; null: off */
+    public UpgradeGuard(SwitchboardConfig config, TokenVerifier tokens, AtomicInteger webSockets, BooleanSupplier draining,
+                        SecurityCounters counters, TimeSource time, ConnectProxy connectProxy) {
+        this.connectProxy = connectProxy;
         Security s = config.security();
         this.config = config;
         this.origins = new OriginPolicy(s.allowedOrigins(), s.enableTls(), s.requireAuth());
@@ -107,6 +117,25 @@ public final class UpgradeGuard {
         if (originRefusal != null) {
             counters.originRejected.increment();
             return HttpRouter.Admission.refuse(HttpResponseStatus.FORBIDDEN, originRefusal);
+        }
+        if (connectProxy != null) {
+            String token = bearer != null ? bearer : HttpRequests.queryParam(req, "token");
+            // On the channel's loop: the slots are taken in the task that installs the WebSocket stages, so a
+            // channel that closes meanwhile never holds a slot no session will give back.
+            return HttpRouter.Admission.later(connectProxy.decide(req, ip, token).thenApplyAsync(v -> {
+                if (!channel.isActive()) {
+                    return HttpRouter.Admission.refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, "connection closed",
+                            "other");
+                }
+                if (v.grants() != null) {
+                    return reserve(channel, ip, v.grants());
+                }
+                if (v.status() == 403) {
+                    counters.authRejected.increment();
+                    return HttpRouter.Admission.refuse(HttpResponseStatus.FORBIDDEN, v.reason(), "auth");
+                }
+                return HttpRouter.Admission.refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, v.reason(), "other");
+            }, channel.eventLoop()));
         }
         Grants grants;
         if (tokens != null) {

@@ -1,0 +1,212 @@
+package io.switchboard.server.http;
+
+import static io.switchboard.server.http.ApiError.badField;
+import static io.switchboard.server.http.ApiError.fromHub;
+
+import io.switchboard.core.HubException;
+import io.switchboard.core.history.HistoryStore;
+import io.switchboard.core.hub.Hub;
+import io.switchboard.core.hub.RoomSummary;
+import io.switchboard.protocol.Names;
+import io.switchboard.protocol.ServerMessage.Member;
+import io.switchboard.protocol.ServerMessage.RoomMessage;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The reading endpoints of the backend API ({@code GET /api/history}, {@code /api/presence}, {@code /api/rooms},
+ * {@code /api/rooms/{room}}): query parameters in, a result or a stage of one out. Thread-safe.
+ *
+ * <p>Paging: a page carries {@code cursor}, null on the last page; passing it back returns the next page.
+ * Cursors are opaque to callers.
+ */
+final class ApiQueries {
+    static final int DEFAULT_PAGE = 100;
+    static final int MAX_PAGE = 1000;
+    private static final Comparator<Member> MEMBER_ORDER = Comparator.comparing(Member::userId)
+            .thenComparing(Member::connId);
+
+    private final Hub hub;
+
+    ApiQueries(Hub hub) {
+        this.hub = hub;
+    }
+
+    /** The query parameters of a request, first value of each. */
+    record Params(Map<String, List<String>> values) {
+        String get(String name) {
+            List<String> v = values.get(name);
+            return v == null || v.isEmpty() ? null : v.get(0);
+        }
+
+        String room() throws ApiError {
+            String room = get("room");
+            if (room == null || !Names.isValidRoom(room)) {
+                throw badField("room must match [A-Za-z0-9_.:@/-]{1,128}");
+            }
+            return room;
+        }
+
+        Long nonNegativeLong(String name) throws ApiError {
+            String v = get(name);
+            if (v == null) {
+                return null;
+            }
+            try {
+                long n = Long.parseLong(v);
+                if (n >= 0) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // the message below
+            }
+            throw badField(name + " must be a whole number of at least 0");
+        }
+
+        int limit(int byDefault, int max) throws ApiError {
+            String v = get("limit");
+            if (v == null) {
+                return byDefault;
+            }
+            try {
+                int n = Integer.parseInt(v);
+                if (n >= 1 && n <= max) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // the message below
+            }
+            throw badField("limit must be a whole number from 1 to " + max);
+        }
+
+        boolean flag(String name) throws ApiError {
+            String v = get(name);
+            if (v == null || v.equals("false")) {
+                return false;
+            }
+            if (v.equals("true")) {
+                return true;
+            }
+            throw badField(name + " must be true or false");
+        }
+    }
+
+    /**
+     * A page of a room's history: {@code since} the offset to read after (else the latest), {@code limit} at most
+     * {@code history.size}; {@code reverse=true}: the newest of those first. The {@code history} command's answer.
+     */
+    Object history(Params q) throws ApiError {
+        String room = q.room();
+        Long since = q.nonNegativeLong("since");
+        int cap = Math.max(1, hub.config().history().size());
+        int limit = q.limit(cap, cap);
+        boolean reverse = q.flag("reverse");
+        try {
+            // Newest first after an offset: read all after it (history is bounded) and keep the newest.
+            return hub.history(room, since, reverse && since != null ? cap : limit).thenApply(page -> {
+                List<RoomMessage> messages = page.messages();
+                if (reverse) {
+                    List<RoomMessage> newest = new ArrayList<>(
+                            messages.subList(Math.max(0, messages.size() - limit), messages.size()));
+                    Collections.reverse(newest);
+                    messages = newest;
+                }
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("room", room);
+                out.put("epoch", page.epoch());
+                out.put("messages", messages);
+                return out;
+            });
+        } catch (HubException e) {
+            throw fromHub(e);
+        }
+    }
+
+    /**
+     * A page of a room's members in the cluster, by user then connection, with the total {@code count}. Paged
+     * here over the full member list presence returns today.
+     */
+    Object presence(Params q) throws ApiError {
+        String room = q.room();
+        int limit = q.limit(DEFAULT_PAGE, MAX_PAGE);
+        String after = decodeCursor(q.get("cursor"));
+        try {
+            return hub.members(room).thenApply(members -> {
+                List<Member> sorted = new ArrayList<>(members);
+                sorted.sort(MEMBER_ORDER);
+                int from = 0;
+                if (after != null) {
+                    while (from < sorted.size() && memberKey(sorted.get(from)).compareTo(after) <= 0) {
+                        from++;
+                    }
+                }
+                int to = Math.min(sorted.size(), from + limit);
+                List<Member> page = sorted.subList(from, to);
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("room", room);
+                out.put("members", page);
+                out.put("count", sorted.size());
+                out.put("cursor", to < sorted.size() ? encodeCursor(memberKey(page.get(page.size() - 1))) : null);
+                return out;
+            });
+        } catch (HubException e) {
+            throw fromHub(e);
+        }
+    }
+
+    /** A page of the rooms with members on this node, by name, each with its member count here. */
+    Object rooms(Params q) throws ApiError {
+        int limit = q.limit(MAX_PAGE, MAX_PAGE);
+        String after = decodeCursor(q.get("cursor"));
+        List<RoomSummary> all = hub.rooms();
+        int from = 0;
+        if (after != null) {
+            while (from < all.size() && all.get(from).room().compareTo(after) <= 0) {
+                from++;
+            }
+        }
+        int to = Math.min(all.size(), from + limit);
+        List<RoomSummary> page = all.subList(from, to);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("rooms", page);
+        out.put("cursor", to < all.size() ? encodeCursor(page.get(page.size() - 1).room()) : null);
+        return out;
+    }
+
+    /** One room: members in the cluster, offset and epoch. */
+    Object room(String room) throws ApiError {
+        if (!Names.isValidRoom(room)) {
+            throw badField("room must match [A-Za-z0-9_.:@/-]{1,128}");
+        }
+        try {
+            return hub.roomInfo(room);
+        } catch (HubException e) {
+            throw fromHub(e);
+        }
+    }
+
+    private static String memberKey(Member m) {
+        return m.userId() + "\u0000" + m.connId();
+    }
+
+    private static String encodeCursor(String key) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(key.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String decodeCursor(String cursor) throws ApiError {
+        if (cursor == null) {
+            return null;
+        }
+        try {
+            return new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw badField("cursor must be one a previous page returned");
+        }
+    }
+}
