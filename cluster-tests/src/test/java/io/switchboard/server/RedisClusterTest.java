@@ -177,4 +177,47 @@ class RedisClusterTest {
             });
         }
     }
+
+    /**
+     * Paging and counts across two nodes over the Redis presence store: members on both nodes appear once each, in
+     * member order, and a join lists only the first {@code presence.joinMembersLimit} of them with the full count.
+     */
+    @Test
+    void presencePagesAndCountsSpanBothNodes() {
+        nodes = new ClusterNodes();
+        int[] ports = new int[2];
+        for (int i = 0; i < 2; i++) {
+            var config = ClusterNodes.config("n" + (i + 1), ClusterNodes.cluster("redis", 10_000,
+                    java.time.Duration.ofSeconds(3)), redis.port(), List.of());
+            config = config.toBuilder().presence(io.switchboard.core.config.Presence.builder().joinMembersLimit(3)
+                    .build()).build();
+            ports[i] = nodes.start(config).port();
+        }
+        String room = "paging-" + System.nanoTime();
+        List<WsClient> members = new ArrayList<>();
+        try {
+            for (int i = 0; i < 7; i++) {
+                WsClient c = WsClient.welcomed(ports[i % 2], "p" + i);
+                members.add(c);
+                JsonNode joined = join(c, room);
+                assertThat(joined.path("count").asInt()).isEqualTo(i + 1);
+                assertThat(joined.path("members").size()).isEqualTo(Math.min(i + 1, 3));
+                assertThat(joined.path("membersTruncated").asBoolean()).isEqualTo(i + 1 > 3);
+            }
+            WsClient reader = members.get(1);
+            List<String> seen = new ArrayList<>();
+            String cursor = null;
+            do {
+                reader.send("{\"type\":\"presence\",\"room\":\"" + room + "\",\"limit\":2"
+                        + (cursor == null ? "" : ",\"cursor\":\"" + cursor + "\"") + "}");
+                JsonNode page = reader.nextOfType("presence");
+                assertThat(page.path("count").asInt()).isEqualTo(7);
+                page.path("members").forEach(m -> seen.add(m.path("userId").asText()));
+                cursor = page.has("cursor") ? page.path("cursor").asText() : null;
+            } while (cursor != null);
+            assertThat(seen).containsExactly("p0", "p1", "p2", "p3", "p4", "p5", "p6");
+        } finally {
+            members.forEach(WsClient::close);
+        }
+    }
 }

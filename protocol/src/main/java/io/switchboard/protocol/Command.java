@@ -94,8 +94,23 @@ public sealed interface Command {
         }
     }
 
-    record Presence(JsonNode id, String room) implements Command {
+    /**
+     * One page of a room's members: at most {@code limit} (null: {@link #DEFAULT_LIMIT}, at most
+     * {@link #MAX_LIMIT}) after {@code cursor} (null: from the first), as the previous page's reply gave it.
+     */
+    record Presence(JsonNode id, String room, Integer limit, String cursor) implements Command {
         public static final String TYPE = "presence";
+        public static final int DEFAULT_LIMIT = 100;
+        public static final int MAX_LIMIT = 1000;
+
+        public Presence(JsonNode id, String room) {
+            this(id, room, null, null);
+        }
+
+        /** The page size asked for, defaulted. */
+        public int pageSize() {
+            return limit == null ? DEFAULT_LIMIT : limit;
+        }
 
         @Override
         public String type() {

@@ -126,7 +126,7 @@ public final class JsonCodec {
             case "private_message":
                 return new Command.PrivateMessage(id, f.to(), f.content(), f.data());
             case "presence":
-                return new Command.Presence(id, f.room());
+                return new Command.Presence(id, f.room(), f.presenceLimit(), f.cursor());
             case "history":
                 return new Command.History(id, f.room(), f.optionalOffset("since"), f.optionalLimit());
             case "refresh":
@@ -164,6 +164,9 @@ public final class JsonCodec {
     private static String shorten(String s) {
         return s.length() <= 32 ? s : s.substring(0, 32) + "...";
     }
+
+    /** Longest presence cursor: a user id and a connection id, base64url. */
+    static final int MAX_CURSOR_CHARS = 256;
 
     /** Field readers for one command; each failure names the field and its rule. */
     private static final class Fields {
@@ -275,6 +278,27 @@ public final class JsonCodec {
                 throw invalid("limit must be a positive integer");
             }
             return value.intValue();
+        }
+
+        Integer presenceLimit() throws ProtocolException {
+            Integer limit = optionalLimit();
+            if (limit != null && limit > Command.Presence.MAX_LIMIT) {
+                throw invalid("limit must be between 1 and " + Command.Presence.MAX_LIMIT);
+            }
+            return limit;
+        }
+
+        /** An opaque page cursor; the hub checks its content. */
+        String cursor() throws ProtocolException {
+            JsonNode value = present("cursor");
+            if (value == null) {
+                return null;
+            }
+            if (!value.isTextual() || value.textValue().isEmpty() || value.textValue().length() > MAX_CURSOR_CHARS) {
+                throw invalid("cursor must be a non-empty string of at most " + MAX_CURSOR_CHARS
+                        + " characters, as a presence reply gave it");
+            }
+            return value.textValue();
         }
 
         String token() throws ProtocolException {

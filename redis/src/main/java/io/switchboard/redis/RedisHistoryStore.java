@@ -9,6 +9,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.switchboard.core.history.HistoryStore;
+import io.switchboard.core.history.Retention;
 import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.ServerMessage.RoomMessage;
 import java.security.SecureRandom;
@@ -148,8 +149,7 @@ public final class RedisHistoryStore implements HistoryStore {
     private static final List<RedisScript> SCRIPTS = List.of(APPEND, POSITION, RECOVER, READ);
 
     private final RedisSettings settings;
-    private final int size;
-    private final Duration ttl;
+    private final Retention.Lookup retention;
     private final LettuceClient lettuce;
     private final Connector<StatefulRedisConnection<String, String>> connector;
     /** The protocol's mapper: replayed data keeps its numbers' text, as live delivery does. */
@@ -163,19 +163,31 @@ public final class RedisHistoryStore implements HistoryStore {
      * @param ttl how long a message is kept, and how long an unused room's offsets live; at least 1 ms
      */
     public RedisHistoryStore(RedisSettings settings, Duration timeout, int size, Duration ttl) {
+        this(settings, timeout, checked(size, ttl));
+    }
+
+    /**
+     * As the other constructor, with each room's size and ttl from {@code retention} (asked on every call, so it
+     * must answer at once).
+     */
+    public RedisHistoryStore(RedisSettings settings, Duration timeout, Retention.Lookup retention) {
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.ttl = Objects.requireNonNull(ttl, "ttl");
+        this.retention = Objects.requireNonNull(retention, "retention");
+        this.lettuce = new LettuceClient(settings, Objects.requireNonNull(timeout, "timeout"));
+        this.connector = new Connector<>("history " + settings.address(), lettuce, timeout,
+                this::connect, StatefulRedisConnection::closeAsync);
+        connector.start();
+    }
+
+    private static Retention.Lookup checked(int size, Duration ttl) {
+        Objects.requireNonNull(ttl, "ttl");
         if (size < 0) {
             throw new IllegalArgumentException("size must be >= 0, was " + size);
         }
         if (ttl.toMillis() < 1) {
             throw new IllegalArgumentException("ttl must be at least 1 ms, was " + ttl);
         }
-        this.size = size;
-        this.lettuce = new LettuceClient(settings, Objects.requireNonNull(timeout, "timeout"));
-        this.connector = new Connector<>("history " + settings.address(), lettuce, timeout,
-                this::connect, StatefulRedisConnection::closeAsync);
-        connector.start();
+        return Retention.Lookup.fixed(size, ttl);
     }
 
     private CompletionStage<StatefulRedisConnection<String, String>> connect() {
@@ -203,14 +215,14 @@ public final class RedisHistoryStore implements HistoryStore {
             return CompletableFuture.failedFuture(e);
         }
         return call(redis -> APPEND.<List<Object>>run(redis, ScriptOutputType.MULTI, keys(room),
-                        ttlArg(), newEpoch(), Integer.toString(size), message)
+                        ttlArg(room), newEpoch(), Integer.toString(retention.retention(room).size()), message)
                 .thenApply(r -> new Appended(new RoomMessage(room, from, connId, content, data, (Long) r.get(1),
                         timestampMillis), (String) r.get(0))));
     }
 
     @Override
     public CompletionStage<Position> position(String room) {
-        return call(redis -> POSITION.<List<Object>>run(redis, ScriptOutputType.MULTI, keys(room), ttlArg(), newEpoch())
+        return call(redis -> POSITION.<List<Object>>run(redis, ScriptOutputType.MULTI, keys(room), ttlArg(room), newEpoch())
                 .thenApply(r -> new Position((Long) r.get(1), (String) r.get(0))));
     }
 
@@ -219,7 +231,7 @@ public final class RedisHistoryStore implements HistoryStore {
         Objects.requireNonNull(epoch, "epoch");
         String want = Long.toString(Math.min(offset, MAX_LUA_INTEGER));
         return call(redis -> RECOVER.<List<Object>>run(redis, ScriptOutputType.MULTI, keys(room),
-                        ttlArg(), newEpoch(), want, epoch)
+                        ttlArg(room), newEpoch(), want, epoch)
                 .thenApply(r -> {
                     Position position = new Position((Long) r.get(1), (String) r.get(0));
                     boolean recovered = (Long) r.get(2) == 1L;
@@ -234,7 +246,7 @@ public final class RedisHistoryStore implements HistoryStore {
         }
         String after = afterOffset == null ? "" : Long.toString(Math.min(afterOffset, MAX_LUA_INTEGER));
         return call(redis -> READ.<List<Object>>run(redis, ScriptOutputType.MULTI, keys(room),
-                        ttlArg(), newEpoch(), after, Integer.toString(limit))
+                        ttlArg(room), newEpoch(), after, Integer.toString(limit))
                 .thenApply(r -> new Page((String) r.get(0), decode(room, r, 1))));
     }
 
@@ -247,7 +259,7 @@ public final class RedisHistoryStore implements HistoryStore {
 
     @Override
     public String toString() {
-        return "RedisHistoryStore[" + settings.address() + ", size=" + size + ", ttl=" + ttl + "]";
+        return "RedisHistoryStore[" + settings.address() + "]";
     }
 
     private <T> CompletionStage<T> call(Function<RedisAsyncCommands<String, String>, CompletableFuture<T>> op) {
@@ -259,8 +271,8 @@ public final class RedisHistoryStore implements HistoryStore {
         return new String[] {base + "meta", base + "log"};
     }
 
-    private String ttlArg() {
-        return Long.toString(ttl.toMillis());
+    private String ttlArg(String room) {
+        return Long.toString(Math.max(1, retention.retention(room).ttl().toMillis()));
     }
 
     private static String newEpoch() {

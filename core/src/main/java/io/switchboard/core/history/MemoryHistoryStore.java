@@ -24,21 +24,29 @@ import java.util.function.Predicate;
 public final class MemoryHistoryStore implements HistoryStore {
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final int size;
-    private final long ttlMillis;
+    private final Retention.Lookup retention;
     private final TimeSource time;
     private final ConcurrentHashMap<String, RoomHistory> rooms = new ConcurrentHashMap<>();
 
+    /** The same retention for every room. */
     public MemoryHistoryStore(int size, Duration ttl, TimeSource time) {
-        this.size = size;
-        this.ttlMillis = ttl.toMillis();
+        this(Retention.Lookup.fixed(size, ttl), time);
+    }
+
+    /** Each room's retention as {@code retention} says when the room's history is created. */
+    public MemoryHistoryStore(Retention.Lookup retention, TimeSource time) {
+        this.retention = retention;
         this.time = time;
+    }
+
+    private RoomHistory history(String room) {
+        return rooms.computeIfAbsent(room, r -> new RoomHistory(retention.retention(r)));
     }
 
     @Override
     public CompletionStage<Appended> append(String room, String from, String connId, String content,
                                                JsonNode data, long ts) {
-        RoomHistory h = rooms.computeIfAbsent(room, r -> new RoomHistory(size));
+        RoomHistory h = history(room);
         synchronized (h) {
             RoomMessage m = new RoomMessage(room, from, connId, content, data, h.lastOffset + 1, ts);
             h.lastOffset = m.offset();
@@ -50,7 +58,7 @@ public final class MemoryHistoryStore implements HistoryStore {
 
     @Override
     public CompletionStage<Position> position(String room) {
-        RoomHistory h = rooms.computeIfAbsent(room, r -> new RoomHistory(size));
+        RoomHistory h = history(room);
         synchronized (h) {
             return CompletableFuture.completedFuture(new Position(h.lastOffset, h.epoch));
         }
@@ -62,7 +70,7 @@ public final class MemoryHistoryStore implements HistoryStore {
     }
 
     private Recovery recoverNow(String room, long offset, String epoch) {
-        RoomHistory h = rooms.computeIfAbsent(room, r -> new RoomHistory(size));
+        RoomHistory h = history(room);
         synchronized (h) {
             Position position = new Position(h.lastOffset, h.epoch);
             if (!h.epoch.equals(epoch) || offset > h.lastOffset) {
@@ -71,7 +79,7 @@ public final class MemoryHistoryStore implements HistoryStore {
             if (offset == h.lastOffset) {
                 return new Recovery(true, List.of(), position);
             }
-            List<RoomMessage> live = h.retained(time.currentTimeMillis() - ttlMillis);
+            List<RoomMessage> live = h.retained(time.currentTimeMillis() - h.ttlMillis);
             if (live.isEmpty() || live.get(0).offset() > offset + 1) {
                 return new Recovery(false, List.of(), position);
             }
@@ -82,9 +90,9 @@ public final class MemoryHistoryStore implements HistoryStore {
 
     @Override
     public CompletionStage<Page> read(String room, Long afterOffset, int limit) {
-        RoomHistory h = rooms.computeIfAbsent(room, r -> new RoomHistory(size));
+        RoomHistory h = history(room);
         synchronized (h) {
-            List<RoomMessage> live = h.retained(time.currentTimeMillis() - ttlMillis);
+            List<RoomMessage> live = h.retained(time.currentTimeMillis() - h.ttlMillis);
             List<RoomMessage> page;
             if (afterOffset == null) {
                 page = live.subList(Math.max(0, live.size() - limit), live.size());
@@ -102,10 +110,10 @@ public final class MemoryHistoryStore implements HistoryStore {
     /** Forgets rooms whose newest message expired and nobody holds; their next use starts a new epoch. */
     @Override
     public void sweep(Predicate<String> inUse) {
-        long cutoff = time.currentTimeMillis() - ttlMillis;
+        long now = time.currentTimeMillis();
         rooms.forEach((room, h) -> {
             synchronized (h) {
-                if (h.lastAppendMillis < cutoff && !inUse.test(room)) {
+                if (h.lastAppendMillis < now - h.ttlMillis && !inUse.test(room)) {
                     rooms.remove(room, h);
                 }
             }
@@ -120,14 +128,16 @@ public final class MemoryHistoryStore implements HistoryStore {
     private static final class RoomHistory {
         final String epoch = newEpoch();
         final RoomMessage[] ring;
+        final long ttlMillis;
         /** Index of the oldest retained message in {@link #ring}. */
         int head;
         int count;
         long lastOffset;
         long lastAppendMillis;
 
-        RoomHistory(int size) {
-            this.ring = new RoomMessage[size];
+        RoomHistory(Retention retention) {
+            this.ring = new RoomMessage[retention.size()];
+            this.ttlMillis = retention.ttl().toMillis();
         }
 
         void add(RoomMessage m) {

@@ -72,7 +72,11 @@ final class ClusterInbound implements Broker.Listener {
                                     room.heardRemoteChange(change, Room.MAX_REMOTE_NOTICES,
                                             ctx.oldestRemoteChangeKept());
                                 }
-                                fanOut.fanOutLocked(room, e.json(), null, FanOut.UNNUMBERED);
+                                // Joins and leaves reach the members only where the namespace sends them;
+                                // the change is still kept for the member lists of joins.
+                                if (change == null || room.policy.joinLeave()) {
+                                    fanOut.fanOutLocked(room, e.json(), null, FanOut.UNNUMBERED);
+                                }
                             }
                         }
                     }

@@ -11,6 +11,8 @@ import io.switchboard.core.config.CoreConfig;
 import io.switchboard.core.guard.ClusterGuard;
 import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.metrics.HubMetrics;
+import io.switchboard.core.policy.RoomPolicies;
+import io.switchboard.core.policy.RoomPolicy;
 import io.switchboard.core.presence.MemoryPresenceStore;
 import io.switchboard.core.presence.PresenceStore;
 import io.switchboard.core.transport.FrameFactory;
@@ -129,7 +131,7 @@ public final class Hub {
                 config.websocket().pingInterval().toMillis(), config.websocket().maxMessageBytes());
         this.calls = new BackendCalls(storeGuard, brokerGuard);
         this.ctx = new HubContext(config, codec, time, nodeId, metrics, stats, history, broker, presence, calls,
-                scheduler);
+                scheduler, new RoomPolicies(config));
         this.connections = new ConnectionRegistry(ctx, this::closeOnShard);
         this.fanOut = new FanOut(frames, stats, metrics);
         this.sequencer = new RoomSequencer(ctx, fanOut, rooms, connections::get,
@@ -358,8 +360,18 @@ public final class Hub {
         if (m == null) {
             throw HubException.notInRoom(roomName);
         }
+        mayPublish(m.room);
         return publisher.publish(roomName, m.room, from.userId(), from.connId(), content, data,
                 echo ? null : from.connId());
+    }
+
+    /** A client may publish unless the room's namespace leaves publishing to the backend. */
+    private static void mayPublish(Room room) throws HubException {
+        RoomPolicy policy = room.policy;
+        if (!policy.clientPublish()) {
+            throw new HubException(ErrorCode.FORBIDDEN, "room " + room.name + " takes messages from the backend only ("
+                    + policy.key("clientPublish") + ": false)");
+        }
     }
 
     /** Publishes a message from the backend API to a room, joined or not; completes with its offset. Thread-safe. */
@@ -374,6 +386,7 @@ public final class Hub {
         if (m == null) {
             throw HubException.notInRoom(roomName);
         }
+        mayPublish(m.room);
         synchronized (m.room) {
             FanOut.requireCapacity(m.room);
             fanOut.fanOutLocked(m.room, frame, from, UNNUMBERED);
@@ -455,6 +468,21 @@ public final class Hub {
     /** A room's members in the cluster and its history position. Thread-safe. */
     public CompletionStage<RoomInfo> roomInfo(String roomName) throws HubException {
         return queries.roomInfo(roomName);
+    }
+
+    /**
+     * One page of a room's members, cluster-wide, in member order: those after {@code after} (a
+     * {@link PresenceStore#orderKey}; null from the first), at most {@code limit}, and the room's count.
+     * Thread-safe.
+     */
+    public CompletionStage<PresenceStore.MemberPage> membersPage(String roomName, String after, int limit)
+            throws HubException {
+        return queries.page(roomName, after, limit);
+    }
+
+    /** The options of the room's namespace. Thread-safe. */
+    public RoomPolicy policy(String roomName) {
+        return ctx.policies().of(roomName);
     }
 
     /** Names and member counts of the rooms with members on this node, sorted by name. Thread-safe. */

@@ -1,5 +1,6 @@
 package io.switchboard.core.hub;
 
+import io.switchboard.core.policy.RoomPolicy;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,6 +21,8 @@ final class Room {
     static final int MAX_REMOTE_NOTICES = 1024;
 
     final String name;
+    /** The room's namespace options, resolved when the room was created. */
+    final RoomPolicy policy;
     /** Members by connId, readable from any thread (presence). Written under the monitor. */
     final ConcurrentHashMap<String, Connection> members = new ConcurrentHashMap<>();
     /** Per-shard member lists; copy-on-write under the monitor. */
@@ -66,8 +69,9 @@ final class Room {
     /** When (nanoTime) the hub last compared the room with its history; the oldest go first. Gap-check thread only. */
     long tailCheckedAt = Long.MIN_VALUE;
 
-    Room(String name) {
+    Room(String name, RoomPolicy policy) {
         this.name = name;
+        this.policy = policy;
     }
 
     /**

@@ -37,6 +37,9 @@ public abstract class HistoryStoreContract {
      */
     protected abstract HistoryStore store(int size, Duration ttl) throws Exception;
 
+    /** A store whose rooms keep what {@code retention} says (per-namespace history). */
+    protected abstract HistoryStore store(Retention.Lookup retention) throws Exception;
+
     /** Unique per test so that tests sharing a backend never see each other's rooms. */
     protected final String room = "h" + UUID.randomUUID().toString().substring(0, 8) + ":room/1";
 
@@ -114,6 +117,26 @@ public abstract class HistoryStoreContract {
         assertThat(wrongEpoch.position()).isEqualTo(new Position(3, epoch));
         Recovery ahead = get(h.recover(room, 4, epoch));
         assertThat(ahead.recovered()).isFalse();
+    }
+
+    @Test
+    void eachRoomKeepsItsOwnRetention() throws Exception {
+        String none = "none:" + room;
+        String two = "two:" + room;
+        HistoryStore h = store(r -> r.startsWith("none:") ? new Retention(0, Duration.ofMinutes(5))
+                : r.startsWith("two:") ? new Retention(2, Duration.ofMinutes(5)) : new Retention(10, Duration.ofMinutes(5)));
+        for (String r : List.of(none, two, room)) {
+            for (int i = 1; i <= 3; i++) {
+                assertThat(get(h.append(r, "alice", "c-1", "m" + i, null, System.currentTimeMillis())).message()
+                        .offset()).as("offsets of %s", r).isEqualTo(i);
+            }
+        }
+        assertThat(get(h.read(none, null, 100)).messages()).isEmpty();
+        assertThat(get(h.read(two, null, 100)).messages()).extracting(RoomMessage::offset).containsExactly(2L, 3L);
+        assertThat(get(h.read(room, null, 100)).messages()).hasSize(3);
+        String epoch = get(h.position(none)).epoch();
+        assertThat(get(h.recover(none, 1, epoch)).recovered()).isFalse();
+        assertThat(get(h.recover(none, 3, epoch)).recovered()).as("nothing missed").isTrue();
     }
 
     @Test

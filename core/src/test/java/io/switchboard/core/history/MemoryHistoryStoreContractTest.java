@@ -13,4 +13,9 @@ class MemoryHistoryStoreContractTest extends HistoryStoreContract {
     protected HistoryStore store(int size, Duration ttl) {
         return stores.computeIfAbsent(size + "/" + ttl, k -> new MemoryHistoryStore(size, ttl, TimeSource.SYSTEM));
     }
+
+    @Override
+    protected HistoryStore store(Retention.Lookup retention) {
+        return new MemoryHistoryStore(retention, TimeSource.SYSTEM);
+    }
 }

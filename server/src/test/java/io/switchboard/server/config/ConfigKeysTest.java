@@ -21,7 +21,7 @@ class ConfigKeysTest {
             }
         }
 
-        assertThat(ConfigKeys.all()).extracting(ConfigKey::key).containsExactlyElementsOf(expected).hasSize(85);
+        assertThat(ConfigKeys.all()).extracting(ConfigKey::key).containsExactlyElementsOf(expected).hasSize(88);
     }
 
     @Test
