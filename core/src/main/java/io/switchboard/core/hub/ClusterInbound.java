@@ -32,9 +32,10 @@ final class ClusterInbound implements Broker.Listener {
     private final FanOut fanOut;
     private final DirectMessages direct;
     private final Kicker kicker;
+    private final PresenceDiffs diffs;
 
     ClusterInbound(HubContext ctx, Map<String, Room> rooms, RoomSequencer sequencer, Republisher republisher,
-                   FanOut fanOut, DirectMessages direct, Kicker kicker) {
+                   FanOut fanOut, DirectMessages direct, Kicker kicker, PresenceDiffs diffs) {
         this.ctx = ctx;
         this.broker = ctx.broker();
         this.nodeId = ctx.nodeId();
@@ -45,6 +46,7 @@ final class ClusterInbound implements Broker.Listener {
         this.fanOut = fanOut;
         this.direct = direct;
         this.kicker = kicker;
+        this.diffs = diffs;
     }
 
     @Override
@@ -72,10 +74,13 @@ final class ClusterInbound implements Broker.Listener {
                                     room.heardRemoteChange(change, Room.MAX_REMOTE_NOTICES,
                                             ctx.oldestRemoteChangeKept());
                                 }
-                                // Joins and leaves reach the members only where the namespace sends them;
-                                // the change is still kept for the member lists of joins.
-                                if (change == null || room.policy.joinLeave()) {
+                                if (change == null) {
                                     fanOut.fanOutLocked(room, e.json(), null, FanOut.UNNUMBERED);
+                                } else {
+                                    room.knownCount = Math.max(room.members.size(),
+                                            room.knownCount + (change.joined() ? 1 : -1));
+                                    diffs.changed(room, change.joined(), change.userId(), change.connId(), e.json(),
+                                            null);
                                 }
                             }
                         }

@@ -88,6 +88,7 @@ public final class Hub {
     private final DirectMessages direct;
     private final SharedRooms sharedRooms;
     private final Joins joins;
+    private final PresenceDiffs diffs;
     private final RoomPublisher publisher;
     private final Queries queries;
     private final HubContext ctx;
@@ -138,7 +139,8 @@ public final class Hub {
                 this::closeOnShard);
         this.republisher = new Republisher(ctx, rooms, sequencer);
         this.publisher = new RoomPublisher(ctx, rooms, sequencer, republisher);
-        this.joins = new Joins(ctx, rooms, sequencer, fanOut);
+        this.diffs = new PresenceDiffs(ctx, fanOut);
+        this.joins = new Joins(ctx, rooms, sequencer, fanOut, diffs);
         this.queries = new Queries(ctx, rooms);
         this.direct = new DirectMessages(ctx, frames, fanOut, connections, shards.values());
         this.sharedRooms = new SharedRooms(ctx, rooms, connections);
@@ -150,7 +152,7 @@ public final class Hub {
      */
     public CompletionStage<Void> start() {
         return broker.start(new ClusterInbound(ctx, rooms, sequencer, republisher, fanOut, direct,
-                connections::closeUser))
+                connections::closeUser, diffs))
                 .thenCompose(v -> broker.subscribe(BROADCAST_CHANNEL))
                 .thenCompose(v -> broker.subscribe(nodeChannel));
     }

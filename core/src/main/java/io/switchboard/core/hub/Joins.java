@@ -47,10 +47,11 @@ final class Joins {
     private final Map<String, Room> rooms;
     private final RoomSequencer sequencer;
     private final FanOut fanOut;
+    private final PresenceDiffs diffs;
     private final String connIdPrefix;
 
     /** @param rooms the hub's rooms with members (or a join under way) here */
-    Joins(HubContext ctx, Map<String, Room> rooms, RoomSequencer sequencer, FanOut fanOut) {
+    Joins(HubContext ctx, Map<String, Room> rooms, RoomSequencer sequencer, FanOut fanOut, PresenceDiffs diffs) {
         this.ctx = ctx;
         this.calls = ctx.calls();
         this.history = ctx.history();
@@ -61,6 +62,7 @@ final class Joins {
         this.rooms = rooms;
         this.sequencer = sequencer;
         this.fanOut = fanOut;
+        this.diffs = diffs;
         this.connIdPrefix = ctx.connIdPrefix();
     }
 
@@ -231,10 +233,10 @@ final class Joins {
             c.rooms.put(room.name, m);
             ctx.metrics().roomJoined(room.members.size());
             byte[] notice = codec.encode(new ServerMessage.UserJoinedRoom(room.name, c.userId(), c.connId()));
-            if (room.policy.joinLeave()) {
-                fanOut.fanOutLocked(room, notice, c, FanOut.UNNUMBERED);
-            }
-            // Other nodes need it either way: it corrects the member lists of their joins under way.
+            // The store's count at the read already holds this member.
+            room.knownCount = Math.max(room.members.size(), r.members().count());
+            diffs.changed(room, true, c.userId(), c.connId(), notice, c);
+            // Other nodes need it even when no member here hears of it: it corrects their joins under way.
             publishNotice(room.name, notice);
             PresenceStore.MemberPage page = r.members();
             JoinResult result;
@@ -365,9 +367,8 @@ final class Joins {
             room.dropIfEmpty(sm);
             room.members.remove(c.connId());
             byte[] notice = codec.encode(new ServerMessage.UserLeftRoom(room.name, c.userId(), c.connId()));
-            if (!room.members.isEmpty() && room.policy.joinLeave()) {
-                fanOut.fanOutLocked(room, notice, null, FanOut.UNNUMBERED);
-            }
+            room.knownCount = Math.max(room.members.size(), room.knownCount - 1);
+            diffs.changed(room, false, c.userId(), c.connId(), notice, null);
             publishNotice(room.name, notice);
             releaseIfUnusedLocked(room);
         }

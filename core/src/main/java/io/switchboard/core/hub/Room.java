@@ -60,6 +60,13 @@ final class Room {
     final java.util.ArrayDeque<RemoteChange> remoteChanges = new java.util.ArrayDeque<>();
     /** Changes taken into {@link #remoteChanges} so far: the oldest held is number count − size. */
     long remoteChangeCount;
+    /**
+     * Members in the cluster as this node last knew: the count read by its latest join, moved by each join and
+     * leave heard since (exact on a single node). Decides whether changes are batched, and is the diff's count.
+     */
+    int knownCount;
+    /** Joins and leaves waiting for the room's next {@code presence_diff}; null while none is due. */
+    PresenceDiffs.Diff diff;
     /** A gap check is scheduled. */
     boolean gapCheckPending;
     /** The next gap check reads history even with nothing parked (after a broker outage). */
