@@ -220,4 +220,38 @@ class RedisClusterTest {
             members.forEach(WsClient::close);
         }
     }
+
+    /**
+     * One idempotency key, two nodes: a client on one publishes, the backend retries the same key through the
+     * other node's API. Redis history appends once, both get offset 1, members on both nodes receive it once.
+     */
+    @Test
+    void anIdempotencyKeyPublishesOnceAcrossNodes() throws Exception {
+        int[] ports = startNodes(2);
+        String room = "idem-" + System.nanoTime();
+        try (WsClient alice = WsClient.welcomed(ports[0], "alice"); WsClient bob = WsClient.welcomed(ports[1], "bob")) {
+            join(alice, room);
+            join(bob, room);
+            alice.send("{\"type\":\"room_message\",\"room\":\"" + room + "\",\"content\":\"pay\","
+                    + "\"idempotencyKey\":\"order-1\",\"echo\":true,\"id\":1}");
+            assertThat(alice.nextOfType("ack").path("offset").asLong()).isEqualTo(1);
+            java.net.http.HttpResponse<String> retried = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + ports[1]
+                                    + "/api/publish"))
+                            .header("Authorization", "Bearer " + TestServers.API_KEY)
+                            .header("Content-Type", "application/json")
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"room\":\"" + room
+                                    + "\",\"content\":\"pay\",\"idempotencyKey\":\"order-1\"}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(retried.body()).isEqualTo("{\"offset\":1}");
+            alice.send("{\"type\":\"room_message\",\"room\":\"" + room + "\",\"content\":\"after\","
+                    + "\"echo\":true,\"id\":2}");
+            for (WsClient c : List.of(alice, bob)) {
+                assertThat(c.nextOfType("room_message").path("offset").asLong()).isEqualTo(1);
+                JsonNode next = c.nextOfType("room_message");
+                assertThat(next.path("content").asText()).as("the retry was not delivered").isEqualTo("after");
+                assertThat(next.path("offset").asLong()).isEqualTo(2);
+            }
+        }
+    }
 }

@@ -65,10 +65,19 @@ public sealed interface Command {
         }
     }
 
-    /** {@code echo} false is the default, so it is not written. */
+    /**
+     * {@code echo} false is the default, so it is not written. {@code idempotencyKey}: a repeat of the same key to
+     * the same room within {@code history.idempotencyWindow} is neither stored nor delivered again, and is acked
+     * with the first publish's offset; null for none.
+     */
     record RoomMessage(JsonNode id, String room, String content, JsonNode data,
-                       @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean echo) implements Command {
+                       @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean echo, String idempotencyKey)
+            implements Command {
         public static final String TYPE = "room_message";
+
+        public RoomMessage(JsonNode id, String room, String content, JsonNode data, boolean echo) {
+            this(id, room, content, data, echo, null);
+        }
 
         @Override
         public String type() {

@@ -140,7 +140,8 @@ public final class JsonCodec {
 
     /** A room message must carry something: an empty one would be stored and delivered as nothing. */
     private static Command.RoomMessage roomMessage(JsonNode id, Fields f) throws ProtocolException {
-        Command.RoomMessage m = new Command.RoomMessage(id, f.room(), f.content(), f.data(), f.echo());
+        Command.RoomMessage m = new Command.RoomMessage(id, f.room(), f.content(), f.data(), f.echo(),
+                f.idempotencyKey());
         if (m.content() == null && m.data() == null) {
             throw new ProtocolException(ErrorCode.INVALID_FIELD, "a room message needs content or data", id);
         }
@@ -225,6 +226,18 @@ public final class JsonCodec {
 
         JsonNode data() {
             return present("data");
+        }
+
+        String idempotencyKey() throws ProtocolException {
+            JsonNode value = present("idempotencyKey");
+            if (value == null) {
+                return null;
+            }
+            if (!value.isTextual() || !Names.isValidIdempotencyKey(value.textValue())) {
+                throw invalid("idempotencyKey must be a non-empty string of at most "
+                        + Names.MAX_IDEMPOTENCY_KEY_LENGTH + " characters");
+            }
+            return value.textValue();
         }
 
         boolean echo() throws ProtocolException {

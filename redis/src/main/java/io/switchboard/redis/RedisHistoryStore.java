@@ -98,6 +98,30 @@ public final class RedisHistoryStore implements HistoryStore {
             return {epoch, offset}
             """);
 
+    /**
+     * KEYS: meta, log, the idempotency key's own key. ARGV: ttl, new epoch, size, message JSON, window ms. Returns
+     * {epoch, offset, 0} after appending, or {epoch, first offset, 1} when the key was used in this epoch within
+     * the window: the check and the append are one script, so two nodes racing with one key append once.
+     */
+    private static final RedisScript APPEND_ONCE = new RedisScript("history-append-once", PRELUDE + """
+            local seen = redis.call('GET', KEYS[3])
+            if seen then
+              local sep = string.find(seen, ':', 1, true)
+              if sep and string.sub(seen, 1, sep - 1) == epoch then
+                touch()
+                return {epoch, tonumber(string.sub(seen, sep + 1)), 1}
+              end
+            end
+            local offset = redis.call('HINCRBY', meta, 'offset', 1)
+            local size = tonumber(ARGV[3])
+            if size > 0 then
+              redis.call('XADD', log, 'MAXLEN', size, id(offset), 't', string.format('%d', now), 'm', ARGV[4])
+            end
+            touch()
+            redis.call('SET', KEYS[3], epoch .. ':' .. string.format('%d', offset), 'PX', tonumber(ARGV[5]))
+            return {epoch, offset, 0}
+            """);
+
     /** ARGV: ttl, new epoch. Returns {epoch, offset}. */
     private static final RedisScript POSITION = new RedisScript("history-position", PRELUDE + """
             touch()
@@ -146,7 +170,7 @@ public final class RedisHistoryStore implements HistoryStore {
             return out
             """);
 
-    private static final List<RedisScript> SCRIPTS = List.of(APPEND, POSITION, RECOVER, READ);
+    private static final List<RedisScript> SCRIPTS = List.of(APPEND, APPEND_ONCE, POSITION, RECOVER, READ);
 
     private final RedisSettings settings;
     private final Retention.Lookup retention;
@@ -218,6 +242,32 @@ public final class RedisHistoryStore implements HistoryStore {
                         ttlArg(room), newEpoch(), Integer.toString(retention.retention(room).size()), message)
                 .thenApply(r -> new Appended(new RoomMessage(room, from, connId, content, data, (Long) r.get(1),
                         timestampMillis), (String) r.get(0))));
+    }
+
+    /**
+     * Each key lives in Redis as {@code <prefix>history:{room}:idem:<key>} (the room's slot) for the window, so
+     * what Redis remembers is bounded by the publish rate times the window.
+     */
+    @Override
+    public CompletionStage<Appended> append(String room, String from, String connId, String content, JsonNode data,
+                                            long timestampMillis, String idempotencyKey, Duration window) {
+        if (idempotencyKey == null) {
+            return append(room, from, connId, content, data, timestampMillis);
+        }
+        String message;
+        try {
+            message = encode(from, connId, content, data, timestampMillis);
+        } catch (JsonProcessingException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        String[] roomKeys = keys(room);
+        String[] keys = {roomKeys[0], roomKeys[1], settings.keyPrefix() + "history:{" + room + "}:idem:"
+                + idempotencyKey};
+        return call(redis -> APPEND_ONCE.<List<Object>>run(redis, ScriptOutputType.MULTI, keys,
+                        ttlArg(room), newEpoch(), Integer.toString(retention.retention(room).size()), message,
+                        Long.toString(Math.max(1, window.toMillis())))
+                .thenApply(r -> new Appended(new RoomMessage(room, from, connId, content, data, (Long) r.get(1),
+                        timestampMillis), (String) r.get(0), (Long) r.get(2) == 1L)));
     }
 
     @Override

@@ -151,7 +151,7 @@ public final class CommandHandler {
             return new ServerMessage.RoomLeft(id, leave.room());
         } else if (command instanceof Command.RoomMessage m) {
             mayPublish(c, m.room());
-            return reply(hub.publish(c, m.room(), m.content(), m.data(), m.echo()),
+            return reply(hub.publish(c, m.room(), m.content(), m.data(), m.echo(), m.idempotencyKey()),
                     offset -> id == null ? null : new ServerMessage.Ack(id, offset));
         } else if (command instanceof Command.PrivateMessage pm) {
             return reply(sendPrivate(c, pm), n -> id == null ? null : new ServerMessage.Ack(id, null));

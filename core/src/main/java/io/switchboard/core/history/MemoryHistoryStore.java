@@ -24,6 +24,9 @@ import java.util.function.Predicate;
 public final class MemoryHistoryStore implements HistoryStore {
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    /** Idempotency keys remembered per room at most. */
+    static final int MAX_IDEMPOTENCY_KEYS = 10_000;
+
     private final Retention.Lookup retention;
     private final TimeSource time;
     private final ConcurrentHashMap<String, RoomHistory> rooms = new ConcurrentHashMap<>();
@@ -53,6 +56,32 @@ public final class MemoryHistoryStore implements HistoryStore {
             h.lastAppendMillis = time.currentTimeMillis();
             h.add(m);
             return CompletableFuture.completedFuture(new Appended(m, h.epoch));
+        }
+    }
+
+    /**
+     * Keys are remembered per room in arrival order, at most {@value #MAX_IDEMPOTENCY_KEYS} per room; beyond,
+     * the oldest is forgotten early (a repeat of it is then published again), so a room's memory stays bounded
+     * whatever clients send.
+     */
+    @Override
+    public CompletionStage<Appended> append(String room, String from, String connId, String content, JsonNode data,
+                                            long ts, String idempotencyKey, Duration window) {
+        if (idempotencyKey == null) {
+            return append(room, from, connId, content, data, ts);
+        }
+        RoomHistory h = history(room);
+        synchronized (h) {
+            long now = time.currentTimeMillis();
+            h.forgetKeysBefore(now);
+            Long first = h.keys.get(idempotencyKey);
+            if (first != null) {
+                return CompletableFuture.completedFuture(new Appended(
+                        new RoomMessage(room, from, connId, content, data, first, ts), h.epoch, true));
+            }
+            Appended appended = append(room, from, connId, content, data, ts).toCompletableFuture().join();
+            h.remember(idempotencyKey, appended.message().offset(), now + window.toMillis());
+            return CompletableFuture.completedFuture(appended);
         }
     }
 
@@ -134,6 +163,29 @@ public final class MemoryHistoryStore implements HistoryStore {
         int count;
         long lastOffset;
         long lastAppendMillis;
+
+        /** Idempotency key → the offset it was first published at, oldest first. */
+        final java.util.HashMap<String, Long> keys = new java.util.HashMap<>();
+        /** When each key of {@link #keys} expires, in the same order. */
+        final java.util.ArrayDeque<Long> keyExpiries = new java.util.ArrayDeque<>();
+        final java.util.ArrayDeque<String> keyOrder = new java.util.ArrayDeque<>();
+
+        void remember(String key, long offset, long expiresAtMillis) {
+            if (keys.size() >= MAX_IDEMPOTENCY_KEYS) {
+                keys.remove(keyOrder.pollFirst());
+                keyExpiries.pollFirst();
+            }
+            keys.put(key, offset);
+            keyOrder.addLast(key);
+            keyExpiries.addLast(expiresAtMillis);
+        }
+
+        void forgetKeysBefore(long nowMillis) {
+            while (!keyExpiries.isEmpty() && keyExpiries.peekFirst() <= nowMillis) {
+                keyExpiries.pollFirst();
+                keys.remove(keyOrder.pollFirst());
+            }
+        }
 
         RoomHistory(Retention retention) {
             this.ring = new RoomMessage[retention.size()];

@@ -358,13 +358,23 @@ public final class Hub {
      */
     public CompletionStage<Long> publish(Connection from, String roomName, String content, JsonNode data,
                                          boolean echo) throws HubException {
+        return publish(from, roomName, content, data, echo, null);
+    }
+
+    /**
+     * As the other, once per {@code idempotencyKey} (null for none) and room within
+     * {@code history.idempotencyWindow}: a repeat is neither stored nor delivered and completes with the first
+     * one's offset. Shard thread.
+     */
+    public CompletionStage<Long> publish(Connection from, String roomName, String content, JsonNode data,
+                                         boolean echo, String idempotencyKey) throws HubException {
         Membership m = from.rooms.get(roomName);
         if (m == null) {
             throw HubException.notInRoom(roomName);
         }
         mayPublish(m.room);
         return publisher.publish(roomName, m.room, from.userId(), from.connId(), content, data,
-                echo ? null : from.connId());
+                echo ? null : from.connId(), idempotencyKey);
     }
 
     /** A client may publish unless the room's namespace leaves publishing to the backend. */
@@ -379,7 +389,13 @@ public final class Hub {
     /** Publishes a message from the backend API to a room, joined or not; completes with its offset. Thread-safe. */
     public CompletionStage<Long> publish(String roomName, String from, String content, JsonNode data)
             throws HubException {
-        return publisher.publish(roomName, rooms.get(roomName), from, null, content, data, null);
+        return publish(roomName, from, content, data, null);
+    }
+
+    /** As the other, once per {@code idempotencyKey} (null for none) and room; see the client's publish. */
+    public CompletionStage<Long> publish(String roomName, String from, String content, JsonNode data,
+                                         String idempotencyKey) throws HubException {
+        return publisher.publish(roomName, rooms.get(roomName), from, null, content, data, null, idempotencyKey);
     }
 
     /** Relays a transport frame (binary publish) unchanged to the other members of a room. Shard thread. */

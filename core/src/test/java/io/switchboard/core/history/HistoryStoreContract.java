@@ -120,6 +120,56 @@ public abstract class HistoryStoreContract {
     }
 
     @Test
+    void appendsOncePerIdempotencyKeyAndRoomWithinTheWindow() throws Exception {
+        HistoryStore nodeA = store(100, Duration.ofMinutes(5));
+        HistoryStore nodeB = store(100, Duration.ofMinutes(5));
+        Duration window = Duration.ofSeconds(1);
+        long ts = System.currentTimeMillis();
+        HistoryStore.Appended first = get(nodeA.append(room, "alice", "c-1", "once", null, ts, "k-1", window));
+        assertThat(first.duplicate()).isFalse();
+        assertThat(first.message().offset()).isEqualTo(1);
+        HistoryStore.Appended repeat = get(nodeB.append(room, "alice", "c-1", "once", null, ts, "k-1", window));
+        assertThat(repeat.duplicate()).isTrue();
+        assertThat(repeat.message().offset()).isEqualTo(1);
+        assertThat(repeat.epoch()).isEqualTo(first.epoch());
+        assertThat(get(nodeB.append(room, "alice", "c-1", "other", null, ts, "k-2", window)).message().offset())
+                .isEqualTo(2);
+        assertThat(get(nodeA.append(room + "-b", "alice", "c-1", "once", null, ts, "k-1", window)).duplicate())
+                .as("keys are per room").isFalse();
+        assertThat(get(nodeA.read(room, null, 10)).messages()).extracting(RoomMessage::content)
+                .containsExactly("once", "other");
+
+        Thread.sleep(window.toMillis() + 200);
+        HistoryStore.Appended later = get(nodeA.append(room, "alice", "c-1", "again", null, ts, "k-1", window));
+        assertThat(later.duplicate()).as("the window passed").isFalse();
+        assertThat(later.message().offset()).isEqualTo(3);
+    }
+
+    @Test
+    void racingAppendsWithOneKeyAppendOnce() throws Exception {
+        HistoryStore nodeA = store(100, Duration.ofMinutes(5));
+        HistoryStore nodeB = store(100, Duration.ofMinutes(5));
+        List<CompletableFuture<HistoryStore.Appended>> all = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            for (int i = 0; i < 40; i++) {
+                HistoryStore h = i % 2 == 0 ? nodeA : nodeB;
+                all.add(CompletableFuture.supplyAsync(() -> h.append(room, "a", "c", "x", null, 1L, "race",
+                        Duration.ofMinutes(1)), pool).thenCompose(stage -> stage));
+            }
+            List<HistoryStore.Appended> done = new ArrayList<>();
+            for (CompletableFuture<HistoryStore.Appended> f : all) {
+                done.add(f.get(10, TimeUnit.SECONDS));
+            }
+            assertThat(done).filteredOn(a -> !a.duplicate()).hasSize(1);
+            assertThat(done).extracting(a -> a.message().offset()).containsOnly(1L);
+            assertThat(get(nodeA.position(room)).offset()).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void eachRoomKeepsItsOwnRetention() throws Exception {
         String none = "none:" + room;
         String two = "two:" + room;

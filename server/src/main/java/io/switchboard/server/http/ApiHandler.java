@@ -190,8 +190,13 @@ public final class ApiHandler {
         if (content == null && (data == null || data.isNull())) {
             throw badField("a room message needs content or data");
         }
+        JsonNode key = body.get("idempotencyKey");
+        if (key != null && !key.isNull() && (!key.isTextual() || !Names.isValidIdempotencyKey(key.textValue()))) {
+            throw badField("idempotencyKey must be a non-empty string of at most " + Names.MAX_IDEMPOTENCY_KEY_LENGTH
+                    + " characters");
+        }
         try {
-            return hub.publish(room, "server", content, data)
+            return hub.publish(room, "server", content, data, key == null || key.isNull() ? null : key.textValue())
                     .thenApply(offset -> Map.of("offset", offset));
         } catch (HubException e) {
             throw fromHub(e);
