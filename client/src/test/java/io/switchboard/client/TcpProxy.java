@@ -22,6 +22,8 @@ final class TcpProxy implements AutoCloseable {
     private final int targetPort;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile boolean frozen;
+    /** Only server → client bytes stop: requests arrive, replies do not (a lost ack). */
+    private volatile boolean downstreamFrozen;
     private volatile boolean closed;
 
     TcpProxy(int targetPort) throws IOException {
@@ -46,6 +48,7 @@ final class TcpProxy implements AutoCloseable {
             }
         }
         sockets.clear();
+        downstreamFrozen = false;
     }
 
     /** Stops moving bytes on every connection until {@link #thaw()}, without closing anything. */
@@ -55,6 +58,12 @@ final class TcpProxy implements AutoCloseable {
 
     void thaw() {
         frozen = false;
+        downstreamFrozen = false;
+    }
+
+    /** Stops moving bytes from the server to clients until {@link #thaw()} or {@link #cut()}. */
+    void freezeDownstream() {
+        downstreamFrozen = true;
     }
 
     private void accept() {
@@ -67,8 +76,8 @@ final class TcpProxy implements AutoCloseable {
                 server.setTcpNoDelay(true);
                 sockets.add(client);
                 sockets.add(server);
-                pump(client, server);
-                pump(server, client);
+                pump(client, server, false);
+                pump(server, client, true);
             } catch (IOException e) {
                 if (closed) {
                     return;
@@ -77,7 +86,7 @@ final class TcpProxy implements AutoCloseable {
         }
     }
 
-    private void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to, boolean downstream) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[16 * 1024];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
@@ -90,7 +99,7 @@ final class TcpProxy implements AutoCloseable {
                     if (n < 0) {
                         break;
                     }
-                    while (frozen && !from.isClosed()) {
+                    while ((frozen || downstream && downstreamFrozen) && !from.isClosed()) {
                         Thread.sleep(10); // hold bytes read just before the freeze
                     }
                     out.write(buf, 0, n);
