@@ -13,10 +13,9 @@ import java.time.Duration;
  * @param joinLeave whether members get {@code user_joined_room} and {@code user_left_room}
  * @param clientPublish whether members may publish (the backend API always may)
  * @param maxMembers members on one node beyond which joins answer {@code room_full}
- * @param delivery whether a backed-up member gets every message or only the newest
  */
 public record RoomPolicy(String namespace, int historySize, Duration historyTtl, Presence presence, boolean joinLeave,
-                         boolean clientPublish, int maxMembers, Delivery delivery) {
+                         boolean clientPublish, int maxMembers) {
 
     /** {@code namespaces.<name>.presence}. */
     public enum Presence {
@@ -26,12 +25,6 @@ public record RoomPolicy(String namespace, int historySize, Duration historyTtl,
         COUNTS,
         /** Neither; the {@code presence} command answers {@code presence_disabled}. */
         OFF
-    }
-
-    /** {@code namespaces.<name>.delivery}. */
-    public enum Delivery {
-        ALL,
-        LATEST
     }
 
     /** The key that sets {@code option} for this room, as error texts quote it: {@code namespaces.dash.presence}. */
