@@ -429,6 +429,17 @@ export class SwitchboardClient {
         this._emit('room_message', frame);
         return;
       }
+      case 'presence_diff':
+        // A large room's batched joins and leaves: leaves first (a member that left and came back is in
+        // both), each as the notice a small room would have sent, so member lists kept from notices follow.
+        for (const m of frame.leaves ?? []) {
+          this._emit('user_left_room', { type: 'user_left_room', room: frame.room, userId: m.userId, connId: m.connId });
+        }
+        for (const m of frame.joins ?? []) {
+          this._emit('user_joined_room', { type: 'user_joined_room', room: frame.room, userId: m.userId, connId: m.connId });
+        }
+        this._emit('presence_diff', frame);
+        return;
       case 'server_shutdown':
         this._shutdownHintMs = typeof frame.reconnectAfterMs === 'number' ? frame.reconnectAfterMs : null;
         this._emit('server_shutdown', frame);

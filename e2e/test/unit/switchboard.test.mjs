@@ -358,3 +358,20 @@ test('a WebSocket that the server would admit but never opens falls back to HTTP
   assert.equal(env.sockets.length, 1, 'no further WebSocket attempt');
   env.client.close();
 });
+
+test('a presence_diff reaches listeners as the notices it batches, leaves first, then as itself', async () => {
+  const env = await connected();
+  await joinRoom(env, 'crowd');
+  const seen = [];
+  for (const e of ['user_joined_room', 'user_left_room', 'presence_diff']) {
+    env.client.on(e, (f) => seen.push([e, f.userId ?? f.count, f.connId ?? null]));
+  }
+  env.sockets[0].receive({ type: 'presence_diff', room: 'crowd', count: 1001,
+    joins: [{ userId: 'bob', connId: 'c-2' }, { userId: 'eve', connId: 'c-5' }], leaves: [{ userId: 'eve', connId: 'c-5' }] });
+  assert.deepEqual(seen, [
+    ['user_left_room', 'eve', 'c-5'],
+    ['user_joined_room', 'bob', 'c-2'],
+    ['user_joined_room', 'eve', 'c-5'],
+    ['presence_diff', 1001, null],
+  ]);
+});

@@ -2,6 +2,9 @@ package io.switchboard.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.client.internal.NettySwitchboardClient;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
@@ -35,6 +38,10 @@ import java.util.concurrent.CompletableFuture;
  * Blocking in a callback delays this client's later events, not other clients'.
  */
 public interface SwitchboardClient extends AutoCloseable {
+    /** Members a {@code presence} page holds unless told otherwise. */
+    int DEFAULT_PRESENCE_PAGE = 100;
+    /** Members a {@code presence} page holds at most. */
+    int MAX_PRESENCE_PAGE = 1000;
 
     /** Creates a client; nothing happens on the network until {@link #connect()}. */
     static SwitchboardClient create(ClientConfig config, ClientListener listener) {
@@ -75,7 +82,11 @@ public interface SwitchboardClient extends AutoCloseable {
         return publish(room, content, null);
     }
 
-    /** Publishes text and/or JSON data (either may be {@code null}); completes with the offset. */
+    /**
+     * Publishes text and/or JSON data (either may be {@code null}); completes with the offset. Each publish
+     * carries a fresh {@code idempotencyKey}: when the connection drops before the ack, the client sends it
+     * again after reconnecting (within the ack timeout) and the server stores and delivers it once.
+     */
     CompletableFuture<Long> publish(String room, String content, JsonNode data);
 
     /** Sends a private message to every connection of a user; completes when the server acked it. */
@@ -89,8 +100,33 @@ public interface SwitchboardClient extends AutoCloseable {
      */
     CompletableFuture<Void> broadcast(String content, JsonNode data);
 
-    /** Current members of a room. */
-    CompletableFuture<Presence> presence(String room);
+    /** The first page of a room's members (up to 100) and its count. */
+    default CompletableFuture<Presence> presence(String room) {
+        return presence(room, DEFAULT_PRESENCE_PAGE, null);
+    }
+
+    /**
+     * One page of a room's members: at most {@code limit} (1 to 1000) after {@code cursor} (null: from the first),
+     * as the previous page's {@link Presence#cursor()} gave it.
+     */
+    CompletableFuture<Presence> presence(String room, int limit, String cursor);
+
+    /**
+     * Every member of a room, read page by page (1000 a page) in member order. A member present the whole time
+     * appears once; one that joins or leaves meanwhile may or may not. Fails with the first page that fails.
+     */
+    default CompletableFuture<List<Member>> allMembers(String room) {
+        List<Member> all = new ArrayList<>();
+        return nextPage(this, room, null, all).thenApply(v -> Collections.unmodifiableList(all));
+    }
+
+    private static CompletableFuture<Void> nextPage(SwitchboardClient client, String room, String cursor,
+                                                   List<Member> into) {
+        return client.presence(room, MAX_PRESENCE_PAGE, cursor).thenCompose(page -> {
+            into.addAll(page.members());
+            return page.hasMore() ? nextPage(client, room, page.cursor(), into) : CompletableFuture.completedFuture(null);
+        });
+    }
 
     /** Retained messages of a room after {@code since} ({@code null}: all), at most {@code limit} ({@code null}: server default). */
     CompletableFuture<History> history(String room, Long since, Integer limit);

@@ -284,6 +284,54 @@ class RealServerTest {
         assertThat(d.reconnecting()).as("reconnecting after %s", d).isTrue();
     }
 
+    /**
+     * The ack of a publish is lost with its connection (the request reached the server, the reply did not): the
+     * client sends it again after reconnecting, with the same idempotency key, and the server acks it with the
+     * first offset without storing or delivering it twice.
+     */
+    @Test
+    void aPublishWhoseAckWasLostIsSentAgainAndDeliveredOnce() throws Exception {
+        server = SwitchboardServer.start(config(0));
+        TcpProxy proxy = new TcpProxy(server.port());
+        resources.add(proxy);
+        RecordingListener subEvents = new RecordingListener();
+        SwitchboardClient subscriber = client(url(server.port(), "sub"), subEvents);
+        SwitchboardClient publisher = client(url(proxy.port(), "pub"), new RecordingListener());
+        subscriber.join("once").get(5, TimeUnit.SECONDS);
+        publisher.join("once").get(5, TimeUnit.SECONDS);
+
+        proxy.freezeDownstream();
+        java.util.concurrent.CompletableFuture<Long> published = publisher.publish("once", "pay");
+        awaitMessages(subEvents, 1); // the server has it; its ack is held in the proxy
+        proxy.cut();
+        assertThat(published.get(10, TimeUnit.SECONDS)).as("acked after the reconnect with the first offset")
+                .isEqualTo(1);
+        assertThat(publisher.publish("once", "next").get(5, TimeUnit.SECONDS)).isEqualTo(2);
+        awaitMessages(subEvents, 2);
+        assertThat(subEvents.roomMessages).extracting(RoomMessage::content).containsExactly("pay", "next");
+    }
+
+    @Test
+    void presencePagesWithACursorAndAllMembersReadsEveryPage() throws Exception {
+        server = SwitchboardServer.start(config(0));
+        List<SwitchboardClient> members = new ArrayList<>();
+        for (String user : List.of("e", "a", "d", "b", "c")) {
+            SwitchboardClient c = client(url(server.port(), user), new RecordingListener());
+            c.join("crowd").get(5, TimeUnit.SECONDS);
+            members.add(c);
+        }
+        SwitchboardClient reader = members.get(0);
+        Presence first = reader.presence("crowd", 2, null).get(5, TimeUnit.SECONDS);
+        assertThat(first.count()).isEqualTo(5);
+        assertThat(first.members()).extracting(Member::userId).containsExactly("a", "b");
+        assertThat(first.hasMore()).isTrue();
+        Presence second = reader.presence("crowd", 2, first.cursor()).get(5, TimeUnit.SECONDS);
+        assertThat(second.members()).extracting(Member::userId).containsExactly("c", "d");
+        assertThat(reader.allMembers("crowd").get(5, TimeUnit.SECONDS)).extracting(Member::userId)
+                .containsExactly("a", "b", "c", "d", "e");
+        assertThat(reader.presence("crowd").get(5, TimeUnit.SECONDS).hasMore()).isFalse();
+    }
+
     private static void awaitMessages(RecordingListener events, int count) {
         Await.until(count + " room messages, got " + events.roomMessages.size() + " when the wait began", WAIT,
                 () -> events.roomMessages.size() >= count);

@@ -177,4 +177,81 @@ class RedisClusterTest {
             });
         }
     }
+
+    /**
+     * Paging and counts across two nodes over the Redis presence store: members on both nodes appear once each, in
+     * member order, and a join lists only the first {@code presence.joinMembersLimit} of them with the full count.
+     */
+    @Test
+    void presencePagesAndCountsSpanBothNodes() {
+        nodes = new ClusterNodes();
+        int[] ports = new int[2];
+        for (int i = 0; i < 2; i++) {
+            var config = ClusterNodes.config("n" + (i + 1), ClusterNodes.cluster("redis", 10_000,
+                    java.time.Duration.ofSeconds(3)), redis.port(), List.of());
+            config = config.toBuilder().presence(io.switchboard.core.config.Presence.builder().joinMembersLimit(3)
+                    .build()).build();
+            ports[i] = nodes.start(config).port();
+        }
+        String room = "paging-" + System.nanoTime();
+        List<WsClient> members = new ArrayList<>();
+        try {
+            for (int i = 0; i < 7; i++) {
+                WsClient c = WsClient.welcomed(ports[i % 2], "p" + i);
+                members.add(c);
+                JsonNode joined = join(c, room);
+                assertThat(joined.path("count").asInt()).isEqualTo(i + 1);
+                assertThat(joined.path("members").size()).isEqualTo(Math.min(i + 1, 3));
+                assertThat(joined.path("membersTruncated").asBoolean()).isEqualTo(i + 1 > 3);
+            }
+            WsClient reader = members.get(1);
+            List<String> seen = new ArrayList<>();
+            String cursor = null;
+            do {
+                reader.send("{\"type\":\"presence\",\"room\":\"" + room + "\",\"limit\":2"
+                        + (cursor == null ? "" : ",\"cursor\":\"" + cursor + "\"") + "}");
+                JsonNode page = reader.nextOfType("presence");
+                assertThat(page.path("count").asInt()).isEqualTo(7);
+                page.path("members").forEach(m -> seen.add(m.path("userId").asText()));
+                cursor = page.has("cursor") ? page.path("cursor").asText() : null;
+            } while (cursor != null);
+            assertThat(seen).containsExactly("p0", "p1", "p2", "p3", "p4", "p5", "p6");
+        } finally {
+            members.forEach(WsClient::close);
+        }
+    }
+
+    /**
+     * One idempotency key, two nodes: a client on one publishes, the backend retries the same key through the
+     * other node's API. Redis history appends once, both get offset 1, members on both nodes receive it once.
+     */
+    @Test
+    void anIdempotencyKeyPublishesOnceAcrossNodes() throws Exception {
+        int[] ports = startNodes(2);
+        String room = "idem-" + System.nanoTime();
+        try (WsClient alice = WsClient.welcomed(ports[0], "alice"); WsClient bob = WsClient.welcomed(ports[1], "bob")) {
+            join(alice, room);
+            join(bob, room);
+            alice.send("{\"type\":\"room_message\",\"room\":\"" + room + "\",\"content\":\"pay\","
+                    + "\"idempotencyKey\":\"order-1\",\"echo\":true,\"id\":1}");
+            assertThat(alice.nextOfType("ack").path("offset").asLong()).isEqualTo(1);
+            java.net.http.HttpResponse<String> retried = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + ports[1]
+                                    + "/api/publish"))
+                            .header("Authorization", "Bearer " + TestServers.API_KEY)
+                            .header("Content-Type", "application/json")
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"room\":\"" + room
+                                    + "\",\"content\":\"pay\",\"idempotencyKey\":\"order-1\"}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(retried.body()).isEqualTo("{\"offset\":1}");
+            alice.send("{\"type\":\"room_message\",\"room\":\"" + room + "\",\"content\":\"after\","
+                    + "\"echo\":true,\"id\":2}");
+            for (WsClient c : List.of(alice, bob)) {
+                assertThat(c.nextOfType("room_message").path("offset").asLong()).isEqualTo(1);
+                JsonNode next = c.nextOfType("room_message");
+                assertThat(next.path("content").asText()).as("the retry was not delivered").isEqualTo("after");
+                assertThat(next.path("offset").asLong()).isEqualTo(2);
+            }
+        }
+    }
 }

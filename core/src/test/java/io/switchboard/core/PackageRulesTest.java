@@ -44,10 +44,10 @@ class PackageRulesTest {
                         "io.switchboard.core.presence..", "io.switchboard.core.guard..", "io.switchboard.core.auth..",
                         "io.switchboard.core.hooks..", "io.switchboard.core.proxy..",
                         "io.switchboard.core.limit..", "io.switchboard.core.metrics..",
-                        "io.switchboard.core.config..", "io.switchboard.core.internal..")
+                        "io.switchboard.core.config..", "io.switchboard.core.internal..", "io.switchboard.core.policy..")
                 .should().dependOnClassesThat().resideInAnyPackage(HUB, COMMAND)
-                .because("transport, broker, history, presence, guards, hooks, auth, limits, metrics and config sit below"
-                        + " the hub"));
+                .because("transport, broker, history, presence, guards, hooks, auth, limits, metrics, config and room"
+                        + " policies sit below the hub"));
     }
 
     @Test

@@ -65,10 +65,19 @@ public sealed interface Command {
         }
     }
 
-    /** {@code echo} false is the default, so it is not written. */
+    /**
+     * {@code echo} false is the default, so it is not written. {@code idempotencyKey}: a repeat of the same key to
+     * the same room within {@code history.idempotencyWindow} is neither stored nor delivered again, and is acked
+     * with the first publish's offset; null for none.
+     */
     record RoomMessage(JsonNode id, String room, String content, JsonNode data,
-                       @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean echo) implements Command {
+                       @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean echo, String idempotencyKey)
+            implements Command {
         public static final String TYPE = "room_message";
+
+        public RoomMessage(JsonNode id, String room, String content, JsonNode data, boolean echo) {
+            this(id, room, content, data, echo, null);
+        }
 
         @Override
         public String type() {
@@ -94,8 +103,23 @@ public sealed interface Command {
         }
     }
 
-    record Presence(JsonNode id, String room) implements Command {
+    /**
+     * One page of a room's members: at most {@code limit} (null: {@link #DEFAULT_LIMIT}, at most
+     * {@link #MAX_LIMIT}) after {@code cursor} (null: from the first), as the previous page's reply gave it.
+     */
+    record Presence(JsonNode id, String room, Integer limit, String cursor) implements Command {
         public static final String TYPE = "presence";
+        public static final int DEFAULT_LIMIT = 100;
+        public static final int MAX_LIMIT = 1000;
+
+        public Presence(JsonNode id, String room) {
+            this(id, room, null, null);
+        }
+
+        /** The page size asked for, defaulted. */
+        public int pageSize() {
+            return limit == null ? DEFAULT_LIMIT : limit;
+        }
 
         @Override
         public String type() {

@@ -14,6 +14,7 @@ public enum ErrorCode {
     FORBIDDEN("forbidden", "the credentials do not allow this"),
     RATE_LIMITED("rate_limited", "too many messages; slow down"),
     ROOM_FULL("room_full", "the room has reached its member limit"),
+    PRESENCE_DISABLED("presence_disabled", "the room's namespace has presence off"),
     TOO_MANY_ROOMS("too_many_rooms", "the connection has joined the maximum number of rooms"),
     MESSAGE_TOO_LARGE("message_too_large", "the message exceeds the size limit"),
     UNAVAILABLE("unavailable", "a backing service is unavailable; retry later"),

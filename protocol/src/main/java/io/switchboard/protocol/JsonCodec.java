@@ -126,7 +126,7 @@ public final class JsonCodec {
             case "private_message":
                 return new Command.PrivateMessage(id, f.to(), f.content(), f.data());
             case "presence":
-                return new Command.Presence(id, f.room());
+                return new Command.Presence(id, f.room(), f.presenceLimit(), f.cursor());
             case "history":
                 return new Command.History(id, f.room(), f.optionalOffset("since"), f.optionalLimit());
             case "refresh":
@@ -142,7 +142,8 @@ public final class JsonCodec {
 
     /** A room message must carry something: an empty one would be stored and delivered as nothing. */
     private static Command.RoomMessage roomMessage(JsonNode id, Fields f) throws ProtocolException {
-        Command.RoomMessage m = new Command.RoomMessage(id, f.room(), f.content(), f.data(), f.echo());
+        Command.RoomMessage m = new Command.RoomMessage(id, f.room(), f.content(), f.data(), f.echo(),
+                f.idempotencyKey());
         if (m.content() == null && m.data() == null) {
             throw new ProtocolException(ErrorCode.INVALID_FIELD, "a room message needs content or data", id);
         }
@@ -166,6 +167,9 @@ public final class JsonCodec {
     private static String shorten(String s) {
         return s.length() <= 32 ? s : s.substring(0, 32) + "...";
     }
+
+    /** Longest presence cursor: a user id and a connection id, base64url. */
+    static final int MAX_CURSOR_CHARS = 256;
 
     /** Field readers for one command; each failure names the field and its rule. */
     private static final class Fields {
@@ -226,6 +230,18 @@ public final class JsonCodec {
             return present("data");
         }
 
+        String idempotencyKey() throws ProtocolException {
+            JsonNode value = present("idempotencyKey");
+            if (value == null) {
+                return null;
+            }
+            if (!value.isTextual() || !Names.isValidIdempotencyKey(value.textValue())) {
+                throw invalid("idempotencyKey must be a non-empty string of at most "
+                        + Names.MAX_IDEMPOTENCY_KEY_LENGTH + " characters");
+            }
+            return value.textValue();
+        }
+
         boolean echo() throws ProtocolException {
             JsonNode value = present("echo");
             if (value == null) {
@@ -283,6 +299,27 @@ public final class JsonCodec {
             JsonNode value = present("method");
             if (value == null || !value.isTextual() || !Names.isValidRpcMethod(value.textValue())) {
                 throw invalid("method must match " + Names.RPC_METHOD_RULE);
+            }
+            return value.textValue();
+        }
+
+        Integer presenceLimit() throws ProtocolException {
+            Integer limit = optionalLimit();
+            if (limit != null && limit > Command.Presence.MAX_LIMIT) {
+                throw invalid("limit must be between 1 and " + Command.Presence.MAX_LIMIT);
+            }
+            return limit;
+        }
+
+        /** An opaque page cursor; the hub checks its content. */
+        String cursor() throws ProtocolException {
+            JsonNode value = present("cursor");
+            if (value == null) {
+                return null;
+            }
+            if (!value.isTextual() || value.textValue().isEmpty() || value.textValue().length() > MAX_CURSOR_CHARS) {
+                throw invalid("cursor must be a non-empty string of at most " + MAX_CURSOR_CHARS
+                        + " characters, as a presence reply gave it");
             }
             return value.textValue();
         }

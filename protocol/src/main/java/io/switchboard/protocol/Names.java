@@ -20,6 +20,14 @@ public final class Names {
     private Names() {
     }
 
+    /** Longest {@code idempotencyKey} of a publish. */
+    public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 64;
+
+    /** An idempotency key: any non-empty text of at most {@value #MAX_IDEMPOTENCY_KEY_LENGTH} characters. */
+    public static boolean isValidIdempotencyKey(String key) {
+        return key != null && !key.isEmpty() && key.length() <= MAX_IDEMPOTENCY_KEY_LENGTH;
+    }
+
     public static boolean isValidRoom(String room) {
         return room != null && room.length() <= MAX_ROOM_LENGTH && ROOM.matcher(room).matches();
     }

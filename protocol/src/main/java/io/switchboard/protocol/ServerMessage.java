@@ -66,19 +66,52 @@ public sealed interface ServerMessage {
     }
 
     /**
-     * {@code recovered} is present only when the join carried {@code since}; {@code server} only when the backend
+     * {@code recovered} is present only when the join carried {@code since}, {@code reason} only when it is
+     * false ({@link #NO_HISTORY}, {@link #NOT_RETAINED}); {@code count} and {@code members} are absent when
+     * the room's presence is off, {@code members} also when it sends counts only; {@code membersTruncated} is true
+     * when {@code members} holds only the first of them (in member order); {@code server} only when the backend
      * joined the connection ({@code POST /api/subscribe}), then true.
      */
-    @JsonPropertyOrder({"type", "id", "room", "members", "offset", "epoch", "recovered", "server"})
-    record RoomJoined(JsonNode id, String room, List<Member> members, long offset, String epoch, Boolean recovered,
-                      Boolean server) implements ServerMessage {
+    @JsonPropertyOrder({"type", "id", "room", "count", "members", "membersTruncated", "offset", "epoch", "recovered",
+            "reason", "server"})
+    record RoomJoined(JsonNode id, String room, Integer count, List<Member> members, Boolean membersTruncated,
+                      long offset, String epoch, Boolean recovered, String reason, Boolean server)
+            implements ServerMessage {
         public static final String TYPE = "room_joined";
+        /** Not recovered: the room's namespace keeps no history ({@code historySize: 0}). */
+        public static final String NO_HISTORY = "no_history";
+        /**
+         * Not recovered: the messages after the given offset are no longer all kept (too many, too old), or the
+         * room's history was lost since (another epoch).
+         */
+        public static final String NOT_RETAINED = "not_retained";
 
         /** The answer to {@code join_room}. */
-        public RoomJoined(JsonNode id, String room, List<Member> members, long offset, String epoch,
-                          Boolean recovered) {
-            this(id, room, members, offset, epoch, recovered, null);
+        public RoomJoined(JsonNode id, String room, Integer count, List<Member> members, Boolean membersTruncated,
+                          long offset, String epoch, Boolean recovered, String reason) {
+            this(id, room, count, members, membersTruncated, offset, epoch, recovered, reason, null);
         }
+
+        /** A full member list, counted. */
+        public RoomJoined(JsonNode id, String room, List<Member> members, long offset, String epoch, Boolean recovered) {
+            this(id, room, members.size(), members, null, offset, epoch, recovered, null);
+        }
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+
+    /**
+     * The joins and leaves of a large room since the last diff, sent instead of one notice each; {@code count}
+     * is the room's member count after them. {@code truncated}: more changed than one diff lists, re-read
+     * the members with {@code presence}.
+     */
+    @JsonPropertyOrder({"type", "room", "joins", "leaves", "count", "truncated"})
+    record PresenceDiff(String room, List<Member> joins, List<Member> leaves, int count, Boolean truncated)
+            implements ServerMessage {
+        public static final String TYPE = "presence_diff";
 
         @Override
         public String type() {
@@ -176,9 +209,17 @@ public sealed interface ServerMessage {
         }
     }
 
-    @JsonPropertyOrder({"type", "id", "room", "members", "count"})
-    record Presence(JsonNode id, String room, List<Member> members, int count) implements ServerMessage {
+    /**
+     * One page of a room's members and how many it has; {@code cursor} asks for the next page and is present
+     * only while more remain. {@code members} is absent when the room sends counts only.
+     */
+    @JsonPropertyOrder({"type", "id", "room", "count", "members", "cursor"})
+    record Presence(JsonNode id, String room, List<Member> members, int count, String cursor) implements ServerMessage {
         public static final String TYPE = "presence";
+
+        public Presence(JsonNode id, String room, List<Member> members, int count) {
+            this(id, room, members, count, null);
+        }
 
         @Override
         public String type() {

@@ -161,8 +161,12 @@ class JsonCodecTest {
                         + "\"content\":\"hi\",\"offset\":5,\"ts\":1000}");
         assertThat(encode(new ServerMessage.RoomJoined(null, "r", List.of(new ServerMessage.Member("a", "c-1")),
                 0, "e", null)))
-                .isEqualTo("{\"type\":\"room_joined\",\"room\":\"r\",\"members\":[{\"userId\":\"a\",\"connId\":\"c-1\"}],"
-                        + "\"offset\":0,\"epoch\":\"e\"}");
+                .isEqualTo("{\"type\":\"room_joined\",\"room\":\"r\",\"count\":1,"
+                        + "\"members\":[{\"userId\":\"a\",\"connId\":\"c-1\"}],\"offset\":0,\"epoch\":\"e\"}");
+        assertThat(encode(new ServerMessage.RoomJoined(null, "dash:x", null, null, null, 4, "e", false,
+                ServerMessage.RoomJoined.NO_HISTORY)))
+                .isEqualTo("{\"type\":\"room_joined\",\"room\":\"dash:x\",\"offset\":4,\"epoch\":\"e\","
+                        + "\"recovered\":false,\"reason\":\"no_history\"}");
         assertThat(encode(new ServerMessage.Error(IntNode.valueOf(1), ErrorCode.NOT_IN_ROOM, "not in room r")))
                 .isEqualTo("{\"type\":\"error\",\"id\":1,\"code\":\"not_in_room\",\"error\":\"not in room r\"}");
         assertThat(encode(new ServerMessage.Welcome("c-1", "alice", ServerMessage.Welcome.GREETING,

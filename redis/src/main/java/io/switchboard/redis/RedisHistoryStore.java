@@ -9,6 +9,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.switchboard.core.history.HistoryStore;
+import io.switchboard.core.history.Retention;
 import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.ServerMessage.RoomMessage;
 import java.security.SecureRandom;
@@ -97,6 +98,30 @@ public final class RedisHistoryStore implements HistoryStore {
             return {epoch, offset}
             """);
 
+    /**
+     * KEYS: meta, log, the idempotency key's own key. ARGV: ttl, new epoch, size, message JSON, window ms. Returns
+     * {epoch, offset, 0} after appending, or {epoch, first offset, 1} when the key was used in this epoch within
+     * the window: the check and the append are one script, so two nodes racing with one key append once.
+     */
+    private static final RedisScript APPEND_ONCE = new RedisScript("history-append-once", PRELUDE + """
+            local seen = redis.call('GET', KEYS[3])
+            if seen then
+              local sep = string.find(seen, ':', 1, true)
+              if sep and string.sub(seen, 1, sep - 1) == epoch then
+                touch()
+                return {epoch, tonumber(string.sub(seen, sep + 1)), 1}
+              end
+            end
+            local offset = redis.call('HINCRBY', meta, 'offset', 1)
+            local size = tonumber(ARGV[3])
+            if size > 0 then
+              redis.call('XADD', log, 'MAXLEN', size, id(offset), 't', string.format('%d', now), 'm', ARGV[4])
+            end
+            touch()
+            redis.call('SET', KEYS[3], epoch .. ':' .. string.format('%d', offset), 'PX', tonumber(ARGV[5]))
+            return {epoch, offset, 0}
+            """);
+
     /** ARGV: ttl, new epoch. Returns {epoch, offset}. */
     private static final RedisScript POSITION = new RedisScript("history-position", PRELUDE + """
             touch()
@@ -145,11 +170,10 @@ public final class RedisHistoryStore implements HistoryStore {
             return out
             """);
 
-    private static final List<RedisScript> SCRIPTS = List.of(APPEND, POSITION, RECOVER, READ);
+    private static final List<RedisScript> SCRIPTS = List.of(APPEND, APPEND_ONCE, POSITION, RECOVER, READ);
 
     private final RedisSettings settings;
-    private final int size;
-    private final Duration ttl;
+    private final Retention.Lookup retention;
     private final Duration timeout;
     private final LettuceClient lettuce;
     private final Connector<StatefulRedisConnection<String, String>> connector;
@@ -164,20 +188,32 @@ public final class RedisHistoryStore implements HistoryStore {
      * @param ttl how long a message is kept, and how long an unused room's offsets live; at least 1 ms
      */
     public RedisHistoryStore(RedisSettings settings, Duration timeout, int size, Duration ttl) {
+        this(settings, timeout, checked(size, ttl));
+    }
+
+    /**
+     * As the other constructor, with each room's size and ttl from {@code retention} (asked on every call, so it
+     * must answer at once).
+     */
+    public RedisHistoryStore(RedisSettings settings, Duration timeout, Retention.Lookup retention) {
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.ttl = Objects.requireNonNull(ttl, "ttl");
+        this.retention = Objects.requireNonNull(retention, "retention");
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+        this.lettuce = new LettuceClient(settings, timeout);
+        this.connector = new Connector<>("history " + settings.address(), lettuce, timeout,
+                this::connect, StatefulRedisConnection::closeAsync);
+        connector.start();
+    }
+
+    private static Retention.Lookup checked(int size, Duration ttl) {
+        Objects.requireNonNull(ttl, "ttl");
         if (size < 0) {
             throw new IllegalArgumentException("size must be >= 0, was " + size);
         }
         if (ttl.toMillis() < 1) {
             throw new IllegalArgumentException("ttl must be at least 1 ms, was " + ttl);
         }
-        this.size = size;
-        this.timeout = Objects.requireNonNull(timeout, "timeout");
-        this.lettuce = new LettuceClient(settings, timeout);
-        this.connector = new Connector<>("history " + settings.address(), lettuce, timeout,
-                this::connect, StatefulRedisConnection::closeAsync);
-        connector.start();
+        return Retention.Lookup.fixed(size, ttl);
     }
 
     private CompletionStage<StatefulRedisConnection<String, String>> connect() {
@@ -205,15 +241,42 @@ public final class RedisHistoryStore implements HistoryStore {
             return CompletableFuture.failedFuture(e);
         }
         return call(redis -> APPEND.<List<Object>>run(redis, ScriptOutputType.MULTI, keys(room),
-                        ttlArg(), newEpoch(), Integer.toString(size), message)
+                        ttlArg(room), newEpoch(), Integer.toString(retention.retention(room).size()), message)
                 .thenCompose(r -> replicated(redis, r))
                 .thenApply(r -> new Appended(new RoomMessage(room, from, connId, content, data, (Long) r.get(1),
                         timestampMillis), (String) r.get(0))));
     }
 
+    /**
+     * Each key lives in Redis as {@code <prefix>history:{room}:idem:<key>} (the room's slot) for the window, so
+     * what Redis remembers is bounded by the publish rate times the window.
+     */
+    @Override
+    public CompletionStage<Appended> append(String room, String from, String connId, String content, JsonNode data,
+                                            long timestampMillis, String idempotencyKey, Duration window) {
+        if (idempotencyKey == null) {
+            return append(room, from, connId, content, data, timestampMillis);
+        }
+        String message;
+        try {
+            message = encode(from, connId, content, data, timestampMillis);
+        } catch (JsonProcessingException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        String[] roomKeys = keys(room);
+        String[] keys = {roomKeys[0], roomKeys[1], settings.keyPrefix() + "history:{" + room + "}:idem:"
+                + idempotencyKey};
+        return call(redis -> APPEND_ONCE.<List<Object>>run(redis, ScriptOutputType.MULTI, keys,
+                        ttlArg(room), newEpoch(), Integer.toString(retention.retention(room).size()), message,
+                        Long.toString(Math.max(1, window.toMillis())))
+                .thenCompose(r -> replicated(redis, r))
+                .thenApply(r -> new Appended(new RoomMessage(room, from, connId, content, data, (Long) r.get(1),
+                        timestampMillis), (String) r.get(0), (Long) r.get(2) == 1L)));
+    }
+
     @Override
     public CompletionStage<Position> position(String room) {
-        return call(redis -> POSITION.<List<Object>>run(redis, ScriptOutputType.MULTI, keys(room), ttlArg(), newEpoch())
+        return call(redis -> POSITION.<List<Object>>run(redis, ScriptOutputType.MULTI, keys(room), ttlArg(room), newEpoch())
                 .thenApply(r -> new Position((Long) r.get(1), (String) r.get(0))));
     }
 
@@ -222,7 +285,7 @@ public final class RedisHistoryStore implements HistoryStore {
         Objects.requireNonNull(epoch, "epoch");
         String want = Long.toString(Math.min(offset, MAX_LUA_INTEGER));
         return call(redis -> RECOVER.<List<Object>>run(redis, ScriptOutputType.MULTI, keys(room),
-                        ttlArg(), newEpoch(), want, epoch)
+                        ttlArg(room), newEpoch(), want, epoch)
                 .thenApply(r -> {
                     Position position = new Position((Long) r.get(1), (String) r.get(0));
                     boolean recovered = (Long) r.get(2) == 1L;
@@ -237,7 +300,7 @@ public final class RedisHistoryStore implements HistoryStore {
         }
         String after = afterOffset == null ? "" : Long.toString(Math.min(afterOffset, MAX_LUA_INTEGER));
         return call(redis -> READ.<List<Object>>run(redis, ScriptOutputType.MULTI, keys(room),
-                        ttlArg(), newEpoch(), after, Integer.toString(limit))
+                        ttlArg(room), newEpoch(), after, Integer.toString(limit))
                 .thenApply(r -> new Page((String) r.get(0), decode(room, r, 1))));
     }
 
@@ -250,7 +313,7 @@ public final class RedisHistoryStore implements HistoryStore {
 
     @Override
     public String toString() {
-        return "RedisHistoryStore[" + settings.address() + ", size=" + size + ", ttl=" + ttl + "]";
+        return "RedisHistoryStore[" + settings.address() + "]";
     }
 
     private <T> CompletionStage<T> call(Function<RedisAsyncCommands<String, String>, CompletableFuture<T>> op) {
@@ -283,8 +346,8 @@ public final class RedisHistoryStore implements HistoryStore {
         return new String[] {base + "meta", base + "log"};
     }
 
-    private String ttlArg() {
-        return Long.toString(ttl.toMillis());
+    private String ttlArg(String room) {
+        return Long.toString(Math.max(1, retention.retention(room).ttl().toMillis()));
     }
 
     private static String newEpoch() {

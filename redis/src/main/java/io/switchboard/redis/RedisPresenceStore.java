@@ -30,7 +30,9 @@ import java.util.function.Function;
  * <p>Keys, each pair in one Cluster slot (hash tag {@code {room}} or {@code {user}}):
  * <ul>
  *   <li>{@code <prefix>presence:room:{room}:exp}, a sorted set connId → expiry (Redis time, ms), and
- *       {@code <prefix>presence:room:{room}:members}, a hash connId → {@code {"userId","node","info"}};
+ *       {@code <prefix>presence:room:{room}:members}, a hash connId → {@code {"userId","node","info"}}, and
+ *       {@code <prefix>presence:room:{room}:order}, a sorted set of {@code userId NUL connId} at score 0 that
+ *       {@link #page} reads by range, so a page of a 100,000-member room moves only the page;
  *   <li>{@code <prefix>presence:user:{user}:exp}, a sorted set connId → expiry, and
  *       {@code <prefix>presence:user:{user}:nodes}, a hash connId → node id.
  * </ul>
@@ -102,7 +104,80 @@ public final class RedisPresenceStore implements PresenceStore {
             return 0
             """);
 
-    private static final List<RedisScript> SCRIPTS = List.of(UPSERT, REMOVE, LIST, ANY);
+    /** A room member's place in member order: its user id (from its entry) and connection id, NUL between. */
+    private static final String ORDER_KEY = """
+            local function order_key(conn, value)
+              return cjson.decode(value)['userId'] .. '\\0' .. conn
+            end
+            """;
+
+    /** KEYS: expiry set, hash, order set. Drops the expired entries from all three. */
+    private static final String DROP_EXPIRED = ORDER_KEY + """
+            local before = '(' .. string.format('%d', now)
+            local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', before)
+            for _, conn in ipairs(expired) do
+              local value = redis.call('HGET', KEYS[2], conn)
+              if value then
+                redis.call('ZREM', KEYS[3], order_key(conn, value))
+                redis.call('HDEL', KEYS[2], conn)
+              end
+            end
+            if #expired > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', before) end
+            """;
+
+    /** As {@link #UPSERT} for a room, keeping its order set (KEYS[3]) too. */
+    private static final RedisScript ROOM_UPSERT = new RedisScript("presence-room-upsert", NOW + ORDER_KEY + """
+            local ttl = tonumber(ARGV[1])
+            local expiry = string.format('%d', now + ttl)
+            for i = 2, #ARGV, 2 do
+              redis.call('ZADD', KEYS[1], expiry, ARGV[i])
+              redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+              redis.call('ZADD', KEYS[3], 0, order_key(ARGV[i], ARGV[i + 1]))
+            end
+            for _, key in ipairs(KEYS) do
+              local left = redis.call('PTTL', key)
+              if left < ttl then redis.call('PEXPIRE', key, ttl) end
+            end
+            return 1
+            """);
+
+    /** As {@link #REMOVE} for a room, keeping its order set (KEYS[3]) too. */
+    private static final RedisScript ROOM_REMOVE = new RedisScript("presence-room-remove", ORDER_KEY + """
+            local value = redis.call('HGET', KEYS[2], ARGV[1])
+            if value then redis.call('ZREM', KEYS[3], order_key(ARGV[1], value)) end
+            redis.call('ZREM', KEYS[1], ARGV[1])
+            redis.call('HDEL', KEYS[2], ARGV[1])
+            return 1
+            """);
+
+    /** As {@link #LIST} for a room, keeping its order set (KEYS[3]) too. */
+    private static final RedisScript ROOM_LIST = new RedisScript("presence-room-list", NOW + DROP_EXPIRED + """
+            return redis.call('HGETALL', KEYS[2])
+            """);
+
+    /**
+     * KEYS: expiry set, hash, order set. ARGV: the order key to start after ('' for the first), limit. Returns
+     * {count, more (0 or 1), connId, value, ...}: one page in member order read from the order set, so a page
+     * costs its own size, not the room's.
+     */
+    private static final RedisScript ROOM_PAGE = new RedisScript("presence-room-page", NOW + DROP_EXPIRED + """
+            local limit = tonumber(ARGV[2])
+            local from = ARGV[1] == '' and '-' or '(' .. ARGV[1]
+            local keys = redis.call('ZRANGEBYLEX', KEYS[3], from, '+', 'LIMIT', 0, limit + 1)
+            local out = {redis.call('HLEN', KEYS[2]), #keys > limit and 1 or 0}
+            for i = 1, math.min(#keys, limit) do
+              local conn = string.sub(keys[i], string.find(keys[i], '\\0', 1, true) + 1)
+              local value = redis.call('HGET', KEYS[2], conn)
+              if value then
+                out[#out + 1] = conn
+                out[#out + 1] = value
+              end
+            end
+            return out
+            """);
+
+    private static final List<RedisScript> SCRIPTS = List.of(UPSERT, REMOVE, LIST, ANY, ROOM_UPSERT, ROOM_REMOVE,
+            ROOM_LIST, ROOM_PAGE);
 
     private final RedisSettings settings;
     private final Duration ttl;
@@ -150,18 +225,18 @@ public final class RedisPresenceStore implements PresenceStore {
         } catch (JsonProcessingException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return call(redis -> upsert(redis, roomKeys(room), List.of(connId, member)));
+        return call(redis -> upsert(redis, ROOM_UPSERT, roomKeys(room), List.of(connId, member)));
     }
 
     @Override
     public CompletionStage<Void> leave(String room, String connId) {
-        return call(redis -> REMOVE.<Long>run(redis, ScriptOutputType.INTEGER, roomKeys(room), connId)
+        return call(redis -> ROOM_REMOVE.<Long>run(redis, ScriptOutputType.INTEGER, roomKeys(room), connId)
                 .thenApply(r -> null));
     }
 
     @Override
     public CompletionStage<List<Member>> members(String room) {
-        return call(redis -> LIST.<List<Object>>run(redis, ScriptOutputType.MULTI, roomKeys(room))
+        return call(redis -> ROOM_LIST.<List<Object>>run(redis, ScriptOutputType.MULTI, roomKeys(room))
                 .thenApply(r -> {
                     List<Member> out = new ArrayList<>(r.size() / 2);
                     for (int i = 0; i + 1 < r.size(); i += 2) {
@@ -169,6 +244,19 @@ public final class RedisPresenceStore implements PresenceStore {
                     }
                     out.sort(MEMBER_ORDER);
                     return out;
+                }));
+    }
+
+    @Override
+    public CompletionStage<MemberPage> page(String room, String after, int limit) {
+        return call(redis -> ROOM_PAGE.<List<Object>>run(redis, ScriptOutputType.MULTI, roomKeys(room),
+                        after == null ? "" : after, Integer.toString(limit))
+                .thenApply(r -> {
+                    List<Member> out = new ArrayList<>((r.size() - 2) / 2);
+                    for (int i = 2; i + 1 < r.size(); i += 2) {
+                        out.add(decodeMember((String) r.get(i), (String) r.get(i + 1)));
+                    }
+                    return new MemberPage(((Long) r.get(0)).intValue(), out, (Long) r.get(1) == 1L);
                 }));
     }
 
@@ -185,7 +273,7 @@ public final class RedisPresenceStore implements PresenceStore {
 
     @Override
     public CompletionStage<Void> connect(String userId, String connId, String nodeId) {
-        return call(redis -> upsert(redis, userKeys(userId), List.of(connId, nodeId)));
+        return call(redis -> upsert(redis, UPSERT, userKeys(userId), List.of(connId, nodeId)));
     }
 
     @Override
@@ -229,8 +317,9 @@ public final class RedisPresenceStore implements PresenceStore {
         return call(redis -> {
             // Issued back to back on one connection: Lettuce pipelines them, one round trip in all.
             List<CompletableFuture<Void>> all = new ArrayList<>();
-            byRoom.forEach((room, pairs) -> chunks(pairs).forEach(c -> all.add(upsert(redis, roomKeys(room), c))));
-            byUser.forEach((user, pairs) -> chunks(pairs).forEach(c -> all.add(upsert(redis, userKeys(user), c))));
+            byRoom.forEach((room, pairs) -> chunks(pairs)
+                    .forEach(c -> all.add(upsert(redis, ROOM_UPSERT, roomKeys(room), c))));
+            byUser.forEach((user, pairs) -> chunks(pairs).forEach(c -> all.add(upsert(redis, UPSERT, userKeys(user), c))));
             return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
         });
     }
@@ -247,13 +336,14 @@ public final class RedisPresenceStore implements PresenceStore {
         return "RedisPresenceStore[" + settings.address() + ", ttl=" + ttl + "]";
     }
 
-    private CompletableFuture<Void> upsert(RedisAsyncCommands<String, String> redis, String[] keys, List<String> pairs) {
+    private CompletableFuture<Void> upsert(RedisAsyncCommands<String, String> redis, RedisScript script, String[] keys,
+                                           List<String> pairs) {
         String[] args = new String[pairs.size() + 1];
         args[0] = Long.toString(ttl.toMillis());
         for (int i = 0; i < pairs.size(); i++) {
             args[i + 1] = pairs.get(i);
         }
-        return UPSERT.<Long>run(redis, ScriptOutputType.INTEGER, keys, args).thenApply(r -> null);
+        return script.<Long>run(redis, ScriptOutputType.INTEGER, keys, args).thenApply(r -> null);
     }
 
     private static List<List<String>> chunks(List<String> pairs) {
@@ -270,7 +360,7 @@ public final class RedisPresenceStore implements PresenceStore {
 
     private String[] roomKeys(String room) {
         String base = settings.keyPrefix() + "presence:room:{" + room + "}:";
-        return new String[] {base + "exp", base + "members"};
+        return new String[] {base + "exp", base + "members", base + "order"};
     }
 
     private String[] userKeys(String userId) {

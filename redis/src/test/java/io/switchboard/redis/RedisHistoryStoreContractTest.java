@@ -2,6 +2,7 @@ package io.switchboard.redis;
 
 import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.history.HistoryStoreContract;
+import io.switchboard.core.history.Retention;
 import io.switchboard.testkit.RedisServerProcess;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,6 +31,13 @@ class RedisHistoryStoreContractTest extends HistoryStoreContract {
     @Override
     protected HistoryStore store(int size, Duration ttl) {
         HistoryStore store = new RedisHistoryStore(TestSettings.of(redis), Duration.ofSeconds(5), size, ttl);
+        stores.add(store);
+        return store;
+    }
+
+    @Override
+    protected HistoryStore store(Retention.Lookup retention) {
+        HistoryStore store = new RedisHistoryStore(TestSettings.of(redis), Duration.ofSeconds(5), retention);
         stores.add(store);
         return store;
     }

@@ -29,6 +29,8 @@ public final class TcpProxy implements AutoCloseable {
     /** The proxy's own end of each connection to the target, in accept order (as the target sees it). */
     private final List<Socket> targetSide = new CopyOnWriteArrayList<>();
     private volatile boolean frozen;
+    /** Only server → client bytes stop: requests arrive, replies do not (a lost ack). */
+    private volatile boolean downstreamFrozen;
     private volatile boolean closed;
 
     /** A proxy on a free loopback port forwarding to {@code targetPort} on loopback. */
@@ -54,6 +56,7 @@ public final class TcpProxy implements AutoCloseable {
             }
         }
         sockets.clear();
+        downstreamFrozen = false;
     }
 
     /** Stops moving bytes on every connection until {@link #thaw()}, without closing anything. */
@@ -61,9 +64,10 @@ public final class TcpProxy implements AutoCloseable {
         frozen = true;
     }
 
-    /** Undoes {@link #freeze()} and every {@link #freezeConnection}. */
+    /** Undoes {@link #freeze()}, {@link #freezeDownstream()} and every {@link #freezeConnection}. */
     public void thaw() {
         frozen = false;
+        downstreamFrozen = false;
         connectionFrozen.forEach(f -> f.set(false));
     }
 
@@ -94,6 +98,11 @@ public final class TcpProxy implements AutoCloseable {
         return false;
     }
 
+    /** Stops moving bytes from the server to clients until {@link #thaw()} or {@link #cut()}. */
+    public void freezeDownstream() {
+        downstreamFrozen = true;
+    }
+
     private void accept() {
         while (!closed) {
             try {
@@ -107,8 +116,8 @@ public final class TcpProxy implements AutoCloseable {
                 AtomicBoolean alone = new AtomicBoolean();
                 targetSide.add(server);
                 connectionFrozen.add(alone);
-                pump(client, server, alone);
-                pump(server, client, alone);
+                pump(client, server, alone, false);
+                pump(server, client, alone, true);
             } catch (IOException e) {
                 if (closed) {
                     return;
@@ -117,20 +126,20 @@ public final class TcpProxy implements AutoCloseable {
         }
     }
 
-    private void pump(Socket from, Socket to, AtomicBoolean alone) {
+    private void pump(Socket from, Socket to, AtomicBoolean alone, boolean downstream) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[16 * 1024];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while (true) {
-                    while ((frozen || alone.get()) && !from.isClosed()) {
+                    while ((frozen || alone.get() || downstream && downstreamFrozen) && !from.isClosed()) {
                         Thread.sleep(10);
                     }
                     n = in.read(buf);
                     if (n < 0) {
                         break;
                     }
-                    while ((frozen || alone.get()) && !from.isClosed()) {
+                    while ((frozen || alone.get() || downstream && downstreamFrozen) && !from.isClosed()) {
                         Thread.sleep(10); // hold bytes read just before the freeze
                     }
                     out.write(buf, 0, n);

@@ -40,7 +40,7 @@ final class Decode {
 
     static Presence presence(JsonNode m) {
         List<Member> members = members(m);
-        return new Presence(text(m, "room"), members, m.path("count").asInt(members.size()));
+        return new Presence(text(m, "room"), members, m.path("count").asInt(members.size()), text(m, "cursor"));
     }
 
     static History history(JsonNode m) {

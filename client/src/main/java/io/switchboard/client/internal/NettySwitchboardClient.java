@@ -25,9 +25,12 @@ import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.Names;
 import io.switchboard.protocol.internal.Backoff;
 import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -54,6 +57,8 @@ public final class NettySwitchboardClient implements SwitchboardClient {
     private static final JsonCodec CODEC = new JsonCodec();
     /** How long {@link #close()} waits for the closing handshake before giving up on it. */
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(3);
+    /** Times a publish is sent again after connections dropped before its ack. */
+    static final int PUBLISH_RESENDS = 3;
     /** After sending our close frame, how long to wait for the server's before dropping the socket. */
     private static final long CLOSE_HANDSHAKE_MILLIS = 2000;
 
@@ -183,10 +188,36 @@ public final class NettySwitchboardClient implements SwitchboardClient {
         return result;
     }
 
+    /**
+     * Every publish carries a fresh idempotency key, so that when the connection drops before the ack it is
+     * sent again on the next connection ({@value #PUBLISH_RESENDS} times at most, within the ack timeout) and the
+     * server, which remembers the key for {@code history.idempotencyWindow}, stores and delivers it once.
+     */
     @Override
     public CompletableFuture<Long> publish(String room, String content, JsonNode data) {
-        return request(id -> new Command.RoomMessage(id, room, content, data, false),
-                n -> n.hasNonNull("offset") ? n.get("offset").asLong() : null);
+        String key = idempotencyKey();
+        CompletableFuture<Long> result = new CompletableFuture<>();
+        if (!queue.reserve(result)) {
+            return result;
+        }
+        loop.execute(() -> {
+            if (state == ConnectionState.CLOSED) {
+                queue.release();
+                fail(result, closedException());
+                return;
+            }
+            queue.add(pending.registerResendable(id -> new Command.RoomMessage(id, room, content, data, false, key),
+                    n -> n.hasNonNull("offset") ? n.get("offset").asLong() : null, result, PUBLISH_RESENDS));
+            drain();
+        });
+        return result;
+    }
+
+    /** 128 random bits, base64url: unique per publish without coordination. */
+    private static String idempotencyKey() {
+        byte[] bytes = new byte[16];
+        ThreadLocalRandom.current().nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     @Override
@@ -200,8 +231,8 @@ public final class NettySwitchboardClient implements SwitchboardClient {
     }
 
     @Override
-    public CompletableFuture<Presence> presence(String room) {
-        return request(id -> new Command.Presence(id, room), Decode::presence);
+    public CompletableFuture<Presence> presence(String room, int limit, String cursor) {
+        return request(id -> new Command.Presence(id, room, limit, cursor), Decode::presence);
     }
 
     @Override
@@ -383,7 +414,15 @@ public final class NettySwitchboardClient implements SwitchboardClient {
             pingTimer.cancel(false);
             pingTimer = null;
         }
-        pending.failSent(reason);
+        List<QueuedFrame> resend = pending.failSent(reason);
+        for (int i = resend.size() - 1; i >= 0; i--) {
+            QueuedFrame f = resend.get(i);
+            if (queue.reserve(f.pending().future)) {
+                queue.addFirst(f);
+            } else {
+                f.pending().finished = true;
+            }
+        }
         rooms.forgetPendingJoins();
         if (closing) {
             finishClose();

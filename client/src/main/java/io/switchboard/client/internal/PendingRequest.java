@@ -28,6 +28,13 @@ final class PendingRequest<T> {
     boolean finished;
     /** The room of a join, else null. */
     String room;
+    /**
+     * The encoded command to send again when the connection drops before the reply, or null: only for
+     * commands the server applies once however often they arrive (a publish with an idempotency key).
+     */
+    String resendText;
+    /** How many more times {@link #resendText} may be sent after a lost connection. */
+    int resendsLeft;
 
     PendingRequest(String id, String type, Function<JsonNode, T> decode, CompletableFuture<T> future,
                    Executor callbacks) {

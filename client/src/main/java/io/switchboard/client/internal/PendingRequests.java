@@ -88,13 +88,32 @@ final class PendingRequests {
     }
 
     /**
-     * The connection dropped: fails every request already written, whose outcome is now unknown
-     * (joins too: their waiters stay with the room for the rejoin). Queued ones wait for the next connection.
+     * As {@link #register}, for a command the server applies once however often it arrives (a publish with
+     * an idempotency key): when the connection drops before its reply, {@link #failSent} hands it back to be
+     * sent again on the next connection, at most {@code resends} times, within the same ack timeout.
      */
-    void failSent(String reason) {
+    <T> QueuedFrame registerResendable(Function<JsonNode, Command> command, Function<JsonNode, T> decode,
+                                       CompletableFuture<T> future, int resends) {
+        QueuedFrame frame = register(command, decode, future);
+        frame.pending().resendText = frame.text();
+        frame.pending().resendsLeft = resends;
+        return frame;
+    }
+
+    /**
+     * The connection dropped: fails every request already written, whose outcome is now unknown
+     * (joins too: their waiters stay with the room for the rejoin), except those that may be sent again,
+     * which are returned for the next connection. Queued ones wait for the next connection.
+     */
+    List<QueuedFrame> failSent(String reason) {
         List<PendingRequest<?>> lost = new ArrayList<>();
+        List<QueuedFrame> resend = new ArrayList<>();
         for (PendingRequest<?> p : pending.values()) {
-            if (p.sent) {
+            if (p.sent && p.resendText != null && p.resendsLeft > 0 && !p.finished) {
+                p.resendsLeft--;
+                p.sent = false;
+                resend.add(new QueuedFrame(p.resendText, null, p, null));
+            } else if (p.sent) {
                 lost.add(p);
             }
         }
@@ -103,6 +122,7 @@ final class PendingRequests {
             p.fail(new ConnectionLostException("connection lost before the reply to " + p.type + " (" + reason
                     + "); the server may or may not have applied it"));
         }
+        return resend;
     }
 
     /** The client is closed: fails every request still waiting. */

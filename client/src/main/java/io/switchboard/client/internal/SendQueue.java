@@ -49,6 +49,11 @@ final class SendQueue {
         frames.add(frame);
     }
 
+    /** Queues a frame ahead of the others (a request sent again after a lost connection keeps its place). */
+    void addFirst(QueuedFrame frame) {
+        frames.addFirst(frame);
+    }
+
     /**
      * Writes queued frames while the channel is writable, without flushing; returns whether any
      * was written. A request that timed out while queued is dropped: the caller gave up on it.

@@ -16,6 +16,7 @@ import io.switchboard.core.hub.JoinCallback;
 import io.switchboard.core.hub.JoinResult;
 import io.switchboard.core.limit.TokenBucket;
 import io.switchboard.core.metrics.HubMetrics;
+import io.switchboard.core.policy.RoomPolicy;
 import io.switchboard.core.proxy.ClientProxy;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.Command;
@@ -25,6 +26,7 @@ import io.switchboard.protocol.ProtocolException;
 import io.switchboard.protocol.ServerMessage;
 import io.switchboard.protocol.ServerMessage.RoomMessage;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
@@ -166,7 +168,7 @@ public final class CommandHandler {
             if (proxy.proxies(ClientProxy.Call.PUBLISH)) {
                 return proxiedPublish(c, m);
             }
-            return reply(hub.publish(c, m.room(), m.content(), m.data(), m.echo()),
+            return reply(hub.publish(c, m.room(), m.content(), m.data(), m.echo(), m.idempotencyKey()),
                     offset -> id == null ? null : new ServerMessage.Ack(id, offset));
         } else if (command instanceof Command.PrivateMessage pm) {
             return reply(sendPrivate(c, pm), n -> id == null ? null : new ServerMessage.Ack(id, null));
@@ -175,8 +177,12 @@ public final class CommandHandler {
                     v -> id == null ? null : new ServerMessage.Ack(id, null));
         } else if (command instanceof Command.Presence p) {
             mayRead(c, p.room());
-            return reply(hub.members(p.room()),
-                    members -> new ServerMessage.Presence(id, p.room(), members, members.size()));
+            RoomPolicy policy = hub.policy(p.room());
+            if (policy.presence() == RoomPolicy.Presence.OFF) {
+                throw new HubException(ErrorCode.PRESENCE_DISABLED, "presence is off in room " + p.room() + " ("
+                        + policy.key("presence") + ": off)");
+            }
+            return presence(c, p, policy);
         } else if (command instanceof Command.History h) {
             mayRead(c, h.room());
             return reply(hub.history(h.room(), h.since(), h.limit()),
@@ -344,7 +350,7 @@ public final class CommandHandler {
                     throw Hub.unavailable("publish proxy", e);
                 }
                 ClientProxy.Publication p = verdict.join();
-                hub.publish(c, m.room(), p.content(), p.data(), m.echo()).whenComplete((offset, failed) -> {
+                hub.publish(c, m.room(), p.content(), p.data(), m.echo(), m.idempotencyKey()).whenComplete((offset, failed) -> {
                     if (failed != null) {
                         reply.completeExceptionally(failed);
                     } else {
@@ -369,6 +375,34 @@ public final class CommandHandler {
         }
     }
 
+    /**
+     * One page of members, cluster-wide, after the cursor; the reply's cursor continues while more remain. A
+     * room that sends counts only reads no member at all.
+     */
+    private Object presence(Connection c, Command.Presence p, RoomPolicy policy) throws HubException {
+        String after = PresenceCursor.decode(p.cursor());
+        boolean listed = policy.presence() == RoomPolicy.Presence.FULL;
+        return reply(hub.membersPage(p.room(), after, listed ? p.pageSize() : 0), page -> {
+            List<ServerMessage.Member> members = page.members();
+            String next = listed && page.more() && !members.isEmpty()
+                    ? PresenceCursor.after(members.get(members.size() - 1)) : null;
+            return new ServerMessage.Presence(p.id(), p.room(), listed ? members : null, page.count(), next);
+        });
+    }
+
+    /** {@code room_joined} as the room's namespace shapes it: who is there, and why nothing was recovered. */
+    private ServerMessage.RoomJoined roomJoined(Command.JoinRoom join, JoinResult r) {
+        RoomPolicy policy = hub.policy(r.room());
+        boolean listed = policy.presence() == RoomPolicy.Presence.FULL;
+        Integer count = policy.presence() == RoomPolicy.Presence.OFF ? null : r.count();
+        String reason = !Boolean.FALSE.equals(r.recovered()) ? null
+                : policy.historySize() == 0 ? ServerMessage.RoomJoined.NO_HISTORY
+                : ServerMessage.RoomJoined.NOT_RETAINED;
+        return new ServerMessage.RoomJoined(join.id(), r.room(), count, listed ? r.members() : null,
+                listed && r.truncated() ? Boolean.TRUE : null, r.position().offset(), r.position().epoch(),
+                r.recovered(), reason);
+    }
+
     /** Replays missed messages first, then answers {@code room_joined}, all before any newer delivery. */
     private void join(Connection c, Command.JoinRoom join) throws HubException {
         hub.join(c, join.room(), join.since(), new JoinCallback() {
@@ -380,8 +414,7 @@ public final class CommandHandler {
                 for (byte[] json : r.replayFrames()) {
                     hub.sendEncoded(c, json);
                 }
-                hub.send(c, new ServerMessage.RoomJoined(join.id(), r.room(), r.members(), r.position().offset(),
-                        r.position().epoch(), r.recovered()));
+                hub.send(c, roomJoined(join, r));
                 // A refresh that dropped the room while the join waited on a remote store.
                 leaveRevokedRooms(c);
             }

@@ -15,9 +15,10 @@ import java.util.Objects;
  * @param security token verification, rate and broadcast limits
  * @param cluster deadlines of backend calls, gap and tail checks
  * @param namespaces room options by namespace
+ * @param presence member lists of joins, and batched joins and leaves in large rooms
  */
 public record CoreConfig(WebSocket websocket, Hub hub, History history, Security security, Cluster cluster,
-                         Map<String, Namespace> namespaces) {
+                         Map<String, Namespace> namespaces, Presence presence) {
 
     public CoreConfig {
         Objects.requireNonNull(websocket, "websocket");
@@ -28,6 +29,7 @@ public record CoreConfig(WebSocket websocket, Hub hub, History history, Security
         Objects.requireNonNull(namespaces, "namespaces");
         namespaces = Map.copyOf(namespaces);
         Namespace.check(namespaces, history, hub);
+        Objects.requireNonNull(presence, "presence");
     }
 
     /** Every section at its documented defaults. */
@@ -43,7 +45,7 @@ public record CoreConfig(WebSocket websocket, Hub hub, History history, Security
     /** A builder starting from these values. */
     public Builder toBuilder() {
         return new Builder().websocket(websocket).hub(hub).history(history).security(security).cluster(cluster)
-                .namespaces(namespaces);
+                .namespaces(namespaces).presence(presence);
     }
 
     /** Collects values, the defaults until set; {@link #build} validates. Not thread-safe. */
@@ -54,6 +56,7 @@ public record CoreConfig(WebSocket websocket, Hub hub, History history, Security
         private Security security = Security.defaults();
         private Cluster cluster = Cluster.defaults();
         private Map<String, Namespace> namespaces = Map.of();
+        private Presence presence = Presence.defaults();
 
         private Builder() {
         }
@@ -88,8 +91,13 @@ public record CoreConfig(WebSocket websocket, Hub hub, History history, Security
             return this;
         }
 
+        public Builder presence(Presence value) {
+            presence = value;
+            return this;
+        }
+
         public CoreConfig build() {
-            return new CoreConfig(websocket, hub, history, security, cluster, namespaces);
+            return new CoreConfig(websocket, hub, history, security, cluster, namespaces, presence);
         }
     }
 }

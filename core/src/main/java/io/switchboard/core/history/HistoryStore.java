@@ -2,7 +2,9 @@ package io.switchboard.core.history;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.protocol.ServerMessage.RoomMessage;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Predicate;
 
@@ -34,8 +36,14 @@ public interface HistoryStore extends AutoCloseable {
     record Recovery(boolean recovered, List<RoomMessage> messages, Position position) {
     }
 
-    /** An appended message as members will receive it, and the epoch its offset belongs to. */
-    record Appended(RoomMessage message, String epoch) {
+    /**
+     * An appended message as members will receive it, and the epoch its offset belongs to. {@code duplicate}:
+     * nothing was appended, the message repeats an earlier one's idempotency key and carries that one's offset.
+     */
+    record Appended(RoomMessage message, String epoch, boolean duplicate) {
+        public Appended(RoomMessage message, String epoch) {
+            this(message, epoch, false);
+        }
     }
 
     /** A page of history. */
@@ -45,6 +53,21 @@ public interface HistoryStore extends AutoCloseable {
     /** Assigns the next offset to a message, keeps it, and returns it with the epoch of that offset. */
     CompletionStage<Appended> append(String room, String from, String connId, String content, JsonNode data,
                                         long timestampMillis);
+
+    /**
+     * As {@link #append}, once per key: when the room had a message with {@code idempotencyKey} within
+     * {@code window} (in this epoch), nothing is kept and the result is that message's offset, marked
+     * {@code duplicate}. The check and the append are one atomic step, cluster-wide for a shared store. A
+     * null key is a plain append. Stores bound what they remember and say how.
+     */
+    default CompletionStage<Appended> append(String room, String from, String connId, String content, JsonNode data,
+                                             long timestampMillis, String idempotencyKey, Duration window) {
+        if (idempotencyKey == null) {
+            return append(room, from, connId, content, data, timestampMillis);
+        }
+        return CompletableFuture.failedFuture(new UnsupportedOperationException(
+                getClass().getSimpleName() + " does not deduplicate publishes"));
+    }
 
     /** The room's last offset and epoch; a room never written to is at offset 0 of a new epoch. */
     CompletionStage<Position> position(String room);

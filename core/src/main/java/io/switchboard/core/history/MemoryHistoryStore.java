@@ -24,21 +24,32 @@ import java.util.function.Predicate;
 public final class MemoryHistoryStore implements HistoryStore {
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final int size;
-    private final long ttlMillis;
+    /** Idempotency keys remembered per room at most. */
+    static final int MAX_IDEMPOTENCY_KEYS = 10_000;
+
+    private final Retention.Lookup retention;
     private final TimeSource time;
     private final ConcurrentHashMap<String, RoomHistory> rooms = new ConcurrentHashMap<>();
 
+    /** The same retention for every room. */
     public MemoryHistoryStore(int size, Duration ttl, TimeSource time) {
-        this.size = size;
-        this.ttlMillis = ttl.toMillis();
+        this(Retention.Lookup.fixed(size, ttl), time);
+    }
+
+    /** Each room's retention as {@code retention} says when the room's history is created. */
+    public MemoryHistoryStore(Retention.Lookup retention, TimeSource time) {
+        this.retention = retention;
         this.time = time;
+    }
+
+    private RoomHistory history(String room) {
+        return rooms.computeIfAbsent(room, r -> new RoomHistory(retention.retention(r)));
     }
 
     @Override
     public CompletionStage<Appended> append(String room, String from, String connId, String content,
                                                JsonNode data, long ts) {
-        RoomHistory h = rooms.computeIfAbsent(room, r -> new RoomHistory(size));
+        RoomHistory h = history(room);
         synchronized (h) {
             RoomMessage m = new RoomMessage(room, from, connId, content, data, h.lastOffset + 1, ts);
             h.lastOffset = m.offset();
@@ -48,9 +59,35 @@ public final class MemoryHistoryStore implements HistoryStore {
         }
     }
 
+    /**
+     * Keys are remembered per room in arrival order, at most {@value #MAX_IDEMPOTENCY_KEYS} per room; beyond,
+     * the oldest is forgotten early (a repeat of it is then published again), so a room's memory stays bounded
+     * whatever clients send.
+     */
+    @Override
+    public CompletionStage<Appended> append(String room, String from, String connId, String content, JsonNode data,
+                                            long ts, String idempotencyKey, Duration window) {
+        if (idempotencyKey == null) {
+            return append(room, from, connId, content, data, ts);
+        }
+        RoomHistory h = history(room);
+        synchronized (h) {
+            long now = time.currentTimeMillis();
+            h.forgetKeysBefore(now);
+            Long first = h.keys.get(idempotencyKey);
+            if (first != null) {
+                return CompletableFuture.completedFuture(new Appended(
+                        new RoomMessage(room, from, connId, content, data, first, ts), h.epoch, true));
+            }
+            Appended appended = append(room, from, connId, content, data, ts).toCompletableFuture().join();
+            h.remember(idempotencyKey, appended.message().offset(), now + window.toMillis());
+            return CompletableFuture.completedFuture(appended);
+        }
+    }
+
     @Override
     public CompletionStage<Position> position(String room) {
-        RoomHistory h = rooms.computeIfAbsent(room, r -> new RoomHistory(size));
+        RoomHistory h = history(room);
         synchronized (h) {
             return CompletableFuture.completedFuture(new Position(h.lastOffset, h.epoch));
         }
@@ -62,7 +99,7 @@ public final class MemoryHistoryStore implements HistoryStore {
     }
 
     private Recovery recoverNow(String room, long offset, String epoch) {
-        RoomHistory h = rooms.computeIfAbsent(room, r -> new RoomHistory(size));
+        RoomHistory h = history(room);
         synchronized (h) {
             Position position = new Position(h.lastOffset, h.epoch);
             if (!h.epoch.equals(epoch) || offset > h.lastOffset) {
@@ -71,7 +108,7 @@ public final class MemoryHistoryStore implements HistoryStore {
             if (offset == h.lastOffset) {
                 return new Recovery(true, List.of(), position);
             }
-            List<RoomMessage> live = h.retained(time.currentTimeMillis() - ttlMillis);
+            List<RoomMessage> live = h.retained(time.currentTimeMillis() - h.ttlMillis);
             if (live.isEmpty() || live.get(0).offset() > offset + 1) {
                 return new Recovery(false, List.of(), position);
             }
@@ -82,9 +119,9 @@ public final class MemoryHistoryStore implements HistoryStore {
 
     @Override
     public CompletionStage<Page> read(String room, Long afterOffset, int limit) {
-        RoomHistory h = rooms.computeIfAbsent(room, r -> new RoomHistory(size));
+        RoomHistory h = history(room);
         synchronized (h) {
-            List<RoomMessage> live = h.retained(time.currentTimeMillis() - ttlMillis);
+            List<RoomMessage> live = h.retained(time.currentTimeMillis() - h.ttlMillis);
             List<RoomMessage> page;
             if (afterOffset == null) {
                 page = live.subList(Math.max(0, live.size() - limit), live.size());
@@ -102,10 +139,10 @@ public final class MemoryHistoryStore implements HistoryStore {
     /** Forgets rooms whose newest message expired and nobody holds; their next use starts a new epoch. */
     @Override
     public void sweep(Predicate<String> inUse) {
-        long cutoff = time.currentTimeMillis() - ttlMillis;
+        long now = time.currentTimeMillis();
         rooms.forEach((room, h) -> {
             synchronized (h) {
-                if (h.lastAppendMillis < cutoff && !inUse.test(room)) {
+                if (h.lastAppendMillis < now - h.ttlMillis && !inUse.test(room)) {
                     rooms.remove(room, h);
                 }
             }
@@ -120,14 +157,39 @@ public final class MemoryHistoryStore implements HistoryStore {
     private static final class RoomHistory {
         final String epoch = newEpoch();
         final RoomMessage[] ring;
+        final long ttlMillis;
         /** Index of the oldest retained message in {@link #ring}. */
         int head;
         int count;
         long lastOffset;
         long lastAppendMillis;
 
-        RoomHistory(int size) {
-            this.ring = new RoomMessage[size];
+        /** Idempotency key → the offset it was first published at, oldest first. */
+        final java.util.HashMap<String, Long> keys = new java.util.HashMap<>();
+        /** When each key of {@link #keys} expires, in the same order. */
+        final java.util.ArrayDeque<Long> keyExpiries = new java.util.ArrayDeque<>();
+        final java.util.ArrayDeque<String> keyOrder = new java.util.ArrayDeque<>();
+
+        void remember(String key, long offset, long expiresAtMillis) {
+            if (keys.size() >= MAX_IDEMPOTENCY_KEYS) {
+                keys.remove(keyOrder.pollFirst());
+                keyExpiries.pollFirst();
+            }
+            keys.put(key, offset);
+            keyOrder.addLast(key);
+            keyExpiries.addLast(expiresAtMillis);
+        }
+
+        void forgetKeysBefore(long nowMillis) {
+            while (!keyExpiries.isEmpty() && keyExpiries.peekFirst() <= nowMillis) {
+                keyExpiries.pollFirst();
+                keys.remove(keyOrder.pollFirst());
+            }
+        }
+
+        RoomHistory(Retention retention) {
+            this.ring = new RoomMessage[retention.size()];
+            this.ttlMillis = retention.ttl().toMillis();
         }
 
         void add(RoomMessage m) {

@@ -34,9 +34,11 @@ final class ClusterInbound implements Broker.Listener {
     private final DirectMessages direct;
     private final Kicker kicker;
     private final ServerSubscriptions subscriptions;
+    private final PresenceDiffs diffs;
 
     ClusterInbound(HubContext ctx, Map<String, Room> rooms, RoomSequencer sequencer, Republisher republisher,
-                   FanOut fanOut, DirectMessages direct, Kicker kicker, ServerSubscriptions subscriptions) {
+                   FanOut fanOut, DirectMessages direct, Kicker kicker, ServerSubscriptions subscriptions,
+                   PresenceDiffs diffs) {
         this.subscriptions = subscriptions;
         this.ctx = ctx;
         this.broker = ctx.broker();
@@ -48,6 +50,7 @@ final class ClusterInbound implements Broker.Listener {
         this.fanOut = fanOut;
         this.direct = direct;
         this.kicker = kicker;
+        this.diffs = diffs;
     }
 
     @Override
@@ -75,7 +78,14 @@ final class ClusterInbound implements Broker.Listener {
                                     room.heardRemoteChange(change, Room.MAX_REMOTE_NOTICES,
                                             ctx.oldestRemoteChangeKept());
                                 }
-                                fanOut.fanOutLocked(room, e.json(), null, FanOut.UNNUMBERED);
+                                if (change == null) {
+                                    fanOut.fanOutLocked(room, e.json(), null, FanOut.UNNUMBERED);
+                                } else {
+                                    room.knownCount = Math.max(room.members.size(),
+                                            room.knownCount + (change.joined() ? 1 : -1));
+                                    diffs.changed(room, change.joined(), change.userId(), change.connId(), e.json(),
+                                            null);
+                                }
                             }
                         }
                     }

@@ -12,6 +12,8 @@ import io.switchboard.core.guard.ClusterGuard;
 import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.hooks.LifecycleHooks;
 import io.switchboard.core.metrics.HubMetrics;
+import io.switchboard.core.policy.RoomPolicies;
+import io.switchboard.core.policy.RoomPolicy;
 import io.switchboard.core.presence.MemoryPresenceStore;
 import io.switchboard.core.presence.PresenceStore;
 import io.switchboard.core.transport.FrameFactory;
@@ -87,6 +89,7 @@ public final class Hub {
     private final DirectMessages direct;
     private final SharedRooms sharedRooms;
     private final Joins joins;
+    private final PresenceDiffs diffs;
     private final RoomPublisher publisher;
     private final Queries queries;
     private final ServerSubscriptions subscriptions;
@@ -138,14 +141,15 @@ public final class Hub {
                 config.websocket().pingInterval().toMillis(), config.websocket().maxMessageBytes());
         this.calls = new BackendCalls(storeGuard, brokerGuard);
         this.ctx = new HubContext(config, codec, time, nodeId, metrics, stats, history, broker, presence, calls,
-                scheduler, new HookEmitter(hooks, time, nodeId));
+                scheduler, new HookEmitter(hooks, time, nodeId), new RoomPolicies(config));
         this.connections = new ConnectionRegistry(ctx, this::closeOnShard);
         this.fanOut = new FanOut(frames, stats, metrics);
         this.sequencer = new RoomSequencer(ctx, fanOut, rooms, connections::get,
                 this::closeOnShard);
         this.republisher = new Republisher(ctx, rooms, sequencer);
         this.publisher = new RoomPublisher(ctx, rooms, sequencer, republisher);
-        this.joins = new Joins(ctx, rooms, sequencer, fanOut);
+        this.diffs = new PresenceDiffs(ctx, fanOut);
+        this.joins = new Joins(ctx, rooms, sequencer, fanOut, diffs);
         this.queries = new Queries(ctx, rooms);
         this.direct = new DirectMessages(ctx, frames, fanOut, connections, shards.values());
         this.sharedRooms = new SharedRooms(ctx, rooms, connections);
@@ -158,7 +162,7 @@ public final class Hub {
      */
     public CompletionStage<Void> start() {
         return broker.start(new ClusterInbound(ctx, rooms, sequencer, republisher, fanOut, direct,
-                connections::closeUser, subscriptions))
+                connections::closeUser, subscriptions, diffs))
                 .thenCompose(v -> broker.subscribe(BROADCAST_CHANNEL))
                 .thenCompose(v -> broker.subscribe(nodeChannel));
     }
@@ -389,20 +393,46 @@ public final class Hub {
      */
     public CompletionStage<Long> publish(Connection from, String roomName, String content, JsonNode data,
                                          boolean echo) throws HubException {
+        return publish(from, roomName, content, data, echo, null);
+    }
+
+    /**
+     * As the other, once per {@code idempotencyKey} (null for none) and room within
+     * {@code history.idempotencyWindow}: a repeat is neither stored nor delivered and completes with the first
+     * one's offset. Shard thread.
+     */
+    public CompletionStage<Long> publish(Connection from, String roomName, String content, JsonNode data,
+                                         boolean echo, String idempotencyKey) throws HubException {
         Membership m = from.rooms.get(roomName);
         if (m == null) {
             throw HubException.notInRoom(roomName);
         }
+        mayPublish(m.room);
         CompletionStage<Long> offset = publisher.publish(roomName, m.room, from.userId(), from.connId(), content,
-                data, echo ? null : from.connId());
+                data, echo ? null : from.connId(), idempotencyKey);
         ctx.hooks().published(from, roomName);
         return offset;
+    }
+
+    /** A client may publish unless the room's namespace leaves publishing to the backend. */
+    private static void mayPublish(Room room) throws HubException {
+        RoomPolicy policy = room.policy;
+        if (!policy.clientPublish()) {
+            throw new HubException(ErrorCode.FORBIDDEN, "room " + room.name + " takes messages from the backend only ("
+                    + policy.key("clientPublish") + ": false)");
+        }
     }
 
     /** Publishes a message from the backend API to a room, joined or not; completes with its offset. Thread-safe. */
     public CompletionStage<Long> publish(String roomName, String from, String content, JsonNode data)
             throws HubException {
-        return publisher.publish(roomName, rooms.get(roomName), from, null, content, data, null);
+        return publish(roomName, from, content, data, null);
+    }
+
+    /** As the other, once per {@code idempotencyKey} (null for none) and room; see the client's publish. */
+    public CompletionStage<Long> publish(String roomName, String from, String content, JsonNode data,
+                                         String idempotencyKey) throws HubException {
+        return publisher.publish(roomName, rooms.get(roomName), from, null, content, data, null, idempotencyKey);
     }
 
     /** Relays a transport frame (binary publish) unchanged to the other members of a room. Shard thread. */
@@ -411,6 +441,7 @@ public final class Hub {
         if (m == null) {
             throw HubException.notInRoom(roomName);
         }
+        mayPublish(m.room);
         synchronized (m.room) {
             FanOut.requireCapacity(m.room);
             fanOut.fanOutLocked(m.room, frame, from, UNNUMBERED);
@@ -492,6 +523,21 @@ public final class Hub {
     /** A room's members in the cluster and its history position. Thread-safe. */
     public CompletionStage<RoomInfo> roomInfo(String roomName) throws HubException {
         return queries.roomInfo(roomName);
+    }
+
+    /**
+     * One page of a room's members, cluster-wide, in member order: those after {@code after} (a
+     * {@link PresenceStore#orderKey}; null from the first), at most {@code limit}, and the room's count.
+     * Thread-safe.
+     */
+    public CompletionStage<PresenceStore.MemberPage> membersPage(String roomName, String after, int limit)
+            throws HubException {
+        return queries.page(roomName, after, limit);
+    }
+
+    /** The options of the room's namespace. Thread-safe. */
+    public RoomPolicy policy(String roomName) {
+        return ctx.policies().of(roomName);
     }
 
     /** Names and member counts of the rooms with members on this node, sorted by name. Thread-safe. */

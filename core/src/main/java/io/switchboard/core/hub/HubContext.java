@@ -5,6 +5,7 @@ import io.switchboard.core.broker.Broker;
 import io.switchboard.core.config.CoreConfig;
 import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.metrics.HubMetrics;
+import io.switchboard.core.policy.RoomPolicies;
 import io.switchboard.core.presence.PresenceStore;
 import io.switchboard.protocol.JsonCodec;
 
@@ -14,7 +15,7 @@ import io.switchboard.protocol.JsonCodec;
  */
 record HubContext(CoreConfig config, JsonCodec codec, TimeSource time, String nodeId, HubMetrics metrics,
                   HubStats stats, HistoryStore history, Broker broker, PresenceStore presence, BackendCalls calls,
-                  HubScheduler scheduler, HookEmitter hooks) {
+                  HubScheduler scheduler, HookEmitter hooks, RoomPolicies policies) {
 
     /** Every connection id this node hands out starts with it, so an id tells whether it is local. */
     String connIdPrefix() {

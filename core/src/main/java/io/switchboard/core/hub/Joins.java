@@ -8,6 +8,7 @@ import io.switchboard.core.broker.Broker;
 import io.switchboard.core.broker.Envelope;
 import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.history.HistoryStore.Position;
+import io.switchboard.core.policy.RoomPolicy;
 import io.switchboard.core.presence.PresenceStore;
 import io.switchboard.protocol.Command.Since;
 import io.switchboard.protocol.ErrorCode;
@@ -46,10 +47,11 @@ final class Joins {
     private final Map<String, Room> rooms;
     private final RoomSequencer sequencer;
     private final FanOut fanOut;
+    private final PresenceDiffs diffs;
     private final String connIdPrefix;
 
     /** @param rooms the hub's rooms with members (or a join under way) here */
-    Joins(HubContext ctx, Map<String, Room> rooms, RoomSequencer sequencer, FanOut fanOut) {
+    Joins(HubContext ctx, Map<String, Room> rooms, RoomSequencer sequencer, FanOut fanOut, PresenceDiffs diffs) {
         this.ctx = ctx;
         this.calls = ctx.calls();
         this.history = ctx.history();
@@ -60,11 +62,21 @@ final class Joins {
         this.rooms = rooms;
         this.sequencer = sequencer;
         this.fanOut = fanOut;
+        this.diffs = diffs;
         this.connIdPrefix = ctx.connIdPrefix();
     }
 
-    /** What a join reads before it attaches the member: its recovery (or position) and the members. */
-    private record JoinRead(HistoryStore.Recovery recovery, List<Member> members) {
+    /** What a join reads before it attaches the member: its recovery (or position) and the first members. */
+    private record JoinRead(HistoryStore.Recovery recovery, PresenceStore.MemberPage members) {
+    }
+
+    /**
+     * How many members a join lists: {@code presence.joinMembersLimit} in rooms that list members, none where
+     * the namespace sends counts or nothing (the read then only counts).
+     */
+    private int listed(String roomName) {
+        return ctx.policies().of(roomName).presence() == RoomPolicy.Presence.FULL
+                ? ctx.config().presence().joinMembersLimit() : 0;
     }
 
     /**
@@ -78,7 +90,8 @@ final class Joins {
     void join(Connection c, String roomName, Since since, JoinCallback callback) throws HubException {
         Membership existing = c.rooms.get(roomName);
         if (existing != null) {
-            CompletableFuture<List<Member>> members = calls.store(() -> presence.members(roomName));
+            CompletableFuture<PresenceStore.MemberPage> members =
+                    calls.store(() -> presence.page(roomName, null, listed(roomName)));
             onShard(c, members, () -> {
                 Room room = existing.room;
                 Position position;
@@ -88,7 +101,9 @@ final class Joins {
                 if (members.isCompletedExceptionally()) {
                     callback.failed(BackendCalls.hubError(members));
                 } else {
-                    callback.joined(new JoinResult(roomName, members.join(), position, null, List.of()));
+                    PresenceStore.MemberPage page = members.join();
+                    callback.joined(new JoinResult(roomName, page.members(), page.count(), page.more(), position,
+                            null, List.of(), List.of()));
                 }
             });
             return;
@@ -112,14 +127,14 @@ final class Joins {
     /** The room, created and subscribed if new, with one more join holding it. */
     private Room claimRoom(String roomName) throws HubException {
         while (true) {
-            Room room = rooms.computeIfAbsent(roomName, Room::new);
+            Room room = rooms.computeIfAbsent(roomName, n -> new Room(n, ctx.policies().of(n)));
             boolean created;
             synchronized (room) {
                 if (room.removed) {
                     continue;
                 }
-                if (room.members.size() >= ctx.config().hub().maxRoomMembers()) {
-                    throw new HubException(ErrorCode.ROOM_FULL, "room " + roomName + " is full");
+                if (room.members.size() >= room.policy.maxMembers()) {
+                    throw roomFull(room);
                 }
                 room.joining++;
                 created = room.subscribed == null;
@@ -131,6 +146,11 @@ final class Joins {
         }
     }
 
+    /** Its namespace's {@code maxMembers}, or {@code hub.maxRoomMembers}, on this node. */
+    private static HubException roomFull(Room room) {
+        return new HubException(ErrorCode.ROOM_FULL, "room " + room.name + " is full");
+    }
+
     /** {@code noticesFrom}: the room's remote change count before this read began (see {@link #withRemoteNotices}). */
     private void readForJoin(Connection c, Room room, Since since, JoinCallback callback, int attempt,
                              long noticesFrom) {
@@ -140,7 +160,7 @@ final class Joins {
                 .thenCompose(v -> calls.store(() -> since == null
                         ? history.position(room.name).thenApply(p -> new HistoryStore.Recovery(false, List.of(), p))
                         : history.recover(room.name, since.offset(), since.epoch())))
-                .thenCompose(recovery -> calls.store(() -> presence.members(room.name))
+                .thenCompose(recovery -> calls.store(() -> presence.page(room.name, null, listed(room.name)))
                         .thenApply(members -> new JoinRead(recovery, members)));
         onShard(c, read, () -> attach(c, room, since, read, callback, attempt, noticesFrom));
     }
@@ -163,18 +183,19 @@ final class Joins {
             if (read.isCompletedExceptionally()) {
                 callback.failed(BackendCalls.hubError(read));
             } else if (!c.removed) {
-                callback.joined(new JoinResult(room.name, read.join().members(),
-                        new Position(room.lastDelivered, room.epoch), null, List.of()));
+                PresenceStore.MemberPage page = read.join().members();
+                callback.joined(new JoinResult(room.name, page.members(), page.count(), page.more(),
+                        new Position(room.lastDelivered, room.epoch), null, List.of(), List.of()));
             }
             return;
         }
         JoinRead r = read.join();
         HistoryStore.Recovery recovery = r.recovery();
         synchronized (room) {
-            if (room.members.size() >= ctx.config().hub().maxRoomMembers()) {
+            if (room.members.size() >= room.policy.maxMembers()) {
                 quietly("presence leave", calls.store(() -> presence.leave(room.name, c.connId())));
                 releaseIfUnusedLocked(room);
-                callback.failed(new HubException(ErrorCode.ROOM_FULL, "room " + room.name + " is full"));
+                callback.failed(roomFull(room));
                 return;
             }
             Position stored = recovery.position();
@@ -213,14 +234,33 @@ final class Joins {
             ctx.hooks().joined(c, room.name, room.members.size() == 1);
             ctx.metrics().roomJoined(room.members.size());
             byte[] notice = codec.encode(new ServerMessage.UserJoinedRoom(room.name, c.userId(), c.connId()));
-            fanOut.fanOutLocked(room, notice, c, FanOut.UNNUMBERED);
+            // The store's count at the read already holds this member.
+            room.knownCount = Math.max(room.members.size(), r.members().count());
+            diffs.changed(room, true, c.userId(), c.connId(), notice, c);
+            // Other nodes need it even when no member here hears of it: it corrects their joins under way.
             publishNotice(room.name, notice);
-            List<Member> members = withLocalMembers(withRemoteNotices(r.members(), room, noticesFrom), room);
+            PresenceStore.MemberPage page = r.members();
+            JoinResult result;
+            if (page.more()) {
+                // Only the first members: the count is the store's at the read, the list those of them still here
+                // (correcting it the way a full list is corrected would cost the whole room per join).
+                List<Member> members = new ArrayList<>(page.members().size());
+                for (Member listed : page.members()) {
+                    if (!listed.connId().startsWith(connIdPrefix) || room.members.containsKey(listed.connId())) {
+                        members.add(listed);
+                    }
+                }
+                result = new JoinResult(room.name, members, page.count(), true, new Position(through, room.epoch),
+                        recovered, replay, replayFrames);
+            } else {
+                List<Member> members = withLocalMembers(withRemoteNotices(page.members(), room, noticesFrom), room);
+                result = new JoinResult(room.name, members, new Position(through, room.epoch), recovered, replay,
+                        replayFrames);
+            }
             if (room.joining == 0) {
                 room.forgetRemoteChangesBefore(ctx.oldestRemoteChangeKept());
             }
-            callback.joined(new JoinResult(room.name, members, new Position(through, room.epoch), recovered,
-                    replay, replayFrames));
+            callback.joined(result);
         }
     }
 
@@ -330,9 +370,8 @@ final class Joins {
             room.members.remove(c.connId());
             ctx.hooks().left(c, room.name, reason, room.members.isEmpty());
             byte[] notice = codec.encode(new ServerMessage.UserLeftRoom(room.name, c.userId(), c.connId()));
-            if (!room.members.isEmpty()) {
-                fanOut.fanOutLocked(room, notice, null, FanOut.UNNUMBERED);
-            }
+            room.knownCount = Math.max(room.members.size(), room.knownCount - 1);
+            diffs.changed(room, false, c.userId(), c.connId(), notice, null);
             publishNotice(room.name, notice);
             releaseIfUnusedLocked(room);
         }

@@ -38,6 +38,10 @@ final class Queries {
         return calls.storeOrThrow(() -> presence.members(roomName));
     }
 
+    CompletionStage<PresenceStore.MemberPage> page(String roomName, String after, int limit) throws HubException {
+        return calls.storeOrThrow(() -> presence.page(roomName, after, limit));
+    }
+
     List<Member> localMembers(String roomName) {
         Room room = rooms.get(roomName);
         if (room == null) {
@@ -85,7 +89,7 @@ final class Queries {
     }
 
     CompletionStage<HistoryStore.Page> history(String roomName, Long afterOffset, Integer limit) throws HubException {
-        int cap = Math.max(1, ctx.config().history().size());
+        int cap = Math.max(1, ctx.policies().of(roomName).historySize());
         int n = limit == null ? cap : Math.min(limit, cap);
         return calls.storeOrThrow(() -> history.read(roomName, afterOffset, n));
     }

@@ -1,5 +1,6 @@
 package io.switchboard.core.hub;
 
+import io.switchboard.core.policy.RoomPolicy;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,6 +21,8 @@ final class Room {
     static final int MAX_REMOTE_NOTICES = 1024;
 
     final String name;
+    /** The room's namespace options, resolved when the room was created. */
+    final RoomPolicy policy;
     /** Members by connId, readable from any thread (presence). Written under the monitor. */
     final ConcurrentHashMap<String, Connection> members = new ConcurrentHashMap<>();
     /** Per-shard member lists; copy-on-write under the monitor. */
@@ -57,6 +60,13 @@ final class Room {
     final java.util.ArrayDeque<RemoteChange> remoteChanges = new java.util.ArrayDeque<>();
     /** Changes taken into {@link #remoteChanges} so far: the oldest held is number count − size. */
     long remoteChangeCount;
+    /**
+     * Members in the cluster as this node last knew: the count read by its latest join, moved by each join and
+     * leave heard since (exact on a single node). Decides whether changes are batched, and is the diff's count.
+     */
+    int knownCount;
+    /** Joins and leaves waiting for the room's next {@code presence_diff}; null while none is due. */
+    PresenceDiffs.Diff diff;
     /** A gap check is scheduled. */
     boolean gapCheckPending;
     /** The next gap check reads history even with nothing parked (after a broker outage). */
@@ -66,8 +76,9 @@ final class Room {
     /** When (nanoTime) the hub last compared the room with its history; the oldest go first. Gap-check thread only. */
     long tailCheckedAt = Long.MIN_VALUE;
 
-    Room(String name) {
+    Room(String name, RoomPolicy policy) {
         this.name = name;
+        this.policy = policy;
     }
 
     /**

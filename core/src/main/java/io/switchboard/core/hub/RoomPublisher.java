@@ -52,19 +52,32 @@ final class RoomPublisher {
      */
     CompletionStage<Long> publish(String roomName, Room local, String fromUser, String fromConn,
                                           String content, JsonNode data, String exclude) throws HubException {
+        return publish(roomName, local, fromUser, fromConn, content, data, exclude, null);
+    }
+
+    /**
+     * As the other {@code publish}, once per {@code idempotencyKey} (null for none) and room within
+     * {@code history.idempotencyWindow}: a repeat is neither stored nor delivered, and completes with the first
+     * one's offset.
+     */
+    CompletionStage<Long> publish(String roomName, Room local, String fromUser, String fromConn, String content,
+                                  JsonNode data, String exclude, String idempotencyKey) throws HubException {
         long ts = ctx.time().currentTimeMillis();
+        java.time.Duration window = ctx.config().history().idempotencyWindow();
         CompletableFuture<Appended> appended;
         if (local != null) {
             synchronized (local) {
                 FanOut.requireCapacity(local);
-                appended = calls.storeOrThrow(() -> history.append(roomName, fromUser, fromConn, content, data, ts));
+                appended = calls.storeOrThrow(() -> history.append(roomName, fromUser, fromConn, content, data, ts,
+                        idempotencyKey, window));
                 if (appended.isDone() && !appended.isCompletedExceptionally()) {
                     // In-memory history: numbered and delivered under one monitor, in offset order.
                     return CompletableFuture.completedFuture(delivered(roomName, appended.join(), exclude));
                 }
             }
         } else {
-            appended = calls.storeOrThrow(() -> history.append(roomName, fromUser, fromConn, content, data, ts));
+            appended = calls.storeOrThrow(() -> history.append(roomName, fromUser, fromConn, content, data, ts,
+                        idempotencyKey, window));
         }
         return appended.handle((a, e) -> {
             if (e != null) {
@@ -78,6 +91,9 @@ final class RoomPublisher {
     /** Delivers an appended message here and sends it to the other nodes; returns its offset. */
     private long delivered(String roomName, Appended a, String exclude) {
         RoomMessage message = a.message();
+        if (a.duplicate()) {
+            return message.offset();
+        }
         byte[] json = codec.encode(message);
         Room room = rooms.get(roomName);
         if (room != null) {

@@ -36,8 +36,9 @@ final class ServerSubscriptions {
                 joins.join(c, room, null, new JoinCallback() {
                     @Override
                     public void joined(JoinResult r) {
-                        send.accept(c, new ServerMessage.RoomJoined(null, r.room(), r.members(),
-                                r.position().offset(), r.position().epoch(), null, true));
+                        send.accept(c, new ServerMessage.RoomJoined(null, r.room(), r.count(), r.members(),
+                                r.truncated() ? Boolean.TRUE : null, r.position().offset(), r.position().epoch(), null,
+                                null, true));
                     }
 
                     @Override

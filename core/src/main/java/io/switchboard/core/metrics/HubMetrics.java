@@ -84,6 +84,13 @@ public interface HubMetrics {
     }
 
     /**
+     * A {@code presence_diff} was sent without some of its room's joins and leaves: more changed in one
+     * {@code presence.diffInterval} than it lists ({@code presence.joinMembersLimit} of each). Timer thread.
+     */
+    default void presenceDiffTruncated() {
+    }
+
+    /**
      * A publication to the other nodes completed after {@code nanos}: accepted by the broker, or failed
      * ({@code ok} false). Broker or timer thread.
      */

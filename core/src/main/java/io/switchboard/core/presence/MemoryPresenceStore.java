@@ -8,10 +8,11 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
+import java.util.NavigableMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Predicate;
 
 /**
@@ -20,44 +21,82 @@ import java.util.function.Predicate;
  * process that holds it. Thread-safe; every operation completes before it returns.
  */
 public final class MemoryPresenceStore implements PresenceStore {
-    private static final Comparator<Member> MEMBER_ORDER =
-            Comparator.comparing(Member::userId).thenComparing(Member::connId);
-
-    /** room → connId → member. */
-    private final ConcurrentHashMap<String, Map<String, Member>> rooms = new ConcurrentHashMap<>();
+    /** room → its members; a room with none is removed. */
+    private final ConcurrentHashMap<String, RoomMembers> rooms = new ConcurrentHashMap<>();
     /** userId → the user's connections: an array each, since most users have one or a few. */
     private final ConcurrentHashMap<String, UserConnection[]> users = new ConcurrentHashMap<>();
 
+    /**
+     * One room's members by connection and in member order, so that a page reads only itself. Both maps are
+     * changed under the room's entry in {@link #rooms} (compute), and read without a lock.
+     */
+    private static final class RoomMembers {
+        final ConcurrentHashMap<String, Member> byConn = new ConcurrentHashMap<>();
+        final ConcurrentSkipListMap<String, Member> inOrder = new ConcurrentSkipListMap<>();
+    }
+
     @Override
     public CompletionStage<Void> join(String room, String nodeId, String userId, String connId, JsonNode info) {
-        rooms.computeIfAbsent(room, r -> new ConcurrentHashMap<>()).put(connId, new Member(userId, connId, info));
+        Member member = new Member(userId, connId, info);
+        rooms.compute(room, (r, members) -> {
+            RoomMembers m = members == null ? new RoomMembers() : members;
+            Member old = m.byConn.put(connId, member);
+            if (old != null) {
+                m.inOrder.remove(PresenceStore.orderKey(old.userId(), old.connId()));
+            }
+            m.inOrder.put(PresenceStore.orderKey(userId, connId), member);
+            return m;
+        });
         return done();
     }
 
     @Override
     public CompletionStage<Void> leave(String room, String connId) {
         rooms.computeIfPresent(room, (r, members) -> {
-            members.remove(connId);
-            return members.isEmpty() ? null : members;
+            Member old = members.byConn.remove(connId);
+            if (old != null) {
+                members.inOrder.remove(PresenceStore.orderKey(old.userId(), old.connId()));
+            }
+            return members.byConn.isEmpty() ? null : members;
         });
         return done();
     }
 
     @Override
     public CompletionStage<List<Member>> members(String room) {
-        Map<String, Member> members = rooms.get(room);
-        List<Member> out = members == null ? new ArrayList<>() : new ArrayList<>(members.values());
-        out.sort(MEMBER_ORDER);
-        return CompletableFuture.completedFuture(out);
+        RoomMembers members = rooms.get(room);
+        return CompletableFuture.completedFuture(members == null ? new ArrayList<>()
+                : new ArrayList<>(members.inOrder.values()));
+    }
+
+    @Override
+    public CompletionStage<MemberPage> page(String room, String after, int limit) {
+        RoomMembers members = rooms.get(room);
+        if (members == null) {
+            return CompletableFuture.completedFuture(new MemberPage(0, List.of(), false));
+        }
+        int count = members.byConn.size();
+        NavigableMap<String, Member> rest = after == null ? members.inOrder
+                : members.inOrder.tailMap(after, false);
+        List<Member> out = new ArrayList<>(Math.min(limit, count));
+        boolean more = false;
+        for (Member m : rest.values()) {
+            if (out.size() == limit) {
+                more = true;
+                break;
+            }
+            out.add(m);
+        }
+        return CompletableFuture.completedFuture(new MemberPage(count, out, more));
     }
 
     @Override
     public CompletionStage<Boolean> anyMember(String room, Collection<String> connIds) {
-        Map<String, Member> members = rooms.get(room);
+        RoomMembers members = rooms.get(room);
         boolean any = false;
         if (members != null) {
             for (String connId : connIds) {
-                any |= members.containsKey(connId);
+                any |= members.byConn.containsKey(connId);
             }
         }
         return CompletableFuture.completedFuture(any);

@@ -24,6 +24,24 @@ public interface PresenceStore extends AutoCloseable {
     record RoomMember(String room, String userId, String connId, JsonNode info) {
     }
 
+    /**
+     * A page of a room's members in member order (user id, then connection id), and how many the room has.
+     *
+     * @param count the room's members on every node when the page was read
+     * @param members at most the limit asked for, each after the key asked for
+     * @param more whether members after the last of {@code members} remain
+     */
+    record MemberPage(int count, List<Member> members, boolean more) {
+    }
+
+    /**
+     * A member's place in member order, which pages are read by: user id, then connection id. Neither may
+     * contain the NUL character, so the key sorts as the pair does.
+     */
+    static String orderKey(String userId, String connId) {
+        return userId + '\0' + connId;
+    }
+
     /** Adds a member to a room. {@code info} may be null. */
     CompletionStage<Void> join(String room, String nodeId, String userId, String connId, JsonNode info);
 
@@ -32,6 +50,27 @@ public interface PresenceStore extends AutoCloseable {
 
     /** The room's members on every node, sorted by user id then connection id. */
     CompletionStage<List<Member>> members(String room);
+
+    /**
+     * The room's members whose {@link #orderKey} is after {@code after} (null: from the first), at most
+     * {@code limit}, in member order, with the room's count. A member present for a whole paging appears in
+     * exactly one page; one that joins or leaves meanwhile may or may not. The default reads every member;
+     * stores for large rooms read only the page.
+     */
+    default CompletionStage<MemberPage> page(String room, String after, int limit) {
+        return members(room).thenApply(all -> {
+            List<Member> out = new java.util.ArrayList<>(Math.min(limit, all.size()));
+            int i = 0;
+            while (i < all.size() && after != null
+                    && orderKey(all.get(i).userId(), all.get(i).connId()).compareTo(after) <= 0) {
+                i++;
+            }
+            for (; i < all.size() && out.size() < limit; i++) {
+                out.add(all.get(i));
+            }
+            return new MemberPage(all.size(), out, i < all.size());
+        });
+    }
 
     /**
      * Whether any of {@code connIds} is a member of the room on any node. The default reads every member;

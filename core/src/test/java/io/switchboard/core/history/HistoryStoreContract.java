@@ -37,6 +37,9 @@ public abstract class HistoryStoreContract {
      */
     protected abstract HistoryStore store(int size, Duration ttl) throws Exception;
 
+    /** A store whose rooms keep what {@code retention} says (per-namespace history). */
+    protected abstract HistoryStore store(Retention.Lookup retention) throws Exception;
+
     /** Unique per test so that tests sharing a backend never see each other's rooms. */
     protected final String room = "h" + UUID.randomUUID().toString().substring(0, 8) + ":room/1";
 
@@ -114,6 +117,76 @@ public abstract class HistoryStoreContract {
         assertThat(wrongEpoch.position()).isEqualTo(new Position(3, epoch));
         Recovery ahead = get(h.recover(room, 4, epoch));
         assertThat(ahead.recovered()).isFalse();
+    }
+
+    @Test
+    void appendsOncePerIdempotencyKeyAndRoomWithinTheWindow() throws Exception {
+        HistoryStore nodeA = store(100, Duration.ofMinutes(5));
+        HistoryStore nodeB = store(100, Duration.ofMinutes(5));
+        Duration window = Duration.ofSeconds(1);
+        long ts = System.currentTimeMillis();
+        HistoryStore.Appended first = get(nodeA.append(room, "alice", "c-1", "once", null, ts, "k-1", window));
+        assertThat(first.duplicate()).isFalse();
+        assertThat(first.message().offset()).isEqualTo(1);
+        HistoryStore.Appended repeat = get(nodeB.append(room, "alice", "c-1", "once", null, ts, "k-1", window));
+        assertThat(repeat.duplicate()).isTrue();
+        assertThat(repeat.message().offset()).isEqualTo(1);
+        assertThat(repeat.epoch()).isEqualTo(first.epoch());
+        assertThat(get(nodeB.append(room, "alice", "c-1", "other", null, ts, "k-2", window)).message().offset())
+                .isEqualTo(2);
+        assertThat(get(nodeA.append(room + "-b", "alice", "c-1", "once", null, ts, "k-1", window)).duplicate())
+                .as("keys are per room").isFalse();
+        assertThat(get(nodeA.read(room, null, 10)).messages()).extracting(RoomMessage::content)
+                .containsExactly("once", "other");
+
+        Thread.sleep(window.toMillis() + 200);
+        HistoryStore.Appended later = get(nodeA.append(room, "alice", "c-1", "again", null, ts, "k-1", window));
+        assertThat(later.duplicate()).as("the window passed").isFalse();
+        assertThat(later.message().offset()).isEqualTo(3);
+    }
+
+    @Test
+    void racingAppendsWithOneKeyAppendOnce() throws Exception {
+        HistoryStore nodeA = store(100, Duration.ofMinutes(5));
+        HistoryStore nodeB = store(100, Duration.ofMinutes(5));
+        List<CompletableFuture<HistoryStore.Appended>> all = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            for (int i = 0; i < 40; i++) {
+                HistoryStore h = i % 2 == 0 ? nodeA : nodeB;
+                all.add(CompletableFuture.supplyAsync(() -> h.append(room, "a", "c", "x", null, 1L, "race",
+                        Duration.ofMinutes(1)), pool).thenCompose(stage -> stage));
+            }
+            List<HistoryStore.Appended> done = new ArrayList<>();
+            for (CompletableFuture<HistoryStore.Appended> f : all) {
+                done.add(f.get(10, TimeUnit.SECONDS));
+            }
+            assertThat(done).filteredOn(a -> !a.duplicate()).hasSize(1);
+            assertThat(done).extracting(a -> a.message().offset()).containsOnly(1L);
+            assertThat(get(nodeA.position(room)).offset()).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void eachRoomKeepsItsOwnRetention() throws Exception {
+        String none = "none:" + room;
+        String two = "two:" + room;
+        HistoryStore h = store(r -> r.startsWith("none:") ? new Retention(0, Duration.ofMinutes(5))
+                : r.startsWith("two:") ? new Retention(2, Duration.ofMinutes(5)) : new Retention(10, Duration.ofMinutes(5)));
+        for (String r : List.of(none, two, room)) {
+            for (int i = 1; i <= 3; i++) {
+                assertThat(get(h.append(r, "alice", "c-1", "m" + i, null, System.currentTimeMillis())).message()
+                        .offset()).as("offsets of %s", r).isEqualTo(i);
+            }
+        }
+        assertThat(get(h.read(none, null, 100)).messages()).isEmpty();
+        assertThat(get(h.read(two, null, 100)).messages()).extracting(RoomMessage::offset).containsExactly(2L, 3L);
+        assertThat(get(h.read(room, null, 100)).messages()).hasSize(3);
+        String epoch = get(h.position(none)).epoch();
+        assertThat(get(h.recover(none, 1, epoch)).recovered()).isFalse();
+        assertThat(get(h.recover(none, 3, epoch)).recovered()).as("nothing missed").isTrue();
     }
 
     @Test

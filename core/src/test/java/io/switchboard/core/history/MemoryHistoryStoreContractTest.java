@@ -1,5 +1,7 @@
 package io.switchboard.core.history;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.switchboard.core.TimeSource;
 import java.time.Duration;
 import java.util.HashMap;
@@ -12,5 +14,25 @@ class MemoryHistoryStoreContractTest extends HistoryStoreContract {
     @Override
     protected HistoryStore store(int size, Duration ttl) {
         return stores.computeIfAbsent(size + "/" + ttl, k -> new MemoryHistoryStore(size, ttl, TimeSource.SYSTEM));
+    }
+
+    @Override
+    protected HistoryStore store(Retention.Lookup retention) {
+        return new MemoryHistoryStore(retention, TimeSource.SYSTEM);
+    }
+
+    /** One room's remembered keys are bounded: past the bound the oldest is forgotten, the newest kept. */
+    @org.junit.jupiter.api.Test
+    void remembersAtMostItsBoundOfKeysPerRoomForgettingTheOldest() throws Exception {
+        HistoryStore h = new MemoryHistoryStore(10, Duration.ofMinutes(5), TimeSource.SYSTEM);
+        Duration window = Duration.ofMinutes(1);
+        for (int i = 0; i <= MemoryHistoryStore.MAX_IDEMPOTENCY_KEYS; i++) {
+            get(h.append(room, "a", "c", "m", null, 1L, "k" + i, window));
+        }
+        int last = MemoryHistoryStore.MAX_IDEMPOTENCY_KEYS;
+        assertThat(get(h.append(room, "a", "c", "m", null, 1L, "k" + last, window)).duplicate()).isTrue();
+        HistoryStore.Appended forgotten = get(h.append(room, "a", "c", "m", null, 1L, "k0", window));
+        assertThat(forgotten.duplicate()).as("the oldest key was forgotten").isFalse();
+        assertThat(forgotten.message().offset()).isEqualTo(last + 2L);
     }
 }

@@ -56,6 +56,41 @@ public abstract class PresenceStoreContract {
     }
 
     @Test
+    void pagesListEveryMemberOnceInMemberOrderWhileOthersComeAndGo() throws Exception {
+        PresenceStore nodeA = store();
+        PresenceStore nodeB = store();
+        for (int i = 0; i < 25; i++) {
+            PresenceStore node = i % 2 == 0 ? nodeA : nodeB;
+            get(node.join(room, i % 2 == 0 ? "na" : "nb", "u" + (char) ('a' + (i * 7) % 25), "c-" + i, null));
+        }
+        List<Member> all = get(nodeA.members(room));
+        assertThat(all).hasSize(25);
+
+        PresenceStore.MemberPage first = get(nodeA.page(room, null, 10));
+        assertThat(first.count()).isEqualTo(25);
+        assertThat(first.more()).isTrue();
+        assertThat(first.members()).containsExactlyElementsOf(all.subList(0, 10));
+        Member last = first.members().get(9);
+        // Between pages: one listed member leaves, one joins before the cursor and one after it.
+        get(nodeB.leave(room, first.members().get(3).connId()));
+        get(nodeA.join(room, "na", "a-early", "c-early", null));
+        get(nodeA.join(room, "na", "zz-late", "c-late", null));
+
+        PresenceStore.MemberPage second = get(nodeB.page(room, PresenceStore.orderKey(last.userId(), last.connId()), 10));
+        assertThat(second.count()).isEqualTo(26);
+        assertThat(second.members()).containsExactlyElementsOf(all.subList(10, 20));
+        Member secondLast = second.members().get(9);
+        PresenceStore.MemberPage third = get(nodeA.page(room,
+                PresenceStore.orderKey(secondLast.userId(), secondLast.connId()), 10));
+        assertThat(third.more()).isFalse();
+        List<String> rest = new java.util.ArrayList<>(all.subList(20, 25).stream().map(Member::connId).toList());
+        rest.add("c-late");
+        assertThat(third.members()).extracting(Member::connId).containsExactlyElementsOf(rest);
+        assertThat(get(nodeA.page(room + "-empty", null, 10))).isEqualTo(new PresenceStore.MemberPage(0, List.of(),
+                false));
+    }
+
+    @Test
     void keepsPresenceMetadata() throws Exception {
         PresenceStore s = store();
         JsonNode info = JSON.readTree("{\"name\":\"Zoë\",\"roles\":[\"admin\"]}");

@@ -5,6 +5,7 @@ import io.switchboard.core.config.CoreConfig;
 import io.switchboard.core.config.History;
 import io.switchboard.core.config.Hub;
 import io.switchboard.core.config.Namespace;
+import io.switchboard.core.config.Presence;
 import io.switchboard.core.config.Security;
 import io.switchboard.core.config.WebSocket;
 import io.switchboard.nats.NatsSettings;
@@ -26,6 +27,7 @@ import java.util.Objects;
  * @param websocket WebSocket endpoint, heartbeats and per-connection limits
  * @param hub hub behaviour
  * @param history room history
+ * @param presence member lists and join/leave batching in large rooms
  * @param shutdown graceful shutdown
  * @param api backend HTTP API
  * @param redis the Redis adapter's connection
@@ -44,6 +46,7 @@ public record SwitchboardConfig(
         WebSocket websocket,
         Hub hub,
         History history,
+        Presence presence,
         Shutdown shutdown,
         Api api,
         RedisSettings redis,
@@ -62,6 +65,7 @@ public record SwitchboardConfig(
         Objects.requireNonNull(websocket, "websocket");
         Objects.requireNonNull(hub, "hub");
         Objects.requireNonNull(history, "history");
+        Objects.requireNonNull(presence, "presence");
         Objects.requireNonNull(shutdown, "shutdown");
         Objects.requireNonNull(api, "api");
         Objects.requireNonNull(redis, "redis");
@@ -80,7 +84,7 @@ public record SwitchboardConfig(
 
     /** The sections core reads, for the {@code Hub}. */
     public CoreConfig core() {
-        return new CoreConfig(websocket, hub, history, security, cluster, namespaces);
+        return new CoreConfig(websocket, hub, history, security, cluster, namespaces, presence);
     }
 
     /** The documented defaults: what {@code switchboard serve} runs with when nothing is configured. */
@@ -95,7 +99,8 @@ public record SwitchboardConfig(
 
     /** A builder starting from these values. */
     public Builder toBuilder() {
-        return new Builder().server(server).websocket(websocket).hub(hub).history(history).shutdown(shutdown)
+        return new Builder().server(server).websocket(websocket).hub(hub).history(history).presence(presence)
+                .shutdown(shutdown)
                 .api(api).redis(redis).monitoring(monitoring).security(security).tracing(tracing).cluster(cluster)
                 .nats(nats).hooks(hooks).proxy(proxy).admin(admin).namespaces(namespaces);
     }
@@ -106,6 +111,7 @@ public record SwitchboardConfig(
         private WebSocket websocket = WebSocket.defaults();
         private Hub hub = Hub.defaults();
         private History history = History.defaults();
+        private Presence presence = Presence.defaults();
         private Shutdown shutdown = Shutdown.defaults();
         private Api api = Api.defaults();
         private RedisSettings redis = RedisSettings.defaults();
@@ -139,6 +145,11 @@ public record SwitchboardConfig(
 
         public Builder history(History value) {
             history = value;
+            return this;
+        }
+
+        public Builder presence(Presence value) {
+            presence = value;
             return this;
         }
 
@@ -203,7 +214,7 @@ public record SwitchboardConfig(
         }
 
         public SwitchboardConfig build() {
-            return new SwitchboardConfig(server, websocket, hub, history, shutdown, api, redis, monitoring,
+            return new SwitchboardConfig(server, websocket, hub, history, presence, shutdown, api, redis, monitoring,
                     security, tracing, cluster, nats, hooks, proxy, admin, namespaces);
         }
     }

@@ -51,10 +51,24 @@ final class ApiCommands {
             throw badField("a room message needs content or data");
         }
         try {
-            return hub.publish(room, "server", content, data).thenApply(offset -> Map.of("offset", offset));
+            return hub.publish(room, "server", content, data, idempotencyKey(body))
+                    .thenApply(offset -> Map.of("offset", offset));
         } catch (HubException e) {
             throw fromHub(e);
         }
+    }
+
+    /** {@code idempotencyKey}: absent, or a non-empty string of at most the protocol's length. */
+    private static String idempotencyKey(JsonNode body) throws ApiError {
+        JsonNode key = body.get("idempotencyKey");
+        if (key == null || key.isNull()) {
+            return null;
+        }
+        if (!key.isTextual() || !Names.isValidIdempotencyKey(key.textValue())) {
+            throw badField("idempotencyKey must be a non-empty string of at most " + Names.MAX_IDEMPOTENCY_KEY_LENGTH
+                    + " characters");
+        }
+        return key.textValue();
     }
 
     Object broadcast(JsonNode body) throws ApiError {

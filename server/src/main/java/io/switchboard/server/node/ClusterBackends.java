@@ -7,12 +7,14 @@ import io.switchboard.core.guard.ClusterGuard;
 import io.switchboard.core.broker.Broker;
 import io.switchboard.core.guard.ClusterGuard;
 import io.switchboard.core.broker.MemoryBroker;
+import io.switchboard.core.policy.RoomPolicies;
 import io.switchboard.core.presence.MemoryPresenceStore;
 import io.switchboard.core.presence.PresenceStore;
 import io.switchboard.core.config.Cluster;
 import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.history.MemoryHistoryStore;
 import io.switchboard.core.hub.Hub;
+import io.switchboard.core.policy.RoomPolicies;
 import io.switchboard.core.presence.MemoryPresenceStore;
 import io.switchboard.core.presence.PresenceStore;
 import io.switchboard.nats.NatsBroker;
@@ -34,9 +36,11 @@ final class ClusterBackends {
     static Hub.Backends create(SwitchboardConfig config) {
         Cluster cluster = config.cluster();
         RedisSettings redis = config.redis();
+        // Each namespace keeps its own history size and ttl.
+        RoomPolicies retention = new RoomPolicies(config.core());
         HistoryStore history = cluster.historyStore().equals("redis")
-                ? new RedisHistoryStore(redis, cluster.timeout(), config.history().size(), config.history().ttl())
-                : new MemoryHistoryStore(config.history().size(), config.history().ttl(), TimeSource.SYSTEM);
+                ? new RedisHistoryStore(redis, cluster.timeout(), retention)
+                : new MemoryHistoryStore(retention, TimeSource.SYSTEM);
         PresenceStore presence = cluster.presenceStore().equals("redis")
                 ? new RedisPresenceStore(redis, cluster.timeout(), cluster.presenceTtl())
                 : new MemoryPresenceStore();

@@ -116,6 +116,7 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
     private final Map<String, Counter> transportErrors = new HashMap<>();
     private final DistributionSummary clientsPerRoom;
     private final Counter deliveriesDropped;
+    private final Counter presenceDiffsTruncated;
     private final Counter apiKeyInvalid;
     private final Counter apiKeyThrottled;
 
@@ -166,6 +167,9 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
                 .register(registry);
         deliveriesDropped = Counter.builder("websocket.fanout.dropped")
                 .description("Fan-out tasks dropped because an event loop had hub.maxPendingFanouts queued")
+                .register(registry);
+        presenceDiffsTruncated = Counter.builder("websocket.presence.diff.truncated")
+                .description("presence_diff messages that listed only some of their room's joins and leaves")
                 .register(registry);
         apiKeyInvalid = apiKeyRefusal("invalid_key");
         apiKeyThrottled = apiKeyRefusal("throttled");
@@ -292,6 +296,11 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
     @Override
     public void deliveryDropped() {
         deliveriesDropped.increment();
+    }
+
+    @Override
+    public void presenceDiffTruncated() {
+        presenceDiffsTruncated.increment();
     }
 
     @Override

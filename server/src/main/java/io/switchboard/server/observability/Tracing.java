@@ -230,5 +230,10 @@ public final class Tracing implements AutoCloseable {
         public void brokerPublished(long nanos, boolean ok) {
             delegate.brokerPublished(nanos, ok);
         }
+
+        @Override
+        public void presenceDiffTruncated() {
+            delegate.presenceDiffTruncated();
+        }
     }
 }

@@ -37,7 +37,6 @@ class NamespaceConfigTest {
                     presence: counts
                     joinLeave: false
                     clientPublish: false
-                    delivery: latest
                     maxMembers: 200000
                   chat:
                     historySize: 1000
@@ -45,7 +44,7 @@ class NamespaceConfigTest {
 
         assertThat(config.namespaces()).containsOnlyKeys("dash", "chat");
         assertThat(config.namespaces().get("dash")).isEqualTo(new Namespace(0, Duration.ofMinutes(10), "counts",
-                false, false, 200_000, "latest"));
+                false, false, 200_000, null));
         assertThat(config.namespaces().get("chat")).isEqualTo(new Namespace(1000, null, null, null, null, null, null));
         assertThat(config.core().namespaces()).isEqualTo(config.namespaces());
     }
@@ -82,6 +81,8 @@ class NamespaceConfigTest {
                 .hasMessage("namespaces.dash.maxMembers (0) must be between 1 and 10000000");
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SWITCHBOARD_NAMESPACES_DASH_DELIVERY", "first"),
                 Map.of())).hasMessage("namespaces.dash.delivery (first) must be one of all, latest");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("namespaces.dash.delivery", "latest")))
+                .hasMessage("namespaces.dash.delivery (latest) is not supported yet: rooms deliver every message (all)");
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("namespaces.Dash.joinLeave", "false")))
                 .hasMessage("namespaces.Dash (Dash) a namespace name must match " + Namespace.NAME);
     }
