@@ -217,7 +217,7 @@ class ServerApiTest {
             assertThat(second.path("cursor").isNull()).isTrue();
             assertThat(get(port, "/api/presence?room=lobby").path("members")).hasSize(3);
             assertError(call(port, "GET", "/api/presence?room=lobby&cursor=%25%25", null), 400, "invalid_field",
-                    "cursor must be one a previous page returned");
+                    "cursor is not one a presence reply gave");
         } finally {
             clients.forEach(WsClient::close);
         }

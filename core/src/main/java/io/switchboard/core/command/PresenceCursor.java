@@ -10,20 +10,21 @@ import java.util.Base64;
 
 /**
  * The {@code cursor} of a {@code presence} page: the last listed member's place in member order, base64url,
- * so that the next page starts right after it whoever joined or left meanwhile. Opaque to clients. Stateless.
+ * so that the next page starts right after it whoever joined or left meanwhile. Opaque to clients; the same for
+ * the {@code presence} command and {@code GET /api/presence}. Stateless.
  */
-final class PresenceCursor {
+public final class PresenceCursor {
     private PresenceCursor() {
     }
 
     /** The cursor that continues after {@code last}. */
-    static String after(Member last) {
+    public static String after(Member last) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(
                 PresenceStore.orderKey(last.userId(), last.connId()).getBytes(StandardCharsets.UTF_8));
     }
 
     /** The order key a cursor continues after; null for none. */
-    static String decode(String cursor) throws HubException {
+    public static String decode(String cursor) throws HubException {
         if (cursor == null) {
             return null;
         }

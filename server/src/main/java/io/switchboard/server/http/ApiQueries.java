@@ -4,6 +4,7 @@ import static io.switchboard.server.http.ApiError.badField;
 import static io.switchboard.server.http.ApiError.fromHub;
 
 import io.switchboard.core.HubException;
+import io.switchboard.core.command.PresenceCursor;
 import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.hub.Hub;
 import io.switchboard.core.hub.RoomSummary;
@@ -14,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,8 +29,6 @@ import java.util.Map;
 final class ApiQueries {
     static final int DEFAULT_PAGE = 100;
     static final int MAX_PAGE = 1000;
-    private static final Comparator<Member> MEMBER_ORDER = Comparator.comparing(Member::userId)
-            .thenComparing(Member::connId);
 
     private final Hub hub;
 
@@ -129,30 +127,22 @@ final class ApiQueries {
     }
 
     /**
-     * A page of a room's members in the cluster, by user then connection, with the total {@code count}. Paged
-     * here over the full member list presence returns today.
+     * A page of a room's members in the cluster, in member order (user, then connection), with the total
+     * {@code count}; read page by page from presence, as the {@code presence} command does, with its cursor.
      */
     Object presence(Params q) throws ApiError {
         String room = q.room();
         int limit = q.limit(DEFAULT_PAGE, MAX_PAGE);
-        String after = decodeCursor(q.get("cursor"));
         try {
-            return hub.members(room).thenApply(members -> {
-                List<Member> sorted = new ArrayList<>(members);
-                sorted.sort(MEMBER_ORDER);
-                int from = 0;
-                if (after != null) {
-                    while (from < sorted.size() && memberKey(sorted.get(from)).compareTo(after) <= 0) {
-                        from++;
-                    }
-                }
-                int to = Math.min(sorted.size(), from + limit);
-                List<Member> page = sorted.subList(from, to);
+            String after = PresenceCursor.decode(q.get("cursor"));
+            return hub.membersPage(room, after, limit).thenApply(page -> {
+                List<Member> members = page.members();
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("room", room);
-                out.put("members", page);
-                out.put("count", sorted.size());
-                out.put("cursor", to < sorted.size() ? encodeCursor(memberKey(page.get(page.size() - 1))) : null);
+                out.put("members", members);
+                out.put("count", page.count());
+                out.put("cursor", page.more() && !members.isEmpty()
+                        ? PresenceCursor.after(members.get(members.size() - 1)) : null);
                 return out;
             });
         } catch (HubException e) {
@@ -189,10 +179,6 @@ final class ApiQueries {
         } catch (HubException e) {
             throw fromHub(e);
         }
-    }
-
-    private static String memberKey(Member m) {
-        return m.userId() + "\u0000" + m.connId();
     }
 
     private static String encodeCursor(String key) {
