@@ -134,7 +134,7 @@ class AdminApiTest {
                 a.send("{\"type\":\"room_message\",\"room\":\"lobby\",\"content\":\"m" + i + "\",\"echo\":true}");
                 a.next("room_message");
             }
-            JsonNode page = json("/api/admin/history?room=lobby&limit=2");
+            JsonNode page = json("/api/history?room=lobby&limit=2");
             assertThat(page.path("room").asText()).isEqualTo("lobby");
             assertThat(page.path("epoch").asText()).isNotEmpty();
             assertThat(page.path("messages")).hasSize(2);
@@ -143,7 +143,7 @@ class AdminApiTest {
             assertThat(page.path("messages").get(1).path("offset").asLong()).isEqualTo(3);
             assertThat(page.path("messages").get(1).path("from").asText()).isEqualTo("alice");
         }
-        HttpResponse<String> noRoom = get("/api/admin/history");
+        HttpResponse<String> noRoom = get("/api/history");
         assertThat(noRoom.statusCode()).isEqualTo(400);
         assertThat(noRoom.body()).contains("room must match");
     }
@@ -167,13 +167,13 @@ class AdminApiTest {
         assertThat(config.path("nats").path("servers").asText()).isEqualTo("nats://127.0.0.1:4222");
         List<String> sections = new ArrayList<>();
         config.fieldNames().forEachRemaining(sections::add);
-        assertThat(sections).containsExactly("server", "websocket", "hub", "history", "shutdown", "api", "redis",
+        assertThat(sections).containsExactly("server", "websocket", "hub", "history", "presence", "shutdown", "api", "redis",
                 "monitoring", "security", "tracing", "cluster", "nats", "hooks", "proxy", "admin", "namespaces");
     }
 
     @Test
     void theseCallsNeedAKeyAndAGet() throws Exception {
-        for (String path : new String[] {"/api/nodes", "/api/connections", "/api/config", "/api/admin/history?room=a"}) {
+        for (String path : new String[] {"/api/nodes", "/api/connections", "/api/config", "/api/history?room=a"}) {
             HttpResponse<String> res = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                     .GET().build(), HttpResponse.BodyHandlers.ofString());
             assertThat(res.statusCode()).as(path).isEqualTo(401);

@@ -14,20 +14,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
-import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
 
 /**
  * The read-only views the admin console needs beyond the room and message calls: this node's state
- * ({@code GET /api/nodes}), its connections by user ({@code GET /api/connections}), a room's recent history
- * ({@code GET /api/admin/history}) and the effective configuration ({@code GET /api/config}). Part of the
+ * ({@code GET /api/nodes}), its connections by user ({@code GET /api/connections}) and the effective
+ * configuration ({@code GET /api/config}); a room's history is the API's {@code GET /api/history}. Part of the
  * backend API: {@link ApiHandler} checks the key and routes here. Thread-safe; only reads thread-safe hub state.
  */
 public final class AdminApi {
     /** Connections one answer lists at most: a page, not the whole node. */
     static final int MAX_CONNECTIONS = 500;
-    /** History messages one answer holds at most (also capped at {@code history.size}). */
-    static final int MAX_HISTORY = 100;
 
     private final Hub hub;
     private final String version;
@@ -53,7 +50,7 @@ public final class AdminApi {
     /** Whether {@code path} is one of these endpoints. */
     static boolean routes(String path) {
         return switch (path) {
-            case "/api/nodes", "/api/connections", "/api/config", "/api/admin/history" -> true;
+            case "/api/nodes", "/api/connections", "/api/config" -> true;
             default -> false;
         };
     }
@@ -63,8 +60,7 @@ public final class AdminApi {
         return switch (path) {
             case "/api/nodes" -> nodes();
             case "/api/connections" -> connections(req);
-            case "/api/config" -> config();
-            default -> history(req);
+            default -> config();
         };
     }
 
@@ -152,23 +148,6 @@ public final class AdminApi {
         body.put("connections", list);
         body.put("total", total);
         return body;
-    }
-
-    /** The last {@code ?limit=} (default 20, at most {@value #MAX_HISTORY}) messages of {@code ?room=}. */
-    CompletionStage<?> history(FullHttpRequest req) throws HubException {
-        QueryStringDecoder query = new QueryStringDecoder(req.uri());
-        String room = param(query, "room");
-        if (room == null || !Names.isValidRoom(room)) {
-            throw new IllegalArgumentException("room must match [A-Za-z0-9_.:@/-]{1,128}");
-        }
-        int limit = intParam(query, "limit", 20, MAX_HISTORY);
-        return hub.history(room, null, limit).thenApply(page -> {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("room", room);
-            body.put("epoch", page.epoch());
-            body.put("messages", page.messages());
-            return body;
-        });
     }
 
     /** The effective configuration, secrets masked. */

@@ -54,8 +54,8 @@ export const rooms = () => call('GET', '/api/rooms');
 /** {room, members: [{userId, connId, info}], offset, epoch}: members in the whole cluster. */
 export const room = (name) => call('GET', `/api/rooms/${encodeURIComponent(name)}`);
 
-/** {room, epoch, messages: [...]}: the last `limit` messages. Switch to GET /api/history when it lands. */
-export const history = (name, limit = 20) => call('GET', `/api/admin/history${q({ room: name, limit })}`);
+/** {room, epoch, messages: [...]}: the last `limit` messages. */
+export const history = (name, limit = 20) => call('GET', `/api/history${q({ room: name, limit })}`);
 
 /** {offset}: publishes as the server. */
 export const publish = (name, content) => call('POST', '/api/publish', { room: name, content });
