@@ -94,14 +94,14 @@ final class ExactNumberNode extends NumericNode {
 
     @Override
     public boolean canConvertToInt() {
-        BigDecimal d = decimalValue();
-        return d.compareTo(MIN_INT) >= 0 && d.compareTo(MAX_INT) <= 0;
+        BigDecimal d = decimalOrNull();
+        return d != null && d.compareTo(MIN_INT) >= 0 && d.compareTo(MAX_INT) <= 0;
     }
 
     @Override
     public boolean canConvertToLong() {
-        BigDecimal d = decimalValue();
-        return d.compareTo(MIN_LONG) >= 0 && d.compareTo(MAX_LONG) <= 0;
+        BigDecimal d = decimalOrNull();
+        return d != null && d.compareTo(MIN_LONG) >= 0 && d.compareTo(MAX_LONG) <= 0;
     }
 
     @Override
@@ -109,8 +109,20 @@ final class ExactNumberNode extends NumericNode {
         if (integral) {
             return true;
         }
-        BigDecimal d = decimalValue();
-        return d.signum() == 0 || d.scale() <= 0 || d.stripTrailingZeros().scale() <= 0;
+        BigDecimal d = decimalOrNull();
+        return d != null && (d.signum() == 0 || d.scale() <= 0 || d.stripTrailingZeros().scale() <= 0);
+    }
+
+    /**
+     * The value, or null when its exponent does not fit a {@link BigDecimal}'s int scale ({@code 1e333333333333}):
+     * JSON allows such numbers, and a field that reads a number refuses them instead of throwing.
+     */
+    private BigDecimal decimalOrNull() {
+        try {
+            return decimalValue();
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     @Override

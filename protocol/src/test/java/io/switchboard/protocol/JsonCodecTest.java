@@ -80,6 +80,11 @@ class JsonCodecTest {
                 ErrorCode.INVALID_FIELD, "since.offset must be a non-negative integer");
         assertError("{\"type\":\"join_room\",\"room\":\"r\",\"since\":{\"offset\":1.5,\"epoch\":\"e\"}}",
                 ErrorCode.INVALID_FIELD, "since.offset must be a non-negative integer");
+        // An exponent beyond a BigDecimal's scale (found by JsonCodecFuzzTest) is refused, not thrown.
+        assertError("{\"type\":\"join_room\",\"room\":\"r\",\"since\":{\"offset\":3e3333333333,\"epoch\":\"e\"}}",
+                ErrorCode.INVALID_FIELD, "since.offset must be a non-negative integer");
+        assertError("{\"type\":\"history\",\"room\":\"r\",\"limit\":1e3333333333}",
+                ErrorCode.INVALID_FIELD, "limit must be a positive integer");
         assertError("{\"type\":\"join_room\",\"room\":\"r\",\"since\":{\"offset\":1}}",
                 ErrorCode.INVALID_FIELD, "since.epoch must be a non-empty string of at most 64 characters");
         assertError("{\"type\":\"private_message\",\"to\":\"b o b\"}", ErrorCode.INVALID_FIELD,
