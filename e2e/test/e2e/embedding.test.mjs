@@ -16,10 +16,11 @@ function embeddingPage(serverPort) {
 <p>state: <span id="state">loading</span></p><p>refused: <span id="reason"></span></p>
 <script type="module">
   import { SwitchboardClient } from 'http://127.0.0.1:${serverPort}/switchboard.js';
-  const client = new SwitchboardClient('ws://127.0.0.1:${serverPort}/ws', { userId: 'embedded' });
+  // Counted before the client is made: it takes the WebSocket constructor once, when it is constructed.
   window.sockets = 0;
   const Native = window.WebSocket;
   window.WebSocket = class extends Native { constructor(...a) { super(...a); window.sockets++; } };
+  const client = new SwitchboardClient('ws://127.0.0.1:${serverPort}/ws', { userId: 'embedded' });
   client.on('refused', (r) => { document.getElementById('reason').textContent = r.reason; });
   client.on('state', (s) => { document.getElementById('state').textContent = s.state; });
   client.connect().then((w) => {
