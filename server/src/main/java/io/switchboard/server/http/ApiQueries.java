@@ -102,7 +102,8 @@ final class ApiQueries {
     Object history(Params q) throws ApiError {
         String room = q.room();
         Long since = q.nonNegativeLong("since");
-        int cap = Math.max(1, hub.config().history().size());
+        // The room's own retention: its namespace may keep more or fewer messages than history.size.
+        int cap = Math.max(1, hub.policy(room).historySize());
         int limit = q.limit(cap, cap);
         boolean reverse = q.flag("reverse");
         try {
