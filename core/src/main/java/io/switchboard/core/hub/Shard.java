@@ -47,6 +47,7 @@ public final class Shard {
         this.ctx = ctx;
         this.closer = closer;
         this.flushes = new FlushBatcher(executor, ctx, ctx.config().hub().flushInterval().toNanos(),
+                ctx.config().hub().maxFlushDelay().toNanos(),
                 (c, e) -> failed(c, "flushing", e));
     }
 
@@ -56,6 +57,11 @@ public final class Shard {
 
     public int connectionCount() {
         return connectionCount;
+    }
+
+    /** How long this shard lets fan-out frames gather before a flush now (0: flushed at once). Thread-safe. */
+    public long flushDelayNanos() {
+        return flushes.intervalNanos();
     }
 
     /** Delivery tasks waiting on this shard. */

@@ -99,6 +99,8 @@ final class Fakes {
         /** Thrown by write or flush when set: a session with a bug. */
         RuntimeException throwOnWrite;
         RuntimeException throwOnFlush;
+        /** Run in each flush: what a flush costs, for tests on manual time. */
+        Runnable duringFlush;
 
         @Override
         public String remoteAddress() {
@@ -123,6 +125,9 @@ final class Fakes {
                 throw throwOnFlush;
             }
             flushes++;
+            if (duringFlush != null) {
+                duringFlush.run();
+            }
             received.addAll(unflushed);
             unflushed.clear();
         }

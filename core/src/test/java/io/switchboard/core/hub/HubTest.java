@@ -304,6 +304,54 @@ class HubTest {
         runLoops();
     }
 
+    /**
+     * Adaptive flushing, the default: while flushes take a large share of the loop (here each costs 0.4 ms
+     * and a message arrives every millisecond), the loop starts gathering each connection's frames into
+     * fewer flushes, at most {@code hub.maxFlushDelay} apart; once it is idle again, a message is flushed
+     * at once.
+     */
+    @Test
+    void aLoopBusyFlushingGathersFramesAndAnIdleOneFlushesAtOnce() throws Exception {
+        CoreConfig d = CoreConfig.defaults();
+        reconfigure(d.toBuilder().hub(d.hub().toBuilder().maxRoomMembers(100).maxPendingFanouts(1000)
+                .maxFlushDelay(Duration.ofMillis(8)).build()).build());
+        ManualScheduler loop = new ManualScheduler(time.clock);
+        Connection sender = hub.register(new RecordingSession(), "s", hub.shard(loop1));
+        RecordingSession bs = new RecordingSession();
+        Connection b = hub.register(bs, "b", hub.shard(loop));
+        join(sender, "r", null);
+        join(b, "r", null);
+        runLoops();
+        loop.runDue();
+        bs.duringFlush = () -> time.clock.advance(Duration.ofNanos(400_000));
+
+        int sent = 0;
+        int flushesBefore = bs.flushes;
+        for (int ms = 0; ms < 400; ms++) {
+            publish(sender, "r", "m" + sent++, null, false);
+            runLoops();
+            loop.runDue();
+            time.advanceMillis(1);
+            loop.runDue();
+        }
+        int busyFlushes = bs.flushes - flushesBefore;
+        assertThat(busyFlushes).as("flushes for %d messages", sent).isLessThan(sent * 3 / 4);
+
+        time.advanceMillis(50);
+        loop.runDue();
+        assertThat(contents(bs)).as("every frame flushed within the delay").hasSize(sent);
+
+        time.advanceMillis(2000);
+        loop.runDue();
+        int before = bs.flushes;
+        publish(sender, "r", "after a quiet spell", null, false);
+        runLoops();
+        loop.runDue();
+        assertThat(bs.flushes - before).as("flushed at once").isEqualTo(1);
+        assertThat(contents(bs)).endsWith("after a quiet spell");
+        runLoops();
+    }
+
     /** The hub with {@code hub.flushInterval} set, and a loop on manual time to run its shard. */
     private ManualScheduler withFlushInterval(Duration interval) {
         CoreConfig d = CoreConfig.defaults();

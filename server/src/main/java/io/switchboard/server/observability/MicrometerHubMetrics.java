@@ -201,6 +201,10 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
         Gauge.builder("websocket.fanout.pending.tasks", hub, MicrometerHubMetrics::pendingFanouts)
                 .description("Fan-out tasks queued on the event loops and not yet run").strongReference(true)
                 .register(registry);
+        Gauge.builder("websocket.flush.delay", hub, MicrometerHubMetrics::longestFlushDelay).baseUnit("seconds")
+                .description("Longest time an event loop now lets fan-out frames to one connection gather before "
+                        + "flushing them (adaptive flushing; 0 while every loop flushes at once)")
+                .strongReference(true).register(registry);
         Gauge.builder("websocket.broker.connected", hub, h -> h.broker().isConnected() ? 1 : 0)
                 .description("1 while the broker is connected, its last command answered and its last probe came back")
                 .strongReference(true).register(registry);
@@ -376,6 +380,12 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
             }
         }
         return total;
+    }
+
+    private static double longestFlushDelay(Hub hub) {
+        AtomicLong longest = new AtomicLong();
+        hub.forEachShard(s -> longest.accumulateAndGet(s.flushDelayNanos(), Math::max));
+        return longest.get() / 1e9;
     }
 
     private static double pendingFanouts(Hub hub) {

@@ -113,6 +113,7 @@ class ConfigLoaderTest {
                   maxRoomMembers: 10000
                   maxPendingFanouts: 1024
                   flushInterval: 20ms
+                  maxFlushDelay: 5ms
                 history:
                   size: 500
                   ttl: 1h
@@ -151,7 +152,7 @@ class ConfigLoaderTest {
                         .maxQueuedBytes(4 * 1024 * 1024).maxRoomsPerConnection(50).maxInvalidMessages(3)
                         .enableCompression(true).build())
                 .hub(Hub.builder().notifyGlobalPresence(true).maxRoomMembers(10000).maxPendingFanouts(1024)
-                        .flushInterval(Duration.ofMillis(20)).build())
+                        .flushInterval(Duration.ofMillis(20)).maxFlushDelay(Duration.ofMillis(5)).build())
                 .history(History.builder().size(500).ttl(Duration.ofHours(1)).build())
                 .shutdown(Shutdown.builder().drainTimeout(Duration.ofDays(2)).build())
                 .api(Api.builder().keys(List.of("backend-key-0123456789", "other-key-abcdefghij")).build())
@@ -469,6 +470,16 @@ class ConfigLoaderTest {
                 .hasMessage("hub.flushInterval (2s) must be between 0s and 1s");
         assertThat(ConfigLoader.load(null, Map.of("SWITCHBOARD_HUB_FLUSH_INTERVAL", "20ms"), Map.of()).hub()
                 .flushInterval()).isEqualTo(Duration.ofMillis(20));
+    }
+
+    @Test
+    void adaptiveFlushingIsOnByDefaultAndZeroTurnsItOff() {
+        assertThat(ConfigLoader.load(null, Map.of(), Map.of()).hub().maxFlushDelay()).isEqualTo(Duration.ofMillis(10));
+        assertThat(ConfigLoader.load(null, Map.of(), Map.of("hub.maxFlushDelay", "0s")).hub().maxFlushDelay())
+                .isZero();
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("hub.maxFlushDelay", "5s")))
+                .isExactlyInstanceOf(ConfigException.class)
+                .hasMessage("hub.maxFlushDelay (5s) must be between 0s and 1s");
     }
 
     @Test
