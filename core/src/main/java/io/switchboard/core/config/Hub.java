@@ -16,15 +16,34 @@ import java.time.Duration;
  *     more frames to the same connection (0 to 1s). An event loop whose flushes take a large share of its
  *     time gathers each connection's frames for up to this long; an idle one flushes at once. 0 turns it
  *     off: every batch is flushed as soon as the event loop is free
+ * @param overloadPolicy what gives when a room's members cannot take its messages as fast as they come:
+ *     {@code close} drops the members that fall behind (close 4008, they reconnect and recover);
+ *     {@code throttle} slows the publishers instead: while a member's writes are backlogged, or an event
+ *     loop holding members has more than a sixteenth of {@code maxPendingFanouts} deliveries queued, the
+ *     server stops reading from the connections that publish into the room, and the API answers
+ *     {@code unavailable} with a retry hint. A member that stops reading altogether is still closed
+ *     after {@code websocket.writeWait}
  */
 public record Hub(boolean notifyGlobalPresence, int maxRoomMembers, int maxPendingFanouts, Duration flushInterval,
-                  Duration maxFlushDelay) {
+                  Duration maxFlushDelay, String overloadPolicy) {
+
+    /** {@code hub.overloadPolicy}: members that fall behind are closed (4008). */
+    public static final String OVERLOAD_CLOSE = "close";
+    /** {@code hub.overloadPolicy}: publishers into a backed-up room are slowed down. */
+    public static final String OVERLOAD_THROTTLE = "throttle";
+    public static final java.util.List<String> OVERLOAD_POLICIES = java.util.List.of(OVERLOAD_CLOSE, OVERLOAD_THROTTLE);
 
     public Hub {
         Check.range("hub.maxRoomMembers", maxRoomMembers, 1, 10_000_000);
         Check.range("hub.maxPendingFanouts", maxPendingFanouts, 16, 10_000_000);
         Check.range("hub.flushInterval", flushInterval, Duration.ZERO, Duration.ofSeconds(1));
         Check.range("hub.maxFlushDelay", maxFlushDelay, Duration.ZERO, Duration.ofSeconds(1));
+        Check.oneOf("hub.overloadPolicy", overloadPolicy, OVERLOAD_POLICIES);
+    }
+
+    /** Whether publishers into a backed-up room are slowed down rather than its members closed. */
+    public boolean throttles() {
+        return OVERLOAD_THROTTLE.equals(overloadPolicy);
     }
 
     /** The documented defaults. */
@@ -40,7 +59,7 @@ public record Hub(boolean notifyGlobalPresence, int maxRoomMembers, int maxPendi
     /** A builder starting from these values. */
     public Builder toBuilder() {
         return new Builder().notifyGlobalPresence(notifyGlobalPresence).maxRoomMembers(maxRoomMembers)
-                .maxPendingFanouts(maxPendingFanouts).flushInterval(flushInterval).maxFlushDelay(maxFlushDelay);
+                .maxPendingFanouts(maxPendingFanouts).flushInterval(flushInterval).maxFlushDelay(maxFlushDelay).overloadPolicy(overloadPolicy);
     }
 
     /** Collects values, the defaults until set; {@link #build} validates. Not thread-safe. */
@@ -50,6 +69,7 @@ public record Hub(boolean notifyGlobalPresence, int maxRoomMembers, int maxPendi
         private int maxPendingFanouts = 65536;
         private Duration flushInterval = Duration.ZERO;
         private Duration maxFlushDelay = Duration.ofMillis(10);
+        private String overloadPolicy = OVERLOAD_CLOSE;
 
         private Builder() {
         }
@@ -79,8 +99,14 @@ public record Hub(boolean notifyGlobalPresence, int maxRoomMembers, int maxPendi
             return this;
         }
 
+        public Builder overloadPolicy(String value) {
+            overloadPolicy = value;
+            return this;
+        }
+
         public Hub build() {
-            return new Hub(notifyGlobalPresence, maxRoomMembers, maxPendingFanouts, flushInterval, maxFlushDelay);
+            return new Hub(notifyGlobalPresence, maxRoomMembers, maxPendingFanouts, flushInterval, maxFlushDelay,
+                    overloadPolicy);
         }
     }
 }

@@ -44,6 +44,10 @@ public final class Connection {
     private int invalidStreak;
     /** Its {@code broadcast} commands' rate, made on its first; most connections never broadcast. Shard thread only. */
     private TokenBucket broadcastRate;
+    /** Counted in its rooms' backlogged members ({@link Throttle}). Shard thread only. */
+    boolean backloggedInRooms;
+    /** The backed-up room its reads are paused for ({@link Throttle}), or null. Shard thread only. */
+    Room throttledOn;
     /** Set once {@link Hub#disconnect} ran. Shard thread only. */
     boolean removed;
     /**

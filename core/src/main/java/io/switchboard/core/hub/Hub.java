@@ -141,7 +141,8 @@ public final class Hub {
                 config.websocket().pingInterval().toMillis(), config.websocket().maxMessageBytes());
         this.calls = new BackendCalls(storeGuard, brokerGuard);
         this.ctx = new HubContext(config, codec, time, nodeId, metrics, stats, history, broker, presence, calls,
-                scheduler, new HookEmitter(hooks, time, nodeId), new RoomPolicies(config));
+                scheduler, new HookEmitter(hooks, time, nodeId), new RoomPolicies(config),
+                new Throttle(config.hub().throttles(), config.hub().maxPendingFanouts(), metrics));
         this.connections = new ConnectionRegistry(ctx, this::closeOnShard);
         this.fanOut = new FanOut(frames, stats, metrics);
         this.sequencer = new RoomSequencer(ctx, fanOut, rooms, connections::get,
@@ -411,6 +412,7 @@ public final class Hub {
         CompletionStage<Long> offset = publisher.publish(roomName, m.room, from.userId(), from.connId(), content,
                 data, echo ? null : from.connId(), idempotencyKey);
         ctx.hooks().published(from, roomName);
+        ctx.throttle().published(from, m.room);
         return offset;
     }
 
@@ -432,7 +434,14 @@ public final class Hub {
     /** As the other, once per {@code idempotencyKey} (null for none) and room; see the client's publish. */
     public CompletionStage<Long> publish(String roomName, String from, String content, JsonNode data,
                                          String idempotencyKey) throws HubException {
-        return publisher.publish(roomName, rooms.get(roomName), from, null, content, data, null, idempotencyKey);
+        Room room = rooms.get(roomName);
+        ctx.throttle().admit(room);
+        return publisher.publish(roomName, room, from, null, content, data, null, idempotencyKey);
+    }
+
+    /** Connections whose reads are paused under {@code hub.overloadPolicy: throttle}. Thread-safe. */
+    public int pausedPublishers() {
+        return ctx.throttle().pausedPublishers();
     }
 
     /** Relays a transport frame (binary publish) unchanged to the other members of a room. Shard thread. */
@@ -446,6 +455,7 @@ public final class Hub {
             FanOut.requireCapacity(m.room);
             fanOut.fanOutLocked(m.room, frame, from, UNNUMBERED);
         }
+        ctx.throttle().published(from, m.room);
     }
 
     // ---------------------------------------------------------------- private, broadcast

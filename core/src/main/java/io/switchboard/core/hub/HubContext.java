@@ -15,7 +15,7 @@ import io.switchboard.protocol.JsonCodec;
  */
 record HubContext(CoreConfig config, JsonCodec codec, TimeSource time, String nodeId, HubMetrics metrics,
                   HubStats stats, HistoryStore history, Broker broker, PresenceStore presence, BackendCalls calls,
-                  HubScheduler scheduler, HookEmitter hooks, RoomPolicies policies) {
+                  HubScheduler scheduler, HookEmitter hooks, RoomPolicies policies, Throttle throttle) {
 
     /** Every connection id this node hands out starts with it, so an id tells whether it is local. */
     String connIdPrefix() {

@@ -231,6 +231,7 @@ final class Joins {
             room.shardMembers(c.shard()).add(m);
             room.members.put(c.connId(), c);
             c.rooms.put(room.name, m);
+            ctx.throttle().joined(c, room);
             ctx.hooks().joined(c, room.name, room.members.size() == 1);
             ctx.metrics().roomJoined(room.members.size());
             byte[] notice = codec.encode(new ServerMessage.UserJoinedRoom(room.name, c.userId(), c.connId()));
@@ -368,6 +369,7 @@ final class Joins {
             sm.remove(m);
             room.dropIfEmpty(sm);
             room.members.remove(c.connId());
+            ctx.throttle().left(c, room);
             ctx.hooks().left(c, room.name, reason, room.members.isEmpty());
             byte[] notice = codec.encode(new ServerMessage.UserLeftRoom(room.name, c.userId(), c.connId()));
             room.knownCount = Math.max(room.members.size(), room.knownCount - 1);

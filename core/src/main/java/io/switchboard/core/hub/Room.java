@@ -25,6 +25,8 @@ final class Room {
     final RoomPolicy policy;
     /** Members by connId, readable from any thread (presence). Written under the monitor. */
     final ConcurrentHashMap<String, Connection> members = new ConcurrentHashMap<>();
+    /** Members here whose writes are backlogged, with {@code hub.overloadPolicy: throttle}; see {@link Throttle}. */
+    final java.util.concurrent.atomic.AtomicInteger backloggedMembers = new java.util.concurrent.atomic.AtomicInteger();
     /** Per-shard member lists; copy-on-write under the monitor. */
     ShardMembers[] shards = NO_SHARDS;
     /** Set under the monitor when the room left the hub's map; a joiner that sees it retries. */

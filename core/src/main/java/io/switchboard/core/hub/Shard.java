@@ -197,6 +197,7 @@ public final class Shard {
         if (c.shardIndex >= 0) {
             backloggedSince[c.shardIndex] = sinceNanos;
         }
+        ctx.throttle().backlogged(c, sinceNanos != 0);
     }
 
     /**

@@ -97,6 +97,13 @@ public interface HubMetrics {
     default void brokerPublished(long nanos, boolean ok) {
     }
 
+    /**
+     * {@code hub.overloadPolicy: throttle} slowed a publisher into a backed-up room: a client's reads were
+     * paused ({@code paused}), or the API was answered {@code unavailable}. Any thread.
+     */
+    default void publishThrottled(boolean paused) {
+    }
+
     /** Records nothing. */
     HubMetrics NOOP = new HubMetrics() {
         @Override

@@ -30,6 +30,14 @@ public interface Session {
      */
     void sendText(byte[] utf8);
 
+    /**
+     * Stops ({@code true}) or resumes reading the peer's messages, for {@code hub.overloadPolicy: throttle}:
+     * a paused peer's messages wait in its socket, and TCP slows it down. Shard thread. Transports that read
+     * nothing from the peer on this session (Server-Sent Events) have nothing to pause.
+     */
+    default void pauseReading(boolean paused) {
+    }
+
     /** Sends a protocol-level ping. Shard thread. */
     void ping();
 

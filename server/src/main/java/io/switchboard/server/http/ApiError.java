@@ -9,7 +9,7 @@ final class ApiError extends Exception {
     private static final long serialVersionUID = 1L;
     final HttpResponseStatus status;
     final String code;
-    /** The {@code Retry-After} of a 429, or 0 for none. */
+    /** The {@code Retry-After} of a 429 or 503, or 0 for none. */
     final long retryAfterSeconds;
 
     ApiError(HttpResponseStatus status, String code, String message) {
@@ -33,6 +33,8 @@ final class ApiError extends Exception {
             case UNAVAILABLE -> HttpResponseStatus.SERVICE_UNAVAILABLE;
             default -> HttpResponseStatus.BAD_REQUEST;
         };
-        return new ApiError(status, e.code().wireName(), e.getMessage());
+        // Unavailable is a state that passes (a backed-up room, a store or broker down): say when to retry.
+        long retryAfter = status == HttpResponseStatus.SERVICE_UNAVAILABLE ? 1 : 0;
+        return new ApiError(status, e.code().wireName(), e.getMessage(), retryAfter);
     }
 }

@@ -85,6 +85,8 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
     private final Map<String, Counter> rejected = new HashMap<>();
     private final Timer[] closedBy = new Timer[DisconnectReason.values().length];
     private final Counter slowConsumerCloses;
+    /** hub.overloadPolicy: throttle; [0] clients' reads paused, [1] API publishes refused. */
+    private final Counter[] throttled = new Counter[2];
     private final Counter[] inbound = new Counter[FrameType.values().length];
     private final Counter[] outbound = new Counter[FrameType.values().length];
     /** The per-message histograms; see {@link BucketHistograms} for why they are not Micrometer's. */
@@ -168,6 +170,12 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
         deliveriesDropped = Counter.builder("websocket.fanout.dropped")
                 .description("Fan-out tasks dropped because an event loop had hub.maxPendingFanouts queued")
                 .register(registry);
+        for (int i = 0; i < 2; i++) {
+            throttled[i] = Counter.builder("websocket.publish.throttled")
+                    .description("Publishes into a backed-up room under hub.overloadPolicy: throttle: a client's "
+                            + "reads paused, or an API publish answered unavailable")
+                    .tag("action", i == 0 ? "paused" : "refused").register(registry);
+        }
         presenceDiffsTruncated = Counter.builder("websocket.presence.diff.truncated")
                 .description("presence_diff messages that listed only some of their room's joins and leaves")
                 .register(registry);
@@ -204,6 +212,10 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
         Gauge.builder("websocket.flush.delay", hub, MicrometerHubMetrics::longestFlushDelay).baseUnit("seconds")
                 .description("Longest time an event loop now lets fan-out frames to one connection gather before "
                         + "flushing them (adaptive flushing; 0 while every loop flushes at once)")
+                .strongReference(true).register(registry);
+        Gauge.builder("websocket.publishers.paused", hub, Hub::pausedPublishers)
+                .description("Connections whose reads are paused because they publish into a backed-up room "
+                        + "(hub.overloadPolicy: throttle)")
                 .strongReference(true).register(registry);
         Gauge.builder("websocket.broker.connected", hub, h -> h.broker().isConnected() ? 1 : 0)
                 .description("1 while the broker is connected, its last command answered and its last probe came back")
@@ -300,6 +312,11 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
     @Override
     public void deliveryDropped() {
         deliveriesDropped.increment();
+    }
+
+    @Override
+    public void publishThrottled(boolean paused) {
+        throttled[paused ? 0 : 1].increment();
     }
 
     @Override

@@ -194,6 +194,11 @@ public final class NettySession extends OutboundQueue implements Session, Channe
     }
 
     @Override
+    public void pauseReading(boolean paused) {
+        channel.config().setAutoRead(!paused);
+    }
+
+    @Override
     public void ping() {
         send(new PingWebSocketFrame());
     }

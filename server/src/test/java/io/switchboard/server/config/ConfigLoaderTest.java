@@ -473,6 +473,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theOverloadPolicyIsCloseOrThrottle() {
+        assertThat(ConfigLoader.load(null, Map.of(), Map.of()).hub().overloadPolicy()).isEqualTo("close");
+        assertThat(ConfigLoader.load(null, Map.of("SWITCHBOARD_HUB_OVERLOAD_POLICY", "throttle"), Map.of()).hub()
+                .throttles()).isTrue();
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("hub.overloadPolicy", "wait")))
+                .isExactlyInstanceOf(ConfigException.class)
+                .hasMessage("hub.overloadPolicy (wait) must be one of close, throttle");
+    }
+
+    @Test
     void adaptiveFlushingIsOnByDefaultAndZeroTurnsItOff() {
         assertThat(ConfigLoader.load(null, Map.of(), Map.of()).hub().maxFlushDelay()).isEqualTo(Duration.ofMillis(10));
         assertThat(ConfigLoader.load(null, Map.of(), Map.of("hub.maxFlushDelay", "0s")).hub().maxFlushDelay())
