@@ -131,8 +131,9 @@ class CompressionOffersTest {
     }
 
     @Test
-    void aPlainOfferIsAcceptedWithoutParametersAndRoundTripsWithContextTakeover() throws Exception {
-        assertThat(roundTrip("permessage-deflate", false)).containsExactly("permessage-deflate");
+    void aPlainOfferIsAnsweredWithServerNoContextTakeoverAndRoundTrips() throws Exception {
+        assertThat(roundTrip("permessage-deflate", true))
+                .containsExactlyInAnyOrder("permessage-deflate", "server_no_context_takeover");
     }
 
     @Test
@@ -144,7 +145,8 @@ class CompressionOffersTest {
     @Test
     void clientNoContextTakeoverIsAnswered() throws Exception {
         assertThat(roundTrip("permessage-deflate; client_no_context_takeover", false))
-                .containsExactlyInAnyOrder("permessage-deflate", "client_no_context_takeover");
+                .containsExactlyInAnyOrder("permessage-deflate", "client_no_context_takeover",
+                        "server_no_context_takeover");
     }
 
     @Test
@@ -157,15 +159,17 @@ class CompressionOffersTest {
     @Test
     void serverMaxWindowBits15IsAnsweredWithTheSameValue() throws Exception {
         assertThat(roundTrip("permessage-deflate; server_max_window_bits=15", false))
-                .containsExactlyInAnyOrder("permessage-deflate", "server_max_window_bits=15");
+                .containsExactlyInAnyOrder("permessage-deflate", "server_max_window_bits=15",
+                        "server_no_context_takeover");
     }
 
     @Test
     void clientMaxWindowBitsIsAcceptedAndAValueAnsweredAsOffered() throws Exception {
         assertThat(roundTrip("permessage-deflate; client_max_window_bits", false))
-                .containsExactly("permessage-deflate");
+                .containsExactlyInAnyOrder("permessage-deflate", "server_no_context_takeover");
         assertThat(roundTrip("permessage-deflate; client_max_window_bits=9", false))
-                .containsExactlyInAnyOrder("permessage-deflate", "client_max_window_bits=9");
+                .containsExactlyInAnyOrder("permessage-deflate", "client_max_window_bits=9",
+                        "server_no_context_takeover");
     }
 
     @Test
@@ -184,6 +188,61 @@ class CompressionOffersTest {
                 "server_max_window_bits=16", "server_max_window_bits=7", "server_max_window_bits=x",
                 "client_max_window_bits=16", "client_max_window_bits=07", "mystery_parameter")) {
             assertThat(answerTo("permessage-deflate; " + bad)).as(bad).isEmpty();
+        }
+    }
+
+    /** Reads frames until a text frame whose (inflated, if RSV1) JSON has the given type; returns the frame. */
+    private static RawPeer.Frame nextOfType(RawPeer p, String type) throws Exception {
+        while (true) {
+            RawPeer.Frame f = p.expectFrame(Duration.ofSeconds(5));
+            if (f.opcode() == RawPeer.TEXT && text(f).contains("\"type\":\"" + type + "\"")) {
+                return f;
+            }
+        }
+    }
+
+    private static String text(RawPeer.Frame f) throws DataFormatException {
+        if (f.rsv() == 0) {
+            return f.text();
+        }
+        Inflater fresh = new Inflater(true);
+        try {
+            return new String(inflate(fresh, f.payload()), StandardCharsets.UTF_8);
+        } finally {
+            fresh.end();
+        }
+    }
+
+    /**
+     * A room message fans out compressed to every member that negotiated permessage-deflate: the same bytes
+     * for each (deflated once, with a fresh context, so a fresh inflater reads it), while a member without
+     * compression gets it plain; a message too small to gain goes out plain to everyone.
+     */
+    @Test
+    void aFanOutFrameIsCompressedOnceAndTheSameBytesGoToEveryMemberThatNegotiatedDeflate() throws Exception {
+        String big = "price update for every instrument on the board, ".repeat(40);
+        try (RawPeer a = RawPeer.open(port); RawPeer b = RawPeer.open(port); RawPeer plain = RawPeer.open(port)) {
+            offer(a, "permessage-deflate");
+            offer(b, "permessage-deflate; client_no_context_takeover");
+            assertThat(plain.handshake(port, "/ws?id=plain", Map.of()).status()).isEqualTo(101);
+            for (RawPeer p : List.of(a, b, plain)) {
+                p.sendText("{\"type\":\"join_room\",\"room\":\"board\"}");
+                nextOfType(p, "room_joined");
+            }
+            plain.sendText("{\"type\":\"room_message\",\"room\":\"board\",\"content\":\"" + big + "\",\"echo\":true}");
+            RawPeer.Frame fa = nextOfType(a, "room_message");
+            RawPeer.Frame fb = nextOfType(b, "room_message");
+            RawPeer.Frame fp = nextOfType(plain, "room_message");
+            assertThat(fa.rsv()).as("RSV1: compressed").isEqualTo(4);
+            assertThat(fa.payload()).as("one compression for both").isEqualTo(fb.payload());
+            assertThat(fa.payload().length).isLessThan(big.length() / 4);
+            assertThat(fp.rsv()).as("plain for the member without compression").isZero();
+            assertThat(text(fa)).isEqualTo(fp.text()).contains(big);
+
+            plain.sendText("{\"type\":\"room_message\",\"room\":\"board\",\"content\":\"hi\"}");
+            RawPeer.Frame small = nextOfType(a, "room_message");
+            assertThat(small.rsv()).as("too small to compress").isZero();
+            assertThat(small.text()).contains("\"content\":\"hi\"");
         }
     }
 }

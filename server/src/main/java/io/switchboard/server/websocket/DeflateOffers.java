@@ -1,5 +1,6 @@
 package io.switchboard.server.websocket;
 
+import io.netty.channel.Channel;
 import io.netty.handler.codec.compression.ZlibCodecFactory;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionData;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionDecoder;
@@ -9,6 +10,7 @@ import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtensio
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtensionHandshaker;
 import io.netty.handler.codec.http.websocketx.extensions.compression.DeflateFrameServerExtensionHandshaker;
 import io.netty.handler.codec.http.websocketx.extensions.compression.PerMessageDeflateServerExtensionHandshaker;
+import io.netty.util.AttributeKey;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -17,8 +19,10 @@ import java.util.Map;
  * this stage in front of it declines what Netty cannot honour or would fail on:
  *
  * <ul>
- *   <li>{@code server_no_context_takeover}: accepted and answered; the server resets its compressor after
- *       each message (section 7.1.1.1).</li>
+ *   <li>{@code server_no_context_takeover}: answered always, offered or not (section 7.1.1.1 allows that);
+ *       the server compresses each message with a fresh context. That is what lets one compressed copy of a
+ *       fan-out frame go to every member that negotiated compression ({@link PreEncodedFrame#compressed}),
+ *       instead of one compression per recipient.</li>
  *   <li>{@code client_no_context_takeover}: accepted and answered (section 7.1.1.2), so the server's
  *       inflater keeps no window between messages either.</li>
  *   <li>{@code client_max_window_bits}, with or without a value 8–15: accepted; Netty answers a value with
@@ -33,21 +37,26 @@ import java.util.Map;
  * </ul>
  *
  * <p>The inflater stops at {@code inflaterCap}, so a small compressed frame cannot expand without bound.
- * Shared by every connection; stateless.
+ * One per connection, for its handshake: a negotiated extension marks the channel ({@link #NEGOTIATED}).
  */
 final class DeflateOffers implements WebSocketServerExtensionHandshaker {
     static final String EXTENSION = "permessage-deflate";
     static final String SERVER_MAX_WINDOW = "server_max_window_bits";
     static final String CLIENT_MAX_WINDOW = "client_max_window_bits";
-    private static final int COMPRESSION_LEVEL = 6;
+    static final String SERVER_NO_CONTEXT = "server_no_context_takeover";
+    /** Set on a channel whose handshake negotiated permessage-deflate. */
+    static final AttributeKey<Boolean> NEGOTIATED = AttributeKey.valueOf(DeflateOffers.class, "negotiated");
+    static final int COMPRESSION_LEVEL = 6;
     private static final int MAX_WINDOW_BITS = 15;
     private static final int MIN_WINDOW_BITS = 8;
     private static final int MEM_LEVEL = 8;
 
     private final PerMessageDeflateServerExtensionHandshaker netty;
     private final boolean smallWindows;
+    private final Channel channel;
 
-    DeflateOffers(int inflaterCap, boolean smallWindows) {
+    DeflateOffers(Channel channel, int inflaterCap, boolean smallWindows) {
+        this.channel = channel;
         this.smallWindows = smallWindows;
         this.netty = new PerMessageDeflateServerExtensionHandshaker(COMPRESSION_LEVEL,
                 true, // allowServerWindowSize: checked here first
@@ -58,9 +67,9 @@ final class DeflateOffers implements WebSocketServerExtensionHandshaker {
     }
 
     /** The extension stage: permessage-deflate as above, and Netty's x-webkit-deflate-frame. */
-    static WebSocketServerExtensionHandler handler(int inflaterCap) {
+    static WebSocketServerExtensionHandler handler(Channel channel, int inflaterCap) {
         return new WebSocketServerExtensionHandler(
-                new DeflateOffers(inflaterCap, ZlibCodecFactory.isSupportingWindowSizeAndMemLevel()),
+                new DeflateOffers(channel, inflaterCap, ZlibCodecFactory.isSupportingWindowSizeAndMemLevel()),
                 new DeflateFrameServerExtensionHandshaker(COMPRESSION_LEVEL, inflaterCap));
     }
 
@@ -80,17 +89,23 @@ final class DeflateOffers implements WebSocketServerExtensionHandshaker {
         if (client != null && windowBits(client) < 0) {
             return null;
         }
-        WebSocketServerExtension accepted = netty.handshakeExtension(offer);
+        Map<String, String> parameters = new LinkedHashMap<>(offer.parameters());
+        parameters.putIfAbsent(SERVER_NO_CONTEXT, null);
+        WebSocketServerExtension accepted = netty.handshakeExtension(new WebSocketExtensionData(offer.name(), parameters));
         // Section 7.1.2.1: accepting server_max_window_bits means answering it. Netty leaves out the default 15.
-        return accepted != null && server != null ? new WindowAnswered(accepted, windowBits(server)) : accepted;
+        return accepted == null ? null : new Negotiated(accepted, server == null ? 0 : windowBits(server), channel);
     }
 
-    /** Netty's extension with {@code server_max_window_bits} always in the response. */
-    private record WindowAnswered(WebSocketServerExtension accepted, int bits) implements WebSocketServerExtension {
+    /**
+     * Netty's extension, with {@code server_max_window_bits} always in the response when offered ({@code bits}
+     * above 0), marking the channel once it is in use.
+     */
+    private record Negotiated(WebSocketServerExtension accepted, int bits, Channel channel)
+            implements WebSocketServerExtension {
         @Override
         public WebSocketExtensionData newReponseData() {
             WebSocketExtensionData data = accepted.newReponseData();
-            if (data.parameters().containsKey(SERVER_MAX_WINDOW)) {
+            if (bits == 0 || data.parameters().containsKey(SERVER_MAX_WINDOW)) {
                 return data;
             }
             Map<String, String> parameters = new LinkedHashMap<>(data.parameters());
@@ -105,6 +120,8 @@ final class DeflateOffers implements WebSocketServerExtensionHandshaker {
 
         @Override
         public WebSocketExtensionEncoder newExtensionEncoder() {
+            // Asked for only once the extension is chosen for the connection.
+            channel.attr(NEGOTIATED).set(Boolean.TRUE);
             return accepted.newExtensionEncoder();
         }
 

@@ -41,6 +41,12 @@ public final class NettySession extends OutboundQueue implements Session, Channe
     /** Set once a close frame was queued; nothing else is written after it. Event loop only. */
     private boolean closing;
 
+    private static final byte DEFLATE_UNKNOWN = 0;
+    private static final byte DEFLATE_OFF = 1;
+    private static final byte DEFLATE_ON = 2;
+    /** Whether fan-out frames go out compressed; see {@link #compresses}. Event loop only. */
+    private byte deflate;
+
     NettySession(SessionSettings settings) {
         this.settings = settings;
     }
@@ -88,6 +94,9 @@ public final class NettySession extends OutboundQueue implements Session, Channe
         if (channel.unsafe().outboundBuffer() == null) {
             return false;
         }
+        if (compresses()) {
+            f = f.compressed(channel.alloc());
+        }
         int size = f.wireSize();
         if (!admit(size)) {
             return false;
@@ -103,6 +112,17 @@ public final class NettySession extends OutboundQueue implements Session, Channe
             return false;
         }
         return true;
+    }
+
+    /**
+     * Whether the connection negotiated permessage-deflate, so fan-out frames go to it compressed. Known by the
+     * first fan-out write, which comes after the handshake chose its extensions.
+     */
+    private boolean compresses() {
+        if (deflate == DEFLATE_UNKNOWN) {
+            deflate = channel.hasAttr(DeflateOffers.NEGOTIATED) ? DEFLATE_ON : DEFLATE_OFF;
+        }
+        return deflate == DEFLATE_ON;
     }
 
     /**

@@ -4,7 +4,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.switchboard.core.transport.FrameFactory;
 import io.switchboard.core.transport.OutboundFrame;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.function.Function;
+import java.util.zip.Deflater;
 
 /**
  * A complete server-to-client WebSocket frame (header and payload) in one buffer, built once per
@@ -13,19 +18,52 @@ import java.util.function.Function;
  * (RFC 6455 section 5.1), so the bytes are the same for every connection; the frame encoder passes a
  * plain {@link ByteBuf} through untouched. Thread-safe (reference counting is atomic).
  *
- * <p>With permessage-deflate negotiated these frames go out uncompressed, which RFC 7692 section 6
- * allows (RSV1 clear).
+ * <p>With permessage-deflate negotiated, a frame of at least {@value #COMPRESS_MIN_BYTES} bytes goes out
+ * compressed: {@link #compressed} deflates it once, on first use, and every such recipient gets the same bytes.
+ * That is sound because the server always answers {@code server_no_context_takeover} (see
+ * {@link DeflateOffers}): each message is compressed with a fresh context, so it does not depend on what
+ * else went to the connection. Smaller frames go out uncompressed, which RFC 7692 section 6 allows (RSV1 clear).
  */
 public final class PreEncodedFrame implements OutboundFrame {
     private static final int FIN = 0x80;
     private static final int OPCODE_TEXT = 0x1;
     private static final int OPCODE_BINARY = 0x2;
+    /** RFC 7692 section 6: RSV1 marks a compressed message. */
+    private static final int RSV1 = 0x40;
+    /** Below this a payload gains little from deflate and its header costs more than it saves. */
+    static final int COMPRESS_MIN_BYTES = 128;
+    /** RFC 7692 section 7.2.1: the sync flush's empty block, removed from the end of each message. */
+    private static final int DEFLATE_TAIL_BYTES = 4;
+    private static final int MAX_HEADER_BYTES = 10;
+    private static final AtomicIntegerFieldUpdater<PreEncodedFrame> REFS =
+            AtomicIntegerFieldUpdater.newUpdater(PreEncodedFrame.class, "refs");
+    private static final AtomicReferenceFieldUpdater<PreEncodedFrame, PreEncodedFrame> COMPRESSED =
+            AtomicReferenceFieldUpdater.newUpdater(PreEncodedFrame.class, PreEncodedFrame.class, "compressed");
+    /** One deflater per event loop, reset for each message (no context takeover). */
+    private static final FastThreadLocal<Deflater> DEFLATERS = new FastThreadLocal<>() {
+        @Override
+        protected Deflater initialValue() {
+            return new Deflater(DeflateOffers.COMPRESSION_LEVEL, true);
+        }
+
+        @Override
+        protected void onRemoval(Deflater deflater) {
+            deflater.end();
+        }
+    };
 
     private final ByteBuf frame;
     private final int payloadSize;
     private final boolean binary;
     /** See {@link #derived}: written once, racily but idempotently. */
     private volatile Object derived;
+    /**
+     * References to this frame. It holds one reference to {@link #frame} (and one to its compressed form's),
+     * dropped when the last of these goes; the duplicates handed to channels hold references of their own.
+     */
+    private volatile int refs = 1;
+    /** The deflated frame, made on first use and released with this one; see {@link #compressed}. */
+    private volatile PreEncodedFrame compressed;
 
     private PreEncodedFrame(ByteBuf frame, int payloadSize, boolean binary) {
         this.frame = frame;
@@ -60,7 +98,7 @@ public final class PreEncodedFrame implements OutboundFrame {
 
     /** RFC 6455 section 5.2: 7-bit length, or 126 + 16-bit, or 127 + 64-bit; no mask bit for server frames. */
     private static void writeHeader(ByteBuf buf, int opcode, int length) {
-        buf.writeByte(FIN | opcode);
+        buf.writeByte(FIN | opcode); // opcode may carry RSV1 (bit 6 of the first byte)
         if (length < 126) {
             buf.writeByte(length);
         } else if (length <= 0xFFFF) {
@@ -104,6 +142,65 @@ public final class PreEncodedFrame implements OutboundFrame {
         return (T) d;
     }
 
+    /**
+     * This frame as a compressed message (RFC 7692 section 7.2.1), for connections that negotiated
+     * permessage-deflate: deflated once for all of them, with a fresh context, on the first call; valid while
+     * the caller holds a reference to this frame. Frames under {@value #COMPRESS_MIN_BYTES} bytes, and frames
+     * deflate does not shrink, are returned as they are.
+     */
+    PreEncodedFrame compressed(ByteBufAllocator alloc) {
+        if (payloadSize < COMPRESS_MIN_BYTES) {
+            return this;
+        }
+        PreEncodedFrame c = compressed;
+        if (c != null) {
+            return c;
+        }
+        c = deflate(alloc);
+        if (COMPRESSED.compareAndSet(this, null, c)) {
+            return c;
+        }
+        // Another loop deflated it at the same moment: keep theirs.
+        if (c != this) {
+            c.release();
+        }
+        return compressed;
+    }
+
+    private PreEncodedFrame deflate(ByteBufAllocator alloc) {
+        Deflater deflater = DEFLATERS.get();
+        deflater.reset();
+        deflater.setInput(payload().nioBuffer());
+        ByteBuf out = alloc.directBuffer(MAX_HEADER_BYTES + payloadSize / 2 + 64);
+        try {
+            // The payload goes after room for the longest header; the header is filled in once its length is known.
+            out.writerIndex(MAX_HEADER_BYTES);
+            while (true) {
+                out.ensureWritable(Math.max(256, payloadSize / 4));
+                ByteBuffer into = out.nioBuffer(out.writerIndex(), out.writableBytes());
+                out.writerIndex(out.writerIndex() + deflater.deflate(into, Deflater.SYNC_FLUSH));
+                if (into.hasRemaining()) {
+                    break; // a sync flush that did not fill the space has written everything
+                }
+            }
+            int end = out.writerIndex() - DEFLATE_TAIL_BYTES;
+            int length = end - MAX_HEADER_BYTES;
+            if (length >= payloadSize) {
+                out.release();
+                return this;
+            }
+            int start = MAX_HEADER_BYTES - headerSize(length);
+            out.writerIndex(start);
+            writeHeader(out, RSV1 | (binary ? OPCODE_BINARY : OPCODE_TEXT), length);
+            out.writerIndex(end);
+            out.readerIndex(start);
+            return new PreEncodedFrame(out, length, binary);
+        } catch (RuntimeException | Error e) {
+            out.release();
+            throw e;
+        }
+    }
+
     /** Bytes on the wire, header included. */
     int wireSize() {
         return frame.readableBytes();
@@ -121,12 +218,21 @@ public final class PreEncodedFrame implements OutboundFrame {
 
     @Override
     public OutboundFrame retain() {
-        frame.retain();
+        REFS.incrementAndGet(this);
         return this;
     }
 
     @Override
     public void release() {
-        frame.release();
+        int left = REFS.decrementAndGet(this);
+        if (left == 0) {
+            frame.release();
+            PreEncodedFrame c = compressed;
+            if (c != null && c != this) {
+                c.release();
+            }
+        } else if (left < 0) {
+            throw new IllegalStateException("frame released more often than retained");
+        }
     }
 }

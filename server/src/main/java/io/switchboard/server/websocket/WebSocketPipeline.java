@@ -68,7 +68,7 @@ public final class WebSocketPipeline {
         WebSocket ws = config.websocket();
         if (ws.enableCompression()) {
             // The inflater stops near the message cap, so a small compressed frame cannot expand without bound.
-            p.addAfter(after, COMPRESSION, DeflateOffers.handler(
+            p.addAfter(after, COMPRESSION, DeflateOffers.handler(p.channel(),
                     MessageJoiningHandler.inflaterCap(ws.maxMessageBytes(), ws.maxFrameBytes())));
             p.addAfter(COMPRESSION, PROTOCOL, new WebSocketServerProtocolHandler(protocol));
         } else {
