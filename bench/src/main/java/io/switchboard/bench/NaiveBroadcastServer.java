@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketServerCompressionHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.switchboard.protocol.Command;
 import io.switchboard.protocol.ErrorCode;
@@ -27,7 +28,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * examples write one. A room is a {@link ChannelGroup}; a publish encodes once and calls
  * {@code group.writeAndFlush}, which writes and flushes each member separately (one syscall per frame).
  * It speaks just enough of protocol v1 for {@code switchboard bench}: welcome, join_room, room_message
- * with offsets and acks, ping, echo. Not a product: no limits, no history, no recovery.
+ * with offsets and acks, ping, echo. Not a product: no limits, no history, no recovery. permessage-deflate is
+ * negotiated as the examples do it ({@code WebSocketServerCompressionHandler}): a client that offers it gets
+ * every frame compressed by its own channel's encoder, once per recipient.
  *
  * <p>Usage: {@code java -cp bench/target/benchmarks.jar io.switchboard.bench.NaiveBroadcastServer PORT [THREADS]}
  */
@@ -49,7 +52,8 @@ public final class NaiveBroadcastServer {
             @Override
             protected void initChannel(Channel c) {
                 c.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536),
-                        new WebSocketServerProtocolHandler("/ws", null, false, 65536, false, true), new Handler());
+                        new WebSocketServerCompressionHandler(0),
+                        new WebSocketServerProtocolHandler("/ws", null, true, 65536, false, true), new Handler());
             }
         });
     }

@@ -86,7 +86,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--receiver", defaultValue = "lean", description = "fanout subscribers, idle connections, closed-loop echo: lean "
             + "(raw frames, the load generator's fast path), client (the full Java client) or, for fanout, sse "
-            + "(lean Server-Sent Events subscribers on GET /sse). Default ${DEFAULT-VALUE}.")
+            + "(lean Server-Sent Events subscribers on GET /sse) or lean-deflate (lean subscribers that negotiate "
+            + "permessage-deflate and inflate what arrives compressed). Default ${DEFAULT-VALUE}.")
     private String receiver;
 
     @Option(names = "--no-progress", description = "Do not print the live progress line.")
@@ -169,8 +170,11 @@ final class BenchCommand implements Callable<Integer> {
                 throw usage("--local-addresses: cannot resolve " + a);
             }
         }
-        if (!receiver.equals("lean") && !receiver.equals("client") && !receiver.equals("sse")) {
-            throw usage("--receiver must be lean, client or sse, got '" + receiver + "'");
+        if (!List.of("lean", "client", "sse", "lean-deflate").contains(receiver)) {
+            throw usage("--receiver must be lean, client, sse or lean-deflate, got '" + receiver + "'");
+        }
+        if (receiver.equals("lean-deflate") && !scenario.equals("fanout")) {
+            throw usage("--receiver lean-deflate runs fanout subscribers only");
         }
         if (receiver.equals("sse") && (!scenario.equals("fanout") || !uri.getScheme().equalsIgnoreCase("ws"))) {
             throw usage("--receiver sse runs fanout subscribers on the server of a ws:// URL only");

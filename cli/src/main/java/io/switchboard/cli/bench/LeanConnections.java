@@ -65,7 +65,8 @@ final class LeanConnections implements AutoCloseable {
                     "the lean receiver speaks ws:// only; use --receiver client for " + url.getScheme()));
         }
         CompletableFuture<Void> joined = new CompletableFuture<>();
-        return connect(url, localAddress, new LeanWebSocket(run, this::measuring, BenchRun.withUser(url, user), room, null, joined), joined);
+        return connect(url, localAddress, new LeanWebSocket(run, this::measuring, BenchRun.withUser(url, user), room, null, joined,
+                "lean-deflate".equals(run.options.receiver())), joined);
     }
 
     /**
@@ -90,7 +91,7 @@ final class LeanConnections implements AutoCloseable {
         if ("tcp".equalsIgnoreCase(url.getScheme())) {
             echo = new TcpPinger(run, this::measuring, sizeBytes, ready);
         } else if ("ws".equalsIgnoreCase(url.getScheme())) {
-            echo = new LeanWebSocket(run, this::measuring, BenchRun.withUser(url, user), null, pad, ready);
+            echo = new LeanWebSocket(run, this::measuring, BenchRun.withUser(url, user), null, pad, ready, false);
         } else {
             return CompletableFuture.failedFuture(new IllegalArgumentException(
                     "a closed-loop echo speaks ws:// or tcp://, not " + url.getScheme()));

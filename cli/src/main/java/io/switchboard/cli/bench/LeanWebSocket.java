@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.FastThreadLocal;
 import io.switchboard.protocol.Command;
 import io.switchboard.protocol.ServerMessage;
 import java.io.IOException;
@@ -14,12 +16,16 @@ import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
 
 /**
  * One lean WebSocket connection of a benchmark run (see {@link LeanConnections}): upgrade, join
  * (subscribers), then frames read straight out of the receive buffer; an echo connection sends an echo,
- * and the next one on each reply. It speaks just enough of RFC 6455: no extensions, no fragmented
- * messages, no TLS; a frame it cannot read closes the connection and counts an error.
+ * and the next one on each reply. It speaks just enough of RFC 6455: no fragmented messages, no TLS, and
+ * of the extensions only permessage-deflate when asked to offer it (the {@code lean-deflate} receiver:
+ * compressed messages are inflated, as a browser would, before they are read); a frame it cannot read
+ * closes the connection and counts an error.
  *
  * <p>Confined to its channel's event loop, but {@link #start}.
  */
@@ -32,6 +38,17 @@ final class LeanWebSocket extends ChannelInboundHandlerAdapter implements Echoin
     private static final byte[] ERROR_MARK = ("\"type\":\"" + ServerMessage.Error.TYPE + "\"")
             .getBytes(StandardCharsets.US_ASCII);
     private static final int OP_TEXT = 0x1;
+    /** RFC 7692 section 6: a compressed message. */
+    private static final int RSV1 = 0x40;
+    /** Section 7.2.2: the tail a receiver appends before inflating. */
+    private static final byte[] DEFLATE_TAIL = {0, 0, (byte) 0xFF, (byte) 0xFF};
+    /** Inflater and scratch space per event loop of the load generator, reused for every message. */
+    private static final FastThreadLocal<Inflating> INFLATING = new FastThreadLocal<>() {
+        @Override
+        protected Inflating initialValue() {
+            return new Inflating();
+        }
+    };
     private static final int OP_CLOSE = 0x8;
     private static final int OP_PING = 0x9;
     private static final int OP_PONG = 0xA;
@@ -49,6 +66,8 @@ final class LeanWebSocket extends ChannelInboundHandlerAdapter implements Echoin
     /** The echo's padding; null for a subscriber. */
     private final String echoPad;
     private final CompletableFuture<Void> joined;
+    /** Offer permessage-deflate, and inflate compressed messages. */
+    private final boolean deflate;
     private ChannelHandlerContext ctx;
     private boolean upgraded;
     /** Bytes of an incomplete frame (or response header) kept from the last read; null when none. */
@@ -63,7 +82,8 @@ final class LeanWebSocket extends ChannelInboundHandlerAdapter implements Echoin
     private String closeReason = "";
 
     LeanWebSocket(BenchRun run, BooleanSupplier measuring, URI url, String room, String echoPad,
-                  CompletableFuture<Void> joined) {
+                  CompletableFuture<Void> joined, boolean deflate) {
+        this.deflate = deflate;
         this.run = run;
         this.measuring = measuring;
         this.url = url;
@@ -104,6 +124,7 @@ final class LeanWebSocket extends ChannelInboundHandlerAdapter implements Echoin
                 + "Host: " + url.getRawAuthority() + "\r\n"
                 + "Upgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key) + "\r\n"
+                + (deflate ? "Sec-WebSocket-Extensions: permessage-deflate\r\n" : "")
                 + "Sec-WebSocket-Version: 13\r\n\r\n";
         ctx.writeAndFlush(ctx.alloc().buffer(request.length()).writeBytes(request.getBytes(StandardCharsets.US_ASCII)));
     }
@@ -187,7 +208,7 @@ final class LeanWebSocket extends ChannelInboundHandlerAdapter implements Echoin
             int at = buf.readerIndex();
             int b0 = buf.getUnsignedByte(at);
             int b1 = buf.getUnsignedByte(at + 1);
-            if ((b0 & 0x70) != 0 || (b1 & 0x80) != 0) {
+            if ((b0 & (deflate ? 0x30 : 0x70)) != 0 || (b1 & 0x80) != 0) {
                 throw new IllegalStateException("unexpected frame header " + b0 + "," + b1
                         + " (reserved bits or a masked server frame)");
             }
@@ -217,7 +238,7 @@ final class LeanWebSocket extends ChannelInboundHandlerAdapter implements Echoin
             buf.readerIndex(end);
             switch (b0 & 0x0f) {
                 case OP_TEXT -> {
-                    int seen = onText(buf, start, end);
+                    int seen = (b0 & RSV1) != 0 ? onCompressedText(buf, start, end) : onText(buf, start, end);
                     arrived += seen == NOT_BENCH ? 0 : 1;
                     delivered += seen == COUNTED ? 1 : 0;
                     replied |= seen != NOT_BENCH;
@@ -285,6 +306,52 @@ final class LeanWebSocket extends ChannelInboundHandlerAdapter implements Echoin
             }
         }
         return NOT_BENCH;
+    }
+
+    /** Inflates a compressed message (RFC 7692 section 7.2.2) and reads it as {@link #onText} does. */
+    private int onCompressedText(ByteBuf buf, int start, int end) {
+        Inflating in = INFLATING.get();
+        ByteBuf inflated = in.inflate(buf, start, end);
+        int saved = tHint;
+        int seen = onText(inflated, 0, inflated.writerIndex());
+        if (seen == NOT_BENCH) {
+            tHint = saved;
+        }
+        return seen;
+    }
+
+    /** An inflater and its buffers, one per event loop. */
+    private static final class Inflating {
+        private final Inflater inflater = new Inflater(true);
+        private byte[] input = new byte[4096];
+        private final ByteBuf output = Unpooled.buffer(64 * 1024);
+
+        /** The message in {@code buf[start, end)}, inflated into {@link #output} (valid until the next call). */
+        ByteBuf inflate(ByteBuf buf, int start, int end) {
+            int length = end - start;
+            if (input.length < length + DEFLATE_TAIL.length) {
+                input = new byte[(length + DEFLATE_TAIL.length) * 2];
+            }
+            buf.getBytes(start, input, 0, length);
+            System.arraycopy(DEFLATE_TAIL, 0, input, length, DEFLATE_TAIL.length);
+            // The server compresses each message with a fresh context (server_no_context_takeover).
+            inflater.reset();
+            inflater.setInput(input, 0, length + DEFLATE_TAIL.length);
+            output.clear();
+            try {
+                while (true) {
+                    output.ensureWritable(4096);
+                    int n = inflater.inflate(output.array(), output.arrayOffset() + output.writerIndex(),
+                            output.writableBytes());
+                    output.writerIndex(output.writerIndex() + n);
+                    if (n == 0 && (inflater.needsInput() || inflater.finished())) {
+                        return output;
+                    }
+                }
+            } catch (DataFormatException e) {
+                throw new IllegalStateException("compressed message does not inflate: " + e.getMessage(), e);
+            }
+        }
     }
 
     /** Counts a server {@code error} message with its code and text, or its raw text if it is not JSON. */

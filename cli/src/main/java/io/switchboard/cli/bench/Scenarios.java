@@ -232,7 +232,7 @@ public final class Scenarios {
         AtomicIntegerArray subscribersIn = new AtomicIntegerArray(rooms);
         List<CompletableFuture<?>> joins = new ArrayList<>();
         LeanConnections lean = null;
-        if (o.receiver().equals("lean")) {
+        if (o.receiver().startsWith("lean")) {
             lean = run.lean();
             joins.addAll(run.openLean(o.connections(), i -> roomNames[i % rooms],
                     i -> subscribersIn.incrementAndGet(i % rooms), false));
@@ -373,7 +373,7 @@ public final class Scenarios {
         extra.put("connectionsHeld", held);
         extra.put("receiver", o.receiver());
         extra.put("server", server);
-        extra.put("latencyMeasuredFrom", o.receiver().equals("lean")
+        extra.put("latencyMeasuredFrom", o.receiver().startsWith("lean")
                 ? "connect start to the upgrade response, or to room_joined with --rooms (setup latency)"
                 : "connect start to welcome (connection setup latency)");
         return BenchResult.of(run, seconds, h, extra);
