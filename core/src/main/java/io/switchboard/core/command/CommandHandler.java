@@ -415,6 +415,9 @@ public final class CommandHandler {
                     hub.sendEncoded(c, json);
                 }
                 hub.send(c, roomJoined(join, r));
+                if (r.latest() != null) {
+                    hub.sendEncoded(c, r.latest());
+                }
                 // A refresh that dropped the room while the join waited on a remote store.
                 leaveRevokedRooms(c);
             }

@@ -20,8 +20,9 @@ import java.util.Map;
  * @param clientPublish whether members may publish; false leaves publishing to the backend API and answers a
  *     client's {@code room_message} with {@code forbidden}
  * @param maxMembers members per room on one node; joins beyond it answer {@code room_full}
- * @param delivery {@code all} delivers every message; {@code latest} (a backed-up member skips to a room's newest
- *     message) is not supported yet and refused at start-up
+ * @param delivery {@code all} delivers every message; {@code latest}: a member whose writes are backed up gets
+ *     only the room's newest message once it catches up (older undelivered ones are replaced, never queued and
+ *     never a reason for 4008), and a joiner gets the newest message right after {@code room_joined}
  */
 public record Namespace(Integer historySize, Duration historyTtl, String presence, Boolean joinLeave,
                         Boolean clientPublish, Integer maxMembers, String delivery) {
@@ -78,10 +79,6 @@ public record Namespace(Integer historySize, Duration historyTtl, String presenc
         if (delivery != null) {
             Check.oneOf(prefix + "delivery", delivery, DELIVERY);
             notDefault(prefix + "delivery", delivery, "all", "");
-            // Refused rather than accepted and ignored: a ticker room configured for it would still queue every
-            // message for a slow member and close it with 4008.
-            throw new ConfigException(prefix + "delivery", delivery, "is not supported yet: rooms deliver every"
-                    + " message (all)");
         }
     }
 

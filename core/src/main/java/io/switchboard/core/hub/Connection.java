@@ -48,6 +48,8 @@ public final class Connection {
     boolean backloggedInRooms;
     /** The backed-up room its reads are paused for ({@link Throttle}), or null. Shard thread only. */
     Room throttledOn;
+    /** Memberships holding a newest message for it ({@code delivery: latest}). Shard thread only. */
+    int heldLatest;
     /** Set once {@link Hub#disconnect} ran. Shard thread only. */
     boolean removed;
     /**

@@ -54,8 +54,12 @@ final class FanOut {
     /** Runs on the shard: writes the frame to each member of the room that lives there. */
     private void deliverToMembers(Room.ShardMembers sm, OutboundFrame frame, Connection exclude, long offset) {
         int delivered = 0;
+        boolean latestOnly = offset != UNNUMBERED && sm.members.length > 0 && sm.members[0].room.policy.latestOnly();
         for (Membership m : sm.members) {
             if (m.connection == exclude || (offset != UNNUMBERED && m.deliveredThrough >= offset)) {
+                continue;
+            }
+            if (latestOnly && sm.shard.holdsLatest(m, frame)) {
                 continue;
             }
             if (sm.shard.deliver(m.connection, frame)) {

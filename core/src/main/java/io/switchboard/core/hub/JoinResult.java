@@ -10,9 +10,16 @@ import java.util.List;
  * how many in all), where its history stands, and what to replay first.
  *
  * @param truncated {@code members} holds only the first of {@code count}
+ * @param latest {@code delivery: latest}: the room's newest message (JSON), sent right after {@code room_joined};
+ *     null when there is none or the room delivers every message
  */
 public record JoinResult(String room, List<Member> members, int count, boolean truncated, Position position,
-                         Boolean recovered, List<RoomMessage> replay, List<byte[]> replayFrames) {
+                         Boolean recovered, List<RoomMessage> replay, List<byte[]> replayFrames, byte[] latest) {
+    public JoinResult(String room, List<Member> members, int count, boolean truncated, Position position,
+                      Boolean recovered, List<RoomMessage> replay, List<byte[]> replayFrames) {
+        this(room, members, count, truncated, position, recovered, replay, replayFrames, null);
+    }
+
     /** Every member listed. */
     public JoinResult(String room, List<Member> members, Position position, Boolean recovered,
                       List<RoomMessage> replay, List<byte[]> replayFrames) {

@@ -158,11 +158,36 @@ final class Joins {
         CompletableFuture<JoinRead> read = room.subscribed
                 .thenCompose(v -> calls.store(() -> presence.join(room.name, nodeId, c.userId(), c.connId(), info)))
                 .thenCompose(v -> calls.store(() -> since == null
-                        ? history.position(room.name).thenApply(p -> new HistoryStore.Recovery(false, List.of(), p))
+                        ? history.position(room.name).thenCompose(p -> newest(room, p))
                         : history.recover(room.name, since.offset(), since.epoch())))
                 .thenCompose(recovery -> calls.store(() -> presence.page(room.name, null, listed(room.name)))
                         .thenApply(members -> new JoinRead(recovery, members)));
         onShard(c, read, () -> attach(c, room, since, read, callback, attempt, noticesFrom));
+    }
+
+    /**
+     * A join without {@code since}: nothing to replay, except in a {@code delivery: latest} room, whose newest
+     * message the joiner gets after {@code room_joined} (read here in case this node has not delivered one).
+     */
+    private java.util.concurrent.CompletionStage<HistoryStore.Recovery> newest(Room room, Position p) {
+        if (!room.policy.latestOnly() || p.offset() == 0 || room.policy.historySize() == 0) {
+            return CompletableFuture.completedFuture(new HistoryStore.Recovery(false, List.of(), p));
+        }
+        return history.recover(room.name, p.offset() - 1, p.epoch())
+                .thenApply(r -> new HistoryStore.Recovery(false, r.recovered() ? r.messages() : List.of(), p));
+    }
+
+    /** The newest message a joiner of a latest room gets: the one this node delivered last, else as read. */
+    private byte[] latestFor(Room room, List<RoomMessage> read, long through) {
+        if (room.latestJson != null && room.latestOffset == through) {
+            return room.latestJson;
+        }
+        for (int i = read.size() - 1; i >= 0; i--) {
+            if (read.get(i).offset() == through) {
+                return codec.encode(read.get(i));
+            }
+        }
+        return null;
     }
 
     /** Second half of a join, on the connection's shard: makes the member and answers. */
@@ -227,6 +252,8 @@ final class Joins {
                     through = Math.max(room.lastDelivered, since.offset());
                 }
             }
+            byte[] latest = since == null && room.policy.latestOnly() ? latestFor(room, recovery.messages(), through)
+                    : null;
             Membership m = new Membership(c, room, through);
             room.shardMembers(c.shard()).add(m);
             room.members.put(c.connId(), c);
@@ -252,11 +279,11 @@ final class Joins {
                     }
                 }
                 result = new JoinResult(room.name, members, page.count(), true, new Position(through, room.epoch),
-                        recovered, replay, replayFrames);
+                        recovered, replay, replayFrames, latest);
             } else {
                 List<Member> members = withLocalMembers(withRemoteNotices(page.members(), room, noticesFrom), room);
-                result = new JoinResult(room.name, members, new Position(through, room.epoch), recovered, replay,
-                        replayFrames);
+                result = new JoinResult(room.name, members, members.size(), false, new Position(through, room.epoch),
+                        recovered, replay, replayFrames, latest);
             }
             if (room.joining == 0) {
                 room.forgetRemoteChangesBefore(ctx.oldestRemoteChangeKept());
@@ -370,6 +397,7 @@ final class Joins {
             room.dropIfEmpty(sm);
             room.members.remove(c.connId());
             ctx.throttle().left(c, room);
+            Shard.dropHeld(m);
             ctx.hooks().left(c, room.name, reason, room.members.isEmpty());
             byte[] notice = codec.encode(new ServerMessage.UserLeftRoom(room.name, c.userId(), c.connId()));
             room.knownCount = Math.max(room.members.size(), room.knownCount - 1);

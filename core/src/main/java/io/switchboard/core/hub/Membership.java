@@ -1,5 +1,7 @@
 package io.switchboard.core.hub;
 
+import io.switchboard.core.transport.OutboundFrame;
+
 /**
  * One connection's membership of one room. Confined to the connection's shard thread.
  *
@@ -11,6 +13,11 @@ final class Membership {
     final Connection connection;
     final Room room;
     final long deliveredThrough;
+    /**
+     * {@code delivery: latest}: the room's newest message, held while the connection's writes are backed up
+     * (a newer one replaces it), written when they drain; null when none is held.
+     */
+    OutboundFrame heldLatest;
 
     Membership(Connection connection, Room room, long deliveredThrough) {
         this.connection = connection;

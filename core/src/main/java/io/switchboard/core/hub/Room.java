@@ -27,6 +27,9 @@ final class Room {
     final ConcurrentHashMap<String, Connection> members = new ConcurrentHashMap<>();
     /** Members here whose writes are backlogged, with {@code hub.overloadPolicy: throttle}; see {@link Throttle}. */
     final java.util.concurrent.atomic.AtomicInteger backloggedMembers = new java.util.concurrent.atomic.AtomicInteger();
+    /** {@code delivery: latest}: the newest message delivered here and its offset; null until one was. */
+    byte[] latestJson;
+    long latestOffset;
     /** Per-shard member lists; copy-on-write under the monitor. */
     ShardMembers[] shards = NO_SHARDS;
     /** Set under the monitor when the room left the hub's map; a joiner that sees it retries. */

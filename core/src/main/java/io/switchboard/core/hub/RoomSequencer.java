@@ -214,6 +214,10 @@ final class RoomSequencer {
 
     private void deliverNumbered(Room room, long offset, byte[] json, String exclude) {
         room.lastDelivered = offset;
+        if (room.policy.latestOnly()) {
+            room.latestJson = json;
+            room.latestOffset = offset;
+        }
         if (room.recoveringJoins > 0) {
             room.recent.put(offset, json);
             if (room.recent.size() > MAX_RECENT) {

@@ -1,6 +1,7 @@
 package io.switchboard.core.hub;
 
 import io.switchboard.core.DisconnectReason;
+import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.core.transport.OutboundFrame;
 import io.switchboard.protocol.CloseCode;
 import java.util.ArrayList;
@@ -198,6 +199,63 @@ public final class Shard {
             backloggedSince[c.shardIndex] = sinceNanos;
         }
         ctx.throttle().backlogged(c, sinceNanos != 0);
+        if (sinceNanos == 0 && c.heldLatest > 0) {
+            writeHeldLatest(c);
+        }
+    }
+
+    /**
+     * {@code delivery: latest}: instead of writing a room's message to a member whose writes are backed up,
+     * holds it as the member's newest of that room, replacing (and releasing) an older one held. True when
+     * held. Shard thread.
+     */
+    boolean holdsLatest(Membership m, OutboundFrame frame) {
+        Connection c = m.connection;
+        if (c.removed || c.shardIndex < 0 || backloggedSince[c.shardIndex] == 0) {
+            return false;
+        }
+        frame.retain();
+        if (m.heldLatest != null) {
+            m.heldLatest.release();
+            ctx.metrics().latestReplaced();
+        } else {
+            c.heldLatest++;
+        }
+        m.heldLatest = frame;
+        return true;
+    }
+
+    /** The connection's writes drained: writes the newest message held for each of its latest rooms. */
+    private void writeHeldLatest(Connection c) {
+        for (Membership m : c.rooms.values()) {
+            if (m.heldLatest == null) {
+                continue;
+            }
+            if (c.removed || backloggedSince[c.shardIndex] != 0) {
+                return; // backed up again: the rest stay held until the next drain
+            }
+            OutboundFrame frame = m.heldLatest;
+            m.heldLatest = null;
+            c.heldLatest--;
+            try {
+                if (deliver(c, frame)) {
+                    ctx.stats().messagesSent.add(1);
+                    ctx.metrics().messagesSent(frame.binary() ? HubMetrics.FrameType.BINARY : HubMetrics.FrameType.TEXT,
+                            1, frame.size());
+                }
+            } finally {
+                frame.release();
+            }
+        }
+    }
+
+    /** Releases what a membership ending holds. Shard thread. */
+    static void dropHeld(Membership m) {
+        if (m.heldLatest != null) {
+            m.heldLatest.release();
+            m.heldLatest = null;
+            m.connection.heldLatest--;
+        }
     }
 
     /**

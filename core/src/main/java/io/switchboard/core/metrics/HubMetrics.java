@@ -104,6 +104,13 @@ public interface HubMetrics {
     default void publishThrottled(boolean paused) {
     }
 
+    /**
+     * {@code delivery: latest}: a message held for a backed-up member was replaced by a newer one of its room
+     * before the member could take it. Shard thread.
+     */
+    default void latestReplaced() {
+    }
+
     /** Records nothing. */
     HubMetrics NOOP = new HubMetrics() {
         @Override

@@ -19,7 +19,7 @@ public final class RoomPolicies implements Retention.Lookup {
 
     public RoomPolicies(CoreConfig config) {
         this.defaults = new RoomPolicy(null, config.history().size(), config.history().ttl(),
-                RoomPolicy.Presence.FULL, true, true, config.hub().maxRoomMembers());
+                RoomPolicy.Presence.FULL, true, true, config.hub().maxRoomMembers(), false);
         Map<String, RoomPolicy> resolved = new HashMap<>();
         config.namespaces().forEach((name, ns) -> resolved.put(name, resolve(name, ns)));
         this.byNamespace = Map.copyOf(resolved);
@@ -33,7 +33,8 @@ public final class RoomPolicies implements Retention.Lookup {
                         : defaults.presence(),
                 ns.joinLeave() != null ? ns.joinLeave() : defaults.joinLeave(),
                 ns.clientPublish() != null ? ns.clientPublish() : defaults.clientPublish(),
-                ns.maxMembers() != null ? ns.maxMembers() : defaults.maxMembers());
+                ns.maxMembers() != null ? ns.maxMembers() : defaults.maxMembers(),
+                "latest".equals(ns.delivery()));
     }
 
     /** The policy of a room. */

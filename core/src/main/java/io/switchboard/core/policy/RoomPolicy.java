@@ -13,9 +13,11 @@ import java.time.Duration;
  * @param joinLeave whether members get {@code user_joined_room} and {@code user_left_room}
  * @param clientPublish whether members may publish (the backend API always may)
  * @param maxMembers members on one node beyond which joins answer {@code room_full}
+ * @param latestOnly {@code delivery: latest}: a member whose writes are backed up gets only the room's newest
+ *     message once it catches up, and a joiner gets the newest message right after {@code room_joined}
  */
 public record RoomPolicy(String namespace, int historySize, Duration historyTtl, Presence presence, boolean joinLeave,
-                         boolean clientPublish, int maxMembers) {
+                         boolean clientPublish, int maxMembers, boolean latestOnly) {
 
     /** {@code namespaces.<name>.presence}. */
     public enum Presence {

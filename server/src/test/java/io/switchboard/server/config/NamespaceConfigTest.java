@@ -81,8 +81,8 @@ class NamespaceConfigTest {
                 .hasMessage("namespaces.dash.maxMembers (0) must be between 1 and 10000000");
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SWITCHBOARD_NAMESPACES_DASH_DELIVERY", "first"),
                 Map.of())).hasMessage("namespaces.dash.delivery (first) must be one of all, latest");
-        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("namespaces.dash.delivery", "latest")))
-                .hasMessage("namespaces.dash.delivery (latest) is not supported yet: rooms deliver every message (all)");
+        assertThat(ConfigLoader.load(null, Map.of(), Map.of("namespaces.dash.delivery", "latest")).core().namespaces()
+                .get("dash").delivery()).isEqualTo("latest");
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("namespaces.Dash.joinLeave", "false")))
                 .hasMessage("namespaces.Dash (Dash) a namespace name must match " + Namespace.NAME);
     }
