@@ -87,6 +87,7 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
     private final Counter slowConsumerCloses;
     /** hub.overloadPolicy: throttle; [0] clients' reads paused, [1] API publishes refused. */
     private final Counter[] throttled = new Counter[2];
+    private final Counter latestReplaced;
     private final Counter[] inbound = new Counter[FrameType.values().length];
     private final Counter[] outbound = new Counter[FrameType.values().length];
     /** The per-message histograms; see {@link BucketHistograms} for why they are not Micrometer's. */
@@ -176,6 +177,10 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
                             + "reads paused, or an API publish answered unavailable")
                     .tag("action", i == 0 ? "paused" : "refused").register(registry);
         }
+        latestReplaced = Counter.builder("websocket.latest.replaced")
+                .description("delivery: latest rooms: messages held for a backed-up member and replaced by a newer one "
+                        + "before it could take them")
+                .register(registry);
         presenceDiffsTruncated = Counter.builder("websocket.presence.diff.truncated")
                 .description("presence_diff messages that listed only some of their room's joins and leaves")
                 .register(registry);
@@ -312,6 +317,11 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
     @Override
     public void deliveryDropped() {
         deliveriesDropped.increment();
+    }
+
+    @Override
+    public void latestReplaced() {
+        latestReplaced.increment();
     }
 
     @Override

@@ -235,5 +235,15 @@ public final class Tracing implements AutoCloseable {
         public void presenceDiffTruncated() {
             delegate.presenceDiffTruncated();
         }
+
+        @Override
+        public void publishThrottled(boolean paused) {
+            delegate.publishThrottled(paused);
+        }
+
+        @Override
+        public void latestReplaced() {
+            delegate.latestReplaced();
+        }
     }
 }
