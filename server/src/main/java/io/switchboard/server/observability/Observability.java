@@ -47,6 +47,14 @@ public final class Observability implements AutoCloseable {
         }
     }
 
+    /** Adds the meters of HTTP streaming commands forwarded between nodes. */
+    public void bindStreamForwarding(java.util.function.IntSupplier waiting,
+                                     java.util.Map<String, java.util.concurrent.atomic.LongAdder> outcomes) {
+        if (metrics != null) {
+            metrics.bindStreamForwarding(waiting, outcomes);
+        }
+    }
+
     /** The registry scrapes render; null with {@code monitoring.enabled=false}. */
     public io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry() {
         return metrics == null ? null : metrics.registry();
