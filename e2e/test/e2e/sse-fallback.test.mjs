@@ -75,9 +75,9 @@ describe('switchboard.js with WebSocket and HTTP streaming blocked', { skip, tim
     let streamsBlocked = 0;
     // HTTP streaming broken on the way (a proxy that buffers responses, say): the page's GET /stream fails.
     await page.route((url) => url.pathname === '/stream', (route) => { streamsBlocked++; return route.abort(); });
-    await page.route((url) => url.pathname === '/reader.html',
-      (route) => route.fulfill({ contentType: 'text/html; charset=utf-8', body: PAGE }));
-    await page.goto(`${proxy.httpUrl}/reader.html`);
+    // The page on the server's origin (behind the proxy), so that it imports /switchboard.js as the demo does.
+    await page.goto(`${proxy.httpUrl}/ready`);
+    await page.setContent(PAGE);
     await page.waitForFunction(() => window.ready === true);
 
     assert.ok(proxy.upgradesRefused >= 1, 'the WebSocket was tried first');
