@@ -785,7 +785,7 @@ function withBody(cmd, content, data) {
  * HTTP streaming behind the WebSocket interface the client drives: one `fetch` whose response is an
  * event stream (each event's `data` is one server message), and commands POSTed one at a time, in
  * order, with the session id the stream's first event names. A server-side end arrives as a `close`
- * event with the code of the close-code table; a cut stream or a refused request closes with 1006.
+ * event with the code of the close-code table; a cut stream, or a command answered 404 or 5xx, closes with 1006.
  */
 export class StreamingSocket {
   constructor(url, fetchFn) {
@@ -849,7 +849,10 @@ export class StreamingSocket {
     this._sending = this._sending.then(() => this._fetch(url, {
       method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json' }, body: text,
     })).then((res) => {
+      // 404: the session ended; 5xx: the command was not taken (behind a balancer, the session's node may be
+      // gone): either way the stream is no longer a way in, and a new one rejoins with since.
       if (res.status === 404) this.close(1006, 'session ended');
+      else if (res.status >= 500) this.close(1006, `command refused: ${res.status}`);
     }, () => {});
   }
 

@@ -513,3 +513,30 @@ test('over SSE a room the stream may not join rejects its join with the server e
   assert.deepEqual(env.client.rooms(), []);
   env.client.close();
 });
+
+test('over HTTP streaming a command the session node does not take (504) drops the stream and reconnects', async () => {
+  const enc = new TextEncoder();
+  const streams = [];
+  const fetch = async (url) => {
+    const u = new URL(url);
+    if (u.pathname === '/ws/check') return { ok: true, json: async () => ({ admitted: true }) };
+    if (u.pathname === '/stream/send') return new Response('node n1 did not take the command', { status: 504 });
+    let push;
+    const body = new ReadableStream({ start(c) { push = (text) => c.enqueue(enc.encode(text)); } });
+    streams.push((text) => push(text));
+    return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+  };
+  const env = newClient({ fetch });
+  const welcomed = env.client.connect();
+  env.sockets[0].serverClose(1006);
+  for (let i = 0; i < 4 && streams.length === 0; i++) { await tick(); env.clock.advance(0); }
+  streams[0]('event: session\ndata: {"type":"session","session":"S1.n1","send":"/stream/send"}\n\n');
+  streams[0]('event: welcome\ndata: {"type":"welcome","connId":"c-1","userId":"alice","server":{}}\n\n');
+  await welcomed;
+  const published = env.client.publish('lobby', 'hi');
+  await assert.rejects(published, { code: 'disconnected' });
+  const closes = env.events.filter(([e]) => e === 'close').map(([, c]) => [c.code, c.reason, c.willReconnect]);
+  assert.deepEqual(closes, [[1006, 'command refused: 504', true]]);
+  assert.equal(env.client.transport, 'streaming', 'the next stream is tried, not SSE');
+  env.client.close();
+});
