@@ -3,6 +3,7 @@ package io.switchboard.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.testkit.Await;
 import io.switchboard.testkit.NatsServerProcess;
 import io.switchboard.testkit.RedisServerProcess;
 import java.net.URI;
@@ -151,7 +152,7 @@ class StreamForwardingClusterTest {
             session = stream.next("session").json().path("session").asText();
             stream.next("welcome");
         }
-        io.switchboard.testkit.Await.until("the stream is gone on n1", () -> nodes.get(0).hub().connectionCount() == 0);
+        Await.until("the stream is gone on n1", () -> nodes.get(0).hub().connectionCount() == 0);
         HttpResponse<String> ended = post(ports[1], session, "{\"type\":\"ping\"}");
         assertThat(ended.statusCode()).isEqualTo(404);
         assertThat(ended.body()).isEqualTo("no such session: it ended, open a new stream (GET /stream)\n");
@@ -163,7 +164,7 @@ class StreamForwardingClusterTest {
                         + "/stream/send?session=" + live)).timeout(Duration.ofSeconds(10))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"ping\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
-        io.switchboard.testkit.Await.until("the first command waits for n1", () ->
+        Await.until("the first command waits for n1", () ->
                 Scrape.of(ports[1], "/metrics").value("websocket_stream_forward_waiting") == 1);
         HttpResponse<String> full = post(ports[1], live, "{\"type\":\"ping\"}");
         assertThat(full.statusCode()).isEqualTo(503);

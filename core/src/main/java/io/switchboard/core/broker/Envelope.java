@@ -6,6 +6,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * What one node tells the others through the {@link Broker}: a message already encoded for the wire
@@ -108,7 +109,7 @@ public record Envelope(Kind kind, String origin, String target, String epoch, lo
     /** What became of forwarded command {@code request}: an HTTP status and the text for the poster. */
     public static Envelope streamAnswer(String origin, String session, long request, int status, String text) {
         return new Envelope(Kind.STREAM_ANSWER, origin, session, "", request, "", status,
-                text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                text.getBytes(StandardCharsets.UTF_8));
     }
 
     /** The broker channel of one node: messages for that node only. */

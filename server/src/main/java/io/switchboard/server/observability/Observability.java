@@ -8,6 +8,9 @@ import io.opentelemetry.api.trace.Span;
 import io.switchboard.core.hub.Hub;
 import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.server.config.SwitchboardConfig;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntSupplier;
 
 /**
  * The server's metrics and tracing, composed from the configuration: what the hub reports to
@@ -48,8 +51,7 @@ public final class Observability implements AutoCloseable {
     }
 
     /** Adds the meters of HTTP streaming commands forwarded between nodes. */
-    public void bindStreamForwarding(java.util.function.IntSupplier waiting,
-                                     java.util.Map<String, java.util.concurrent.atomic.LongAdder> outcomes) {
+    public void bindStreamForwarding(IntSupplier waiting, Map<String, LongAdder> outcomes) {
         if (metrics != null) {
             metrics.bindStreamForwarding(waiting, outcomes);
         }

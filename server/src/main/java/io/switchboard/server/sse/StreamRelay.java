@@ -8,6 +8,7 @@ import io.switchboard.core.broker.ForwardedCommands;
 import io.switchboard.core.hub.Hub;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -153,7 +154,7 @@ public final class StreamRelay implements ForwardedCommands {
         try {
             w.ctx().executor().execute(() -> StreamCommands.answer(w.ctx(), w.keepAlive(),
                     HttpResponseStatus.valueOf(status), text));
-        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+        } catch (RejectedExecutionException stopping) {
             w.ctx().channel().close();
         }
     }
