@@ -43,8 +43,13 @@ export interface SwitchboardOptions {
    * constructor throws a `TypeError` when there is neither.
    */
   WebSocket?: new (url: string) => WebSocketLike;
-  /** Transports in the order tried; default `['websocket', 'streaming']`. */
-  transports?: Array<'websocket' | 'streaming'>;
+  /**
+   * Transports in the order tried; default `['websocket', 'streaming', 'sse']`. `'sse'` is read-only: the
+   * client receives the rooms it keeps joined, and every command rejects with `read_only`.
+   */
+  transports?: Array<Transport>;
+  /** EventSource constructor for the `'sse'` transport; default `globalThis.EventSource`. */
+  EventSource?: new (url: string, init?: { withCredentials?: boolean }) => unknown;
   /** fetch for the upgrade check (`/ws/check`) after a close before open; default `globalThis.fetch`. */
   fetch?: (url: string, init?: { credentials?: string; cache?: string }) => Promise<{ ok: boolean; json(): Promise<unknown> }>;
   /** Injectable for tests. */
@@ -69,6 +74,9 @@ export interface WebSocketLike {
   onopen: unknown;
 }
 
+/** How the client reaches the server: `'sse'` is read-only (Server-Sent Events). */
+export type Transport = 'websocket' | 'streaming' | 'sse';
+
 export interface Member { userId: string; connId: string; }
 export interface Since { offset: number; epoch: string; }
 
@@ -77,7 +85,7 @@ export interface Welcome {
   connId: string;
   userId: string;
   /** Added by the client: the transport this connection runs on. */
-  transport?: 'websocket' | 'streaming';
+  transport?: Transport;
   content: string;
   server: { version: string; node: string; pingIntervalMs: number; maxMessageBytes: number };
 }
@@ -104,7 +112,7 @@ export interface ServerShutdown { type: 'server_shutdown'; content: string; reco
 export interface StateChange {
   state: ConnectionState;
   /** The transport of the connection being made or made ('connecting', 'reconnecting', 'connected'). */
-  transport?: 'websocket' | 'streaming';
+  transport?: Transport;
   /** Reconnect attempts since the last stable connection (see `stableAfterMs`). */
   attempt: number;
   closeCode?: number;
@@ -144,7 +152,7 @@ export interface SwitchboardEvents {
   /** The connection was refused before it opened; `reason` also becomes the close reason. */
   refused: Refusal;
   /** The client moved to another transport (a WebSocket the server would admit never opened). */
-  transport: { transport: 'websocket' | 'streaming'; previous: 'websocket' | 'streaming' };
+  transport: { transport: Transport; previous: Transport };
   welcome: Welcome;
   close: CloseInfo;
   recovery: Recovery;
@@ -184,6 +192,9 @@ export class RoomCursor {
   reset(epoch: string, offset: number): void;
 }
 
+/** The tag of a room list in a Server-Sent Events id (protocol section 10): CRC-32 of `rooms.join(',')`, base 36. */
+export function roomListTag(rooms: string[]): string;
+
 export class SwitchboardClient {
   constructor(url: string, options?: SwitchboardOptions);
   readonly url: string;
@@ -192,6 +203,8 @@ export class SwitchboardClient {
   readonly attempt: number;
   readonly retryAt: number | null;
   readonly lastClose: { code: number; reason: string } | null;
+  /** The transport of the current or next connection; on `'sse'` commands reject with code `read_only`. */
+  readonly transport: Transport;
 
   connect(): Promise<Welcome>;
   close(code?: number, reason?: string): void;

@@ -19,7 +19,12 @@
 // Transports: WebSocket first; when the check says the server would have admitted a WebSocket that
 // never opened, something on the way (a proxy) breaks upgrades, and the client moves on to HTTP
 // streaming (`/stream`: one long response of events, commands POSTed with its session id), which
-// speaks the same protocol. `transport` (and the `state` and `welcome` events) say which is in use.
+// speaks the same protocol. When streaming fails too, it falls back to Server-Sent Events (`/sse`,
+// the browser's EventSource) for read-only use: the rooms it keeps joined are in the stream's URL (a
+// join or leave reopens the stream), missed messages are recovered with `lastEventId` (the stream's
+// position in every room, built from the client's own cursors), and every command that would need the
+// server to listen (publish, private messages, presence...) rejects with `read_only`.
+// `transport` (and the `state` and `welcome` events) say which is in use.
 //
 // Threading: JavaScript is single-threaded; every method and callback runs on the event loop.
 // No dependencies; time, randomness and the WebSocket constructor are injectable (tests, and Node
@@ -123,7 +128,8 @@ const DEFAULTS = {
   heartbeatTimeoutMs: 10000,
   WebSocket: undefined,
   fetch: undefined,
-  transports: ['websocket', 'streaming'],
+  transports: ['websocket', 'streaming', 'sse'],
+  EventSource: undefined,
   random: Math.random,
   setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
   clearTimeout: (t) => globalThis.clearTimeout(t),
@@ -160,7 +166,7 @@ export class SwitchboardClient {
     /** When the next reconnect attempt starts (epoch millis), while `reconnecting`. */
     this.retryAt = null;
     this.lastClose = null;
-    /** The transport of the current or next connection: 'websocket' | 'streaming'. */
+    /** The transport of the current or next connection: 'websocket' | 'streaming' | 'sse' (read-only). */
     this.transport = this.options.transports[0] ?? 'websocket';
 
     this._listeners = new Map();
@@ -246,6 +252,11 @@ export class SwitchboardClient {
     const entry = this._rooms.get(room);
     this._rooms.delete(room);
     if (entry) this._rejectWaiters(entry, 'left', 'left the room before it was joined');
+    if (this.transport === 'sse') {
+      // The rooms are the stream's URL: a stream without this room replaces the one with it.
+      if (this.state === 'connected') this._reopenStream();
+      return Promise.resolve({ type: 'room_left', room });
+    }
     return this._request({ type: 'leave_room', room });
   }
 
@@ -350,14 +361,17 @@ export class SwitchboardClient {
   }
 
   _open() {
-    const streaming = this.transport === 'streaming';
-    const Ctor = streaming ? StreamingSocket : this._WebSocket;
     this._setState(this.attempt === 0 && !this.lastClose ? 'connecting' : 'reconnecting',
       { connecting: true, transport: this.transport });
     let ws;
     try {
-      ws = streaming ? new Ctor(this._streamUrl(), this.options.fetch ?? globalThis.fetch)
-        : new Ctor(this._connectUrl());
+      if (this.transport === 'streaming') {
+        ws = new StreamingSocket(this._httpUrl('/stream'), this.options.fetch ?? globalThis.fetch);
+      } else if (this.transport === 'sse') {
+        ws = new EventStreamSocket(this._sseUrl(), this.options.EventSource ?? globalThis.EventSource);
+      } else {
+        ws = new this._WebSocket(this._connectUrl());
+      }
     } catch (err) {
       this._onClose(null, { code: 1006, reason: String(err?.message ?? err) });
       return;
@@ -369,12 +383,47 @@ export class SwitchboardClient {
     ws.onerror = () => { /* a close event always follows */ };
   }
 
-  /** The HTTP streaming endpoint of the server behind the WebSocket URL, with the same credentials. */
-  _streamUrl() {
+  /** An HTTP endpoint of the server behind the WebSocket URL (`/stream`, `/sse`), with the same credentials. */
+  _httpUrl(path) {
     const u = new URL(this._connectUrl());
     u.protocol = u.protocol === 'wss:' ? 'https:' : u.protocol === 'ws:' ? 'http:' : u.protocol;
-    u.pathname = '/stream';
+    u.pathname = path;
     return u.toString();
+  }
+
+  /**
+   * The read-only stream of every room this client keeps, and where it stands in each (protocol section 10:
+   * the id of the stream's position, which the server reads as `Last-Event-ID`). Each room joins as
+   * `join_room` with `since` would, so `_onJoined` sees the same `room_joined` as on a WebSocket.
+   */
+  _sseUrl() {
+    const u = new URL(this._httpUrl('/sse'));
+    const rooms = [...this._rooms.keys()];
+    if (rooms.length > 0) u.searchParams.set('rooms', rooms.join(','));
+    const positions = rooms.map((room) => {
+      const entry = this._rooms.get(room);
+      entry.sending = true;
+      entry.since = entry.cursor ? { offset: entry.cursor.mark, epoch: entry.cursor.epoch } : null;
+      return entry.since ? `${entry.since.offset}.${entry.since.epoch}` : '';
+    });
+    if (positions.some((p) => p !== '')) u.searchParams.set('lastEventId', `${roomListTag(rooms)}:${positions.join(',')}`);
+    return u.toString();
+  }
+
+  /** Replaces the read-only stream with one of the rooms kept now; coalesces the joins of one turn. */
+  _reopenStream() {
+    if (this._reopening) return;
+    this._reopening = true;
+    queueMicrotask(() => {
+      this._reopening = false;
+      if (this.state !== 'connected' || this.transport !== 'sse' || !this._ws) return;
+      const ws = this._ws;
+      detach(ws);
+      ws.close();
+      this._ws = null;
+      this.welcome = null;
+      this._open();
+    });
   }
 
   _onMessage(ws, raw) {
@@ -415,9 +464,15 @@ export class SwitchboardClient {
         this._stableTimer = this.options.setTimeout(() => { this._stableTimer = null; this.attempt = 0; },
           this.options.stableAfterMs);
         this._shutdownHintMs = null;
-        this._startHeartbeat(frame.server?.pingIntervalMs);
+        // A read-only stream cannot carry a ping; the browser's EventSource watches it.
+        if (this.transport !== 'sse') this._startHeartbeat(frame.server?.pingIntervalMs);
         this._setState('connected', { transport: this.transport });
         this._emit('welcome', { ...frame, transport: this.transport });
+        // Over SSE the rooms were joined by the stream's URL; a room added since reopens it.
+        if (this.transport === 'sse') {
+          if ([...this._rooms.values()].some((entry) => !entry.sending)) this._reopenStream();
+          return;
+        }
         for (const [room, entry] of this._rooms) this._sendJoin(room, entry);
         return;
       case 'room_joined':
@@ -444,7 +499,18 @@ export class SwitchboardClient {
         this._shutdownHintMs = typeof frame.reconnectAfterMs === 'number' ? frame.reconnectAfterMs : null;
         this._emit('server_shutdown', frame);
         return;
+      case 'error': {
+        // Over SSE a room the stream could not join (not granted, full) says so with an error naming it.
+        const entry = this.transport === 'sse' && frame.room !== undefined ? this._rooms.get(frame.room) : null;
+        if (entry && !entry.joined) {
+          this._rooms.delete(frame.room);
+          this._rejectWaiters(entry, frame.code, frame.error, frame);
+        }
+        this._emit('error', frame);
+        return;
+      }
       case 'pong':
+      case 'recovered': // SSE's own recovery event: the client reports `recovery` from room_joined as everywhere
         return;
       default:
         this._emit(frame.type ?? 'unknown', frame);
@@ -452,6 +518,10 @@ export class SwitchboardClient {
   }
 
   _sendJoin(room, entry) {
+    if (this.transport === 'sse') {
+      this._reopenStream();
+      return;
+    }
     const cmd = { type: 'join_room', room };
     if (entry.cursor) cmd.since = { offset: entry.cursor.mark, epoch: entry.cursor.epoch };
     entry.sending = true;
@@ -659,6 +729,11 @@ export class SwitchboardClient {
   // ---- plumbing --------------------------------------------------------------------------------
 
   _request(cmd) {
+    if (this.transport === 'sse') {
+      return Promise.reject(new SwitchboardError('read_only', `cannot send ${cmd.type}: this connection is `
+        + 'read-only (Server-Sent Events, because WebSocket and HTTP streaming are blocked on the way); '
+        + 'it receives the rooms it joined', null));
+    }
     if (this.state !== 'connected' || !this._ws) {
       return Promise.reject(new SwitchboardError('not_connected', `not connected (${this.state})`, null));
     }
@@ -710,7 +785,7 @@ function withBody(cmd, content, data) {
  * HTTP streaming behind the WebSocket interface the client drives: one `fetch` whose response is an
  * event stream (each event's `data` is one server message), and commands POSTed one at a time, in
  * order, with the session id the stream's first event names. A server-side end arrives as a `close`
- * event with the code of the close-code table; a cut stream or a refused request closes with 1006.
+ * event with the code of the close-code table; a cut stream, or a command answered 404 or 5xx, closes with 1006.
  */
 export class StreamingSocket {
   constructor(url, fetchFn) {
@@ -774,7 +849,10 @@ export class StreamingSocket {
     this._sending = this._sending.then(() => this._fetch(url, {
       method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json' }, body: text,
     })).then((res) => {
+      // 404: the session ended; 5xx: the command was not taken (behind a balancer, the session's node may be
+      // gone): either way the stream is no longer a way in, and a new one rejoins with since.
       if (res.status === 404) this.close(1006, 'session ended');
+      else if (res.status >= 500) this.close(1006, `command refused: ${res.status}`);
     }, () => {});
   }
 
@@ -784,6 +862,67 @@ export class StreamingSocket {
     this._abort.abort();
     this.onclose?.({ code, reason });
   }
+}
+
+/** The server messages a read-only stream delivers, each an event of its own name (protocol section 10). */
+const SSE_EVENTS = ['welcome', 'room_joined', 'room_left', 'room_message', 'user_joined_room', 'user_left_room',
+  'user_joined', 'user_left', 'presence_diff', 'private_message', 'broadcast', 'error', 'server_shutdown',
+  'recovered', 'message'];
+
+/**
+ * Server-Sent Events behind the WebSocket interface the client drives, read-only: `send` drops (the client
+ * refuses commands before they get here). Any failure of the stream closes it with 1006 and leaves the
+ * reconnect to the client (with `lastEventId` from its cursors), rather than to the EventSource's own retry,
+ * which would rejoin without the client knowing; a server-side end arrives as a `close` event with its code.
+ */
+export class EventStreamSocket {
+  constructor(url, EventSourceCtor) {
+    if (typeof EventSourceCtor !== 'function') throw new TypeError('no EventSource in this runtime');
+    this.url = url;
+    this.readyState = 0;
+    this.onmessage = this.onclose = this.onerror = this.onopen = null;
+    this._es = new EventSourceCtor(url, { withCredentials: true });
+    this._es.onopen = () => {
+      this.readyState = 1;
+      this.onopen?.({});
+    };
+    for (const name of SSE_EVENTS) {
+      this._es.addEventListener(name, (ev) => {
+        // The server's `error` events carry data; the EventSource's own (a failed stream) do not.
+        if (name === 'error' && typeof ev.data !== 'string') return;
+        this.onmessage?.({ data: ev.data });
+      });
+    }
+    this._es.addEventListener('close', (ev) => {
+      let c = { code: 1006, reason: '' };
+      try { c = JSON.parse(ev.data); } catch { /* not the server's close */ }
+      this._end({ code: c.code ?? 1006, reason: c.reason ?? '' });
+    });
+    this._es.onerror = () => this._end({ code: 1006, reason: '' });
+  }
+
+  send() { /* read-only */ }
+
+  close(code = 1000, reason = '') {
+    this._end({ code, reason });
+  }
+
+  _end(ev) {
+    if (this.readyState === 3) return;
+    this.readyState = 3;
+    this._es.close();
+    this.onclose?.(ev);
+  }
+}
+
+/** The tag of a room list in a stream's event id: CRC-32 of the rooms joined by commas, in base 36. */
+export function roomListTag(rooms) {
+  let crc = 0xFFFFFFFF;
+  for (const byte of new TextEncoder().encode(rooms.join(','))) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xEDB88320 & -(crc & 1));
+  }
+  return ((crc ^ 0xFFFFFFFF) >>> 0).toString(36);
 }
 
 /** One event of an event stream (WHATWG HTML 9.2.6), or null for a block of comments only. */

@@ -375,3 +375,168 @@ test('a presence_diff reaches listeners as the notices it batches, leaves first,
     ['presence_diff', 1001, null],
   ]);
 });
+
+/** An EventSource whose server side the test plays: `emit(name, frame)`, `fail()`. Every one lands in `streams`. */
+function fakeEventSource() {
+  const streams = [];
+  class FakeEventSource {
+    constructor(url, init) {
+      this.url = new URL(url);
+      this.init = init;
+      this.closed = false;
+      this.listeners = new Map();
+      this.onopen = this.onerror = null;
+      streams.push(this);
+    }
+    addEventListener(name, fn) { this.listeners.set(name, [...(this.listeners.get(name) ?? []), fn]); }
+    close() { this.closed = true; }
+    open() { this.onopen?.({}); }
+    emit(name, frame) { for (const fn of this.listeners.get(name) ?? []) fn({ data: JSON.stringify(frame) }); }
+    fail() { for (const fn of this.listeners.get('error') ?? []) fn({}); this.onerror?.({}); }
+    welcome() { this.emit('welcome', { type: 'welcome', connId: 'c-1', userId: 'alice', server: {} }); }
+  }
+  return { FakeEventSource, streams };
+}
+
+/** A client whose WebSocket never opens and whose HTTP stream is refused on the way, on SSE once it connects. */
+async function onSse() {
+  const { FakeEventSource, streams } = fakeEventSource();
+  const fetch = async (url) => {
+    if (new URL(url).pathname === '/ws/check') return { ok: true, json: async () => ({ admitted: true }) };
+    throw new TypeError('Failed to fetch'); // a proxy that breaks streaming responses
+  };
+  const env = newClient({ fetch, EventSource: FakeEventSource });
+  const transports = [];
+  env.client.on('transport', (t) => transports.push(t));
+  const welcomed = env.client.connect();
+  env.sockets[0].serverClose(1006);
+  for (let i = 0; i < 6 && streams.length === 0; i++) {
+    await tick();
+    env.clock.advance(0);
+  }
+  assert.equal(streams.length, 1, 'an EventSource after WebSocket and streaming');
+  streams[0].open();
+  streams[0].welcome();
+  return { ...env, streams, transports, welcome: await welcomed };
+}
+
+test('when WebSocket and HTTP streaming both fail, the client reads over SSE and says so', async () => {
+  const env = await onSse();
+  assert.equal(env.welcome.transport, 'sse');
+  assert.equal(env.client.transport, 'sse');
+  assert.deepEqual(env.transports, [{ transport: 'streaming', previous: 'websocket' },
+    { transport: 'sse', previous: 'streaming' }]);
+  assert.equal(env.streams[0].url.pathname, '/sse');
+  assert.equal(env.streams[0].url.searchParams.get('id'), 'alice');
+  assert.equal(env.streams[0].init.withCredentials, true);
+  env.client.close();
+});
+
+test('over SSE a join reopens the stream with the room, and messages arrive in order once', async () => {
+  const env = await onSse();
+  const joined = env.client.join('news');
+  await tick();
+  assert.equal(env.streams.length, 2);
+  assert.ok(env.streams[0].closed, 'the stream without the room is closed');
+  const s = env.streams[1];
+  assert.equal(s.url.searchParams.get('rooms'), 'news');
+  assert.equal(s.url.searchParams.get('lastEventId'), null, 'nothing to recover yet');
+  s.open();
+  s.welcome();
+  s.emit('room_joined', { type: 'room_joined', room: 'news', members: [], offset: 4, epoch: 'e1' });
+  assert.equal((await joined).offset, 4);
+  for (const o of [5, 5, 6]) s.emit('room_message', { type: 'room_message', room: 'news', offset: o, content: `m${o}` });
+  const got = env.events.filter(([e]) => e === 'room_message').map(([, m]) => m.offset);
+  assert.deepEqual(got, [5, 6]);
+  env.client.close();
+});
+
+test('over SSE commands are refused as read-only and a leave reopens the stream without the room', async () => {
+  const env = await onSse();
+  await assert.rejects(env.client.publish('news', 'hi'), (err) => err.code === 'read_only'
+    && /read-only \(Server-Sent Events, because WebSocket and HTTP streaming are blocked on the way\)/.test(err.message));
+  await assert.rejects(env.client.sendPrivate('bob', 'hi'), { code: 'read_only' });
+  const joined = env.client.join('news');
+  await tick();
+  env.streams[1].open();
+  env.streams[1].welcome();
+  env.streams[1].emit('room_joined', { type: 'room_joined', room: 'news', members: [], offset: 0, epoch: 'e1' });
+  await joined;
+  assert.deepEqual(await env.client.leave('news'), { type: 'room_left', room: 'news' });
+  await tick();
+  assert.equal(env.streams.length, 3);
+  assert.equal(env.streams[2].url.searchParams.get('rooms'), null);
+  env.client.close();
+});
+
+test('over SSE a dropped stream reconnects with lastEventId from the cursors and reports the recovery', async () => {
+  const env = await onSse();
+  const joined = env.client.join('news');
+  const joined2 = env.client.join('sports');
+  await tick();
+  let s = env.streams.at(-1);
+  assert.equal(s.url.searchParams.get('rooms'), 'news,sports');
+  s.open();
+  s.welcome();
+  s.emit('room_joined', { type: 'room_joined', room: 'news', members: [], offset: 7, epoch: 'e1' });
+  s.emit('room_joined', { type: 'room_joined', room: 'sports', members: [], offset: 0, epoch: 'e2' });
+  await joined;
+  await joined2;
+  s.emit('room_message', { type: 'room_message', room: 'news', offset: 8, content: 'm8' });
+  s.fail(); // the network drops the stream
+  assert.ok(s.closed, 'the EventSource does not retry on its own');
+  env.clock.advance(30000);
+  s = env.streams.at(-1);
+  // The tag is CRC-32 of "news,sports" in base 36, as the server computes it.
+  assert.equal(s.url.searchParams.get('lastEventId'), '9oe5su:8.e1,0.e2');
+  s.open();
+  s.welcome();
+  s.emit('room_message', { type: 'room_message', room: 'news', offset: 9, content: 'm9' });
+  s.emit('room_joined', { type: 'room_joined', room: 'news', members: [], offset: 9, epoch: 'e1', recovered: true });
+  s.emit('recovered', { type: 'recovered', room: 'news', recovered: true, offset: 9, epoch: 'e1' });
+  s.emit('room_joined', { type: 'room_joined', room: 'sports', members: [], offset: 3, epoch: 'e3', recovered: false });
+  const recoveries = env.events.filter(([e]) => e === 'recovery').map(([, r]) => [r.room, r.recovered]);
+  assert.deepEqual(recoveries, [['news', true], ['sports', false]]);
+  assert.deepEqual(env.events.filter(([e]) => e === 'room_message').map(([, m]) => m.content), ['m8', 'm9']);
+  env.client.close();
+});
+
+test('over SSE a room the stream may not join rejects its join with the server error', async () => {
+  const env = await onSse();
+  const joined = env.client.join('secret');
+  await tick();
+  const s = env.streams.at(-1);
+  s.open();
+  s.welcome();
+  s.emit('error', { type: 'error', code: 'forbidden', error: 'not allowed to join room secret', room: 'secret' });
+  await assert.rejects(joined, { code: 'forbidden' });
+  assert.deepEqual(env.client.rooms(), []);
+  env.client.close();
+});
+
+test('over HTTP streaming a command the session node does not take (504) drops the stream and reconnects', async () => {
+  const enc = new TextEncoder();
+  const streams = [];
+  const fetch = async (url) => {
+    const u = new URL(url);
+    if (u.pathname === '/ws/check') return { ok: true, json: async () => ({ admitted: true }) };
+    if (u.pathname === '/stream/send') return new Response('node n1 did not take the command', { status: 504 });
+    let push;
+    const body = new ReadableStream({ start(c) { push = (text) => c.enqueue(enc.encode(text)); } });
+    streams.push((text) => push(text));
+    return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+  };
+  const env = newClient({ fetch });
+  const welcomed = env.client.connect();
+  env.sockets[0].serverClose(1006);
+  for (let i = 0; i < 4 && streams.length === 0; i++) { await tick(); env.clock.advance(0); }
+  streams[0]('event: session\ndata: {"type":"session","session":"S1.n1","send":"/stream/send"}\n\n');
+  streams[0]('event: welcome\ndata: {"type":"welcome","connId":"c-1","userId":"alice","server":{}}\n\n');
+  await welcomed;
+  const published = env.client.publish('lobby', 'hi');
+  await assert.rejects(published, { code: 'disconnected' });
+  const closes = env.events.filter(([e]) => e === 'close').map(([, c]) => [c.code, c.reason, c.willReconnect]);
+  assert.deepEqual(closes, [[1006, 'command refused: 504', true]]);
+  assert.equal(env.client.transport, 'streaming', 'the next stream is tried, not SSE');
+  env.client.close();
+});

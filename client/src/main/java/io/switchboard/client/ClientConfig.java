@@ -41,12 +41,14 @@ import java.util.function.Supplier;
  *                         tasks in the calling thread (e.g. {@code Runnable::run}) makes callbacks
  *                         run on the Netty event loop: they must then never block (load generators do this)
  * @param localAddress source address to bind outgoing connections to ({@code null}: chosen by the OS)
+ * @param transport WebSocket, HTTP streaming (same URI: its path is replaced by {@code /stream}), or a
+ *                  WebSocket first and HTTP streaming when the upgrade is refused
  */
 public record ClientConfig(URI uri, Supplier<String> tokenSupplier, Map<String, String> headers,
                            Duration connectTimeout, Duration ackTimeout, Duration pingInterval,
                            Duration receiveTimeout, int maxQueuedCommands, int maxMessageBytes, boolean reconnect,
                            Duration initialBackoff, Duration maxBackoff, Random random, Executor callbackExecutor,
-                           InetAddress localAddress) {
+                           InetAddress localAddress, Transport transport) {
 
     public ClientConfig {
         Objects.requireNonNull(uri, "uri");
@@ -79,6 +81,7 @@ public record ClientConfig(URI uri, Supplier<String> tokenSupplier, Map<String, 
                     + initialBackoff + ")");
         }
         Objects.requireNonNull(random, "random");
+        Objects.requireNonNull(transport, "transport");
     }
 
     private static void positive(String name, Duration value) {
@@ -122,6 +125,7 @@ public record ClientConfig(URI uri, Supplier<String> tokenSupplier, Map<String, 
         b.random = random;
         b.callbackExecutor = callbackExecutor;
         b.localAddress = localAddress;
+        b.transport = transport;
         return b;
     }
 
@@ -142,6 +146,7 @@ public record ClientConfig(URI uri, Supplier<String> tokenSupplier, Map<String, 
         private Random random = new Random();
         private Executor callbackExecutor;
         private InetAddress localAddress;
+        private Transport transport = Transport.WEBSOCKET;
 
         private Builder(URI uri) {
             this.uri = uri;
@@ -237,10 +242,16 @@ public record ClientConfig(URI uri, Supplier<String> tokenSupplier, Map<String, 
             return this;
         }
 
+        /** Default {@link Transport#WEBSOCKET}. */
+        public Builder transport(Transport transport) {
+            this.transport = transport;
+            return this;
+        }
+
         public ClientConfig build() {
             return new ClientConfig(uri, tokenSupplier, headers, connectTimeout, ackTimeout, pingInterval,
                     receiveTimeout, maxQueuedCommands, maxMessageBytes, reconnect, initialBackoff, maxBackoff, random,
-                    callbackExecutor, localAddress);
+                    callbackExecutor, localAddress, transport);
         }
     }
 }

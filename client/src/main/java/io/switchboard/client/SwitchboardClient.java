@@ -48,6 +48,14 @@ public interface SwitchboardClient extends AutoCloseable {
         return new NettySwitchboardClient(config, listener);
     }
 
+    /**
+     * The transport of the current or next connection: {@link Transport#WEBSOCKET} or
+     * {@link Transport#HTTP_STREAMING} (with {@link Transport#AUTO}, streaming once an upgrade was refused).
+     */
+    default Transport transport() {
+        return Transport.WEBSOCKET;
+    }
+
     /** Connects; completes when the server's {@code welcome} arrives. Idempotent. */
     CompletableFuture<Welcome> connect();
 

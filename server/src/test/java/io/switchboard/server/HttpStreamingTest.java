@@ -58,7 +58,7 @@ class HttpStreamingTest {
         try (SseClient stream = SseClient.open(port, "/stream?id=sam", Map.of());
              WsClient member = WsClient.welcomed(port, "wes")) {
             String session = opened(stream);
-            assertThat(session).matches("[A-Za-z0-9_-]{22}");
+            assertThat(session).matches("[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_.-]{1,32}").endsWith("." + server.hub().nodeId());
             member.send("{\"type\":\"join_room\",\"room\":\"lobby\"}");
             member.next("room_joined");
 

@@ -103,7 +103,10 @@ final class ClientChannelHandler extends SimpleChannelInboundHandler<WebSocketFr
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof WebSocketClientHandshakeException rejected && rejected.response() != null) {
+        if (cause instanceof StreamRefusedException refused) {
+            code = refused.status;
+            reason = refused.getMessage();
+        } else if (cause instanceof WebSocketClientHandshakeException rejected && rejected.response() != null) {
             code = rejected.response().status().code();
             reason = "upgrade rejected: " + rejected.response().status();
         } else if (!fromCloseFrame) {

@@ -25,7 +25,8 @@ import javax.net.ssl.SSLException;
 /**
  * Assembles a client connection's pipeline, in one place:
  * {@code [ssl] → idle (dead-connection timeout) → http codec → upgrade response aggregator →
- * websocket protocol (upgrade, ping/pong, masking) → frame aggregator → ClientChannelHandler}.
+ * websocket protocol (upgrade, ping/pong, masking) → frame aggregator → ClientChannelHandler}; over HTTP
+ * streaming {@code [ssl] → idle → http codec → StreamingClientHandler → ClientChannelHandler}.
  *
  * <p>Threading: {@link #initChannel} runs on the channel's event loop; instances are used once.
  */
@@ -37,11 +38,15 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final String token;
     private final Supplier<ClientChannelHandler> handlers;
     private final boolean tls;
+    /** HTTP streaming instead of a WebSocket upgrade. */
+    private final boolean streaming;
     private final String host;
     private final int port;
 
-    ClientChannelInitializer(ClientConfig config, String token, Supplier<ClientChannelHandler> handlers) {
+    ClientChannelInitializer(ClientConfig config, String token, Supplier<ClientChannelHandler> handlers,
+                             boolean streaming) {
         this.config = config;
+        this.streaming = streaming;
         this.token = token;
         this.handlers = handlers;
         this.tls = config.uri().getScheme().toLowerCase(Locale.ROOT).equals("wss");
@@ -65,6 +70,12 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
         }
         p.addLast("idle", new IdleStateHandler(config.receiveTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
         p.addLast("http", new HttpClientCodec());
+        if (streaming) {
+            p.addLast("stream", new StreamingClientHandler(config.uri(), token, config.headers(),
+                    config.maxMessageBytes(), config.maxQueuedCommands(), config.ackTimeout()));
+            p.addLast("client", handlers.get());
+            return;
+        }
         p.addLast("upgrade-aggregator", new HttpObjectAggregator(MAX_UPGRADE_RESPONSE_BYTES));
         p.addLast("websocket", new WebSocketClientProtocolHandler(protocolConfig()));
         p.addLast("frame-aggregator", new WebSocketFrameAggregator(config.maxMessageBytes()));

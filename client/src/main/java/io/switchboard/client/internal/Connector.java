@@ -59,9 +59,12 @@ final class Connector {
         });
     }
 
-    /** Connects a new channel on the loop; its pipeline upgrades it with {@code token}. */
-    ChannelFuture connect(String token) {
-        ClientChannelInitializer initializer = new ClientChannelInitializer(config, token, handlers);
+    /**
+     * Connects a new channel on the loop; its pipeline upgrades it with {@code token}, or opens an HTTP stream
+     * with it when {@code streaming}.
+     */
+    ChannelFuture connect(String token, boolean streaming) {
+        ClientChannelInitializer initializer = new ClientChannelInitializer(config, token, handlers, streaming);
         Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channel(SharedLoops.SHARED.channelClass)

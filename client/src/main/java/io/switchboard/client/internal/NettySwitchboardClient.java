@@ -18,6 +18,7 @@ import io.switchboard.client.SwitchboardClient;
 import io.switchboard.client.SwitchboardClientException.AckTimeoutException;
 import io.switchboard.client.SwitchboardClientException.ClientClosedException;
 import io.switchboard.client.SwitchboardClientException.ConnectionLostException;
+import io.switchboard.client.Transport;
 import io.switchboard.client.Welcome;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.Command;
@@ -90,6 +91,8 @@ public final class NettySwitchboardClient implements SwitchboardClient {
     private boolean sessionOpen;
     /** True once the current channel completed the WebSocket upgrade: a close frame can be sent. */
     private boolean handshakeDone;
+    /** Whether connections are HTTP streams rather than WebSockets (from the start, or since a refused upgrade). */
+    private volatile boolean streaming;
     /** True once any connection got a welcome: failures after that are retried. */
     private boolean everConnected;
     /** Consecutive failed attempts since the last welcome; the backoff exponent. */
@@ -118,6 +121,7 @@ public final class NettySwitchboardClient implements SwitchboardClient {
         this.router = new ServerMessageRouter(this.listener, callbacks, rooms, pending, this::onWelcome,
                 hint -> shutdownHintMillis = hint);
         this.connector = new Connector(config, loop, callbacks, () -> new ClientChannelHandler(this, router));
+        this.streaming = config.transport() == Transport.HTTP_STREAMING;
     }
 
     // ------------------------------------------------------------------ public API (any thread)
@@ -136,6 +140,11 @@ public final class NettySwitchboardClient implements SwitchboardClient {
     @Override
     public ConnectionState state() {
         return state;
+    }
+
+    @Override
+    public Transport transport() {
+        return streaming ? Transport.HTTP_STREAMING : Transport.WEBSOCKET;
     }
 
     @Override
@@ -376,7 +385,7 @@ public final class NettySwitchboardClient implements SwitchboardClient {
         if (state == ConnectionState.CLOSED) {
             return;
         }
-        ChannelFuture f = connector.connect(token);
+        ChannelFuture f = connector.connect(token, streaming);
         channel = f.channel();
         f.addListener(r -> {
             if (!r.isSuccess() && channel == f.channel()) {
@@ -407,6 +416,7 @@ public final class NettySwitchboardClient implements SwitchboardClient {
         if (ch != null && ch != channel) {
             return;
         }
+        boolean handshakeSeen = handshakeDone;
         channel = null;
         sessionOpen = false;
         handshakeDone = false;
@@ -428,6 +438,14 @@ public final class NettySwitchboardClient implements SwitchboardClient {
             finishClose();
             return;
         }
+        if (!streaming && config.transport() == Transport.AUTO && !handshakeSeen && upgradeRefused(code, reason)) {
+            // Something on the way (a proxy) refuses WebSockets; the server itself answers the stream's door.
+            streaming = true;
+            Disconnect d = new Disconnect(code, reason + "; trying HTTP streaming", true, Duration.ZERO);
+            dispatch(() -> listener.onDisconnected(d));
+            attemptConnect();
+            return;
+        }
         Duration delay = everConnected && config.reconnect()
                 ? reconnectPolicy.delay(code, fromCloseFrame, attempt, shutdownHintMillis) : null;
         shutdownHintMillis = -1;
@@ -444,6 +462,11 @@ public final class NettySwitchboardClient implements SwitchboardClient {
         reconnectTimer = loop.schedule(this::attemptConnect, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** The end of a connection whose WebSocket upgrade was answered with an HTTP status or never completed. */
+    private static boolean upgradeRefused(int code, String reason) {
+        return code >= 300 && code < 600 || "upgrade timed out".equals(reason);
+    }
+
     private void beginClose() {
         if (closing || state == ConnectionState.CLOSED) {
             return;
@@ -458,7 +481,7 @@ public final class NettySwitchboardClient implements SwitchboardClient {
             finishClose();
             return;
         }
-        if (ch.isActive() && handshakeDone) {
+        if (ch.isActive() && handshakeDone && !streaming) {
             ch.writeAndFlush(new CloseWebSocketFrame(CloseCode.NORMAL.code(), CloseCode.NORMAL.reason()));
             loop.schedule(() -> {
                 ch.close();

@@ -6,6 +6,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * What one node tells the others through the {@link Broker}: a message already encoded for the wire
@@ -14,12 +15,15 @@ import java.io.UncheckedIOException;
  *
  * @param kind what it is and how it is routed
  * @param origin the node that published it (a node ignores its own)
- * @param target the room (room kinds) or the user (private, kick, subscriptions); empty for broadcasts
+ * @param target the room (room kinds), the user (private, kick, subscriptions) or the HTTP streaming session
+ *     (stream kinds); empty for broadcasts
  * @param epoch the history epoch of a numbered room message; empty otherwise
- * @param offset the offset of a numbered room message; 0 otherwise
+ * @param offset the offset of a numbered room message; the request number of a stream command or its answer;
+ *     0 otherwise
  * @param exclude the connection that must not receive it (a sender without echo); empty for none
- * @param code the close code of a kick; 0 otherwise
- * @param json the frame payload, exactly as members receive it; the room's name (UTF-8) of a subscription
+ * @param code the close code of a kick; the HTTP status of a stream answer; 0 otherwise
+ * @param json the frame payload, exactly as members receive it; the room's name (UTF-8) of a subscription; the
+ *     command of a stream command; the answer's text (UTF-8) of a stream answer
  */
 public record Envelope(Kind kind, String origin, String target, String epoch, long offset, String exclude, int code,
                        byte[] json) {
@@ -40,7 +44,14 @@ public record Envelope(Kind kind, String origin, String target, String epoch, lo
         /** Join every connection of user {@code target} on the receiving node to the room named by {@code json}. */
         SUBSCRIBE(6),
         /** Take every connection of user {@code target} on the receiving node out of the room named by {@code json}. */
-        UNSUBSCRIBE(7);
+        UNSUBSCRIBE(7),
+        /**
+         * A command posted on another node for the HTTP streaming session {@code target}, which lives on the
+         * receiving node; published on that node's channel, answered with {@link #STREAM_ANSWER}.
+         */
+        STREAM_COMMAND(8),
+        /** The receiving node's forwarded {@link #STREAM_COMMAND} number {@code offset} was answered {@code code}. */
+        STREAM_ANSWER(9);
 
         final int wire;
 
@@ -88,6 +99,22 @@ public record Envelope(Kind kind, String origin, String target, String epoch, lo
     public static Envelope subscription(String origin, String userId, String room, boolean subscribe) {
         return new Envelope(subscribe ? Kind.SUBSCRIBE : Kind.UNSUBSCRIBE, origin, userId, "", 0, "", 0,
                 room.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** A command for HTTP streaming session {@code session}, the {@code request}th its node {@code origin} forwards. */
+    public static Envelope streamCommand(String origin, String session, long request, byte[] command) {
+        return new Envelope(Kind.STREAM_COMMAND, origin, session, "", request, "", 0, command);
+    }
+
+    /** What became of forwarded command {@code request}: an HTTP status and the text for the poster. */
+    public static Envelope streamAnswer(String origin, String session, long request, int status, String text) {
+        return new Envelope(Kind.STREAM_ANSWER, origin, session, "", request, "", status,
+                text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The broker channel of one node: messages for that node only. */
+    public static String nodeChannel(String nodeId) {
+        return "node." + nodeId;
     }
 
     public Envelope {

@@ -3,11 +3,13 @@ package io.switchboard.core.hub;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.core.broker.Broker;
 import io.switchboard.core.broker.Envelope;
+import io.switchboard.core.broker.ForwardedCommands;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.ServerMessage;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,10 +37,12 @@ final class ClusterInbound implements Broker.Listener {
     private final Kicker kicker;
     private final ServerSubscriptions subscriptions;
     private final PresenceDiffs diffs;
+    private final Supplier<ForwardedCommands> forwarded;
 
     ClusterInbound(HubContext ctx, Map<String, Room> rooms, RoomSequencer sequencer, Republisher republisher,
                    FanOut fanOut, DirectMessages direct, Kicker kicker, ServerSubscriptions subscriptions,
-                   PresenceDiffs diffs) {
+                   PresenceDiffs diffs, Supplier<ForwardedCommands> forwarded) {
+        this.forwarded = forwarded;
         this.subscriptions = subscriptions;
         this.ctx = ctx;
         this.broker = ctx.broker();
@@ -99,6 +103,9 @@ final class ClusterInbound implements Broker.Listener {
                 }
                 case SUBSCRIBE -> subscriptions.subscribe(e.target(), new String(e.json(), StandardCharsets.UTF_8));
                 case UNSUBSCRIBE -> subscriptions.unsubscribe(e.target(),
+                        new String(e.json(), StandardCharsets.UTF_8));
+                case STREAM_COMMAND -> forwarded.get().command(e.origin(), e.target(), e.offset(), e.json());
+                case STREAM_ANSWER -> forwarded.get().answer(e.target(), e.offset(), e.code(),
                         new String(e.json(), StandardCharsets.UTF_8));
                 default -> log.warn("dropped a broker message of kind {} on {}", e.kind(), channel);
             }

@@ -84,7 +84,7 @@ final class DirectMessages {
             }
             byte[] envelope = Envelope.privateMessage(nodeId, to, json).encode();
             for (String node : nodes) {
-                quietly("private message", calls.broker(() -> broker.publish("node." + node, envelope)));
+                quietly("private message", calls.broker(() -> broker.publish(Envelope.nodeChannel(node), envelope)));
             }
             int remote = 0;
             for (PresenceStore.UserConnection uc : conns) {

@@ -6,6 +6,7 @@ import io.switchboard.core.HubException;
 import io.switchboard.core.TimeSource;
 import io.switchboard.core.broker.Broker;
 import io.switchboard.core.broker.Envelope;
+import io.switchboard.core.broker.ForwardedCommands;
 import io.switchboard.core.broker.MemoryBroker;
 import io.switchboard.core.config.CoreConfig;
 import io.switchboard.core.guard.ClusterGuard;
@@ -27,6 +28,7 @@ import io.switchboard.protocol.ServerMessage;
 import io.switchboard.protocol.ServerMessage.Member;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -75,6 +77,8 @@ public final class Hub {
     private final TimeSource time;
     private final String nodeId;
     private final String nodeChannel;
+    /** Takes other nodes' HTTP streaming commands for this node's sessions; set once the transport exists. */
+    private volatile ForwardedCommands forwarded = ForwardedCommands.NONE;
     private final ServerMessage.ServerInfo serverInfo;
     private final HubStats stats = new HubStats();
     private final HubMetrics metrics;
@@ -136,7 +140,7 @@ public final class Hub {
         this.codec = codec;
         this.time = time;
         this.nodeId = nodeId;
-        this.nodeChannel = "node." + nodeId;
+        this.nodeChannel = Envelope.nodeChannel(nodeId);
         this.serverInfo = new ServerMessage.ServerInfo(version, nodeId,
                 config.websocket().pingInterval().toMillis(), config.websocket().maxMessageBytes());
         this.calls = new BackendCalls(storeGuard, brokerGuard);
@@ -163,7 +167,7 @@ public final class Hub {
      */
     public CompletionStage<Void> start() {
         return broker.start(new ClusterInbound(ctx, rooms, sequencer, republisher, fanOut, direct,
-                connections::closeUser, subscriptions, diffs))
+                connections::closeUser, subscriptions, diffs, () -> forwarded))
                 .thenCompose(v -> broker.subscribe(BROADCAST_CHANNEL))
                 .thenCompose(v -> broker.subscribe(nodeChannel));
     }
@@ -211,6 +215,20 @@ public final class Hub {
 
     public Broker broker() {
         return broker;
+    }
+
+    /** Hands other nodes' HTTP streaming commands for this node's sessions, and their answers, to {@code handler}. */
+    public void forwardedCommands(ForwardedCommands handler) {
+        this.forwarded = handler;
+    }
+
+    /**
+     * Publishes {@code envelope} on node {@code node}'s own channel, through the broker's guard; fails when the
+     * broker refuses or is cut off. Thread-safe.
+     */
+    public CompletableFuture<Void> forwardTo(String node, Envelope envelope) {
+        byte[] bytes = envelope.encode();
+        return calls.broker(() -> broker.publish(Envelope.nodeChannel(node), bytes));
     }
 
     /** The guard in front of the broker; null when the broker is in memory. */

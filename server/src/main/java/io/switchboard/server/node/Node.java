@@ -169,6 +169,7 @@ public final class Node {
                 adminOnMonitoringPort ? null : admin);
         bind(new ServerInitializer(config, router, tls, guard.origins()));
         observability.bindServer(hub, loops.workers(), channels);
+        observability.bindStreamForwarding(streaming.commands().relay()::waiting, streaming.commands().relay().outcomes());
         bindMonitoring(health, adminOnMonitoringPort ? admin : null, api);
         Maintenance.schedule(config, hub, loops.workers(), messageRate);
         started = true;

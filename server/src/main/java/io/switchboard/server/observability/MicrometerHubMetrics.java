@@ -36,6 +36,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntSupplier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -229,6 +231,16 @@ public final class MicrometerHubMetrics implements HubMetrics, AutoCloseable {
                 .description("Probes of the broker's own subscription that did not come back in time")
                 .register(registry);
         new NettyEventExecutorMetrics(workers).bindTo(registry);
+    }
+
+    /** HTTP streaming commands forwarded to the session's node: waiting now, and the count of each outcome. */
+    void bindStreamForwarding(IntSupplier waiting, Map<String, LongAdder> outcomes) {
+        Gauge.builder("websocket.stream.forward.waiting", waiting, IntSupplier::getAsInt)
+                .description("Commands posted here for another node's HTTP streaming session, waiting for its answer"
+                        + " (bounded by cluster.maxPending)").strongReference(true).register(registry);
+        outcomes.forEach((outcome, adder) -> FunctionCounter.builder("websocket.stream.forward", adder, LongAdder::sum)
+                .description("HTTP streaming commands forwarded between nodes, by outcome (received: from other nodes)")
+                .tag("outcome", outcome).register(registry));
     }
 
     PrometheusMeterRegistry registry() {

@@ -8,6 +8,9 @@ import io.opentelemetry.api.trace.Span;
 import io.switchboard.core.hub.Hub;
 import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.server.config.SwitchboardConfig;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntSupplier;
 
 /**
  * The server's metrics and tracing, composed from the configuration: what the hub reports to
@@ -44,6 +47,13 @@ public final class Observability implements AutoCloseable {
     public void bindServer(Hub hub, EventLoopGroup workers, ChannelGroup channels) {
         if (metrics != null) {
             metrics.bindServer(hub, workers, channels);
+        }
+    }
+
+    /** Adds the meters of HTTP streaming commands forwarded between nodes. */
+    public void bindStreamForwarding(IntSupplier waiting, Map<String, LongAdder> outcomes) {
+        if (metrics != null) {
+            metrics.bindStreamForwarding(waiting, outcomes);
         }
     }
 

@@ -79,7 +79,7 @@ public final class SseEndpoint {
         this.maxRooms = config.websocket().maxRoomsPerConnection();
         this.deadlineStage = deadlineStage;
         this.posted = interactive ? new StreamCommands(context, config.security(),
-                config.websocket().maxMessageBytes()) : null;
+                config.websocket().maxMessageBytes(), config.cluster()) : null;
     }
 
     /** Where this endpoint's streams take commands, or null when they are read-only. */

@@ -419,7 +419,9 @@ function setStatus(s) {
     case 'connecting': text = 'Connecting…'; break;
     case 'connected':
       text = 'Connected';
-      detail = s.transport === 'streaming' ? ' · over HTTP streaming (WebSocket blocked on the way)' : '';
+      detail = s.transport === 'streaming' ? ' · over HTTP streaming (WebSocket blocked on the way)'
+        : s.transport === 'sse' ? ' · read-only over Server-Sent Events (WebSocket and HTTP streaming blocked on the way)'
+          : '';
       break;
     case 'reconnecting':
       detail = `${why} · attempt ${Math.max(1, s.attempt)}`;
