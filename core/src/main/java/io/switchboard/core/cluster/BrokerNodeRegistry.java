@@ -177,6 +177,10 @@ public final class BrokerNodeRegistry implements NodeRegistry {
             return;
         }
         scheduler.shutdownNow();
+        if (self == null) {
+            broker.close(); // never started: nobody knows this node
+            return;
+        }
         try {
             broker.publish(NODES_CHANNEL, codec.leave(nodeId)).toCompletableFuture()
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);

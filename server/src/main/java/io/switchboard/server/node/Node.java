@@ -12,6 +12,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.switchboard.core.TimeSource;
 import io.switchboard.core.auth.TokenVerifier;
+import io.switchboard.core.cluster.NodeRegistry;
 import io.switchboard.core.command.CommandHandler;
 import io.switchboard.core.config.Security;
 import io.switchboard.core.hooks.LifecycleHooks;
@@ -45,6 +46,7 @@ import io.switchboard.server.upgrade.UpgradeGuard;
 import io.switchboard.server.websocket.PreEncodedFrame;
 import io.switchboard.server.websocket.WebSocketPipeline;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.security.SecureRandom;
@@ -87,6 +89,8 @@ public final class Node {
     private final Drain drain;
     /** Null unless {@code hooks.url} is set. */
     private final WebhookSender webhooks;
+    /** The cluster's nodes: this node announces itself there and lists the others. */
+    private final NodeRegistry registry;
     private volatile boolean started;
     private TokenVerifier tokens;
     private Channel serverChannel;
@@ -112,6 +116,7 @@ public final class Node {
                 new JsonCodec(), TimeSource.SYSTEM, nodeId, version, observability.hubMetrics(), null,
                 webhooks != null ? webhooks : LifecycleHooks.NONE);
         this.drain = new Drain(hub, webSockets::get);
+        this.registry = ClusterBackends.registry(config, nodeId);
     }
 
     /**
@@ -136,7 +141,7 @@ public final class Node {
         instrumentation.healthChecks().forEach(health::register);
         ApiHandler api = new ApiHandler(hub, apiCredentials(), config.websocket().maxMessageBytes(),
                 new ApiKeyThrottle(TimeSource.SYSTEM), observability,
-                new AdminApi(hub, version, messageRate, draining::get, EffectiveConfig.of(config)));
+                new AdminApi(hub, registry, EffectiveConfig.of(config)), registry);
         AdminConsole admin = config.admin().enabled() ? new AdminConsole() : null;
         boolean adminOnMonitoringPort = admin != null && config.monitoring().port() != 0;
         files = new StaticFiles();
@@ -170,13 +175,35 @@ public final class Node {
         bind(new ServerInitializer(config, router, tls, guard.origins()));
         observability.bindServer(hub, loops.workers(), channels);
         bindMonitoring(health, adminOnMonitoringPort ? admin : null, api);
-        Maintenance.schedule(config, hub, loops.workers(), messageRate);
+        NodeDescription description = new NodeDescription(hub, version, advertisedAddress(), draining::get);
+        Maintenance.schedule(config, hub, loops.workers(), messageRate, description);
+        registry.start(description).whenComplete((v, e) -> {
+            if (e != null) {
+                log.warn("node registry {} did not start: {}", registry, e.toString());
+            }
+        });
         started = true;
         log.info("Switchboard {} listening on {}:{} (transport {}, {} event loops, WebSocket path {}, node {})",
                 version, config.server().host(), port(), loops.transport(), loops.workers().executorCount(),
                 config.websocket().path(), hub.nodeId());
         log.info(whereToGo());
         logSecurity();
+    }
+
+    /**
+     * {@code host:port} as another machine reaches this node: the configured host, or this machine's address
+     * when it listens on every interface. Resolved once, here at start, off the event loops.
+     */
+    private String advertisedAddress() {
+        String host = config.server().host();
+        if (host.equals("0.0.0.0") || host.equals("::")) {
+            try {
+                host = InetAddress.getLocalHost().getHostAddress();
+            } catch (IOException e) {
+                log.debug("cannot resolve this machine's address: {}", e.toString());
+            }
+        }
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
     }
 
     /** The API keys, and {@code admin.password} when the console is enabled with one. */
@@ -303,6 +330,11 @@ public final class Node {
         return hub;
     }
 
+    /** The cluster's nodes as this node sees them. */
+    public NodeRegistry registry() {
+        return registry;
+    }
+
     /** Refusal counts of every security limit, for metrics. */
     public SecurityCounters securityCounters() {
         return securityCounters;
@@ -345,6 +377,7 @@ public final class Node {
 
     /** Stops at once: connections get close 1001 and are cut, the loops and the backends stop. */
     public void stop() {
+        registry.close(); // the goodbye first: the other nodes drop this one at once
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
         }
