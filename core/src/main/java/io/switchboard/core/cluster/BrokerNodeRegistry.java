@@ -16,6 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * <h2>Design</h2>
  * <ul>
  *   <li><b>Heartbeat.</b> Every node publishes its {@link NodeInfo} on {@value #NODES_CHANNEL} every
- *       {@link #announceInterval()} and keeps the others' last announcements in an expiring table; a node
+ *       {@link #announceInterval()} (a third of the TTL, at most a second) and keeps the others' last
+ *       announcements in an expiring table; a node
  *       not heard from for {@link #ttl()} is dropped at the next sweep (one interval later at most) and
  *       reported as expired. Closing publishes a goodbye, so a clean stop is seen at once. A node that sees a
  *       node it did not know announces itself at once, so that a new node learns the cluster in one round
@@ -42,18 +44,23 @@ import org.slf4j.LoggerFactory;
  *       {@link RoomPage#missing()}. Each node reads only its own in-memory rooms, so the counts are the
  *       nodes' own at the moment they answered, and nothing is kept in a store that could go stale.</li>
  *   <li><b>Bounded.</b> At most {@link NodeRegistry#MAX_NODES} nodes, {@value #MAX_PENDING_LISTINGS} room
- *       listings in flight (more fail fast), messages of at most {@link NodeCodec#MAX_PAYLOAD_BYTES};
+ *       listings in flight (more fail fast), {@value #MAX_QUEUED_ANSWERS} other nodes' room requests waiting for
+ *       an answer (more are dropped and counted, {@link #answersDropped()}: the asker names this node missing), messages of at most {@link NodeCodec#MAX_PAYLOAD_BYTES};
  *       invalid messages are dropped, counted ({@link #rejected()}) and logged once per streak.</li>
- *   <li><b>Threads.</b> One scheduler thread of its own announces, sweeps and calls listeners; broker
- *       callbacks only decode, record and publish, never block.</li>
+ *   <li><b>Threads.</b> One scheduler thread of its own announces, sweeps, answers room requests and calls
+ *       listeners; broker callbacks only decode, record and hand over, never block.</li>
  * </ul>
  */
 public final class BrokerNodeRegistry implements NodeRegistry {
     private static final Logger log = LoggerFactory.getLogger(BrokerNodeRegistry.class);
     /** Where announcements, goodbyes and room requests go; no hub channel starts with {@code registry.}. */
     static final String NODES_CHANNEL = "registry.nodes";
+    /** The longest time between two announcements, whatever the TTL. */
+    static final Duration MAX_ANNOUNCE_INTERVAL = Duration.ofSeconds(1);
     /** Room listings one node may have in flight; beyond, {@link #rooms} fails at once. */
     static final int MAX_PENDING_LISTINGS = 64;
+    /** Other nodes' room requests queued for an answer; beyond, a request is dropped (the asker reports this node missing). */
+    static final int MAX_QUEUED_ANSWERS = 64;
 
     private final Broker broker;
     private final String nodeId;
@@ -70,6 +77,9 @@ public final class BrokerNodeRegistry implements NodeRegistry {
     private final AtomicBoolean announceQueued = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong rejected = new AtomicLong();
+    /** Room requests waiting for this node's answer on the scheduler thread: at most {@link #MAX_QUEUED_ANSWERS}. */
+    private final AtomicInteger queuedAnswers = new AtomicInteger();
+    private final AtomicLong answersDropped = new AtomicLong();
     /** Whether the current streak of rejected messages was logged. */
     private final AtomicBoolean rejectLogged = new AtomicBoolean();
     private volatile LocalNode self;
@@ -165,9 +175,29 @@ public final class BrokerNodeRegistry implements NodeRegistry {
         return ttl;
     }
 
+    /**
+     * A third of the TTL, and at most {@link #MAX_ANNOUNCE_INTERVAL}: other nodes' numbers in the admin console are
+     * then at most a second old, for one small message per node and second.
+     */
+    @Override
+    public Duration announceInterval() {
+        Duration third = ttl.dividedBy(3);
+        return third.compareTo(MAX_ANNOUNCE_INTERVAL) > 0 ? MAX_ANNOUNCE_INTERVAL : third;
+    }
+
     /** Messages from other nodes dropped as invalid since start. */
     public long rejected() {
         return rejected.get();
+    }
+
+    /** Other nodes' room requests dropped unanswered since start because {@value #MAX_QUEUED_ANSWERS} were queued. */
+    public long answersDropped() {
+        return answersDropped.get();
+    }
+
+    /** Other nodes listed now (this one not counted). */
+    public int otherNodes() {
+        return table.live(time.nanoTime()).size();
     }
 
     /** Publishes the goodbye (waiting for the broker to take it, at most the call deadline) and stops. */
@@ -239,6 +269,32 @@ public final class BrokerNodeRegistry implements NodeRegistry {
         }
     }
 
+    /** Answers a room request on the scheduler thread: reading this node's rooms costs their number, not nothing. */
+    private void answer(NodeCodec.Message m) {
+        LocalNode local = self;
+        if (local == null) {
+            return;
+        }
+        if (queuedAnswers.incrementAndGet() > MAX_QUEUED_ANSWERS) {
+            queuedAnswers.decrementAndGet();
+            answersDropped.incrementAndGet();
+            return;
+        }
+        try {
+            scheduler.execute(() -> {
+                queuedAnswers.decrementAndGet();
+                try {
+                    broker.publish(replyChannel(m.nodeId()), codec.roomsReply(nodeId, m.req(),
+                            local.rooms(m.after(), m.limit())));
+                } catch (RuntimeException e) {
+                    log.warn("answering node {}'s room request failed", m.nodeId(), e);
+                }
+            });
+        } catch (RuntimeException e) {
+            queuedAnswers.decrementAndGet(); // shut down
+        }
+    }
+
     private void tell(NodeInfo last, boolean expired) {
         for (Listener l : listeners) {
             try {
@@ -293,10 +349,8 @@ public final class BrokerNodeRegistry implements NodeRegistry {
                     }
                 }
                 case "rooms" -> {
-                    LocalNode local = self;
-                    if (local != null && !m.nodeId().equals(nodeId)) {
-                        broker.publish(replyChannel(m.nodeId()), codec.roomsReply(nodeId, m.req(),
-                                local.rooms(m.after(), m.limit())));
+                    if (!m.nodeId().equals(nodeId)) {
+                        answer(m);
                     }
                 }
                 default -> {

@@ -78,7 +78,7 @@ public interface NodeRegistry extends AutoCloseable {
     /** How long a node stays listed after its last announcement. */
     Duration ttl();
 
-    /** How often this node announces itself: a third of {@link #ttl()}, so that one lost announcement is harmless. */
+    /** How often this node announces itself: at most a third of {@link #ttl()}, so that one lost announcement is harmless. */
     default Duration announceInterval() {
         return ttl().dividedBy(3);
     }

@@ -1,5 +1,8 @@
 package io.switchboard.server.node;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
@@ -12,6 +15,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.switchboard.core.TimeSource;
 import io.switchboard.core.auth.TokenVerifier;
+import io.switchboard.core.cluster.BrokerNodeRegistry;
 import io.switchboard.core.cluster.NodeRegistry;
 import io.switchboard.core.command.CommandHandler;
 import io.switchboard.core.config.Security;
@@ -177,6 +181,9 @@ public final class Node {
         bindMonitoring(health, adminOnMonitoringPort ? admin : null, api);
         NodeDescription description = new NodeDescription(hub, version, advertisedAddress(), draining::get);
         Maintenance.schedule(config, hub, loops.workers(), messageRate, description);
+        if (registry instanceof BrokerNodeRegistry heartbeat && observability.registry() != null) {
+            bindRegistryMetrics(heartbeat, observability.registry());
+        }
         registry.start(description).whenComplete((v, e) -> {
             if (e != null) {
                 log.warn("node registry {} did not start: {}", registry, e.toString());
@@ -204,6 +211,16 @@ public final class Node {
             }
         }
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
+    }
+
+    private static void bindRegistryMetrics(BrokerNodeRegistry registry, MeterRegistry meters) {
+        Gauge.builder("cluster.nodes", registry, r -> r.otherNodes() + 1)
+                .description("Live nodes of the cluster as this node's registry lists them, this one included")
+                .register(meters);
+        FunctionCounter.builder("cluster.registry.rejected", registry, BrokerNodeRegistry::rejected)
+                .description("Node registry messages from other nodes dropped as invalid").register(meters);
+        FunctionCounter.builder("cluster.registry.answers.dropped", registry, BrokerNodeRegistry::answersDropped)
+                .description("Other nodes' room requests dropped unanswered: too many were queued").register(meters);
     }
 
     /** The API keys, and {@code admin.password} when the console is enabled with one. */

@@ -140,6 +140,7 @@ function route() {
 
 const samples = [];
 let previous = null;
+let lastRates = new Map();
 let drawRates;
 let drawConnections;
 
@@ -154,18 +155,23 @@ async function pollOverview() {
   if (!api.credential.get()) return; // signed out while the call ran
   const self = answer.nodes.find((n) => n.self) ?? answer.nodes[0];
   const line = $('node-line');
-  line.textContent = `node ${self.nodeId} · ${self.version}${self.draining ? ' · draining' : ''}`;
+  const count = answer.nodes.length;
+  line.textContent = `node ${self.nodeId} · ${self.version}${self.draining ? ' · draining' : ''}`
+    + ` · ${count} node${count === 1 ? '' : 's'} in the cluster`;
   line.hidden = false;
   const rates = new Map();
   for (const n of answer.nodes) {
+    // Another node's values change once per announcement, not per poll: between two, keep the last rate, and
+    // before the first difference, use the rate the node announced.
     const before = previous?.get(n.nodeId);
     const seconds = before ? (n.timestamp - before.timestamp) / 1000 : 0;
     rates.set(n.nodeId, seconds > 0 ? {
       in: Math.max(0, (n.messagesReceived - before.messagesReceived) / seconds),
       out: Math.max(0, (n.messagesSent - before.messagesSent) / seconds),
-    } : null);
+    } : lastRates.get(n.nodeId) ?? { in: n.messagesInPerSecond ?? 0, out: n.messagesOutPerSecond ?? 0 });
   }
   previous = new Map(answer.nodes.map((n) => [n.nodeId, n]));
+  lastRates = rates;
   renderNodes(answer.nodes, rates);
   const total = (f) => answer.nodes.reduce((sum, n) => sum + (f(n) ?? 0), 0);
   const known = [...rates.values()].every(Boolean);
@@ -188,7 +194,9 @@ function renderNodes(nodes, rates) {
     const r = rates.get(n.nodeId);
     const broker = n.broker.connected ? 'connected' : 'disconnected';
     return h('tr', { data: { node: n.nodeId } },
-      h('th', { scope: 'row' }, n.nodeId, n.self ? h('span', { class: 'muted' }, ' (this node)') : null),
+      h('th', { scope: 'row' }, n.nodeId, n.self ? h('span', { class: 'muted' }, ' (this node)') : null,
+        n.draining ? h('span', { class: 'badge bad' }, ' draining') : null,
+        n.address ? h('span', { class: 'muted address' }, ` ${n.address}`) : null),
       h('td', {}, n.version),
       h('td', {}, duration(n.uptimeMs)),
       h('td', { data: { field: 'connections' } }, n.connections),
@@ -212,9 +220,27 @@ let allRooms = [];
 let roomsPage = 0;
 let openRoom = null;
 
+/** Pages of the cluster's rooms the list reads at most; the search looks through these. */
+const MAX_ROOM_PAGES = 10;
+let roomsTruncated = false;
+let roomsMissing = [];
+
 async function loadRooms() {
   try {
-    allRooms = (await api.rooms()).rooms;
+    const rooms = [];
+    let cursor = null;
+    let pages = 0;
+    let missing = new Set();
+    do {
+      const page = await api.rooms(cursor);
+      rooms.push(...page.rooms);
+      (page.missing ?? []).forEach((n) => missing.add(n));
+      cursor = page.cursor;
+      pages++;
+    } while (cursor && pages < MAX_ROOM_PAGES);
+    allRooms = rooms;
+    roomsTruncated = Boolean(cursor);
+    roomsMissing = [...missing];
   } catch (e) {
     problem(e);
     return;
@@ -232,9 +258,11 @@ function renderRooms() {
   $('room-list').replaceChildren(...(page.length ? page.map((r) => h('li', {},
     h('button', { type: 'button', class: 'link', data: { room: r.room },
       'aria-pressed': String(r.room === openRoom), onclick: () => showRoom(r.room) },
-    h('span', { class: 'name' }, r.room), h('span', { class: 'count' }, `${r.members} member${r.members === 1 ? '' : 's'} here`))))
-    : [h('li', { class: 'muted' }, term ? 'No room matches.' : 'No rooms with members on this node.')]));
-  $('rooms-page').textContent = `Page ${roomsPage + 1} of ${pages} (${matching.length} rooms)`;
+    h('span', { class: 'name' }, r.room), h('span', { class: 'count' }, `${r.members} member${r.members === 1 ? '' : 's'}`))))
+    : [h('li', { class: 'muted' }, term ? 'No room matches.' : 'No rooms with members.')]));
+  $('rooms-page').textContent = `Page ${roomsPage + 1} of ${pages} (${matching.length}${roomsTruncated ? '+' : ''} rooms)`
+    + (roomsTruncated ? `; the first ${allRooms.length} by name are searched` : '')
+    + (roomsMissing.length ? `; not counted, no answer from: ${roomsMissing.join(', ')}` : '');
   $('rooms-prev').disabled = roomsPage === 0;
   $('rooms-next').disabled = roomsPage >= pages - 1;
 }
