@@ -161,14 +161,14 @@ async function pollOverview() {
   line.hidden = false;
   const rates = new Map();
   for (const n of answer.nodes) {
-    // Another node's values change once per announcement, not per poll: between two, keep the last rate, and
-    // before the first difference, use the rate the node announced.
+    // Another node's values change once per announcement (every second), not per poll: between two, keep
+    // the last rate.
     const before = previous?.get(n.nodeId);
     const seconds = before ? (n.timestamp - before.timestamp) / 1000 : 0;
     rates.set(n.nodeId, seconds > 0 ? {
       in: Math.max(0, (n.messagesReceived - before.messagesReceived) / seconds),
       out: Math.max(0, (n.messagesSent - before.messagesSent) / seconds),
-    } : lastRates.get(n.nodeId) ?? { in: n.messagesInPerSecond ?? 0, out: n.messagesOutPerSecond ?? 0 });
+    } : lastRates.get(n.nodeId) ?? null);
   }
   previous = new Map(answer.nodes.map((n) => [n.nodeId, n]));
   lastRates = rates;
