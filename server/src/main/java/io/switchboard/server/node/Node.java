@@ -214,12 +214,12 @@ public final class Node {
     }
 
     private static void bindRegistryMetrics(BrokerNodeRegistry registry, MeterRegistry meters) {
-        Gauge.builder("cluster.nodes", registry, r -> r.otherNodes() + 1)
+        Gauge.builder("websocket.cluster.nodes", registry, r -> r.otherNodes() + 1)
                 .description("Live nodes of the cluster as this node's registry lists them, this one included")
                 .register(meters);
-        FunctionCounter.builder("cluster.registry.rejected", registry, BrokerNodeRegistry::rejected)
+        FunctionCounter.builder("websocket.cluster.registry.rejected", registry, BrokerNodeRegistry::rejected)
                 .description("Node registry messages from other nodes dropped as invalid").register(meters);
-        FunctionCounter.builder("cluster.registry.answers.dropped", registry, BrokerNodeRegistry::answersDropped)
+        FunctionCounter.builder("websocket.cluster.registry.answers.dropped", registry, BrokerNodeRegistry::answersDropped)
                 .description("Other nodes' room requests dropped unanswered: too many were queued").register(meters);
     }
 
