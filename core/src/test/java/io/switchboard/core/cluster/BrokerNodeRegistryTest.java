@@ -159,6 +159,72 @@ class BrokerNodeRegistryTest {
         peer.close();
     }
 
+    @Test
+    void roomListingsBeyondTheBoundInFlightFailAtOnce() throws Exception {
+        BrokerNodeRegistry a = node("a", List.of(new RoomCount("alpha", 1)));
+        CuttableBroker mute = new CuttableBroker(bus.broker());
+        node("b", mute, List.of());
+        Await.until("a lists b", () -> ids(a).contains("b"));
+        mute.cut = true;
+        List<java.util.concurrent.CompletableFuture<NodeRegistry.RoomPage>> waiting = new ArrayList<>();
+        for (int i = 0; i < BrokerNodeRegistry.MAX_PENDING_LISTINGS; i++) {
+            waiting.add(a.rooms(null, 10).toCompletableFuture());
+        }
+        assertThat(waiting).noneMatch(java.util.concurrent.CompletableFuture::isDone);
+        assertThat(a.rooms(null, 10).toCompletableFuture())
+                .failsWithin(Duration.ofMillis(100))
+                .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .withMessageContaining("too many room listings in flight (64)");
+        // The deadline completes the waiting ones, naming the mute node, and frees their places.
+        assertThat(Await.get(waiting.get(0), TIMEOUT.multipliedBy(2)).missing()).containsExactly("b");
+        Await.until("places freed", () -> waiting.stream().allMatch(java.util.concurrent.CompletableFuture::isDone));
+        Await.get(a.rooms(null, 10), TIMEOUT.multipliedBy(2));
+    }
+
+    @Test
+    void otherNodesRequestsBeyondTheQueueBoundAreDroppedAndCounted() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        BrokerNodeRegistry a = new BrokerNodeRegistry(new CuttableBroker(bus.broker()), "a", TTL, TIMEOUT, time);
+        registries.add(a);
+        Await.get(a.start(new NodeRegistry.LocalNode() {
+            @Override
+            public NodeInfo describe() {
+                return new Fixed("a", List.of()).describe();
+            }
+
+            @Override
+            public List<RoomCount> rooms(String after, int limit) {
+                try {
+                    release.await(); // holds the registry's thread, so that requests queue up behind it
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return List.of();
+            }
+        }), TIMEOUT);
+        MemoryBroker peer = bus.broker();
+        Await.get(peer.start(new Broker.Listener() {
+            @Override
+            public void onMessage(String channel, byte[] payload) {
+            }
+
+            @Override
+            public void onReconnected() {
+            }
+        }), TIMEOUT);
+        int sent = BrokerNodeRegistry.MAX_QUEUED_ANSWERS + 11;
+        for (int i = 0; i < sent; i++) {
+            peer.publish(BrokerNodeRegistry.NODES_CHANNEL, ("{\"t\":\"rooms\",\"from\":\"peer\",\"req\":" + i
+                    + ",\"after\":null,\"limit\":10}").getBytes(StandardCharsets.UTF_8));
+        }
+        // One is being answered (blocked), at most MAX_QUEUED_ANSWERS wait, the rest are dropped.
+        Await.until("the overflow dropped", () -> a.answersDropped() >= sent - 1 - BrokerNodeRegistry.MAX_QUEUED_ANSWERS);
+        assertThat(a.answersDropped()).isLessThanOrEqualTo(sent - BrokerNodeRegistry.MAX_QUEUED_ANSWERS);
+        assertThat(a.rejected()).isZero();
+        release.countDown();
+        peer.close();
+    }
+
     /** A node's fixed description and rooms. */
     private record Fixed(String id, List<RoomCount> all) implements NodeRegistry.LocalNode {
         @Override
