@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Timeout;
  * {@code GET /api/rooms} lists the rooms of both with their members summed; a node cut off from the cluster
  * without a goodbye (its broker connections frozen behind a proxy, as a killed or partitioned node looks to
  * the others) leaves the list once its TTL ({@code cluster.presenceTtl}, 3 s here) has passed, not before, and
- * its rooms leave {@code /api/rooms} with it.
+ * its rooms leave {@code /api/rooms} with it; a node that stops cleanly leaves at once.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class NodeRegistryClusterTest {
@@ -82,6 +82,24 @@ class NodeRegistryClusterTest {
         int n2 = nodes.start(ClusterNodes.config("n2", cluster("nats"), redis.port(),
                 List.of("nats://127.0.0.1:" + proxy.port()))).port();
         bothListedThenSilentOneLeaves(n1, n2);
+    }
+
+    @Test
+    void aNodeThatStopsCleanlyLeavesTheListAtOnce() throws Exception {
+        redis = RedisServerProcess.start(false);
+        nodes = new ClusterNodes();
+        int n1 = nodes.start(ClusterNodes.config("n1", cluster("redis"), redis.port(), List.of())).port();
+        nodes.start(ClusterNodes.config("n2", cluster("redis"), redis.port(), List.of()));
+        Await.until("n1 lists both nodes", () -> nodeIds(n1).equals(List.of("n1", "n2")));
+        long stopping = System.nanoTime();
+        Thread closing = new Thread(nodes.get(1)::close);
+        closing.start();
+        Await.until("n1 drops n2", TTL, () -> nodeIds(n1).equals(List.of("n1")));
+        // A silent node is dropped no sooner than its TTL after its last announcement (at most a third of the
+        // TTL before the stop): sooner means the goodbye was heard.
+        assertThat(Duration.ofNanos(System.nanoTime() - stopping)).as("its goodbye, not its TTL")
+                .isLessThan(TTL.minus(TTL.dividedBy(3)));
+        closing.join();
     }
 
     private static io.switchboard.core.config.Cluster cluster(String broker) {
