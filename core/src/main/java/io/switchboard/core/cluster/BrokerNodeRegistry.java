@@ -336,6 +336,16 @@ public final class BrokerNodeRegistry implements NodeRegistry {
                     NodeTable.Put put = table.put(m.node(), time.nanoTime());
                     if (put == NodeTable.Put.NEW) {
                         log.info("node {} ({}) joined the cluster", m.node().nodeId(), m.node().address());
+                        NodeInfo first = m.node();
+                        scheduler.execute(() -> {
+                            for (Listener l : listeners) {
+                                try {
+                                    l.nodeJoined(first);
+                                } catch (RuntimeException e) {
+                                    log.warn("node registry listener failed for node {}", first.nodeId(), e);
+                                }
+                            }
+                        });
                         announceSoon();
                     } else if (put == NodeTable.Put.FULL) {
                         log.warn("node registry full ({} nodes): ignoring node {}", MAX_NODES, m.node().nodeId());

@@ -33,8 +33,16 @@ public interface NodeRegistry extends AutoCloseable {
         List<RoomCount> rooms(String after, int limit);
     }
 
-    /** Hears of nodes that leave the list. Called on the registry's own thread, one call at a time; must not block. */
+    /**
+     * Hears of nodes that join and leave the list. Called on the registry's own thread, one call at a time; must
+     * not block. A node that restarts with the same id within its TTL is neither left nor joined.
+     */
+    @FunctionalInterface
     interface Listener {
+        /** A node is listed that was not (it started, or came back after it expired). */
+        default void nodeJoined(NodeInfo first) {
+        }
+
         /**
          * A node is no longer listed.
          *

@@ -82,10 +82,21 @@ class BrokerNodeRegistryTest {
     void aNodeThatFallsSilentIsDroppedAsExpiredOnceItsTtlPasses() throws Exception {
         BrokerNodeRegistry a = node("a", List.of());
         BlockingQueue<String> left = new LinkedBlockingQueue<>();
-        a.addListener((last, expired) -> left.add(last.nodeId() + (expired ? " expired" : " said goodbye")));
+        a.addListener(new NodeRegistry.Listener() {
+            @Override
+            public void nodeJoined(NodeInfo first) {
+                left.add(first.nodeId() + " joined");
+            }
+
+            @Override
+            public void nodeLeft(NodeInfo last, boolean expired) {
+                left.add(last.nodeId() + (expired ? " expired" : " said goodbye"));
+            }
+        });
         CuttableBroker doomed = new CuttableBroker(bus.broker());
         node("b", doomed, List.of());
         Await.until("a lists b", () -> ids(a).contains("b"));
+        assertThat(left.poll(5, TimeUnit.SECONDS)).isEqualTo("b joined");
         doomed.cut = true;
         clock.advance(TTL.dividedBy(2));
         assertThat(left.poll(TTL.toMillis(), TimeUnit.MILLISECONDS)).as("still within its ttl").isNull();
@@ -93,6 +104,9 @@ class BrokerNodeRegistryTest {
         clock.advance(TTL);
         assertThat(ids(a)).as("an expired node is never listed").containsExactly("a");
         assertThat(left.poll(5, TimeUnit.SECONDS)).isEqualTo("b expired");
+        doomed.cut = false;
+        assertThat(left.poll(5, TimeUnit.SECONDS)).as("back after the partition healed").isEqualTo("b joined");
+        assertThat(ids(a)).contains("b");
     }
 
     @Test
