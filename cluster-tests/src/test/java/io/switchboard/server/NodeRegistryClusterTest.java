@@ -143,6 +143,10 @@ class NodeRegistryClusterTest {
         JsonNode second = get(n1, "/api/rooms?limit=2&cursor=" + first.path("cursor").asText());
         assertThat(second.path("rooms").toString()).isEqualTo("[{\"room\":\"shared\",\"members\":3}]");
         assertThat(second.path("cursor").isNull()).isTrue();
+        assertThat(get(n2, "/api/rooms?prefix=sh").path("rooms").toString())
+                .isEqualTo("[{\"room\":\"shared\",\"members\":3}]");
+        assertThat(status(n1, "/api/rooms?prefix=no%20spaces")).isEqualTo(400);
+        assertThat(status(n1, "/api/rooms?cursor=bm8gc3BhY2Vz")).as("a cursor that is no room name").isEqualTo(400);
 
         long silentSince = System.nanoTime();
         proxy.freeze();
@@ -174,6 +178,12 @@ class NodeRegistryClusterTest {
             }
         }
         throw new AssertionError("node " + id + " not listed by the node on port " + port);
+    }
+
+    private static int status(int port, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Authorization", "Bearer " + TestServers.API_KEY).GET().build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     private static JsonNode get(int port, String path) {

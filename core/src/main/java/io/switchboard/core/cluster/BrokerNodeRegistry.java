@@ -132,7 +132,7 @@ public final class BrokerNodeRegistry implements NodeRegistry {
     }
 
     @Override
-    public CompletionStage<RoomPage> rooms(String after, int limit) {
+    public CompletionStage<RoomPage> rooms(String after, String prefix, int limit) {
         if (limit < 1 || limit > MAX_ROOMS_PAGE) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("limit must be 1 to " + MAX_ROOMS_PAGE));
         }
@@ -144,7 +144,7 @@ public final class BrokerNodeRegistry implements NodeRegistry {
         for (NodeInfo n : table.live(time.nanoTime())) {
             asked.add(n.nodeId());
         }
-        RoomGather gather = new RoomGather(asked, limit, local.rooms(after, limit + 1));
+        RoomGather gather = new RoomGather(asked, limit, local.rooms(after, prefix, limit + 1));
         if (asked.isEmpty()) {
             gather.finish();
             return gather.result;
@@ -157,7 +157,7 @@ public final class BrokerNodeRegistry implements NodeRegistry {
         listings.put(req, gather);
         gather.result.whenComplete((p, e) -> listings.remove(req));
         scheduler.schedule(gather::finish, timeout.toNanos(), TimeUnit.NANOSECONDS);
-        broker.publish(NODES_CHANNEL, codec.roomsRequest(nodeId, req, after, limit + 1)).whenComplete((v, e) -> {
+        broker.publish(NODES_CHANNEL, codec.roomsRequest(nodeId, req, after, prefix, limit + 1)).whenComplete((v, e) -> {
             if (e != null) {
                 gather.finish(); // nobody will answer a request that never left
             }
@@ -285,7 +285,7 @@ public final class BrokerNodeRegistry implements NodeRegistry {
                 queuedAnswers.decrementAndGet();
                 try {
                     broker.publish(replyChannel(m.nodeId()), codec.roomsReply(nodeId, m.req(),
-                            local.rooms(m.after(), m.limit())));
+                            local.rooms(m.after(), m.prefix(), m.limit())));
                 } catch (RuntimeException e) {
                     log.warn("answering node {}'s room request failed", m.nodeId(), e);
                 }

@@ -26,12 +26,12 @@ public final class LocalNodeRegistry implements NodeRegistry {
     }
 
     @Override
-    public CompletionStage<RoomPage> rooms(String after, int limit) {
+    public CompletionStage<RoomPage> rooms(String after, String prefix, int limit) {
         LocalNode s = self;
         if (s == null) {
             return CompletableFuture.completedFuture(new RoomPage(List.of(), false, List.of()));
         }
-        return CompletableFuture.completedFuture(RoomPages.merge(List.of(s.rooms(after, limit + 1)), limit,
+        return CompletableFuture.completedFuture(RoomPages.merge(List.of(s.rooms(after, prefix, limit + 1)), limit,
                 List.of()));
     }
 

@@ -18,7 +18,7 @@ import java.util.List;
  * <pre>
  * {"t":"announce","node":{...NodeInfo...}}                       on the nodes channel
  * {"t":"leave","nodeId":"n1"}                                    on the nodes channel
- * {"t":"rooms","from":"n1","req":7,"after":"a"|null,"limit":100} on the nodes channel
+ * {"t":"rooms","from":"n1","req":7,"after":"a"|null,"prefix":"a"|null,"limit":100} on the nodes channel
  * {"t":"rooms_reply","from":"n2","req":7,"rooms":[["a",3],...]}  on the asking node's reply channel
  * </pre>
  */
@@ -33,7 +33,7 @@ final class NodeCodec {
     private final ObjectMapper json = JsonMapper.builder().build();
 
     /** A message read and checked; {@code type} says which fields are set. */
-    record Message(String type, NodeInfo node, String nodeId, long req, String after, int limit,
+    record Message(String type, NodeInfo node, String nodeId, long req, String after, String prefix, int limit,
                    List<RoomCount> rooms) {
     }
 
@@ -59,9 +59,9 @@ final class NodeCodec {
         return bytes(json.createObjectNode().put("t", "leave").put("nodeId", nodeId));
     }
 
-    byte[] roomsRequest(String from, long req, String after, int limit) {
+    byte[] roomsRequest(String from, long req, String after, String prefix, int limit) {
         return bytes(json.createObjectNode().put("t", "rooms").put("from", from).put("req", req).put("after", after)
-                .put("limit", limit));
+                .put("prefix", prefix).put("limit", limit));
     }
 
     byte[] roomsReply(String from, long req, List<RoomCount> rooms) {
@@ -93,11 +93,11 @@ final class NodeCodec {
         }
         String type = m.path("t").asText();
         return switch (type) {
-            case "announce" -> new Message(type, node(m.path("node")), null, 0, null, 0, null);
-            case "leave" -> new Message(type, null, nodeId(m.path("nodeId")), 0, null, 0, null);
+            case "announce" -> new Message(type, node(m.path("node")), null, 0, null, null, 0, null);
+            case "leave" -> new Message(type, null, nodeId(m.path("nodeId")), 0, null, null, 0, null);
             case "rooms" -> new Message(type, null, nodeId(m.path("from")), req(m), room(m.path("after"), true),
-                    limit(m.path("limit")), null);
-            case "rooms_reply" -> new Message(type, null, nodeId(m.path("from")), req(m), null, 0,
+                    room(m.path("prefix"), true), limit(m.path("limit")), null);
+            case "rooms_reply" -> new Message(type, null, nodeId(m.path("from")), req(m), null, null, 0,
                     rooms(m.path("rooms")));
             default -> throw new IllegalArgumentException("unknown registry message type");
         };
@@ -148,7 +148,7 @@ final class NodeCodec {
     }
 
     private static String room(JsonNode v, boolean nullable) {
-        if (nullable && v.isNull()) {
+        if (nullable && (v.isNull() || v.isMissingNode())) {
             return null;
         }
         if (!v.isTextual() || !Names.isValidRoom(v.asText())) {

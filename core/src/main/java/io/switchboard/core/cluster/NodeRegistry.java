@@ -29,8 +29,11 @@ public interface NodeRegistry extends AutoCloseable {
         /** This node's description now. */
         NodeInfo describe();
 
-        /** This node's rooms with members after {@code after} (null: from the first) by name, at most {@code limit}. */
-        List<RoomCount> rooms(String after, int limit);
+        /**
+         * This node's rooms with members after {@code after} (null: from the first) whose name starts with
+         * {@code prefix} (null: any), by name, at most {@code limit}.
+         */
+        List<RoomCount> rooms(String after, String prefix, int limit);
     }
 
     /**
@@ -74,11 +77,11 @@ public interface NodeRegistry extends AutoCloseable {
     CompletionStage<List<NodeInfo>> nodes();
 
     /**
-     * The rooms with members anywhere in the cluster whose name is after {@code after} (null: from the first),
-     * at most {@code limit} (1 to {@link #MAX_ROOMS_PAGE}), by name. A room present on a node for a whole paging
-     * appears in exactly one page.
+     * The rooms with members anywhere in the cluster whose name is after {@code after} (null: from the first) and
+     * starts with {@code prefix} (null: any), at most {@code limit} (1 to {@link #MAX_ROOMS_PAGE}), by name. A room
+     * present on a node for a whole paging appears in exactly one page.
      */
-    CompletionStage<RoomPage> rooms(String after, int limit);
+    CompletionStage<RoomPage> rooms(String after, String prefix, int limit);
 
     /** Adds a listener for nodes that leave. */
     void addListener(Listener listener);

@@ -14,23 +14,37 @@ public final class RoomPages {
     private RoomPages() {
     }
 
-    /** A node's page: its rooms (sorted by name) after {@code after}, at most {@code limit}. */
-    public static List<RoomCount> slice(List<RoomCount> sorted, String after, int limit) {
-        int from = 0;
-        if (after != null) {
-            int lo = 0;
-            int hi = sorted.size();
-            while (lo < hi) {
-                int mid = (lo + hi) >>> 1;
-                if (sorted.get(mid).room().compareTo(after) <= 0) {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            from = lo;
+    /**
+     * A node's page: its rooms (sorted by name) after {@code after} (null: from the first) that start with
+     * {@code prefix} (null: any), at most {@code limit}. The rooms with a prefix are contiguous in name order, so
+     * this costs a binary search and the page.
+     */
+    public static List<RoomCount> slice(List<RoomCount> sorted, String after, String prefix, int limit) {
+        int from = after == null ? 0 : firstAfter(sorted, after, false);
+        if (prefix != null) {
+            from = Math.max(from, firstAfter(sorted, prefix, true));
         }
-        return List.copyOf(sorted.subList(from, Math.min(sorted.size(), from + limit)));
+        int to = from;
+        while (to < sorted.size() && to - from < limit && (prefix == null || sorted.get(to).room().startsWith(prefix))) {
+            to++;
+        }
+        return List.copyOf(sorted.subList(from, to));
+    }
+
+    /** The index of the first room above {@code key}, or at or above it when {@code inclusive}. */
+    private static int firstAfter(List<RoomCount> sorted, String key, boolean inclusive) {
+        int lo = 0;
+        int hi = sorted.size();
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            int c = sorted.get(mid).room().compareTo(key);
+            if (c < 0 || (c == 0 && !inclusive)) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
     }
 
     /**

@@ -122,19 +122,20 @@ class BrokerNodeRegistryTest {
     }
 
     @Test
-    void roomsAreSummedOverTheNodesAndPagedByName() throws Exception {
+    void roomsAreSummedOverTheNodesPagedByNameAndFilteredByPrefix() throws Exception {
         BrokerNodeRegistry a = node("a", List.of(new RoomCount("alpha", 2), new RoomCount("beta", 1),
                 new RoomCount("delta", 4)));
         BrokerNodeRegistry b = node("b", List.of(new RoomCount("beta", 3), new RoomCount("gamma", 5)));
         Await.until("a lists b", () -> ids(a).contains("b"));
-        NodeRegistry.RoomPage first = Await.get(a.rooms(null, 2), TIMEOUT);
+        NodeRegistry.RoomPage first = Await.get(a.rooms(null, null, 2), TIMEOUT);
         assertThat(first.rooms()).containsExactly(new RoomCount("alpha", 2), new RoomCount("beta", 4));
         assertThat(first.more()).isTrue();
         assertThat(first.missing()).isEmpty();
-        NodeRegistry.RoomPage second = Await.get(a.rooms("beta", 2), TIMEOUT);
+        NodeRegistry.RoomPage second = Await.get(a.rooms("beta", null, 2), TIMEOUT);
         assertThat(second.rooms()).containsExactly(new RoomCount("delta", 4), new RoomCount("gamma", 5));
         assertThat(second.more()).isFalse();
-        assertThat(Await.get(b.rooms(null, 10), TIMEOUT).rooms()).hasSize(4);
+        assertThat(Await.get(b.rooms(null, null, 10), TIMEOUT).rooms()).hasSize(4);
+        assertThat(Await.get(b.rooms(null, "be", 10), TIMEOUT).rooms()).containsExactly(new RoomCount("beta", 4));
     }
 
     @Test
@@ -144,7 +145,7 @@ class BrokerNodeRegistryTest {
         node("b", mute, List.of(new RoomCount("beta", 3)));
         Await.until("a lists b", () -> ids(a).contains("b"));
         mute.cut = true;
-        NodeRegistry.RoomPage page = Await.get(a.rooms(null, 10), TIMEOUT.multipliedBy(2));
+        NodeRegistry.RoomPage page = Await.get(a.rooms(null, null, 10), TIMEOUT.multipliedBy(2));
         assertThat(page.rooms()).containsExactly(new RoomCount("alpha", 2));
         assertThat(page.missing()).containsExactly("b");
     }
@@ -182,17 +183,17 @@ class BrokerNodeRegistryTest {
         mute.cut = true;
         List<java.util.concurrent.CompletableFuture<NodeRegistry.RoomPage>> waiting = new ArrayList<>();
         for (int i = 0; i < BrokerNodeRegistry.MAX_PENDING_LISTINGS; i++) {
-            waiting.add(a.rooms(null, 10).toCompletableFuture());
+            waiting.add(a.rooms(null, null, 10).toCompletableFuture());
         }
         assertThat(waiting).noneMatch(java.util.concurrent.CompletableFuture::isDone);
-        assertThat(a.rooms(null, 10).toCompletableFuture())
+        assertThat(a.rooms(null, null, 10).toCompletableFuture())
                 .failsWithin(Duration.ofMillis(100))
                 .withThrowableOfType(java.util.concurrent.ExecutionException.class)
                 .withMessageContaining("too many room listings in flight (64)");
         // The deadline completes the waiting ones, naming the mute node, and frees their places.
         assertThat(Await.get(waiting.get(0), TIMEOUT.multipliedBy(2)).missing()).containsExactly("b");
         Await.until("places freed", () -> waiting.stream().allMatch(java.util.concurrent.CompletableFuture::isDone));
-        Await.get(a.rooms(null, 10), TIMEOUT.multipliedBy(2));
+        Await.get(a.rooms(null, null, 10), TIMEOUT.multipliedBy(2));
     }
 
     @Test
@@ -207,7 +208,7 @@ class BrokerNodeRegistryTest {
             }
 
             @Override
-            public List<RoomCount> rooms(String after, int limit) {
+            public List<RoomCount> rooms(String after, String prefix, int limit) {
                 try {
                     release.await(); // holds the registry's thread, so that requests queue up behind it
                 } catch (InterruptedException e) {
@@ -249,8 +250,8 @@ class BrokerNodeRegistryTest {
         }
 
         @Override
-        public List<RoomCount> rooms(String after, int limit) {
-            return RoomPages.slice(all, after, limit);
+        public List<RoomCount> rooms(String after, String prefix, int limit) {
+            return RoomPages.slice(all, after, prefix, limit);
         }
     }
 

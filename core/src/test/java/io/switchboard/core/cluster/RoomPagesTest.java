@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class RoomPagesTest {
 
     @Test
-    void pagingTheMergedPagesOfRandomNodesVisitsEveryRoomOnceWithItsSummedMembers() {
+    void pagingTheMergedPagesOfRandomNodesVisitsEveryMatchingRoomOnceWithItsSummedMembers() {
         Random random = new Random(42);
         for (int round = 0; round < 200; round++) {
             int nodes = 1 + random.nextInt(4);
@@ -28,12 +28,13 @@ class RoomPagesTest {
                 perNode.add(mine.entrySet().stream().map(e -> new RoomCount(e.getKey(), e.getValue())).toList());
             }
             int limit = 1 + random.nextInt(12);
+            String prefix = random.nextBoolean() ? null : "room-" + random.nextInt(10);
             List<RoomCount> seen = new ArrayList<>();
             String after = null;
             for (int guard = 0; guard < 100; guard++) {
                 List<List<RoomCount>> pages = new ArrayList<>();
                 for (List<RoomCount> node : perNode) {
-                    pages.add(RoomPages.slice(node, after, limit + 1));
+                    pages.add(RoomPages.slice(node, after, prefix, limit + 1));
                 }
                 NodeRegistry.RoomPage page = RoomPages.merge(pages, limit, List.of());
                 assertThat(page.rooms().size()).isLessThanOrEqualTo(limit);
@@ -44,18 +45,31 @@ class RoomPagesTest {
                 assertThat(page.rooms()).as("a page that says more is full").hasSize(limit);
                 after = page.rooms().get(page.rooms().size() - 1).room();
             }
-            List<RoomCount> expected = truth.entrySet().stream().map(e -> new RoomCount(e.getKey(), e.getValue()))
-                    .toList();
-            assertThat(seen).as("round %d, %d nodes, limit %d", round, nodes, limit).isEqualTo(expected);
+            List<RoomCount> expected = truth.entrySet().stream()
+                    .filter(e -> prefix == null || e.getKey().startsWith(prefix))
+                    .map(e -> new RoomCount(e.getKey(), e.getValue())).toList();
+            assertThat(seen).as("round %d, %d nodes, limit %d, prefix %s", round, nodes, limit, prefix)
+                    .isEqualTo(expected);
         }
     }
 
     @Test
     void aSliceStartsAfterTheCursorEvenWhenTheCursorIsNotARoomOfTheNode() {
         List<RoomCount> rooms = List.of(new RoomCount("a", 1), new RoomCount("c", 1), new RoomCount("e", 1));
-        assertThat(RoomPages.slice(rooms, "b", 5)).extracting(RoomCount::room).containsExactly("c", "e");
-        assertThat(RoomPages.slice(rooms, "c", 1)).extracting(RoomCount::room).containsExactly("e");
-        assertThat(RoomPages.slice(rooms, "z", 5)).isEmpty();
-        assertThat(RoomPages.slice(rooms, null, 2)).extracting(RoomCount::room).containsExactly("a", "c");
+        assertThat(RoomPages.slice(rooms, "b", null, 5)).extracting(RoomCount::room).containsExactly("c", "e");
+        assertThat(RoomPages.slice(rooms, "c", null, 1)).extracting(RoomCount::room).containsExactly("e");
+        assertThat(RoomPages.slice(rooms, "z", null, 5)).isEmpty();
+        assertThat(RoomPages.slice(rooms, null, null, 2)).extracting(RoomCount::room).containsExactly("a", "c");
+    }
+
+    @Test
+    void aSliceWithAPrefixHoldsOnlyTheRoomsThatStartWithIt() {
+        List<RoomCount> rooms = List.of(new RoomCount("chat", 1), new RoomCount("chat:a", 1), new RoomCount("chat:b", 1),
+                new RoomCount("chatter", 1), new RoomCount("news", 1));
+        assertThat(RoomPages.slice(rooms, null, "chat:", 5)).extracting(RoomCount::room)
+                .containsExactly("chat:a", "chat:b");
+        assertThat(RoomPages.slice(rooms, "chat:a", "chat:", 5)).extracting(RoomCount::room).containsExactly("chat:b");
+        assertThat(RoomPages.slice(rooms, "a", "chat", 2)).extracting(RoomCount::room).containsExactly("chat", "chat:a");
+        assertThat(RoomPages.slice(rooms, null, "zz", 5)).isEmpty();
     }
 }

@@ -158,7 +158,8 @@ final class ApiQueries {
     }
 
     /**
-     * A page of the rooms with members anywhere in the cluster, by name, each with its members summed over the
+     * A page of the rooms with members anywhere in the cluster (whose name starts with {@code prefix}, when given),
+     * by name, each with its members summed over the
      * nodes; {@code missing} names the nodes that did not answer in time (their members are not counted). The
      * node registry asks every live node for its own page (see {@code BrokerNodeRegistry}); without a registry,
      * this node's rooms alone.
@@ -166,14 +167,19 @@ final class ApiQueries {
     Object rooms(Params q) throws ApiError {
         int limit = q.limit(MAX_PAGE, MAX_PAGE);
         String after = decodeCursor(q.get("cursor"));
+        String prefix = q.get("prefix");
+        if (prefix != null && !prefix.isEmpty() && !Names.isValidRoom(prefix)) {
+            throw badField("prefix must match [A-Za-z0-9_.:@/-]{1,128}");
+        }
+        prefix = prefix == null || prefix.isEmpty() ? null : prefix;
         if (registry == null) {
             List<RoomCount> local = new ArrayList<>();
             for (RoomSummary r : hub.rooms()) {
                 local.add(new RoomCount(r.room(), r.members()));
             }
-            return roomPage(RoomPages.merge(List.of(RoomPages.slice(local, after, limit + 1)), limit, List.of()));
+            return roomPage(RoomPages.merge(List.of(RoomPages.slice(local, after, prefix, limit + 1)), limit, List.of()));
         }
-        return registry.rooms(after, limit).thenApply(ApiQueries::roomPage);
+        return registry.rooms(after, prefix, limit).thenApply(ApiQueries::roomPage);
     }
 
     private static Map<String, Object> roomPage(NodeRegistry.RoomPage page) {

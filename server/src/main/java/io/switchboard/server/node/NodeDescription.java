@@ -56,13 +56,13 @@ final class NodeDescription implements NodeRegistry.LocalNode {
     }
 
     @Override
-    public List<RoomCount> rooms(String after, int limit) {
+    public List<RoomCount> rooms(String after, String prefix, int limit) {
         List<RoomSummary> all = hub.rooms();
         List<RoomCount> counts = new ArrayList<>(all.size());
         for (RoomSummary r : all) {
             counts.add(new RoomCount(r.room(), r.members()));
         }
-        return RoomPages.slice(counts, after, limit);
+        return RoomPages.slice(counts, after, prefix, limit);
     }
 
     private static void breaker(List<NodeInfo.Breaker> out, ClusterGuard guard) {

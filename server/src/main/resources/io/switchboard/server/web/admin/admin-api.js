@@ -52,8 +52,11 @@ export const verify = (key) => call('GET', '/api/nodes', undefined, key);
  */
 export const nodes = () => call('GET', '/api/nodes');
 
-/** {rooms: [{room, members}], cursor, missing}: a page of the cluster's rooms by name, members summed over the nodes. */
-export const rooms = (cursor) => call('GET', `/api/rooms${q({ cursor })}`);
+/**
+ * {rooms: [{room, members}], cursor, missing}: a page of the cluster's rooms by name (those starting with `prefix`
+ * when given), members summed over the nodes.
+ */
+export const rooms = (cursor, prefix) => call('GET', `/api/rooms${q({ cursor, prefix })}`);
 
 /** {room, members: [{userId, connId, info}], offset, epoch}: members in the whole cluster. */
 export const room = (name) => call('GET', `/api/rooms/${encodeURIComponent(name)}`);

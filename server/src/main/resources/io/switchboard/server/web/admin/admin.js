@@ -220,24 +220,39 @@ let allRooms = [];
 let roomsPage = 0;
 let openRoom = null;
 
-/** Pages of the cluster's rooms the list reads at most; the search looks through these. */
+/** Pages of the cluster's rooms the list reads at most (1000 rooms each): narrow it with the search. */
 const MAX_ROOM_PAGES = 10;
+/** What a room name (and so a prefix of one) may hold; anything else matches no room. */
+const ROOM_CHARS = /^[A-Za-z0-9_.:@\/-]{1,128}$/;
 let roomsTruncated = false;
 let roomsMissing = [];
+/** Counts loads, so that the answer of an older search never replaces a newer one's. */
+let roomsLoad = 0;
+let searchTimer = null;
 
 async function loadRooms() {
+  const load = ++roomsLoad;
+  const prefix = $('room-search').value.trim();
+  if (prefix && !ROOM_CHARS.test(prefix)) {
+    allRooms = [];
+    roomsTruncated = false;
+    roomsMissing = [];
+    renderRooms();
+    return;
+  }
   try {
     const rooms = [];
     let cursor = null;
     let pages = 0;
     let missing = new Set();
     do {
-      const page = await api.rooms(cursor);
+      const page = await api.rooms(cursor, prefix);
       rooms.push(...page.rooms);
       (page.missing ?? []).forEach((n) => missing.add(n));
       cursor = page.cursor;
       pages++;
-    } while (cursor && pages < MAX_ROOM_PAGES);
+    } while (cursor && pages < MAX_ROOM_PAGES && load === roomsLoad);
+    if (load !== roomsLoad) return;
     allRooms = rooms;
     roomsTruncated = Boolean(cursor);
     roomsMissing = [...missing];
@@ -250,8 +265,8 @@ async function loadRooms() {
 }
 
 function renderRooms() {
-  const term = $('room-search').value.trim().toLowerCase();
-  const matching = allRooms.filter((r) => r.room.toLowerCase().includes(term));
+  const term = $('room-search').value.trim();
+  const matching = allRooms;
   const pages = Math.max(1, Math.ceil(matching.length / ROOMS_PER_PAGE));
   roomsPage = Math.min(roomsPage, pages - 1);
   const page = matching.slice(roomsPage * ROOMS_PER_PAGE, (roomsPage + 1) * ROOMS_PER_PAGE);
@@ -261,7 +276,7 @@ function renderRooms() {
     h('span', { class: 'name' }, r.room), h('span', { class: 'count' }, `${r.members} member${r.members === 1 ? '' : 's'}`))))
     : [h('li', { class: 'muted' }, term ? 'No room matches.' : 'No rooms with members.')]));
   $('rooms-page').textContent = `Page ${roomsPage + 1} of ${pages} (${matching.length}${roomsTruncated ? '+' : ''} rooms)`
-    + (roomsTruncated ? `; the first ${allRooms.length} by name are searched` : '')
+    + (roomsTruncated ? `; the first ${allRooms.length} by name, search to narrow` : '')
     + (roomsMissing.length ? `; not counted, no answer from: ${roomsMissing.join(', ')}` : '');
   $('rooms-prev').disabled = roomsPage === 0;
   $('rooms-next').disabled = roomsPage >= pages - 1;
@@ -409,7 +424,11 @@ function init() {
   $('sign-in-form').addEventListener('submit', signIn);
   $('sign-out').addEventListener('click', () => signOut());
   window.addEventListener('hashchange', () => { if (api.credential.get()) route(); });
-  $('room-search').addEventListener('input', () => { roomsPage = 0; renderRooms(); });
+  $('room-search').addEventListener('input', () => {
+    roomsPage = 0;
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(loadRooms, 250);
+  });
   $('rooms-prev').addEventListener('click', () => { roomsPage--; renderRooms(); });
   $('rooms-next').addEventListener('click', () => { roomsPage++; renderRooms(); });
   $('publish-form').addEventListener('submit', publish);
