@@ -73,6 +73,8 @@ public final class BrokerNodeRegistry implements NodeRegistry {
     private final ScheduledThreadPoolExecutor scheduler;
     private final ConcurrentHashMap<Long, RoomGather> listings = new ConcurrentHashMap<>();
     private final AtomicLong requests = new AtomicLong();
+    /** Entries of {@link #listings}, counted apart so that the bound holds under concurrent calls. */
+    private final AtomicInteger listingsInFlight = new AtomicInteger();
     /** Set while an extra announcement is queued, so that a burst of new nodes causes one. */
     private final AtomicBoolean announceQueued = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -149,19 +151,28 @@ public final class BrokerNodeRegistry implements NodeRegistry {
             gather.finish();
             return gather.result;
         }
-        if (listings.size() >= MAX_PENDING_LISTINGS) {
+        if (listingsInFlight.incrementAndGet() > MAX_PENDING_LISTINGS) {
+            listingsInFlight.decrementAndGet();
             return CompletableFuture.failedFuture(new IllegalStateException(
                     "too many room listings in flight (" + MAX_PENDING_LISTINGS + ")"));
         }
         long req = requests.incrementAndGet();
         listings.put(req, gather);
-        gather.result.whenComplete((p, e) -> listings.remove(req));
-        scheduler.schedule(gather::finish, timeout.toNanos(), TimeUnit.NANOSECONDS);
-        broker.publish(NODES_CHANNEL, codec.roomsRequest(nodeId, req, after, prefix, limit + 1)).whenComplete((v, e) -> {
-            if (e != null) {
-                gather.finish(); // nobody will answer a request that never left
-            }
+        gather.result.whenComplete((p, e) -> {
+            listings.remove(req);
+            listingsInFlight.decrementAndGet();
         });
+        try {
+            scheduler.schedule(gather::finish, timeout.toNanos(), TimeUnit.NANOSECONDS);
+            broker.publish(NODES_CHANNEL, codec.roomsRequest(nodeId, req, after, prefix, limit + 1))
+                    .whenComplete((v, e) -> {
+                        if (e != null) {
+                            gather.finish(); // nobody will answer a request that never left
+                        }
+                    });
+        } catch (RuntimeException e) {
+            gather.finish(); // closed meanwhile: what this node has
+        }
         return gather.result;
     }
 
