@@ -1,6 +1,7 @@
-// End-to-end: two nodes over a real redis-server, each with its admin console, in headless Chromium. A
-// room's members and history come from both nodes; publishing and disconnecting from one node's console
-// reach clients of the other. Screenshots go to e2e/target/admin/.
+// End-to-end: two nodes over a real redis-server, each with its admin console, in headless Chromium. Each
+// overview lists both nodes; the room list counts the members of both; a room's members and history come from
+// both nodes; publishing and disconnecting from one node's console reach clients of the other. Screenshots go
+// to e2e/target/admin/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -89,15 +90,29 @@ describe('admin console over two nodes and Redis', { skip, timeout: 240000 }, ()
 
     const pageA = await console(browser, a.httpUrl);
     const pageB = await console(browser, b.httpUrl);
-    // Each overview describes its own node, with the Redis broker connected and its breaker.
-    await pageA.locator('#nodes tbody tr[data-node="node-a"] .badge.ok', { hasText: 'connected' }).waitFor();
-    await pageB.locator('#nodes tbody tr[data-node="node-b"] .badge.ok', { hasText: 'connected' }).waitFor();
+    // Each overview lists both nodes, each with the Redis broker connected and its breakers.
+    for (const page of [pageA, pageB]) {
+      for (const id of ['node-a', 'node-b']) {
+        await page.locator(`#nodes tbody tr[data-node="${id}"] .badge.ok`, { hasText: 'connected' }).waitFor();
+      }
+      await page.locator('#node-line', { hasText: '2 nodes in the cluster' }).waitFor();
+    }
+    assert.match(await pageA.locator('#nodes tbody tr[data-node="node-a"] th').textContent(), /\(this node\)/);
+    assert.doesNotMatch(await pageA.locator('#nodes tbody tr[data-node="node-b"] th').textContent(), /this node/);
+    assert.match(await pageA.locator('#nodes tbody tr[data-node="node-b"] th').textContent(),
+      new RegExp(`:${new URL(b.httpUrl).port}$`));
+    // Node B's counters as node B announced them: bob's connection.
+    await pageA.locator('#nodes tbody tr[data-node="node-b"] [data-field="connections"]', { hasText: /^1$/ }).waitFor();
+    mkdirSync(SHOTS, { recursive: true });
+    await pageA.screenshot({ path: path.join(SHOTS, 'cluster-overview-node-a.png'), fullPage: true });
     assert.match(await pageA.locator('#nodes tbody tr[data-node="node-a"]').textContent(), /redis/);
     assert.match(await pageA.locator('#nodes tbody tr[data-node="node-a"] td').last().textContent(),
       /^broker redis \S+: closed \(calls pass\)history and presence store: closed \(calls pass\)$/);
 
     // Node A's console: the room's members on both nodes, and the message sent on node B in its history.
     await pageA.getByRole('link', { name: 'Rooms' }).click();
+    // The room list counts the members on both nodes.
+    assert.match(await pageA.locator('#room-list button[data-room="cluster-room"]').textContent(), /2 members$/);
     await pageA.locator('#room-list button[data-room="cluster-room"]').click();
     await pageA.locator('#room-members [data-user="alice"]').waitFor();
     await pageA.locator('#room-members [data-user="bob"]').waitFor();
@@ -109,7 +124,6 @@ describe('admin console over two nodes and Redis', { skip, timeout: 240000 }, ()
     await pageA.getByRole('button', { name: 'Publish' }).click();
     await pageA.locator('#publish-status', { hasText: 'Published at offset 2.' }).waitFor();
     await bob.waitFor(() => window.received.some((m) => m.content === 'from the console of node a' && m.offset === 2));
-    mkdirSync(SHOTS, { recursive: true });
     await pageA.screenshot({ path: path.join(SHOTS, 'cluster-room-node-a.png'), fullPage: true });
 
     // Disconnected from node A's console: bob's connection on node B closes with the chosen code.

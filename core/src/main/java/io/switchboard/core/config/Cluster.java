@@ -15,7 +15,8 @@ import java.util.List;
  * @param maxPending calls to Redis or NATS in flight at once; beyond, publishes answer {@code unavailable}
  * @param breakerOpenDuration how long the circuit breaker fails calls fast before it probes again
  * @param gapTimeout how long a node waits for a missing offset before reading it from history
- * @param presenceTtl a node's presence entries expire this long after its last refresh
+ * @param presenceTtl a node's presence entries expire this long after its last refresh, and a node that stops
+ *     announcing itself leaves the node list ({@code GET /api/nodes}) this long after its last announcement
  * @param tailCheckInterval how often a node compares each quiet room it serves with the room's history,
  *     to deliver messages whose publishing node died before relaying them
  */

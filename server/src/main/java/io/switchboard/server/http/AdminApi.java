@@ -3,10 +3,10 @@ package io.switchboard.server.http;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.switchboard.core.HubException;
-import io.switchboard.core.guard.ClusterGuard;
+import io.switchboard.core.cluster.NodeInfo;
+import io.switchboard.core.cluster.NodeRegistry;
 import io.switchboard.core.hub.Connection;
 import io.switchboard.core.hub.Hub;
-import io.switchboard.core.internal.SlidingRate;
 import io.switchboard.protocol.Names;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -14,36 +14,31 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.CompletionStage;
 
 /**
- * The read-only views the admin console needs beyond the room and message calls: this node's state
- * ({@code GET /api/nodes}), its connections by user ({@code GET /api/connections}) and the effective
- * configuration ({@code GET /api/config}); a room's history is the API's {@code GET /api/history}. Part of the
- * backend API: {@link ApiHandler} checks the key and routes here. Thread-safe; only reads thread-safe hub state.
+ * The read-only views the admin console needs beyond the room and message calls: the cluster's nodes
+ * ({@code GET /api/nodes}, from the node registry), this node's connections by user ({@code GET /api/connections})
+ * and the effective configuration ({@code GET /api/config}); a room's history is the API's {@code GET /api/history}.
+ * Part of the backend API: {@link ApiHandler} checks the key and routes here. Thread-safe; only reads thread-safe
+ * hub state.
  */
 public final class AdminApi {
     /** Connections one answer lists at most: a page, not the whole node. */
     static final int MAX_CONNECTIONS = 500;
 
     private final Hub hub;
-    private final String version;
-    private final long startNanos = System.nanoTime();
-    private final SlidingRate messageRate;
-    private final BooleanSupplier draining;
+    private final NodeRegistry registry;
     /** Computed once: the configuration does not change while the node runs. */
     private final Map<String, Map<String, String>> config;
 
     /**
-     * @param messageRate the received-messages rate {@code /stats} reports
+     * @param registry the cluster's nodes, this one included
      * @param config the effective configuration, secrets already masked
      */
-    public AdminApi(Hub hub, String version, SlidingRate messageRate, BooleanSupplier draining,
-             Map<String, Map<String, String>> config) {
+    public AdminApi(Hub hub, NodeRegistry registry, Map<String, Map<String, String>> config) {
         this.hub = hub;
-        this.version = version;
-        this.messageRate = messageRate;
-        this.draining = draining;
+        this.registry = registry;
         this.config = config;
     }
 
@@ -64,41 +59,53 @@ public final class AdminApi {
         };
     }
 
-    /** The nodes this node can describe: itself (a cluster-wide list needs a node registry, which has none). */
-    Map<String, Object> nodes() {
-        Map<String, Object> node = new LinkedHashMap<>();
-        node.put("nodeId", hub.nodeId());
-        node.put("self", true);
-        node.put("version", version);
-        node.put("uptimeMs", (System.nanoTime() - startNanos) / 1_000_000);
-        node.put("timestamp", System.currentTimeMillis());
-        node.put("draining", draining.getAsBoolean());
-        node.put("connections", hub.connectionCount());
-        node.put("connectionsTotal", hub.stats().connectionsTotal());
-        node.put("rooms", hub.roomCount());
-        node.put("messagesReceived", hub.stats().messagesReceived());
-        node.put("messagesSent", hub.stats().messagesSent());
-        node.put("deliveriesDropped", hub.stats().deliveriesDropped());
-        node.put("messagesPerSecond", Math.round(messageRate.perSecond() * 10) / 10.0);
-        Map<String, Object> broker = new LinkedHashMap<>();
-        broker.put("name", hub.broker().describe());
-        broker.put("connected", hub.broker().isConnected());
-        node.put("broker", broker);
-        List<Map<String, Object>> breakers = new ArrayList<>();
-        breaker(breakers, hub.brokerGuard());
-        breaker(breakers, hub.storeGuard());
-        node.put("breakers", breakers);
-        return Map.of("nodes", List.of(node));
+    /**
+     * Every live node of the cluster as the node registry lists it (this one marked {@code self}), sorted by id.
+     * Other nodes' values are those of their last announcement ({@code timestamp}).
+     */
+    CompletionStage<Map<String, Object>> nodes() {
+        return registry.nodes().thenApply(all -> {
+            List<Map<String, Object>> out = new ArrayList<>(all.size());
+            for (NodeInfo n : all) {
+                out.add(node(n));
+            }
+            return Map.of("nodes", out);
+        });
     }
 
-    private static void breaker(List<Map<String, Object>> out, ClusterGuard guard) {
-        if (guard != null) {
-            Map<String, Object> b = new LinkedHashMap<>();
-            b.put("name", guard.name());
-            b.put("state", guard.state());
-            b.put("pending", guard.pending());
-            out.add(b);
+    private Map<String, Object> node(NodeInfo n) {
+        Map<String, Object> node = new LinkedHashMap<>();
+        node.put("nodeId", n.nodeId());
+        node.put("self", n.nodeId().equals(hub.nodeId()));
+        node.put("version", n.version());
+        node.put("address", n.address());
+        node.put("startedAt", n.startedAt());
+        node.put("uptimeMs", n.uptimeMs());
+        node.put("timestamp", n.timestamp());
+        node.put("draining", n.draining());
+        node.put("connections", n.connections());
+        node.put("connectionsTotal", n.connectionsTotal());
+        node.put("rooms", n.rooms());
+        node.put("messagesReceived", n.messagesReceived());
+        node.put("messagesSent", n.messagesSent());
+        node.put("deliveriesDropped", n.deliveriesDropped());
+        node.put("messagesInPerSecond", n.messagesInPerSecond());
+        node.put("messagesOutPerSecond", n.messagesOutPerSecond());
+        node.put("messagesPerSecond", Math.round((n.messagesInPerSecond() + n.messagesOutPerSecond()) * 10) / 10.0);
+        Map<String, Object> broker = new LinkedHashMap<>();
+        broker.put("name", n.broker().name());
+        broker.put("connected", n.broker().connected());
+        node.put("broker", broker);
+        List<Map<String, Object>> breakers = new ArrayList<>();
+        for (NodeInfo.Breaker b : n.breakers()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", b.name());
+            m.put("state", b.state());
+            m.put("pending", b.pending());
+            breakers.add(m);
         }
+        node.put("breakers", breakers);
+        return node;
     }
 
     /**

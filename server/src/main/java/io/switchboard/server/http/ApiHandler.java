@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.switchboard.core.HubException;
+import io.switchboard.core.cluster.NodeRegistry;
 import io.switchboard.core.hub.Hub;
 import io.switchboard.protocol.ErrorCode;
 import io.switchboard.protocol.ProtocolException;
@@ -58,6 +59,15 @@ public final class ApiHandler {
     /** @param admin the operators' views ({@code /api/nodes}, {@code /api/connections}, {@code /api/config}, …); null for none */
     public ApiHandler(Hub hub, List<String> keys, int maxMessageBytes, ApiKeyThrottle throttle, Observability observability,
                       AdminApi admin) {
+        this(hub, keys, maxMessageBytes, throttle, observability, admin, null);
+    }
+
+    /**
+     * @param admin the operators' views; null for none
+     * @param registry the cluster's nodes, for {@code /api/rooms} cluster-wide; null lists this node's rooms alone
+     */
+    public ApiHandler(Hub hub, List<String> keys, int maxMessageBytes, ApiKeyThrottle throttle, Observability observability,
+                      AdminApi admin, NodeRegistry registry) {
         this.admin = admin;
         this.hub = hub;
         this.keys = keys.stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
@@ -65,7 +75,7 @@ public final class ApiHandler {
         this.throttle = throttle;
         this.observability = observability;
         this.commands = new ApiCommands(hub);
-        this.queries = new ApiQueries(hub);
+        this.queries = new ApiQueries(hub, registry);
         this.batch = new ApiBatch(commands, hub.codec(), maxMessageBytes);
         this.routes = routes();
     }

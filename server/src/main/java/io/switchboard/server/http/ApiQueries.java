@@ -4,6 +4,9 @@ import static io.switchboard.server.http.ApiError.badField;
 import static io.switchboard.server.http.ApiError.fromHub;
 
 import io.switchboard.core.HubException;
+import io.switchboard.core.cluster.NodeRegistry;
+import io.switchboard.core.cluster.RoomCount;
+import io.switchboard.core.cluster.RoomPages;
 import io.switchboard.core.command.PresenceCursor;
 import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.hub.Hub;
@@ -31,9 +34,12 @@ final class ApiQueries {
     static final int MAX_PAGE = 1000;
 
     private final Hub hub;
+    /** The cluster's rooms; null: this node's alone. */
+    private final NodeRegistry registry;
 
-    ApiQueries(Hub hub) {
+    ApiQueries(Hub hub, NodeRegistry registry) {
         this.hub = hub;
+        this.registry = registry;
     }
 
     /** The query parameters of a request, first value of each. */
@@ -151,22 +157,37 @@ final class ApiQueries {
         }
     }
 
-    /** A page of the rooms with members on this node, by name, each with its member count here. */
+    /**
+     * A page of the rooms with members anywhere in the cluster (whose name starts with {@code prefix}, when given),
+     * by name, each with its members summed over the
+     * nodes; {@code missing} names the nodes that did not answer in time (their members are not counted). The
+     * node registry asks every live node for its own page (see {@code BrokerNodeRegistry}); without a registry,
+     * this node's rooms alone.
+     */
     Object rooms(Params q) throws ApiError {
         int limit = q.limit(MAX_PAGE, MAX_PAGE);
         String after = decodeCursor(q.get("cursor"));
-        List<RoomSummary> all = hub.rooms();
-        int from = 0;
-        if (after != null) {
-            while (from < all.size() && all.get(from).room().compareTo(after) <= 0) {
-                from++;
-            }
+        String prefix = q.get("prefix");
+        if (prefix != null && !prefix.isEmpty() && !Names.isValidRoom(prefix)) {
+            throw badField("prefix must match [A-Za-z0-9_.:@/-]{1,128}");
         }
-        int to = Math.min(all.size(), from + limit);
-        List<RoomSummary> page = all.subList(from, to);
+        prefix = prefix == null || prefix.isEmpty() ? null : prefix;
+        if (registry == null) {
+            List<RoomCount> local = new ArrayList<>();
+            for (RoomSummary r : hub.rooms()) {
+                local.add(new RoomCount(r.room(), r.members()));
+            }
+            return roomPage(RoomPages.merge(List.of(RoomPages.slice(local, after, prefix, limit + 1)), limit, List.of()));
+        }
+        return registry.rooms(after, prefix, limit).thenApply(ApiQueries::roomPage);
+    }
+
+    private static Map<String, Object> roomPage(NodeRegistry.RoomPage page) {
+        List<RoomCount> rooms = page.rooms();
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("rooms", page);
-        out.put("cursor", to < all.size() ? encodeCursor(page.get(page.size() - 1).room()) : null);
+        out.put("rooms", rooms);
+        out.put("cursor", page.more() && !rooms.isEmpty() ? encodeCursor(rooms.get(rooms.size() - 1).room()) : null);
+        out.put("missing", page.missing());
         return out;
     }
 
@@ -191,9 +212,13 @@ final class ApiQueries {
             return null;
         }
         try {
-            return new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+            String key = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+            if (Names.isValidRoom(key)) {
+                return key;
+            }
         } catch (IllegalArgumentException e) {
-            throw badField("cursor must be one a previous page returned");
+            // the message below
         }
+        throw badField("cursor must be one a previous page returned");
     }
 }

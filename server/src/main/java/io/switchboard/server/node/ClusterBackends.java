@@ -3,6 +3,9 @@ package io.switchboard.server.node;
 import io.switchboard.core.TimeSource;
 import io.switchboard.core.broker.Broker;
 import io.switchboard.core.broker.MemoryBroker;
+import io.switchboard.core.cluster.BrokerNodeRegistry;
+import io.switchboard.core.cluster.LocalNodeRegistry;
+import io.switchboard.core.cluster.NodeRegistry;
 import io.switchboard.core.guard.ClusterGuard;
 import io.switchboard.core.broker.Broker;
 import io.switchboard.core.guard.ClusterGuard;
@@ -26,7 +29,7 @@ import io.switchboard.server.config.SwitchboardConfig;
 
 /**
  * Builds the broker, history and presence a node runs with from {@code cluster.*}: the only place that
- * names the Redis and NATS implementations. Remote backends get a {@link ClusterGuard} each (one for the
+ * names the Redis and NATS implementations; and the node registry over the same cluster. Remote backends get a {@link ClusterGuard} each (one for the
  * broker, one for the stores), so that an outage of one fails its own calls fast.
  */
 final class ClusterBackends {
@@ -53,6 +56,22 @@ final class ClusterBackends {
         ClusterGuard storeGuard = cluster.historyStore().equals("memory") && cluster.presenceStore().equals("memory")
                 ? null : guard("history and presence store", cluster);
         return new Hub.Backends(history, broker, presence, brokerGuard, storeGuard);
+    }
+
+    /**
+     * The node registry: a heartbeat over a broker connection of its own to the cluster's Redis or NATS (so that
+     * a node lost to the broker is lost to the registry too), with {@code cluster.presenceTtl} as its TTL, so that
+     * a dead node leaves the node list when its presence expires; a node alone is its own registry.
+     */
+    static NodeRegistry registry(SwitchboardConfig config, String nodeId) {
+        Cluster cluster = config.cluster();
+        Broker broker = switch (cluster.broker()) {
+            case "redis" -> new RedisBroker(config.redis(), cluster.timeout());
+            case "nats" -> new NatsBroker(config.nats(), cluster.timeout());
+            default -> null;
+        };
+        return broker == null ? new LocalNodeRegistry()
+                : new BrokerNodeRegistry(broker, nodeId, cluster.presenceTtl(), cluster.timeout(), TimeSource.SYSTEM);
     }
 
     private static ClusterGuard guard(String name, Cluster cluster) {

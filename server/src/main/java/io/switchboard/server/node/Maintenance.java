@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The node's periodic work, scheduled on its event loops once it listens: per-loop heartbeat ticks and
- * buffer-cache trims, the stats sampler, the history sweep and the presence refresh. The tasks end with
+ * buffer-cache trims, the stats samplers, the history sweep and the presence refresh. The tasks end with
  * the loops.
  */
 final class Maintenance {
@@ -24,7 +24,8 @@ final class Maintenance {
     private Maintenance() {
     }
 
-    static void schedule(SwitchboardConfig config, Hub hub, EventLoopGroup workers, SlidingRate messageRate) {
+    static void schedule(SwitchboardConfig config, Hub hub, EventLoopGroup workers, SlidingRate messageRate,
+                         NodeDescription description) {
         WebSocket ws = config.websocket();
         long tickNanos = Math.min(ws.pingInterval().toNanos(), ws.writeWait().toNanos()) / 5;
         tickNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(TimeUnit.SECONDS.toNanos(1), tickNanos));
@@ -39,6 +40,7 @@ final class Maintenance {
         first.scheduleAtFixedRate(() -> messageRate.sample(System.nanoTime(),
                         hub.stats().messagesSent() + hub.stats().messagesReceived()),
                 0, 1, TimeUnit.SECONDS);
+        first.scheduleAtFixedRate(description::sample, 0, 1, TimeUnit.SECONDS);
         first.scheduleAtFixedRate(hub::sweepHistory, HISTORY_SWEEP_SECONDS, HISTORY_SWEEP_SECONDS, TimeUnit.SECONDS);
         if (!config.cluster().presenceStore().equals("memory")) {
             long refreshMillis = Math.max(100, config.cluster().presenceTtl().toMillis() / 3);

@@ -1,5 +1,8 @@
 package io.switchboard.server.node;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
@@ -12,6 +15,8 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.switchboard.core.TimeSource;
 import io.switchboard.core.auth.TokenVerifier;
+import io.switchboard.core.cluster.BrokerNodeRegistry;
+import io.switchboard.core.cluster.NodeRegistry;
 import io.switchboard.core.command.CommandHandler;
 import io.switchboard.core.config.Security;
 import io.switchboard.core.hooks.LifecycleHooks;
@@ -45,6 +50,7 @@ import io.switchboard.server.upgrade.UpgradeGuard;
 import io.switchboard.server.websocket.PreEncodedFrame;
 import io.switchboard.server.websocket.WebSocketPipeline;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.security.SecureRandom;
@@ -87,6 +93,8 @@ public final class Node {
     private final Drain drain;
     /** Null unless {@code hooks.url} is set. */
     private final WebhookSender webhooks;
+    /** The cluster's nodes: this node announces itself there and lists the others. */
+    private final NodeRegistry registry;
     private volatile boolean started;
     private TokenVerifier tokens;
     private Channel serverChannel;
@@ -112,6 +120,7 @@ public final class Node {
                 new JsonCodec(), TimeSource.SYSTEM, nodeId, version, observability.hubMetrics(), null,
                 webhooks != null ? webhooks : LifecycleHooks.NONE);
         this.drain = new Drain(hub, webSockets::get);
+        this.registry = ClusterBackends.registry(config, nodeId);
     }
 
     /**
@@ -136,7 +145,7 @@ public final class Node {
         instrumentation.healthChecks().forEach(health::register);
         ApiHandler api = new ApiHandler(hub, apiCredentials(), config.websocket().maxMessageBytes(),
                 new ApiKeyThrottle(TimeSource.SYSTEM), observability,
-                new AdminApi(hub, version, messageRate, draining::get, EffectiveConfig.of(config)));
+                new AdminApi(hub, registry, EffectiveConfig.of(config)), registry);
         AdminConsole admin = config.admin().enabled() ? new AdminConsole() : null;
         boolean adminOnMonitoringPort = admin != null && config.monitoring().port() != 0;
         files = new StaticFiles();
@@ -171,13 +180,48 @@ public final class Node {
         observability.bindServer(hub, loops.workers(), channels);
         observability.bindStreamForwarding(streaming.commands().relay()::waiting, streaming.commands().relay().outcomes());
         bindMonitoring(health, adminOnMonitoringPort ? admin : null, api);
-        Maintenance.schedule(config, hub, loops.workers(), messageRate);
+        NodeDescription description = new NodeDescription(hub, version, advertisedAddress(), draining::get);
+        Maintenance.schedule(config, hub, loops.workers(), messageRate, description);
+        if (registry instanceof BrokerNodeRegistry heartbeat && observability.registry() != null) {
+            bindRegistryMetrics(heartbeat, observability.registry());
+        }
+        registry.start(description).whenComplete((v, e) -> {
+            if (e != null) {
+                log.warn("node registry {} did not start: {}", registry, e.toString());
+            }
+        });
         started = true;
         log.info("Switchboard {} listening on {}:{} (transport {}, {} event loops, WebSocket path {}, node {})",
                 version, config.server().host(), port(), loops.transport(), loops.workers().executorCount(),
                 config.websocket().path(), hub.nodeId());
         log.info(whereToGo());
         logSecurity();
+    }
+
+    /**
+     * {@code host:port} as another machine reaches this node: the configured host, or this machine's address
+     * when it listens on every interface. Resolved once, here at start, off the event loops.
+     */
+    private String advertisedAddress() {
+        String host = config.server().host();
+        if (host.equals("0.0.0.0") || host.equals("::")) {
+            try {
+                host = InetAddress.getLocalHost().getHostAddress();
+            } catch (IOException e) {
+                log.debug("cannot resolve this machine's address: {}", e.toString());
+            }
+        }
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
+    }
+
+    private static void bindRegistryMetrics(BrokerNodeRegistry registry, MeterRegistry meters) {
+        Gauge.builder("websocket.cluster.nodes", registry, r -> r.otherNodes() + 1)
+                .description("Live nodes of the cluster as this node's registry lists them, this one included")
+                .register(meters);
+        FunctionCounter.builder("websocket.cluster.registry.rejected", registry, BrokerNodeRegistry::rejected)
+                .description("Node registry messages from other nodes dropped as invalid").register(meters);
+        FunctionCounter.builder("websocket.cluster.registry.answers.dropped", registry, BrokerNodeRegistry::answersDropped)
+                .description("Other nodes' room requests dropped unanswered: too many were queued").register(meters);
     }
 
     /** The API keys, and {@code admin.password} when the console is enabled with one. */
@@ -304,6 +348,11 @@ public final class Node {
         return hub;
     }
 
+    /** The cluster's nodes as this node sees them. */
+    public NodeRegistry registry() {
+        return registry;
+    }
+
     /** Refusal counts of every security limit, for metrics. */
     public SecurityCounters securityCounters() {
         return securityCounters;
@@ -346,6 +395,7 @@ public final class Node {
 
     /** Stops at once: connections get close 1001 and are cut, the loops and the backends stop. */
     public void stop() {
+        registry.close(); // the goodbye first: the other nodes drop this one at once
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
         }

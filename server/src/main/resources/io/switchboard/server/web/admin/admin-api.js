@@ -1,5 +1,5 @@
 // Every call the admin console makes, in one place: the server's backend API with the signed-in credential.
-// When the API grows (paged members, cluster-wide rooms, a history endpoint), only this module changes.
+// When the API grows, only this module changes.
 
 const STORAGE_KEY = 'switchboard.admin.credential';
 
@@ -45,11 +45,18 @@ const q = (params) => {
 /** Checks a credential without keeping it: resolves when the API accepts it. */
 export const verify = (key) => call('GET', '/api/nodes', undefined, key);
 
-/** {nodes: [{nodeId, version, uptimeMs, connections, messagesReceived, messagesSent, broker, breakers, …}]} */
+/**
+ * {nodes: [{nodeId, self, version, address, uptimeMs, timestamp, connections, messagesReceived, messagesSent,
+ * messagesInPerSecond, messagesOutPerSecond, broker, breakers, …}]}: every live node of the cluster; another node's
+ * values are those of its last announcement (`timestamp`).
+ */
 export const nodes = () => call('GET', '/api/nodes');
 
-/** {rooms: [{room, members}]}: the rooms with members on this node. Switch to the cluster-wide list when it lands. */
-export const rooms = () => call('GET', '/api/rooms');
+/**
+ * {rooms: [{room, members}], cursor, missing}: a page of the cluster's rooms by name (those starting with `prefix`
+ * when given), members summed over the nodes.
+ */
+export const rooms = (cursor, prefix) => call('GET', `/api/rooms${q({ cursor, prefix })}`);
 
 /** {room, members: [{userId, connId, info}], offset, epoch}: members in the whole cluster. */
 export const room = (name) => call('GET', `/api/rooms/${encodeURIComponent(name)}`);

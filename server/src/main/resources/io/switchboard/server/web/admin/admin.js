@@ -140,6 +140,7 @@ function route() {
 
 const samples = [];
 let previous = null;
+let lastRates = new Map();
 let drawRates;
 let drawConnections;
 
@@ -154,18 +155,23 @@ async function pollOverview() {
   if (!api.credential.get()) return; // signed out while the call ran
   const self = answer.nodes.find((n) => n.self) ?? answer.nodes[0];
   const line = $('node-line');
-  line.textContent = `node ${self.nodeId} · ${self.version}${self.draining ? ' · draining' : ''}`;
+  const count = answer.nodes.length;
+  line.textContent = `node ${self.nodeId} · ${self.version}${self.draining ? ' · draining' : ''}`
+    + ` · ${count} node${count === 1 ? '' : 's'} in the cluster`;
   line.hidden = false;
   const rates = new Map();
   for (const n of answer.nodes) {
+    // Another node's values change once per announcement (every second), not per poll: between two, keep
+    // the last rate.
     const before = previous?.get(n.nodeId);
     const seconds = before ? (n.timestamp - before.timestamp) / 1000 : 0;
     rates.set(n.nodeId, seconds > 0 ? {
       in: Math.max(0, (n.messagesReceived - before.messagesReceived) / seconds),
       out: Math.max(0, (n.messagesSent - before.messagesSent) / seconds),
-    } : null);
+    } : lastRates.get(n.nodeId) ?? null);
   }
   previous = new Map(answer.nodes.map((n) => [n.nodeId, n]));
+  lastRates = rates;
   renderNodes(answer.nodes, rates);
   const total = (f) => answer.nodes.reduce((sum, n) => sum + (f(n) ?? 0), 0);
   const known = [...rates.values()].every(Boolean);
@@ -188,7 +194,9 @@ function renderNodes(nodes, rates) {
     const r = rates.get(n.nodeId);
     const broker = n.broker.connected ? 'connected' : 'disconnected';
     return h('tr', { data: { node: n.nodeId } },
-      h('th', { scope: 'row' }, n.nodeId, n.self ? h('span', { class: 'muted' }, ' (this node)') : null),
+      h('th', { scope: 'row' }, n.nodeId, n.self ? h('span', { class: 'muted' }, ' (this node)') : null,
+        n.draining ? h('span', { class: 'badge bad' }, ' draining') : null,
+        n.address ? h('span', { class: 'muted address' }, ` ${n.address}`) : null),
       h('td', {}, n.version),
       h('td', {}, duration(n.uptimeMs)),
       h('td', { data: { field: 'connections' } }, n.connections),
@@ -212,9 +220,42 @@ let allRooms = [];
 let roomsPage = 0;
 let openRoom = null;
 
+/** Pages of the cluster's rooms the list reads at most (1000 rooms each): narrow it with the search. */
+const MAX_ROOM_PAGES = 10;
+/** What a room name (and so a prefix of one) may hold; anything else matches no room. */
+const ROOM_CHARS = /^[A-Za-z0-9_.:@\/-]{1,128}$/;
+let roomsTruncated = false;
+let roomsMissing = [];
+/** Counts loads, so that the answer of an older search never replaces a newer one's. */
+let roomsLoad = 0;
+let searchTimer = null;
+
 async function loadRooms() {
+  const load = ++roomsLoad;
+  const prefix = $('room-search').value.trim();
+  if (prefix && !ROOM_CHARS.test(prefix)) {
+    allRooms = [];
+    roomsTruncated = false;
+    roomsMissing = [];
+    renderRooms();
+    return;
+  }
   try {
-    allRooms = (await api.rooms()).rooms;
+    const rooms = [];
+    let cursor = null;
+    let pages = 0;
+    let missing = new Set();
+    do {
+      const page = await api.rooms(cursor, prefix);
+      rooms.push(...page.rooms);
+      (page.missing ?? []).forEach((n) => missing.add(n));
+      cursor = page.cursor;
+      pages++;
+    } while (cursor && pages < MAX_ROOM_PAGES && load === roomsLoad);
+    if (load !== roomsLoad) return;
+    allRooms = rooms;
+    roomsTruncated = Boolean(cursor);
+    roomsMissing = [...missing];
   } catch (e) {
     problem(e);
     return;
@@ -224,17 +265,19 @@ async function loadRooms() {
 }
 
 function renderRooms() {
-  const term = $('room-search').value.trim().toLowerCase();
-  const matching = allRooms.filter((r) => r.room.toLowerCase().includes(term));
+  const term = $('room-search').value.trim();
+  const matching = allRooms;
   const pages = Math.max(1, Math.ceil(matching.length / ROOMS_PER_PAGE));
   roomsPage = Math.min(roomsPage, pages - 1);
   const page = matching.slice(roomsPage * ROOMS_PER_PAGE, (roomsPage + 1) * ROOMS_PER_PAGE);
   $('room-list').replaceChildren(...(page.length ? page.map((r) => h('li', {},
     h('button', { type: 'button', class: 'link', data: { room: r.room },
       'aria-pressed': String(r.room === openRoom), onclick: () => showRoom(r.room) },
-    h('span', { class: 'name' }, r.room), h('span', { class: 'count' }, `${r.members} member${r.members === 1 ? '' : 's'} here`))))
-    : [h('li', { class: 'muted' }, term ? 'No room matches.' : 'No rooms with members on this node.')]));
-  $('rooms-page').textContent = `Page ${roomsPage + 1} of ${pages} (${matching.length} rooms)`;
+    h('span', { class: 'name' }, r.room), h('span', { class: 'count' }, `${r.members} member${r.members === 1 ? '' : 's'}`))))
+    : [h('li', { class: 'muted' }, term ? 'No room matches.' : 'No rooms with members.')]));
+  $('rooms-page').textContent = `Page ${roomsPage + 1} of ${pages} (${matching.length}${roomsTruncated ? '+' : ''} rooms)`
+    + (roomsTruncated ? `; the first ${allRooms.length} by name, search to narrow` : '')
+    + (roomsMissing.length ? `; not counted, no answer from: ${roomsMissing.join(', ')}` : '');
   $('rooms-prev').disabled = roomsPage === 0;
   $('rooms-next').disabled = roomsPage >= pages - 1;
 }
@@ -381,7 +424,11 @@ function init() {
   $('sign-in-form').addEventListener('submit', signIn);
   $('sign-out').addEventListener('click', () => signOut());
   window.addEventListener('hashchange', () => { if (api.credential.get()) route(); });
-  $('room-search').addEventListener('input', () => { roomsPage = 0; renderRooms(); });
+  $('room-search').addEventListener('input', () => {
+    roomsPage = 0;
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(loadRooms, 250);
+  });
   $('rooms-prev').addEventListener('click', () => { roomsPage--; renderRooms(); });
   $('rooms-next').addEventListener('click', () => { roomsPage++; renderRooms(); });
   $('publish-form').addEventListener('submit', publish);
