@@ -19,6 +19,7 @@ import io.switchboard.core.presence.MemoryPresenceStore;
 import io.switchboard.core.presence.PresenceStore;
 import io.switchboard.nats.NatsBroker;
 import io.switchboard.redis.RedisBroker;
+import io.switchboard.redis.RedisClusterBroker;
 import io.switchboard.redis.RedisHistoryStore;
 import io.switchboard.redis.RedisPresenceStore;
 import io.switchboard.redis.RedisSettings;
@@ -45,7 +46,8 @@ final class ClusterBackends {
                 ? new RedisPresenceStore(redis, cluster.timeout(), cluster.presenceTtl())
                 : new MemoryPresenceStore();
         Broker broker = switch (cluster.broker()) {
-            case "redis" -> new RedisBroker(redis, cluster.timeout());
+            case "redis" -> redis.cluster() ? new RedisClusterBroker(redis, cluster.timeout())
+                    : new RedisBroker(redis, cluster.timeout());
             case "nats" -> new NatsBroker(config.nats(), cluster.timeout());
             default -> new MemoryBroker();
         };
