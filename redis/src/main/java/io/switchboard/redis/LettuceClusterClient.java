@@ -22,17 +22,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A Lettuce client for a Redis Cluster, with the fail-fast options of {@link LettuceClient}, and a view of the
- * cluster's topology that follows failovers: Lettuce reloads it every {@link #TOPOLOGY_REFRESH} and at once on
+ * cluster's topology that follows failovers: Lettuce reloads it every {@link #TOPOLOGY_REFRESH} and soon after
  * MOVED or ASK redirects, repeated reconnects, uncovered slots and unknown nodes. Besides the routed cluster connections it can
  * open plain pub/sub connections to one node, which sharded pub/sub needs (a shard channel is subscribed on the
  * master serving its slot). Thread-safe.
  */
 final class LettuceClusterClient implements StoreClient {
     /**
-     * How often the topology is reloaded without a trigger: a failover with no traffic to redirect is noticed
-     * within this long after the cluster elected the new master.
+     * How often the topology is reloaded without a trigger. Each reload opens a connection to every node, so this is
+     * a safety net only: a dead master is noticed sooner through the adaptive triggers, since the broker's probes
+     * publish to every master every probe interval and their failed reconnects trigger a reload.
      */
-    static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(2);
+    static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(10);
 
     /** The shortest time between two triggered reloads, so that a burst of redirects reloads once. */
     private static final Duration TRIGGER_GAP = Duration.ofMillis(500);

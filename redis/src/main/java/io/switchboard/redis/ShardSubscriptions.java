@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,6 +87,8 @@ final class ShardSubscriptions implements AutoCloseable {
     private final Set<String> wanted;
     private final Events events;
     private final Object delivering = new Object();
+    /** Addresses whose last subscribe failed, warned about once. */
+    private final Set<String> failing = ConcurrentHashMap.newKeySet();
 
     /** Master address to its connection. Guarded by this. */
     private final Map<String, Node> nodes = new HashMap<>();
@@ -240,8 +243,11 @@ final class ShardSubscriptions implements AutoCloseable {
         channels.forEach(ch -> confirmations.put(ch, done));
         return done.whenComplete((v, e) -> {
             if (e != null) {
-                log.warn("{}: subscribing {} channels on {} failed ({}); retrying", name, channels.size(), node.address,
-                        Connector.describe(e));
+                // Retried every sync until the topology moves the channels elsewhere: one warning per address.
+                if (failing.add(node.address)) {
+                    log.warn("{}: subscribing {} channels on {} failed ({}); retrying", name, channels.size(),
+                            node.address, Connector.describe(e));
+                }
                 synchronized (this) {
                     for (String ch : channels) {
                         if (assigned.get(ch) == node) {
@@ -249,6 +255,8 @@ final class ShardSubscriptions implements AutoCloseable {
                         }
                     }
                 }
+            } else if (failing.remove(node.address)) {
+                log.info("{}: subscribing on {} works again", name, node.address);
             }
         });
     }

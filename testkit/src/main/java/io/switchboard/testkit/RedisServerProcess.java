@@ -83,7 +83,9 @@ public final class RedisServerProcess implements AutoCloseable {
         requireRedisServer();
         return started(new RedisServerProcess(ExternalProcesses.freePort(), true,
                 Files.createTempDirectory("switchboard-rcluster-"),
+                // The bus port explicitly: the default, port + 10000, may be taken or beyond 65535.
                 List.of("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                        "--cluster-port", Integer.toString(ExternalProcesses.freePort()),
                         "--cluster-node-timeout", Long.toString(nodeTimeout.toMillis())), null));
     }
 
