@@ -19,6 +19,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A Lettuce client for a Redis Cluster, with the fail-fast options of {@link LettuceClient}, and a view of the
@@ -28,6 +31,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * master serving its slot). Thread-safe.
  */
 final class LettuceClusterClient implements StoreClient {
+    private static final Logger log = LoggerFactory.getLogger(LettuceClusterClient.class);
+
     /**
      * How often the topology is reloaded without a trigger. Each reload opens a connection to every node, so this is
      * a safety net only: a dead master is noticed sooner through the adaptive triggers, since the broker's probes
@@ -45,6 +50,8 @@ final class LettuceClusterClient implements StoreClient {
     /** Opens the per-node pub/sub connections; shares the threads. */
     private final RedisClient nodes;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** When {@link #refreshSoon} last reloaded, by {@link System#nanoTime()}. */
+    private final AtomicLong lastRefresh = new AtomicLong(System.nanoTime());
     /** Set once the first topology was loaded. */
     private volatile boolean loaded;
 
@@ -118,6 +125,29 @@ final class LettuceClusterClient implements StoreClient {
     @Override
     public CompletionStage<StoreConnection> connectStore() {
         return connect(StringCodec.UTF8).thenApply(ClusterStoreConnection::new);
+    }
+
+    /**
+     * Reloads the topology now unless a reload started within {@link #TRIGGER_GAP}: for failures Lettuce's own
+     * triggers react to late (a command rejected while the connection to a dead master is down is never redirected,
+     * and reconnect attempts back off to seconds apart).
+     */
+    void refreshSoon() {
+        long now = System.nanoTime();
+        long last = lastRefresh.get();
+        if (!loaded || closed.get() || now - last < TRIGGER_GAP.toNanos() || !lastRefresh.compareAndSet(last, now)) {
+            return;
+        }
+        cluster.refreshPartitionsAsync().whenComplete((v, e) -> {
+            if (e != null) {
+                log.debug("{}: reloading the topology failed ({})", settings.address(), Connector.describe(e));
+            }
+        });
+    }
+
+    @Override
+    public void commandFailed() {
+        refreshSoon();
     }
 
     @Override

@@ -107,7 +107,7 @@ public final class RedisClusterBroker implements Broker {
         this.probeBase = prefix + "probe." + UUID.randomUUID() + ".";
         this.probe = settings.probing()
                 ? new SelfProbe("broker " + describe(), settings.probeInterval(), settings.probeTimeout(),
-                        () -> connectionsOpen() && !probeChannels.isEmpty(), this::publishProbe, shards::renew)
+                        this::probeReady, this::publishProbe, shards::renew)
                 : null;
     }
 
@@ -150,7 +150,11 @@ public final class RedisClusterBroker implements Broker {
 
     private CompletableFuture<Long> spublish(StatefulRedisClusterConnection<String, byte[]> c, String channel,
                                              byte[] payload) {
-        return watch(c.async().spublish(channel, payload).toCompletableFuture());
+        return watch(c.async().spublish(channel, payload).toCompletableFuture()).whenComplete((n, e) -> {
+            if (e != null) {
+                lettuce.refreshSoon();
+            }
+        });
     }
 
     /**
@@ -189,6 +193,12 @@ public final class RedisClusterBroker implements Broker {
         lettuce.close();
     }
 
+    /** Probes go out once every probe channel is subscribed: one sent before would be missed for nothing. */
+    private boolean probeReady() {
+        Map<String, String> current = probeChannels;
+        return connectionsOpen() && !current.isEmpty() && shards.confirmed(current.values());
+    }
+
     private boolean connectionsOpen() {
         StatefulRedisClusterConnection<String, byte[]> c = connector.now();
         return !closed && c != null && c.isOpen();
@@ -208,6 +218,9 @@ public final class RedisClusterBroker implements Broker {
 
     private void syncTick() {
         try {
+            if (stalled.get() || shards.unconfirmed() > 0 || (probe != null && probe.failing())) {
+                lettuce.refreshSoon(); // a master may have been replaced: do not wait for Lettuce's triggers
+            }
             refreshProbeChannels();
             shards.sync();
         } catch (RuntimeException e) {

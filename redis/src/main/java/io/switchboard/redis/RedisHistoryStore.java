@@ -316,7 +316,16 @@ public final class RedisHistoryStore implements HistoryStore {
     }
 
     private <T> CompletionStage<T> call(Function<RedisClusterAsyncCommands<String, String>, CompletableFuture<T>> op) {
-        return connector.await().thenCompose(c -> op.apply(c.commands()));
+        return watch(connector.await().thenCompose(c -> op.apply(c.commands())));
+    }
+
+    /** Tells the client of failed commands (see {@link StoreClient#commandFailed()}). */
+    private <T> CompletionStage<T> watch(CompletionStage<T> command) {
+        return command.whenComplete((v, e) -> {
+            if (e != null) {
+                lettuce.commandFailed();
+            }
+        });
     }
 
     /**
@@ -327,7 +336,7 @@ public final class RedisHistoryStore implements HistoryStore {
         if (settings.replicaAcks() == 0) {
             return call(op);
         }
-        return connector.await().thenCompose(c -> c.pinned(key)).thenCompose(op);
+        return watch(connector.await().thenCompose(c -> c.pinned(key)).thenCompose(op));
     }
 
     /**

@@ -353,7 +353,16 @@ public final class RedisPresenceStore implements PresenceStore {
     }
 
     private <T> CompletionStage<T> call(Function<RedisClusterAsyncCommands<String, String>, CompletableFuture<T>> op) {
-        return connector.await().thenCompose(c -> op.apply(c.commands()));
+        return watch(connector.await().thenCompose(c -> op.apply(c.commands())));
+    }
+
+    /** Tells the client of failed commands (see {@link StoreClient#commandFailed()}). */
+    private <T> CompletionStage<T> watch(CompletionStage<T> command) {
+        return command.whenComplete((v, e) -> {
+            if (e != null) {
+                lettuce.commandFailed();
+            }
+        });
     }
 
     private String[] roomKeys(String room) {

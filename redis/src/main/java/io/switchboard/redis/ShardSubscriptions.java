@@ -12,6 +12,7 @@ import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.net.SocketAddress;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -204,6 +205,17 @@ final class ShardSubscriptions implements AutoCloseable {
         return node.connection.thenCompose(c -> c.async().sunsubscribe(channel).toCompletableFuture());
     }
 
+    /** Whether every one of {@code channels} is confirmed as subscribed. */
+    synchronized boolean confirmed(Collection<String> channels) {
+        for (String channel : channels) {
+            CompletableFuture<Void> c = confirmations.get(channel);
+            if (c == null || !c.isDone() || c.isCompletedExceptionally()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Channels wanted but not (yet) confirmed as subscribed. */
     synchronized int unconfirmed() {
         int n = 0;
@@ -238,8 +250,12 @@ final class ShardSubscriptions implements AutoCloseable {
 
     /** Subscribes {@code channels} on {@code node}; a failure unassigns them, so that the next sync tries again. */
     private CompletableFuture<Void> subscribe(Node node, List<String> channels) {
-        CompletableFuture<Void> done = node.connection
-                .thenCompose(c -> c.async().ssubscribe(channels.toArray(String[]::new)).toCompletableFuture());
+        // One SSUBSCRIBE per slot: Redis refuses one naming channels of several slots (CROSSSLOT).
+        Map<Integer, List<String>> bySlot = new HashMap<>();
+        channels.forEach(ch -> bySlot.computeIfAbsent(SlotHash.getSlot(ch), k -> new ArrayList<>()).add(ch));
+        CompletableFuture<Void> done = node.connection.thenCompose(c -> CompletableFuture.allOf(bySlot.values().stream()
+                .map(group -> c.async().ssubscribe(group.toArray(String[]::new)).toCompletableFuture())
+                .toArray(CompletableFuture[]::new)));
         channels.forEach(ch -> confirmations.put(ch, done));
         return done.whenComplete((v, e) -> {
             if (e != null) {
@@ -375,6 +391,8 @@ final class ShardSubscriptions implements AutoCloseable {
                 synchronized (ShardSubscriptions.this) {
                     node.dropped = true;
                     gap = true;
+                    // Unconfirmed until subscribed again, here after a reconnect or on another master.
+                    node.channels.forEach(confirmations::remove);
                 }
                 log.warn("{}: subscribed connection to {} lost; Lettuce reconnects while the topology is reloaded",
                         name, node.address);

@@ -18,6 +18,13 @@ interface StoreClient {
     /** One connection attempt with the store codec (strings); fails as the attempt does. */
     CompletionStage<StoreConnection> connectStore();
 
+    /**
+     * A store command failed: a cluster client reloads its topology soon, since the failure may be a master that
+     * died and has been replaced. Must not block.
+     */
+    default void commandFailed() {
+    }
+
     /** The client's computation threads; runs retries and probes. */
     EventExecutorGroup executor();
 
