@@ -2,6 +2,7 @@ package io.switchboard.redis;
 
 import io.switchboard.core.internal.Failures;
 import java.time.Duration;
+import io.netty.util.concurrent.EventExecutorGroup;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
@@ -14,7 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Makes the first connection to Redis, retrying in the background with {@link RetryDelay} until it
- * succeeds or is closed; after that, Lettuce keeps the connection alive on its own. Nothing here
+ * succeeds or is closed; after that, Lettuce keeps the connection alive on its own.
+ * Works for any Lettuce connection, standalone or cluster. Nothing here
  * blocks: attempts are asynchronous and retries are scheduled on the client's executor. Thread-safe.
  *
  * @param <C> what one successful attempt yields (one connection, or the broker's pair)
@@ -23,7 +25,8 @@ final class Connector<C> {
     private static final Logger log = LoggerFactory.getLogger(Connector.class);
 
     private final String name;
-    private final LettuceClient lettuce;
+    /** Runs the retries: the client's own threads. */
+    private final EventExecutorGroup executor;
     private final Duration timeout;
     private final Supplier<CompletionStage<C>> attempt;
     private final Consumer<C> discard;
@@ -37,10 +40,10 @@ final class Connector<C> {
      * @param attempt one asynchronous connection attempt; it cleans up after itself when it fails
      * @param discard releases a connection that arrived after {@link #close()}
      */
-    Connector(String name, LettuceClient lettuce, Duration timeout, Supplier<CompletionStage<C>> attempt,
+    Connector(String name, EventExecutorGroup executor, Duration timeout, Supplier<CompletionStage<C>> attempt,
               Consumer<C> discard) {
         this.name = name;
-        this.lettuce = lettuce;
+        this.executor = executor;
         this.timeout = timeout;
         this.attempt = attempt;
         this.discard = discard;
@@ -121,7 +124,7 @@ final class Connector<C> {
 
     private void schedule(Runnable task, Duration wait) {
         try {
-            lettuce.executor().schedule(task, wait.toMillis(), TimeUnit.MILLISECONDS);
+            executor.schedule(task, wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             // Only after close, when the executor is shutting down: nothing left to retry for.
             log.debug("{}: retry not scheduled, the client is shutting down", name);

@@ -102,7 +102,7 @@ public final class RedisBroker implements Broker {
         this.timeout = Objects.requireNonNull(timeout, "timeout");
         this.prefix = settings.keyPrefix();
         this.lettuce = new LettuceClient(settings, timeout);
-        this.connector = new Connector<>("broker " + describe(), lettuce, timeout, this::connect,
+        this.connector = new Connector<>("broker " + describe(), lettuce.executor(), timeout, this::connect,
                 Connections::close);
         lettuce.client().addListener(new ReconnectWatcher());
         this.probeChannel = prefix + "probe." + UUID.randomUUID();

@@ -5,9 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
-import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.history.Retention;
 import io.switchboard.protocol.JsonCodec;
@@ -175,8 +173,8 @@ public final class RedisHistoryStore implements HistoryStore {
     private final RedisSettings settings;
     private final Retention.Lookup retention;
     private final Duration timeout;
-    private final LettuceClient lettuce;
-    private final Connector<StatefulRedisConnection<String, String>> connector;
+    private final StoreClient lettuce;
+    private final Connector<StoreConnection> connector;
     /** The protocol's mapper: replayed data keeps its numbers' text, as live delivery does. */
     private final ObjectMapper json = new JsonCodec().mapper();
 
@@ -199,9 +197,9 @@ public final class RedisHistoryStore implements HistoryStore {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.retention = Objects.requireNonNull(retention, "retention");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
-        this.lettuce = new LettuceClient(settings, timeout);
-        this.connector = new Connector<>("history " + settings.address(), lettuce, timeout,
-                this::connect, StatefulRedisConnection::closeAsync);
+        this.lettuce = StoreClient.create(settings, timeout);
+        this.connector = new Connector<>("history " + settings.address(), lettuce.executor(), timeout,
+                this::connect, StoreConnection::closeAsync);
         connector.start();
     }
 
@@ -216,8 +214,8 @@ public final class RedisHistoryStore implements HistoryStore {
         return Retention.Lookup.fixed(size, ttl);
     }
 
-    private CompletionStage<StatefulRedisConnection<String, String>> connect() {
-        return lettuce.client().connectAsync(StringCodec.UTF8, lettuce.uri()).toCompletableFuture()
+    private CompletionStage<StoreConnection> connect() {
+        return lettuce.connectStore().toCompletableFuture()
                 .thenCompose(c -> loadScripts(c).handle((v, e) -> {
                     if (e != null) {
                         c.closeAsync();
@@ -227,8 +225,8 @@ public final class RedisHistoryStore implements HistoryStore {
                 }));
     }
 
-    private static CompletableFuture<Void> loadScripts(StatefulRedisConnection<String, String> c) {
-        return CompletableFuture.allOf(SCRIPTS.stream().map(s -> s.load(c.async())).toArray(CompletableFuture[]::new));
+    private static CompletableFuture<Void> loadScripts(StoreConnection c) {
+        return CompletableFuture.allOf(SCRIPTS.stream().map(s -> s.load(c.commands())).toArray(CompletableFuture[]::new));
     }
 
     @Override
@@ -240,7 +238,8 @@ public final class RedisHistoryStore implements HistoryStore {
         } catch (JsonProcessingException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return call(redis -> APPEND.<List<Object>>run(redis, ScriptOutputType.MULTI, keys(room),
+        String[] keys = keys(room);
+        return write(keys[0], redis -> APPEND.<List<Object>>run(redis, ScriptOutputType.MULTI, keys,
                         ttlArg(room), newEpoch(), Integer.toString(retention.retention(room).size()), message)
                 .thenCompose(r -> replicated(redis, r))
                 .thenApply(r -> new Appended(new RoomMessage(room, from, connId, content, data, (Long) r.get(1),
@@ -266,7 +265,7 @@ public final class RedisHistoryStore implements HistoryStore {
         String[] roomKeys = keys(room);
         String[] keys = {roomKeys[0], roomKeys[1], settings.keyPrefix() + "history:{" + room + "}:idem:"
                 + idempotencyKey};
-        return call(redis -> APPEND_ONCE.<List<Object>>run(redis, ScriptOutputType.MULTI, keys,
+        return write(keys[0], redis -> APPEND_ONCE.<List<Object>>run(redis, ScriptOutputType.MULTI, keys,
                         ttlArg(room), newEpoch(), Integer.toString(retention.retention(room).size()), message,
                         Long.toString(Math.max(1, window.toMillis())))
                 .thenCompose(r -> replicated(redis, r))
@@ -316,8 +315,28 @@ public final class RedisHistoryStore implements HistoryStore {
         return "RedisHistoryStore[" + settings.address() + "]";
     }
 
-    private <T> CompletionStage<T> call(Function<RedisAsyncCommands<String, String>, CompletableFuture<T>> op) {
-        return connector.await().thenCompose(c -> op.apply(c.async()));
+    private <T> CompletionStage<T> call(Function<RedisClusterAsyncCommands<String, String>, CompletableFuture<T>> op) {
+        return watch(connector.await().thenCompose(c -> op.apply(c.commands())));
+    }
+
+    /** Tells the client of failed commands (see {@link StoreClient#commandFailed()}). */
+    private <T> CompletionStage<T> watch(CompletionStage<T> command) {
+        return command.whenComplete((v, e) -> {
+            if (e != null) {
+                lettuce.commandFailed();
+            }
+        });
+    }
+
+    /**
+     * An append: with {@code redis.replicaAcks}, on the connection to the master of the room's slot, so that the
+     * {@code WAIT} after it (see {@link #replicated}) counts the replicas of this very write; otherwise routed.
+     */
+    private <T> CompletionStage<T> write(String key, Function<RedisClusterAsyncCommands<String, String>, CompletableFuture<T>> op) {
+        if (settings.replicaAcks() == 0) {
+            return call(op);
+        }
+        return watch(connector.await().thenCompose(c -> c.pinned(key)).thenCompose(op));
     }
 
     /**
@@ -326,7 +345,7 @@ public final class RedisHistoryStore implements HistoryStore {
      * deadline fail the append; the message is in the master's history all the same and reaches members
      * through the tail check, so a publisher that retries should use an idempotency key.
      */
-    private <T> CompletableFuture<T> replicated(RedisAsyncCommands<String, String> redis, T appended) {
+    private <T> CompletableFuture<T> replicated(RedisClusterAsyncCommands<String, String> redis, T appended) {
         int wanted = settings.replicaAcks();
         if (wanted == 0) {
             return CompletableFuture.completedFuture(appended);

@@ -6,9 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
-import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.switchboard.core.presence.PresenceStore;
 import io.switchboard.protocol.ServerMessage.Member;
 import java.time.Duration;
@@ -181,8 +179,8 @@ public final class RedisPresenceStore implements PresenceStore {
 
     private final RedisSettings settings;
     private final Duration ttl;
-    private final LettuceClient lettuce;
-    private final Connector<StatefulRedisConnection<String, String>> connector;
+    private final StoreClient lettuce;
+    private final Connector<StoreConnection> connector;
     private final ObjectMapper json = JsonMapper.builder().build();
 
     /**
@@ -198,16 +196,16 @@ public final class RedisPresenceStore implements PresenceStore {
         if (ttl.toMillis() < 1) {
             throw new IllegalArgumentException("ttl must be at least 1 ms, was " + ttl);
         }
-        this.lettuce = new LettuceClient(settings, Objects.requireNonNull(timeout, "timeout"));
-        this.connector = new Connector<>("presence " + settings.address(), lettuce, timeout,
-                this::connect, StatefulRedisConnection::closeAsync);
+        this.lettuce = StoreClient.create(settings, Objects.requireNonNull(timeout, "timeout"));
+        this.connector = new Connector<>("presence " + settings.address(), lettuce.executor(), timeout,
+                this::connect, StoreConnection::closeAsync);
         connector.start();
     }
 
-    private CompletionStage<StatefulRedisConnection<String, String>> connect() {
-        return lettuce.client().connectAsync(StringCodec.UTF8, lettuce.uri()).toCompletableFuture()
+    private CompletionStage<StoreConnection> connect() {
+        return lettuce.connectStore().toCompletableFuture()
                 .thenCompose(c -> CompletableFuture.allOf(
-                                SCRIPTS.stream().map(s -> s.load(c.async())).toArray(CompletableFuture[]::new))
+                                SCRIPTS.stream().map(s -> s.load(c.commands())).toArray(CompletableFuture[]::new))
                         .handle((v, e) -> {
                             if (e != null) {
                                 c.closeAsync();
@@ -336,7 +334,7 @@ public final class RedisPresenceStore implements PresenceStore {
         return "RedisPresenceStore[" + settings.address() + ", ttl=" + ttl + "]";
     }
 
-    private CompletableFuture<Void> upsert(RedisAsyncCommands<String, String> redis, RedisScript script, String[] keys,
+    private CompletableFuture<Void> upsert(RedisClusterAsyncCommands<String, String> redis, RedisScript script, String[] keys,
                                            List<String> pairs) {
         String[] args = new String[pairs.size() + 1];
         args[0] = Long.toString(ttl.toMillis());
@@ -354,8 +352,17 @@ public final class RedisPresenceStore implements PresenceStore {
         return out;
     }
 
-    private <T> CompletionStage<T> call(Function<RedisAsyncCommands<String, String>, CompletableFuture<T>> op) {
-        return connector.await().thenCompose(c -> op.apply(c.async()));
+    private <T> CompletionStage<T> call(Function<RedisClusterAsyncCommands<String, String>, CompletableFuture<T>> op) {
+        return watch(connector.await().thenCompose(c -> op.apply(c.commands())));
+    }
+
+    /** Tells the client of failed commands (see {@link StoreClient#commandFailed()}). */
+    private <T> CompletionStage<T> watch(CompletionStage<T> command) {
+        return command.whenComplete((v, e) -> {
+            if (e != null) {
+                lettuce.commandFailed();
+            }
+        });
     }
 
     private String[] roomKeys(String room) {

@@ -2,7 +2,7 @@ package io.switchboard.redis;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.switchboard.core.internal.Failures;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -34,7 +34,7 @@ final class RedisScript {
     }
 
     /** Runs the script; on NOSCRIPT, loads it and runs it once more. */
-    <T> CompletableFuture<T> run(RedisAsyncCommands<String, String> redis, ScriptOutputType type, String[] keys,
+    <T> CompletableFuture<T> run(RedisClusterAsyncCommands<String, String> redis, ScriptOutputType type, String[] keys,
                                  String... args) {
         return redis.<T>evalsha(sha, type, keys, args).toCompletableFuture().exceptionallyCompose(e -> {
             if (!(Failures.rootCause(e) instanceof RedisNoScriptException)) {
@@ -45,16 +45,16 @@ final class RedisScript {
     }
 
     /** Loads the script into Redis's script cache. */
-    CompletableFuture<Void> load(RedisAsyncCommands<String, String> redis) {
+    CompletableFuture<Void> load(RedisClusterAsyncCommands<String, String> redis) {
         return load(redis, false);
     }
 
     /** Loads the script after NOSCRIPT; says so once per reload, not once per command that met it. */
-    private CompletableFuture<Void> reload(RedisAsyncCommands<String, String> redis) {
+    private CompletableFuture<Void> reload(RedisClusterAsyncCommands<String, String> redis) {
         return load(redis, true);
     }
 
-    private CompletableFuture<Void> load(RedisAsyncCommands<String, String> redis, boolean lost) {
+    private CompletableFuture<Void> load(RedisClusterAsyncCommands<String, String> redis, boolean lost) {
         CompletableFuture<Void> current = loading.get();
         if (current != null && !current.isDone()) {
             return current;

@@ -12,15 +12,18 @@ import java.util.List;
  * the key, the value and the rule. The deadline of each command is not here: it is the cluster's
  * ({@code cluster.timeout}), handed to the broker and stores with these settings.
  *
- * @param mode {@code standalone} (one server at {@code host}:{@code port}) or {@code sentinel} (the master
- *     of {@code masterName} as the {@code sentinels} report it, followed through failovers)
+ * @param mode {@code standalone} (one server at {@code host}:{@code port}), {@code sentinel} (the master
+ *     of {@code masterName} as the {@code sentinels} report it, followed through failovers) or {@code cluster}
+ *     (a Redis Cluster found from the {@code nodes}; rooms travel over sharded pub/sub, Redis 7 or later)
  * @param host Redis server host ({@code standalone})
  * @param port Redis server port ({@code standalone})
  * @param sentinels Sentinel addresses as {@code host:port} ({@code sentinel} mode; at least one)
  * @param masterName the master group the Sentinels monitor ({@code sentinel} mode)
+ * @param nodes seed addresses of a Redis Cluster as {@code host:port} ({@code cluster} mode; at least one, the
+ *     rest of the cluster is discovered from them)
  * @param username ACL user; empty means the default user
  * @param password Redis password; empty means no AUTH
- * @param db Redis database index
+ * @param db Redis database index; must be 0 in {@code cluster} mode (a Redis Cluster has only database 0)
  * @param keyPrefix prepended to every key and channel, so that several clusters can share one Redis; may be
  *     empty, and may not contain braces (they would break the hash tags that keep a room's keys together)
  * @param tls connect with TLS (to the Redis servers; Sentinels are asked over TLS too)
@@ -34,11 +37,11 @@ import java.util.List;
  *     {@code /ready} 503) and renews its subscription on a fresh connection
  */
 public record RedisSettings(String mode, String host, int port, List<String> sentinels, String masterName,
-                            String username, @Secret String password, int db, String keyPrefix, boolean tls,
+                            List<String> nodes, String username, @Secret String password, int db, String keyPrefix, boolean tls,
                             String tlsCaFile, int replicaAcks, Duration probeInterval, Duration probeTimeout) {
 
     /** The modes {@code redis.mode} accepts. */
-    public static final List<String> MODES = List.of("standalone", "sentinel");
+    public static final List<String> MODES = List.of("standalone", "sentinel", "cluster");
 
     public RedisSettings {
         Check.oneOf("redis.mode", mode, MODES);
@@ -47,12 +50,20 @@ public record RedisSettings(String mode, String host, int port, List<String> sen
         Check.notNull("redis.sentinels", sentinels);
         sentinels = List.copyOf(sentinels);
         for (String sentinel : sentinels) {
-            parseHostPort(sentinel);
+            parseHostPort("redis.sentinels", sentinel);
         }
         if (mode.equals("sentinel") && sentinels.isEmpty()) {
             throw new ConfigException("redis.sentinels", "[]", "must name at least one Sentinel when redis.mode is sentinel");
         }
         Check.notBlank("redis.masterName", masterName);
+        Check.notNull("redis.nodes", nodes);
+        nodes = List.copyOf(nodes);
+        for (String node : nodes) {
+            parseHostPort("redis.nodes", node);
+        }
+        if (mode.equals("cluster") && nodes.isEmpty()) {
+            throw new ConfigException("redis.nodes", "[]", "must name at least one node when redis.mode is cluster");
+        }
         Check.notNull("redis.username", username);
         Check.notNull("redis.password", password);
         if (!username.isEmpty() && password.isEmpty()) {
@@ -63,6 +74,9 @@ public record RedisSettings(String mode, String host, int port, List<String> sen
             throw new ConfigException("redis.tlsCaFile", tlsCaFile, "is used only with redis.tls: true");
         }
         Check.range("redis.db", db, 0, 15);
+        if (mode.equals("cluster") && db != 0) {
+            throw new ConfigException("redis.db", Integer.toString(db), "must be 0 when redis.mode is cluster");
+        }
         Check.notNull("redis.keyPrefix", keyPrefix);
         if (!keyPrefix.matches("[A-Za-z0-9_.:@/-]*")) {
             throw new ConfigException("redis.keyPrefix", keyPrefix, "may only contain [A-Za-z0-9_.:@/-]");
@@ -78,12 +92,20 @@ public record RedisSettings(String mode, String host, int port, List<String> sen
     }
 
     /**
-     * Where Redis is, for logs and health checks, never the password: {@code host:port/db}, or
-     * {@code sentinel masterName@h1:p1,h2:p2/db}.
+     * Where Redis is, for logs and health checks, never the password: {@code host:port/db},
+     * {@code sentinel masterName@h1:p1,h2:p2/db} or {@code cluster h1:p1,h2:p2}.
      */
     public String address() {
+        if (cluster()) {
+            return "cluster " + String.join(",", nodes);
+        }
         return sentinel() ? "sentinel " + masterName + "@" + String.join(",", sentinels) + "/" + db
                 : host + ":" + port + "/" + db;
+    }
+
+    /** Whether Redis is a Redis Cluster. */
+    public boolean cluster() {
+        return mode.equals("cluster");
     }
 
     /** Whether the master is found through Sentinels. */
@@ -91,25 +113,25 @@ public record RedisSettings(String mode, String host, int port, List<String> sen
         return mode.equals("sentinel");
     }
 
-    /** Splits {@code host:port}; throws {@link ConfigException} naming {@code redis.sentinels} when it is not one. */
-    static HostPort parseHostPort(String address) {
+    /** Splits {@code host:port}; throws {@link ConfigException} naming {@code key} when it is not one. */
+    static HostPort parseHostPort(String key, String address) {
         int colon = address == null ? -1 : address.lastIndexOf(':');
         if (colon <= 0 || colon == address.length() - 1) {
-            throw new ConfigException("redis.sentinels", address, "each must be host:port");
+            throw new ConfigException(key, address, "each must be host:port");
         }
         int port;
         try {
             port = Integer.parseInt(address.substring(colon + 1));
         } catch (NumberFormatException e) {
-            throw new ConfigException("redis.sentinels", address, "each must be host:port");
+            throw new ConfigException(key, address, "each must be host:port");
         }
         if (port < 1 || port > 65535) {
-            throw new ConfigException("redis.sentinels", address, "port must be between 1 and 65535");
+            throw new ConfigException(key, address, "port must be between 1 and 65535");
         }
         return new HostPort(address.substring(0, colon), port);
     }
 
-    /** One {@code host:port} of {@link #sentinels()}. */
+    /** One {@code host:port} of {@link #sentinels()} or {@link #nodes()}. */
     record HostPort(String host, int port) {
     }
 
@@ -117,7 +139,7 @@ public record RedisSettings(String mode, String host, int port, List<String> sen
     @Override
     public String toString() {
         return "RedisSettings[mode=" + mode + ", host=" + host + ", port=" + port + ", sentinels=" + sentinels
-                + ", masterName=" + masterName + ", username=" + username + ", password=(" + Check.HIDDEN + "), db=" + db
+                + ", masterName=" + masterName + ", nodes=" + nodes + ", username=" + username + ", password=(" + Check.HIDDEN + "), db=" + db
                 + ", keyPrefix=" + keyPrefix + ", tls=" + tls + ", tlsCaFile=" + tlsCaFile + ", replicaAcks=" + replicaAcks + ", probeInterval=" + Check.format(probeInterval) + ", probeTimeout="
                 + Check.format(probeTimeout) + "]";
     }
@@ -135,7 +157,7 @@ public record RedisSettings(String mode, String host, int port, List<String> sen
     /** A builder starting from these values. */
     public Builder toBuilder() {
         return new Builder().mode(mode).host(host).port(port).sentinels(sentinels).masterName(masterName)
-                .username(username).password(password).db(db).keyPrefix(keyPrefix).tls(tls).tlsCaFile(tlsCaFile)
+                .nodes(nodes).username(username).password(password).db(db).keyPrefix(keyPrefix).tls(tls).tlsCaFile(tlsCaFile)
                 .replicaAcks(replicaAcks).probeInterval(probeInterval).probeTimeout(probeTimeout);
     }
 
@@ -146,6 +168,7 @@ public record RedisSettings(String mode, String host, int port, List<String> sen
         private int port = 6379;
         private List<String> sentinels = List.of();
         private String masterName = "mymaster";
+        private List<String> nodes = List.of();
         private String username = "";
         private String password = "";
         private boolean tls;
@@ -181,6 +204,11 @@ public record RedisSettings(String mode, String host, int port, List<String> sen
 
         public Builder masterName(String value) {
             masterName = value;
+            return this;
+        }
+
+        public Builder nodes(List<String> value) {
+            nodes = value;
             return this;
         }
 
@@ -230,7 +258,7 @@ public record RedisSettings(String mode, String host, int port, List<String> sen
         }
 
         public RedisSettings build() {
-            return new RedisSettings(mode, host, port, sentinels, masterName, username, password, db, keyPrefix, tls,
+            return new RedisSettings(mode, host, port, sentinels, masterName, nodes, username, password, db, keyPrefix, tls,
                     tlsCaFile, replicaAcks, probeInterval, probeTimeout);
         }
     }

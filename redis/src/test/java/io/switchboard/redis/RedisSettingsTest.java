@@ -39,8 +39,8 @@ class RedisSettingsTest {
     @Test
     void sentinelModeNeedsSentinelsAsHostPortAndIsNamedByItsMaster() {
         RedisSettings ok = RedisSettings.defaults();
-        assertThatThrownBy(() -> ok.toBuilder().mode("cluster").build())
-                .hasMessage("redis.mode (cluster) must be one of standalone, sentinel");
+        assertThatThrownBy(() -> ok.toBuilder().mode("shards").build())
+                .hasMessage("redis.mode (shards) must be one of standalone, sentinel, cluster");
         assertThatThrownBy(() -> ok.toBuilder().mode("sentinel").build())
                 .hasMessage("redis.sentinels ([]) must name at least one Sentinel when redis.mode is sentinel");
         assertThatThrownBy(() -> ok.toBuilder().sentinels(java.util.List.of("10.0.0.1")).build())
@@ -53,6 +53,23 @@ class RedisSettingsTest {
         io.lettuce.core.RedisURI uri = LettuceClient.uri(s, java.time.Duration.ofSeconds(1));
         assertThat(uri.getSentinelMasterId()).isEqualTo("main");
         assertThat(uri.getSentinels()).hasSize(2);
+    }
+
+    @Test
+    void clusterModeNeedsSeedNodesAsHostPortAndDatabaseZero() {
+        RedisSettings ok = RedisSettings.defaults();
+        assertThatThrownBy(() -> ok.toBuilder().mode("cluster").build())
+                .hasMessage("redis.nodes ([]) must name at least one node when redis.mode is cluster");
+        assertThatThrownBy(() -> ok.toBuilder().nodes(java.util.List.of("10.0.0.1")).build())
+                .hasMessage("redis.nodes (10.0.0.1) each must be host:port");
+        java.util.List<String> seeds = java.util.List.of("10.0.0.1:7000", "10.0.0.2:7000");
+        assertThatThrownBy(() -> ok.toBuilder().mode("cluster").nodes(seeds).db(3).build())
+                .hasMessage("redis.db (3) must be 0 when redis.mode is cluster");
+        RedisSettings s = ok.toBuilder().mode("cluster").nodes(seeds).build();
+        assertThat(s.cluster()).isTrue();
+        assertThat(s.address()).isEqualTo("cluster 10.0.0.1:7000,10.0.0.2:7000");
+        assertThatThrownBy(() -> new RedisClusterBroker(ok, java.time.Duration.ofSeconds(1)))
+                .hasMessage("RedisClusterBroker needs redis.mode cluster, was standalone");
     }
 
     @Test

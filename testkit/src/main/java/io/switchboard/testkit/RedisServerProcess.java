@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Assertions;
  * A private redis-server for tests: its own free port on 127.0.0.1 and its own directory, never the
  * shared Redis on 6379. Can be killed with SIGKILL, frozen with SIGSTOP, thawed with SIGCONT and
  * restarted on the same port and directory (so an append-only file survives). It can also run as a
- * replica of another, or as a Sentinel watching one ({@link #startReplicaOf}, {@link #startSentinel}). Closing it kills the
+ * replica of another, as a Sentinel watching one, or as a Redis Cluster node ({@link #startReplicaOf},
+ * {@link #startSentinel}, {@link #startClusterNode}). Closing it kills the
  * process and deletes the directory; a JVM shutdown hook does the same if a test forgets.
  *
  * <p>Without {@code redis-server} on the PATH the calling test is skipped with an install hint, except
@@ -72,6 +73,20 @@ public final class RedisServerProcess implements AutoCloseable {
             throw new IllegalStateException("this redis-server has no TLS port");
         }
         return Integer.parseInt(extra.get(i + 1));
+    }
+
+    /**
+     * A started, append-only Redis Cluster node that has joined no cluster yet ({@link RedisClusterProcess} makes
+     * one of several): it calls a silent peer failing after {@code nodeTimeout}.
+     */
+    public static RedisServerProcess startClusterNode(Duration nodeTimeout) throws Exception {
+        requireRedisServer();
+        return started(new RedisServerProcess(ExternalProcesses.freePort(), true,
+                Files.createTempDirectory("switchboard-rcluster-"),
+                // The bus port explicitly: the default, port + 10000, may be taken or beyond 65535.
+                List.of("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                        "--cluster-port", Integer.toString(ExternalProcesses.freePort()),
+                        "--cluster-node-timeout", Long.toString(nodeTimeout.toMillis())), null));
     }
 
     /** A started replica of {@code master}, append-only like it. */

@@ -22,6 +22,7 @@ import io.switchboard.core.presence.MemoryPresenceStore;
 import io.switchboard.core.presence.PresenceStore;
 import io.switchboard.nats.NatsBroker;
 import io.switchboard.redis.RedisBroker;
+import io.switchboard.redis.RedisClusterBroker;
 import io.switchboard.redis.RedisHistoryStore;
 import io.switchboard.redis.RedisPresenceStore;
 import io.switchboard.redis.RedisSettings;
@@ -47,11 +48,7 @@ final class ClusterBackends {
         PresenceStore presence = cluster.presenceStore().equals("redis")
                 ? new RedisPresenceStore(redis, cluster.timeout(), cluster.presenceTtl())
                 : new MemoryPresenceStore();
-        Broker broker = switch (cluster.broker()) {
-            case "redis" -> new RedisBroker(redis, cluster.timeout());
-            case "nats" -> new NatsBroker(config.nats(), cluster.timeout());
-            default -> new MemoryBroker();
-        };
+        Broker broker = cluster.distributed() ? broker(config) : new MemoryBroker();
         ClusterGuard brokerGuard = cluster.distributed() ? guard("broker " + broker.describe(), cluster) : null;
         ClusterGuard storeGuard = cluster.historyStore().equals("memory") && cluster.presenceStore().equals("memory")
                 ? null : guard("history and presence store", cluster);
@@ -65,13 +62,19 @@ final class ClusterBackends {
      */
     static NodeRegistry registry(SwitchboardConfig config, String nodeId) {
         Cluster cluster = config.cluster();
-        Broker broker = switch (cluster.broker()) {
-            case "redis" -> new RedisBroker(config.redis(), cluster.timeout());
+        return !cluster.distributed() ? new LocalNodeRegistry()
+                : new BrokerNodeRegistry(broker(config), nodeId, cluster.presenceTtl(), cluster.timeout(), TimeSource.SYSTEM);
+    }
+
+    /** A new connection to the cluster's broker, Redis (standalone, Sentinel or Cluster) or NATS. */
+    private static Broker broker(SwitchboardConfig config) {
+        Cluster cluster = config.cluster();
+        return switch (cluster.broker()) {
+            case "redis" -> config.redis().cluster() ? new RedisClusterBroker(config.redis(), cluster.timeout())
+                    : new RedisBroker(config.redis(), cluster.timeout());
             case "nats" -> new NatsBroker(config.nats(), cluster.timeout());
-            default -> null;
+            default -> throw new IllegalStateException("no broker named " + cluster.broker());
         };
-        return broker == null ? new LocalNodeRegistry()
-                : new BrokerNodeRegistry(broker, nodeId, cluster.presenceTtl(), cluster.timeout(), TimeSource.SYSTEM);
     }
 
     private static ClusterGuard guard(String name, Cluster cluster) {

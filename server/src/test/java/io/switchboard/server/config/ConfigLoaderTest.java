@@ -315,7 +315,7 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("cluster.redis.url", "redis://x:6379")))
                 .hasMessage("unknown configuration key cluster.redis.url on the command line"
                         + " (the redis section has redis.mode, redis.host, redis.port, redis.sentinels, redis.masterName,"
-                        + " redis.username, redis.password, redis.db, redis.keyPrefix, redis.tls, redis.tlsCaFile,"
+                        + " redis.nodes, redis.username, redis.password, redis.db, redis.keyPrefix, redis.tls, redis.tlsCaFile,"
                         + " redis.replicaAcks, redis.probeInterval, redis.probeTimeout)");
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("cluster.seeds", "a,b")))
                 .hasMessageStartingWith("unknown configuration key cluster.seeds on the command line"
@@ -323,7 +323,7 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SWITCHBOARD_REDIS_CONNECTION_STRING_URI", "m"), Map.of()))
                 .hasMessage("unknown configuration key in environment variable SWITCHBOARD_REDIS_CONNECTION_STRING_URI"
                         + " (the redis section has SWITCHBOARD_REDIS_MODE, SWITCHBOARD_REDIS_HOST, SWITCHBOARD_REDIS_PORT,"
-                        + " SWITCHBOARD_REDIS_SENTINELS, SWITCHBOARD_REDIS_MASTER_NAME, SWITCHBOARD_REDIS_USERNAME,"
+                        + " SWITCHBOARD_REDIS_SENTINELS, SWITCHBOARD_REDIS_MASTER_NAME, SWITCHBOARD_REDIS_NODES, SWITCHBOARD_REDIS_USERNAME,"
                         + " SWITCHBOARD_REDIS_PASSWORD, SWITCHBOARD_REDIS_DB, SWITCHBOARD_REDIS_KEY_PREFIX,"
                         + " SWITCHBOARD_REDIS_TLS, SWITCHBOARD_REDIS_TLS_CA_FILE, SWITCHBOARD_REDIS_REPLICA_ACKS,"
                         + " SWITCHBOARD_REDIS_PROBE_INTERVAL, SWITCHBOARD_REDIS_PROBE_TIMEOUT)");
