@@ -32,10 +32,23 @@ import java.util.function.Function;
  *   <li>{@code <prefix>presence:room:{room}:exp}, a sorted set connId → expiry (Redis time, ms), and
  *       {@code <prefix>presence:room:{room}:members}, a hash connId → {@code {"userId","node","info"}}, and
  *       {@code <prefix>presence:room:{room}:order}, a sorted set of {@code userId NUL connId} at score 0 that
- *       {@link #page} reads by range, so a page of a 100,000-member room moves only the page;
+ *       {@link #page} reads by range, so a page of a 100,000-member room moves only the page, and
+ *       {@code <prefix>presence:room:{room}:occupied}, set while the room counts as occupied;
  *   <li>{@code <prefix>presence:user:{user}:exp}, a sorted set connId → expiry, and
- *       {@code <prefix>presence:user:{user}:nodes}, a hash connId → node id.
+ *       {@code <prefix>presence:user:{user}:nodes}, a hash connId → node id;
+ *   <li>{@code <prefix>presence:node:{node}:members}, a hash {@code connId NUL room} → userId, and
+ *       {@code <prefix>presence:node:{node}:conns}, a hash connId → userId: what the node holds, so that a survivor
+ *       can report it once the node is lost (they outlive the node's last write by three TTLs);
+ *   <li>{@code <prefix>presence:nodes}, a sorted set node id → until when it counts as live, pushed forward by each
+ *       connect and refresh, and {@code <prefix>presence:lost}, a sorted set node id → until when a survivor's claim
+ *       on the lost node holds.
  * </ul>
+ *
+ * <p>Occupancy is the {@code occupied} flag, changed in the scripts that add and remove a member: a join that
+ * finds it unset sets it and answers true; a leave that leaves no live member (one whose expiry has not passed)
+ * while it is set clears it and answers vacated. A join or leave writes the room's keys and the node's index in
+ * that one script call: the round trip presence always cost, no second one. (The scripts name keys of several
+ * hash tags: the store runs on one Redis, standalone or behind Sentinel, not on Redis Cluster.)
  *
  * <p>Every write sets an entry's expiry to Redis's now + {@code ttl}; reads first drop the entries whose
  * expiry passed, so a node that stops refreshing (it died, or lost Redis) disappears from presence within
@@ -74,13 +87,6 @@ public final class RedisPresenceStore implements PresenceStore {
               local left = redis.call('PTTL', key)
               if left < ttl then redis.call('PEXPIRE', key, ttl) end
             end
-            return 1
-            """);
-
-    /** KEYS: expiry set, hash. ARGV: field. */
-    private static final RedisScript REMOVE = new RedisScript("presence-remove", """
-            redis.call('ZREM', KEYS[1], ARGV[1])
-            redis.call('HDEL', KEYS[2], ARGV[1])
             return 1
             """);
 
@@ -141,15 +147,6 @@ public final class RedisPresenceStore implements PresenceStore {
             return 1
             """);
 
-    /** As {@link #REMOVE} for a room, keeping its order set (KEYS[3]) too. */
-    private static final RedisScript ROOM_REMOVE = new RedisScript("presence-room-remove", ORDER_KEY + """
-            local value = redis.call('HGET', KEYS[2], ARGV[1])
-            if value then redis.call('ZREM', KEYS[3], order_key(ARGV[1], value)) end
-            redis.call('ZREM', KEYS[1], ARGV[1])
-            redis.call('HDEL', KEYS[2], ARGV[1])
-            return 1
-            """);
-
     /** As {@link #LIST} for a room, keeping its order set (KEYS[3]) too. */
     private static final RedisScript ROOM_LIST = new RedisScript("presence-room-list", NOW + DROP_EXPIRED + """
             return redis.call('HGETALL', KEYS[2])
@@ -176,8 +173,142 @@ public final class RedisPresenceStore implements PresenceStore {
             return out
             """);
 
-    private static final List<RedisScript> SCRIPTS = List.of(UPSERT, REMOVE, LIST, ANY, ROOM_UPSERT, ROOM_REMOVE,
-            ROOM_LIST, ROOM_PAGE);
+    /**
+     * How many TTLs a node's indexes (and the live-node and claim sets) outlast their last write: a lost node is
+     * claimed a third of a TTL after it expires, well within; a cluster gone entirely leaves nothing behind.
+     */
+    private static final String KEEP = """
+            local KEEP = 3
+            """;
+
+    /** A connection's index entry in its node's members hash: connection id, NUL, room. */
+    private static final String INDEX_FIELD = """
+            local function index_field(conn, room)
+              return conn .. '\\0' .. room
+            end
+            """;
+
+    /**
+     * KEYS: expiry set, hash, order set, occupied flag, the node's members index. ARGV: ttl ms, connId, value, room,
+     * userId. Adds the member and its index entry; sets the occupied flag when it is not set and answers 1 then
+     * (the room went from no live member to one), else 0.
+     */
+    private static final RedisScript ROOM_JOIN = new RedisScript("presence-room-join", NOW + KEEP + ORDER_KEY
+            + INDEX_FIELD + """
+            local ttl = tonumber(ARGV[1])
+            local conn, value = ARGV[2], ARGV[3]
+            redis.call('ZADD', KEYS[1], string.format('%d', now + ttl), conn)
+            redis.call('HSET', KEYS[2], conn, value)
+            redis.call('ZADD', KEYS[3], 0, order_key(conn, value))
+            redis.call('HSET', KEYS[5], index_field(conn, ARGV[4]), ARGV[5])
+            local occupied = 0
+            if redis.call('SET', KEYS[4], '1', 'NX', 'PX', ttl) then occupied = 1 end
+            for i = 1, 4 do
+              if redis.call('PTTL', KEYS[i]) < ttl then redis.call('PEXPIRE', KEYS[i], ttl) end
+            end
+            redis.call('PEXPIRE', KEYS[5], ttl * KEEP)
+            return occupied
+            """);
+
+    /**
+     * KEYS: expiry set, hash, order set, occupied flag, the node's members index. ARGV: connId, room. Removes the
+     * member and its index entry. Answers {removed, vacated}: removed is 1 when this call took the index entry;
+     * vacated is 1 when the flag was set and no live member is left, and the flag is cleared with it.
+     */
+    private static final RedisScript ROOM_LEAVE = new RedisScript("presence-room-leave", NOW + ORDER_KEY
+            + INDEX_FIELD + """
+            local conn = ARGV[1]
+            local value = redis.call('HGET', KEYS[2], conn)
+            if value then redis.call('ZREM', KEYS[3], order_key(conn, value)) end
+            redis.call('ZREM', KEYS[1], conn)
+            redis.call('HDEL', KEYS[2], conn)
+            local removed = redis.call('HDEL', KEYS[5], index_field(conn, ARGV[2]))
+            local vacated = 0
+            if redis.call('EXISTS', KEYS[4]) == 1
+                and redis.call('ZCOUNT', KEYS[1], string.format('%d', now), '+inf') == 0 then
+              redis.call('DEL', KEYS[4])
+              vacated = 1
+            end
+            return {removed, vacated}
+            """);
+
+    /**
+     * KEYS: expiry set, hash, the node's connections index, live nodes. ARGV: ttl ms, connId, nodeId, userId. As
+     * {@link #UPSERT} for one connection, plus its index entry; the node counts as live for a ttl from now.
+     */
+    private static final RedisScript USER_CONNECT = new RedisScript("presence-user-connect", NOW + KEEP + """
+            local ttl = tonumber(ARGV[1])
+            local conn = ARGV[2]
+            redis.call('ZADD', KEYS[1], string.format('%d', now + ttl), conn)
+            redis.call('HSET', KEYS[2], conn, ARGV[3])
+            redis.call('HSET', KEYS[3], conn, ARGV[4])
+            redis.call('ZADD', KEYS[4], string.format('%d', now + ttl), ARGV[3])
+            for i = 1, 2 do
+              if redis.call('PTTL', KEYS[i]) < ttl then redis.call('PEXPIRE', KEYS[i], ttl) end
+            end
+            redis.call('PEXPIRE', KEYS[3], ttl * KEEP)
+            redis.call('PEXPIRE', KEYS[4], ttl * KEEP)
+            return 1
+            """);
+
+    /** KEYS: expiry set, hash, the node's connections index. ARGV: connId. 1 when this call took the index entry. */
+    private static final RedisScript USER_DISCONNECT = new RedisScript("presence-user-disconnect", """
+            redis.call('ZREM', KEYS[1], ARGV[1])
+            redis.call('HDEL', KEYS[2], ARGV[1])
+            return redis.call('HDEL', KEYS[3], ARGV[1])
+            """);
+
+    /**
+     * KEYS: live nodes, the node's members index, its connections index. ARGV: ttl ms, nodeId. The node counts as
+     * live for a ttl from now, and its indexes are kept.
+     */
+    private static final RedisScript NODE_ALIVE = new RedisScript("presence-node-alive", NOW + KEEP + """
+            local ttl = tonumber(ARGV[1])
+            redis.call('ZADD', KEYS[1], string.format('%d', now + ttl), ARGV[2])
+            for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ttl * KEEP) end
+            return 1
+            """);
+
+    /**
+     * KEYS: live nodes, claims. ARGV: claimer, lease ms. First a claim whose lease ran out (its claimer is gone too)
+     * unless its node came back; else a node other than the claimer that stopped counting as live, moved from the
+     * live nodes to the claims. Answers its id with the claim renewed for the lease, or false.
+     */
+    private static final RedisScript CLAIM_LOST = new RedisScript("presence-claim-lost", NOW + KEEP + """
+            local until = string.format('%d', now + tonumber(ARGV[2]))
+            redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[2]) * KEEP)
+            local before = '(' .. string.format('%d', now)
+            for _, n in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', before, 'LIMIT', 0, 10)) do
+              local live = redis.call('ZSCORE', KEYS[1], n)
+              if live and tonumber(live) >= now then
+                redis.call('ZREM', KEYS[2], n)
+              else
+                redis.call('ZADD', KEYS[2], until, n)
+                return n
+              end
+            end
+            for _, n in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', before, 'LIMIT', 0, 2)) do
+              if n ~= ARGV[1] then
+                redis.call('ZREM', KEYS[1], n)
+                redis.call('ZADD', KEYS[2], until, n)
+                return n
+              end
+            end
+            return false
+            """);
+
+    /**
+     * KEYS: claims, live nodes, the node's members index, its connections index. ARGV: nodeId. Drops the claim, and
+     * the indexes unless the node came back meanwhile.
+     */
+    private static final RedisScript FORGET_LOST = new RedisScript("presence-forget-lost", """
+            redis.call('ZREM', KEYS[1], ARGV[1])
+            if not redis.call('ZSCORE', KEYS[2], ARGV[1]) then redis.call('DEL', KEYS[3], KEYS[4]) end
+            return 1
+            """);
+
+    private static final List<RedisScript> SCRIPTS = List.of(UPSERT, LIST, ANY, ROOM_UPSERT, ROOM_LIST, ROOM_PAGE,
+            ROOM_JOIN, ROOM_LEAVE, USER_CONNECT, USER_DISCONNECT, NODE_ALIVE, CLAIM_LOST, FORGET_LOST);
 
     private final RedisSettings settings;
     private final Duration ttl;
@@ -218,20 +349,26 @@ public final class RedisPresenceStore implements PresenceStore {
     }
 
     @Override
-    public CompletionStage<Void> join(String room, String nodeId, String userId, String connId, JsonNode info) {
+    public CompletionStage<Boolean> join(String room, String nodeId, String userId, String connId, JsonNode info) {
         String member;
         try {
             member = encodeMember(nodeId, userId, info);
         } catch (JsonProcessingException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return call(redis -> upsert(redis, ROOM_UPSERT, roomKeys(room), List.of(connId, member)));
+        String[] keys = roomKeys(room);
+        return call(redis -> ROOM_JOIN.<Long>run(redis, ScriptOutputType.INTEGER,
+                        new String[] {keys[0], keys[1], keys[2], keys[3], nodeKey(nodeId, "members")},
+                        Long.toString(ttl.toMillis()), connId, member, room, userId)
+                .thenApply(r -> r == 1L));
     }
 
     @Override
-    public CompletionStage<Void> leave(String room, String connId) {
-        return call(redis -> ROOM_REMOVE.<Long>run(redis, ScriptOutputType.INTEGER, roomKeys(room), connId)
-                .thenApply(r -> null));
+    public CompletionStage<Leave> leave(String room, String nodeId, String connId) {
+        String[] keys = roomKeys(room);
+        return call(redis -> ROOM_LEAVE.<List<Long>>run(redis, ScriptOutputType.MULTI,
+                        new String[] {keys[0], keys[1], keys[2], keys[3], nodeKey(nodeId, "members")}, connId, room)
+                .thenApply(r -> new Leave(r.get(0) == 1L, r.get(1) == 1L)));
     }
 
     @Override
@@ -273,13 +410,19 @@ public final class RedisPresenceStore implements PresenceStore {
 
     @Override
     public CompletionStage<Void> connect(String userId, String connId, String nodeId) {
-        return call(redis -> upsert(redis, UPSERT, userKeys(userId), List.of(connId, nodeId)));
+        String[] keys = userKeys(userId);
+        return call(redis -> USER_CONNECT.<Long>run(redis, ScriptOutputType.INTEGER,
+                        new String[] {keys[0], keys[1], nodeKey(nodeId, "conns"), nodesKey()},
+                        Long.toString(ttl.toMillis()), connId, nodeId, userId)
+                .thenApply(r -> null));
     }
 
     @Override
-    public CompletionStage<Void> disconnect(String userId, String connId) {
-        return call(redis -> REMOVE.<Long>run(redis, ScriptOutputType.INTEGER, userKeys(userId), connId)
-                .thenApply(r -> null));
+    public CompletionStage<Boolean> disconnect(String userId, String nodeId, String connId) {
+        String[] keys = userKeys(userId);
+        return call(redis -> USER_DISCONNECT.<Long>run(redis, ScriptOutputType.INTEGER,
+                        new String[] {keys[0], keys[1], nodeKey(nodeId, "conns")}, connId)
+                .thenApply(r -> r == 1L));
     }
 
     @Override
@@ -317,11 +460,50 @@ public final class RedisPresenceStore implements PresenceStore {
         return call(redis -> {
             // Issued back to back on one connection: Lettuce pipelines them, one round trip in all.
             List<CompletableFuture<Void>> all = new ArrayList<>();
+            all.add(NODE_ALIVE.<Long>run(redis, ScriptOutputType.INTEGER,
+                    new String[] {nodesKey(), nodeKey(nodeId, "members"), nodeKey(nodeId, "conns")},
+                    Long.toString(ttl.toMillis()), nodeId).thenApply(r -> null));
             byRoom.forEach((room, pairs) -> chunks(pairs)
                     .forEach(c -> all.add(upsert(redis, ROOM_UPSERT, roomKeys(room), c))));
             byUser.forEach((user, pairs) -> chunks(pairs).forEach(c -> all.add(upsert(redis, UPSERT, userKeys(user), c))));
             return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
         });
+    }
+
+    @Override
+    public CompletionStage<String> claimLostNode(String claimer, Duration lease) {
+        return call(redis -> CLAIM_LOST.<String>run(redis, ScriptOutputType.VALUE,
+                new String[] {nodesKey(), claimsKey()}, claimer, Long.toString(Math.max(1, lease.toMillis()))));
+    }
+
+    /** Reads the node's two index hashes, back to back: one round trip. */
+    @Override
+    public CompletionStage<LostEntries> lostEntries(String nodeId) {
+        return call(redis -> {
+            CompletableFuture<Map<String, String>> members =
+                    redis.hgetall(nodeKey(nodeId, "members")).toCompletableFuture();
+            CompletableFuture<Map<String, String>> conns = redis.hgetall(nodeKey(nodeId, "conns")).toCompletableFuture();
+            return members.thenCombine(conns, (m, c) -> {
+                List<RoomMember> roomMembers = new ArrayList<>(m.size());
+                m.forEach((field, userId) -> {
+                    int nul = field.indexOf('\0');
+                    if (nul > 0) {
+                        roomMembers.add(new RoomMember(field.substring(nul + 1), userId, field.substring(0, nul), null));
+                    }
+                });
+                List<UserConnection> users = new ArrayList<>(c.size());
+                c.forEach((connId, userId) -> users.add(new UserConnection(userId, connId, nodeId)));
+                return new LostEntries(nodeId, roomMembers, users);
+            });
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> forgetLostNode(String nodeId) {
+        return call(redis -> FORGET_LOST.<Long>run(redis, ScriptOutputType.INTEGER,
+                        new String[] {claimsKey(), nodesKey(), nodeKey(nodeId, "members"), nodeKey(nodeId, "conns")},
+                        nodeId)
+                .thenApply(r -> null));
     }
 
     /** Closes the connection; calls in flight fail. Idempotent; do not call it from a completion callback. */
@@ -360,7 +542,22 @@ public final class RedisPresenceStore implements PresenceStore {
 
     private String[] roomKeys(String room) {
         String base = settings.keyPrefix() + "presence:room:{" + room + "}:";
-        return new String[] {base + "exp", base + "members", base + "order"};
+        return new String[] {base + "exp", base + "members", base + "order", base + "occupied"};
+    }
+
+    /** One of a node's index hashes: {@code members} (connId NUL room → userId) or {@code conns} (connId → userId). */
+    private String nodeKey(String nodeId, String which) {
+        return settings.keyPrefix() + "presence:node:{" + nodeId + "}:" + which;
+    }
+
+    /** Live nodes: node id → until when it counts as live (Redis time, ms). */
+    private String nodesKey() {
+        return settings.keyPrefix() + "presence:nodes";
+    }
+
+    /** Lost nodes claimed by a survivor: node id → until when the claim holds (Redis time, ms). */
+    private String claimsKey() {
+        return settings.keyPrefix() + "presence:lost";
     }
 
     private String[] userKeys(String userId) {

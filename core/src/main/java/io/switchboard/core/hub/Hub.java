@@ -94,6 +94,7 @@ public final class Hub {
     private final Queries queries;
     private final ServerSubscriptions subscriptions;
     private final HubContext ctx;
+    private final LostNodes lostNodes;
 
     public Hub(CoreConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
                String nodeId, String version) {
@@ -154,6 +155,7 @@ public final class Hub {
         this.direct = new DirectMessages(ctx, frames, fanOut, connections, shards.values());
         this.sharedRooms = new SharedRooms(ctx, rooms, connections);
         this.subscriptions = new ServerSubscriptions(connections, joins, this::send);
+        this.lostNodes = new LostNodes(ctx, config.cluster().presenceTtl());
     }
 
     /**
@@ -275,7 +277,7 @@ public final class Hub {
         }
         c.rooms.clear();
         connections.remove(c);
-        BackendCalls.quietly("presence disconnect", calls.store(() -> presence.disconnect(c.userId(), c.connId())));
+        BackendCalls.quietly("presence disconnect", calls.store(() -> presence.disconnect(c.userId(), nodeId, c.connId())));
         ctx.hooks().disconnected(c, reason.label());
         if (config.hub().notifyGlobalPresence()) {
             direct.broadcastFrame(codec.encode(new ServerMessage.UserLeft(c.userId(), c.connId())), c,
@@ -518,6 +520,16 @@ public final class Hub {
      */
     public CompletionStage<Void> refreshPresence() {
         return queries.refreshPresence(connections.all());
+    }
+
+    /**
+     * Finds nodes that stopped refreshing their presence for {@code cluster.presenceTtl}, and reports each one's
+     * connections as left and disconnected with reason {@code node_lost} (from this node only: the store hands
+     * each lost node to one survivor). The server calls it with {@link #refreshPresence}. Completes with how many
+     * lost nodes it handled. Thread-safe; never blocks.
+     */
+    public CompletionStage<Integer> sweepLostNodes() {
+        return lostNodes.sweep();
     }
 
     /** A room's members in the cluster and its history position. Thread-safe. */

@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The node's periodic work, scheduled on its event loops once it listens: per-loop heartbeat ticks and
- * buffer-cache trims, the stats sampler, the history sweep and the presence refresh. The tasks end with
+ * buffer-cache trims, the stats sampler, the history sweep, the presence refresh and the lost-node sweep. The tasks end with
  * the loops.
  */
 final class Maintenance {
@@ -45,6 +45,12 @@ final class Maintenance {
             first.scheduleAtFixedRate(() -> hub.refreshPresence().whenComplete((v, e) -> {
                 if (e != null) {
                     log.warn("refreshing presence failed: {}", e.toString());
+                }
+            }), refreshMillis, refreshMillis, TimeUnit.MILLISECONDS);
+            // As often: a lost node's connections are reported within a third of the ttl after its entries expire.
+            first.scheduleAtFixedRate(() -> hub.sweepLostNodes().whenComplete((v, e) -> {
+                if (e != null) {
+                    log.warn("reporting the connections of lost nodes failed: {}", e.toString());
                 }
             }), refreshMillis, refreshMillis, TimeUnit.MILLISECONDS);
         }
