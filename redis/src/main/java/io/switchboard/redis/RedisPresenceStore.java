@@ -73,6 +73,14 @@ public final class RedisPresenceStore implements PresenceStore {
             """;
 
     /**
+     * How many TTLs a node's indexes, a room's occupied flag, the live-node and the claim sets outlast their last write: a lost node is
+     * claimed a third of a TTL after it expires, well within; a cluster gone entirely leaves nothing behind.
+     */
+    private static final String KEEP = """
+            local KEEP = 3
+            """;
+
+    /**
      * KEYS: expiry set, hash. ARGV: ttl ms, then field, value pairs. Sets each entry and its expiry, and
      * extends (never shortens) the keys' own expiry to cover it.
      */
@@ -131,8 +139,12 @@ public final class RedisPresenceStore implements PresenceStore {
             if #expired > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', before) end
             """;
 
-    /** As {@link #UPSERT} for a room, keeping its order set (KEYS[3]) too. */
-    private static final RedisScript ROOM_UPSERT = new RedisScript("presence-room-upsert", NOW + ORDER_KEY + """
+    /**
+     * As {@link #UPSERT} for a room, keeping its order set (KEYS[3]) too, and its occupied flag (KEYS[4]) for as long
+     * as a lost node's members need it: a survivor's removal of the last of them must still find it set.
+     */
+    private static final RedisScript ROOM_UPSERT = new RedisScript("presence-room-upsert", NOW + KEEP + ORDER_KEY
+            + """
             local ttl = tonumber(ARGV[1])
             local expiry = string.format('%d', now + ttl)
             for i = 2, #ARGV, 2 do
@@ -140,10 +152,10 @@ public final class RedisPresenceStore implements PresenceStore {
               redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
               redis.call('ZADD', KEYS[3], 0, order_key(ARGV[i], ARGV[i + 1]))
             end
-            for _, key in ipairs(KEYS) do
-              local left = redis.call('PTTL', key)
-              if left < ttl then redis.call('PEXPIRE', key, ttl) end
+            for i = 1, 3 do
+              if redis.call('PTTL', KEYS[i]) < ttl then redis.call('PEXPIRE', KEYS[i], ttl) end
             end
+            if redis.call('PTTL', KEYS[4]) < ttl * KEEP then redis.call('PEXPIRE', KEYS[4], ttl * KEEP) end
             return 1
             """);
 
@@ -173,14 +185,6 @@ public final class RedisPresenceStore implements PresenceStore {
             return out
             """);
 
-    /**
-     * How many TTLs a node's indexes (and the live-node and claim sets) outlast their last write: a lost node is
-     * claimed a third of a TTL after it expires, well within; a cluster gone entirely leaves nothing behind.
-     */
-    private static final String KEEP = """
-            local KEEP = 3
-            """;
-
     /** A connection's index entry in its node's members hash: connection id, NUL, room. */
     private static final String INDEX_FIELD = """
             local function index_field(conn, room)
@@ -202,10 +206,11 @@ public final class RedisPresenceStore implements PresenceStore {
             redis.call('ZADD', KEYS[3], 0, order_key(conn, value))
             redis.call('HSET', KEYS[5], index_field(conn, ARGV[4]), ARGV[5])
             local occupied = 0
-            if redis.call('SET', KEYS[4], '1', 'NX', 'PX', ttl) then occupied = 1 end
-            for i = 1, 4 do
+            if redis.call('SET', KEYS[4], '1', 'NX', 'PX', ttl * KEEP) then occupied = 1 end
+            for i = 1, 3 do
               if redis.call('PTTL', KEYS[i]) < ttl then redis.call('PEXPIRE', KEYS[i], ttl) end
             end
+            if redis.call('PTTL', KEYS[4]) < ttl * KEEP then redis.call('PEXPIRE', KEYS[4], ttl * KEEP) end
             redis.call('PEXPIRE', KEYS[5], ttl * KEEP)
             return occupied
             """);
@@ -275,7 +280,7 @@ public final class RedisPresenceStore implements PresenceStore {
      * live nodes to the claims. Answers its id with the claim renewed for the lease, or false.
      */
     private static final RedisScript CLAIM_LOST = new RedisScript("presence-claim-lost", NOW + KEEP + """
-            local until = string.format('%d', now + tonumber(ARGV[2]))
+            local claim_until = string.format('%d', now + tonumber(ARGV[2]))
             redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[2]) * KEEP)
             local before = '(' .. string.format('%d', now)
             for _, n in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', before, 'LIMIT', 0, 10)) do
@@ -283,14 +288,14 @@ public final class RedisPresenceStore implements PresenceStore {
               if live and tonumber(live) >= now then
                 redis.call('ZREM', KEYS[2], n)
               else
-                redis.call('ZADD', KEYS[2], until, n)
+                redis.call('ZADD', KEYS[2], claim_until, n)
                 return n
               end
             end
             for _, n in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', before, 'LIMIT', 0, 2)) do
               if n ~= ARGV[1] then
                 redis.call('ZREM', KEYS[1], n)
-                redis.call('ZADD', KEYS[2], until, n)
+                redis.call('ZADD', KEYS[2], claim_until, n)
                 return n
               end
             end
