@@ -38,7 +38,9 @@ import java.util.function.Function;
  *       {@code <prefix>presence:user:{user}:nodes}, a hash connId → node id;
  *   <li>{@code <prefix>presence:node:{node}:members}, a hash {@code connId NUL room} → userId, and
  *       {@code <prefix>presence:node:{node}:conns}, a hash connId → userId: what the node holds, so that a survivor
- *       can report it once the node is lost (they outlive the node's last write by three TTLs);
+ *       can report it once the node is lost (they outlive the node's last write by three TTLs), and
+ *       {@code <prefix>presence:node:{node}:refreshed}, set by each refresh: the indexes are whole (see
+ *       {@link #ROOM_REFRESH});
  *   <li>{@code <prefix>presence:nodes}, a sorted set node id → until when it counts as live, pushed forward by each
  *       connect and refresh, and {@code <prefix>presence:lost}, a sorted set node id → until when a survivor's claim
  *       on the lost node holds.
@@ -139,25 +141,6 @@ public final class RedisPresenceStore implements PresenceStore {
             if #expired > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', before) end
             """;
 
-    /**
-     * As {@link #UPSERT} for a room, keeping its order set (KEYS[3]) too, and its occupied flag (KEYS[4]) for as long
-     * as a lost node's members need it: a survivor's removal of the last of them must still find it set.
-     */
-    private static final RedisScript ROOM_UPSERT = new RedisScript("presence-room-upsert", NOW + KEEP + ORDER_KEY
-            + """
-            local ttl = tonumber(ARGV[1])
-            local expiry = string.format('%d', now + ttl)
-            for i = 2, #ARGV, 2 do
-              redis.call('ZADD', KEYS[1], expiry, ARGV[i])
-              redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
-              redis.call('ZADD', KEYS[3], 0, order_key(ARGV[i], ARGV[i + 1]))
-            end
-            for i = 1, 3 do
-              if redis.call('PTTL', KEYS[i]) < ttl then redis.call('PEXPIRE', KEYS[i], ttl) end
-            end
-            if redis.call('PTTL', KEYS[4]) < ttl * KEEP then redis.call('PEXPIRE', KEYS[4], ttl * KEEP) end
-            return 1
-            """);
 
     /** As {@link #LIST} for a room, keeping its order set (KEYS[3]) too. */
     private static final RedisScript ROOM_LIST = new RedisScript("presence-room-list", NOW + DROP_EXPIRED + """
@@ -191,6 +174,42 @@ public final class RedisPresenceStore implements PresenceStore {
               return conn .. '\\0' .. room
             end
             """;
+
+    /**
+     * A refresh of one room's members of one node. KEYS: expiry set, hash, order set, occupied flag, the node's
+     * members index, the node's refreshed marker. ARGV: ttl ms, room, then connId, value pairs.
+     *
+     * <p>The member list was read before the call: a member that left meanwhile must not come back, or the room
+     * would never count as vacated. Its leave took its index entry, so while the node's marker says the indexes
+     * are whole, only members still in the index are re-asserted. Without the marker (the node's first refresh,
+     * or Redis lost its data, or the node was declared lost) every member is written back, index included. The
+     * occupied flag is kept for as long as a lost node's members need it: a survivor's removal of the last of
+     * them must still find it set.
+     */
+    private static final RedisScript ROOM_REFRESH = new RedisScript("presence-room-refresh", NOW + KEEP + INDEX_FIELD
+            + """
+            local ttl = tonumber(ARGV[1])
+            local room = ARGV[2]
+            local expiry = string.format('%d', now + ttl)
+            local whole = redis.call('EXISTS', KEYS[6]) == 0
+            for i = 3, #ARGV, 2 do
+              local conn, value = ARGV[i], ARGV[i + 1]
+              local field = index_field(conn, room)
+              if whole or redis.call('HEXISTS', KEYS[5], field) == 1 then
+                local user = cjson.decode(value)['userId']
+                if whole then redis.call('HSET', KEYS[5], field, user) end
+                redis.call('ZADD', KEYS[1], expiry, conn)
+                redis.call('HSET', KEYS[2], conn, value)
+                redis.call('ZADD', KEYS[3], 0, user .. '\\0' .. conn)
+              end
+            end
+            for i = 1, 3 do
+              if redis.call('PTTL', KEYS[i]) < ttl then redis.call('PEXPIRE', KEYS[i], ttl) end
+            end
+            if redis.call('PTTL', KEYS[4]) < ttl * KEEP then redis.call('PEXPIRE', KEYS[4], ttl * KEEP) end
+            if whole then redis.call('PEXPIRE', KEYS[5], ttl * KEEP) end
+            return 1
+            """);
 
     /**
      * KEYS: expiry set, hash, order set, occupied flag, the node's members index. ARGV: ttl ms, connId, value, room,
@@ -264,12 +283,14 @@ public final class RedisPresenceStore implements PresenceStore {
             """);
 
     /**
-     * KEYS: live nodes, the node's members index, its connections index. ARGV: ttl ms, nodeId. The node counts as
-     * live for a ttl from now, and its indexes are kept.
+     * KEYS: live nodes, the node's members index, its connections index, its refreshed marker. ARGV: ttl ms, nodeId.
+     * The last call of a refresh: the node counts as live for a ttl from now, its indexes are kept, and its marker
+     * says they are whole.
      */
     private static final RedisScript NODE_ALIVE = new RedisScript("presence-node-alive", NOW + KEEP + """
             local ttl = tonumber(ARGV[1])
             redis.call('ZADD', KEYS[1], string.format('%d', now + ttl), ARGV[2])
+            redis.call('SET', KEYS[4], '1', 'PX', ttl * KEEP)
             for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ttl * KEEP) end
             return 1
             """);
@@ -303,16 +324,17 @@ public final class RedisPresenceStore implements PresenceStore {
             """);
 
     /**
-     * KEYS: claims, live nodes, the node's members index, its connections index. ARGV: nodeId. Drops the claim, and
-     * the indexes unless the node came back meanwhile.
+     * KEYS: claims, live nodes, the node's members index, its connections index, its refreshed marker. ARGV: nodeId.
+     * Drops the claim, and the indexes and marker unless the node came back meanwhile (should it come back later,
+     * its next refresh writes everything it holds again).
      */
     private static final RedisScript FORGET_LOST = new RedisScript("presence-forget-lost", """
             redis.call('ZREM', KEYS[1], ARGV[1])
-            if not redis.call('ZSCORE', KEYS[2], ARGV[1]) then redis.call('DEL', KEYS[3], KEYS[4]) end
+            if not redis.call('ZSCORE', KEYS[2], ARGV[1]) then redis.call('DEL', KEYS[3], KEYS[4], KEYS[5]) end
             return 1
             """);
 
-    private static final List<RedisScript> SCRIPTS = List.of(UPSERT, LIST, ANY, ROOM_UPSERT, ROOM_LIST, ROOM_PAGE,
+    private static final List<RedisScript> SCRIPTS = List.of(UPSERT, LIST, ANY, ROOM_REFRESH, ROOM_LIST, ROOM_PAGE,
             ROOM_JOIN, ROOM_LEAVE, USER_CONNECT, USER_DISCONNECT, NODE_ALIVE, CLAIM_LOST, FORGET_LOST);
 
     private final RedisSettings settings;
@@ -465,12 +487,18 @@ public final class RedisPresenceStore implements PresenceStore {
         return call(redis -> {
             // Issued back to back on one connection: Lettuce pipelines them, one round trip in all.
             List<CompletableFuture<Void>> all = new ArrayList<>();
-            all.add(NODE_ALIVE.<Long>run(redis, ScriptOutputType.INTEGER,
-                    new String[] {nodesKey(), nodeKey(nodeId, "members"), nodeKey(nodeId, "conns")},
-                    Long.toString(ttl.toMillis()), nodeId).thenApply(r -> null));
-            byRoom.forEach((room, pairs) -> chunks(pairs)
-                    .forEach(c -> all.add(upsert(redis, ROOM_UPSERT, roomKeys(room), c))));
+            String index = nodeKey(nodeId, "members");
+            String refreshed = nodeKey(nodeId, "refreshed");
+            byRoom.forEach((room, pairs) -> {
+                String[] r = roomKeys(room);
+                String[] keys = {r[0], r[1], r[2], r[3], index, refreshed};
+                chunks(pairs).forEach(c -> all.add(refreshRoom(redis, keys, room, c)));
+            });
             byUser.forEach((user, pairs) -> chunks(pairs).forEach(c -> all.add(upsert(redis, UPSERT, userKeys(user), c))));
+            // Last: the room refreshes above read the marker it sets.
+            all.add(NODE_ALIVE.<Long>run(redis, ScriptOutputType.INTEGER,
+                    new String[] {nodesKey(), index, nodeKey(nodeId, "conns"), refreshed},
+                    Long.toString(ttl.toMillis()), nodeId).thenApply(r -> null));
             return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
         });
     }
@@ -506,7 +534,8 @@ public final class RedisPresenceStore implements PresenceStore {
     @Override
     public CompletionStage<Void> forgetLostNode(String nodeId) {
         return call(redis -> FORGET_LOST.<Long>run(redis, ScriptOutputType.INTEGER,
-                        new String[] {claimsKey(), nodesKey(), nodeKey(nodeId, "members"), nodeKey(nodeId, "conns")},
+                        new String[] {claimsKey(), nodesKey(), nodeKey(nodeId, "members"), nodeKey(nodeId, "conns"),
+                                nodeKey(nodeId, "refreshed")},
                         nodeId)
                 .thenApply(r -> null));
     }
@@ -531,6 +560,17 @@ public final class RedisPresenceStore implements PresenceStore {
             args[i + 1] = pairs.get(i);
         }
         return script.<Long>run(redis, ScriptOutputType.INTEGER, keys, args).thenApply(r -> null);
+    }
+
+    private CompletableFuture<Void> refreshRoom(RedisAsyncCommands<String, String> redis, String[] keys, String room,
+                                                List<String> pairs) {
+        String[] args = new String[pairs.size() + 2];
+        args[0] = Long.toString(ttl.toMillis());
+        args[1] = room;
+        for (int i = 0; i < pairs.size(); i++) {
+            args[i + 2] = pairs.get(i);
+        }
+        return ROOM_REFRESH.<Long>run(redis, ScriptOutputType.INTEGER, keys, args).thenApply(r -> null);
     }
 
     private static List<List<String>> chunks(List<String> pairs) {

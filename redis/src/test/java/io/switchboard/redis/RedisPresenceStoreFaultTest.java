@@ -73,6 +73,19 @@ class RedisPresenceStoreFaultTest {
     }
 
     @Test
+    void aRefreshListedBeforeALeaveDoesNotBringTheMemberBackSoTheRoomIsVacated() throws Exception {
+        RedisPresenceStore node = store(TTL);
+        String room = "stale:room";
+        List<RoomMember> listed = List.of(new RoomMember(room, "ann", "c-1", null));
+        assertThat(Await.get(node.join(room, "n-stale", "ann", "c-1", null), WAIT)).isTrue();
+        Await.get(node.refresh("n-stale", listed, List.of()), WAIT);
+        assertThat(Await.get(node.leave(room, "n-stale", "c-1"), WAIT).vacated()).isTrue();
+        Await.get(node.refresh("n-stale", listed, List.of()), WAIT);
+        assertThat(Await.get(node.members(room), WAIT)).isEmpty();
+        assertThat(Await.get(node.join(room, "n-stale", "bob", "c-2", null), WAIT)).as("occupied anew").isTrue();
+    }
+
+    @Test
     void aClusterThatIsGoneEntirelyLeavesNoKeysBehind() throws Exception {
         RedisPresenceStore node = store(Duration.ofMillis(500));
         Await.get(node.join("gone:room", "n", "zed", "c-z", null), WAIT);
