@@ -9,7 +9,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Builds the hub's lifecycle events and hands them to the {@link LifecycleHooks}: only the types wanted, so with
- * hooks off an event costs one array read. Thread-safe; callers emit a connection's events on its shard, in order.
+ * hooks off an event costs one array read. Thread-safe; callers emit a connection's events on its shard, in order,
+ * except occupied and vacated, which follow the presence store's answer on its thread, and a lost node's, which
+ * {@link LostNodes} emits.
  */
 final class HookEmitter {
     private final LifecycleHooks hooks;
