@@ -75,8 +75,9 @@ public final class RedisPresenceStore implements PresenceStore {
             """;
 
     /**
-     * How many TTLs a node's indexes, a room's occupied flag, the live-node and the claim sets outlast their last write: a lost node is
-     * claimed a third of a TTL after it expires, well within; a cluster gone entirely leaves nothing behind.
+     * How many TTLs a node's indexes, a room's occupied flag, the live-node and the claim sets outlast their last
+     * write: a lost node is claimed a third of a TTL after it expires, well within; a cluster gone entirely leaves
+     * nothing behind.
      */
     private static final String KEEP = """
             local KEEP = 3
@@ -494,7 +495,8 @@ public final class RedisPresenceStore implements PresenceStore {
                 String[] keys = {r[0], r[1], r[2], r[3], index, refreshed};
                 chunks(pairs).forEach(c -> all.add(refreshRoom(redis, keys, room, c)));
             });
-            byUser.forEach((user, pairs) -> chunks(pairs).forEach(c -> all.add(upsert(redis, UPSERT, userKeys(user), c))));
+            byUser.forEach((user, pairs) -> chunks(pairs)
+                    .forEach(c -> all.add(upsert(redis, UPSERT, userKeys(user), c))));
             // Last: the room refreshes above read the marker it sets.
             all.add(NODE_ALIVE.<Long>run(redis, ScriptOutputType.INTEGER,
                     new String[] {nodesKey(), index, nodeKey(nodeId, "conns"), refreshed},
@@ -515,13 +517,15 @@ public final class RedisPresenceStore implements PresenceStore {
         return call(redis -> {
             CompletableFuture<Map<String, String>> members =
                     redis.hgetall(nodeKey(nodeId, "members")).toCompletableFuture();
-            CompletableFuture<Map<String, String>> conns = redis.hgetall(nodeKey(nodeId, "conns")).toCompletableFuture();
+            CompletableFuture<Map<String, String>> conns =
+                    redis.hgetall(nodeKey(nodeId, "conns")).toCompletableFuture();
             return members.thenCombine(conns, (m, c) -> {
                 List<RoomMember> roomMembers = new ArrayList<>(m.size());
                 m.forEach((field, userId) -> {
                     int nul = field.indexOf('\0');
                     if (nul > 0) {
-                        roomMembers.add(new RoomMember(field.substring(nul + 1), userId, field.substring(0, nul), null));
+                        String connId = field.substring(0, nul);
+                        roomMembers.add(new RoomMember(field.substring(nul + 1), userId, connId, null));
                     }
                 });
                 List<UserConnection> users = new ArrayList<>(c.size());

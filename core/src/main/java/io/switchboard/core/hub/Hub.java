@@ -277,7 +277,8 @@ public final class Hub {
         }
         c.rooms.clear();
         connections.remove(c);
-        BackendCalls.quietly("presence disconnect", calls.store(() -> presence.disconnect(c.userId(), nodeId, c.connId())));
+        BackendCalls.quietly("presence disconnect",
+                calls.store(() -> presence.disconnect(c.userId(), nodeId, c.connId())));
         ctx.hooks().disconnected(c, reason.label());
         if (config.hub().notifyGlobalPresence()) {
             direct.broadcastFrame(codec.encode(new ServerMessage.UserLeft(c.userId(), c.connId())), c,

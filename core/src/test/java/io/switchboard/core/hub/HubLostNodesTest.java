@@ -138,7 +138,8 @@ class HubLostNodesTest {
     }
 
     private List<String> reported() {
-        return events.stream().map(e -> e.type().wireName() + " " + e.userId() + (e.room() == null ? "" : " " + e.room())
+        return events.stream().map(e -> e.type().wireName() + " " + e.userId()
+                + (e.room() == null ? "" : " " + e.room())
                 + " (" + e.reason() + ", " + e.node() + ")").toList();
     }
 

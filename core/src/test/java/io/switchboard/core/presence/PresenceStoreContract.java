@@ -6,10 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.core.presence.PresenceStore.UserConnection;
 import io.switchboard.protocol.ServerMessage.Member;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -155,9 +158,9 @@ public abstract class PresenceStoreContract {
     @Test
     void racingJoinsAndLeavesOnTwoNodesPairEveryOccupiedWithOneVacated() throws Exception {
         PresenceStore[] nodes = {store(), store()};
-        java.util.concurrent.atomic.AtomicInteger occupied = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.atomic.AtomicInteger vacated = new java.util.concurrent.atomic.AtomicInteger();
-        List<java.util.concurrent.CompletableFuture<?>> all = new java.util.ArrayList<>();
+        AtomicInteger occupied = new AtomicInteger();
+        AtomicInteger vacated = new AtomicInteger();
+        List<CompletableFuture<?>> all = new ArrayList<>();
         for (int round = 0; round < 50; round++) {
             all.clear();
             for (int n = 0; n < 4; n++) {
@@ -175,7 +178,7 @@ public abstract class PresenceStoreContract {
                     }
                 }).toCompletableFuture());
             }
-            get(java.util.concurrent.CompletableFuture.allOf(all.toArray(java.util.concurrent.CompletableFuture[]::new)));
+            get(CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)));
             assertThat(vacated.get()).as("round " + round).isEqualTo(occupied.get());
         }
         assertThat(occupied.get()).isBetween(50, 200);

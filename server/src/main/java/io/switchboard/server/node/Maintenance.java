@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The node's periodic work, scheduled on its event loops once it listens: per-loop heartbeat ticks and
- * buffer-cache trims, the stats sampler, the history sweep, the presence refresh and the lost-node sweep. The tasks end with
- * the loops.
+ * buffer-cache trims, the stats sampler, the history sweep, the presence refresh and the lost-node sweep. The tasks
+ * end with the loops.
  */
 final class Maintenance {
     private static final Logger log = LoggerFactory.getLogger(Maintenance.class);
