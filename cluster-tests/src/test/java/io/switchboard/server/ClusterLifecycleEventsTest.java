@@ -150,7 +150,7 @@ class ClusterLifecycleEventsTest {
         backend = TestBackend.start();
         nodes = new ClusterNodes();
         int survivorA = startNode("survivor-a");
-        startNode("survivor-b");
+        int retiring = startNode("retiring");
         doomed = NodeProcess.start("doomed", redis.port(), backend.url("/events"));
         List<String> doomedConns = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -162,12 +162,20 @@ class ClusterLifecycleEventsTest {
         }
         WsClient stays = client(survivorA, "stays");
         joining(stays, "shared").call();
+        WsClient leavesWithItsNode = client(retiring, "goes");
+        joining(leavesWithItsNode, "shared").call();
         Await.until("the doomed node's joins reach the backend", WAIT,
-                () -> count("join", "alone") == 3 && count("join", "shared") == 4);
+                () -> count("join", "alone") == 3 && count("join", "shared") == 5);
+
+        // A node that stops gracefully reports its own connections and leaves nothing for the others to report.
+        nodes.get(1).close();
+        assertThat(redis.call("ZSCORE", "switchboard:presence:nodes", "retiring")).isEqualTo("$-1");
+        assertThat(redis.call("EXISTS", "switchboard:presence:node:{retiring}:members",
+                "switchboard:presence:node:{retiring}:conns")).isEqualTo(":0");
 
         doomed.kill();
         Await.until("every connection of the doomed node is reported gone", WAIT, () -> events().stream()
-                .filter(e -> e.path("type").asText().equals("disconnect")).count() == 3);
+                .filter(e -> e.path("type").asText().equals("disconnect")).count() == 4);
 
         List<JsonNode> lost = events().stream().filter(e -> e.path("reason").asText().equals("node_lost")).toList();
         for (String connId : doomedConns) {
@@ -176,7 +184,8 @@ class ClusterLifecycleEventsTest {
                     .map(e -> e.path("type").asText() + (e.has("room") ? " " + e.path("room").asText() : "")))
                     .as(connId).containsExactlyInAnyOrder("leave shared", "leave alone", "disconnect");
         }
-        assertThat(lost).allSatisfy(e -> assertThat(e.path("node").asText()).isEqualTo("doomed"));
+        assertThat(lost).as("only the doomed node's, not the retired one's")
+                .allSatisfy(e -> assertThat(e.path("node").asText()).isEqualTo("doomed"));
         assertThat(count("vacated", "alone")).as("the room only the doomed node held").isEqualTo(1);
         assertThat(count("vacated", "shared")).as("a survivor's member is still there").isZero();
         List<String> reporters = lost.stream().map(e -> e.path("id").asText().replaceAll("-[^-]+-[^-]+$", ""))

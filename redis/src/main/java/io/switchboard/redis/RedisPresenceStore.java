@@ -335,8 +335,19 @@ public final class RedisPresenceStore implements PresenceStore {
             return 1
             """);
 
+    /**
+     * KEYS: live nodes, claims, the node's members index, its connections index, its refreshed marker. ARGV: nodeId.
+     * A node that stops gracefully: nothing of it is left to claim.
+     */
+    private static final RedisScript RETIRE = new RedisScript("presence-retire", """
+            redis.call('ZREM', KEYS[1], ARGV[1])
+            redis.call('ZREM', KEYS[2], ARGV[1])
+            redis.call('DEL', KEYS[3], KEYS[4], KEYS[5])
+            return 1
+            """);
+
     private static final List<RedisScript> SCRIPTS = List.of(UPSERT, LIST, ANY, ROOM_REFRESH, ROOM_LIST, ROOM_PAGE,
-            ROOM_JOIN, ROOM_LEAVE, USER_CONNECT, USER_DISCONNECT, NODE_ALIVE, CLAIM_LOST, FORGET_LOST);
+            ROOM_JOIN, ROOM_LEAVE, USER_CONNECT, USER_DISCONNECT, NODE_ALIVE, CLAIM_LOST, FORGET_LOST, RETIRE);
 
     private final RedisSettings settings;
     private final Duration ttl;
@@ -541,6 +552,15 @@ public final class RedisPresenceStore implements PresenceStore {
                         new String[] {claimsKey(), nodesKey(), nodeKey(nodeId, "members"), nodeKey(nodeId, "conns"),
                                 nodeKey(nodeId, "refreshed")},
                         nodeId)
+                .thenApply(r -> null));
+    }
+
+    /** One connection carries every call in order: when this one lands, those issued before it have. */
+    @Override
+    public CompletionStage<Void> retire(String nodeId) {
+        return call(redis -> RETIRE.<Long>run(redis, ScriptOutputType.INTEGER,
+                        new String[] {nodesKey(), claimsKey(), nodeKey(nodeId, "members"), nodeKey(nodeId, "conns"),
+                                nodeKey(nodeId, "refreshed")}, nodeId)
                 .thenApply(r -> null));
     }
 

@@ -117,6 +117,20 @@ class RedisLostNodesTest {
         assertThat(Await.get(survivor.claimLostNode("b", shortLease), WAIT)).isNull();
     }
 
+    @Test
+    void aNodeThatRetiredIsNeverClaimed() throws Exception {
+        RedisPresenceStore retiring = store();
+        RedisPresenceStore survivor = store();
+        Await.get(retiring.connect("ann", "c-1", dead), WAIT);
+        Await.get(retiring.join(room, dead, "ann", "c-1", null), WAIT);
+        // Its last leave and disconnect never landed; it reported them itself as it stopped.
+        Await.get(retiring.retire(dead), WAIT);
+        Await.until("its liveness would have run out", WAIT,
+                () -> answer(survivor.members(room)).isEmpty());
+        assertThat(Await.get(survivor.claimLostNode("s", WAIT), WAIT)).isNull();
+        assertThat(Await.get(survivor.lostEntries(dead), WAIT)).isEqualTo(new LostEntries(dead, List.of(), List.of()));
+    }
+
     /** For conditions polled by {@link Await#until}: each call is bounded by the command timeout. */
     private static <T> T answer(CompletionStage<T> stage) {
         return stage.toCompletableFuture().join();

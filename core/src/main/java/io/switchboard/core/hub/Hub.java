@@ -33,6 +33,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,6 +97,8 @@ public final class Hub {
     private final ServerSubscriptions subscriptions;
     private final HubContext ctx;
     private final LostNodes lostNodes;
+    /** Makes {@link #close} retire the node once. */
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     public Hub(CoreConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
                String nodeId, String version) {
@@ -169,12 +173,31 @@ public final class Hub {
                 .thenCompose(v -> broker.subscribe(nodeChannel));
     }
 
-    /** Stops the gap checks and closes the broker and stores. Idempotent. */
+    /**
+     * Stops the gap checks and closes the broker and stores. Idempotent. Call it once the connections are gone:
+     * it first retires this node from presence (waiting up to {@code cluster.timeout}), so that no other node
+     * reports connections this one closed itself as lost.
+     */
     public void close() {
+        if (closed.compareAndSet(false, true)) {
+            retirePresence();
+        }
         scheduler.close();
         closeQuietly(broker);
         closeQuietly(presence);
         closeQuietly(history);
+    }
+
+    private void retirePresence() {
+        try {
+            calls.store(() -> presence.retire(nodeId))
+                    .get(config.cluster().timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.warn("could not retire node {} from presence ({}); other nodes may report its last connections "
+                    + "as lost", nodeId, e.toString());
+        }
     }
 
     private static void closeQuietly(AutoCloseable c) {

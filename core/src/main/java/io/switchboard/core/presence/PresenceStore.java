@@ -157,6 +157,15 @@ public interface PresenceStore extends AutoCloseable {
         return CompletableFuture.completedFuture(null);
     }
 
+    /**
+     * Forgets {@code nodeId}, which stops gracefully and has removed its own entries (and reported its connections
+     * itself): no survivor is to report what may be left of it as lost. Completes once every call this client
+     * issued before it has landed, so the node's last leaves and disconnects are in before it closes the store.
+     */
+    default CompletionStage<Void> retire(String nodeId) {
+        return CompletableFuture.completedFuture(null);
+    }
+
     /** Releases connections. Idempotent. */
     @Override
     default void close() {
