@@ -43,7 +43,7 @@ import java.util.function.Function;
  *       {@link #ROOM_REFRESH});
  *   <li>{@code <prefix>presence:nodes}, a sorted set node id → until when it counts as live, pushed forward by each
  *       connect and refresh, and {@code <prefix>presence:lost}, a sorted set node id → until when a survivor's claim
- *       on the lost node holds.
+ *       on the lost node holds ({@link NodeRecords} runs the scripts of these and reads the indexes).
  * </ul>
  *
  * <p>Occupancy is the {@code occupied} flag, changed in the scripts that add and remove a member: a join that
@@ -69,7 +69,7 @@ public final class RedisPresenceStore implements PresenceStore {
     /** Entries per script call in a refresh: keeps one call well under a millisecond of Redis time. */
     static final int REFRESH_CHUNK = 500;
 
-    private static final String NOW = """
+    static final String NOW = """
             local time = redis.call('TIME')
             local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
             """;
@@ -79,7 +79,7 @@ public final class RedisPresenceStore implements PresenceStore {
      * write: a lost node is claimed a third of a TTL after it expires, well within; a cluster gone entirely leaves
      * nothing behind.
      */
-    private static final String KEEP = """
+    static final String KEEP = """
             local KEEP = 3
             """;
 
@@ -283,77 +283,15 @@ public final class RedisPresenceStore implements PresenceStore {
             return redis.call('HDEL', KEYS[3], ARGV[1])
             """);
 
-    /**
-     * KEYS: live nodes, the node's members index, its connections index, its refreshed marker. ARGV: ttl ms, nodeId.
-     * The last call of a refresh: the node counts as live for a ttl from now, its indexes are kept, and its marker
-     * says they are whole.
-     */
-    private static final RedisScript NODE_ALIVE = new RedisScript("presence-node-alive", NOW + KEEP + """
-            local ttl = tonumber(ARGV[1])
-            redis.call('ZADD', KEYS[1], string.format('%d', now + ttl), ARGV[2])
-            redis.call('SET', KEYS[4], '1', 'PX', ttl * KEEP)
-            for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ttl * KEEP) end
-            return 1
-            """);
-
-    /**
-     * KEYS: live nodes, claims. ARGV: claimer, lease ms. First a claim whose lease ran out (its claimer is gone too)
-     * unless its node came back; else a node other than the claimer that stopped counting as live, moved from the
-     * live nodes to the claims. Answers its id with the claim renewed for the lease, or false.
-     */
-    private static final RedisScript CLAIM_LOST = new RedisScript("presence-claim-lost", NOW + KEEP + """
-            local claim_until = string.format('%d', now + tonumber(ARGV[2]))
-            redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[2]) * KEEP)
-            local before = '(' .. string.format('%d', now)
-            for _, n in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', before, 'LIMIT', 0, 10)) do
-              local live = redis.call('ZSCORE', KEYS[1], n)
-              if live and tonumber(live) >= now then
-                redis.call('ZREM', KEYS[2], n)
-              else
-                redis.call('ZADD', KEYS[2], claim_until, n)
-                return n
-              end
-            end
-            for _, n in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', before, 'LIMIT', 0, 2)) do
-              if n ~= ARGV[1] then
-                redis.call('ZREM', KEYS[1], n)
-                redis.call('ZADD', KEYS[2], claim_until, n)
-                return n
-              end
-            end
-            return false
-            """);
-
-    /**
-     * KEYS: claims, live nodes, the node's members index, its connections index, its refreshed marker. ARGV: nodeId.
-     * Drops the claim, and the indexes and marker unless the node came back meanwhile (should it come back later,
-     * its next refresh writes everything it holds again).
-     */
-    private static final RedisScript FORGET_LOST = new RedisScript("presence-forget-lost", """
-            redis.call('ZREM', KEYS[1], ARGV[1])
-            if not redis.call('ZSCORE', KEYS[2], ARGV[1]) then redis.call('DEL', KEYS[3], KEYS[4], KEYS[5]) end
-            return 1
-            """);
-
-    /**
-     * KEYS: live nodes, claims, the node's members index, its connections index, its refreshed marker. ARGV: nodeId.
-     * A node that stops gracefully: nothing of it is left to claim.
-     */
-    private static final RedisScript RETIRE = new RedisScript("presence-retire", """
-            redis.call('ZREM', KEYS[1], ARGV[1])
-            redis.call('ZREM', KEYS[2], ARGV[1])
-            redis.call('DEL', KEYS[3], KEYS[4], KEYS[5])
-            return 1
-            """);
-
     private static final List<RedisScript> SCRIPTS = List.of(UPSERT, LIST, ANY, ROOM_REFRESH, ROOM_LIST, ROOM_PAGE,
-            ROOM_JOIN, ROOM_LEAVE, USER_CONNECT, USER_DISCONNECT, NODE_ALIVE, CLAIM_LOST, FORGET_LOST, RETIRE);
+            ROOM_JOIN, ROOM_LEAVE, USER_CONNECT, USER_DISCONNECT);
 
     private final RedisSettings settings;
     private final Duration ttl;
     private final LettuceClient lettuce;
     private final Connector<StatefulRedisConnection<String, String>> connector;
     private final ObjectMapper json = JsonMapper.builder().build();
+    private final NodeRecords nodes;
 
     /**
      * Starts connecting in the background; never blocks or fails for an unreachable Redis.
@@ -364,6 +302,7 @@ public final class RedisPresenceStore implements PresenceStore {
      */
     public RedisPresenceStore(RedisSettings settings, Duration timeout, Duration ttl) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.nodes = new NodeRecords(settings.keyPrefix());
         this.ttl = Objects.requireNonNull(ttl, "ttl");
         if (ttl.toMillis() < 1) {
             throw new IllegalArgumentException("ttl must be at least 1 ms, was " + ttl);
@@ -377,7 +316,8 @@ public final class RedisPresenceStore implements PresenceStore {
     private CompletionStage<StatefulRedisConnection<String, String>> connect() {
         return lettuce.client().connectAsync(StringCodec.UTF8, lettuce.uri()).toCompletableFuture()
                 .thenCompose(c -> CompletableFuture.allOf(
-                                SCRIPTS.stream().map(s -> s.load(c.async())).toArray(CompletableFuture[]::new))
+                                java.util.stream.Stream.concat(SCRIPTS.stream(), NodeRecords.SCRIPTS.stream())
+                                        .map(s -> s.load(c.async())).toArray(CompletableFuture[]::new))
                         .handle((v, e) -> {
                             if (e != null) {
                                 c.closeAsync();
@@ -397,7 +337,7 @@ public final class RedisPresenceStore implements PresenceStore {
         }
         String[] keys = roomKeys(room);
         return call(redis -> ROOM_JOIN.<Long>run(redis, ScriptOutputType.INTEGER,
-                        new String[] {keys[0], keys[1], keys[2], keys[3], nodeKey(nodeId, "members")},
+                        new String[] {keys[0], keys[1], keys[2], keys[3], nodes.nodeKey(nodeId, "members")},
                         Long.toString(ttl.toMillis()), connId, member, room, userId)
                 .thenApply(r -> r == 1L));
     }
@@ -406,7 +346,8 @@ public final class RedisPresenceStore implements PresenceStore {
     public CompletionStage<Leave> leave(String room, String nodeId, String connId) {
         String[] keys = roomKeys(room);
         return call(redis -> ROOM_LEAVE.<List<Long>>run(redis, ScriptOutputType.MULTI,
-                        new String[] {keys[0], keys[1], keys[2], keys[3], nodeKey(nodeId, "members")}, connId, room)
+                        new String[] {keys[0], keys[1], keys[2], keys[3], nodes.nodeKey(nodeId, "members")},
+                        connId, room)
                 .thenApply(r -> new Leave(r.get(0) == 1L, r.get(1) == 1L)));
     }
 
@@ -451,7 +392,7 @@ public final class RedisPresenceStore implements PresenceStore {
     public CompletionStage<Void> connect(String userId, String connId, String nodeId) {
         String[] keys = userKeys(userId);
         return call(redis -> USER_CONNECT.<Long>run(redis, ScriptOutputType.INTEGER,
-                        new String[] {keys[0], keys[1], nodeKey(nodeId, "conns"), nodesKey()},
+                        new String[] {keys[0], keys[1], nodes.nodeKey(nodeId, "conns"), nodes.nodesKey()},
                         Long.toString(ttl.toMillis()), connId, nodeId, userId)
                 .thenApply(r -> null));
     }
@@ -460,7 +401,7 @@ public final class RedisPresenceStore implements PresenceStore {
     public CompletionStage<Boolean> disconnect(String userId, String nodeId, String connId) {
         String[] keys = userKeys(userId);
         return call(redis -> USER_DISCONNECT.<Long>run(redis, ScriptOutputType.INTEGER,
-                        new String[] {keys[0], keys[1], nodeKey(nodeId, "conns")}, connId)
+                        new String[] {keys[0], keys[1], nodes.nodeKey(nodeId, "conns")}, connId)
                 .thenApply(r -> r == 1L));
     }
 
@@ -499,8 +440,8 @@ public final class RedisPresenceStore implements PresenceStore {
         return call(redis -> {
             // Issued back to back on one connection: Lettuce pipelines them, one round trip in all.
             List<CompletableFuture<Void>> all = new ArrayList<>();
-            String index = nodeKey(nodeId, "members");
-            String refreshed = nodeKey(nodeId, "refreshed");
+            String index = nodes.nodeKey(nodeId, "members");
+            String refreshed = nodes.nodeKey(nodeId, "refreshed");
             byRoom.forEach((room, pairs) -> {
                 String[] r = roomKeys(room);
                 String[] keys = {r[0], r[1], r[2], r[3], index, refreshed};
@@ -509,59 +450,9 @@ public final class RedisPresenceStore implements PresenceStore {
             byUser.forEach((user, pairs) -> chunks(pairs)
                     .forEach(c -> all.add(upsert(redis, UPSERT, userKeys(user), c))));
             // Last: the room refreshes above read the marker it sets.
-            all.add(NODE_ALIVE.<Long>run(redis, ScriptOutputType.INTEGER,
-                    new String[] {nodesKey(), index, nodeKey(nodeId, "conns"), refreshed},
-                    Long.toString(ttl.toMillis()), nodeId).thenApply(r -> null));
+            all.add(nodes.alive(redis, nodeId, ttl));
             return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
         });
-    }
-
-    @Override
-    public CompletionStage<String> claimLostNode(String claimer, Duration lease) {
-        return call(redis -> CLAIM_LOST.<String>run(redis, ScriptOutputType.VALUE,
-                new String[] {nodesKey(), claimsKey()}, claimer, Long.toString(Math.max(1, lease.toMillis()))));
-    }
-
-    /** Reads the node's two index hashes, back to back: one round trip. */
-    @Override
-    public CompletionStage<LostEntries> lostEntries(String nodeId) {
-        return call(redis -> {
-            CompletableFuture<Map<String, String>> members =
-                    redis.hgetall(nodeKey(nodeId, "members")).toCompletableFuture();
-            CompletableFuture<Map<String, String>> conns =
-                    redis.hgetall(nodeKey(nodeId, "conns")).toCompletableFuture();
-            return members.thenCombine(conns, (m, c) -> {
-                List<RoomMember> roomMembers = new ArrayList<>(m.size());
-                m.forEach((field, userId) -> {
-                    int nul = field.indexOf('\0');
-                    if (nul > 0) {
-                        String connId = field.substring(0, nul);
-                        roomMembers.add(new RoomMember(field.substring(nul + 1), userId, connId, null));
-                    }
-                });
-                List<UserConnection> users = new ArrayList<>(c.size());
-                c.forEach((connId, userId) -> users.add(new UserConnection(userId, connId, nodeId)));
-                return new LostEntries(nodeId, roomMembers, users);
-            });
-        });
-    }
-
-    @Override
-    public CompletionStage<Void> forgetLostNode(String nodeId) {
-        return call(redis -> FORGET_LOST.<Long>run(redis, ScriptOutputType.INTEGER,
-                        new String[] {claimsKey(), nodesKey(), nodeKey(nodeId, "members"), nodeKey(nodeId, "conns"),
-                                nodeKey(nodeId, "refreshed")},
-                        nodeId)
-                .thenApply(r -> null));
-    }
-
-    /** One connection carries every call in order: when this one lands, those issued before it have. */
-    @Override
-    public CompletionStage<Void> retire(String nodeId) {
-        return call(redis -> RETIRE.<Long>run(redis, ScriptOutputType.INTEGER,
-                        new String[] {nodesKey(), claimsKey(), nodeKey(nodeId, "members"), nodeKey(nodeId, "conns"),
-                                nodeKey(nodeId, "refreshed")}, nodeId)
-                .thenApply(r -> null));
     }
 
     /** Closes the connection; calls in flight fail. Idempotent; do not call it from a completion callback. */
@@ -569,6 +460,27 @@ public final class RedisPresenceStore implements PresenceStore {
     public void close() {
         connector.close();
         lettuce.close();
+    }
+
+    @Override
+    public CompletionStage<String> claimLostNode(String claimer, Duration lease) {
+        return call(redis -> nodes.claim(redis, claimer, lease));
+    }
+
+    @Override
+    public CompletionStage<LostEntries> lostEntries(String nodeId) {
+        return call(redis -> nodes.entries(redis, nodeId));
+    }
+
+    @Override
+    public CompletionStage<Void> forgetLostNode(String nodeId) {
+        return call(redis -> nodes.forget(redis, nodeId));
+    }
+
+    /** One connection carries every call in order: when this one lands, those issued before it have. */
+    @Override
+    public CompletionStage<Void> retire(String nodeId) {
+        return call(redis -> nodes.retire(redis, nodeId));
     }
 
     @Override
@@ -612,21 +524,6 @@ public final class RedisPresenceStore implements PresenceStore {
     private String[] roomKeys(String room) {
         String base = settings.keyPrefix() + "presence:room:{" + room + "}:";
         return new String[] {base + "exp", base + "members", base + "order", base + "occupied"};
-    }
-
-    /** One of a node's index hashes: {@code members} (connId NUL room → userId) or {@code conns} (connId → userId). */
-    private String nodeKey(String nodeId, String which) {
-        return settings.keyPrefix() + "presence:node:{" + nodeId + "}:" + which;
-    }
-
-    /** Live nodes: node id → until when it counts as live (Redis time, ms). */
-    private String nodesKey() {
-        return settings.keyPrefix() + "presence:nodes";
-    }
-
-    /** Lost nodes claimed by a survivor: node id → until when the claim holds (Redis time, ms). */
-    private String claimsKey() {
-        return settings.keyPrefix() + "presence:lost";
     }
 
     private String[] userKeys(String userId) {
