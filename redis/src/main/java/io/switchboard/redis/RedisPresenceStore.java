@@ -30,10 +30,25 @@ import java.util.function.Function;
  *   <li>{@code <prefix>presence:room:{room}:exp}, a sorted set connId → expiry (Redis time, ms), and
  *       {@code <prefix>presence:room:{room}:members}, a hash connId → {@code {"userId","node","info"}}, and
  *       {@code <prefix>presence:room:{room}:order}, a sorted set of {@code userId NUL connId} at score 0 that
- *       {@link #page} reads by range, so a page of a 100,000-member room moves only the page;
+ *       {@link #page} reads by range, so a page of a 100,000-member room moves only the page, and
+ *       {@code <prefix>presence:room:{room}:occupied}, set while the room counts as occupied;
  *   <li>{@code <prefix>presence:user:{user}:exp}, a sorted set connId → expiry, and
- *       {@code <prefix>presence:user:{user}:nodes}, a hash connId → node id.
+ *       {@code <prefix>presence:user:{user}:nodes}, a hash connId → node id;
+ *   <li>{@code <prefix>presence:node:{node}:members}, a hash {@code connId NUL room} → userId, and
+ *       {@code <prefix>presence:node:{node}:conns}, a hash connId → userId: what the node holds, so that a survivor
+ *       can report it once the node is lost (they outlive the node's last write by three TTLs), and
+ *       {@code <prefix>presence:node:{node}:refreshed}, set by each refresh: the indexes are whole (see
+ *       {@link #ROOM_REFRESH});
+ *   <li>{@code <prefix>presence:nodes}, a sorted set node id → until when it counts as live, pushed forward by each
+ *       connect and refresh, and {@code <prefix>presence:lost}, a sorted set node id → until when a survivor's claim
+ *       on the lost node holds ({@link NodeRecords} runs the scripts of these and reads the indexes).
  * </ul>
+ *
+ * <p>Occupancy is the {@code occupied} flag, changed in the scripts that add and remove a member: a join that
+ * finds it unset sets it and answers true; a leave that leaves no live member (one whose expiry has not passed)
+ * while it is set clears it and answers vacated. A join or leave writes the room's keys and the node's index in
+ * that one script call: the round trip presence always cost, no second one. (The scripts name keys of several
+ * hash tags: the store runs on one Redis, standalone or behind Sentinel, not on Redis Cluster.)
  *
  * <p>Every write sets an entry's expiry to Redis's now + {@code ttl}; reads first drop the entries whose
  * expiry passed, so a node that stops refreshing (it died, or lost Redis) disappears from presence within
@@ -52,9 +67,18 @@ public final class RedisPresenceStore implements PresenceStore {
     /** Entries per script call in a refresh: keeps one call well under a millisecond of Redis time. */
     static final int REFRESH_CHUNK = 500;
 
-    private static final String NOW = """
+    static final String NOW = """
             local time = redis.call('TIME')
             local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+            """;
+
+    /**
+     * How many TTLs a node's indexes, a room's occupied flag, the live-node and the claim sets outlast their last
+     * write: a lost node is claimed a third of a TTL after it expires, well within; a cluster gone entirely leaves
+     * nothing behind.
+     */
+    static final String KEEP = """
+            local KEEP = 3
             """;
 
     /**
@@ -72,13 +96,6 @@ public final class RedisPresenceStore implements PresenceStore {
               local left = redis.call('PTTL', key)
               if left < ttl then redis.call('PEXPIRE', key, ttl) end
             end
-            return 1
-            """);
-
-    /** KEYS: expiry set, hash. ARGV: field. */
-    private static final RedisScript REMOVE = new RedisScript("presence-remove", """
-            redis.call('ZREM', KEYS[1], ARGV[1])
-            redis.call('HDEL', KEYS[2], ARGV[1])
             return 1
             """);
 
@@ -123,30 +140,6 @@ public final class RedisPresenceStore implements PresenceStore {
             if #expired > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', before) end
             """;
 
-    /** As {@link #UPSERT} for a room, keeping its order set (KEYS[3]) too. */
-    private static final RedisScript ROOM_UPSERT = new RedisScript("presence-room-upsert", NOW + ORDER_KEY + """
-            local ttl = tonumber(ARGV[1])
-            local expiry = string.format('%d', now + ttl)
-            for i = 2, #ARGV, 2 do
-              redis.call('ZADD', KEYS[1], expiry, ARGV[i])
-              redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
-              redis.call('ZADD', KEYS[3], 0, order_key(ARGV[i], ARGV[i + 1]))
-            end
-            for _, key in ipairs(KEYS) do
-              local left = redis.call('PTTL', key)
-              if left < ttl then redis.call('PEXPIRE', key, ttl) end
-            end
-            return 1
-            """);
-
-    /** As {@link #REMOVE} for a room, keeping its order set (KEYS[3]) too. */
-    private static final RedisScript ROOM_REMOVE = new RedisScript("presence-room-remove", ORDER_KEY + """
-            local value = redis.call('HGET', KEYS[2], ARGV[1])
-            if value then redis.call('ZREM', KEYS[3], order_key(ARGV[1], value)) end
-            redis.call('ZREM', KEYS[1], ARGV[1])
-            redis.call('HDEL', KEYS[2], ARGV[1])
-            return 1
-            """);
 
     /** As {@link #LIST} for a room, keeping its order set (KEYS[3]) too. */
     private static final RedisScript ROOM_LIST = new RedisScript("presence-room-list", NOW + DROP_EXPIRED + """
@@ -174,14 +167,129 @@ public final class RedisPresenceStore implements PresenceStore {
             return out
             """);
 
-    private static final List<RedisScript> SCRIPTS = List.of(UPSERT, REMOVE, LIST, ANY, ROOM_UPSERT, ROOM_REMOVE,
-            ROOM_LIST, ROOM_PAGE);
+    /** A connection's index entry in its node's members hash: connection id, NUL, room. */
+    private static final String INDEX_FIELD = """
+            local function index_field(conn, room)
+              return conn .. '\\0' .. room
+            end
+            """;
+
+    /**
+     * A refresh of one room's members of one node. KEYS: expiry set, hash, order set, occupied flag, the node's
+     * members index, the node's refreshed marker. ARGV: ttl ms, room, then connId, value pairs.
+     *
+     * <p>The member list was read before the call: a member that left meanwhile must not come back, or the room
+     * would never count as vacated. Its leave took its index entry, so while the node's marker says the indexes
+     * are whole, only members still in the index are re-asserted. Without the marker (the node's first refresh,
+     * or Redis lost its data, or the node was declared lost) every member is written back, index included. The
+     * occupied flag is kept for as long as a lost node's members need it: a survivor's removal of the last of
+     * them must still find it set.
+     */
+    private static final RedisScript ROOM_REFRESH = new RedisScript("presence-room-refresh", NOW + KEEP + INDEX_FIELD
+            + """
+            local ttl = tonumber(ARGV[1])
+            local room = ARGV[2]
+            local expiry = string.format('%d', now + ttl)
+            local whole = redis.call('EXISTS', KEYS[6]) == 0
+            for i = 3, #ARGV, 2 do
+              local conn, value = ARGV[i], ARGV[i + 1]
+              local field = index_field(conn, room)
+              if whole or redis.call('HEXISTS', KEYS[5], field) == 1 then
+                local user = cjson.decode(value)['userId']
+                if whole then redis.call('HSET', KEYS[5], field, user) end
+                redis.call('ZADD', KEYS[1], expiry, conn)
+                redis.call('HSET', KEYS[2], conn, value)
+                redis.call('ZADD', KEYS[3], 0, user .. '\\0' .. conn)
+              end
+            end
+            for i = 1, 3 do
+              if redis.call('PTTL', KEYS[i]) < ttl then redis.call('PEXPIRE', KEYS[i], ttl) end
+            end
+            if redis.call('PTTL', KEYS[4]) < ttl * KEEP then redis.call('PEXPIRE', KEYS[4], ttl * KEEP) end
+            if whole then redis.call('PEXPIRE', KEYS[5], ttl * KEEP) end
+            return 1
+            """);
+
+    /**
+     * KEYS: expiry set, hash, order set, occupied flag, the node's members index. ARGV: ttl ms, connId, value, room,
+     * userId. Adds the member and its index entry; sets the occupied flag when it is not set and answers 1 then
+     * (the room went from no live member to one), else 0.
+     */
+    private static final RedisScript ROOM_JOIN = new RedisScript("presence-room-join", NOW + KEEP + ORDER_KEY
+            + INDEX_FIELD + """
+            local ttl = tonumber(ARGV[1])
+            local conn, value = ARGV[2], ARGV[3]
+            redis.call('ZADD', KEYS[1], string.format('%d', now + ttl), conn)
+            redis.call('HSET', KEYS[2], conn, value)
+            redis.call('ZADD', KEYS[3], 0, order_key(conn, value))
+            redis.call('HSET', KEYS[5], index_field(conn, ARGV[4]), ARGV[5])
+            local occupied = 0
+            if redis.call('SET', KEYS[4], '1', 'NX', 'PX', ttl * KEEP) then occupied = 1 end
+            for i = 1, 3 do
+              if redis.call('PTTL', KEYS[i]) < ttl then redis.call('PEXPIRE', KEYS[i], ttl) end
+            end
+            if redis.call('PTTL', KEYS[4]) < ttl * KEEP then redis.call('PEXPIRE', KEYS[4], ttl * KEEP) end
+            redis.call('PEXPIRE', KEYS[5], ttl * KEEP)
+            return occupied
+            """);
+
+    /**
+     * KEYS: expiry set, hash, order set, occupied flag, the node's members index. ARGV: connId, room. Removes the
+     * member and its index entry. Answers {removed, vacated}: removed is 1 when this call took the index entry;
+     * vacated is 1 when the flag was set and no live member is left, and the flag is cleared with it.
+     */
+    private static final RedisScript ROOM_LEAVE = new RedisScript("presence-room-leave", NOW + ORDER_KEY
+            + INDEX_FIELD + """
+            local conn = ARGV[1]
+            local value = redis.call('HGET', KEYS[2], conn)
+            if value then redis.call('ZREM', KEYS[3], order_key(conn, value)) end
+            redis.call('ZREM', KEYS[1], conn)
+            redis.call('HDEL', KEYS[2], conn)
+            local removed = redis.call('HDEL', KEYS[5], index_field(conn, ARGV[2]))
+            local vacated = 0
+            if redis.call('EXISTS', KEYS[4]) == 1
+                and redis.call('ZCOUNT', KEYS[1], string.format('%d', now), '+inf') == 0 then
+              redis.call('DEL', KEYS[4])
+              vacated = 1
+            end
+            return {removed, vacated}
+            """);
+
+    /**
+     * KEYS: expiry set, hash, the node's connections index, live nodes. ARGV: ttl ms, connId, nodeId, userId. As
+     * {@link #UPSERT} for one connection, plus its index entry; the node counts as live for a ttl from now.
+     */
+    private static final RedisScript USER_CONNECT = new RedisScript("presence-user-connect", NOW + KEEP + """
+            local ttl = tonumber(ARGV[1])
+            local conn = ARGV[2]
+            redis.call('ZADD', KEYS[1], string.format('%d', now + ttl), conn)
+            redis.call('HSET', KEYS[2], conn, ARGV[3])
+            redis.call('HSET', KEYS[3], conn, ARGV[4])
+            redis.call('ZADD', KEYS[4], string.format('%d', now + ttl), ARGV[3])
+            for i = 1, 2 do
+              if redis.call('PTTL', KEYS[i]) < ttl then redis.call('PEXPIRE', KEYS[i], ttl) end
+            end
+            redis.call('PEXPIRE', KEYS[3], ttl * KEEP)
+            redis.call('PEXPIRE', KEYS[4], ttl * KEEP)
+            return 1
+            """);
+
+    /** KEYS: expiry set, hash, the node's connections index. ARGV: connId. 1 when this call took the index entry. */
+    private static final RedisScript USER_DISCONNECT = new RedisScript("presence-user-disconnect", """
+            redis.call('ZREM', KEYS[1], ARGV[1])
+            redis.call('HDEL', KEYS[2], ARGV[1])
+            return redis.call('HDEL', KEYS[3], ARGV[1])
+            """);
+
+    private static final List<RedisScript> SCRIPTS = List.of(UPSERT, LIST, ANY, ROOM_REFRESH, ROOM_LIST, ROOM_PAGE,
+            ROOM_JOIN, ROOM_LEAVE, USER_CONNECT, USER_DISCONNECT);
 
     private final RedisSettings settings;
     private final Duration ttl;
     private final StoreClient lettuce;
     private final Connector<StoreConnection> connector;
     private final ObjectMapper json = JsonMapper.builder().build();
+    private final NodeRecords nodes;
 
     /**
      * Starts connecting in the background; never blocks or fails for an unreachable Redis.
@@ -190,8 +298,13 @@ public final class RedisPresenceStore implements PresenceStore {
      * @param ttl how long an entry lives without a refresh; nodes must refresh well within it (at
      *     least 1 ms)
      */
+    /** On a Redis Cluster: node indexes split by room and user, and no lost-node sweep (see the class docs). */
+    private final boolean clusterMode;
+
     public RedisPresenceStore(RedisSettings settings, Duration timeout, Duration ttl) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.nodes = new NodeRecords(settings.keyPrefix());
+        this.clusterMode = settings.cluster();
         this.ttl = Objects.requireNonNull(ttl, "ttl");
         if (ttl.toMillis() < 1) {
             throw new IllegalArgumentException("ttl must be at least 1 ms, was " + ttl);
@@ -205,7 +318,8 @@ public final class RedisPresenceStore implements PresenceStore {
     private CompletionStage<StoreConnection> connect() {
         return lettuce.connectStore().toCompletableFuture()
                 .thenCompose(c -> CompletableFuture.allOf(
-                                SCRIPTS.stream().map(s -> s.load(c.commands())).toArray(CompletableFuture[]::new))
+                                java.util.stream.Stream.concat(SCRIPTS.stream(), NodeRecords.SCRIPTS.stream())
+                                        .map(s -> s.load(c.commands())).toArray(CompletableFuture[]::new))
                         .handle((v, e) -> {
                             if (e != null) {
                                 c.closeAsync();
@@ -216,20 +330,27 @@ public final class RedisPresenceStore implements PresenceStore {
     }
 
     @Override
-    public CompletionStage<Void> join(String room, String nodeId, String userId, String connId, JsonNode info) {
+    public CompletionStage<Boolean> join(String room, String nodeId, String userId, String connId, JsonNode info) {
         String member;
         try {
             member = encodeMember(nodeId, userId, info);
         } catch (JsonProcessingException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return call(redis -> upsert(redis, ROOM_UPSERT, roomKeys(room), List.of(connId, member)));
+        String[] keys = roomKeys(room);
+        return call(redis -> ROOM_JOIN.<Long>run(redis, ScriptOutputType.INTEGER,
+                        new String[] {keys[0], keys[1], keys[2], keys[3], roomIndex(room, nodeId, "members")},
+                        Long.toString(ttl.toMillis()), connId, member, room, userId)
+                .thenApply(r -> r == 1L));
     }
 
     @Override
-    public CompletionStage<Void> leave(String room, String connId) {
-        return call(redis -> ROOM_REMOVE.<Long>run(redis, ScriptOutputType.INTEGER, roomKeys(room), connId)
-                .thenApply(r -> null));
+    public CompletionStage<Leave> leave(String room, String nodeId, String connId) {
+        String[] keys = roomKeys(room);
+        return call(redis -> ROOM_LEAVE.<List<Long>>run(redis, ScriptOutputType.MULTI,
+                        new String[] {keys[0], keys[1], keys[2], keys[3], roomIndex(room, nodeId, "members")},
+                        connId, room)
+                .thenApply(r -> new Leave(r.get(0) == 1L, r.get(1) == 1L)));
     }
 
     @Override
@@ -271,13 +392,20 @@ public final class RedisPresenceStore implements PresenceStore {
 
     @Override
     public CompletionStage<Void> connect(String userId, String connId, String nodeId) {
-        return call(redis -> upsert(redis, UPSERT, userKeys(userId), List.of(connId, nodeId)));
+        String[] keys = userKeys(userId);
+        return call(redis -> USER_CONNECT.<Long>run(redis, ScriptOutputType.INTEGER,
+                        new String[] {keys[0], keys[1], userIndex(userId, nodeId, "conns"),
+                                clusterMode ? userBase(userId) + "live" : nodes.nodesKey()},
+                        Long.toString(ttl.toMillis()), connId, nodeId, userId)
+                .thenApply(r -> null));
     }
 
     @Override
-    public CompletionStage<Void> disconnect(String userId, String connId) {
-        return call(redis -> REMOVE.<Long>run(redis, ScriptOutputType.INTEGER, userKeys(userId), connId)
-                .thenApply(r -> null));
+    public CompletionStage<Boolean> disconnect(String userId, String nodeId, String connId) {
+        String[] keys = userKeys(userId);
+        return call(redis -> USER_DISCONNECT.<Long>run(redis, ScriptOutputType.INTEGER,
+                        new String[] {keys[0], keys[1], userIndex(userId, nodeId, "conns")}, connId)
+                .thenApply(r -> r == 1L));
     }
 
     @Override
@@ -315,9 +443,18 @@ public final class RedisPresenceStore implements PresenceStore {
         return call(redis -> {
             // Issued back to back on one connection: Lettuce pipelines them, one round trip in all.
             List<CompletableFuture<Void>> all = new ArrayList<>();
-            byRoom.forEach((room, pairs) -> chunks(pairs)
-                    .forEach(c -> all.add(upsert(redis, ROOM_UPSERT, roomKeys(room), c))));
-            byUser.forEach((user, pairs) -> chunks(pairs).forEach(c -> all.add(upsert(redis, UPSERT, userKeys(user), c))));
+            byRoom.forEach((room, pairs) -> {
+                String[] r = roomKeys(room);
+                String[] keys = {r[0], r[1], r[2], r[3], roomIndex(room, nodeId, "members"),
+                        roomIndex(room, nodeId, "refreshed")};
+                chunks(pairs).forEach(c -> all.add(refreshRoom(redis, keys, room, c)));
+            });
+            byUser.forEach((user, pairs) -> chunks(pairs)
+                    .forEach(c -> all.add(upsert(redis, UPSERT, userKeys(user), c))));
+            // Last: the room refreshes above read the marker it sets.
+            if (!clusterMode) {
+                all.add(nodes.alive(redis, nodeId, ttl));
+            }
             return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
         });
     }
@@ -327,6 +464,33 @@ public final class RedisPresenceStore implements PresenceStore {
     public void close() {
         connector.close();
         lettuce.close();
+    }
+
+    @Override
+    public CompletionStage<String> claimLostNode(String claimer, Duration lease) {
+        if (clusterMode) {
+            return CompletableFuture.completedFuture(null); // see the class documentation: no node-wide index
+        }
+        return call(redis -> nodes.claim(redis, claimer, lease));
+    }
+
+    @Override
+    public CompletionStage<LostEntries> lostEntries(String nodeId) {
+        return call(redis -> nodes.entries(redis, nodeId));
+    }
+
+    @Override
+    public CompletionStage<Void> forgetLostNode(String nodeId) {
+        return call(redis -> nodes.forget(redis, nodeId));
+    }
+
+    /** One connection carries every call in order: when this one lands, those issued before it have. */
+    @Override
+    public CompletionStage<Void> retire(String nodeId) {
+        if (clusterMode) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return call(redis -> nodes.retire(redis, nodeId));
     }
 
     @Override
@@ -342,6 +506,17 @@ public final class RedisPresenceStore implements PresenceStore {
             args[i + 1] = pairs.get(i);
         }
         return script.<Long>run(redis, ScriptOutputType.INTEGER, keys, args).thenApply(r -> null);
+    }
+
+    private CompletableFuture<Void> refreshRoom(RedisClusterAsyncCommands<String, String> redis, String[] keys, String room,
+                                                List<String> pairs) {
+        String[] args = new String[pairs.size() + 2];
+        args[0] = Long.toString(ttl.toMillis());
+        args[1] = room;
+        for (int i = 0; i < pairs.size(); i++) {
+            args[i + 2] = pairs.get(i);
+        }
+        return ROOM_REFRESH.<Long>run(redis, ScriptOutputType.INTEGER, keys, args).thenApply(r -> null);
     }
 
     private static List<List<String>> chunks(List<String> pairs) {
@@ -366,13 +541,34 @@ public final class RedisPresenceStore implements PresenceStore {
     }
 
     private String[] roomKeys(String room) {
-        String base = settings.keyPrefix() + "presence:room:{" + room + "}:";
-        return new String[] {base + "exp", base + "members", base + "order"};
+        String base = roomBase(room);
+        return new String[] {base + "exp", base + "members", base + "order", base + "occupied"};
+    }
+
+    private String roomBase(String room) {
+        return settings.keyPrefix() + "presence:room:{" + room + "}:";
     }
 
     private String[] userKeys(String userId) {
-        String base = settings.keyPrefix() + "presence:user:{" + userId + "}:";
+        String base = userBase(userId);
         return new String[] {base + "exp", base + "nodes"};
+    }
+
+    private String userBase(String userId) {
+        return settings.keyPrefix() + "presence:user:{" + userId + "}:";
+    }
+
+    /**
+     * The node's index of what it holds in a room: one key per node, except on a Redis Cluster, where a script
+     * may only touch keys of one slot, so the room keeps its own part of the index in its slot.
+     */
+    private String roomIndex(String room, String nodeId, String which) {
+        return clusterMode ? roomBase(room) + "node:" + nodeId + ":" + which : nodes.nodeKey(nodeId, which);
+    }
+
+    /** As {@link #roomIndex}, for a user's connections. */
+    private String userIndex(String userId, String nodeId, String which) {
+        return clusterMode ? userBase(userId) + "node:" + nodeId + ":" + which : nodes.nodeKey(nodeId, which);
     }
 
     private String encodeMember(String nodeId, String userId, JsonNode info) throws JsonProcessingException {

@@ -73,12 +73,26 @@ class RedisPresenceStoreFaultTest {
     }
 
     @Test
+    void aRefreshListedBeforeALeaveDoesNotBringTheMemberBackSoTheRoomIsVacated() throws Exception {
+        RedisPresenceStore node = store(TTL);
+        String room = "stale:room";
+        List<RoomMember> listed = List.of(new RoomMember(room, "ann", "c-1", null));
+        assertThat(Await.get(node.join(room, "n-stale", "ann", "c-1", null), WAIT)).isTrue();
+        Await.get(node.refresh("n-stale", listed, List.of()), WAIT);
+        assertThat(Await.get(node.leave(room, "n-stale", "c-1"), WAIT).vacated()).isTrue();
+        Await.get(node.refresh("n-stale", listed, List.of()), WAIT);
+        assertThat(Await.get(node.members(room), WAIT)).isEmpty();
+        assertThat(Await.get(node.join(room, "n-stale", "bob", "c-2", null), WAIT)).as("occupied anew").isTrue();
+    }
+
+    @Test
     void aClusterThatIsGoneEntirelyLeavesNoKeysBehind() throws Exception {
         RedisPresenceStore node = store(Duration.ofMillis(500));
         Await.get(node.join("gone:room", "n", "zed", "c-z", null), WAIT);
         Await.get(node.connect("zed", "c-z", "n"), WAIT);
         List<String> keys = List.of("test:presence:room:{gone:room}:exp", "test:presence:room:{gone:room}:members",
-                "test:presence:user:{zed}:exp", "test:presence:user:{zed}:nodes");
+                "test:presence:room:{gone:room}:occupied", "test:presence:user:{zed}:exp",
+                "test:presence:user:{zed}:nodes", "test:presence:node:{n}:members", "test:presence:node:{n}:conns");
         for (String key : keys) {
             assertThat(redis.call("EXISTS", key)).as(key).isEqualTo(":1");
         }
@@ -86,7 +100,7 @@ class RedisPresenceStoreFaultTest {
     }
 
     @Test
-    void refreshOfThousandsOfEntriesTakesOneScriptCallPerRoomAndPerUser() throws Exception {
+    void refreshOfThousandsOfEntriesTakesOneScriptCallPerRoomAndPerUserAndOneForTheNode() throws Exception {
         RedisPresenceStore node = store(Duration.ofMinutes(1));
         List<RoomMember> members = new ArrayList<>();
         List<UserConnection> connections = new ArrayList<>();
@@ -104,7 +118,7 @@ class RedisPresenceStoreFaultTest {
         Await.get(node.refresh("n1", members, connections), WAIT);
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
 
-        assertThat(evalshaCalls()).isEqualTo(rooms + users);
+        assertThat(evalshaCalls()).isEqualTo(rooms + users + 1);
         assertThat(took).as("10,000 entries, pipelined").isLessThan(Duration.ofSeconds(5));
         assertThat(Await.get(node.members("bulk:room7"), WAIT)).hasSize(5000 / rooms);
         assertThat(Await.get(node.connections("bulk-u42"), WAIT)).hasSize(5000 / users);

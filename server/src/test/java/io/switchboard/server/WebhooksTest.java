@@ -189,6 +189,22 @@ class WebhooksTest {
     }
 
     @Test
+    void aGracefulShutdownPostsWhatIsStillQueuedIncludingTheDisconnectsOfTheConnectionsItCloses() {
+        backend = TestBackend.start();
+        // A slow backend: the events of the shutdown are still queued when the node begins to stop.
+        backend.answer(r -> new TestBackend.Response(200, "{}", 100));
+        int port = start(backend.url("/events"), Hooks.builder().batchMaxEvents(5));
+        for (int i = 0; i < 5; i++) {
+            WsClient c = WsClient.welcomed(port, "u" + i);
+            join(c, "r");
+        }
+        server.close();
+
+        assertThat(count("disconnect")).as("posted before close returned").isEqualTo(5);
+        assertThat(count("vacated")).isEqualTo(1);
+    }
+
+    @Test
     void aFullQueueDropsTheOldestCountsThemAndDeliversTheNewest() {
         int deadPort = TestBackend.deadPort();
         int port = start("http://127.0.0.1:" + deadPort + "/events",

@@ -9,11 +9,13 @@ import java.util.Objects;
  * @param id unique across nodes and restarts: a receiver that sees an id twice is seeing a retry
  * @param type what happened
  * @param ts when, in milliseconds since the epoch
- * @param node the node that saw it
+ * @param node the node that saw it; for an event of a lost node's connection (reason {@code node_lost}), the node
+ *     that was lost
  * @param userId the connection's user
  * @param connId the connection
  * @param room the room of a join, leave, occupied, vacated or publish; null otherwise
- * @param reason why a connection ended, or why it left a room because it ended; null otherwise
+ * @param reason why a connection ended ({@code node_lost}: its node died), or why it left a room because it ended;
+ *     null otherwise
  */
 public record LifecycleEvent(String id, Type type, long ts, String node, String userId, String connId, String room,
                              String reason) {

@@ -9,7 +9,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Builds the hub's lifecycle events and hands them to the {@link LifecycleHooks}: only the types wanted, so with
- * hooks off an event costs one array read. Thread-safe; callers emit a connection's events on its shard, in order.
+ * hooks off an event costs one array read. Thread-safe; callers emit a connection's events on its shard, in order,
+ * except occupied and vacated, which follow the presence store's answer on its thread, and a lost node's, which
+ * {@link LostNodes} emits.
  */
 final class HookEmitter {
     private final LifecycleHooks hooks;
@@ -38,19 +40,32 @@ final class HookEmitter {
         emit(Type.DISCONNECT, c, null, reason);
     }
 
-    /** A member attached; {@code first}: the room had no member on this node before. */
-    void joined(Connection c, String room, boolean first) {
+    void joined(Connection c, String room) {
         emit(Type.JOIN, c, room, null);
-        if (first) {
-            emit(Type.OCCUPIED, c, room, null);
-        }
     }
 
-    /** A member left ({@code reason} when its connection ended, else null); {@code last}: nobody is left here. */
-    void left(Connection c, String room, String reason, boolean last) {
+    /** The presence store found the room empty before {@code c}'s join: one node in the cluster says so. */
+    void occupied(Connection c, String room) {
+        emit(Type.OCCUPIED, c, room, null);
+    }
+
+    /** A member left ({@code reason} when its connection ended, else null). */
+    void left(Connection c, String room, String reason) {
         emit(Type.LEAVE, c, room, reason);
-        if (last) {
-            emit(Type.VACATED, c, room, reason);
+    }
+
+    /** The presence store found the room empty after {@code c}'s leave: one node in the cluster says so. */
+    void vacated(Connection c, String room, String reason) {
+        emit(Type.VACATED, c, room, reason);
+    }
+
+    /**
+     * Something that happened to a connection of {@code lostNode}, reported by this node: the event names the
+     * node that held the connection.
+     */
+    void lost(Type type, String lostNode, String userId, String connId, String room, String reason) {
+        if (wanted[type.ordinal()]) {
+            send(type, lostNode, userId, connId, room, reason);
         }
     }
 
@@ -62,8 +77,11 @@ final class HookEmitter {
         if (!wanted[type.ordinal()]) {
             return;
         }
+        send(type, nodeId, c.userId(), c.connId(), room, reason);
+    }
+
+    private void send(Type type, String node, String userId, String connId, String room, String reason) {
         String id = idPrefix + Long.toString(sequence.incrementAndGet(), 36);
-        hooks.emit(new LifecycleEvent(id, type, time.currentTimeMillis(), nodeId, c.userId(), c.connId(), room,
-                reason));
+        hooks.emit(new LifecycleEvent(id, type, time.currentTimeMillis(), node, userId, connId, room, reason));
     }
 }

@@ -35,6 +35,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,6 +100,9 @@ public final class Hub {
     private final Queries queries;
     private final ServerSubscriptions subscriptions;
     private final HubContext ctx;
+    private final LostNodes lostNodes;
+    /** Makes {@link #close} retire the node once. */
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     public Hub(CoreConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
                String nodeId, String version) {
@@ -159,6 +164,7 @@ public final class Hub {
         this.direct = new DirectMessages(ctx, frames, fanOut, connections, shards.values());
         this.sharedRooms = new SharedRooms(ctx, rooms, connections);
         this.subscriptions = new ServerSubscriptions(connections, joins, this::send);
+        this.lostNodes = new LostNodes(ctx, config.cluster().presenceTtl());
     }
 
     /**
@@ -172,12 +178,31 @@ public final class Hub {
                 .thenCompose(v -> broker.subscribe(nodeChannel));
     }
 
-    /** Stops the gap checks and closes the broker and stores. Idempotent. */
+    /**
+     * Stops the gap checks and closes the broker and stores. Idempotent. Call it once the connections are gone:
+     * it first retires this node from presence (waiting up to {@code cluster.timeout}), so that no other node
+     * reports connections this one closed itself as lost.
+     */
     public void close() {
+        if (closed.compareAndSet(false, true)) {
+            retirePresence();
+        }
         scheduler.close();
         closeQuietly(broker);
         closeQuietly(presence);
         closeQuietly(history);
+    }
+
+    private void retirePresence() {
+        try {
+            calls.store(() -> presence.retire(nodeId))
+                    .get(config.cluster().timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.warn("could not retire node {} from presence ({}); other nodes may report its last connections "
+                    + "as lost", nodeId, e.toString());
+        }
     }
 
     private static void closeQuietly(AutoCloseable c) {
@@ -294,7 +319,8 @@ public final class Hub {
         }
         c.rooms.clear();
         connections.remove(c);
-        BackendCalls.quietly("presence disconnect", calls.store(() -> presence.disconnect(c.userId(), c.connId())));
+        BackendCalls.quietly("presence disconnect",
+                calls.store(() -> presence.disconnect(c.userId(), nodeId, c.connId())));
         ctx.hooks().disconnected(c, reason.label());
         if (config.hub().notifyGlobalPresence()) {
             direct.broadcastFrame(codec.encode(new ServerMessage.UserLeft(c.userId(), c.connId())), c,
@@ -546,6 +572,16 @@ public final class Hub {
      */
     public CompletionStage<Void> refreshPresence() {
         return queries.refreshPresence(connections.all());
+    }
+
+    /**
+     * Finds nodes that stopped refreshing their presence for {@code cluster.presenceTtl}, and reports each one's
+     * connections as left and disconnected with reason {@code node_lost} (from this node only: the store hands
+     * each lost node to one survivor). The server calls it with {@link #refreshPresence}. Completes with how many
+     * lost nodes it handled. Thread-safe; never blocks.
+     */
+    public CompletionStage<Integer> sweepLostNodes() {
+        return lostNodes.sweep();
     }
 
     /** A room's members in the cluster and its history position. Thread-safe. */

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -121,7 +122,7 @@ final class Joins {
             noticesFrom = room.firstRemoteChangeSince(ctx.oldestRemoteChangeKept());
         }
         c.joining++;
-        readForJoin(c, room, since, callback, 1, noticesFrom);
+        readForJoin(c, room, since, callback, 1, noticesFrom, new AtomicBoolean());
     }
 
     /** The room, created and subscribed if new, with one more join holding it. */
@@ -151,18 +152,27 @@ final class Joins {
         return new HubException(ErrorCode.ROOM_FULL, "room " + room.name + " is full");
     }
 
-    /** {@code noticesFrom}: the room's remote change count before this read began (see {@link #withRemoteNotices}). */
+    /**
+     * {@code noticesFrom}: the room's remote change count before this read began (see {@link #withRemoteNotices});
+     * {@code occupied}: set once the presence store says this join filled the empty room, until it is reported.
+     */
     private void readForJoin(Connection c, Room room, Since since, JoinCallback callback, int attempt,
-                             long noticesFrom) {
+                             long noticesFrom, AtomicBoolean occupied) {
         JsonNode info = Members.info(codec, c);
         CompletableFuture<JoinRead> read = room.subscribed
                 .thenCompose(v -> calls.store(() -> presence.join(room.name, nodeId, c.userId(), c.connId(), info)))
+                .thenApply(filled -> {
+                    if (filled) {
+                        occupied.set(true);
+                    }
+                    return filled;
+                })
                 .thenCompose(v -> calls.store(() -> since == null
                         ? history.position(room.name).thenCompose(p -> newest(room, p))
                         : history.recover(room.name, since.offset(), since.epoch())))
                 .thenCompose(recovery -> calls.store(() -> presence.page(room.name, null, listed(room.name)))
                         .thenApply(members -> new JoinRead(recovery, members)));
-        onShard(c, read, () -> attach(c, room, since, read, callback, attempt, noticesFrom));
+        onShard(c, read, () -> attach(c, room, since, read, callback, attempt, noticesFrom, occupied));
     }
 
     /**
@@ -192,7 +202,7 @@ final class Joins {
 
     /** Second half of a join, on the connection's shard: makes the member and answers. */
     private void attach(Connection c, Room room, Since since, CompletableFuture<JoinRead> read, JoinCallback callback,
-                        int attempt, long noticesFrom) {
+                        int attempt, long noticesFrom, AtomicBoolean occupied) {
         c.joining--;
         synchronized (room) {
             room.joining--;
@@ -202,7 +212,7 @@ final class Joins {
         }
         if (read.isCompletedExceptionally() || c.removed || c.rooms.containsKey(room.name)) {
             if (!c.rooms.containsKey(room.name)) {
-                quietly("presence leave", calls.store(() -> presence.leave(room.name, c.connId())));
+                undoPresenceJoin(c, room.name, occupied);
             }
             releaseIfUnused(room);
             if (read.isCompletedExceptionally()) {
@@ -218,7 +228,7 @@ final class Joins {
         HistoryStore.Recovery recovery = r.recovery();
         synchronized (room) {
             if (room.members.size() >= room.policy.maxMembers()) {
-                quietly("presence leave", calls.store(() -> presence.leave(room.name, c.connId())));
+                undoPresenceJoin(c, room.name, occupied);
                 releaseIfUnusedLocked(room);
                 callback.failed(roomFull(room));
                 return;
@@ -242,7 +252,7 @@ final class Joins {
                     room.recoveringJoins++;
                     c.joining++;
                     readForJoin(c, room, since, callback, attempt + 1,
-                            room.firstRemoteChangeSince(ctx.oldestRemoteChangeKept()));
+                            room.firstRemoteChangeSince(ctx.oldestRemoteChangeKept()), occupied);
                     return;
                 }
                 recovered = tail != null;
@@ -259,7 +269,10 @@ final class Joins {
             room.members.put(c.connId(), c);
             c.rooms.put(room.name, m);
             ctx.throttle().joined(c, room);
-            ctx.hooks().joined(c, room.name, room.members.size() == 1);
+            ctx.hooks().joined(c, room.name);
+            if (occupied.getAndSet(false)) {
+                ctx.hooks().occupied(c, room.name);
+            }
             ctx.metrics().roomJoined(room.members.size());
             byte[] notice = codec.encode(new ServerMessage.UserJoinedRoom(room.name, c.userId(), c.connId()));
             // The store's count at the read already holds this member.
@@ -390,7 +403,7 @@ final class Joins {
     void removeMembership(Membership m, String reason) {
         Room room = m.room;
         Connection c = m.connection;
-        quietly("presence leave", calls.store(() -> presence.leave(room.name, c.connId())));
+        CompletableFuture<PresenceStore.Leave> left = calls.store(() -> presence.leave(room.name, nodeId, c.connId()));
         synchronized (room) {
             Room.ShardMembers sm = room.shardMembers(c.shard());
             sm.remove(m);
@@ -398,13 +411,39 @@ final class Joins {
             room.members.remove(c.connId());
             ctx.throttle().left(c, room);
             Shard.dropHeld(m);
-            ctx.hooks().left(c, room.name, reason, room.members.isEmpty());
+            ctx.hooks().left(c, room.name, reason);
+            // Registered after the leave event: an in-memory store has answered already, and vacated must follow it.
+            reportVacated(c, room.name, reason, left);
             byte[] notice = codec.encode(new ServerMessage.UserLeftRoom(room.name, c.userId(), c.connId()));
             room.knownCount = Math.max(room.members.size(), room.knownCount - 1);
             diffs.changed(room, false, c.userId(), c.connId(), notice, null);
             publishNotice(room.name, notice);
             releaseIfUnusedLocked(room);
         }
+    }
+
+    /**
+     * Takes back a presence join whose member never attached. The occupied it caused is reported all the same,
+     * so that the vacated the undo may cause has its pair.
+     */
+    private void undoPresenceJoin(Connection c, String roomName, AtomicBoolean occupied) {
+        CompletableFuture<PresenceStore.Leave> left = calls.store(() -> presence.leave(roomName, nodeId, c.connId()));
+        if (occupied.getAndSet(false)) {
+            ctx.hooks().occupied(c, roomName);
+        }
+        reportVacated(c, roomName, null, left);
+    }
+
+    /** Reports the room vacated once the presence store says this leave emptied it (on the store's thread). */
+    private void reportVacated(Connection c, String roomName, String reason,
+                               CompletableFuture<PresenceStore.Leave> left) {
+        left.whenComplete((l, e) -> {
+            if (e != null) {
+                log.debug("presence leave failed: {}", e.toString());
+            } else if (l.vacated()) {
+                ctx.hooks().vacated(c, roomName, reason);
+            }
+        });
     }
 
     private void releaseIfUnused(Room room) {

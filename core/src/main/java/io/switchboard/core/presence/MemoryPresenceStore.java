@@ -36,10 +36,12 @@ public final class MemoryPresenceStore implements PresenceStore {
     }
 
     @Override
-    public CompletionStage<Void> join(String room, String nodeId, String userId, String connId, JsonNode info) {
+    public CompletionStage<Boolean> join(String room, String nodeId, String userId, String connId, JsonNode info) {
         Member member = new Member(userId, connId, info);
+        boolean[] occupied = new boolean[1];
         rooms.compute(room, (r, members) -> {
             RoomMembers m = members == null ? new RoomMembers() : members;
+            occupied[0] = m.byConn.isEmpty();
             Member old = m.byConn.put(connId, member);
             if (old != null) {
                 m.inOrder.remove(PresenceStore.orderKey(old.userId(), old.connId()));
@@ -47,19 +49,21 @@ public final class MemoryPresenceStore implements PresenceStore {
             m.inOrder.put(PresenceStore.orderKey(userId, connId), member);
             return m;
         });
-        return done();
+        return CompletableFuture.completedFuture(occupied[0]);
     }
 
     @Override
-    public CompletionStage<Void> leave(String room, String connId) {
-        rooms.computeIfPresent(room, (r, members) -> {
+    public CompletionStage<Leave> leave(String room, String nodeId, String connId) {
+        boolean[] removed = new boolean[1];
+        RoomMembers left = rooms.computeIfPresent(room, (r, members) -> {
             Member old = members.byConn.remove(connId);
             if (old != null) {
+                removed[0] = true;
                 members.inOrder.remove(PresenceStore.orderKey(old.userId(), old.connId()));
             }
             return members.byConn.isEmpty() ? null : members;
         });
-        return done();
+        return CompletableFuture.completedFuture(new Leave(removed[0], removed[0] && left == null));
     }
 
     @Override
@@ -113,9 +117,14 @@ public final class MemoryPresenceStore implements PresenceStore {
     }
 
     @Override
-    public CompletionStage<Void> disconnect(String userId, String connId) {
-        users.computeIfPresent(userId, (u, conns) -> CopyOnWriteArrays.without(conns, sameConn(connId)));
-        return done();
+    public CompletionStage<Boolean> disconnect(String userId, String nodeId, String connId) {
+        boolean[] removed = new boolean[1];
+        users.computeIfPresent(userId, (u, conns) -> {
+            UserConnection[] rest = CopyOnWriteArrays.without(conns, sameConn(connId));
+            removed[0] = rest == null || rest.length < conns.length;
+            return rest;
+        });
+        return CompletableFuture.completedFuture(removed[0]);
     }
 
     private static Predicate<UserConnection> sameConn(String connId) {

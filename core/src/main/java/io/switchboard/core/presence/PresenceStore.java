@@ -2,8 +2,10 @@ package io.switchboard.core.presence;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.protocol.ServerMessage.Member;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -11,6 +13,15 @@ import java.util.concurrent.CompletionStage;
  * that holds them. Each node writes only its own connections. Stores shared between nodes expire a
  * node's entries unless it re-asserts them with {@link #refresh} within the store's TTL, so the members
  * of a node that died disappear on their own.
+ *
+ * <p>Occupancy: a store shared by every node decides, atomically with the change itself, when a room's member
+ * count goes from 0 to 1 ({@link #join} answers true) and from 1 to 0 ({@link Leave#vacated}), so that exactly one
+ * caller learns of each transition whichever node it runs on. Members whose entries expired count as gone.
+ *
+ * <p>Lost nodes: a shared store remembers which node holds each entry, so that when a node stops refreshing one
+ * survivor can {@link #claimLostNode claim} it, read its {@link #lostEntries entries}, remove them with
+ * {@link #leave} and {@link #disconnect} under the lost node's id (each removal is reported to one caller only)
+ * and {@link #forgetLostNode forget} it.
  *
  * <p>Implementations are thread-safe; every operation is asynchronous and never blocks the caller.
  */
@@ -22,6 +33,20 @@ public interface PresenceStore extends AutoCloseable {
 
     /** One member of one room on one node, as {@link #refresh} re-asserts it. */
     record RoomMember(String room, String userId, String connId, JsonNode info) {
+    }
+
+    /**
+     * What a {@link #leave} changed.
+     *
+     * @param removed this call removed the member (a second call for the same member, or one for a member that
+     *     was never there, answers false)
+     * @param vacated the room's count went from 1 to 0 with this call: no other caller is told so
+     */
+    record Leave(boolean removed, boolean vacated) {
+    }
+
+    /** The entries a lost node left behind, as {@link #lostEntries} reads them. */
+    record LostEntries(String nodeId, List<RoomMember> members, List<UserConnection> connections) {
     }
 
     /**
@@ -42,11 +67,18 @@ public interface PresenceStore extends AutoCloseable {
         return userId + '\0' + connId;
     }
 
-    /** Adds a member to a room. {@code info} may be null. */
-    CompletionStage<Void> join(String room, String nodeId, String userId, String connId, JsonNode info);
+    /**
+     * Adds a member to a room. {@code info} may be null. Answers whether the room's count went from 0 to 1 with
+     * this call (true for exactly one of the callers that race to fill an empty room; false when the member was
+     * already there).
+     */
+    CompletionStage<Boolean> join(String room, String nodeId, String userId, String connId, JsonNode info);
 
-    /** Removes a member from a room; completes normally when it was not there. */
-    CompletionStage<Void> leave(String room, String connId);
+    /**
+     * Removes a member that {@code nodeId} added to a room; completes normally when it was not there. Only the
+     * node that added a member removes it, or the survivor that claimed that node once it was lost.
+     */
+    CompletionStage<Leave> leave(String room, String nodeId, String connId);
 
     /** The room's members on every node, sorted by user id then connection id. */
     CompletionStage<List<Member>> members(String room);
@@ -90,17 +122,49 @@ public interface PresenceStore extends AutoCloseable {
     /** Records a connection of a user. */
     CompletionStage<Void> connect(String userId, String connId, String nodeId);
 
-    /** Forgets a connection; completes normally when it was not there. */
-    CompletionStage<Void> disconnect(String userId, String connId);
+    /**
+     * Forgets a connection that {@code nodeId} recorded; completes normally when it was not there. Answers whether
+     * this call removed it (see {@link Leave#removed}).
+     */
+    CompletionStage<Boolean> disconnect(String userId, String nodeId, String connId);
 
     /** Every connection of a user on every node, sorted by connection id. */
     CompletionStage<List<UserConnection>> connections(String userId);
 
     /**
-     * Re-asserts everything {@code nodeId} holds now and pushes its expiry forward. Entries of the node
+     * Re-asserts everything {@code nodeId} holds now and pushes its expiry forward (the node's own too: a node that
+     * stops refreshing is lost once the TTL has passed). Entries of the node
      * that are not in the lists are left alone (they are removed by leave and disconnect).
      */
     CompletionStage<Void> refresh(String nodeId, Collection<RoomMember> members, Collection<UserConnection> users);
+
+    /**
+     * Claims one node other than {@code claimer} that stopped refreshing more than the store's TTL ago, or whose
+     * previous claim ran out (its claimer died too), for {@code lease}: no other caller gets it meanwhile. Answers
+     * its id, or null when there is none. A store that only one node uses has no lost nodes (the default).
+     */
+    default CompletionStage<String> claimLostNode(String claimer, Duration lease) {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** The members and connections a claimed lost node still holds in the store. */
+    default CompletionStage<LostEntries> lostEntries(String nodeId) {
+        return CompletableFuture.completedFuture(new LostEntries(nodeId, List.of(), List.of()));
+    }
+
+    /** Drops the claim on a lost node whose entries were all removed, and what the store kept of it. */
+    default CompletionStage<Void> forgetLostNode(String nodeId) {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /**
+     * Forgets {@code nodeId}, which stops gracefully and has removed its own entries (and reported its connections
+     * itself): no survivor is to report what may be left of it as lost. Completes once every call this client
+     * issued before it has landed, so the node's last leaves and disconnects are in before it closes the store.
+     */
+    default CompletionStage<Void> retire(String nodeId) {
+        return CompletableFuture.completedFuture(null);
+    }
 
     /** Releases connections. Idempotent. */
     @Override

@@ -459,10 +459,10 @@ class HubTest {
         String[] holdFor = {null};
         PresenceStore slowLeaves = (PresenceStore) Proxy.newProxyInstance(HubTest.class.getClassLoader(),
                 new Class<?>[] {PresenceStore.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("leave") && args[1].equals(holdFor[0])) {
-                        CompletableFuture<Void> landed = new CompletableFuture<>();
-                        heldLeaves.add(() -> shared.leave((String) args[0], (String) args[1])
-                                .whenComplete((v, e) -> landed.complete(null)));
+                    if (method.getName().equals("leave") && args[2].equals(holdFor[0])) {
+                        CompletableFuture<PresenceStore.Leave> landed = new CompletableFuture<>();
+                        heldLeaves.add(() -> shared.leave((String) args[0], (String) args[1], (String) args[2])
+                                .whenComplete((v, e) -> landed.complete(v)));
                         return landed;
                     }
                     try {

@@ -6,10 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.core.presence.PresenceStore.UserConnection;
 import io.switchboard.protocol.ServerMessage.Member;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,7 +54,7 @@ public abstract class PresenceStoreContract {
         assertThat(get(nodeA.anyMember(room, List.of("c-x", "c-y")))).isFalse();
         assertThat(get(nodeA.anyMember(room, List.of()))).isFalse();
         assertThat(get(nodeA.anyMember(room + "-empty", List.of("c-na-1")))).isFalse();
-        get(nodeB.leave(room, "c-nb-1"));
+        get(nodeB.leave(room, "nb", "c-nb-1"));
         assertThat(get(nodeA.anyMember(room, List.of("c-nb-1")))).isFalse();
     }
 
@@ -72,7 +75,9 @@ public abstract class PresenceStoreContract {
         assertThat(first.members()).containsExactlyElementsOf(all.subList(0, 10));
         Member last = first.members().get(9);
         // Between pages: one listed member leaves, one joins before the cursor and one after it.
-        get(nodeB.leave(room, first.members().get(3).connId()));
+        Member gone = first.members().get(3);
+        boolean onA = Integer.parseInt(gone.connId().substring(2)) % 2 == 0;
+        get((onA ? nodeA : nodeB).leave(room, onA ? "na" : "nb", gone.connId()));
         get(nodeA.join(room, "na", "a-early", "c-early", null));
         get(nodeA.join(room, "na", "zz-late", "c-late", null));
 
@@ -104,10 +109,10 @@ public abstract class PresenceStoreContract {
         PresenceStore nodeB = store();
         get(nodeA.join(room, "na", "a", "c-1", null));
         get(nodeB.join(room, "nb", "b", "c-2", null));
-        get(nodeB.leave(room, "c-1"));
+        get(nodeA.leave(room, "na", "c-1"));
         assertThat(get(nodeA.members(room))).extracting(Member::connId).containsExactly("c-2");
-        get(nodeB.leave(room, "c-2"));
-        get(nodeB.leave(room, "c-never"));
+        get(nodeB.leave(room, "nb", "c-2"));
+        get(nodeB.leave(room, "nb", "c-never"));
         assertThat(get(nodeA.members(room))).isEmpty();
     }
 
@@ -121,10 +126,62 @@ public abstract class PresenceStoreContract {
         get(nodeB.connect(tag + "-bob", "c-nb-8", "nb"));
         assertThat(get(nodeB.connections(user))).containsExactly(
                 new UserConnection(user, "c-na-1", "na"), new UserConnection(user, "c-nb-7", "nb"));
-        get(nodeA.disconnect(user, "c-na-1"));
-        get(nodeA.disconnect(user, "c-unknown"));
+        assertThat(get(nodeA.disconnect(user, "na", "c-na-1"))).isTrue();
+        assertThat(get(nodeA.disconnect(user, "na", "c-na-1"))).as("only the first removal takes it").isFalse();
+        assertThat(get(nodeA.disconnect(user, "na", "c-unknown"))).isFalse();
         assertThat(get(nodeB.connections(user))).containsExactly(new UserConnection(user, "c-nb-7", "nb"));
         assertThat(get(nodeA.connections(tag + "-nobody"))).isEmpty();
+    }
+
+    @Test
+    void onlyTheJoinThatFillsAnEmptyRoomSaysItIsOccupied() throws Exception {
+        PresenceStore nodeA = store();
+        PresenceStore nodeB = store();
+        assertThat(get(nodeA.join(room, "na", "ann", "c-1", null))).isTrue();
+        assertThat(get(nodeB.join(room, "nb", "bob", "c-2", null))).isFalse();
+        assertThat(get(nodeA.join(room, "na", "ann", "c-1", null))).as("a member joining again").isFalse();
+        assertThat(get(nodeB.join(room + "-other", "nb", "bob", "c-2", null))).as("another room").isTrue();
+    }
+
+    @Test
+    void onlyTheLeaveThatEmptiesARoomSaysItIsVacatedAndOnlyTheFirstRemovalTakesTheMember() throws Exception {
+        PresenceStore nodeA = store();
+        PresenceStore nodeB = store();
+        get(nodeA.join(room, "na", "ann", "c-1", null));
+        get(nodeB.join(room, "nb", "bob", "c-2", null));
+        assertThat(get(nodeA.leave(room, "na", "c-1"))).isEqualTo(new PresenceStore.Leave(true, false));
+        assertThat(get(nodeB.leave(room, "nb", "c-2"))).isEqualTo(new PresenceStore.Leave(true, true));
+        assertThat(get(nodeB.leave(room, "nb", "c-2"))).isEqualTo(new PresenceStore.Leave(false, false));
+        assertThat(get(nodeA.join(room, "na", "ann", "c-1", null))).as("occupied again").isTrue();
+    }
+
+    @Test
+    void racingJoinsAndLeavesOnTwoNodesPairEveryOccupiedWithOneVacated() throws Exception {
+        PresenceStore[] nodes = {store(), store()};
+        AtomicInteger occupied = new AtomicInteger();
+        AtomicInteger vacated = new AtomicInteger();
+        List<CompletableFuture<?>> all = new ArrayList<>();
+        for (int round = 0; round < 50; round++) {
+            all.clear();
+            for (int n = 0; n < 4; n++) {
+                PresenceStore node = nodes[n % 2];
+                String nodeId = n % 2 == 0 ? "na" : "nb";
+                String conn = "c-" + round + "-" + n;
+                all.add(node.join(room, nodeId, "u" + n, conn, null).thenCompose(o -> {
+                    if (o) {
+                        occupied.incrementAndGet();
+                    }
+                    return node.leave(room, nodeId, conn);
+                }).thenAccept(l -> {
+                    if (l.vacated()) {
+                        vacated.incrementAndGet();
+                    }
+                }).toCompletableFuture());
+            }
+            get(CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)));
+            assertThat(vacated.get()).as("round " + round).isEqualTo(occupied.get());
+        }
+        assertThat(occupied.get()).isBetween(50, 200);
     }
 
     @Test

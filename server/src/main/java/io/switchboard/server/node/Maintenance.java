@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The node's periodic work, scheduled on its event loops once it listens: per-loop heartbeat ticks and
- * buffer-cache trims, the stats samplers, the history sweep and the presence refresh. The tasks end with
- * the loops.
+ * buffer-cache trims, the stats sampler, the history sweep, the presence refresh and the lost-node sweep. The tasks
+ * end with the loops.
  */
 final class Maintenance {
     private static final Logger log = LoggerFactory.getLogger(Maintenance.class);
@@ -47,6 +47,12 @@ final class Maintenance {
             first.scheduleAtFixedRate(() -> hub.refreshPresence().whenComplete((v, e) -> {
                 if (e != null) {
                     log.warn("refreshing presence failed: {}", e.toString());
+                }
+            }), refreshMillis, refreshMillis, TimeUnit.MILLISECONDS);
+            // As often: a lost node's connections are reported within a third of the ttl after its entries expire.
+            first.scheduleAtFixedRate(() -> hub.sweepLostNodes().whenComplete((v, e) -> {
+                if (e != null) {
+                    log.warn("reporting the connections of lost nodes failed: {}", e.toString());
                 }
             }), refreshMillis, refreshMillis, TimeUnit.MILLISECONDS);
         }
