@@ -1,0 +1,456 @@
+package io.switchboard.nats;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Message;
+import io.nats.client.api.DiscardPolicy;
+import io.nats.client.api.PublishAck;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import io.nats.client.impl.Headers;
+import io.switchboard.core.history.HistoryStore;
+import io.switchboard.core.history.Retention;
+import io.switchboard.core.history.StoredMessages;
+import io.switchboard.protocol.ServerMessage.RoomMessage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
+
+/**
+ * History shared by the nodes of a cluster, kept in one NATS JetStream stream with file storage. Thread-safe;
+ * no call blocks the caller: every request to NATS is asynchronous, and the stream is created or updated on
+ * the connection's own thread ({@link NatsLink}).
+ *
+ * <h2>Layout</h2>
+ * <ul>
+ *   <li><b>One stream</b>, {@code <PREFIX>_HISTORY} (the subject prefix with dots as underscores), over
+ *       {@code <prefix>.hist.>}; each room is one subject, {@code <prefix>.hist.<escaped room>} (the
+ *       escaping of {@link Subjects}). One stream rather than one per room: JetStream's per-stream cost
+ *       (a file set, a Raft group when replicated) would grow with the rooms; the per-subject limit
+ *       bounds each room instead.</li>
+ *   <li><b>Limits</b>: at most {@code maxMessagesPerRoom} messages per subject (old ones discarded) and
+ *       {@code maxAge}; each room's own retention ({@link Retention}) is applied on reading: a room keeping
+ *       fewer messages, or for less time, than the stream shows only its newest, and a room keeping none
+ *       shows none while its last message still holds its offset.</li>
+ *   <li><b>Offsets</b> are not stream sequences (those count every room): each message carries its room's
+ *       offset and epoch in headers {@code Sb-Offset} and {@code Sb-Epoch}. An append reads the room's last
+ *       message and publishes the next offset with {@code Nats-Expected-Last-Subject-Sequence} set to that
+ *       message's sequence; if another node appended meanwhile, JetStream refuses (error 10071) and the
+ *       append starts over. So offsets are gap-free and assigned atomically across nodes.</li>
+ *   <li><b>Epochs</b>: a room with no message starts a lineage with a random epoch, written with its first
+ *       message, or by {@link #position} as a marker at offset 0. A stream that is deleted or recreated, a
+ *       server that lost its storage, or a room whose every message aged out ({@code maxAge}) has no last
+ *       message, so its next lineage gets a new epoch and clients of the old one get {@code recovered:false}.
+ *       A server restarted with its file storage keeps offsets and epochs.</li>
+ *   <li><b>Idempotency</b>: an append with a key sends {@code Nats-Msg-Id}; JetStream stores it once within
+ *       the stream's duplicate window (the longest window used, {@code duplicateWindow}) and acknowledges a
+ *       repeat with the first one's sequence, whose offset is then read back. A repeat of a message older
+ *       than the call's shorter window, or of one no longer retained, is appended under a new id derived
+ *       from the old sequence, so racing nodes still agree.</li>
+ * </ul>
+ *
+ * <p>Reading walks a room's retained messages one direct get at a time ({@code $JS.API.DIRECT.GET}, next
+ * message of the subject), so recovery and paging cost one round trip per retained message of the room;
+ * keep {@code maxMessagesPerRoom} to what clients recover (hundreds, not millions).
+ */
+public final class JetStreamHistoryStore implements HistoryStore {
+    static final String OFFSET = "Sb-Offset";
+    static final String EPOCH = "Sb-Epoch";
+    private static final String EXPECTED_LAST_SUBJECT_SEQUENCE = "Nats-Expected-Last-Subject-Sequence";
+    private static final String MSG_ID = "Nats-Msg-Id";
+    private static final String SEQUENCE = "Nats-Sequence";
+    private static final String TIME = "Nats-Time-Stamp";
+    private static final String SUBJECT = "Nats-Subject";
+    /** JetStream's "wrong last sequence": another node appended to the room first. */
+    private static final int WRONG_LAST_SEQUENCE = 10071;
+    /** Appends that lose the race this often in a row give up: the room is busier than one store can order. */
+    private static final int MAX_ATTEMPTS = 1000;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Retention.Lookup retention;
+    private final Duration timeout;
+    private final String stream;
+    private final Subjects subjects;
+    private final NatsLink<String> link;
+    private final StoredMessages codec = new StoredMessages();
+
+    /**
+     * Starts connecting in the background; never blocks or fails for an unreachable server.
+     *
+     * @param timeout deadline of each request (the cluster's call deadline); positive
+     * @param retention each room's size and ttl, asked on every call (must answer at once); no room may keep
+     *     more than {@code maxMessagesPerRoom} or longer than {@code maxAge}
+     * @param maxMessagesPerRoom the stream's per-subject limit, {@code >= 1} (a room keeping none still needs
+     *     its last message for its offset)
+     * @param maxAge the stream's age limit, and how long an unused room keeps its lineage
+     * @param duplicateWindow the stream's deduplication window, the longest idempotency window used; at most
+     *     {@code maxAge}
+     */
+    public JetStreamHistoryStore(NatsSettings settings, Duration timeout, Retention.Lookup retention,
+                                 int maxMessagesPerRoom, Duration maxAge, Duration duplicateWindow) {
+        Objects.requireNonNull(settings, "settings");
+        this.retention = Objects.requireNonNull(retention, "retention");
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+        if (maxMessagesPerRoom < 1) {
+            throw new IllegalArgumentException("maxMessagesPerRoom must be >= 1, was " + maxMessagesPerRoom);
+        }
+        if (maxAge.toMillis() < 1 || duplicateWindow.toMillis() < 1 || duplicateWindow.compareTo(maxAge) > 0) {
+            throw new IllegalArgumentException("need 0 < duplicateWindow <= maxAge, were " + duplicateWindow
+                    + " and " + maxAge);
+        }
+        this.stream = streamName(settings.subjectPrefix());
+        this.subjects = new Subjects(settings.subjectPrefix() + ".hist");
+        StreamConfiguration config = StreamConfiguration.builder()
+                .name(stream)
+                .subjects(settings.subjectPrefix() + ".hist.>")
+                .storageType(StorageType.File)
+                .maxMessagesPerSubject(maxMessagesPerRoom)
+                .maxAge(maxAge)
+                .duplicateWindow(duplicateWindow)
+                .discardPolicy(DiscardPolicy.Old)
+                .allowDirect(true)
+                .build();
+        this.link = new NatsLink<String>("history " + stream, settings, timeout, c -> ensureStream(c, config))
+                .start();
+    }
+
+    /** The stream holding the history of the nodes using this subject prefix. */
+    public static String streamName(String subjectPrefix) {
+        return subjectPrefix.replace('.', '_').toUpperCase(java.util.Locale.ROOT) + "_HISTORY";
+    }
+
+    private static String ensureStream(Connection c, StreamConfiguration config) throws IOException,
+            JetStreamApiException {
+        JetStreamManagement jsm = c.jetStreamManagement();
+        try {
+            jsm.getStreamInfo(config.getName());
+            jsm.updateStream(config);
+        } catch (JetStreamApiException e) {
+            if (e.getErrorCode() != 404) {
+                throw e;
+            }
+            jsm.addStream(config);
+        }
+        return config.getName();
+    }
+
+    // ---- the contract ----
+
+    @Override
+    public CompletionStage<Appended> append(String room, String from, String connId, String content,
+                                            JsonNode data, long timestampMillis) {
+        return append(room, from, connId, content, data, timestampMillis, null, null);
+    }
+
+    @Override
+    public CompletionStage<Appended> append(String room, String from, String connId, String content, JsonNode data,
+                                            long timestampMillis, String idempotencyKey, Duration window) {
+        byte[] body;
+        String subject;
+        try {
+            body = codec.encode(from, connId, content, data, timestampMillis).getBytes(StandardCharsets.UTF_8);
+            subject = subjects.subject(room);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        String msgId = idempotencyKey == null ? null : Subjects.token(room) + "." + Subjects.token(idempotencyKey);
+        return link.ready().thenCompose(live -> new Append(live.connection(), subject, body, window).attempt(msgId, 1))
+                .thenApply(a -> new Appended(new RoomMessage(room, from, connId, content, data, a.offset(),
+                        timestampMillis), a.epoch(), a.duplicate()));
+    }
+
+    @Override
+    public CompletionStage<Position> position(String room) {
+        String subject;
+        try {
+            subject = subjects.subject(room);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return link.ready().thenCompose(live -> position(live.connection(), subject, 1))
+                .thenApply(e -> new Position(e.offset(), e.epoch()));
+    }
+
+    @Override
+    public CompletionStage<Recovery> recover(String room, long offset, String epoch) {
+        Objects.requireNonNull(epoch, "epoch");
+        String subject;
+        try {
+            subject = subjects.subject(room);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        Retention keep = retention.retention(room);
+        return link.ready().thenCompose(live -> position(live.connection(), subject, 1).thenCompose(last -> {
+            Position at = new Position(last.offset(), last.epoch());
+            Recovery refused = new Recovery(false, List.of(), at);
+            if (!last.epoch().equals(epoch) || offset > last.offset() || offset < 0) {
+                return CompletableFuture.completedFuture(refused);
+            }
+            if (offset == last.offset()) {
+                return CompletableFuture.completedFuture(new Recovery(true, List.of(), at));
+            }
+            if (last.offset() - offset > keep.size()) {
+                return CompletableFuture.completedFuture(refused);
+            }
+            Predicate<Entry> visible = visible(keep, last.offset());
+            return walk(live.connection(), subject, last.seq(), e -> e.offset() > offset, Integer.MAX_VALUE)
+                    .thenApply(found -> {
+                        boolean complete = found.size() == last.offset() - offset
+                                && found.stream().allMatch(visible)
+                                && (found.isEmpty() || found.get(0).offset() == offset + 1);
+                        return complete ? new Recovery(true, messages(room, found), at) : refused;
+                    });
+        }));
+    }
+
+    @Override
+    public CompletionStage<Page> read(String room, Long afterOffset, int limit) {
+        if (limit < 0) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("limit must be >= 0, was " + limit));
+        }
+        String subject;
+        try {
+            subject = subjects.subject(room);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        Retention keep = retention.retention(room);
+        return link.ready().thenCompose(live -> position(live.connection(), subject, 1).thenCompose(last -> {
+            if (limit == 0 || last.offset() == 0) {
+                return CompletableFuture.completedFuture(new Page(last.epoch(), List.of()));
+            }
+            Predicate<Entry> visible = visible(keep, last.offset());
+            Predicate<Entry> wanted = afterOffset == null ? visible : visible.and(e -> e.offset() > afterOffset);
+            int max = afterOffset == null ? Integer.MAX_VALUE : limit;
+            return walk(live.connection(), subject, last.seq(), wanted, max).thenApply(found -> {
+                List<Entry> page = found.size() > limit ? found.subList(found.size() - limit, found.size()) : found;
+                return new Page(last.epoch(), messages(room, page));
+            });
+        }));
+    }
+
+    /** Whether the link to NATS is up. */
+    public boolean isConnected() {
+        return link.isConnected();
+    }
+
+    /** Closes the connection; calls in flight fail. Idempotent. */
+    @Override
+    public void close() {
+        link.close();
+    }
+
+    @Override
+    public String toString() {
+        return "JetStreamHistoryStore[" + stream + "]";
+    }
+
+    // ---- appending ----
+
+    /** A stored message's place: its stream sequence, room offset and epoch (0 for a lineage marker). */
+    private record Entry(long seq, long offset, String epoch, Instant time, byte[] data) {
+    }
+
+    private record Result(long offset, String epoch, boolean duplicate) {
+    }
+
+    /** One append, tried until it wins the room's next offset or finds its duplicate. */
+    private final class Append {
+        private final Connection c;
+        private final String subject;
+        private final byte[] body;
+        private final Duration window;
+
+        Append(Connection c, String subject, byte[] body, Duration window) {
+            this.c = c;
+            this.subject = subject;
+            this.body = body;
+            this.window = window;
+        }
+
+        CompletableFuture<Result> attempt(String msgId, int attempt) {
+            return last(c, subject).thenCompose(last -> {
+                String epoch = last == null ? newEpoch() : last.epoch();
+                long offset = last == null ? 1 : last.offset() + 1;
+                Headers h = new Headers()
+                        .put(OFFSET, Long.toString(offset))
+                        .put(EPOCH, epoch)
+                        .put(EXPECTED_LAST_SUBJECT_SEQUENCE, Long.toString(last == null ? 0 : last.seq()));
+                if (msgId != null) {
+                    h.put(MSG_ID, msgId);
+                }
+                return publish(c, subject, h, body).handle((ack, failure) -> {
+                    if (failure == null) {
+                        return ack.isDuplicate() ? duplicate(msgId, ack.getSeqno(), attempt)
+                                : CompletableFuture.completedFuture(new Result(offset, epoch, false));
+                    }
+                    if (apiError(failure) == WRONG_LAST_SEQUENCE && attempt < MAX_ATTEMPTS) {
+                        return attempt(msgId, attempt + 1);
+                    }
+                    return CompletableFuture.<Result>failedFuture(failure);
+                }).thenCompose(f -> f);
+            });
+        }
+
+        /** JetStream kept {@code msgId} as sequence {@code seq}: that message's offset, if it still counts. */
+        private CompletableFuture<Result> duplicate(String msgId, long seq, int attempt) {
+            return get(c, "{\"seq\":" + seq + "}").thenCompose(first -> last(c, subject).thenCompose(last -> {
+                boolean counts = first != null && subject.equals(first.subject)
+                        && last != null && first.entry.epoch().equals(last.epoch())
+                        && (window == null || !first.entry.time().isBefore(Instant.now().minus(window)));
+                if (counts) {
+                    return CompletableFuture.completedFuture(
+                            new Result(first.entry.offset(), first.entry.epoch(), true));
+                }
+                // Outside this call's window, or gone: a new message under an id that every node derives alike.
+                return attempt(msgId + "." + seq, attempt + 1);
+            }));
+        }
+    }
+
+    /**
+     * The room's last entry; a room without one gets a lineage marker (offset 0, a new epoch), written so
+     * that every node agrees on the epoch before the first append.
+     */
+    private CompletableFuture<Entry> position(Connection c, String subject, int attempt) {
+        return last(c, subject).thenCompose(last -> {
+            if (last != null) {
+                return CompletableFuture.completedFuture(last);
+            }
+            String epoch = newEpoch();
+            Headers h = new Headers().put(OFFSET, "0").put(EPOCH, epoch).put(EXPECTED_LAST_SUBJECT_SEQUENCE, "0");
+            return publish(c, subject, h, new byte[0]).handle((ack, failure) -> {
+                if (failure == null) {
+                    return CompletableFuture.completedFuture(new Entry(ack.getSeqno(), 0, epoch, Instant.now(),
+                            new byte[0]));
+                }
+                if (apiError(failure) == WRONG_LAST_SEQUENCE && attempt < MAX_ATTEMPTS) {
+                    return position(c, subject, attempt + 1);
+                }
+                return CompletableFuture.<Entry>failedFuture(failure);
+            }).thenCompose(f -> f);
+        });
+    }
+
+    private CompletableFuture<PublishAck> publish(Connection c, String subject, Headers headers, byte[] body) {
+        return c.requestWithTimeout(subject, headers, body, timeout).thenApply(reply -> {
+            if (reply.isStatusMessage()) {
+                throw new CompletionException(new IllegalStateException("JetStream did not store the message: "
+                        + reply.getStatus().getMessageWithCode() + " (is stream " + stream + " there?)"));
+            }
+            try {
+                return new PublishAck(reply);
+            } catch (IOException | JetStreamApiException e) {
+                throw new CompletionException(e);
+            }
+        });
+    }
+
+    private static int apiError(Throwable failure) {
+        Throwable t = failure;
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t instanceof JetStreamApiException j ? j.getApiErrorCode() : -1;
+    }
+
+    // ---- reading ----
+
+    /** A direct get's answer: the message's subject and entry. */
+    private record Got(String subject, Entry entry) {
+    }
+
+    private CompletableFuture<Entry> last(Connection c, String subject) {
+        return get(c, "{\"last_by_subj\":\"" + subject + "\"}").thenApply(g -> g == null ? null : g.entry);
+    }
+
+    /** One direct get; null when there is no such message. */
+    private CompletableFuture<Got> get(Connection c, String request) {
+        return c.requestWithTimeout("$JS.API.DIRECT.GET." + stream, request.getBytes(StandardCharsets.UTF_8),
+                timeout).thenApply(this::got);
+    }
+
+    private Got got(Message m) {
+        if (m.isStatusMessage()) {
+            if (m.getStatus().getCode() == 404) {
+                return null;
+            }
+            throw new CompletionException(new IllegalStateException("direct get from " + stream + " failed: "
+                    + m.getStatus().getMessageWithCode()));
+        }
+        Headers h = m.getHeaders();
+        String offset = h == null ? null : h.getFirst(OFFSET);
+        String epoch = h == null ? null : h.getFirst(EPOCH);
+        if (offset == null || epoch == null) {
+            throw new CompletionException(new IllegalStateException("a message in " + stream
+                    + " has no offset or epoch; is another application publishing to its subjects?"));
+        }
+        return new Got(h.getFirst(SUBJECT), new Entry(Long.parseLong(h.getFirst(SEQUENCE)), Long.parseLong(offset),
+                epoch, Instant.parse(h.getFirst(TIME)), m.getData() == null ? new byte[0] : m.getData()));
+    }
+
+    /**
+     * The room's entries up to stream sequence {@code until} that {@code wanted} accepts, in order, at most
+     * {@code max}: one direct get per retained message, each asking for the next one of the subject.
+     */
+    private CompletableFuture<List<Entry>> walk(Connection c, String subject, long until, Predicate<Entry> wanted,
+                                                int max) {
+        CompletableFuture<List<Entry>> done = new CompletableFuture<>();
+        step(c, subject, 1, until, wanted, max, new ArrayDeque<>(), done);
+        return done;
+    }
+
+    private void step(Connection c, String subject, long from, long until, Predicate<Entry> wanted, int max,
+                      ArrayDeque<Entry> found, CompletableFuture<List<Entry>> done) {
+        get(c, "{\"seq\":" + from + ",\"next_by_subj\":\"" + subject + "\"}").whenComplete((g, failure) -> {
+            if (failure != null) {
+                done.completeExceptionally(failure);
+                return;
+            }
+            if (g == null || g.entry.seq() > until) {
+                done.complete(List.copyOf(found));
+                return;
+            }
+            if (wanted.test(g.entry)) {
+                found.add(g.entry);
+            }
+            if (found.size() >= max || g.entry.seq() == until) {
+                done.complete(List.copyOf(found));
+                return;
+            }
+            step(c, subject, g.entry.seq() + 1, until, wanted, max, found, done);
+        });
+    }
+
+    /** What a room keeping {@code keep} shows when its last offset is {@code last}: no markers, its newest, its recent. */
+    private static Predicate<Entry> visible(Retention keep, long last) {
+        Instant oldest = Instant.now().minus(keep.ttl());
+        return e -> e.offset() >= 1 && e.offset() > last - keep.size() && !e.time().isBefore(oldest);
+    }
+
+    private List<RoomMessage> messages(String room, List<Entry> entries) {
+        List<RoomMessage> out = new ArrayList<>(entries.size());
+        for (Entry e : entries) {
+            out.add(codec.decode(room, e.offset(), new String(e.data(), StandardCharsets.UTF_8)));
+        }
+        return List.copyOf(out);
+    }
+
+    private static String newEpoch() {
+        return Long.toString(RANDOM.nextLong() & Long.MAX_VALUE, 36);
+    }
+}

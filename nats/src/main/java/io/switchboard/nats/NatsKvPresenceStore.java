@@ -1,0 +1,314 @@
+package io.switchboard.nats;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.KeyValue;
+import io.nats.client.KeyValueManagement;
+import io.nats.client.api.KeyValueConfiguration;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.KeyValueWatchOption;
+import io.nats.client.api.KeyValueWatcher;
+import io.nats.client.api.StorageType;
+import io.nats.client.impl.Headers;
+import io.nats.client.impl.NatsKeyValueWatchSubscription;
+import io.switchboard.core.presence.PresenceStore;
+import io.switchboard.protocol.JsonCodec;
+import io.switchboard.protocol.ServerMessage.Member;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Presence shared by the nodes of a cluster, kept in a NATS KV bucket with file storage. Thread-safe.
+ *
+ * <p>Bucket {@code <PREFIX>_PRESENCE} (the subject prefix with dots as underscores), one revision per key,
+ * every entry expiring {@code ttl} after it was last written (the bucket's max age), so a dead node's
+ * members vanish on their own; {@link #refresh} writes a node's entries again. Keys:
+ * <ul>
+ *   <li>{@code m.<room>.<connId>} for a member, value {@code {"u":user,"c":connId,"n":node,"i":info}};</li>
+ *   <li>{@code u.<user>.<connId>} for a connection, value {@code {"c":connId,"n":node}};</li>
+ * </ul>
+ * each token escaped as {@link Subjects} escapes a channel. Leaving purges the key.
+ *
+ * <p>Writes are asynchronous publishes to the bucket's subjects, acknowledged by JetStream. Listing a room
+ * or a user reads the keys under its prefix with a KV watch, which jnats only offers as a blocking call:
+ * those run on a bounded pool ({@value #READERS} threads, {@value #READ_QUEUE} waiting reads; beyond, the
+ * read fails at once: overflow policy <em>reject</em>, counted by {@link #rejectedReads()}). Listing is
+ * linear in the room's members; {@link #page} sorts them all and returns the page.
+ */
+public final class NatsKvPresenceStore implements PresenceStore {
+    static final int READERS = 2;
+    static final int READ_QUEUE = 256;
+    private static final Comparator<Member> MEMBER_ORDER = Comparator.comparing(Member::userId)
+            .thenComparing(Member::connId);
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+    private final Duration timeout;
+    private final String bucket;
+    private final NatsLink<KeyValue> link;
+    private final ThreadPoolExecutor readers;
+    private final AtomicLong rejectedReads = new AtomicLong();
+    private final ObjectMapper json = new JsonCodec().mapper();
+
+    /**
+     * Starts connecting in the background; never blocks or fails for an unreachable server.
+     *
+     * @param timeout deadline of each request (the cluster's call deadline)
+     * @param ttl how long an entry lives after its last write (the cluster's presence ttl)
+     */
+    public NatsKvPresenceStore(NatsSettings settings, Duration timeout, Duration ttl) {
+        Objects.requireNonNull(settings, "settings");
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+        this.bucket = bucketName(settings.subjectPrefix());
+        KeyValueConfiguration config = KeyValueConfiguration.builder().name(bucket).maxHistoryPerKey(1).ttl(ttl)
+                .storageType(StorageType.File).build();
+        int n = INSTANCES.incrementAndGet();
+        this.readers = new ThreadPoolExecutor(READERS, READERS, 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(READ_QUEUE), r -> {
+                    Thread t = new Thread(r, "switchboard-presence-read-" + n);
+                    t.setDaemon(true);
+                    return t;
+                }, new ThreadPoolExecutor.AbortPolicy());
+        this.link = new NatsLink<KeyValue>("presence " + bucket, settings, timeout, c -> ensureBucket(c, config))
+                .start();
+    }
+
+    /** The bucket holding the presence of the nodes using this subject prefix. */
+    public static String bucketName(String subjectPrefix) {
+        return subjectPrefix.replace('.', '_').toUpperCase(java.util.Locale.ROOT) + "_PRESENCE";
+    }
+
+    private static KeyValue ensureBucket(Connection c, KeyValueConfiguration config) throws IOException,
+            JetStreamApiException {
+        KeyValueManagement kvm = c.keyValueManagement();
+        try {
+            kvm.getStatus(config.getBucketName());
+            kvm.update(config);
+        } catch (JetStreamApiException e) {
+            if (e.getErrorCode() != 404) {
+                throw e;
+            }
+            kvm.create(config);
+        }
+        return c.keyValue(config.getBucketName());
+    }
+
+    /** Reads refused because {@value #READ_QUEUE} were already waiting. */
+    public long rejectedReads() {
+        return rejectedReads.get();
+    }
+
+    @Override
+    public CompletionStage<Void> join(String room, String nodeId, String userId, String connId, JsonNode info) {
+        ObjectNode v = json.createObjectNode().put("u", userId).put("c", connId).put("n", nodeId);
+        if (info != null) {
+            v.set("i", info);
+        }
+        return put(memberKey(room, connId), v);
+    }
+
+    @Override
+    public CompletionStage<Void> leave(String room, String connId) {
+        return purge(memberKey(room, connId));
+    }
+
+    @Override
+    public CompletionStage<List<Member>> members(String room) {
+        return list("m." + Subjects.token(room) + ".>").thenApply(entries -> {
+            List<Member> out = new ArrayList<>(entries.size());
+            for (JsonNode v : entries) {
+                JsonNode info = v.get("i");
+                out.add(new Member(v.path("u").asText(), v.path("c").asText(),
+                        info == null || info.isNull() ? null : info));
+            }
+            out.sort(MEMBER_ORDER);
+            return List.copyOf(out);
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> connect(String userId, String connId, String nodeId) {
+        return put(userKey(userId, connId), json.createObjectNode().put("c", connId).put("n", nodeId));
+    }
+
+    @Override
+    public CompletionStage<Void> disconnect(String userId, String connId) {
+        return purge(userKey(userId, connId));
+    }
+
+    @Override
+    public CompletionStage<List<UserConnection>> connections(String userId) {
+        return list("u." + Subjects.token(userId) + ".>").thenApply(entries -> entries.stream()
+                .map(v -> new UserConnection(userId, v.path("c").asText(), v.path("n").asText()))
+                .sorted(Comparator.comparing(UserConnection::connId))
+                .toList());
+    }
+
+    /**
+     * Writes every entry again. All but the last go without waiting for an acknowledgement; the last is
+     * acknowledged, and JetStream handles one connection's messages in order, so its ack means all were seen.
+     */
+    @Override
+    public CompletionStage<Void> refresh(String nodeId, Collection<RoomMember> members,
+                                         Collection<UserConnection> users) {
+        return link.ready().thenCompose(live -> {
+            List<String> keys = new ArrayList<>(members.size() + users.size());
+            List<byte[]> values = new ArrayList<>(members.size() + users.size());
+            for (RoomMember m : members) {
+                ObjectNode v = json.createObjectNode().put("u", m.userId()).put("c", m.connId()).put("n", nodeId);
+                if (m.info() != null) {
+                    v.set("i", m.info());
+                }
+                keys.add(memberKey(m.room(), m.connId()));
+                values.add(bytes(v));
+            }
+            for (UserConnection u : users) {
+                keys.add(userKey(u.userId(), u.connId()));
+                values.add(bytes(json.createObjectNode().put("c", u.connId()).put("n", nodeId)));
+            }
+            if (keys.isEmpty()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            Connection c = live.connection();
+            try {
+                for (int i = 0; i < keys.size() - 1; i++) {
+                    c.publish(subject(keys.get(i)), values.get(i));
+                }
+            } catch (IllegalStateException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            return acked(c, subject(keys.get(keys.size() - 1)), null, values.get(values.size() - 1));
+        });
+    }
+
+    /** Closes the connection and the read pool; calls in flight fail. Idempotent. */
+    @Override
+    public void close() {
+        link.close();
+        readers.shutdownNow();
+    }
+
+    @Override
+    public String toString() {
+        return "NatsKvPresenceStore[" + bucket + "]";
+    }
+
+    private CompletionStage<Void> put(String key, ObjectNode value) {
+        byte[] body = bytes(value);
+        return link.ready().thenCompose(live -> acked(live.connection(), subject(key), null, body));
+    }
+
+    /** Purges the key: a delete marker that also drops its history, as {@code KeyValue.purge} sends. */
+    private CompletionStage<Void> purge(String key) {
+        Headers h = new Headers().put("KV-Operation", "PURGE").put("Nats-Rollup", "sub");
+        return link.ready().thenCompose(live -> acked(live.connection(), subject(key), h, new byte[0]));
+    }
+
+    private CompletableFuture<Void> acked(Connection c, String subject, Headers headers, byte[] body) {
+        return c.requestWithTimeout(subject, headers, body, timeout).thenApply(reply -> {
+            if (reply.isStatusMessage()) {
+                throw new CompletionException(new IllegalStateException("KV bucket " + bucket
+                        + " did not take the write: " + reply.getStatus().getMessageWithCode()));
+            }
+            String text = new String(reply.getData(), java.nio.charset.StandardCharsets.UTF_8);
+            if (text.contains("\"error\"")) {
+                throw new CompletionException(new IllegalStateException("KV bucket " + bucket
+                        + " refused the write: " + text));
+            }
+            return null;
+        });
+    }
+
+    /** The live values of the keys matching {@code filter}, read with a KV watch on the read pool. */
+    private CompletableFuture<List<JsonNode>> list(String filter) {
+        return link.ready().toCompletableFuture().thenCompose(live -> {
+            CompletableFuture<List<JsonNode>> done = new CompletableFuture<>();
+            try {
+                readers.execute(() -> watch(live.prepared(), filter, done));
+            } catch (RejectedExecutionException e) {
+                rejectedReads.incrementAndGet();
+                done.completeExceptionally(new IllegalStateException("presence reads: " + READ_QUEUE
+                        + " already waiting (overflow policy: reject)", e));
+            }
+            return done.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        });
+    }
+
+    private void watch(KeyValue kv, String filter, CompletableFuture<List<JsonNode>> done) {
+        List<JsonNode> found = new ArrayList<>();
+        KeyValueWatcher watcher = new KeyValueWatcher() {
+            @Override
+            public void watch(KeyValueEntry entry) {
+                try {
+                    synchronized (found) {
+                        found.add(json.readTree(entry.getValue()));
+                    }
+                } catch (IOException e) {
+                    done.completeExceptionally(new IllegalStateException("unreadable presence entry "
+                            + entry.getKey() + " in " + bucket, e));
+                }
+            }
+
+            @Override
+            public void endOfData() {
+                synchronized (found) {
+                    done.complete(List.copyOf(found));
+                }
+            }
+        };
+        NatsKeyValueWatchSubscription sub = null;
+        try {
+            sub = kv.watch(filter, watcher, KeyValueWatchOption.IGNORE_DELETE);
+            done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            done.completeExceptionally(e);
+        } finally {
+            if (sub != null) {
+                try {
+                    sub.unsubscribe();
+                } catch (RuntimeException e) {
+                    // The connection may be gone already; the server drops the ephemeral consumer itself.
+                }
+            }
+        }
+    }
+
+    private String subject(String key) {
+        return "$KV." + bucket + "." + key;
+    }
+
+    private static String memberKey(String room, String connId) {
+        return "m." + Subjects.token(room) + "." + Subjects.token(connId);
+    }
+
+    private static String userKey(String userId, String connId) {
+        return "u." + Subjects.token(userId) + "." + Subjects.token(connId);
+    }
+
+    private byte[] bytes(ObjectNode value) {
+        try {
+            return json.writeValueAsBytes(value);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write a presence entry", e);
+        }
+    }
+}
