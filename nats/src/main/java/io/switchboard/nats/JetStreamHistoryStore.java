@@ -62,9 +62,10 @@ import java.util.function.Predicate;
  *       from the old sequence, so racing nodes still agree.</li>
  * </ul>
  *
- * <p>Reading walks a room's retained messages one direct get at a time ({@code $JS.API.DIRECT.GET}, next
- * message of the subject), so recovery and paging cost one round trip per retained message of the room;
- * keep {@code maxMessagesPerRoom} to what clients recover (hundreds, not millions).
+ * <p>Reading uses direct gets ({@code $JS.API.DIRECT.GET}, the room's next message from a stream sequence):
+ * a binary search over stream sequences finds the first message wanted (about log2 of the stream's
+ * sequence, some 30 round trips), then one round trip per message read. Recovering a gap of n messages, or
+ * a page of n, thus costs about 30 + n round trips, whatever the room keeps.
  */
 public final class JetStreamHistoryStore implements HistoryStore {
     static final String OFFSET = "Sb-Offset";
@@ -207,7 +208,9 @@ public final class JetStreamHistoryStore implements HistoryStore {
                 return CompletableFuture.completedFuture(refused);
             }
             Predicate<Entry> visible = visible(keep, last.offset());
-            return walk(live.connection(), subject, last.seq(), e -> e.offset() > offset, Integer.MAX_VALUE)
+            Connection c = live.connection();
+            return seek(c, subject, last, offset)
+                    .thenCompose(from -> walk(c, subject, from, last.seq(), e -> e.offset() > offset, Integer.MAX_VALUE))
                     .thenApply(found -> {
                         boolean complete = found.size() == last.offset() - offset
                                 && found.stream().allMatch(visible)
@@ -233,13 +236,17 @@ public final class JetStreamHistoryStore implements HistoryStore {
             if (limit == 0 || last.offset() == 0) {
                 return CompletableFuture.completedFuture(new Page(last.epoch(), List.of()));
             }
-            Predicate<Entry> visible = visible(keep, last.offset());
-            Predicate<Entry> wanted = afterOffset == null ? visible : visible.and(e -> e.offset() > afterOffset);
-            int max = afterOffset == null ? Integer.MAX_VALUE : limit;
-            return walk(live.connection(), subject, last.seq(), wanted, max).thenApply(found -> {
-                List<Entry> page = found.size() > limit ? found.subList(found.size() - limit, found.size()) : found;
-                return new Page(last.epoch(), messages(room, page));
-            });
+            // Only offsets after this can be on the page: the room's size, the limit from the end, or the cursor.
+            long after = Math.max(last.offset() - keep.size(),
+                    afterOffset == null ? last.offset() - limit : Math.max(afterOffset, 0));
+            if (after >= last.offset()) {
+                return CompletableFuture.completedFuture(new Page(last.epoch(), List.of()));
+            }
+            Predicate<Entry> wanted = visible(keep, last.offset()).and(e -> e.offset() > after);
+            Connection c = live.connection();
+            return seek(c, subject, last, after)
+                    .thenCompose(from -> walk(c, subject, from, last.seq(), wanted, limit))
+                    .thenApply(found -> new Page(last.epoch(), messages(room, found)));
         }));
     }
 
@@ -404,13 +411,48 @@ public final class JetStreamHistoryStore implements HistoryStore {
     }
 
     /**
-     * The room's entries up to stream sequence {@code until} that {@code wanted} accepts, in order, at most
-     * {@code max}: one direct get per retained message, each asking for the next one of the subject.
+     * The stream sequence of the room's first message with an offset after {@code after}, which must be before
+     * {@code last}'s: a binary search over stream sequences (a room's offsets grow with them), each probe one
+     * direct get of the room's next message from the middle, so about log2(stream sequence) round trips.
      */
-    private CompletableFuture<List<Entry>> walk(Connection c, String subject, long until, Predicate<Entry> wanted,
-                                                int max) {
+    private CompletableFuture<Long> seek(Connection c, String subject, Entry last, long after) {
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        probe(c, subject, after, 1, last.seq() - 1, last.seq(), done);
+        return done;
+    }
+
+    /**
+     * One step of {@link #seek}. The answer is {@code best} or lies in [{@code lo}, {@code hi}]; the room has no
+     * message in ({@code hi}, {@code best}).
+     */
+    private void probe(Connection c, String subject, long after, long lo, long hi, long best,
+                       CompletableFuture<Long> done) {
+        if (lo > hi) {
+            done.complete(best);
+            return;
+        }
+        long mid = lo + (hi - lo) / 2;
+        get(c, "{\"seq\":" + mid + ",\"next_by_subj\":\"" + subject + "\"}").whenComplete((g, failure) -> {
+            if (failure != null) {
+                done.completeExceptionally(failure);
+            } else if (g == null || g.entry.seq() > hi) {
+                probe(c, subject, after, lo, mid - 1, best, done);
+            } else if (g.entry.offset() > after) {
+                probe(c, subject, after, lo, mid - 1, g.entry.seq(), done);
+            } else {
+                probe(c, subject, after, g.entry.seq() + 1, hi, best, done);
+            }
+        });
+    }
+
+    /**
+     * The room's entries from stream sequence {@code from} up to {@code until} that {@code wanted} accepts, in
+     * order, at most {@code max}: one direct get per message, each asking for the next one of the subject.
+     */
+    private CompletableFuture<List<Entry>> walk(Connection c, String subject, long from, long until,
+                                                Predicate<Entry> wanted, int max) {
         CompletableFuture<List<Entry>> done = new CompletableFuture<>();
-        step(c, subject, 1, until, wanted, max, new ArrayDeque<>(), done);
+        step(c, subject, from, until, wanted, max, new ArrayDeque<>(), done);
         return done;
     }
 
