@@ -3,6 +3,7 @@ package io.switchboard.nats;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.Message;
@@ -20,9 +21,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -62,10 +64,15 @@ import java.util.function.Predicate;
  *       from the old sequence, so racing nodes still agree.</li>
  * </ul>
  *
- * <p>Reading uses direct gets ({@code $JS.API.DIRECT.GET}, the room's next message from a stream sequence):
- * a binary search over stream sequences finds the first message wanted (about log2 of the stream's
- * sequence, some 30 round trips), then one round trip per message read. Recovering a gap of n messages, or
- * a page of n, thus costs about 30 + n round trips, whatever the room keeps.
+ * <p>Reading finds the first message wanted with direct gets ({@code $JS.API.DIRECT.GET}, the room's next
+ * message from a stream sequence): looking back from the room's last message by the number of offsets
+ * wanted, which lands on it at once when the room is the stream's only busy one, else a galloping and
+ * binary search over stream sequences (at most about 2 log2 of the stream's sequence round trips). The
+ * messages from there are read in one batch by an ephemeral pull consumer ({@link SubjectFetch}).
+ *
+ * <p>An append normally costs one round trip: the store remembers each room's last entry (up to
+ * {@value #CACHED_ROOMS} rooms) and publishes against it; only when another node appended meanwhile does
+ * JetStream refuse, and the append reads the room's last message and tries again.
  */
 public final class JetStreamHistoryStore implements HistoryStore {
     static final String OFFSET = "Sb-Offset";
@@ -80,12 +87,25 @@ public final class JetStreamHistoryStore implements HistoryStore {
     /** Appends that lose the race this often in a row give up: the room is busier than one store can order. */
     private static final int MAX_ATTEMPTS = 1000;
     private static final SecureRandom RANDOM = new SecureRandom();
+    static final int CACHED_ROOMS = 10_000;
 
     private final Retention.Lookup retention;
     private final Duration timeout;
     private final String stream;
     private final Subjects subjects;
-    private final NatsLink<String> link;
+    private final NatsLink<Dispatcher> link;
+    /**
+     * The last entry this store appended or read per room, so that an append needs no read first: it
+     * publishes with that entry's sequence as the expected one, and reads only when JetStream refuses.
+     * A hint, never trusted for more. Bounded: the least recently used room is forgotten beyond
+     * {@value #CACHED_ROOMS}. Guarded by itself.
+     */
+    private final Map<String, Entry> lastEntries = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+            return size() > CACHED_ROOMS;
+        }
+    };
     private final StoredMessages codec = new StoredMessages();
 
     /**
@@ -124,8 +144,10 @@ public final class JetStreamHistoryStore implements HistoryStore {
                 .discardPolicy(DiscardPolicy.Old)
                 .allowDirect(true)
                 .build();
-        this.link = new NatsLink<String>("history " + stream, settings, timeout, c -> ensureStream(c, config))
-                .start();
+        this.link = new NatsLink<Dispatcher>("history " + stream, settings, timeout, c -> {
+            ensureStream(c, config);
+            return c.createDispatcher();
+        }).start();
     }
 
     /** The stream holding the history of the nodes using this subject prefix. */
@@ -133,7 +155,7 @@ public final class JetStreamHistoryStore implements HistoryStore {
         return subjectPrefix.replace('.', '_').toUpperCase(java.util.Locale.ROOT) + "_HISTORY";
     }
 
-    private static String ensureStream(Connection c, StreamConfiguration config) throws IOException,
+    private static void ensureStream(Connection c, StreamConfiguration config) throws IOException,
             JetStreamApiException {
         JetStreamManagement jsm = c.jetStreamManagement();
         try {
@@ -145,7 +167,6 @@ public final class JetStreamHistoryStore implements HistoryStore {
             }
             jsm.addStream(config);
         }
-        return config.getName();
     }
 
     // ---- the contract ----
@@ -210,7 +231,7 @@ public final class JetStreamHistoryStore implements HistoryStore {
             Predicate<Entry> visible = visible(keep, last.offset());
             Connection c = live.connection();
             return seek(c, subject, last, offset)
-                    .thenCompose(from -> walk(c, subject, from, last.seq(), e -> e.offset() > offset, Integer.MAX_VALUE))
+                    .thenCompose(from -> read(live, subject, from, last.seq(), (int) (last.offset() - offset)))
                     .thenApply(found -> {
                         boolean complete = found.size() == last.offset() - offset
                                 && found.stream().allMatch(visible)
@@ -245,8 +266,8 @@ public final class JetStreamHistoryStore implements HistoryStore {
             Predicate<Entry> wanted = visible(keep, last.offset()).and(e -> e.offset() > after);
             Connection c = live.connection();
             return seek(c, subject, last, after)
-                    .thenCompose(from -> walk(c, subject, from, last.seq(), wanted, limit))
-                    .thenApply(found -> new Page(last.epoch(), messages(room, found)));
+                    .thenCompose(from -> read(live, subject, from, last.seq(), limit))
+                    .thenApply(found -> new Page(last.epoch(), messages(room, found.stream().filter(wanted).toList())));
         }));
     }
 
@@ -290,7 +311,10 @@ public final class JetStreamHistoryStore implements HistoryStore {
         }
 
         CompletableFuture<Result> attempt(String msgId, int attempt) {
-            return last(c, subject).thenCompose(last -> {
+            Entry cached = attempt == 1 ? cached(subject) : null;
+            CompletableFuture<Entry> known = cached != null ? CompletableFuture.completedFuture(cached)
+                    : last(c, subject);
+            return known.thenCompose(last -> {
                 String epoch = last == null ? newEpoch() : last.epoch();
                 long offset = last == null ? 1 : last.offset() + 1;
                 Headers h = new Headers()
@@ -302,8 +326,11 @@ public final class JetStreamHistoryStore implements HistoryStore {
                 }
                 return publish(c, subject, h, body).handle((ack, failure) -> {
                     if (failure == null) {
-                        return ack.isDuplicate() ? duplicate(msgId, ack.getSeqno(), attempt)
-                                : CompletableFuture.completedFuture(new Result(offset, epoch, false));
+                        if (ack.isDuplicate()) {
+                            return duplicate(msgId, ack.getSeqno(), attempt);
+                        }
+                        remember(subject, new Entry(ack.getSeqno(), offset, epoch, Instant.now(), body));
+                        return CompletableFuture.completedFuture(new Result(offset, epoch, false));
                     }
                     if (apiError(failure) == WRONG_LAST_SEQUENCE && attempt < MAX_ATTEMPTS) {
                         return attempt(msgId, attempt + 1);
@@ -382,7 +409,36 @@ public final class JetStreamHistoryStore implements HistoryStore {
     }
 
     private CompletableFuture<Entry> last(Connection c, String subject) {
-        return get(c, "{\"last_by_subj\":\"" + subject + "\"}").thenApply(g -> g == null ? null : g.entry);
+        return get(c, "{\"last_by_subj\":\"" + subject + "\"}").thenApply(g -> {
+            if (g == null) {
+                forget(subject);
+                return null;
+            }
+            remember(subject, g.entry);
+            return g.entry;
+        });
+    }
+
+    private Entry cached(String subject) {
+        synchronized (lastEntries) {
+            return lastEntries.get(subject);
+        }
+    }
+
+    /** Keeps {@code e} as the room's last entry unless a later one is known already. */
+    private void remember(String subject, Entry e) {
+        synchronized (lastEntries) {
+            Entry known = lastEntries.get(subject);
+            if (known == null || known.seq() < e.seq() || !known.epoch().equals(e.epoch())) {
+                lastEntries.put(subject, e);
+            }
+        }
+    }
+
+    private void forget(String subject) {
+        synchronized (lastEntries) {
+            lastEntries.remove(subject);
+        }
     }
 
     /** One direct get; null when there is no such message. */
@@ -417,8 +473,38 @@ public final class JetStreamHistoryStore implements HistoryStore {
      */
     private CompletableFuture<Long> seek(Connection c, String subject, Entry last, long after) {
         CompletableFuture<Long> done = new CompletableFuture<>();
-        probe(c, subject, after, 1, last.seq() - 1, last.seq(), done);
+        gallop(c, subject, after, last.offset() - after, last.seq(), done);
         return done;
+    }
+
+    /**
+     * Looks back from {@code best} (a known message with an offset after {@code after}) by {@code span}
+     * sequences, doubling the span until it passes the answer, then hands over to {@link #probe}. In a stream
+     * where the room is the only busy one, sequences and offsets advance together and the first look lands
+     * on the answer.
+     */
+    private void gallop(Connection c, String subject, long after, long span, long best, CompletableFuture<Long> done) {
+        long from = Math.max(1, best - span);
+        get(c, "{\"seq\":" + from + ",\"next_by_subj\":\"" + subject + "\"}").whenComplete((g, failure) -> {
+            if (failure != null) {
+                done.completeExceptionally(failure);
+            } else if (g == null || g.entry.seq() >= best) {
+                // Nothing of the room in [from, best).
+                if (from == 1) {
+                    done.complete(best);
+                } else {
+                    gallop(c, subject, after, span * 2, best, done);
+                }
+            } else if (g.entry.offset() > after) {
+                if (from == 1 || g.entry.offset() == after + 1) {
+                    done.complete(g.entry.seq());
+                } else {
+                    gallop(c, subject, after, span * 2, g.entry.seq(), done);
+                }
+            } else {
+                probe(c, subject, after, g.entry.seq() + 1, best - 1, best, done);
+            }
+        });
     }
 
     /**
@@ -445,37 +531,32 @@ public final class JetStreamHistoryStore implements HistoryStore {
         });
     }
 
-    /**
-     * The room's entries from stream sequence {@code from} up to {@code until} that {@code wanted} accepts, in
-     * order, at most {@code max}: one direct get per message, each asking for the next one of the subject.
-     */
-    private CompletableFuture<List<Entry>> walk(Connection c, String subject, long from, long until,
-                                                Predicate<Entry> wanted, int max) {
-        CompletableFuture<List<Entry>> done = new CompletableFuture<>();
-        step(c, subject, from, until, wanted, max, new ArrayDeque<>(), done);
-        return done;
+    /** Up to {@code max} of the room's entries from stream sequence {@code from} to {@code until}, in order. */
+    private CompletableFuture<List<Entry>> read(NatsLink.Live<Dispatcher> live, String subject, long from, long until,
+                                                int max) {
+        return SubjectFetch.fetch(live.connection(), live.prepared(), stream, subject, from, max, timeout)
+                .thenApply(messages -> {
+                    List<Entry> out = new ArrayList<>(messages.size());
+                    for (Message m : messages) {
+                        Entry e = fetched(m);
+                        if (e.seq() <= until) {
+                            out.add(e);
+                        }
+                    }
+                    return out;
+                });
     }
 
-    private void step(Connection c, String subject, long from, long until, Predicate<Entry> wanted, int max,
-                      ArrayDeque<Entry> found, CompletableFuture<List<Entry>> done) {
-        get(c, "{\"seq\":" + from + ",\"next_by_subj\":\"" + subject + "\"}").whenComplete((g, failure) -> {
-            if (failure != null) {
-                done.completeExceptionally(failure);
-                return;
-            }
-            if (g == null || g.entry.seq() > until) {
-                done.complete(List.copyOf(found));
-                return;
-            }
-            if (wanted.test(g.entry)) {
-                found.add(g.entry);
-            }
-            if (found.size() >= max || g.entry.seq() == until) {
-                done.complete(List.copyOf(found));
-                return;
-            }
-            step(c, subject, g.entry.seq() + 1, until, wanted, max, found, done);
-        });
+    private Entry fetched(Message m) {
+        Headers h = m.getHeaders();
+        String offset = h == null ? null : h.getFirst(OFFSET);
+        String epoch = h == null ? null : h.getFirst(EPOCH);
+        if (offset == null || epoch == null) {
+            throw new CompletionException(new IllegalStateException("a message in " + stream
+                    + " has no offset or epoch; is another application publishing to its subjects?"));
+        }
+        return new Entry(m.metaData().streamSequence(), Long.parseLong(offset), epoch,
+                m.metaData().timestamp().toInstant(), m.getData() == null ? new byte[0] : m.getData());
     }
 
     /** What a room keeping {@code keep} shows when its last offset is {@code last}: no markers, its newest, its recent. */

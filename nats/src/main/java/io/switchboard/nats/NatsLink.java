@@ -2,6 +2,8 @@ package io.switchboard.nats;
 
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
+import io.nats.client.ErrorListener;
+import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.switchboard.protocol.internal.Backoff;
@@ -71,7 +73,8 @@ final class NatsLink<T> implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.options = NatsOptions.builder(settings, timeout).connectionListener(this::event).build();
+        this.options = NatsOptions.builder(settings, timeout).connectionListener(this::event)
+                .errorListener(new Problems()).build();
     }
 
     /** Starts connecting in the background. */
@@ -217,5 +220,27 @@ final class NatsLink<T> implements AutoCloseable {
     @Override
     public String toString() {
         return name;
+    }
+
+    /**
+     * jnats' own listener logs every refused connect as SEVERE; the connect attempts above already say what
+     * matters, so those go to debug. A server's error is worth a warning.
+     */
+    private final class Problems implements ErrorListener {
+        @Override
+        public void errorOccurred(Connection conn, String error) {
+            log.warn("{}: server error: {}", name, error);
+        }
+
+        @Override
+        public void exceptionOccurred(Connection conn, Exception exp) {
+            log.debug("{}: {}", name, exp.toString());
+        }
+
+        @Override
+        public void messageDiscarded(Connection conn, Message msg) {
+            log.debug("{}: a request to {} did not fit in the outgoing buffer; it fails by its deadline", name,
+                    msg.getSubject());
+        }
     }
 }
