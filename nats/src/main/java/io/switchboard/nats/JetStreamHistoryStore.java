@@ -22,6 +22,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * History shared by the nodes of a cluster, kept in one NATS JetStream stream with file storage. Thread-safe;
@@ -68,7 +70,8 @@ import java.util.function.Predicate;
  * message from a stream sequence): looking back from the room's last message by the number of offsets
  * wanted, which lands on it at once when the room is the stream's only busy one, else a galloping and
  * binary search over stream sequences (at most about 2 log2 of the stream's sequence round trips). The
- * messages from there are read in one batch by an ephemeral pull consumer ({@link SubjectFetch}).
+ * messages from there are read by direct gets sent all at once when they follow each other in the stream
+ * (up to {@value #DIRECT_READS}), else in one batch by an ephemeral pull consumer ({@link SubjectFetch}).
  *
  * <p>An append normally costs one round trip: the store remembers each room's last entry (up to
  * {@value #CACHED_ROOMS} rooms) and publishes against it; only when another node appended meanwhile does
@@ -88,6 +91,8 @@ public final class JetStreamHistoryStore implements HistoryStore {
     private static final int MAX_ATTEMPTS = 1000;
     private static final SecureRandom RANDOM = new SecureRandom();
     static final int CACHED_ROOMS = 10_000;
+    /** Reads of at most this many messages stored one after the other use direct gets, all sent at once. */
+    static final int DIRECT_READS = 1000;
 
     private final Retention.Lookup retention;
     private final Duration timeout;
@@ -107,6 +112,8 @@ public final class JetStreamHistoryStore implements HistoryStore {
         }
     };
     private final StoredMessages codec = new StoredMessages();
+    /** Each room's latest append from this store, while one is in flight. Guarded by itself. */
+    private final Map<String, CompletableFuture<?>> appending = new HashMap<>();
 
     /**
      * Starts connecting in the background; never blocks or fails for an unreachable server.
@@ -189,7 +196,8 @@ public final class JetStreamHistoryStore implements HistoryStore {
             return CompletableFuture.failedFuture(e);
         }
         String msgId = idempotencyKey == null ? null : Subjects.token(room) + "." + Subjects.token(idempotencyKey);
-        return link.ready().thenCompose(live -> new Append(live.connection(), subject, body, window).attempt(msgId, 1))
+        return inTurn(subject, () -> link.ready().toCompletableFuture()
+                        .thenCompose(live -> new Append(live.connection(), subject, body, window).attempt(msgId, 1)))
                 .thenApply(a -> new Appended(new RoomMessage(room, from, connId, content, data, a.offset(),
                         timestampMillis), a.epoch(), a.duplicate()));
     }
@@ -231,7 +239,7 @@ public final class JetStreamHistoryStore implements HistoryStore {
             Predicate<Entry> visible = visible(keep, last.offset());
             Connection c = live.connection();
             return seek(c, subject, last, offset)
-                    .thenCompose(from -> read(live, subject, from, last.seq(), (int) (last.offset() - offset)))
+                    .thenCompose(first -> read(live, subject, first, last, (int) (last.offset() - offset)))
                     .thenApply(found -> {
                         boolean complete = found.size() == last.offset() - offset
                                 && found.stream().allMatch(visible)
@@ -266,7 +274,7 @@ public final class JetStreamHistoryStore implements HistoryStore {
             Predicate<Entry> wanted = visible(keep, last.offset()).and(e -> e.offset() > after);
             Connection c = live.connection();
             return seek(c, subject, last, after)
-                    .thenCompose(from -> read(live, subject, from, last.seq(), limit))
+                    .thenCompose(first -> read(live, subject, first, last, limit))
                     .thenApply(found -> new Page(last.epoch(), messages(room, found.stream().filter(wanted).toList())));
         }));
     }
@@ -288,6 +296,28 @@ public final class JetStreamHistoryStore implements HistoryStore {
     }
 
     // ---- appending ----
+
+    /**
+     * Runs a room's appends from this store one after the other, in call order. Concurrent appends to one room
+     * would all publish against the same last entry and all but one be refused, again and again; in turn, only
+     * appends from other nodes can collide. The wait is bounded by the caller's cap on calls in flight
+     * ({@code cluster.maxPending}); a room's entry goes when its last append completes.
+     */
+    private <T> CompletableFuture<T> inTurn(String subject, Supplier<CompletableFuture<T>> append) {
+        CompletableFuture<T> turn;
+        synchronized (appending) {
+            CompletableFuture<?> previous = appending.get(subject);
+            turn = previous == null ? append.get()
+                    : previous.handle((v, e) -> null).thenCompose(ignored -> append.get());
+            appending.put(subject, turn);
+        }
+        turn.whenComplete((v, e) -> {
+            synchronized (appending) {
+                appending.remove(subject, turn);
+            }
+        });
+        return turn;
+    }
 
     /** A stored message's place: its stream sequence, room offset and epoch (0 for a lineage marker). */
     private record Entry(long seq, long offset, String epoch, Instant time, byte[] data) {
@@ -471,9 +501,9 @@ public final class JetStreamHistoryStore implements HistoryStore {
      * {@code last}'s: a binary search over stream sequences (a room's offsets grow with them), each probe one
      * direct get of the room's next message from the middle, so about log2(stream sequence) round trips.
      */
-    private CompletableFuture<Long> seek(Connection c, String subject, Entry last, long after) {
-        CompletableFuture<Long> done = new CompletableFuture<>();
-        gallop(c, subject, after, last.offset() - after, last.seq(), done);
+    private CompletableFuture<Entry> seek(Connection c, String subject, Entry last, long after) {
+        CompletableFuture<Entry> done = new CompletableFuture<>();
+        gallop(c, subject, after, last.offset() - after, last, done);
         return done;
     }
 
@@ -483,12 +513,13 @@ public final class JetStreamHistoryStore implements HistoryStore {
      * where the room is the only busy one, sequences and offsets advance together and the first look lands
      * on the answer.
      */
-    private void gallop(Connection c, String subject, long after, long span, long best, CompletableFuture<Long> done) {
-        long from = Math.max(1, best - span);
+    private void gallop(Connection c, String subject, long after, long span, Entry best,
+                        CompletableFuture<Entry> done) {
+        long from = Math.max(1, best.seq() - span);
         get(c, "{\"seq\":" + from + ",\"next_by_subj\":\"" + subject + "\"}").whenComplete((g, failure) -> {
             if (failure != null) {
                 done.completeExceptionally(failure);
-            } else if (g == null || g.entry.seq() >= best) {
+            } else if (g == null || g.entry.seq() >= best.seq()) {
                 // Nothing of the room in [from, best).
                 if (from == 1) {
                     done.complete(best);
@@ -497,22 +528,22 @@ public final class JetStreamHistoryStore implements HistoryStore {
                 }
             } else if (g.entry.offset() > after) {
                 if (from == 1 || g.entry.offset() == after + 1) {
-                    done.complete(g.entry.seq());
+                    done.complete(g.entry);
                 } else {
-                    gallop(c, subject, after, span * 2, g.entry.seq(), done);
+                    gallop(c, subject, after, span * 2, g.entry, done);
                 }
             } else {
-                probe(c, subject, after, g.entry.seq() + 1, best - 1, best, done);
+                probe(c, subject, after, g.entry.seq() + 1, best.seq() - 1, best, done);
             }
         });
     }
 
     /**
-     * One step of {@link #seek}. The answer is {@code best} or lies in [{@code lo}, {@code hi}]; the room has no
-     * message in ({@code hi}, {@code best}).
+     * One step of the binary search that ends {@link #seek}. The answer is {@code best} or lies in
+     * [{@code lo}, {@code hi}]; the room has no message in ({@code hi}, {@code best}).
      */
-    private void probe(Connection c, String subject, long after, long lo, long hi, long best,
-                       CompletableFuture<Long> done) {
+    private void probe(Connection c, String subject, long after, long lo, long hi, Entry best,
+                       CompletableFuture<Entry> done) {
         if (lo > hi) {
             done.complete(best);
             return;
@@ -524,22 +555,45 @@ public final class JetStreamHistoryStore implements HistoryStore {
             } else if (g == null || g.entry.seq() > hi) {
                 probe(c, subject, after, lo, mid - 1, best, done);
             } else if (g.entry.offset() > after) {
-                probe(c, subject, after, lo, mid - 1, g.entry.seq(), done);
+                probe(c, subject, after, lo, mid - 1, g.entry, done);
             } else {
                 probe(c, subject, after, g.entry.seq() + 1, hi, best, done);
             }
         });
     }
 
-    /** Up to {@code max} of the room's entries from stream sequence {@code from} to {@code until}, in order. */
-    private CompletableFuture<List<Entry>> read(NatsLink.Live<Dispatcher> live, String subject, long from, long until,
-                                                int max) {
-        return SubjectFetch.fetch(live.connection(), live.prepared(), stream, subject, from, max, timeout)
+    /**
+     * Up to {@code max} of the room's entries from {@code first} to {@code last}, in order. When nothing else
+     * was stored between them (their sequences advance as their offsets do) and they are few, by direct gets
+     * all sent at once; else in one batch by a consumer, whose creation goes through the JetStream API and
+     * costs the server more.
+     */
+    private CompletableFuture<List<Entry>> read(NatsLink.Live<Dispatcher> live, String subject, Entry first,
+                                                Entry last, int max) {
+        long count = Math.min(max, last.offset() - first.offset() + 1);
+        if (last.seq() - first.seq() == last.offset() - first.offset() && count <= DIRECT_READS) {
+            List<CompletableFuture<Got>> gets = new ArrayList<>((int) count);
+            for (long seq = first.seq(); seq < first.seq() + count; seq++) {
+                gets.add(get(live.connection(), "{\"seq\":" + seq + "}"));
+            }
+            return CompletableFuture.allOf(gets.toArray(CompletableFuture[]::new)).thenApply(v -> {
+                List<Entry> out = new ArrayList<>(gets.size());
+                for (CompletableFuture<Got> g : gets) {
+                    Got got = g.join();
+                    // Discarded meanwhile (the room's limit): the caller sees the hole.
+                    if (got != null && subject.equals(got.subject())) {
+                        out.add(got.entry());
+                    }
+                }
+                return out;
+            });
+        }
+        return SubjectFetch.fetch(live.connection(), live.prepared(), stream, subject, first.seq(), max, timeout)
                 .thenApply(messages -> {
                     List<Entry> out = new ArrayList<>(messages.size());
                     for (Message m : messages) {
                         Entry e = fetched(m);
-                        if (e.seq() <= until) {
+                        if (e.seq() <= last.seq()) {
                             out.add(e);
                         }
                     }

@@ -4,16 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
 import io.nats.client.JetStreamApiException;
-import io.nats.client.KeyValue;
 import io.nats.client.KeyValueManagement;
+import io.nats.client.Message;
 import io.nats.client.api.KeyValueConfiguration;
-import io.nats.client.api.KeyValueEntry;
-import io.nats.client.api.KeyValueWatchOption;
-import io.nats.client.api.KeyValueWatcher;
 import io.nats.client.api.StorageType;
 import io.nats.client.impl.Headers;
-import io.nats.client.impl.NatsKeyValueWatchSubscription;
 import io.switchboard.core.presence.PresenceStore;
 import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.ServerMessage.Member;
@@ -24,15 +21,9 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Presence shared by the nodes of a cluster, kept in a NATS KV bucket with file storage. Thread-safe.
@@ -46,24 +37,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ul>
  * each token escaped as {@link Subjects} escapes a channel. Leaving purges the key.
  *
- * <p>Writes are asynchronous publishes to the bucket's subjects, acknowledged by JetStream. Listing a room
- * or a user reads the keys under its prefix with a KV watch, which jnats only offers as a blocking call:
- * those run on a bounded pool ({@value #READERS} threads, {@value #READ_QUEUE} waiting reads; beyond, the
- * read fails at once: overflow policy <em>reject</em>, counted by {@link #rejectedReads()}). Listing is
- * linear in the room's members; {@link #page} sorts them all and returns the page.
+ * <p>Nothing blocks: writes are asynchronous publishes to the bucket's subjects, acknowledged by JetStream;
+ * listing a room or a user reads the last message of each key under its prefix in one batch with an
+ * ephemeral consumer ({@link SubjectFetch#lastPerSubject}), so it is linear in the room's members, and
+ * {@link #page} sorts them all and returns the page.
  */
 public final class NatsKvPresenceStore implements PresenceStore {
-    static final int READERS = 2;
-    static final int READ_QUEUE = 256;
     private static final Comparator<Member> MEMBER_ORDER = Comparator.comparing(Member::userId)
             .thenComparing(Member::connId);
-    private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     private final Duration timeout;
     private final String bucket;
-    private final NatsLink<KeyValue> link;
-    private final ThreadPoolExecutor readers;
-    private final AtomicLong rejectedReads = new AtomicLong();
+    private final String stream;
+    private final NatsLink<Dispatcher> link;
     private final ObjectMapper json = new JsonCodec().mapper();
 
     /**
@@ -78,15 +64,11 @@ public final class NatsKvPresenceStore implements PresenceStore {
         this.bucket = bucketName(settings.subjectPrefix());
         KeyValueConfiguration config = KeyValueConfiguration.builder().name(bucket).maxHistoryPerKey(1).ttl(ttl)
                 .storageType(StorageType.File).build();
-        int n = INSTANCES.incrementAndGet();
-        this.readers = new ThreadPoolExecutor(READERS, READERS, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(READ_QUEUE), r -> {
-                    Thread t = new Thread(r, "switchboard-presence-read-" + n);
-                    t.setDaemon(true);
-                    return t;
-                }, new ThreadPoolExecutor.AbortPolicy());
-        this.link = new NatsLink<KeyValue>("presence " + bucket, settings, timeout, c -> ensureBucket(c, config))
-                .start();
+        this.stream = "KV_" + bucket;
+        this.link = new NatsLink<Dispatcher>("presence " + bucket, settings, timeout, c -> {
+            ensureBucket(c, config);
+            return c.createDispatcher();
+        }).start();
     }
 
     /** The bucket holding the presence of the nodes using this subject prefix. */
@@ -94,7 +76,7 @@ public final class NatsKvPresenceStore implements PresenceStore {
         return subjectPrefix.replace('.', '_').toUpperCase(java.util.Locale.ROOT) + "_PRESENCE";
     }
 
-    private static KeyValue ensureBucket(Connection c, KeyValueConfiguration config) throws IOException,
+    private static void ensureBucket(Connection c, KeyValueConfiguration config) throws IOException,
             JetStreamApiException {
         KeyValueManagement kvm = c.keyValueManagement();
         try {
@@ -106,12 +88,6 @@ public final class NatsKvPresenceStore implements PresenceStore {
             }
             kvm.create(config);
         }
-        return c.keyValue(config.getBucketName());
-    }
-
-    /** Reads refused because {@value #READ_QUEUE} were already waiting. */
-    public long rejectedReads() {
-        return rejectedReads.get();
     }
 
     @Override
@@ -197,11 +173,10 @@ public final class NatsKvPresenceStore implements PresenceStore {
         });
     }
 
-    /** Closes the connection and the read pool; calls in flight fail. Idempotent. */
+    /** Closes the connection; calls in flight fail. Idempotent. */
     @Override
     public void close() {
         link.close();
-        readers.shutdownNow();
     }
 
     @Override
@@ -235,61 +210,24 @@ public final class NatsKvPresenceStore implements PresenceStore {
         });
     }
 
-    /** The live values of the keys matching {@code filter}, read with a KV watch on the read pool. */
+    /** The live values of the keys matching {@code filter}: deleted and purged keys leave markers, skipped. */
     private CompletableFuture<List<JsonNode>> list(String filter) {
-        return link.ready().toCompletableFuture().thenCompose(live -> {
-            CompletableFuture<List<JsonNode>> done = new CompletableFuture<>();
-            try {
-                readers.execute(() -> watch(live.prepared(), filter, done));
-            } catch (RejectedExecutionException e) {
-                rejectedReads.incrementAndGet();
-                done.completeExceptionally(new IllegalStateException("presence reads: " + READ_QUEUE
-                        + " already waiting (overflow policy: reject)", e));
-            }
-            return done.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        });
-    }
-
-    private void watch(KeyValue kv, String filter, CompletableFuture<List<JsonNode>> done) {
-        List<JsonNode> found = new ArrayList<>();
-        KeyValueWatcher watcher = new KeyValueWatcher() {
-            @Override
-            public void watch(KeyValueEntry entry) {
-                try {
-                    synchronized (found) {
-                        found.add(json.readTree(entry.getValue()));
+        return link.ready().toCompletableFuture().thenCompose(live -> SubjectFetch.lastPerSubject(live.connection(),
+                live.prepared(), stream, subject(filter), timeout)).thenApply(messages -> {
+                    List<JsonNode> out = new ArrayList<>(messages.size());
+                    for (Message m : messages) {
+                        if (m.hasHeaders() && m.getHeaders().getFirst("KV-Operation") != null) {
+                            continue;
+                        }
+                        try {
+                            out.add(json.readTree(m.getData()));
+                        } catch (IOException e) {
+                            throw new CompletionException(new IllegalStateException("unreadable presence entry "
+                                    + m.getSubject() + " in " + bucket, e));
+                        }
                     }
-                } catch (IOException e) {
-                    done.completeExceptionally(new IllegalStateException("unreadable presence entry "
-                            + entry.getKey() + " in " + bucket, e));
-                }
-            }
-
-            @Override
-            public void endOfData() {
-                synchronized (found) {
-                    done.complete(List.copyOf(found));
-                }
-            }
-        };
-        NatsKeyValueWatchSubscription sub = null;
-        try {
-            sub = kv.watch(filter, watcher, KeyValueWatchOption.IGNORE_DELETE);
-            done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            done.completeExceptionally(e);
-        } finally {
-            if (sub != null) {
-                try {
-                    sub.unsubscribe();
-                } catch (RuntimeException e) {
-                    // The connection may be gone already; the server drops the ephemeral consumer itself.
-                }
-            }
-        }
+                    return out;
+                });
     }
 
     private String subject(String key) {

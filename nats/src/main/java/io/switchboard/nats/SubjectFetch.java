@@ -26,6 +26,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class SubjectFetch {
     static final Duration INACTIVE = Duration.ofSeconds(30);
+    /** What one read may hold in memory; a history page is bounded by the room's size, a room's members by this. */
+    static final int MAX_BATCH = 1_000_000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private SubjectFetch() {
@@ -37,14 +39,31 @@ final class SubjectFetch {
      */
     static CompletableFuture<List<Message>> fetch(Connection c, Dispatcher d, String stream, String subject,
                                                   long from, int max, Duration timeout) {
-        String create = "{\"stream_name\":\"" + stream + "\",\"config\":{\"deliver_policy\":\"by_start_sequence\","
-                + "\"opt_start_seq\":" + from + ",\"filter_subject\":\"" + subject + "\",\"ack_policy\":\"none\","
-                + "\"inactive_threshold\":" + INACTIVE.toNanos() + ",\"mem_storage\":true,\"num_replicas\":1}}";
+        return fetch(c, d, stream, subject, "\"deliver_policy\":\"by_start_sequence\",\"opt_start_seq\":" + from, max,
+                timeout);
+    }
+
+    /** The last message of each subject matching {@code filter} (a KV bucket's live keys and their markers). */
+    static CompletableFuture<List<Message>> lastPerSubject(Connection c, Dispatcher d, String stream, String filter,
+                                                           Duration timeout) {
+        return fetch(c, d, stream, filter, "\"deliver_policy\":\"last_per_subject\"", Integer.MAX_VALUE, timeout);
+    }
+
+    private static CompletableFuture<List<Message>> fetch(Connection c, Dispatcher d, String stream, String filter,
+                                                          String deliver, int max, Duration timeout) {
+        String create = "{\"stream_name\":\"" + stream + "\",\"config\":{" + deliver + ",\"filter_subject\":\""
+                + filter + "\",\"ack_policy\":\"none\",\"inactive_threshold\":" + INACTIVE.toNanos()
+                + ",\"mem_storage\":true,\"num_replicas\":1}}";
         return c.requestWithTimeout("$JS.API.CONSUMER.CREATE." + stream, create.getBytes(StandardCharsets.UTF_8),
                 timeout).thenCompose(reply -> {
                     JsonNode r = parse(reply);
                     String name = r.path("name").asText();
                     long pending = r.path("num_pending").asLong();
+                    if (pending > MAX_BATCH) {
+                        delete(c, stream, name);
+                        throw new CompletionException(new IllegalStateException(filter + " in " + stream + " has "
+                                + pending + " messages to read; at most " + MAX_BATCH + " are read at once"));
+                    }
                     int want = (int) Math.min(max, pending);
                     if (want == 0) {
                         delete(c, stream, name);
