@@ -73,6 +73,12 @@ import java.util.function.Supplier;
  * messages from there are read by direct gets sent all at once when they follow each other in the stream
  * (up to {@value #DIRECT_READS}), else in one batch by an ephemeral pull consumer ({@link SubjectFetch}).
  *
+ * <p>Recovering clients of one room usually arrive together (a node lost, a reconnect storm) and ask for the
+ * same newest messages: each store holds its rooms' newest messages, those it appended or read, in memory
+ * ({@link RecentEntries}, {@value #RECENT_PER_ROOM} per room, {@code RECENT_BYTES} in all) and serves a
+ * recovery from there after reading the room's position, so the stream is read once per gap, not once per
+ * client.
+ *
  * <p>An append normally costs one round trip: the store remembers each room's last entry (up to
  * {@value #CACHED_ROOMS} rooms) and publishes against it; only when another node appended meanwhile does
  * JetStream refuse, and the append reads the room's last message and tries again.
@@ -93,6 +99,10 @@ public final class JetStreamHistoryStore implements HistoryStore {
     static final int CACHED_ROOMS = 10_000;
     /** Reads of at most this many messages stored one after the other use direct gets, all sent at once. */
     static final int DIRECT_READS = 1000;
+    /** Messages per room held in memory ({@link RecentEntries}): a gap clients commonly recover after a blip. */
+    static final int RECENT_PER_ROOM = 1000;
+    /** Bytes of message data held in memory across rooms. */
+    static final long RECENT_BYTES = 64L << 20;
 
     private final Retention.Lookup retention;
     private final Duration timeout;
@@ -105,13 +115,15 @@ public final class JetStreamHistoryStore implements HistoryStore {
      * A hint, never trusted for more. Bounded: the least recently used room is forgotten beyond
      * {@value #CACHED_ROOMS}. Guarded by itself.
      */
-    private final Map<String, Entry> lastEntries = new LinkedHashMap<>(256, 0.75f, true) {
+    private final Map<String, HistoryEntry> lastEntries = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, HistoryEntry> eldest) {
             return size() > CACHED_ROOMS;
         }
     };
     private final StoredMessages codec = new StoredMessages();
+    /** The newest messages of the rooms this store appended to or read, for recoveries that come together. */
+    private final RecentEntries recent = new RecentEntries(RECENT_PER_ROOM, RECENT_BYTES);
     /** Each room's latest append from this store, while one is in flight. Guarded by itself. */
     private final Map<String, CompletableFuture<?>> appending = new HashMap<>();
 
@@ -236,10 +248,8 @@ public final class JetStreamHistoryStore implements HistoryStore {
             if (last.offset() - offset > keep.size()) {
                 return CompletableFuture.completedFuture(refused);
             }
-            Predicate<Entry> visible = visible(keep, last.offset());
-            Connection c = live.connection();
-            return seek(c, subject, last, offset)
-                    .thenCompose(first -> read(live, subject, first, last, (int) (last.offset() - offset)))
+            Predicate<HistoryEntry> visible = visible(keep, last.offset());
+            return entries(live, subject, last, offset, (int) (last.offset() - offset))
                     .thenApply(found -> {
                         boolean complete = found.size() == last.offset() - offset
                                 && found.stream().allMatch(visible)
@@ -271,10 +281,8 @@ public final class JetStreamHistoryStore implements HistoryStore {
             if (after >= last.offset()) {
                 return CompletableFuture.completedFuture(new Page(last.epoch(), List.of()));
             }
-            Predicate<Entry> wanted = visible(keep, last.offset()).and(e -> e.offset() > after);
-            Connection c = live.connection();
-            return seek(c, subject, last, after)
-                    .thenCompose(first -> read(live, subject, first, last, limit))
+            Predicate<HistoryEntry> wanted = visible(keep, last.offset()).and(e -> e.offset() > after);
+            return entries(live, subject, last, after, limit)
                     .thenApply(found -> new Page(last.epoch(), messages(room, found.stream().filter(wanted).toList())));
         }));
     }
@@ -319,10 +327,6 @@ public final class JetStreamHistoryStore implements HistoryStore {
         return turn;
     }
 
-    /** A stored message's place: its stream sequence, room offset and epoch (0 for a lineage marker). */
-    private record Entry(long seq, long offset, String epoch, Instant time, byte[] data) {
-    }
-
     private record Result(long offset, String epoch, boolean duplicate) {
     }
 
@@ -341,8 +345,8 @@ public final class JetStreamHistoryStore implements HistoryStore {
         }
 
         CompletableFuture<Result> attempt(String msgId, int attempt) {
-            Entry cached = attempt == 1 ? cached(subject) : null;
-            CompletableFuture<Entry> known = cached != null ? CompletableFuture.completedFuture(cached)
+            HistoryEntry cached = attempt == 1 ? cached(subject) : null;
+            CompletableFuture<HistoryEntry> known = cached != null ? CompletableFuture.completedFuture(cached)
                     : last(c, subject);
             return known.thenCompose(last -> {
                 String epoch = last == null ? newEpoch() : last.epoch();
@@ -359,7 +363,9 @@ public final class JetStreamHistoryStore implements HistoryStore {
                         if (ack.isDuplicate()) {
                             return duplicate(msgId, ack.getSeqno(), attempt);
                         }
-                        remember(subject, new Entry(ack.getSeqno(), offset, epoch, Instant.now(), body));
+                        HistoryEntry appended = new HistoryEntry(ack.getSeqno(), offset, epoch, Instant.now(), body);
+                        remember(subject, appended);
+                        recent.add(subject, appended);
                         return CompletableFuture.completedFuture(new Result(offset, epoch, false));
                     }
                     if (apiError(failure) == WRONG_LAST_SEQUENCE && attempt < MAX_ATTEMPTS) {
@@ -390,7 +396,7 @@ public final class JetStreamHistoryStore implements HistoryStore {
      * The room's last entry; a room without one gets a lineage marker (offset 0, a new epoch), written so
      * that every node agrees on the epoch before the first append.
      */
-    private CompletableFuture<Entry> position(Connection c, String subject, int attempt) {
+    private CompletableFuture<HistoryEntry> position(Connection c, String subject, int attempt) {
         return last(c, subject).thenCompose(last -> {
             if (last != null) {
                 return CompletableFuture.completedFuture(last);
@@ -399,13 +405,13 @@ public final class JetStreamHistoryStore implements HistoryStore {
             Headers h = new Headers().put(OFFSET, "0").put(EPOCH, epoch).put(EXPECTED_LAST_SUBJECT_SEQUENCE, "0");
             return publish(c, subject, h, new byte[0]).handle((ack, failure) -> {
                 if (failure == null) {
-                    return CompletableFuture.completedFuture(new Entry(ack.getSeqno(), 0, epoch, Instant.now(),
+                    return CompletableFuture.completedFuture(new HistoryEntry(ack.getSeqno(), 0, epoch, Instant.now(),
                             new byte[0]));
                 }
                 if (apiError(failure) == WRONG_LAST_SEQUENCE && attempt < MAX_ATTEMPTS) {
                     return position(c, subject, attempt + 1);
                 }
-                return CompletableFuture.<Entry>failedFuture(failure);
+                return CompletableFuture.<HistoryEntry>failedFuture(failure);
             }).thenCompose(f -> f);
         });
     }
@@ -435,10 +441,10 @@ public final class JetStreamHistoryStore implements HistoryStore {
     // ---- reading ----
 
     /** A direct get's answer: the message's subject and entry. */
-    private record Got(String subject, Entry entry) {
+    private record Got(String subject, HistoryEntry entry) {
     }
 
-    private CompletableFuture<Entry> last(Connection c, String subject) {
+    private CompletableFuture<HistoryEntry> last(Connection c, String subject) {
         return get(c, "{\"last_by_subj\":\"" + subject + "\"}").thenApply(g -> {
             if (g == null) {
                 forget(subject);
@@ -449,16 +455,16 @@ public final class JetStreamHistoryStore implements HistoryStore {
         });
     }
 
-    private Entry cached(String subject) {
+    private HistoryEntry cached(String subject) {
         synchronized (lastEntries) {
             return lastEntries.get(subject);
         }
     }
 
     /** Keeps {@code e} as the room's last entry unless a later one is known already. */
-    private void remember(String subject, Entry e) {
+    private void remember(String subject, HistoryEntry e) {
         synchronized (lastEntries) {
-            Entry known = lastEntries.get(subject);
+            HistoryEntry known = lastEntries.get(subject);
             if (known == null || known.seq() < e.seq() || !known.epoch().equals(e.epoch())) {
                 lastEntries.put(subject, e);
             }
@@ -492,7 +498,7 @@ public final class JetStreamHistoryStore implements HistoryStore {
             throw new CompletionException(new IllegalStateException("a message in " + stream
                     + " has no offset or epoch; is another application publishing to its subjects?"));
         }
-        return new Got(h.getFirst(SUBJECT), new Entry(Long.parseLong(h.getFirst(SEQUENCE)), Long.parseLong(offset),
+        return new Got(h.getFirst(SUBJECT), new HistoryEntry(Long.parseLong(h.getFirst(SEQUENCE)), Long.parseLong(offset),
                 epoch, Instant.parse(h.getFirst(TIME)), m.getData() == null ? new byte[0] : m.getData()));
     }
 
@@ -501,8 +507,8 @@ public final class JetStreamHistoryStore implements HistoryStore {
      * {@code last}'s: a binary search over stream sequences (a room's offsets grow with them), each probe one
      * direct get of the room's next message from the middle, so about log2(stream sequence) round trips.
      */
-    private CompletableFuture<Entry> seek(Connection c, String subject, Entry last, long after) {
-        CompletableFuture<Entry> done = new CompletableFuture<>();
+    private CompletableFuture<HistoryEntry> seek(Connection c, String subject, HistoryEntry last, long after) {
+        CompletableFuture<HistoryEntry> done = new CompletableFuture<>();
         gallop(c, subject, after, last.offset() - after, last, done);
         return done;
     }
@@ -513,8 +519,8 @@ public final class JetStreamHistoryStore implements HistoryStore {
      * where the room is the only busy one, sequences and offsets advance together and the first look lands
      * on the answer.
      */
-    private void gallop(Connection c, String subject, long after, long span, Entry best,
-                        CompletableFuture<Entry> done) {
+    private void gallop(Connection c, String subject, long after, long span, HistoryEntry best,
+                        CompletableFuture<HistoryEntry> done) {
         long from = Math.max(1, best.seq() - span);
         get(c, "{\"seq\":" + from + ",\"next_by_subj\":\"" + subject + "\"}").whenComplete((g, failure) -> {
             if (failure != null) {
@@ -542,8 +548,8 @@ public final class JetStreamHistoryStore implements HistoryStore {
      * One step of the binary search that ends {@link #seek}. The answer is {@code best} or lies in
      * [{@code lo}, {@code hi}]; the room has no message in ({@code hi}, {@code best}).
      */
-    private void probe(Connection c, String subject, long after, long lo, long hi, Entry best,
-                       CompletableFuture<Entry> done) {
+    private void probe(Connection c, String subject, long after, long lo, long hi, HistoryEntry best,
+                       CompletableFuture<HistoryEntry> done) {
         if (lo > hi) {
             done.complete(best);
             return;
@@ -563,13 +569,53 @@ public final class JetStreamHistoryStore implements HistoryStore {
     }
 
     /**
+     * The room's entries after offset {@code after} (before {@code last}'s), at most {@code max}, in order: from
+     * memory when {@link #recent} holds them all, else what it holds and the rest from the stream, which is
+     * then held too.
+     */
+    private CompletableFuture<List<HistoryEntry>> entries(NatsLink.Live<Dispatcher> live, String subject,
+                                                          HistoryEntry last, long after, int max) {
+        long upTo = Math.min(last.offset(), after + max);
+        List<HistoryEntry> held = recent.range(subject, last.epoch(), after, upTo);
+        if (held != null) {
+            return CompletableFuture.completedFuture(held);
+        }
+        HistoryEntry resume = recent.newest(subject, last.epoch(), after);
+        long from = resume != null && resume.offset() > after ? resume.offset() : after;
+        List<HistoryEntry> prefix = from == after ? List.of() : recent.range(subject, last.epoch(), after, from);
+        if (prefix == null) {
+            return entries(live, subject, last, after, max, after, List.of());
+        }
+        return entries(live, subject, last, after, max, from, prefix);
+    }
+
+    private CompletableFuture<List<HistoryEntry>> entries(NatsLink.Live<Dispatcher> live, String subject,
+                                                          HistoryEntry last, long after, int max, long from,
+                                                          List<HistoryEntry> prefix) {
+        long upTo = Math.min(last.offset(), after + max);
+        return seek(live.connection(), subject, last, from)
+                .thenCompose(first -> read(live, subject, first, last, (int) (upTo - from)))
+                .thenApply(found -> {
+                    List<HistoryEntry> out = new ArrayList<>(prefix.size() + found.size());
+                    out.addAll(prefix);
+                    for (HistoryEntry e : found) {
+                        recent.add(subject, e);
+                        if (e.offset() > from && e.offset() <= upTo) {
+                            out.add(e);
+                        }
+                    }
+                    return out;
+                });
+    }
+
+    /**
      * Up to {@code max} of the room's entries from {@code first} to {@code last}, in order. When nothing else
      * was stored between them (their sequences advance as their offsets do) and they are few, by direct gets
      * all sent at once; else in one batch by a consumer, whose creation goes through the JetStream API and
      * costs the server more.
      */
-    private CompletableFuture<List<Entry>> read(NatsLink.Live<Dispatcher> live, String subject, Entry first,
-                                                Entry last, int max) {
+    private CompletableFuture<List<HistoryEntry>> read(NatsLink.Live<Dispatcher> live, String subject, HistoryEntry first,
+                                                HistoryEntry last, int max) {
         long count = Math.min(max, last.offset() - first.offset() + 1);
         if (last.seq() - first.seq() == last.offset() - first.offset() && count <= DIRECT_READS) {
             List<CompletableFuture<Got>> gets = new ArrayList<>((int) count);
@@ -577,7 +623,7 @@ public final class JetStreamHistoryStore implements HistoryStore {
                 gets.add(get(live.connection(), "{\"seq\":" + seq + "}"));
             }
             return CompletableFuture.allOf(gets.toArray(CompletableFuture[]::new)).thenApply(v -> {
-                List<Entry> out = new ArrayList<>(gets.size());
+                List<HistoryEntry> out = new ArrayList<>(gets.size());
                 for (CompletableFuture<Got> g : gets) {
                     Got got = g.join();
                     // Discarded meanwhile (the room's limit): the caller sees the hole.
@@ -590,9 +636,9 @@ public final class JetStreamHistoryStore implements HistoryStore {
         }
         return SubjectFetch.fetch(live.connection(), live.prepared(), stream, subject, first.seq(), max, timeout)
                 .thenApply(messages -> {
-                    List<Entry> out = new ArrayList<>(messages.size());
+                    List<HistoryEntry> out = new ArrayList<>(messages.size());
                     for (Message m : messages) {
-                        Entry e = fetched(m);
+                        HistoryEntry e = fetched(m);
                         if (e.seq() <= last.seq()) {
                             out.add(e);
                         }
@@ -601,7 +647,7 @@ public final class JetStreamHistoryStore implements HistoryStore {
                 });
     }
 
-    private Entry fetched(Message m) {
+    private HistoryEntry fetched(Message m) {
         Headers h = m.getHeaders();
         String offset = h == null ? null : h.getFirst(OFFSET);
         String epoch = h == null ? null : h.getFirst(EPOCH);
@@ -609,19 +655,19 @@ public final class JetStreamHistoryStore implements HistoryStore {
             throw new CompletionException(new IllegalStateException("a message in " + stream
                     + " has no offset or epoch; is another application publishing to its subjects?"));
         }
-        return new Entry(m.metaData().streamSequence(), Long.parseLong(offset), epoch,
+        return new HistoryEntry(m.metaData().streamSequence(), Long.parseLong(offset), epoch,
                 m.metaData().timestamp().toInstant(), m.getData() == null ? new byte[0] : m.getData());
     }
 
     /** What a room keeping {@code keep} shows when its last offset is {@code last}: no markers, its newest, its recent. */
-    private static Predicate<Entry> visible(Retention keep, long last) {
+    private static Predicate<HistoryEntry> visible(Retention keep, long last) {
         Instant oldest = Instant.now().minus(keep.ttl());
         return e -> e.offset() >= 1 && e.offset() > last - keep.size() && !e.time().isBefore(oldest);
     }
 
-    private List<RoomMessage> messages(String room, List<Entry> entries) {
+    private List<RoomMessage> messages(String room, List<HistoryEntry> entries) {
         List<RoomMessage> out = new ArrayList<>(entries.size());
-        for (Entry e : entries) {
+        for (HistoryEntry e : entries) {
             out.add(codec.decode(room, e.offset(), new String(e.data(), StandardCharsets.UTF_8)));
         }
         return List.copyOf(out);

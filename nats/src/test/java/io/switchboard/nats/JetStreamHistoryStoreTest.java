@@ -57,15 +57,39 @@ class JetStreamHistoryStoreTest {
                 get(h.append("quiet", "a", "c", "q" + i / 3, null, i));
             }
         }
-        String epoch = get(h.position("quiet")).epoch();
-        Recovery r = get(h.recover("quiet", 57, epoch));
+        // Another node holds none of these in memory: it reads them from the stream.
+        HistoryStore other = store(1000);
+        String epoch = get(other.position("quiet")).epoch();
+        Recovery r = get(other.recover("quiet", 57, epoch));
         assertThat(r.recovered()).isTrue();
         assertThat(r.messages()).extracting(RoomMessage::offset).containsExactlyElementsOf(range(58, 100));
         assertThat(r.messages()).extracting(RoomMessage::content).startsWith("q58", "q59");
-        assertThat(get(h.read("busy", 150L, 4)).messages()).extracting(RoomMessage::content)
+        assertThat(get(other.read("busy", 150L, 4)).messages()).extracting(RoomMessage::content)
                 .containsExactly("b151", "b152", "b153", "b154");
-        assertThat(get(h.read("quiet", null, 3)).messages()).extracting(RoomMessage::offset)
+        assertThat(get(store(1000).read("quiet", null, 3)).messages()).extracting(RoomMessage::offset)
                 .containsExactly(98L, 99L, 100L);
+        assertThat(get(h.recover("quiet", 57, epoch)).messages()).as("the appending node, from memory")
+                .isEqualTo(r.messages());
+    }
+
+    @Test
+    void recoversAContiguousRunFromTheStreamOnANodeThatHoldsNoneOfItAndAPartFromMemoryOnOneThatHoldsSome()
+            throws Exception {
+        HistoryStore writer = store(1000);
+        for (int i = 1; i <= 50; i++) {
+            get(writer.append("room", "a", "c", "m" + i, null, i));
+        }
+        String epoch = get(writer.position("room")).epoch();
+        HistoryStore reader = store(1000);
+        assertThat(get(reader.recover("room", 10, epoch)).messages()).extracting(RoomMessage::offset)
+                .containsExactlyElementsOf(range(11, 50));
+        for (int i = 51; i <= 60; i++) {
+            get(writer.append("room", "a", "c", "m" + i, null, i));
+        }
+        Recovery more = get(reader.recover("room", 20, epoch));
+        assertThat(more.recovered()).isTrue();
+        assertThat(more.messages()).extracting(RoomMessage::offset).containsExactlyElementsOf(range(21, 60));
+        assertThat(more.messages()).extracting(RoomMessage::content).endsWith("m59", "m60");
     }
 
     @Test
@@ -85,8 +109,8 @@ class JetStreamHistoryStoreTest {
                 () -> h.append("room", "a", "c", "m6", null, 6));
         assertThat(next.epoch()).isEqualTo(before.epoch());
         assertThat(next.message().offset()).isEqualTo(6);
-        Recovery r = get(h.recover("room", 3, before.epoch()));
-        assertThat(r.recovered()).isTrue();
+        Recovery r = get(store(100).recover("room", 3, before.epoch()));
+        assertThat(r.recovered()).as("read from the restarted server's storage").isTrue();
         assertThat(r.messages()).extracting(RoomMessage::content).containsExactly("m4", "m5", "m6");
     }
 
