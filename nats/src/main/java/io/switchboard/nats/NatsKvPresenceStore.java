@@ -19,7 +19,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -40,7 +42,8 @@ import java.util.concurrent.CompletionStage;
  * <p>Nothing blocks: writes are asynchronous publishes to the bucket's subjects, acknowledged by JetStream;
  * listing a room or a user reads the last message of each key under its prefix in one batch with an
  * ephemeral consumer ({@link SubjectFetch#lastPerSubject}), so it is linear in the room's members, and
- * {@link #page} sorts them all and returns the page.
+ * {@link #page} sorts them all and returns the page. Concurrent listings of one room share reads (see
+ * {@link #list}).
  */
 public final class NatsKvPresenceStore implements PresenceStore {
     private static final Comparator<Member> MEMBER_ORDER = Comparator.comparing(Member::userId)
@@ -50,6 +53,8 @@ public final class NatsKvPresenceStore implements PresenceStore {
     private final String bucket;
     private final String stream;
     private final NatsLink<Dispatcher> link;
+    /** Per key filter being read, the calls waiting for the next read. Guarded by itself. */
+    private final Map<String, Reads> reads = new HashMap<>();
     private final ObjectMapper json = new JsonCodec().mapper();
 
     /**
@@ -210,8 +215,58 @@ public final class NatsKvPresenceStore implements PresenceStore {
         });
     }
 
-    /** The live values of the keys matching {@code filter}: deleted and purged keys leave markers, skipped. */
+    /**
+     * The live values of the keys matching {@code filter}, read by a read that started after this call: while
+     * one read of the filter runs, the calls arriving meanwhile wait and share the next, so a burst of joins
+     * to one room costs two reads, not one each.
+     */
     private CompletableFuture<List<JsonNode>> list(String filter) {
+        Reads r;
+        synchronized (reads) {
+            r = reads.get(filter);
+            if (r != null) {
+                if (r.queued == null) {
+                    r.queued = new CompletableFuture<>();
+                }
+                return r.queued.copy();
+            }
+            r = new Reads();
+            reads.put(filter, r);
+        }
+        Reads running = r;
+        CompletableFuture<List<JsonNode>> read = read(filter);
+        read.whenComplete((v, e) -> next(filter, running));
+        return read.copy();
+    }
+
+    /** A read of {@code filter} ended: starts the one its waiting calls share, or forgets the filter. */
+    private void next(String filter, Reads r) {
+        CompletableFuture<List<JsonNode>> waiting;
+        synchronized (reads) {
+            waiting = r.queued;
+            r.queued = null;
+            if (waiting == null) {
+                reads.remove(filter);
+                return;
+            }
+        }
+        read(filter).whenComplete((v, e) -> {
+            if (e != null) {
+                waiting.completeExceptionally(e);
+            } else {
+                waiting.complete(v);
+            }
+            next(filter, r);
+        });
+    }
+
+    /** The calls waiting for the next read of one filter. Guarded by {@link #reads}. */
+    private static final class Reads {
+        CompletableFuture<List<JsonNode>> queued;
+    }
+
+    /** The live values of the keys matching {@code filter}: deleted and purged keys leave markers, skipped. */
+    private CompletableFuture<List<JsonNode>> read(String filter) {
         return link.ready().toCompletableFuture().thenCompose(live -> SubjectFetch.lastPerSubject(live.connection(),
                 live.prepared(), stream, subject(filter), timeout)).thenApply(messages -> {
                     List<JsonNode> out = new ArrayList<>(messages.size());
