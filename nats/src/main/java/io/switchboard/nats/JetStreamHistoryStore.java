@@ -417,7 +417,7 @@ public final class JetStreamHistoryStore implements HistoryStore {
     }
 
     private CompletableFuture<PublishAck> publish(Connection c, String subject, Headers headers, byte[] body) {
-        return c.requestWithTimeout(subject, headers, body, timeout).thenApply(reply -> {
+        return NatsLink.request(c, subject, headers, body, timeout).thenApply(reply -> {
             if (reply.isStatusMessage()) {
                 throw new CompletionException(new IllegalStateException("JetStream did not store the message: "
                         + reply.getStatus().getMessageWithCode() + " (is stream " + stream + " there?)"));
@@ -479,7 +479,7 @@ public final class JetStreamHistoryStore implements HistoryStore {
 
     /** One direct get; null when there is no such message. */
     private CompletableFuture<Got> get(Connection c, String request) {
-        return c.requestWithTimeout("$JS.API.DIRECT.GET." + stream, request.getBytes(StandardCharsets.UTF_8),
+        return NatsLink.request(c, "$JS.API.DIRECT.GET." + stream, null, request.getBytes(StandardCharsets.UTF_8),
                 timeout).thenApply(this::got);
     }
 

@@ -201,7 +201,7 @@ public final class NatsKvPresenceStore implements PresenceStore {
     }
 
     private CompletableFuture<Void> acked(Connection c, String subject, Headers headers, byte[] body) {
-        return c.requestWithTimeout(subject, headers, body, timeout).thenApply(reply -> {
+        return NatsLink.request(c, subject, headers, body, timeout).thenApply(reply -> {
             if (reply.isStatusMessage()) {
                 throw new CompletionException(new IllegalStateException("KV bucket " + bucket
                         + " did not take the write: " + reply.getStatus().getMessageWithCode()));

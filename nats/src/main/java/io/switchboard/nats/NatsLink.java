@@ -6,6 +6,7 @@ import io.nats.client.ErrorListener;
 import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
+import io.nats.client.impl.Headers;
 import io.switchboard.protocol.internal.Backoff;
 import java.io.IOException;
 import java.time.Duration;
@@ -101,6 +102,22 @@ final class NatsLink<T> implements AutoCloseable {
             return first.copy().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
         }
         return CompletableFuture.failedFuture(new IllegalStateException(name + ": NATS not connected"));
+    }
+
+    /**
+     * A request with a deadline of our own: jnats times requests out on the connection's timer, which stops
+     * with the connection, so a request caught by a connection's loss could otherwise never complete, and
+     * whatever waits on it (a room's next append, the callers sharing a read) would wait for ever.
+     */
+    static CompletableFuture<Message> request(Connection c, String subject, Headers headers, byte[] body,
+                                              Duration timeout) {
+        CompletableFuture<Message> reply;
+        try {
+            reply = c.requestWithTimeout(subject, headers, body, timeout);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return reply.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Whether a connection is up and prepared. */

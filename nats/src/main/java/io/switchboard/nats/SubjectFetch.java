@@ -54,7 +54,7 @@ final class SubjectFetch {
         String create = "{\"stream_name\":\"" + stream + "\",\"config\":{" + deliver + ",\"filter_subject\":\""
                 + filter + "\",\"ack_policy\":\"none\",\"inactive_threshold\":" + INACTIVE.toNanos()
                 + ",\"mem_storage\":true,\"num_replicas\":1}}";
-        return c.requestWithTimeout("$JS.API.CONSUMER.CREATE." + stream, create.getBytes(StandardCharsets.UTF_8),
+        return NatsLink.request(c, "$JS.API.CONSUMER.CREATE." + stream, null, create.getBytes(StandardCharsets.UTF_8),
                 timeout).thenCompose(reply -> {
                     JsonNode r = parse(reply);
                     String name = r.path("name").asText();
@@ -97,7 +97,11 @@ final class SubjectFetch {
             }
         });
         done.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((v, e) -> {
-            d.unsubscribe(sub);
+            try {
+                d.unsubscribe(sub);
+            } catch (IllegalStateException closed) {
+                // The connection went with its subscriptions.
+            }
             delete(c, stream, name);
         });
         String next = "{\"batch\":" + want + ",\"no_wait\":true}";
