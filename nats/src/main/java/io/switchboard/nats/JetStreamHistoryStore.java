@@ -178,8 +178,15 @@ public final class JetStreamHistoryStore implements HistoryStore {
             JetStreamApiException {
         JetStreamManagement jsm = c.jetStreamManagement();
         try {
-            jsm.getStreamInfo(config.getName());
-            jsm.updateStream(config);
+            StreamConfiguration existing = jsm.getStreamInfo(config.getName()).getConfiguration();
+            // Only the limits follow the configuration: replicas and placement an operator set are kept.
+            if (existing.getMaxMsgsPerSubject() != config.getMaxMsgsPerSubject()
+                    || !existing.getMaxAge().equals(config.getMaxAge())
+                    || !existing.getDuplicateWindow().equals(config.getDuplicateWindow()) || !existing.getAllowDirect()) {
+                jsm.updateStream(StreamConfiguration.builder(existing)
+                        .maxMessagesPerSubject(config.getMaxMsgsPerSubject()).maxAge(config.getMaxAge())
+                        .duplicateWindow(config.getDuplicateWindow()).allowDirect(true).build());
+            }
         } catch (JetStreamApiException e) {
             if (e.getErrorCode() != 404) {
                 throw e;

@@ -9,6 +9,7 @@ import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValueManagement;
 import io.nats.client.Message;
 import io.nats.client.api.KeyValueConfiguration;
+import io.nats.client.api.KeyValueStatus;
 import io.nats.client.api.StorageType;
 import io.nats.client.impl.Headers;
 import io.switchboard.core.presence.PresenceStore;
@@ -71,7 +72,7 @@ public final class NatsKvPresenceStore implements PresenceStore {
                 .storageType(StorageType.File).build();
         this.stream = "KV_" + bucket;
         this.link = new NatsLink<Dispatcher>("presence " + bucket, settings, timeout, c -> {
-            ensureBucket(c, config);
+            ensureBucket(c, config, ttl);
             return c.createDispatcher();
         }).start();
     }
@@ -81,12 +82,15 @@ public final class NatsKvPresenceStore implements PresenceStore {
         return subjectPrefix.replace('.', '_').toUpperCase(java.util.Locale.ROOT) + "_PRESENCE";
     }
 
-    private static void ensureBucket(Connection c, KeyValueConfiguration config) throws IOException,
+    private static void ensureBucket(Connection c, KeyValueConfiguration config, Duration ttl) throws IOException,
             JetStreamApiException {
         KeyValueManagement kvm = c.keyValueManagement();
         try {
-            kvm.getStatus(config.getBucketName());
-            kvm.update(config);
+            KeyValueStatus existing = kvm.getStatus(config.getBucketName());
+            // Only the TTL follows the configuration: replicas and placement an operator set are kept.
+            if (!existing.getTtl().equals(ttl)) {
+                kvm.update(KeyValueConfiguration.builder(existing.getConfiguration()).ttl(ttl).build());
+            }
         } catch (JetStreamApiException e) {
             if (e.getErrorCode() != 404) {
                 throw e;
