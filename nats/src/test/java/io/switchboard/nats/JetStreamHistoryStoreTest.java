@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -90,6 +91,33 @@ class JetStreamHistoryStoreTest {
         assertThat(more.recovered()).isTrue();
         assertThat(more.messages()).extracting(RoomMessage::offset).containsExactlyElementsOf(range(21, 60));
         assertThat(more.messages()).extracting(RoomMessage::content).endsWith("m59", "m60");
+    }
+
+    @Test
+    void recoveriesRacingAppendsToTheRoomOnTheSameNodeRecoverEveryOffsetUpToThePosition() throws Exception {
+        HistoryStore node = store(10_000);
+        String epoch = get(node.position("room")).epoch();
+        List<CompletableFuture<?>> appends = new ArrayList<>();
+        List<CompletableFuture<Recovery>> recoveries = new ArrayList<>();
+        List<Long> asked = new ArrayList<>();
+        for (int i = 1; i <= 300; i++) {
+            CompletableFuture<HistoryStore.Appended> appended = node.append("room", "a", "c", "m" + i, null, i)
+                    .toCompletableFuture();
+            appends.add(appended);
+            if (i % 3 == 0) {
+                // As a client does: from an offset it was given, while later appends are under way.
+                long since = Math.max(0, i - 40);
+                asked.add(since);
+                recoveries.add(appended.thenCompose(a -> node.recover("room", since, epoch)));
+            }
+        }
+        CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        for (int i = 0; i < recoveries.size(); i++) {
+            Recovery r = recoveries.get(i).get(30, TimeUnit.SECONDS);
+            assertThat(r.recovered()).as("recovery %d from %d at %s", i, asked.get(i), r.position()).isTrue();
+            assertThat(r.messages()).extracting(RoomMessage::offset)
+                    .containsExactlyElementsOf(range(asked.get(i) + 1, r.position().offset()));
+        }
     }
 
     @Test
