@@ -98,7 +98,7 @@ class NodeLossTest {
                         .isEqualTo(1001);
                 o.drain(old);
                 WsClient again = WsClient.welcomed(survivor, user);
-                assertThat(Rejoins.rejoin(again, o, room, lineage)).as("recovered").isTrue();
+                assertThat(Rejoins.rejoin(again, o, room, lineage).path("recovered").asBoolean()).as("recovered").isTrue();
                 return again;
             });
         }

@@ -21,9 +21,9 @@ final class Rejoins {
      * breaker may open for a moment while hundreds of clients arrive at once on a 2-core machine) is retried.
      * Messages arriving meanwhile go into {@code o}.
      *
-     * @return whether the join answered {@code recovered:true}
+     * @return the {@code room_joined} answer
      */
-    static boolean rejoin(WsClient c, Offsets o, String room, String epoch) throws InterruptedException {
+    static JsonNode rejoin(WsClient c, Offsets o, String room, String epoch) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
             c.send("{\"type\":\"join_room\",\"room\":\"" + room + "\",\"id\":\"rj\",\"since\":{\"offset\":"
@@ -34,7 +34,7 @@ final class Rejoins {
                 if (!m.path("id").asText().equals("rj")) {
                     o.take(m);
                 } else if (m.path("type").asText().equals("room_joined")) {
-                    return m.path("recovered").asBoolean();
+                    return m;
                 } else {
                     assertThat(m.path("code").asText()).isEqualTo("unavailable");
                     Thread.sleep(200);
