@@ -6,7 +6,6 @@ import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
-import io.nats.client.Message;
 import io.nats.client.api.DiscardPolicy;
 import io.nats.client.api.PublishAck;
 import io.nats.client.api.StorageType;
@@ -71,7 +70,7 @@ import java.util.function.Supplier;
  * wanted, which lands on it at once when the room is the stream's only busy one, else a galloping and
  * binary search over stream sequences (at most about 2 log2 of the stream's sequence round trips). The
  * messages from there are read by direct gets sent all at once when they follow each other in the stream
- * (up to {@value #DIRECT_READS}), else in one batch by an ephemeral pull consumer ({@link SubjectFetch}).
+ * (up to {@value StreamReader#DIRECT_READS}), else in one batch by an ephemeral pull consumer ({@link SubjectFetch}).
  *
  * <p>Recovering clients of one room usually arrive together (a node lost, a reconnect storm) and ask for the
  * same newest messages: each store holds its rooms' newest messages, those it appended or read, in memory
@@ -88,17 +87,12 @@ public final class JetStreamHistoryStore implements HistoryStore {
     static final String EPOCH = "Sb-Epoch";
     private static final String EXPECTED_LAST_SUBJECT_SEQUENCE = "Nats-Expected-Last-Subject-Sequence";
     private static final String MSG_ID = "Nats-Msg-Id";
-    private static final String SEQUENCE = "Nats-Sequence";
-    private static final String TIME = "Nats-Time-Stamp";
-    private static final String SUBJECT = "Nats-Subject";
     /** JetStream's "wrong last sequence": another node appended to the room first. */
     private static final int WRONG_LAST_SEQUENCE = 10071;
     /** Appends that lose the race this often in a row give up: the room is busier than one store can order. */
     private static final int MAX_ATTEMPTS = 1000;
     private static final SecureRandom RANDOM = new SecureRandom();
     static final int CACHED_ROOMS = 10_000;
-    /** Reads of at most this many messages stored one after the other use direct gets, all sent at once. */
-    static final int DIRECT_READS = 1000;
     /** Messages per room held in memory ({@link RecentEntries}): a gap clients commonly recover after a blip. */
     static final int RECENT_PER_ROOM = 1000;
     /** Bytes of message data held in memory across rooms. */
@@ -122,6 +116,7 @@ public final class JetStreamHistoryStore implements HistoryStore {
         }
     };
     private final StoredMessages codec = new StoredMessages();
+    private final StreamReader reader;
     /** The newest messages of the rooms this store appended to or read, for recoveries that come together. */
     private final RecentEntries recent = new RecentEntries(RECENT_PER_ROOM, RECENT_BYTES);
     /** Each room's latest append from this store, while one is in flight. Guarded by itself. */
@@ -153,6 +148,7 @@ public final class JetStreamHistoryStore implements HistoryStore {
         }
         this.stream = streamName(settings.subjectPrefix());
         this.subjects = new Subjects(settings.subjectPrefix() + ".hist");
+        this.reader = new StreamReader(stream, timeout);
         StreamConfiguration config = StreamConfiguration.builder()
                 .name(stream)
                 .subjects(settings.subjectPrefix() + ".hist.>")
@@ -385,13 +381,13 @@ public final class JetStreamHistoryStore implements HistoryStore {
 
         /** JetStream kept {@code msgId} as sequence {@code seq}: that message's offset, if it still counts. */
         private CompletableFuture<Result> duplicate(String msgId, long seq, int attempt) {
-            return get(c, "{\"seq\":" + seq + "}").thenCompose(first -> last(c, subject).thenCompose(last -> {
-                boolean counts = first != null && subject.equals(first.subject)
-                        && last != null && first.entry.epoch().equals(last.epoch())
-                        && (window == null || !first.entry.time().isBefore(Instant.now().minus(window)));
+            return reader.get(c, "{\"seq\":" + seq + "}").thenCompose(first -> last(c, subject).thenCompose(last -> {
+                boolean counts = first != null && subject.equals(first.subject())
+                        && last != null && first.entry().epoch().equals(last.epoch())
+                        && (window == null || !first.entry().time().isBefore(Instant.now().minus(window)));
                 if (counts) {
                     return CompletableFuture.completedFuture(
-                            new Result(first.entry.offset(), first.entry.epoch(), true));
+                            new Result(first.entry().offset(), first.entry().epoch(), true));
                 }
                 // Outside this call's window, or gone: a new message under an id that every node derives alike.
                 return attempt(msgId + "." + seq, attempt + 1);
@@ -447,18 +443,14 @@ public final class JetStreamHistoryStore implements HistoryStore {
 
     // ---- reading ----
 
-    /** A direct get's answer: the message's subject and entry. */
-    private record Got(String subject, HistoryEntry entry) {
-    }
-
     private CompletableFuture<HistoryEntry> last(Connection c, String subject) {
-        return get(c, "{\"last_by_subj\":\"" + subject + "\"}").thenApply(g -> {
+        return reader.get(c, "{\"last_by_subj\":\"" + subject + "\"}").thenApply(g -> {
             if (g == null) {
                 forget(subject);
                 return null;
             }
-            remember(subject, g.entry);
-            return g.entry;
+            remember(subject, g.entry());
+            return g.entry();
         });
     }
 
@@ -482,97 +474,6 @@ public final class JetStreamHistoryStore implements HistoryStore {
         synchronized (lastEntries) {
             lastEntries.remove(subject);
         }
-    }
-
-    /** One direct get; null when there is no such message. */
-    private CompletableFuture<Got> get(Connection c, String request) {
-        return NatsLink.request(c, "$JS.API.DIRECT.GET." + stream, null, request.getBytes(StandardCharsets.UTF_8),
-                timeout).thenApply(this::got);
-    }
-
-    private Got got(Message m) {
-        if (m.isStatusMessage()) {
-            if (m.getStatus().getCode() == 404) {
-                return null;
-            }
-            throw new CompletionException(new IllegalStateException("direct get from " + stream + " failed: "
-                    + m.getStatus().getMessageWithCode()));
-        }
-        Headers h = m.getHeaders();
-        String offset = h == null ? null : h.getFirst(OFFSET);
-        String epoch = h == null ? null : h.getFirst(EPOCH);
-        if (offset == null || epoch == null) {
-            throw new CompletionException(new IllegalStateException("a message in " + stream
-                    + " has no offset or epoch; is another application publishing to its subjects?"));
-        }
-        return new Got(h.getFirst(SUBJECT), new HistoryEntry(Long.parseLong(h.getFirst(SEQUENCE)), Long.parseLong(offset),
-                epoch, Instant.parse(h.getFirst(TIME)), m.getData() == null ? new byte[0] : m.getData()));
-    }
-
-    /**
-     * The stream sequence of the room's first message with an offset after {@code after}, which must be before
-     * {@code last}'s: a binary search over stream sequences (a room's offsets grow with them), each probe one
-     * direct get of the room's next message from the middle, so about log2(stream sequence) round trips.
-     */
-    private CompletableFuture<HistoryEntry> seek(Connection c, String subject, HistoryEntry last, long after) {
-        CompletableFuture<HistoryEntry> done = new CompletableFuture<>();
-        gallop(c, subject, after, last.offset() - after, last, done);
-        return done;
-    }
-
-    /**
-     * Looks back from {@code best} (a known message with an offset after {@code after}) by {@code span}
-     * sequences, doubling the span until it passes the answer, then hands over to {@link #probe}. In a stream
-     * where the room is the only busy one, sequences and offsets advance together and the first look lands
-     * on the answer.
-     */
-    private void gallop(Connection c, String subject, long after, long span, HistoryEntry best,
-                        CompletableFuture<HistoryEntry> done) {
-        long from = Math.max(1, best.seq() - span);
-        get(c, "{\"seq\":" + from + ",\"next_by_subj\":\"" + subject + "\"}").whenComplete((g, failure) -> {
-            if (failure != null) {
-                done.completeExceptionally(failure);
-            } else if (g == null || g.entry.seq() >= best.seq()) {
-                // Nothing of the room in [from, best).
-                if (from == 1) {
-                    done.complete(best);
-                } else {
-                    gallop(c, subject, after, span * 2, best, done);
-                }
-            } else if (g.entry.offset() > after) {
-                if (from == 1 || g.entry.offset() == after + 1) {
-                    done.complete(g.entry);
-                } else {
-                    gallop(c, subject, after, span * 2, g.entry, done);
-                }
-            } else {
-                probe(c, subject, after, g.entry.seq() + 1, best.seq() - 1, best, done);
-            }
-        });
-    }
-
-    /**
-     * One step of the binary search that ends {@link #seek}. The answer is {@code best} or lies in
-     * [{@code lo}, {@code hi}]; the room has no message in ({@code hi}, {@code best}).
-     */
-    private void probe(Connection c, String subject, long after, long lo, long hi, HistoryEntry best,
-                       CompletableFuture<HistoryEntry> done) {
-        if (lo > hi) {
-            done.complete(best);
-            return;
-        }
-        long mid = lo + (hi - lo) / 2;
-        get(c, "{\"seq\":" + mid + ",\"next_by_subj\":\"" + subject + "\"}").whenComplete((g, failure) -> {
-            if (failure != null) {
-                done.completeExceptionally(failure);
-            } else if (g == null || g.entry.seq() > hi) {
-                probe(c, subject, after, lo, mid - 1, best, done);
-            } else if (g.entry.offset() > after) {
-                probe(c, subject, after, lo, mid - 1, g.entry, done);
-            } else {
-                probe(c, subject, after, g.entry.seq() + 1, hi, best, done);
-            }
-        });
     }
 
     /**
@@ -600,8 +501,8 @@ public final class JetStreamHistoryStore implements HistoryStore {
                                                           HistoryEntry last, long after, int max, long from,
                                                           List<HistoryEntry> prefix) {
         long upTo = Math.min(last.offset(), after + max);
-        return seek(live.connection(), subject, last, from)
-                .thenCompose(first -> read(live, subject, first, last, (int) (upTo - from)))
+        return reader.seek(live.connection(), subject, last, from)
+                .thenCompose(first -> reader.read(live, subject, first, last, (int) (upTo - from)))
                 .thenApply(found -> {
                     List<HistoryEntry> out = new ArrayList<>(prefix.size() + found.size());
                     out.addAll(prefix);
@@ -613,57 +514,6 @@ public final class JetStreamHistoryStore implements HistoryStore {
                     }
                     return out;
                 });
-    }
-
-    /**
-     * Up to {@code max} of the room's entries from {@code first} to {@code last}, in order. When nothing else
-     * was stored between them (their sequences advance as their offsets do) and they are few, by direct gets
-     * all sent at once; else in one batch by a consumer, whose creation goes through the JetStream API and
-     * costs the server more.
-     */
-    private CompletableFuture<List<HistoryEntry>> read(NatsLink.Live<Dispatcher> live, String subject, HistoryEntry first,
-                                                HistoryEntry last, int max) {
-        long count = Math.min(max, last.offset() - first.offset() + 1);
-        if (last.seq() - first.seq() == last.offset() - first.offset() && count <= DIRECT_READS) {
-            List<CompletableFuture<Got>> gets = new ArrayList<>((int) count);
-            for (long seq = first.seq(); seq < first.seq() + count; seq++) {
-                gets.add(get(live.connection(), "{\"seq\":" + seq + "}"));
-            }
-            return CompletableFuture.allOf(gets.toArray(CompletableFuture[]::new)).thenApply(v -> {
-                List<HistoryEntry> out = new ArrayList<>(gets.size());
-                for (CompletableFuture<Got> g : gets) {
-                    Got got = g.join();
-                    // Discarded meanwhile (the room's limit): the caller sees the hole.
-                    if (got != null && subject.equals(got.subject())) {
-                        out.add(got.entry());
-                    }
-                }
-                return out;
-            });
-        }
-        return SubjectFetch.fetch(live.connection(), live.prepared(), stream, subject, first.seq(), max, timeout)
-                .thenApply(messages -> {
-                    List<HistoryEntry> out = new ArrayList<>(messages.size());
-                    for (Message m : messages) {
-                        HistoryEntry e = fetched(m);
-                        if (e.seq() <= last.seq()) {
-                            out.add(e);
-                        }
-                    }
-                    return out;
-                });
-    }
-
-    private HistoryEntry fetched(Message m) {
-        Headers h = m.getHeaders();
-        String offset = h == null ? null : h.getFirst(OFFSET);
-        String epoch = h == null ? null : h.getFirst(EPOCH);
-        if (offset == null || epoch == null) {
-            throw new CompletionException(new IllegalStateException("a message in " + stream
-                    + " has no offset or epoch; is another application publishing to its subjects?"));
-        }
-        return new HistoryEntry(m.metaData().streamSequence(), Long.parseLong(offset), epoch,
-                m.metaData().timestamp().toInstant(), m.getData() == null ? new byte[0] : m.getData());
     }
 
     /** What a room keeping {@code keep} shows when its last offset is {@code last}: no markers, its newest, its recent. */

@@ -8,7 +8,6 @@ import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.nats.client.impl.Headers;
 import io.switchboard.protocol.internal.Backoff;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Random;
