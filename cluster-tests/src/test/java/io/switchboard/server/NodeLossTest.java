@@ -2,7 +2,6 @@ package io.switchboard.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.testkit.RedisServerProcess;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,7 +61,7 @@ class NodeLossTest {
                 return c;
             });
         }
-        for (WsClient c : inParallel(connects)) {
+        for (WsClient c : Rejoins.inParallel(connects)) {
             clients.add(c);
             subscribers.add(c);
             received.add(new Offsets());
@@ -99,11 +98,11 @@ class NodeLossTest {
                         .isEqualTo(1001);
                 o.drain(old);
                 WsClient again = WsClient.welcomed(survivor, user);
-                rejoin(again, o, room, lineage);
+                assertThat(Rejoins.rejoin(again, o, room, lineage).path("recovered").asBoolean()).as("recovered").isTrue();
                 return again;
             });
         }
-        List<WsClient> moved = inParallel(moves);
+        List<WsClient> moved = Rejoins.inParallel(moves);
         clients.addAll(moved);
         publishing.join(30_000);
         long total = nodes.awaitQuietPosition(1, room);
@@ -113,45 +112,4 @@ class NodeLossTest {
             o.assertContiguous(1, total);
         }
     }
-
-    /**
-     * Joins with {@code since} as a client library would: an {@code unavailable} answer (the survivor's
-     * breaker may open for a moment while 500 clients arrive at once on a 2-core machine) is retried.
-     */
-    private static void rejoin(WsClient c, Offsets o, String room, String epoch) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            c.send("{\"type\":\"join_room\",\"room\":\"" + room + "\",\"id\":\"rj\",\"since\":{\"offset\":"
-                    + o.lastOffset() + ",\"epoch\":\"" + epoch + "\"}}");
-            while (true) {
-                JsonNode m = c.messages.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-                assertThat(m).as("an answer to the rejoin").isNotNull();
-                if (!m.path("id").asText().equals("rj")) {
-                    o.take(m);
-                } else if (m.path("type").asText().equals("room_joined")) {
-                    assertThat(m.path("recovered").asBoolean()).as("recovered").isTrue();
-                    return;
-                } else {
-                    assertThat(m.path("code").asText()).isEqualTo("unavailable");
-                    Thread.sleep(200);
-                    break;
-                }
-            }
-        }
-    }
-
-    /** Runs the tasks on 16 threads, as 500 independent clients would, and returns their results in order. */
-    private static <T> List<T> inParallel(List<java.util.concurrent.Callable<T>> tasks) throws Exception {
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
-        try {
-            List<T> out = new ArrayList<>();
-            for (java.util.concurrent.Future<T> f : pool.invokeAll(tasks)) {
-                out.add(f.get());
-            }
-            return out;
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
 }

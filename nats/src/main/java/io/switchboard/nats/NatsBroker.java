@@ -73,11 +73,6 @@ public final class NatsBroker implements Broker {
     /** Backoff bounds for connect and reconnect attempts. */
     static final Duration MIN_RETRY = Duration.ofMillis(100);
     static final Duration MAX_RETRY = Duration.ofSeconds(5);
-    /**
-     * jnats would hold this many bytes of publishes while reconnecting. It never reconnects here, but zero
-     * keeps "nothing is buffered while disconnected" true on its own. (Negative would mean unbounded.)
-     */
-    private static final long RECONNECT_BUFFER_BYTES = 0;
     /** How often {@link #checkConnection} looks for a connection jnats closed without telling us. */
     private static final Duration WATCHDOG = Duration.ofSeconds(1);
     private static final CompletionStage<Void> DONE = CompletableFuture.completedStage(null);
@@ -152,28 +147,11 @@ public final class NatsBroker implements Broker {
     }
 
     private Options options(NatsSettings s) {
-        Options.Builder b = new Options.Builder()
-                .servers(s.servers().toArray(String[]::new))
-                .connectionName("switchboard")
-                .connectionTimeout(timeout)
-                .pingInterval(s.keepAliveInterval())
-                .noReconnect() // this broker reconnects itself: see the class comment
-                .reconnectBufferSize(RECONNECT_BUFFER_BYTES)
-                .maxMessagesInOutgoingQueue(s.maxPendingMessages())
-                .discardMessagesWhenOutgoingQueueFull()
+        return NatsOptions.builder(s, timeout)
                 .noEcho()
                 .connectionListener(this::connectionEvent)
-                .errorListener(new LoggingErrorListener());
-        if (!s.token().isEmpty()) {
-            b.token(s.token().toCharArray());
-        }
-        if (!s.user().isEmpty()) {
-            b.userInfo(s.user().toCharArray(), s.password().toCharArray());
-        }
-        if (!s.credsFile().isEmpty()) {
-            b.authHandler(Nats.credentials(s.credsFile()));
-        }
-        return b.build();
+                .errorListener(new LoggingErrorListener())
+                .build();
     }
 
     @Override

@@ -39,15 +39,23 @@ final class Subjects {
             throw new IllegalArgumentException(
                     "channel must have 1 to " + MAX_CHANNEL_CHARS + " characters, got " + channel.length());
         }
-        StringBuilder out = new StringBuilder(prefix.length() + channel.length() * 3).append(prefix);
-        for (byte b : channel.getBytes(StandardCharsets.UTF_8)) {
+        return escape(new StringBuilder(prefix.length() + channel.length() * 3).append(prefix), channel).toString();
+    }
+
+    /** {@code text} as one subject token (also a valid KV key token and message id), by the escaping above. */
+    static String token(String text) {
+        return escape(new StringBuilder(text.length() * 3), text).toString();
+    }
+
+    private static StringBuilder escape(StringBuilder out, String text) {
+        for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
             if (isLiteral(b)) {
                 out.append((char) b);
             } else {
                 out.append(ESCAPE).append(HEX[(b >> 4) & 0xF]).append(HEX[b & 0xF]);
             }
         }
-        return out.toString();
+        return out;
     }
 
     /** The channel of a subject made by {@link #subject}, or null for a subject this mapping never makes. */

@@ -2,13 +2,11 @@ package io.switchboard.redis;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.history.Retention;
-import io.switchboard.protocol.JsonCodec;
+import io.switchboard.core.history.StoredMessages;
 import io.switchboard.protocol.ServerMessage.RoomMessage;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -175,8 +173,7 @@ public final class RedisHistoryStore implements HistoryStore {
     private final Duration timeout;
     private final StoreClient lettuce;
     private final Connector<StoreConnection> connector;
-    /** The protocol's mapper: replayed data keeps its numbers' text, as live delivery does. */
-    private final ObjectMapper json = new JsonCodec().mapper();
+    private final StoredMessages codec = new StoredMessages();
 
     /**
      * Starts connecting in the background; never blocks or fails for an unreachable Redis.
@@ -375,21 +372,7 @@ public final class RedisHistoryStore implements HistoryStore {
 
     private String encode(String from, String connId, String content, JsonNode data, long ts)
             throws JsonProcessingException {
-        ObjectNode m = json.createObjectNode();
-        if (from != null) {
-            m.put("from", from);
-        }
-        if (connId != null) {
-            m.put("connId", connId);
-        }
-        if (content != null) {
-            m.put("content", content);
-        }
-        if (data != null) {
-            m.set("data", data);
-        }
-        m.put("ts", ts);
-        return json.writeValueAsString(m);
+        return codec.encode(from, connId, content, data, ts);
     }
 
     /** The messages in {@code r} from index {@code first} on, as pairs of stream id and JSON. */
@@ -397,21 +380,8 @@ public final class RedisHistoryStore implements HistoryStore {
         List<RoomMessage> out = new ArrayList<>((r.size() - first) / 2);
         for (int i = first; i + 1 < r.size(); i += 2) {
             String id = (String) r.get(i);
-            long offset = Long.parseLong(id.substring(0, id.indexOf('-')));
-            JsonNode m;
-            try {
-                m = json.readTree((String) r.get(i + 1));
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException("unreadable history entry " + id + " of room " + room, e);
-            }
-            out.add(new RoomMessage(room, text(m, "from"), text(m, "connId"), text(m, "content"), m.get("data"),
-                    offset, m.path("ts").asLong()));
+            out.add(codec.decode(room, Long.parseLong(id.substring(0, id.indexOf('-'))), (String) r.get(i + 1)));
         }
         return List.copyOf(out);
-    }
-
-    private static String text(JsonNode m, String field) {
-        JsonNode v = m.get(field);
-        return v == null || v.isNull() ? null : v.asText();
     }
 }

@@ -8,9 +8,11 @@ import java.util.List;
  * deadlines; the server picks the backends from the rest, and the rule between them is checked here.
  *
  * @param broker how nodes exchange messages: {@code memory} (a single node), {@code redis} or {@code nats}
- * @param history where room history and offsets live: {@code memory}, {@code redis}, or {@code auto}
- *     (redis with a redis or nats broker, memory otherwise)
- * @param presence where presence lives: {@code memory}, {@code redis}, or {@code auto} (as for history)
+ * @param history where room history and offsets live: {@code memory}, {@code redis}, {@code jetstream} (a NATS
+ *     JetStream stream; needs the nats broker), or {@code auto} (redis with a redis or nats broker, memory
+ *     otherwise)
+ * @param presence where presence lives: {@code memory}, {@code redis}, {@code nats} (a NATS KV bucket; needs
+ *     the nats broker), or {@code auto} (as for history)
  * @param timeout deadline of each call to Redis or NATS
  * @param maxPending calls to Redis or NATS in flight at once; beyond, publishes answer {@code unavailable}
  * @param breakerOpenDuration how long the circuit breaker fails calls fast before it probes again
@@ -24,12 +26,13 @@ public record Cluster(String broker, String history, String presence, Duration t
                       Duration breakerOpenDuration, Duration gapTimeout, Duration presenceTtl,
                       Duration tailCheckInterval) {
     private static final List<String> BROKERS = List.of("memory", "redis", "nats");
-    private static final List<String> STORES = List.of("auto", "memory", "redis");
+    private static final List<String> HISTORY_STORES = List.of("auto", "memory", "redis", "jetstream");
+    private static final List<String> PRESENCE_STORES = List.of("auto", "memory", "redis", "nats");
 
     public Cluster {
         Check.oneOf("cluster.broker", broker, BROKERS);
-        Check.oneOf("cluster.history", history, STORES);
-        Check.oneOf("cluster.presence", presence, STORES);
+        Check.oneOf("cluster.history", history, HISTORY_STORES);
+        Check.oneOf("cluster.presence", presence, PRESENCE_STORES);
         Check.positive("cluster.timeout", timeout);
         Check.range("cluster.maxPending", maxPending, 1, 10_000_000);
         Check.positive("cluster.breakerOpenDuration", breakerOpenDuration);
@@ -40,14 +43,26 @@ public record Cluster(String broker, String history, String presence, Duration t
             // Offsets must be shared by every node; a per-node store would number the same room twice.
             if (history.equals("memory")) {
                 throw new ConfigException("cluster.history", history,
-                        "must be redis (or auto) when cluster.broker is " + broker
+                        "must be " + sharedHistory(broker) + " (or auto) when cluster.broker is " + broker
                                 + ": every node must share the offsets");
             }
             if (presence.equals("memory")) {
                 throw new ConfigException("cluster.presence", presence,
-                        "must be redis (or auto) when cluster.broker is " + broker
+                        "must be " + sharedPresence(broker) + " (or auto) when cluster.broker is " + broker
                                 + ": every node must see every member");
             }
+        }
+        // The NATS stores connect with the nats section; with another broker a node would depend on two
+        // systems for one cluster, and a single node has nobody to share with.
+        if (history.equals("jetstream") && !broker.equals("nats")) {
+            throw new ConfigException("cluster.history", history,
+                    "needs cluster.broker: nats (was " + broker + "); with a " + broker + " broker use "
+                            + (broker.equals("redis") ? "redis" : "memory") + " or auto");
+        }
+        if (presence.equals("nats") && !broker.equals("nats")) {
+            throw new ConfigException("cluster.presence", presence,
+                    "needs cluster.broker: nats (was " + broker + "); with a " + broker + " broker use "
+                            + (broker.equals("redis") ? "redis" : "memory") + " or auto");
         }
     }
 
@@ -56,14 +71,22 @@ public record Cluster(String broker, String history, String presence, Duration t
         return !broker.equals("memory");
     }
 
-    /** The history store in use: {@code memory} or {@code redis}. */
+    /** The history store in use: {@code memory}, {@code redis} or {@code jetstream}. */
     public String historyStore() {
         return resolve(history);
     }
 
-    /** The presence store in use: {@code memory} or {@code redis}. */
+    /** The presence store in use: {@code memory}, {@code redis} or {@code nats}. */
     public String presenceStore() {
         return resolve(presence);
+    }
+
+    private static String sharedHistory(String broker) {
+        return broker.equals("nats") ? "redis or jetstream" : "redis";
+    }
+
+    private static String sharedPresence(String broker) {
+        return broker.equals("nats") ? "redis or nats" : "redis";
     }
 
     private String resolve(String store) {

@@ -46,6 +46,20 @@ public final class RoomPolicies implements Retention.Lookup {
         return byNamespace.getOrDefault(room.substring(0, colon), defaults);
     }
 
+    /**
+     * The most any room keeps: the largest size and the longest ttl of the defaults and every namespace. A store
+     * with limits of its own (a JetStream stream) sets them to this and applies each room's retention on reading.
+     */
+    public Retention widest() {
+        int size = defaults.historySize();
+        java.time.Duration ttl = defaults.historyTtl();
+        for (RoomPolicy p : byNamespace.values()) {
+            size = Math.max(size, p.historySize());
+            ttl = p.historyTtl().compareTo(ttl) > 0 ? p.historyTtl() : ttl;
+        }
+        return new Retention(size, ttl);
+    }
+
     @Override
     public Retention retention(String room) {
         RoomPolicy p = of(room);

@@ -25,6 +25,15 @@ public abstract class PresenceStoreContract {
     /** A store over the shared backend; called twice in a test, it returns two nodes' clients. */
     protected abstract PresenceStore store() throws Exception;
 
+    /**
+     * A store for a second node next to {@code first}, for the occupancy cases: another instance, whose calls
+     * must combine with the first's into one cluster-wide decision. A store that decides occupancy per node
+     * (NATS KV) answers {@code first}: its cases then hold per node.
+     */
+    protected PresenceStore secondNode(PresenceStore first) throws Exception {
+        return store();
+    }
+
     /** Unique per test so that tests sharing a backend never see each other's rooms and users. */
     protected final String tag = "p" + UUID.randomUUID().toString().substring(0, 8);
     protected final String room = tag + ":room";
@@ -136,7 +145,7 @@ public abstract class PresenceStoreContract {
     @Test
     void onlyTheJoinThatFillsAnEmptyRoomSaysItIsOccupied() throws Exception {
         PresenceStore nodeA = store();
-        PresenceStore nodeB = store();
+        PresenceStore nodeB = secondNode(nodeA);
         assertThat(get(nodeA.join(room, "na", "ann", "c-1", null))).isTrue();
         assertThat(get(nodeB.join(room, "nb", "bob", "c-2", null))).isFalse();
         assertThat(get(nodeA.join(room, "na", "ann", "c-1", null))).as("a member joining again").isFalse();
@@ -146,7 +155,7 @@ public abstract class PresenceStoreContract {
     @Test
     void onlyTheLeaveThatEmptiesARoomSaysItIsVacatedAndOnlyTheFirstRemovalTakesTheMember() throws Exception {
         PresenceStore nodeA = store();
-        PresenceStore nodeB = store();
+        PresenceStore nodeB = secondNode(nodeA);
         get(nodeA.join(room, "na", "ann", "c-1", null));
         get(nodeB.join(room, "nb", "bob", "c-2", null));
         assertThat(get(nodeA.leave(room, "na", "c-1"))).isEqualTo(new PresenceStore.Leave(true, false));
@@ -157,7 +166,8 @@ public abstract class PresenceStoreContract {
 
     @Test
     void racingJoinsAndLeavesOnTwoNodesPairEveryOccupiedWithOneVacated() throws Exception {
-        PresenceStore[] nodes = {store(), store()};
+        PresenceStore first = store();
+        PresenceStore[] nodes = {first, secondNode(first)};
         AtomicInteger occupied = new AtomicInteger();
         AtomicInteger vacated = new AtomicInteger();
         List<CompletableFuture<?>> all = new ArrayList<>();

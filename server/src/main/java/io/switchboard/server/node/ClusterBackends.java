@@ -20,13 +20,17 @@ import io.switchboard.core.hub.Hub;
 import io.switchboard.core.policy.RoomPolicies;
 import io.switchboard.core.presence.MemoryPresenceStore;
 import io.switchboard.core.presence.PresenceStore;
+import io.switchboard.core.history.Retention;
+import io.switchboard.nats.JetStreamHistoryStore;
 import io.switchboard.nats.NatsBroker;
+import io.switchboard.nats.NatsKvPresenceStore;
 import io.switchboard.redis.RedisBroker;
 import io.switchboard.redis.RedisClusterBroker;
 import io.switchboard.redis.RedisHistoryStore;
 import io.switchboard.redis.RedisPresenceStore;
 import io.switchboard.redis.RedisSettings;
 import io.switchboard.server.config.SwitchboardConfig;
+import java.time.Duration;
 
 /**
  * Builds the broker, history and presence a node runs with from {@code cluster.*}: the only place that
@@ -42,12 +46,16 @@ final class ClusterBackends {
         RedisSettings redis = config.redis();
         // Each namespace keeps its own history size and ttl.
         RoomPolicies retention = new RoomPolicies(config.core());
-        HistoryStore history = cluster.historyStore().equals("redis")
-                ? new RedisHistoryStore(redis, cluster.timeout(), retention)
-                : new MemoryHistoryStore(retention, TimeSource.SYSTEM);
-        PresenceStore presence = cluster.presenceStore().equals("redis")
-                ? new RedisPresenceStore(redis, cluster.timeout(), cluster.presenceTtl())
-                : new MemoryPresenceStore();
+        HistoryStore history = switch (cluster.historyStore()) {
+            case "redis" -> new RedisHistoryStore(redis, cluster.timeout(), retention);
+            case "jetstream" -> jetStreamHistory(config, retention);
+            default -> new MemoryHistoryStore(retention, TimeSource.SYSTEM);
+        };
+        PresenceStore presence = switch (cluster.presenceStore()) {
+            case "redis" -> new RedisPresenceStore(redis, cluster.timeout(), cluster.presenceTtl());
+            case "nats" -> new NatsKvPresenceStore(config.nats(), cluster.timeout(), cluster.presenceTtl());
+            default -> new MemoryPresenceStore();
+        };
         Broker broker = cluster.distributed() ? broker(config) : new MemoryBroker();
         ClusterGuard brokerGuard = cluster.distributed() ? guard("broker " + broker.describe(), cluster) : null;
         ClusterGuard storeGuard = cluster.historyStore().equals("memory") && cluster.presenceStore().equals("memory")
@@ -75,6 +83,18 @@ final class ClusterBackends {
             case "nats" -> new NatsBroker(config.nats(), cluster.timeout());
             default -> throw new IllegalStateException("no broker named " + cluster.broker());
         };
+    }
+
+    /**
+     * The stream keeps what the most generous namespace keeps (at least one message per room, for its offset),
+     * and messages at least as long as the idempotency window, which JetStream requires of its duplicate window.
+     */
+    private static HistoryStore jetStreamHistory(SwitchboardConfig config, RoomPolicies retention) {
+        Retention widest = retention.widest();
+        Duration window = config.core().history().idempotencyWindow();
+        Duration maxAge = widest.ttl().compareTo(window) >= 0 ? widest.ttl() : window;
+        return new JetStreamHistoryStore(config.nats(), config.cluster().timeout(), retention,
+                Math.max(1, widest.size()), maxAge, window);
     }
 
     private static ClusterGuard guard(String name, Cluster cluster) {

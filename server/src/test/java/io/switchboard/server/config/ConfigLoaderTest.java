@@ -40,6 +40,41 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aNatsBrokerMayKeepHistoryInJetStreamAndPresenceInNatsKvWithoutRedis() {
+        SwitchboardConfig nats = ConfigLoader.load(null, Map.of(), Map.of("cluster.broker", "nats",
+                "cluster.history", "jetstream", "cluster.presence", "nats"));
+        assertThat(nats.cluster().historyStore()).isEqualTo("jetstream");
+        assertThat(nats.cluster().presenceStore()).isEqualTo("nats");
+        assertThat(ConfigLoader.load(null, Map.of(), Map.of("cluster.broker", "nats")).cluster().historyStore())
+                .as("auto stays redis, as before").isEqualTo("redis");
+    }
+
+    @Test
+    void theNatsStoresWithoutTheNatsBrokerAreRefusedAtStartUp() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(),
+                Map.of("cluster.broker", "redis", "cluster.history", "jetstream")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("cluster.history (jetstream) needs cluster.broker: nats (was redis); with a redis"
+                        + " broker use redis or auto");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("cluster.history", "jetstream")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("cluster.history (jetstream) needs cluster.broker: nats (was memory); with a"
+                        + " memory broker use memory or auto");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(),
+                Map.of("cluster.broker", "redis", "cluster.presence", "nats")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("cluster.presence (nats) needs cluster.broker: nats (was redis)");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(),
+                Map.of("cluster.broker", "nats", "cluster.history", "nats")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("cluster.history (nats) must be one of auto, memory, redis, jetstream");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(),
+                Map.of("cluster.broker", "nats", "cluster.presence", "jetstream")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("cluster.presence (jetstream) must be one of auto, memory, redis, nats");
+    }
+
+    @Test
     void aClusteredBrokerTakesRedisHistoryAndPresenceByDefaultAndRefusesMemoryOnes() {
         SwitchboardConfig redis = ConfigLoader.load(null, Map.of("SWITCHBOARD_CLUSTER_BROKER", "redis"), Map.of());
         assertThat(redis.cluster().distributed()).isTrue();
@@ -51,7 +86,8 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(),
                 Map.of("cluster.broker", "nats", "cluster.history", "memory")))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("cluster.history (memory) must be redis (or auto) when cluster.broker is nats");
+                .hasMessageContaining("cluster.history (memory) must be redis or jetstream (or auto) when cluster.broker"
+                        + " is nats");
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("cluster.broker", "kafka")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("cluster.broker (kafka) must be one of memory, redis, nats");
