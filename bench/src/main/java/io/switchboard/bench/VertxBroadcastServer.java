@@ -43,6 +43,8 @@ public final class VertxBroadcastServer extends VerticleBase {
 
     public static void main(String[] args) {
         int port = args.length > 0 ? Integer.parseInt(args[0]) : 8092;
+        // benchmarks.jar carries the SLF4J API without a binding: Vert.x would log to a no-op logger, hiding its errors.
+        System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.JULLogDelegateFactory");
         Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         vertx.deployVerticle(new VertxBroadcastServer(port)).onComplete(deployed -> {
             if (deployed.succeeded()) {
