@@ -10,6 +10,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -104,7 +105,7 @@ public final class VertxBroadcastServer extends VerticleBase {
                 rooms.computeIfAbsent(room, r -> new LinkedHashSet<>()).add(ws);
                 joined.add(room);
                 reply.put("type", ServerMessage.RoomJoined.TYPE).put("room", room)
-                        .put("members", new io.vertx.core.json.JsonArray())
+                        .put("members", new JsonArray())
                         .put("offset", offsets.getOrDefault(room, 0L)).put("epoch", "vertx");
             }
             case Command.RoomMessage.TYPE -> {
