@@ -117,13 +117,10 @@ public final class Harness {
     private static final String SERVER_SETTINGS_FILE = "server-settings.txt";
     /** Extra {@code --set key=value} settings for the Switchboard server (an A/B of one setting). */
     private List<String> serverSettings = List.of();
+    /** How the servers other than Switchboard start; replaced in tests to look runtimes up elsewhere. */
     private PeerServers peers;
     /** Targets skipped in this run, with why (a runtime missing here) and what to install. */
     private final Map<Target, String> skipped = new LinkedHashMap<>();
-
-    Harness(Path root, Path out, int repeats, String duration, String warmup, List<Workload> workloads) {
-        this(root, out, repeats, duration, warmup, BENCH_WARMUP, workloads);
-    }
 
     private Harness(Path root, Path out, int repeats, String duration, String warmup, String benchWarmup,
                     List<Workload> workloads) {
