@@ -21,13 +21,14 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The benchmark harness: runs each workload against Switchboard and against the naive ChannelGroup
- * baseline, the server pinned to CPU 0 and {@code switchboard bench} to CPU 1 with {@code taskset},
- * repeats each run, and writes medians, spread, ratios to the baseline and a chart. A run whose load
- * generator kept its CPU more than 80% busy is flagged invalid: it measured the client, not the server.
+ * The benchmark harness: runs each workload against Switchboard, the naive ChannelGroup baseline and
+ * the peers from other stacks (Vert.x, Node ws), the server pinned to CPU 0 and {@code switchboard bench}
+ * to CPU 1 with {@code taskset}, repeats each run, and writes medians, spread, ratios to the baseline and
+ * a chart. A run whose load generator kept its CPU more than 80% busy is flagged invalid: it measured the
+ * client, not the server. A peer whose runtime is missing here is skipped, with what to install.
  *
  * <p>Usage (after {@code ./mvnw -q package -DskipTests}): {@code benchmarks/run [--smoke] [--repeats N]
- * [--duration 10s] [--out DIR] [--only WORKLOAD-PREFIX] [--target switchboard|naive|tcp_floor]
+ * [--duration 10s] [--out DIR] [--only WORKLOAD-PREFIX] [--target switchboard|naive|vertx|node-ws|tcp_floor[,...]]
  * [--server-set key=value]...}.
  */
 public final class Harness {
@@ -57,17 +58,36 @@ public final class Harness {
     }
 
     /**
-     * The servers under test. {@code TCP_FLOOR} ({@link TcpEchoServer}) runs the echo workloads only,
-     * over raw TCP with the same closed-loop client: the floor a WebSocket echo is compared with.
+     * The servers under test. {@code NAIVE} ({@link NaiveBroadcastServer}) is the same-stack baseline;
+     * {@code VERTX} ({@link VertxBroadcastServer}) and {@code NODE_WS} ({@value PeerServers#NODE_WS_DIR})
+     * are peers from other stacks, each written as its own docs write a broadcast server. {@code TCP_FLOOR}
+     * ({@link TcpEchoServer}) runs the echo workloads only, over raw TCP with the same closed-loop client:
+     * the floor a WebSocket echo is compared with.
      */
     enum Target {
-        SWITCHBOARD, NAIVE, TCP_FLOOR;
+        SWITCHBOARD, NAIVE, VERTX, NODE_WS, TCP_FLOOR;
 
         boolean runs(Workload w) {
             if (w.receiver().equals("sse")) {
-                return this == SWITCHBOARD; // the baseline speaks WebSocket only
+                return this == SWITCHBOARD; // the baseline and the peers speak WebSocket only
             }
             return this != TCP_FLOOR || w.scenario().equals("echo");
+        }
+
+        /** The name in tables, logs and {@code --target}: {@code node-ws}, {@code tcp_floor}. */
+        String label() {
+            return this == NODE_WS ? "node-ws" : name().toLowerCase(Locale.ROOT);
+        }
+
+        /** A target from its {@link #label} (or its enum name, in any case). */
+        static Target parse(String name) {
+            for (Target t : values()) {
+                if (t.label().equalsIgnoreCase(name) || t.name().equalsIgnoreCase(name)) {
+                    return t;
+                }
+            }
+            throw new IllegalArgumentException("unknown target " + name + " (use "
+                    + String.join(", ", Arrays.stream(values()).map(Target::label).toList()) + ")");
         }
     }
 
@@ -87,6 +107,8 @@ public final class Harness {
      */
     private final String benchWarmup;
     private static final String BENCH_WARMUP = "5s";
+    /** The smoke run checks the harness, not the numbers: a short bench warm-up keeps it short with every target. */
+    private static final String SMOKE_BENCH_WARMUP = "1s";
     private final boolean pin;
     private final List<Workload> workloads;
     /** The servers to run; all unless {@code --target} names one. */
@@ -95,16 +117,42 @@ public final class Harness {
     private static final String SERVER_SETTINGS_FILE = "server-settings.txt";
     /** Extra {@code --set key=value} settings for the Switchboard server (an A/B of one setting). */
     private List<String> serverSettings = List.of();
+    /** How the servers other than Switchboard start; replaced in tests to look runtimes up elsewhere. */
+    private PeerServers peers;
+    /** Targets skipped in this run, with why (a runtime missing here) and what to install. */
+    private final Map<Target, String> skipped = new LinkedHashMap<>();
 
-    Harness(Path root, Path out, int repeats, String duration, String warmup, List<Workload> workloads) {
+    private Harness(Path root, Path out, int repeats, String duration, String warmup, String benchWarmup,
+                    List<Workload> workloads) {
         this.root = root;
         this.out = out;
         this.repeats = repeats;
         this.duration = duration;
         this.warmup = warmup;
-        this.benchWarmup = BENCH_WARMUP;
+        this.benchWarmup = benchWarmup;
         this.workloads = workloads;
-        this.pin = Runtime.getRuntime().availableProcessors() >= 2 && onPath("taskset");
+        this.pin = Runtime.getRuntime().availableProcessors() >= 2 && PeerServers.onPath("taskset");
+        this.peers = new PeerServers(root);
+    }
+
+    /** The smoke run: every target, each workload of {@link #smokeSuite} once for 2 s, short warm-ups. */
+    static Harness smoke(Path root, Path out) {
+        return new Harness(root, out, 1, "2s", "1s", SMOKE_BENCH_WARMUP, smokeSuite());
+    }
+
+    /** Runs only {@code targets} (all by default). */
+    void targets(List<Target> targets) {
+        this.targets = List.copyOf(targets);
+    }
+
+    /** Starts the peers with {@code peers} (to look runtimes up elsewhere than on the PATH). */
+    void peers(PeerServers peers) {
+        this.peers = peers;
+    }
+
+    /** The targets skipped in the last {@link #run}, with why. */
+    Map<Target, String> skipped() {
+        return Map.copyOf(skipped);
     }
 
     static List<Workload> fullSuite() {
@@ -148,7 +196,7 @@ public final class Harness {
                     rerender(Path.of(args[++i]));
                     return;
                 }
-                case "--target" -> targets = List.of(Target.valueOf(args[++i].toUpperCase(Locale.ROOT)));
+                case "--target" -> targets = Arrays.stream(args[++i].split(",")).map(Target::parse).distinct().toList();
                 case "--server-set" -> {
                     String setting = args[++i];
                     if (!setting.matches("[A-Za-z0-9.]+=\\S+")) {
@@ -157,7 +205,7 @@ public final class Harness {
                     serverSettings.add(setting);
                 }
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (use --smoke, --repeats N, --duration 10s, --out DIR, --only PREFIX, --target switchboard|naive|tcp_floor, "
+                        + " (use --smoke, --repeats N, --duration 10s, --out DIR, --only PREFIX, --target switchboard|naive|vertx|node-ws|tcp_floor[,...], "
                         + "--server-set key=value, --report DIR)");
             }
         }
@@ -172,7 +220,7 @@ public final class Harness {
                     + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
         Harness harness = new Harness(root, out, smoke ? 1 : repeats, duration != null ? duration : smoke ? "2s" : "10s",
-                smoke ? "1s" : "10s", suite);
+                smoke ? "1s" : "10s", smoke ? SMOKE_BENCH_WARMUP : BENCH_WARMUP, suite);
         harness.targets = targets;
         harness.serverSettings = List.copyOf(serverSettings);
         int exit = harness.run();
@@ -193,7 +241,7 @@ public final class Harness {
                 t.getValue().forEach(runs::add);
                 repeats = Math.max(repeats, runs.size());
                 duration = runs.isEmpty() ? duration : (int) runs.get(0).path("durationSeconds").asDouble() + "s";
-                results.computeIfAbsent(w.getKey(), k -> new LinkedHashMap<>()).put(Target.valueOf(t.getKey()), runs);
+                results.computeIfAbsent(w.getKey(), k -> new LinkedHashMap<>()).put(Target.parse(t.getKey()), runs);
             }
         }
         List<Workload> present = all.stream().filter(w -> results.containsKey(w.name())).distinct().toList();
@@ -220,22 +268,31 @@ public final class Harness {
         String machineNote = Report.machineNote(Path.of("/proc/cpuinfo"), Path.of("/proc/sys/kernel/osrelease"),
                 System.getProperty("java.runtime.version")) + Report.damonNote(KDAMONDS);
         machineNote.lines().filter(line -> !line.isBlank()).forEach(Harness::log);
+        skipped.clear();
+        for (Target t : targets) {
+            String missing = peers.missing(t);
+            if (missing != null && workloads.stream().anyMatch(t::runs)) {
+                skipped.put(t, missing);
+                log("skipping " + t.label() + ": " + missing);
+            }
+        }
+        List<Target> running = targets.stream().filter(t -> !skipped.containsKey(t)).toList();
         Map<String, Map<Target, List<JsonNode>>> results = new LinkedHashMap<>();
         int failures = 0;
         int total = 0;
         for (Workload w : workloads) {
-            total += (int) targets.stream().filter(t -> t.runs(w)).count() * repeats;
+            total += (int) running.stream().filter(t -> t.runs(w)).count() * repeats;
         }
         int done = 0;
         for (Workload w : workloads) {
-            for (Target t : targets) {
+            for (Target t : running) {
                 if (!t.runs(w)) {
                     continue;
                 }
                 for (int r = 1; r <= repeats; r++) {
                     done++;
                     log(String.format(Locale.ROOT, "[%d/%d] %s on %s, run %d", done, total, w.name(),
-                            t.name().toLowerCase(Locale.ROOT), r));
+                            t.label(), r));
                     JsonNode result = runOnce(w, t);
                     if (result == null) {
                         failures++;
@@ -248,7 +305,7 @@ public final class Harness {
         }
         Files.writeString(out.resolve("results.json"), JSON.writeValueAsString(results));
         Files.writeString(out.resolve("results.md"), Report.markdown(results, repeats, pin, duration)
-                + Report.serverSettingsNote(serverSettings) + machineNote);
+                + Report.skippedNote(skipped) + Report.serverSettingsNote(serverSettings) + machineNote);
         Files.writeString(out.resolve("fanout-rate.svg"), Report.chart(workloads, results));
         log("wrote " + out.resolve("results.md"));
         return failures == 0 ? 0 : 1;
@@ -268,6 +325,12 @@ public final class Harness {
     /** Starts the server, runs the bench once, stops the server; null when the run failed. */
     private JsonNode runOnce(Workload w, Target target) throws Exception {
         int port = freePort();
+        try {
+            peers.prepare(target, serverLog(target));
+        } catch (IOException e) {
+            log("  " + target.label() + " could not be installed: " + e.getMessage());
+            return null;
+        }
         Process server = startServer(target, port);
         try {
             awaitListening(port, server);
@@ -354,13 +417,18 @@ public final class Harness {
         return JSON.readTree(new String(stdout, StandardCharsets.UTF_8));
     }
 
+    /**
+     * Pre-touched heap for every JVM server: otherwise the first young collections fault in the survivor
+     * spaces' pages during the pause, which on this VM doubled it (33-49 ms to 18-22 ms for the first one
+     * under fan-out load).
+     */
+    private static final List<String> SERVER_JVM_OPTIONS = List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch");
+
     private Process startServer(Target target, int port) throws IOException {
         List<String> cmd = new ArrayList<>(pinned(0));
-        cmd.add(java());
-        // Pre-touched: otherwise the first young collections fault in the survivor spaces' pages during the
-        // pause, which on this VM doubled it (33-49 ms to 18-22 ms for the first one under fan-out load).
-        cmd.addAll(List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"));
         if (target == Target.SWITCHBOARD) {
+            cmd.add(java());
+            cmd.addAll(SERVER_JVM_OPTIONS);
             cmd.addAll(List.of("-jar", root.resolve("cli/target/switchboard.jar").toString(), "serve",
                     "--host", "127.0.0.1", "--port", String.valueOf(port), "--set", "server.ioThreads=1",
                     "--set", "shutdown.drainTimeout=0s",
@@ -372,13 +440,14 @@ public final class Harness {
                 cmd.addAll(List.of("--set", setting));
             }
         } else {
-            cmd.addAll(List.of("-cp", root.resolve("bench/target/benchmarks.jar").toString(),
-                    (target == Target.NAIVE ? NaiveBroadcastServer.class : TcpEchoServer.class).getName(),
-                    String.valueOf(port), "1"));
+            cmd.addAll(peers.command(target, port, java(), SERVER_JVM_OPTIONS));
         }
-        Path log = out.resolve("server-" + target.name().toLowerCase(Locale.ROOT) + ".log");
         return new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(serverLog(target).toFile())).start();
+    }
+
+    private Path serverLog(Target target) {
+        return out.resolve("server-" + target.label() + ".log");
     }
 
     private List<String> pinned(int cpu) {
@@ -409,11 +478,6 @@ public final class Harness {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
-    }
-
-    private static boolean onPath(String tool) {
-        return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
-                .anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
     }
 
     private static void requireFile(Path p) {

@@ -60,6 +60,16 @@ final class Report {
                 : r.path("serverCpuMicrosPerDelivery").asDouble();
     }
 
+    /**
+     * The line naming the targets a run skipped, each with why and what to install; empty when none was.
+     * A peer whose runtime is missing is reported, not failed: the rest of the run still compares.
+     */
+    static String skippedNote(Map<Harness.Target, String> skipped) {
+        StringBuilder note = new StringBuilder();
+        skipped.forEach((t, why) -> note.append("\nSkipped `").append(t.label()).append("`: ").append(why).append(".\n"));
+        return note.toString();
+    }
+
     /** A run's latency percentile ({@code p50}, {@code p99}...) in µs. */
     private static double latency(JsonNode r, String percentile) {
         return r.path("latencyMicros").path(percentile).asDouble();
@@ -168,6 +178,9 @@ final class Report {
                 + "load generator itself sent them (part of the latency, not the server's; n/a for closed loops); "
                 + "`server wait p99`: Switchboard's own `websocket_fanout_batch_wait_seconds` over the measured window, "
                 + "the bucket bound at or under which 99% of its flush batches waited from fan-out to socket.\n\n");
+        md.append("`ratio to naive`: a WebSocket server's received/s over the naive Netty server's from the same run; "
+                + "`vertx` (Vert.x 5) and `node-ws` (Node ws) are peers from other stacks, each a broadcast server "
+                + "written as its own docs write one.\n\n");
         md.append("| workload | server | received/s | ratio to naive | delivered | p50 µs | p99 µs | send lag p99 µs "
                 + "| server wait p99 ms | server CPU µs/delivery | load-gen CPU | errors | client-bound |\n");
         md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
@@ -178,8 +191,9 @@ final class Report {
                 ToDoubleFunction<JsonNode> rate = Report::throughput;
                 double med = median(runs, rate);
                 md.append(String.format(Locale.ROOT, "| %s | %s | %,.0f [%,.0f–%,.0f] | %s | %.0f%% | %,.0f | %,.0f | %s | %s | %.2f | %s | %,.0f | %d/%d |\n",
-                        e.getKey(), t.getKey().name().toLowerCase(Locale.ROOT), med, min(runs, rate), max(runs, rate),
-                        t.getKey() != Harness.Target.SWITCHBOARD || !(naive > 0) ? "" : String.format(Locale.ROOT, "%.2f×", med / naive),
+                        e.getKey(), t.getKey().label(), med, min(runs, rate), max(runs, rate),
+                        t.getKey() == Harness.Target.NAIVE || t.getKey() == Harness.Target.TCP_FLOOR || !(naive > 0) ? ""
+                                : String.format(Locale.ROOT, "%.2f×", med / naive),
                         100 * median(runs, Report::deliveredShare),
                         median(runs, r -> latency(r, "p50")),
                         median(runs, r -> latency(r, "p99")),
@@ -217,7 +231,7 @@ final class Report {
                 double p50 = median(t.getValue(), r -> latency(r, "p50"));
                 double rate = median(t.getValue(), Report::throughput);
                 rows.append(String.format(Locale.ROOT, "| %s | %s | %,.1f | %,.1f | %+,.1f | %,.0f | %,.0f | %.0f%% |\n",
-                        e.getKey(), t.getKey().name().toLowerCase(Locale.ROOT), p50, floorP50, p50 - floorP50,
+                        e.getKey(), t.getKey().label(), p50, floorP50, p50 - floorP50,
                         median(t.getValue(), r -> latency(r, "p99")), rate,
                         100 * rate / floorRate));
             }
@@ -271,9 +285,16 @@ final class Report {
         }
         svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">publish rate (msg/s)</text>\n",
                 left + plotW / 2, h - 10));
-        String[] colors = {"#1f77b4", "#d62728"};
+        Map<Harness.Target, String> colors = new LinkedHashMap<>();
+        colors.put(Harness.Target.SWITCHBOARD, "#1f77b4");
+        colors.put(Harness.Target.NAIVE, "#d62728");
+        colors.put(Harness.Target.VERTX, "#9467bd");
+        colors.put(Harness.Target.NODE_WS, "#2ca02c");
         int series = 0;
-        for (Harness.Target t : List.of(Harness.Target.SWITCHBOARD, Harness.Target.NAIVE)) {
+        for (Harness.Target t : colors.keySet()) {
+            if (points.stream().noneMatch(p -> results.getOrDefault(p.name(), Map.of()).containsKey(t))) {
+                continue; // not run, or skipped: no empty legend entry
+            }
             StringBuilder path = new StringBuilder();
             for (var p : points) {
                 List<JsonNode> runs = results.getOrDefault(p.name(), Map.of()).get(t);
@@ -285,16 +306,25 @@ final class Report {
                 int py = 40 + plotH - (int) (plotH * y / maxY);
                 path.append(path.length() == 0 ? "M" : " L").append(px).append(' ').append(py);
                 svg.append(String.format(Locale.ROOT, "<circle cx=\"%d\" cy=\"%d\" r=\"3\" fill=\"%s\"/>\n",
-                        px, py, colors[series]));
+                        px, py, colors.get(t)));
             }
             svg.append(String.format(Locale.ROOT, "<path d=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>\n",
-                    path, colors[series]));
+                    path, colors.get(t)));
             svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>\n", left + 10,
-                    60 + 16 * series, colors[series], t == Harness.Target.SWITCHBOARD ? "Switchboard"
-                            : "naive Netty ChannelGroup"));
+                    60 + 16 * series, colors.get(t), legend(t)));
             series++;
         }
         svg.append("</svg>\n");
         return svg.toString();
+    }
+
+    private static String legend(Harness.Target t) {
+        return switch (t) {
+            case SWITCHBOARD -> "Switchboard";
+            case NAIVE -> "naive Netty ChannelGroup";
+            case VERTX -> "Vert.x 5";
+            case NODE_WS -> "Node ws";
+            case TCP_FLOOR -> "raw TCP echo";
+        };
     }
 }
