@@ -40,7 +40,9 @@ public final class Harness {
     /**
      * One load shape with the bench arguments that produce it.
      *
-     * @param receiver how the subscribers read: {@code lean} (WebSocket) or {@code sse} (Server-Sent Events)
+     * @param receiver how the subscribers read: {@code lean} (WebSocket), {@code lean-deflate} (WebSocket with
+     *     permessage-deflate; the server runs with {@code websocket.enableCompression=true}) or {@code sse}
+     *     (Server-Sent Events)
      */
     record Workload(String name, String scenario, int connections, int rooms, int publishers, int rate, int size,
                     boolean chart, String receiver) {
@@ -70,6 +72,11 @@ public final class Harness {
         boolean runs(Workload w) {
             if (w.receiver().equals("sse")) {
                 return this == SWITCHBOARD; // the baseline and the peers speak WebSocket only
+            }
+            if (w.receiver().equals("lean-deflate")) {
+                // Compressed fan-out: Switchboard compresses each message once for all members, the naive server
+                // (Netty's compression handler, as its examples use it) once per member.
+                return this == SWITCHBOARD || this == NAIVE;
             }
             return this != TCP_FLOOR || w.scenario().equals("echo");
         }
@@ -164,6 +171,11 @@ public final class Harness {
         // --only fanout-1k@500 runs both.
         for (int rate : new int[] {250, 500, 1000}) {
             w.add(new Workload("fanout-1k@" + rate + "-sse", "fanout", 1000, 1, 1, rate, 100, false, "sse"));
+        }
+        // Every subscriber negotiates permessage-deflate and inflates what arrives, as a browser does.
+        for (int rate : new int[] {250, 1000}) {
+            w.add(new Workload("fanout-1k@" + rate + "-deflate", "fanout", 1000, 1, 1, rate, 100, false,
+                    "lean-deflate"));
         }
         w.add(new Workload("fanout-10k@100", "fanout", 10_000, 1, 1, 100, 100, false));
         // Closed loop (rate 0): each connection keeps one echo in flight.
@@ -331,7 +343,7 @@ public final class Harness {
             log("  " + target.label() + " could not be installed: " + e.getMessage());
             return null;
         }
-        Process server = startServer(target, port);
+        Process server = startServer(target, port, w);
         try {
             awaitListening(port, server);
             // A discarded warm-up run first, so JIT compilation and start-up stay out of the server CPU count.
@@ -424,7 +436,7 @@ public final class Harness {
      */
     private static final List<String> SERVER_JVM_OPTIONS = List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch");
 
-    private Process startServer(Target target, int port) throws IOException {
+    private Process startServer(Target target, int port, Workload w) throws IOException {
         List<String> cmd = new ArrayList<>(pinned(0));
         if (target == Target.SWITCHBOARD) {
             cmd.add(java());
@@ -436,6 +448,9 @@ public final class Harness {
                     "--set", "security.rateLimitRps=1000000", "--set", "security.rateLimitBurst=1000000",
                     "--set", "security.maxConnectionsPerIp=0", "--set", "security.maxConnectionsPerUser=0",
                     "--set", "security.maxHandshakesPerIpPerSecond=0"));
+            if (w.receiver().equals("lean-deflate")) {
+                cmd.addAll(List.of("--set", "websocket.enableCompression=true"));
+            }
             for (String setting : serverSettings) {
                 cmd.addAll(List.of("--set", setting));
             }
