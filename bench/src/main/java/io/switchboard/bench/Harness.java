@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * client, not the server. A peer whose runtime is missing here is skipped, with what to install.
  *
  * <p>Usage (after {@code ./mvnw -q package -DskipTests}): {@code benchmarks/run [--smoke] [--repeats N]
- * [--duration 10s] [--out DIR] [--only WORKLOAD-PREFIX] [--target switchboard|naive|vertx|node-ws|tcp_floor[,...]]
+ * [--duration 10s] [--out DIR] [--only WORKLOAD-PREFIX or NAME$] [--target switchboard|naive|vertx|node-ws|tcp_floor[,...]]
  * [--server-set key=value]...}.
  */
 public final class Harness {
@@ -224,8 +224,10 @@ public final class Harness {
         Path root = Path.of(System.getProperty("switchboard.root", ".")).toAbsolutePath().normalize();
         List<Workload> suite = new ArrayList<>(smoke ? smokeSuite() : fullSuite());
         if (only != null) {
+            // A trailing $ names one workload exactly: fanout-1k@1000$ leaves out its -sse and -deflate variants.
             String prefix = only;
-            suite.removeIf(w -> !w.name().startsWith(prefix));
+            suite.removeIf(w -> prefix.endsWith("$") ? !w.name().equals(prefix.substring(0, prefix.length() - 1))
+                    : !w.name().startsWith(prefix));
         }
         if (out == null) {
             out = root.resolve("benchmarks/results/"

@@ -68,6 +68,11 @@ final class LeanWebSocket extends ChannelInboundHandlerAdapter implements Echoin
     private final CompletableFuture<Void> joined;
     /** Offer permessage-deflate, and inflate compressed messages. */
     private final boolean deflate;
+    /**
+     * The connection's own inflater when the server keeps its compression context between messages (it did
+     * not answer {@code server_no_context_takeover}); null when each message inflates on its own.
+     */
+    private Inflater contextInflater;
     private ChannelHandlerContext ctx;
     private boolean upgraded;
     /** Bytes of an incomplete frame (or response header) kept from the last read; null when none. */
@@ -189,6 +194,9 @@ final class LeanWebSocket extends ChannelInboundHandlerAdapter implements Echoin
         }
         buf.readerIndex(end);
         upgraded = true;
+        if (deflate && head.contains("permessage-deflate") && !head.contains("server_no_context_takeover")) {
+            contextInflater = new Inflater(true);
+        }
         if (room == null) {
             joined.complete(null);
         } else {
@@ -311,7 +319,7 @@ final class LeanWebSocket extends ChannelInboundHandlerAdapter implements Echoin
     /** Inflates a compressed message (RFC 7692 section 7.2.2) and reads it as {@link #onText} does. */
     private int onCompressedText(ByteBuf buf, int start, int end) {
         Inflating in = INFLATING.get();
-        ByteBuf inflated = in.inflate(buf, start, end);
+        ByteBuf inflated = in.inflate(contextInflater, buf, start, end);
         int saved = tHint;
         int seen = onText(inflated, 0, inflated.writerIndex());
         if (seen == NOT_BENCH) {
@@ -326,16 +334,21 @@ final class LeanWebSocket extends ChannelInboundHandlerAdapter implements Echoin
         private byte[] input = new byte[4096];
         private final ByteBuf output = Unpooled.buffer(64 * 1024);
 
-        /** The message in {@code buf[start, end)}, inflated into {@link #output} (valid until the next call). */
-        ByteBuf inflate(ByteBuf buf, int start, int end) {
+        /**
+         * The message in {@code buf[start, end)}, inflated into {@link #output} (valid until the next call) by
+         * {@code context}, the connection's inflater when the server keeps its context, else by a fresh one.
+         */
+        ByteBuf inflate(Inflater context, ByteBuf buf, int start, int end) {
+            Inflater inflater = context != null ? context : this.inflater;
             int length = end - start;
             if (input.length < length + DEFLATE_TAIL.length) {
                 input = new byte[(length + DEFLATE_TAIL.length) * 2];
             }
             buf.getBytes(start, input, 0, length);
             System.arraycopy(DEFLATE_TAIL, 0, input, length, DEFLATE_TAIL.length);
-            // The server compresses each message with a fresh context (server_no_context_takeover).
-            inflater.reset();
+            if (context == null) {
+                inflater.reset(); // server_no_context_takeover: each message starts afresh
+            }
             inflater.setInput(input, 0, length + DEFLATE_TAIL.length);
             output.clear();
             try {
@@ -392,6 +405,10 @@ final class LeanWebSocket extends ChannelInboundHandlerAdapter implements Echoin
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (contextInflater != null) {
+            contextInflater.end();
+            contextInflater = null;
+        }
         if (partial != null) {
             partial.release();
             partial = null;
