@@ -170,6 +170,10 @@ describe('admin console in headless Chromium', { skip, timeout: 240000 }, () => 
     await page.locator('#room-members [data-user="carol"]').waitFor();
     await page.locator('#room-members [data-user="dave"]').waitFor();
     assert.equal(await page.locator('#room-offset').textContent(), '3');
+    assert.equal(await page.locator('#room-member-count').textContent(), '2');
+    assert.match(await page.locator('#room-policy').textContent(), /^defaults · history \d+ for .* · delivery all · /,
+      "the room's namespace options");
+    assert.equal(await page.locator('#room-members-more').isHidden(), true, 'every member on the first page');
     assert.notEqual(await page.locator('#room-epoch').textContent(), '');
     const history = await page.locator('#room-history li .text').allTextContents();
     assert.deepEqual(history, ['third words', 'second words', 'first words'], 'newest first');

@@ -204,6 +204,9 @@ class HttpApiTest {
             assertThat(info.path("offset").asLong()).isEqualTo(2);
             assertThat(info.path("epoch").asText()).isEqualTo(joined.path("epoch").asText());
             assertThat(info.path("members")).hasSize(1);
+            assertThat(info.path("policy").path("namespace").isNull()).as("a room without a namespace").isTrue();
+            assertThat(info.path("policy").path("delivery").asText()).isEqualTo("all");
+            assertThat(info.path("policy").path("presence").asText()).isEqualTo("full");
             assertThat(info.path("members").get(0).path("userId").asText()).isEqualTo("alice");
             assertThat(info.path("members").get(0).path("connId").asText())
                     .isEqualTo(joined.path("members").get(0).path("connId").asText());

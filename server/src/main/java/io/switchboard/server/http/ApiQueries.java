@@ -7,10 +7,12 @@ import io.switchboard.core.HubException;
 import io.switchboard.core.cluster.NodeRegistry;
 import io.switchboard.core.cluster.RoomCount;
 import io.switchboard.core.cluster.RoomPages;
+import io.switchboard.core.config.Check;
 import io.switchboard.core.command.PresenceCursor;
 import io.switchboard.core.history.HistoryStore;
 import io.switchboard.core.hub.Hub;
 import io.switchboard.core.hub.RoomSummary;
+import io.switchboard.core.policy.RoomPolicy;
 import io.switchboard.protocol.Names;
 import io.switchboard.protocol.ServerMessage.Member;
 import io.switchboard.protocol.ServerMessage.RoomMessage;
@@ -191,16 +193,39 @@ final class ApiQueries {
         return out;
     }
 
-    /** One room: members in the cluster, offset and epoch. */
+    /** One room: members in the cluster, offset and epoch, and the options of its namespace. */
     Object room(String room) throws ApiError {
         if (!Names.isValidRoom(room)) {
             throw badField("room must match [A-Za-z0-9_.:@/-]{1,128}");
         }
         try {
-            return hub.roomInfo(room);
+            RoomPolicy policy = hub.policy(room);
+            return hub.roomInfo(room).thenApply(info -> {
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("room", info.room());
+                out.put("members", info.members());
+                out.put("offset", info.offset());
+                out.put("epoch", info.epoch());
+                out.put("policy", policyOf(policy));
+                return out;
+            });
         } catch (HubException e) {
             throw fromHub(e);
         }
+    }
+
+    /** A room's namespace options as the API shows them: the names and values of {@code namespaces.<name>.*}. */
+    private static Map<String, Object> policyOf(RoomPolicy p) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("namespace", p.namespace());
+        out.put("historySize", p.historySize());
+        out.put("historyTtl", Check.format(p.historyTtl()));
+        out.put("presence", p.presence().name().toLowerCase(java.util.Locale.ROOT));
+        out.put("joinLeave", p.joinLeave());
+        out.put("clientPublish", p.clientPublish());
+        out.put("maxMembers", p.maxMembers());
+        out.put("delivery", p.latestOnly() ? "latest" : "all");
+        return out;
     }
 
     private static String encodeCursor(String key) {

@@ -58,8 +58,11 @@ export const nodes = () => call('GET', '/api/nodes');
  */
 export const rooms = (cursor, prefix) => call('GET', `/api/rooms${q({ cursor, prefix })}`);
 
-/** {room, members: [{userId, connId, info}], offset, epoch}: members in the whole cluster. */
+/** {room, members: [{userId, connId, info}], offset, epoch, policy}: the room and its namespace's options. */
 export const room = (name) => call('GET', `/api/rooms/${encodeURIComponent(name)}`);
+
+/** {room, count, members: [{userId, connId, info}], cursor}: a page of the room's members in the cluster. */
+export const members = (name, cursor, limit = 50) => call('GET', `/api/presence${q({ room: name, limit, cursor })}`);
 
 /** {room, epoch, messages: [...]}: the last `limit` messages. */
 export const history = (name, limit = 20) => call('GET', `/api/history${q({ room: name, limit })}`);

@@ -282,13 +282,44 @@ function renderRooms() {
   $('rooms-next').disabled = roomsPage >= pages - 1;
 }
 
+/** Where the open room's member list goes on ("More members"), or null when it is complete. */
+let membersCursor = null;
+
+const memberItem = (m) =>
+  h('li', { data: { user: m.userId, conn: m.connId } }, h('strong', {}, m.userId), ' ', h('code', {}, m.connId));
+
+/** The room's namespace options in one line, as namespaces.<name>.* names them. */
+function policyText(p) {
+  if (!p) return '';
+  return `${p.namespace ? `namespace ${p.namespace}` : 'defaults'} · history ${p.historySize} for ${p.historyTtl}`
+    + ` · presence ${p.presence} · join/leave notices ${p.joinLeave ? 'on' : 'off'}`
+    + ` · clients ${p.clientPublish ? 'may' : 'may not'} publish · delivery ${p.delivery} · at most ${p.maxMembers} members per node`;
+}
+
+async function moreMembers() {
+  const name = openRoom;
+  if (!membersCursor) return;
+  let page;
+  try {
+    page = await api.members(name, membersCursor);
+  } catch (e) {
+    problem(e);
+    return;
+  }
+  if (openRoom !== name) return;
+  $('room-members').append(...page.members.map(memberItem));
+  membersCursor = page.cursor;
+  $('room-members-more').hidden = !membersCursor;
+}
+
 async function showRoom(name) {
   openRoom = name;
   for (const b of $('room-list').querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.room === name));
   let info;
   let past;
+  let page;
   try {
-    [info, past] = await Promise.all([api.room(name), api.history(name)]);
+    [info, past, page] = await Promise.all([api.room(name), api.history(name), api.members(name)]);
   } catch (e) {
     problem(e);
     return;
@@ -299,10 +330,12 @@ async function showRoom(name) {
   $('room-name').textContent = name;
   $('room-offset').textContent = info.offset;
   $('room-epoch').textContent = info.epoch;
-  $('room-member-count').textContent = info.members.length;
-  $('room-members').replaceChildren(...(info.members.length ? info.members.map((m) =>
-    h('li', { data: { user: m.userId, conn: m.connId } }, h('strong', {}, m.userId), ' ', h('code', {}, m.connId)))
+  $('room-member-count').textContent = page.count;
+  $('room-policy').textContent = policyText(info.policy);
+  $('room-members').replaceChildren(...(page.members.length ? page.members.map(memberItem)
     : [h('li', { class: 'muted' }, 'No members.')]));
+  membersCursor = page.cursor;
+  $('room-members-more').hidden = !membersCursor;
   const messages = past.messages.slice().reverse();
   $('room-history').replaceChildren(...(messages.length ? messages.map((m) =>
     h('li', { data: { offset: m.offset } },
@@ -430,6 +463,7 @@ function init() {
     searchTimer = setTimeout(loadRooms, 250);
   });
   $('rooms-prev').addEventListener('click', () => { roomsPage--; renderRooms(); });
+  $('room-members-more').addEventListener('click', moreMembers);
   $('rooms-next').addEventListener('click', () => { roomsPage++; renderRooms(); });
   $('publish-form').addEventListener('submit', publish);
   $('user-form').addEventListener('submit', loadConnections);
