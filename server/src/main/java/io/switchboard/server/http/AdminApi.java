@@ -42,6 +42,9 @@ public final class AdminApi {
         this.config = config;
     }
 
+    /** These endpoints, each answering GET. */
+    static final List<String> PATHS = List.of("/api/nodes", "/api/connections", "/api/config");
+
     /** Whether {@code path} is one of these endpoints. */
     static boolean routes(String path) {
         return switch (path) {

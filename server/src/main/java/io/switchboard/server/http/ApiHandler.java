@@ -111,6 +111,11 @@ public final class ApiHandler {
         Map<String, HttpMethod> out = new LinkedHashMap<>();
         routes.forEach((path, route) -> out.put(path, route.method()));
         out.put(ROOM_PATH + "{room}", HttpMethod.GET);
+        if (admin != null) {
+            for (String path : AdminApi.PATHS) {
+                out.put(path, HttpMethod.GET);
+            }
+        }
         return out;
     }
 

@@ -33,8 +33,10 @@ class OpenApiTest {
                 "test");
         SwitchboardConfig config = SwitchboardConfig.defaults();
         try (Observability observability = new Observability(config, Instrumentation.defaults(), "test")) {
+            // With the admin console's reads, which the document describes too (served with admin.enabled).
             ApiHandler api = new ApiHandler(hub, List.of("0123456789abcdef"), 65536,
-                    new ApiKeyThrottle(TimeSource.SYSTEM), observability);
+                    new ApiKeyThrottle(TimeSource.SYSTEM), observability,
+                    new AdminApi(hub, new io.switchboard.core.cluster.LocalNodeRegistry(), Map.of()));
             Map<String, HttpMethod> served = api.endpoints();
 
             JsonNode doc = JSON.readTree(ApiHandler.OPENAPI);
