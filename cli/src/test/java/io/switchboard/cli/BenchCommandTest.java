@@ -171,6 +171,21 @@ class BenchCommandTest {
                 .isBetween(3000L, 3000L + 5000L);
     }
 
+    /** lean-deflate subscribers negotiate compression and inflate what arrives compressed: every message counted. */
+    @Test
+    void aDeflateReceiverCountsEveryCompressedMessage() throws Exception {
+        try (SwitchboardServer compressing = TestServer.startCompressing()) {
+            Result result = run("bench", "fanout", "--url", "ws://127.0.0.1:" + compressing.port() + "/ws",
+                    "--connections", "4", "--rate", "50", "--size", "400", "--duration", "2s", "--receiver",
+                    "lean-deflate", "--json", "--no-progress");
+            assertThat(result.code()).isZero();
+            JsonNode r = result.json();
+            assertThat(r.path("receiver").asText()).isEqualTo("lean-deflate");
+            assertThat(r.path("errors").asLong()).isZero();
+            assertThat(r.path("delivered").asLong()).isEqualTo(r.path("expected").asLong()).isPositive();
+        }
+    }
+
     /**
      * Frames of every length encoding the lean receiver parses: 7-bit, 16-bit (over 125 bytes) and
      * 64-bit (a 65,500-byte publish comes back as a room message over 65,535 bytes), and fan-out frames both copied into the server's cork buffer and written as
@@ -204,8 +219,10 @@ class BenchCommandTest {
 
     @Test
     void refusesAnUnknownReceiver() throws Exception {
-        assertUsageError("--receiver must be lean, client or sse, got 'fast'",
+        assertUsageError("--receiver must be lean, client, sse or lean-deflate, got 'fast'",
                 "bench", "fanout", "--url", url(), "--receiver", "fast", "--duration", "1s");
+        assertUsageError("--receiver lean-deflate runs fanout subscribers only",
+                "bench", "echo", "--url", url(), "--receiver", "lean-deflate", "--duration", "1s");
     }
 
     @Test

@@ -19,6 +19,11 @@ final class TestServer {
         return start(SwitchboardConfig.defaults().websocket());
     }
 
+    /** A server that negotiates permessage-deflate. */
+    static SwitchboardServer startCompressing() {
+        return start(SwitchboardConfig.defaults().websocket().toBuilder().enableCompression(true).build());
+    }
+
     /** A server that answers more than {@code perSecond} messages a second from one connection with errors. */
     static SwitchboardServer startRateLimited(int perSecond) {
         return start(SwitchboardConfig.defaults().websocket(),
