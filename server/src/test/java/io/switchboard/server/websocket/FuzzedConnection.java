@@ -140,8 +140,9 @@ final class FuzzedConnection implements AutoCloseable {
                     frame.opcode(), frame.text()).isFalse();
             if (frame.opcode() == 0x8) {
                 closeSent = true;
-                // A code of our table, or the peer's own close code echoed (any RFC 6455 7.4 code the decoder accepts).
-                assertThat(CloseCode.of(frame.closeCode()) != null
+                // A code of our table, or the peer's own close code echoed (any RFC 6455 7.4 code the decoder accepts),
+                // or no body at all: the answer to a peer's close that carried no status code (RFC 6455 5.5.1).
+                assertThat(frame.payload().length == 0 || CloseCode.of(frame.closeCode()) != null
                         || CloseFrameCheckingDecoder.isValidCode(frame.closeCode())).as("close code %d", frame.closeCode())
                         .isTrue();
             }
