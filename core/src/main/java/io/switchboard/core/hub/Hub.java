@@ -35,8 +35,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -102,7 +100,7 @@ public final class Hub {
     private final HubContext ctx;
     private final LostNodes lostNodes;
     /** Makes {@link #close} retire the node once. */
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final BackendsClosing closing;
 
     public Hub(CoreConfig config, HistoryStore history, FrameFactory frames, JsonCodec codec, TimeSource time,
                String nodeId, String version) {
@@ -163,8 +161,9 @@ public final class Hub {
         this.queries = new Queries(ctx, rooms);
         this.direct = new DirectMessages(ctx, frames, fanOut, connections, shards.values());
         this.sharedRooms = new SharedRooms(ctx, rooms, connections);
-        this.subscriptions = new ServerSubscriptions(connections, joins, this::send);
+        this.subscriptions = new ServerSubscriptions(ctx, connections, joins, this::send);
         this.lostNodes = new LostNodes(ctx, config.cluster().presenceTtl());
+        this.closing = new BackendsClosing(ctx);
     }
 
     /**
@@ -184,33 +183,7 @@ public final class Hub {
      * reports connections this one closed itself as lost.
      */
     public void close() {
-        if (closed.compareAndSet(false, true)) {
-            retirePresence();
-        }
-        scheduler.close();
-        closeQuietly(broker);
-        closeQuietly(presence);
-        closeQuietly(history);
-    }
-
-    private void retirePresence() {
-        try {
-            calls.store(() -> presence.retire(nodeId))
-                    .get(config.cluster().timeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            log.warn("could not retire node {} from presence ({}); other nodes may report its last connections "
-                    + "as lost", nodeId, e.toString());
-        }
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception e) {
-            log.warn("closing {} failed", c, e);
-        }
+        closing.close();
     }
 
     public CoreConfig config() {
@@ -394,21 +367,12 @@ public final class Hub {
      * in the room gets nothing. Returns how many connections this node has for the user. Thread-safe.
      */
     public int subscribeUser(String userId, String roomName) {
-        publishSubscription(userId, roomName, true);
-        return subscriptions.subscribe(userId, roomName);
+        return subscriptions.subscribeEverywhere(userId, roomName, true);
     }
 
     /** Takes every connection of a user out of a room, cluster-wide, as {@link #subscribeUser} joins. Thread-safe. */
     public int unsubscribeUser(String userId, String roomName) {
-        publishSubscription(userId, roomName, false);
-        return subscriptions.unsubscribe(userId, roomName);
-    }
-
-    private void publishSubscription(String userId, String roomName, boolean subscribe) {
-        if (broker.reachesOtherNodes()) {
-            BackendCalls.quietly(subscribe ? "subscribe" : "unsubscribe", calls.broker(() -> broker.publish(
-                    BROADCAST_CHANNEL, Envelope.subscription(nodeId, userId, roomName, subscribe).encode())));
-        }
+        return subscriptions.subscribeEverywhere(userId, roomName, false);
     }
 
     // ---------------------------------------------------------------- rooms: joining and leaving

@@ -1,6 +1,7 @@
 package io.switchboard.core.hub;
 
 import io.switchboard.core.HubException;
+import io.switchboard.core.broker.Envelope;
 import io.switchboard.protocol.ServerMessage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
@@ -16,14 +17,29 @@ import org.slf4j.LoggerFactory;
 final class ServerSubscriptions {
     private static final Logger log = LoggerFactory.getLogger(ServerSubscriptions.class);
 
+    private final HubContext ctx;
     private final ConnectionRegistry connections;
     private final Joins joins;
     private final BiConsumer<Connection, ServerMessage> send;
 
-    ServerSubscriptions(ConnectionRegistry connections, Joins joins, BiConsumer<Connection, ServerMessage> send) {
+    ServerSubscriptions(HubContext ctx, ConnectionRegistry connections, Joins joins,
+                        BiConsumer<Connection, ServerMessage> send) {
+        this.ctx = ctx;
         this.connections = connections;
         this.joins = joins;
         this.send = send;
+    }
+
+    /**
+     * The backend's subscribe ({@code true}) or unsubscribe, cluster-wide: the other nodes hear of it through the
+     * broker, this node's connections of the user at once. Returns how many connections this node has for the user.
+     */
+    int subscribeEverywhere(String userId, String room, boolean subscribe) {
+        if (ctx.broker().reachesOtherNodes()) {
+            BackendCalls.quietly(subscribe ? "subscribe" : "unsubscribe", ctx.calls().broker(() -> ctx.broker().publish(
+                    Hub.BROADCAST_CHANNEL, Envelope.subscription(ctx.nodeId(), userId, room, subscribe).encode())));
+        }
+        return subscribe ? subscribe(userId, room) : unsubscribe(userId, room);
     }
 
     /** Joins the user's connections here to {@code room}; returns how many it asked. */
