@@ -110,7 +110,10 @@ class RedisFaultTest {
         assertThat(broker.isConnected()).isTrue();
     }
 
-    /** Freezes every subscribed connection that goes through {@code proxy}: sockets open, nothing arrives. */
+    /**
+     * Freezes every subscribed connection that goes through {@code proxy} (the hub's and the node registry's):
+     * sockets open, nothing arrives.
+     */
     private void freezeSubscriptionsThrough(TcpProxy proxy) throws Exception {
         int frozen = 0;
         for (String line : redis.call("CLIENT", "LIST", "TYPE", "pubsub").split("\n")) {
@@ -121,7 +124,8 @@ class RedisFaultTest {
                 }
             }
         }
-        assertThat(frozen).as("n2's subscribed connection").isEqualTo(1);
+        // The hub's subscription and the node registry's, each on a connection of its own.
+        assertThat(frozen).as("n2's subscribed connections").isEqualTo(2);
     }
 
     @Test

@@ -39,7 +39,9 @@ public final class LeakDetection implements AfterAllCallback {
                 return new ResourceLeakDetector<T>(resource, samplingInterval) {
                     @Override
                     protected void reportTracedLeak(String resourceType, String records) {
-                        record(resourceType + " leaked:" + records);
+                        if (!lettuceReadBufferOfAChannelThatNeverRead(records)) {
+                            record(resourceType + " leaked:" + records);
+                        }
                         super.reportTracedLeak(resourceType, records);
                     }
 
@@ -51,6 +53,19 @@ public final class LeakDetection implements AfterAllCallback {
                 };
             }
         });
+    }
+
+    /**
+     * Lettuce's {@code CommandHandler} allocates its read buffer when its channel registers and frees it when the
+     * channel unregisters. A reconnect that registers a channel while the client shuts down (seen after a Redis
+     * Cluster failover, when a watchdog was still reconnecting to the dead master) never unregisters it, and the
+     * buffer is reported. It is Lettuce's own buffer and was never read or written (no access records), so it is
+     * logged by Netty as usual but does not fail the class; any buffer of ours, or one that carried data, still does.
+     */
+    static boolean lettuceReadBufferOfAChannelThatNeverRead(String records) {
+        int created = records.indexOf("Created at:");
+        return created >= 0 && records.substring(0, created).strip().equals("Recent access records:")
+                && records.contains("io.lettuce.core.protocol.CommandHandler.channelRegistered");
     }
 
     private static void record(String leak) {

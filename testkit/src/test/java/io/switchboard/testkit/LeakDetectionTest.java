@@ -32,4 +32,18 @@ class LeakDetectionTest {
         ByteBuf leaked = PooledByteBufAllocator.DEFAULT.directBuffer(16);
         leaked.writeInt(42);
     }
+
+    @Test
+    void onlyLettucesUntouchedReadBufferIsExcused() {
+        String created = "\n\tio.netty.buffer.AbstractByteBufAllocator.buffer(AbstractByteBufAllocator.java:96)"
+                + "\n\tio.lettuce.core.protocol.CommandHandler.channelRegistered(CommandHandler.java:224)\n";
+        assertThat(LeakDetection.lettuceReadBufferOfAChannelThatNeverRead(
+                "\nRecent access records: \nCreated at:" + created)).isTrue();
+        assertThat(LeakDetection.lettuceReadBufferOfAChannelThatNeverRead(
+                "\nRecent access records: \n#1:\n\tio.netty.buffer.AdvancedLeakAwareByteBuf.writeBytes(X.java:1)"
+                        + "\nCreated at:" + created)).as("it carried data").isFalse();
+        assertThat(LeakDetection.lettuceReadBufferOfAChannelThatNeverRead(
+                "\nRecent access records: \nCreated at:\n\tio.switchboard.server.websocket.PreEncodedFrame.text(P.java:1)"))
+                .as("ours").isFalse();
+    }
 }
