@@ -121,10 +121,8 @@ public final class NatsKvPresenceStore implements PresenceStore {
             boolean[] first = new boolean[1];
             localMembers.compute(room, (r, conns) -> {
                 Set<String> set = conns == null ? ConcurrentHashMap.newKeySet() : conns;
-                first[0] = set.isEmpty() && set.add(connId);
-                if (!first[0]) {
-                    set.add(connId);
-                }
+                boolean wasEmpty = set.isEmpty();
+                first[0] = set.add(connId) && wasEmpty;
                 return set;
             });
             return first[0];

@@ -79,6 +79,11 @@ final class FanOut {
      * Any thread.
      */
     void recordSent(boolean binary, int delivered, int bytes) {
+        recordSent(stats, metrics, binary, delivered, bytes);
+    }
+
+    /** As the other, for a frame written outside a fan-out task (a held newest message, written on drain). */
+    static void recordSent(HubStats stats, HubMetrics metrics, boolean binary, int delivered, int bytes) {
         if (delivered > 0) {
             stats.messagesSent.add(delivered);
             metrics.messagesSent(binary ? HubMetrics.FrameType.BINARY : HubMetrics.FrameType.TEXT, delivered, bytes);

@@ -1,7 +1,6 @@
 package io.switchboard.core.hub;
 
 import io.switchboard.core.DisconnectReason;
-import io.switchboard.core.metrics.HubMetrics;
 import io.switchboard.core.transport.OutboundFrame;
 import io.switchboard.protocol.CloseCode;
 import java.util.ArrayList;
@@ -239,9 +238,7 @@ public final class Shard {
             c.heldLatest--;
             try {
                 if (deliver(c, frame)) {
-                    ctx.stats().messagesSent.add(1);
-                    ctx.metrics().messagesSent(frame.binary() ? HubMetrics.FrameType.BINARY : HubMetrics.FrameType.TEXT,
-                            1, frame.size());
+                    FanOut.recordSent(ctx.stats(), ctx.metrics(), frame.binary(), 1, frame.size());
                 }
             } finally {
                 frame.release();
