@@ -105,18 +105,10 @@ public final class CommandHandler {
     private String execute(Connection c, Command command, JsonNode id) {
         try {
             Object reply = execute(c, command);
-            if (reply instanceof ServerMessage m) {
+            if (reply instanceof ServerMessage m && c.replyTurn().isDone()) {
                 hub.send(c, m);
-            } else if (reply instanceof CompletionStage<?> pending) {
-                pending.whenComplete((m, e) -> {
-                    if (e == null) {
-                        if (m != null) {
-                            hub.send(c, (ServerMessage) m);
-                        }
-                    } else {
-                        fail(c, command, id, Hub.unavailable(command.type(), e));
-                    }
-                });
+            } else if (reply != null) {
+                replyInTurn(c, command, id, reply);
             }
             return null;
         } catch (HubException e) {
@@ -127,6 +119,29 @@ public final class CommandHandler {
             hub.send(c, new ServerMessage.Error(id, ErrorCode.INTERNAL, "internal error"));
             return ErrorCode.INTERNAL.wireName();
         }
+    }
+
+    /**
+     * Sends a reply once it is known and every earlier reply of the connection went out. A store may answer on its
+     * own thread while a later command's reply is ready at once on the shard; without the turn the later reply
+     * would be written first. Shard thread.
+     */
+    private void replyInTurn(Connection c, Command command, JsonNode id, Object reply) {
+        CompletableFuture<?> answer = reply instanceof CompletionStage<?> pending ? pending.toCompletableFuture()
+                : CompletableFuture.completedFuture(reply);
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> previous = c.replyTurn(mine);
+        CompletableFuture.allOf(previous, answer).whenComplete((v, e) -> onShard(c, () -> {
+            try {
+                if (e != null) {
+                    fail(c, command, id, Hub.unavailable(command.type(), e));
+                } else if (answer.join() instanceof ServerMessage m) {
+                    hub.send(c, m);
+                }
+            } finally {
+                mine.complete(null);
+            }
+        }, () -> mine.complete(null)));
     }
 
     private String fail(Connection c, Command command, JsonNode id, HubException e) {

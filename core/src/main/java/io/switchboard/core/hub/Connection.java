@@ -57,6 +57,12 @@ public final class Connection {
      * messages the backend is asked about keep the order the client sent them in. Shard thread only.
      */
     private CompletableFuture<Void> proxyTurn = NO_TURN;
+    /**
+     * Completes once the reply to the connection's latest command that did not answer at once was sent: a later
+     * reply waits for it, so replies keep the order of their commands whichever thread their store answered on.
+     * Shard thread only.
+     */
+    private CompletableFuture<Void> replyTurn = NO_TURN;
     /** What the connection may do; the transport sets it after registering, {@code refresh} replaces it. */
     private volatile Grants grants;
 
@@ -145,6 +151,18 @@ public final class Connection {
     public CompletableFuture<Void> proxyTurn(CompletableFuture<Void> next) {
         CompletableFuture<Void> previous = proxyTurn;
         proxyTurn = next;
+        return previous;
+    }
+
+    /** The turn the next reply waits for: done when no reply is on its way. Shard thread only. */
+    public CompletableFuture<Void> replyTurn() {
+        return replyTurn;
+    }
+
+    /** Makes {@code next} the turn a later reply waits for and returns the one this reply waits for. Shard thread only. */
+    public CompletableFuture<Void> replyTurn(CompletableFuture<Void> next) {
+        CompletableFuture<Void> previous = replyTurn;
+        replyTurn = next;
         return previous;
     }
 
