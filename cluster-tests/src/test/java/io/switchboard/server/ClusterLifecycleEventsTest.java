@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.testkit.Await;
+import io.switchboard.testkit.Closer;
 import io.switchboard.testkit.RedisServerProcess;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Lifecycle webhooks of a cluster, posted to a real HTTP backend: rooms are occupied and vacated once per
@@ -28,29 +30,18 @@ import org.junit.jupiter.api.Timeout;
 class ClusterLifecycleEventsTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
+    @RegisterExtension
+    final Closer closer = new Closer();
     private RedisServerProcess redis;
     private TestBackend backend;
     private ClusterNodes nodes;
     private NodeProcess doomed;
-    private final List<WsClient> clients = new ArrayList<>();
     private final ExecutorService pool = Executors.newFixedThreadPool(8);
 
+    /** Before the closer's resources: tasks still running stop before the nodes they talk to. */
     @AfterEach
-    void stop() throws Exception {
+    void stopPool() {
         pool.shutdownNow();
-        clients.forEach(WsClient::close);
-        if (doomed != null) {
-            doomed.close();
-        }
-        if (nodes != null) {
-            nodes.close();
-        }
-        if (backend != null) {
-            backend.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
     }
 
     private int startNode(String nodeId) {
@@ -59,7 +50,7 @@ class ClusterLifecycleEventsTest {
 
     private WsClient client(int port, String user) {
         WsClient c = WsClient.welcomed(port, user);
-        clients.add(c);
+        closer.add(c);
         return c;
     }
 
@@ -107,9 +98,9 @@ class ClusterLifecycleEventsTest {
 
     @Test
     void racingMembersOnTwoNodesOccupyAndVacateEachRoomOncePerTransition() throws Exception {
-        redis = RedisServerProcess.start(false);
-        backend = TestBackend.start();
-        nodes = new ClusterNodes();
+        redis = closer.add(RedisServerProcess.start(false));
+        backend = closer.add(TestBackend.start());
+        nodes = closer.add(new ClusterNodes());
         int[] ports = {startNode("n1"), startNode("n2")};
         List<String> rooms = List.of("race-a", "race-b");
         List<WsClient> members = new ArrayList<>();
@@ -146,16 +137,16 @@ class ClusterLifecycleEventsTest {
 
     @Test
     void theConnectionsOfANodeKilledAbruptlyAreReportedOnceAsNodeLostBySurvivors() throws Exception {
-        redis = RedisServerProcess.start(false);
-        backend = TestBackend.start();
-        nodes = new ClusterNodes();
+        redis = closer.add(RedisServerProcess.start(false));
+        backend = closer.add(TestBackend.start());
+        nodes = closer.add(new ClusterNodes());
         int survivorA = startNode("survivor-a");
         int retiring = startNode("retiring");
-        doomed = NodeProcess.start("doomed", redis.port(), backend.url("/events"));
+        doomed = closer.add(NodeProcess.start("doomed", redis.port(), backend.url("/events")));
         List<String> doomedConns = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             WsClient c = WsClient.connect(doomed.port(), "d" + i);
-            clients.add(c);
+            closer.add(c);
             doomedConns.add(c.next("welcome").path("connId").asText());
             joining(c, "shared").call();
             joining(c, "alone").call();

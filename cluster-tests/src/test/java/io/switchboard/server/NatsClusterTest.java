@@ -2,15 +2,15 @@ package io.switchboard.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.switchboard.testkit.Closer;
 import io.switchboard.testkit.NatsServerProcess;
 import io.switchboard.testkit.RedisServerProcess;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * NATS as the broker, history and presence on Redis (each its own process): rooms across nodes, and a
@@ -18,28 +18,11 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class NatsClusterTest {
+    @RegisterExtension
+    final Closer closer = new Closer();
     private RedisServerProcess redis;
     private NatsServerProcess nats;
     private ClusterNodes nodes;
-    private final List<WsClient> clients = new ArrayList<>();
-    private final List<AutoCloseable> closing = new ArrayList<>();
-
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable c : closing) {
-            c.close();
-        }
-        clients.forEach(WsClient::close);
-        if (nodes != null) {
-            nodes.close();
-        }
-        if (nats != null) {
-            nats.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
-    }
 
     private int startNode(String id) {
         return nodes.start(ClusterNodes.config(id, ClusterNodes.cluster("nats", 10_000, Duration.ofSeconds(1)),
@@ -48,7 +31,7 @@ class NatsClusterTest {
 
     private WsClient subscriber(int port, String user, String room) {
         WsClient c = WsClient.welcomed(port, user);
-        clients.add(c);
+        closer.add(c);
         c.send("{\"type\":\"join_room\",\"room\":\"" + room + "\",\"id\":\"j\"}");
         c.nextOfType("room_joined");
         return c;
@@ -56,13 +39,12 @@ class NatsClusterTest {
 
     @Test
     void killingNatsUnderLoadLosesNothingOnceItIsBack() throws Exception {
-        redis = RedisServerProcess.start(false);
-        nats = NatsServerProcess.started();
-        nodes = new ClusterNodes();
+        redis = closer.add(RedisServerProcess.start(false));
+        nats = closer.add(NatsServerProcess.started());
+        nodes = closer.add(new ClusterNodes());
         int[] ports = {startNode("n1"), startNode("n2")};
         String room = "nats-load";
-        Subscribers subscribers = new Subscribers();
-        closing.add(subscribers);
+        Subscribers subscribers = closer.add(new Subscribers());
         for (int i = 0; i < 200; i++) {
             subscribers.add(subscriber(ports[i % 2], "s" + i, room));
         }

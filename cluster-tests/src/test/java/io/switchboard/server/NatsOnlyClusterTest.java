@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.core.config.Cluster;
 import io.switchboard.protocol.ServerMessage.Member;
+import io.switchboard.testkit.Closer;
 import io.switchboard.testkit.ExternalProcesses;
 import io.switchboard.testkit.NatsServerProcess;
 import java.nio.file.Files;
@@ -16,10 +17,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,10 +34,11 @@ import org.slf4j.LoggerFactory;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class NatsOnlyClusterTest {
     private static final Logger log = LoggerFactory.getLogger(NatsOnlyClusterTest.class);
+
+    @RegisterExtension
+    final Closer closer = new Closer();
     private NatsServerProcess nats;
     private ClusterNodes nodes;
-    private final List<WsClient> clients = new ArrayList<>();
-    private final List<AutoCloseable> closing = new ArrayList<>();
     /** Where no Redis listens: a node that reached for Redis would fail its calls. */
     private final int noRedis = ExternalProcesses.freePort();
 
@@ -44,22 +46,8 @@ class NatsOnlyClusterTest {
     void startNats() throws Exception {
         NatsServerProcess.requireBinary();
         Path storage = Files.createTempDirectory("nats-only-cluster");
-        nats = NatsServerProcess.startedWith("-js", "-sd", storage.toString());
-        nodes = new ClusterNodes();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable c : closing) {
-            c.close();
-        }
-        clients.forEach(WsClient::close);
-        if (nodes != null) {
-            nodes.close();
-        }
-        if (nats != null) {
-            nats.close();
-        }
+        nats = closer.add(NatsServerProcess.startedWith("-js", "-sd", storage.toString()));
+        nodes = closer.add(new ClusterNodes());
     }
 
     private int startNode(String id) {
@@ -71,7 +59,7 @@ class NatsOnlyClusterTest {
 
     private WsClient member(int port, String user, String room) {
         WsClient c = WsClient.welcomed(port, user);
-        clients.add(c);
+        closer.add(c);
         c.send("{\"type\":\"join_room\",\"room\":\"" + room + "\",\"id\":\"j\"}");
         c.nextOfType("room_joined");
         return c;
@@ -81,8 +69,7 @@ class NatsOnlyClusterTest {
     void killingNatsUnderLoadAndRestartingItOnItsStorageLosesNothing() throws Exception {
         int[] ports = {startNode("n1"), startNode("n2")};
         String room = "nats-only";
-        Subscribers subscribers = new Subscribers();
-        closing.add(subscribers);
+        Subscribers subscribers = closer.add(new Subscribers());
         for (int i = 0; i < 100; i++) {
             subscribers.add(member(ports[i % 2], "s" + i, room));
         }
@@ -139,7 +126,7 @@ class NatsOnlyClusterTest {
             received.add(new Offsets());
         }
         WsClient probe = WsClient.welcomed(doomed, "probe");
-        clients.add(probe);
+        closer.add(probe);
         probe.send("{\"type\":\"join_room\",\"room\":\"" + room + "\",\"id\":\"j\"}");
         String epoch = probe.nextOfType("room_joined").path("epoch").asText();
         WsClient publisher = member(survivor, "publisher", room);
@@ -180,7 +167,7 @@ class NatsOnlyClusterTest {
             });
         }
         List<WsClient> moved = Rejoins.inParallel(moves);
-        clients.addAll(moved);
+        moved.forEach(closer::add);
         publishing.join(30_000);
         long total = nodes.awaitQuietPosition(1, room);
         assertThat(total).isEqualTo(300);

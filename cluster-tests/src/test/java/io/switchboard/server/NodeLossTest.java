@@ -2,14 +2,15 @@ package io.switchboard.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.switchboard.testkit.Closer;
 import io.switchboard.testkit.RedisServerProcess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A node dies with 500 subscribers on it while another node keeps publishing: they reconnect to the
@@ -17,31 +18,21 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class NodeLossTest {
+    @RegisterExtension
+    final Closer closer = new Closer();
     private RedisServerProcess redis;
     private ClusterNodes nodes;
-    private final List<WsClient> clients = new ArrayList<>();
-
-    @AfterEach
-    void stop() {
-        clients.forEach(WsClient::close);
-        if (nodes != null) {
-            nodes.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
-    }
 
     private WsClient client(int port, String user) {
         WsClient c = WsClient.welcomed(port, user);
-        clients.add(c);
+        closer.add(c);
         return c;
     }
 
     @Test
     void subscribersOfALostNodeRecoverEverythingOnAnother() throws Exception {
-        redis = RedisServerProcess.start(false);
-        nodes = new ClusterNodes();
+        redis = closer.add(RedisServerProcess.start(false));
+        nodes = closer.add(new ClusterNodes());
         int doomed = nodes.start(ClusterNodes.config("doomed", ClusterNodes.cluster("redis", 10_000,
                 Duration.ofSeconds(2)), redis.port(), List.of())).port();
         int survivor = nodes.start(ClusterNodes.config("survivor", ClusterNodes.cluster("redis", 10_000,
@@ -62,7 +53,7 @@ class NodeLossTest {
             });
         }
         for (WsClient c : Rejoins.inParallel(connects)) {
-            clients.add(c);
+            closer.add(c);
             subscribers.add(c);
             received.add(new Offsets());
         }
@@ -103,7 +94,7 @@ class NodeLossTest {
             });
         }
         List<WsClient> moved = Rejoins.inParallel(moves);
-        clients.addAll(moved);
+        moved.forEach(closer::add);
         publishing.join(30_000);
         long total = nodes.awaitQuietPosition(1, room);
         assertThat(total).isEqualTo(400);

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * shutdown hook, no goodbye to Redis, events still queued are gone. Started by {@link #start}; its
  * {@link #main} is the child's entry point.
  */
-final class NodeProcess {
+final class NodeProcess implements AutoCloseable {
     /** The line the child prints once it listens, followed by its port. */
     private static final String LISTENING = "switchboard-node-listening ";
 
@@ -72,9 +72,15 @@ final class NodeProcess {
     }
 
     /** Kills the node if it still runs. */
-    void close() throws InterruptedException {
+    @Override
+    public void close() {
         if (process.isAlive()) {
-            kill();
+            try {
+                kill();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+            }
         }
     }
 

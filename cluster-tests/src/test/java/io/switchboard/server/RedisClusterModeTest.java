@@ -5,19 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.switchboard.redis.RedisSettings;
 import io.switchboard.server.config.SwitchboardConfig;
 import io.switchboard.testkit.Await;
+import io.switchboard.testkit.Closer;
 import io.switchboard.testkit.RedisClusterProcess;
 import io.switchboard.testkit.RedisServerProcess;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Switchboard nodes over a real Redis Cluster ({@code redis.mode: cluster}) on loopback: rooms whose shard channels
@@ -28,29 +28,15 @@ class RedisClusterModeTest {
     private static final String PREFIX = RedisSettings.defaults().keyPrefix();
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    private final List<WsClient> clients = new ArrayList<>();
-    private final List<AutoCloseable> closing = new ArrayList<>();
+    @RegisterExtension
+    final Closer closer = new Closer();
     private ClusterNodes nodes;
     private RedisClusterProcess redis;
 
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable c : closing) {
-            c.close();
-        }
-        clients.forEach(WsClient::close);
-        if (nodes != null) {
-            nodes.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
-    }
-
     @Test
     void roomsOnEveryMasterReachEverySubscriberOnBothNodesOnceAndInOrder() throws Exception {
-        redis = RedisClusterProcess.start(3, 0, Duration.ofSeconds(5));
-        nodes = new ClusterNodes();
+        redis = closer.add(RedisClusterProcess.start(3, 0, Duration.ofSeconds(5)));
+        nodes = closer.add(new ClusterNodes());
         RedisSettings settings = RedisSettings.builder().mode("cluster").nodes(redis.addresses()).build();
         int[] ports = {start("n1", settings), start("n2", settings)};
 
@@ -67,8 +53,7 @@ class RedisClusterModeTest {
         Map<String, WsClient> publishers = new LinkedHashMap<>();
         for (int r = 0; r < rooms.size(); r++) {
             String room = rooms.get(r);
-            Subscribers members = new Subscribers();
-            closing.add(members);
+            Subscribers members = closer.add(new Subscribers());
             for (int i = 0; i < 10; i++) {
                 members.add(member(ports[i % 2], "s" + r + "-" + i, room));
             }
@@ -97,7 +82,7 @@ class RedisClusterModeTest {
     @Test
     void killingAMasterUnderLoadFailsOverToItsReplicaAndSubscribersMissNothing() throws Exception {
         // Two replicas per master: the promoted one keeps a replica to confirm appends (redis.replicaAcks: 1).
-        redis = RedisClusterProcess.start(3, 2, Duration.ofMillis(1000));
+        redis = closer.add(RedisClusterProcess.start(3, 2, Duration.ofMillis(1000)));
         // A room whose shard channel and history live on the same master: killing it cuts both.
         String room = null;
         RedisServerProcess victim = null;
@@ -113,12 +98,11 @@ class RedisClusterModeTest {
         Set<Integer> mastersBefore = new HashSet<>();
         redis.masters().forEach(m -> mastersBefore.add(m.port()));
 
-        nodes = new ClusterNodes();
+        nodes = closer.add(new ClusterNodes());
         // One replica must confirm each append: the failover below must not lose an acknowledged message.
         RedisSettings settings = RedisSettings.builder().mode("cluster").nodes(redis.addresses()).replicaAcks(1).build();
         int[] ports = {start("n1", settings), start("n2", settings)};
-        Subscribers subscribers = new Subscribers();
-        closing.add(subscribers);
+        Subscribers subscribers = closer.add(new Subscribers());
         for (int i = 0; i < 100; i++) {
             subscribers.add(member(ports[i % 2], "s" + i, room));
         }
@@ -147,7 +131,7 @@ class RedisClusterModeTest {
 
     private WsClient member(int port, String user, String room) {
         WsClient c = WsClient.welcomed(port, user);
-        clients.add(c);
+        closer.add(c);
         c.send("{\"type\":\"join_room\",\"room\":\"" + room + "\",\"id\":\"j\"}");
         c.nextOfType("room_joined");
         return c;

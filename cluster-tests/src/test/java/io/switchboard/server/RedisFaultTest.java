@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.redis.RedisBroker;
 import io.switchboard.server.config.SwitchboardConfig;
+import io.switchboard.testkit.Closer;
 import io.switchboard.testkit.RedisServerProcess;
 import io.switchboard.testkit.TcpProxy;
 import java.net.URI;
@@ -12,12 +13,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Redis failures under load, with the servers' own redis-server process: kill -9 and restart, SIGSTOP
@@ -26,24 +26,11 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class RedisFaultTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @RegisterExtension
+    final Closer closer = new Closer();
     private RedisServerProcess redis;
     private ClusterNodes nodes;
-    private final List<WsClient> clients = new ArrayList<>();
-    private final List<AutoCloseable> closing = new ArrayList<>();
-
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable c : closing) {
-            c.close();
-        }
-        clients.forEach(WsClient::close);
-        if (nodes != null) {
-            nodes.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
-    }
 
     private int startNode(String id, int maxPending) {
         return nodes.start(ClusterNodes.config(id, ClusterNodes.cluster("redis", maxPending, Duration.ofMillis(500)),
@@ -52,7 +39,7 @@ class RedisFaultTest {
 
     private WsClient subscriber(int port, String user, String room) {
         WsClient c = WsClient.welcomed(port, user);
-        clients.add(c);
+        closer.add(c);
         c.send("{\"type\":\"join_room\",\"room\":\"" + room + "\",\"id\":\"j\"}");
         c.nextOfType("room_joined");
         return c;
@@ -61,12 +48,11 @@ class RedisFaultTest {
 
     @Test
     void killingRedisUnderLoadLosesNothingOnceItIsBack() throws Exception {
-        redis = RedisServerProcess.start(true);
-        nodes = new ClusterNodes();
+        redis = closer.add(RedisServerProcess.start(true));
+        nodes = closer.add(new ClusterNodes());
         int[] ports = {startNode("n1", 10_000), startNode("n2", 10_000)};
         String room = "load";
-        Subscribers subscribers = new Subscribers();
-        closing.add(subscribers);
+        Subscribers subscribers = closer.add(new Subscribers());
         for (int i = 0; i < 200; i++) {
             subscribers.add(subscriber(ports[i % 2], "s" + i, room));
         }
@@ -83,10 +69,10 @@ class RedisFaultTest {
 
     @Test
     void aNodeWhoseSubscriptionGoesSilentCatchesItWithTheProbeAndItsSubscribersMissNothing() throws Exception {
-        redis = RedisServerProcess.start(true);
+        redis = closer.add(RedisServerProcess.start(true));
         TcpProxy proxy = new TcpProxy(redis.port());
-        closing.add(proxy);
-        nodes = new ClusterNodes();
+        closer.add(proxy);
+        nodes = closer.add(new ClusterNodes());
         int p1 = startNode("n1", 10_000);
         SwitchboardConfig second = ClusterNodes.config("n2", ClusterNodes.cluster("redis", 10_000, Duration.ofMillis(500)),
                 proxy.port(), List.of());
@@ -94,8 +80,7 @@ class RedisFaultTest {
                 .probeTimeout(Duration.ofSeconds(1)).build()).build();
         int p2 = nodes.start(second).port();
         String room = "silent";
-        Subscribers subscribers = new Subscribers();
-        closing.add(subscribers);
+        Subscribers subscribers = closer.add(new Subscribers());
         for (int i = 0; i < 100; i++) {
             subscribers.add(subscriber(i % 2 == 0 ? p1 : p2, "s" + i, room));
         }
@@ -130,8 +115,8 @@ class RedisFaultTest {
 
     @Test
     void aStalledRedisFailsPublishesFastBoundsWhatIsPendingAndHealthRecovers() throws Exception {
-        redis = RedisServerProcess.start(false);
-        nodes = new ClusterNodes();
+        redis = closer.add(RedisServerProcess.start(false));
+        nodes = closer.add(new ClusterNodes());
         int maxPending = 50;
         int port = startNode("n1", maxPending);
         WsClient publisher = subscriber(port, "publisher", "stall");

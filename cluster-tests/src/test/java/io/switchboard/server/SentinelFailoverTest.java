@@ -5,15 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.switchboard.redis.RedisSettings;
 import io.switchboard.server.config.SwitchboardConfig;
 import io.switchboard.testkit.Await;
+import io.switchboard.testkit.Closer;
 import io.switchboard.testkit.RedisServerProcess;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Redis Sentinel with real processes: a master, one replica and three Sentinels on loopback. The master
@@ -25,34 +26,21 @@ class SentinelFailoverTest {
     private static final String MASTER_NAME = "main";
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    private final List<RedisServerProcess> redis = new ArrayList<>();
-    private final List<WsClient> clients = new ArrayList<>();
-    private final List<AutoCloseable> closing = new ArrayList<>();
+    @RegisterExtension
+    final Closer closer = new Closer();
     private ClusterNodes nodes;
-
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable c : closing) {
-            c.close();
-        }
-        clients.forEach(WsClient::close);
-        if (nodes != null) {
-            nodes.close();
-        }
-        redis.forEach(RedisServerProcess::close);
-    }
 
     @Test
     void killingTheMasterUnderLoadFailsOverToTheReplicaAndSubscribersMissNothing() throws Exception {
-        RedisServerProcess master = keep(RedisServerProcess.start(true));
-        RedisServerProcess replica = keep(RedisServerProcess.startReplicaOf(master));
-        RedisServerProcess second = keep(RedisServerProcess.startReplicaOf(master));
+        RedisServerProcess master = closer.add(RedisServerProcess.start(true));
+        RedisServerProcess replica = closer.add(RedisServerProcess.startReplicaOf(master));
+        RedisServerProcess second = closer.add(RedisServerProcess.startReplicaOf(master));
         Await.until("the replicas are in sync", WAIT, () -> info(replica, "replication").contains("master_link_status:up")
                 && info(second, "replication").contains("master_link_status:up"));
         List<String> sentinels = new ArrayList<>();
         List<RedisServerProcess> watching = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            RedisServerProcess sentinel = keep(RedisServerProcess.startSentinel(master, MASTER_NAME, 2,
+            RedisServerProcess sentinel = closer.add(RedisServerProcess.startSentinel(master, MASTER_NAME, 2,
                     Duration.ofMillis(1000)));
             watching.add(sentinel);
             sentinels.add("127.0.0.1:" + sentinel.port());
@@ -62,14 +50,13 @@ class SentinelFailoverTest {
                     () -> info(sentinel, "sentinel").contains("slaves=2,sentinels=3"));
         }
 
-        nodes = new ClusterNodes();
+        nodes = closer.add(new ClusterNodes());
         // One replica must confirm each append: the failover below must not lose an acknowledged message.
         RedisSettings viaSentinels = RedisSettings.builder().mode("sentinel").sentinels(sentinels)
                 .masterName(MASTER_NAME).replicaAcks(1).build();
         int[] ports = {start("n1", viaSentinels), start("n2", viaSentinels)};
         String room = "failover";
-        Subscribers subscribers = new Subscribers();
-        closing.add(subscribers);
+        Subscribers subscribers = closer.add(new Subscribers());
         for (int i = 0; i < 100; i++) {
             subscribers.add(member(ports[i % 2], "s" + i, room));
         }
@@ -97,15 +84,10 @@ class SentinelFailoverTest {
 
     private WsClient member(int port, String user, String room) {
         WsClient c = WsClient.welcomed(port, user);
-        clients.add(c);
+        closer.add(c);
         c.send("{\"type\":\"join_room\",\"room\":\"" + room + "\",\"id\":\"j\"}");
         c.nextOfType("room_joined");
         return c;
-    }
-
-    private RedisServerProcess keep(RedisServerProcess process) {
-        redis.add(process);
-        return process;
     }
 
     private static String info(RedisServerProcess server, String section) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.testkit.Await;
+import io.switchboard.testkit.Closer;
 import io.switchboard.testkit.NatsServerProcess;
 import io.switchboard.testkit.RedisServerProcess;
 import java.net.URI;
@@ -11,13 +12,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * HTTP streaming behind a load balancer without sticky sessions, on two nodes over a real redis-server (and a
@@ -27,39 +27,25 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class StreamForwardingClusterTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @RegisterExtension
+    final Closer closer = new Closer();
     private RedisServerProcess redis;
     private NatsServerProcess nats;
     private ClusterNodes nodes;
-    private final List<AutoCloseable> closing = new ArrayList<>();
-
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable c : closing) {
-            c.close();
-        }
-        if (nodes != null) {
-            nodes.close();
-        }
-        if (nats != null) {
-            nats.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
-    }
 
     private int[] startTwoNodes(String broker) throws Exception {
         return startTwoNodes(broker, 10_000);
     }
 
     private int[] startTwoNodes(String broker, int maxPending) throws Exception {
-        redis = RedisServerProcess.start(false);
+        redis = closer.add(RedisServerProcess.start(false));
         List<String> natsServers = List.of();
         if (broker.equals("nats")) {
-            nats = NatsServerProcess.started();
+            nats = closer.add(NatsServerProcess.started());
             natsServers = List.of("nats://127.0.0.1:" + nats.port());
         }
-        nodes = new ClusterNodes();
+        nodes = closer.add(new ClusterNodes());
         int[] ports = new int[2];
         for (int i = 0; i < 2; i++) {
             ports[i] = nodes.start(ClusterNodes.config("n" + (i + 1),
@@ -78,11 +64,6 @@ class StreamForwardingClusterTest {
         }
     }
 
-    private <T extends AutoCloseable> T closing(T c) {
-        closing.add(c);
-        return c;
-    }
-
     @Test
     void overRedisCommandsPostedToTheOtherNodeAreAnsweredInOrderOnTheSessionsStream() throws Exception {
         commandsPostedToTheOtherNodeAreAnsweredInOrderOnTheSessionsStream("redis");
@@ -97,12 +78,12 @@ class StreamForwardingClusterTest {
         int[] ports = startTwoNodes(broker);
         int a = ports[0];
         int b = ports[1];
-        SseClient stream = closing(SseClient.open(a, "/stream?id=sam", Map.of()));
+        SseClient stream = closer.add(SseClient.open(a, "/stream?id=sam", Map.of()));
         assertThat(stream.status).isEqualTo(200);
         String session = stream.next("session").json().path("session").asText();
         assertThat(session).endsWith(".n1");
         stream.next("welcome");
-        WsClient member = closing(WsClient.welcomed(b, "wes"));
+        WsClient member = closer.add(WsClient.welcomed(b, "wes"));
         member.send("{\"type\":\"join_room\",\"room\":\"lobby\"}");
         member.nextOfType("room_joined");
 
@@ -157,7 +138,7 @@ class StreamForwardingClusterTest {
         assertThat(ended.statusCode()).isEqualTo(404);
         assertThat(ended.body()).isEqualTo("no such session: it ended, open a new stream (GET /stream)\n");
 
-        SseClient stream = closing(SseClient.open(ports[0], "/stream?id=sam", Map.of()));
+        SseClient stream = closer.add(SseClient.open(ports[0], "/stream?id=sam", Map.of()));
         String live = stream.next("session").json().path("session").asText();
         nodes.get(0).close();
         var waiting = HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[1]
