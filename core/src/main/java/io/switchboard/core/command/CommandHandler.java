@@ -105,10 +105,11 @@ public final class CommandHandler {
     private String execute(Connection c, Command command, JsonNode id) {
         try {
             Object reply = execute(c, command);
-            if (reply instanceof ServerMessage m && c.replyTurn().isDone()) {
+            boolean inTurn = !(command instanceof Command.Rpc);
+            if (reply instanceof ServerMessage m && (!inTurn || c.replyTurn().isDone())) {
                 hub.send(c, m);
             } else if (reply != null) {
-                replyInTurn(c, command, id, reply);
+                replyWhenKnown(c, command, id, reply, inTurn);
             }
             return null;
         } catch (HubException e) {
@@ -122,15 +123,16 @@ public final class CommandHandler {
     }
 
     /**
-     * Sends a reply once it is known and every earlier reply of the connection went out. A store may answer on its
-     * own thread while a later command's reply is ready at once on the shard; without the turn the later reply
-     * would be written first. Shard thread.
+     * Sends a reply once it is known and, {@code inTurn}, every earlier reply of the connection went out. A store may
+     * answer on its own thread while a later command's reply is ready at once on the shard; without the turn the
+     * later reply would be written first. An {@code rpc} result takes no turn: the backend may think for up to
+     * {@code proxy.timeout}, and the connection's other replies must not wait for it. Shard thread.
      */
-    private void replyInTurn(Connection c, Command command, JsonNode id, Object reply) {
+    private void replyWhenKnown(Connection c, Command command, JsonNode id, Object reply, boolean inTurn) {
         CompletableFuture<?> answer = reply instanceof CompletionStage<?> pending ? pending.toCompletableFuture()
                 : CompletableFuture.completedFuture(reply);
         CompletableFuture<Void> mine = new CompletableFuture<>();
-        CompletableFuture<Void> previous = c.replyTurn(mine);
+        CompletableFuture<Void> previous = inTurn ? c.replyTurn(mine) : CompletableFuture.completedFuture(null);
         CompletableFuture.allOf(previous, answer).whenComplete((v, e) -> onShard(c, () -> {
             try {
                 if (e != null) {
