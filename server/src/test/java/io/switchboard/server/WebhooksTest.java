@@ -175,6 +175,9 @@ class WebhooksTest {
             connIds.add(c.next("welcome").path("connId").asText());
             join(c, "r");
             c.close();
+            // The next member may only join once this one has left: each is to fill the empty room again.
+            Await.until("u" + i + " gone", WAIT, () -> Scrape.of(port, "/metrics").value("websocket_rooms_total") == 0
+                    && Scrape.of(port, "/metrics").value("websocket_active_connections") == 0);
         }
         Await.until("a failing health check", WAIT, () -> Scrape.get(port, "/health").statusCode() == 503);
 
