@@ -64,8 +64,11 @@ class ThrottlePolicyTest {
 
     @Test
     void aMemberThatFallsBehindPausesThePublisherInsteadOfBeingClosedAndThenGetsEveryMessage() throws Exception {
+        // The default cap (1 MiB, so a high-water mark of 256 KiB): the throttle pauses the publisher at the mark, and
+        // what it had already sent, fanned out on the member's loop meanwhile, fills the room left below the cap.
+        // With a cap of 64 KiB (mark 32 KiB) that room held about 30 messages and a busy machine overran it.
         var ws = TestServers.websocket().toBuilder().readBufferBytes(0).writeBufferBytes(32 * 1024)
-                .writeWait(Duration.ofSeconds(60)).maxQueuedBytes(64 * 1024).enableCompression(false).build();
+                .writeWait(Duration.ofSeconds(60)).maxQueuedBytes(1024 * 1024).enableCompression(false).build();
         var config = TestServers.with(ws);
         server = SwitchboardServer.start(config.toBuilder()
                 .hub(config.hub().toBuilder().overloadPolicy(Hub.OVERLOAD_THROTTLE).build()).build());
