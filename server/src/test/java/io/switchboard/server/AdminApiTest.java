@@ -94,11 +94,14 @@ class AdminApiTest {
             join(b1, "dev");
             JsonNode exact = json("/api/connections?user=bob");
             assertThat(exact.path("total").asInt()).isEqualTo(2);
+            assertThat(exact.path("missing").isArray()).as("no other node to miss").isTrue();
+            assertThat(exact.path("missing")).isEmpty();
             JsonNode first = exact.path("connections").get(0);
             assertThat(first.path("userId").asText()).isEqualTo("bob");
             assertThat(first.path("node").asText()).isEqualTo("t1");
             assertThat(first.path("address").asText()).startsWith("127.0.0.1");
             assertThat(first.path("rooms").toString()).isEqualTo("[\"dev\",\"lobby\"]");
+            assertThat(first.path("roomCount").asInt()).isEqualTo(2);
             assertThat(first.path("connectedAt").asLong()).isBetween(before, System.currentTimeMillis());
             assertThat(first.path("connId").asText()).isNotEqualTo(exact.path("connections").get(1).path("connId").asText());
 
@@ -112,6 +115,25 @@ class AdminApiTest {
                     .isEqualTo(first.path("connId").asText());
         } finally {
             clients.forEach(WsClient::close);
+        }
+    }
+
+    @Test
+    void connectionsListAtMostAHundredRoomNamesAndCountTheRest() throws Exception {
+        server.close();
+        SwitchboardConfig base = TestServers.config();
+        server = SwitchboardServer.start(base.toBuilder().websocket(base.websocket().toBuilder()
+                .maxRoomsPerConnection(150).build()).admin(Admin.builder().enabled(true).build()).build());
+        port = server.port();
+        try (WsClient c = WsClient.welcomed(port, "many")) {
+            for (int i = 0; i < 120; i++) {
+                join(c, String.format("r%03d", i));
+            }
+            JsonNode conn = json("/api/connections?user=many").path("connections").get(0);
+            assertThat(conn.path("roomCount").asInt()).isEqualTo(120);
+            assertThat(conn.path("rooms")).hasSize(100);
+            assertThat(conn.path("rooms").get(0).asText()).isEqualTo("r000");
+            assertThat(conn.path("rooms").get(99).asText()).as("the first hundred by name").isEqualTo("r099");
         }
     }
 

@@ -13,11 +13,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.LongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,29 +41,34 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Why a heartbeat, not keys with a TTL:</b> it works the same over every broker (Redis standalone,
  *       Sentinel or Cluster, NATS) with no scan of a key space, and the registry it builds is the node's
  *       own, readable while the broker is down.</li>
- *   <li><b>Rooms by asking the nodes.</b> {@link #rooms} publishes one request; every node answers on the
- *       asker's reply channel with its own first {@code limit + 1} rooms after the cursor, and
- *       {@link RoomPages#merge} builds the exact page from them. The answer waits for the nodes listed when it
- *       was asked, up to the call deadline; a node that does not answer in time is named in
- *       {@link RoomPage#missing()}. Each node reads only its own in-memory rooms, so the counts are the
- *       nodes' own at the moment they answered, and nothing is kept in a store that could go stale.</li>
- *   <li><b>Bounded.</b> At most {@link NodeRegistry#MAX_NODES} nodes, {@value #MAX_PENDING_LISTINGS} room
- *       listings in flight (more fail fast), {@value #MAX_QUEUED_ANSWERS} other nodes' room requests waiting for
- *       an answer (more are dropped and counted, {@link #answersDropped()}: the asker names this node missing), messages of at most {@link NodeCodec#MAX_PAYLOAD_BYTES};
+ *   <li><b>Rooms and connections by asking the nodes.</b> {@link #rooms} publishes one request; every node
+ *       answers on the asker's reply channel with its own first {@code limit + 1} rooms after the cursor, and
+ *       {@link RoomPages#merge} builds the exact page from them. {@link #connections} goes the same way: every
+ *       node answers with its oldest {@code limit} matching connections (as many as fit in one message) and
+ *       {@link ConnectionPages#merge} keeps the cluster's oldest. A listing waits for the nodes listed when it
+ *       was asked, and for this node's own answer, up to the call deadline; a node that does not answer in time
+ *       is named in {@link RoomPage#missing()} / {@link ConnectionPage#missing()}. Each node reads only its own
+ *       in-memory state, so the answers are the nodes' own at the moment they answered, and nothing is kept in
+ *       a store that could go stale.</li>
+ *   <li><b>Bounded.</b> At most {@link NodeRegistry#MAX_NODES} nodes, {@value #MAX_PENDING_LISTINGS} listings
+ *       (rooms and connections together) in flight (more fail fast), {@value #MAX_QUEUED_ANSWERS} other nodes'
+ *       requests waiting for or being given an answer (more are dropped and counted, {@link #answersDropped()}:
+ *       the asker names this node missing), messages of at most {@link NodeCodec#MAX_PAYLOAD_BYTES};
  *       invalid messages are dropped, counted ({@link #rejected()}) and logged once per streak.</li>
- *   <li><b>Threads.</b> One scheduler thread of its own announces, sweeps, answers room requests and calls
- *       listeners; broker callbacks only decode, record and hand over, never block.</li>
+ *   <li><b>Threads.</b> One scheduler thread of its own announces, sweeps, answers requests and calls
+ *       listeners (a connection listing reads each connection's rooms on its own event loop, and the answer
+ *       leaves from there); broker callbacks only decode, record and hand over, never block.</li>
  * </ul>
  */
 public final class BrokerNodeRegistry implements NodeRegistry {
     private static final Logger log = LoggerFactory.getLogger(BrokerNodeRegistry.class);
-    /** Where announcements, goodbyes and room requests go; no hub channel starts with {@code registry.}. */
+    /** Where announcements, goodbyes and listing requests go; no hub channel starts with {@code registry.}. */
     static final String NODES_CHANNEL = "registry.nodes";
     /** The longest time between two announcements, whatever the TTL. */
     static final Duration MAX_ANNOUNCE_INTERVAL = Duration.ofSeconds(1);
-    /** Room listings one node may have in flight; beyond, {@link #rooms} fails at once. */
+    /** Listings (rooms and connections) one node may have in flight; beyond, {@link #rooms} and {@link #connections} fail at once. */
     static final int MAX_PENDING_LISTINGS = 64;
-    /** Other nodes' room requests queued for an answer; beyond, a request is dropped (the asker reports this node missing). */
+    /** Other nodes' listing requests queued for or being given an answer; beyond, a request is dropped (the asker reports this node missing). */
     static final int MAX_QUEUED_ANSWERS = 64;
 
     private final Broker broker;
@@ -71,15 +80,17 @@ public final class BrokerNodeRegistry implements NodeRegistry {
     private final NodeTable table;
     private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledThreadPoolExecutor scheduler;
-    private final ConcurrentHashMap<Long, RoomGather> listings = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Gather<List<RoomCount>, RoomPage>> roomListings = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Gather<ConnectionSlice, ConnectionPage>> connectionListings =
+            new ConcurrentHashMap<>();
     private final AtomicLong requests = new AtomicLong();
-    /** Entries of {@link #listings}, counted apart so that the bound holds under concurrent calls. */
+    /** Entries of both listing maps, counted apart so that the bound holds under concurrent calls. */
     private final AtomicInteger listingsInFlight = new AtomicInteger();
     /** Set while an extra announcement is queued, so that a burst of new nodes causes one. */
     private final AtomicBoolean announceQueued = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong rejected = new AtomicLong();
-    /** Room requests waiting for this node's answer on the scheduler thread: at most {@link #MAX_QUEUED_ANSWERS}. */
+    /** Listing requests waiting for this node's answer, or for the rooms it reads to answer: at most {@link #MAX_QUEUED_ANSWERS}. */
     private final AtomicInteger queuedAnswers = new AtomicInteger();
     private final AtomicLong answersDropped = new AtomicLong();
     /** Whether the current streak of rejected messages was logged. */
@@ -138,40 +149,92 @@ public final class BrokerNodeRegistry implements NodeRegistry {
         if (limit < 1 || limit > MAX_ROOMS_PAGE) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("limit must be 1 to " + MAX_ROOMS_PAGE));
         }
+        // Each node is asked for one more than the page, so that the merge knows whether more remain.
+        return ask("room", roomListings, (pages, missing) -> RoomPages.merge(pages, limit, missing),
+                local -> CompletableFuture.completedFuture(local.rooms(after, prefix, limit + 1)),
+                req -> codec.roomsRequest(nodeId, req, after, prefix, limit + 1));
+    }
+
+    @Override
+    public CompletionStage<ConnectionPage> connections(String user, String prefix, int limit) {
+        if (limit < 1 || limit > MAX_CONNECTIONS_PAGE) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(
+                    "limit must be 1 to " + MAX_CONNECTIONS_PAGE));
+        }
+        return ask("connection", connectionListings, (slices, missing) -> ConnectionPages.merge(slices, limit, missing),
+                local -> local.connections(user, prefix, limit),
+                req -> codec.connectionsRequest(nodeId, req, user, prefix, limit));
+    }
+
+    /**
+     * One cluster-wide listing: asks every live node with one request on the nodes channel and gathers their
+     * answers and this node's own until all are in or the deadline passes.
+     *
+     * @param what what is listed, for the refusal beyond {@value #MAX_PENDING_LISTINGS} in flight
+     * @param listings where the answers of this kind find their gather
+     * @param own this node's answer
+     * @param request the request, given its id
+     */
+    private <T, R> CompletionStage<R> ask(String what, ConcurrentHashMap<Long, Gather<T, R>> listings,
+                                          BiFunction<List<T>, List<String>, R> merge,
+                                          Function<LocalNode, CompletionStage<T>> own, LongFunction<byte[]> request) {
         LocalNode local = self;
         if (local == null || closed.get()) {
             return CompletableFuture.failedFuture(new IllegalStateException("the node registry is not running"));
+        }
+        if (listingsInFlight.incrementAndGet() > MAX_PENDING_LISTINGS) {
+            listingsInFlight.decrementAndGet();
+            return CompletableFuture.failedFuture(new IllegalStateException(
+                    "too many " + what + " listings in flight (" + MAX_PENDING_LISTINGS + ")"));
         }
         Set<String> asked = new HashSet<>();
         for (NodeInfo n : table.live(time.nanoTime())) {
             asked.add(n.nodeId());
         }
-        RoomGather gather = new RoomGather(asked, limit, local.rooms(after, prefix, limit + 1));
-        if (asked.isEmpty()) {
-            gather.finish();
-            return gather.result;
-        }
-        if (listingsInFlight.incrementAndGet() > MAX_PENDING_LISTINGS) {
-            listingsInFlight.decrementAndGet();
-            return CompletableFuture.failedFuture(new IllegalStateException(
-                    "too many room listings in flight (" + MAX_PENDING_LISTINGS + ")"));
-        }
+        boolean alone = asked.isEmpty();
+        asked.add(nodeId);
+        Gather<T, R> gather = new Gather<>(asked, merge);
         long req = requests.incrementAndGet();
         listings.put(req, gather);
+        ScheduledFuture<?> deadline;
+        try {
+            deadline = scheduler.schedule(gather::finish, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RuntimeException e) {
+            deadline = null; // closed meanwhile: completed below with nothing
+        }
+        ScheduledFuture<?> due = deadline;
         gather.result.whenComplete((p, e) -> {
             listings.remove(req);
             listingsInFlight.decrementAndGet();
+            if (due != null) {
+                due.cancel(false); // removed from the scheduler's queue at once
+            }
         });
+        if (due == null) {
+            gather.finish();
+            return gather.result;
+        }
         try {
-            scheduler.schedule(gather::finish, timeout.toNanos(), TimeUnit.NANOSECONDS);
-            broker.publish(NODES_CHANNEL, codec.roomsRequest(nodeId, req, after, prefix, limit + 1))
-                    .whenComplete((v, e) -> {
-                        if (e != null) {
-                            gather.finish(); // nobody will answer a request that never left
-                        }
-                    });
+            own.apply(local).whenComplete((answer, e) -> {
+                if (e == null) {
+                    gather.add(nodeId, answer);
+                } else {
+                    log.warn("listing this node's {}s failed", what, e); // named missing at the deadline
+                }
+            });
         } catch (RuntimeException e) {
-            gather.finish(); // closed meanwhile: what this node has
+            log.warn("listing this node's {}s failed", what, e);
+        }
+        if (!alone) {
+            try {
+                broker.publish(NODES_CHANNEL, request.apply(req)).whenComplete((v, e) -> {
+                    if (e != null) {
+                        gather.finish(); // nobody will answer a request that never left
+                    }
+                });
+            } catch (RuntimeException e) {
+                gather.finish(); // closed meanwhile: what has arrived
+            }
         }
         return gather.result;
     }
@@ -201,7 +264,7 @@ public final class BrokerNodeRegistry implements NodeRegistry {
         return rejected.get();
     }
 
-    /** Other nodes' room requests dropped unanswered since start because {@value #MAX_QUEUED_ANSWERS} were queued. */
+    /** Other nodes' listing requests dropped unanswered since start because {@value #MAX_QUEUED_ANSWERS} were queued. */
     public long answersDropped() {
         return answersDropped.get();
     }
@@ -230,7 +293,8 @@ public final class BrokerNodeRegistry implements NodeRegistry {
         } catch (Exception e) {
             log.debug("goodbye of node {} not sent: {}", nodeId, e.toString());
         }
-        listings.values().forEach(RoomGather::finish);
+        roomListings.values().forEach(Gather::finish);
+        connectionListings.values().forEach(Gather::finish);
         broker.close();
     }
 
@@ -280,8 +344,12 @@ public final class BrokerNodeRegistry implements NodeRegistry {
         }
     }
 
-    /** Answers a room request on the scheduler thread: reading this node's rooms costs their number, not nothing. */
-    private void answer(NodeCodec.Message m) {
+    /**
+     * Answers another node's request on the scheduler thread: reading this node's rooms or connections costs their
+     * number, not nothing. A request counts against {@value #MAX_QUEUED_ANSWERS} until its answer is out, also
+     * while a connection listing waits for the rooms read on the connections' own threads.
+     */
+    private void answer(NodeCodec.Message m, Function<LocalNode, CompletionStage<byte[]>> reply) {
         LocalNode local = self;
         if (local == null) {
             return;
@@ -293,13 +361,24 @@ public final class BrokerNodeRegistry implements NodeRegistry {
         }
         try {
             scheduler.execute(() -> {
-                queuedAnswers.decrementAndGet();
+                CompletionStage<byte[]> answer;
                 try {
-                    broker.publish(replyChannel(m.nodeId()), codec.roomsReply(nodeId, m.req(),
-                            local.rooms(m.after(), m.prefix(), m.limit())));
+                    answer = reply.apply(local);
                 } catch (RuntimeException e) {
-                    log.warn("answering node {}'s room request failed", m.nodeId(), e);
+                    answer = CompletableFuture.failedFuture(e);
                 }
+                answer.whenComplete((bytes, e) -> {
+                    queuedAnswers.decrementAndGet();
+                    if (e != null) {
+                        log.warn("answering node {}'s {} request failed", m.nodeId(), m.type(), e);
+                        return;
+                    }
+                    try {
+                        broker.publish(replyChannel(m.nodeId()), bytes);
+                    } catch (RuntimeException x) {
+                        log.debug("answer to node {} not sent: {}", m.nodeId(), x.toString()); // closed meanwhile
+                    }
+                });
             });
         } catch (RuntimeException e) {
             queuedAnswers.decrementAndGet(); // shut down
@@ -371,13 +450,26 @@ public final class BrokerNodeRegistry implements NodeRegistry {
                 }
                 case "rooms" -> {
                     if (!m.nodeId().equals(nodeId)) {
-                        answer(m);
+                        answer(m, local -> CompletableFuture.completedFuture(codec.roomsReply(nodeId, m.req(),
+                                local.rooms(m.after(), m.prefix(), m.limit()))));
+                    }
+                }
+                case "conns" -> {
+                    if (!m.nodeId().equals(nodeId)) {
+                        answer(m, local -> local.connections(m.user(), m.prefix(), m.limit())
+                                .thenApply(slice -> codec.connectionsReply(nodeId, m.req(), slice)));
+                    }
+                }
+                case "rooms_reply" -> {
+                    Gather<List<RoomCount>, RoomPage> g = roomListings.get(m.req());
+                    if (g != null) {
+                        g.add(m.nodeId(), m.rooms());
                     }
                 }
                 default -> {
-                    RoomGather g = listings.get(m.req());
+                    Gather<ConnectionSlice, ConnectionPage> g = connectionListings.get(m.req());
                     if (g != null) {
-                        g.add(m.nodeId(), m.rooms());
+                        g.add(m.nodeId(), m.conns());
                     }
                 }
             }

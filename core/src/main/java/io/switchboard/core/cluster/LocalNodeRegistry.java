@@ -8,7 +8,8 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The registry of a node alone (no cluster broker): the node itself is the whole cluster, and no node ever
- * leaves. Thread-safe; every call completes before it returns.
+ * leaves. Thread-safe; every call but {@link #connections} (which reads each connection's rooms on
+ * its own thread) completes before it returns.
  */
 public final class LocalNodeRegistry implements NodeRegistry {
     private volatile LocalNode self;
@@ -33,6 +34,20 @@ public final class LocalNodeRegistry implements NodeRegistry {
         }
         return CompletableFuture.completedFuture(RoomPages.merge(List.of(s.rooms(after, prefix, limit + 1)), limit,
                 List.of()));
+    }
+
+    @Override
+    public CompletionStage<ConnectionPage> connections(String user, String prefix, int limit) {
+        if (limit < 1 || limit > MAX_CONNECTIONS_PAGE) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(
+                    "limit must be 1 to " + MAX_CONNECTIONS_PAGE));
+        }
+        LocalNode s = self;
+        if (s == null) {
+            return CompletableFuture.completedFuture(new ConnectionPage(List.of(), 0, List.of()));
+        }
+        return s.connections(user, prefix, limit)
+                .thenApply(own -> ConnectionPages.merge(List.of(own), limit, List.of()));
     }
 
     @Override

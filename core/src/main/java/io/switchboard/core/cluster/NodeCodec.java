@@ -20,21 +20,32 @@ import java.util.List;
  * {"t":"leave","nodeId":"n1"}                                    on the nodes channel
  * {"t":"rooms","from":"n1","req":7,"after":"a"|null,"prefix":"a"|null,"limit":100} on the nodes channel
  * {"t":"rooms_reply","from":"n2","req":7,"rooms":[["a",3],...]}  on the asking node's reply channel
+ * {"t":"conns","from":"n1","req":8,"user":"u"|null,"prefix":"u"|null,"limit":500}   on the nodes channel
+ * {"t":"conns_reply","from":"n2","req":8,"total":3,"cut":false,
+ *  "conns":[["connId","userId","address",connectedAt,sequence,roomCount,["room",...]],...]}
+ *                                                                on the asking node's reply channel
  * </pre>
+ *
+ * <p>A connections reply is cut to fit {@link #MAX_PAYLOAD_BYTES}: entries are added, oldest first, while they fit,
+ * and {@code cut} says that some were left out (see {@link ConnectionPages}).
  */
 final class NodeCodec {
     /** Largest registry message accepted: a reply of 1001 rooms of 128 characters fits with room to spare. */
     static final int MAX_PAYLOAD_BYTES = 512 * 1024;
     /** Breakers one announcement may list. */
     static final int MAX_BREAKERS = 8;
-    /** Longest free-text field (version, address, broker and breaker names). */
+    /** Longest free-text field (version, address, connection id, broker and breaker names). */
     static final int MAX_TEXT_CHARS = 256;
+    /** Longest user-id prefix a connection listing filters by (the API's bound). */
+    static final int MAX_PREFIX_CHARS = 64;
+    /** Room for the fields of a connections reply around its list, within {@link #MAX_PAYLOAD_BYTES}. */
+    private static final int REPLY_HEADER_BYTES = 1024;
 
     private final ObjectMapper json = JsonMapper.builder().build();
 
     /** A message read and checked; {@code type} says which fields are set. */
     record Message(String type, NodeInfo node, String nodeId, long req, String after, String prefix, int limit,
-                   List<RoomCount> rooms) {
+                   List<RoomCount> rooms, String user, ConnectionSlice conns) {
     }
 
     byte[] announce(NodeInfo n) {
@@ -73,6 +84,34 @@ final class NodeCodec {
         return bytes(m);
     }
 
+    byte[] connectionsRequest(String from, long req, String user, String prefix, int limit) {
+        return bytes(json.createObjectNode().put("t", "conns").put("from", from).put("req", req).put("user", user)
+                .put("prefix", prefix).put("limit", limit));
+    }
+
+    /** A node's connections, oldest first, as many as fit in one message; {@code cut} set when some did not. */
+    byte[] connectionsReply(String from, long req, ConnectionSlice slice) {
+        ObjectNode m = json.createObjectNode().put("t", "conns_reply").put("from", from).put("req", req)
+                .put("total", slice.total());
+        ArrayNode list = json.createArrayNode();
+        boolean cut = slice.cut();
+        long size = 0;
+        for (ConnectionInfo c : slice.connections()) {
+            ArrayNode e = json.createArrayNode().add(c.connId()).add(c.userId()).add(c.address()).add(c.connectedAt())
+                    .add(c.sequence()).add(c.roomCount());
+            ArrayNode rooms = e.addArray();
+            c.rooms().forEach(rooms::add);
+            size += bytes(e).length + 1; // and its comma
+            if (size > MAX_PAYLOAD_BYTES - REPLY_HEADER_BYTES) {
+                cut = true;
+                break;
+            }
+            list.add(e);
+        }
+        m.put("cut", cut).set("conns", list);
+        return bytes(m);
+    }
+
     /**
      * Reads one message from another node.
      *
@@ -93,12 +132,19 @@ final class NodeCodec {
         }
         String type = m.path("t").asText();
         return switch (type) {
-            case "announce" -> new Message(type, node(m.path("node")), null, 0, null, null, 0, null);
-            case "leave" -> new Message(type, null, nodeId(m.path("nodeId")), 0, null, null, 0, null);
+            case "announce" -> new Message(type, node(m.path("node")), null, 0, null, null, 0, null, null, null);
+            case "leave" -> new Message(type, null, nodeId(m.path("nodeId")), 0, null, null, 0, null, null, null);
             case "rooms" -> new Message(type, null, nodeId(m.path("from")), req(m), room(m.path("after"), true),
-                    room(m.path("prefix"), true), limit(m.path("limit")), null);
+                    room(m.path("prefix"), true), limit(m.path("limit"), NodeRegistry.MAX_ROOMS_PAGE + 1), null,
+                    null, null);
             case "rooms_reply" -> new Message(type, null, nodeId(m.path("from")), req(m), null, null, 0,
-                    rooms(m.path("rooms")));
+                    rooms(m.path("rooms")), null, null);
+            case "conns" -> new Message(type, null, nodeId(m.path("from")), req(m), null, prefix(m.path("prefix")),
+                    limit(m.path("limit"), NodeRegistry.MAX_CONNECTIONS_PAGE), null, user(m.path("user")), null);
+            case "conns_reply" -> {
+                String from = nodeId(m.path("from"));
+                yield new Message(type, null, from, req(m), null, null, 0, null, null, connections(m, from));
+            }
             default -> throw new IllegalArgumentException("unknown registry message type");
         };
     }
@@ -140,6 +186,46 @@ final class NodeCodec {
         return out;
     }
 
+    /** The connections of a reply from node {@code from}: each is named with it (the reply names it once). */
+    private static ConnectionSlice connections(JsonNode m, String from) {
+        JsonNode list = m.path("conns");
+        if (!list.isArray() || list.size() > NodeRegistry.MAX_CONNECTIONS_PAGE || !m.path("cut").isBoolean()) {
+            throw new IllegalArgumentException("connections reply with a bad connection list");
+        }
+        List<ConnectionInfo> out = new ArrayList<>(list.size());
+        for (JsonNode c : list) {
+            JsonNode rooms = c.path(6);
+            if (!c.isArray() || c.size() != 7 || !rooms.isArray() || rooms.size() > NodeRegistry.MAX_ROOMS_LISTED) {
+                throw new IllegalArgumentException("connections reply with a bad connection");
+            }
+            List<String> names = new ArrayList<>(rooms.size());
+            for (JsonNode r : rooms) {
+                names.add(room(r, false));
+            }
+            long roomCount = count(c.path(5));
+            if (roomCount < names.size() || roomCount > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("connections reply with a bad room count");
+            }
+            out.add(new ConnectionInfo(text(c.path(0)), nodeId(c.path(1)), from, text(c.path(2)), names,
+                    (int) roomCount, count(c.path(3)), count(c.path(4))));
+        }
+        return new ConnectionSlice(out, count(m.path("total")), m.path("cut").asBoolean());
+    }
+
+    private static String user(JsonNode v) {
+        return v.isNull() || v.isMissingNode() ? null : nodeId(v);
+    }
+
+    private static String prefix(JsonNode v) {
+        if (v.isNull() || v.isMissingNode()) {
+            return null;
+        }
+        if (!v.isTextual() || v.asText().isEmpty() || v.asText().length() > MAX_PREFIX_CHARS) {
+            throw new IllegalArgumentException("bad prefix");
+        }
+        return v.asText();
+    }
+
     static String nodeId(JsonNode v) {
         if (!v.isTextual() || !Names.isValidUserId(v.asText())) {
             throw new IllegalArgumentException("bad node id");
@@ -175,9 +261,9 @@ final class NodeCodec {
         return count(m.path("req"));
     }
 
-    private static int limit(JsonNode v) {
+    private static int limit(JsonNode v, int max) {
         long n = count(v);
-        if (n < 1 || n > NodeRegistry.MAX_ROOMS_PAGE + 1) {
+        if (n < 1 || n > max) {
             throw new IllegalArgumentException("bad limit");
         }
         return (int) n;
@@ -190,7 +276,7 @@ final class NodeCodec {
         return v.asDouble();
     }
 
-    private byte[] bytes(ObjectNode m) {
+    private byte[] bytes(JsonNode m) {
         try {
             return json.writeValueAsBytes(m);
         } catch (IOException e) {

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
- * The live nodes of a cluster, and the rooms they hold. Each node announces itself every
+ * The live nodes of a cluster, and the rooms and connections they hold. Each node announces itself every
  * {@link #announceInterval()}; a node that stops announcing (it died, or lost the broker) is dropped
  * {@link #ttl()} after its last announcement, and one that closes its registry is dropped at once.
  * Listeners hear of every node that leaves the list, and whether it expired or said goodbye.
@@ -20,6 +20,13 @@ public interface NodeRegistry extends AutoCloseable {
     int MAX_NODES = 1000;
     /** Rooms one {@link #rooms} page may ask for at most. */
     int MAX_ROOMS_PAGE = 1000;
+    /** Connections one {@link #connections} listing may ask for at most. */
+    int MAX_CONNECTIONS_PAGE = 500;
+    /**
+     * Room names listed per connection at most ({@link ConnectionInfo#roomCount()} has the full number): the
+     * default {@code websocket.maxRoomsPerConnection}, so that one entry always fits in a node's answer.
+     */
+    int MAX_ROOMS_LISTED = 100;
 
     /**
      * This node, as the registry reads it to announce it and to answer other nodes. Called on the registry's
@@ -34,6 +41,14 @@ public interface NodeRegistry extends AutoCloseable {
          * {@code prefix} (null: any), by name, at most {@code limit}.
          */
         List<RoomCount> rooms(String after, String prefix, int limit);
+
+        /**
+         * This node's connections of user {@code user} (null: any) whose user id starts with {@code prefix}
+         * (null: any), the oldest {@code limit} in {@link ConnectionPages#ORDER}, each with at most
+         * {@link #MAX_ROOMS_LISTED} room names, and how many match in all. May complete later, on another thread
+         * (a connection's rooms are read on its own thread); must not block.
+         */
+        CompletionStage<ConnectionSlice> connections(String user, String prefix, int limit);
     }
 
     /**
@@ -70,6 +85,21 @@ public interface NodeRegistry extends AutoCloseable {
         }
     }
 
+    /**
+     * The oldest connections of the cluster that match a {@link #connections} listing.
+     *
+     * @param connections at most the limit asked for, oldest first ({@link ConnectionPages#ORDER}); fewer when a
+     *     node's answer had to be cut to fit one message, so that the list is always the exact oldest ones
+     * @param total how many connections match on the nodes that answered
+     * @param missing the listed nodes that did not answer in time: their connections are neither listed nor counted
+     */
+    record ConnectionPage(List<ConnectionInfo> connections, long total, List<String> missing) {
+        public ConnectionPage {
+            connections = List.copyOf(connections);
+            missing = List.copyOf(missing);
+        }
+    }
+
     /** Starts announcing {@code self}; completes once the first announcement is out (or at once where there is nothing to reach). */
     CompletionStage<Void> start(LocalNode self);
 
@@ -82,6 +112,13 @@ public interface NodeRegistry extends AutoCloseable {
      * present on a node for a whole paging appears in exactly one page.
      */
     CompletionStage<RoomPage> rooms(String after, String prefix, int limit);
+
+    /**
+     * The connections anywhere in the cluster of user {@code user} (null: any) whose user id starts with
+     * {@code prefix} (null: any): the oldest {@code limit} (1 to {@link #MAX_CONNECTIONS_PAGE}), oldest first, each
+     * named with its node. Every live node is asked, as for {@link #rooms}, under the same bounds and deadline.
+     */
+    CompletionStage<ConnectionPage> connections(String user, String prefix, int limit);
 
     /** Adds a listener for nodes that leave. */
     void addListener(Listener listener);

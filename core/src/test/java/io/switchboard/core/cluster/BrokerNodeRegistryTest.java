@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +58,23 @@ class BrokerNodeRegistryTest {
 
     private BrokerNodeRegistry node(String id, List<RoomCount> rooms) throws Exception {
         return node(id, new CuttableBroker(bus.broker()), rooms);
+    }
+
+    /** A node with the given connections, on a broker whose publishes {@code cut} can stop. */
+    private BrokerNodeRegistry nodeWith(String id, CuttableBroker broker, ConnectionInfo... conns) throws Exception {
+        BrokerNodeRegistry r = new BrokerNodeRegistry(broker, id, TTL, TIMEOUT, time);
+        registries.add(r);
+        Await.get(r.start(new Fixed(id, List.of(), List.of(conns))), TIMEOUT);
+        return r;
+    }
+
+    private static ConnectionInfo conn(String node, String user, long connectedAt, String... rooms) {
+        return new ConnectionInfo("c-" + node + "-" + connectedAt, user, node, "10.0.0.1:" + connectedAt,
+                List.of(rooms), rooms.length, connectedAt, connectedAt);
+    }
+
+    private static List<String> connIds(NodeRegistry.ConnectionPage page) {
+        return page.connections().stream().map(ConnectionInfo::connId).toList();
     }
 
     /** The ids listed; {@code nodes()} answers from memory, at once. */
@@ -151,6 +169,39 @@ class BrokerNodeRegistryTest {
     }
 
     @Test
+    void connectionsOfEveryNodeAreListedOldestFirstWithTheirNodeAndCounted() throws Exception {
+        BrokerNodeRegistry a = nodeWith("a", new CuttableBroker(bus.broker()), conn("a", "u1", 100, "lobby"),
+                conn("a", "u2", 300));
+        BrokerNodeRegistry b = nodeWith("b", new CuttableBroker(bus.broker()), conn("b", "u1", 200, "dev", "lobby"),
+                conn("b", "bob", 400));
+        Await.until("a lists b", () -> ids(a).contains("b"));
+        NodeRegistry.ConnectionPage user = Await.get(a.connections("u1", null, 10), TIMEOUT);
+        assertThat(connIds(user)).containsExactly("c-a-100", "c-b-200");
+        assertThat(user.connections().get(1)).isEqualTo(conn("b", "u1", 200, "dev", "lobby"));
+        assertThat(user.total()).isEqualTo(2);
+        assertThat(user.missing()).isEmpty();
+        NodeRegistry.ConnectionPage prefix = Await.get(b.connections(null, "u", 2), TIMEOUT);
+        assertThat(connIds(prefix)).as("the oldest two").containsExactly("c-a-100", "c-b-200");
+        assertThat(prefix.total()).isEqualTo(3);
+        assertThat(Await.get(a.connections(null, null, 10), TIMEOUT).total()).isEqualTo(4);
+        assertThat(a.connections(null, null, NodeRegistry.MAX_CONNECTIONS_PAGE + 1).toCompletableFuture())
+                .isCompletedExceptionally();
+    }
+
+    @Test
+    void aNodeThatDoesNotAnswerAConnectionListingIsNamedAsMissing() throws Exception {
+        BrokerNodeRegistry a = nodeWith("a", new CuttableBroker(bus.broker()), conn("a", "u1", 100));
+        CuttableBroker mute = new CuttableBroker(bus.broker());
+        nodeWith("b", mute, conn("b", "u1", 50));
+        Await.until("a lists b", () -> ids(a).contains("b"));
+        mute.cut = true;
+        NodeRegistry.ConnectionPage page = Await.get(a.connections("u1", null, 10), TIMEOUT.multipliedBy(2));
+        assertThat(connIds(page)).containsExactly("c-a-100");
+        assertThat(page.total()).isEqualTo(1);
+        assertThat(page.missing()).containsExactly("b");
+    }
+
+    @Test
     void garbageFromAPeerIsDroppedAndCounted() throws Exception {
         BrokerNodeRegistry a = node("a", List.of());
         MemoryBroker peer = bus.broker();
@@ -165,11 +216,13 @@ class BrokerNodeRegistryTest {
         }), TIMEOUT);
         for (String bad : new String[] {"not json", "[]", "{\"t\":\"announce\",\"node\":{\"nodeId\":\"bad id!\"}}",
                 "{\"t\":\"rooms\",\"from\":\"x\",\"req\":1,\"after\":null,\"limit\":100000}",
-                "{\"t\":\"leave\",\"nodeId\":7}", "{\"t\":\"what\"}"}) {
+                "{\"t\":\"leave\",\"nodeId\":7}", "{\"t\":\"what\"}",
+                "{\"t\":\"conns\",\"from\":\"x\",\"req\":1,\"user\":\"bad id!\",\"limit\":10}",
+                "{\"t\":\"conns\",\"from\":\"x\",\"req\":1,\"user\":null,\"limit\":501}"}) {
             peer.publish(BrokerNodeRegistry.NODES_CHANNEL, bad.getBytes(StandardCharsets.UTF_8));
         }
         peer.publish(BrokerNodeRegistry.NODES_CHANNEL, new byte[NodeCodec.MAX_PAYLOAD_BYTES + 1]);
-        Await.until("all seven rejected", () -> a.rejected() == 7);
+        Await.until("all nine rejected", () -> a.rejected() == 9);
         assertThat(ids(a)).containsExactly("a");
         peer.close();
     }
@@ -216,6 +269,11 @@ class BrokerNodeRegistryTest {
                 }
                 return List.of();
             }
+
+            @Override
+            public CompletionStage<ConnectionSlice> connections(String user, String prefix, int limit) {
+                return CompletableFuture.completedFuture(new ConnectionSlice(List.of(), 0, false));
+            }
         }), TIMEOUT);
         MemoryBroker peer = bus.broker();
         Await.get(peer.start(new Broker.Listener() {
@@ -240,8 +298,20 @@ class BrokerNodeRegistryTest {
         peer.close();
     }
 
-    /** A node's fixed description and rooms. */
-    private record Fixed(String id, List<RoomCount> all) implements NodeRegistry.LocalNode {
+    /** A node's fixed description, rooms and connections. */
+    private record Fixed(String id, List<RoomCount> all, List<ConnectionInfo> conns) implements NodeRegistry.LocalNode {
+        Fixed(String id, List<RoomCount> all) {
+            this(id, all, List.of());
+        }
+
+        @Override
+        public CompletionStage<ConnectionSlice> connections(String user, String prefix, int limit) {
+            List<ConnectionInfo> matching = conns.stream().filter(c -> user == null || c.userId().equals(user))
+                    .filter(c -> prefix == null || c.userId().startsWith(prefix)).sorted(ConnectionPages.ORDER).toList();
+            return CompletableFuture.completedFuture(new ConnectionSlice(
+                    matching.subList(0, Math.min(limit, matching.size())), matching.size(), false));
+        }
+
         @Override
         public NodeInfo describe() {
             return new NodeInfo(id, "1.2.3", id + ".example:8080", 1000, 2000, false, 7, 9, all.size(), 3, 4, 0,

@@ -3,29 +3,28 @@ package io.switchboard.server.http;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.switchboard.core.HubException;
+import io.switchboard.core.cluster.ConnectionInfo;
 import io.switchboard.core.cluster.NodeInfo;
 import io.switchboard.core.cluster.NodeRegistry;
-import io.switchboard.core.hub.Connection;
 import io.switchboard.core.hub.Hub;
 import io.switchboard.protocol.Names;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.concurrent.CompletionStage;
 
 /**
  * The read-only views the admin console needs beyond the room and message calls: the cluster's nodes
- * ({@code GET /api/nodes}, from the node registry), this node's connections by user ({@code GET /api/connections})
+ * ({@code GET /api/nodes}, from the node registry), the cluster's connections by user ({@code GET /api/connections},
+ * by asking the nodes through the registry)
  * and the effective configuration ({@code GET /api/config}); a room's history is the API's {@code GET /api/history}.
  * Part of the backend API: {@link ApiHandler} checks the key and routes here. Thread-safe; only reads thread-safe
- * hub state.
+ * hub state and the registry.
  */
 public final class AdminApi {
-    /** Connections one answer lists at most: a page, not the whole node. */
-    static final int MAX_CONNECTIONS = 500;
+    /** Connections one answer lists at most: a page, not the whole cluster. */
+    static final int MAX_CONNECTIONS = NodeRegistry.MAX_CONNECTIONS_PAGE;
 
     private final Hub hub;
     private final NodeRegistry registry;
@@ -112,10 +111,12 @@ public final class AdminApi {
     }
 
     /**
-     * This node's connections, oldest first: of one user ({@code ?user=}), or of every user whose id starts
-     * with {@code ?prefix=}, or all; at most {@code ?limit=} (default and cap {@value #MAX_CONNECTIONS}).
+     * The cluster's connections, oldest first: of one user ({@code ?user=}), or of every user whose id starts
+     * with {@code ?prefix=}, or all; at most {@code ?limit=} (default and cap {@value #MAX_CONNECTIONS}). The node
+     * registry asks every live node for its own (see {@code BrokerNodeRegistry}); {@code missing} names the nodes
+     * that did not answer in time, whose connections are neither listed nor counted.
      */
-    Map<String, Object> connections(FullHttpRequest req) {
+    CompletionStage<Map<String, Object>> connections(FullHttpRequest req) {
         QueryStringDecoder query = new QueryStringDecoder(req.uri());
         String user = param(query, "user");
         String prefix = param(query, "prefix");
@@ -126,37 +127,26 @@ public final class AdminApi {
             throw new IllegalArgumentException("prefix must have at most 64 characters");
         }
         int limit = intParam(query, "limit", MAX_CONNECTIONS, MAX_CONNECTIONS);
-        // The oldest `limit` in one pass, holding no more than `limit`: this runs on an event loop, and a node
-        // may hold a hundred thousand connections.
-        Comparator<Connection> newestFirst = Comparator.comparingLong(Connection::connectedAtMillis)
-                .thenComparingLong(Connection::sequence).reversed();
-        PriorityQueue<Connection> oldest = new PriorityQueue<>(newestFirst);
-        int total = 0;
-        for (Connection c : hub.connections()) {
-            if ((user == null || user.equals(c.userId())) && (prefix == null || c.userId().startsWith(prefix))) {
-                total++;
-                oldest.add(c);
-                if (oldest.size() > limit) {
-                    oldest.poll();
-                }
-            }
-        }
-        List<Connection> page = new ArrayList<>(oldest);
-        page.sort(newestFirst.reversed());
-        List<Map<String, Object>> list = new ArrayList<>();
-        for (Connection c : page) {
+        return registry.connections(user, prefix, limit).thenApply(AdminApi::connectionPage);
+    }
+
+    private static Map<String, Object> connectionPage(NodeRegistry.ConnectionPage page) {
+        List<Map<String, Object>> list = new ArrayList<>(page.connections().size());
+        for (ConnectionInfo c : page.connections()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("connId", c.connId());
             m.put("userId", c.userId());
-            m.put("node", hub.nodeId());
-            m.put("address", c.session().remoteAddress());
-            m.put("rooms", c.rooms().stream().sorted().toList());
-            m.put("connectedAt", c.connectedAtMillis());
+            m.put("node", c.nodeId());
+            m.put("address", c.address());
+            m.put("rooms", c.rooms());
+            m.put("roomCount", c.roomCount());
+            m.put("connectedAt", c.connectedAt());
             list.add(m);
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("connections", list);
-        body.put("total", total);
+        body.put("total", page.total());
+        body.put("missing", page.missing());
         return body;
     }
 

@@ -1,5 +1,6 @@
 package io.switchboard.server.node;
 
+import io.switchboard.core.cluster.ConnectionSlice;
 import io.switchboard.core.cluster.NodeInfo;
 import io.switchboard.core.cluster.NodeRegistry;
 import io.switchboard.core.cluster.RoomCount;
@@ -10,11 +11,13 @@ import io.switchboard.core.hub.RoomSummary;
 import io.switchboard.core.internal.SlidingRate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
 
 /**
  * This node as the node registry announces it: its identity and address, and its counters read from the hub.
- * Thread-safe: reads only thread-safe hub state; the rates are sampled once a second by {@link #sample}.
+ * Thread-safe: reads only thread-safe hub state (a connection's rooms on its own event loop); the rates are
+ * sampled once a second by {@link #sample}.
  */
 final class NodeDescription implements NodeRegistry.LocalNode {
     /** Rate window: one sample a second, ten seconds, as {@code /stats}. */
@@ -63,6 +66,11 @@ final class NodeDescription implements NodeRegistry.LocalNode {
             counts.add(new RoomCount(r.room(), r.members()));
         }
         return RoomPages.slice(counts, after, prefix, limit);
+    }
+
+    @Override
+    public CompletionStage<ConnectionSlice> connections(String user, String prefix, int limit) {
+        return LocalConnections.list(hub, user, prefix, limit);
     }
 
     private static void breaker(List<NodeInfo.Breaker> out, ClusterGuard guard) {

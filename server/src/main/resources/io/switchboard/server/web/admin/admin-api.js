@@ -70,7 +70,10 @@ export const history = (name, limit = 20) => call('GET', `/api/history${q({ room
 /** {offset}: publishes as the server. */
 export const publish = (name, content) => call('POST', '/api/publish', { room: name, content });
 
-/** {connections: [...], total}: this node's connections of users whose id starts with `prefix`. */
+/**
+ * {connections: [{connId, userId, node, address, rooms, roomCount, connectedAt}], total, missing}: the cluster's
+ * connections of users whose id starts with `prefix`, oldest first; `missing` names nodes that did not answer.
+ */
 export const connections = (prefix) => call('GET', `/api/connections${q({ prefix })}`);
 
 /** {disconnected: n}: closes every connection of `userId` (cluster-wide) with `code`. */

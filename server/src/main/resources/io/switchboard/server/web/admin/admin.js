@@ -382,12 +382,14 @@ async function loadConnections(event) {
     h('td', {}, h('code', {}, c.connId)),
     h('td', {}, c.node),
     h('td', {}, c.address),
-    h('td', {}, c.rooms.join(', ') || '–'),
+    h('td', {}, (c.rooms.join(', ') || '–') + (c.roomCount > c.rooms.length ? ` (${c.roomCount} in all)` : '')),
     h('td', {}, new Date(c.connectedAt).toLocaleString())));
   $('connections').tBodies[0].replaceChildren(...rows);
   const shown = answer.connections.length;
-  const summary = `${answer.total} connection${answer.total === 1 ? '' : 's'} on this node`
-    + (prefix ? ` of users starting with “${prefix}”` : '') + (shown < answer.total ? `, first ${shown} shown` : '') + '.';
+  const missing = answer.missing ?? [];
+  const summary = `${answer.total} connection${answer.total === 1 ? '' : 's'} in the cluster`
+    + (prefix ? ` of users starting with “${prefix}”` : '') + (shown < answer.total ? `, oldest ${shown} shown` : '')
+    + (missing.length ? `; not counted, no answer from: ${missing.join(', ')}` : '') + '.';
   // A live region: only a change is news.
   if ($('connections-summary').textContent !== summary) $('connections-summary').textContent = summary;
   if (event && answer.connections.length && !$('disconnect-user').value) {
