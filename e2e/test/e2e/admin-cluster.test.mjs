@@ -128,6 +128,8 @@ describe('admin console over two nodes and Redis', { skip, timeout: 240000 }, ()
 
     // Disconnected from node A's console: bob's connection on node B closes with the chosen code.
     await pageA.getByRole('link', { name: 'Connections' }).click();
+    // Node A's console lists the cluster's connections: bob's, held by node B, among them.
+    await pageA.locator('#connections tbody tr', { hasText: 'bob' }).filter({ hasText: 'node-b' }).waitFor();
     await pageA.getByLabel('Disconnect user').fill('bob');
     await pageA.getByLabel('Close code').selectOption('4003');
     await pageA.getByRole('button', { name: 'Disconnect' }).click();

@@ -208,7 +208,7 @@ describe('admin console in headless Chromium', { skip, timeout: 240000 }, () => 
       await page.getByRole('button', { name: 'Find' }).click();
     }
     assert.equal(await page.locator('#connections tbody tr').count(), 2);
-    assert.match(await page.locator('#connections-summary').textContent(), /^2 connections on this node of users starting/);
+    assert.match(await page.locator('#connections-summary').textContent(), /^2 connections in the cluster of users starting/);
     const row = page.locator('#connections tbody tr').first();
     assert.match(await row.locator('td').nth(2).textContent(), /^127\.0\.0\.1/);
     assert.equal(await row.locator('td').nth(3).textContent(), 'support');
