@@ -253,8 +253,11 @@ class WebhookSpoolTest {
             // The first is in flight; each later one waits or pushes the oldest out. Waiting for it keeps the
             // intake (bounded by maxQueued too) from overflowing in its place.
             int queuedOrDropped = i;
-            Await.until("connect " + i + " queued", WAIT, () -> Scrape.of(port, "/metrics").value("webhook_queue_events")
-                    + Scrape.of(port, "/metrics").value("webhook_events_total", "outcome", "dropped") == queuedOrDropped);
+            Await.until("connect " + i + " queued", WAIT, () -> {
+                Scrape metrics = Scrape.of(port, "/metrics");
+                return metrics.value("webhook_queue_events")
+                        + metrics.value("webhook_events_total", "outcome", "dropped") == queuedOrDropped;
+            });
         }
         assertThat(Scrape.of(port, "/metrics").value("webhook_events_total", "outcome", "dropped")).isEqualTo(6);
         // Past the mark: the five newest. The drops moved it past the first, in flight, as well.

@@ -12,9 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The events waiting for the webhook sender (or, with a spool, for the spool's thread to write them). Bounded at {@code capacity}, overflow policy drop-oldest: the
- * backend learns of the latest state, and every drop is counted; one warning starts a streak of drops, one line
- * ends it. {@link #offer} never blocks (event loops call it); one consumer thread takes batches. Thread-safe.
+ * The events waiting for the webhook sender (or, with a spool, for the spool's thread to write them). Bounded at
+ * {@code capacity}, overflow policy drop-oldest: the backend learns of the latest state, and every drop is counted;
+ * one warning starts a streak of drops, one line ends it. {@link #offer} never blocks (event loops call it); one consumer thread takes batches. Thread-safe.
  */
 final class EventQueue<E> {
     private static final Logger log = LoggerFactory.getLogger(EventQueue.class);
