@@ -20,9 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -113,13 +111,8 @@ class WebhookSpoolTest {
         return ids;
     }
 
-    /** Every event the backend accepted, in arrival order, each id once (a retried batch repeats ids). */
     private List<JsonNode> events() {
-        Map<String, JsonNode> byId = new LinkedHashMap<>();
-        for (TestBackend.Request r : List.copyOf(backend.accepted)) {
-            r.json().path("events").forEach(e -> byId.putIfAbsent(e.path("id").asText(), e));
-        }
-        return new ArrayList<>(byId.values());
+        return backend.events();
     }
 
     private List<String> ids() {
@@ -127,10 +120,7 @@ class WebhookSpoolTest {
     }
 
     private List<String> typesOf(String connId) {
-        return events().stream().filter(e -> e.path("connId").asText().equals(connId))
-                .map(e -> e.path("type").asText() + (e.has("room") ? " " + e.path("room").asText() : "")
-                        + (e.has("reason") ? " (" + e.path("reason").asText() + ")" : ""))
-                .toList();
+        return backend.typesOf(connId);
     }
 
     private String lockedMessage() {
