@@ -8,6 +8,8 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -84,6 +86,23 @@ final class TestBackend implements AutoCloseable {
         int port = b.port();
         b.close();
         return port;
+    }
+
+    /** Every webhook event of the accepted requests, in arrival order, each id once (a retried batch repeats ids). */
+    List<JsonNode> events() {
+        Map<String, JsonNode> byId = new LinkedHashMap<>();
+        for (Request r : List.copyOf(accepted)) {
+            r.json().path("events").forEach(e -> byId.putIfAbsent(e.path("id").asText(), e));
+        }
+        return new ArrayList<>(byId.values());
+    }
+
+    /** The {@link #events} of connection {@code connId}, each as {@code type [room] [(reason)]}. */
+    List<String> typesOf(String connId) {
+        return events().stream().filter(e -> e.path("connId").asText().equals(connId))
+                .map(e -> e.path("type").asText() + (e.has("room") ? " " + e.path("room").asText() : "")
+                        + (e.has("reason") ? " (" + e.path("reason").asText() + ")" : ""))
+                .toList();
     }
 
     void answer(Function<Request, Response> answer) {

@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -47,20 +46,12 @@ class WebhooksTest {
         return server.port();
     }
 
-    /** Every event the backend accepted, in arrival order, each id once (a retried batch repeats ids). */
     private List<JsonNode> events() {
-        Map<String, JsonNode> byId = new LinkedHashMap<>();
-        for (TestBackend.Request r : List.copyOf(backend.accepted)) {
-            r.json().path("events").forEach(e -> byId.putIfAbsent(e.path("id").asText(), e));
-        }
-        return new ArrayList<>(byId.values());
+        return backend.events();
     }
 
     private List<String> typesOf(String connId) {
-        return events().stream().filter(e -> e.path("connId").asText().equals(connId))
-                .map(e -> e.path("type").asText() + (e.has("room") ? " " + e.path("room").asText() : "")
-                        + (e.has("reason") ? " (" + e.path("reason").asText() + ")" : ""))
-                .toList();
+        return backend.typesOf(connId);
     }
 
     private static void join(WsClient c, String room) {

@@ -5,6 +5,8 @@ import io.switchboard.core.config.ConfigException;
 import io.switchboard.core.config.Secret;
 import io.switchboard.core.hooks.LifecycleEvent;
 import java.net.URI;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -20,9 +22,13 @@ import java.util.List;
  * @param batchMaxDelay longest an event waits for others to share its request
  * @param timeout deadline of one request; a request that misses it is retried
  * @param maxQueued events held while the backend is slow or down; beyond it the oldest are dropped and counted
+ *     (with a spool, on disk too)
+ * @param spoolDir directory where events are written before they count as queued, so that those the backend has
+ *     not acknowledged are sent again after a restart or a crash; one node per directory (it is locked); empty:
+ *     events wait in memory only and die with the process
  */
 public record Hooks(String url, @Secret String secret, List<String> events, int batchMaxEvents,
-                    Duration batchMaxDelay, Duration timeout, int maxQueued) {
+                    Duration batchMaxDelay, Duration timeout, int maxQueued, String spoolDir) {
     private static final List<String> EVENT_NAMES = Arrays.stream(LifecycleEvent.Type.values())
             .map(LifecycleEvent.Type::wireName).toList();
 
@@ -45,6 +51,26 @@ public record Hooks(String url, @Secret String secret, List<String> events, int 
         Check.range("hooks.batchMaxDelay", batchMaxDelay, Duration.ZERO, Duration.ofSeconds(10));
         Check.range("hooks.timeout", timeout, Duration.ofMillis(10), Duration.ofMinutes(1));
         Check.range("hooks.maxQueued", maxQueued, batchMaxEvents, 10_000_000);
+        Check.notNull("hooks.spoolDir", spoolDir);
+        if (!spoolDir.isEmpty()) {
+            checkDirectory("hooks.spoolDir", spoolDir);
+        }
+    }
+
+    /**
+     * A path the file system can name, without surrounding spaces (a quoting slip that would make a directory
+     * nobody meant), or a {@link ConfigException} naming {@code key}. Whether it can be created and locked is
+     * checked when the node starts.
+     */
+    private static void checkDirectory(String key, String dir) {
+        if (!dir.strip().equals(dir)) {
+            throw new ConfigException(key, dir, "must be a directory path without leading or trailing spaces");
+        }
+        try {
+            Path.of(dir);
+        } catch (InvalidPathException e) {
+            throw new ConfigException(key, dir, "must be a valid directory path (" + e.getReason() + ")");
+        }
     }
 
     /** An absolute {@code http} or {@code https} URL, or a {@link ConfigException} naming {@code key}. */
@@ -70,7 +96,7 @@ public record Hooks(String url, @Secret String secret, List<String> events, int 
     public String toString() {
         return "Hooks[url=" + url + ", secret=(" + Check.HIDDEN + "), events=" + events + ", batchMaxEvents="
                 + batchMaxEvents + ", batchMaxDelay=" + Check.format(batchMaxDelay) + ", timeout="
-                + Check.format(timeout) + ", maxQueued=" + maxQueued + "]";
+                + Check.format(timeout) + ", maxQueued=" + maxQueued + ", spoolDir=" + spoolDir + "]";
     }
 
     /** The documented defaults. */
@@ -86,7 +112,7 @@ public record Hooks(String url, @Secret String secret, List<String> events, int 
     /** A builder starting from these values. */
     public Builder toBuilder() {
         return new Builder().url(url).secret(secret).events(events).batchMaxEvents(batchMaxEvents)
-                .batchMaxDelay(batchMaxDelay).timeout(timeout).maxQueued(maxQueued);
+                .batchMaxDelay(batchMaxDelay).timeout(timeout).maxQueued(maxQueued).spoolDir(spoolDir);
     }
 
     /** Collects values, the defaults until set; {@link #build} validates. Not thread-safe. */
@@ -98,6 +124,7 @@ public record Hooks(String url, @Secret String secret, List<String> events, int 
         private Duration batchMaxDelay = Duration.ofMillis(100);
         private Duration timeout = Duration.ofSeconds(2);
         private int maxQueued = 100_000;
+        private String spoolDir = "";
 
         private Builder() {
         }
@@ -137,8 +164,13 @@ public record Hooks(String url, @Secret String secret, List<String> events, int 
             return this;
         }
 
+        public Builder spoolDir(String value) {
+            spoolDir = value;
+            return this;
+        }
+
         public Hooks build() {
-            return new Hooks(url, secret, events, batchMaxEvents, batchMaxDelay, timeout, maxQueued);
+            return new Hooks(url, secret, events, batchMaxEvents, batchMaxDelay, timeout, maxQueued, spoolDir);
         }
     }
 }

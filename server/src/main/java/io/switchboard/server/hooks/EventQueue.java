@@ -1,6 +1,5 @@
 package io.switchboard.server.hooks;
 
-import io.switchboard.core.hooks.LifecycleEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -13,15 +12,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The events waiting for the webhook sender. Bounded at {@code capacity}, overflow policy drop-oldest: the
- * backend learns of the latest state, and every drop is counted; one warning starts a streak of drops, one line
- * ends it. {@link #offer} never blocks (event loops call it); one consumer thread takes batches. Thread-safe.
+ * The events waiting for the webhook sender (or, with a spool, for the spool's thread to write them). Bounded at
+ * {@code capacity}, overflow policy drop-oldest: the backend learns of the latest state, and every drop is counted;
+ * one warning starts a streak of drops, one line ends it. {@link #offer} never blocks (event loops call it); one consumer thread takes batches. Thread-safe.
  */
-final class EventQueue {
+final class EventQueue<E> {
     private static final Logger log = LoggerFactory.getLogger(EventQueue.class);
 
     private final int capacity;
-    private final ConcurrentLinkedQueue<LifecycleEvent> events = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<E> events = new ConcurrentLinkedQueue<>();
     /** Kept apart from the queue because its {@code size()} walks every node. */
     private final AtomicInteger size = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
@@ -36,10 +35,11 @@ final class EventQueue {
         this.capacity = capacity;
     }
 
-    /** Adds an event, dropping the oldest when full. Never blocks. */
-    void offer(LifecycleEvent event) {
+    /** Adds an event, dropping the oldest when full; returns the event dropped, or null. Never blocks. */
+    E offer(E event) {
         events.offer(event);
-        if (size.incrementAndGet() > capacity && events.poll() != null) {
+        E oldest = null;
+        if (size.incrementAndGet() > capacity && (oldest = events.poll()) != null) {
             size.decrementAndGet();
             long total = dropped.incrementAndGet();
             if (dropping.compareAndSet(false, true)) {
@@ -51,6 +51,7 @@ final class EventQueue {
         if (t != null) {
             LockSupport.unpark(t);
         }
+        return oldest;
     }
 
     /**
@@ -58,7 +59,7 @@ final class EventQueue {
      * takes up to {@code max}. Returns an empty list when {@code giveUp} says so while nothing is queued.
      * Consumer thread only.
      */
-    List<LifecycleEvent> take(int max, long maxDelayNanos, java.util.function.BooleanSupplier giveUp)
+    List<E> take(int max, long maxDelayNanos, java.util.function.BooleanSupplier giveUp)
             throws InterruptedException {
         waiter = Thread.currentThread();
         try {
@@ -76,8 +77,8 @@ final class EventQueue {
         } finally {
             waiter = null;
         }
-        List<LifecycleEvent> batch = new ArrayList<>(Math.min(max, size.get()));
-        LifecycleEvent e;
+        List<E> batch = new ArrayList<>(Math.min(max, size.get()));
+        E e;
         while (batch.size() < max && (e = events.poll()) != null) {
             size.decrementAndGet();
             batch.add(e);

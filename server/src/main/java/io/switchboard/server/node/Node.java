@@ -136,7 +136,11 @@ public final class Node {
             health.register("broker", () -> ClusterLink.healthy(hub));
         }
         if (webhooks != null) {
-            webhooks.start();
+            try {
+                webhooks.start();
+            } catch (IOException e) {
+                throw new StartException(e.getMessage(), e);
+            }
             health.register("webhooks", webhooks.healthCheck());
             if (observability.registry() != null) {
                 webhooks.bindMetrics(observability.registry());

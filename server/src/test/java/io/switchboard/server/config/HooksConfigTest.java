@@ -48,4 +48,17 @@ class HooksConfigTest {
         assertThatThrownBy(() -> Hooks.builder().batchMaxEvents(100).maxQueued(10).build())
                 .hasMessageStartingWith("hooks.maxQueued (10) must be between 100 and");
     }
+
+    @Test
+    void aSpoolDirectoryIsOffByDefaultAndMustBeAPathWithoutSurroundingSpaces() {
+        assertThat(Hooks.defaults().spoolDir()).isEmpty();
+        SwitchboardConfig config = ConfigLoader.load(null, Map.of(), Map.of("hooks.spoolDir",
+                "/var/lib/switchboard/hooks"));
+        assertThat(config.hooks().spoolDir()).isEqualTo("/var/lib/switchboard/hooks");
+        assertThatThrownBy(() -> Hooks.builder().spoolDir(" /var/spool").build()).isInstanceOf(ConfigException.class)
+                .hasMessage("hooks.spoolDir ( /var/spool) must be a directory path without leading or trailing spaces");
+        assertThatThrownBy(() -> Hooks.builder().spoolDir("/var/\u0000spool").build())
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("hooks.spoolDir (/var/")
+                .hasMessageContaining("must be a valid directory path (");
+    }
 }
