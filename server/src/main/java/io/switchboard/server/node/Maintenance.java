@@ -44,11 +44,16 @@ final class Maintenance {
         first.scheduleAtFixedRate(hub::sweepHistory, HISTORY_SWEEP_SECONDS, HISTORY_SWEEP_SECONDS, TimeUnit.SECONDS);
         if (!config.cluster().presenceStore().equals("memory")) {
             long refreshMillis = Math.max(100, config.cluster().presenceTtl().toMillis() / 3);
+            // The first refresh at once, while the node has no members yet: until a node's first refresh has landed
+            // its presence indexes do not count as whole, and a refresh then writes back every member it listed,
+            // also one whose leave landed between the listing and the write. That member would keep its room from
+            // ever being reported vacated (seen in ClusterLifecycleEventsTest when the first refresh came a third
+            // of the ttl after start, in the middle of the test's joins and leaves).
             first.scheduleAtFixedRate(() -> hub.refreshPresence().whenComplete((v, e) -> {
                 if (e != null) {
                     log.warn("refreshing presence failed: {}", e.toString());
                 }
-            }), refreshMillis, refreshMillis, TimeUnit.MILLISECONDS);
+            }), 0, refreshMillis, TimeUnit.MILLISECONDS);
             // As often: a lost node's connections are reported within a third of the ttl after its entries expire.
             first.scheduleAtFixedRate(() -> hub.sweepLostNodes().whenComplete((v, e) -> {
                 if (e != null) {
