@@ -144,9 +144,26 @@ public final class MemoryHistoryStore implements HistoryStore {
             synchronized (h) {
                 if (h.lastAppendMillis < now - h.ttlMillis && !inUse.test(room)) {
                     rooms.remove(room, h);
+                } else {
+                    // Expired messages are otherwise dropped only when the room is read or newer ones push them
+                    // out: each room in use would hold history.size messages however short history.ttl (seen in the
+                    // soak as a heap that grew for a quarter of an hour before the rings were full).
+                    h.dropExpired(now - h.ttlMillis);
+                    h.forgetKeysBefore(now);
                 }
             }
         });
+    }
+
+    /** How many messages the room's ring holds now, expired ones included until dropped. For tests. */
+    int held(String room) {
+        RoomHistory h = rooms.get(room);
+        if (h == null) {
+            return 0;
+        }
+        synchronized (h) {
+            return h.count;
+        }
     }
 
     private static String newEpoch() {
@@ -205,13 +222,18 @@ public final class MemoryHistoryStore implements HistoryStore {
             }
         }
 
-        /** Retained messages newer than {@code cutoffMillis}, oldest first; drops the expired ones. */
-        List<RoomMessage> retained(long cutoffMillis) {
+        /** Drops the messages older than {@code cutoffMillis}. */
+        void dropExpired(long cutoffMillis) {
             while (count > 0 && ring[head].ts() < cutoffMillis) {
                 ring[head] = null;
                 head = (head + 1) % ring.length;
                 count--;
             }
+        }
+
+        /** Retained messages newer than {@code cutoffMillis}, oldest first; drops the expired ones. */
+        List<RoomMessage> retained(long cutoffMillis) {
+            dropExpired(cutoffMillis);
             if (count == 0) {
                 return Collections.emptyList();
             }
