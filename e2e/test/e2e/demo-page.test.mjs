@@ -161,6 +161,31 @@ describe('demo page in headless Chromium', { skip, timeout: 180000 }, () => {
     await dave.context().close();
   });
 
+  test('a room bigger than the listed members shows its size from the server, not the list length', async () => {
+    // A server that lists at most 2 members in room_joined, so that a room of 4 is a "big" room.
+    const small = await new ServerProcess(await freePort(), { SWITCHBOARD_PRESENCE_JOIN_MEMBERS_LIMIT: '2' }).start();
+    const pages = [];
+    try {
+      for (const name of ['amy', 'ben', 'cat']) pages.push(await signIn(browser, small.httpUrl, name, 'big-room'));
+      const zed = await signIn(browser, small.httpUrl, 'zed', 'big-room');
+      pages.push(zed);
+      await zed.locator('#member-count', { hasText: /^4$/ }).waitFor();
+      assert.match(await zed.locator('#members-hint').textContent(), /^Showing 3 of 4 connections\./);
+      assert.equal(await zed.locator('[data-testid="member"]').count(), 3, 'the first two in member order and zed');
+      // Followed by notices: one leaves, one comes.
+      await pages[1].getByRole('button', { name: 'Leave room' }).click();
+      await zed.locator('#member-count', { hasText: /^3$/ }).waitFor();
+      pages.push(await signIn(browser, small.httpUrl, 'dan', 'big-room'));
+      await zed.locator('[data-testid="member"][data-user="dan"]').waitFor();
+      assert.equal(await zed.locator('#member-count').textContent(), '4');
+      await screenshot(zed, 'big-room-zed');
+      assertNoPageErrors(...pages);
+    } finally {
+      for (const p of pages) await p.context().close();
+      await small.stop();
+    }
+  });
+
   test('a dropped connection reconnects and recovers the missed messages in order, once', async () => {
     const proxy = await new CuttableProxy(server.port).listen();
     try {

@@ -117,6 +117,8 @@ function wire(client) {
       loadRecent(c);
     }
     c.members = new Map((f.members ?? []).map((m) => [m.connId, m.userId]));
+    // The room's size: above presence.joinMembersLimit the list holds only the first members.
+    c.count = typeof f.count === 'number' ? f.count : null;
     const w = app.client?.welcome;
     if (w && !c.members.has(w.connId)) c.members.set(w.connId, w.userId);
     for (const m of f.members ?? []) rememberUser(m.userId);
@@ -143,6 +145,7 @@ function wire(client) {
   client.on('user_joined_room', (f) => {
     const c = conversation('room', f.room);
     const wasThere = [...c.members.values()].includes(f.userId);
+    if (c.count != null && !c.members.has(f.connId)) c.count++;
     c.members.set(f.connId, f.userId);
     rememberUser(f.userId);
     if (!wasThere) addItem(c, { kind: 'sys', text: `${f.userId} joined` });
@@ -150,8 +153,15 @@ function wire(client) {
   });
   client.on('user_left_room', (f) => {
     const c = conversation('room', f.room);
+    if (c.count != null) c.count = Math.max(0, c.count - 1);
     c.members.delete(f.connId);
     if (![...c.members.values()].includes(f.userId)) addItem(c, { kind: 'sys', text: `${f.userId} left` });
+    if (c.key === app.active) renderMembers();
+  });
+  client.on('presence_diff', (d) => {
+    // Sent after the diff's joins and leaves as notices (above): its count is the room's size as the server knows it.
+    const c = conversation('room', d.room);
+    if (typeof d.count === 'number') c.count = d.count;
     if (c.key === app.active) renderMembers();
   });
   client.on('private_message', (m) => {
@@ -372,10 +382,14 @@ function renderMembers() {
   const byUser = new Map();
   for (const userId of c.members.values()) byUser.set(userId, (byUser.get(userId) ?? 0) + 1);
   const users = [...byUser.keys()].sort((a, b) => (a === app.me ? -1 : b === app.me ? 1 : a.localeCompare(b)));
-  $('member-count').textContent = String(users.length);
+  // A big room's list holds its first members only: the count is then the room's, in connections.
+  const total = c.count != null && c.count > c.members.size ? c.count : null;
+  $('member-count').textContent = total != null ? total.toLocaleString('en') : String(users.length);
   // Until the room is (re)joined the list is the last one known: say so.
   $('member-list').classList.toggle('stale', !c.joined);
-  $('members-hint').textContent = c.joined ? 'Select a member to message them privately.'
+  $('members-hint').textContent = c.joined && total != null
+    ? `Showing ${users.length} of ${total.toLocaleString('en')} connections. Select a member to message them privately.`
+    : c.joined ? 'Select a member to message them privately.'
     : app.client?.state === 'closed' ? 'Last known members; offline.'
       : c.members.size ? 'Last known members; reconnecting…' : 'Joining…';
   $('member-list').replaceChildren(...users.map((u) => {
