@@ -14,7 +14,8 @@ import java.time.Duration;
  * @param handshakeTimeout deadline from accept to completed upgrade
  * @param pingInterval how often the server pings; must be shorter than pongTimeout
  * @param pongTimeout a connection silent this long (not even a pong) is closed with 1001
- * @param writeWait a connection whose writes stay pending this long is closed with 4008
+ * @param writeWait a connection whose writes stay backlogged this long without the peer taking any of them is closed
+ *     with 4008; a peer that reads, only slowly, starts the wait again with what it takes
  * @param maxFrameBytes largest single frame payload; larger closes with 1009
  * @param maxMessageBytes largest message after joining fragments; larger closes with 1009
  * @param maxQueuedBytes outbound bytes queued for one connection before it is closed with 4008; while direct

@@ -38,6 +38,8 @@ public final class Shard {
     private long[] lastActivity = new long[16];
     private long[] lastPing = new long[16];
     private long[] backloggedSince = new long[16];
+    /** A backlogged connection's pending bytes at the last sweep (or when it became backlogged). */
+    private long[] pendingAtSweep = new long[16];
     /** Mirrors {@code connections.size()} for other threads. */
     private volatile int connectionCount;
 
@@ -155,6 +157,7 @@ public final class Shard {
             lastActivity = Arrays.copyOf(lastActivity, capacity);
             lastPing = Arrays.copyOf(lastPing, capacity);
             backloggedSince = Arrays.copyOf(backloggedSince, capacity);
+            pendingAtSweep = Arrays.copyOf(pendingAtSweep, capacity);
             flushes.grow(capacity);
         }
         c.shardIndex = i;
@@ -179,6 +182,7 @@ public final class Shard {
             lastActivity[i] = lastActivity[lastIndex];
             lastPing[i] = lastPing[lastIndex];
             backloggedSince[i] = backloggedSince[lastIndex];
+            pendingAtSweep[i] = pendingAtSweep[lastIndex];
             flushes.moved(lastIndex, i);
         }
         c.shardIndex = -1;
@@ -196,6 +200,7 @@ public final class Shard {
     void backlogged(Connection c, long sinceNanos) {
         if (c.shardIndex >= 0) {
             backloggedSince[c.shardIndex] = sinceNanos;
+            pendingAtSweep[c.shardIndex] = sinceNanos == 0 ? 0 : c.session().pendingBytes();
         }
         ctx.throttle().backlogged(c, sinceNanos != 0);
         if (sinceNanos == 0 && c.heldLatest > 0) {
@@ -270,11 +275,10 @@ public final class Shard {
             if (i >= connections.size()) {
                 continue;
             }
-            long backlogged = backloggedSince[i];
             if (now - lastActivity[i] > pongTimeout) {
                 closer.close(connections.get(i), CloseCode.GOING_AWAY, "heartbeat timeout",
                         DisconnectReason.HEARTBEAT_TIMEOUT);
-            } else if (backlogged != 0 && now - backlogged > writeWait) {
+            } else if (backloggedSince[i] != 0 && stalledNanos(i, now) > writeWait) {
                 closer.close(connections.get(i), CloseCode.SLOW_CONSUMER, "write wait exceeded",
                         DisconnectReason.SLOW_CONSUMER);
             } else if (now - lastPing[i] >= pingInterval) {
@@ -282,5 +286,20 @@ public final class Shard {
                 connections.get(i).session().ping();
             }
         }
+    }
+
+    /**
+     * How long the backlogged connection at {@code i} has taken nothing: its wait starts again whenever its pending
+     * bytes fell since the last sweep. A member that reads slower than its rooms publish (one of a
+     * {@code delivery: latest} room, or a publisher's room under {@code throttle}) stays backlogged for as long as
+     * it lags, and is not the dead reader {@code websocket.writeWait} is there to cut.
+     */
+    private long stalledNanos(int i, long now) {
+        long pending = connections.get(i).session().pendingBytes();
+        if (pending < pendingAtSweep[i]) {
+            backloggedSince[i] = Math.max(1, now);
+        }
+        pendingAtSweep[i] = pending;
+        return now - backloggedSince[i];
     }
 }

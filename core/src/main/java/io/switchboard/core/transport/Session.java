@@ -38,6 +38,15 @@ public interface Session {
     default void pauseReading(boolean paused) {
     }
 
+    /**
+     * Bytes written to the connection and not yet taken by the peer's socket. Shard thread. The write-wait sweep
+     * reads it to tell a peer that reads slowly (the count falls) from one that stopped reading (it does not);
+     * a transport that cannot tell answers 0, and its backlogged connections count as stalled.
+     */
+    default long pendingBytes() {
+        return 0;
+    }
+
     /** Sends a protocol-level ping. Shard thread. */
     void ping();
 

@@ -203,14 +203,19 @@ final class SseSession implements Session, ChannelSession {
         return true;
     }
 
+    /** Bytes written to the stream and not yet on the socket: the channel's and the cork's. Event loop only. */
+    @Override
+    public long pendingBytes() {
+        var out = channel.unsafe().outboundBuffer();
+        return (out == null ? 0 : out.totalPendingWriteBytes()) + (cork == null ? 0 : cork.readableBytes());
+    }
+
     /** The cap every write passes; past it the stream is closed as a slow consumer. */
     private boolean admit(int size) {
         if (closing || !channel.isActive()) {
             return false;
         }
-        var out = channel.unsafe().outboundBuffer();
-        long queued = (out == null ? 0 : out.totalPendingWriteBytes()) + (cork == null ? 0 : cork.readableBytes());
-        String refusal = context.limit().refusal(queued, size);
+        String refusal = context.limit().refusal(pendingBytes(), size);
         if (refusal != null) {
             closeSlowConsumer(refusal);
             return false;

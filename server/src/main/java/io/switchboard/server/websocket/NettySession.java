@@ -214,6 +214,11 @@ public final class NettySession extends OutboundQueue implements Session, Channe
     }
 
     @Override
+    public long pendingBytes() {
+        return queuedBytes();
+    }
+
+    @Override
     public void pauseReading(boolean paused) {
         channel.config().setAutoRead(!paused);
     }
