@@ -2,11 +2,13 @@ package io.switchboard.core.hub;
 
 import io.switchboard.core.DisconnectReason;
 import io.switchboard.core.transport.OutboundFrame;
+import io.switchboard.core.transport.Session;
 import io.switchboard.protocol.CloseCode;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -295,9 +297,16 @@ public final class Shard {
      * it lags, and is not the dead reader {@code websocket.writeWait} is there to cut.
      */
     private long stalledNanos(int i, long now) {
-        long pending = connections.get(i).session().pendingBytes();
+        Session session = connections.get(i).session();
+        long pending = session.pendingBytes();
         if (pending < pendingAtSweep[i]) {
             backloggedSince[i] = Math.max(1, now);
+        } else {
+            long tookMillisAgo = session.millisSincePeerTook();
+            long took = now - TimeUnit.MILLISECONDS.toNanos(tookMillisAgo);
+            if (tookMillisAgo >= 0 && took > backloggedSince[i]) {
+                backloggedSince[i] = Math.max(1, took);
+            }
         }
         pendingAtSweep[i] = pending;
         return now - backloggedSince[i];

@@ -47,6 +47,15 @@ public interface Session {
         return 0;
     }
 
+    /**
+     * Milliseconds since the peer last took bytes from the connection (its kernel accepted data), or -1 when the
+     * transport cannot tell. Shard thread. Finer than {@link #pendingBytes}, which falls only as the local kernel
+     * frees send-buffer space, a third of it at a time.
+     */
+    default long millisSincePeerTook() {
+        return -1;
+    }
+
     /** Sends a protocol-level ping. Shard thread. */
     void ping();
 

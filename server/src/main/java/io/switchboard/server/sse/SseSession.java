@@ -10,6 +10,7 @@ import io.switchboard.core.hub.Connection;
 import io.switchboard.core.transport.OutboundFrame;
 import io.switchboard.core.transport.Session;
 import io.switchboard.protocol.CloseCode;
+import io.switchboard.server.buffer.PeerProgress;
 import io.switchboard.server.observability.ChannelSession;
 import io.switchboard.server.websocket.PreEncodedFrame;
 import java.net.InetSocketAddress;
@@ -208,6 +209,11 @@ final class SseSession implements Session, ChannelSession {
     public long pendingBytes() {
         var out = channel.unsafe().outboundBuffer();
         return (out == null ? 0 : out.totalPendingWriteBytes()) + (cork == null ? 0 : cork.readableBytes());
+    }
+
+    @Override
+    public long millisSincePeerTook() {
+        return PeerProgress.millisSinceDataSent(channel);
     }
 
     /** The cap every write passes; past it the stream is closed as a slow consumer. */

@@ -17,6 +17,7 @@ import io.switchboard.core.transport.OutboundFrame;
 import io.switchboard.core.transport.Session;
 import io.switchboard.protocol.CloseCode;
 import io.switchboard.server.buffer.OutboundLimit;
+import io.switchboard.server.buffer.PeerProgress;
 import io.switchboard.server.observability.ChannelSession;
 import io.switchboard.server.observability.InboundMessages;
 import java.net.InetSocketAddress;
@@ -216,6 +217,11 @@ public final class NettySession extends OutboundQueue implements Session, Channe
     @Override
     public long pendingBytes() {
         return queuedBytes();
+    }
+
+    @Override
+    public long millisSincePeerTook() {
+        return PeerProgress.millisSinceDataSent(channel);
     }
 
     @Override
