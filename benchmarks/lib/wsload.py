@@ -38,8 +38,10 @@ class Ws:
         self.reader = self.writer = None
         self.closed = False
 
-    async def open(self, timeout=10):
-        self.reader, self.writer = await asyncio.wait_for(asyncio.open_connection(self.host, self.port), timeout)
+    async def open(self, timeout=10, limit=2 ** 16):
+        # limit: how much asyncio reads ahead of the application (it stops reading the socket at twice that).
+        self.reader, self.writer = await asyncio.wait_for(
+            asyncio.open_connection(self.host, self.port, limit=limit), timeout)
         key = base64.b64encode(os.urandom(16)).decode()
         self.writer.write((f"GET /ws HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nUpgrade: websocket\r\n"
                            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())

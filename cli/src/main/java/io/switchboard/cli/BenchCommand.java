@@ -4,6 +4,7 @@ import io.switchboard.cli.bench.BenchOptions;
 import io.switchboard.cli.bench.BenchResult;
 import io.switchboard.cli.bench.Scenarios;
 import io.switchboard.protocol.JsonCodec;
+import io.switchboard.protocol.Names;
 import io.switchboard.server.config.ValueType;
 import java.net.InetAddress;
 import java.net.URI;
@@ -57,6 +58,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--rooms", defaultValue = "1", description = "Rooms (fanout, idle, churn). Default ${DEFAULT-VALUE}.")
     private int rooms;
+
+    @Option(names = "--room", description = "fanout with one room: its exact name, e.g. live:ticker to put it in a "
+            + "namespace (namespaces.live.*) or to let other clients join it. Default: a fresh bench-<run>-0.")
+    private String room;
 
     @Option(names = "--publishers", defaultValue = "1", description = "Publishing connections (fanout). Default ${DEFAULT-VALUE}.")
     private int publishers;
@@ -189,12 +194,20 @@ final class BenchCommand implements Callable<Integer> {
         if (closedLoop && uri.getScheme().equalsIgnoreCase("wss")) {
             throw usage("a closed-loop echo speaks ws:// or tcp://, not wss://; give a --rate to use the full client");
         }
+        if (room != null) {
+            if (!scenario.equals("fanout") || rooms != 1) {
+                throw usage("--room names the one room of a fanout run (--rooms 1)");
+            }
+            if (!Names.isValidRoom(room)) {
+                throw usage("--room must match [A-Za-z0-9_.:@/-]{1,128}, got '" + room + "'");
+            }
+        }
         URI publishUri = publishUrl == null ? null : parseUrl("--publish-url", publishUrl);
         if (publishUri != null) {
             checkTarget(publishUri.getHost());
         }
         return new BenchOptions(scenario, uri, connections, rooms, publishers, rate, size, d, w, sources, !noProgress,
-                publishUri, receiver);
+                publishUri, receiver, room);
     }
 
     /** Load tests stay on this machine unless the operator says otherwise. */

@@ -218,6 +218,20 @@ class BenchCommandTest {
     }
 
     @Test
+    void fanoutIntoANamedRoomPublishesThere() throws Exception {
+        Result result = run("bench", "fanout", "--url", url(), "--room", "ticker:bench-named", "--connections", "5",
+                "--rate", "50", "--duration", "1s", "--json", "--no-progress");
+        assertThat(result.code()).isZero();
+        assertSane(result.json(), "fanout");
+        assertThat(server.hub().history("ticker:bench-named", null, 10).toCompletableFuture().join().messages())
+                .as("the room the bench was told").isNotEmpty();
+        assertUsageError("--room names the one room of a fanout run (--rooms 1)",
+                "bench", "fanout", "--url", url(), "--room", "ticker:x", "--rooms", "2", "--duration", "1s");
+        assertUsageError("--room must match [A-Za-z0-9_.:@/-]{1,128}, got 'a room'",
+                "bench", "fanout", "--url", url(), "--room", "a room", "--duration", "1s");
+    }
+
+    @Test
     void refusesAnUnknownReceiver() throws Exception {
         assertUsageError("--receiver must be lean, client, sse or lean-deflate, got 'fast'",
                 "bench", "fanout", "--url", url(), "--receiver", "fast", "--duration", "1s");

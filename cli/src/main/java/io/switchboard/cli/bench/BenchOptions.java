@@ -23,10 +23,12 @@ import java.util.List;
  * @param publishUrl where fanout publishers connect (another node of a cluster); null: {@code url}
  * @param receiver fanout subscribers and idle connections: {@code lean} (raw frames, see {@link LeanConnections}) or
  *                 {@code client} (the full Java client)
+ * @param room fanout with one room: its exact name (to put it in a namespace, or to let other clients join it);
+ *             null: a fresh {@code bench-<run>-0}
  */
 public record BenchOptions(String scenario, URI url, int connections, int rooms, int publishers, int rate,
                            int sizeBytes, Duration duration, Duration warmup, List<InetAddress> localAddresses,
-                           boolean progress, URI publishUrl, String receiver) {
+                           boolean progress, URI publishUrl, String receiver, String room) {
     public BenchOptions {
         localAddresses = List.copyOf(localAddresses);
         publishUrl = publishUrl == null ? url : publishUrl;

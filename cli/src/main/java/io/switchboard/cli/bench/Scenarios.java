@@ -213,7 +213,7 @@ public final class Scenarios {
         String id = runId();
         String[] roomNames = new String[rooms];
         for (int r = 0; r < rooms; r++) {
-            roomNames[r] = "bench-" + id + "-" + r;
+            roomNames[r] = o.room() != null ? o.room() : "bench-" + id + "-" + r;
         }
         Measuring measuring = new Measuring();
         ClientListener base = errorCounter(run, measuring);
