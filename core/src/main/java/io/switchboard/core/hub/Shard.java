@@ -292,7 +292,8 @@ public final class Shard {
 
     /**
      * How long the backlogged connection at {@code i} has taken nothing: its wait starts again whenever its pending
-     * bytes fell since the last sweep. A member that reads slower than its rooms publish (one of a
+     * bytes fell since the last sweep, or from when its kernel last sent the peer data where the transport can tell
+     * ({@link Session#millisSincePeerTook}). A member that reads slower than its rooms publish (one of a
      * {@code delivery: latest} room, or a publisher's room under {@code throttle}) stays backlogged for as long as
      * it lags, and is not the dead reader {@code websocket.writeWait} is there to cut.
      */
