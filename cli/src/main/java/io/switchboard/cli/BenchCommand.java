@@ -35,14 +35,15 @@ import picocli.CommandLine.Spec;
                 "  echo    N connections send echo commands",
                 "  fanout  N subscribers in R rooms, P publishers",
                 "  idle    hold N connections and report server memory (/health)",
-                "  churn   connect/join/close cycles"})
+                "  churn   connect/join/close cycles",
+                "  join    N members join one room and stay: join rate, bytes per join"})
 final class BenchCommand implements Callable<Integer> {
     private static final Duration MAX_DURATION = Duration.ofHours(1);
 
     @Spec
     private CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SCENARIO", description = "echo | fanout | idle | churn")
+    @Parameters(index = "0", paramLabel = "SCENARIO", description = "echo | fanout | idle | churn | join")
     private String scenario;
 
     @Option(names = "--url", defaultValue = "ws://127.0.0.1:8080/ws", description = "WebSocket endpoint (default: "
@@ -53,7 +54,7 @@ final class BenchCommand implements Callable<Integer> {
             + "another node of a cluster to measure cross-node delivery.")
     private String publishUrl;
 
-    @Option(names = "--connections", defaultValue = "10", description = "Connections (fanout: subscribers; churn: cycles in flight). Default ${DEFAULT-VALUE}.")
+    @Option(names = "--connections", defaultValue = "10", description = "Connections (fanout: subscribers; churn: cycles in flight; join: members). Default ${DEFAULT-VALUE}.")
     private int connections;
 
     @Option(names = "--rooms", defaultValue = "1", description = "Rooms (fanout, idle, churn). Default ${DEFAULT-VALUE}.")
@@ -73,7 +74,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--size", defaultValue = "100", description = "Approximate frame size in bytes. Default ${DEFAULT-VALUE}.")
     private int size;
 
-    @Option(names = "--duration", defaultValue = "10s", description = "How long to send: 500ms, 10s, 2m (max 1h). Default ${DEFAULT-VALUE}.")
+    @Option(names = "--duration", defaultValue = "10s", description = "How long to send: 500ms, 10s, 2m (max 1h); join: the most time joining takes. Default ${DEFAULT-VALUE}.")
     private String duration;
 
     @Option(names = "--warmup", defaultValue = "0s", description = "Send this long before measuring (JIT, pools); not counted. Default ${DEFAULT-VALUE}.")
@@ -144,8 +145,8 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private BenchOptions options() {
-        if (!List.of("echo", "fanout", "idle", "churn").contains(scenario)) {
-            throw usage("scenario must be echo, fanout, idle or churn, got '" + scenario + "'");
+        if (!List.of("echo", "fanout", "idle", "churn", "join").contains(scenario)) {
+            throw usage("scenario must be echo, fanout, idle, churn or join, got '" + scenario + "'");
         }
         boolean closedLoop = scenario.equals("echo") && rate == 0;
         URI uri = parseUrl("--url", url, closedLoop);
@@ -184,7 +185,10 @@ final class BenchCommand implements Callable<Integer> {
         if (receiver.equals("sse") && (!scenario.equals("fanout") || !uri.getScheme().equalsIgnoreCase("ws"))) {
             throw usage("--receiver sse runs fanout subscribers on the server of a ws:// URL only");
         }
-        if (receiver.equals("lean") && (scenario.equals("fanout") || scenario.equals("idle"))
+        if (scenario.equals("join") && !receiver.equals("lean")) {
+            throw usage("a join run opens lean members only; drop --receiver");
+        }
+        if (receiver.equals("lean") && List.of("fanout", "idle", "join").contains(scenario)
                 && !uri.getScheme().equalsIgnoreCase("ws")) {
             throw usage("--receiver lean speaks ws:// only; use --receiver client for " + uri.getScheme() + "://");
         }
@@ -195,8 +199,8 @@ final class BenchCommand implements Callable<Integer> {
             throw usage("a closed-loop echo speaks ws:// or tcp://, not wss://; give a --rate to use the full client");
         }
         if (room != null) {
-            if (!scenario.equals("fanout") || rooms != 1) {
-                throw usage("--room names the one room of a fanout run (--rooms 1)");
+            if (!List.of("fanout", "join").contains(scenario) || rooms != 1) {
+                throw usage("--room names the one room of a fanout or join run (--rooms 1)");
             }
             if (!Names.isValidRoom(room)) {
                 throw usage("--room must match [A-Za-z0-9_.:@/-]{1,128}, got '" + room + "'");

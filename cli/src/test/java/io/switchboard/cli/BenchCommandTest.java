@@ -225,7 +225,7 @@ class BenchCommandTest {
         assertSane(result.json(), "fanout");
         assertThat(server.hub().history("ticker:bench-named", null, 10).toCompletableFuture().join().messages())
                 .as("the room the bench was told").isNotEmpty();
-        assertUsageError("--room names the one room of a fanout run (--rooms 1)",
+        assertUsageError("--room names the one room of a fanout or join run (--rooms 1)",
                 "bench", "fanout", "--url", url(), "--room", "ticker:x", "--rooms", "2", "--duration", "1s");
         assertUsageError("--room must match [A-Za-z0-9_.:@/-]{1,128}, got 'a room'",
                 "bench", "fanout", "--url", url(), "--room", "a room", "--duration", "1s");
@@ -260,6 +260,27 @@ class BenchCommandTest {
         JsonNode r = result.json();
         assertSane(r, "churn");
         assertThat(r.path("sent").asLong()).isBetween(35L, 41L);
+    }
+
+    @Test
+    void joinCountsEveryMemberAndEveryByteTheMembersReceive() throws Exception {
+        int members = 60;
+        Result result = run("bench", "join", "--url", url(), "--connections", String.valueOf(members), "--room",
+                "bench-join-test", "--duration", "30s", "--json", "--no-progress");
+        assertThat(result.code()).isZero();
+        JsonNode r = result.json();
+        assertThat(r.path("errors").asLong()).isZero();
+        assertThat(r.path("joined").asLong()).isEqualTo(members);
+        assertThat(r.path("capped").asBoolean()).isFalse();
+        assertThat(r.path("joinsPerSecondByTenth")).hasSize(10);
+        assertThat(r.path("latencyMicros").path("count").asLong()).isEqualTo(members);
+        long joinedBytes = r.path("roomJoinedBytesPerJoin").asLong();
+        assertThat(joinedBytes).isBetween(50L, 5_000L);
+        // Below presence.diffAboveMembers every arrival is announced to every member already in: n(n-1)/2
+        // notices of at least 40 bytes each, besides each member's welcome and room_joined.
+        long notices = (long) members * (members - 1) / 2;
+        assertThat(r.path("receivedBytes").asLong()).isGreaterThan(members * joinedBytes + notices * 40);
+        assertThat(r.path("bytesPerJoin").asLong()).isEqualTo(Math.round(r.path("receivedBytes").asDouble() / members));
     }
 
     @Test

@@ -85,7 +85,22 @@ public record BenchResult(Map<String, Object> fields) {
                 l.get("p50"), l.get("p90"), l.get("p99"), l.get("p999"), l.get("max"), l.get("count"),
                 fields.get("latencyMeasuredFrom"))
                 + causes()
+                + joins()
                 + (fields.containsKey("server") ? "server       " + fields.get("server") + String.format("%n") : "");
+    }
+
+    /** A join run's rate and bytes, or nothing. */
+    private String joins() {
+        if (!fields.containsKey("bytesPerJoin")) {
+            return "";
+        }
+        return String.format(java.util.Locale.ROOT,
+                "joined       %s in %s s (%s/s%s)%n"
+                        + "joins/s      by tenth of the members: %s%n"
+                        + "bytes/join   %s to all members (room_joined %s)%n",
+                fields.get("joined"), fields.get("joinSeconds"), fields.get("joinsPerSecond"),
+                Boolean.TRUE.equals(fields.get("capped")) ? ", capped by --duration" : "",
+                fields.get("joinsPerSecondByTenth"), fields.get("bytesPerJoin"), fields.get("roomJoinedBytesPerJoin"));
     }
 
     /** One line per error cause with its count, or nothing. */

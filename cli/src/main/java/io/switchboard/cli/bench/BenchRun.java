@@ -75,6 +75,12 @@ final class BenchRun implements AutoCloseable {
      * measured messages that arrived at all) does not show when a backlog of warmup messages is ahead of them.
      */
     final LongAdder windowArrivals = new LongAdder();
+    /** Bytes of every complete frame lean connections received (headers included), whatever it carried. */
+    final LongAdder frameBytes = new LongAdder();
+    /** Payload bytes of the {@code room_joined} replies lean connections received. */
+    final LongAdder roomJoinedBytes = new LongAdder();
+    /** Lean connections are opened only until this instant; later ones are not started. */
+    volatile long openUntilNanos = Long.MAX_VALUE;
 
     BenchRun(BenchOptions options, PrintStream err) {
         this.options = options;
@@ -255,6 +261,10 @@ final class BenchRun implements AutoCloseable {
         List<CompletableFuture<Void>> all = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             inFlight.acquire();
+            if (System.nanoTime() >= openUntilNanos) {
+                inFlight.release();
+                break;
+            }
             int index = i;
             long start = System.nanoTime();
             InetAddress local = options.localAddresses().isEmpty() ? null

@@ -209,6 +209,7 @@ final class LeanWebSocket extends ChannelInboundHandlerAdapter implements Echoin
     private void readFrames(ChannelHandlerContext ctx, ByteBuf buf) {
         int delivered = 0;
         int arrived = 0;
+        long frameBytes = 0;
         boolean replied = false;
         long now = System.nanoTime();
         boolean inWindow = now >= run.measureFromNanos && now < run.measureToNanos;
@@ -244,6 +245,7 @@ final class LeanWebSocket extends ChannelInboundHandlerAdapter implements Echoin
             int start = at + header;
             int end = start + (int) length;
             buf.readerIndex(end);
+            frameBytes += header + length;
             switch (b0 & 0x0f) {
                 case OP_TEXT -> {
                     int seen = (b0 & RSV1) != 0 ? onCompressedText(buf, start, end) : onText(buf, start, end);
@@ -266,6 +268,9 @@ final class LeanWebSocket extends ChannelInboundHandlerAdapter implements Echoin
         }
         if (delivered > 0) {
             run.delivered.add(delivered);
+        }
+        if (frameBytes > 0) {
+            run.frameBytes.add(frameBytes);
         }
         if (arrived > 0 && inWindow) {
             run.windowArrivals.add(arrived);
@@ -305,6 +310,7 @@ final class LeanWebSocket extends ChannelInboundHandlerAdapter implements Echoin
             return UNCOUNTED;
         }
         if (!joined.isDone() && indexOf(buf, start, end, JOINED_MARK) >= 0) {
+            run.roomJoinedBytes.add(end - start);
             joined.complete(null);
         } else if (indexOf(buf, start, end, ERROR_MARK) >= 0) {
             serverError(buf, start, end);

@@ -26,11 +26,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.HdrHistogram.Histogram;
 
 /**
- * The four load shapes of {@code switchboard bench}. Each uses only what PROTOCOL.md guarantees
+ * The five load shapes of {@code switchboard bench}. Each uses only what PROTOCOL.md guarantees
  * ({@code echo}, {@code join_room}, {@code room_message}, {@code GET /health}), so any conforming
  * server can be measured and results stay comparable over time.
  *
@@ -58,6 +60,7 @@ public final class Scenarios {
                 case "fanout" -> fanout(run);
                 case "idle" -> idle(run);
                 case "churn" -> churn(run);
+                case "join" -> join(run);
                 default -> throw new IllegalArgumentException("unknown scenario " + options.scenario());
             };
         }
@@ -460,6 +463,66 @@ public final class Scenarios {
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("latencyMeasuredFrom", "intended cycle start to room_joined (connect + upgrade + welcome + join)");
         extra.put("sendLagMicros", run.sendLagMicros());
+        return BenchResult.of(run, seconds, h, extra);
+    }
+
+    // ------------------------------------------------------------------ join
+
+    /** How long a join run waits after its last join for the notices and diffs still due (3 × the default diff interval). */
+    private static final Duration JOIN_SETTLE = Duration.ofSeconds(3);
+
+    /**
+     * N lean members join one room, 256 joins in flight, each staying and reading everything, until all have joined
+     * or {@code duration} has passed. Reports the join rate overall and in each tenth of the members (a big room's
+     * joins get slower as it grows when every join costs O(room) bytes), the bytes every member received per join
+     * (welcome, {@code room_joined}, notices, diffs, pings: every frame, headers included) and the
+     * {@code room_joined} bytes per join. Latency: connect, upgrade and join, each from its own start.
+     */
+    static BenchResult join(BenchRun run) throws Exception {
+        BenchOptions o = run.options;
+        String room = o.room() != null ? o.room() : "bench-" + runId() + "-join";
+        int n = o.connections();
+        AtomicLongArray tenthReachedAt = new AtomicLongArray(10);
+        AtomicInteger joined = new AtomicInteger();
+        LeanConnections lean = run.lean();
+        lean.measuring = true;
+        run.startProgress(run::alive);
+        long start = System.nanoTime();
+        run.measureToNanos = start + o.duration().toNanos();
+        run.openUntilNanos = run.measureToNanos;
+        List<CompletableFuture<Void>> joins = run.openLean(n, i -> room, i -> {
+            int k = joined.incrementAndGet();
+            if (k % Math.max(1, n / 10) == 0 && k / Math.max(1, n / 10) <= 10) {
+                tenthReachedAt.set(k / Math.max(1, n / 10) - 1, System.nanoTime());
+            }
+        }, true);
+        run.sent.add(joins.size());
+        run.expected.add(joins.size());
+        awaitQuietly(joins);
+        long end = System.nanoTime();
+        Thread.sleep(JOIN_SETTLE.toMillis());
+        long members = joined.get();
+        run.delivered.add(members);
+        double seconds = (end - start) / 1e9;
+        Histogram h = run.finish();
+        lean.measuring = false;
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("room", room);
+        extra.put("joined", members);
+        extra.put("capped", members < n);
+        extra.put("joinSeconds", BenchResult.round(seconds));
+        extra.put("joinsPerSecond", BenchResult.round(members / seconds));
+        List<Double> byTenth = new ArrayList<>();
+        long previous = start;
+        for (int t = 0; t < 10 && tenthReachedAt.get(t) != 0; t++) {
+            byTenth.add(BenchResult.round(Math.max(1, n / 10) / ((tenthReachedAt.get(t) - previous) / 1e9)));
+            previous = tenthReachedAt.get(t);
+        }
+        extra.put("joinsPerSecondByTenth", byTenth);
+        extra.put("bytesPerJoin", members == 0 ? 0 : Math.round((double) run.frameBytes.sum() / members));
+        extra.put("roomJoinedBytesPerJoin", members == 0 ? 0 : Math.round((double) run.roomJoinedBytes.sum() / members));
+        extra.put("receivedBytes", run.frameBytes.sum());
+        extra.put("latencyMeasuredFrom", "each member's connect to its room_joined (256 in flight)");
         return BenchResult.of(run, seconds, h, extra);
     }
 
