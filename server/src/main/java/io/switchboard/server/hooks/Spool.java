@@ -263,8 +263,8 @@ final class Spool implements AutoCloseable {
                 currentBytes += current.write(buffer);
             }
             current.force(false);
-        } catch (IOException e) {
-            roll();
+        } catch (IOException | RuntimeException e) {
+            roll(); // whatever failed, the segment may end in a torn line: never append to it again
             throw e;
         }
         if (currentBytes >= segmentBytes) {

@@ -183,7 +183,11 @@ public final class WebhookSender implements LifecycleHooks, AutoCloseable {
         return queue.size() + (intake == null ? 0 : intake.size());
     }
 
-    /** The spool thread: writes what the intake holds, then queues it, until closing and the intake is empty. */
+    /**
+     * The spool thread: writes what the intake holds, then queues it, until closing and the intake is empty. An
+     * unexpected failure costs the durability of the events taken, never their delivery, and the thread goes on:
+     * if it stopped, every later event would wait in the intake until a restart.
+     */
     private void spool() {
         try {
             while (true) {
@@ -191,15 +195,25 @@ public final class WebhookSender implements LifecycleHooks, AutoCloseable {
                 if (taken.isEmpty()) {
                     return;
                 }
-                queueSpooled(write(taken));
+                List<QueuedEvent> numbered;
+                try {
+                    numbered = write(taken);
+                } catch (RuntimeException e) {
+                    log.error("webhooks: writing {} events to the spool {} failed; they wait in memory only", taken.size(),
+                            spoolDir, e);
+                    numbered = notSpooled(taken);
+                }
+                queueSpooled(numbered);
             }
         } catch (InterruptedException e) {
             // close() gave up waiting
-        } catch (RuntimeException e) {
-            log.error("webhook spool thread stopped", e);
         } finally {
             spoolDone = true;
         }
+    }
+
+    private static List<QueuedEvent> notSpooled(List<LifecycleEvent> events) {
+        return events.stream().map(ev -> new QueuedEvent(QueuedEvent.NOT_SPOOLED, ev)).toList();
     }
 
     /** The events numbered in the spool, or, if it cannot be written, numbered {@link QueuedEvent#NOT_SPOOLED}. */
@@ -217,7 +231,7 @@ public final class WebhookSender implements LifecycleHooks, AutoCloseable {
                 log.error("webhooks: cannot write the spool {} ({}); events wait in memory only, and are lost if the"
                         + " process stops, until it can", spoolDir, e.toString());
             }
-            return events.stream().map(ev -> new QueuedEvent(QueuedEvent.NOT_SPOOLED, ev)).toList();
+            return notSpooled(events);
         }
     }
 
