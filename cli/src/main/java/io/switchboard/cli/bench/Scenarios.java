@@ -262,10 +262,21 @@ public final class Scenarios {
         }
         List<SwitchboardClient> pubs = run.openAll(o.publishers(), i -> base, false, o.publishUrl());
         requireSome(pubs, o);
+        List<CompletableFuture<RoomJoined>> pubJoins = new ArrayList<>();
         for (int p = 0; p < pubs.size(); p++) {
-            joins.add(pubs.get(p).join(roomNames[p % rooms], publisherSide));
+            pubJoins.add(pubs.get(p).join(roomNames[p % rooms], publisherSide));
         }
+        joins.addAll(pubJoins);
         awaitQuietly(joins);
+        // A publisher outside its room has every publish refused (not_in_room): no run to measure.
+        for (int p = 0; p < pubJoins.size(); p++) {
+            CompletableFuture<RoomJoined> j = pubJoins.get(p);
+            if (!j.isDone() || j.isCompletedExceptionally()) {
+                String cause = j.isDone() ? j.handle((v, e) -> String.valueOf(
+                        io.switchboard.core.internal.Failures.rootCause(e).getMessage())).join() : "no answer";
+                throw new IllegalStateException("publisher " + p + " could not join " + roomNames[p % rooms] + ": " + cause);
+            }
+        }
         String[] templates = new String[rooms];
         for (int r = 0; r < rooms; r++) {
             templates[r] = "{\"type\":\"" + Command.RoomMessage.TYPE + "\",\"room\":\"" + roomNames[r] + "\",\"data\":{\"t\":";
