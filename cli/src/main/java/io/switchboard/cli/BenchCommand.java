@@ -64,7 +64,9 @@ final class BenchCommand implements Callable<Integer> {
             + "namespace (namespaces.live.*) or to let other clients join it. Default: a fresh bench-<run>-0.")
     private String room;
 
-    @Option(names = "--publishers", defaultValue = "1", description = "Publishing connections (fanout). Default ${DEFAULT-VALUE}.")
+    @Option(names = "--publishers", defaultValue = "1", description = "Publishing connections (fanout). Default ${DEFAULT-VALUE}. "
+            + "0: subscribe only, print a line on stderr once joined, and count what a publisher in another bench "
+            + "process on this machine sends into the room (--room), over the window its first message sets.")
     private int publishers;
 
     @Option(names = "--rate", defaultValue = "1000", description = "Messages (churn: cycles) per second, all senders "
@@ -154,7 +156,12 @@ final class BenchCommand implements Callable<Integer> {
         if (!closedLoop) {
             requirePositive("--rate", rate);
         }
-        requirePositive("--publishers", publishers);
+        if (publishers < (scenario.equals("fanout") ? 0 : 1)) {
+            throw usage("--publishers must be at least " + (scenario.equals("fanout") ? 0 : 1) + ", got " + publishers);
+        }
+        if (publishers == 0 && rooms != 1) {
+            throw usage("--publishers 0 (subscribe only) takes one room (--rooms 1)");
+        }
         if (rooms < 0 || (scenario.equals("fanout") && rooms < 1)) {
             throw usage("--rooms must be " + (scenario.equals("fanout") ? "at least 1" : "0 or more") + ", got " + rooms);
         }

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.cli.bench.BenchOptions;
+import io.switchboard.cli.bench.BenchResult;
+import io.switchboard.cli.bench.Scenarios;
 import io.switchboard.protocol.JsonCodec;
 import io.switchboard.server.SwitchboardServer;
 import java.io.ByteArrayOutputStream;
@@ -229,6 +232,46 @@ class BenchCommandTest {
                 "bench", "fanout", "--url", url(), "--room", "ticker:x", "--rooms", "2", "--duration", "1s");
         assertUsageError("--room must match [A-Za-z0-9_.:@/-]{1,128}, got 'a room'",
                 "bench", "fanout", "--url", url(), "--room", "a room", "--duration", "1s");
+    }
+
+    /**
+     * A subscribe-only run ({@code --publishers 0}) counts what another run publishes into the room, over the
+     * publisher's own window: every measured publish reaches each of its subscribers, and nothing else counts.
+     */
+    @Test
+    void aSubscribeOnlyRunCountsWhatAnotherRunPublishes() throws Exception {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
+        BenchOptions listening = new BenchOptions("fanout", java.net.URI.create(url()), 4, 1, 0, 1000, 100,
+                Duration.ofSeconds(2), Duration.ofMillis(500), java.util.List.of(), false, null, "lean", "bench-listen");
+        java.util.concurrent.CompletableFuture<BenchResult> listener = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return Scenarios.run(listening, errStream);
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        long waitUntil = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!err.toString(StandardCharsets.UTF_8).contains("4 subscribers joined bench-listen") && System.nanoTime() < waitUntil) {
+            Thread.sleep(10);
+        }
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("4 subscribers joined bench-listen");
+        Result published = run("bench", "fanout", "--url", url(), "--room", "bench-listen", "--connections", "2",
+                "--rate", "200", "--warmup", "500ms", "--duration", "2s", "--json", "--no-progress");
+        assertThat(published.code()).isZero();
+        assertSane(published.json(), "fanout");
+        java.util.Map<String, Object> r = listener.get(20, java.util.concurrent.TimeUnit.SECONDS).fields();
+        assertThat(r.get("errors")).isEqualTo(0L);
+        assertThat(r.get("sent")).isEqualTo(0L);
+        assertThat(r.get("subscribers")).isEqualTo(4);
+        assertThat(r.get("delivered")).isEqualTo(4 * published.json().path("sent").asLong());
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Object> latency = (java.util.Map<String, Object>) r.get("latencyMicros");
+        assertThat((Double) latency.get("p50")).isPositive();
+        assertUsageError("--publishers must be at least 1, got 0",
+                "bench", "echo", "--url", url(), "--publishers", "0", "--duration", "1s");
+        assertUsageError("--publishers 0 (subscribe only) takes one room (--rooms 1)",
+                "bench", "fanout", "--url", url(), "--publishers", "0", "--rooms", "2", "--duration", "1s");
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -81,6 +82,11 @@ final class BenchRun implements AutoCloseable {
     final LongAdder roomJoinedBytes = new LongAdder();
     /** Lean connections are opened only until this instant; later ones are not started. */
     volatile long openUntilNanos = Long.MAX_VALUE;
+    /** Send times from here on are not counted; only an anchored run (see {@link #anchorOnFirstMessage}) sets it. */
+    private volatile long countsBeforeNanos = Long.MAX_VALUE;
+    /** Whether the next bench message sets the measured window. */
+    private volatile boolean anchoring;
+    private final CountDownLatch anchored = new CountDownLatch(1);
 
     BenchRun(BenchOptions options, PrintStream err) {
         this.options = options;
@@ -115,6 +121,12 @@ final class BenchRun implements AutoCloseable {
     /** Counts a server {@code error} message, its code and text as the cause. */
     void serverError(String code, String message) {
         error("server error " + code + ": " + message);
+    }
+
+    /** A line on stderr, whatever the progress setting: a state another process may wait for. */
+    void note(String line) {
+        err.println(line);
+        err.flush();
     }
 
     /** Counts a connection the server closed while measuring, its close code and reason as the cause. */
@@ -289,7 +301,39 @@ final class BenchRun implements AutoCloseable {
 
     /** Whether something intended at this instant is measured (not warmup). */
     boolean counts(long intendedNanos) {
-        return intendedNanos >= measureFromNanos;
+        if (anchoring) {
+            anchor(intendedNanos);
+        }
+        return intendedNanos >= measureFromNanos && intendedNanos < countsBeforeNanos;
+    }
+
+    /**
+     * Makes the first bench message that arrives set the measured window: from its send time plus the
+     * warmup, for the duration. A fanout run that only subscribes ({@code --publishers 0}) has no schedule of
+     * its own; anchored on the first message of a publisher in another process that started sending after
+     * this one joined, it measures the same window of send times as that publisher does (its send times are
+     * {@link System#nanoTime()} of the same machine: on Linux one monotonic clock for every process).
+     */
+    void anchorOnFirstMessage() {
+        measureFromNanos = Long.MAX_VALUE;
+        anchoring = true;
+    }
+
+    private synchronized void anchor(long firstSentNanos) {
+        if (!anchoring) {
+            return;
+        }
+        long from = firstSentNanos + options.warmup().toNanos();
+        measureToNanos = from + options.duration().toNanos();
+        countsBeforeNanos = measureToNanos;
+        measureFromNanos = from;
+        anchoring = false;
+        anchored.countDown();
+    }
+
+    /** Waits for {@link #anchorOnFirstMessage}'s first message; false when none came in time. */
+    boolean awaitAnchor(Duration timeout) throws InterruptedException {
+        return anchored.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** Records the latency of something that was due (intended) at {@code intendedNanos}. */

@@ -46,6 +46,10 @@ public final class Scenarios {
     static final ObjectMapper JSON = new JsonCodec().mapper();
     /** How long to wait, after sending stops, for deliveries still in flight. */
     private static final Duration DRAIN = Duration.ofSeconds(5);
+    /** Fanout without publishers: how long deliveries must stop, after the window, to be taken as finished. */
+    private static final Duration QUIET = Duration.ofSeconds(1);
+    /** Fanout without publishers: how long to wait for the publisher's first message. */
+    private static final Duration FIRST_MESSAGE_WAIT = Duration.ofSeconds(60);
     /** Upper bound of a 19-digit nanoTime in the payload template: padding is sized against it. */
     private static final String T_PLACEHOLDER = "1234567890123456789";
 
@@ -255,12 +259,27 @@ public final class Scenarios {
                 }));
             }
         }
-        List<SwitchboardClient> pubs = run.openAll(Math.max(1, o.publishers()), i -> base, false, o.publishUrl());
-        requireSome(pubs, o);
-        for (int p = 0; p < pubs.size(); p++) {
-            joins.add(pubs.get(p).join(roomNames[p % rooms], publisherSide));
+        if (o.publishers() == 0) {
+            awaitQuietly(joins);
+            return listen(run, lean, measuring, subscribersIn.get(0), roomNames[0]);
         }
+        List<SwitchboardClient> pubs = run.openAll(o.publishers(), i -> base, false, o.publishUrl());
+        requireSome(pubs, o);
+        List<CompletableFuture<RoomJoined>> pubJoins = new ArrayList<>();
+        for (int p = 0; p < pubs.size(); p++) {
+            pubJoins.add(pubs.get(p).join(roomNames[p % rooms], publisherSide));
+        }
+        joins.addAll(pubJoins);
         awaitQuietly(joins);
+        // A publisher outside its room has every publish refused (not_in_room): no run to measure.
+        for (int p = 0; p < pubJoins.size(); p++) {
+            CompletableFuture<RoomJoined> j = pubJoins.get(p);
+            if (!j.isDone() || j.isCompletedExceptionally()) {
+                String cause = j.isDone() ? j.handle((v, e) -> String.valueOf(
+                        io.switchboard.core.internal.Failures.rootCause(e).getMessage())).join() : "no answer";
+                throw new IllegalStateException("publisher " + p + " could not join " + roomNames[p % rooms] + ": " + cause);
+            }
+        }
         String[] templates = new String[rooms];
         for (int r = 0; r < rooms; r++) {
             templates[r] = "{\"type\":\"" + Command.RoomMessage.TYPE + "\",\"room\":\"" + roomNames[r] + "\",\"data\":{\"t\":";
@@ -308,6 +327,65 @@ public final class Scenarios {
         }
         extra.put("publishersConnected", pubs.size());
         extra.put("sendLagMicros", run.sendLagMicros());
+        return BenchResult.of(run, seconds, h, extra);
+    }
+
+    /**
+     * Fanout with {@code --publishers 0}: subscribes, says so on stderr, and counts what a publisher in
+     * another process on this machine sends into the room, over the window of send times its first message
+     * sets (see {@link BenchRun#anchorOnFirstMessage}): the same window that publisher measures, when it
+     * started sending after this run joined. With no schedule of its own it expects nothing; what should
+     * have arrived is that publisher's {@code sent} times this run's {@code subscribers}. After the window
+     * it waits for deliveries still in flight until they stop for a second.
+     */
+    private static BenchResult listen(BenchRun run, LeanConnections lean, Measuring measuring, int subscribed,
+                                      String room) throws Exception {
+        BenchOptions o = run.options;
+        run.anchorOnFirstMessage();
+        run.note("fanout: " + subscribed + " subscribers joined " + room + "; waiting for the first message");
+        if (subscribed == 0) {
+            throw new IllegalStateException("no subscriber could join " + room + " on " + o.url());
+        }
+        if (!run.awaitAnchor(FIRST_MESSAGE_WAIT)) {
+            throw new IllegalStateException("no bench message arrived in " + room + " within "
+                    + FIRST_MESSAGE_WAIT.toSeconds() + " s");
+        }
+        measuring.on = true;
+        if (lean != null) {
+            lean.measuring = true;
+        }
+        run.startProgress(run::alive);
+        long left;
+        while ((left = run.measureToNanos - System.nanoTime()) > 0) {
+            Thread.sleep(Math.max(1, Math.min(100, TimeUnit.NANOSECONDS.toMillis(left))));
+        }
+        long deadline = System.nanoTime() + DRAIN.toNanos();
+        long last = run.delivered.sum();
+        long lastChange = System.nanoTime();
+        while (System.nanoTime() < deadline && System.nanoTime() - lastChange < QUIET.toNanos()) {
+            Thread.sleep(5);
+            long now = run.delivered.sum();
+            if (now != last) {
+                last = now;
+                lastChange = System.nanoTime();
+            }
+        }
+        // Up to the last delivery seen, not through the quiet second that showed it was the last.
+        double seconds = Math.max(o.duration().toNanos(), lastChange - run.measureFromNanos) / 1e9;
+        Map<String, Object> extra = new LinkedHashMap<>(run.measuredWindow());
+        measuring.on = false;
+        if (lean != null) {
+            lean.measuring = false;
+        }
+        Histogram h = run.finish();
+        extra.put("subscribers", subscribed);
+        extra.put("receiver", o.receiver());
+        if (lean != null) {
+            extra.put("receivedPerSecond", BenchResult.round(run.windowArrivals.sum() / (o.duration().toNanos() / 1e9)));
+        }
+        extra.put("publishersConnected", 0);
+        extra.put("latencyMeasuredFrom", "intended send time of a publisher in another process (same machine, "
+                + "same monotonic clock); window set by its first message");
         return BenchResult.of(run, seconds, h, extra);
     }
 
