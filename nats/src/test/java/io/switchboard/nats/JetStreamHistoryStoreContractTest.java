@@ -38,7 +38,7 @@ class JetStreamHistoryStoreContractTest extends HistoryStoreContract {
     @Override
     protected HistoryStore store(int size, Duration ttl) {
         return keep(new JetStreamHistoryStore(settings(), Duration.ofSeconds(5), Retention.Lookup.fixed(size, ttl),
-                Math.max(1, size), ttl, Duration.ofMinutes(2)));
+                Math.max(1, size), ttl, ttl.compareTo(Duration.ofMinutes(2)) < 0 ? ttl : Duration.ofMinutes(2)));
     }
 
     @Override

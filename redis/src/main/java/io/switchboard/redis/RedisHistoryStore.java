@@ -50,6 +50,8 @@ public final class RedisHistoryStore implements HistoryStore {
     /**
      * Shared by every script: resolves the epoch (creating it with ARGV[2] when the room has none),
      * drops messages older than ARGV[1] ms and defines {@code touch} to push the keys' expiry forward.
+     * The expiry check reads the oldest entry alone first: it is usually still live, and every script call,
+     * each append included, pays for what the check reads (100 entries with their messages, before).
      */
     private static final String PRELUDE = """
             local meta, log = KEYS[1], KEYS[2]
@@ -64,15 +66,17 @@ public final class RedisHistoryStore implements HistoryStore {
             end
             local last = tonumber(redis.call('HGET', meta, 'offset'))
             local cutoff = now - ttl
+            local batch = 1
             while true do
-              local head = redis.call('XRANGE', log, '-', '+', 'COUNT', 100)
+              local head = redis.call('XRANGE', log, '-', '+', 'COUNT', batch)
               local expired = {}
               for _, entry in ipairs(head) do
                 if tonumber(entry[2][2]) >= cutoff then break end
                 expired[#expired + 1] = entry[1]
               end
               if #expired > 0 then redis.call('XDEL', log, unpack(expired)) end
-              if #expired < 100 then break end
+              if #expired < batch then break end
+              batch = 100
             end
             local function touch()
               redis.call('PEXPIRE', meta, ttl)

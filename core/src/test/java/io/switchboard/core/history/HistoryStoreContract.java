@@ -189,6 +189,27 @@ public abstract class HistoryStoreContract {
         assertThat(get(h.recover(none, 3, epoch)).recovered()).as("nothing missed").isTrue();
     }
 
+    /**
+     * More than a hundred expired at once: stores that drop them in batches must go on past the first batch. The
+     * room stays in use (a message every 2 s, under the 3 s ttl), so it keeps its epoch.
+     */
+    @Test
+    void dropsEveryMessageOlderThanItsTtl() throws Exception {
+        HistoryStore h = store(1000, Duration.ofSeconds(3));
+        appendN(h, 150);
+        String epoch = get(h.position(room)).epoch();
+        Thread.sleep(2000);
+        get(h.append(room, "alice", "c-1", "kept", null, System.currentTimeMillis()));
+        Thread.sleep(2000);
+        get(h.append(room, "alice", "c-1", "after", null, System.currentTimeMillis()));
+        assertThat(get(h.read(room, null, 1000)).messages()).extracting(RoomMessage::offset)
+                .containsExactly(151L, 152L);
+        assertThat(get(h.position(room)).epoch()).as("a room in use keeps its epoch").isEqualTo(epoch);
+        assertThat(get(h.recover(room, 149, epoch)).recovered()).as("offset 150 expired").isFalse();
+        assertThat(get(h.recover(room, 150, epoch)).messages()).extracting(RoomMessage::offset)
+                .containsExactly(151L, 152L);
+    }
+
     @Test
     void trimsToItsSizeAndRefusesToRecoverWhatWasTrimmed() throws Exception {
         HistoryStore h = store(5, Duration.ofMinutes(5));
