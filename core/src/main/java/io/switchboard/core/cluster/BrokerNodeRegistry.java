@@ -399,6 +399,9 @@ public final class BrokerNodeRegistry implements NodeRegistry {
     private final class Inbound implements Broker.Listener {
         @Override
         public void onMessage(String channel, byte[] payload) {
+            if (closed.get()) {
+                return; // stopping: its scheduler takes no more work, and nobody will ask it about other nodes
+            }
             NodeCodec.Message m;
             try {
                 m = codec.read(payload);
@@ -413,7 +416,9 @@ public final class BrokerNodeRegistry implements NodeRegistry {
             try {
                 handle(m);
             } catch (RuntimeException e) {
-                log.warn("node registry message of type {} failed", m.type(), e);
+                if (!closed.get()) { // else a message that raced close() into the stopped scheduler
+                    log.warn("node registry message of type {} failed", m.type(), e);
+                }
             }
         }
 
