@@ -98,6 +98,10 @@ final class BenchCommand implements Callable<Integer> {
             + "permessage-deflate and inflate what arrives compressed). Default ${DEFAULT-VALUE}.")
     private String receiver;
 
+    @Option(names = "--in-flight", defaultValue = "256", description = "Connections being opened (connect, upgrade, "
+            + "join) at once, at most; join: joins in flight. Default ${DEFAULT-VALUE}.")
+    private int inFlight;
+
     @Option(names = "--no-progress", description = "Do not print the live progress line.")
     private boolean noProgress;
 
@@ -153,6 +157,7 @@ final class BenchCommand implements Callable<Integer> {
         boolean closedLoop = scenario.equals("echo") && rate == 0;
         URI uri = parseUrl("--url", url, closedLoop);
         requirePositive("--connections", connections);
+        requirePositive("--in-flight", inFlight);
         if (!closedLoop) {
             requirePositive("--rate", rate);
         }
@@ -218,7 +223,7 @@ final class BenchCommand implements Callable<Integer> {
             checkTarget(publishUri.getHost());
         }
         return new BenchOptions(scenario, uri, connections, rooms, publishers, rate, size, d, w, sources, !noProgress,
-                publishUri, receiver, room);
+                publishUri, receiver, room, inFlight);
     }
 
     /** Load tests stay on this machine unless the operator says otherwise. */

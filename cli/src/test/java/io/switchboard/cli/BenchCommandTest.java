@@ -243,7 +243,7 @@ class BenchCommandTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
         BenchOptions listening = new BenchOptions("fanout", java.net.URI.create(url()), 4, 1, 0, 1000, 100,
-                Duration.ofSeconds(2), Duration.ofMillis(500), java.util.List.of(), false, null, "lean", "bench-listen");
+                Duration.ofSeconds(2), Duration.ofMillis(500), java.util.List.of(), false, null, "lean", "bench-listen", 256);
         java.util.concurrent.CompletableFuture<BenchResult> listener = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try {
                 return Scenarios.run(listening, errStream);
@@ -309,7 +309,7 @@ class BenchCommandTest {
     void joinCountsEveryMemberAndEveryByteTheMembersReceive() throws Exception {
         int members = 60;
         Result result = run("bench", "join", "--url", url(), "--connections", String.valueOf(members), "--room",
-                "bench-join-test", "--duration", "30s", "--json", "--no-progress");
+                "bench-join-test", "--in-flight", "8", "--duration", "30s", "--json", "--no-progress");
         assertThat(result.code()).isZero();
         JsonNode r = result.json();
         assertThat(r.path("errors").asLong()).isZero();

@@ -25,10 +25,11 @@ import java.util.List;
  *                 {@code client} (the full Java client)
  * @param room fanout with one room: its exact name (to put it in a namespace, or to let other clients join it);
  *             null: a fresh {@code bench-<run>-0}
+ * @param inFlight connections being opened (connected, upgraded, joined) at once, at most
  */
 public record BenchOptions(String scenario, URI url, int connections, int rooms, int publishers, int rate,
                            int sizeBytes, Duration duration, Duration warmup, List<InetAddress> localAddresses,
-                           boolean progress, URI publishUrl, String receiver, String room) {
+                           boolean progress, URI publishUrl, String receiver, String room, int inFlight) {
     public BenchOptions {
         localAddresses = List.copyOf(localAddresses);
         publishUrl = publishUrl == null ? url : publishUrl;

@@ -35,7 +35,6 @@ import org.HdrHistogram.Histogram;
  */
 final class BenchRun implements AutoCloseable {
     /** Connection attempts in flight at once: a burst of thousands of SYNs only measures the backlog. */
-    private static final int CONNECT_CONCURRENCY = 256;
     /** Distinct error causes kept for the summary; later new ones are counted as "other causes". */
     private static final int MAX_ERROR_CAUSES = 16;
 
@@ -184,7 +183,7 @@ final class BenchRun implements AutoCloseable {
     }
 
     /**
-     * Opens {@code n} connections, at most {@link #CONNECT_CONCURRENCY} at a time; failures count
+     * Opens {@code n} connections, at most {@link BenchOptions#inFlight} at a time; failures count
      * as errors. Returns the connected ones, in index order, and records connect latency when asked.
      */
     List<SwitchboardClient> openAll(int n, IntFunction<ClientListener> listeners, boolean recordConnectLatency)
@@ -195,7 +194,7 @@ final class BenchRun implements AutoCloseable {
     /** Opens {@code n} connections to {@code url}; see {@link #openAll(int, IntFunction, boolean)}. */
     List<SwitchboardClient> openAll(int n, IntFunction<ClientListener> listeners, boolean recordConnectLatency,
                                     URI url) throws InterruptedException {
-        Semaphore inFlight = new Semaphore(CONNECT_CONCURRENCY);
+        Semaphore inFlight = new Semaphore(options.inFlight());
         List<CompletableFuture<SwitchboardClient>> all = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             inFlight.acquire();
@@ -233,7 +232,7 @@ final class BenchRun implements AutoCloseable {
 
     /**
      * Opens {@code n} lean subscribers, subscriber {@code i} in room {@code rooms.apply(i)} (none when
-     * null), at most {@link #CONNECT_CONCURRENCY} connecting at a time. Failures count as errors;
+     * null), at most {@link BenchOptions#inFlight} connecting at a time. Failures count as errors;
      * {@code onJoined} runs for each subscriber that got {@code room_joined} (or its upgrade, without a
      * room), after its setup latency was recorded when asked.
      */
@@ -269,7 +268,7 @@ final class BenchRun implements AutoCloseable {
 
     private List<CompletableFuture<Void>> openLean(int n, LeanOpener opener, IntConsumer onJoined,
                                                    boolean recordSetupLatency) throws InterruptedException {
-        Semaphore inFlight = new Semaphore(CONNECT_CONCURRENCY);
+        Semaphore inFlight = new Semaphore(options.inFlight());
         List<CompletableFuture<Void>> all = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             inFlight.acquire();

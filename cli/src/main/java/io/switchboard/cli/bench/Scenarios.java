@@ -550,7 +550,7 @@ public final class Scenarios {
     private static final Duration JOIN_SETTLE = Duration.ofSeconds(3);
 
     /**
-     * N lean members join one room, 256 joins in flight, each staying and reading everything, until all have joined
+     * N lean members join one room, {@code --in-flight} joins at a time (256 unless told), each staying and reading everything, until all have joined
      * or {@code duration} has passed. Reports the join rate overall and in each tenth of the members (a big room's
      * joins get slower as it grows when every join costs O(room) bytes), the bytes every member received per join
      * (welcome, {@code room_joined}, notices, diffs, pings: every frame, headers included) and the
@@ -600,7 +600,8 @@ public final class Scenarios {
         extra.put("bytesPerJoin", members == 0 ? 0 : Math.round((double) run.frameBytes.sum() / members));
         extra.put("roomJoinedBytesPerJoin", members == 0 ? 0 : Math.round((double) run.roomJoinedBytes.sum() / members));
         extra.put("receivedBytes", run.frameBytes.sum());
-        extra.put("latencyMeasuredFrom", "each member's connect to its room_joined (256 in flight)");
+        extra.put("inFlight", o.inFlight());
+        extra.put("latencyMeasuredFrom", "each member's connect to its room_joined (" + o.inFlight() + " in flight)");
         return BenchResult.of(run, seconds, h, extra);
     }
 

@@ -16,9 +16,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Stands between the hub and a remote backend (broker, history, presence): every call gets a deadline,
  * at most {@code maxPending} calls are in flight at once, and a circuit breaker fails calls fast while
- * the backend keeps failing. The breaker opens when at least 3 of the last 10 calls were made and 60%
- * or more of them failed, stays open for {@code openDuration}, then lets 3 probe calls through
- * (half-open) and closes again when they succeed. Thread-safe.
+ * the backend keeps failing. The breaker judges the calls that ended in the last 10 seconds: when at least
+ * {@value #MINIMUM_CALLS} did and 60% or more of them failed, it opens, stays open for {@code openDuration},
+ * then lets 3 probe calls through (half-open) and closes again when they succeed.
+ *
+ * <p>Why a time window and not the last few calls: at thousands of calls a second, a window of 10 calls
+ * spans milliseconds, so one short stall of a backend that is otherwise fine (a fork for a snapshot, a
+ * burst of joins on a busy machine) opened the breaker and turned a few slow calls into seconds of refused
+ * joins and publishes for every client of the node. Thread-safe.
  */
 public final class ClusterGuard {
     private static final Logger log = LoggerFactory.getLogger(ClusterGuard.class);
@@ -29,15 +34,24 @@ public final class ClusterGuard {
     private final Semaphore pending;
     private final CircuitBreaker breaker;
 
+    /** Calls that must have ended in the window before the breaker judges: fewer say nothing about a backend. */
+    static final int MINIMUM_CALLS = 20;
+    private static final int WINDOW_SECONDS = 10;
+
     public ClusterGuard(String name, Duration timeout, int maxPending, Duration openDuration) {
+        this(name, timeout, maxPending, openDuration, MINIMUM_CALLS);
+    }
+
+    /** With a breaker that judges after {@code minimumCalls} calls in its window (tests use a few). */
+    public ClusterGuard(String name, Duration timeout, int maxPending, Duration openDuration, int minimumCalls) {
         this.name = name;
         this.timeoutNanos = timeout.toNanos();
         this.maxPending = maxPending;
         this.pending = new Semaphore(maxPending);
         this.breaker = CircuitBreaker.of(name, CircuitBreakerConfig.custom()
-                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-                .slidingWindowSize(10)
-                .minimumNumberOfCalls(3)
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.TIME_BASED)
+                .slidingWindowSize(WINDOW_SECONDS)
+                .minimumNumberOfCalls(minimumCalls)
                 .failureRateThreshold(60)
                 .waitDurationInOpenState(openDuration)
                 .permittedNumberOfCallsInHalfOpenState(3)

@@ -12,7 +12,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 
-/** The guard's deadline, bound and breaker rule (at least 3 calls, 60% of them failed), with chosen outcomes. */
+/**
+ * The guard's deadline, bound and breaker rule (enough calls in the last 10 s, 60% of them failed), with chosen
+ * outcomes. Most tests judge after 3 calls; the default judges after {@value ClusterGuard#MINIMUM_CALLS}.
+ */
 class ClusterGuardTest {
 
     private static CompletableFuture<String> ok() {
@@ -25,7 +28,7 @@ class ClusterGuardTest {
 
     @Test
     void opensAfterThreeCallsWithSixtyPercentFailedAndRefusesAtOnce() throws Exception {
-        ClusterGuard guard = new ClusterGuard("test", Duration.ofSeconds(1), 100, Duration.ofMinutes(1));
+        ClusterGuard guard = new ClusterGuard("test", Duration.ofSeconds(1), 100, Duration.ofMinutes(1), 3);
         guard.call(ClusterGuardTest::failing);
         guard.call(ClusterGuardTest::failing);
         assertThat(guard.isOpen()).as("two calls are not enough to judge").isFalse();
@@ -42,8 +45,37 @@ class ClusterGuardTest {
     }
 
     @Test
-    void staysClosedBelowSixtyPercentFailures() throws Exception {
+    void byDefaultAFewFailuresAmongManyCallsDoNotOpenItButABackendThatKeepsFailingDoes() throws Exception {
         ClusterGuard guard = new ClusterGuard("test", Duration.ofSeconds(1), 100, Duration.ofMinutes(1));
+        for (int i = 0; i < 100; i++) {
+            guard.call(ClusterGuardTest::ok);
+        }
+        for (int i = 0; i < 10; i++) {
+            guard.call(ClusterGuardTest::failing);
+        }
+        assertThat(guard.isOpen()).as("10 failed in a row, but 10 of 110 in the window").isFalse();
+        int more = 0;
+        while (!guard.isOpen() && more < 1000) {
+            guard.call(ClusterGuardTest::failing);
+            more++;
+        }
+        assertThat(more).as("opens once 60% of the window failed: (10 + 140) of 250").isEqualTo(140);
+    }
+
+    @Test
+    void byDefaultItJudgesNoBackendOnAFewCalls() throws Exception {
+        ClusterGuard guard = new ClusterGuard("test", Duration.ofSeconds(1), 100, Duration.ofMinutes(1));
+        for (int i = 0; i < ClusterGuard.MINIMUM_CALLS - 1; i++) {
+            guard.call(ClusterGuardTest::failing);
+        }
+        assertThat(guard.isOpen()).as("fewer than the minimum").isFalse();
+        guard.call(ClusterGuardTest::failing);
+        assertThat(guard.isOpen()).isTrue();
+    }
+
+    @Test
+    void staysClosedBelowSixtyPercentFailures() throws Exception {
+        ClusterGuard guard = new ClusterGuard("test", Duration.ofSeconds(1), 100, Duration.ofMinutes(1), 3);
         guard.call(ClusterGuardTest::failing);
         guard.call(ClusterGuardTest::ok);
         guard.call(ClusterGuardTest::ok);
@@ -54,7 +86,7 @@ class ClusterGuardTest {
 
     @Test
     void probesAfterTheOpenDurationAndClosesWhenTheProbesSucceed() throws Exception {
-        ClusterGuard guard = new ClusterGuard("test", Duration.ofSeconds(1), 100, Duration.ofMillis(200));
+        ClusterGuard guard = new ClusterGuard("test", Duration.ofSeconds(1), 100, Duration.ofMillis(200), 3);
         for (int i = 0; i < 3; i++) {
             guard.call(ClusterGuardTest::failing);
         }
@@ -72,7 +104,7 @@ class ClusterGuardTest {
 
     @Test
     void aCallPastItsDeadlineFailsWithATimeoutAndCountsAsAFailure() throws Exception {
-        ClusterGuard guard = new ClusterGuard("test", Duration.ofMillis(50), 100, Duration.ofMinutes(1));
+        ClusterGuard guard = new ClusterGuard("test", Duration.ofMillis(50), 100, Duration.ofMinutes(1), 3);
         CompletableFuture<String> never = new CompletableFuture<>();
         CompletableFuture<String> call = guard.call(() -> never);
         assertThatThrownBy(() -> call.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)

@@ -160,7 +160,7 @@ class HubUnpublishedTest {
 
     @Test
     void publishesRefusedByAnOpenBreakerAreAnnouncedOnceItLetsCallsThrough() throws Exception {
-        startNodes(new ClusterGuard("broker", Duration.ofSeconds(1), 100, Duration.ofMillis(300)));
+        startNodes(new ClusterGuard("broker", Duration.ofSeconds(1), 100, Duration.ofMillis(300), 3));
         publish("m1");
         awaitBobHolds("1 through the broker", List.of(1L));
         publishersBroker.down = true;
