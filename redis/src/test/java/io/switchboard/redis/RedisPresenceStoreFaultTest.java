@@ -100,7 +100,8 @@ class RedisPresenceStoreFaultTest {
     }
 
     @Test
-    void refreshOfThousandsOfEntriesTakesOneScriptCallPerRoomAndPerUserAndOneForTheNode() throws Exception {
+    void refreshOfThousandsOfEntriesTakesOneScriptCallPerRoomAndPerFiveHundredUserEntriesAndOneForTheNode()
+            throws Exception {
         RedisPresenceStore node = store(Duration.ofMinutes(1));
         List<RoomMember> members = new ArrayList<>();
         List<UserConnection> connections = new ArrayList<>();
@@ -118,10 +119,14 @@ class RedisPresenceStoreFaultTest {
         Await.get(node.refresh("n1", members, connections), WAIT);
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
 
-        assertThat(evalshaCalls()).isEqualTo(rooms + users + 1);
+        assertThat(evalshaCalls()).isEqualTo(rooms + 5000 / RedisPresenceStore.REFRESH_CHUNK + 1);
         assertThat(took).as("10,000 entries, pipelined").isLessThan(Duration.ofSeconds(5));
         assertThat(Await.get(node.members("bulk:room7"), WAIT)).hasSize(5000 / rooms);
         assertThat(Await.get(node.connections("bulk-u42"), WAIT)).hasSize(5000 / users);
+        assertThat(Await.get(node.connections("bulk-u499"), WAIT)).as("the last user of the last call")
+                .hasSize(5000 / users);
+        assertThat(ttlMillis("test:presence:user:{bulk-u0}:exp")).as("keys expire a ttl after the refresh")
+                .isBetween(50_000L, 60_000L);
     }
 
     private RedisPresenceStore store(Duration ttl) throws Exception {
@@ -136,6 +141,10 @@ class RedisPresenceStoreFaultTest {
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static long ttlMillis(String key) throws Exception {
+        return Long.parseLong(redis.call("PTTL", key).substring(1));
     }
 
     private static long evalshaCalls() throws Exception {
