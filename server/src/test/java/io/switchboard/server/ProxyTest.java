@@ -252,13 +252,13 @@ class ProxyTest {
         backend.answer(r -> TestBackend.Response.status(500));
         int port = start(Proxy.builder().rpc(backend.url("/rpc")));
         try (WsClient c = WsClient.welcomed(port, "erin")) {
-            for (int i = 1; i <= 6; i++) {
+            for (int i = 1; i <= 25; i++) {
                 c.send("{\"type\":\"rpc\",\"id\":" + i + ",\"method\":\"x\"}");
                 assertThat(c.next("error").path("code").asText()).isEqualTo("unavailable");
             }
         }
-        // Three failures of three calls open it (60% of at least 3); the next three fail without a request.
-        assertThat(backend.requests).hasSize(3);
+        // Twenty failures of twenty calls open it (60% of at least 20 in 10 s); the next five fail without a request.
+        assertThat(backend.requests).hasSize(20);
     }
 
     @Test
