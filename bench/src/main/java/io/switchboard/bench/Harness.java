@@ -178,6 +178,11 @@ public final class Harness {
                     "lean-deflate"));
         }
         w.add(new Workload("fanout-10k@100", "fanout", 10_000, 1, 1, 100, 100, false));
+        // Many small rooms, history on (the default): 1,000 rooms of 10 subscribers, a publisher in each, so
+        // every publish is an append, a sequence number and an ack as well as a fan-out of 10.
+        for (int rate : new int[] {20_000, 50_000}) {
+            w.add(new Workload("rooms-1k@" + rate, "fanout", 10_000, 1000, 1000, rate, 100, false));
+        }
         // Closed loop (rate 0): each connection keeps one echo in flight.
         w.add(new Workload("echo-1", "echo", 1, 1, 1, 0, 100, false));
         w.add(new Workload("echo-100", "echo", 100, 1, 1, 0, 100, false));
