@@ -26,13 +26,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.concurrent.atomic.AtomicLongArray;
 import org.HdrHistogram.Histogram;
 
 /**
- * The five load shapes of {@code switchboard bench}. Each uses only what PROTOCOL.md guarantees
+ * The load shapes of {@code switchboard bench} ({@code join} is {@link JoinScenario}). Each uses only what PROTOCOL.md guarantees
  * ({@code echo}, {@code join_room}, {@code room_message}, {@code GET /health}), so any conforming
  * server can be measured and results stay comparable over time.
  *
@@ -64,7 +62,7 @@ public final class Scenarios {
                 case "fanout" -> fanout(run);
                 case "idle" -> idle(run);
                 case "churn" -> churn(run);
-                case "join" -> join(run);
+                case "join" -> JoinScenario.run(run);
                 default -> throw new IllegalArgumentException("unknown scenario " + options.scenario());
             };
         }
@@ -102,7 +100,7 @@ public final class Scenarios {
         return "x".repeat(n);
     }
 
-    private static String runId() {
+    static String runId() {
         return Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
     }
 
@@ -314,20 +312,8 @@ public final class Scenarios {
             });
         });
         double seconds = run.drain(DRAIN);
-        Map<String, Object> extra = new LinkedHashMap<>(run.measuredWindow());
-        measuring.on = false;
-        if (lean != null) {
-            lean.measuring = false;
-        }
-        Histogram h = run.finish();
-        extra.put("subscribers", subscribed);
-        extra.put("receiver", o.receiver());
-        if (lean != null) {
-            extra.put("receivedPerSecond", BenchResult.round(run.windowArrivals.sum() / (o.duration().toNanos() / 1e9)));
-        }
-        extra.put("publishersConnected", pubs.size());
-        extra.put("sendLagMicros", run.sendLagMicros());
-        return BenchResult.of(run, seconds, h, extra);
+        return fanoutResult(run, measuring, lean, subscribed, pubs.size(), seconds,
+                Map.of("sendLagMicros", run.sendLagMicros()));
     }
 
     /**
@@ -372,6 +358,15 @@ public final class Scenarios {
         }
         // Up to the last delivery seen, not through the quiet second that showed it was the last.
         double seconds = Math.max(o.duration().toNanos(), lastChange - run.measureFromNanos) / 1e9;
+        return fanoutResult(run, measuring, lean, subscribed, 0, seconds, Map.of("latencyMeasuredFrom",
+                "intended send time of a publisher in another process (same machine, same monotonic clock); window "
+                        + "set by its first message"));
+    }
+
+    /** Ends a fan-out's measurement and builds its result: the window, the subscribers' side, then {@code more}. */
+    private static BenchResult fanoutResult(BenchRun run, Measuring measuring, LeanConnections lean, int subscribed,
+                                            int publishersConnected, double seconds, Map<String, Object> more)
+            throws InterruptedException {
         Map<String, Object> extra = new LinkedHashMap<>(run.measuredWindow());
         measuring.on = false;
         if (lean != null) {
@@ -379,13 +374,13 @@ public final class Scenarios {
         }
         Histogram h = run.finish();
         extra.put("subscribers", subscribed);
-        extra.put("receiver", o.receiver());
+        extra.put("receiver", run.options.receiver());
         if (lean != null) {
-            extra.put("receivedPerSecond", BenchResult.round(run.windowArrivals.sum() / (o.duration().toNanos() / 1e9)));
+            extra.put("receivedPerSecond",
+                    BenchResult.round(run.windowArrivals.sum() / (run.options.duration().toNanos() / 1e9)));
         }
-        extra.put("publishersConnected", 0);
-        extra.put("latencyMeasuredFrom", "intended send time of a publisher in another process (same machine, "
-                + "same monotonic clock); window set by its first message");
+        extra.put("publishersConnected", publishersConnected);
+        extra.putAll(more);
         return BenchResult.of(run, seconds, h, extra);
     }
 
@@ -544,67 +539,6 @@ public final class Scenarios {
         return BenchResult.of(run, seconds, h, extra);
     }
 
-    // ------------------------------------------------------------------ join
-
-    /** How long a join run waits after its last join for the notices and diffs still due (3 × the default diff interval). */
-    private static final Duration JOIN_SETTLE = Duration.ofSeconds(3);
-
-    /**
-     * N lean members join one room, {@code --in-flight} joins at a time (256 unless told), each staying and reading everything, until all have joined
-     * or {@code duration} has passed. Reports the join rate overall and in each tenth of the members (a big room's
-     * joins get slower as it grows when every join costs O(room) bytes), the bytes every member received per join
-     * (welcome, {@code room_joined}, notices, diffs, pings: every frame, headers included) and the
-     * {@code room_joined} bytes per join. Latency: connect, upgrade and join, each from its own start.
-     */
-    static BenchResult join(BenchRun run) throws Exception {
-        BenchOptions o = run.options;
-        String room = o.room() != null ? o.room() : "bench-" + runId() + "-join";
-        int n = o.connections();
-        AtomicLongArray tenthReachedAt = new AtomicLongArray(10);
-        AtomicInteger joined = new AtomicInteger();
-        LeanConnections lean = run.lean();
-        lean.measuring = true;
-        run.startProgress(run::alive);
-        long start = System.nanoTime();
-        run.measureToNanos = start + o.duration().toNanos();
-        run.openUntilNanos = run.measureToNanos;
-        List<CompletableFuture<Void>> joins = run.openLean(n, i -> room, i -> {
-            int k = joined.incrementAndGet();
-            if (k % Math.max(1, n / 10) == 0 && k / Math.max(1, n / 10) <= 10) {
-                tenthReachedAt.set(k / Math.max(1, n / 10) - 1, System.nanoTime());
-            }
-        }, true);
-        run.sent.add(joins.size());
-        run.expected.add(joins.size());
-        awaitQuietly(joins);
-        long end = System.nanoTime();
-        Thread.sleep(JOIN_SETTLE.toMillis());
-        long members = joined.get();
-        run.delivered.add(members);
-        double seconds = (end - start) / 1e9;
-        Histogram h = run.finish();
-        lean.measuring = false;
-        Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("room", room);
-        extra.put("joined", members);
-        extra.put("capped", members < n);
-        extra.put("joinSeconds", BenchResult.round(seconds));
-        extra.put("joinsPerSecond", BenchResult.round(members / seconds));
-        List<Double> byTenth = new ArrayList<>();
-        long previous = start;
-        for (int t = 0; t < 10 && tenthReachedAt.get(t) != 0; t++) {
-            byTenth.add(BenchResult.round(Math.max(1, n / 10) / ((tenthReachedAt.get(t) - previous) / 1e9)));
-            previous = tenthReachedAt.get(t);
-        }
-        extra.put("joinsPerSecondByTenth", byTenth);
-        extra.put("bytesPerJoin", members == 0 ? 0 : Math.round((double) run.frameBytes.sum() / members));
-        extra.put("roomJoinedBytesPerJoin", members == 0 ? 0 : Math.round((double) run.roomJoinedBytes.sum() / members));
-        extra.put("receivedBytes", run.frameBytes.sum());
-        extra.put("inFlight", o.inFlight());
-        extra.put("latencyMeasuredFrom", "each member's connect to its room_joined (" + o.inFlight() + " in flight)");
-        return BenchResult.of(run, seconds, h, extra);
-    }
-
     // ------------------------------------------------------------------ helpers
 
     private static void requireSome(List<SwitchboardClient> conns, BenchOptions o) {
@@ -613,7 +547,7 @@ public final class Scenarios {
         }
     }
 
-    private static void awaitQuietly(List<? extends CompletableFuture<?>> futures) {
+    static void awaitQuietly(List<? extends CompletableFuture<?>> futures) {
         try {
             CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
