@@ -21,7 +21,7 @@ import java.util.concurrent.CompletableFuture;
  * registry of live nodes would replace {@link #CLAIM_LOST}. Thread-safe (stateless but for the key prefix).
  */
 final class NodeRecords {
-    private static final String NOW_KEEP = RedisPresenceStore.NOW + RedisPresenceStore.KEEP;
+    private static final String NOW_KEEP = PresenceScripts.NOW + PresenceScripts.KEEP;
 
     /**
      * KEYS: live nodes, the node's members index, its connections index, its refreshed marker. ARGV: ttl ms, nodeId.
