@@ -25,7 +25,8 @@ import java.util.List;
  *                 {@code client} (the full Java client)
  * @param room fanout with one room: its exact name (to put it in a namespace, or to let other clients join it);
  *             null: a fresh {@code bench-<run>-0}
- * @param inFlight connections being opened (connected, upgraded, joined) at once, at most
+ * @param inFlight connections being opened (connected, upgraded, joined) at once, at most: a burst of thousands of
+ *                 SYNs only measures the server's accept backlog
  */
 public record BenchOptions(String scenario, URI url, int connections, int rooms, int publishers, int rate,
                            int sizeBytes, Duration duration, Duration warmup, List<InetAddress> localAddresses,

@@ -34,7 +34,6 @@ import org.HdrHistogram.Histogram;
  * inline on them to keep thread hops out of the measurement), read by the progress thread.
  */
 final class BenchRun implements AutoCloseable {
-    /** Connection attempts in flight at once: a burst of thousands of SYNs only measures the backlog. */
     /** Distinct error causes kept for the summary; later new ones are counted as "other causes". */
     private static final int MAX_ERROR_CAUSES = 16;
 

@@ -15,15 +15,15 @@ import org.HdrHistogram.Histogram;
  * thread; the members' callbacks run on the lean connections' event loops and touch only thread-safe counters.
  */
 final class JoinScenario {
+    /** How long a run waits after its last join for the notices and diffs still due (3 × the default diff interval). */
+    private static final Duration JOIN_SETTLE = Duration.ofSeconds(3);
+
     private JoinScenario() {
     }
 
-    /** How long a join run waits after its last join for the notices and diffs still due (3 × the default diff interval). */
-    private static final Duration JOIN_SETTLE = Duration.ofSeconds(3);
-
     /**
-     * N lean members join one room, {@code --in-flight} joins at a time (256 unless told), each staying and reading everything, until all have joined
-     * or {@code duration} has passed. Reports the join rate overall and in each tenth of the members (a big room's
+     * N lean members join one room, {@code --in-flight} joins at a time (256 unless told), each staying and reading
+     * everything, until all have joined or {@code duration} has passed ({@code capped}: some were never started). Reports the join rate overall and in each tenth of the members (a big room's
      * joins get slower as it grows when every join costs O(room) bytes), the bytes every member received per join
      * (welcome, {@code room_joined}, notices, diffs, pings: every frame, headers included) and the
      * {@code room_joined} bytes per join. Latency: connect, upgrade and join, each from its own start.
@@ -59,7 +59,7 @@ final class JoinScenario {
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("room", room);
         extra.put("joined", members);
-        extra.put("capped", members < n);
+        extra.put("capped", joins.size() < n);
         extra.put("joinSeconds", BenchResult.round(seconds));
         extra.put("joinsPerSecond", BenchResult.round(members / seconds));
         List<Double> byTenth = new ArrayList<>();

@@ -30,8 +30,8 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.HdrHistogram.Histogram;
 
 /**
- * The load shapes of {@code switchboard bench} ({@code join} is {@link JoinScenario}). Each uses only what PROTOCOL.md guarantees
- * ({@code echo}, {@code join_room}, {@code room_message}, {@code GET /health}), so any conforming
+ * The load shapes of {@code switchboard bench} ({@code join} is {@link JoinScenario}). Each uses only what
+ * PROTOCOL.md guarantees ({@code echo}, {@code join_room}, {@code room_message}, {@code GET /health}), so any conforming
  * server can be measured and results stay comparable over time.
  *
  * <p>Latency is carried in the payload: {@code data.t} is the sender's intended send time

@@ -27,16 +27,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClusterGuard {
     private static final Logger log = LoggerFactory.getLogger(ClusterGuard.class);
+    /** Calls that must have ended in the window before the breaker judges: fewer say nothing about a backend. */
+    static final int MINIMUM_CALLS = 20;
+    private static final int WINDOW_SECONDS = 10;
 
     private final String name;
     private final long timeoutNanos;
     private final int maxPending;
     private final Semaphore pending;
     private final CircuitBreaker breaker;
-
-    /** Calls that must have ended in the window before the breaker judges: fewer say nothing about a backend. */
-    static final int MINIMUM_CALLS = 20;
-    private static final int WINDOW_SECONDS = 10;
 
     public ClusterGuard(String name, Duration timeout, int maxPending, Duration openDuration) {
         this(name, timeout, maxPending, openDuration, MINIMUM_CALLS);
