@@ -3,9 +3,11 @@ package io.switchboard.core.hub;
 import io.switchboard.core.HubException;
 import io.switchboard.core.guard.ClusterGuard;
 import io.switchboard.core.internal.Failures;
+import io.switchboard.core.internal.LogLimiter;
 import io.switchboard.protocol.ErrorCode;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -18,6 +20,11 @@ import org.slf4j.LoggerFactory;
  */
 final class BackendCalls {
     private static final Logger log = LoggerFactory.getLogger(BackendCalls.class);
+    /**
+     * Backend failures reach clients as {@code unavailable} without their cause; the log keeps one cause per
+     * interval, for the operator, and the rest at debug.
+     */
+    private static final LogLimiter FAILURE_LOG = new LogLimiter(Duration.ofSeconds(10));
 
     private final ClusterGuard storeGuard;
     private final ClusterGuard brokerGuard;
@@ -74,7 +81,7 @@ final class BackendCalls {
         }
         call.whenComplete((v, e) -> {
             if (e != null) {
-                log.debug("{} failed: {}", what, Failures.rootCause(e).toString());
+                logFailure(what, "failed", Failures.rootCause(e));
             }
         });
     }
@@ -96,7 +103,17 @@ final class BackendCalls {
             return h;
         }
         String why = cause instanceof TimeoutException ? "timed out" : "failed";
-        log.atDebug().log("{} {}: {}", what, why, cause.toString());
+        logFailure(what, why, cause);
         return new HubException(ErrorCode.UNAVAILABLE, what + " " + why + ", retry later");
+    }
+
+    private static void logFailure(String what, String why, Throwable cause) {
+        long held = FAILURE_LOG.admit();
+        if (held < 0) {
+            log.debug("{} {}: {}", what, why, cause.toString());
+        } else {
+            log.warn("{} {}: {}{}", what, why, cause.toString(),
+                    held == 0 ? "" : " (" + held + " more backend failures since the last such line, at debug)");
+        }
     }
 }
