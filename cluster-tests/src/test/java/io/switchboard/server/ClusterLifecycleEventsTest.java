@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.testkit.Await;
 import io.switchboard.testkit.Closer;
+import io.switchboard.testkit.JvmProcess;
 import io.switchboard.testkit.RedisServerProcess;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,7 +36,7 @@ class ClusterLifecycleEventsTest {
     private RedisServerProcess redis;
     private TestBackend backend;
     private ClusterNodes nodes;
-    private NodeProcess doomed;
+    private JvmProcess doomed;
     private final ExecutorService pool = Executors.newFixedThreadPool(8);
 
     /** Before the closer's resources: tasks still running stop before the nodes they talk to. */

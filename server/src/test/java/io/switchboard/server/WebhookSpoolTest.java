@@ -12,6 +12,7 @@ import io.switchboard.server.config.Hooks;
 import io.switchboard.server.config.SwitchboardConfig;
 import io.switchboard.server.node.StartException;
 import io.switchboard.testkit.Await;
+import io.switchboard.testkit.JvmProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -132,7 +133,7 @@ class WebhookSpoolTest {
     void eventsSpooledByANodeKilledWithSigkillArriveAfterTheRestartInOrderUnderTheirIds() throws Exception {
         int deadPort = TestBackend.deadPort();
         List<String> connIds;
-        try (ServerProcess node = ServerProcess.start("crashed", deadUrl(deadPort), dir)) {
+        try (JvmProcess node = ServerProcess.start("crashed", deadUrl(deadPort), dir)) {
             connIds = lifecycles(node.port(), 3);
             Await.until("18 events in the spool", WAIT, () -> spooled(node.port()) == 18);
             // Another process holds the directory: this one is refused it.
