@@ -5,12 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.testkit.Await;
 import io.switchboard.testkit.Closer;
+import io.switchboard.testkit.JvmProcess;
 import io.switchboard.testkit.RedisServerProcess;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -35,7 +34,7 @@ class ClusterLifecycleEventsTest {
     private RedisServerProcess redis;
     private TestBackend backend;
     private ClusterNodes nodes;
-    private NodeProcess doomed;
+    private JvmProcess doomed;
     private final ExecutorService pool = Executors.newFixedThreadPool(8);
 
     /** Before the closer's resources: tasks still running stop before the nodes they talk to. */
@@ -54,17 +53,8 @@ class ClusterLifecycleEventsTest {
         return c;
     }
 
-    /** Every event the backend accepted, each id once (a retried batch repeats ids). */
-    private List<JsonNode> events() {
-        Map<String, JsonNode> byId = new LinkedHashMap<>();
-        for (TestBackend.Request r : List.copyOf(backend.accepted)) {
-            r.json().path("events").forEach(e -> byId.putIfAbsent(e.path("id").asText(), e));
-        }
-        return new ArrayList<>(byId.values());
-    }
-
     private long count(String type, String room) {
-        return events().stream().filter(e -> e.path("type").asText().equals(type)
+        return backend.events().stream().filter(e -> e.path("type").asText().equals(type)
                 && e.path("room").asText().equals(room)).count();
     }
 
@@ -165,10 +155,11 @@ class ClusterLifecycleEventsTest {
                 "switchboard:presence:node:{retiring}:conns")).isEqualTo(":0");
 
         doomed.kill();
-        Await.until("every connection of the doomed node is reported gone", WAIT, () -> events().stream()
+        Await.until("every connection of the doomed node is reported gone", WAIT, () -> backend.events().stream()
                 .filter(e -> e.path("type").asText().equals("disconnect")).count() == 4);
 
-        List<JsonNode> lost = events().stream().filter(e -> e.path("reason").asText().equals("node_lost")).toList();
+        List<JsonNode> lost = backend.events().stream().filter(e -> e.path("reason").asText().equals("node_lost"))
+                .toList();
         for (String connId : doomedConns) {
             assertThat(lost.stream().filter(e -> e.path("connId").asText().equals(connId))
                     .filter(e -> !e.path("type").asText().equals("vacated"))

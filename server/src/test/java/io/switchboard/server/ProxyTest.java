@@ -6,34 +6,27 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.core.config.WebSocket;
 import io.switchboard.server.config.Proxy;
 import io.switchboard.testkit.Await;
+import io.switchboard.testkit.Closer;
 import io.switchboard.testkit.LeakDetection;
 import io.switchboard.testkit.RawPeer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The connect, subscribe, publish and RPC proxies against a real HTTP backend, with real WebSocket clients. */
 @ExtendWith(LeakDetection.class)
 class ProxyTest {
+    @RegisterExtension
+    final Closer closer = new Closer();
     private TestBackend backend;
     private SwitchboardServer server;
 
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-        if (backend != null) {
-            backend.close();
-        }
-    }
-
     private int start(Proxy.Builder proxy) {
-        server = SwitchboardServer.start(TestServers.config().toBuilder().proxy(proxy.build()).build());
+        server = closer.add(SwitchboardServer.start(TestServers.config().toBuilder().proxy(proxy.build()).build()));
         return server.port();
     }
 
@@ -50,7 +43,7 @@ class ProxyTest {
 
     @Test
     void aCookieSessionConnectsThroughTheConnectProxyWhoseGrantsApply() {
-        backend = TestBackend.start();
+        backend = closer.add(TestBackend.start());
         backend.answer(r -> r.json().path("headers").path("Cookie").asText().contains("session=s3cret")
                 ? json("{\"userId\":\"alice\",\"rooms\":[\"chat:*\"],\"publish\":[\"chat:general\"],"
                         + "\"info\":{\"name\":\"Alice\"}}")
@@ -93,12 +86,13 @@ class ProxyTest {
 
     @Test
     void aClientThatHangsUpWhileTheBackendDecidesLeavesNoSlotBehind() {
-        backend = TestBackend.start();
+        backend = closer.add(TestBackend.start());
         String accept = "{\"userId\":\"u\",\"rooms\":[\"*\"],\"publish\":[\"*\"]}";
         backend.answer(r -> new TestBackend.Response(200, accept, 300));
-        server = SwitchboardServer.start(TestServers.config().toBuilder()
+        server = closer.add(SwitchboardServer.start(TestServers.config().toBuilder()
                 .websocket(WebSocket.builder().maxConnections(1).build())
-                .proxy(Proxy.builder().connect(backend.url("/connect")).timeout(Duration.ofSeconds(2)).build()).build());
+                .proxy(Proxy.builder().connect(backend.url("/connect")).timeout(Duration.ofSeconds(2)).build())
+                .build()));
         int port = server.port();
         try (RawPeer gone = RawPeer.open(port)) {
             gone.write(RawPeer.upgradeRequest(port, "/ws", Map.of()).getBytes(StandardCharsets.ISO_8859_1));
@@ -121,7 +115,7 @@ class ProxyTest {
 
     @Test
     void theSubscribeProxyAllowsOrRefusesEachJoinWithItsCode() {
-        backend = TestBackend.start();
+        backend = closer.add(TestBackend.start());
         backend.answer(r -> r.json().path("room").asText().startsWith("vip")
                 ? json("{\"error\":{\"code\":\"room_full\",\"message\":\"members only\"}}") : json("{}"));
         int port = start(Proxy.builder().subscribe(backend.url("/subscribe")));
@@ -144,7 +138,7 @@ class ProxyTest {
 
     @Test
     void thePublishProxyAllowsReplacesOrRefusesAndKeepsTheSendersOrder() {
-        backend = TestBackend.start();
+        backend = closer.add(TestBackend.start());
         backend.answer(r -> switch (r.json().path("content").asText()) {
             case "slow" -> new TestBackend.Response(200, "{}", 300);
             case "rude" -> json("{\"content\":\"[removed]\",\"data\":{\"moderated\":true}}");
@@ -180,7 +174,7 @@ class ProxyTest {
 
     @Test
     void anRpcIsAnsweredByTheBackendOrFailsWithItsError() {
-        backend = TestBackend.start();
+        backend = closer.add(TestBackend.start());
         backend.answer(r -> r.json().path("method").asText().equals("getPrice")
                 ? json("{\"data\":{\"symbol\":\"" + r.json().path("data").path("symbol").asText() + "\",\"price\":42}}")
                 : json("{\"error\":{\"code\":\"invalid_field\",\"message\":\"no such method\"}}"));
@@ -216,7 +210,7 @@ class ProxyTest {
 
     @Test
     void aSlowBackendGivesUnavailableAtTheDeadlineAndTheServerKeepsServing() {
-        backend = TestBackend.start();
+        backend = closer.add(TestBackend.start());
         backend.answer(r -> new TestBackend.Response(200, "{\"data\":1}", 3000));
         int port = start(Proxy.builder().rpc(backend.url("/rpc")).subscribe(backend.url("/subscribe"))
                 .timeout(Duration.ofMillis(200)));
@@ -248,7 +242,7 @@ class ProxyTest {
 
     @Test
     void aFailingBackendOpensTheBreakerAndIsNoLongerAsked() {
-        backend = TestBackend.start();
+        backend = closer.add(TestBackend.start());
         backend.answer(r -> TestBackend.Response.status(500));
         int port = start(Proxy.builder().rpc(backend.url("/rpc")));
         try (WsClient c = WsClient.welcomed(port, "erin")) {
@@ -263,7 +257,7 @@ class ProxyTest {
 
     @Test
     void callsBeyondTheBoundInFlightAreRefusedAtOnce() {
-        backend = TestBackend.start();
+        backend = closer.add(TestBackend.start());
         backend.answer(r -> new TestBackend.Response(200, "{\"data\":1}", 1000));
         int port = start(Proxy.builder().rpc(backend.url("/rpc")).maxPending(2).timeout(Duration.ofSeconds(5)));
         try (WsClient c = WsClient.welcomed(port, "fay")) {

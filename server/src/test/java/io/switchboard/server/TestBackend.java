@@ -20,13 +20,14 @@ import java.util.function.Function;
 
 /**
  * A real HTTP backend for webhooks and proxies: the JDK's own server on a loopback port, recording every request
- * and answering what the test tells it (200 with {@code {}} until told otherwise). Thread-safe.
+ * and answering what the test tells it (200 with {@code {}} until told otherwise). Public for the tests of the
+ * {@code hooks} package. Thread-safe.
  */
-final class TestBackend implements AutoCloseable {
+public final class TestBackend implements AutoCloseable {
 
     /** One request as received. */
-    record Request(String method, String path, Map<String, List<String>> headers, byte[] body) {
-        JsonNode json() {
+    public record Request(String method, String path, Map<String, List<String>> headers, byte[] body) {
+        public JsonNode json() {
             try {
                 return WsClient.JSON.readTree(body);
             } catch (IOException e) {
@@ -34,27 +35,27 @@ final class TestBackend implements AutoCloseable {
             }
         }
 
-        String header(String name) {
+        public String header(String name) {
             return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
                     .map(e -> e.getValue().get(0)).findFirst().orElse(null);
         }
     }
 
     /** What to answer, after {@code delayMillis}. */
-    record Response(int status, String body, long delayMillis) {
-        static Response ok(String body) {
+    public record Response(int status, String body, long delayMillis) {
+        public static Response ok(String body) {
             return new Response(200, body, 0);
         }
 
-        static Response status(int status) {
+        public static Response status(int status) {
             return new Response(status, "{}", 0);
         }
     }
 
     /** Every request, recorded as it arrives. */
-    final BlockingQueue<Request> requests = new LinkedBlockingQueue<>();
+    public final BlockingQueue<Request> requests = new LinkedBlockingQueue<>();
     /** The requests answered 2xx, recorded once the answer was written. */
-    final BlockingQueue<Request> accepted = new LinkedBlockingQueue<>();
+    public final BlockingQueue<Request> accepted = new LinkedBlockingQueue<>();
     private final HttpServer server;
     private final ExecutorService executor = Executors.newCachedThreadPool();
     private volatile Function<Request, Response> answer = r -> Response.ok("{}");
@@ -71,17 +72,17 @@ final class TestBackend implements AutoCloseable {
     }
 
     /** On a free port. */
-    static TestBackend start() {
+    public static TestBackend start() {
         return new TestBackend(0);
     }
 
     /** On {@code port}, e.g. again after {@link #close} to be a backend that came back. */
-    static TestBackend start(int port) {
+    public static TestBackend start(int port) {
         return new TestBackend(port);
     }
 
     /** A port nothing listens on (a backend that is down), as far as this process can tell. */
-    static int deadPort() {
+    public static int deadPort() {
         TestBackend b = start();
         int port = b.port();
         b.close();
@@ -89,7 +90,7 @@ final class TestBackend implements AutoCloseable {
     }
 
     /** Every webhook event of the accepted requests, in arrival order, each id once (a retried batch repeats ids). */
-    List<JsonNode> events() {
+    public List<JsonNode> events() {
         Map<String, JsonNode> byId = new LinkedHashMap<>();
         for (Request r : List.copyOf(accepted)) {
             r.json().path("events").forEach(e -> byId.putIfAbsent(e.path("id").asText(), e));
@@ -98,22 +99,22 @@ final class TestBackend implements AutoCloseable {
     }
 
     /** The {@link #events} of connection {@code connId}, each as {@code type [room] [(reason)]}. */
-    List<String> typesOf(String connId) {
+    public List<String> typesOf(String connId) {
         return events().stream().filter(e -> e.path("connId").asText().equals(connId))
                 .map(e -> e.path("type").asText() + (e.has("room") ? " " + e.path("room").asText() : "")
                         + (e.has("reason") ? " (" + e.path("reason").asText() + ")" : ""))
                 .toList();
     }
 
-    void answer(Function<Request, Response> answer) {
+    public void answer(Function<Request, Response> answer) {
         this.answer = answer;
     }
 
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 
-    String url(String path) {
+    public String url(String path) {
         return "http://127.0.0.1:" + port() + path;
     }
 

@@ -5,6 +5,7 @@ import io.switchboard.core.config.Hub;
 import io.switchboard.core.config.Security;
 import io.switchboard.core.config.WebSocket;
 import io.switchboard.server.config.Api;
+import io.switchboard.server.config.Hooks;
 import io.switchboard.server.config.Server;
 import io.switchboard.server.config.Shutdown;
 import io.switchboard.server.config.SwitchboardConfig;
@@ -46,6 +47,14 @@ final class TestServers {
         return Security.builder().rateLimitRps(1_000_000).rateLimitBurst(1_000_000).maxConnectionsPerIp(0)
                 .maxConnectionsPerUser(0).maxHandshakesPerIpPerSecond(0).clientBroadcast(true)
                 .privateMessages("all").broadcastMaxBytes(64 * 1024).broadcastPerSecond(1_000_000).build();
+    }
+
+    /**
+     * {@code hooks} posting to {@code url}, signed with {@code secret}, each batch sent 10 ms after its first event
+     * and each attempt given up after 1 s: webhook tests wait little for events and for a backend that is down.
+     */
+    static Hooks.Builder hooks(Hooks.Builder hooks, String url, String secret) {
+        return hooks.url(url).secret(secret).batchMaxDelay(Duration.ofMillis(10)).timeout(Duration.ofSeconds(1));
     }
 
     static SwitchboardConfig with(History history) {

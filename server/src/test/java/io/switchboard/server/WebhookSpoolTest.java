@@ -12,6 +12,8 @@ import io.switchboard.server.config.Hooks;
 import io.switchboard.server.config.SwitchboardConfig;
 import io.switchboard.server.node.StartException;
 import io.switchboard.testkit.Await;
+import io.switchboard.testkit.Closer;
+import io.switchboard.testkit.JvmProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -22,8 +24,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
@@ -39,24 +41,15 @@ class WebhookSpoolTest {
 
     @TempDir
     Path dir;
+    @RegisterExtension
+    final Closer closer = new Closer();
     private TestBackend backend;
     private SwitchboardServer server;
 
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-        if (backend != null) {
-            backend.close();
-        }
-    }
-
     private SwitchboardServer start(String nodeId, String url, Hooks.Builder hooks) {
         SwitchboardConfig base = ServerProcess.config(nodeId, url, dir.toString());
-        return SwitchboardServer.start(base.toBuilder().hooks(hooks.url(url).secret(base.hooks().secret())
-                .spoolDir(dir.toString()).batchMaxDelay(Duration.ofMillis(10)).timeout(Duration.ofSeconds(1))
-                .build()).build());
+        return closer.add(SwitchboardServer.start(base.toBuilder().hooks(TestServers.hooks(hooks, url,
+                base.hooks().secret()).spoolDir(dir.toString()).build()).build()));
     }
 
     private SwitchboardServer start(String nodeId, String url) {
@@ -132,7 +125,7 @@ class WebhookSpoolTest {
     void eventsSpooledByANodeKilledWithSigkillArriveAfterTheRestartInOrderUnderTheirIds() throws Exception {
         int deadPort = TestBackend.deadPort();
         List<String> connIds;
-        try (ServerProcess node = ServerProcess.start("crashed", deadUrl(deadPort), dir)) {
+        try (JvmProcess node = ServerProcess.start("crashed", deadUrl(deadPort), dir)) {
             connIds = lifecycles(node.port(), 3);
             Await.until("18 events in the spool", WAIT, () -> spooled(node.port()) == 18);
             // Another process holds the directory: this one is refused it.
@@ -144,7 +137,7 @@ class WebhookSpoolTest {
         assertThat(onDisk).hasSize(18).doesNotHaveDuplicates().allSatisfy(id -> assertThat(id).startsWith("crashed-"));
         List<Path> segmentsOfTheCrashedRun = segments();
 
-        backend = TestBackend.start(deadPort);
+        backend = closer.add(TestBackend.start(deadPort));
         server = start("restarted", deadUrl(deadPort));
         Await.until("every spooled event", WAIT, () -> events().size() >= 18);
 
@@ -164,11 +157,10 @@ class WebhookSpoolTest {
         List<String> connIds = lifecycles(server.port(), 2);
         Await.until("12 events in the spool", WAIT, () -> spooled(server.port()) == 12);
         server.close();
-        server = null;
         List<String> onDisk = idsOnDisk();
         assertThat(onDisk).hasSize(12);
 
-        backend = TestBackend.start(deadPort);
+        backend = closer.add(TestBackend.start(deadPort));
         server = start("second", deadUrl(deadPort));
         Await.until("every spooled event", WAIT, () -> events().size() >= 12);
         assertThat(ids()).containsExactlyElementsOf(onDisk);
@@ -184,7 +176,6 @@ class WebhookSpoolTest {
         lifecycles(server.port(), 1);
         Await.until("6 events in the spool", WAIT, () -> spooled(server.port()) == 6);
         server.close();
-        server = null;
         List<String> onDisk = idsOnDisk();
         Path last = segments().get(segments().size() - 1).toRealPath(); // as the warning names it
         // What a crash in the middle of a write leaves: half a line, no newline.
@@ -195,7 +186,7 @@ class WebhookSpoolTest {
         Logger spoolLog = (Logger) LoggerFactory.getLogger("io.switchboard.server.hooks.Spool");
         spoolLog.addAppender(log);
         try {
-            backend = TestBackend.start(deadPort);
+            backend = closer.add(TestBackend.start(deadPort));
             server = start("second", deadUrl(deadPort));
         } finally {
             spoolLog.detachAppender(log);
@@ -216,7 +207,7 @@ class WebhookSpoolTest {
 
     @Test
     void aSecondNodeOnTheSameSpoolDirectoryIsRefusedWithAMessageNamingTheKey() {
-        backend = TestBackend.start();
+        backend = closer.add(TestBackend.start());
         server = start("first", backend.url("/events"));
         assertThatThrownBy(() -> start("second", backend.url("/events"))).isInstanceOf(StartException.class)
                 .hasMessage(lockedMessage());
@@ -254,9 +245,8 @@ class WebhookSpoolTest {
         assertThat(spooled(port)).isEqualTo(5);
         clients.forEach(WsClient::close);
         server.close();
-        server = null;
 
-        backend = TestBackend.start(deadPort);
+        backend = closer.add(TestBackend.start(deadPort));
         server = start("second", deadUrl(deadPort), Hooks.builder().events(List.of("connect")));
         Await.until("the five newest", WAIT, () -> events().size() >= 5);
         assertThat(events().stream().map(e -> e.path("connId").asText()).toList())

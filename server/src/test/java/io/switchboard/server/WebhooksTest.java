@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.server.config.Hooks;
 import io.switchboard.testkit.Await;
+import io.switchboard.testkit.Closer;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -18,31 +19,26 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Lifecycle webhooks posted to a real HTTP backend by a real server with real WebSocket clients. */
 class WebhooksTest {
     private static final String SECRET = "webhook-secret-0123456789";
     private static final Duration WAIT = Duration.ofSeconds(15);
 
+    /**
+     * Newest first: a backend that comes back after the server started is closed before it, once the test has seen
+     * every event delivered, so the server's close has nothing left to post.
+     */
+    @RegisterExtension
+    final Closer closer = new Closer();
     private TestBackend backend;
     private SwitchboardServer server;
 
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-        if (backend != null) {
-            backend.close();
-        }
-    }
-
     private int start(String url, Hooks.Builder hooks) {
-        server = SwitchboardServer.start(TestServers.config().toBuilder()
-                .hooks(hooks.url(url).secret(SECRET).batchMaxDelay(Duration.ofMillis(10))
-                        .timeout(Duration.ofSeconds(1)).build()).build());
+        server = closer.add(SwitchboardServer.start(TestServers.config().toBuilder()
+                .hooks(TestServers.hooks(hooks, url, SECRET).build()).build()));
         return server.port();
     }
 
@@ -72,7 +68,7 @@ class WebhooksTest {
 
     @Test
     void aConnectionsLifeArrivesSignedAndInOrderWithEveryField() throws Exception {
-        backend = TestBackend.start();
+        backend = closer.add(TestBackend.start());
         int port = start(backend.url("/switchboard/events"), Hooks.builder());
         WsClient a = WsClient.connect(port, "alice");
         String connId = a.next("welcome").path("connId").asText();
@@ -100,7 +96,7 @@ class WebhooksTest {
 
     @Test
     void occupiedAndVacatedComeOncePerTransitionWhateverTheNumberOfMembers() {
-        backend = TestBackend.start();
+        backend = closer.add(TestBackend.start());
         int port = start(backend.url("/events"), Hooks.builder());
         List<WsClient> clients = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
@@ -127,7 +123,7 @@ class WebhooksTest {
 
     @Test
     void aBatchAnswered500IsRetriedUntil2xxAndHealthShowsTheFailingEndpoint() throws Exception {
-        backend = TestBackend.start();
+        backend = closer.add(TestBackend.start());
         AtomicInteger failures = new AtomicInteger(Integer.MAX_VALUE);
         backend.answer(r -> failures.getAndDecrement() > 0 ? TestBackend.Response.status(500)
                 : TestBackend.Response.ok("{}"));
@@ -172,7 +168,7 @@ class WebhooksTest {
         }
         Await.until("a failing health check", WAIT, () -> Scrape.get(port, "/health").statusCode() == 503);
 
-        backend = TestBackend.start(deadPort);
+        backend = closer.add(TestBackend.start(deadPort));
         Await.until("every event", WAIT, () -> count("disconnect") == 5);
         for (String connId : connIds) {
             assertThat(typesOf(connId)).startsWith("connect", "join r").endsWith("disconnect (client_close)")
@@ -184,7 +180,7 @@ class WebhooksTest {
 
     @Test
     void aGracefulShutdownPostsWhatIsStillQueuedIncludingTheDisconnectsOfTheConnectionsItCloses() {
-        backend = TestBackend.start();
+        backend = closer.add(TestBackend.start());
         // A slow backend: the events of the shutdown are still queued when the node begins to stop.
         backend.answer(r -> new TestBackend.Response(200, "{}", 100));
         int port = start(backend.url("/events"), Hooks.builder().batchMaxEvents(5));
@@ -215,7 +211,7 @@ class WebhooksTest {
                 .value("webhook_events_total", "outcome", "dropped") == 6);
         assertThat(Scrape.of(port, "/metrics").value("webhook_queue_events")).isEqualTo(5);
 
-        backend = TestBackend.start(deadPort);
+        backend = closer.add(TestBackend.start(deadPort));
         Await.until("the rest delivered", WAIT, () -> count("connect") == 6);
         List<String> delivered = events().stream().map(e -> e.path("connId").asText()).toList();
         List<String> expected = new ArrayList<>(connIds.subList(0, 1));
@@ -228,7 +224,7 @@ class WebhooksTest {
 
     @Test
     void eachConnectionsEventsStayInOrderAcrossBatchesAndRetries() {
-        backend = TestBackend.start();
+        backend = closer.add(TestBackend.start());
         AtomicInteger n = new AtomicInteger();
         backend.answer(r -> n.incrementAndGet() % 3 == 0 ? TestBackend.Response.status(503)
                 : TestBackend.Response.ok("{}"));

@@ -75,9 +75,32 @@ final class Spool implements AutoCloseable {
      */
     private static final Set<Path> OPEN = ConcurrentHashMap.newKeySet();
 
+    /**
+     * How {@link #append} puts a group of events into the segment: all of {@code bytes} written, then forced.
+     * A seam for tests: no input makes a write fail with anything but an {@link IOException}, yet the answer to
+     * any other failure (the segment is never appended to again, the sender keeps the events in memory and goes
+     * on) needs a test. Production writes through {@link #FILE}.
+     */
+    @FunctionalInterface
+    interface SegmentWriter {
+        /** Writes to the file and forces its data (fdatasync). */
+        SegmentWriter FILE = (segment, bytes) -> {
+            long written = 0;
+            while (bytes.hasRemaining()) {
+                written += segment.write(bytes);
+            }
+            segment.force(false);
+            return written;
+        };
+
+        /** Writes all that remains of {@code bytes} to {@code segment} and forces it; returns the bytes written. */
+        long write(FileChannel segment, ByteBuffer bytes) throws IOException;
+    }
+
     /** The directory's real path, also its entry in {@link #OPEN}. */
     private final Path dir;
     private final long segmentBytes;
+    private final SegmentWriter writer;
     private final FileChannel lockFile;
     private final FileLock lock;
     /** Every segment on disk by its first number, oldest first; the last is {@link #current}'s when it is open. */
@@ -95,9 +118,10 @@ final class Spool implements AutoCloseable {
     private volatile long pending;
     private boolean closed;
 
-    private Spool(Path dir, long segmentBytes, FileChannel lockFile, FileLock lock) {
+    private Spool(Path dir, long segmentBytes, SegmentWriter writer, FileChannel lockFile, FileLock lock) {
         this.dir = dir;
         this.segmentBytes = segmentBytes;
+        this.writer = writer;
         this.lockFile = lockFile;
         this.lock = lock;
     }
@@ -109,6 +133,11 @@ final class Spool implements AutoCloseable {
      *     node holds it
      */
     static Spool open(Path dir, long segmentBytes) throws IOException {
+        return open(dir, segmentBytes, SegmentWriter.FILE);
+    }
+
+    /** {@link #open(Path, long)} writing segments through {@code writer}: tests make a write fail. */
+    static Spool open(Path dir, long segmentBytes, SegmentWriter writer) throws IOException {
         Path key;
         try {
             Files.createDirectories(dir);
@@ -131,7 +160,7 @@ final class Spool implements AutoCloseable {
             if (lock == null) {
                 throw locked(dir);
             }
-            Spool spool = new Spool(key, segmentBytes, lockFile, lock);
+            Spool spool = new Spool(key, segmentBytes, writer, lockFile, lock);
             spool.recover();
             return spool;
         } catch (IOException | RuntimeException e) {
@@ -258,11 +287,7 @@ final class Spool implements AutoCloseable {
             if (current == null) {
                 begin(numbered.get(0).seq());
             }
-            ByteBuffer buffer = ByteBuffer.wrap(bytes.toByteArray());
-            while (buffer.hasRemaining()) {
-                currentBytes += current.write(buffer);
-            }
-            current.force(false);
+            currentBytes += writer.write(current, ByteBuffer.wrap(bytes.toByteArray()));
         } catch (IOException | RuntimeException e) {
             roll(); // whatever failed, the segment may end in a torn line: never append to it again
             throw e;

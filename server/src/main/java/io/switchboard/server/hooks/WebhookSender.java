@@ -67,6 +67,7 @@ public final class WebhookSender implements LifecycleHooks, AutoCloseable {
     /** Null unless {@code hooks.spoolDir} is set. */
     private final Path spoolDir;
     private final long spoolSegmentBytes;
+    private final Spool.SegmentWriter spoolWriter;
     private final Backoff backoff = Backoff.atLeast(RETRY_MIN, RETRY_MAX, new java.util.Random());
     private final HttpClient http;
     private final Thread thread;
@@ -88,11 +89,14 @@ public final class WebhookSender implements LifecycleHooks, AutoCloseable {
     private boolean spoolFailing;
 
     public WebhookSender(Hooks config) {
-        this(config, Spool.SEGMENT_BYTES);
+        this(config, Spool.SEGMENT_BYTES, Spool.SegmentWriter.FILE);
     }
 
-    /** With spool segments of {@code spoolSegmentBytes}: tests roll segments sooner. */
-    WebhookSender(Hooks config, long spoolSegmentBytes) {
+    /**
+     * With spool segments of {@code spoolSegmentBytes}, written through {@code spoolWriter}: tests roll segments
+     * sooner, or make a write fail.
+     */
+    WebhookSender(Hooks config, long spoolSegmentBytes, Spool.SegmentWriter spoolWriter) {
         this.url = URI.create(config.url());
         this.timeout = config.timeout();
         this.batchMaxEvents = config.batchMaxEvents();
@@ -102,6 +106,7 @@ public final class WebhookSender implements LifecycleHooks, AutoCloseable {
         this.queue = new EventQueue<>(config.maxQueued());
         this.spoolDir = config.spoolDir().isEmpty() ? null : Path.of(config.spoolDir());
         this.spoolSegmentBytes = spoolSegmentBytes;
+        this.spoolWriter = spoolWriter;
         this.intake = spoolDir == null ? null : new EventQueue<>(config.maxQueued());
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
         this.thread = new Thread(this::run, "switchboard-webhooks");
@@ -120,7 +125,7 @@ public final class WebhookSender implements LifecycleHooks, AutoCloseable {
      */
     public void start() throws IOException {
         if (spoolDir != null) {
-            Spool opened = Spool.open(spoolDir, spoolSegmentBytes);
+            Spool opened = Spool.open(spoolDir, spoolSegmentBytes, spoolWriter);
             spool = opened;
             List<QueuedEvent> left = opened.takeRecovered();
             queueSpooled(left);
