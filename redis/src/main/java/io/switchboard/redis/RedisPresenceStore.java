@@ -8,7 +8,6 @@ import static io.switchboard.redis.PresenceScripts.ROOM_LIST;
 import static io.switchboard.redis.PresenceScripts.ROOM_PAGE;
 import static io.switchboard.redis.PresenceScripts.ROOM_REFRESH;
 import static io.switchboard.redis.PresenceScripts.SCRIPTS;
-import static io.switchboard.redis.PresenceScripts.UPSERT;
 import static io.switchboard.redis.PresenceScripts.USERS_UPSERT;
 import static io.switchboard.redis.PresenceScripts.USER_CONNECT;
 import static io.switchboard.redis.PresenceScripts.USER_DISCONNECT;
@@ -245,12 +244,7 @@ public final class RedisPresenceStore implements PresenceStore {
                         roomIndex(room, nodeId, "refreshed")};
                 chunks(pairs).forEach(c -> all.add(refreshRoom(redis, keys, room, c)));
             });
-            if (clusterMode) {
-                byUser.forEach((user, pairs) -> chunks(pairs)
-                        .forEach(c -> all.add(upsert(redis, UPSERT, userKeys(user), c))));
-            } else {
-                upsertUsers(redis, byUser, all);
-            }
+            upsertUsers(redis, byUser, all);
             // Last: the room refreshes above read the marker it sets.
             if (!clusterMode) {
                 all.add(nodes.alive(redis, nodeId, ttl));
@@ -298,17 +292,10 @@ public final class RedisPresenceStore implements PresenceStore {
         return "RedisPresenceStore[" + settings.address() + ", ttl=" + ttl + "]";
     }
 
-    private CompletableFuture<Void> upsert(RedisClusterAsyncCommands<String, String> redis, RedisScript script, String[] keys,
-                                           List<String> pairs) {
-        String[] args = new String[pairs.size() + 1];
-        args[0] = Long.toString(ttl.toMillis());
-        for (int i = 0; i < pairs.size(); i++) {
-            args[i + 1] = pairs.get(i);
-        }
-        return script.<Long>run(redis, ScriptOutputType.INTEGER, keys, args).thenApply(r -> null);
-    }
-
-    /** Refreshes every user's entries in calls of about {@value #REFRESH_CHUNK} entries each (not on a Cluster). */
+    /**
+     * Refreshes every user's entries in calls of about {@value #REFRESH_CHUNK} entries each; on a Redis Cluster one
+     * call per user (and per {@value #REFRESH_CHUNK} of its entries), as a script may only name keys of one slot.
+     */
     private void upsertUsers(RedisClusterAsyncCommands<String, String> redis, Map<String, List<String>> byUser,
                              List<CompletableFuture<Void>> all) {
         List<String> keys = new ArrayList<>();
@@ -323,9 +310,8 @@ public final class RedisPresenceStore implements PresenceStore {
                 args.add(Integer.toString(c.size() / 2));
                 args.addAll(c);
                 entries += c.size() / 2;
-                if (entries >= REFRESH_CHUNK) {
-                    all.add(USERS_UPSERT.<Long>run(redis, ScriptOutputType.INTEGER, keys.toArray(String[]::new),
-                            args.toArray(String[]::new)).thenApply(r -> null));
+                if (clusterMode || entries >= REFRESH_CHUNK) {
+                    all.add(usersUpsert(redis, keys, args));
                     keys.clear();
                     args.subList(1, args.size()).clear();
                     entries = 0;
@@ -333,9 +319,14 @@ public final class RedisPresenceStore implements PresenceStore {
             }
         }
         if (entries > 0) {
-            all.add(USERS_UPSERT.<Long>run(redis, ScriptOutputType.INTEGER, keys.toArray(String[]::new),
-                    args.toArray(String[]::new)).thenApply(r -> null));
+            all.add(usersUpsert(redis, keys, args));
         }
+    }
+
+    private static CompletableFuture<Void> usersUpsert(RedisClusterAsyncCommands<String, String> redis,
+                                                       List<String> keys, List<String> args) {
+        return USERS_UPSERT.<Long>run(redis, ScriptOutputType.INTEGER, keys.toArray(String[]::new),
+                args.toArray(String[]::new)).thenApply(r -> null);
     }
 
     private CompletableFuture<Void> refreshRoom(RedisClusterAsyncCommands<String, String> redis, String[] keys, String room,
