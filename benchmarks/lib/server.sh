@@ -10,6 +10,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 PORT=$(free_port)
 WORK=$(mktemp -d)
 PIDS=()
+declare -gA NODE_PIDS=()
 # Stops one process, killing it when it has not exited after 10 s.
 stop_pid() {
   kill "$1" 2>/dev/null || return 0
@@ -45,12 +46,17 @@ start_node() {
   "${cmd[@]}" -jar "$JAR" serve --host 127.0.0.1 --port "$port" "${UNLIMITED[@]}" "$@" >"$WORK/$name.log" 2>&1 &
   NODE=$!
   PIDS+=($NODE)
+  NODE_PIDS[$name]=$NODE
 }
 
 # await_node NAME PORT: waits until the node started as NAME on PORT is ready; exits with the tail of its log when
-# it is not within 30 s.
+# it is not within 30 s or exits first.
 await_node() {
-  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$2/ready" >/dev/null && return 0; sleep 0.1; done
+  for _ in $(seq 300); do
+    curl -sf "http://127.0.0.1:$2/ready" >/dev/null && return 0
+    kill -0 "${NODE_PIDS[$1]}" 2>/dev/null || break
+    sleep 0.1
+  done
   echo "$1 did not become ready:" >&2; tail -20 "$WORK/$1.log" >&2; exit 1
 }
 
