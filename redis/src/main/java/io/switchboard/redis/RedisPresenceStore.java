@@ -59,8 +59,9 @@ import java.util.function.Function;
  * <p>Occupancy is the {@code occupied} flag, changed in the scripts that add and remove a member: a join that
  * finds it unset sets it and answers true; a leave that leaves no live member (one whose expiry has not passed)
  * while it is set clears it and answers vacated. A join or leave writes the room's keys and the node's index in
- * that one script call: the round trip presence always cost, no second one. (The scripts name keys of several
- * hash tags: the store runs on one Redis, standalone or behind Sentinel, not on Redis Cluster.)
+ * that one script call: the round trip presence always cost, no second one. On a Redis Cluster, where a script
+ * may only name keys of one slot, a node's indexes are kept in parts next to each room and user (in their slots),
+ * so no key lists all a node holds: there is no lost-node sweep there.
  *
  * <p>Every write sets an entry's expiry to Redis's now + {@code ttl}; reads first drop the entries whose
  * expiry passed, so a node that stops refreshing (it died, or lost Redis) disappears from presence within
@@ -85,6 +86,8 @@ public final class RedisPresenceStore implements PresenceStore {
     private final Connector<StoreConnection> connector;
     private final ObjectMapper json = JsonMapper.builder().build();
     private final NodeRecords nodes;
+    /** On a Redis Cluster: node indexes split by room and user, and no lost-node sweep (see the class docs). */
+    private final boolean clusterMode;
 
     /**
      * Starts connecting in the background; never blocks or fails for an unreachable Redis.
@@ -93,9 +96,6 @@ public final class RedisPresenceStore implements PresenceStore {
      * @param ttl how long an entry lives without a refresh; nodes must refresh well within it (at
      *     least 1 ms)
      */
-    /** On a Redis Cluster: node indexes split by room and user, and no lost-node sweep (see the class docs). */
-    private final boolean clusterMode;
-
     public RedisPresenceStore(RedisSettings settings, Duration timeout, Duration ttl) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.nodes = new NodeRecords(settings.keyPrefix());
