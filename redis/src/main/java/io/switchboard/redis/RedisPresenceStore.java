@@ -8,7 +8,6 @@ import static io.switchboard.redis.PresenceScripts.ROOM_LIST;
 import static io.switchboard.redis.PresenceScripts.ROOM_PAGE;
 import static io.switchboard.redis.PresenceScripts.ROOM_REFRESH;
 import static io.switchboard.redis.PresenceScripts.SCRIPTS;
-import static io.switchboard.redis.PresenceScripts.UPSERT;
 import static io.switchboard.redis.PresenceScripts.USERS_UPSERT;
 import static io.switchboard.redis.PresenceScripts.USER_CONNECT;
 import static io.switchboard.redis.PresenceScripts.USER_DISCONNECT;
@@ -60,8 +59,9 @@ import java.util.function.Function;
  * <p>Occupancy is the {@code occupied} flag, changed in the scripts that add and remove a member: a join that
  * finds it unset sets it and answers true; a leave that leaves no live member (one whose expiry has not passed)
  * while it is set clears it and answers vacated. A join or leave writes the room's keys and the node's index in
- * that one script call: the round trip presence always cost, no second one. (The scripts name keys of several
- * hash tags: the store runs on one Redis, standalone or behind Sentinel, not on Redis Cluster.)
+ * that one script call: the round trip presence always cost, no second one. On a Redis Cluster, where a script
+ * may only name keys of one slot, a node's indexes are kept in parts next to each room and user (in their slots),
+ * so no key lists all a node holds: there is no lost-node sweep there.
  *
  * <p>Every write sets an entry's expiry to Redis's now + {@code ttl}; reads first drop the entries whose
  * expiry passed, so a node that stops refreshing (it died, or lost Redis) disappears from presence within
@@ -86,6 +86,8 @@ public final class RedisPresenceStore implements PresenceStore {
     private final Connector<StoreConnection> connector;
     private final ObjectMapper json = JsonMapper.builder().build();
     private final NodeRecords nodes;
+    /** On a Redis Cluster: node indexes split by room and user, and no lost-node sweep (see the class docs). */
+    private final boolean clusterMode;
 
     /**
      * Starts connecting in the background; never blocks or fails for an unreachable Redis.
@@ -94,9 +96,6 @@ public final class RedisPresenceStore implements PresenceStore {
      * @param ttl how long an entry lives without a refresh; nodes must refresh well within it (at
      *     least 1 ms)
      */
-    /** On a Redis Cluster: node indexes split by room and user, and no lost-node sweep (see the class docs). */
-    private final boolean clusterMode;
-
     public RedisPresenceStore(RedisSettings settings, Duration timeout, Duration ttl) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.nodes = new NodeRecords(settings.keyPrefix());
@@ -245,12 +244,7 @@ public final class RedisPresenceStore implements PresenceStore {
                         roomIndex(room, nodeId, "refreshed")};
                 chunks(pairs).forEach(c -> all.add(refreshRoom(redis, keys, room, c)));
             });
-            if (clusterMode) {
-                byUser.forEach((user, pairs) -> chunks(pairs)
-                        .forEach(c -> all.add(upsert(redis, UPSERT, userKeys(user), c))));
-            } else {
-                upsertUsers(redis, byUser, all);
-            }
+            upsertUsers(redis, byUser, all);
             // Last: the room refreshes above read the marker it sets.
             if (!clusterMode) {
                 all.add(nodes.alive(redis, nodeId, ttl));
@@ -298,17 +292,10 @@ public final class RedisPresenceStore implements PresenceStore {
         return "RedisPresenceStore[" + settings.address() + ", ttl=" + ttl + "]";
     }
 
-    private CompletableFuture<Void> upsert(RedisClusterAsyncCommands<String, String> redis, RedisScript script, String[] keys,
-                                           List<String> pairs) {
-        String[] args = new String[pairs.size() + 1];
-        args[0] = Long.toString(ttl.toMillis());
-        for (int i = 0; i < pairs.size(); i++) {
-            args[i + 1] = pairs.get(i);
-        }
-        return script.<Long>run(redis, ScriptOutputType.INTEGER, keys, args).thenApply(r -> null);
-    }
-
-    /** Refreshes every user's entries in calls of about {@value #REFRESH_CHUNK} entries each (not on a Cluster). */
+    /**
+     * Refreshes every user's entries in calls of about {@value #REFRESH_CHUNK} entries each; on a Redis Cluster one
+     * call per user (and per {@value #REFRESH_CHUNK} of its entries), as a script may only name keys of one slot.
+     */
     private void upsertUsers(RedisClusterAsyncCommands<String, String> redis, Map<String, List<String>> byUser,
                              List<CompletableFuture<Void>> all) {
         List<String> keys = new ArrayList<>();
@@ -323,9 +310,8 @@ public final class RedisPresenceStore implements PresenceStore {
                 args.add(Integer.toString(c.size() / 2));
                 args.addAll(c);
                 entries += c.size() / 2;
-                if (entries >= REFRESH_CHUNK) {
-                    all.add(USERS_UPSERT.<Long>run(redis, ScriptOutputType.INTEGER, keys.toArray(String[]::new),
-                            args.toArray(String[]::new)).thenApply(r -> null));
+                if (clusterMode || entries >= REFRESH_CHUNK) {
+                    all.add(usersUpsert(redis, keys, args));
                     keys.clear();
                     args.subList(1, args.size()).clear();
                     entries = 0;
@@ -333,9 +319,14 @@ public final class RedisPresenceStore implements PresenceStore {
             }
         }
         if (entries > 0) {
-            all.add(USERS_UPSERT.<Long>run(redis, ScriptOutputType.INTEGER, keys.toArray(String[]::new),
-                    args.toArray(String[]::new)).thenApply(r -> null));
+            all.add(usersUpsert(redis, keys, args));
         }
+    }
+
+    private static CompletableFuture<Void> usersUpsert(RedisClusterAsyncCommands<String, String> redis,
+                                                       List<String> keys, List<String> args) {
+        return USERS_UPSERT.<Long>run(redis, ScriptOutputType.INTEGER, keys.toArray(String[]::new),
+                args.toArray(String[]::new)).thenApply(r -> null);
     }
 
     private CompletableFuture<Void> refreshRoom(RedisClusterAsyncCommands<String, String> redis, String[] keys, String room,
