@@ -198,7 +198,7 @@ public final class RedisHistoryStore implements HistoryStore {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.retention = Objects.requireNonNull(retention, "retention");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
-        this.lettuce = StoreClient.create(settings, timeout);
+        this.lettuce = StoreClients.create(settings, timeout);
         this.connector = new Connector<>("history " + settings.address(), lettuce.executor(), timeout,
                 this::connect, StoreConnection::closeAsync);
         connector.start();

@@ -104,7 +104,7 @@ public final class RedisPresenceStore implements PresenceStore {
         if (ttl.toMillis() < 1) {
             throw new IllegalArgumentException("ttl must be at least 1 ms, was " + ttl);
         }
-        this.lettuce = StoreClient.create(settings, Objects.requireNonNull(timeout, "timeout"));
+        this.lettuce = StoreClients.create(settings, Objects.requireNonNull(timeout, "timeout"));
         this.connector = new Connector<>("presence " + settings.address(), lettuce.executor(), timeout,
                 this::connect, StoreConnection::closeAsync);
         connector.start();

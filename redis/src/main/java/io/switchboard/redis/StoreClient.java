@@ -1,19 +1,14 @@
 package io.switchboard.redis;
 
 import io.netty.util.concurrent.EventExecutorGroup;
-import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 
 /**
  * The Lettuce client a store connects with: {@link LettuceClient} for one server or Sentinel, or
- * {@link LettuceClusterClient} for a Redis Cluster, as {@code redis.mode} says. Thread-safe.
+ * {@link LettuceClusterClient} for a Redis Cluster, as {@code redis.mode} says ({@link StoreClients} picks).
+ * Thread-safe.
  */
 interface StoreClient {
-
-    /** A client for {@code settings}; connects nothing yet. */
-    static StoreClient create(RedisSettings settings, Duration timeout) {
-        return settings.cluster() ? new LettuceClusterClient(settings, timeout) : new LettuceClient(settings, timeout);
-    }
 
     /** One connection attempt with the store codec (strings); fails as the attempt does. */
     CompletionStage<StoreConnection> connectStore();
