@@ -9,21 +9,28 @@ import io.netty.buffer.PooledByteBufAllocator;
  * small-buffer page even when that page is empty. After a burst of handshakes those kept pages are spread
  * over many chunks: with 19,000 idle connections that held nothing, 4 MiB chunks kept 88 MiB (4.9 KB per
  * connection), 512 KiB chunks 23 MiB, 128 KiB chunks 6.7 MiB (370 B per connection). What the server
- * allocates stays far below 128 KiB (frames, corks of at most {@link #MAX_CORK_BYTES}, read buffers of at
+ * allocates stays far below 128 KiB (frames, corks of at most 16 KiB, read buffers of at
  * most 64 KiB, messages of {@code websocket.maxMessageBytes}, by default 64 KiB), so it all comes from the
  * pool; anything larger is allocated outside it, as anything above the chunk size always was.
  * {@code -Dio.netty.allocator.maxOrder} (chunk = 8 KiB pages shifted left by it) overrides the choice; the
  * server then uses Netty's default allocator as configured.
  *
+ * <p>Each event loop keeps up to {@value #SMALL_CACHE_SIZE} freed buffers of each small size class (up to
+ * 28 KiB), not Netty's 256. A fan-out pass fills a cork per connection and frees them all once written; with
+ * 1,000 connections, the 744 corks the default cache could not keep went back to their chunks, emptied them,
+ * and the arena destroyed the chunks, to make them again on the next pass (1,300 chunks a second at 1M
+ * deliveries/s). {@code -Dio.netty.allocator.smallCacheSize} overrides it.
+ *
  * <p>Each event loop also trims its thread cache every {@link #TRIM_SECONDS}: Netty trims a cache only
  * after 8,192 allocations on its thread, which an idle server never reaches, and a cached buffer keeps its
- * chunk. A trim frees what was not asked for since the last one, so a busy loop keeps its cache.
+ * chunk. A trim frees what was not asked for since the last one, so a busy loop keeps its cache and an idle
+ * one gives it back.
  */
 public final class Buffers {
     /** 8 KiB pages × 2^4 = 128 KiB chunks. */
     static final int MAX_ORDER = 4;
-    /** Largest cork buffer: a connection's batch of small frames is handed on before it grows past this. */
-    public static final int MAX_CORK_BYTES = 64 * 1024;
+    /** Freed buffers kept per small size class by each event loop's cache (class docs). */
+    static final int SMALL_CACHE_SIZE = 4096;
     public static final PooledByteBufAllocator ALLOCATOR = create();
     /** How often each event loop trims its thread cache. */
     public static final int TRIM_SECONDS = 10;
@@ -42,7 +49,9 @@ public final class Buffers {
         }
         return new PooledByteBufAllocator(PooledByteBufAllocator.defaultPreferDirect(),
                 PooledByteBufAllocator.defaultNumHeapArena(), PooledByteBufAllocator.defaultNumDirectArena(),
-                PooledByteBufAllocator.defaultPageSize(), MAX_ORDER, PooledByteBufAllocator.defaultSmallCacheSize(),
+                PooledByteBufAllocator.defaultPageSize(), MAX_ORDER,
+                System.getProperty("io.netty.allocator.smallCacheSize") != null
+                        ? PooledByteBufAllocator.defaultSmallCacheSize() : SMALL_CACHE_SIZE,
                 PooledByteBufAllocator.defaultNormalCacheSize(), PooledByteBufAllocator.defaultUseCacheForAllThreads());
     }
 }

@@ -111,7 +111,7 @@ public final class PreEncodedFrame implements OutboundFrame {
     }
 
     /** A new reference to the frame bytes with independent indexes, for one recipient. */
-    /** Appends the whole frame to {@code out}, which grows as needed. */
+    /** Appends the whole frame to {@code out} (the cork makes room first; see OutboundQueue.queue). */
     void copyTo(ByteBuf out) {
         out.writeBytes(frame, frame.readerIndex(), frame.readableBytes());
     }
