@@ -72,6 +72,28 @@ class SseTest {
         }
     }
 
+    /** Corked events of every size, a 30 KB one past the largest cork among them, leave whole and in order. */
+    @Test
+    void eventsOfEverySizeArriveWholeAndInOrder() {
+        start();
+        try (SseClient sse = SseClient.open(port, "/sse?rooms=a&id=sam", Map.of());
+             WsClient pub = publisherIn(port, "a")) {
+            sse.next("welcome");
+            sse.next("room_joined");
+            List<String> sent = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                String content = i % 20 == 7 ? "L" + i + "x".repeat(30_000) : "s" + i + "y".repeat(i * 40);
+                sent.add(content);
+                pub.send("{\"type\":\"room_message\",\"room\":\"a\",\"content\":\"" + content + "\"}");
+            }
+            List<String> got = new ArrayList<>();
+            while (got.size() < sent.size()) {
+                got.add(sse.nextOfType("room_message").json().path("content").asText());
+            }
+            assertThat(got).isEqualTo(sent);
+        }
+    }
+
     @Test
     void lastEventIdRecoversEveryMissedMessageOfEveryRoomOnceInOrder() {
         start();

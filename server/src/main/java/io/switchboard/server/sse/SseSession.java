@@ -10,6 +10,7 @@ import io.switchboard.core.hub.Connection;
 import io.switchboard.core.transport.OutboundFrame;
 import io.switchboard.core.transport.Session;
 import io.switchboard.protocol.CloseCode;
+import io.switchboard.server.buffer.Buffers;
 import io.switchboard.server.buffer.PeerProgress;
 import io.switchboard.server.observability.ChannelSession;
 import io.switchboard.server.websocket.PreEncodedFrame;
@@ -60,8 +61,6 @@ final class SseSession implements Session, ChannelSession {
      * WebSocket's cork does for its frames). Null while empty. Event loop only.
      */
     private ByteBuf cork;
-    /** Largest cork: beyond it the events so far go out as a chunk and another cork starts. */
-    private static final int MAX_CORK_BYTES = 64 * 1024;
 
     SseSession(SseContext context, Channel channel, StreamPosition position, Set<String> lost) {
         this.context = context;
@@ -187,11 +186,16 @@ final class SseSession implements Session, ChannelSession {
         if (!admit(size)) {
             return false;
         }
-        if (cork != null && cork.readableBytes() + size > MAX_CORK_BYTES) {
+        int capacity = 1024;
+        if (cork != null && cork.writableBytes() < size) {
+            // Full: the events so far go out as a chunk and a cork twice as large starts; a cork is never
+            // grown (Buffers.CORK_MAX_BYTES says why). An event larger than a cork gets a buffer of its own.
+            capacity = 2 * cork.capacity();
             uncork();
         }
         if (cork == null) {
-            cork = channel.alloc().directBuffer(Math.max(size, 1024));
+            cork = channel.alloc().directBuffer(size > Buffers.CORK_MAX_BYTES ? size
+                    : Buffers.corkCapacity(Math.max(size, capacity)));
         }
         ByteBuf out = cork;
         out.writeBytes(ID);

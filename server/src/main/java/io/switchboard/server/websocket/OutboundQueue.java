@@ -28,18 +28,6 @@ abstract class OutboundQueue {
      * tracks every duplicate of it.
      */
     static final int CORK_COPY_MAX_BYTES = 1024;
-    /** Least capacity of a cork buffer. */
-    private static final int CORK_MIN_BYTES = 256;
-    /**
-     * Most capacity of a cork buffer. A full cork is handed on and another started; it never grows. A cork
-     * grown by reallocation (to 64 KiB under a backlog) took a fresh pool chunk for nearly every
-     * reallocation: memory the JDK zeroes and the kernel faults in, then freed back after the write, a chunk
-     * destroyed and made again on every pass. With 1,000 subscribers behind, that was 43% of the server's CPU.
-     * Corks of a power of two up to 16 KiB fall in a few size classes the event loop's cache keeps
-     * ({@link Buffers}).
-     */
-    static final int CORK_MAX_BYTES = 16 * 1024;
-
     /** The channel once the handshake completed, else null. */
     Channel channel;
     /**
@@ -85,24 +73,18 @@ abstract class OutboundQueue {
     final void queue(PreEncodedFrame f, int size) {
         if (size <= CORK_COPY_MAX_BYTES) {
             if (cork != null && cork.writableBytes() < size) {
-                // Full: hand it on and start another, never reallocate (CORK_MAX_BYTES says why). The next
+                // Full: hand it on and start another, never reallocate (Buffers.CORK_MAX_BYTES says why). The next
                 // holds the batch so far again, so a growing batch takes few corks.
                 batchBytes += handOn();
             }
             if (cork == null) {
-                cork = channel.alloc().directBuffer(corkCapacity(Math.max(lastCorkBytes, batchBytes + size)));
+                cork = channel.alloc().directBuffer(Buffers.corkCapacity(Math.max(lastCorkBytes, batchBytes + size)));
             }
             f.copyTo(cork);
         } else {
             uncork();
             submit(f.retainedDuplicate(), size);
         }
-    }
-
-    /** The power of two from {@value #CORK_MIN_BYTES} to {@value #CORK_MAX_BYTES} nearest above {@code bytes}. */
-    static int corkCapacity(int bytes) {
-        int want = Math.min(Math.max(bytes, CORK_MIN_BYTES), CORK_MAX_BYTES);
-        return want == Integer.highestOneBit(want) ? want : Integer.highestOneBit(want) << 1;
     }
 
     /**

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.switchboard.server.buffer.Buffers;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -76,10 +77,10 @@ class OutboundQueueTest {
         List<byte[]> corks = written(capacities);
 
         assertThat(concat(corks)).isEqualTo(expected);
-        assertThat(expected.length).isGreaterThan(2 * OutboundQueue.CORK_MAX_BYTES);
+        assertThat(expected.length).isGreaterThan(2 * Buffers.CORK_MAX_BYTES);
         assertThat(capacities).as("powers of two, none past the most a cork holds")
                 .allSatisfy(c -> assertThat(Integer.bitCount(c)).isEqualTo(1))
-                .allSatisfy(c -> assertThat(c).isLessThanOrEqualTo(OutboundQueue.CORK_MAX_BYTES));
+                .allSatisfy(c -> assertThat(c).isLessThanOrEqualTo(Buffers.CORK_MAX_BYTES));
         assertThat(corks).as("each cork after the first holds the batch so far again: few corks")
                 .hasSizeLessThanOrEqualTo(10);
     }
@@ -92,15 +93,5 @@ class OutboundQueueTest {
         byte[] expected = batch(60, 60);
         assertThat(concat(written(capacities))).isEqualTo(expected);
         assertThat(capacities).containsExactly(8192);
-    }
-
-    @Test
-    void corkCapacitiesArePowersOfTwoWithinBounds() {
-        assertThat(OutboundQueue.corkCapacity(0)).isEqualTo(256);
-        assertThat(OutboundQueue.corkCapacity(256)).isEqualTo(256);
-        assertThat(OutboundQueue.corkCapacity(257)).isEqualTo(512);
-        assertThat(OutboundQueue.corkCapacity(5000)).isEqualTo(8192);
-        assertThat(OutboundQueue.corkCapacity(16384)).isEqualTo(16384);
-        assertThat(OutboundQueue.corkCapacity(1 << 20)).isEqualTo(16384);
     }
 }
