@@ -3,6 +3,7 @@ package io.switchboard.server.websocket;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
@@ -11,9 +12,10 @@ import java.util.List;
 
 /**
  * The one place that reshapes a connection's pipeline after its WebSocket handshake: the stricter
- * {@link CloseFrameCheckingDecoder} in place of Netty's, a {@link SingleCloseFrameHandler} in front of it, and the HTTP-only stages and the protocol handler
- * gone, leaving {@code wsdecoder → wsencoder → [wsCompression] → wsLimit → session}. The HTTP stages are
- * named by whoever assembled them, so this package knows no HTTP class. Shared by every connection;
+ * {@link CloseFrameCheckingDecoder} and {@link SingleCloseFrameEncoder} in place of Netty's decoder and
+ * encoder, and the HTTP-only stages and the protocol handler gone, leaving
+ * {@code wsdecoder → wsencoder → [wsCompression] → wsLimit → session}. The HTTP stages are named by whoever
+ * assembled them, so this package knows no HTTP class. Shared by every connection;
  * immutable; runs on the connection's event loop.
  */
 final class AfterHandshake {
@@ -21,8 +23,6 @@ final class AfterHandshake {
     static final String DECODER = "wsdecoder";
     /** The frame encoder Netty's handshaker installs; pre-encoded frames enter the pipeline just below it. */
     static final String ENCODER = "wsencoder";
-    /** The {@link SingleCloseFrameHandler}, between the encoder and the decoder. */
-    static final String SINGLE_CLOSE = "wsSingleClose";
     /** Where {@code WebSocketServerProtocolHandler} keeps the handshaker; see {@link #forgetHandshaker}. */
     private static final AttributeKey<WebSocketServerHandshaker> HANDSHAKER =
             AttributeKey.valueOf(WebSocketServerHandshaker.class, "HANDSHAKER");
@@ -39,7 +39,8 @@ final class AfterHandshake {
     /**
      * The handshake completed: the 101 response has just been written, and a client must not send frames
      * before it read it (RFC 6455 section 4.1), so the decoder holds no bytes yet and can be swapped for
-     * {@link CloseFrameCheckingDecoder}. The HTTP-only stages go, and so does the protocol handler: after
+     * {@link CloseFrameCheckingDecoder}; nothing was encoded yet either, so the encoder can be swapped for
+     * {@link SingleCloseFrameEncoder}. The HTTP-only stages go, and so does the protocol handler: after
      * the handshake it only answers pings, which the session does; one pipeline stage less per connection.
      */
     void reshape(ChannelPipeline p) {
@@ -47,8 +48,8 @@ final class AfterHandshake {
                 && !(p.get(WebSocket13FrameDecoder.class) instanceof CloseFrameCheckingDecoder)) {
             p.replace(WebSocket13FrameDecoder.class, DECODER, new CloseFrameCheckingDecoder(decoder));
         }
-        if (p.get(DECODER) != null && p.get(SINGLE_CLOSE) == null) {
-            p.addBefore(DECODER, SINGLE_CLOSE, new SingleCloseFrameHandler());
+        if (p.get(ENCODER) instanceof WebSocket13FrameEncoder && !(p.get(ENCODER) instanceof SingleCloseFrameEncoder)) {
+            p.replace(ENCODER, ENCODER, new SingleCloseFrameEncoder());
         }
         for (String stage : httpOnlyStages) {
             p.remove(stage);
