@@ -8,11 +8,11 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
-import java.util.NavigableMap;
+import java.util.NavigableSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.function.Predicate;
 
 /**
@@ -27,12 +27,13 @@ public final class MemoryPresenceStore implements PresenceStore {
     private final ConcurrentHashMap<String, UserConnection[]> users = new ConcurrentHashMap<>();
 
     /**
-     * One room's members by connection and in member order, so that a page reads only itself. Both maps are
-     * changed under the room's entry in {@link #rooms} (compute), and read without a lock.
+     * One room's members by connection and in member order, so that a page reads only itself. Both are changed
+     * under the room's entry in {@link #rooms} (compute), and read without a lock. The ordered set holds the
+     * members themselves ({@link PresenceStore#MEMBER_ORDER}), not a key string each: one object fewer per member.
      */
     private static final class RoomMembers {
         final ConcurrentHashMap<String, Member> byConn = new ConcurrentHashMap<>();
-        final ConcurrentSkipListMap<String, Member> inOrder = new ConcurrentSkipListMap<>();
+        final ConcurrentSkipListSet<Member> inOrder = new ConcurrentSkipListSet<>(PresenceStore.MEMBER_ORDER);
     }
 
     @Override
@@ -44,9 +45,9 @@ public final class MemoryPresenceStore implements PresenceStore {
             occupied[0] = m.byConn.isEmpty();
             Member old = m.byConn.put(connId, member);
             if (old != null) {
-                m.inOrder.remove(PresenceStore.orderKey(old.userId(), old.connId()));
+                m.inOrder.remove(old);
             }
-            m.inOrder.put(PresenceStore.orderKey(userId, connId), member);
+            m.inOrder.add(member);
             return m;
         });
         return CompletableFuture.completedFuture(occupied[0]);
@@ -59,7 +60,7 @@ public final class MemoryPresenceStore implements PresenceStore {
             Member old = members.byConn.remove(connId);
             if (old != null) {
                 removed[0] = true;
-                members.inOrder.remove(PresenceStore.orderKey(old.userId(), old.connId()));
+                members.inOrder.remove(old);
             }
             return members.byConn.isEmpty() ? null : members;
         });
@@ -70,7 +71,7 @@ public final class MemoryPresenceStore implements PresenceStore {
     public CompletionStage<List<Member>> members(String room) {
         RoomMembers members = rooms.get(room);
         return CompletableFuture.completedFuture(members == null ? new ArrayList<>()
-                : new ArrayList<>(members.inOrder.values()));
+                : new ArrayList<>(members.inOrder));
     }
 
     @Override
@@ -80,11 +81,11 @@ public final class MemoryPresenceStore implements PresenceStore {
             return CompletableFuture.completedFuture(new MemberPage(0, List.of(), false));
         }
         int count = members.byConn.size();
-        NavigableMap<String, Member> rest = after == null ? members.inOrder
-                : members.inOrder.tailMap(after, false);
+        NavigableSet<Member> rest = after == null ? members.inOrder
+                : members.inOrder.tailSet(PresenceStore.seekTo(after), false);
         List<Member> out = new ArrayList<>(Math.min(limit, count));
         boolean more = false;
-        for (Member m : rest.values()) {
+        for (Member m : rest) {
             if (out.size() == limit) {
                 more = true;
                 break;

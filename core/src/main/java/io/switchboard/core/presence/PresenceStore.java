@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.protocol.ServerMessage.Member;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -67,6 +68,21 @@ public interface PresenceStore extends AutoCloseable {
         return userId + '\0' + connId;
     }
 
+    /** Member order as a comparator: the order of {@link #orderKey}, without building the key. */
+    Comparator<Member> MEMBER_ORDER = Comparator.comparing(Member::userId).thenComparing(Member::connId);
+
+    /**
+     * A member that sorts, by {@link #MEMBER_ORDER}, where {@code orderKey} sorts among the members' keys, for
+     * seeking to a page cursor: the user id is the key up to its first NUL and the connection id the rest. A key
+     * with no NUL becomes that user id with an empty connection id, which sorts after the shorter user ids and
+     * before that user's members, as the key itself does.
+     */
+    static Member seekTo(String orderKey) {
+        int nul = orderKey.indexOf('\0');
+        return nul < 0 ? new Member(orderKey, "", null)
+                : new Member(orderKey.substring(0, nul), orderKey.substring(nul + 1), null);
+    }
+
     /**
      * Adds a member to a room. {@code info} may be null. Answers whether the room's count went from 0 to 1 with
      * this call (true for exactly one of the callers that race to fill an empty room; false when the member was
@@ -92,9 +108,9 @@ public interface PresenceStore extends AutoCloseable {
     default CompletionStage<MemberPage> page(String room, String after, int limit) {
         return members(room).thenApply(all -> {
             List<Member> out = new java.util.ArrayList<>(Math.min(limit, all.size()));
+            Member from = after == null ? null : seekTo(after);
             int i = 0;
-            while (i < all.size() && after != null
-                    && orderKey(all.get(i).userId(), all.get(i).connId()).compareTo(after) <= 0) {
+            while (i < all.size() && from != null && MEMBER_ORDER.compare(all.get(i), from) <= 0) {
                 i++;
             }
             for (; i < all.size() && out.size() < limit; i++) {

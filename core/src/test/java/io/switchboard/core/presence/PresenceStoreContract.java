@@ -105,6 +105,29 @@ public abstract class PresenceStoreContract {
     }
 
     @Test
+    void pagesSortUserIdsThatPrefixOthersAsTheirOrderKeysDo() throws Exception {
+        PresenceStore store = store();
+        List<Member> joined = new ArrayList<>();
+        String[][] members = {{"ab", "c-1"}, {"a", "c-2"}, {"a-b", "c-3"}, {"a", "c-10"}, {"b", "c-4"}, {"ab", "c-0"}};
+        for (String[] m : members) {
+            get(store.join(room, "na", m[0], m[1], null));
+            joined.add(new Member(m[0], m[1]));
+        }
+        List<Member> byKey = new ArrayList<>(joined);
+        byKey.sort(java.util.Comparator.comparing(m -> PresenceStore.orderKey(m.userId(), m.connId())));
+        assertThat(get(store.members(room))).containsExactlyElementsOf(byKey);
+        for (int i = 0; i < byKey.size(); i++) {
+            Member at = byKey.get(i);
+            assertThat(get(store.page(room, PresenceStore.orderKey(at.userId(), at.connId()), 10)).members())
+                    .as("after %s", at).containsExactlyElementsOf(byKey.subList(i + 1, byKey.size()));
+        }
+        // A cursor that is a bare user id sorts before that user's members and after every shorter id it extends.
+        assertThat(get(store.page(room, "ab", 10)).members()).containsExactlyElementsOf(
+                byKey.stream().filter(m -> PresenceStore.orderKey(m.userId(), m.connId()).compareTo("ab") > 0).toList());
+        assertThat(get(store.page(room, "a", 2)).members()).containsExactlyElementsOf(byKey.subList(0, 2));
+    }
+
+    @Test
     void keepsPresenceMetadata() throws Exception {
         PresenceStore s = store();
         JsonNode info = JSON.readTree("{\"name\":\"Zoë\",\"roles\":[\"admin\"]}");
