@@ -5,9 +5,6 @@ import io.switchboard.core.auth.Grants;
 import io.switchboard.core.auth.RoomPatterns;
 import io.switchboard.core.limit.TokenBucket;
 import io.switchboard.core.transport.Session;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -29,11 +26,8 @@ public final class Connection {
     /** {@link TimeSource#nanoTime()} at registration, for the connection's duration. */
     private final long connectedAtNanos;
 
-    /**
-     * Rooms joined, by name. Shard thread only. Sized for the one or two rooms most connections join (a
-     * default table of 16 slots is 56 bytes more per connection); it grows as needed.
-     */
-    final Map<String, Membership> rooms = new HashMap<>(2);
+    /** Rooms joined, by name. Shard thread only. */
+    final Memberships rooms = new Memberships();
     /** Joins under way (counted against the room limit). Shard thread only. */
     int joining;
     /** Position in {@link Shard}'s connection list, for O(1) removal. Shard thread only. */
@@ -120,9 +114,9 @@ public final class Connection {
         shard.backlogged(this, sinceNanos);
     }
 
-    /** Names of the rooms joined. Shard thread. */
+    /** Names of the rooms joined, a copy. Shard thread. */
     public Set<String> rooms() {
-        return Collections.unmodifiableSet(rooms.keySet());
+        return Set.copyOf(rooms.names());
     }
 
     /** What the connection may do (rooms, publish, expiry). */
@@ -136,7 +130,7 @@ public final class Connection {
     }
 
     public boolean isMember(String room) {
-        return rooms.containsKey(room);
+        return rooms.contains(room);
     }
 
     @Override

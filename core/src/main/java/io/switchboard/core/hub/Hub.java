@@ -287,7 +287,7 @@ public final class Hub {
         }
         c.removed = true;
         metrics.connectionClosed(reason, time.nanoTime() - c.connectedAtNanos());
-        for (Membership m : c.rooms.values()) {
+        for (Membership m : c.rooms) {
             joins.removeMembership(m, reason.label());
         }
         c.rooms.clear();

@@ -210,8 +210,8 @@ final class Joins {
                 room.recent.clear();
             }
         }
-        if (read.isCompletedExceptionally() || c.removed || c.rooms.containsKey(room.name)) {
-            if (!c.rooms.containsKey(room.name)) {
+        if (read.isCompletedExceptionally() || c.removed || c.rooms.contains(room.name)) {
+            if (!c.rooms.contains(room.name)) {
                 undoPresenceJoin(c, room.name, occupied);
             }
             releaseIfUnused(room);
@@ -267,7 +267,7 @@ final class Joins {
             Membership m = new Membership(c, room, through);
             room.shardMembers(c.shard()).add(m);
             room.members.put(c.connId(), c);
-            c.rooms.put(room.name, m);
+            c.rooms.put(m);
             ctx.throttle().joined(c, room);
             ctx.hooks().joined(c, room.name);
             if (occupied.getAndSet(false)) {

@@ -233,7 +233,7 @@ public final class Shard {
 
     /** The connection's writes drained: writes the newest message held for each of its latest rooms. */
     private void writeHeldLatest(Connection c) {
-        for (Membership m : c.rooms.values()) {
+        for (Membership m : c.rooms) {
             if (m.heldLatest == null) {
                 continue;
             }

@@ -39,7 +39,7 @@ final class SharedRooms {
 
     /** Completes with whether {@code to} shares a room with {@code from}. Shard thread of {@code from}. */
     CompletionStage<Boolean> share(Connection from, String to) throws HubException {
-        List<String> senderRooms = List.copyOf(from.rooms.keySet());
+        List<String> senderRooms = from.rooms.names();
         if (senderRooms.isEmpty()) {
             return CompletableFuture.completedFuture(false);
         }

@@ -120,7 +120,7 @@ final class Throttle {
         }
         c.backloggedInRooms = backlogged;
         int delta = backlogged ? 1 : -1;
-        for (Membership m : c.rooms.values()) {
+        for (Membership m : c.rooms) {
             m.room.backloggedMembers.addAndGet(delta);
         }
     }
