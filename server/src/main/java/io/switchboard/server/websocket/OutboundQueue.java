@@ -15,7 +15,9 @@ import java.util.ArrayDeque;
  * pipeline. Small fan-out frames are copied into a cork buffer until the next flush; while the channel
  * is above its high-water mark frames are held here instead of in Netty's outbound buffer, so that they
  * can be dropped (a slow consumer's close overtakes them). {@link #queuedBytes} counts all of it for
- * the session's cap. Not a pipeline stage: it writes below the stages it skips. The base class of
+ * the session's cap. Fan-out frames that arrive while frames are held are kept as references to the shared
+ * frame and copied into corks only as the channel drains: a connection that is behind costs a pointer per
+ * frame, not a copy, and its corks live from copy to write instead of for the whole backlog. Not a pipeline stage: it writes below the stages it skips. The base class of
  * {@link NettySession} rather than an object of its own: no extra object per connection. Confined to the
  * channel's event loop.
  */
@@ -50,8 +52,8 @@ abstract class OutboundQueue {
     /** Bytes of the current batch in corks already handed on because they were full. Event loop only. */
     private int batchBytes;
     /**
-     * Frames (encoded {@link ByteBuf}s or {@link WebSocketFrame}s) written while the channel was above its
-     * high-water mark, in order, not yet handed to the pipeline: the part of the send queue a slow-consumer
+     * Frames (encoded {@link ByteBuf}s, {@link WebSocketFrame}s, or retained {@link PreEncodedFrame}s) written while
+     * the channel was above its high-water mark, in order, not yet handed to the pipeline: the part of the send queue a slow-consumer
      * close can drop, so that its close frame overtakes them (Netty's outbound buffer cannot drop what it
      * holds). Null while empty. Bounded with everything else by {@code websocket.maxQueuedBytes}. Event loop only.
      */
@@ -71,6 +73,14 @@ abstract class OutboundQueue {
      * retained duplicate of the shared frame. May throw {@link OutOfMemoryError} allocating a cork.
      */
     final void queue(PreEncodedFrame f, int size) {
+        if (held != null) {
+            // Behind: the frame waits as a reference and is copied when the channel drains. No cork is open
+            // here: one is only opened while nothing is held, and whatever holds frames handed it on first.
+            f.retain();
+            held.add(f);
+            heldBytes += size;
+            return;
+        }
         if (size <= CORK_COPY_MAX_BYTES) {
             if (cork != null && cork.writableBytes() < size) {
                 // Full: hand it on and start another, never reallocate (Buffers.CORK_MAX_BYTES says why). The next
@@ -134,16 +144,52 @@ abstract class OutboundQueue {
         return held != null;
     }
 
-    /** Hands held frames to the pipeline, in order, until the channel is above its high-water mark again. */
+    /**
+     * Hands held frames to the pipeline, in order, until the channel is above its high-water mark again. Held
+     * fan-out frames are copied into corks here, each cork handed straight to the pipeline (never back to
+     * {@link #held}, which would put it behind frames it precedes).
+     */
     final void drain() {
+        ByteBuf drained = null;
         while (held != null && channel.isWritable()) {
             Object msg = held.poll();
-            heldBytes -= wireSize(msg);
+            int size = wireSize(msg);
+            heldBytes -= size;
             if (held.isEmpty()) {
                 held = null;
             }
-            pass(msg);
+            if (msg instanceof PreEncodedFrame f) {
+                try {
+                    if (size > CORK_COPY_MAX_BYTES) {
+                        drained = passCork(drained);
+                        pass(f.retainedDuplicate());
+                    } else {
+                        if (drained != null && drained.writableBytes() < size) {
+                            drained = passCork(drained);
+                        }
+                        if (drained == null) {
+                            drained = channel.alloc().directBuffer(Buffers.corkCapacity((int) Math.min(
+                                    Buffers.CORK_MAX_BYTES, heldBytes + size)));
+                        }
+                        f.copyTo(drained);
+                    }
+                } finally {
+                    f.release();
+                }
+            } else {
+                drained = passCork(drained);
+                pass(msg);
+            }
         }
+        passCork(drained);
+    }
+
+    /** Hands a cork filled by {@link #drain} to the pipeline, if there is one; returns null. */
+    private ByteBuf passCork(ByteBuf drained) {
+        if (drained != null) {
+            pass(drained);
+        }
+        return null;
     }
 
     /** Releases the cork and the held frames: nothing of them will be sent. */
@@ -155,7 +201,11 @@ abstract class OutboundQueue {
         }
         if (held != null) {
             for (Object msg : held) {
-                ReferenceCountUtil.release(msg);
+                if (msg instanceof PreEncodedFrame f) {
+                    f.release();
+                } else {
+                    ReferenceCountUtil.release(msg);
+                }
             }
             held = null;
             heldBytes = 0;
@@ -171,6 +221,9 @@ abstract class OutboundQueue {
     static int wireSize(Object msg) {
         if (msg instanceof ByteBuf b) {
             return b.readableBytes();
+        }
+        if (msg instanceof PreEncodedFrame f) {
+            return f.wireSize();
         }
         int payload = ((WebSocketFrame) msg).content().readableBytes();
         return payload + (payload < 126 ? 2 : payload <= 0xFFFF ? 4 : 10);
