@@ -9,6 +9,7 @@ import io.switchboard.client.ConnectionState;
 import io.switchboard.client.Disconnect;
 import io.switchboard.client.SwitchboardClient;
 import io.switchboard.client.SwitchboardClientException;
+import io.switchboard.client.SwitchboardClients;
 import io.switchboard.client.Welcome;
 import io.switchboard.core.internal.Failures;
 import io.switchboard.protocol.JsonCodec;
@@ -73,7 +74,7 @@ final class ConnectCommand implements Callable<Integer> {
         headers.forEach(config::header);
         SwitchboardClient client;
         try {
-            client = SwitchboardClient.create(config.build(), new Screen());
+            client = SwitchboardClients.create(config.build(), new Screen());
         } catch (IllegalArgumentException e) {
             print("! " + e.getMessage());
             return 1;

@@ -3,6 +3,7 @@ package io.switchboard.cli.bench;
 import io.switchboard.client.ClientConfig;
 import io.switchboard.client.ClientListener;
 import io.switchboard.client.SwitchboardClient;
+import io.switchboard.client.SwitchboardClients;
 import io.switchboard.core.internal.Failures;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -166,7 +167,7 @@ final class BenchRun implements AutoCloseable {
             int i = Math.floorMod(nextAddress.getAndIncrement(), options.localAddresses().size());
             b.localAddress(options.localAddresses().get(i));
         }
-        SwitchboardClient c = SwitchboardClient.create(b.build(), listener);
+        SwitchboardClient c = SwitchboardClients.create(b.build(), listener);
         clients.add(c);
         return c;
     }
