@@ -4,7 +4,7 @@ import io.switchboard.client.ClientConfig;
 import io.switchboard.client.ClientListener;
 import io.switchboard.client.SwitchboardClient;
 import io.switchboard.client.SwitchboardClients;
-import io.switchboard.core.internal.Failures;
+import io.switchboard.protocol.internal.Failures;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.URI;

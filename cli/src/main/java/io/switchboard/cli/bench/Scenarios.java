@@ -12,6 +12,7 @@ import io.switchboard.client.SwitchboardClient;
 import io.switchboard.protocol.Command;
 import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.ServerMessage;
+import io.switchboard.protocol.internal.Failures;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -274,7 +275,7 @@ public final class Scenarios {
             CompletableFuture<RoomJoined> j = pubJoins.get(p);
             if (!j.isDone() || j.isCompletedExceptionally()) {
                 String cause = j.isDone() ? j.handle((v, e) -> String.valueOf(
-                        io.switchboard.core.internal.Failures.rootCause(e).getMessage())).join() : "no answer";
+                        Failures.rootCause(e).getMessage())).join() : "no answer";
                 throw new IllegalStateException("publisher " + p + " could not join " + roomNames[p % rooms] + ": " + cause);
             }
         }
