@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -170,6 +171,20 @@ final class BenchRun implements AutoCloseable {
         SwitchboardClient c = SwitchboardClients.create(b.build(), listener);
         clients.add(c);
         return c;
+    }
+
+    /** A short random id that keeps the rooms of this run apart from those of another run on the same server. */
+    static String runId() {
+        return Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
+    }
+
+    /** Waits, at most a minute, for {@code futures}; their failures are counted as errors where they happen. */
+    static void awaitQuietly(List<? extends CompletableFuture<?>> futures) {
+        try {
+            CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // counted as errors by the individual futures
+        }
     }
 
     /** Adds {@code id=USER} unless the URL names one (several connections may share a user). */
@@ -439,11 +454,11 @@ final class BenchRun implements AutoCloseable {
     }
 
     /**
-     * The pacer's lateness over the measured messages, in the shape of {@code latencyMicros}: when its
-     * percentiles come near the latency's, the load generator, not the server, made the delay.
+     * The pacer's lateness over the measured messages, in nanoseconds: when its percentiles come near the
+     * latency's, the load generator, not the server, made the delay.
      */
-    Map<String, Object> sendLagMicros() {
-        return BenchResult.micros(sendLag.total());
+    Histogram sendLag() {
+        return sendLag.total();
     }
 
     /** Stops the progress line and returns every latency recorded. */

@@ -30,7 +30,7 @@ final class JoinScenario {
      */
     static BenchResult run(BenchRun run) throws Exception {
         BenchOptions o = run.options;
-        String room = o.room() != null ? o.room() : "bench-" + Scenarios.runId() + "-join";
+        String room = o.room() != null ? o.room() : "bench-" + BenchRun.runId() + "-join";
         int n = o.connections();
         AtomicLongArray tenthReachedAt = new AtomicLongArray(10);
         AtomicInteger joined = new AtomicInteger();
@@ -48,7 +48,7 @@ final class JoinScenario {
         }, true);
         run.sent.add(joins.size());
         run.expected.add(joins.size());
-        Scenarios.awaitQuietly(joins);
+        BenchRun.awaitQuietly(joins);
         long end = System.nanoTime();
         Thread.sleep(JOIN_SETTLE.toMillis());
         long members = joined.get();

@@ -80,7 +80,7 @@ final class LeanConnections implements AutoCloseable {
 
     /**
      * Opens a closed-loop echo connection: over {@code ws://} an upgraded connection that sends
-     * {@code echo} commands padded with {@code pad} ({@link Scenarios#echoCommand}); over {@code tcp://} a
+     * {@code echo} commands padded with {@code pad} ({@link Payloads#echoCommand}); over {@code tcp://} a
      * plain socket that sends {@code sizeBytes} raw bytes to an echo server. Nothing is sent before {@link #startEcho}; then each
      * connection keeps one message in flight, sending the next as soon as the reply arrives, until
      * {@link BenchRun#measureToNanos}. The future completes when the connection is ready.
