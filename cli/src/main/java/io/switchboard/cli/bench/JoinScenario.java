@@ -34,13 +34,13 @@ final class JoinScenario {
         int n = o.connections();
         AtomicLongArray tenthReachedAt = new AtomicLongArray(10);
         AtomicInteger joined = new AtomicInteger();
-        LeanConnections lean = run.lean();
+        LeanConnections lean = LeanConnections.of(run);
         lean.measuring = true;
         run.startProgress(run::alive);
         long start = System.nanoTime();
         run.measureToNanos = start + o.duration().toNanos();
         run.openUntilNanos = run.measureToNanos;
-        List<CompletableFuture<Void>> joins = run.openLean(n, i -> room, i -> {
+        List<CompletableFuture<Void>> joins = lean.openAll(n, i -> room, i -> {
             int k = joined.incrementAndGet();
             if (k % Math.max(1, n / 10) == 0 && k / Math.max(1, n / 10) <= 10) {
                 tenthReachedAt.set(k / Math.max(1, n / 10) - 1, System.nanoTime());

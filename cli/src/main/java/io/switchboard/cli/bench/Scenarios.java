@@ -162,8 +162,8 @@ public final class Scenarios {
      */
     static BenchResult closedLoopEcho(BenchRun run) throws Exception {
         BenchOptions o = run.options;
-        LeanConnections lean = run.lean();
-        BenchRun.awaitQuietly(run.openLeanEcho(o.connections(), Payloads.echoPadding(o.sizeBytes())));
+        LeanConnections lean = LeanConnections.of(run);
+        BenchRun.awaitQuietly(lean.openAllEcho(o.connections(), Payloads.echoPadding(o.sizeBytes())));
         long open = run.alive();
         if (open == 0) {
             throw new IllegalStateException("no connection to " + o.url() + " could be opened");
@@ -217,12 +217,12 @@ public final class Scenarios {
         List<CompletableFuture<?>> joins = new ArrayList<>();
         LeanConnections lean = null;
         if (o.receiver().startsWith("lean")) {
-            lean = run.lean();
-            joins.addAll(run.openLean(o.connections(), i -> roomNames[i % rooms],
+            lean = LeanConnections.of(run);
+            joins.addAll(lean.openAll(o.connections(), i -> roomNames[i % rooms],
                     i -> subscribersIn.incrementAndGet(i % rooms), false));
         } else if (o.receiver().equals("sse")) {
-            lean = run.lean();
-            joins.addAll(run.openSse(o.connections(), i -> roomNames[i % rooms], i -> subscribersIn.incrementAndGet(i % rooms)));
+            lean = LeanConnections.of(run);
+            joins.addAll(lean.openAllSse(o.connections(), i -> roomNames[i % rooms], i -> subscribersIn.incrementAndGet(i % rooms)));
         } else {
             List<SwitchboardClient> subs = run.openAll(o.connections(), i -> base, false);
             for (int i = 0; i < subs.size(); i++) {
@@ -374,8 +374,8 @@ public final class Scenarios {
         LeanConnections lean = null;
         run.startProgress(run::alive);
         if (o.receiver().equals("lean")) {
-            lean = run.lean();
-            BenchRun.awaitQuietly(run.openLean(o.connections(), i -> o.rooms() > 0 ? "bench-idle-" + id + "-" + (i % o.rooms()) : null,
+            lean = LeanConnections.of(run);
+            BenchRun.awaitQuietly(lean.openAll(o.connections(), i -> o.rooms() > 0 ? "bench-idle-" + id + "-" + (i % o.rooms()) : null,
                     i -> { }, true));
         } else {
             List<SwitchboardClient> conns = run.openAll(o.connections(), i -> base, true);
