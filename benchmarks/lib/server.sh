@@ -28,10 +28,8 @@ cleanup() {
   if [ -n "${KEEP:-}" ]; then echo "logs kept in $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
-# The serve options that turn the abuse limits off.
-UNLIMITED=(--set security.rateLimitRps=1000000 --set security.rateLimitBurst=1000000
-  --set security.maxConnectionsPerIp=0 --set security.maxConnectionsPerUser=0
-  --set security.maxHandshakesPerIpPerSecond=0)
+# The serve options that turn the abuse limits off: the settings file the harness passes too.
+UNLIMITED=(--config benchmarks/unlimited.yaml)
 
 # start_node NAME PORT COMMAND... -- [SERVE_OPTION...]: starts `serve` on 127.0.0.1:PORT with the abuse limits off
 # and does not wait for it (see await_node). COMMAND runs the jar: "$JAVA" and its options, maybe under taskset;

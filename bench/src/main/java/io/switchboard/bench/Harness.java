@@ -445,6 +445,8 @@ public final class Harness {
      * under fan-out load).
      */
     private static final List<String> SERVER_JVM_OPTIONS = List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch");
+    /** The abuse limits off, the same settings file as the benchmark scripts' servers (benchmarks/lib/server.sh). */
+    private static final String UNLIMITED = "benchmarks/unlimited.yaml";
 
     private Process startServer(Target target, int port, Workload w) throws IOException {
         List<String> cmd = new ArrayList<>(pinned(0));
@@ -455,9 +457,7 @@ public final class Harness {
                     "--host", "127.0.0.1", "--port", String.valueOf(port), "--set", "server.ioThreads=1",
                     "--set", "shutdown.drainTimeout=0s",
                     // A load test from one address: the abuse limits would measure themselves.
-                    "--set", "security.rateLimitRps=1000000", "--set", "security.rateLimitBurst=1000000",
-                    "--set", "security.maxConnectionsPerIp=0", "--set", "security.maxConnectionsPerUser=0",
-                    "--set", "security.maxHandshakesPerIpPerSecond=0"));
+                    "--config", root.resolve(UNLIMITED).toString()));
             if (w.receiver().equals("lean-deflate")) {
                 cmd.addAll(List.of("--set", "websocket.enableCompression=true"));
             }

@@ -9,9 +9,10 @@ import io.switchboard.client.ConnectionState;
 import io.switchboard.client.Disconnect;
 import io.switchboard.client.SwitchboardClient;
 import io.switchboard.client.SwitchboardClientException;
+import io.switchboard.client.SwitchboardClients;
 import io.switchboard.client.Welcome;
-import io.switchboard.core.internal.Failures;
 import io.switchboard.protocol.JsonCodec;
+import io.switchboard.protocol.internal.Failures;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -73,7 +74,7 @@ final class ConnectCommand implements Callable<Integer> {
         headers.forEach(config::header);
         SwitchboardClient client;
         try {
-            client = SwitchboardClient.create(config.build(), new Screen());
+            client = SwitchboardClients.create(config.build(), new Screen());
         } catch (IllegalArgumentException e) {
             print("! " + e.getMessage());
             return 1;

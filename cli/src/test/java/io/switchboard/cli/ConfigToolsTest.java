@@ -7,6 +7,7 @@ import io.switchboard.client.ClientConfig;
 import io.switchboard.client.ClientListener;
 import io.switchboard.client.SwitchboardClient;
 import io.switchboard.client.SwitchboardClientException.ServerErrorException;
+import io.switchboard.client.SwitchboardClients;
 import io.switchboard.core.auth.Grants;
 import io.switchboard.core.auth.TokenVerifier;
 import io.switchboard.server.SwitchboardServer;
@@ -121,7 +122,7 @@ class ConfigToolsTest {
         Run r = main("token", "--config", file.toString(), "--sub", "alice", "--rooms", "chat:*");
         assertThat(r.code()).as(r.err()).isZero();
         SwitchboardServer server = SwitchboardServer.start(config);
-        SwitchboardClient client = SwitchboardClient.create(
+        SwitchboardClient client = SwitchboardClients.create(
                 ClientConfig.builder("ws://127.0.0.1:" + server.port() + "/ws").token(r.out().strip())
                         .reconnect(false).build(), new ClientListener() { });
         try {

@@ -7,6 +7,7 @@ import io.switchboard.client.ClientListener;
 import io.switchboard.client.Member;
 import io.switchboard.client.RoomMessage;
 import io.switchboard.client.SwitchboardClient;
+import io.switchboard.client.SwitchboardClients;
 import io.switchboard.server.SwitchboardServer;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -43,7 +44,7 @@ class ConnectCommandTest {
     @BeforeEach
     void start() throws Exception {
         server = TestServer.start();
-        bob = SwitchboardClient.create(ClientConfig.builder(url("bob")).build(), new ClientListener() {
+        bob = SwitchboardClients.create(ClientConfig.builder(url("bob")).build(), new ClientListener() {
             @Override
             public void onRoomMessage(RoomMessage message) {
                 bobEvents.add(message);

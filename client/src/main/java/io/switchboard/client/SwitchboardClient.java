@@ -1,7 +1,6 @@
 package io.switchboard.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.switchboard.client.internal.NettySwitchboardClient;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -15,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
  * delivers missed messages in order and exactly once, or reports {@code recovered:false}.
  *
  * <h2>Lifecycle</h2>
- * Create with {@link #create}, call {@link #connect()}, use, {@link #close()}. The first
+ * Create with {@link SwitchboardClients#create}, call {@link #connect()}, use, {@link #close()}. The first
  * connection attempt is not retried: {@code connect()} fails if it fails. Once connected, a
  * dropped connection is retried until a close code says not to (1000, 1002, 1003, 1007, 1008,
  * 1009, 4003), the upgrade is rejected with a non-retryable status (401, 403, 4xx other than 429),
@@ -42,11 +41,6 @@ public interface SwitchboardClient extends AutoCloseable {
     int DEFAULT_PRESENCE_PAGE = 100;
     /** Members a {@code presence} page holds at most. */
     int MAX_PRESENCE_PAGE = 1000;
-
-    /** Creates a client; nothing happens on the network until {@link #connect()}. */
-    static SwitchboardClient create(ClientConfig config, ClientListener listener) {
-        return new NettySwitchboardClient(config, listener);
-    }
 
     /**
      * The transport of the current or next connection: {@link Transport#WEBSOCKET} or

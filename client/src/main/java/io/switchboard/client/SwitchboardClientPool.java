@@ -149,7 +149,7 @@ public final class SwitchboardClientPool implements AutoCloseable {
         }
         URI uri = urls.get(Math.floorMod(nextUrl.getAndIncrement(), urls.size()));
         ClientConfig config = template.toBuilder().uri(uri).build();
-        SwitchboardClient client = SwitchboardClient.create(config, new SlotListener(slot));
+        SwitchboardClient client = SwitchboardClients.create(config, new SlotListener(slot));
         slots.set(slot, client);
         client.connect().whenComplete((w, error) -> {
             if (error == null) {

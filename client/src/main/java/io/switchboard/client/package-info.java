@@ -1,7 +1,8 @@
 /**
- * Java client for Switchboard protocol v1: {@link io.switchboard.client.SwitchboardClient} (create
- * one from a {@link io.switchboard.client.ClientConfig} and a
- * {@link io.switchboard.client.ClientListener}), {@link io.switchboard.client.SwitchboardClientPool}
+ * Java client for Switchboard protocol v1: {@link io.switchboard.client.SwitchboardClient} (created
+ * by {@link io.switchboard.client.SwitchboardClients#create} from a
+ * {@link io.switchboard.client.ClientConfig} and a {@link io.switchboard.client.ClientListener}),
+ * {@link io.switchboard.client.SwitchboardClientPool}
  * for several connections over several nodes, and the immutable records the server's messages
  * are delivered as.
  *

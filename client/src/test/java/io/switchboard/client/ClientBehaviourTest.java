@@ -55,7 +55,7 @@ class ClientBehaviourTest {
     }
 
     private SwitchboardClient connect(ClientConfig config) throws Exception {
-        client = SwitchboardClient.create(config, events);
+        client = SwitchboardClients.create(config, events);
         client.connect().get(10, TimeUnit.SECONDS);
         return client;
     }
@@ -200,7 +200,7 @@ class ClientBehaviourTest {
     void firstConnectionFailureFailsConnectAndDoesNotRetry() throws Exception {
         String url = server.url("alice");
         server.close();
-        client = SwitchboardClient.create(ClientConfig.builder(url).build(), events);
+        client = SwitchboardClients.create(ClientConfig.builder(url).build(), events);
         assertThatThrownBy(() -> client.connect().get(10, TimeUnit.SECONDS))
                 .cause().isInstanceOf(ClientClosedException.class)
                 .hasMessageStartingWith("could not connect to " + url + ": connect failed");

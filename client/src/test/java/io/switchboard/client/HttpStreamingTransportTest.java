@@ -41,7 +41,7 @@ class HttpStreamingTransportTest {
 
     private SwitchboardClient client(int port, String user, Transport transport, ClientListener listener)
             throws Exception {
-        SwitchboardClient c = SwitchboardClient.create(ClientConfig.builder("ws://127.0.0.1:" + port + "/ws?id=" + user)
+        SwitchboardClient c = SwitchboardClients.create(ClientConfig.builder("ws://127.0.0.1:" + port + "/ws?id=" + user)
                 .transport(transport).backoff(Duration.ofMillis(100), Duration.ofSeconds(1)).random(new Random(3))
                 .build(), listener);
         resources.add(c);
@@ -143,7 +143,7 @@ class HttpStreamingTransportTest {
     @Test
     void aStreamTheServerRefusesEndsTheClientWithTheServersReason() throws Exception {
         server = SwitchboardServer.start(RealServerTest.config(0));
-        SwitchboardClient c = SwitchboardClient.create(ClientConfig.builder("ws://127.0.0.1:" + server.port()
+        SwitchboardClient c = SwitchboardClients.create(ClientConfig.builder("ws://127.0.0.1:" + server.port()
                 + "/ws?id=" + "x".repeat(300)).transport(Transport.HTTP_STREAMING).build(), new RecordingListener());
         resources.add(c);
         assertThatThrownBy(() -> c.connect().get(10, TimeUnit.SECONDS))

@@ -81,7 +81,7 @@ class RealServerTest {
                 .backoff(Duration.ofMillis(100), Duration.ofSeconds(1))
                 .random(new Random(3))
                 .build();
-        SwitchboardClient c = SwitchboardClient.create(config, listener);
+        SwitchboardClient c = SwitchboardClients.create(config, listener);
         resources.add(c);
         c.connect().get(10, TimeUnit.SECONDS);
         return c;
@@ -135,7 +135,7 @@ class RealServerTest {
     void aRejectedUpgradeFailsConnectWithTheHttpStatusAndIsNotRetried() throws Exception {
         server = SwitchboardServer.start(config(0));
         RecordingListener events = new RecordingListener();
-        SwitchboardClient c = SwitchboardClient.create(ClientConfig.builder(
+        SwitchboardClient c = SwitchboardClients.create(ClientConfig.builder(
                 "ws://127.0.0.1:" + server.port() + "/not-the-endpoint").build(), events);
         resources.add(c);
         assertThatThrownBy(() -> c.connect().get(10, TimeUnit.SECONDS))
@@ -151,7 +151,7 @@ class RealServerTest {
     void binaryEchoFramesRoundTrip() throws Exception {
         server = SwitchboardServer.start(config(0));
         java.util.concurrent.BlockingQueue<byte[]> frames = new java.util.concurrent.LinkedBlockingQueue<>();
-        SwitchboardClient c = SwitchboardClient.create(ClientConfig.builder(url(server.port(), "bin")).build(),
+        SwitchboardClient c = SwitchboardClients.create(ClientConfig.builder(url(server.port(), "bin")).build(),
                 new ClientListener() {
                     @Override
                     public void onBinary(byte[] frame) {
@@ -384,7 +384,7 @@ class RealServerTest {
         TcpProxy proxy = new TcpProxy(server.port());
         resources.add(proxy);
         RecordingListener events = new RecordingListener();
-        SwitchboardClient c = SwitchboardClient.create(ClientConfig.builder(url(proxy.port(), "alice"))
+        SwitchboardClient c = SwitchboardClients.create(ClientConfig.builder(url(proxy.port(), "alice"))
                 .ackTimeout(Duration.ofMillis(300))
                 .pingInterval(Duration.ofMillis(200))
                 .receiveTimeout(Duration.ofMillis(1500))

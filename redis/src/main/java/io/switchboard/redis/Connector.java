@@ -1,6 +1,6 @@
 package io.switchboard.redis;
 
-import io.switchboard.core.internal.Failures;
+import io.switchboard.protocol.internal.Failures;
 import java.time.Duration;
 import io.netty.util.concurrent.EventExecutorGroup;
 import java.util.concurrent.CompletableFuture;

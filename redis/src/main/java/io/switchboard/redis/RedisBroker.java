@@ -10,7 +10,7 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.switchboard.core.broker.Broker;
-import io.switchboard.core.internal.Failures;
+import io.switchboard.protocol.internal.Failures;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Objects;

@@ -7,7 +7,7 @@ import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.switchboard.core.broker.Broker;
-import io.switchboard.core.internal.Failures;
+import io.switchboard.protocol.internal.Failures;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;

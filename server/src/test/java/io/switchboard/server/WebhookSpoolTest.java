@@ -225,31 +225,17 @@ class WebhookSpoolTest {
         server = start("first", deadUrl(deadPort), Hooks.builder().events(List.of("connect")).batchMaxEvents(1)
                 .maxQueued(5));
         int port = server.port();
-        List<String> connIds = new ArrayList<>();
-        List<WsClient> clients = new ArrayList<>();
-        for (int i = 0; i < 12; i++) {
-            WsClient c = WsClient.connect(port, "u" + i);
-            connIds.add(c.next("welcome").path("connId").asText());
-            clients.add(c);
-            // The first is in flight; each later one waits or pushes the oldest out. Waiting for it keeps the
-            // intake (bounded by maxQueued too) from overflowing in its place.
-            int queuedOrDropped = i;
-            Await.until("connect " + i + " queued", WAIT, () -> {
-                Scrape metrics = Scrape.of(port, "/metrics");
-                return metrics.value("webhook_queue_events")
-                        + metrics.value("webhook_events_total", "outcome", "dropped") == queuedOrDropped;
-            });
-        }
+        WebhookQueueFill fill = WebhookQueueFill.connect(port, 12, WAIT);
         assertThat(Scrape.of(port, "/metrics").value("webhook_events_total", "outcome", "dropped")).isEqualTo(6);
         // Past the mark: the five newest. The drops moved it past the first, in flight, as well.
         assertThat(spooled(port)).isEqualTo(5);
-        clients.forEach(WsClient::close);
+        fill.clients().forEach(WsClient::close);
         server.close();
 
         backend = closer.add(TestBackend.start(deadPort));
         server = start("second", deadUrl(deadPort), Hooks.builder().events(List.of("connect")));
         Await.until("the five newest", WAIT, () -> events().size() >= 5);
         assertThat(events().stream().map(e -> e.path("connId").asText()).toList())
-                .containsExactlyElementsOf(connIds.subList(7, 12));
+                .containsExactlyElementsOf(fill.connIds().subList(7, 12));
     }
 }

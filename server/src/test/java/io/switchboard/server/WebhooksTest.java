@@ -199,13 +199,7 @@ class WebhooksTest {
         int deadPort = TestBackend.deadPort();
         int port = start("http://127.0.0.1:" + deadPort + "/events",
                 Hooks.builder().events(List.of("connect")).batchMaxEvents(1).maxQueued(5));
-        List<String> connIds = new ArrayList<>();
-        List<WsClient> clients = new ArrayList<>();
-        for (int i = 0; i < 12; i++) {
-            WsClient c = WsClient.connect(port, "u" + i);
-            connIds.add(c.next("welcome").path("connId").asText());
-            clients.add(c);
-        }
+        WebhookQueueFill fill = WebhookQueueFill.connect(port, 12, WAIT);
         // The first connect is in flight (retried), the last five wait; the six between were dropped.
         Await.until("six drops counted", WAIT, () -> Scrape.of(port, "/metrics")
                 .value("webhook_events_total", "outcome", "dropped") == 6);
@@ -214,12 +208,12 @@ class WebhooksTest {
         backend = closer.add(TestBackend.start(deadPort));
         Await.until("the rest delivered", WAIT, () -> count("connect") == 6);
         List<String> delivered = events().stream().map(e -> e.path("connId").asText()).toList();
-        List<String> expected = new ArrayList<>(connIds.subList(0, 1));
-        expected.addAll(connIds.subList(7, 12));
+        List<String> expected = new ArrayList<>(fill.connIds().subList(0, 1));
+        expected.addAll(fill.connIds().subList(7, 12));
         assertThat(delivered).containsExactlyElementsOf(expected);
         Await.until("six counted as delivered", WAIT, () -> Scrape.of(port, "/metrics")
                 .value("webhook_events_total", "outcome", "delivered") == 6);
-        clients.forEach(WsClient::close);
+        fill.clients().forEach(WsClient::close);
     }
 
     @Test

@@ -3,7 +3,8 @@ package io.switchboard.cli.bench;
 import io.switchboard.client.ClientConfig;
 import io.switchboard.client.ClientListener;
 import io.switchboard.client.SwitchboardClient;
-import io.switchboard.core.internal.Failures;
+import io.switchboard.client.SwitchboardClients;
+import io.switchboard.protocol.internal.Failures;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.URI;
@@ -17,11 +18,11 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.IntConsumer;
 import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 import org.HdrHistogram.Histogram;
@@ -59,8 +60,8 @@ final class BenchRun implements AutoCloseable {
     private final AtomicInteger nextAddress = new AtomicInteger();
     private final AtomicInteger nextUser = new AtomicInteger();
     private final PrintStream err;
-    /** The lean connections of this run, created on first use; closed with it. */
-    private LeanConnections lean;
+    /** Connections of the run besides its clients (the lean ones), counted by {@link #alive()}; closed with it. */
+    private final List<Connections> others = Collections.synchronizedList(new ArrayList<>());
     private Thread progress;
     private volatile boolean progressRunning;
     final long startNanos = System.nanoTime();
@@ -156,19 +157,33 @@ final class BenchRun implements AutoCloseable {
     }
 
     private SwitchboardClient client(ClientListener listener, URI url) {
-        ClientConfig.Builder b = ClientConfig.builder(withUser(url, "bench-" + nextUser.incrementAndGet()))
+        ClientConfig.Builder b = ClientConfig.builder(withUser(url, nextUser()))
                 .reconnect(false)
                 .callbackExecutor(Runnable::run)
                 .maxQueuedCommands(1 << 16)
                 .ackTimeout(Duration.ofSeconds(30))
                 .connectTimeout(Duration.ofSeconds(30));
-        if (!options.localAddresses().isEmpty()) {
-            int i = Math.floorMod(nextAddress.getAndIncrement(), options.localAddresses().size());
-            b.localAddress(options.localAddresses().get(i));
+        InetAddress local = nextLocalAddress();
+        if (local != null) {
+            b.localAddress(local);
         }
-        SwitchboardClient c = SwitchboardClient.create(b.build(), listener);
+        SwitchboardClient c = SwitchboardClients.create(b.build(), listener);
         clients.add(c);
         return c;
+    }
+
+    /** A short random id that keeps the rooms of this run apart from those of another run on the same server. */
+    static String runId() {
+        return Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
+    }
+
+    /** Waits, at most a minute, for {@code futures}; their failures are counted as errors where they happen. */
+    static void awaitQuietly(List<? extends CompletableFuture<?>> futures) {
+        try {
+            CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // counted as errors by the individual futures
+        }
     }
 
     /** Adds {@code id=USER} unless the URL names one (several connections may share a user). */
@@ -221,78 +236,29 @@ final class BenchRun implements AutoCloseable {
         return open;
     }
 
-    /** This run's lean connections (see {@link LeanConnections}), created on first call. */
-    synchronized LeanConnections lean() {
-        if (lean == null) {
-            lean = new LeanConnections(this);
-        }
-        return lean;
+    /** The next user of the run's connections: several connections share none. */
+    String nextUser() {
+        return "bench-" + nextUser.incrementAndGet();
     }
 
-    /**
-     * Opens {@code n} lean subscribers, subscriber {@code i} in room {@code rooms.apply(i)} (none when
-     * null), at most {@link BenchOptions#inFlight} connecting at a time. Failures count as errors;
-     * {@code onJoined} runs for each subscriber that got {@code room_joined} (or its upgrade, without a
-     * room), after its setup latency was recorded when asked.
-     */
-    List<CompletableFuture<Void>> openLean(int n, IntFunction<String> rooms, IntConsumer onJoined,
-                                           boolean recordSetupLatency) throws InterruptedException {
-        LeanConnections connections = lean();
-        return openLean(n, (user, local, i) -> connections.open(options.url(), user, local, rooms.apply(i)), onJoined,
-                recordSetupLatency);
+    /** The next of {@link BenchOptions#localAddresses}, round-robin, or null to let the system choose. */
+    InetAddress nextLocalAddress() {
+        List<InetAddress> addresses = options.localAddresses();
+        return addresses.isEmpty() ? null : addresses.get(Math.floorMod(nextAddress.getAndIncrement(), addresses.size()));
     }
 
-    /** As {@link #openLean(int, IntFunction, IntConsumer, boolean)} over Server-Sent Events streams. */
-    List<CompletableFuture<Void>> openSse(int n, IntFunction<String> rooms, IntConsumer onJoined)
-            throws InterruptedException {
-        LeanConnections connections = lean();
-        return openLean(n, (user, local, i) -> connections.openSse(options.url(), user, local, rooms.apply(i)), onJoined,
-                false);
+    /** Connections the run does not open itself: counted by {@link #alive()}, closed with the run. */
+    interface Connections {
+        /** How many are open now. */
+        long alive();
+
+        /** Closes them all. */
+        void close();
     }
 
-    /**
-     * Opens {@code n} closed-loop echo connections (see {@link LeanConnections#openEcho}) whose echoes carry
-     * {@code pad}; failures count as errors.
-     */
-    List<CompletableFuture<Void>> openLeanEcho(int n, String pad) throws InterruptedException {
-        LeanConnections connections = lean();
-        return openLean(n, (user, local, i) -> connections.openEcho(options.url(), user, local, options.sizeBytes(), pad),
-                i -> { }, false);
-    }
-
-    /** Opens one lean connection. */
-    private interface LeanOpener {
-        CompletableFuture<Void> open(String user, InetAddress localAddress, int index);
-    }
-
-    private List<CompletableFuture<Void>> openLean(int n, LeanOpener opener, IntConsumer onJoined,
-                                                   boolean recordSetupLatency) throws InterruptedException {
-        Semaphore inFlight = new Semaphore(options.inFlight());
-        List<CompletableFuture<Void>> all = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            inFlight.acquire();
-            if (System.nanoTime() >= openUntilNanos) {
-                inFlight.release();
-                break;
-            }
-            int index = i;
-            long start = System.nanoTime();
-            InetAddress local = options.localAddresses().isEmpty() ? null
-                    : options.localAddresses().get(Math.floorMod(nextAddress.getAndIncrement(), options.localAddresses().size()));
-            all.add(opener.open("bench-" + nextUser.incrementAndGet(), local, i)
-                    .whenComplete((v, error) -> {
-                        inFlight.release();
-                        if (error != null) {
-                            error("connect failed", error);
-                        } else {
-                            if (recordSetupLatency) {
-                                record(start);
-                            }
-                            onJoined.accept(index);
-                        }
-                    }));
-        }
-        return all;
+    /** Counts {@code connections} in {@link #alive()} from now on, and closes them with the run. */
+    void closeWithRun(Connections connections) {
+        others.add(connections);
     }
 
     // ---------------------------------------------------------------- measurement
@@ -438,11 +404,11 @@ final class BenchRun implements AutoCloseable {
     }
 
     /**
-     * The pacer's lateness over the measured messages, in the shape of {@code latencyMicros}: when its
-     * percentiles come near the latency's, the load generator, not the server, made the delay.
+     * The pacer's lateness over the measured messages, in nanoseconds: when its percentiles come near the
+     * latency's, the load generator, not the server, made the delay.
      */
-    Map<String, Object> sendLagMicros() {
-        return BenchResult.micros(sendLag.total());
+    Histogram sendLag() {
+        return sendLag.total();
     }
 
     /** Stops the progress line and returns every latency recorded. */
@@ -465,9 +431,11 @@ final class BenchRun implements AutoCloseable {
 
     /** Connections open now: clients and lean connections alike. */
     long alive() {
-        long n;
-        synchronized (this) {
-            n = lean == null ? 0 : lean.alive();
+        long n = 0;
+        synchronized (others) {
+            for (Connections c : others) {
+                n += c.alive();
+            }
         }
         synchronized (clients) {
             for (SwitchboardClient c : clients) {
@@ -481,13 +449,11 @@ final class BenchRun implements AutoCloseable {
 
     @Override
     public void close() {
-        LeanConnections leanToClose;
-        synchronized (this) {
-            leanToClose = lean;
+        List<Connections> othersToClose;
+        synchronized (others) {
+            othersToClose = List.copyOf(others);
         }
-        if (leanToClose != null) {
-            leanToClose.close();
-        }
+        othersToClose.forEach(Connections::close);
         List<CompletableFuture<Void>> closing = new ArrayList<>();
         synchronized (clients) {
             for (SwitchboardClient c : clients) {

@@ -30,17 +30,17 @@ final class JoinScenario {
      */
     static BenchResult run(BenchRun run) throws Exception {
         BenchOptions o = run.options;
-        String room = o.room() != null ? o.room() : "bench-" + Scenarios.runId() + "-join";
+        String room = o.room() != null ? o.room() : "bench-" + BenchRun.runId() + "-join";
         int n = o.connections();
         AtomicLongArray tenthReachedAt = new AtomicLongArray(10);
         AtomicInteger joined = new AtomicInteger();
-        LeanConnections lean = run.lean();
+        LeanConnections lean = LeanConnections.of(run);
         lean.measuring = true;
         run.startProgress(run::alive);
         long start = System.nanoTime();
         run.measureToNanos = start + o.duration().toNanos();
         run.openUntilNanos = run.measureToNanos;
-        List<CompletableFuture<Void>> joins = run.openLean(n, i -> room, i -> {
+        List<CompletableFuture<Void>> joins = lean.openAll(n, i -> room, i -> {
             int k = joined.incrementAndGet();
             if (k % Math.max(1, n / 10) == 0 && k / Math.max(1, n / 10) <= 10) {
                 tenthReachedAt.set(k / Math.max(1, n / 10) - 1, System.nanoTime());
@@ -48,7 +48,7 @@ final class JoinScenario {
         }, true);
         run.sent.add(joins.size());
         run.expected.add(joins.size());
-        Scenarios.awaitQuietly(joins);
+        BenchRun.awaitQuietly(joins);
         long end = System.nanoTime();
         Thread.sleep(JOIN_SETTLE.toMillis());
         long members = joined.get();

@@ -13,7 +13,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
+import java.util.function.IntFunction;
 
 /**
  * Connections that cost the load generator as little as possible, so that it can absorb a million
@@ -37,7 +40,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Threading: connections live on this object's event loops (epoll where available); counters go to
  * {@link BenchRun}, whose counters and recorder are thread-safe.
  */
-final class LeanConnections implements AutoCloseable {
+final class LeanConnections implements BenchRun.Connections {
     private final BenchRun run;
     private final EventLoopGroup group;
     private final Class<? extends Channel> channelClass;
@@ -47,11 +50,79 @@ final class LeanConnections implements AutoCloseable {
     /** Whether a drop counts as an error: only while measuring. */
     volatile boolean measuring;
 
-    LeanConnections(BenchRun run) {
+    private LeanConnections(BenchRun run) {
         this.run = run;
         Transport transport = Transport.best();
         this.group = transport.newGroup(Runtime.getRuntime().availableProcessors(), "bench-lean");
         this.channelClass = transport.socketChannel();
+    }
+
+    /** Lean connections for {@code run}: counted among its live connections, closed with it. */
+    static LeanConnections of(BenchRun run) {
+        LeanConnections lean = new LeanConnections(run);
+        run.closeWithRun(lean);
+        return lean;
+    }
+
+    /**
+     * Opens {@code n} lean subscribers to the run's URL, subscriber {@code i} in room {@code rooms.apply(i)}
+     * (none when null), at most {@link BenchOptions#inFlight} connecting at a time. Failures count as errors;
+     * {@code onJoined} runs for each subscriber that got {@code room_joined} (or its upgrade, without a
+     * room), after its setup latency was recorded when asked.
+     */
+    List<CompletableFuture<Void>> openAll(int n, IntFunction<String> rooms, IntConsumer onJoined,
+                                          boolean recordSetupLatency) throws InterruptedException {
+        return openAll(n, (user, local, i) -> open(run.options.url(), user, local, rooms.apply(i)), onJoined,
+                recordSetupLatency);
+    }
+
+    /** As {@link #openAll(int, IntFunction, IntConsumer, boolean)} over Server-Sent Events streams. */
+    List<CompletableFuture<Void>> openAllSse(int n, IntFunction<String> rooms, IntConsumer onJoined)
+            throws InterruptedException {
+        return openAll(n, (user, local, i) -> openSse(run.options.url(), user, local, rooms.apply(i)), onJoined,
+                false);
+    }
+
+    /**
+     * Opens {@code n} closed-loop echo connections (see {@link #openEcho}) whose echoes carry {@code pad};
+     * failures count as errors.
+     */
+    List<CompletableFuture<Void>> openAllEcho(int n, String pad) throws InterruptedException {
+        return openAll(n, (user, local, i) -> openEcho(run.options.url(), user, local, run.options.sizeBytes(), pad),
+                i -> { }, false);
+    }
+
+    /** Opens one lean connection. */
+    private interface Opener {
+        CompletableFuture<Void> open(String user, InetAddress localAddress, int index);
+    }
+
+    private List<CompletableFuture<Void>> openAll(int n, Opener opener, IntConsumer onJoined,
+                                                  boolean recordSetupLatency) throws InterruptedException {
+        Semaphore inFlight = new Semaphore(run.options.inFlight());
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            inFlight.acquire();
+            if (System.nanoTime() >= run.openUntilNanos) {
+                inFlight.release();
+                break;
+            }
+            int index = i;
+            long start = System.nanoTime();
+            all.add(opener.open(run.nextUser(), run.nextLocalAddress(), i)
+                    .whenComplete((v, error) -> {
+                        inFlight.release();
+                        if (error != null) {
+                            run.error("connect failed", error);
+                        } else {
+                            if (recordSetupLatency) {
+                                run.record(start);
+                            }
+                            onJoined.accept(index);
+                        }
+                    }));
+        }
+        return all;
     }
 
     /**
@@ -80,7 +151,7 @@ final class LeanConnections implements AutoCloseable {
 
     /**
      * Opens a closed-loop echo connection: over {@code ws://} an upgraded connection that sends
-     * {@code echo} commands padded with {@code pad} ({@link Scenarios#echoCommand}); over {@code tcp://} a
+     * {@code echo} commands padded with {@code pad} ({@link Payloads#echoCommand}); over {@code tcp://} a
      * plain socket that sends {@code sizeBytes} raw bytes to an echo server. Nothing is sent before {@link #startEcho}; then each
      * connection keeps one message in flight, sending the next as soon as the reply arrives, until
      * {@link BenchRun#measureToNanos}. The future completes when the connection is ready.
@@ -134,7 +205,8 @@ final class LeanConnections implements AutoCloseable {
         return measuring;
     }
 
-    long alive() {
+    @Override
+    public long alive() {
         long n = 0;
         synchronized (channels) {
             for (Channel c : channels) {

@@ -1,6 +1,7 @@
 package io.switchboard.cli.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
@@ -8,6 +9,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.switchboard.protocol.Command;
+import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.ServerMessage;
 import java.io.IOException;
 import java.net.URI;
@@ -57,6 +59,8 @@ final class LeanWebSocket extends ChannelInboundHandlerAdapter implements Echoin
     private static final int NOT_BENCH = 0;
     private static final int UNCOUNTED = 1;
     private static final int COUNTED = 2;
+    /** Reads the rare server {@code error} message; bench messages are found by their bytes, never parsed. */
+    private static final ObjectMapper JSON = new JsonCodec().mapper();
 
     private final BenchRun run;
     /** Whether a drop counts as an error: only while measuring. */
@@ -117,7 +121,7 @@ final class LeanWebSocket extends ChannelInboundHandlerAdapter implements Echoin
             run.sent.increment();
             run.expected.increment();
         }
-        sendText(ctx, Scenarios.echoCommand(now, echoPad));
+        sendText(ctx, Payloads.echoCommand(now, echoPad));
     }
 
     @Override
@@ -376,7 +380,7 @@ final class LeanWebSocket extends ChannelInboundHandlerAdapter implements Echoin
     /** Counts a server {@code error} message with its code and text, or its raw text if it is not JSON. */
     private void serverError(ByteBuf buf, int start, int end) {
         try {
-            JsonNode m = Scenarios.JSON.readTree(ByteBufUtil.getBytes(buf, start, end - start, false));
+            JsonNode m = JSON.readTree(ByteBufUtil.getBytes(buf, start, end - start, false));
             run.serverError(m.path("code").asText(), m.path("error").asText());
         } catch (IOException e) {
             run.error("server error: " + buf.toString(start, end - start, StandardCharsets.UTF_8));

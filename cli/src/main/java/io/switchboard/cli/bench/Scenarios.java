@@ -12,6 +12,7 @@ import io.switchboard.client.SwitchboardClient;
 import io.switchboard.protocol.Command;
 import io.switchboard.protocol.JsonCodec;
 import io.switchboard.protocol.ServerMessage;
+import io.switchboard.protocol.internal.Failures;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,7 +25,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.HdrHistogram.Histogram;
@@ -41,15 +41,13 @@ import org.HdrHistogram.Histogram;
  * event loops and touch only {@link BenchRun}'s thread-safe counters and recorder.
  */
 public final class Scenarios {
-    static final ObjectMapper JSON = new JsonCodec().mapper();
+    private static final ObjectMapper JSON = new JsonCodec().mapper();
     /** How long to wait, after sending stops, for deliveries still in flight. */
     private static final Duration DRAIN = Duration.ofSeconds(5);
     /** Fanout without publishers: how long deliveries must stop, after the window, to be taken as finished. */
     private static final Duration QUIET = Duration.ofSeconds(1);
     /** Fanout without publishers: how long to wait for the publisher's first message. */
     private static final Duration FIRST_MESSAGE_WAIT = Duration.ofSeconds(60);
-    /** Upper bound of a 19-digit nanoTime in the payload template: padding is sized against it. */
-    private static final String T_PLACEHOLDER = "1234567890123456789";
 
     private Scenarios() {
     }
@@ -95,33 +93,14 @@ public final class Scenarios {
         volatile boolean on;
     }
 
-    private static String padding(int sizeBytes, String template) {
-        int n = Math.max(0, sizeBytes - template.length());
-        return "x".repeat(n);
-    }
-
-    static String runId() {
-        return Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
-    }
-
     // ------------------------------------------------------------------ echo
-
-    /** An {@code echo} command carrying {@code t} (a send time) first in {@code data}, then {@code pad}. */
-    static String echoCommand(long t, String pad) {
-        return "{\"type\":\"" + Command.Echo.TYPE + "\",\"data\":{\"t\":" + t + ",\"p\":\"" + pad + "\"}}";
-    }
-
-    /** Padding that makes {@link #echoCommand} about {@code sizeBytes} long. */
-    static String echoPadding(int sizeBytes) {
-        return padding(sizeBytes, echoCommand(Long.parseLong(T_PLACEHOLDER), ""));
-    }
 
     static BenchResult echo(BenchRun run) throws Exception {
         BenchOptions o = run.options;
         if (o.rate() == 0) {
             return closedLoopEcho(run);
         }
-        String pad = echoPadding(o.sizeBytes());
+        String pad = Payloads.echoPadding(o.sizeBytes());
         Measuring measuring = new Measuring();
         ClientListener listener = new ClientListener() {
             @Override
@@ -158,7 +137,7 @@ public final class Scenarios {
                 run.sent.increment();
                 run.expected.increment();
             }
-            c.sendText(echoCommand(due, pad))
+            c.sendText(Payloads.echoCommand(due, pad))
                     .whenComplete((v, e) -> {
                         if (e != null) {
                             run.error("echo not sent", e);
@@ -172,7 +151,7 @@ public final class Scenarios {
         Map<String, Object> window = run.measuredWindow();
         measuring.on = false;
         Histogram h = run.finish();
-        window.put("sendLagMicros", run.sendLagMicros());
+        window.put("sendLagMicros", BenchResult.micros(run.sendLag()));
         return BenchResult.of(run, seconds, h, window);
     }
 
@@ -183,8 +162,8 @@ public final class Scenarios {
      */
     static BenchResult closedLoopEcho(BenchRun run) throws Exception {
         BenchOptions o = run.options;
-        LeanConnections lean = run.lean();
-        awaitQuietly(run.openLeanEcho(o.connections(), echoPadding(o.sizeBytes())));
+        LeanConnections lean = LeanConnections.of(run);
+        BenchRun.awaitQuietly(lean.openAllEcho(o.connections(), Payloads.echoPadding(o.sizeBytes())));
         long open = run.alive();
         if (open == 0) {
             throw new IllegalStateException("no connection to " + o.url() + " could be opened");
@@ -215,7 +194,7 @@ public final class Scenarios {
     static BenchResult fanout(BenchRun run) throws Exception {
         BenchOptions o = run.options;
         int rooms = Math.max(1, o.rooms());
-        String id = runId();
+        String id = BenchRun.runId();
         String[] roomNames = new String[rooms];
         for (int r = 0; r < rooms; r++) {
             roomNames[r] = o.room() != null ? o.room() : "bench-" + id + "-" + r;
@@ -238,12 +217,12 @@ public final class Scenarios {
         List<CompletableFuture<?>> joins = new ArrayList<>();
         LeanConnections lean = null;
         if (o.receiver().startsWith("lean")) {
-            lean = run.lean();
-            joins.addAll(run.openLean(o.connections(), i -> roomNames[i % rooms],
+            lean = LeanConnections.of(run);
+            joins.addAll(lean.openAll(o.connections(), i -> roomNames[i % rooms],
                     i -> subscribersIn.incrementAndGet(i % rooms), false));
         } else if (o.receiver().equals("sse")) {
-            lean = run.lean();
-            joins.addAll(run.openSse(o.connections(), i -> roomNames[i % rooms], i -> subscribersIn.incrementAndGet(i % rooms)));
+            lean = LeanConnections.of(run);
+            joins.addAll(lean.openAllSse(o.connections(), i -> roomNames[i % rooms], i -> subscribersIn.incrementAndGet(i % rooms)));
         } else {
             List<SwitchboardClient> subs = run.openAll(o.connections(), i -> base, false);
             for (int i = 0; i < subs.size(); i++) {
@@ -258,7 +237,7 @@ public final class Scenarios {
             }
         }
         if (o.publishers() == 0) {
-            awaitQuietly(joins);
+            BenchRun.awaitQuietly(joins);
             return listen(run, lean, measuring, subscribersIn.get(0), roomNames[0]);
         }
         List<SwitchboardClient> pubs = run.openAll(o.publishers(), i -> base, false, o.publishUrl());
@@ -268,13 +247,13 @@ public final class Scenarios {
             pubJoins.add(pubs.get(p).join(roomNames[p % rooms], publisherSide));
         }
         joins.addAll(pubJoins);
-        awaitQuietly(joins);
+        BenchRun.awaitQuietly(joins);
         // A publisher outside its room has every publish refused (not_in_room): no run to measure.
         for (int p = 0; p < pubJoins.size(); p++) {
             CompletableFuture<RoomJoined> j = pubJoins.get(p);
             if (!j.isDone() || j.isCompletedExceptionally()) {
                 String cause = j.isDone() ? j.handle((v, e) -> String.valueOf(
-                        io.switchboard.core.internal.Failures.rootCause(e).getMessage())).join() : "no answer";
+                        Failures.rootCause(e).getMessage())).join() : "no answer";
                 throw new IllegalStateException("publisher " + p + " could not join " + roomNames[p % rooms] + ": " + cause);
             }
         }
@@ -282,7 +261,7 @@ public final class Scenarios {
         for (int r = 0; r < rooms; r++) {
             templates[r] = "{\"type\":\"" + Command.RoomMessage.TYPE + "\",\"room\":\"" + roomNames[r] + "\",\"data\":{\"t\":";
         }
-        String pad = padding(o.sizeBytes(), templates[0] + T_PLACEHOLDER + ",\"p\":\"\"}}");
+        String pad = Payloads.padding(o.sizeBytes(), templates[0] + Payloads.T_PLACEHOLDER + ",\"p\":\"\"}}");
         int subscribed = 0;
         for (int r = 0; r < rooms; r++) {
             subscribed += subscribersIn.get(r);
@@ -313,7 +292,7 @@ public final class Scenarios {
         });
         double seconds = run.drain(DRAIN);
         return fanoutResult(run, measuring, lean, subscribed, pubs.size(), seconds,
-                Map.of("sendLagMicros", run.sendLagMicros()));
+                Map.of("sendLagMicros", BenchResult.micros(run.sendLag())));
     }
 
     /**
@@ -391,12 +370,12 @@ public final class Scenarios {
         Map<String, Object> before = health(o.url());
         Measuring measuring = new Measuring();
         ClientListener base = errorCounter(run, measuring);
-        String id = runId();
+        String id = BenchRun.runId();
         LeanConnections lean = null;
         run.startProgress(run::alive);
         if (o.receiver().equals("lean")) {
-            lean = run.lean();
-            awaitQuietly(run.openLean(o.connections(), i -> o.rooms() > 0 ? "bench-idle-" + id + "-" + (i % o.rooms()) : null,
+            lean = LeanConnections.of(run);
+            BenchRun.awaitQuietly(lean.openAll(o.connections(), i -> o.rooms() > 0 ? "bench-idle-" + id + "-" + (i % o.rooms()) : null,
                     i -> { }, true));
         } else {
             List<SwitchboardClient> conns = run.openAll(o.connections(), i -> base, true);
@@ -405,7 +384,7 @@ public final class Scenarios {
                 for (int i = 0; i < conns.size(); i++) {
                     joins.add(conns.get(i).join("bench-idle-" + id + "-" + (i % o.rooms())));
                 }
-                awaitQuietly(joins);
+                BenchRun.awaitQuietly(joins);
             }
         }
         run.sent.add(o.connections());
@@ -492,7 +471,7 @@ public final class Scenarios {
     static BenchResult churn(BenchRun run) throws Exception {
         BenchOptions o = run.options;
         int rooms = Math.max(1, o.rooms());
-        String id = runId();
+        String id = BenchRun.runId();
         int concurrency = Math.max(1, o.connections());
         Semaphore slots = new Semaphore(concurrency);
         ClientListener base = new ClientListener() {
@@ -535,7 +514,7 @@ public final class Scenarios {
         Histogram h = run.finish();
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("latencyMeasuredFrom", "intended cycle start to room_joined (connect + upgrade + welcome + join)");
-        extra.put("sendLagMicros", run.sendLagMicros());
+        extra.put("sendLagMicros", BenchResult.micros(run.sendLag()));
         return BenchResult.of(run, seconds, h, extra);
     }
 
@@ -544,14 +523,6 @@ public final class Scenarios {
     private static void requireSome(List<SwitchboardClient> conns, BenchOptions o) {
         if (conns.isEmpty()) {
             throw new IllegalStateException("no connection to " + o.url() + " could be opened");
-        }
-    }
-
-    static void awaitQuietly(List<? extends CompletableFuture<?>> futures) {
-        try {
-            CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            // counted as errors by the individual futures
         }
     }
 }

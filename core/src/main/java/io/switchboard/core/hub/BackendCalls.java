@@ -2,9 +2,9 @@ package io.switchboard.core.hub;
 
 import io.switchboard.core.HubException;
 import io.switchboard.core.guard.ClusterGuard;
-import io.switchboard.core.internal.Failures;
 import io.switchboard.core.internal.LogLimiter;
 import io.switchboard.protocol.ErrorCode;
+import io.switchboard.protocol.internal.Failures;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.switchboard.core.internal;
+package io.switchboard.protocol.internal;
 
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
