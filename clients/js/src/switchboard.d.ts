@@ -111,7 +111,10 @@ export interface ServerShutdown { type: 'server_shutdown'; content: string; reco
 
 export interface StateChange {
   state: ConnectionState;
-  /** The transport of the connection being made or made ('connecting', 'reconnecting', 'connected'). */
+  /**
+   * The transport of the connection made, being made or to be made next: in every 'connecting', 'reconnecting'
+   * (the wait before a retry included) and 'connected' event.
+   */
   transport?: Transport;
   /** Reconnect attempts since the last stable connection (see `stableAfterMs`). */
   attempt: number;

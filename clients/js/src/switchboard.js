@@ -770,7 +770,12 @@ export class SwitchboardClient {
     const changed = state !== this.state;
     this.state = state;
     if (changed || Object.keys(detail).length > 0) {
-      this._emit('state', { state, attempt: this.attempt, ...detail });
+      // Every event of a live state names the transport, the wait before a retry included: that wait is most
+      // of a long outage, and a status built from the events would otherwise say "over sse" only while an
+      // attempt is in flight (tens of milliseconds when the way is refused) and lose it in between.
+      const transport = state === 'connecting' || state === 'reconnecting' || state === 'connected'
+        ? { transport: this.transport } : {};
+      this._emit('state', { state, attempt: this.attempt, ...transport, ...detail });
     }
   }
 }

@@ -96,6 +96,8 @@ describe('switchboard.js with WebSocket and HTTP streaming blocked', { skip, tim
     proxy.cut(); // the stream drops; the server stays up
     await page.locator('#status', { hasText: /^reconnecting over sse/ }).waitFor();
     for (const [room, content] of [['news', 'n2'], ['news', 'n3'], ['sports', 's2']]) await publish(room, content);
+    // Still refused on the way: between two attempts too (most of an outage), not only while one is in flight.
+    assert.match(await page.locator('#status').textContent(), /^reconnecting over sse/);
     proxy.restore();
 
     await page.waitForFunction(() => window.recoveries.length === 2);

@@ -120,6 +120,7 @@ test('an unexpected close reconnects after a jittered backoff and rejoins with s
   assert.equal(env.client.state, 'reconnecting');
   const st = env.events.filter(([e]) => e === 'state').at(-1)[1];
   assert.equal(st.retryInMs, 250); // random 0.5 * initialMs 500 * 2^0
+  assert.equal(st.transport, 'websocket', 'the wait names the transport of the next attempt');
   env.clock.advance(249);
   assert.equal(env.sockets.length, 1);
   env.clock.advance(1);
@@ -498,6 +499,28 @@ test('over SSE a dropped stream reconnects with lastEventId from the cursors and
   const recoveries = env.events.filter(([e]) => e === 'recovery').map(([, r]) => [r.room, r.recovered]);
   assert.deepEqual(recoveries, [['news', true], ['sports', false]]);
   assert.deepEqual(env.events.filter(([e]) => e === 'room_message').map(([, m]) => m.content), ['m8', 'm9']);
+  env.client.close();
+});
+
+test('over SSE every state of an outage names the transport, the waits between attempts included', async () => {
+  const env = await onSse();
+  const joined = env.client.join('news');
+  await tick();
+  env.streams.at(-1).open();
+  env.streams.at(-1).welcome();
+  env.streams.at(-1).emit('room_joined', { type: 'room_joined', room: 'news', members: [], offset: 0, epoch: 'e1' });
+  await joined;
+  const from = env.events.length;
+  env.streams.at(-1).fail(); // the network drops the stream
+  env.clock.advance(30000); // the retry: a new stream, refused on the way before it opens
+  env.streams.at(-1).fail();
+  for (let i = 0; i < 4; i++) await tick(); // the upgrade check admits: nothing after SSE, so back off again
+  const states = env.events.slice(from).filter(([e]) => e === 'state').map(([, s]) => s);
+  assert.deepEqual(states.map((s) => [s.state, s.transport, s.retryInMs !== undefined, s.connecting === true]), [
+    ['reconnecting', 'sse', true, false],
+    ['reconnecting', 'sse', false, true],
+    ['reconnecting', 'sse', true, false],
+  ]);
   env.client.close();
 });
 
