@@ -290,7 +290,15 @@ public final class NettySession extends OutboundQueue implements Session, Channe
     /** The channel crossed a write-buffer water mark: hand on held frames, and tell the hub of a backlog. */
     void writabilityChanged(Channel ch) {
         if (ch.isWritable() && holding()) {
-            drain();
+            try {
+                drain();
+            } catch (OutOfMemoryError e) {
+                // Draining copies held frames into corks: with direct memory gone this connection is closed
+                // like one that could not queue (it recovers with `since`), and its held frames are released.
+                log.warn("closing {}: out of direct memory draining its queue ({})", remoteAddress(), e.getMessage());
+                closeSlowConsumer("server memory exhausted");
+                return;
+            }
             ch.flush();
         }
         if (connection != null) {

@@ -17,7 +17,8 @@ import java.util.ArrayDeque;
  * can be dropped (a slow consumer's close overtakes them). {@link #queuedBytes} counts all of it for
  * the session's cap. Fan-out frames that arrive while frames are held are kept as references to the shared
  * frame and copied into corks only as the channel drains: a connection that is behind costs a pointer per
- * frame, not a copy, and its corks live from copy to write instead of for the whole backlog. Not a pipeline stage: it writes below the stages it skips. The base class of
+ * frame, not a copy, and its corks live from copy to write instead of for the whole backlog. Not a pipeline
+ * stage: it writes below the stages it skips. The base class of
  * {@link NettySession} rather than an object of its own: no extra object per connection. Confined to the
  * channel's event loop.
  */
@@ -52,10 +53,10 @@ abstract class OutboundQueue {
     /** Bytes of the current batch in corks already handed on because they were full. Event loop only. */
     private int batchBytes;
     /**
-     * Frames (encoded {@link ByteBuf}s, {@link WebSocketFrame}s, or retained {@link PreEncodedFrame}s) written while
-     * the channel was above its high-water mark, in order, not yet handed to the pipeline: the part of the send queue a slow-consumer
-     * close can drop, so that its close frame overtakes them (Netty's outbound buffer cannot drop what it
-     * holds). Null while empty. Bounded with everything else by {@code websocket.maxQueuedBytes}. Event loop only.
+     * Frames (encoded {@link ByteBuf}s, {@link WebSocketFrame}s, or retained {@link PreEncodedFrame}s) written
+     * while the channel was above its high-water mark, in order, not yet handed to the pipeline: the part of the
+     * send queue a slow-consumer close can drop, so that its close frame overtakes them (Netty's outbound buffer
+     * cannot drop what it holds). Null while empty. Bounded with everything else by {@code websocket.maxQueuedBytes}. Event loop only.
      */
     private ArrayDeque<Object> held;
     /** The wire bytes of {@link #held}. Event loop only. */
@@ -147,7 +148,8 @@ abstract class OutboundQueue {
     /**
      * Hands held frames to the pipeline, in order, until the channel is above its high-water mark again. Held
      * fan-out frames are copied into corks here, each cork handed straight to the pipeline (never back to
-     * {@link #held}, which would put it behind frames it precedes).
+     * {@link #held}, which would put it behind frames it precedes). May throw {@link OutOfMemoryError} allocating
+     * a cork; the frame it was copying is released and the rest stay held.
      */
     final void drain() {
         ByteBuf drained = null;
