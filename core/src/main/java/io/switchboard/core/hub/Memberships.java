@@ -10,9 +10,10 @@ import java.util.Map;
 /**
  * One connection's memberships by room name. Most connections join one room or a few, and every idle
  * connection pays for this per room: up to {@link #ARRAY_MAX} rooms it is an array of exactly that many
- * memberships searched in order (24 bytes for one room, where a {@code HashMap} was about 100), beyond that
- * a map, so a connection allowed thousands of rooms does not join or leave in linear time. Iterating walks a
- * snapshot of the array, so a membership may be removed during it. Confined to the connection's shard thread.
+ * memberships searched in order (48 bytes for one room with this holder, where a {@code HashMap} was about
+ * 100), beyond that a map, so a connection allowed thousands of rooms does not join or leave in linear time.
+ * In array form iterating walks a snapshot, so a membership may be removed during it; in map form, as with any
+ * map, it may not. Confined to the connection's shard thread.
  */
 final class Memberships implements Iterable<Membership> {
     /** Beyond this many rooms the memberships move to a map. */
@@ -88,10 +89,6 @@ final class Memberships implements Iterable<Membership> {
 
     int size() {
         return map != null ? map.size() : array.length;
-    }
-
-    boolean isEmpty() {
-        return size() == 0;
     }
 
     void clear() {
