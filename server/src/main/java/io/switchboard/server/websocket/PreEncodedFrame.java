@@ -110,12 +110,12 @@ public final class PreEncodedFrame implements OutboundFrame {
         }
     }
 
-    /** A new reference to the frame bytes with independent indexes, for one recipient. */
     /** Appends the whole frame to {@code out} (the cork makes room first; see OutboundQueue.queue). */
     void copyTo(ByteBuf out) {
         out.writeBytes(frame, frame.readerIndex(), frame.readableBytes());
     }
 
+    /** A new reference to the frame bytes with independent indexes, for one recipient. */
     ByteBuf retainedDuplicate() {
         return frame.retainedDuplicate();
     }
