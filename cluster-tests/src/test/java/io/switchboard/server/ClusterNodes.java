@@ -52,16 +52,23 @@ final class ClusterNodes implements AutoCloseable {
         long last = -1;
         while (true) {
             Thread.sleep(500);
-            long now;
-            try {
-                now = nodes.get(i).hub().roomInfo(room).toCompletableFuture().join().offset();
-            } catch (Exception e) {
+            long now = position(i, room);
+            if (now < 0) {
                 continue;
             }
             if (now == last) {
                 return now;
             }
             last = now;
+        }
+    }
+
+    /** The room's history position read through node {@code i}, or -1 while the read is refused. */
+    long position(int i, String room) {
+        try {
+            return nodes.get(i).hub().roomInfo(room).toCompletableFuture().join().offset();
+        } catch (Exception e) {
+            return -1;
         }
     }
 
