@@ -137,6 +137,19 @@ class DeploymentFilesTest {
     }
 
     @Test
+    void theLauncherBuildsTheJarWithTheDockerfilesCommand() throws IOException {
+        // The Dockerfile's command is the one DockerfileReplayTest runs on a copy of the tree; the launcher's
+        // is the README's first command on a fresh clone, where it once failed (-Dmaven.test.skip leaves out
+        // the test jar the adapters compile against).
+        String image = Files.readAllLines(root().resolve("Dockerfile")).stream()
+                .filter(l -> l.startsWith("RUN ./mvnw")).findFirst().orElseThrow().substring("RUN ".length());
+        Matcher launcher = Pattern.compile("\\(cd \"\\$root\" && (\\./mvnw [^)]+)\\)")
+                .matcher(Files.readString(root().resolve("bin/switchboard")));
+        assertThat(launcher.find()).as("bin/switchboard builds with the Maven wrapper").isTrue();
+        assertThat(launcher.group(1)).isEqualTo(image);
+    }
+
+    @Test
     void theSystemdUnitStopsWithSigtermAndWaitsLongerThanTheDrain() throws IOException {
         Map<String, String> unit = new HashMap<>();
         for (String line : Files.readAllLines(root().resolve("deploy/systemd/switchboard.service"))) {
