@@ -20,6 +20,8 @@ COPY --from=build /src/cli/target/switchboard.jar /opt/switchboard/switchboard.j
 USER 10001:10001
 EXPOSE 8080
 ENV SWITCHBOARD_JAVA_OPTS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
+# The launcher's malloc settings (bin/switchboard says why); DeploymentFilesTest keeps them the same.
+ENV GLIBC_TUNABLES="glibc.malloc.mmap_threshold=4194304:glibc.malloc.trim_threshold=268435456"
 # bash's /dev/tcp instead of curl, which JRE base images need not carry.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
     CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /ready HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]

@@ -6,6 +6,9 @@ JAR=cli/target/switchboard.jar
 [ -f "$JAR" ] || { echo "build first: ./mvnw -q -B -DskipTests -DskipAutobahn -DskipFuzz package" >&2; exit 2; }
 JAVA=java
 [ -n "${JAVA_HOME:-}" ] && JAVA="$JAVA_HOME/bin/java"
+# The launcher's malloc settings (bin/switchboard says why), unless set: the servers run as users run them.
+eval "$(grep -m1 '^export GLIBC_TUNABLES=' bin/switchboard)"
+[ -n "${GLIBC_TUNABLES:-}" ] || { echo "bin/switchboard no longer exports GLIBC_TUNABLES as this script expects" >&2; exit 2; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 PORT=$(free_port)
 WORK=$(mktemp -d)

@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The benchmark harness: runs each workload against Switchboard, the naive ChannelGroup baseline and
@@ -447,6 +449,7 @@ public final class Harness {
     private static final List<String> SERVER_JVM_OPTIONS = List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch");
     /** The abuse limits off, the same settings file as the benchmark scripts' servers (benchmarks/lib/server.sh). */
     private static final String UNLIMITED = "benchmarks/unlimited.yaml";
+    private static final Pattern LAUNCHER_TUNABLES = Pattern.compile("export GLIBC_TUNABLES=\"\\$\\{GLIBC_TUNABLES:-([^}]+)}\"");
 
     private Process startServer(Target target, int port, Workload w) throws IOException {
         List<String> cmd = new ArrayList<>(pinned(0));
@@ -467,8 +470,21 @@ public final class Harness {
         } else {
             cmd.addAll(peers.command(target, port, java(), SERVER_JVM_OPTIONS));
         }
-        return new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(serverLog(target).toFile())).start();
+        ProcessBuilder server = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(serverLog(target).toFile()));
+        if (target == Target.SWITCHBOARD && !System.getenv().containsKey("GLIBC_TUNABLES")) {
+            server.environment().put("GLIBC_TUNABLES", launcherTunables());
+        }
+        return server.start();
+    }
+
+    /** The malloc settings bin/switchboard gives the server: measured as users run it. */
+    private String launcherTunables() throws IOException {
+        Matcher m = LAUNCHER_TUNABLES.matcher(Files.readString(root.resolve("bin/switchboard")));
+        if (!m.find()) {
+            throw new IllegalStateException("bin/switchboard no longer sets GLIBC_TUNABLES as the harness expects");
+        }
+        return m.group(1);
     }
 
     private Path serverLog(Target target) {

@@ -150,6 +150,19 @@ class DeploymentFilesTest {
     }
 
     @Test
+    void theImageAndTheSystemdUnitSetTheLaunchersMallocSettings() throws IOException {
+        Matcher launcher = Pattern.compile("export GLIBC_TUNABLES=\"\\$\\{GLIBC_TUNABLES:-([^}]+)}\"")
+                .matcher(Files.readString(root().resolve("bin/switchboard")));
+        assertThat(launcher.find()).as("bin/switchboard exports GLIBC_TUNABLES unless set").isTrue();
+        String tunables = launcher.group(1);
+        assertThat(tunables).contains("glibc.malloc.mmap_threshold=").contains("glibc.malloc.trim_threshold=");
+        assertThat(Files.readAllLines(root().resolve("Dockerfile")))
+                .contains("ENV GLIBC_TUNABLES=\"" + tunables + "\"");
+        assertThat(Files.readAllLines(root().resolve("deploy/systemd/switchboard.service")))
+                .contains("Environment=GLIBC_TUNABLES=" + tunables);
+    }
+
+    @Test
     void theSystemdUnitStopsWithSigtermAndWaitsLongerThanTheDrain() throws IOException {
         Map<String, String> unit = new HashMap<>();
         for (String line : Files.readAllLines(root().resolve("deploy/systemd/switchboard.service"))) {
