@@ -44,22 +44,17 @@ final class LoadWithOutage {
 
     /**
      * Publishes one message every 20 ms until the room's position, read through node {@code node}, reaches
-     * {@code target}, failing after
-     * {@code within}: shows that appends go through again after a failover, however long the failover took.
-     * Returns how many it sent.
+     * {@code target}, failing after {@code within}: shows that appends go through again after a failover,
+     * however long the failover took.
      */
-    static int publishUntil(WsClient publisher, String room, ClusterNodes nodes, int node, long target,
-                            Duration within)
-            throws InterruptedException {
+    static void publishUntil(WsClient publisher, String room, ClusterNodes nodes, int node, long target,
+                             Duration within) throws InterruptedException {
         long deadline = System.nanoTime() + within.toNanos();
-        int sent = 0;
-        while (nodes.position(node, room) < target) {
+        for (int sent = 0; nodes.position(node, room) < target; sent++) {
             assertThat(System.nanoTime()).as("the room's position reaches %d within %s", target, within)
                     .isLessThan(deadline);
             publisher.send("{\"type\":\"room_message\",\"room\":\"" + room + "\",\"content\":\"after" + sent + "\"}");
-            sent++;
             Thread.sleep(20);
         }
-        return sent;
     }
 }
