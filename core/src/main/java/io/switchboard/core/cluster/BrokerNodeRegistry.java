@@ -80,6 +80,8 @@ public final class BrokerNodeRegistry implements NodeRegistry {
     private final NodeTable table;
     private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledThreadPoolExecutor scheduler;
+    /** The scheduler's thread once it started: {@link #close()} does not wait for itself on it. */
+    private volatile Thread schedulerThread;
     private final ConcurrentHashMap<Long, Gather<List<RoomCount>, RoomPage>> roomListings = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, Gather<ConnectionSlice, ConnectionPage>> connectionListings =
             new ConcurrentHashMap<>();
@@ -116,6 +118,7 @@ public final class BrokerNodeRegistry implements NodeRegistry {
         this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "switchboard-registry");
             t.setDaemon(true);
+            schedulerThread = t;
             return t;
         });
         scheduler.setRemoveOnCancelPolicy(true);
@@ -285,6 +288,7 @@ public final class BrokerNodeRegistry implements NodeRegistry {
             broker.close(); // never started: nobody knows this node
             return;
         }
+        awaitScheduler();
         try {
             broker.publish(NODES_CHANNEL, codec.leave(nodeId)).toCompletableFuture()
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -305,6 +309,22 @@ public final class BrokerNodeRegistry implements NodeRegistry {
 
     static String replyChannel(String nodeId) {
         return "registry.reply." + nodeId;
+    }
+
+    /**
+     * Waits (at most the call deadline) for the scheduler's running task: an announcement already past its
+     * closed check must go out before the goodbye, since after it, it would list this node on the others
+     * again until it expired.
+     */
+    private void awaitScheduler() {
+        if (Thread.currentThread() == schedulerThread) {
+            return;
+        }
+        try {
+            scheduler.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the goodbye is still sent
+        }
     }
 
     private void tick() {
