@@ -18,9 +18,8 @@ import java.util.ArrayDeque;
  * the session's cap. Fan-out frames that arrive while frames are held are kept as references to the shared
  * frame and copied into corks only as the channel drains: a connection that is behind costs a pointer per
  * frame, not a copy, and its corks live from copy to write instead of for the whole backlog. Not a pipeline
- * stage: it writes below the stages it skips. The base class of
- * {@link NettySession} rather than an object of its own: no extra object per connection. Confined to the
- * channel's event loop.
+ * stage: it writes below the stages it skips. The base class of {@link NettySession} rather than an object of
+ * its own: no extra object per connection. Confined to the channel's event loop.
  */
 abstract class OutboundQueue {
     /**
@@ -56,7 +55,8 @@ abstract class OutboundQueue {
      * Frames (encoded {@link ByteBuf}s, {@link WebSocketFrame}s, or retained {@link PreEncodedFrame}s) written
      * while the channel was above its high-water mark, in order, not yet handed to the pipeline: the part of the
      * send queue a slow-consumer close can drop, so that its close frame overtakes them (Netty's outbound buffer
-     * cannot drop what it holds). Null while empty. Bounded with everything else by {@code websocket.maxQueuedBytes}. Event loop only.
+     * cannot drop what it holds). Null while empty. Bounded with everything else by
+     * {@code websocket.maxQueuedBytes}. Event loop only.
      */
     private ArrayDeque<Object> held;
     /** The wire bytes of {@link #held}. Event loop only. */
